@@ -1,0 +1,210 @@
+// How a node type is declared — once. The graph validates links from these declarations, the renderer
+// binds buffers from them, and the API listing, UI palette, completion and docs/nodes.md derive from them.
+
+import { EMPTY_MIDI, MidiBuffer } from './midi.js';
+import type { DataSlotValue, DataValue, PortKind } from './types.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Port declarations (control side: plain data, JSON-friendly)
+
+export interface PortSpec {
+  kind: PortKind;
+  /** One line for tooltips and docs. */
+  description: string;
+  /** Unit of the value: 'Hz', 's', 'semitones', '-1…1', 'trigger' … */
+  unit?: string;
+  /** Value read when the input is unconnected (stream inputs: a number). */
+  default?: DataValue;
+  /** Typical range, for UIs (not enforced). */
+  min?: number;
+  max?: number;
+}
+
+export type PortSpecs = Record<string, PortSpec>;
+
+type PortOptions = Omit<PortSpec, 'kind' | 'description'>;
+
+export const stream = (description: string, extra: PortOptions = {}): PortSpec & { kind: 'stream' } => ({
+  kind: 'stream',
+  description,
+  ...extra,
+});
+export const data = (description: string, extra: PortOptions = {}): PortSpec & { kind: 'data' } => ({
+  kind: 'data',
+  description,
+  ...extra,
+});
+export const midi = (description: string): PortSpec & { kind: 'midi' } => ({ kind: 'midi', description });
+
+// ---------------------------------------------------------------------------------------------------
+// Runtime ports (render side). Objects are stable for a node's lifetime; the renderer rebinds their
+// sources when the graph changes, so a node reads `this.io.inputs.x.buf` inside process(), never caches
+// the array across blocks.
+
+export interface DataSlot {
+  value: DataSlotValue;
+  /** Incremented whenever value changes, so readers can cheaply notice. */
+  version: number;
+}
+
+export class StreamInput {
+  /** The samples of this block (blockSize long). */
+  buf: Float32Array;
+  /** True when every sample of `buf` equals buf[0] for this block: nodes may take a fast path. */
+  constant = true;
+  readonly defaultValue: number;
+  constructor(defaultValue: number, defaultBuf: Float32Array) {
+    this.defaultValue = defaultValue;
+    this.buf = defaultBuf;
+  }
+}
+
+export class StreamOutput {
+  readonly buf: Float32Array;
+  /** The same block seen by data inputs (stream → data delivers the block as an array of numbers). */
+  readonly asData: DataSlot;
+  constructor(buf: Float32Array) {
+    this.buf = buf;
+    this.asData = { value: buf, version: 0 };
+  }
+}
+
+export class DataInput {
+  source: DataSlot;
+  readonly defaultSlot: DataSlot;
+  constructor(defaultValue: DataValue) {
+    this.defaultSlot = { value: defaultValue, version: 0 };
+    this.source = this.defaultSlot;
+  }
+  get value(): DataSlotValue {
+    return this.source.value;
+  }
+  get connected(): boolean {
+    return this.source !== this.defaultSlot;
+  }
+}
+
+export class DataOutput {
+  readonly slot: DataSlot = { value: null, version: 0 };
+  set(value: DataSlotValue): void {
+    this.slot.value = value;
+    this.slot.version++;
+  }
+}
+
+export class MidiInput {
+  source: MidiBuffer = EMPTY_MIDI;
+}
+
+export class MidiOutput {
+  readonly buf = new MidiBuffer();
+}
+
+type InputRuntime<S extends PortSpec> = S extends { kind: 'stream' }
+  ? StreamInput
+  : S extends { kind: 'data' }
+    ? DataInput
+    : S extends { kind: 'midi' }
+      ? MidiInput
+      : StreamInput | DataInput | MidiInput;
+type OutputRuntime<S extends PortSpec> = S extends { kind: 'stream' }
+  ? StreamOutput
+  : S extends { kind: 'data' }
+    ? DataOutput
+    : S extends { kind: 'midi' }
+      ? MidiOutput
+      : StreamOutput | DataOutput | MidiOutput;
+
+export interface NodeIO<I extends PortSpecs = PortSpecs, O extends PortSpecs = PortSpecs> {
+  inputs: { [K in keyof I]: InputRuntime<I[K]> };
+  outputs: { [K in keyof O]: OutputRuntime<O[K]> };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Services a node may use. The host (offline renderer, server worker, browser) provides them; the core
+// never touches files, devices or the clock of the machine itself.
+
+export interface WavWriter {
+  readonly path: string;
+  /** Render side: append one block of samples. */
+  write(samples: Float32Array, frames: number): void;
+  /** Leaves a valid WAV file behind. Safe to call twice. */
+  close(): void;
+}
+
+export interface MidiSource {
+  /** Render side: move messages that arrived since the last call into `into`, stamped with frames. */
+  drain(into: MidiBuffer, frames: number): void;
+  close(): void;
+}
+
+export interface RenderHost {
+  /** Name of the audio device PlaybackNodes reach ('none' when there is none). */
+  deviceName?: string;
+  /** Opens a WAV writer; throws a SynchrotronError when the path is refused. */
+  openWav?(path: string, sampleRate: number): WavWriter;
+  /** MIDI input ports the machine has. */
+  midiPorts?(): string[];
+  /** Opens MIDI input `index`; null when there is no such port. */
+  openMidiInput?(index: number): MidiSource | null;
+}
+
+export interface NodeContext {
+  readonly name: string;
+  readonly type: string;
+  readonly sampleRate: number;
+  readonly blockSize: number;
+  readonly host: RenderHost;
+  /** Frames rendered since the engine was created, at the start of the current block. */
+  readonly clock: { frames: number };
+  /** The master bus that PlaybackNodes add into (render side). */
+  readonly master: { left: Float32Array; right: Float32Array };
+  /** Initial value for a DataNode-like node (its `new VALUE`). */
+  readonly value: DataValue;
+  /** Publish changed exports to clients (rarely: on change, never per block). */
+  publish(exports: Record<string, unknown>): void;
+  /** Report a value to debug listeners (DebugNode). */
+  debug(value: unknown): void;
+  /** Report a problem that does not stop the node (e.g. a file it could not open). */
+  warn(message: string): void;
+}
+
+/** A node's render-side state. `process` is called once per block, after every node feeding it. */
+export interface NodeInstance {
+  /** Render one block of `frames` frames. Allocate nothing here. */
+  process(frames: number): void;
+  /** Transport started (render side). */
+  start?(): void;
+  /** Transport stopped: flush and close files. */
+  stop?(): void;
+  /** The node is removed or the engine shuts down. */
+  dispose?(): void;
+  /** A DataNode-like node's value changed by an edit. */
+  setValue?(value: DataValue): void;
+}
+
+export interface NodeDefinition<I extends PortSpecs = PortSpecs, O extends PortSpecs = PortSpecs> {
+  type: string;
+  /** Family for palettes and docs: 'sources', 'oscillators', 'math', 'sequencing', 'midi', 'io', 'debug'. */
+  category: string;
+  description: string;
+  inputs: I;
+  outputs: O;
+  /** Exports a node shows before it has rendered (control side), e.g. `{Value: 440}`. */
+  initialExports?(value: DataValue, host: RenderHost): Record<string, unknown>;
+  /** True for nodes made by `new VALUE` that hold a value (DataNode). */
+  holdsValue?: boolean;
+  create(ctx: NodeContext, io: NodeIO<I, O>): NodeInstance;
+}
+
+/** Declares a node type with typed ports. */
+export function defineNode<I extends PortSpecs, O extends PortSpecs>(
+  definition: NodeDefinition<I, O>,
+): NodeDefinition {
+  return definition as unknown as NodeDefinition;
+}
+
+/** Default number for a stream input. */
+export function streamDefault(spec: PortSpec): number {
+  return typeof spec.default === 'number' ? spec.default : 0;
+}

@@ -1,0 +1,386 @@
+// The graph as the control side sees it: nodes, ports and connections, with every rule of SPEC §1
+// checked here. Each successful edit (or batch of edits) is emitted as a list of GraphOps, which the
+// renderer applies at a block boundary — in this thread, or in a worker that keeps its own copy.
+
+import type { NodeDefinition, PortSpec, RenderHost } from './definition.js';
+import { SynchrotronError, suggest } from './errors.js';
+import type { NodeRegistry } from './registry.js';
+import {
+  type ConnectionRef,
+  type DataValue,
+  dataEquals,
+  isDataValue,
+  type PortDirection,
+  type PortRef,
+  portKey,
+} from './types.js';
+
+export const MAX_NAME_LENGTH = 64;
+const NAME_PATTERN = /^(?:[a-z]|_[a-z])[A-Za-z0-9_]*$/;
+
+export interface GraphNode {
+  readonly name: string;
+  readonly type: string;
+  readonly definition: NodeDefinition;
+  /** The held value of a DataNode-like node; null for others. */
+  value: DataValue;
+  /** Facts shown to clients, e.g. `{Value: 440}`. Updated by edits and by the render side. */
+  exports: Record<string, unknown>;
+}
+
+export type Connection = ConnectionRef;
+
+/** One primitive edit. A batch of them is applied atomically at a block boundary. */
+export type GraphOp =
+  | { op: 'add'; name: string; type: string; value: DataValue }
+  | { op: 'remove'; name: string }
+  | { op: 'rename'; from: string; to: string }
+  | { op: 'link'; source: PortRef; sink: PortRef }
+  | { op: 'unlink'; source: PortRef; sink: PortRef }
+  | { op: 'set'; name: string; value: DataValue };
+
+export interface GraphListener {
+  /** A committed batch of edits (one script, one API call). */
+  batch?(ops: readonly GraphOp[]): void;
+  /** A node's exports changed (by an edit or by the render side). */
+  exports?(name: string, exports: Record<string, unknown>): void;
+}
+
+export function validateNodeName(name: string): void {
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new SynchrotronError(
+      'invalid',
+      `node name too long: ${name.length} characters (at most ${MAX_NAME_LENGTH})`,
+    );
+  }
+  if (!NAME_PATTERN.test(name)) {
+    throw new SynchrotronError(
+      'invalid',
+      `invalid node name \`${name}\`: a name starts with a lower-case letter (or _ and a lower-case letter) followed by letters, digits or _`,
+    );
+  }
+}
+
+function linkable(source: PortSpec, sink: PortSpec): boolean {
+  if (source.kind === 'midi' || sink.kind === 'midi') return source.kind === sink.kind;
+  return true; // stream/data mix freely: data → constant stream, stream → block as array
+}
+
+interface Snapshot {
+  nodes: Map<string, GraphNode>;
+  links: Map<string, Connection>;
+  pending: number;
+}
+
+export class Graph {
+  readonly registry: NodeRegistry;
+  private readonly host: RenderHost;
+  private nodeMap = new Map<string, GraphNode>();
+  /** Connections keyed by their sink (`node.port`): an input has at most one source. */
+  private links = new Map<string, Connection>();
+  private listeners = new Set<GraphListener>();
+  private pending: GraphOp[] = [];
+  private depth = 0;
+  private random: () => number;
+
+  constructor(registry: NodeRegistry, options: { host?: RenderHost; random?: () => number } = {}) {
+    this.registry = registry;
+    this.host = options.host ?? {};
+    this.random = options.random ?? Math.random;
+  }
+
+  // ------------------------------------------------------------------------------- queries
+
+  get size(): number {
+    return this.nodeMap.size;
+  }
+
+  nodes(): GraphNode[] {
+    return [...this.nodeMap.values()];
+  }
+
+  connections(): Connection[] {
+    return [...this.links.values()];
+  }
+
+  hasNode(name: string): boolean {
+    return this.nodeMap.has(name);
+  }
+
+  /** The node called `name`, or an error suggesting the nearest name. */
+  node(name: string): GraphNode {
+    const node = this.nodeMap.get(name);
+    if (node) return node;
+    const suggestion = suggest(name, this.nodeMap.keys());
+    throw new SynchrotronError(
+      'unknown_node',
+      `unknown node \`${name}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ''}`,
+      suggestion ? { suggestion } : {},
+    );
+  }
+
+  /** The connection feeding an input, if any. */
+  sourceOf(sink: PortRef): Connection | undefined {
+    return this.links.get(portKey(sink));
+  }
+
+  /** Connections leaving an output. */
+  sinksOf(source: PortRef): Connection[] {
+    return this.connections().filter((c) => c.source.node === source.node && c.source.port === source.port);
+  }
+
+  /** Checks that `ref` names an existing port of that direction and returns its declaration. */
+  port(ref: PortRef, direction: PortDirection): PortSpec {
+    const node = this.node(ref.node);
+    const own = direction === 'input' ? node.definition.inputs : node.definition.outputs;
+    const spec = own[ref.port];
+    if (spec) return spec;
+    const other = direction === 'input' ? node.definition.outputs : node.definition.inputs;
+    const names = Object.keys(own);
+    if (other[ref.port]) {
+      throw new SynchrotronError(
+        'invalid',
+        `\`${portKey(ref)}\` is an ${direction === 'input' ? 'output' : 'input'}, not an ${direction}: links go from an output to an input` +
+          (names.length ? ` (${direction}s of ${ref.node}: ${names.join(', ')})` : ''),
+        { ports: names },
+      );
+    }
+    const suggestion = suggest(ref.port, names);
+    throw new SynchrotronError(
+      'unknown_port',
+      `${node.type} \`${ref.node}\` has no ${direction} \`${ref.port}\`` +
+        (suggestion ? ` — did you mean \`${suggestion}\`?` : '') +
+        (names.length ? ` (its ${direction}s: ${names.join(', ')})` : ` (it has no ${direction}s)`),
+      { ports: names, ...(suggestion ? { suggestion } : {}) },
+    );
+  }
+
+  /** A fresh name: `_` and five lower-case letters, unique in the graph. */
+  inventName(): string {
+    for (;;) {
+      let name = '_';
+      for (let i = 0; i < 5; i++) name += String.fromCharCode(97 + Math.floor(this.random() * 26));
+      if (!this.nodeMap.has(name)) return name;
+    }
+  }
+
+  // ------------------------------------------------------------------------------- edits
+
+  addNode(type: string, name?: string, value: DataValue = null): GraphNode {
+    const definition = this.registry.get(type);
+    if (name === undefined) name = this.inventName();
+    validateNodeName(name);
+    if (this.nodeMap.has(name)) {
+      throw new SynchrotronError('conflict', `a node called \`${name}\` already exists (a ${this.nodeMap.get(name)!.type})`);
+    }
+    if (!isDataValue(value)) throw new SynchrotronError('invalid', 'a node value must be a number, string, boolean, null or array');
+    const node: GraphNode = {
+      name,
+      type,
+      definition,
+      value: definition.holdsValue ? value : null,
+      exports: definition.initialExports?.(value, this.host) ?? {},
+    };
+    return this.edit(() => {
+      this.nodeMap.set(name, node);
+      this.pending.push({ op: 'add', name, type, value: node.value });
+      return node;
+    });
+  }
+
+  removeNode(name: string): GraphNode {
+    const node = this.node(name);
+    return this.edit(() => {
+      this.unlinkNode(name);
+      this.nodeMap.delete(name);
+      this.pending.push({ op: 'remove', name });
+      return node;
+    });
+  }
+
+  renameNode(from: string, to: string): GraphNode {
+    const node = this.node(from);
+    if (from === to) return node;
+    validateNodeName(to);
+    if (this.nodeMap.has(to)) throw new SynchrotronError('conflict', `a node called \`${to}\` already exists`);
+    return this.edit(() => {
+      const renamed: GraphNode = { ...node, name: to };
+      // Keep insertion order: rebuild the map with the new key in the old place.
+      this.nodeMap = new Map([...this.nodeMap].map(([key, value]) => (key === from ? [to, renamed] : [key, value])));
+      const relinked = new Map<string, Connection>();
+      for (const connection of this.links.values()) {
+        const source = connection.source.node === from ? { ...connection.source, node: to } : connection.source;
+        const sink = connection.sink.node === from ? { ...connection.sink, node: to } : connection.sink;
+        relinked.set(portKey(sink), { source, sink });
+      }
+      this.links = relinked;
+      this.pending.push({ op: 'rename', from, to });
+      return renamed;
+    });
+  }
+
+  /** Connects an output to an input, replacing the input's old source. */
+  link(source: PortRef, sink: PortRef): Connection {
+    const sourceSpec = this.port(source, 'output');
+    const sinkSpec = this.port(sink, 'input');
+    if (!linkable(sourceSpec, sinkSpec)) {
+      throw new SynchrotronError(
+        'invalid',
+        `cannot link \`${portKey(source)}\` (${sourceSpec.kind}) to \`${portKey(sink)}\` (${sinkSpec.kind}): MIDI ports link only to MIDI ports`,
+      );
+    }
+    const connection: Connection = { source: { ...source }, sink: { ...sink } };
+    return this.edit(() => {
+      const old = this.links.get(portKey(sink));
+      if (old) this.pending.push({ op: 'unlink', source: old.source, sink: old.sink });
+      this.links.set(portKey(sink), connection);
+      this.pending.push({ op: 'link', source: connection.source, sink: connection.sink });
+      return connection;
+    });
+  }
+
+  /** Removes the connection from `source` to `sink`; null when there is none. */
+  unlink(source: PortRef, sink: PortRef): Connection | null {
+    this.port(source, 'output');
+    this.port(sink, 'input');
+    const existing = this.links.get(portKey(sink));
+    if (!existing || portKey(existing.source) !== portKey(source)) return null;
+    return this.edit(() => {
+      this.links.delete(portKey(sink));
+      this.pending.push({ op: 'unlink', source: existing.source, sink: existing.sink });
+      return existing;
+    });
+  }
+
+  /** Removes every connection of a node; returns how many. */
+  unlinkNode(name: string): number {
+    this.node(name);
+    return this.removeLinks((c) => c.source.node === name || c.sink.node === name);
+  }
+
+  /** Removes every connection of one port (input or output); returns how many. */
+  unlinkPort(ref: PortRef): number {
+    const node = this.node(ref.node);
+    if (!node.definition.inputs[ref.port] && !node.definition.outputs[ref.port]) this.port(ref, 'input');
+    const key = portKey(ref);
+    return this.removeLinks((c) => portKey(c.source) === key || portKey(c.sink) === key);
+  }
+
+  /** Sets the held value of a DataNode-like node. */
+  setValue(name: string, value: DataValue): GraphNode {
+    const node = this.node(name);
+    if (!node.definition.holdsValue) {
+      throw new SynchrotronError('invalid', `\`${name}\` is a ${node.type}, which holds no value (only DataNode does)`);
+    }
+    if (!isDataValue(value)) throw new SynchrotronError('invalid', 'a node value must be a number, string, boolean, null or array');
+    if (dataEquals(node.value, value)) return node;
+    return this.edit(() => {
+      node.value = value;
+      node.exports = { ...node.exports, ...(node.definition.initialExports?.(value, this.host) ?? {}) };
+      this.pending.push({ op: 'set', name, value });
+      return node;
+    });
+  }
+
+  clear(): number {
+    const count = this.nodeMap.size;
+    this.edit(() => {
+      for (const name of [...this.nodeMap.keys()]) this.removeNode(name);
+    });
+    return count;
+  }
+
+  /**
+   * Runs `fn` as one batch: all of its edits take effect together at one block boundary, or — if it
+   * throws — none do and the graph is exactly as before.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.edit(fn);
+  }
+
+  /** Render side published new exports for a node (merged into what clients see). */
+  updateExports(name: string, exports: Record<string, unknown>): void {
+    const node = this.nodeMap.get(name);
+    if (!node) return;
+    node.exports = { ...node.exports, ...exports };
+    for (const listener of this.listeners) listener.exports?.(name, node.exports);
+  }
+
+  on(listener: GraphListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The ops that would rebuild this graph from empty (for a renderer that joins late). */
+  snapshotOps(): GraphOp[] {
+    const ops: GraphOp[] = [];
+    for (const node of this.nodeMap.values()) ops.push({ op: 'add', name: node.name, type: node.type, value: node.value });
+    for (const c of this.links.values()) ops.push({ op: 'link', source: c.source, sink: c.sink });
+    return ops;
+  }
+
+  // ------------------------------------------------------------------------------- internals
+
+  private removeLinks(match: (c: Connection) => boolean): number {
+    const doomed = this.connections().filter(match);
+    if (doomed.length === 0) return 0;
+    this.edit(() => {
+      for (const c of doomed) {
+        this.links.delete(portKey(c.sink));
+        this.pending.push({ op: 'unlink', source: c.source, sink: c.sink });
+      }
+    });
+    return doomed.length;
+  }
+
+  private snapshot(): Snapshot {
+    const nodes = new Map<string, GraphNode>();
+    for (const [name, node] of this.nodeMap) nodes.set(name, { ...node, exports: { ...node.exports } });
+    return { nodes, links: new Map(this.links), pending: this.pending.length };
+  }
+
+  private restore(snapshot: Snapshot): void {
+    // Put the very objects back, so references callers held before the batch stay valid.
+    for (const [name, copy] of snapshot.nodes) {
+      const live = this.nodeMap.get(name);
+      if (live && live.type === copy.type && live.name === copy.name) {
+        live.value = copy.value;
+        live.exports = copy.exports;
+        snapshot.nodes.set(name, live);
+      }
+    }
+    this.nodeMap = snapshot.nodes;
+    this.links = snapshot.links;
+    this.pending.length = snapshot.pending;
+  }
+
+  private edit<T>(fn: () => T): T {
+    const outermost = this.depth === 0;
+    const before = outermost ? this.snapshot() : undefined;
+    this.depth++;
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      this.depth--;
+      if (before) this.restore(before);
+      throw error;
+    }
+    this.depth--;
+    if (outermost) this.flush();
+    return result;
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const ops = this.pending;
+    this.pending = [];
+    const exportsChanged = new Set<string>();
+    for (const op of ops) if (op.op === 'set' || op.op === 'add') exportsChanged.add(op.name);
+    for (const listener of this.listeners) listener.batch?.(ops);
+    for (const name of exportsChanged) {
+      const node = this.nodeMap.get(name);
+      if (node) for (const listener of this.listeners) listener.exports?.(name, node.exports);
+    }
+  }
+}

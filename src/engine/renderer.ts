@@ -1,0 +1,519 @@
+// The render side: node instances, their bound buffers, and the plan that renders them block by block.
+// It receives GraphOps (already validated by Graph) and applies them only at block boundaries.
+// Nothing here allocates per block in steady state; compiling a new plan after an edit may.
+
+import { BufferPool } from './buffers.js';
+import {
+  DataInput,
+  DataOutput,
+  type DataSlot,
+  MidiInput,
+  MidiOutput,
+  type NodeContext,
+  type NodeDefinition,
+  type NodeInstance,
+  type NodeIO,
+  type RenderHost,
+  StreamInput,
+  StreamOutput,
+  streamDefault,
+} from './definition.js';
+import type { GraphOp } from './graph.js';
+import { EMPTY_MIDI } from './midi.js';
+import type { NodeRegistry } from './registry.js';
+import { type DataValue, dataToNumber, type PortRef, portKey } from './types.js';
+
+export const MIN_BLOCK_SIZE = 16;
+export const MAX_BLOCK_SIZE = 4096;
+
+export function validateBlockSize(blockSize: number): void {
+  if (
+    !Number.isInteger(blockSize) ||
+    blockSize < MIN_BLOCK_SIZE ||
+    blockSize > MAX_BLOCK_SIZE ||
+    (blockSize & (blockSize - 1)) !== 0
+  ) {
+    throw new RangeError(`block size must be a power of two from ${MIN_BLOCK_SIZE} to ${MAX_BLOCK_SIZE}, got ${blockSize}`);
+  }
+}
+
+export function validateSampleRate(sampleRate: number): void {
+  if (!Number.isFinite(sampleRate) || sampleRate < 1000 || sampleRate > 768000) {
+    throw new RangeError(`sample rate must be between 1000 and 768000 Hz, got ${sampleRate}`);
+  }
+}
+
+/** Something the render side tells the control side. Rare: never per block in steady state. */
+export type RenderEvent =
+  | { kind: 'exports'; node: string; exports: Record<string, unknown> }
+  | { kind: 'debug'; node: string; value: unknown }
+  | { kind: 'fault'; node: string; message: string }
+  | { kind: 'warning'; node: string; message: string };
+
+/** Turns a data value into a stream for one stream input; ramps value changes across one block. */
+class DataToStream {
+  slot: DataSlot;
+  readonly buf: Float32Array;
+  private readonly input: StreamInput;
+  private current = 0;
+  private started = false;
+  private filled = false;
+
+  constructor(slot: DataSlot, buf: Float32Array, input: StreamInput) {
+    this.slot = slot;
+    this.buf = buf;
+    this.input = input;
+  }
+
+  run(frames: number): void {
+    const target = dataToNumber(this.slot.value);
+    const input = this.input;
+    if (target === this.current && this.started) {
+      if (!this.filled) {
+        this.buf.fill(target);
+        this.filled = true;
+      }
+      input.constant = true;
+      return;
+    }
+    if (!this.started) {
+      this.started = true;
+      this.current = target;
+      this.buf.fill(target);
+      this.filled = true;
+      input.constant = true;
+      return;
+    }
+    // A control change: glide to the new value over this block instead of jumping (no zipper click).
+    const from = this.current;
+    const step = (target - from) / frames;
+    const buf = this.buf;
+    for (let i = 0; i < frames; i++) buf[i] = from + step * (i + 1);
+    this.current = target;
+    this.filled = false;
+    input.constant = false;
+  }
+}
+
+interface RenderNode {
+  name: string;
+  readonly type: string;
+  readonly definition: NodeDefinition;
+  readonly context: MutableContext;
+  instance: NodeInstance;
+  readonly io: NodeIO;
+  readonly streamOutputs: StreamOutput[];
+  readonly midiOutputs: MidiOutput[];
+  /** Default-value buffers of stream inputs, by port. */
+  readonly defaultBuffers: Map<string, Float32Array>;
+  /** Data→stream converters by input port; kept across compiles so ramps and values persist. */
+  readonly converters: Map<string, DataToStream>;
+  /** Converters bound in the current plan, run before the node renders. */
+  activeConverters: DataToStream[];
+  faulted: boolean;
+}
+
+interface MutableContext extends NodeContext {
+  name: string;
+}
+
+const NOOP_INSTANCE: NodeInstance = { process() {} };
+
+export interface RendererOptions {
+  sampleRate: number;
+  blockSize: number;
+  registry: NodeRegistry;
+  host?: RenderHost;
+  onEvent?: (event: RenderEvent) => void;
+}
+
+export class Renderer {
+  readonly sampleRate: number;
+  readonly blockSize: number;
+  readonly registry: NodeRegistry;
+  readonly host: RenderHost;
+  /** The mix of every PlaybackNode for the block just rendered. */
+  readonly master: { left: Float32Array; right: Float32Array };
+  /** Frames rendered since creation (the global clock). */
+  readonly clock = { frames: 0 };
+  onEvent: (event: RenderEvent) => void;
+
+  private readonly pool: BufferPool;
+  private readonly nodes = new Map<string, RenderNode>();
+  private readonly links = new Map<string, { source: PortRef; sink: PortRef }>();
+  private readonly queue: GraphOp[][] = [];
+  private plan: RenderNode[] = [];
+  private dirty = false;
+  private running = false;
+
+  constructor(options: RendererOptions) {
+    validateSampleRate(options.sampleRate);
+    validateBlockSize(options.blockSize);
+    this.sampleRate = options.sampleRate;
+    this.blockSize = options.blockSize;
+    this.registry = options.registry;
+    this.host = options.host ?? {};
+    this.onEvent = options.onEvent ?? (() => {});
+    this.pool = new BufferPool(this.blockSize);
+    this.master = { left: this.pool.alloc(), right: this.pool.alloc() };
+  }
+
+  /** Control side: queue a batch of edits; it takes effect at the start of the next block. */
+  enqueue(ops: readonly GraphOp[]): void {
+    if (ops.length > 0) this.queue.push([...ops]);
+  }
+
+  get nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  /** Render order of the current plan (node names), for tests and diagnostics. */
+  order(): string[] {
+    if (this.queue.length > 0 || this.dirty) this.applyQueued();
+    return this.plan.map((n) => n.name);
+  }
+
+  isFaulted(name: string): boolean {
+    return this.nodes.get(name)?.faulted ?? false;
+  }
+
+  /** Transport: nodes that record (WavFileNode) open on their first block after start. */
+  start(): void {
+    this.applyQueued();
+    if (this.running) return;
+    this.running = true;
+    for (const node of this.nodes.values()) this.safely(node, 'start', () => node.instance.start?.());
+  }
+
+  /** Transport: files are flushed and closed. */
+  stop(): void {
+    this.applyQueued();
+    if (!this.running) return;
+    this.running = false;
+    for (const node of this.nodes.values()) this.safely(node, 'stop', () => node.instance.stop?.());
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Render one block: apply queued edits, render every node in order, mix the master bus. */
+  renderBlock(): void {
+    if (this.queue.length > 0 || this.dirty) this.applyQueued();
+    const frames = this.blockSize;
+    const left = this.master.left;
+    const right = this.master.right;
+    left.fill(0);
+    right.fill(0);
+    const plan = this.plan;
+    for (let n = 0; n < plan.length; n++) {
+      const node = plan[n];
+      if (node.faulted) continue;
+      const converters = node.activeConverters;
+      for (let c = 0; c < converters.length; c++) converters[c].run(frames);
+      try {
+        node.instance.process(frames);
+      } catch (error) {
+        this.fault(node, error instanceof Error ? error.message : String(error));
+        continue;
+      }
+      // Cheap per-node sentinel: first and last sample. The full scan runs on the master below.
+      const outputs = node.streamOutputs;
+      for (let o = 0; o < outputs.length; o++) {
+        const buf = outputs[o].buf;
+        const first = buf[0];
+        const last = buf[frames - 1];
+        if (first - first !== 0 || last - last !== 0) {
+          this.fault(node, 'produced NaN or Infinity');
+          break;
+        }
+      }
+    }
+    if (!allFinite(left, frames) || !allFinite(right, frames)) this.findNonFinite(frames);
+    this.clock.frames += frames;
+  }
+
+  /** Stop everything and release files and devices (shutdown). */
+  dispose(): void {
+    this.stop();
+    for (const node of this.nodes.values()) this.safely(node, 'dispose', () => node.instance.dispose?.());
+    this.nodes.clear();
+    this.plan = [];
+  }
+
+  // ------------------------------------------------------------------------------- edits
+
+  private applyQueued(): void {
+    const batches = this.queue.splice(0);
+    for (const ops of batches) for (const op of ops) this.apply(op);
+    if (this.dirty) this.compile();
+  }
+
+  private apply(op: GraphOp): void {
+    switch (op.op) {
+      case 'add':
+        this.addNode(op.name, op.type, op.value);
+        break;
+      case 'remove': {
+        const node = this.nodes.get(op.name);
+        if (!node) return;
+        this.safely(node, 'dispose', () => node.instance.dispose?.());
+        for (const output of node.streamOutputs) this.pool.release(output.buf);
+        for (const buf of node.defaultBuffers.values()) this.pool.release(buf);
+        for (const converter of node.converters.values()) this.pool.release(converter.buf);
+        this.nodes.delete(op.name);
+        this.dirty = true;
+        break;
+      }
+      case 'rename': {
+        const node = this.nodes.get(op.from);
+        if (!node) return;
+        this.nodes.delete(op.from);
+        node.name = op.to;
+        node.context.name = op.to;
+        this.nodes.set(op.to, node);
+        for (const [key, link] of [...this.links]) {
+          if (link.source.node !== op.from && link.sink.node !== op.from) continue;
+          this.links.delete(key);
+          const source = link.source.node === op.from ? { ...link.source, node: op.to } : link.source;
+          const sink = link.sink.node === op.from ? { ...link.sink, node: op.to } : link.sink;
+          this.links.set(portKey(sink), { source, sink });
+        }
+        this.dirty = true;
+        break;
+      }
+      case 'link':
+        this.links.set(portKey(op.sink), { source: op.source, sink: op.sink });
+        this.revive(op.sink.node);
+        this.dirty = true;
+        break;
+      case 'unlink': {
+        const existing = this.links.get(portKey(op.sink));
+        if (existing && portKey(existing.source) === portKey(op.source)) this.links.delete(portKey(op.sink));
+        this.revive(op.sink.node);
+        this.dirty = true;
+        break;
+      }
+      case 'set': {
+        const node = this.nodes.get(op.name);
+        if (!node) return;
+        this.revive(op.name);
+        this.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
+        break;
+      }
+    }
+  }
+
+  private addNode(name: string, type: string, value: DataValue): void {
+    const definition = this.registry.get(type);
+    const inputs: Record<string, StreamInput | DataInput | MidiInput> = {};
+    const outputs: Record<string, StreamOutput | DataOutput | MidiOutput> = {};
+    const streamOutputs: StreamOutput[] = [];
+    const midiOutputs: MidiOutput[] = [];
+    const defaultBuffers = new Map<string, Float32Array>();
+    for (const [port, spec] of Object.entries(definition.inputs)) {
+      if (spec.kind === 'stream') {
+        const fallback = streamDefault(spec);
+        const buf = this.pool.alloc();
+        buf.fill(fallback);
+        defaultBuffers.set(port, buf);
+        inputs[port] = new StreamInput(fallback, buf);
+      } else if (spec.kind === 'data') {
+        inputs[port] = new DataInput(spec.default ?? null);
+      } else {
+        inputs[port] = new MidiInput();
+      }
+    }
+    for (const [port, spec] of Object.entries(definition.outputs)) {
+      if (spec.kind === 'stream') {
+        const output = new StreamOutput(this.pool.alloc());
+        streamOutputs.push(output);
+        outputs[port] = output;
+      } else if (spec.kind === 'data') {
+        outputs[port] = new DataOutput();
+      } else {
+        const output = new MidiOutput();
+        midiOutputs.push(output);
+        outputs[port] = output;
+      }
+    }
+    const io = { inputs, outputs } as NodeIO;
+    const renderer = this;
+    const context: MutableContext = {
+      name,
+      type,
+      sampleRate: this.sampleRate,
+      blockSize: this.blockSize,
+      host: this.host,
+      clock: this.clock,
+      master: this.master,
+      value,
+      publish(exports) {
+        renderer.onEvent({ kind: 'exports', node: context.name, exports });
+      },
+      debug(debugValue) {
+        renderer.onEvent({ kind: 'debug', node: context.name, value: debugValue });
+      },
+      warn(message) {
+        renderer.onEvent({ kind: 'warning', node: context.name, message });
+      },
+    };
+    const node: RenderNode = {
+      name,
+      type,
+      definition,
+      context,
+      instance: NOOP_INSTANCE,
+      io,
+      streamOutputs,
+      midiOutputs,
+      defaultBuffers,
+      converters: new Map(),
+      activeConverters: [],
+      faulted: false,
+    };
+    this.nodes.set(name, node);
+    try {
+      node.instance = definition.create(context, io as never);
+      if (this.running) node.instance.start?.();
+    } catch (error) {
+      this.fault(node, `could not be created: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.dirty = true;
+  }
+
+  /** An edit touched this node: give a muted node another chance. */
+  private revive(name: string): void {
+    const node = this.nodes.get(name);
+    if (node?.faulted && node.instance !== NOOP_INSTANCE) node.faulted = false;
+  }
+
+  private fault(node: RenderNode, message: string): void {
+    node.faulted = true;
+    for (const output of node.streamOutputs) output.buf.fill(0);
+    for (const output of node.midiOutputs) output.buf.clear();
+    this.onEvent({ kind: 'fault', node: node.name, message: `${node.type} \`${node.name}\` ${message}; muted` });
+  }
+
+  private safely(node: RenderNode, what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.onEvent({
+        kind: 'warning',
+        node: node.name,
+        message: `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
+
+  /** The master went non-finite: find and mute the first node whose stream output did, scrub the block. */
+  private findNonFinite(frames: number): void {
+    for (const node of this.plan) {
+      if (node.faulted) continue;
+      if (node.streamOutputs.some((output) => !allFinite(output.buf, frames))) {
+        this.fault(node, 'produced NaN or Infinity');
+        break;
+      }
+    }
+    scrub(this.master.left, frames);
+    scrub(this.master.right, frames);
+  }
+
+  // ------------------------------------------------------------------------------- compile
+
+  /**
+   * Binds every input to its source's buffer and orders nodes so each renders after all that feed it.
+   * A link that closes a cycle is a back edge: its sink reads the source's previous block (a one-block
+   * delay), because output buffers persist between blocks.
+   */
+  private compile(): void {
+    this.dirty = false;
+    for (const node of this.nodes.values()) this.bind(node);
+    this.plan = this.renderOrder();
+  }
+
+  private bind(node: RenderNode): void {
+    const active: DataToStream[] = [];
+    for (const [port, spec] of Object.entries(node.definition.inputs)) {
+      const link = this.links.get(`${node.name}.${port}`);
+      const source = link ? this.nodes.get(link.source.node) : undefined;
+      const sourceOutput = source ? (source.io.outputs[link!.source.port] as unknown) : undefined;
+      const input = node.io.inputs[port];
+      if (spec.kind === 'stream') {
+        const streamInput = input as unknown as StreamInput;
+        if (sourceOutput instanceof StreamOutput) {
+          streamInput.buf = sourceOutput.buf;
+          streamInput.constant = false;
+        } else if (sourceOutput instanceof DataOutput) {
+          let converter = node.converters.get(port);
+          if (!converter) {
+            converter = new DataToStream(sourceOutput.slot, this.pool.alloc(), streamInput);
+            node.converters.set(port, converter);
+          }
+          converter.slot = sourceOutput.slot;
+          streamInput.buf = converter.buf;
+          active.push(converter);
+        } else {
+          streamInput.buf = node.defaultBuffers.get(port)!;
+          streamInput.constant = true;
+        }
+      } else if (spec.kind === 'data') {
+        const dataInput = input as unknown as DataInput;
+        if (sourceOutput instanceof DataOutput) dataInput.source = sourceOutput.slot;
+        else if (sourceOutput instanceof StreamOutput) dataInput.source = sourceOutput.asData;
+        else dataInput.source = dataInput.defaultSlot;
+      } else {
+        (input as unknown as MidiInput).source = sourceOutput instanceof MidiOutput ? sourceOutput.buf : EMPTY_MIDI;
+      }
+    }
+    node.activeConverters = active;
+  }
+
+  /** Depth-first post-order over "is fed by" edges, iterative (chains of thousands of nodes are fine). */
+  private renderOrder(): RenderNode[] {
+    const order: RenderNode[] = [];
+    const state = new Map<string, 1 | 2>(); // 1: on the stack, 2: done
+    const feeders = new Map<string, string[]>();
+    for (const link of this.links.values()) {
+      const list = feeders.get(link.sink.node);
+      if (list) list.push(link.source.node);
+      else feeders.set(link.sink.node, [link.source.node]);
+    }
+    for (const root of this.nodes.keys()) {
+      if (state.has(root)) continue;
+      const stack: Array<{ name: string; next: number }> = [{ name: root, next: 0 }];
+      state.set(root, 1);
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1];
+        const sources = feeders.get(top.name) ?? [];
+        if (top.next < sources.length) {
+          const source = sources[top.next++];
+          if (!state.has(source) && this.nodes.has(source)) {
+            state.set(source, 1);
+            stack.push({ name: source, next: 0 });
+          }
+          // state 1 → back edge (cycle): left as a one-block delay. state 2 → already ordered.
+        } else {
+          stack.pop();
+          state.set(top.name, 2);
+          order.push(this.nodes.get(top.name)!);
+        }
+      }
+    }
+    return order;
+  }
+}
+
+function allFinite(buf: Float32Array, frames: number): boolean {
+  let sum = 0;
+  for (let i = 0; i < frames; i++) sum += buf[i] * 0;
+  return sum === 0;
+}
+
+function scrub(buf: Float32Array, frames: number): void {
+  for (let i = 0; i < frames; i++) {
+    const x = buf[i];
+    if (x - x !== 0) buf[i] = 0;
+  }
+}

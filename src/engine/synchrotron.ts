@@ -1,0 +1,166 @@
+// The library API: a graph and a renderer in one object, for offline rendering, tests and embedding.
+// `new Synchrotron({sampleRate, blockSize})`, add nodes, link them, render blocks. The server uses the
+// same Graph with a Renderer in a worker thread instead.
+
+import { builtinNodes } from '../nodes/index.js';
+import type { RenderHost } from './definition.js';
+import { SynchrotronError } from './errors.js';
+import { type Connection, Graph, type GraphListener, type GraphNode } from './graph.js';
+import { NodeRegistry } from './registry.js';
+import { type RenderEvent, Renderer } from './renderer.js';
+import type { DataValue, PortRef } from './types.js';
+
+export interface SynchrotronOptions {
+  /** Frames per second, default 44100. */
+  sampleRate?: number;
+  /** Frames per block, a power of two from 16 to 4096, default 128. */
+  blockSize?: number;
+  /** Files, MIDI ports and device name available to nodes (none by default: pure offline). */
+  host?: RenderHost;
+  /** Node types; the built-ins by default. */
+  registry?: NodeRegistry;
+  /** Source of randomness for invented names (tests pass a seeded one). */
+  random?: () => number;
+}
+
+/** `"node.port"` or `{node, port}` → PortRef. */
+export function toPortRef(ref: string | PortRef): PortRef {
+  if (typeof ref !== 'string') return ref;
+  const dot = ref.indexOf('.');
+  if (dot <= 0 || dot === ref.length - 1) {
+    throw new SynchrotronError('invalid', `expected a port as \`node.port\`, got \`${ref}\``);
+  }
+  return { node: ref.slice(0, dot), port: ref.slice(dot + 1) };
+}
+
+export function createRegistry(): NodeRegistry {
+  return new NodeRegistry(builtinNodes);
+}
+
+export class Synchrotron {
+  readonly graph: Graph;
+  readonly renderer: Renderer;
+  private readonly eventListeners = new Set<(event: RenderEvent) => void>();
+
+  constructor(options: SynchrotronOptions = {}) {
+    const registry = options.registry ?? createRegistry();
+    const host = options.host ?? {};
+    this.renderer = new Renderer({
+      sampleRate: options.sampleRate ?? 44100,
+      blockSize: options.blockSize ?? 128,
+      registry,
+      host,
+      onEvent: (event) => this.dispatch(event),
+    });
+    this.graph = new Graph(registry, { host, random: options.random });
+    this.graph.on({ batch: (ops) => this.renderer.enqueue(ops) });
+  }
+
+  get sampleRate(): number {
+    return this.renderer.sampleRate;
+  }
+
+  get blockSize(): number {
+    return this.renderer.blockSize;
+  }
+
+  /** Frames rendered so far (the global clock). */
+  get frames(): number {
+    return this.renderer.clock.frames;
+  }
+
+  // ------------------------------------------------------------------------------- editing
+
+  /** Adds a node of `type` (an invented name when none is given). */
+  add(type: string, name?: string): GraphNode {
+    return this.graph.addNode(type, name);
+  }
+
+  /** Adds a DataNode holding `value`. */
+  addValue(value: DataValue, name?: string): GraphNode {
+    return this.graph.addNode('DataNode', name, value);
+  }
+
+  remove(name: string): GraphNode {
+    return this.graph.removeNode(name);
+  }
+
+  link(source: string | PortRef, sink: string | PortRef): Connection {
+    return this.graph.link(toPortRef(source), toPortRef(sink));
+  }
+
+  unlink(source: string | PortRef, sink: string | PortRef): Connection | null {
+    return this.graph.unlink(toPortRef(source), toPortRef(sink));
+  }
+
+  setValue(name: string, value: DataValue): GraphNode {
+    return this.graph.setValue(name, value);
+  }
+
+  clear(): number {
+    return this.graph.clear();
+  }
+
+  /** Several edits as one batch: all arrive at the same block boundary, or none if `fn` throws. */
+  transaction<T>(fn: () => T): T {
+    return this.graph.transaction(fn);
+  }
+
+  /** Graph changes (batches of ops, exports). */
+  onGraph(listener: GraphListener): () => void {
+    return this.graph.on(listener);
+  }
+
+  /** Render-side reports: faults, warnings, debug values. */
+  onEvent(listener: (event: RenderEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------------------------- rendering
+
+  start(): void {
+    this.renderer.start();
+  }
+
+  stop(): void {
+    this.renderer.stop();
+  }
+
+  get running(): boolean {
+    return this.renderer.isRunning;
+  }
+
+  /** Renders one block; returns the master bus (views, overwritten by the next block). */
+  renderBlock(): { left: Float32Array; right: Float32Array } {
+    this.renderer.renderBlock();
+    return this.renderer.master;
+  }
+
+  /** Renders `frames` frames (rounded up to whole blocks) and returns copies of the master mix. */
+  renderFrames(frames: number): { left: Float32Array; right: Float32Array } {
+    const blocks = Math.ceil(frames / this.blockSize);
+    const left = new Float32Array(blocks * this.blockSize);
+    const right = new Float32Array(blocks * this.blockSize);
+    for (let b = 0; b < blocks; b++) {
+      this.renderer.renderBlock();
+      left.set(this.renderer.master.left, b * this.blockSize);
+      right.set(this.renderer.master.right, b * this.blockSize);
+    }
+    return { left: left.subarray(0, frames), right: right.subarray(0, frames) };
+  }
+
+  renderSeconds(seconds: number): { left: Float32Array; right: Float32Array } {
+    return this.renderFrames(Math.round(seconds * this.sampleRate));
+  }
+
+  /** Stops, closes files and devices. */
+  dispose(): void {
+    this.renderer.dispose();
+  }
+
+  private dispatch(event: RenderEvent): void {
+    if (event.kind === 'exports') this.graph.updateExports(event.node, event.exports);
+    for (const listener of this.eventListeners) listener(event);
+  }
+}

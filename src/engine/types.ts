@@ -1,0 +1,60 @@
+// Plain value types shared by the control side (graph, language, API) and the render side.
+// No Node or DOM APIs here: this module also runs in workers and the browser's AudioWorklet.
+
+/** A value carried by a data port, held by a DataNode, or written in Synchrolang. */
+export type DataValue = number | string | boolean | null | DataValue[];
+
+/** What a data port can hold at render time: a DataValue, or a live view of a stream block. */
+export type DataSlotValue = DataValue | Float32Array;
+
+export type PortKind = 'stream' | 'data' | 'midi';
+export type PortDirection = 'input' | 'output';
+
+/** A port named as in the API: `{"node_name": "sine", "port_name": "out"}`. */
+export interface PortRef {
+  node: string;
+  port: string;
+}
+
+export interface ConnectionRef {
+  source: PortRef;
+  sink: PortRef;
+}
+
+export function portKey(ref: PortRef): string {
+  return `${ref.node}.${ref.port}`;
+}
+
+export function isDataValue(value: unknown, depth = 0): value is DataValue {
+  if (depth > 64) return false;
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value);
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'object':
+      return Array.isArray(value) && value.every((item) => isDataValue(item, depth + 1));
+    default:
+      return false;
+  }
+}
+
+/** The number a data value stands for when it feeds a stream: numbers as they are, booleans 1/0, else 0. */
+export function dataToNumber(value: DataSlotValue): number {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : 0;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return 0;
+}
+
+/** Deep equality for data values (arrays compared element by element). */
+export function dataEquals(a: DataValue, b: DataValue): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!dataEquals(a[i], b[i])) return false;
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,10 @@
+// Public library API.
+export * from './engine/definition.js';
+export * from './engine/errors.js';
+export * from './engine/graph.js';
+export * from './engine/midi.js';
+export * from './engine/registry.js';
+export * from './engine/renderer.js';
+export * from './engine/synchrotron.js';
+export * from './engine/types.js';
+export { builtinNodes } from './nodes/index.js';

@@ -1,0 +1,33 @@
+import { defineNode, stream } from '../../engine/definition.js';
+
+/** Adds its two channels into the master bus; several PlaybackNodes mix. Never needs a sound card. */
+export const PlaybackNode = defineNode({
+  type: 'PlaybackNode',
+  category: 'io',
+  description: 'Sends its two channels to the audio output (device, render file, listening browsers). Several mix.',
+  inputs: {
+    left: stream('Left channel.', { default: 0, unit: '-1…1' }),
+    right: stream('Right channel.', { default: 0, unit: '-1…1' }),
+  },
+  outputs: {},
+  initialExports: (_value, host) => ({ Device: host.deviceName ?? 'none' }),
+  create(ctx, io) {
+    const { left, right } = io.inputs;
+    const master = ctx.master;
+    const mix = (input: typeof left, bus: Float32Array, frames: number) => {
+      const buf = input.buf;
+      if (input.constant) {
+        const k = buf[0];
+        if (k !== 0) for (let i = 0; i < frames; i++) bus[i] += k;
+      } else {
+        for (let i = 0; i < frames; i++) bus[i] += buf[i];
+      }
+    };
+    return {
+      process(frames) {
+        mix(left, master.left, frames);
+        mix(right, master.right, frames);
+      },
+    };
+  },
+});

@@ -1,0 +1,11 @@
+// One cycle of a sine, for the audio-rate-frequency path. With linear interpolation between 4096 points
+// the error is below 3e-7 (about −130 dB), far under float32 resolution of a full-scale signal.
+
+export const SINE_TABLE_SIZE = 4096;
+export const SINE_TABLE = new Float64Array(SINE_TABLE_SIZE + 1);
+for (let i = 0; i <= SINE_TABLE_SIZE; i++) SINE_TABLE[i] = Math.sin((2 * Math.PI * i) / SINE_TABLE_SIZE);
+
+/** Wraps a phase in cycles into [0, 1). */
+export function wrapPhase(phase: number): number {
+  return phase - Math.floor(phase);
+}

@@ -1,0 +1,91 @@
+// Measurements on rendered signals: the tests check the sound, not just that code ran.
+
+/** Frequency from rising zero crossings, interpolated to sub-sample accuracy. */
+export function zeroCrossingFrequency(signal: Float32Array, sampleRate: number): number {
+  const crossings: number[] = [];
+  for (let i = 1; i < signal.length; i++) {
+    const a = signal[i - 1];
+    const b = signal[i];
+    if (a < 0 && b >= 0) crossings.push(i - 1 + a / (a - b));
+  }
+  if (crossings.length < 2) return 0;
+  const periods = crossings.length - 1;
+  return (periods * sampleRate) / (crossings[crossings.length - 1] - crossings[0]);
+}
+
+export function peak(signal: Float32Array): number {
+  let max = 0;
+  for (const x of signal) max = Math.max(max, Math.abs(x));
+  return max;
+}
+
+export function rms(signal: Float32Array): number {
+  let sum = 0;
+  for (const x of signal) sum += x * x;
+  return Math.sqrt(sum / Math.max(1, signal.length));
+}
+
+export function allFinite(signal: Float32Array): boolean {
+  for (const x of signal) if (!Number.isFinite(x)) return false;
+  return true;
+}
+
+/** Largest jump between neighbouring samples (a click shows as a jump far above the signal's slope). */
+export function maxStep(signal: Float32Array): number {
+  let max = 0;
+  for (let i = 1; i < signal.length; i++) max = Math.max(max, Math.abs(signal[i] - signal[i - 1]));
+  return max;
+}
+
+/**
+ * Magnitude spectrum (Hann window, radix-2 FFT) of the first power-of-two length ≤ signal.length.
+ * Returns magnitudes for bins 0…n/2 and the bin width in Hz.
+ */
+export function spectrum(signal: Float32Array, sampleRate: number): { magnitudes: Float64Array; binHz: number } {
+  let n = 1;
+  while (n * 2 <= signal.length) n *= 2;
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  for (let i = 0; i < n; i++) re[i] = signal[i] * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1)));
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j], re[i]];
+      [im[i], im[j]] = [im[j], im[i]];
+    }
+  }
+  for (let size = 2; size <= n; size *= 2) {
+    const angle = (-2 * Math.PI) / size;
+    for (let start = 0; start < n; start += size) {
+      for (let k = 0; k < size / 2; k++) {
+        const wr = Math.cos(angle * k);
+        const wi = Math.sin(angle * k);
+        const a = start + k;
+        const b = a + size / 2;
+        const tr = re[b] * wr - im[b] * wi;
+        const ti = re[b] * wi + im[b] * wr;
+        re[b] = re[a] - tr;
+        im[b] = im[a] - ti;
+        re[a] += tr;
+        im[a] += ti;
+      }
+    }
+  }
+  const magnitudes = new Float64Array(n / 2 + 1);
+  for (let i = 0; i <= n / 2; i++) magnitudes[i] = Math.hypot(re[i], im[i]);
+  return { magnitudes, binHz: sampleRate / n };
+}
+
+/** Frequency of the strongest bin (parabolic interpolation between neighbours). */
+export function dominantFrequency(signal: Float32Array, sampleRate: number): number {
+  const { magnitudes, binHz } = spectrum(signal, sampleRate);
+  let best = 1;
+  for (let i = 2; i < magnitudes.length - 1; i++) if (magnitudes[i] > magnitudes[best]) best = i;
+  const a = Math.log(magnitudes[best - 1] + 1e-20);
+  const b = Math.log(magnitudes[best] + 1e-20);
+  const c = Math.log(magnitudes[best + 1] + 1e-20);
+  const offset = (0.5 * (a - c)) / (a - 2 * b + c);
+  return (best + offset) * binHz;
+}
