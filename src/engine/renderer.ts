@@ -173,6 +173,12 @@ export class Renderer {
     return this.plan.map((n) => n.name);
   }
 
+  /** The live buffer of a stream output (render side: valid until the next block), for scopes and meters. */
+  streamOutput(ref: PortRef): Float32Array | undefined {
+    const output = this.nodes.get(ref.node)?.io.outputs[ref.port];
+    return output instanceof StreamOutput ? output.buf : undefined;
+  }
+
   isFaulted(name: string): boolean {
     return this.nodes.get(name)?.faulted ?? false;
   }

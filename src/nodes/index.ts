@@ -4,6 +4,7 @@ import type { NodeDefinition } from '../engine/definition.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { AddNode } from './math/add-node.js';
 import { MultiplyNode } from './math/multiply-node.js';
+import { midiNodes } from './midi/index.js';
 import { SineNode } from './oscillators/sine-node.js';
 import { DataNode } from './sources/data-node.js';
 import { SilenceNode } from './sources/silence-node.js';
@@ -17,4 +18,5 @@ export const builtinNodes: NodeDefinition[] = [
   AddNode,
   MultiplyNode,
   PlaybackNode,
+  ...midiNodes,
 ];
