@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The `synchrotron` command: serve, render, check, console, nodes, docs. Each command lives in its own
+// module, loaded only when used, so `synchrotron nodes` does not start a web server's worth of imports.
+
+const USAGE = `usage: synchrotron <command> [options]
+
+commands:
+  serve [PATCH] [--host 127.0.0.1] [--port 2031] [--sample-rate 44100] [--block-size 128]
+        [--audio auto|device|none] [--token TOKEN] [--root DIR]
+                        the server with its web UI (npm start runs this)
+  render PATCH --seconds S --out OUT.wav [--sample-rate R] [--block-size B]
+                        offline render of the PlaybackNode mix, as fast as possible
+  check PATCH           parse and build without audio; errors → exit 1
+  console [--url URL]   terminal client of a running server
+  nodes [--json]        the node types with their ports and descriptions
+  docs [--check]        write docs/nodes.md from the node definitions (--check: fail if stale)
+`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).serveCommand,
+  render: async () => (await import('./render.js')).renderCommand,
+  check: async () => (await import('./check.js')).checkCommand,
+  console: async () => (await import('./console.js')).consoleCommand,
+  nodes: async () => (await import('./nodes.js')).nodesCommand,
+  docs: async () => (await import('./nodes.js')).docsCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`synchrotron: unknown command \`${name}\`\n\n${USAGE}`);
+    return 2;
+  }
+  const command = await load();
+  return command(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`synchrotron: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

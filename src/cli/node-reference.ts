@@ -1,0 +1,84 @@
+// The node reference, derived from the node definitions: plain text for `synchrotron nodes`, Markdown
+// for docs/nodes.md. One source of truth, so the docs cannot drift from the code (a test checks).
+
+import type { NodeRegistry, NodeTypeInfo } from '../engine/registry.js';
+
+type PortInfo = NodeTypeInfo['inputs'][number];
+
+const KIND_LABEL = { stream: 'stream', data: 'data', midi: 'MIDI' } as const;
+
+function formatDefault(port: PortInfo): string {
+  return port.default === undefined ? '' : JSON.stringify(port.default);
+}
+
+function sortedTypes(registry: NodeRegistry): NodeTypeInfo[] {
+  const categoryOrder = ['sources', 'oscillators', 'math', 'sequencing', 'envelopes', 'midi', 'io', 'debug'];
+  const rank = (category: string) => {
+    const index = categoryOrder.indexOf(category);
+    return index === -1 ? categoryOrder.length : index;
+  };
+  return registry
+    .names()
+    .map((type) => registry.info(type))
+    .sort(
+      (a, b) =>
+        rank(a.category) - rank(b.category) ||
+        a.category.localeCompare(b.category) ||
+        a.type.localeCompare(b.type),
+    );
+}
+
+export function nodeReferenceText(registry: NodeRegistry): string {
+  const lines: string[] = [];
+  for (const info of sortedTypes(registry)) {
+    lines.push(`${info.type}  (${info.category})`);
+    lines.push(`  ${info.description}`);
+    const port = (direction: string, p: PortInfo) => {
+      const facts: string[] = [KIND_LABEL[p.kind]];
+      if (p.unit) facts.push(p.unit);
+      const fallback = formatDefault(p);
+      if (fallback) facts.push(`default ${fallback}`);
+      return `  ${direction} ${p.name.padEnd(14)} ${facts.join(', ').padEnd(28)} ${p.description}`;
+    };
+    for (const p of info.inputs) lines.push(port('in ', p));
+    for (const p of info.outputs) lines.push(port('out', p));
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+export function nodeReferenceMarkdown(registry: NodeRegistry): string {
+  const types = sortedTypes(registry);
+  const lines = [
+    '# Node reference',
+    '',
+    '<!-- Generated from the node definitions by `synchrotron docs`. Do not edit by hand. -->',
+    '',
+    'Port kinds: **stream** — one 32-bit float per frame; **data** — one value per block (number, string,',
+    'boolean, null or array); **MIDI** — the messages of the block, each at its frame offset. A data output',
+    'linked into a stream input becomes a constant stream; a stream output linked into a data input delivers',
+    'the block as an array of numbers. An unconnected input reads its default.',
+    '',
+  ];
+  let category = '';
+  for (const info of types) {
+    if (info.category !== category) {
+      category = info.category;
+      lines.push(`## ${category[0].toUpperCase()}${category.slice(1)}`, '');
+    }
+    lines.push(`### ${info.type}`, '', info.description, '');
+    if (info.inputs.length + info.outputs.length > 0) {
+      lines.push('| port | direction | kind | unit | default | description |', '|---|---|---|---|---|---|');
+      const row = (direction: string, p: PortInfo) =>
+        `| \`${p.name}\` | ${direction} | ${KIND_LABEL[p.kind]} | ${p.unit ?? ''} | ${escapeCell(formatDefault(p))} | ${escapeCell(p.description)} |`;
+      for (const p of info.inputs) lines.push(row('in', p));
+      for (const p of info.outputs) lines.push(row('out', p));
+      lines.push('');
+    }
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,45 @@
+// `synchrotron nodes` and `synchrotron docs`.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRegistry } from '../engine/synchrotron.js';
+import { nodeReferenceMarkdown, nodeReferenceText } from './node-reference.js';
+
+export async function nodesCommand(args: string[]): Promise<number> {
+  const registry = createRegistry();
+  if (args.includes('--json')) {
+    process.stdout.write(
+      `${JSON.stringify(
+        registry.names().map((type) => registry.info(type)),
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    process.stdout.write(nodeReferenceText(registry));
+  }
+  return 0;
+}
+
+/** Where docs/nodes.md lives: the package root, two levels above dist/cli/. */
+export function nodesDocPath(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'nodes.md');
+}
+
+export async function docsCommand(args: string[]): Promise<number> {
+  const markdown = nodeReferenceMarkdown(createRegistry());
+  const path = nodesDocPath();
+  if (args.includes('--check')) {
+    const current = await readFile(path, 'utf8').catch(() => '');
+    if (current !== markdown) {
+      process.stderr.write(`${path} is stale: run \`synchrotron docs\` (npm run docs)\n`);
+      return 1;
+    }
+    process.stdout.write(`${path} is up to date\n`);
+    return 0;
+  }
+  await writeFile(path, markdown);
+  process.stdout.write(`wrote ${path}\n`);
+  return 0;
+}
