@@ -171,9 +171,13 @@ export class Graph {
     if (name === undefined) name = this.inventName();
     validateNodeName(name);
     if (this.nodeMap.has(name)) {
-      throw new SynchrotronError('conflict', `a node called \`${name}\` already exists (a ${this.nodeMap.get(name)!.type})`);
+      throw new SynchrotronError(
+        'conflict',
+        `a node called \`${name}\` already exists (a ${this.nodeMap.get(name)!.type})`,
+      );
     }
-    if (!isDataValue(value)) throw new SynchrotronError('invalid', 'a node value must be a number, string, boolean, null or array');
+    if (!isDataValue(value))
+      throw new SynchrotronError('invalid', 'a node value must be a number, string, boolean, null or array');
     const node: GraphNode = {
       name,
       type,
@@ -202,14 +206,18 @@ export class Graph {
     const node = this.node(from);
     if (from === to) return node;
     validateNodeName(to);
-    if (this.nodeMap.has(to)) throw new SynchrotronError('conflict', `a node called \`${to}\` already exists`);
+    if (this.nodeMap.has(to))
+      throw new SynchrotronError('conflict', `a node called \`${to}\` already exists`);
     return this.edit(() => {
       const renamed: GraphNode = { ...node, name: to };
       // Keep insertion order: rebuild the map with the new key in the old place.
-      this.nodeMap = new Map([...this.nodeMap].map(([key, value]) => (key === from ? [to, renamed] : [key, value])));
+      this.nodeMap = new Map(
+        [...this.nodeMap].map(([key, value]) => (key === from ? [to, renamed] : [key, value])),
+      );
       const relinked = new Map<string, Connection>();
       for (const connection of this.links.values()) {
-        const source = connection.source.node === from ? { ...connection.source, node: to } : connection.source;
+        const source =
+          connection.source.node === from ? { ...connection.source, node: to } : connection.source;
         const sink = connection.sink.node === from ? { ...connection.sink, node: to } : connection.sink;
         relinked.set(portKey(sink), { source, sink });
       }
@@ -270,9 +278,13 @@ export class Graph {
   setValue(name: string, value: DataValue): GraphNode {
     const node = this.node(name);
     if (!node.definition.holdsValue) {
-      throw new SynchrotronError('invalid', `\`${name}\` is a ${node.type}, which holds no value (only DataNode does)`);
+      throw new SynchrotronError(
+        'invalid',
+        `\`${name}\` is a ${node.type}, which holds no value (only DataNode does)`,
+      );
     }
-    if (!isDataValue(value)) throw new SynchrotronError('invalid', 'a node value must be a number, string, boolean, null or array');
+    if (!isDataValue(value))
+      throw new SynchrotronError('invalid', 'a node value must be a number, string, boolean, null or array');
     if (dataEquals(node.value, value)) return node;
     return this.edit(() => {
       node.value = value;
@@ -314,7 +326,8 @@ export class Graph {
   /** The ops that would rebuild this graph from empty (for a renderer that joins late). */
   snapshotOps(): GraphOp[] {
     const ops: GraphOp[] = [];
-    for (const node of this.nodeMap.values()) ops.push({ op: 'add', name: node.name, type: node.type, value: node.value });
+    for (const node of this.nodeMap.values())
+      ops.push({ op: 'add', name: node.name, type: node.type, value: node.value });
     for (const c of this.links.values()) ops.push({ op: 'link', source: c.source, sink: c.sink });
     return ops;
   }

@@ -33,7 +33,9 @@ export function validateBlockSize(blockSize: number): void {
     blockSize > MAX_BLOCK_SIZE ||
     (blockSize & (blockSize - 1)) !== 0
   ) {
-    throw new RangeError(`block size must be a power of two from ${MIN_BLOCK_SIZE} to ${MAX_BLOCK_SIZE}, got ${blockSize}`);
+    throw new RangeError(
+      `block size must be a power of two from ${MIN_BLOCK_SIZE} to ${MAX_BLOCK_SIZE}, got ${blockSize}`,
+    );
   }
 }
 
@@ -304,6 +306,7 @@ export class Renderer {
         const node = this.nodes.get(op.name);
         if (!node) return;
         this.revive(op.name);
+        for (const link of this.links.values()) if (link.source.node === op.name) this.revive(link.sink.node);
         this.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
         break;
       }
@@ -398,7 +401,11 @@ export class Renderer {
     node.faulted = true;
     for (const output of node.streamOutputs) output.buf.fill(0);
     for (const output of node.midiOutputs) output.buf.clear();
-    this.onEvent({ kind: 'fault', node: node.name, message: `${node.type} \`${node.name}\` ${message}; muted` });
+    this.onEvent({
+      kind: 'fault',
+      node: node.name,
+      message: `${node.type} \`${node.name}\` ${message}; muted`,
+    });
   }
 
   private safely(node: RenderNode, what: string, fn: () => void): void {
@@ -470,7 +477,8 @@ export class Renderer {
         else if (sourceOutput instanceof StreamOutput) dataInput.source = sourceOutput.asData;
         else dataInput.source = dataInput.defaultSlot;
       } else {
-        (input as unknown as MidiInput).source = sourceOutput instanceof MidiOutput ? sourceOutput.buf : EMPTY_MIDI;
+        (input as unknown as MidiInput).source =
+          sourceOutput instanceof MidiOutput ? sourceOutput.buf : EMPTY_MIDI;
       }
     }
     node.activeConverters = active;
