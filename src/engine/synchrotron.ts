@@ -2,6 +2,7 @@
 // `new Synchrotron({sampleRate, blockSize})`, add nodes, link them, render blocks. The server uses the
 // same Graph with a Renderer in a worker thread instead.
 
+import { type ExecuteResult, execute, exportScript } from '../lang/index.js';
 import { builtinNodes } from '../nodes/index.js';
 import type { RenderHost } from './definition.js';
 import { SynchrotronError } from './errors.js';
@@ -104,6 +105,26 @@ export class Synchrotron {
   /** Several edits as one batch: all arrive at the same block boundary, or none if `fn` throws. */
   transaction<T>(fn: () => T): T {
     return this.graph.transaction(fn);
+  }
+
+  /** Runs a Synchrolang script: all its edits or none (throws a SynchrolangError saying where and why). */
+  execute(script: string): ExecuteResult {
+    return execute(
+      {
+        graph: this.graph,
+        sampleRate: this.sampleRate,
+        blockSize: this.blockSize,
+        clock: () => this.frames,
+        start: () => this.start(),
+        stop: () => this.stop(),
+      },
+      script,
+    );
+  }
+
+  /** The graph as a Synchrolang script that rebuilds it (`export`). */
+  export(): string {
+    return exportScript(this.graph);
   }
 
   /** Graph changes (batches of ops, exports). */

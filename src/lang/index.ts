@@ -1,57 +1,28 @@
 // Synchrolang — public surface of the language module (SPEC §3). The server, console, CLI and web UI
-// use only these functions. Implementation: see the other files of src/lang/.
+// use only these functions. The contract types (ScriptHost, CommandResult, ExecuteResult,
+// SynchrolangError) live in contract.ts, unchanged, so the implementation files import them without a cycle.
 
-import type { Graph } from '../engine/graph.js';
-import { SynchrotronError } from '../engine/errors.js';
-
-/** What a script runs against: the graph to edit plus transport and globals. */
-export interface ScriptHost {
-  graph: Graph;
-  sampleRate: number;
-  blockSize: number;
-  /** Frames rendered so far ($clock). */
-  clock(): number;
-  /** Transport; called only after the script's edits have all succeeded. */
-  start(): void;
-  stop(): void;
-}
-
-/** One command's result. `value` is the JSON form for the API, `text` the readable form for consoles. */
-export interface CommandResult {
-  /** The command keyword as written canonically: 'new', 'link', 'unlink', 'remove', 'start', 'stop',
-   * 'clear', 'export', 'eval'. */
-  command: string;
-  kind: 'node' | 'connection' | 'count' | 'value' | 'text' | 'none';
-  value: unknown;
-  text: string;
-  line: number;
-  column: number;
-}
-
-export interface ExecuteResult {
-  results: CommandResult[];
-  /** The readable text of all results, one per line (what POST /execute answers). */
-  text: string;
-}
-
-/** A script error with its 1-based position. */
-export class SynchrolangError extends SynchrotronError {
-  readonly line: number;
-  readonly column: number;
-  /** Length of the offending text (for carets / underlines). */
-  readonly length: number;
-  constructor(message: string, line: number, column: number, length = 1, details: Record<string, unknown> = {}) {
-    super('syntax', `line ${line}, column ${column}: ${message}`, { line, column, length, ...details });
-    this.line = line;
-    this.column = column;
-    this.length = length;
-  }
-}
-
-
-// To be implemented in this module (the contract other parts rely on):
+export type { ApiPortInfo } from './api-shapes.js';
+export {
+  apiPortType,
+  fromApiPort,
+  toApiConnection,
+  toApiNode,
+  toApiNodes,
+  toApiPort,
+  toApiPortInfo,
+} from './api-shapes.js';
+export { type Completion, complete } from './complete.js';
+export type { CommandResult, ExecuteResult, ScriptHost } from './contract.js';
+export { SynchrolangError } from './contract.js';
 //   execute(host: ScriptHost, script: string): ExecuteResult      — all-or-nothing; throws SynchrolangError
+export { describeNode, describeNodeLinks, execute, VARIABLES } from './evaluate.js';
 //   exportScript(graph: Graph): string                             — `export`/`save` text, re-readable
-//   parseSui(text: string): { script: string; positions: Record<string, {x: number; y: number}> | null }
-//   complete(script: string, cursor: number, graph: Graph): Completion[]
-//   tokenize(script: string): Token[]                              — for highlighting
+export { exportScript } from './export.js';
+export { errorMessage, formatError, formatResults } from './format.js';
+export { type CommandAst, LineIndex, MAX_ARRAY_DEPTH, parse } from './parser.js';
+//   parseSui(text) → { script, positions: Record<string, {x, y}> | null }; loadPatch(engine | host, text)
+export { loadPatch, type PatchTarget, type Positions, parseSui } from './sui.js';
+//   tokenize(script: string): Token[]                              — for highlighting (browser-safe module)
+export { KEYWORDS, keyword, lex, type RawToken, type Token, type TokenKind, tokenize } from './tokens.js';
+export { formatNumber, formatValue, quoteString } from './values.js';

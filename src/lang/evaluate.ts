@@ -1,0 +1,352 @@
+// The evaluator: parsed commands → graph edits, run as one transaction (all or nothing). Errors from the
+// graph (unknown type, port, name taken …) are re-raised as SynchrolangErrors at the offending token.
+
+import { SynchrotronError, suggest } from '../engine/errors.js';
+import type { Graph, GraphNode } from '../engine/graph.js';
+import { validateNodeName } from '../engine/graph.js';
+import type { DataValue, PortDirection, PortRef } from '../engine/types.js';
+import { toApiConnection, toApiNode, toApiPortInfo } from './api-shapes.js';
+import { type CommandResult, type ExecuteResult, type ScriptHost, SynchrolangError } from './contract.js';
+import { exportScript } from './export.js';
+import {
+  type CommandAst,
+  type ExprAst,
+  errorAt,
+  LineIndex,
+  type PortAst,
+  parse,
+  type Span,
+  type ValueAst,
+} from './parser.js';
+import { KEYWORDS } from './tokens.js';
+import { formatValue } from './values.js';
+
+/** The `$` globals; names are case-insensitive. */
+export const VARIABLES: Readonly<Record<string, { description: string; read(host: ScriptHost): DataValue }>> =
+  {
+    rate: { description: 'sample rate (Hz)', read: (host) => host.sampleRate },
+    buffer: { description: 'block size (frames per block)', read: (host) => host.blockSize },
+    blocksize: {
+      description: 'block size (frames per block), same as $buffer',
+      read: (host) => host.blockSize,
+    },
+    clock: { description: 'frames rendered so far (the global clock)', read: (host) => host.clock() },
+    time: {
+      description: 'seconds rendered so far ($clock / $rate)',
+      read: (host) => host.clock() / host.sampleRate,
+    },
+    nodes: { description: 'names of all nodes', read: (host) => host.graph.nodes().map((n) => n.name) },
+    types: { description: 'names of all node types', read: (host) => host.graph.registry.names() },
+  };
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** `sine (SineNode)` or `freq (DataNode = 440)`. */
+export function describeNode(node: GraphNode): string {
+  return node.definition.holdsValue
+    ? `${node.name} (${node.type} = ${formatValue(node.value)})`
+    : `${node.name} (${node.type})`;
+}
+
+function describeConnection(c: { source: PortRef; sink: PortRef }): string {
+  return `${c.source.node}.${c.source.port} -> ${c.sink.node}.${c.sink.port}`;
+}
+
+/** A node with its links, several lines (what `eval NODE` prints). */
+export function describeNodeLinks(graph: Graph, node: GraphNode): string {
+  const lines = [describeNode(node)];
+  for (const port of Object.keys(node.definition.inputs)) {
+    const source = graph.sourceOf({ node: node.name, port });
+    lines.push(`  in  ${port}${source ? ` <- ${source.source.node}.${source.source.port}` : ''}`);
+  }
+  for (const port of Object.keys(node.definition.outputs)) {
+    const sinks = graph.sinksOf({ node: node.name, port }).map((c) => `${c.sink.node}.${c.sink.port}`);
+    lines.push(`  out ${port}${sinks.length ? ` -> ${sinks.join(', ')}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+class Evaluator {
+  private readonly graph: Graph;
+  private readonly transport: Array<{ command: 'start' | 'stop'; span: Span }> = [];
+
+  constructor(
+    private readonly host: ScriptHost,
+    private readonly src: string,
+    private readonly lines: LineIndex,
+  ) {
+    this.graph = host.graph;
+  }
+
+  /** Runs `fn`; a SynchrotronError it throws becomes a SynchrolangError pointing at `span`. */
+  private at<T>(span: Span, fn: () => T, extra = ''): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof SynchrotronError && !(error instanceof SynchrolangError)) {
+        throw errorAt(this.lines, this.src, span, error.message + extra, {
+          code: error.code,
+          ...error.details,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private fail(span: Span, message: string, details: Record<string, unknown> = {}): never {
+    throw errorAt(this.lines, this.src, span, message, details);
+  }
+
+  runAll(commands: CommandAst[]): ExecuteResult {
+    const results = this.graph.transaction(() => commands.map((command) => this.run(command)));
+    for (const { command, span } of this.transport) {
+      this.at(span, () => (command === 'start' ? this.host.start() : this.host.stop()));
+    }
+    return { results, text: results.map((r) => r.text).join('\n') };
+  }
+
+  private result(
+    command: CommandAst,
+    kind: CommandResult['kind'],
+    value: unknown,
+    text: string,
+  ): CommandResult {
+    const { line, column } = this.lines.position(command.start);
+    const name = command.command;
+    return { command: name, kind, value, text, line, column };
+  }
+
+  private run(c: CommandAst): CommandResult {
+    switch (c.command) {
+      case 'new': {
+        let type = 'DataNode';
+        let value: DataValue = null;
+        if (c.type) {
+          type = c.type.text;
+          this.at(
+            c.type,
+            () => this.graph.registry.get(type),
+            /^[A-Z]/.test(type)
+              ? ''
+              : ' (types start with an upper-case letter; for a DataNode write a value, e.g. `new 440 freq`)',
+          );
+        } else value = this.value(c.value!);
+        const name = c.name?.text;
+        if (c.name && name !== undefined) {
+          this.at(c.name, () => validateNodeName(name));
+          if (this.graph.hasNode(name)) {
+            this.fail(c.name, `a node called \`${name}\` already exists (a ${this.graph.node(name).type})`, {
+              code: 'conflict',
+            });
+          }
+        }
+        const node = this.at(c.value ?? c, () => this.graph.addNode(type, name, value));
+        return this.result(c, 'node', toApiNode(this.graph, node), `created ${describeNode(node)}`);
+      }
+      case 'link': {
+        const source = this.portRef(c.source, 'output');
+        const sink = this.portRef(c.sink, 'input');
+        const old = this.graph.sourceOf(sink);
+        const connection = this.at(c.arrow, () => this.graph.link(source, sink));
+        const replaced =
+          old && describeConnection(old) !== describeConnection(connection)
+            ? ` (replacing ${describeConnection(old)})`
+            : '';
+        return this.result(
+          c,
+          'connection',
+          toApiConnection(connection),
+          `linked ${describeConnection(connection)}${replaced}`,
+        );
+      }
+      case 'unlink': {
+        const t = c.target;
+        let count = 0;
+        if (t.kind === 'node') {
+          const name = t.name.text;
+          count = this.at(t.name, () => this.graph.unlinkNode(name));
+        } else if (t.kind === 'port') {
+          const ref = this.anyPort(t.port);
+          count = this.graph.unlinkPort(ref);
+        } else if (t.kind === 'connection') {
+          const source = this.portRef(t.source, 'output');
+          const sink = this.portRef(t.sink, 'input');
+          count = this.graph.unlink(source, sink) ? 1 : 0;
+        }
+        return this.result(c, 'count', count, `removed ${plural(count, 'connection')}`);
+      }
+      case 'remove': {
+        const name = c.name.text;
+        const node = this.at(c.name, () => this.graph.node(name));
+        const shape = toApiNode(this.graph, node);
+        this.graph.removeNode(name);
+        return this.result(c, 'node', shape, `removed ${describeNode(node)}`);
+      }
+      case 'set': {
+        const name = c.name.text;
+        this.at(c.name, () => this.graph.node(name));
+        const value = this.value(c.value);
+        const node = this.at(c.name, () => this.graph.setValue(name, value));
+        return this.result(c, 'node', toApiNode(this.graph, node), `set ${describeNode(node)}`);
+      }
+      case 'start':
+      case 'stop':
+        this.transport.push({ command: c.command, span: c });
+        return this.result(c, 'none', null, c.command === 'start' ? 'started' : 'stopped');
+      case 'clear': {
+        const count = this.graph.clear();
+        return this.result(c, 'count', count, `cleared: removed ${plural(count, 'node')}`);
+      }
+      case 'export': {
+        const script = exportScript(this.graph);
+        return this.result(c, 'text', script, script);
+      }
+      case 'eval':
+        return this.evaluate(c, c.expr);
+    }
+  }
+
+  private evaluate(c: CommandAst, expr: ExprAst): CommandResult {
+    switch (expr.kind) {
+      case 'value': {
+        const value = this.value(expr.value);
+        return this.result(c, 'value', value, formatValue(value));
+      }
+      case 'type': {
+        const type = expr.type.text;
+        const info = this.at(expr.type, () => this.graph.registry.info(type));
+        const ports = (dir: string, list: typeof info.inputs) =>
+          list.map((p) => `  ${dir} ${p.name} (${p.kind}${p.unit ? `, ${p.unit}` : ''}): ${p.description}`);
+        const text = [
+          `${info.type} — ${info.description}`,
+          ...ports('in ', info.inputs),
+          ...ports('out', info.outputs),
+        ];
+        return this.result(c, 'value', info, text.join('\n'));
+      }
+      case 'node': {
+        const node = this.node(expr.name);
+        return this.result(c, 'node', toApiNode(this.graph, node), describeNodeLinks(this.graph, node));
+      }
+      case 'port': {
+        const ref = this.anyPort(expr.port);
+        const node = this.graph.node(ref.node);
+        const direction: PortDirection = node.definition.inputs[ref.port] ? 'input' : 'output';
+        const info = toApiPortInfo(this.graph, ref, direction);
+        const links =
+          'source' in info
+            ? info.source
+              ? ` <- ${info.source.node_name}.${info.source.port_name}`
+              : ' (unconnected)'
+            : info.sinks.length
+              ? ` -> ${info.sinks.map((s) => `${s.node_name}.${s.port_name}`).join(', ')}`
+              : ' (unconnected)';
+        return this.result(
+          c,
+          'value',
+          info,
+          `${ref.node}.${ref.port}: ${info.type}${links} — ${info.description}`,
+        );
+      }
+      case 'connection': {
+        const source = this.portRef(expr.source, 'output');
+        const sink = this.portRef(expr.sink, 'input');
+        const existing = this.graph.sourceOf(sink);
+        if (existing && existing.source.node === source.node && existing.source.port === source.port) {
+          return this.result(c, 'connection', toApiConnection(existing), describeConnection(existing));
+        }
+        return this.result(c, 'value', null, `not connected: ${describeConnection({ source, sink })}`);
+      }
+    }
+  }
+
+  private node(name: { text: string } & Span): GraphNode {
+    return this.at(name, () => {
+      try {
+        return this.graph.node(name.text);
+      } catch (error) {
+        const command = suggest(name.text, Object.keys(KEYWORDS));
+        if (error instanceof SynchrotronError && !error.details.suggestion && command) {
+          throw new SynchrotronError(
+            error.code,
+            `${error.message} — did you mean the command \`${command}\`?`,
+            {
+              ...error.details,
+              suggestion: command,
+            },
+          );
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** A port of a known direction, each part checked at its own token. */
+  private portRef(ast: PortAst, direction: PortDirection): PortRef {
+    const node = this.node(ast.node);
+    const own = Object.keys(direction === 'input' ? node.definition.inputs : node.definition.outputs);
+    if (!ast.port) {
+      const example = own.length ? ` (e.g. \`${node.name}.${own[0]}\`)` : '';
+      this.fail(
+        ast.node,
+        `expected ${direction === 'input' ? 'an input' : 'an output'} of \`${node.name}\` as \`node.port\`${example}; ` +
+          (own.length ? `its ${direction}s: ${own.join(', ')}` : `a ${node.type} has no ${direction}s`),
+        { ports: own, expected: ['node.port'] },
+      );
+    }
+    const ref = { node: node.name, port: ast.port.text };
+    this.at(ast.port, () => this.graph.port(ref, direction));
+    return ref;
+  }
+
+  /** A port of either direction (for `unlink node.port` and `eval node.port`). */
+  private anyPort(ast: PortAst): PortRef {
+    const node = this.node(ast.node);
+    const port = ast.port!;
+    const { inputs, outputs } = node.definition;
+    if (!Object.hasOwn(inputs, port.text) && !Object.hasOwn(outputs, port.text)) {
+      const names = [...Object.keys(inputs), ...Object.keys(outputs)];
+      const suggestion = suggest(port.text, names);
+      this.fail(
+        port,
+        `${node.type} \`${node.name}\` has no port \`${port.text}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ''}` +
+          ` (inputs: ${Object.keys(inputs).join(', ') || 'none'}; outputs: ${Object.keys(outputs).join(', ') || 'none'})`,
+        { code: 'unknown_port', ports: names, ...(suggestion ? { suggestion } : {}) },
+      );
+    }
+    return { node: node.name, port: port.text };
+  }
+
+  private value(ast: ValueAst): DataValue {
+    switch (ast.kind) {
+      case 'literal':
+        return ast.value;
+      case 'array':
+        return ast.items.map((item) => this.value(item));
+      case 'variable': {
+        const key = ast.name.toLowerCase();
+        if (!Object.hasOwn(VARIABLES, key)) {
+          const names = Object.keys(VARIABLES);
+          const suggestion = suggest(key, names);
+          this.fail(
+            ast,
+            `unknown variable \`$${ast.name}\`${suggestion ? ` — did you mean \`$${suggestion}\`?` : ''} (variables: ${names.map((n) => `$${n}`).join(', ')})`,
+            { expected: names.map((n) => `$${n}`), ...(suggestion ? { suggestion: `$${suggestion}` } : {}) },
+          );
+        }
+        return VARIABLES[key].read(this.host);
+      }
+    }
+  }
+}
+
+/**
+ * Runs a script against a host: every edit in one transaction (if any command fails, the graph is left
+ * exactly as before and a SynchrolangError says where and why); `start`/`stop` take effect afterwards.
+ */
+export function execute(host: ScriptHost, script: string): ExecuteResult {
+  const commands = parse(script);
+  return new Evaluator(host, script, new LineIndex(script)).runAll(commands);
+}

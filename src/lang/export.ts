@@ -1,0 +1,24 @@
+// `export` / `save`: the graph as a script that rebuilds it on an empty engine — same names, types,
+// values and connections, in the same order.
+
+import type { Graph, GraphNode } from '../engine/graph.js';
+import { formatValue } from './values.js';
+
+function nodeLine(node: GraphNode): string {
+  if (node.type === 'DataNode') return `new ${formatValue(node.value)} ${node.name};`;
+  const line = `new ${node.type} ${node.name};`;
+  // Another value-holding type (not DataNode) cannot be made by `new VALUE`: set its value after it.
+  if (node.definition.holdsValue && node.value !== null)
+    return `${line} set ${node.name} ${formatValue(node.value)};`;
+  return line;
+}
+
+/** One `new …;` line per node, a blank line, then one `link …;` line per connection. */
+export function exportScript(graph: Graph): string {
+  const nodes = graph.nodes().map(nodeLine);
+  const links = graph
+    .connections()
+    .map((c) => `link ${c.source.node}.${c.source.port} -> ${c.sink.node}.${c.sink.port};`);
+  if (nodes.length === 0) return '';
+  return links.length ? `${nodes.join('\n')}\n\n${links.join('\n')}\n` : `${nodes.join('\n')}\n`;
+}

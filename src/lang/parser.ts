@@ -1,0 +1,431 @@
+// Synchrolang parser: tokens → commands (a syntax tree with source offsets). Hand-written recursive
+// descent over the shared lexer in tokens.ts (see docs/decisions.md for why not chevrotain). It knows
+// nothing about the graph: whether a type, node or port exists is checked when the command runs.
+
+import { suggest } from '../engine/errors.js';
+import type { DataValue } from '../engine/types.js';
+import { SynchrolangError } from './contract.js';
+import { KEYWORDS, keyword, lex, type RawToken, wordValue } from './tokens.js';
+
+/** Arrays nest at most this deep (deeper data is refused by the graph, and recursion must stay bounded). */
+export const MAX_ARRAY_DEPTH = 64;
+
+export interface Span {
+  /** UTF-16 offsets into the script, end exclusive. */
+  start: number;
+  end: number;
+}
+
+export interface Ident extends Span {
+  text: string;
+}
+
+export type ValueAst =
+  | ({ kind: 'literal'; value: DataValue } & Span)
+  | ({ kind: 'variable'; name: string } & Span)
+  | ({ kind: 'array'; items: ValueAst[] } & Span);
+
+/** `node.port`; `port` is null when only a node was written where a port belongs (reported at run time,
+ * when the node's ports can be listed). */
+export interface PortAst extends Span {
+  node: Ident;
+  port: Ident | null;
+}
+
+export type ExprAst =
+  | ({ kind: 'value'; value: ValueAst } & Span)
+  | ({ kind: 'type'; type: Ident } & Span)
+  | ({ kind: 'node'; name: Ident } & Span)
+  | ({ kind: 'port'; port: PortAst } & Span)
+  | ({ kind: 'connection'; source: PortAst; sink: PortAst; arrow: Span } & Span);
+
+interface CommandBase extends Span {
+  /** The keyword as written (null for a bare expression). */
+  keyword: Ident | null;
+}
+
+export type CommandAst = CommandBase &
+  (
+    | { command: 'new'; type: Ident | null; value: ValueAst | null; name: Ident | null }
+    | { command: 'link'; source: PortAst; sink: PortAst; arrow: Span }
+    | { command: 'unlink'; target: ExprAst }
+    | { command: 'remove'; name: Ident }
+    | { command: 'set'; name: Ident; value: ValueAst }
+    | { command: 'start' | 'stop' | 'clear' | 'export' }
+    | { command: 'eval'; expr: ExprAst }
+  );
+
+/** Maps offsets to 1-based line and column (columns count UTF-16 code units). */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(src: string) {
+    for (let i = 0; i < src.length; i++) {
+      const c = src[i];
+      if (c === '\n' || (c === '\r' && src[i + 1] !== '\n')) this.starts.push(i + 1);
+    }
+  }
+  position(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.starts[lo] + 1 };
+  }
+}
+
+/** Builds a SynchrolangError for the text at `span`. */
+export function errorAt(
+  lines: LineIndex,
+  src: string,
+  span: Span,
+  message: string,
+  details: Record<string, unknown> = {},
+): SynchrolangError {
+  const { line, column } = lines.position(span.start);
+  const length = Math.max(1, span.end - span.start);
+  return new SynchrolangError(message, line, column, length, {
+    found: src.slice(span.start, span.end),
+    ...details,
+  });
+}
+
+const COMMAND_LIST = 'new, link, unlink, remove, set, start, stop, clear, export, eval';
+
+function show(token: RawToken | undefined): string {
+  if (!token) return 'the end of the script';
+  if (token.type === 'newline') return 'the end of the line';
+  const text = token.text.length > 40 ? `${token.text.slice(0, 37)}…` : token.text;
+  return `\`${text}\``;
+}
+
+class Parser {
+  private readonly tokens: RawToken[] = [];
+  private pos = 0;
+  private readonly lines: LineIndex;
+
+  constructor(private readonly src: string) {
+    this.lines = new LineIndex(src);
+    for (const token of lex(src)) {
+      if (token.type === 'whitespace') continue;
+      if (token.type === 'comment') {
+        if (token.breaksLine) this.tokens.push({ ...token, type: 'newline' });
+        continue;
+      }
+      this.tokens.push(token);
+    }
+  }
+
+  parse(): CommandAst[] {
+    const commands: CommandAst[] = [];
+    for (;;) {
+      while (this.at('newline') || this.at('semicolon')) this.pos++;
+      if (this.peek() === undefined) return commands;
+      commands.push(this.command());
+      const after = this.peek();
+      if (after !== undefined && after.type !== 'newline' && after.type !== 'semicolon') {
+        throw this.fail(after, `expected \`;\` or a line break after the command, found ${show(after)}`, [
+          '`;`',
+          'line break',
+        ]);
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------------------------- tokens
+
+  /** The current token; an unreadable one is reported here, in script order. */
+  private peek(offset = 0): RawToken | undefined {
+    const token = this.tokens[this.pos + offset];
+    if (token?.type === 'error' && offset === 0) {
+      const at = token.errorAt ?? token.start;
+      throw errorAt(
+        this.lines,
+        this.src,
+        { start: at, end: token.errorAt !== undefined ? at + 2 : token.end },
+        token.message ?? 'unreadable text',
+      );
+    }
+    return token;
+  }
+
+  private at(type: RawToken['type']): boolean {
+    return this.peek()?.type === type;
+  }
+
+  private fail(
+    token: RawToken | undefined,
+    message: string,
+    expected: string[],
+    details: Record<string, unknown> = {},
+  ) {
+    const span = token ?? { start: this.src.length, end: this.src.length };
+    return errorAt(this.lines, this.src, span, message, { expected, ...details });
+  }
+
+  private ident(token: RawToken): Ident {
+    this.pos++;
+    return { text: token.text, start: token.start, end: token.end };
+  }
+
+  // ----------------------------------------------------------------------------------- commands
+
+  private command(): CommandAst {
+    const first = this.peek()!;
+    const canonical = first.type === 'word' ? keyword(first.text) : undefined;
+    if (canonical === undefined || this.peek(1)?.type === 'dot') {
+      const expr = this.expression('a command');
+      const after = this.peek();
+      if (
+        after &&
+        after.type !== 'newline' &&
+        after.type !== 'semicolon' &&
+        (expr.kind === 'node' || expr.kind === 'type')
+      ) {
+        const word = expr.kind === 'node' ? expr.name.text : expr.type.text;
+        const suggestion = suggest(word, Object.keys(KEYWORDS));
+        throw errorAt(
+          this.lines,
+          this.src,
+          expr,
+          `unknown command \`${word}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ''} (commands: ${COMMAND_LIST})`,
+          { expected: COMMAND_LIST.split(', '), ...(suggestion ? { suggestion } : {}) },
+        );
+      }
+      return { command: 'eval', keyword: null, expr, start: expr.start, end: expr.end };
+    }
+    const kw = this.ident(first);
+    const start = first.start;
+    const done = <T extends object>(rest: T) => ({
+      keyword: kw,
+      start,
+      end: this.tokens[this.pos - 1].end,
+      ...rest,
+    });
+    switch (canonical) {
+      case 'new': {
+        const t = this.peek();
+        let type: Ident | null = null;
+        let value: ValueAst | null = null;
+        if (t?.type === 'word' && wordValue(t.text) === undefined) type = this.ident(t);
+        else if (t && this.startsValue(t)) value = this.value(0);
+        else {
+          throw this.fail(
+            t,
+            `expected a node type (e.g. \`SineNode\`) or a value (e.g. \`440\`) after \`${kw.text}\`, found ${show(t)}`,
+            ['node type', 'value'],
+          );
+        }
+        let name: Ident | null = null;
+        const n = this.peek();
+        if (n?.type === 'word') name = this.ident(n);
+        else if (n && n.type !== 'newline' && n.type !== 'semicolon') {
+          throw this.fail(
+            n,
+            `expected a node name (e.g. \`osc\`) or the end of the command, found ${show(n)}`,
+            ['node name', '`;`', 'line break'],
+          );
+        }
+        return done({ command: 'new' as const, type, value, name });
+      }
+      case 'link': {
+        const source = this.port('an output', kw.text);
+        const arrow = this.peek();
+        if (arrow?.type !== 'arrow') {
+          throw this.fail(arrow, `expected \`->\` between the output and the input, found ${show(arrow)}`, [
+            '`->`',
+          ]);
+        }
+        this.pos++;
+        const sink = this.port('an input', '->');
+        return done({
+          command: 'link' as const,
+          source,
+          sink,
+          arrow: { start: arrow.start, end: arrow.end },
+        });
+      }
+      case 'unlink': {
+        const t = this.peek();
+        if (t?.type !== 'word') {
+          throw this.fail(
+            t,
+            `expected a node, \`node.port\` or \`a.out -> b.in\` after \`${kw.text}\`, found ${show(t)}`,
+            ['node name', 'node.port', 'connection'],
+          );
+        }
+        const target = this.peek(1)?.type === 'dot' ? this.portOrConnection() : this.nodeExpr(t);
+        return done({ command: 'unlink' as const, target });
+      }
+      case 'remove':
+        return done({ command: 'remove' as const, name: this.name(kw.text) });
+      case 'set': {
+        const name = this.name(kw.text);
+        const t = this.peek();
+        if (!t || !this.startsValue(t)) {
+          throw this.fail(
+            t,
+            `expected the new value of \`${name.text}\` (e.g. \`set ${name.text} 440\`), found ${show(t)}`,
+            ['value'],
+          );
+        }
+        return done({ command: 'set' as const, name, value: this.value(0) });
+      }
+      case 'eval':
+        return done({ command: 'eval' as const, expr: this.expression(`\`${kw.text}\``) });
+      default:
+        return done({ command: canonical as 'start' | 'stop' | 'clear' | 'export' });
+    }
+  }
+
+  private name(after: string): Ident {
+    const t = this.peek();
+    if (t?.type !== 'word') {
+      throw this.fail(t, `expected a node name after \`${after}\`, found ${show(t)}`, ['node name']);
+    }
+    if (this.peek(1)?.type === 'dot') {
+      throw this.fail(
+        t,
+        `expected a node name after \`${after}\`, found a port \`${t.text}.${this.tokens[this.pos + 2]?.text ?? ''}\``,
+        ['node name'],
+      );
+    }
+    return this.ident(t);
+  }
+
+  private nodeExpr(t: RawToken): ExprAst {
+    const name = this.ident(t);
+    return { kind: 'node', name, start: name.start, end: name.end };
+  }
+
+  /** `node.port`, or `node` alone (reported when run, listing the node's ports). */
+  private port(what: string, after: string): PortAst {
+    const t = this.peek();
+    if (t?.type !== 'word') {
+      throw this.fail(t, `expected ${what} as \`node.port\` after \`${after}\`, found ${show(t)}`, [
+        'node.port',
+      ]);
+    }
+    const node = this.ident(t);
+    if (!this.at('dot')) return { node, port: null, start: node.start, end: node.end };
+    this.pos++;
+    const p = this.peek();
+    if (p?.type !== 'word') {
+      throw this.fail(p, `expected a port name after \`${node.text}.\`, found ${show(p)}`, ['port name']);
+    }
+    const port = this.ident(p);
+    return { node, port, start: node.start, end: port.end };
+  }
+
+  private portOrConnection(): ExprAst {
+    const source = this.port('a port', 'the command');
+    if (!this.at('arrow')) return { kind: 'port', port: source, start: source.start, end: source.end };
+    const arrow = this.peek()!;
+    this.pos++;
+    const sink = this.port('an input', '->');
+    return {
+      kind: 'connection',
+      source,
+      sink,
+      arrow: { start: arrow.start, end: arrow.end },
+      start: source.start,
+      end: sink.end,
+    };
+  }
+
+  private expression(context: string): ExprAst {
+    const t = this.peek()!;
+    if (t?.type === 'word' && wordValue(t.text) === undefined) {
+      if (this.peek(1)?.type === 'dot') return this.portOrConnection();
+      if (/^[A-Z]/.test(t.text)) {
+        const type = this.ident(t);
+        return { kind: 'type', type, start: type.start, end: type.end };
+      }
+      return this.nodeExpr(t);
+    }
+    if (t && this.startsValue(t)) {
+      const value = this.value(0);
+      return { kind: 'value', value, start: value.start, end: value.end };
+    }
+    throw this.fail(
+      t,
+      `expected ${context === 'a command' ? `a command (${COMMAND_LIST}) or a value` : `a value, node, type or port after ${context}`}, found ${show(t)}`,
+      [
+        ...(context === 'a command' ? COMMAND_LIST.split(', ') : []),
+        'value',
+        'node name',
+        'node type',
+        'node.port',
+      ],
+    );
+  }
+
+  // ----------------------------------------------------------------------------------- values
+
+  private startsValue(t: RawToken): boolean {
+    return (
+      t.type === 'number' ||
+      t.type === 'string' ||
+      t.type === 'variable' ||
+      t.type === 'lbracket' ||
+      (t.type === 'word' && wordValue(t.text) !== undefined)
+    );
+  }
+
+  private value(depth: number): ValueAst {
+    const t = this.peek();
+    if (!t || !this.startsValue(t)) {
+      throw this.fail(
+        t,
+        `expected a value (number, "string", true, false, null, [array] or $variable), found ${show(t)}`,
+        ['value'],
+      );
+    }
+    this.pos++;
+    const span = { start: t.start, end: t.end };
+    switch (t.type) {
+      case 'number':
+      case 'string':
+        return { kind: 'literal', value: t.value as DataValue, ...span };
+      case 'variable':
+        return { kind: 'variable', name: t.text.slice(1), ...span };
+      case 'word':
+        return { kind: 'literal', value: wordValue(t.text) as DataValue, ...span };
+      default:
+        break;
+    }
+    if (depth >= MAX_ARRAY_DEPTH) {
+      throw errorAt(this.lines, this.src, span, `arrays nest at most ${MAX_ARRAY_DEPTH} deep`);
+    }
+    const items: ValueAst[] = [];
+    for (;;) {
+      while (this.at('newline')) this.pos++;
+      const next = this.peek();
+      if (next === undefined) {
+        throw errorAt(this.lines, this.src, span, 'unclosed `[`: expected `]` to end the array', {
+          expected: ['`]`'],
+        });
+      }
+      if (next.type === 'rbracket') {
+        this.pos++;
+        return { kind: 'array', items, start: span.start, end: next.end };
+      }
+      if (!this.startsValue(next)) {
+        throw this.fail(next, `expected a value or \`]\` in the array, found ${show(next)}`, [
+          'value',
+          '`]`',
+        ]);
+      }
+      items.push(this.value(depth + 1));
+      while (this.at('newline')) this.pos++;
+      if (this.at('comma')) this.pos++;
+    }
+  }
+}
+
+/** Parses a whole script; throws a SynchrolangError at the first mistake. */
+export function parse(script: string): CommandAst[] {
+  return new Parser(script).parse();
+}

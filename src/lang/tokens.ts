@@ -1,0 +1,316 @@
+// Synchrolang's lexer, shared by the parser (server, CLI) and the web UI's highlighter (browser).
+// No Node or DOM APIs and no imports: the browser bundle pulls in this file alone.
+// The lexer never throws: text it cannot read becomes an `error` token carrying a message, which the
+// parser reports with its position and the highlighter paints red.
+
+/** Command keywords (lower case; keywords are case-insensitive) → the canonical command. */
+export const KEYWORDS: Readonly<Record<string, string>> = {
+  new: 'new',
+  create: 'new',
+  link: 'link',
+  connect: 'link',
+  attach: 'link',
+  unlink: 'unlink',
+  disconnect: 'unlink',
+  detach: 'unlink',
+  remove: 'remove',
+  delete: 'remove',
+  set: 'set',
+  start: 'start',
+  stop: 'stop',
+  clear: 'clear',
+  export: 'export',
+  save: 'export',
+  eval: 'eval',
+  get: 'eval',
+  query: 'eval',
+};
+
+/** The canonical command a word stands for (case-insensitive), or undefined. */
+export function keyword(word: string): string | undefined {
+  const lower = word.toLowerCase();
+  return Object.hasOwn(KEYWORDS, lower) ? KEYWORDS[lower] : undefined;
+}
+
+/** Words that are values (any case); `_` alone is null too. */
+export function wordValue(word: string): boolean | null | undefined {
+  switch (word.toLowerCase()) {
+    case 'true':
+      return true;
+    case 'false':
+      return false;
+    case 'null':
+    case 'none':
+    case '_':
+      return null;
+    default:
+      return undefined;
+  }
+}
+
+export type RawTokenType =
+  | 'word'
+  | 'number'
+  | 'string'
+  | 'variable'
+  | 'arrow'
+  | 'dot'
+  | 'comma'
+  | 'lbracket'
+  | 'rbracket'
+  | 'semicolon'
+  | 'newline'
+  | 'whitespace'
+  | 'comment'
+  | 'error';
+
+export interface RawToken {
+  type: RawTokenType;
+  /** UTF-16 offsets into the script, end exclusive. */
+  start: number;
+  end: number;
+  text: string;
+  /** Decoded value of a number or string token. */
+  value?: number | string;
+  /** Why an `error` token could not be read. */
+  message?: string;
+  /** For an `error` token inside a longer text (a bad escape in a string): where exactly. */
+  errorAt?: number;
+  /** A block comment that spans lines separates commands like a newline does. */
+  breaksLine?: boolean;
+}
+
+const WORD_START = /[A-Za-z_]/;
+const WORD_CHAR = /[A-Za-z0-9_]/;
+const NUMBER = /[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+  '"': '"',
+  "'": "'",
+  '\\': '\\',
+  '/': '/',
+};
+
+/** Reads a string literal starting at the `"` at `start`; a bad escape makes the whole string an error. */
+function lexString(src: string, start: number): RawToken {
+  let value = '';
+  let problem: { at: number; message: string } | undefined;
+  let i = start + 1;
+  while (i < src.length) {
+    const c = src[i];
+    if (c === '"') {
+      const token: RawToken = { type: 'string', start, end: i + 1, text: src.slice(start, i + 1), value };
+      return problem
+        ? { ...token, type: 'error', value: undefined, message: problem.message, errorAt: problem.at }
+        : token;
+    }
+    if (c === '\n' || c === '\r') break;
+    if (c !== '\\') {
+      value += c;
+      i++;
+      continue;
+    }
+    const e = src[i + 1];
+    if (e !== undefined && Object.hasOwn(SIMPLE_ESCAPES, e)) {
+      value += SIMPLE_ESCAPES[e];
+      i += 2;
+      continue;
+    }
+    const hex =
+      e === 'u' ? /^u(?:\{([0-9A-Fa-f]{1,6})\}|([0-9A-Fa-f]{4}))/.exec(src.slice(i + 1, i + 11)) : null;
+    const byte = e === 'x' ? /^x([0-9A-Fa-f]{2})/.exec(src.slice(i + 1, i + 4)) : null;
+    const code = hex ? Number.parseInt(hex[1] ?? hex[2], 16) : byte ? Number.parseInt(byte[1], 16) : -1;
+    if (code >= 0 && code <= 0x10ffff) {
+      value += String.fromCodePoint(code);
+      i += 1 + (hex ?? byte)![0].length;
+      continue;
+    }
+    if (e === undefined || e === '\n' || e === '\r') break;
+    problem ??= {
+      at: i,
+      message: `invalid escape \`\\${e}\` in a string (use \\n \\t \\r \\" \\\\ \\uXXXX or \\u{X…})`,
+    };
+    i += 2;
+  }
+  return {
+    type: 'error',
+    start,
+    end: i,
+    text: src.slice(start, i),
+    message: 'unterminated string: a string ends with `"` on the same line (write \\n for a line break)',
+  };
+}
+
+/** Splits a script into raw tokens, covering every character exactly once. */
+export function lex(src: string): RawToken[] {
+  const tokens: RawToken[] = [];
+  let i = 0;
+  const push = (type: RawTokenType, end: number, extra: Partial<RawToken> = {}) => {
+    tokens.push({ type, start: i, end, text: src.slice(i, end), ...extra });
+    i = end;
+  };
+  while (i < src.length) {
+    const c = src[i];
+    const next = src[i + 1];
+    if (c === '\n' || c === '\r') {
+      push('newline', c === '\r' && next === '\n' ? i + 2 : i + 1);
+    } else if (c === ' ' || c === '\t' || c === '\f' || c === '\v' || c === '\u00a0' || c === '\ufeff') {
+      let j = i + 1;
+      while (j < src.length && /[ \t\f\v\u00a0\ufeff]/.test(src[j])) j++;
+      push('whitespace', j);
+    } else if (c === '/' && next === '/') {
+      let j = i + 2;
+      while (j < src.length && src[j] !== '\n' && src[j] !== '\r') j++;
+      push('comment', j);
+    } else if (c === '/' && next === '*') {
+      const close = src.indexOf('*/', i + 2);
+      if (close < 0) {
+        push('error', src.length, { message: 'unterminated comment: `/*` is never closed by `*/`' });
+      } else {
+        const end = close + 2;
+        push('comment', end, { breaksLine: /[\n\r]/.test(src.slice(i, end)) });
+      }
+    } else if (c === '"') {
+      const token = lexString(src, i);
+      tokens.push(token);
+      i = token.end;
+    } else if (c === '-' && next === '>') {
+      push('arrow', i + 2);
+    } else if (/[0-9]/.test(c) || ((c === '.' || c === '-' || c === '+') && /[0-9.]/.test(next ?? ''))) {
+      NUMBER.lastIndex = i;
+      const match = NUMBER.exec(src);
+      if (!match) {
+        push(c === '.' ? 'dot' : 'error', i + 1, c === '.' ? {} : { message: `unexpected \`${c}\`` });
+        continue;
+      }
+      let end = i + match[0].length;
+      if (end < src.length && /[A-Za-z0-9_]/.test(src[end])) {
+        while (end < src.length && /[A-Za-z0-9_.]/.test(src[end])) end++;
+        push('error', end, { message: `invalid number \`${src.slice(i, end)}\`` });
+        continue;
+      }
+      const value = Number(match[0]);
+      if (!Number.isFinite(value)) {
+        push('error', end, { message: `number out of range: \`${match[0]}\`` });
+      } else {
+        push('number', end, { value });
+      }
+    } else if (WORD_START.test(c)) {
+      let j = i + 1;
+      while (j < src.length && WORD_CHAR.test(src[j])) j++;
+      push('word', j);
+    } else if (c === '$') {
+      let j = i + 1;
+      while (j < src.length && WORD_CHAR.test(src[j])) j++;
+      if (j === i + 1) push('error', j, { message: 'expected a variable name after `$` (e.g. `$rate`)' });
+      else push('variable', j);
+    } else if (c === '.') {
+      push('dot', i + 1);
+    } else if (c === ',') {
+      push('comma', i + 1);
+    } else if (c === '[') {
+      push('lbracket', i + 1);
+    } else if (c === ']') {
+      push('rbracket', i + 1);
+    } else if (c === ';') {
+      push('semicolon', i + 1);
+    } else {
+      const char = String.fromCodePoint(src.codePointAt(i)!);
+      push('error', i + char.length, { message: `unexpected character \`${char}\`` });
+    }
+  }
+  return tokens;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Highlighting
+
+export type TokenKind =
+  | 'keyword'
+  | 'type'
+  | 'name'
+  | 'port'
+  | 'number'
+  | 'string'
+  | 'boolean'
+  | 'null'
+  | 'variable'
+  | 'operator'
+  | 'punctuation'
+  | 'comment'
+  | 'error'
+  | 'whitespace';
+
+export interface Token {
+  kind: TokenKind;
+  /** UTF-16 offsets into the script, end exclusive. */
+  start: number;
+  end: number;
+  text: string;
+  /** For `error` tokens: what is wrong. */
+  message?: string;
+}
+
+const SIMPLE_KINDS: Partial<Record<RawTokenType, TokenKind>> = {
+  number: 'number',
+  string: 'string',
+  variable: 'variable',
+  arrow: 'operator',
+  dot: 'punctuation',
+  comma: 'punctuation',
+  lbracket: 'punctuation',
+  rbracket: 'punctuation',
+  semicolon: 'punctuation',
+  newline: 'whitespace',
+  whitespace: 'whitespace',
+  comment: 'comment',
+  error: 'error',
+};
+
+/** Tokens for syntax highlighting, covering the whole script. Never throws. */
+export function tokenize(script: string): Token[] {
+  const raw = lex(script);
+  const tokens: Token[] = [];
+  let commandStart = true;
+  let depth = 0;
+  const significant = (from: number, step: number): RawToken | undefined => {
+    for (let j = from + step; j >= 0 && j < raw.length; j += step) {
+      if (raw[j].type !== 'whitespace' && raw[j].type !== 'comment') return raw[j];
+    }
+    return undefined;
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const t = raw[i];
+    let kind = SIMPLE_KINDS[t.type] ?? 'error';
+    if (t.type === 'word') {
+      const before = significant(i, -1);
+      const after = significant(i, 1);
+      if (before?.type === 'dot') kind = 'port';
+      else if (after?.type === 'dot') kind = 'name';
+      else if (commandStart && keyword(t.text)) kind = 'keyword';
+      else if (wordValue(t.text) !== undefined) kind = wordValue(t.text) === null ? 'null' : 'boolean';
+      else kind = /^[A-Z]/.test(t.text) ? 'type' : 'name';
+    }
+    if (t.type === 'lbracket') depth++;
+    if (t.type === 'rbracket') depth = Math.max(0, depth - 1);
+    const separates =
+      t.type === 'semicolon' ||
+      ((t.type === 'newline' || (t.type === 'comment' && t.breaksLine)) && depth === 0);
+    if (separates) {
+      commandStart = true;
+      depth = 0;
+    } else if (t.type !== 'whitespace' && t.type !== 'comment' && t.type !== 'newline') {
+      commandStart = false;
+    }
+    const token: Token = { kind, start: t.start, end: t.end, text: t.text };
+    if (t.message) token.message = t.message;
+    tokens.push(token);
+  }
+  return tokens;
+}
