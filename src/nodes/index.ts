@@ -1,22 +1,38 @@
 // Every built-in node type. Each lives in its own file; this list is the only place they are gathered.
 
 import type { NodeDefinition } from '../engine/definition.js';
+import { DebugNode } from './debug/debug-node.js';
+import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
 import { PlaybackNode } from './io/playback-node.js';
+import { WavFileNode } from './io/wav-file-node.js';
 import { AddNode } from './math/add-node.js';
 import { MultiplyNode } from './math/multiply-node.js';
 import { midiNodes } from './midi/index.js';
+import { SawtoothNode } from './oscillators/sawtooth-node.js';
 import { SineNode } from './oscillators/sine-node.js';
+import { SquareNode } from './oscillators/square-node.js';
+import { ClockNode } from './sequencing/clock-node.js';
+import { SequenceNode } from './sequencing/sequence-node.js';
 import { DataNode } from './sources/data-node.js';
 import { SilenceNode } from './sources/silence-node.js';
 import { StreamNode } from './sources/stream-node.js';
+import { UniformRandomNode } from './sources/uniform-random-node.js';
 
 export const builtinNodes: NodeDefinition[] = [
   DataNode,
   StreamNode,
   SilenceNode,
   SineNode,
+  SquareNode,
+  SawtoothNode,
+  PlaybackNode,
+  WavFileNode,
+  UniformRandomNode,
   AddNode,
   MultiplyNode,
-  PlaybackNode,
+  DebugNode,
+  SequenceNode,
+  ClockNode,
+  TriggerEnvelopeNode,
   ...midiNodes,
 ];

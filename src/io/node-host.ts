@@ -1,0 +1,94 @@
+// The RenderHost for Node.js: the services nodes may use outside the pure DSP core — WAV files under a
+// root directory (and, added beside them, MIDI ports). The server, the render CLI and tests create one.
+
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { RenderHost, WavWriter } from '../engine/definition.js';
+import { SynchrotronError } from '../engine/errors.js';
+import { createWavWriter } from './wav-writer.js';
+
+export interface NodeHostOptions {
+  /** Directory that WavFileNode paths are resolved against and may not leave (default: process.cwd()). */
+  root?: string;
+  /** Name of the audio device PlaybackNodes reach ('none' by default). */
+  deviceName?: string;
+}
+
+export function createNodeHost(options: NodeHostOptions = {}): RenderHost {
+  const root = resolve(options.root ?? process.cwd());
+  const host: RenderHost = {
+    deviceName: options.deviceName ?? 'none',
+    openWav(path: string, sampleRate: number): WavWriter {
+      return createWavWriter(resolveInside(root, path), sampleRate, 1);
+    },
+    readFile(path: string): Uint8Array {
+      const target = resolveInside(root, path);
+      try {
+        return readFileSync(target);
+      } catch (error) {
+        throw new SynchrotronError('io', `cannot read \`${path}\`: ${(error as Error).message}`);
+      }
+    },
+    // MIDI: midiPorts() and openMidiInput() are added here by the MIDI support.
+  };
+  return host;
+}
+
+/**
+ * `path` resolved against `root`; refused with a clear error when it would leave root — through `..`,
+ * an absolute path elsewhere, or a symbolic link (in the directories or the file itself) pointing out.
+ */
+export function resolveInside(root: string, path: string): string {
+  if (typeof path !== 'string' || path.trim() === '') {
+    throw new SynchrotronError('invalid', 'a file path must be a non-empty string');
+  }
+  if (path.includes('\0'))
+    throw new SynchrotronError('invalid', 'a file path may not contain NUL characters');
+  const target = resolve(root, path);
+  if (!inside(root, target)) {
+    throw new SynchrotronError('invalid', `file path \`${path}\` leaves the allowed directory ${root}`, {
+      root,
+    });
+  }
+  // Follow links: the real directory must still be inside the real root.
+  const realRoot = existsSync(root) ? realpathSync(root) : root;
+  const parent = dirname(target);
+  if (!existsSync(parent)) {
+    throw new SynchrotronError('io', `cannot write \`${path}\`: the directory ${parent} does not exist`);
+  }
+  const realParent = realpathSync(parent);
+  if (!inside(realRoot, realParent)) {
+    throw new SynchrotronError(
+      'invalid',
+      `file path \`${path}\` leaves the allowed directory ${root} through a link`,
+      { root },
+    );
+  }
+  const realTarget = resolve(realParent, target.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+  let stats: ReturnType<typeof lstatSync> | undefined;
+  try {
+    stats = lstatSync(realTarget);
+  } catch {
+    stats = undefined; // a new file
+  }
+  if (stats?.isSymbolicLink()) {
+    let linked: string | undefined;
+    try {
+      linked = realpathSync(realTarget);
+    } catch {
+      linked = undefined; // a dangling link: writing would create its target, wherever that is
+    }
+    if (linked === undefined || !inside(realRoot, linked)) {
+      throw new SynchrotronError('invalid', `file path \`${path}\` is a link leading out of ${root}`, {
+        root,
+      });
+    }
+  }
+  if (stats?.isDirectory()) throw new SynchrotronError('invalid', `file path \`${path}\` is a directory`);
+  return realTarget;
+}
+
+function inside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}

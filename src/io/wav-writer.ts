@@ -1,0 +1,217 @@
+// Streaming 32-bit float WAV files on Node's fs: samples go straight to the file (synchronous writes into
+// an open fd, through a 64 KiB buffer), and the header's sizes are rewritten on close and after about
+// every second of audio, so a crash leaves a readable file with all but the last second.
+
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { WaveFile } from 'wavefile';
+import type { WavWriter } from '../engine/definition.js';
+import { SynchrotronError } from '../engine/errors.js';
+
+// RIFF header: 'RIFF' size 'WAVE', fmt chunk of 18 bytes (IEEE float, cbSize 0), fact chunk, data chunk.
+const HEADER_BYTES = 12 + (8 + 18) + (8 + 4) + 8;
+const FORMAT_IEEE_FLOAT = 3;
+const BUFFER_BYTES = 64 * 1024;
+/** Largest data chunk a RIFF size field can describe. */
+const MAX_DATA_BYTES = 0xffffffff - HEADER_BYTES;
+
+export interface StreamingWavWriter extends WavWriter {
+  readonly sampleRate: number;
+  readonly channels: number;
+  /** Frames written so far. */
+  readonly frames: number;
+  /** Mono: append `frames` samples (other channel counts: the same samples on every channel). */
+  write(samples: Float32Array, frames: number): void;
+  /** Append `frames` frames of interleaved samples (frames × channels values). */
+  writeInterleaved(samples: Float32Array, frames: number): void;
+  /** Stereo: append `frames` frames from two channel buffers. */
+  writeChannels(left: Float32Array, right: Float32Array, frames: number): void;
+  /** Write everything buffered and correct the header (the file is then complete up to here). */
+  flush(): void;
+  close(): void;
+}
+
+/** Opens (creates or truncates) `path` and writes a header at once: an empty file is already valid. */
+export function createWavWriter(path: string, sampleRate: number, channels = 1): StreamingWavWriter {
+  if (!Number.isInteger(channels) || channels < 1 || channels > 64) {
+    throw new SynchrotronError('invalid', `a WAV file has 1 to 64 channels, got ${channels}`);
+  }
+  if (!Number.isFinite(sampleRate) || sampleRate <= 0) {
+    throw new SynchrotronError('invalid', `invalid sample rate ${sampleRate}`);
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (error) {
+    throw new SynchrotronError('io', `cannot open \`${path}\` for writing: ${(error as Error).message}`);
+  }
+  return new FloatWavWriter(fd, path, Math.round(sampleRate), channels);
+}
+
+class FloatWavWriter implements StreamingWavWriter {
+  readonly path: string;
+  readonly sampleRate: number;
+  readonly channels: number;
+  private fd: number | null;
+  private readonly buffer = Buffer.alloc(BUFFER_BYTES);
+  private readonly view: DataView;
+  private used = 0;
+  private dataBytes = 0;
+  private bytesSinceHeader = 0;
+  private readonly headerInterval: number;
+
+  constructor(fd: number, path: string, sampleRate: number, channels: number) {
+    this.fd = fd;
+    this.path = path;
+    this.sampleRate = sampleRate;
+    this.channels = channels;
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+    this.headerInterval = sampleRate * channels * 4; // about one second of audio
+    try {
+      this.writeHeader();
+    } catch (error) {
+      this.closeQuietly();
+      throw new SynchrotronError('io', `cannot write \`${path}\`: ${(error as Error).message}`);
+    }
+  }
+
+  get frames(): number {
+    return (this.dataBytes + this.used) / (4 * this.channels);
+  }
+
+  write(samples: Float32Array, frames: number): void {
+    const channels = this.channels;
+    if (channels === 1) {
+      this.append(samples, 0, 1, frames);
+      return;
+    }
+    for (let i = 0; i < frames; i++) for (let c = 0; c < channels; c++) this.appendSample(samples[i]);
+    this.afterAppend();
+  }
+
+  writeInterleaved(samples: Float32Array, frames: number): void {
+    this.append(samples, 0, 1, frames * this.channels);
+  }
+
+  writeChannels(left: Float32Array, right: Float32Array, frames: number): void {
+    if (this.channels !== 2)
+      throw new SynchrotronError(
+        'invalid',
+        `writeChannels needs a stereo file, ${this.path} has ${this.channels} channel(s)`,
+      );
+    for (let i = 0; i < frames; i++) {
+      this.appendSample(left[i]);
+      this.appendSample(right[i]);
+    }
+    this.afterAppend();
+  }
+
+  flush(): void {
+    if (this.fd === null) return;
+    this.flushBuffer();
+    this.writeHeader();
+    this.bytesSinceHeader = 0;
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    try {
+      this.flush();
+    } finally {
+      this.closeQuietly();
+    }
+  }
+
+  private append(samples: Float32Array, start: number, stride: number, count: number): void {
+    for (let i = 0, j = start; i < count; i++, j += stride) this.appendSample(samples[j]);
+    this.afterAppend();
+  }
+
+  private appendSample(x: number): void {
+    if (this.used === BUFFER_BYTES) this.flushBuffer();
+    // Non-finite samples would poison every reader: written as 0.
+    this.view.setFloat32(this.used, x - x === 0 ? x : 0, true);
+    this.used += 4;
+  }
+
+  private afterAppend(): void {
+    if (this.bytesSinceHeader + this.used >= this.headerInterval) this.flush();
+  }
+
+  private flushBuffer(): void {
+    if (this.fd === null) throw new SynchrotronError('io', `\`${this.path}\` is closed`);
+    if (this.used === 0) return;
+    if (this.dataBytes + this.used > MAX_DATA_BYTES) {
+      throw new SynchrotronError('io', `\`${this.path}\` reached the 4 GiB limit of WAV files`);
+    }
+    let offset = 0;
+    while (offset < this.used) {
+      offset += writeSync(
+        this.fd,
+        this.buffer,
+        offset,
+        this.used - offset,
+        HEADER_BYTES + this.dataBytes + offset,
+      );
+    }
+    this.dataBytes += this.used;
+    this.bytesSinceHeader += this.used;
+    this.used = 0;
+  }
+
+  private writeHeader(): void {
+    if (this.fd === null) return;
+    const header = Buffer.alloc(HEADER_BYTES);
+    const blockAlign = this.channels * 4;
+    let o = 0;
+    header.write('RIFF', o);
+    header.writeUInt32LE(HEADER_BYTES - 8 + this.dataBytes, o + 4);
+    header.write('WAVE', o + 8);
+    o = 12;
+    header.write('fmt ', o);
+    header.writeUInt32LE(18, o + 4);
+    header.writeUInt16LE(FORMAT_IEEE_FLOAT, o + 8);
+    header.writeUInt16LE(this.channels, o + 10);
+    header.writeUInt32LE(this.sampleRate, o + 12);
+    header.writeUInt32LE(this.sampleRate * blockAlign, o + 16);
+    header.writeUInt16LE(blockAlign, o + 20);
+    header.writeUInt16LE(32, o + 22);
+    header.writeUInt16LE(0, o + 24); // cbSize
+    o += 26;
+    header.write('fact', o);
+    header.writeUInt32LE(4, o + 4);
+    header.writeUInt32LE(this.dataBytes / blockAlign, o + 8);
+    o += 12;
+    header.write('data', o);
+    header.writeUInt32LE(this.dataBytes, o + 4);
+    writeSync(this.fd, header, 0, HEADER_BYTES, 0);
+  }
+
+  private closeQuietly(): void {
+    const fd = this.fd;
+    this.fd = null;
+    if (fd !== null) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed by the OS; nothing left to save
+      }
+    }
+  }
+}
+
+export interface WavData {
+  sampleRate: number;
+  /** One array per channel. */
+  channels: Float64Array[];
+  /** Bits per sample and format as the file states them ('32f', '16', …). */
+  bitDepth: string;
+}
+
+/** Reads a whole WAV file (any format wavefile understands) as float channels — for tests and tools. */
+export function readWav(path: string): WavData {
+  const wav = new WaveFile(readFileSync(path));
+  const fmt = wav.fmt as { numChannels: number; sampleRate: number };
+  const samples = wav.getSamples(false, Float64Array) as unknown as Float64Array | Float64Array[];
+  const channels = fmt.numChannels === 1 ? [samples as Float64Array] : (samples as Float64Array[]);
+  return { sampleRate: fmt.sampleRate, channels, bitDepth: wav.bitDepth };
+}

@@ -1,0 +1,45 @@
+import { defineNode, stream } from '../../engine/definition.js';
+
+/** Phase slack (cycles) so rounding in the accumulator never delays a tick by a frame. */
+const EPSILON = 1e-9;
+
+/**
+ * A trigger stream: one frame of 1 every 1/frequency seconds, 0 elsewhere (fix: the original's period was
+ * 1/f² s). Fires at the first frame, then at every period boundary. The phase accumulator keeps the exact
+ * average period, fractions included: 2.5 Hz at 44100 Hz fires every 17640 frames exactly.
+ * Frequency ≤ 0 holds the clock (never fires); above the sample rate it fires every frame.
+ */
+export const ClockNode = defineNode({
+  type: 'ClockNode',
+  category: 'sequencing',
+  description: 'Trigger stream: a single frame of 1 every 1/frequency seconds (first at the start), else 0.',
+  inputs: { frequency: stream('Ticks per second (≤ 0: stopped).', { default: 0, unit: 'Hz', min: 0 }) },
+  outputs: { out: stream('1 on a tick frame, else 0.', { unit: 'trigger' }) },
+  create(ctx, io) {
+    const frequency = io.inputs.frequency;
+    const out = io.outputs.out.buf;
+    const inverseRate = 1 / ctx.sampleRate;
+    let phase = 1; // cycles since the last tick; starts due so the first frame ticks
+    return {
+      process(frames) {
+        const f = frequency.buf;
+        let p = phase;
+        for (let i = 0; i < frames; i++) {
+          const increment = f[i] * inverseRate;
+          if (!(increment > 0)) {
+            out[i] = 0; // stopped (also NaN)
+            continue;
+          }
+          if (p >= 1 - EPSILON) {
+            out[i] = 1;
+            p -= 1;
+          } else {
+            out[i] = 0;
+          }
+          p += Math.min(increment, 1);
+        }
+        phase = p;
+      },
+    };
+  },
+});

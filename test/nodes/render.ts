@@ -1,0 +1,101 @@
+// Offline rendering helpers for node tests: the real engine, a real host on a temporary directory.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RenderEvent } from '../../src/engine/renderer.js';
+import { Synchrotron, toPortRef } from '../../src/engine/synchrotron.js';
+import { createNodeHost } from '../../src/io/node-host.js';
+
+export const RATE = 44100;
+
+export interface Rig {
+  s: Synchrotron;
+  root: string;
+  events: RenderEvent[];
+  /** Renders `frames` frames (whole blocks) and returns what each listed stream output produced. */
+  capture(ports: string[], frames: number): Float32Array[];
+  cleanup(): void;
+}
+
+export function rig(options: { blockSize?: number; sampleRate?: number } = {}): Rig {
+  const root = mkdtempSync(join(tmpdir(), 'synchrotron-nodes-'));
+  const s = new Synchrotron({
+    sampleRate: options.sampleRate ?? RATE,
+    blockSize: options.blockSize ?? 128,
+    host: createNodeHost({ root }),
+  });
+  const events: RenderEvent[] = [];
+  s.onEvent((event) => events.push(event));
+  return {
+    s,
+    root,
+    events,
+    capture(ports, frames) {
+      const blocks = Math.ceil(frames / s.blockSize);
+      const outs = ports.map(() => new Float32Array(blocks * s.blockSize));
+      const refs = ports.map(toPortRef);
+      for (let b = 0; b < blocks; b++) {
+        s.renderBlock();
+        refs.forEach((ref, i) => {
+          const buf = s.renderer.streamOutput(ref);
+          if (!buf) throw new Error(`no stream output ${ref.node}.${ref.port}`);
+          outs[i].set(buf, b * s.blockSize);
+        });
+      }
+      return outs.map((o) => o.subarray(0, frames));
+    },
+    cleanup() {
+      s.dispose();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A node of `type` with constant data inputs; returns its name. */
+export function node(
+  r: Rig,
+  type: string,
+  name: string,
+  inputs: Record<string, number | string | number[]> = {},
+): string {
+  r.s.add(type, name);
+  for (const [port, value] of Object.entries(inputs)) {
+    const holder = `${name}_${port}`;
+    r.s.addValue(value, holder);
+    r.s.link(`${holder}.out`, `${name}.${port}`);
+  }
+  return name;
+}
+
+/** Level in dB of the strongest non-harmonic spectral component relative to the fundamental. */
+export function aliasingDb(
+  magnitudes: Float64Array,
+  binHz: number,
+  fundamental: number,
+): { db: number; at: number } {
+  let fund = 0;
+  let worst = 0;
+  let at = 0;
+  for (let i = 1; i < magnitudes.length; i++) {
+    const hz = i * binHz;
+    const harmonic = hz / fundamental;
+    const distance = Math.abs(harmonic - Math.round(harmonic)) * fundamental; // Hz from the nearest harmonic
+    if (Math.abs(hz - fundamental) < 4 * binHz) fund = Math.max(fund, magnitudes[i]);
+    else if (distance > 40 && magnitudes[i] > worst) {
+      worst = magnitudes[i];
+      at = hz;
+    }
+  }
+  return { db: 20 * Math.log10(worst / fund), at };
+}
+
+/** Rising-edge times (frames) where the signal goes from ≤ threshold to > threshold. */
+export function risingEdges(signal: Float32Array, threshold = 0.5): number[] {
+  const edges: number[] = [];
+  for (let i = 0; i < signal.length; i++) {
+    const before = i === 0 ? 0 : signal[i - 1];
+    if (before <= threshold && signal[i] > threshold) edges.push(i);
+  }
+  return edges;
+}
