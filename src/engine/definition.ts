@@ -145,8 +145,12 @@ export interface RenderHost {
   openWav?(path: string, sampleRate: number): WavWriter;
   /** MIDI input ports the machine has. */
   midiPorts?(): string[];
-  /** Opens MIDI input `index`; null when there is no such port. */
-  openMidiInput?(index: number): MidiSource | null;
+  /** Opens MIDI input `index`; null when there is no such port. `sampleRate` (Hz) lets the source turn
+   * message times into frame offsets. */
+  openMidiInput?(index: number, options?: { sampleRate: number }): MidiSource | null;
+  /** Reads a whole file (a MIDI file, a sample); throws a SynchrotronError when the path is refused or
+   * unreadable. Confined like WAV paths. Nodes call it only when their path changes, never per block. */
+  readFile?(path: string): Uint8Array;
 }
 
 export interface NodeContext {

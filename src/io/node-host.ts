@@ -5,6 +5,7 @@ import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
+import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
 import { createWavWriter } from './wav-writer.js';
 
 export interface NodeHostOptions {
@@ -12,11 +13,13 @@ export interface NodeHostOptions {
   root?: string;
   /** Name of the audio device PlaybackNodes reach ('none' by default). */
   deviceName?: string;
+  /** MIDI inputs: virtual port 0 plus hardware (`{hardware: false}` skips the native library). */
+  midi?: MidiHostOptions;
 }
 
-export function createNodeHost(options: NodeHostOptions = {}): RenderHost {
+export function createNodeHost(options: NodeHostOptions = {}): RenderHost & MidiHostServices {
   const root = resolve(options.root ?? process.cwd());
-  const host: RenderHost = {
+  const host: RenderHost & MidiHostServices = {
     deviceName: options.deviceName ?? 'none',
     openWav(path: string, sampleRate: number): WavWriter {
       return createWavWriter(resolveInside(root, path), sampleRate, 1);
@@ -29,7 +32,8 @@ export function createNodeHost(options: NodeHostOptions = {}): RenderHost {
         throw new SynchrotronError('io', `cannot read \`${path}\`: ${(error as Error).message}`);
       }
     },
-    // MIDI: midiPorts() and openMidiInput() are added here by the MIDI support.
+    // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
+    ...midiHostServices(options.midi),
   };
   return host;
 }
@@ -57,7 +61,7 @@ export function resolveInside(root: string, path: string): string {
     throw new SynchrotronError('io', `cannot write \`${path}\`: the directory ${parent} does not exist`);
   }
   const realParent = realpathSync(parent);
-  if (!inside(realRoot, realParent)) {
+  if (realParent !== realRoot && !inside(realRoot, realParent)) {
     throw new SynchrotronError(
       'invalid',
       `file path \`${path}\` leaves the allowed directory ${root} through a link`,

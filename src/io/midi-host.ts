@@ -1,0 +1,390 @@
+// MIDI inputs for the Node render host: the virtual port fed over the API (POST /midi, WebSocket 'midi'
+// messages, the console's :play) and hardware ports through the optional native @julusian/midi.
+//
+// Port numbering (what MidiInputNode's `port` means): 0 is always the virtual port "Synchrotron
+// virtual", hardware inputs follow from 1 in the order the system lists them. So a patch that asks for
+// port 1 gets the first hardware input, and without hardware it reports cleanly that there is none.
+//
+// Timing: a message pushed with a time (ms on the sender's clock, e.g. performance.now()) lands at the
+// matching frame. Each open port keeps, per sender, an anchor pairing one sender time with one render
+// frame (set by the first timed message: it lands at frame 0 of the next block, plus `latencyMs`);
+// later messages land at anchor + elapsed time, so their spacing is kept to the frame. A message that
+// maps too far into the past or future (the sender's clock jumped or drifted) re-anchors. A message
+// without a time lands at frame 0 of the next block.
+//
+// Threads: push() is called on the thread that renders (the render worker), between blocks; drain() is
+// called by MidiInputNode while rendering. Neither blocks.
+
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import type { MidiSource } from '../engine/definition.js';
+import { SynchrotronError } from '../engine/errors.js';
+import type { MidiBuffer } from '../engine/midi.js';
+
+export const VIRTUAL_PORT_NAME = 'Synchrotron virtual';
+/** Largest number of bytes one push may carry. */
+export const MAX_MIDI_PUSH_BYTES = 4096;
+/** Messages waiting in one open port before the oldest are dropped (nobody renders, or a flood). */
+const MAX_PENDING = 8192;
+/** A timed message later than this (ms) behind its anchor re-anchors instead of piling up at frame 0. */
+const LATE_TOLERANCE_MS = 250;
+/** A timed message further ahead than this (ms) re-anchors: the sender's clock jumped. */
+const MAX_AHEAD_MS = 5000;
+
+export interface MidiHostOptions {
+  /** Look for hardware ports through @julusian/midi (default true; the engine runs without it). */
+  hardware?: boolean;
+  /** Extra delay (ms) given to timed messages so network jitter does not bunch them at frame 0. */
+  latencyMs?: number;
+}
+
+interface PendingMessage {
+  status: number;
+  data1: number;
+  data2: number;
+  /** Sender's clock, ms; undefined = as soon as possible. */
+  time: number | undefined;
+  sender: string;
+}
+
+/** One open port as seen by one MidiInputNode: its own queue and its own sender → frame anchors. */
+class OpenPort implements MidiSource {
+  readonly queue: PendingMessage[] = [];
+  dropped = 0;
+  private framesDrained = 0;
+  private readonly anchors = new Map<string, { time: number; frame: number }>();
+  private readonly framesPerMs: number;
+  private readonly latencyFrames: number;
+  private readonly onClose: (port: OpenPort) => void;
+
+  constructor(sampleRate: number, latencyMs: number, onClose: (port: OpenPort) => void) {
+    this.framesPerMs = sampleRate / 1000;
+    this.latencyFrames = Math.round(latencyMs * this.framesPerMs);
+    this.onClose = onClose;
+  }
+
+  enqueue(message: PendingMessage): void {
+    if (this.queue.length >= MAX_PENDING) {
+      this.queue.shift();
+      this.dropped++;
+    }
+    this.queue.push(message);
+  }
+
+  drain(into: MidiBuffer, frames: number): void {
+    const blockStart = this.framesDrained;
+    this.framesDrained += frames;
+    const queue = this.queue;
+    if (queue.length === 0) return;
+    const first = into.count;
+    let keep = 0;
+    for (let i = 0; i < queue.length; i++) {
+      const message = queue[i];
+      let frame = 0;
+      if (message.time !== undefined) {
+        let anchor = this.anchors.get(message.sender);
+        if (!anchor) {
+          anchor = { time: message.time, frame: blockStart + this.latencyFrames };
+          this.anchors.set(message.sender, anchor);
+        }
+        let target = anchor.frame + Math.round((message.time - anchor.time) * this.framesPerMs);
+        if (
+          target < blockStart - LATE_TOLERANCE_MS * this.framesPerMs ||
+          target > blockStart + MAX_AHEAD_MS * this.framesPerMs
+        ) {
+          anchor.time = message.time;
+          anchor.frame = blockStart + this.latencyFrames;
+          target = anchor.frame;
+        }
+        frame = target - blockStart;
+        if (frame >= frames) {
+          queue[keep++] = message; // for a later block
+          continue;
+        }
+        if (frame < 0) frame = 0; // a little late: as soon as possible
+      }
+      into.push(frame, message.status, message.data1, message.data2);
+    }
+    queue.length = keep;
+    sortByFrame(into, first);
+  }
+
+  close(): void {
+    this.queue.length = 0;
+    this.onClose(this);
+  }
+}
+
+/** Stable insertion sort of messages [from, count) by frame: a buffer's frames must not decrease. */
+function sortByFrame(buffer: MidiBuffer, from: number): void {
+  for (let i = from + 1; i < buffer.count; i++) {
+    const frame = buffer.frame[i];
+    if (frame >= buffer.frame[i - 1]) continue;
+    const status = buffer.status[i];
+    const data1 = buffer.data1[i];
+    const data2 = buffer.data2[i];
+    let j = i - 1;
+    while (j >= from && buffer.frame[j] > frame) {
+      buffer.frame[j + 1] = buffer.frame[j];
+      buffer.status[j + 1] = buffer.status[j];
+      buffer.data1[j + 1] = buffer.data1[j];
+      buffer.data2[j + 1] = buffer.data2[j];
+      j--;
+    }
+    buffer.frame[j + 1] = frame;
+    buffer.status[j + 1] = status;
+    buffer.data1[j + 1] = data1;
+    buffer.data2[j + 1] = data2;
+  }
+}
+
+/** Raw MIDI bytes (running status allowed) → channel messages. System messages are skipped. */
+export function parseMidiBytes(bytes: readonly unknown[]): Array<[number, number, number]> {
+  if (!Array.isArray(bytes)) throw new SynchrotronError('invalid', 'MIDI data must be an array of bytes');
+  if (bytes.length > MAX_MIDI_PUSH_BYTES) {
+    throw new SynchrotronError(
+      'invalid',
+      `MIDI data has ${bytes.length} bytes; at most ${MAX_MIDI_PUSH_BYTES} at once`,
+    );
+  }
+  const messages: Array<[number, number, number]> = [];
+  let running = 0;
+  let i = 0;
+  const byteAt = (index: number): number => {
+    const value = bytes[index];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 255) {
+      throw new SynchrotronError(
+        'invalid',
+        `MIDI byte ${index} must be an integer 0…255, got ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  };
+  while (i < bytes.length) {
+    let status = byteAt(i);
+    if (status >= 0xf8) {
+      i++; // real-time (clock, start, stop, active sensing): not carried
+      continue;
+    }
+    if (status >= 0xf0) {
+      // System common / SysEx: skip it and its data bytes; it cancels running status.
+      running = 0;
+      i++;
+      while (i < bytes.length && byteAt(i) < 0x80) i++;
+      if (status === 0xf0 && i < bytes.length && byteAt(i) === 0xf7) i++;
+      continue;
+    }
+    if (status < 0x80) {
+      if (running === 0)
+        throw new SynchrotronError(
+          'invalid',
+          `MIDI byte ${i} (${status}) is data where a status byte was expected`,
+        );
+      status = running;
+    } else {
+      running = status;
+      i++;
+    }
+    const kind = status & 0xf0;
+    const size = kind === 0xc0 || kind === 0xd0 ? 1 : 2;
+    if (i + size > bytes.length) {
+      throw new SynchrotronError(
+        'invalid',
+        `MIDI message 0x${status.toString(16)} at byte ${i - 1} lacks its data bytes`,
+      );
+    }
+    const data1 = byteAt(i);
+    const data2 = size === 2 ? byteAt(i + 1) : 0;
+    if (data1 > 127 || data2 > 127) {
+      throw new SynchrotronError(
+        'invalid',
+        `MIDI data bytes must be 0…127 (message 0x${status.toString(16)} at byte ${i - 1})`,
+      );
+    }
+    messages.push([status, data1, data2]);
+    i += size;
+  }
+  return messages;
+}
+
+/** The virtual port: MIDI fed over the API, delivered to every MidiInputNode listening on port 0. */
+export class VirtualMidiInput {
+  readonly listeners = new Set<OpenPort>();
+
+  /**
+   * Pushes raw MIDI bytes (one or more messages, running status allowed). `timeMs` is the sender's clock
+   * (ms); without it, the messages land at frame 0 of the next block. Returns how many channel
+   * messages were taken; throws a SynchrotronError ('invalid') on bytes that are not MIDI.
+   */
+  push(bytes: readonly number[], timeMs?: number, sender = 'api'): number {
+    const messages = parseMidiBytes(bytes);
+    if (timeMs !== undefined && (typeof timeMs !== 'number' || !Number.isFinite(timeMs))) {
+      throw new SynchrotronError(
+        'invalid',
+        `MIDI time must be a finite number of ms, got ${JSON.stringify(timeMs)}`,
+      );
+    }
+    for (const [status, data1, data2] of messages) {
+      for (const port of this.listeners) port.enqueue({ status, data1, data2, time: timeMs, sender });
+    }
+    return messages.length;
+  }
+}
+
+// Minimal shape of @julusian/midi's Input we use (it is optional: typed here, loaded at run time).
+interface NativeInput {
+  openPort(port: number): void;
+  closePort(): void;
+  destroy?(): void;
+  ignoreTypes(sysex: boolean, timing: boolean, activeSensing: boolean): void;
+  on(event: 'message', listener: (deltaTime: number, message: number[]) => void): void;
+}
+interface NativeMidi {
+  Input: { new (): NativeInput; getPortNames?(): string[] };
+}
+
+/** Hardware inputs through @julusian/midi; absent library, no sequencer or no device all mean "none". */
+class HardwarePorts {
+  /** Why there is no hardware MIDI (null while it works or has not been probed). */
+  unavailable: string | null = null;
+  private native: NativeMidi | null = null;
+  private probed = false;
+
+  private load(): NativeMidi | null {
+    if (this.probed) return this.native;
+    this.probed = true;
+    try {
+      const require = createRequire(import.meta.url);
+      this.native = require('@julusian/midi') as NativeMidi;
+    } catch (error) {
+      this.unavailable = `@julusian/midi is not installed (${error instanceof Error ? error.message : String(error)})`;
+    }
+    return this.native;
+  }
+
+  names(): string[] {
+    const native = this.load();
+    if (!native || this.unavailable) return [];
+    try {
+      if (native.Input.getPortNames) return native.Input.getPortNames();
+      const probe = new native.Input() as NativeInput & {
+        getPortCount(): number;
+        getPortName(i: number): string;
+      };
+      const names: string[] = [];
+      for (let i = 0; i < probe.getPortCount(); i++) names.push(probe.getPortName(i));
+      probe.destroy?.();
+      return names;
+    } catch (error) {
+      // e.g. "error creating ALSA sequencer client" on a machine without /dev/snd/seq: no hardware.
+      // Not retried: each attempt prints the ALSA library's complaint to stderr.
+      this.unavailable = `no MIDI hardware: ${error instanceof Error ? error.message.trim() : String(error)}`;
+      return [];
+    }
+  }
+
+  open(index: number, onMessage: (message: number[]) => void): () => void {
+    const native = this.load();
+    if (!native) throw new Error(this.unavailable ?? 'no MIDI hardware');
+    const input = new native.Input();
+    input.ignoreTypes(true, true, true);
+    input.on('message', (_deltaTime, message) => onMessage(message));
+    input.openPort(index);
+    return () => {
+      input.closePort();
+      input.destroy?.();
+    };
+  }
+}
+
+/** The MIDI part of the Node render host: `midiPorts()`, `openMidiInput()`, `virtualMidi.push()`. */
+export class MidiHost {
+  readonly virtualMidi = new VirtualMidiInput();
+  private readonly hardware: HardwarePorts | null;
+  private readonly latencyMs: number;
+  private readonly closers = new Set<() => void>();
+
+  constructor(options: MidiHostOptions = {}) {
+    this.hardware = options.hardware === false ? null : new HardwarePorts();
+    this.latencyMs = Math.max(0, options.latencyMs ?? 0);
+  }
+
+  /** Why hardware ports are missing, for logs and exports (null when hardware works or is off). */
+  get hardwareUnavailable(): string | null {
+    return this.hardware?.unavailable ?? null;
+  }
+
+  /** Port names: the virtual port first, then hardware inputs. */
+  midiPorts(): string[] {
+    return [VIRTUAL_PORT_NAME, ...(this.hardware?.names() ?? [])];
+  }
+
+  openMidiInput(index: number, options?: { sampleRate: number }): MidiSource | null {
+    const sampleRate = options?.sampleRate ?? 44100;
+    if (index === 0) {
+      const port = new OpenPort(sampleRate, this.latencyMs, (closed) =>
+        this.virtualMidi.listeners.delete(closed),
+      );
+      this.virtualMidi.listeners.add(port);
+      return port;
+    }
+    const names = this.hardware?.names() ?? [];
+    if (!this.hardware || !Number.isInteger(index) || index < 1 || index > names.length) return null;
+    let closeDevice: (() => void) | null = null;
+    const port = new OpenPort(sampleRate, this.latencyMs, () => {
+      if (closeDevice) this.closers.delete(closeDevice);
+      closeDevice?.();
+      closeDevice = null;
+    });
+    const sender = `hardware:${index}`;
+    closeDevice = this.hardware.open(index - 1, (bytes) => {
+      // Stamped on arrival: the device's own clock is not shared with ours.
+      for (const [status, data1, data2] of safeParse(bytes)) {
+        port.enqueue({ status, data1, data2, time: performance.now(), sender });
+      }
+    });
+    this.closers.add(closeDevice);
+    return port;
+  }
+
+  /** Closes every hardware port (shutdown). */
+  close(): void {
+    for (const close of this.closers) {
+      try {
+        close();
+      } catch {
+        // a device that vanished is already closed
+      }
+    }
+    this.closers.clear();
+    this.virtualMidi.listeners.clear();
+  }
+}
+
+function safeParse(bytes: number[]): Array<[number, number, number]> {
+  try {
+    return parseMidiBytes(bytes);
+  } catch {
+    return [];
+  }
+}
+
+/** What a Node render host gains from MIDI support (spread into createNodeHost's host). */
+export interface MidiHostServices {
+  /** The virtual port: `host.virtualMidi.push(bytes, timeMs?)` (POST /midi, WebSocket 'midi'). */
+  readonly virtualMidi: VirtualMidiInput;
+  midiPorts(): string[];
+  openMidiInput(index: number, options?: { sampleRate: number }): MidiSource | null;
+  /** Closes hardware ports (shutdown). */
+  closeMidi(): void;
+}
+
+export function midiHostServices(options: MidiHostOptions = {}): MidiHostServices {
+  const midi = new MidiHost(options);
+  return {
+    virtualMidi: midi.virtualMidi,
+    midiPorts: () => midi.midiPorts(),
+    openMidiInput: (index, openOptions) => midi.openMidiInput(index, openOptions),
+    closeMidi: () => midi.close(),
+  };
+}
