@@ -213,21 +213,27 @@ export class VirtualMidiInput {
 
   /**
    * Pushes raw MIDI bytes (one or more messages, running status allowed). `timeMs` is the sender's clock
-   * (ms); without it, the messages land at frame 0 of the next block. Returns how many channel
-   * messages were taken; throws a SynchrotronError ('invalid') on bytes that are not MIDI.
+   * (ms); without it, the messages land at frame 0 of the next block. Never throws (it runs inside the
+   * render worker): bytes that are not MIDI are refused whole and the reason returned, so the caller can
+   * report it. APIs should check bytes with `parseMidiBytes` first, to answer the sender with the error.
    */
-  push(bytes: readonly number[], timeMs?: number, sender = 'api'): number {
-    const messages = parseMidiBytes(bytes);
-    if (timeMs !== undefined && (typeof timeMs !== 'number' || !Number.isFinite(timeMs))) {
-      throw new SynchrotronError(
-        'invalid',
-        `MIDI time must be a finite number of ms, got ${JSON.stringify(timeMs)}`,
-      );
+  push(bytes: readonly number[], timeMs?: number, sender = 'api'): { taken: number; error?: string } {
+    let messages: Array<[number, number, number]>;
+    try {
+      messages = parseMidiBytes(bytes);
+      if (timeMs !== undefined && (typeof timeMs !== 'number' || !Number.isFinite(timeMs))) {
+        throw new SynchrotronError(
+          'invalid',
+          `MIDI time must be a finite number of ms, got ${JSON.stringify(timeMs)}`,
+        );
+      }
+    } catch (error) {
+      return { taken: 0, error: error instanceof Error ? error.message : String(error) };
     }
     for (const [status, data1, data2] of messages) {
       for (const port of this.listeners) port.enqueue({ status, data1, data2, time: timeMs, sender });
     }
-    return messages.length;
+    return { taken: messages.length };
   }
 }
 

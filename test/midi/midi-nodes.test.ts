@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { noteToFrequency } from '../../src/engine/midi.js';
 import { Synchrotron } from '../../src/engine/synchrotron.js';
+import { parseMidiBytes } from '../../src/io/midi-host.js';
 import { POLYPHONIC_VOICES } from '../../src/nodes/midi/polyphonic-node.js';
 import { dominantFrequency, rms, spectrum, zeroCrossingFrequency } from '../helpers/analysis.js';
 import { midiEngine, nonZeroFrames, record } from './harness.js';
@@ -66,12 +67,18 @@ describe('virtual MIDI timing', () => {
     expect(after[0]).toBeCloseTo(noteToFrequency(67), 3);
   });
 
-  it('refuses bytes that are not MIDI with a clear error', () => {
+  it('refuses bytes that are not MIDI with a clear error, without throwing inside the renderer', () => {
     const { midi } = midiEngine();
-    expect(() => midi.virtualMidi.push([0x90, 300, 1])).toThrow(/byte 1 must be an integer 0…255/);
-    expect(() => midi.virtualMidi.push([60, 100])).toThrow(/status byte was expected/);
-    expect(() => midi.virtualMidi.push([0x90, 60])).toThrow(/lacks its data bytes/);
-    expect(midi.virtualMidi.push([0x90, 60, 100, 64, 100, 0xf8, 0x80, 60, 0])).toBe(3); // running status
+    expect(() => parseMidiBytes([0x90, 300, 1])).toThrow(/byte 1 must be an integer 0…255/);
+    expect(() => parseMidiBytes([60, 100])).toThrow(/status byte was expected/);
+    expect(() => parseMidiBytes([0x90, 60])).toThrow(/lacks its data bytes/);
+    expect(midi.virtualMidi.push([60, 100])).toEqual({
+      taken: 0,
+      error: expect.stringMatching(/status byte/),
+    });
+    expect(midi.virtualMidi.push([0x90, 60, 1], Number.NaN).error).toMatch(/finite number of ms/);
+    // Running status, a real-time byte in between, and velocity-0 note-offs.
+    expect(midi.virtualMidi.push([0x90, 60, 100, 64, 100, 0xf8, 0x80, 60, 0])).toEqual({ taken: 3 });
   });
 });
 
