@@ -1,5 +1,134 @@
-// Placeholder until the server lands (issue 4).
-export async function serveCommand(_args: string[]): Promise<number> {
-  process.stderr.write('synchrotron serve: not implemented yet\n');
-  return 2;
+// `synchrotron serve [PATCH]`: the live engine behind the HTTP/WebSocket API, with the web UI.
+
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createServer, DEFAULT_PORT } from '../server/index.js';
+import type { AudioMode } from '../server/worker-messages.js';
+
+const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] [--sample-rate 44100]
+                         [--block-size 128] [--audio auto|device|none] [--token TOKEN] [--root DIR]
+                         [--cors ORIGIN,ORIGIN…] [--stopped]
+
+  PATCH           a .syn or .sui script run at start (rendering starts)
+  --host          address to bind (default 127.0.0.1; any other needs a token)
+  --port          port (default ${DEFAULT_PORT})
+  --audio         auto: the sound card if there is one, else none; device: the sound card or fail;
+                  none: real-time rendering without a device (listen in the browser)
+  --token         token clients must send (generated and printed when binding beyond loopback)
+  --root          folder WavFileNode paths are confined to (default: the current one)
+  --cors          allowed origins, comma-separated (default: any)
+  --stopped       start with rendering stopped
+`;
+
+function integer(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw new Error(`--${name} must be an integer, got \`${text}\``);
+  return value;
+}
+
+export async function serveCommand(args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    process.stderr.write(`synchrotron serve: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    process.stderr.write(`synchrotron serve: one PATCH at most, got ${positionals.length}\n\n${HELP}`);
+    return 2;
+  }
+  const audio = (values.audio ?? 'auto') as AudioMode;
+  if (!['auto', 'device', 'none'].includes(audio)) {
+    process.stderr.write(`synchrotron serve: --audio must be auto, device or none, got \`${audio}\`\n`);
+    return 2;
+  }
+  let port: number;
+  let sampleRate: number;
+  let blockSize: number;
+  try {
+    port = integer('port', values.port, DEFAULT_PORT);
+    sampleRate = integer('sample-rate', values['sample-rate'], 44100);
+    blockSize = integer('block-size', values['block-size'], 128);
+  } catch (error) {
+    process.stderr.write(`synchrotron serve: ${(error as Error).message}\n`);
+    return 2;
+  }
+  let patch: string | undefined;
+  if (positionals[0]) {
+    try {
+      patch = await readFile(positionals[0], 'utf8');
+    } catch (error) {
+      process.stderr.write(`synchrotron serve: cannot read ${positionals[0]}: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  let server: Awaited<ReturnType<typeof createServer>>;
+  try {
+    server = await createServer({
+      host: values.host,
+      port,
+      sampleRate,
+      blockSize,
+      audio,
+      token: values.token,
+      root: resolve(values.root ?? '.'),
+      cors: values.cors ? values.cors.split(',').map((origin) => origin.trim()) : '*',
+      patch,
+      start: !values.stopped,
+      log,
+    });
+  } catch (error) {
+    const where = positionals[0] && (error as { line?: number }).line !== undefined ? `${positionals[0]}: ` : '';
+    process.stderr.write(`synchrotron serve: ${where}${(error as Error).message}\n`);
+    return 1;
+  }
+  const tokenQuery = server.token ? `?token=${encodeURIComponent(server.token)}` : '';
+  log(`Synchrotron listening on ${server.url} — web UI: ${server.url}/${tokenQuery}  API docs: ${server.url}/docs`);
+  if (patch !== undefined) log(`loaded ${positionals[0]} (${server.engine.graph.size} nodes), rendering`);
+
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: closing files and the audio device…`);
+      server.close().then(
+        () => resolveExit(0),
+        (error: unknown) => {
+          log(`shutdown error: ${(error as Error).message}`);
+          resolveExit(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'sample-rate': { type: 'string' },
+      'block-size': { type: 'string' },
+      audio: { type: 'string' },
+      token: { type: 'string' },
+      root: { type: 'string' },
+      cors: { type: 'string' },
+      stopped: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }

@@ -64,7 +64,9 @@ export type ServerMessage =
   | { type: 'meter'; port: ApiPort | 'master'; peak: number; rms: number }
   /** Magnitude spectrum of the master output in dBFS, bins spaced sampleRate / (2 * bins.length). */
   | { type: 'spectrum'; sampleRate: number; bins: number[] }
-  | { type: 'result'; id: string | number; ok: boolean; results?: unknown[]; error?: unknown };
+  /** Answer to an 'execute': `results` are CommandResults, `text` their readable form; `error` is
+   * `{detail, code, line, column, ...}` when the script failed (and changed nothing). */
+  | { type: 'result'; id: string | number; ok: boolean; results?: unknown[]; text?: string; error?: unknown };
 
 /** Client → server on /ws. */
 export type ClientMessage =

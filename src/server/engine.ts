@@ -1,0 +1,331 @@
+// The live engine as the server's main thread sees it: the authoritative Graph (every edit validated
+// here), a render worker that mirrors it, and a stream of ServerMessages for clients.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Graph, type GraphOp } from '../engine/graph.js';
+import type { NodeRegistry } from '../engine/registry.js';
+import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
+import { createRegistry } from '../engine/synchrotron.js';
+import type { PortRef } from '../engine/types.js';
+import type { ScriptHost } from '../lang/index.js';
+import type { EngineStatus, ServerMessage } from './protocol.js';
+import { toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
+import type { AudioMode, FromWorker, TapReport, ToWorker, WorkerConfig } from './worker-messages.js';
+
+export interface EngineOptions {
+  sampleRate?: number;
+  blockSize?: number;
+  audio?: AudioMode;
+  /** Folder WavFileNode paths are confined to (default: the current directory). */
+  root?: string;
+  /** Render lookahead in seconds (default 0.05). */
+  latency?: number;
+  /** node-web-audio-api sink id for `device` mode (tests: 'none'). */
+  sinkId?: string;
+  /** Log lines (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** The worker is compiled to dist/ with the rest; when running from sources (tests), use the build. */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  const url = here.endsWith('.ts')
+    ? new URL('../../dist/server/render-worker.js', here)
+    : new URL('./render-worker.js', here);
+  if (!existsSync(fileURLToPath(url))) {
+    throw new Error(`render worker not found at ${fileURLToPath(url)}: run \`npm run build\` first`);
+  }
+  return url;
+}
+
+export class LiveEngine {
+  readonly graph: Graph;
+  readonly registry: NodeRegistry;
+  readonly sampleRate: number;
+  readonly blockSize: number;
+  private readonly worker: Worker;
+  private readonly log: (line: string) => void;
+  private statusValue: EngineStatus;
+  private statusAt = performance.now();
+  private readonly messageListeners = new Set<(message: ServerMessage) => void>();
+  private readonly tapListeners = new Set<(report: TapReport) => void>();
+  private readonly audioListeners = new Set<(sequence: number, frames: number, pcm: Float32Array) => void>();
+  private closed: Promise<void> | undefined;
+  private lastDebugLog = new Map<string, number>();
+
+  private constructor(worker: Worker, options: Required<Pick<EngineOptions, 'sampleRate' | 'blockSize'>> & {
+    audio: string;
+    log: (line: string) => void;
+  }) {
+    this.worker = worker;
+    this.sampleRate = options.sampleRate;
+    this.blockSize = options.blockSize;
+    this.log = options.log;
+    this.registry = createRegistry();
+    this.graph = new Graph(this.registry, { host: { deviceName: options.audio } });
+    this.statusValue = {
+      running: true,
+      sampleRate: options.sampleRate,
+      blockSize: options.blockSize,
+      clock: 0,
+      cpuLoad: 0,
+      underruns: 0,
+      audio: options.audio,
+    };
+    this.graph.on({
+      batch: (ops) => {
+        this.post({ kind: 'ops', ops: [...ops] });
+        this.announce(ops);
+      },
+      exports: (name, exports) => this.emit({ type: 'exports', name, exports }),
+    });
+    worker.on('message', (message: FromWorker) => this.onWorker(message));
+    worker.on('error', (error) => this.log(`render worker error: ${error.message}`));
+  }
+
+  /** Starts the render worker and opens the audio output; rejects with a clear message if it cannot. */
+  static async create(options: EngineOptions = {}): Promise<LiveEngine> {
+    const sampleRate = options.sampleRate ?? 44100;
+    const blockSize = options.blockSize ?? 128;
+    validateSampleRate(sampleRate);
+    validateBlockSize(blockSize);
+    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const config: WorkerConfig = {
+      sampleRate,
+      blockSize,
+      audio: options.audio ?? 'auto',
+      root: options.root ?? process.cwd(),
+      latency: options.latency ?? 0.05,
+      sinkId: options.sinkId,
+    };
+    const worker = new Worker(workerUrl(), { workerData: config });
+    const ready = await new Promise<{ audio: string; fallback?: string }>((resolve, reject) => {
+      const onMessage = (message: FromWorker) => {
+        if (message.kind === 'ready') {
+          cleanup();
+          resolve(message);
+        } else if (message.kind === 'failed') {
+          cleanup();
+          void worker.terminate();
+          reject(new Error(message.message));
+        }
+      };
+      const onError = (error: Error) => {
+        cleanup();
+        reject(new Error(`render worker failed to start: ${error.message}`));
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new Error(`render worker exited during start-up (code ${code})`));
+      };
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+    if (ready.fallback) log(`audio: no output device (${ready.fallback}); rendering in real time without one, as with --audio none`);
+    else log(`audio: ${ready.audio === 'none' ? 'none (real-time clock, no device)' : ready.audio}`);
+    return new LiveEngine(worker, { sampleRate, blockSize, audio: ready.audio, log });
+  }
+
+  // ------------------------------------------------------------------------------- state
+
+  status(): EngineStatus {
+    return { ...this.statusValue, clock: this.clock() };
+  }
+
+  get running(): boolean {
+    return this.statusValue.running;
+  }
+
+  /** Frames rendered: the worker's last report, advanced by the time since (it reports 4×/s). */
+  clock(): number {
+    const s = this.statusValue;
+    if (!s.running) return s.clock;
+    const elapsed = ((performance.now() - this.statusAt) / 1000) * this.sampleRate;
+    return s.clock + Math.floor(elapsed / this.blockSize) * this.blockSize;
+  }
+
+  /** The host Synchrolang scripts run against. */
+  scriptHost(): ScriptHost {
+    return {
+      graph: this.graph,
+      sampleRate: this.sampleRate,
+      blockSize: this.blockSize,
+      clock: () => this.clock(),
+      start: () => this.start(),
+      stop: () => this.stop(),
+    };
+  }
+
+  // ------------------------------------------------------------------------------- control
+
+  start(): void {
+    this.setRunning(true);
+  }
+
+  stop(): void {
+    this.setRunning(false);
+  }
+
+  private setRunning(running: boolean): void {
+    const changed = this.statusValue.running !== running;
+    this.statusValue = { ...this.statusValue, clock: this.clock(), running };
+    this.statusAt = performance.now();
+    this.post({ kind: 'transport', running });
+    if (changed) this.emit({ type: 'transport', running });
+  }
+
+  /** Virtual MIDI in: forwarded to the worker's RenderHost.virtualMidi. */
+  midi(data: number[], time?: number): void {
+    this.post({ kind: 'midi', data, time });
+  }
+
+  watch(ports: PortRef[], spectrum: boolean, master: boolean): void {
+    this.post({ kind: 'watch', ports, spectrum, master });
+  }
+
+  // ------------------------------------------------------------------------------- listeners
+
+  onMessage(listener: (message: ServerMessage) => void): () => void {
+    this.messageListeners.add(listener);
+    return () => this.messageListeners.delete(listener);
+  }
+
+  onTaps(listener: (report: TapReport) => void): () => void {
+    this.tapListeners.add(listener);
+    return () => this.tapListeners.delete(listener);
+  }
+
+  /** Master PCM for listening browsers; the worker streams only while someone listens. */
+  onAudio(listener: (sequence: number, frames: number, pcm: Float32Array) => void): () => void {
+    this.audioListeners.add(listener);
+    if (this.audioListeners.size === 1) this.post({ kind: 'stream', enabled: true });
+    return () => {
+      this.audioListeners.delete(listener);
+      if (this.audioListeners.size === 0) this.post({ kind: 'stream', enabled: false });
+    };
+  }
+
+  hello(): ServerMessage {
+    return {
+      type: 'hello',
+      status: this.status(),
+      nodes: toApiNodes(this.graph),
+      connections: this.graph.connections().map(toApiConnection),
+    };
+  }
+
+  /** Stops rendering, closes WAV files validly and the device, ends the worker. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      const disposed = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 3000);
+        this.worker.on('message', (message: FromWorker) => {
+          if (message.kind === 'disposed') {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        this.worker.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      this.post({ kind: 'dispose' });
+      await disposed;
+      await this.worker.terminate();
+    })();
+    return this.closed;
+  }
+
+  // ------------------------------------------------------------------------------- internals
+
+  private post(message: ToWorker): void {
+    if (this.closed) return;
+    this.worker.postMessage(message);
+  }
+
+  private emit(message: ServerMessage): void {
+    for (const listener of this.messageListeners) listener(message);
+  }
+
+  /** A committed batch → graph-change messages for clients. */
+  private announce(ops: readonly GraphOp[]): void {
+    if (this.messageListeners.size === 0) return;
+    for (const op of ops) {
+      switch (op.op) {
+        case 'add': {
+          if (!this.graph.hasNode(op.name)) break;
+          this.emit({ type: 'nodeAdded', node: toApiNode(this.graph, this.graph.node(op.name)) });
+          break;
+        }
+        case 'remove':
+          this.emit({ type: 'nodeRemoved', name: op.name });
+          break;
+        case 'rename':
+          this.emit({ type: 'nodeRenamed', from: op.from, to: op.to });
+          break;
+        case 'link':
+          this.emit({ type: 'linked', connection: toApiConnection(op) });
+          break;
+        case 'unlink':
+          this.emit({ type: 'unlinked', connection: toApiConnection(op) });
+          break;
+        case 'set':
+          break; // announced as `exports` by the graph
+      }
+    }
+  }
+
+  private onWorker(message: FromWorker): void {
+    switch (message.kind) {
+      case 'status':
+        this.statusValue = {
+          ...this.statusValue,
+          clock: message.status.clock,
+          cpuLoad: message.status.cpuLoad,
+          underruns: message.status.underruns,
+          audio: message.status.audio,
+        };
+        this.statusAt = performance.now();
+        this.emit({ type: 'status', status: this.status() });
+        break;
+      case 'event': {
+        const event = message.event;
+        if (event.kind === 'exports') this.graph.updateExports(event.node, event.exports);
+        else if (event.kind === 'debug') {
+          this.emit({ type: 'debug', node: event.node, value: event.value });
+          const now = performance.now();
+          if (now - (this.lastDebugLog.get(event.node) ?? -Infinity) >= 1000) {
+            this.lastDebugLog.set(event.node, now);
+            this.log(`debug ${event.node}: ${truncate(JSON.stringify(event.value))}`);
+          }
+        } else {
+          this.log(`${event.kind}${event.node ? ` ${event.node}` : ''}: ${event.message}`);
+          this.emit({ type: event.kind, node: event.node, message: event.message });
+        }
+        break;
+      }
+      case 'taps':
+        for (const listener of this.tapListeners) listener(message.report);
+        break;
+      case 'audio':
+        for (const listener of this.audioListeners) listener(message.sequence, message.frames, message.pcm);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function truncate(text: string | undefined, limit = 200): string {
+  if (text === undefined) return 'undefined';
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}

@@ -1,0 +1,207 @@
+// WebSockets: /ws pushes every change to every client (ServerMessage) and takes ClientMessages;
+// /ws/audio streams the master output as binary PCM frames to listening browsers.
+
+import type { FastifyInstance } from 'fastify';
+import { SynchrotronError } from '../engine/errors.js';
+import type { PortRef } from '../engine/types.js';
+import { fromApiPort, toApiPort } from '../lang/api-shapes.js';
+import type { LiveEngine } from './engine.js';
+import { AUDIO_HEADER_BYTES, type ApiPort, type ClientMessage, type ServerMessage } from './protocol.js';
+import { runScript } from './script.js';
+
+/** A client further behind than this (bytes queued) skips droppable messages (status, scopes, audio). */
+const SLOW_CLIENT_BYTES = 1 << 20;
+const OPEN = 1;
+
+/** The slice of a `ws` WebSocket used here (the package ships no types). */
+interface WebSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string | Buffer): void;
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
+  on(event: 'close', listener: () => void): void;
+}
+
+interface Client {
+  socket: WebSocket;
+  ports: PortRef[];
+  keys: Set<string>;
+  spectrum: boolean;
+}
+
+const keyOf = (ref: PortRef) => `${ref.node}.${ref.port}`;
+
+export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (line: string) => void): void {
+  const clients = new Set<Client>();
+  const listeners = new Set<WebSocket>();
+
+  const send = (socket: WebSocket, data: string | Buffer, droppable: boolean) => {
+    if (socket.readyState !== OPEN) return;
+    if (droppable && socket.bufferedAmount > SLOW_CLIENT_BYTES) return;
+    socket.send(data);
+  };
+  const sendMessage = (client: Client, message: ServerMessage, droppable = false) =>
+    send(client.socket, JSON.stringify(message), droppable);
+
+  engine.onMessage((message) => {
+    if (clients.size === 0) return;
+    const text = JSON.stringify(message);
+    const droppable = message.type === 'status';
+    for (const client of clients) send(client.socket, text, droppable);
+  });
+
+  engine.onTaps((report) => {
+    const byKey = new Map(report.scopes.map((scope) => [keyOf(scope.port), scope]));
+    const meters = new Map(report.meters.map((meter) => [keyOf(meter.port), meter]));
+    const masterMeter = report.master ? JSON.stringify({ type: 'meter', port: 'master', ...report.master }) : undefined;
+    const spectrum = report.spectrum
+      ? JSON.stringify({ type: 'spectrum', sampleRate: engine.sampleRate, bins: report.spectrum })
+      : undefined;
+    for (const client of clients) {
+      if (client.ports.length === 0 && !client.spectrum) continue;
+      for (const key of client.keys) {
+        const scope = byKey.get(key);
+        const meter = meters.get(key);
+        if (scope) {
+          const port = toApiPort(scope.port);
+          sendMessage(client, { type: 'scope', port, sampleRate: engine.sampleRate, samples: scope.samples }, true);
+        }
+        if (meter) sendMessage(client, { type: 'meter', port: toApiPort(meter.port), peak: meter.peak, rms: meter.rms }, true);
+      }
+      if (masterMeter) send(client.socket, masterMeter, true);
+      if (client.spectrum && spectrum) send(client.socket, spectrum, true);
+    }
+  });
+
+  /** The worker taps the union of what every client watches. */
+  const updateWatch = () => {
+    const ports = new Map<string, PortRef>();
+    let spectrum = false;
+    for (const client of clients) {
+      for (const port of client.ports) ports.set(keyOf(port), port);
+      spectrum ||= client.spectrum;
+    }
+    engine.watch([...ports.values()], spectrum, ports.size > 0 || spectrum);
+  };
+
+  const handle = (client: Client, text: string) => {
+    let message: ClientMessage;
+    try {
+      message = JSON.parse(text) as ClientMessage;
+    } catch {
+      sendMessage(client, { type: 'warning', node: '', message: 'message is not valid JSON' });
+      return;
+    }
+    if (!message || typeof message !== 'object') {
+      sendMessage(client, { type: 'warning', node: '', message: 'message must be a JSON object with a `type`' });
+      return;
+    }
+    switch (message.type) {
+      case 'watch': {
+        const ports: PortRef[] = [];
+        for (const port of Array.isArray(message.ports) ? message.ports : []) {
+          const ref = validPort(port);
+          if (!ref) continue;
+          try {
+            const spec = engine.graph.port(ref, 'output');
+            if (spec.kind !== 'stream') throw new SynchrotronError('invalid', `\`${keyOf(ref)}\` is not a stream output`);
+            ports.push(ref);
+          } catch (error) {
+            sendMessage(client, { type: 'warning', node: ref.node, message: `cannot watch: ${(error as Error).message}` });
+          }
+        }
+        client.ports = ports.slice(0, 64);
+        client.keys = new Set(client.ports.map(keyOf));
+        client.spectrum = message.spectrum === true;
+        updateWatch();
+        break;
+      }
+      case 'execute': {
+        const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : 0;
+        if (typeof message.script !== 'string') {
+          sendMessage(client, { type: 'result', id, ok: false, error: { detail: 'execute needs a `script` string' } });
+          break;
+        }
+        try {
+          const result = runScript(engine.scriptHost(), message.script);
+          sendMessage(client, { type: 'result', id, ok: true, results: result.results, text: result.text });
+        } catch (error) {
+          if (!(error instanceof SynchrotronError)) throw error;
+          const details = error.details as { line?: number; column?: number };
+          sendMessage(client, {
+            type: 'result',
+            id,
+            ok: false,
+            error: { detail: error.message, code: error.code, ...error.details, line: details.line ?? 1, column: details.column ?? 1 },
+          });
+        }
+        break;
+      }
+      case 'midi': {
+        const data = message.data;
+        if (!Array.isArray(data) || data.length === 0 || data.length > 1024 || !data.every(isByte)) {
+          sendMessage(client, { type: 'warning', node: '', message: 'midi needs `data`: 1 to 1024 integers 0…255' });
+          break;
+        }
+        engine.midi(data, typeof message.time === 'number' && Number.isFinite(message.time) ? message.time : undefined);
+        break;
+      }
+      default:
+        sendMessage(client, {
+          type: 'warning',
+          node: '',
+          message: `unknown message type \`${String((message as { type?: unknown }).type)}\` (watch, execute, midi)`,
+        });
+    }
+  };
+
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
+    const client: Client = { socket, ports: [], keys: new Set(), spectrum: false };
+    clients.add(client);
+    sendMessage(client, engine.hello());
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      try {
+        handle(client, data.toString());
+      } catch (error) {
+        log(`ws: ${(error as Error).message}`);
+        sendMessage(client, { type: 'warning', node: '', message: `internal error: ${(error as Error).message}` });
+      }
+    });
+    socket.on('close', () => {
+      clients.delete(client);
+      if (client.ports.length > 0 || client.spectrum) updateWatch();
+    });
+  });
+
+  let unsubscribe: (() => void) | undefined;
+  const onAudio = (sequence: number, frames: number, pcm: Float32Array) => {
+    const frame = Buffer.allocUnsafe(AUDIO_HEADER_BYTES + pcm.byteLength);
+    frame.writeUInt32LE(sequence >>> 0, 0);
+    frame.writeUInt32LE(engine.sampleRate, 4);
+    frame.writeUInt32LE(frames, 8);
+    Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).copy(frame, AUDIO_HEADER_BYTES);
+    for (const socket of listeners) send(socket, frame, true);
+  };
+  app.get('/ws/audio', { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
+    listeners.add(socket);
+    unsubscribe ??= engine.onAudio(onAudio);
+    socket.on('close', () => {
+      listeners.delete(socket);
+      if (listeners.size === 0) {
+        unsubscribe?.();
+        unsubscribe = undefined;
+      }
+    });
+  });
+}
+
+function isByte(x: unknown): boolean {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 255;
+}
+
+function validPort(port: unknown): PortRef | undefined {
+  const p = port as ApiPort;
+  if (!p || typeof p.node_name !== 'string' || typeof p.port_name !== 'string') return undefined;
+  return fromApiPort(p);
+}

@@ -1,0 +1,198 @@
+// Render-side taps for scopes, meters and the master spectrum (worker thread). Each block copies the
+// watched outputs into rings and accumulates levels; `report()` (≈ 25 times a second) turns them into
+// the numbers clients draw. Nothing here runs unless a client watches.
+
+import type { PortRef } from '../engine/types.js';
+import type { TapReport } from './worker-messages.js';
+
+export const SCOPE_SAMPLES = 512;
+export const SPECTRUM_SIZE = 2048;
+
+class Ring {
+  readonly data: Float32Array;
+  private write = 0;
+  constructor(size: number) {
+    this.data = new Float32Array(size);
+  }
+  push(buf: Float32Array, frames: number): void {
+    const data = this.data;
+    for (let i = 0; i < frames; i++) {
+      data[this.write] = buf[i];
+      this.write = (this.write + 1) % data.length;
+    }
+  }
+  pushMono(left: Float32Array, right: Float32Array, frames: number): void {
+    const data = this.data;
+    for (let i = 0; i < frames; i++) {
+      data[this.write] = (left[i] + right[i]) * 0.5;
+      this.write = (this.write + 1) % data.length;
+    }
+  }
+  /** Oldest to newest. */
+  ordered(into: Float32Array): Float32Array {
+    const data = this.data;
+    const n = data.length;
+    for (let i = 0; i < n; i++) into[i] = data[(this.write + i) % n];
+    return into;
+  }
+}
+
+class Level {
+  peak = 0;
+  sumSquares = 0;
+  count = 0;
+  add(buf: Float32Array, frames: number): void {
+    let peak = this.peak;
+    let sum = 0;
+    for (let i = 0; i < frames; i++) {
+      const x = buf[i];
+      const a = x < 0 ? -x : x;
+      if (a > peak) peak = a;
+      sum += x * x;
+    }
+    this.peak = peak;
+    this.sumSquares += sum;
+    this.count += frames;
+  }
+  take(): { peak: number; rms: number } {
+    const result = { peak: round(this.peak), rms: round(Math.sqrt(this.sumSquares / Math.max(1, this.count))) };
+    this.peak = 0;
+    this.sumSquares = 0;
+    this.count = 0;
+    return result;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e5) / 1e5;
+}
+
+interface Watched {
+  port: PortRef;
+  ring: Ring;
+  level: Level;
+}
+
+export class Taps {
+  private watched: Watched[] = [];
+  private spectrumRing: Ring | null = null;
+  private masterLevel: Level | null = null;
+  private readonly fft = new SpectrumAnalyser(SPECTRUM_SIZE);
+
+  get active(): boolean {
+    return this.watched.length > 0 || this.spectrumRing !== null || this.masterLevel !== null;
+  }
+
+  watch(ports: PortRef[], spectrum: boolean, master: boolean): void {
+    this.watched = ports.map((port) => ({ port, ring: new Ring(SCOPE_SAMPLES), level: new Level() }));
+    this.spectrumRing = spectrum ? new Ring(SPECTRUM_SIZE) : null;
+    this.masterLevel = master || spectrum ? new Level() : null;
+  }
+
+  /** After each block: `output(ref)` gives a watched port's live buffer (undefined if gone). */
+  afterBlock(
+    output: (ref: PortRef) => Float32Array | undefined,
+    left: Float32Array,
+    right: Float32Array,
+    frames: number,
+  ): void {
+    for (const w of this.watched) {
+      const buf = output(w.port);
+      if (!buf) continue;
+      w.ring.push(buf, frames);
+      w.level.add(buf, frames);
+    }
+    if (this.masterLevel) {
+      this.masterLevel.add(left, frames);
+      this.masterLevel.add(right, frames);
+    }
+    this.spectrumRing?.pushMono(left, right, frames);
+  }
+
+  report(): TapReport {
+    const scratch = new Float32Array(SCOPE_SAMPLES);
+    const report: TapReport = { scopes: [], meters: [] };
+    for (const w of this.watched) {
+      const samples = Array.from(w.ring.ordered(scratch), round);
+      report.scopes.push({ port: w.port, samples });
+      report.meters.push({ port: w.port, ...w.level.take() });
+    }
+    if (this.masterLevel) report.master = this.masterLevel.take();
+    if (this.spectrumRing) report.spectrum = this.fft.analyse(this.spectrumRing.ordered(new Float32Array(SPECTRUM_SIZE)));
+    return report;
+  }
+}
+
+/** Hann-windowed magnitude spectrum in dBFS (a full-scale sine reads ≈ 0 dB), size / 2 bins. */
+export class SpectrumAnalyser {
+  readonly size: number;
+  private readonly window: Float64Array;
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  private readonly windowSum: number;
+
+  constructor(size: number) {
+    if (size & (size - 1)) throw new RangeError('spectrum size must be a power of two');
+    this.size = size;
+    this.window = new Float64Array(size);
+    let sum = 0;
+    for (let i = 0; i < size; i++) {
+      this.window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size);
+      sum += this.window[i];
+    }
+    this.windowSum = sum;
+    this.re = new Float64Array(size);
+    this.im = new Float64Array(size);
+  }
+
+  analyse(signal: Float32Array): number[] {
+    const { size, re, im, window } = this;
+    for (let i = 0; i < size; i++) {
+      re[i] = signal[i] * window[i];
+      im[i] = 0;
+    }
+    fft(re, im);
+    const bins: number[] = new Array(size / 2);
+    for (let k = 0; k < size / 2; k++) {
+      const magnitude = (2 * Math.hypot(re[k], im[k])) / this.windowSum;
+      bins[k] = Math.round(Math.max(-140, 20 * Math.log10(magnitude + 1e-12)) * 10) / 10;
+    }
+    return bins;
+  }
+}
+
+/** In-place iterative radix-2 FFT. */
+function fft(re: Float64Array, im: Float64Array): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j], re[i]];
+      [im[i], im[j]] = [im[j], im[i]];
+    }
+  }
+  for (let length = 2; length <= n; length <<= 1) {
+    const angle = (-2 * Math.PI) / length;
+    const wr = Math.cos(angle);
+    const wi = Math.sin(angle);
+    for (let start = 0; start < n; start += length) {
+      let cr = 1;
+      let ci = 0;
+      for (let k = 0; k < length / 2; k++) {
+        const a = start + k;
+        const b = a + length / 2;
+        const tr = re[b] * cr - im[b] * ci;
+        const ti = re[b] * ci + im[b] * cr;
+        re[b] = re[a] - tr;
+        im[b] = im[a] - ti;
+        re[a] += tr;
+        im[a] += ti;
+        const next = cr * wr - ci * wi;
+        ci = cr * wi + ci * wr;
+        cr = next;
+      }
+    }
+  }
+}

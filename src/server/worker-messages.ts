@@ -1,0 +1,56 @@
+// Messages between the server's main thread (authoritative Graph, HTTP, WebSockets) and the render
+// worker (its own Renderer, the audio output and the real-time clock).
+
+import type { GraphOp } from '../engine/graph.js';
+import type { RenderEvent } from '../engine/renderer.js';
+import type { PortRef } from '../engine/types.js';
+
+export type AudioMode = 'auto' | 'device' | 'none';
+
+export interface WorkerConfig {
+  sampleRate: number;
+  blockSize: number;
+  audio: AudioMode;
+  /** Folder WavFileNode paths are confined to. */
+  root: string;
+  /** Lookahead of the `none` clock and of device scheduling, in seconds. */
+  latency: number;
+  /** node-web-audio-api sink id for `device` (tests use 'none' to run the device path without a card). */
+  sinkId?: string;
+}
+
+/** Main → worker. */
+export type ToWorker =
+  | { kind: 'ops'; ops: GraphOp[] }
+  | { kind: 'transport'; running: boolean }
+  | { kind: 'midi'; data: number[]; time?: number }
+  | { kind: 'watch'; ports: PortRef[]; spectrum: boolean; master: boolean }
+  /** Whether any browser listens on /ws/audio (the worker sends PCM only then). */
+  | { kind: 'stream'; enabled: boolean }
+  | { kind: 'dispose' };
+
+export interface WorkerStatus {
+  running: boolean;
+  clock: number;
+  cpuLoad: number;
+  underruns: number;
+  audio: string;
+}
+
+export interface TapReport {
+  scopes: Array<{ port: PortRef; samples: number[] }>;
+  meters: Array<{ port: PortRef; peak: number; rms: number }>;
+  master?: { peak: number; rms: number };
+  spectrum?: number[];
+}
+
+/** Worker → main. */
+export type FromWorker =
+  | { kind: 'ready'; audio: string; fallback?: string }
+  | { kind: 'failed'; message: string }
+  | { kind: 'event'; event: RenderEvent }
+  | { kind: 'status'; status: WorkerStatus }
+  /** Interleaved stereo float32 PCM of the master (after the limiter). */
+  | { kind: 'audio'; sequence: number; frames: number; pcm: Float32Array }
+  | { kind: 'taps'; report: TapReport }
+  | { kind: 'disposed' };
