@@ -1,25 +1,52 @@
-// Stream buffers live in a few large Float32Arrays ("chunks") and are handed out as blockSize views.
-// Keeping every block buffer at a known (chunk, offset) is the step before moving kernels to
-// WebAssembly, where one linear memory replaces the chunks (docs/decisions.md).
+// Stream buffers: blockSize Float32Array views handed out once when nodes are made, recycled on removal.
+// They live in one fixed-size WebAssembly memory (see wasm/kernels.ts) so SIMD kernels can work on them by
+// byte offset (`buf.byteOffset`). The memory is reserved up front (virtual memory: untouched pages cost
+// nothing) and never grows, because growing would detach every view that nodes hold. If a patch ever
+// needs more buffers than reserved, or WebAssembly is unavailable, further buffers come from plain JS
+// chunks and the nodes using them take their plain-JS loops: slower, never wrong.
+
+import { BUFFERS_OFFSET, Kernels } from './wasm/kernels.js';
+
+/** Bytes of stream buffers reserved per renderer by default: 64 MiB (131072 buffers at 128 frames). */
+export const DEFAULT_POOL_BYTES = 64 * 1024 * 1024;
+
+export interface BufferPoolOptions {
+  /** Buffers to reserve in WebAssembly memory (default: DEFAULT_POOL_BYTES worth, at least 1024). */
+  maxBuffers?: number;
+}
 
 export class BufferPool {
   readonly blockSize: number;
+  /** The kernels bound to this pool's memory; null when running without WebAssembly. */
+  readonly kernels: Kernels | null;
+  /** Buffers the WebAssembly memory holds. */
+  readonly capacity: number;
   private readonly buffersPerChunk: number;
   private readonly chunks: Float32Array[] = [];
   private readonly free: Float32Array[] = [];
   private used = 0;
+  private wasmUsed = 0;
 
-  constructor(blockSize: number, buffersPerChunk = 256) {
+  constructor(blockSize: number, options: BufferPoolOptions = {}) {
     this.blockSize = blockSize;
-    this.buffersPerChunk = buffersPerChunk;
+    this.buffersPerChunk = 256;
+    const bytesPerBuffer = blockSize * 4;
+    const maxBuffers = options.maxBuffers ?? Math.max(1024, Math.floor(DEFAULT_POOL_BYTES / bytesPerBuffer));
+    this.kernels = Kernels.create(maxBuffers * bytesPerBuffer);
+    this.capacity = this.kernels ? maxBuffers : 0;
   }
 
-  /** A zeroed blockSize buffer (control side: allocates a chunk when the pool runs dry). */
+  /** A zeroed blockSize buffer (control side). */
   alloc(): Float32Array {
     const recycled = this.free.pop();
     if (recycled) {
       recycled.fill(0);
       return recycled;
+    }
+    if (this.kernels && this.wasmUsed < this.capacity) {
+      const byteOffset = BUFFERS_OFFSET + this.wasmUsed * this.blockSize * 4;
+      this.wasmUsed++;
+      return new Float32Array(this.kernels.heap, byteOffset, this.blockSize);
     }
     const chunkIndex = Math.floor(this.used / this.buffersPerChunk);
     if (chunkIndex === this.chunks.length) {
@@ -34,8 +61,13 @@ export class BufferPool {
     this.free.push(buffer);
   }
 
+  /** Byte offset of `buffer` in the kernels' memory, or -1 when it is a plain-JS buffer. */
+  offsetOf(buffer: Float32Array): number {
+    return this.kernels && buffer.buffer === this.kernels.heap ? buffer.byteOffset : -1;
+  }
+
   /** Buffers handed out and not released. */
   get inUse(): number {
-    return this.used - this.free.length;
+    return this.wasmUsed + this.used - this.free.length;
   }
 }

@@ -1,10 +1,38 @@
 import { defineNode, stream } from '../../engine/definition.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
 import { SINE_TABLE, SINE_TABLE_SIZE, wrapPhase } from './sine-table.js';
+
+const TAU = 2 * Math.PI;
+/** Blocks between restarts of the complex phase from the exact phase in cycles (bounds float64 drift). */
+const RESYNC_BLOCKS = 64;
+
+// Indices into a SineNode's state array.
+/** Phase in cycles, [0, 1). */
+const PHASE = 0;
+/** (RE, IM) = e^{2πi·phase}, kept for the constant-frequency path. */
+const RE = 1;
+const IM = 2;
+/** The constant frequency (Hz) and block length the rotations below were computed for. */
+const HZ = 3;
+const FRAMES = 4;
+/** Cycles per sample. */
+const INCREMENT = 5;
+/** e^{iω}, ω = radians per sample. */
+const COS_STEP = 6;
+const SIN_STEP = 7;
+/** e^{iω·frames}: one block's advance. */
+const COS_BLOCK = 8;
+const SIN_BLOCK = 9;
+const BLOCKS_TO_RESYNC = 10;
+const STATE_SIZE = 11;
 
 /**
  * Sine, amplitude 1, phase continuous across blocks and frequency changes.
- * Constant frequency: a complex rotator (4 multiplies a sample), restarted from the exact phase each
- * block so rounding never accumulates. Audio-rate frequency: phase accumulator and an interpolated table.
+ * Constant frequency: a complex rotator (4 multiplies a sample) started from the block's phase, held as a
+ * unit complex number that advances by one rotation per block; the trig is redone only when the frequency
+ * changes and every RESYNC_BLOCKS blocks from the exact phase in cycles, so rounding never accumulates.
+ * The WebAssembly kernel runs eight rotators in SIMD lanes. Audio-rate frequency: phase accumulator and an
+ * interpolated table (a scalar WebAssembly kernel, or the same loop in JS).
  */
 export const SineNode = defineNode({
   type: 'SineNode',
@@ -16,39 +44,95 @@ export const SineNode = defineNode({
     const frequency = io.inputs.frequency;
     const out = io.outputs.out.buf;
     const inverseRate = 1 / ctx.sampleRate;
-    let phase = 0; // cycles, [0, 1)
+    const kernels = kernelsFor(out);
+    const wasm = kernels?.exports;
+    const heap = kernels?.heap;
+    const outAt = out.byteOffset;
+    const tableAt = kernels?.sineTable ?? 0;
+    // The state lives in a Float64Array: in V8, assigning a fractional number to a closure variable
+    // allocates a heap number, and process() must allocate nothing.
+    const state = new Float64Array(STATE_SIZE);
+    state[RE] = 1;
+    state[COS_STEP] = 1;
+    state[COS_BLOCK] = 1;
+    state[HZ] = Number.NaN;
     return {
       process(frames) {
         const f = frequency.buf;
+        let phase = state[PHASE];
         if (frequency.constant) {
-          const increment = f[0] * inverseRate;
-          const angle = 2 * Math.PI * phase;
-          const step = 2 * Math.PI * increment;
-          const cosStep = Math.cos(step);
-          const sinStep = Math.sin(step);
-          let re = Math.cos(angle);
-          let im = Math.sin(angle);
-          for (let i = 0; i < frames; i++) {
-            out[i] = im;
-            const nextRe = re * cosStep - im * sinStep;
-            im = im * cosStep + re * sinStep;
-            re = nextRe;
+          const hz = f[0];
+          if (hz !== state[HZ] || frames !== state[FRAMES]) {
+            state[HZ] = hz;
+            state[FRAMES] = frames;
+            state[INCREMENT] = hz * inverseRate;
+            const step = TAU * state[INCREMENT];
+            state[COS_STEP] = Math.cos(step);
+            state[SIN_STEP] = Math.sin(step);
+            state[COS_BLOCK] = Math.cos(step * frames);
+            state[SIN_BLOCK] = Math.sin(step * frames);
+            state[BLOCKS_TO_RESYNC] = 0;
           }
-          phase = wrapPhase(phase + increment * frames);
+          if (state[BLOCKS_TO_RESYNC] === 0) {
+            const angle = TAU * phase;
+            state[RE] = Math.cos(angle);
+            state[IM] = Math.sin(angle);
+            state[BLOCKS_TO_RESYNC] = RESYNC_BLOCKS;
+          }
+          state[BLOCKS_TO_RESYNC]--;
+          const re = state[RE];
+          const im = state[IM];
+          const cosStep = state[COS_STEP];
+          const sinStep = state[SIN_STEP];
+          if (wasm !== undefined && (frames & 7) === 0) {
+            wasm.sineConstant(outAt, frames, re, im, cosStep, sinStep);
+          } else {
+            let r = re;
+            let s = im;
+            for (let i = 0; i < frames; i++) {
+              out[i] = s;
+              const nextR = r * cosStep - s * sinStep;
+              s = s * cosStep + r * sinStep;
+              r = nextR;
+            }
+          }
+          phase = wrapPhase(phase + state[INCREMENT] * frames);
+          // Advance the complex phase by one block.
+          const cosBlock = state[COS_BLOCK];
+          const sinBlock = state[SIN_BLOCK];
+          state[RE] = re * cosBlock - im * sinBlock;
+          state[IM] = im * cosBlock + re * sinBlock;
         } else {
-          let p = phase;
-          for (let i = 0; i < frames; i++) {
-            const position = p * SINE_TABLE_SIZE;
-            const index = position | 0;
-            const a = SINE_TABLE[index];
-            out[i] = a + (position - index) * (SINE_TABLE[index + 1] - a);
-            p += f[i] * inverseRate;
-            if (p >= 1 || p < 0) p = wrapPhase(p);
+          if (wasm !== undefined && f.buffer === heap) {
+            phase = wasm.sineModulated(
+              outAt,
+              f.byteOffset,
+              frames,
+              phase,
+              inverseRate,
+              tableAt,
+              SINE_TABLE_SIZE,
+            );
+          } else {
+            let p = phase;
+            for (let i = 0; i < frames; i++) {
+              const position = p * SINE_TABLE_SIZE;
+              const index = position | 0;
+              const a = SINE_TABLE[index];
+              out[i] = a + (position - index) * (SINE_TABLE[index + 1] - a);
+              p += f[i] * inverseRate;
+              if (p >= 1 || p < 0) p = wrapPhase(p);
+            }
+            phase = p;
           }
-          phase = p;
+          state[BLOCKS_TO_RESYNC] = 0; // the complex phase is stale now
         }
         // A non-finite frequency must not poison the phase for ever.
-        if (phase - phase !== 0) phase = 0;
+        if (phase - phase !== 0) {
+          phase = 0;
+          state[BLOCKS_TO_RESYNC] = 0;
+        }
+        state[PHASE] = phase;
       },
     };
   },

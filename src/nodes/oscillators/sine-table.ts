@@ -7,5 +7,7 @@ for (let i = 0; i <= SINE_TABLE_SIZE; i++) SINE_TABLE[i] = Math.sin((2 * Math.PI
 
 /** Wraps a phase in cycles into [0, 1). */
 export function wrapPhase(phase: number): number {
-  return phase - Math.floor(phase);
+  const wrapped = phase - Math.floor(phase);
+  // A tiny negative phase (−1e-20) rounds to exactly 1 here, one past the table's last interval.
+  return wrapped < 1 ? wrapped : 0;
 }

@@ -1,0 +1,251 @@
+// `npm run bench`: offline render speed of the patches in bench/patches.ts at 128 and 256 frames per block,
+// with the WebAssembly SIMD kernels and with the plain-JS fallback. Each case runs in its own process (a
+// fresh JIT), single-threaded, start-up excluded. Prints a table; writes bench/results/latest.json.
+//
+//   npm run bench                          all cases (about a minute)
+//   npm run bench -- --only sines-1000     cases whose patch name contains the text
+//   npm run bench -- --engine wasm         one engine only (wasm | js)
+//
+// Realtime factor = audio seconds rendered / wall seconds spent (median and best of several rounds: the
+// machine is shared, so the best round is the closest to what the engine can do). ns per node-sample =
+// wall time / (frames × nodes that render). GC events are counted with a PerformanceObserver over the timed
+// rounds; heap growth is v8 used_heap_size after exactly 1,000 steady-state blocks minus before (after a
+// full GC; least of 5 trials, less the same measurement over 0 blocks), so any per-block allocation shows up as growth even when no GC ran.
+
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../src/engine/wasm/kernels.js';
+import { allPatches, benchRegistry } from './patches.js';
+
+const SAMPLE_RATE = 44100;
+const BLOCK_SIZES = [128, 256];
+const ENGINES = ['wasm', 'js'] as const;
+type Engine = (typeof ENGINES)[number];
+const WARM_UP_SECONDS = 0.4;
+const ROUND_SECONDS = 0.25;
+const ROUNDS = 7;
+const TARGET_REALTIME = 8;
+const HEAP_TRIALS = 5;
+/** Heap growth per 1,000 blocks below this is measurement noise, not per-block allocation (< 1 B/block). */
+const HEAP_NOISE_BYTES = 1024;
+
+interface CaseResult {
+  patch: string;
+  blockSize: number;
+  engine: Engine;
+  renderingNodes: number;
+  buildMs: number;
+  blocksTimed: number;
+  realtimeMedian: number;
+  realtimeBest: number;
+  nsPerNodeSample: number;
+  gcPer1000Blocks: number;
+  heapGrowthPer1000BlocksBytes: number;
+  peak: number;
+}
+
+interface Skipped {
+  patch: string;
+  skip: string;
+}
+
+// ------------------------------------------------------------------------------------------- one case
+
+async function runCase(patchName: string, blockSize: number, engine: Engine): Promise<CaseResult> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  setWasmKernelsEnabled(engine === 'wasm');
+  if (engine === 'wasm' && !wasmKernelsAvailable()) throw new Error('WebAssembly SIMD is not available here');
+  const registry = await benchRegistry();
+  const spec = allPatches(registry.has('SquareNode')).find((p) => p.name === patchName);
+  if (!spec) throw new Error(`no patch ${patchName}`);
+
+  const buildStart = performance.now();
+  const { synth, renderingNodes } = spec.build(blockSize, registry);
+  synth.renderBlock(); // applies the queued edits: compile happens here
+  const buildMs = performance.now() - buildStart;
+
+  const blockSeconds = blockSize / SAMPLE_RATE;
+  let peak = 0;
+  const render = (blocks: number): number => {
+    const start = performance.now();
+    for (let b = 0; b < blocks; b++) synth.renderBlock();
+    return (performance.now() - start) / 1000;
+  };
+
+  // Warm up (JIT tiers), then size a round to ROUND_SECONDS.
+  let blocks = 16;
+  let elapsed = render(blocks);
+  let warmed = elapsed;
+  while (warmed < WARM_UP_SECONDS) {
+    blocks = Math.min(blocks * 2, 1 << 20);
+    elapsed = render(blocks);
+    warmed += elapsed;
+  }
+  const blocksPerRound = Math.max(100, Math.round((blocks * ROUND_SECONDS) / elapsed));
+
+  let gcEvents = 0;
+  const observer = new PerformanceObserver((list) => {
+    gcEvents += list.getEntries().length;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const flush = () => new Promise((resolve) => setTimeout(resolve, 20));
+  await flush();
+  gcEvents = 0;
+
+  const rounds: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) rounds.push(render(blocksPerRound));
+  await flush();
+  const gcCounted = gcEvents;
+  const blocksTimed = blocksPerRound * ROUNDS;
+
+  // Heap growth over exactly 1,000 steady-state blocks, less the growth over 0 blocks (gc() and
+  // getHeapStatistics() themselves leave ~10–150 KB behind); the least of a few trials of each.
+  let heapGrowth = Number.POSITIVE_INFINITY;
+  let heapBaseline = Number.POSITIVE_INFINITY;
+  for (let trial = 0; trial < HEAP_TRIALS; trial++) {
+    for (const blocks of [0, 1000]) {
+      gc();
+      const heapBefore = getHeapStatistics().used_heap_size;
+      render(blocks);
+      const growth = getHeapStatistics().used_heap_size - heapBefore;
+      if (blocks === 0) heapBaseline = Math.min(heapBaseline, growth);
+      else heapGrowth = Math.min(heapGrowth, growth);
+    }
+  }
+  observer.disconnect();
+
+  const master = synth.renderBlock();
+  for (let i = 0; i < blockSize; i++) peak = Math.max(peak, Math.abs(master.left[i]));
+  synth.dispose();
+
+  rounds.sort((a, b) => a - b);
+  const median = rounds[Math.floor(rounds.length / 2)];
+  const best = rounds[0];
+  const roundAudio = blocksPerRound * blockSeconds;
+  return {
+    patch: patchName,
+    blockSize,
+    engine,
+    renderingNodes,
+    buildMs: round(buildMs, 1),
+    blocksTimed,
+    realtimeMedian: round(roundAudio / median, 2),
+    realtimeBest: round(roundAudio / best, 2),
+    nsPerNodeSample: round((median * 1e9) / (blocksPerRound * blockSize * renderingNodes), 3),
+    gcPer1000Blocks: round((gcCounted * 1000) / blocksTimed, 3),
+    heapGrowthPer1000BlocksBytes: Math.max(0, heapGrowth - heapBaseline),
+    peak: round(peak, 4),
+  };
+}
+
+function round(x: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(x * scale) / scale;
+}
+
+// ------------------------------------------------------------------------------------------- driver
+
+function argument(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+function runInChild(patch: string, blockSize: number, engine: Engine): Promise<CaseResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--case', patch, String(blockSize), engine], {
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: CaseResult | undefined;
+    child.on('message', (message) => {
+      result = message as CaseResult;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (result) resolve(result);
+      else reject(new Error(`case ${patch} @${blockSize} ${engine} exited with ${code}`));
+    });
+  });
+}
+
+function pad(text: string | number, width: number): string {
+  const s = String(text);
+  return s.length >= width ? s : ' '.repeat(width - s.length) + s;
+}
+
+async function main(): Promise<void> {
+  const only = argument('--only');
+  const engineArg = argument('--engine');
+  const engines = ENGINES.filter((e) => !engineArg || e === engineArg);
+  const registry = await benchRegistry();
+  const patches = allPatches(registry.has('SquareNode')).filter((p) => !only || p.name.includes(only));
+  const skipped: Skipped[] = patches.filter((p) => p.skip).map((p) => ({ patch: p.name, skip: p.skip! }));
+  const loadBefore = loadavg()[0];
+  const results: CaseResult[] = [];
+
+  const header = `${pad('patch', 16)} ${pad('frames', 6)} ${pad('engine', 6)} ${pad('nodes', 6)} ${pad('RT× med', 9)} ${pad('RT× best', 9)} ${pad('ns/node·smp', 11)} ${pad('GC/1k blk', 9)} ${pad('heap Δ/1k blk', 13)}`;
+  console.log(header);
+  console.log('-'.repeat(header.length));
+  for (const patch of patches) {
+    if (patch.skip) continue;
+    for (const blockSize of BLOCK_SIZES) {
+      for (const engine of engines) {
+        const r = await runInChild(patch.name, blockSize, engine);
+        results.push(r);
+        console.log(
+          `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${r.heapGrowthPer1000BlocksBytes} B`, 13)}`,
+        );
+      }
+    }
+  }
+  for (const s of skipped) console.log(`skipped ${s.patch}: ${s.skip}`);
+
+  const target = results.find((r) => r.patch === 'sines-1000' && r.blockSize === 128 && r.engine === 'wasm');
+  if (target) {
+    const fast = target.realtimeBest >= TARGET_REALTIME;
+    console.log(
+      `\ntarget sines-1000 @128 ≥ ${TARGET_REALTIME}× realtime: ${fast ? 'met' : 'NOT met'} ` +
+        `(median ${target.realtimeMedian}×, best ${target.realtimeBest}×)`,
+    );
+  }
+  const allocating = results.filter(
+    (r) => r.gcPer1000Blocks > 0 || r.heapGrowthPer1000BlocksBytes > HEAP_NOISE_BYTES,
+  );
+  console.log(
+    allocating.length === 0
+      ? 'steady state: no GC and no heap growth in any case'
+      : `steady state: GC or heap growth in ${allocating.map((r) => `${r.patch}@${r.blockSize}/${r.engine}`).join(', ')}`,
+  );
+
+  const outDir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(outDir, { recursive: true });
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    loadAverage1mBefore: loadBefore,
+    loadAverage1mAfter: loadavg()[0],
+    sampleRate: SAMPLE_RATE,
+    rounds: ROUNDS,
+    roundSeconds: ROUND_SECONDS,
+    targetRealtime: TARGET_REALTIME,
+    results,
+    skipped,
+  };
+  writeFileSync(`${outDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote bench/results/latest.json (load average before ${loadBefore.toFixed(2)})`);
+}
+
+if (process.argv[2] === '--case') {
+  const result = await runCase(process.argv[3], Number(process.argv[4]), process.argv[5] as Engine);
+  process.send?.(result);
+} else {
+  await main();
+}

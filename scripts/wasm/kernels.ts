@@ -1,0 +1,185 @@
+// AssemblyScript source of the WebAssembly SIMD kernels (not TypeScript: built by scripts/build-wasm.mjs into
+// src/engine/wasm/kernels.generated.ts; `npm run build:wasm`). Every pointer is a byte offset into the
+// imported memory where BufferPool keeps the stream buffers; buffers are 16-byte aligned and `frames` is a
+// multiple of 16, so every loop works on whole v128 vectors (4 float32 samples). Each kernel must match the
+// plain-JS path of its node (src/nodes/...) within 1e-5: test/perf/kernels.test.ts checks it.
+
+// ------------------------------------------------------------------------------------------- add / multiply
+
+/** out = a + b */
+export function add(a: usize, b: usize, out: usize, frames: i32): void {
+  const end = out + ((<usize>frames) << 2);
+  while (out < end) {
+    v128.store(out, f32x4.add(v128.load(a), v128.load(b)));
+    v128.store(out, f32x4.add(v128.load(a, 16), v128.load(b, 16)), 16);
+    v128.store(out, f32x4.add(v128.load(a, 32), v128.load(b, 32)), 32);
+    v128.store(out, f32x4.add(v128.load(a, 48), v128.load(b, 48)), 48);
+    a += 64;
+    b += 64;
+    out += 64;
+  }
+}
+
+/** out = a + k */
+export function addConstant(a: usize, k: f32, out: usize, frames: i32): void {
+  const end = out + ((<usize>frames) << 2);
+  const kv = f32x4.splat(k);
+  while (out < end) {
+    v128.store(out, f32x4.add(v128.load(a), kv));
+    v128.store(out, f32x4.add(v128.load(a, 16), kv), 16);
+    v128.store(out, f32x4.add(v128.load(a, 32), kv), 32);
+    v128.store(out, f32x4.add(v128.load(a, 48), kv), 48);
+    a += 64;
+    out += 64;
+  }
+}
+
+/** out = a × b */
+export function multiply(a: usize, b: usize, out: usize, frames: i32): void {
+  const end = out + ((<usize>frames) << 2);
+  while (out < end) {
+    v128.store(out, f32x4.mul(v128.load(a), v128.load(b)));
+    v128.store(out, f32x4.mul(v128.load(a, 16), v128.load(b, 16)), 16);
+    v128.store(out, f32x4.mul(v128.load(a, 32), v128.load(b, 32)), 32);
+    v128.store(out, f32x4.mul(v128.load(a, 48), v128.load(b, 48)), 48);
+    a += 64;
+    b += 64;
+    out += 64;
+  }
+}
+
+/** out = a × k */
+export function multiplyConstant(a: usize, k: f32, out: usize, frames: i32): void {
+  const end = out + ((<usize>frames) << 2);
+  const kv = f32x4.splat(k);
+  while (out < end) {
+    v128.store(out, f32x4.mul(v128.load(a), kv));
+    v128.store(out, f32x4.mul(v128.load(a, 16), kv), 16);
+    v128.store(out, f32x4.mul(v128.load(a, 32), kv), 32);
+    v128.store(out, f32x4.mul(v128.load(a, 48), kv), 48);
+    a += 64;
+    out += 64;
+  }
+}
+
+/** out = k for every frame */
+export function fill(out: usize, k: f32, frames: i32): void {
+  const end = out + ((<usize>frames) << 2);
+  const kv = f32x4.splat(k);
+  while (out < end) {
+    v128.store(out, kv);
+    v128.store(out, kv, 16);
+    v128.store(out, kv, 32);
+    v128.store(out, kv, 48);
+    out += 64;
+  }
+}
+
+// ------------------------------------------------------------------------------------------- sine
+
+/** Samples per restart of the float32 rotators from the float64 phase (bounds rounding growth to ~1e-6). */
+const SEGMENT: i32 = 128;
+
+/**
+ * Constant-frequency sine: out[i] = Im((re + i·im) · (cosStep + i·sinStep)^i), i.e. sin(φ + i·ω) given
+ * re = cos φ, im = sin φ, cosStep = cos ω, sinStep = sin ω (radians per sample).
+ * Eight float32 lanes (two v128 pairs) hold phases φ+kω, k = 0…7, and all rotate by 8ω per step; every
+ * SEGMENT samples the lanes restart from a float64 phase, so float32 rounding never grows past ~16 steps.
+ */
+export function sineConstant(out: usize, frames: i32, re: f64, im: f64, cosStep: f64, sinStep: f64): void {
+  // Powers of the per-sample rotation, in float64: e^{ikω} for k = 1…7 and 8.
+  const c1 = cosStep;
+  const s1 = sinStep;
+  const c2 = c1 * c1 - s1 * s1;
+  const s2 = 2 * c1 * s1;
+  const c3 = c2 * c1 - s2 * s1;
+  const s3 = s2 * c1 + c2 * s1;
+  const c4 = c2 * c2 - s2 * s2;
+  const s4 = 2 * c2 * s2;
+  const c5 = c4 * c1 - s4 * s1;
+  const s5 = s4 * c1 + c4 * s1;
+  const c6 = c4 * c2 - s4 * s2;
+  const s6 = s4 * c2 + c4 * s2;
+  const c7 = c4 * c3 - s4 * s3;
+  const s7 = s4 * c3 + c4 * s3;
+  const c8 = c4 * c4 - s4 * s4;
+  const s8 = 2 * c4 * s4;
+  // e^{i·SEGMENT·ω} = (e^{8iω})^16 by four squarings.
+  let cs = c8;
+  let ss = s8;
+  for (let k = 0; k < 4; k++) {
+    const c = cs * cs - ss * ss;
+    ss = 2 * cs * ss;
+    cs = c;
+  }
+  const cosStep8 = f32x4.splat(<f32>c8);
+  const sinStep8 = f32x4.splat(<f32>s8);
+
+  const end = out + ((<usize>frames) << 2);
+  while (out < end) {
+    // Seeds of the eight lanes: (re, im) · e^{ikω}.
+    let reA = f32x4(<f32>re, <f32>(re * c1 - im * s1), <f32>(re * c2 - im * s2), <f32>(re * c3 - im * s3));
+    let imA = f32x4(<f32>im, <f32>(im * c1 + re * s1), <f32>(im * c2 + re * s2), <f32>(im * c3 + re * s3));
+    let reB = f32x4(
+      <f32>(re * c4 - im * s4),
+      <f32>(re * c5 - im * s5),
+      <f32>(re * c6 - im * s6),
+      <f32>(re * c7 - im * s7),
+    );
+    let imB = f32x4(
+      <f32>(im * c4 + re * s4),
+      <f32>(im * c5 + re * s5),
+      <f32>(im * c6 + re * s6),
+      <f32>(im * c7 + re * s7),
+    );
+    let segmentEnd = out + ((<usize>SEGMENT) << 2);
+    if (segmentEnd > end) segmentEnd = end;
+    while (out < segmentEnd) {
+      v128.store(out, imA);
+      v128.store(out, imB, 16);
+      const nextReA = f32x4.sub(f32x4.mul(reA, cosStep8), f32x4.mul(imA, sinStep8));
+      imA = f32x4.add(f32x4.mul(imA, cosStep8), f32x4.mul(reA, sinStep8));
+      reA = nextReA;
+      const nextReB = f32x4.sub(f32x4.mul(reB, cosStep8), f32x4.mul(imB, sinStep8));
+      imB = f32x4.add(f32x4.mul(imB, cosStep8), f32x4.mul(reB, sinStep8));
+      reB = nextReB;
+      out += 32;
+    }
+    const nextRe = re * cs - im * ss;
+    im = im * cs + re * ss;
+    re = nextRe;
+  }
+}
+
+/**
+ * Audio-rate-frequency sine: phase accumulator (cycles, [0, 1)) read through a linearly interpolated table
+ * of float64 at `table` (tableSize + 1 entries). Returns the phase after the block. Same arithmetic as the
+ * plain-JS path, so the two agree to float32 rounding.
+ */
+export function sineModulated(
+  out: usize,
+  frequency: usize,
+  frames: i32,
+  phase: f64,
+  inverseRate: f64,
+  table: usize,
+  tableSize: f64,
+): f64 {
+  let p = phase;
+  const end = out + ((<usize>frames) << 2);
+  while (out < end) {
+    const position = p * tableSize;
+    const index = <i32>position; // saturating truncation: NaN → 0, as `position | 0` in JS
+    const at = table + ((<usize>index) << 3);
+    const a = load<f64>(at);
+    store<f32>(out, <f32>(a + (position - <f64>index) * (load<f64>(at, 8) - a)));
+    p += <f64>load<f32>(frequency) * inverseRate;
+    if (p >= 1 || p < 0) {
+      p = p - Math.floor(p);
+      if (p >= 1) p = 0; // -1e-20 wraps to 1.0 after rounding
+    }
+    out += 4;
+    frequency += 4;
+  }
+  return p;
+}
