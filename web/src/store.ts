@@ -1,0 +1,401 @@
+// The live graph as this browser sees it: filled by the server's `hello` and kept current by its pushes
+// on /ws (so edits by any client appear here within a block or two). HTTP answers are applied too, with
+// the same idempotent updates, so the UI never waits on the push that follows its own edit.
+
+import { useSyncExternalStore } from 'react';
+import type { ClientMessage, ServerMessage } from '../../src/server/protocol.js';
+import {
+  type ApiConnection,
+  type ApiNode,
+  type ApiPort,
+  type EngineStatus,
+  type NodeTypeInfo,
+  wsUrl,
+} from './api';
+
+export type Position = { x: number; y: number };
+export type LinkState = 'connecting' | 'open' | 'closed';
+
+export interface LogEntry {
+  id: number;
+  kind: 'debug' | 'fault' | 'warning' | 'info';
+  node?: string;
+  text: string;
+}
+
+export interface UiState {
+  link: LinkState;
+  status: EngineStatus | null;
+  nodes: Map<string, ApiNode>;
+  connections: ApiConnection[];
+  types: NodeTypeInfo[];
+  positions: Record<string, Position>;
+  /** Stream outputs shown in the Looking panel. */
+  watched: ApiPort[];
+  log: LogEntry[];
+  toast: { id: number; text: string; kind: 'error' | 'info' } | null;
+  /** Bumped to ask the editor to fit the view (after loading a patch). */
+  fitRequest: number;
+}
+
+/** Fast-changing signal data for the canvases: read in requestAnimationFrame, never through React. */
+export interface ScopeData {
+  samples: Float32Array;
+  sampleRate: number;
+  peak: number;
+  rms: number;
+  /** performance.now() of the newest samples. */
+  updated: number;
+}
+
+export const portKey = (port: ApiPort) => `${port.node_name}.${port.port_name}`;
+export const connectionKey = (c: ApiConnection) => `${portKey(c.source)}->${portKey(c.sink)}`;
+const samePort = (a: ApiPort, b: ApiPort) => a.node_name === b.node_name && a.port_name === b.port_name;
+
+const POSITIONS_KEY = 'synchrotron.positions';
+const WATCH_KEY = 'synchrotron.watched';
+
+function loadJson<T>(key: string, fallback: T): T {
+  try {
+    const text = localStorage.getItem(key);
+    return text ? (JSON.parse(text) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+class Store {
+  state: UiState = {
+    link: 'connecting',
+    status: null,
+    nodes: new Map(),
+    connections: [],
+    types: [],
+    positions: loadJson<Record<string, Position>>(POSITIONS_KEY, {}),
+    watched: loadJson<ApiPort[]>(WATCH_KEY, []),
+    log: [],
+    toast: null,
+    fitRequest: 1,
+  };
+  /** Scope/meter data per watched port key, plus 'master'. */
+  readonly signals = new Map<string, ScopeData>();
+  spectrum: { bins: Float32Array; sampleRate: number; updated: number } | null = null;
+  /** Count of pushes received (for tests and the status bar). */
+  pushes = 0;
+
+  private listeners = new Set<() => void>();
+  private socket: WebSocket | null = null;
+  private retryDelay = 250;
+  private logId = 0;
+  private toastTimer: ReturnType<typeof setTimeout> | undefined;
+  private positionsTimer: ReturnType<typeof setTimeout> | undefined;
+
+  subscribe = (listener: () => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private set(patch: Partial<UiState>) {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  // ---------------------------------------------------------------- WebSocket
+
+  connect() {
+    if (this.socket) return;
+    this.set({ link: 'connecting' });
+    const socket = new WebSocket(wsUrl('/ws'));
+    this.socket = socket;
+    socket.onopen = () => {
+      this.retryDelay = 250;
+      this.set({ link: 'open' });
+      this.sendWatch();
+    };
+    socket.onmessage = (event) => {
+      if (typeof event.data !== 'string') return;
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(event.data) as ServerMessage;
+      } catch {
+        return;
+      }
+      this.pushes++;
+      this.receive(message);
+    };
+    socket.onclose = () => {
+      this.socket = null;
+      this.set({ link: 'closed' });
+      setTimeout(() => this.connect(), this.retryDelay);
+      this.retryDelay = Math.min(this.retryDelay * 2, 3000);
+    };
+    socket.onerror = () => socket.close();
+  }
+
+  send(message: ClientMessage): boolean {
+    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  private receive(message: ServerMessage) {
+    switch (message.type) {
+      case 'hello': {
+        const nodes = new Map(message.nodes.map((node) => [node.name, node]));
+        this.set({ status: message.status, nodes, connections: message.connections });
+        this.pruneWatched();
+        break;
+      }
+      case 'nodeAdded':
+        this.applyNode(message.node);
+        break;
+      case 'nodeRemoved':
+        this.applyRemoved(message.name);
+        break;
+      case 'nodeRenamed':
+        this.applyRenamed(message.from, message.to);
+        break;
+      case 'linked':
+        this.applyLinked(message.connection);
+        break;
+      case 'unlinked':
+        this.applyUnlinked(message.connection);
+        break;
+      case 'exports': {
+        const node = this.state.nodes.get(message.name);
+        if (node) this.applyNode({ ...node, exports: message.exports });
+        break;
+      }
+      case 'transport':
+        if (this.state.status) this.set({ status: { ...this.state.status, running: message.running } });
+        break;
+      case 'status':
+        this.set({ status: message.status });
+        break;
+      case 'debug':
+        this.addLog('debug', formatValue(message.value), message.node);
+        break;
+      case 'fault':
+        this.addLog('fault', message.message, message.node);
+        this.showToast(`${message.node}: ${message.message}`);
+        break;
+      case 'warning':
+        this.addLog('warning', message.message, message.node);
+        break;
+      case 'scope': {
+        const key = portKey(message.port);
+        const previous = this.signals.get(key);
+        this.signals.set(key, {
+          samples: appendWindow(previous, message.samples, message.sampleRate),
+          sampleRate: message.sampleRate,
+          peak: previous?.peak ?? 0,
+          rms: previous?.rms ?? 0,
+          updated: performance.now(),
+        });
+        break;
+      }
+      case 'meter': {
+        const key = message.port === 'master' ? 'master' : portKey(message.port);
+        const previous = this.signals.get(key);
+        this.signals.set(key, {
+          samples: previous?.samples ?? new Float32Array(0),
+          sampleRate: previous?.sampleRate ?? 44100,
+          peak: message.peak,
+          rms: message.rms,
+          updated: performance.now(),
+        });
+        break;
+      }
+      case 'spectrum':
+        this.spectrum = {
+          bins: Float32Array.from(message.bins),
+          sampleRate: message.sampleRate,
+          updated: performance.now(),
+        };
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------- idempotent graph updates
+
+  applyNode(node: ApiNode) {
+    const nodes = new Map(this.state.nodes);
+    nodes.set(node.name, node);
+    this.set({ nodes });
+  }
+
+  applyRemoved(name: string) {
+    if (!this.state.nodes.has(name)) return;
+    const nodes = new Map(this.state.nodes);
+    nodes.delete(name);
+    const connections = this.state.connections.filter(
+      (c) => c.source.node_name !== name && c.sink.node_name !== name,
+    );
+    this.set({ nodes, connections });
+    this.pruneWatched();
+  }
+
+  applyRenamed(from: string, to: string) {
+    const node = this.state.nodes.get(from);
+    if (!node) return;
+    const rename = (port: ApiPort): ApiPort => (port.node_name === from ? { ...port, node_name: to } : port);
+    const nodes = new Map<string, ApiNode>();
+    for (const [name, n] of this.state.nodes) {
+      const renamed: ApiNode = {
+        ...n,
+        name: name === from ? to : name,
+        inputs: n.inputs.map((i) => ({ ...rename(i), type: i.type, source: i.source && rename(i.source) })),
+        outputs: n.outputs.map((o) => ({ ...rename(o), type: o.type, sinks: o.sinks.map(rename) })),
+      };
+      nodes.set(renamed.name, renamed);
+    }
+    const connections = this.state.connections.map((c) => ({
+      source: rename(c.source),
+      sink: rename(c.sink),
+    }));
+    const positions = { ...this.state.positions };
+    if (positions[from]) {
+      positions[to] = positions[from];
+      delete positions[from];
+    }
+    const watched = this.state.watched.map(rename);
+    this.set({ nodes, connections, positions, watched });
+    this.savePositions();
+    this.saveWatched();
+  }
+
+  applyLinked(connection: ApiConnection) {
+    const existing = this.state.connections;
+    if (existing.some((c) => connectionKey(c) === connectionKey(connection))) return;
+    // An input holds one connection: a new source replaces the old one.
+    const connections = existing.filter((c) => !samePort(c.sink, connection.sink));
+    connections.push(connection);
+    this.set({ connections });
+  }
+
+  applyUnlinked(connection: ApiConnection) {
+    const key = connectionKey(connection);
+    if (!this.state.connections.some((c) => connectionKey(c) === key)) return;
+    this.set({ connections: this.state.connections.filter((c) => connectionKey(c) !== key) });
+  }
+
+  /** Re-reads the whole graph over HTTP (after a reconnect or a script whose pushes may lag). */
+  replaceGraph(nodes: ApiNode[], connections: ApiConnection[]) {
+    this.set({ nodes: new Map(nodes.map((n) => [n.name, n])), connections });
+  }
+
+  setTypes(types: NodeTypeInfo[]) {
+    this.set({ types });
+  }
+
+  setStatus(status: EngineStatus) {
+    this.set({ status });
+  }
+
+  setRunning(running: boolean) {
+    if (this.state.status) this.set({ status: { ...this.state.status, running } });
+  }
+
+  // ---------------------------------------------------------------- positions (client-side only)
+
+  setPositions(patch: Record<string, Position>, replace = false) {
+    this.set({ positions: replace ? { ...patch } : { ...this.state.positions, ...patch } });
+    this.savePositions();
+  }
+
+  private savePositions() {
+    clearTimeout(this.positionsTimer);
+    this.positionsTimer = setTimeout(() => {
+      try {
+        localStorage.setItem(POSITIONS_KEY, JSON.stringify(this.state.positions));
+      } catch {
+        // Storage full or disabled: positions live for this page only.
+      }
+    }, 100);
+  }
+
+  // ---------------------------------------------------------------- watching
+
+  toggleWatch(port: ApiPort) {
+    const on = this.state.watched.some((p) => samePort(p, port));
+    const watched = on ? this.state.watched.filter((p) => !samePort(p, port)) : [...this.state.watched, port];
+    if (on) this.signals.delete(portKey(port));
+    this.set({ watched });
+    this.saveWatched();
+    this.sendWatch();
+  }
+
+  isWatched(port: ApiPort) {
+    return this.state.watched.some((p) => samePort(p, port));
+  }
+
+  private pruneWatched() {
+    const watched = this.state.watched.filter((p) => this.state.nodes.has(p.node_name));
+    if (watched.length !== this.state.watched.length) {
+      this.set({ watched });
+      this.saveWatched();
+      this.sendWatch();
+    }
+  }
+
+  private saveWatched() {
+    try {
+      localStorage.setItem(WATCH_KEY, JSON.stringify(this.state.watched));
+    } catch {
+      // ignore
+    }
+  }
+
+  sendWatch() {
+    this.send({ type: 'watch', ports: this.state.watched, spectrum: true });
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  addLog(kind: LogEntry['kind'], text: string, node?: string) {
+    const log = [...this.state.log.slice(-199), { id: ++this.logId, kind, node, text }];
+    this.set({ log });
+  }
+
+  requestFit() {
+    this.set({ fitRequest: this.state.fitRequest + 1 });
+  }
+
+  showToast(text: string, kind: 'error' | 'info' = 'error') {
+    clearTimeout(this.toastTimer);
+    this.set({ toast: { id: ++this.logId, text, kind } });
+    this.toastTimer = setTimeout(() => this.set({ toast: null }), 4000);
+  }
+}
+
+/** Samples kept per watched port: enough for a few periods of 20 Hz at 44.1 kHz. */
+const SCOPE_HISTORY = 8192;
+
+/** Short messages (a block each) are joined into a rolling window; a long one is a window by itself. */
+function appendWindow(previous: ScopeData | undefined, incoming: number[], sampleRate: number): Float32Array {
+  if (incoming.length >= 1024 || !previous || previous.sampleRate !== sampleRate)
+    return Float32Array.from(incoming);
+  const keep = Math.min(previous.samples.length, SCOPE_HISTORY - incoming.length);
+  const out = new Float32Array(keep + incoming.length);
+  out.set(previous.samples.subarray(previous.samples.length - keep));
+  out.set(incoming, keep);
+  return out;
+}
+
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+export const store = new Store();
+
+export function useStore<T>(select: (state: UiState) => T): T {
+  return useSyncExternalStore(store.subscribe, () => select(store.state));
+}

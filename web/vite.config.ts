@@ -1,0 +1,27 @@
+// The web node editor: built into dist/web, which `synchrotron serve` serves at `/` to browsers.
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const webRoot = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  root: webRoot,
+  // Relative asset paths: the UI works wherever the server mounts it.
+  base: './',
+  plugins: [react()],
+  logLevel: 'warn',
+  build: {
+    outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 1500,
+    sourcemap: false,
+  },
+  server: {
+    // `npx vite --config web/vite.config.ts` during development, with the API on the default port.
+    proxy: {
+      '/ws': { target: 'ws://127.0.0.1:2031', ws: true },
+      '^/(execute|nodes|connections|types|status|start|stop|clear|export)': 'http://127.0.0.1:2031',
+    },
+  },
+});
