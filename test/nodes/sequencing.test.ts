@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dominantFrequency } from '../helpers/analysis.js';
-import { node, RATE, type Rig, rig, risingEdges } from './render.js';
+import { node, RATE, type Rig, rig } from './render.js';
 
 let open: Rig[] = [];
 afterEach(() => {
