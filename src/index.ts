@@ -7,4 +7,5 @@ export * from './engine/registry.js';
 export * from './engine/renderer.js';
 export * from './engine/synchrotron.js';
 export * from './engine/types.js';
+export * from './lang/index.js';
 export { builtinNodes } from './nodes/index.js';

@@ -67,7 +67,18 @@ function buildNode(graph: Graph, node: GraphNode, sinks: Map<string, ApiPort[]>)
 
 /** One node as the API shows it (`GET /nodes/{name}`). */
 export function toApiNode(graph: Graph, node: GraphNode): ApiNode {
-  return buildNode(graph, node, sinksByOutput(graph));
+  const sinks = new Map<string, ApiPort[]>();
+  for (const c of graph.connections()) {
+    if (c.source.node !== node.name) continue;
+    const key = `${c.source.node}.${c.source.port}`;
+    sinks.set(key, [...(sinks.get(key) ?? []), toApiPort(c.sink)]);
+  }
+  return buildNode(graph, node, sinks);
+}
+
+/** A node just added, which has no connections yet (no pass over the graph's connections). */
+export function toApiNewNode(graph: Graph, node: GraphNode): ApiNode {
+  return buildNode(graph, node, new Map());
 }
 
 /** Every node (`GET /nodes`), computing the sinks once for the whole graph. */

@@ -5,7 +5,7 @@ import { SynchrotronError, suggest } from '../engine/errors.js';
 import type { Graph, GraphNode } from '../engine/graph.js';
 import { validateNodeName } from '../engine/graph.js';
 import type { DataValue, PortDirection, PortRef } from '../engine/types.js';
-import { toApiConnection, toApiNode, toApiPortInfo } from './api-shapes.js';
+import { toApiConnection, toApiNewNode, toApiNode, toApiPortInfo } from './api-shapes.js';
 import { type CommandResult, type ExecuteResult, type ScriptHost, SynchrolangError } from './contract.js';
 import { exportScript } from './export.js';
 import {
@@ -143,7 +143,7 @@ class Evaluator {
           }
         }
         const node = this.at(c.value ?? c, () => this.graph.addNode(type, name, value));
-        return this.result(c, 'node', toApiNode(this.graph, node), `created ${describeNode(node)}`);
+        return this.result(c, 'node', toApiNewNode(this.graph, node), `created ${describeNode(node)}`);
       }
       case 'link': {
         const source = this.portRef(c.source, 'output');
