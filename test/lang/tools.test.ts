@@ -69,6 +69,24 @@ describe('tokenize (highlighting)', () => {
     expect(kinds('start.out')).toEqual(['name:start', 'punctuation:.', 'port:out']);
   });
 
+  it('tokens.ts stays small and self-contained for the browser (no imports, no Node APIs)', () => {
+    const source = readFileSync(join(import.meta.dirname, '../../src/lang/tokens.ts'), 'utf8');
+    expect(source).not.toMatch(/^\s*import\s/m);
+    expect(source).not.toMatch(/\b(?:process|require|Buffer|node:)\b/);
+    expect(source.length).toBeLessThan(16_000);
+  });
+
+  it('CRLF and CR line endings: positions count lines the same way', () => {
+    for (const eol of ['\r\n', '\r', '\n']) {
+      try {
+        new Synchrotron().execute(`new 1 a${eol}${eol}new SineNod b`);
+        expect.unreachable();
+      } catch (error) {
+        expect([(error as SynchrolangError).line, (error as SynchrolangError).column]).toEqual([3, 5]);
+      }
+    }
+  });
+
   it('marks unreadable text as errors with a message', () => {
     const tokens = tokenize('new "open # x');
     const error = tokens.find((t) => t.kind === 'error')!;
