@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { Synchrotron, toPortRef } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { spectrum } from '../helpers/analysis.js';
 
 export const RATE = 44100;
 
@@ -98,4 +99,25 @@ export function risingEdges(signal: Float32Array, threshold = 0.5): number[] {
     if (before <= threshold && signal[i] > threshold) edges.push(i);
   }
   return edges;
+}
+
+/** Frequency of the strongest spectral peak above `minHz` (ignores DC and slow drifts), interpolated. */
+export function strongestAbove(signal: Float32Array, sampleRate: number, minHz = 50): number {
+  const { magnitudes, binHz } = spectrum(signal, sampleRate);
+  let best = Math.max(1, Math.ceil(minHz / binHz));
+  for (let i = best; i < magnitudes.length - 1; i++) if (magnitudes[i] > magnitudes[best]) best = i;
+  const a = Math.log(magnitudes[best - 1] + 1e-20);
+  const b = Math.log(magnitudes[best] + 1e-20);
+  const c = Math.log(magnitudes[best + 1] + 1e-20);
+  return (best + (0.5 * (a - c)) / (a - 2 * b + c)) * binHz;
+}
+
+/** Standard deviation: the level of what moves, without the DC. */
+export function acLevel(signal: Float32Array): number {
+  let sum = 0;
+  for (const x of signal) sum += x;
+  const mean = sum / Math.max(1, signal.length);
+  let squares = 0;
+  for (const x of signal) squares += (x - mean) * (x - mean);
+  return Math.sqrt(squares / Math.max(1, signal.length));
 }
