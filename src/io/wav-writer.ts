@@ -3,7 +3,7 @@
 // every second of audio, so a crash leaves a readable file with all but the last second.
 
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { WaveFile } from 'wavefile';
+import wavefile from 'wavefile';
 import type { WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 
@@ -53,6 +53,7 @@ class FloatWavWriter implements StreamingWavWriter {
   readonly channels: number;
   private fd: number | null;
   private readonly buffer = Buffer.alloc(BUFFER_BYTES);
+  private readonly header = Buffer.alloc(HEADER_BYTES);
   private readonly view: DataView;
   private used = 0;
   private dataBytes = 0;
@@ -160,7 +161,7 @@ class FloatWavWriter implements StreamingWavWriter {
 
   private writeHeader(): void {
     if (this.fd === null) return;
-    const header = Buffer.alloc(HEADER_BYTES);
+    const header = this.header;
     const blockAlign = this.channels * 4;
     let o = 0;
     header.write('RIFF', o);
@@ -209,7 +210,7 @@ export interface WavData {
 
 /** Reads a whole WAV file (any format wavefile understands) as float channels — for tests and tools. */
 export function readWav(path: string): WavData {
-  const wav = new WaveFile(readFileSync(path));
+  const wav = new wavefile.WaveFile(readFileSync(path));
   const fmt = wav.fmt as { numChannels: number; sampleRate: number };
   const samples = wav.getSamples(false, Float64Array) as unknown as Float64Array | Float64Array[];
   const channels = fmt.numChannels === 1 ? [samples as Float64Array] : (samples as Float64Array[]);

@@ -66,6 +66,9 @@ describe('SquareNode', () => {
 
   it('renders identically with block sizes 64, 128 and 256', () => {
     const reference = render('SquareNode', { frequency: 440, pwm: 0.3 }, 8192, 64);
+    // Phase continuous: no jump anywhere (block boundaries included) beyond a band-limited edge (~1.52;
+    // a naive square jumps by 2).
+    expect(maxStep(reference.subarray(SETTLE))).toBeLessThan(1.6);
     for (const blockSize of [128, 256]) {
       expect(render('SquareNode', { frequency: 440, pwm: 0.3 }, 8192, blockSize)).toEqual(reference);
     }
@@ -134,6 +137,7 @@ describe('SawtoothNode', () => {
 
   it('renders identically with block sizes 64, 128 and 256', () => {
     const reference = render('SawtoothNode', { frequency: 523.25 }, 8192, 64);
+    expect(maxStep(reference.subarray(SETTLE))).toBeLessThan(1.6);
     for (const blockSize of [128, 256])
       expect(render('SawtoothNode', { frequency: 523.25 }, 8192, blockSize)).toEqual(reference);
   });
