@@ -1,5 +1,152 @@
-// Placeholder until Synchrolang lands (issue 3).
-export async function renderCommand(_args: string[]): Promise<number> {
-  process.stderr.write('synchrotron render: not implemented yet\n');
-  return 2;
+// `synchrotron render PATCH --seconds S --out OUT.wav`: offline render of the PlaybackNode mix as fast
+// as the machine goes, plus every WavFileNode's own file.
+
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Synchrotron } from '../engine/synchrotron.js';
+import { createNodeHost } from '../io/node-host.js';
+import { createWavWriter } from '../io/wav-writer.js';
+import { parseSui, SynchrolangError } from '../lang/index.js';
+
+const USAGE = 'usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate R] [--block-size B]';
+
+function fail(message: string): number {
+  process.stderr.write(`synchrotron render: ${message}\n`);
+  return 1;
+}
+
+function positiveNumber(text: string | undefined, name: string, fallback?: number): number {
+  if (text === undefined) {
+    if (fallback === undefined) throw new Error(`--${name} is required\n${USAGE}`);
+    return fallback;
+  }
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--${name} must be a positive number, got \`${text}\``);
+  return value;
+}
+
+/** Stderr progress bar, shown only once a render has taken more than a second. */
+function progressReporter(totalFrames: number, started: number) {
+  let lastDraw = 0;
+  let shown = false;
+  const tty = process.stderr.isTTY;
+  return {
+    update(frames: number) {
+      const now = performance.now();
+      if (now - started < 1000 || now - lastDraw < 100) return;
+      lastDraw = now;
+      shown = true;
+      const fraction = frames / totalFrames;
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`;
+      if (tty) process.stderr.write(`\r${bar}`);
+      else if (Math.floor(fraction * 10) !== Math.floor(((frames - 1) / totalFrames) * 10))
+        process.stderr.write(`${bar}\n`);
+    },
+    done() {
+      if (shown && tty) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+export async function renderCommand(args: string[]): Promise<number> {
+  let options: ReturnType<typeof parse>;
+  const parse = (argv: string[]) =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        seconds: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        'sample-rate': { type: 'string' },
+        'block-size': { type: 'string' },
+      },
+    });
+  try {
+    options = parse(args);
+  } catch (error) {
+    return fail(`${(error as Error).message}\n${USAGE}`);
+  }
+  const [patchPath, ...extra] = options.positionals;
+  if (!patchPath || extra.length > 0) return fail(USAGE);
+  let seconds: number;
+  let sampleRate: number;
+  let blockSize: number;
+  try {
+    seconds = positiveNumber(options.values.seconds, 'seconds');
+    sampleRate = positiveNumber(options.values['sample-rate'], 'sample-rate', 44100);
+    blockSize = positiveNumber(options.values['block-size'], 'block-size', 128);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const outPath = options.values.out;
+  if (!outPath) return fail(`--out is required\n${USAGE}`);
+
+  let text: string;
+  try {
+    text = await readFile(patchPath, 'utf8');
+  } catch (error) {
+    return fail(
+      `cannot read ${patchPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+
+  let engine: Synchrotron;
+  try {
+    engine = new Synchrotron({ sampleRate, blockSize, host: createNodeHost({ root: process.cwd() }) });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  engine.onEvent((event) => {
+    if (event.kind === 'fault' || event.kind === 'warning')
+      process.stderr.write(`${event.kind}: ${event.message}\n`);
+    if (event.kind === 'debug') process.stderr.write(`debug ${event.node}: ${JSON.stringify(event.value)}\n`);
+  });
+  try {
+    engine.execute(parseSui(text).script);
+  } catch (error) {
+    if (error instanceof SynchrolangError) {
+      process.stderr.write(
+        `${patchPath}:${error.line}:${error.column}: ${error.message.replace(/^line \d+, column \d+: /, '')}\n`,
+      );
+      return 1;
+    }
+    return fail((error as Error).message);
+  }
+
+  let writer: ReturnType<typeof createWavWriter>;
+  try {
+    writer = createWavWriter(resolve(outPath), sampleRate, 2);
+  } catch (error) {
+    return fail(`cannot write ${outPath}: ${(error as Error).message}`);
+  }
+
+  const totalFrames = Math.round(seconds * sampleRate);
+  engine.start();
+  const started = performance.now();
+  const progress = progressReporter(totalFrames, started);
+  let done = 0;
+  try {
+    while (done < totalFrames) {
+      const { left, right } = engine.renderBlock();
+      const frames = Math.min(blockSize, totalFrames - done);
+      writer.writeChannels(left, right, frames);
+      done += frames;
+      progress.update(done);
+    }
+  } finally {
+    const elapsed = (performance.now() - started) / 1000;
+    progress.done();
+    engine.stop();
+    engine.dispose();
+    writer.close();
+    const rendered = done / sampleRate;
+    process.stderr.write(
+      `rendered ${rendered.toFixed(2)} s in ${elapsed.toFixed(2)} s (${(rendered / Math.max(elapsed, 1e-9)).toFixed(1)}x realtime)\n`,
+    );
+  }
+  return 0;
 }

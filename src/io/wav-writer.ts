@@ -3,7 +3,12 @@
 // every second of audio, so a crash leaves a readable file with all but the last second.
 
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import wavefile from 'wavefile';
+import * as wavefileModule from 'wavefile';
+
+// wavefile is CommonJS: Node's ESM loader exposes it as the default export, CJS loaders as named exports.
+const { WaveFile } = ((wavefileModule as unknown as { default?: typeof wavefileModule }).default ??
+  wavefileModule) as typeof wavefileModule;
+
 import type { WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 
@@ -210,7 +215,7 @@ export interface WavData {
 
 /** Reads a whole WAV file (any format wavefile understands) as float channels — for tests and tools. */
 export function readWav(path: string): WavData {
-  const wav = new wavefile.WaveFile(readFileSync(path));
+  const wav = new WaveFile(readFileSync(path));
   const fmt = wav.fmt as { numChannels: number; sampleRate: number };
   const samples = wav.getSamples(false, Float64Array) as unknown as Float64Array | Float64Array[];
   const channels = fmt.numChannels === 1 ? [samples as Float64Array] : (samples as Float64Array[]);
