@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { readWav } from '../../src/io/wav-writer.js';
+import { allFinite, dominantFrequency, peak } from '../helpers/analysis.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
+
+async function cli(args: string[], cwd: string) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('synchrotron render', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'synchrotron-render-'));
+
+  it('renders megalovania.syn to a stereo float WAV whose notes change at the clock ticks', async () => {
+    const out = join(dir, 'megalovania.wav');
+    const { code, stderr } = await cli(
+      ['render', `${EXAMPLES}megalovania.syn`, '--seconds', '3', '--out', out],
+      dir,
+    );
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^rendered 3\.00 s in \d+\.\d\d s \(\d+(\.\d)?x realtime\)$/m);
+    const wav = readWav(out);
+    expect(wav.sampleRate).toBe(44100);
+    expect(wav.channels).toHaveLength(2);
+    const left = wav.channels[0];
+    expect(left.length).toBe(3 * 44100);
+    expect(allFinite(left)).toBe(true);
+    // 2.5 Hz clock: a new note every 17640 frames; notes 0, 1, 2 = 293.66, 293.66, 587.33 Hz.
+    const note = (k: number) => left.subarray(k * 17640 + 500, (k + 1) * 17640 - 500);
+    expect(dominantFrequency(note(0), 44100)).toBeCloseTo(293.66, 0);
+    expect(dominantFrequency(note(2), 44100)).toBeCloseTo(587.33, 0);
+    expect(dominantFrequency(note(4), 44100)).toBeCloseTo(440, 0);
+    expect(wav.channels[1]).toEqual(left);
+  });
+
+  it('renders every original example patch', async () => {
+    for (const name of ['pwm', 'pwm_plus', 'pwm_plus_notes', 'midi_in']) {
+      const out = join(dir, `${name}.wav`);
+      const { code, stderr } = await cli(
+        ['render', `${EXAMPLES}${name}.syn`, '--seconds', '1', '--out', out],
+        dir,
+      );
+      expect(code, stderr).toBe(0);
+      const left = readWav(out).channels[0];
+      expect(allFinite(left)).toBe(true);
+      if (name === 'midi_in') {
+        expect(stderr).toMatch(/no MIDI port 1 is open/);
+        expect(peak(left)).toBeLessThan(1e-6);
+      } else {
+        expect(peak(left)).toBeGreaterThan(0.1);
+      }
+    }
+  });
+
+  it('honours --sample-rate and --block-size', async () => {
+    const out = join(dir, 'pwm-48k.wav');
+    const { code } = await cli(
+      [
+        'render',
+        `${EXAMPLES}pwm.syn`,
+        '--seconds',
+        '0.5',
+        '--out',
+        out,
+        '--sample-rate',
+        '48000',
+        '--block-size',
+        '512',
+      ],
+      dir,
+    );
+    expect(code).toBe(0);
+    const wav = readWav(out);
+    expect(wav.sampleRate).toBe(48000);
+    expect(wav.channels[0].length).toBe(24000);
+    expect(dominantFrequency(wav.channels[0], 48000)).toBeCloseTo(440, -1);
+  });
+
+  it('fails clearly: missing file, script error with position, bad options', async () => {
+    const missing = await cli(
+      ['render', join(dir, 'nope.syn'), '--seconds', '1', '--out', join(dir, 'x.wav')],
+      dir,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.syn: ENOENT/);
+
+    const broken = join(dir, 'broken.syn');
+    writeFileSync(broken, 'new SineNode osc;\nnew SineNod other;\n');
+    const bad = await cli(['render', broken, '--seconds', '1', '--out', join(dir, 'x.wav')], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/broken\.syn:2:5: .*SineNod.*did you mean `SineNode`/);
+
+    const noSeconds = await cli(['render', broken, '--out', join(dir, 'x.wav')], dir);
+    expect(noSeconds.code).toBe(1);
+    expect(noSeconds.stderr).toMatch(/--seconds is required/);
+
+    const badBlock = await cli(
+      ['render', `${EXAMPLES}pwm.syn`, '--seconds', '1', '--out', join(dir, 'x.wav'), '--block-size', '100'],
+      dir,
+    );
+    expect(badBlock.code).toBe(1);
+    expect(badBlock.stderr).toMatch(/block size must be a power of two/);
+  });
+});
