@@ -222,7 +222,16 @@ function installToken(app: FastifyInstance, token: string): void {
       .find(([name]) => name === cookieName)?.[1];
     const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : typeof query === 'string' ? query : cookie;
     if (given !== token) {
-      return sendJson(reply, { detail: 'missing or wrong token: send `Authorization: Bearer <token>` or `?token=<token>`' }, 401);
+      const detail = JSON.stringify({ detail: 'missing or wrong token: send `Authorization: Bearer <token>` or `?token=<token>`' });
+      if (request.headers.upgrade) {
+        // A refused WebSocket upgrade: answer on the raw socket and end it, so nothing lingers.
+        reply.hijack();
+        request.raw.socket.end(
+          `HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(detail)}\r\nConnection: close\r\n\r\n${detail}`,
+        );
+        return;
+      }
+      return reply.code(401).type('application/json; charset=utf-8').send(detail);
     }
     // A browser that opened the UI with ?token= keeps it for the UI's own requests and WebSockets.
     if (typeof query === 'string' && !cookie) {
