@@ -50,29 +50,31 @@ function newLine(s: NodeSnapshot) {
 }
 
 const linkLine = (c: ApiConnection) => `link ${portKey(c.source)} -> ${portKey(c.sink)};`;
+const unlinkLine = (c: ApiConnection) => `unlink ${portKey(c.source)} -> ${portKey(c.sink)};`;
 
+/** Edits go as scripts over the socket: all-or-nothing, refusals answered as messages (not HTTP errors),
+ * and the graph's pushes arrive before the answer. Over HTTP (socket down) the graph is re-read after. */
 async function runScript(script: string): Promise<ScriptResult> {
-  const result = await api.execute(script);
-  await refreshGraph();
+  const viaSocket = store.socketOpen();
+  const result = await store.execute(script);
+  if (!viaSocket) await refreshGraph();
   return result;
 }
+
+const NAME = /^_?[a-z][A-Za-z0-9_]*$/;
 
 export async function addNode(type: string, position: Position, value?: unknown): Promise<string> {
   const name = inventName(type);
   const shot: NodeSnapshot = { name, type, value };
   const create = async () => {
     store.setPositions({ [name]: position });
-    if (type === 'DataNode' && value !== undefined) await runScript(newLine(shot));
-    else store.applyNode(await api.addNode(type, name));
+    await runScript(type === 'DataNode' && value === undefined ? `new 0 ${name};` : newLine(shot));
   };
   await create().catch(report);
   history.record({
     label: `add ${name}`,
     redo: create,
-    undo: async () => {
-      await api.removeNode(name);
-      store.applyRemoved(name);
-    },
+    undo: () => runScript(`remove ${name};`).then(() => undefined),
   });
   return name;
 }
@@ -97,34 +99,26 @@ export async function removeNodes(names: string[]) {
 export async function link(connection: ApiConnection) {
   const replaced = store.state.connections.find((c) => samePort(c.sink, connection.sink));
   if (replaced && portKey(replaced.source) === portKey(connection.source)) return;
-  const doLink = async () => store.applyLinked(await api.link(connection));
+  const doLink = () => runScript(linkLine(connection)).then(() => undefined);
   await doLink().catch(report);
   history.record({
     label: `link ${portKey(connection.source)} → ${portKey(connection.sink)}`,
     redo: doLink,
-    undo: async () => {
-      await api.unlink(connection);
-      store.applyUnlinked(connection);
-      if (replaced) store.applyLinked(await api.link(replaced));
-    },
+    undo: () =>
+      runScript([unlinkLine(connection), ...(replaced ? [linkLine(replaced)] : [])].join('\n')).then(
+        () => undefined,
+      ),
   });
 }
 
 export async function unlink(connections: ApiConnection[]) {
   if (!connections.length) return;
-  const doUnlink = async () => {
-    for (const c of connections) {
-      await api.unlink(c);
-      store.applyUnlinked(c);
-    }
-  };
+  const doUnlink = () => runScript(connections.map(unlinkLine).join('\n')).then(() => undefined);
   await doUnlink().catch(report);
   history.record({
     label: connections.length === 1 ? 'unlink' : `unlink ${connections.length}`,
     redo: doUnlink,
-    undo: async () => {
-      for (const c of connections) store.applyLinked(await api.link(c));
-    },
+    undo: () => runScript(connections.map(linkLine).join('\n')).then(() => undefined),
   });
 }
 
@@ -150,6 +144,16 @@ export async function setValue(name: string, before: unknown, after: unknown) {
 
 export async function rename(from: string, to: string) {
   if (from === to) return;
+  if (!NAME.test(to) || to.length > 64) {
+    store.showToast(
+      `\`${to}\` is not a node name: start with a lower-case letter (or _ and one), then letters, digits or _; at most 64 characters.`,
+    );
+    return;
+  }
+  if (store.state.nodes.has(to)) {
+    store.showToast(`There is already a node named \`${to}\`.`);
+    return;
+  }
   const doRename = async (a: string, b: string) => {
     await api.renameNode(a, b);
     store.applyRenamed(a, b);
@@ -173,8 +177,7 @@ export function recordMove(before: Record<string, Position>, after: Record<strin
 /** Runs a console/file script; if it changed the graph, undo restores the graph as it was before. */
 export async function executeScript(script: string): Promise<ScriptResult> {
   const before = await api.exportScript().catch(() => null);
-  const result = await api.execute(script);
-  await refreshGraph().catch(() => undefined);
+  const result = await runScript(script);
   const after = await api.exportScript().catch(() => null);
   if (before !== null && after !== null && before !== after) {
     const restore = (text: string) => runScript(`clear\n${text}`).then(() => undefined);

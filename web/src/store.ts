@@ -6,10 +6,13 @@ import { useSyncExternalStore } from 'react';
 import type { ClientMessage, ServerMessage } from '../../src/server/protocol.js';
 import {
   type ApiConnection,
+  ApiError,
   type ApiNode,
   type ApiPort,
+  api,
   type EngineStatus,
   type NodeTypeInfo,
+  type ScriptResult,
   wsUrl,
 } from './api';
 
@@ -84,6 +87,8 @@ class Store {
   pushes = 0;
 
   private listeners = new Set<() => void>();
+  private pendingScripts = new Map<number, { resolve(r: ScriptResult): void; reject(e: Error): void }>();
+  private scriptId = 0;
   private socket: WebSocket | null = null;
   private retryDelay = 250;
   private logId = 0;
@@ -125,11 +130,18 @@ class Store {
     };
     socket.onclose = () => {
       this.socket = null;
+      for (const pending of this.pendingScripts.values())
+        pending.reject(new ApiError(0, 'connection lost', null));
+      this.pendingScripts.clear();
       this.set({ link: 'closed' });
       setTimeout(() => this.connect(), this.retryDelay);
       this.retryDelay = Math.min(this.retryDelay * 2, 3000);
     };
     socket.onerror = () => socket.close();
+  }
+
+  socketOpen(): boolean {
+    return this.socket?.readyState === WebSocket.OPEN;
   }
 
   send(message: ClientMessage): boolean {
@@ -138,8 +150,34 @@ class Store {
     return true;
   }
 
+  /**
+   * Runs a script over the socket (ClientMessage 'execute'), or over HTTP when it is closed. Errors come
+   * back as an ApiError with the line and column.
+   */
+  execute(script: string): Promise<ScriptResult> {
+    const id = ++this.scriptId;
+    if (this.socket?.readyState !== WebSocket.OPEN) return api.execute(script);
+    return new Promise((resolve, reject) => {
+      this.pendingScripts.set(id, { resolve, reject });
+      this.send({ type: 'execute', id, script });
+    });
+  }
+
   private receive(message: ServerMessage) {
     switch (message.type) {
+      case 'result': {
+        const pending = this.pendingScripts.get(Number(message.id));
+        if (!pending) break;
+        this.pendingScripts.delete(Number(message.id));
+        if (message.ok) {
+          const text = (message as { text?: string }).text ?? '';
+          pending.resolve({ results: (message.results ?? []) as ScriptResult['results'], text });
+        } else {
+          const error = (message.error ?? {}) as { detail?: string };
+          pending.reject(new ApiError(400, error.detail ?? 'script failed', error));
+        }
+        break;
+      }
       case 'hello': {
         const nodes = new Map(message.nodes.map((node) => [node.name, node]));
         this.set({ status: message.status, nodes, connections: message.connections });
@@ -186,7 +224,8 @@ class Store {
         const key = portKey(message.port);
         const previous = this.signals.get(key);
         this.signals.set(key, {
-          samples: appendWindow(previous, message.samples, message.sampleRate),
+          // Each message is the newest window of the port (the server decimates in time), not a continuation.
+          samples: Float32Array.from(message.samples),
           sampleRate: message.sampleRate,
           peak: previous?.peak ?? 0,
           rms: previous?.rms ?? 0,
@@ -368,20 +407,6 @@ class Store {
     this.set({ toast: { id: ++this.logId, text, kind } });
     this.toastTimer = setTimeout(() => this.set({ toast: null }), 4000);
   }
-}
-
-/** Samples kept per watched port: enough for a few periods of 20 Hz at 44.1 kHz. */
-const SCOPE_HISTORY = 8192;
-
-/** Short messages (a block each) are joined into a rolling window; a long one is a window by itself. */
-function appendWindow(previous: ScopeData | undefined, incoming: number[], sampleRate: number): Float32Array {
-  if (incoming.length >= 1024 || !previous || previous.sampleRate !== sampleRate)
-    return Float32Array.from(incoming);
-  const keep = Math.min(previous.samples.length, SCOPE_HISTORY - incoming.length);
-  const out = new Float32Array(keep + incoming.length);
-  out.set(previous.samples.subarray(previous.samples.length - keep));
-  out.set(incoming, keep);
-  return out;
 }
 
 export function formatValue(value: unknown): string {

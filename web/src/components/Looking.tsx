@@ -104,8 +104,9 @@ function Scope({ port }: { port: ApiPort }) {
     ctx.stroke();
     if (!data || data.samples.length < 2) return;
     const samples = data.samples;
-    // Show ~20 ms (at least 256 samples), starting at a rising zero crossing so the trace stands still.
-    const span = Math.min(samples.length, Math.max(256, Math.round(data.sampleRate * 0.02)));
+    // Show up to 20 ms, starting at a rising zero crossing (searched in the first quarter or more) so
+    // the trace stands still from one window to the next.
+    const span = Math.max(2, Math.floor(Math.min(samples.length * 0.75, data.sampleRate * 0.02)));
     const crossings = risingCrossings(samples.subarray(0, samples.length - span + 1));
     const start = crossings.length ? Math.floor(crossings[crossings.length - 1]) : samples.length - span;
     let peak = 0;

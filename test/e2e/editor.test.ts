@@ -1,0 +1,354 @@
+/// <reference lib="dom" />
+// The web node editor end to end: real server on loopback, real headless Chromium, real mouse drags.
+// One page walks through the main states in order; each step checks the server's graph (through its
+// HTTP API), not just the DOM, and screenshots go to test-artifacts/.
+
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ApiConnection, ApiNode, EngineStatus } from '../../src/server/protocol.js';
+import {
+  centre,
+  collectErrors,
+  dragMouse,
+  http,
+  launchBrowser,
+  missingPrerequisite,
+  type RunningServer,
+  screenshot,
+  startServer,
+} from './harness.js';
+
+const missing = missingPrerequisite();
+if (missing) console.warn(`e2e skipped: ${missing}`);
+
+const handle = (node: string, port: string) =>
+  `.react-flow__handle[data-nodeid="${node}"][data-handleid="${port}"]`;
+
+describe.skipIf(!!missing)('web editor', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  const get = <T>(path: string) => http<T>(server.url, 'GET', path);
+
+  async function runConsole(script: string) {
+    const input = page.getByTestId('console-input');
+    await input.fill(script);
+    await input.press('Enter');
+    await expect.poll(() => input.inputValue()).toBe('');
+  }
+
+  async function fitView() {
+    await page.locator('.react-flow__controls-fitview').click();
+    await page.waitForTimeout(350);
+  }
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
+    errors = collectErrors(page);
+    await page.goto(server.url);
+    await page.getByTestId('link-state').filter({ hasText: 'connected' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('serves the editor at / and lists every node type in the palette', async () => {
+    const types = await get<Array<{ type: string }>>('/types');
+    expect(types.length).toBeGreaterThanOrEqual(18);
+    await expect.poll(() => page.locator('[data-testid^="palette-"]').count()).toBe(types.length);
+    await screenshot(page, '01-empty');
+  });
+
+  test('adds a node by dragging it from the palette', async () => {
+    const editor = await page.getByTestId('editor').boundingBox();
+    await page.getByTestId('palette-SineNode').dragTo(page.getByTestId('editor'), {
+      targetPosition: { x: editor!.width * 0.55, y: editor!.height * 0.3 },
+    });
+    await page.getByTestId('node-sine1').waitFor();
+    const node = await get<ApiNode>('/nodes/sine1');
+    expect(node.type).toBe('SineNode');
+  });
+
+  test('adds nodes from the console, laid out automatically', async () => {
+    await runConsole('new 441 freq; new PlaybackNode out; new MidiTriggerNode trig');
+    for (const name of ['freq', 'out', 'trig']) await page.getByTestId(`node-${name}`).waitFor();
+    const names = (await get<ApiNode[]>('/nodes')).map((n) => n.name).sort();
+    expect(names).toEqual(['freq', 'out', 'sine1', 'trig']);
+    // No two nodes on top of each other.
+    const boxes = await Promise.all(names.map((n) => page.getByTestId(`node-${n}`).boundingBox()));
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i]!;
+        const b = boxes[j]!;
+        const overlap =
+          a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+        expect(overlap, `${names[i]} overlaps ${names[j]}`).toBe(false);
+      }
+    }
+  });
+
+  test('connects by dragging from an output to an input', async () => {
+    await fitView();
+    await dragMouse(
+      page,
+      await centre(page, handle('freq', 'out')),
+      await centre(page, handle('sine1', 'frequency')),
+    );
+    await expect
+      .poll(async () =>
+        (await get<ApiConnection[]>('/connections')).map(
+          (c) => `${c.source.node_name}.${c.source.port_name}->${c.sink.node_name}.${c.sink.port_name}`,
+        ),
+      )
+      .toContain('freq.out->sine1.frequency');
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(1);
+  });
+
+  test('refuses a stream → MIDI connection visibly, and the graph is unchanged', async () => {
+    await dragMouse(
+      page,
+      await centre(page, handle('sine1', 'out')),
+      await centre(page, handle('trig', 'midi')),
+    );
+    await expect
+      .poll(() => page.getByTestId('toast').textContent())
+      .toMatch(/MIDI ports link only to MIDI ports/);
+    await screenshot(page, '02-refused-midi');
+    expect((await get<ApiConnection[]>('/connections')).length).toBe(1);
+  });
+
+  test('edits a DataNode value in place, sending as you type', async () => {
+    const field = page.getByTestId('value-freq');
+    await field.click();
+    await field.press('Control+a');
+    await field.pressSequentially('882', { delay: 30 });
+    await expect.poll(async () => (await get<ApiNode>('/nodes/freq')).exports.Value).toBe(882);
+    await field.press('Enter');
+  });
+
+  test('renames a node, and undo/redo walk the edit back and forth', async () => {
+    await page.getByTestId('node-sine1').locator('.node-name').dblclick();
+    const input = page.getByLabel('node name');
+    await input.fill('osc');
+    await input.press('Enter');
+    await page.getByTestId('node-osc').waitFor();
+    expect((await get<ApiNode>('/nodes/osc')).type).toBe('SineNode');
+    await page.getByTestId('undo').click();
+    await page.getByTestId('node-sine1').waitFor();
+    await page.getByTestId('redo').click();
+    await page.getByTestId('node-osc').waitFor();
+    // The rename kept the connection.
+    const connections = await get<ApiConnection[]>('/connections');
+    expect(connections.some((c) => c.sink.node_name === 'osc')).toBe(true);
+  });
+
+  test('shows edits made by another client without reloading', async () => {
+    const before = Date.now();
+    await http(server.url, 'POST', '/nodes/remote?type=SquareNode');
+    await page.getByTestId('node-remote').waitFor();
+    const elapsed = Date.now() - before;
+    console.log(`another client's node appeared after ${elapsed} ms`);
+    expect(elapsed).toBeLessThan(2000);
+    await http(server.url, 'DELETE', '/nodes/remote');
+    await page.getByTestId('node-remote').waitFor({ state: 'detached' });
+  });
+
+  test('starts and stops rendering', async () => {
+    await runConsole('link osc.out -> out.left\nlink osc.out -> out.right');
+    await page.getByTestId('start').click();
+    await page.getByTestId('render-state').filter({ hasText: 'rendering' }).waitFor();
+    expect((await get<EngineStatus>('/status')).running).toBe(true);
+  });
+
+  test('a scope on an output shows a waveform of the right period', async () => {
+    await page.getByTestId('scope-toggle-osc.out').click();
+    const scope = page.getByTestId('scope-osc.out');
+    await scope.waitFor();
+    // The label: frequency measured from the samples the server sent (882 Hz = the value typed above).
+    await expect
+      .poll(async () => Number(await page.getByTestId('scope-freq-osc.out').getAttribute('data-frequency')), {
+        timeout: 5000,
+      })
+      .toBeGreaterThan(0);
+    const labelled = Number(await page.getByTestId('scope-freq-osc.out').getAttribute('data-frequency'));
+    expect(labelled).toBeGreaterThan(882 * 0.99);
+    expect(labelled).toBeLessThan(882 * 1.01);
+    // The picture: find the trace's rising mid-line crossings in the canvas pixels.
+    const drawn = await page.getByTestId('scope-canvas-osc.out').evaluate((canvas: HTMLCanvasElement) => {
+      const ctx = canvas.getContext('2d')!;
+      const { width, height } = canvas;
+      const pixels = ctx.getImageData(0, 0, width, height).data;
+      const traceY: number[] = [];
+      for (let x = 0; x < width; x++) {
+        let sum = 0;
+        let count = 0;
+        for (let y = 0; y < height; y++) {
+          const i = (y * width + x) * 4;
+          // The trace is the accent colour: strongly green-blue, unlike the grey mid-line.
+          if (pixels[i + 3] > 128 && pixels[i + 1] - pixels[i] > 60) {
+            sum += y;
+            count++;
+          }
+        }
+        traceY.push(count ? sum / count : Number.NaN);
+      }
+      const mid = height / 2;
+      const rising: number[] = [];
+      for (let x = 1; x < width; x++) {
+        if (traceY[x - 1] > mid && traceY[x] <= mid) rising.push(x);
+      }
+      return {
+        width,
+        span: Number(canvas.dataset.span),
+        rising,
+        drawnColumns: traceY.filter((y) => !Number.isNaN(y)).length,
+      };
+    });
+    expect(drawn.drawnColumns).toBeGreaterThan(drawn.width * 0.9);
+    expect(drawn.rising.length).toBeGreaterThanOrEqual(2);
+    const periodPx = (drawn.rising[drawn.rising.length - 1] - drawn.rising[0]) / (drawn.rising.length - 1);
+    const periodSamples = (periodPx * (drawn.span - 1)) / (drawn.width - 1);
+    const hz = 44100 / periodSamples;
+    console.log(
+      `scope: ${drawn.rising.length} rising crossings, period ${periodSamples.toFixed(1)} samples = ${hz.toFixed(1)} Hz`,
+    );
+    expect(hz).toBeGreaterThan(882 * 0.97);
+    expect(hz).toBeLessThan(882 * 1.03);
+    await screenshot(page, '03-scope-running');
+  });
+
+  test('the master meter and the scope redraw at 20 fps or more', async () => {
+    const fps = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          let frames = 0;
+          const start = performance.now();
+          const tick = () => {
+            frames++;
+            if (performance.now() - start < 1000) requestAnimationFrame(tick);
+            else resolve((frames * 1000) / (performance.now() - start));
+          };
+          requestAnimationFrame(tick);
+        }),
+    );
+    console.log(`animation frames: ${fps.toFixed(1)} fps`);
+    expect(fps).toBeGreaterThanOrEqual(20);
+    const peakDb = Number(await page.getByTestId('master-meter').getAttribute('data-peak-db'));
+    expect(peakDb).toBeGreaterThan(-20);
+  });
+
+  test('stops rendering', async () => {
+    await page.getByTestId('stop').click();
+    await page.getByTestId('render-state').filter({ hasText: 'stopped' }).waitFor();
+    expect((await get<EngineStatus>('/status')).running).toBe(false);
+  });
+
+  test('saves .sui and .syn, and loads a .sui back with its positions', async () => {
+    const [sui] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-sui').click()]);
+    const suiText = readFileSync((await sui.path())!, 'utf8');
+    expect(suiText.startsWith('/*** {')).toBe(true);
+    expect(suiText).toContain('new SineNode osc;');
+    expect(suiText).toContain('new 882 freq;');
+    const saved = JSON.parse(/^\/\*\*\*(.*?)\*\*\*\//s.exec(suiText)![1]) as Record<
+      string,
+      { x: number; y: number }
+    >;
+    expect(Object.keys(saved).sort()).toEqual(['freq', 'osc', 'out', 'trig']);
+
+    const [syn] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-syn').click()]);
+    const synText = readFileSync((await syn.path())!, 'utf8');
+    expect(synText).not.toContain('/***');
+    expect(synText).toContain('link freq.out -> osc.frequency;');
+
+    await runConsole('clear');
+    await expect.poll(() => page.locator('.synth-node').count()).toBe(0);
+    // Positions in the file win over any remembered ones.
+    await page.evaluate(() => localStorage.removeItem('synchrotron.positions'));
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('open').click()]);
+    await chooser.setFiles({ name: 'saved.sui', mimeType: 'text/plain', buffer: Buffer.from(suiText) });
+    await page.getByTestId('node-osc').waitFor();
+    expect((await get<ApiNode[]>('/nodes')).length).toBe(4);
+    expect((await get<ApiConnection[]>('/connections')).length).toBe(3);
+    const positions = await page.evaluate(
+      () =>
+        new Promise((resolve) =>
+          setTimeout(() => resolve(JSON.parse(localStorage.getItem('synchrotron.positions') ?? '{}')), 300),
+        ),
+    );
+    for (const [name, p] of Object.entries(saved)) expect((positions as typeof saved)[name]).toEqual(p);
+  });
+
+  test('positions persist across a reload', async () => {
+    const before = await page.getByTestId('node-osc').boundingBox();
+    await page.reload();
+    await page.getByTestId('node-osc').waitFor();
+    await page.waitForTimeout(400);
+    const after = await page.getByTestId('node-osc').boundingBox();
+    expect(Math.abs(after!.x - before!.x)).toBeLessThan(2);
+    expect(Math.abs(after!.y - before!.y)).toBeLessThan(2);
+  });
+
+  test('the console marks the position of an error', async () => {
+    await runConsole('new SineNod bad');
+    const error = page.getByTestId('console-error').last();
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/SineNode/);
+    expect(await error.locator('mark').textContent()).toBe('SineNod');
+    expect((await get<ApiNode[]>('/nodes')).some((n) => n.name === 'bad')).toBe(false);
+    await screenshot(page, '04-console-error');
+  });
+
+  test('computer keys play notes into a MidiInputNode', async () => {
+    await runConsole(
+      'clear\nnew MidiInputNode keys\nnew MonophonicRenderNode mono\nnew SineNode voice\nlink keys.out -> mono.midi\nlink mono.frequency -> voice.frequency\nstart',
+    );
+    await page.getByTestId('scope-toggle-voice.out').click();
+    await page.getByTestId('editor').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.down('KeyH'); // A4 in the default octave: 440 Hz
+    await expect
+      .poll(
+        async () => Number(await page.getByTestId('scope-freq-voice.out').getAttribute('data-frequency')),
+        {
+          timeout: 5000,
+        },
+      )
+      .toBeGreaterThan(435);
+    expect(
+      Number(await page.getByTestId('scope-freq-voice.out').getAttribute('data-frequency')),
+    ).toBeLessThan(445);
+    await page.keyboard.up('KeyH');
+    await runConsole('stop');
+  });
+
+  test('demo loads a positioned patch that plays; light, dark and 4K look right', async () => {
+    await runConsole('demo');
+    await expect.poll(() => page.locator('.synth-node').count()).toBe(21);
+    await page.getByTestId('start').click();
+    await page.getByTestId('scope-toggle-lead_amp.out').click();
+    await page.waitForTimeout(1200);
+    const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+    await screenshot(page, `05-demo-${theme}`);
+    await page.getByTestId('theme').click();
+    await page.waitForTimeout(300);
+    await screenshot(page, `05-demo-${theme === 'dark' ? 'light' : 'dark'}`);
+    const peakDb = Number(await page.getByTestId('master-meter').getAttribute('data-peak-db'));
+    expect(peakDb).toBeGreaterThan(-30);
+    expect(peakDb).toBeLessThanOrEqual(0.01);
+    await page.setViewportSize({ width: 3840, height: 2160 });
+    await page.getByTestId('layout').click();
+    await page.waitForTimeout(600);
+    await screenshot(page, '06-demo-4k');
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.getByTestId('stop').click();
+  });
+
+  test('no console errors', () => {
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,94 @@
+// E2E harness: a real server (dist/server, the build `npm test` makes) on loopback with port 0, and real
+// headless Chromium driven by playwright-core. Screenshots go to test-artifacts/ (git-ignored).
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+const SERVER_ENTRY = join(ROOT, 'dist', 'server', 'index.js');
+const WEB_ENTRY = join(ROOT, 'dist', 'web', 'index.html');
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** The e2e tests need the build (server + UI) and Chromium; without them they are skipped, saying why. */
+export function missingPrerequisite(): string | null {
+  if (!existsSync(SERVER_ENTRY)) return `${SERVER_ENTRY} missing: run npm run build`;
+  if (!existsSync(WEB_ENTRY)) return `${WEB_ENTRY} missing: run npm run build`;
+  if (!existsSync(CHROMIUM)) return `${CHROMIUM} missing: apt-get install chromium`;
+  return null;
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(): Promise<RunningServer> {
+  const { createServer } = (await import(pathToFileURL(SERVER_ENTRY).href)) as {
+    createServer(options: Record<string, unknown>): Promise<RunningServer>;
+  };
+  return createServer({ host: '127.0.0.1', port: 0, audio: 'none', start: false, log: () => undefined });
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+/** Console errors and uncaught exceptions of a page, to assert there are none. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+export async function http<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers:
+      body === undefined
+        ? {}
+        : { 'Content-Type': typeof body === 'string' ? 'text/plain' : 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Centre of an element, for mouse drags. */
+export async function centre(page: Page, selector: string) {
+  const box = await page.locator(selector).first().boundingBox();
+  if (!box) throw new Error(`${selector} is not visible`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drags with real mouse events (React Flow listens to pointer/mouse moves). */
+export async function dragMouse(page: Page, from: { x: number; y: number }, to: { x: number; y: number }) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) {
+    await page.mouse.move(from.x + ((to.x - from.x) * i) / 10, from.y + ((to.y - from.y) * i) / 10);
+  }
+  await page.mouse.up();
+}
