@@ -49,6 +49,9 @@ export const SineNode = defineNode({
     const heap = kernels?.heap;
     const outAt = out.byteOffset;
     const tableAt = kernels?.sineTable ?? 0;
+    // The frequency buffer's byte offset, looked up only when the renderer rebinds the input.
+    let boundFrequency: Float32Array | null = null;
+    let frequencyAt = -1;
     // The state lives in a Float64Array: in V8, assigning a fractional number to a closure variable
     // allocates a heap number, and process() must allocate nothing.
     const state = new Float64Array(STATE_SIZE);
@@ -103,10 +106,14 @@ export const SineNode = defineNode({
           state[RE] = re * cosBlock - im * sinBlock;
           state[IM] = im * cosBlock + re * sinBlock;
         } else {
-          if (wasm !== undefined && f.buffer === heap) {
+          if (f !== boundFrequency) {
+            boundFrequency = f;
+            frequencyAt = f.buffer === heap ? f.byteOffset : -1;
+          }
+          if (wasm !== undefined && frequencyAt >= 0) {
             phase = wasm.sineModulated(
               outAt,
-              f.byteOffset,
+              frequencyAt,
               frames,
               phase,
               inverseRate,
