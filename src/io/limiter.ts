@@ -38,7 +38,7 @@ export class MasterLimiter {
       if (r - r !== 0) r = 0;
       const al = l < 0 ? -l : l;
       const ar = r < 0 ? -r : r;
-      const level = al > ar ? al : ar;
+      const level = Math.max(al, ar);
       const target = level > ceiling ? ceiling / level : 1;
       if (target < gain) gain = target;
       else gain += (target - gain) * release;

@@ -9,9 +9,9 @@ import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import type { PortRef } from '../engine/types.js';
+import { toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
 import type { ScriptHost } from '../lang/index.js';
 import type { EngineStatus, ServerMessage } from './protocol.js';
-import { toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
 import type { AudioMode, FromWorker, TapReport, ToWorker, WorkerConfig } from './worker-messages.js';
 
 export interface EngineOptions {
@@ -55,10 +55,13 @@ export class LiveEngine {
   private closed: Promise<void> | undefined;
   private lastDebugLog = new Map<string, number>();
 
-  private constructor(worker: Worker, options: Required<Pick<EngineOptions, 'sampleRate' | 'blockSize'>> & {
-    audio: string;
-    log: (line: string) => void;
-  }) {
+  private constructor(
+    worker: Worker,
+    options: Required<Pick<EngineOptions, 'sampleRate' | 'blockSize'>> & {
+      audio: string;
+      log: (line: string) => void;
+    },
+  ) {
     this.worker = worker;
     this.sampleRate = options.sampleRate;
     this.blockSize = options.blockSize;
@@ -129,7 +132,10 @@ export class LiveEngine {
       worker.on('error', onError);
       worker.on('exit', onExit);
     });
-    if (ready.fallback) log(`audio: no output device (${ready.fallback}); rendering in real time without one, as with --audio none`);
+    if (ready.fallback)
+      log(
+        `audio: no output device (${ready.fallback}); rendering in real time without one, as with --audio none`,
+      );
     else log(`audio: ${ready.audio === 'none' ? 'none (real-time clock, no device)' : ready.audio}`);
     return new LiveEngine(worker, { sampleRate, blockSize, audio: ready.audio, log });
   }

@@ -80,7 +80,10 @@ function packageRoot(): string {
 }
 
 function sendJson(reply: FastifyReply, value: unknown, status = 200): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(value ?? null));
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(value ?? null));
 }
 
 /** An error as the API answers it: `{"detail": ..., "code": ..., ...facts}`. */
@@ -92,19 +95,28 @@ function errorBody(error: SynchrotronError): Record<string, unknown> {
 function scriptError(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof SynchrotronError) {
     const details = error.details as { line?: number; column?: number };
-    return sendJson(reply, { ...errorBody(error), line: details.line ?? 1, column: details.column ?? 1 }, 400);
+    return sendJson(
+      reply,
+      { ...errorBody(error), line: details.line ?? 1, column: details.column ?? 1 },
+      400,
+    );
   }
   throw error;
 }
 
 /** Reads a script from a body sent as text/plain, form, a JSON string or `{"script": ...}`. */
 function scriptFromBody(body: unknown, contentType: string | undefined): string {
-  if (typeof body !== 'string') throw new SynchrotronError('invalid', 'missing body: send the script as text');
+  if (typeof body !== 'string')
+    throw new SynchrotronError('invalid', 'missing body: send the script as text');
   if (contentType?.includes('json')) {
     try {
       const parsed = JSON.parse(body) as unknown;
       if (typeof parsed === 'string') return parsed;
-      if (parsed && typeof parsed === 'object' && typeof (parsed as { script?: unknown }).script === 'string') {
+      if (
+        parsed &&
+        typeof parsed === 'object' &&
+        typeof (parsed as { script?: unknown }).script === 'string'
+      ) {
         return (parsed as { script: string }).script;
       }
     } catch {
@@ -134,7 +146,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
   }
 
   const engine = await LiveEngine.create({ ...options, log });
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    forceCloseConnections: true,
+  });
   try {
     for (const schema of sharedSchemas) app.addSchema(schema);
     installCors(app, options.cors ?? '*');
@@ -203,7 +219,10 @@ function installCors(app: FastifyInstance, origins: '*' | string[]): void {
   app.options('/*', { schema: { hide: true } }, async (request, reply) => {
     reply
       .header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS')
-      .header('Access-Control-Allow-Headers', request.headers['access-control-request-headers'] ?? 'Content-Type, Authorization')
+      .header(
+        'Access-Control-Allow-Headers',
+        request.headers['access-control-request-headers'] ?? 'Content-Type, Authorization',
+      )
       .header('Access-Control-Max-Age', '600')
       .code(204)
       .send();
@@ -220,9 +239,15 @@ function installToken(app: FastifyInstance, token: string): void {
       ?.split(';')
       .map((part) => part.trim().split('='))
       .find(([name]) => name === cookieName)?.[1];
-    const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : typeof query === 'string' ? query : cookie;
+    const given = header?.startsWith('Bearer ')
+      ? header.slice(7).trim()
+      : typeof query === 'string'
+        ? query
+        : cookie;
     if (given !== token) {
-      const detail = JSON.stringify({ detail: 'missing or wrong token: send `Authorization: Bearer <token>` or `?token=<token>`' });
+      const detail = JSON.stringify({
+        detail: 'missing or wrong token: send `Authorization: Bearer <token>` or `?token=<token>`',
+      });
       if (request.headers.upgrade) {
         // A refused WebSocket upgrade: answer on the raw socket and end it, so nothing lingers.
         reply.hijack();
@@ -242,8 +267,14 @@ function installToken(app: FastifyInstance, token: string): void {
 
 function installErrors(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof SynchrotronError) return sendJson(reply, errorBody(error), STATUS_BY_CODE[error.code] ?? 400);
-    const fastifyError = error as { statusCode?: number; validation?: unknown; code?: string; message?: string };
+    if (error instanceof SynchrotronError)
+      return sendJson(reply, errorBody(error), STATUS_BY_CODE[error.code] ?? 400);
+    const fastifyError = error as {
+      statusCode?: number;
+      validation?: unknown;
+      code?: string;
+      message?: string;
+    };
     if (fastifyError.validation) {
       return sendJson(reply, { detail: fastifyError.message, code: 'invalid' }, 422);
     }
@@ -274,7 +305,12 @@ function registerWeb(app: FastifyInstance, webRoot: string): void {
   // Health for API clients (SPEC), the web UI for browsers: content negotiation on Accept.
   app.get(
     '/',
-    { schema: { summary: 'Health (JSON string); browsers (Accept: text/html) get the web UI', response: { 200: Type.String() } } },
+    {
+      schema: {
+        summary: 'Health (JSON string); browsers (Accept: text/html) get the web UI',
+        response: { 200: Type.String() },
+      },
+    },
     async (request, reply) => {
       if (request.headers.accept?.includes('text/html')) {
         if (built) return reply.type('text/html; charset=utf-8').sendFile('index.html');
@@ -294,18 +330,30 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
   const nullAnswer = { 200: Type.Null() };
 
   // --- SPEC §4: the original's routes -------------------------------------------------------------
-  app.get('/start', { schema: { summary: 'Start rendering', response: nullAnswer } }, async (_request, reply) => {
-    engine.start();
-    return sendJson(reply, null);
-  });
-  app.get('/stop', { schema: { summary: 'Stop rendering', response: nullAnswer } }, async (_request, reply) => {
-    engine.stop();
-    return sendJson(reply, null);
-  });
-  app.get('/clear', { schema: { summary: 'Remove every node', response: nullAnswer } }, async (_request, reply) => {
-    graph.clear();
-    return sendJson(reply, null);
-  });
+  app.get(
+    '/start',
+    { schema: { summary: 'Start rendering', response: nullAnswer } },
+    async (_request, reply) => {
+      engine.start();
+      return sendJson(reply, null);
+    },
+  );
+  app.get(
+    '/stop',
+    { schema: { summary: 'Stop rendering', response: nullAnswer } },
+    async (_request, reply) => {
+      engine.stop();
+      return sendJson(reply, null);
+    },
+  );
+  app.get(
+    '/clear',
+    { schema: { summary: 'Remove every node', response: nullAnswer } },
+    async (_request, reply) => {
+      graph.clear();
+      return sendJson(reply, null);
+    },
+  );
   app.get(
     '/export',
     { schema: { summary: 'The graph as a Synchrolang script', response: { 200: Type.String() } } },
@@ -347,7 +395,12 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
   );
   app.delete<{ Params: NameParams }>(
     '/nodes/:name',
-    { schema: { summary: 'Remove a node; answers it as it was', response: { 200: ref('Node'), ...errors(404) } } },
+    {
+      schema: {
+        summary: 'Remove a node; answers it as it was',
+        response: { 200: ref('Node'), ...errors(404) },
+      },
+    },
     async (request, reply) => {
       const before = toApiNode(graph, graph.node(request.params.name));
       graph.removeNode(request.params.name);
@@ -392,13 +445,27 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
   // --- Newer routes --------------------------------------------------------------------------------
   app.get(
     '/status',
-    { schema: { summary: 'Engine status: transport, clock, CPU load, underruns, audio output', response: { 200: ref('EngineStatus') } } },
+    {
+      schema: {
+        summary: 'Engine status: transport, clock, CPU load, underruns, audio output',
+        response: { 200: ref('EngineStatus') },
+      },
+    },
     async (_request, reply) => sendJson(reply, engine.status()),
   );
   app.get(
     '/types',
-    { schema: { summary: 'Node types with their ports, from the node definitions', response: { 200: Type.Array(NodeTypeSchema) } } },
-    async (_request, reply) => sendJson(reply, engine.registry.names().map((type) => engine.registry.info(type))),
+    {
+      schema: {
+        summary: 'Node types with their ports, from the node definitions',
+        response: { 200: Type.Array(NodeTypeSchema) },
+      },
+    },
+    async (_request, reply) =>
+      sendJson(
+        reply,
+        engine.registry.names().map((type) => engine.registry.info(type)),
+      ),
   );
   app.get<{ Params: { type: string } }>(
     '/types/:type',
@@ -457,10 +524,15 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
       '/execute',
       {
         schema: {
-          summary: 'Run Synchrolang (body: the script as plain text); answers the readable results as a JSON string',
-          description: 'With `?format=json` answers `{results: CommandResult[], text}` like POST /api/execute.',
+          summary:
+            'Run Synchrolang (body: the script as plain text); answers the readable results as a JSON string',
+          description:
+            'With `?format=json` answers `{results: CommandResult[], text}` like POST /api/execute.',
           querystring: Type.Object({ format: Type.Optional(Type.Literal('json')) }),
-          response: { 200: Type.Union([Type.String(), Type.Object({ results: Type.Array(CommandResultSchema) })]), ...errors(400) },
+          response: {
+            200: Type.Union([Type.String(), Type.Object({ results: Type.Array(CommandResultSchema) })]),
+            ...errors(400),
+          },
         },
       },
       async (request, reply) => execute(request, reply, request.query.format === 'json'),
@@ -470,7 +542,10 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
       {
         schema: {
           summary: 'Run Synchrolang; answers structured results with positions',
-          response: { 200: Type.Object({ results: Type.Array(CommandResultSchema), text: Type.String() }), ...errors(400) },
+          response: {
+            200: Type.Object({ results: Type.Array(CommandResultSchema), text: Type.String() }),
+            ...errors(400),
+          },
         },
       },
       async (request, reply) => execute(request, reply, true),
@@ -485,7 +560,8 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
       },
       async (request, reply) => {
         const text = typeof request.body === 'string' ? request.body.trim() : '';
-        if (text === '') return sendJson(reply, { detail: 'missing body: send the new value as JSON, e.g. 440' }, 400);
+        if (text === '')
+          return sendJson(reply, { detail: 'missing body: send the new value as JSON, e.g. 440' }, 400);
         let value: unknown;
         try {
           value = JSON.parse(text);
@@ -493,7 +569,11 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
           return sendJson(reply, { detail: `the body is not valid JSON: ${(error as Error).message}` }, 400);
         }
         if (!isDataValue(value)) {
-          return sendJson(reply, { detail: 'a node value must be a number, string, boolean, null or array of those' }, 422);
+          return sendJson(
+            reply,
+            { detail: 'a node value must be a number, string, boolean, null or array of those' },
+            422,
+          );
         }
         return sendJson(reply, toApiNode(graph, graph.setValue(request.params.name, value)));
       },

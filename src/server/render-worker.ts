@@ -33,7 +33,9 @@ async function createHost(root: string): Promise<RenderHost> {
   // file or MIDI services and say so themselves.
   const specifier = '../io/node-host.js';
   try {
-    const module = (await import(specifier)) as { createNodeHost?: (options: { root: string }) => RenderHost };
+    const module = (await import(specifier)) as {
+      createNodeHost?: (options: { root: string }) => RenderHost;
+    };
     if (module.createNodeHost) return module.createNodeHost({ root });
   } catch {
     // fall through
@@ -52,7 +54,10 @@ async function openOutput(): Promise<{ output: AudioOutput; fallback?: string }>
     return { output: new NullOutput(config.sampleRate), fallback: 'no sound card found on this machine' };
   }
   try {
-    const output = await DeviceOutput.open(config.sampleRate, { sinkId: config.sinkId, latency: deviceLatency() });
+    const output = await DeviceOutput.open(config.sampleRate, {
+      sinkId: config.sinkId,
+      latency: deviceLatency(),
+    });
     return { output };
   } catch (error) {
     if (config.audio === 'device') throw error;
@@ -171,7 +176,10 @@ class RenderLoop {
       post({ kind: 'taps', report: this.taps.report() });
     }
     // Wake about four times per lookahead; never busy-wait.
-    this.timer = setTimeout(this.tick, Math.max(1, Math.min(10, (this.latencyFrames / config.sampleRate) * 250)));
+    this.timer = setTimeout(
+      this.tick,
+      Math.max(1, Math.min(10, (this.latencyFrames / config.sampleRate) * 250)),
+    );
   };
 
   private renderOne(): void {
@@ -210,10 +218,9 @@ class RenderLoop {
       chunk[2 * this.streamFrames] = left[i];
       chunk[2 * this.streamFrames + 1] = right[i];
       if (++this.streamFrames === STREAM_CHUNK_FRAMES) {
-        post(
-          { kind: 'audio', sequence: this.sequence++, frames: STREAM_CHUNK_FRAMES, pcm: chunk },
-          [chunk.buffer as ArrayBuffer],
-        );
+        post({ kind: 'audio', sequence: this.sequence++, frames: STREAM_CHUNK_FRAMES, pcm: chunk }, [
+          chunk.buffer as ArrayBuffer,
+        ]);
         chunk = this.streamChunk = new Float32Array(STREAM_CHUNK_FRAMES * 2);
         this.streamFrames = 0;
       }
@@ -237,7 +244,8 @@ class RenderLoop {
       this.debugValues.set(event.node, plain(event.value));
       this.debugTimer ??= setTimeout(() => {
         this.debugTimer = undefined;
-        for (const [node, value] of this.debugValues) post({ kind: 'event', event: { kind: 'debug', node, value } });
+        for (const [node, value] of this.debugValues)
+          post({ kind: 'event', event: { kind: 'debug', node, value } });
         this.debugValues.clear();
       }, DEBUG_INTERVAL_MS);
       return;

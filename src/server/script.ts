@@ -1,14 +1,17 @@
 // Synchrolang as the server uses it: run a script against the live engine, export the graph.
 // Looked up on the language module's public surface (src/lang/index.ts) so the server depends only on it.
 
-import type { Graph } from '../engine/graph.js';
 import { SynchrotronError } from '../engine/errors.js';
-import * as lang from '../lang/index.js';
+import type { Graph } from '../engine/graph.js';
 import type { ExecuteResult, ScriptHost } from '../lang/index.js';
+import * as lang from '../lang/index.js';
 
 type ExecuteFn = (host: ScriptHost, script: string) => ExecuteResult;
 type ExportFn = (graph: Graph) => string;
-type ParseSuiFn = (text: string) => { script: string; positions: Record<string, { x: number; y: number }> | null };
+type ParseSuiFn = (text: string) => {
+  script: string;
+  positions: Record<string, { x: number; y: number }> | null;
+};
 
 const surface = lang as unknown as { execute?: ExecuteFn; exportScript?: ExportFn; parseSui?: ParseSuiFn };
 

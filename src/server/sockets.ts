@@ -6,7 +6,7 @@ import { SynchrotronError } from '../engine/errors.js';
 import type { PortRef } from '../engine/types.js';
 import { fromApiPort, toApiPort } from '../lang/api-shapes.js';
 import type { LiveEngine } from './engine.js';
-import { AUDIO_HEADER_BYTES, type ApiPort, type ClientMessage, type ServerMessage } from './protocol.js';
+import { type ApiPort, AUDIO_HEADER_BYTES, type ClientMessage, type ServerMessage } from './protocol.js';
 import { runScript } from './script.js';
 
 /** A client further behind than this (bytes queued) skips droppable messages (status, scopes, audio). */
@@ -53,7 +53,9 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
   engine.onTaps((report) => {
     const byKey = new Map(report.scopes.map((scope) => [keyOf(scope.port), scope]));
     const meters = new Map(report.meters.map((meter) => [keyOf(meter.port), meter]));
-    const masterMeter = report.master ? JSON.stringify({ type: 'meter', port: 'master', ...report.master }) : undefined;
+    const masterMeter = report.master
+      ? JSON.stringify({ type: 'meter', port: 'master', ...report.master })
+      : undefined;
     const spectrum = report.spectrum
       ? JSON.stringify({ type: 'spectrum', sampleRate: engine.sampleRate, bins: report.spectrum })
       : undefined;
@@ -64,9 +66,18 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
         const meter = meters.get(key);
         if (scope) {
           const port = toApiPort(scope.port);
-          sendMessage(client, { type: 'scope', port, sampleRate: engine.sampleRate, samples: scope.samples }, true);
+          sendMessage(
+            client,
+            { type: 'scope', port, sampleRate: engine.sampleRate, samples: scope.samples },
+            true,
+          );
         }
-        if (meter) sendMessage(client, { type: 'meter', port: toApiPort(meter.port), peak: meter.peak, rms: meter.rms }, true);
+        if (meter)
+          sendMessage(
+            client,
+            { type: 'meter', port: toApiPort(meter.port), peak: meter.peak, rms: meter.rms },
+            true,
+          );
       }
       if (masterMeter) send(client.socket, masterMeter, true);
       if (client.spectrum && spectrum) send(client.socket, spectrum, true);
@@ -93,7 +104,11 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
       return;
     }
     if (!message || typeof message !== 'object') {
-      sendMessage(client, { type: 'warning', node: '', message: 'message must be a JSON object with a `type`' });
+      sendMessage(client, {
+        type: 'warning',
+        node: '',
+        message: 'message must be a JSON object with a `type`',
+      });
       return;
     }
     switch (message.type) {
@@ -104,10 +119,15 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
           if (!ref) continue;
           try {
             const spec = engine.graph.port(ref, 'output');
-            if (spec.kind !== 'stream') throw new SynchrotronError('invalid', `\`${keyOf(ref)}\` is not a stream output`);
+            if (spec.kind !== 'stream')
+              throw new SynchrotronError('invalid', `\`${keyOf(ref)}\` is not a stream output`);
             ports.push(ref);
           } catch (error) {
-            sendMessage(client, { type: 'warning', node: ref.node, message: `cannot watch: ${(error as Error).message}` });
+            sendMessage(client, {
+              type: 'warning',
+              node: ref.node,
+              message: `cannot watch: ${(error as Error).message}`,
+            });
           }
         }
         client.ports = ports.slice(0, 64);
@@ -119,7 +139,12 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
       case 'execute': {
         const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : 0;
         if (typeof message.script !== 'string') {
-          sendMessage(client, { type: 'result', id, ok: false, error: { detail: 'execute needs a `script` string' } });
+          sendMessage(client, {
+            type: 'result',
+            id,
+            ok: false,
+            error: { detail: 'execute needs a `script` string' },
+          });
           break;
         }
         try {
@@ -132,7 +157,13 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
             type: 'result',
             id,
             ok: false,
-            error: { detail: error.message, code: error.code, ...error.details, line: details.line ?? 1, column: details.column ?? 1 },
+            error: {
+              detail: error.message,
+              code: error.code,
+              ...error.details,
+              line: details.line ?? 1,
+              column: details.column ?? 1,
+            },
           });
         }
         break;
@@ -140,10 +171,17 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
       case 'midi': {
         const data = message.data;
         if (!Array.isArray(data) || data.length === 0 || data.length > 1024 || !data.every(isByte)) {
-          sendMessage(client, { type: 'warning', node: '', message: 'midi needs `data`: 1 to 1024 integers 0…255' });
+          sendMessage(client, {
+            type: 'warning',
+            node: '',
+            message: 'midi needs `data`: 1 to 1024 integers 0…255',
+          });
           break;
         }
-        engine.midi(data, typeof message.time === 'number' && Number.isFinite(message.time) ? message.time : undefined);
+        engine.midi(
+          data,
+          typeof message.time === 'number' && Number.isFinite(message.time) ? message.time : undefined,
+        );
         break;
       }
       default:
@@ -165,7 +203,11 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
         handle(client, data.toString());
       } catch (error) {
         log(`ws: ${(error as Error).message}`);
-        sendMessage(client, { type: 'warning', node: '', message: `internal error: ${(error as Error).message}` });
+        sendMessage(client, {
+          type: 'warning',
+          node: '',
+          message: `internal error: ${(error as Error).message}`,
+        });
       }
     });
     socket.on('close', () => {

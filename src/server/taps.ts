@@ -55,7 +55,10 @@ class Level {
     this.count += frames;
   }
   take(): { peak: number; rms: number } {
-    const result = { peak: round(this.peak), rms: round(Math.sqrt(this.sumSquares / Math.max(1, this.count))) };
+    const result = {
+      peak: round(this.peak),
+      rms: round(Math.sqrt(this.sumSquares / Math.max(1, this.count))),
+    };
     this.peak = 0;
     this.sumSquares = 0;
     this.count = 0;
@@ -118,7 +121,8 @@ export class Taps {
       report.meters.push({ port: w.port, ...w.level.take() });
     }
     if (this.masterLevel) report.master = this.masterLevel.take();
-    if (this.spectrumRing) report.spectrum = this.fft.analyse(this.spectrumRing.ordered(new Float32Array(SPECTRUM_SIZE)));
+    if (this.spectrumRing)
+      report.spectrum = this.fft.analyse(this.spectrumRing.ordered(new Float32Array(SPECTRUM_SIZE)));
     return report;
   }
 }

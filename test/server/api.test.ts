@@ -37,7 +37,9 @@ describe('SPEC §4 routes', () => {
   });
 
   it('GET / with Accept: text/html serves a page for browsers', async () => {
-    const answer = await request(server, 'GET', '/', undefined, { accept: 'text/html,application/xhtml+xml' });
+    const answer = await request(server, 'GET', '/', undefined, {
+      accept: 'text/html,application/xhtml+xml',
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toMatch(/text\/html/);
     expect(String(answer.body)).toMatch(/<html/i);
@@ -60,7 +62,9 @@ describe('SPEC §4 routes', () => {
       const answer = await request(server, 'POST', '/execute', body, { 'content-type': type });
       expect(answer.status).toBe(200);
     }
-    const names = ((await request(server, 'GET', '/nodes')).body as Array<{ name: string }>).map((n) => n.name);
+    const names = ((await request(server, 'GET', '/nodes')).body as Array<{ name: string }>).map(
+      (n) => n.name,
+    );
     expect(names).toEqual(['a1', 'a2', 'a3']);
   });
 
@@ -71,7 +75,9 @@ describe('SPEC §4 routes', () => {
     expect(sine.body).toStrictEqual({
       name: 'sine',
       type: 'SineNode',
-      inputs: [{ node_name: 'sine', port_name: 'frequency', type: 'StreamInput', source: port('freq', 'out') }],
+      inputs: [
+        { node_name: 'sine', port_name: 'frequency', type: 'StreamInput', source: port('freq', 'out') },
+      ],
       outputs: [{ node_name: 'sine', port_name: 'out', type: 'StreamOutput', sinks: [port('out', 'left')] }],
       exports: {},
     });
@@ -81,7 +87,9 @@ describe('SPEC §4 routes', () => {
       name: 'freq',
       type: 'DataNode',
       inputs: [],
-      outputs: [{ node_name: 'freq', port_name: 'out', type: 'DataOutput', sinks: [port('sine', 'frequency')] }],
+      outputs: [
+        { node_name: 'freq', port_name: 'out', type: 'DataOutput', sinks: [port('sine', 'frequency')] },
+      ],
       exports: { Value: 440 },
     });
     expect(all[2]).toMatchObject({ type: 'PlaybackNode', exports: { Device: 'none' } });
@@ -219,13 +227,18 @@ describe('newer routes', () => {
 
   it('PUT /nodes/{name}/value sets a DataNode; PATCH /nodes/{name} renames', async () => {
     await patch();
-    const set = await request(server, 'PUT', '/nodes/freq/value', '220', { 'content-type': 'application/json' });
+    const set = await request(server, 'PUT', '/nodes/freq/value', '220', {
+      'content-type': 'application/json',
+    });
     expect(set.status).toBe(200);
     expect(set.body).toMatchObject({ name: 'freq', exports: { Value: 220 } });
     const array = await request(server, 'PUT', '/nodes/freq/value', [1, 'two', null]);
     expect(array.body).toMatchObject({ exports: { Value: [1, 'two', null] } });
     expect((await request(server, 'PUT', '/nodes/sine/value', 3)).status).toBe(422);
-    expect((await request(server, 'PUT', '/nodes/freq/value', '{oops', { 'content-type': 'application/json' })).status).toBe(400);
+    expect(
+      (await request(server, 'PUT', '/nodes/freq/value', '{oops', { 'content-type': 'application/json' }))
+        .status,
+    ).toBe(400);
     expect((await request(server, 'PUT', '/nodes/ghost/value', 3)).status).toBe(404);
 
     const renamed = await request(server, 'PATCH', '/nodes/sine', { name: 'osc' });
@@ -255,7 +268,10 @@ describe('newer routes', () => {
 
   it('POST /midi accepts one message or a list, and refuses bad bytes', async () => {
     expect((await request(server, 'POST', '/midi', { data: [0x90, 60, 100] })).body).toEqual({ sent: 1 });
-    expect((await request(server, 'POST', '/midi', [{ data: [0x80, 60, 0], time: 5 }, { data: [0xb0, 1, 2] }])).body).toEqual({
+    expect(
+      (await request(server, 'POST', '/midi', [{ data: [0x80, 60, 0], time: 5 }, { data: [0xb0, 1, 2] }]))
+        .body,
+    ).toEqual({
       sent: 2,
     });
     expect((await request(server, 'POST', '/midi', { data: [300] })).status).toBe(422);
@@ -264,7 +280,15 @@ describe('newer routes', () => {
 
   it('serves OpenAPI docs at /docs', async () => {
     const spec = (await request(server, 'GET', '/docs/json')).body as { paths: Record<string, unknown> };
-    for (const path of ['/execute', '/nodes', '/nodes/{name}', '/connections', '/status', '/types', '/midi']) {
+    for (const path of [
+      '/execute',
+      '/nodes',
+      '/nodes/{name}',
+      '/connections',
+      '/status',
+      '/types',
+      '/midi',
+    ]) {
       expect(spec.paths).toHaveProperty([path]);
     }
     const page = await request(server, 'GET', '/docs');

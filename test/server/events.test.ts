@@ -1,8 +1,8 @@
 // /ws pushes every change to every client; /ws/audio streams the master as PCM that measures as sent.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AUDIO_HEADER_BYTES } from '../../src/server/protocol.js';
 import type { SynchrotronServer } from '../../src/server/index.js';
+import { AUDIO_HEADER_BYTES, type ServerMessage } from '../../src/server/protocol.js';
 import { dominantFrequency, peak, zeroCrossingFrequency } from '../helpers/analysis.js';
 import { EventClient, openSocket, request, sleep, startServer } from './helpers.js';
 
@@ -51,9 +51,14 @@ describe('/ws events', () => {
           sink: { node_name: 'sine', port_name: 'frequency' },
         });
         expect((await client.next('nodeAdded')).node).toMatchObject({ name: 'out', type: 'PlaybackNode' });
-        expect(await client.next('exports', (m) => m.name === 'freq')).toMatchObject({ exports: { Value: 220 } });
+        expect(await client.next('exports', (m) => m.name === 'freq')).toMatchObject({
+          exports: { Value: 220 },
+        });
         expect(await client.next('nodeRenamed')).toMatchObject({ from: 'sine', to: 'osc' });
-        expect((await client.next('unlinked')).connection.sink).toEqual({ node_name: 'osc', port_name: 'frequency' });
+        expect((await client.next('unlinked')).connection.sink).toEqual({
+          node_name: 'osc',
+          port_name: 'frequency',
+        });
         expect(await client.next('nodeRemoved')).toMatchObject({ name: 'out' });
         expect(await client.next('transport')).toMatchObject({ running: false });
       }
@@ -108,8 +113,9 @@ describe('/ws events', () => {
       const window = client.messages.slice(start);
       const scopes = window.filter((m) => m.type === 'scope');
       const spectra = window.filter((m) => m.type === 'spectrum');
-      const meters = window.filter((m) => m.type === 'meter' && typeof m.port === 'object');
-      const master = window.filter((m) => m.type === 'meter' && m.port === 'master');
+      type Meter = Extract<ServerMessage, { type: 'meter' }>;
+      const meters = window.filter((m): m is Meter => m.type === 'meter' && typeof m.port === 'object');
+      const master = window.filter((m): m is Meter => m.type === 'meter' && m.port === 'master');
       expect(scopes.length).toBeGreaterThanOrEqual(20);
       expect(spectra.length).toBeGreaterThanOrEqual(20);
       expect(meters.length).toBeGreaterThanOrEqual(20);
@@ -173,7 +179,9 @@ describe('/ws/audio', () => {
       expect(frame.readUInt32LE(4)).toBe(44100);
       const count = frame.readUInt32LE(8);
       expect(frame.length).toBe(AUDIO_HEADER_BYTES + count * 8);
-      const pcm = new Float32Array(frame.buffer.slice(frame.byteOffset + AUDIO_HEADER_BYTES, frame.byteOffset + frame.length));
+      const pcm = new Float32Array(
+        frame.buffer.slice(frame.byteOffset + AUDIO_HEADER_BYTES, frame.byteOffset + frame.length),
+      );
       for (let i = 0; i < count; i++) {
         left.push(pcm[2 * i]);
         right.push(pcm[2 * i + 1]);

@@ -22,7 +22,10 @@ describe('random and malformed requests', () => {
   });
 
   const snapshot = async () =>
-    JSON.stringify([(await request(server, 'GET', '/nodes')).body, (await request(server, 'GET', '/connections')).body]);
+    JSON.stringify([
+      (await request(server, 'GET', '/nodes')).body,
+      (await request(server, 'GET', '/connections')).body,
+    ]);
 
   it('answers 4xx (never 5xx), keeps rendering and keeps its graph', async () => {
     const before = await snapshot();
@@ -49,21 +52,36 @@ describe('random and malformed requests', () => {
         .record({ node_name: ghost, port_name: fc.string({ maxLength: 5 }) })
         .map((p) => JSON.stringify({ source: p, sink: p })),
     );
-    const contentType = fc.constantFrom('application/json', 'text/plain', 'application/octet-stream', undefined);
+    const contentType = fc.constantFrom(
+      'application/json',
+      'text/plain',
+      'application/octet-stream',
+      undefined,
+    );
     const method = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE');
     // Requests that must not change the graph: the mutating routes with only ghosts or the wrong node.
     await fc.assert(
       fc.asyncProperty(method, path, body, contentType, async (m, p, b, type) => {
-        if (m === 'GET' && (p === '/export' || p.startsWith('/start') || p.startsWith('/stop') || p.startsWith('/clear'))) return true;
+        if (
+          m === 'GET' &&
+          (p === '/export' || p.startsWith('/start') || p.startsWith('/stop') || p.startsWith('/clear'))
+        )
+          return true;
         if (/^\/(start|stop|clear)/.test(p)) return true;
         if (p === '/nodes/sine' && m !== 'PATCH') return true; // DELETE /nodes/sine would be a valid edit
         if ((p === '/execute' || p === '/api/execute') && m === 'POST' && typeof b === 'string') {
           // Random text as a script: only check it fails safely or is harmless (no edit keywords).
-          if (/\b(new|create|link|connect|attach|unlink|disconnect|detach|remove|delete|clear|stop|start)\b/i.test(b)) return true;
+          if (
+            /\b(new|create|link|connect|attach|unlink|disconnect|detach|remove|delete|clear|stop|start)\b/i.test(
+              b,
+            )
+          )
+            return true;
         }
         const headers: Record<string, string> = type ? { 'content-type': type } : {};
         const answer = await request(server, m, p, b === undefined || m === 'GET' ? undefined : b, headers);
-        if (answer.status >= 500) throw new Error(`${m} ${p} ${String(b)} → ${answer.status} ${JSON.stringify(answer.body)}`);
+        if (answer.status >= 500)
+          throw new Error(`${m} ${p} ${String(b)} → ${answer.status} ${JSON.stringify(answer.body)}`);
         if (answer.status >= 400 && typeof (answer.body as { detail?: unknown })?.detail !== 'string') {
           throw new Error(`${m} ${p} → ${answer.status} without detail`);
         }
@@ -97,8 +115,12 @@ describe('safety', () => {
     const server = await startServer({ token: 'sesame' });
     try {
       expect((await request(server, 'GET', '/nodes')).status).toBe(401);
-      expect((await request(server, 'GET', '/nodes', undefined, { authorization: 'Bearer wrong' })).status).toBe(401);
-      expect((await request(server, 'GET', '/nodes', undefined, { authorization: 'Bearer sesame' })).status).toBe(200);
+      expect(
+        (await request(server, 'GET', '/nodes', undefined, { authorization: 'Bearer wrong' })).status,
+      ).toBe(401);
+      expect(
+        (await request(server, 'GET', '/nodes', undefined, { authorization: 'Bearer sesame' })).status,
+      ).toBe(200);
       expect((await request(server, 'GET', '/nodes?token=sesame')).status).toBe(200);
       expect(await upgradeStatus(`${server.url}/ws`)).toBe(401);
       expect(await upgradeStatus(`${server.url}/ws/audio`)).toBe(401);
@@ -115,9 +137,9 @@ describe('safety', () => {
       expect(server.token).toMatch(/^[\w-]{20,}$/);
       const url = server.url.replace('0.0.0.0', '127.0.0.1');
       expect((await request({ url }, 'GET', '/')).status).toBe(401);
-      expect((await request({ url }, 'GET', '/', undefined, { authorization: `Bearer ${server.token}` })).body).toBe(
-        'Synchrotron server running',
-      );
+      expect(
+        (await request({ url }, 'GET', '/', undefined, { authorization: `Bearer ${server.token}` })).body,
+      ).toBe('Synchrotron server running');
     } finally {
       await server.close();
     }

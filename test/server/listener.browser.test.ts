@@ -1,0 +1,118 @@
+// The browser player (src/client/listener.ts) in real headless Chromium: a 440 Hz patch on the server
+// arrives through /ws/audio, the AudioWorklet jitter buffer and the volume node as 440 Hz.
+
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SynchrotronServer } from '../../src/server/index.js';
+import { startServer } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const DIST = join(import.meta.dirname, '..', '..', 'dist');
+
+// A test page served by the server itself (as its web root): it plays the stream with the listener
+// and measures what comes out of the volume node with an AnalyserNode.
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>listener test</title></head><body>
+<script type="module">
+import { listen } from './client/listener.js';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function frequency(signal, rate) {
+  const crossings = [];
+  for (let i = 1; i < signal.length; i++) {
+    const a = signal[i - 1], b = signal[i];
+    if (a < 0 && b >= 0) crossings.push(i - 1 + a / (a - b));
+  }
+  if (crossings.length < 2) return 0;
+  return ((crossings.length - 1) * rate) / (crossings[crossings.length - 1] - crossings[0]);
+}
+function peak(signal) { let m = 0; for (const x of signal) m = Math.max(m, Math.abs(x)); return m; }
+window.measure = async () => {
+  const levels = [];
+  const player = await listen({ url: location.origin, latency: 0.1, onLevel: (l) => levels.push(l) });
+  const analyser = player.context.createAnalyser();
+  analyser.fftSize = 16384;
+  player.output.connect(analyser);
+  const started = performance.now();
+  while (player.level.peak < 0.1 && performance.now() - started < 8000) await sleep(50);
+  await sleep(500);
+  const signal = new Float32Array(analyser.fftSize);
+  analyser.getFloatTimeDomainData(signal);
+  const before = { frequency: frequency(signal, player.context.sampleRate), peak: peak(signal) };
+  player.volume = 0.5;
+  await sleep(900); // the glide (20 ms time constant) and then a whole analyser window
+  analyser.getFloatTimeDomainData(signal);
+  const after = { frequency: frequency(signal, player.context.sampleRate), peak: peak(signal) };
+  const result = { before, after, level: player.level, levelReports: levels.length, state: player.state,
+    contextRate: player.context.sampleRate, streamRate: player.streamRate, volume: player.volume };
+  await player.stop();
+  return result;
+};
+window.ready = true;
+</script></body></html>`;
+
+describe.skipIf(!existsSync(CHROMIUM))('browser listener (headless Chromium)', () => {
+  let server: SynchrotronServer;
+  let browser: Browser;
+  let webRoot: string;
+
+  beforeAll(async () => {
+    if (!existsSync(join(DIST, 'client', 'listener.js'))) throw new Error('run `npm run build` first');
+    webRoot = mkdtempSync(join(tmpdir(), 'synchrotron-listener-'));
+    mkdirSync(join(webRoot, 'client'));
+    mkdirSync(join(webRoot, 'server'));
+    copyFileSync(join(DIST, 'client', 'listener.js'), join(webRoot, 'client', 'listener.js'));
+    copyFileSync(join(DIST, 'server', 'protocol.js'), join(webRoot, 'server', 'protocol.js'));
+    writeFileSync(join(webRoot, 'index.html'), PAGE);
+    server = await startServer({
+      webRoot,
+      patch:
+        'new 440 freq\nnew SineNode sine\nnew 0.5 half\nnew MultiplyNode quiet\nnew PlaybackNode out\n' +
+        'link freq.out -> sine.frequency\nlink sine.out -> quiet.a\nlink half.out -> quiet.b\n' +
+        'link quiet.out -> out.left\nlink quiet.out -> out.right',
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (webRoot) rmSync(webRoot, { recursive: true, force: true });
+  });
+
+  it('plays a 440 Hz patch as 440 Hz, reports its level and follows the volume', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    const result = await page.evaluate(() =>
+      (window as unknown as { measure(): Promise<Record<string, any>> }).measure(),
+    );
+    expect(errors).toEqual([]);
+    expect(result.streamRate).toBe(44100);
+    expect(result.before.frequency).toBeGreaterThan(436);
+    expect(result.before.frequency).toBeLessThan(444);
+    expect(result.before.peak).toBeGreaterThan(0.45);
+    expect(result.before.peak).toBeLessThan(0.55);
+    expect(result.level.peak).toBeGreaterThan(0.45);
+    expect(result.level.rms).toBeGreaterThan(0.3);
+    expect(result.levelReports).toBeGreaterThan(10);
+    expect(result.after.frequency).toBeGreaterThan(436);
+    expect(result.after.frequency).toBeLessThan(444);
+    expect(result.after.peak).toBeGreaterThan(0.2);
+    expect(result.after.peak).toBeLessThan(0.28);
+  }, 60_000);
+});
