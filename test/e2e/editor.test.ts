@@ -148,6 +148,27 @@ describe.skipIf(!!missing)('web editor', () => {
     expect(connections.some((c) => c.sink.node_name === 'osc')).toBe(true);
   });
 
+  test('deletes an edge and a node with the Delete key; undo brings each back', async () => {
+    const linked = async () =>
+      (await get<ApiConnection[]>('/connections')).some(
+        (c) => c.source.node_name === 'freq' && c.sink.node_name === 'osc',
+      );
+    await page.locator('.react-flow__edge').first().click();
+    await page.keyboard.press('Delete');
+    await expect.poll(linked).toBe(false);
+    await page.getByTestId('undo').click();
+    await expect.poll(linked).toBe(true);
+
+    await page.getByTestId('node-freq').locator('.node-type').click();
+    await page.keyboard.press('Delete');
+    await page.getByTestId('node-freq').waitFor({ state: 'detached' });
+    expect((await get<ApiNode[]>('/nodes')).some((n) => n.name === 'freq')).toBe(false);
+    await page.getByTestId('undo').click();
+    await page.getByTestId('node-freq').waitFor();
+    expect((await get<ApiNode>('/nodes/freq')).exports.Value).toBe(882);
+    await expect.poll(linked).toBe(true);
+  });
+
   test('shows edits made by another client without reloading', async () => {
     const before = Date.now();
     await http(server.url, 'POST', '/nodes/remote?type=SquareNode');
@@ -340,6 +361,17 @@ describe.skipIf(!!missing)('web editor', () => {
     const peakDb = Number(await page.getByTestId('master-meter').getAttribute('data-peak-db'));
     expect(peakDb).toBeGreaterThan(-30);
     expect(peakDb).toBeLessThanOrEqual(0.01);
+    // Listen: the server's output plays in this page, through the limiter (never above 0 dBFS).
+    await page.getByText('Listen', { exact: true }).click();
+    await expect
+      .poll(async () => Number(await page.getByTestId('listen-meter').getAttribute('data-peak-db')), {
+        timeout: 5000,
+      })
+      .toBeGreaterThan(-40);
+    expect(Number(await page.getByTestId('listen-meter').getAttribute('data-peak-db'))).toBeLessThanOrEqual(
+      0.01,
+    );
+    await page.getByText('Listen', { exact: true }).click();
     await page.setViewportSize({ width: 3840, height: 2160 });
     await page.getByTestId('layout').click();
     await page.waitForTimeout(600);

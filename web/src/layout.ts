@@ -4,20 +4,24 @@
 import type { ApiConnection, ApiNode } from './api';
 import type { Position } from './store';
 
-export const COLUMN_WIDTH = 250;
-const ROW_GAP = 36;
+const COLUMN_GAP = 70;
+const ROW_GAP = 28;
 
-/** Rough drawn height of a node (header + ports + exports), px. */
-export function estimateHeight(node: ApiNode): number {
+export type Size = { width: number; height: number };
+export type Measure = (node: ApiNode) => Size;
+
+/** Rough drawn size of a node before it has been drawn (header, value field, ports, exports), px. */
+export const estimateSize: Measure = (node) => {
   const rows = Math.max(node.inputs.length, node.outputs.length);
-  const exportRows = node.type === 'DataNode' ? 1 : Object.keys(node.exports).length;
-  return 46 + rows * 24 + exportRows * 20;
-}
+  const exportRows = node.type === 'DataNode' ? 0 : Object.keys(node.exports).length;
+  return { width: 170, height: 50 + rows * 20 + (node.type === 'DataNode' ? 36 : 0) + exportRows * 14 };
+};
 
 export function layeredLayout(
   nodes: ApiNode[],
   connections: ApiConnection[],
   origin: Position = { x: 0, y: 0 },
+  size: Measure = estimateSize,
 ): Record<string, Position> {
   const names = new Set(nodes.map((n) => n.name));
   const depth = new Map<string, number>(nodes.map((n) => [n.name, 0]));
@@ -34,6 +38,14 @@ export function layeredLayout(
     }
     if (!changed) break;
   }
+  // Sources (values, clocks…) sit just left of their first consumer, not all in the first column.
+  for (const node of nodes) {
+    if (edges.some((c) => c.sink.node_name === node.name)) continue;
+    const sinks = edges
+      .filter((c) => c.source.node_name === node.name)
+      .map((c) => depth.get(c.sink.node_name) ?? 0);
+    if (sinks.length) depth.set(node.name, Math.max(0, Math.min(...sinks) - 1));
+  }
   const columns = new Map<number, ApiNode[]>();
   for (const node of nodes) {
     const d = depth.get(node.name) ?? 0;
@@ -42,6 +54,7 @@ export function layeredLayout(
   // Within a column, order nodes by the mean row of what feeds them, so edges cross less.
   const row = new Map<string, number>();
   const positions: Record<string, Position> = {};
+  let x = origin.x;
   for (const d of [...columns.keys()].sort((a, b) => a - b)) {
     const column = columns.get(d)!;
     const score = (node: ApiNode) => {
@@ -53,11 +66,15 @@ export function layeredLayout(
     };
     column.sort((a, b) => score(a) - score(b) || a.name.localeCompare(b.name));
     let y = origin.y;
+    let width = 0;
     column.forEach((node, index) => {
       row.set(node.name, index);
-      positions[node.name] = { x: origin.x + d * COLUMN_WIDTH, y };
-      y += estimateHeight(node) + ROW_GAP;
+      positions[node.name] = { x, y };
+      const box = size(node);
+      y += box.height + ROW_GAP;
+      width = Math.max(width, box.width);
     });
+    x += width + COLUMN_GAP;
   }
   return positions;
 }
@@ -67,17 +84,18 @@ export function placeMissing(
   nodes: ApiNode[],
   connections: ApiConnection[],
   positions: Record<string, Position>,
+  size: Measure = estimateSize,
 ): Record<string, Position> {
   const missing = nodes.filter((n) => !positions[n.name]);
   if (!missing.length) return {};
   const placed = nodes.filter((n) => positions[n.name]);
-  if (!placed.length) return layeredLayout(nodes, connections);
+  if (!placed.length) return layeredLayout(nodes, connections, { x: 0, y: 0 }, size);
   let bottom = Number.NEGATIVE_INFINITY;
   let left = Number.POSITIVE_INFINITY;
   for (const node of placed) {
     const p = positions[node.name];
-    bottom = Math.max(bottom, p.y + estimateHeight(node));
+    bottom = Math.max(bottom, p.y + size(node).height);
     left = Math.min(left, p.x);
   }
-  return layeredLayout(missing, connections, { x: left, y: bottom + 60 });
+  return layeredLayout(missing, connections, { x: left, y: bottom + 60 }, size);
 }

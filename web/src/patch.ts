@@ -3,7 +3,7 @@
 import { api } from './api';
 import { executeScript } from './edits';
 import { download, formatSui, parsePatch } from './files';
-import { layeredLayout } from './layout';
+import { estimateSize, layeredLayout, type Measure } from './layout';
 import { store } from './store';
 
 /** Replaces the graph by a patch (one all-or-nothing script); positions from the file, else auto-layout. */
@@ -18,7 +18,7 @@ export async function loadPatch(text: string) {
 
 export function autoLayout() {
   const { nodes, connections } = store.state;
-  store.setPositions(layeredLayout([...nodes.values()], connections));
+  store.setPositions(layeredLayout([...nodes.values()], connections, { x: 0, y: 0 }, measured));
   store.requestFit();
 }
 
@@ -28,3 +28,6 @@ export async function savePatch(format: 'syn' | 'sui', basename = 'patch') {
     format === 'syn' ? script : formatSui(script, store.state.positions, [...store.state.nodes.keys()]);
   download(`${basename}.${format}`, text);
 }
+
+/** Drawn sizes where the editor has them, estimates elsewhere. */
+export const measured: Measure = (node) => store.measure?.(node.name) ?? estimateSize(node);

@@ -83,6 +83,8 @@ class Store {
   /** Scope/meter data per watched port key, plus 'master'. */
   readonly signals = new Map<string, ScopeData>();
   spectrum: { bins: Float32Array; sampleRate: number; updated: number } | null = null;
+  /** Drawn size of a node in flow units, when the editor has drawn it (for auto-layout). */
+  measure: ((name: string) => { width: number; height: number } | undefined) | null = null;
   /** Count of pushes received (for tests and the status bar). */
   pushes = 0;
 

@@ -46,9 +46,6 @@ function ErrorMark({ input, error }: { input: string; error: NonNullable<Entry['
         <span>{text.slice(0, column - 1)}</span>
         <mark>{text.slice(column - 1, column - 1 + length) || ' '}</mark>
         <span>{text.slice(column - 1 + length)}</span>
-        {'\n'}
-        {' '.repeat(column - 1)}
-        {'^'.repeat(length)}
       </pre>
       <div>{error.message}</div>
     </div>

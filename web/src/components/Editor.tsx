@@ -19,6 +19,7 @@ import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } fro
 import type { ApiConnection } from '../api';
 import { addNode, link, recordMove, removeNodes, unlink } from '../edits';
 import { placeMissing } from '../layout';
+import { measured } from '../patch';
 import { connectionKey, type Position, store, useStore } from '../store';
 import { kindOf, type SynthFlowNode, SynthNode } from './SynthNode';
 
@@ -38,6 +39,15 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   const watched = useStore((s) => s.watched);
   const log = useStore((s) => s.log);
   const flow = useReactFlow();
+  useEffect(() => {
+    store.measure = (name) => {
+      const size = flow.getNode(name)?.measured;
+      return size?.width && size.height ? { width: size.width, height: size.height } : undefined;
+    };
+    return () => {
+      store.measure = null;
+    };
+  }, [flow]);
   const [flowNodes, setFlowNodes] = useState<SynthFlowNode[]>([]);
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
   const dragStart = useRef<Record<string, Position>>({});
@@ -52,7 +62,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
 
   // Nodes without a position (made by the console, another client, a .syn file) get one.
   useEffect(() => {
-    const missing = placeMissing([...nodes.values()], connections, positions);
+    const missing = placeMissing([...nodes.values()], connections, positions, measured);
     if (Object.keys(missing).length) store.setPositions(missing);
   }, [nodes, connections, positions]);
 
@@ -84,7 +94,8 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
     if (fitted.current === fitRequest || !flowNodes.length) return;
     if (!flowNodes.every((n) => n.measured && positions[n.id])) return;
     fitted.current = fitRequest;
-    requestAnimationFrame(() => flow.fitView({ padding: 0.12, maxZoom: 1.1, duration: 200 }));
+    // After React Flow has taken the new positions in (they reach it one render later).
+    setTimeout(() => flow.fitView({ padding: 0.12, maxZoom: 1.6, duration: 200 }), 80);
   }, [flowNodes, flow, fitRequest, positions]);
 
   const edges = useMemo<Edge[]>(

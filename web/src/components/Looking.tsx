@@ -111,8 +111,8 @@ function Scope({ port }: { port: ApiPort }) {
     const start = crossings.length ? Math.floor(crossings[crossings.length - 1]) : samples.length - span;
     let peak = 0;
     for (let i = start; i < start + span; i++) peak = Math.max(peak, Math.abs(samples[i]));
-    // Auto-range to the next power of two above the peak, at least ±1.
-    const range = peak > 1 ? 2 ** Math.ceil(Math.log2(peak)) : 1;
+    // Auto-range to the next power of two above the peak (quiet signals are magnified too).
+    const range = peak > 1e-4 ? 2 ** Math.ceil(Math.log2(peak)) : 1;
     ctx.strokeStyle = cssVar('--accent');
     ctx.lineWidth = 1.5 * dpr;
     ctx.beginPath();
@@ -128,7 +128,7 @@ function Scope({ port }: { port: ApiPort }) {
       lastLabel.current = now;
       const period = measurePeriod(samples);
       const hz = period ? data.sampleRate / period : null;
-      label.current.textContent = `${hz ? `${hz < 100 ? hz.toFixed(2) : hz.toFixed(1)} Hz · ` : ''}±${range}`;
+      label.current.textContent = `${hz ? `${hz < 100 ? hz.toFixed(2) : hz.toFixed(1)} Hz · ` : ''}±${range < 0.01 ? range.toExponential(0) : range}`;
       label.current.dataset.frequency = hz ? String(hz) : '';
       el.dataset.periodSamples = period ? String(period) : '';
     }

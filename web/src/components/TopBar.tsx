@@ -53,7 +53,7 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
     }
   };
 
-  const cpu = status ? Math.round(status.cpuLoad * 100) : null;
+  const cpu = status ? status.cpuLoad * 100 : null;
   return (
     <header className="topbar">
       <div className="brand" title="Synchrotron">
@@ -101,7 +101,7 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
             data-testid="cpu"
             title={`Render time ÷ block time. ${status.sampleRate} Hz, block ${status.blockSize}, ${status.underruns} underruns, audio: ${status.audio}`}
           >
-            CPU {cpu}%
+            CPU {cpu === null ? '' : cpu < 10 ? cpu.toFixed(1) : Math.round(cpu)}%
           </span>
         )}
       </div>
