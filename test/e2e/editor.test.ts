@@ -325,6 +325,29 @@ describe.skipIf(!!missing)('web editor', () => {
     await screenshot(page, '04-console-error');
   });
 
+  test('the console completes types, node names and ports with Tab, and recalls history', async () => {
+    const input = page.getByTestId('console-input');
+    await input.fill('new Sin');
+    await input.press('Tab');
+    expect(await input.inputValue()).toBe('new SineNode');
+    await input.fill('link os');
+    await input.press('Tab');
+    expect(await input.inputValue()).toBe('link osc');
+    await input.pressSequentially('.');
+    await input.press('Tab');
+    expect(await input.inputValue()).toBe('link osc.out');
+    await input.pressSequentially(' -> out.');
+    await input.press('Tab');
+    await page.getByTestId('completions').waitFor();
+    expect(await page.getByTestId('completions').textContent()).toMatch(/left.*right/);
+    await screenshot(page, '04b-console-completion');
+    await input.press('Escape');
+    await input.fill('');
+    await input.press('ArrowUp');
+    expect(await input.inputValue()).toBe('new SineNod bad');
+    await input.fill('');
+  });
+
   test('computer keys play notes into a MidiInputNode', async () => {
     await runConsole(
       'clear\nnew MidiInputNode keys\nnew MonophonicRenderNode mono\nnew SineNode voice\nlink keys.out -> mono.midi\nlink mono.frequency -> voice.frequency\nstart',

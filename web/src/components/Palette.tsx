@@ -77,7 +77,7 @@ export function Palette() {
               {header && <div className="palette-category">{info.category}</div>}
               {/* biome-ignore lint/a11y/noStaticElementInteractions: the drag source; its buttons carry the keyboard actions */}
               <div
-                className={`palette-item cat-${info.category}${index === active ? ' active' : ''}`}
+                className={`palette-item cat-${info.category}${index === active && query ? ' active' : ''}`}
                 draggable
                 data-testid={`palette-${info.type}`}
                 title={`${info.type}\n${info.description}${info.inputs.length ? `\n\nInputs:\n${info.inputs.map(portLine).join('\n')}` : ''}${info.outputs.length ? `\n\nOutputs:\n${info.outputs.map(portLine).join('\n')}` : ''}`}
