@@ -2,6 +2,7 @@
 // public API, so undoing is just another client edit (other browsers see it pushed like any other).
 
 import { useSyncExternalStore } from 'react';
+import { store } from './store';
 
 export interface Edit {
   label: string;
@@ -68,6 +69,9 @@ class History {
       try {
         await edit.undo();
         this.future.push(edit);
+      } catch (error) {
+        // The graph changed under it (another client?): the step is dropped, and the user told why.
+        store.showToast(`Cannot undo ${edit.label}: ${(error as Error).message}`);
       } finally {
         this.changed();
       }
@@ -82,6 +86,8 @@ class History {
       try {
         await edit.redo();
         this.past.push(edit);
+      } catch (error) {
+        store.showToast(`Cannot redo ${edit.label}: ${(error as Error).message}`);
       } finally {
         this.changed();
       }

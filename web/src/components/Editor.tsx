@@ -118,36 +118,35 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
     [connections, nodes, selectedEdges],
   );
 
+  // Deletions become API edits (see onDelete); the drawing follows the server's pushes.
   const onNodesChange = useCallback((changes: NodeChange<SynthFlowNode>[]) => {
-    const removed = changes.filter((c) => c.type === 'remove').map((c) => c.id);
-    if (removed.length) removeNodes(removed).catch(() => undefined);
     const rest = changes.filter((c) => c.type !== 'remove');
     if (rest.length) setFlowNodes((previous) => applyNodeChanges(rest, previous));
   }, []);
 
-  const onEdgesChange = useCallback(
-    (changes: EdgeChange[]) => {
-      const removed: ApiConnection[] = [];
-      setSelectedEdges((previous) => {
-        const next = new Set(previous);
-        for (const change of changes) {
-          if (change.type === 'select') {
-            if (change.selected) next.add(change.id);
-            else next.delete(change.id);
-          }
-        }
-        return next;
-      });
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    setSelectedEdges((previous) => {
+      const next = new Set(previous);
       for (const change of changes) {
-        if (change.type === 'remove') {
-          const edge = edges.find((e) => e.id === change.id);
-          if (edge) removed.push((edge.data as { connection: ApiConnection }).connection);
+        if (change.type === 'select') {
+          if (change.selected) next.add(change.id);
+          else next.delete(change.id);
         }
       }
-      if (removed.length) unlink(removed).catch(() => undefined);
-    },
-    [edges],
-  );
+      return next;
+    });
+  }, []);
+
+  /** One Delete = one undoable edit: the nodes (their connections go with them), else the edges. */
+  const onDelete = useCallback(({ nodes: gone, edges: cut }: { nodes: SynthFlowNode[]; edges: Edge[] }) => {
+    const names = new Set(gone.map((n) => n.id));
+    if (names.size) {
+      removeNodes([...names]).catch(() => undefined);
+      return;
+    }
+    const connections = cut.map((e) => (e.data as { connection: ApiConnection }).connection);
+    if (connections.length) unlink(connections).catch(() => undefined);
+  }, []);
 
   const portTypes = useCallback(
     (c: Connection | Edge) => {
@@ -219,6 +218,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
+        onDelete={onDelete}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
