@@ -192,8 +192,15 @@ describe('console in a terminal (tmux)', () => {
     );
     const term = new TmuxConsole('play');
     try {
-      term.start(['--url', server.url], { SYNCHROTRON_HISTORY: historyFile });
+      term.start(['--url', server.url], { SYNCHROTRON_HISTORY: historyFile, NO_COLOR: '' });
       await term.waitForText('syn> ');
+      // Highlighting as you type: keyword magenta, type cyan, name yellow.
+      term.type('new SineNode s');
+      await term.waitFor(
+        () => /\x1b\[35mnew\x1b\[39m \x1b\[36mSineNode\x1b\[39m \x1b\[33ms/.test(term.screen(true)),
+        'a highlighted line',
+      );
+      term.keys('C-u');
       term.type(':play A4 --ms 600', 'Enter');
       await term.waitFor((s) => /\[debug\] dbg: \[\d+ samples, 440\.000…440\.000\]/.test(s), 'A4 at 440 Hz');
       await term.waitForText('played A4 into the virtual MIDI port');

@@ -64,8 +64,9 @@ export class TmuxConsole {
     this.tmux('send-keys', '-t', this.session, ...keys);
   }
 
-  screen(): string {
-    return this.tmux('capture-pane', '-p', '-J', '-t', this.session, '-S', '-200');
+  /** The screen's text (with `escapes`, its colours as ANSI escapes too). */
+  screen(escapes = false): string {
+    return this.tmux('capture-pane', '-p', '-J', ...(escapes ? ['-e'] : []), '-t', this.session, '-S', '-200');
   }
 
   /** The last non-empty line of the screen (where the prompt is). */
