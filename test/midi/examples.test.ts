@@ -9,7 +9,7 @@ const RATE = 48000;
 
 function load(name: string) {
   const { engine, midi, events } = midiEngine({ sampleRate: RATE, blockSize: 128 });
-  engine.execute(readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8'));
+  engine.execute(readFileSync(new URL(`../../examples/midi/${name}`, import.meta.url), 'utf8'));
   engine.renderBlock(); // opens the virtual port
   return { engine, midi, events };
 }
@@ -33,7 +33,7 @@ function fundamentals(signal: Float32Array, count: number, maxHz: number): numbe
     .sort((a, b) => a - b);
 }
 
-describe('examples/keyboard.syn', () => {
+describe('examples/midi/keyboard.syn', () => {
   it('sounds the held note, returns to the previous one, and is silent once every key is up', () => {
     const { engine, midi, events } = load('keyboard.syn');
     expect(events.filter((e) => e.kind === 'fault')).toEqual([]);
@@ -59,7 +59,7 @@ describe('examples/keyboard.syn', () => {
   });
 });
 
-describe('examples/chord.syn', () => {
+describe('examples/midi/chord.syn', () => {
   it('sounds a chord as a chord: three voices at the notes’ frequencies', () => {
     const { engine, midi, events } = load('chord.syn');
     expect(events.filter((e) => e.kind === 'fault')).toEqual([]);
