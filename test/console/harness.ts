@@ -66,7 +66,16 @@ export class TmuxConsole {
 
   /** The screen's text (with `escapes`, its colours as ANSI escapes too). */
   screen(escapes = false): string {
-    return this.tmux('capture-pane', '-p', '-J', ...(escapes ? ['-e'] : []), '-t', this.session, '-S', '-200');
+    return this.tmux(
+      'capture-pane',
+      '-p',
+      '-J',
+      ...(escapes ? ['-e'] : []),
+      '-t',
+      this.session,
+      '-S',
+      '-200',
+    );
   }
 
   /** The last non-empty line of the screen (where the prompt is). */
