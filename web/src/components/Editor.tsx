@@ -247,13 +247,15 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
         <Controls showInteractive={false} />
-        <MiniMap
-          pannable
-          zoomable
-          className="minimap"
-          style={{ width: 150, height: 96 }}
-          nodeClassName={(n) => `mini-${(n.data as { node: { type: string } }).node.type}`}
-        />
+        {nodes.size > 0 && (
+          <MiniMap
+            pannable
+            zoomable
+            className="minimap"
+            style={{ width: 150, height: 96 }}
+            nodeClassName={(n) => `mini-${(n.data as { node: { type: string } }).node.type}`}
+          />
+        )}
       </ReactFlow>
       {nodes.size === 0 && (
         <div className="editor-empty">
