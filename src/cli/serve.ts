@@ -87,12 +87,15 @@ export async function serveCommand(args: string[]): Promise<number> {
       log,
     });
   } catch (error) {
-    const where = positionals[0] && (error as { line?: number }).line !== undefined ? `${positionals[0]}: ` : '';
+    const where =
+      positionals[0] && (error as { line?: number }).line !== undefined ? `${positionals[0]}: ` : '';
     process.stderr.write(`synchrotron serve: ${where}${(error as Error).message}\n`);
     return 1;
   }
   const tokenQuery = server.token ? `?token=${encodeURIComponent(server.token)}` : '';
-  log(`Synchrotron listening on ${server.url} — web UI: ${server.url}/${tokenQuery}  API docs: ${server.url}/docs`);
+  log(
+    `Synchrotron listening on ${server.url} — web UI: ${server.url}/${tokenQuery}  API docs: ${server.url}/docs`,
+  );
   if (patch !== undefined) log(`loaded ${positionals[0]} (${server.engine.graph.size} nodes), rendering`);
 
   return new Promise<number>((resolveExit) => {

@@ -75,7 +75,9 @@ async function loadWebAudio(): Promise<WebAudioModule> {
  */
 export function probablyHasAudioDevice(): boolean {
   if (process.platform !== 'linux') return true;
-  return existsSync('/proc/asound') || Boolean(process.env.PULSE_SERVER) || Boolean(process.env.PIPEWIRE_REMOTE);
+  return (
+    existsSync('/proc/asound') || Boolean(process.env.PULSE_SERVER) || Boolean(process.env.PIPEWIRE_REMOTE)
+  );
 }
 
 export class DeviceOutput implements AudioOutput {
@@ -103,7 +105,10 @@ export class DeviceOutput implements AudioOutput {
    * Opens the default output (or `sinkId`) at `sampleRate`. Throws an Error with a clear message when
    * the package is missing or there is no device.
    */
-  static async open(sampleRate: number, options: { sinkId?: string; latency: number }): Promise<DeviceOutput> {
+  static async open(
+    sampleRate: number,
+    options: { sinkId?: string; latency: number },
+  ): Promise<DeviceOutput> {
     const webAudio = await loadWebAudio();
     let context: WebAudioContext;
     try {

@@ -59,6 +59,7 @@ export class LiveEngine {
     worker: Worker,
     options: Required<Pick<EngineOptions, 'sampleRate' | 'blockSize'>> & {
       audio: string;
+      midiPorts: string[];
       log: (line: string) => void;
     },
   ) {
@@ -67,7 +68,11 @@ export class LiveEngine {
     this.blockSize = options.blockSize;
     this.log = options.log;
     this.registry = createRegistry();
-    this.graph = new Graph(this.registry, { host: { deviceName: options.audio } });
+    // The control side's view of the worker's host, for exports shown before a node renders.
+    const midiPorts = options.midiPorts;
+    this.graph = new Graph(this.registry, {
+      host: { deviceName: options.audio, midiPorts: () => midiPorts },
+    });
     this.statusValue = {
       running: true,
       sampleRate: options.sampleRate,
@@ -104,40 +109,48 @@ export class LiveEngine {
       sinkId: options.sinkId,
     };
     const worker = new Worker(workerUrl(), { workerData: config });
-    const ready = await new Promise<{ audio: string; fallback?: string }>((resolve, reject) => {
-      const onMessage = (message: FromWorker) => {
-        if (message.kind === 'ready') {
+    const ready = await new Promise<{ audio: string; fallback?: string; midiPorts: string[] }>(
+      (resolve, reject) => {
+        const onMessage = (message: FromWorker) => {
+          if (message.kind === 'ready') {
+            cleanup();
+            resolve(message);
+          } else if (message.kind === 'failed') {
+            cleanup();
+            void worker.terminate();
+            reject(new Error(message.message));
+          }
+        };
+        const onError = (error: Error) => {
           cleanup();
-          resolve(message);
-        } else if (message.kind === 'failed') {
+          reject(new Error(`render worker failed to start: ${error.message}`));
+        };
+        const onExit = (code: number) => {
           cleanup();
-          void worker.terminate();
-          reject(new Error(message.message));
-        }
-      };
-      const onError = (error: Error) => {
-        cleanup();
-        reject(new Error(`render worker failed to start: ${error.message}`));
-      };
-      const onExit = (code: number) => {
-        cleanup();
-        reject(new Error(`render worker exited during start-up (code ${code})`));
-      };
-      const cleanup = () => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-    });
+          reject(new Error(`render worker exited during start-up (code ${code})`));
+        };
+        const cleanup = () => {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+      },
+    );
     if (ready.fallback)
       log(
         `audio: no output device (${ready.fallback}); rendering in real time without one, as with --audio none`,
       );
     else log(`audio: ${ready.audio === 'none' ? 'none (real-time clock, no device)' : ready.audio}`);
-    return new LiveEngine(worker, { sampleRate, blockSize, audio: ready.audio, log });
+    return new LiveEngine(worker, {
+      sampleRate,
+      blockSize,
+      audio: ready.audio,
+      midiPorts: ready.midiPorts,
+      log,
+    });
   }
 
   // ------------------------------------------------------------------------------- state

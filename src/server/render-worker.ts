@@ -8,6 +8,7 @@ import { type RenderEvent, Renderer } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import { type AudioOutput, DeviceOutput, NullOutput, probablyHasAudioDevice } from '../io/audio-output.js';
 import { MasterLimiter } from '../io/limiter.js';
+import { createNodeHost } from '../io/node-host.js';
 import { Taps } from './taps.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
 
@@ -26,21 +27,6 @@ const config = workerData as WorkerConfig;
 
 function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
   port.postMessage(message, transfer ?? []);
-}
-
-async function createHost(root: string): Promise<RenderHost> {
-  // src/io/node-host.ts (files, MIDI ports) may not be present in every build; without it nodes get no
-  // file or MIDI services and say so themselves.
-  const specifier = '../io/node-host.js';
-  try {
-    const module = (await import(specifier)) as {
-      createNodeHost?: (options: { root: string }) => RenderHost;
-    };
-    if (module.createNodeHost) return module.createNodeHost({ root });
-  } catch {
-    // fall through
-  }
-  return {};
 }
 
 /** A device's clock advances in bursts of its own buffer size; schedule further ahead than the bare clock. */
@@ -264,6 +250,11 @@ class RenderLoop {
       post({ kind: 'event', event: { kind: 'warning', node: '', message: `shutdown: ${String(error)}` } });
     }
     try {
+      (this.host as { closeMidi?: () => void }).closeMidi?.();
+    } catch {
+      // ports that vanished are closed already
+    }
+    try {
       await this.output.close();
     } catch {
       // The device is going away anyway.
@@ -279,7 +270,6 @@ function plain(value: unknown): unknown {
 }
 
 async function main(): Promise<void> {
-  const host = await createHost(config.root);
   let opened: { output: AudioOutput; fallback?: string };
   try {
     opened = await openOutput();
@@ -287,10 +277,17 @@ async function main(): Promise<void> {
     post({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
     return;
   }
-  (host as { deviceName?: string }).deviceName = opened.output.name;
+  // Files confined to root, MIDI ports (the virtual one fed by POST /midi and the WebSocket).
+  const host = createNodeHost({ root: config.root, deviceName: opened.output.name });
   const loop = new RenderLoop(host, opened.output);
   port.on('message', (message: ToWorker) => loop.handle(message));
-  post({ kind: 'ready', audio: opened.output.name, fallback: opened.fallback });
+  let midiPorts: string[] = [];
+  try {
+    midiPorts = host.midiPorts();
+  } catch {
+    // no MIDI library: the virtual port only, as the node itself will say
+  }
+  post({ kind: 'ready', audio: opened.output.name, fallback: opened.fallback, midiPorts });
   loop.start();
 }
 

@@ -46,7 +46,7 @@ export interface TapReport {
 
 /** Worker → main. */
 export type FromWorker =
-  | { kind: 'ready'; audio: string; fallback?: string }
+  | { kind: 'ready'; audio: string; fallback?: string; midiPorts: string[] }
   | { kind: 'failed'; message: string }
   | { kind: 'event'; event: RenderEvent }
   | { kind: 'status'; status: WorkerStatus }

@@ -52,6 +52,14 @@ window.measure = async () => {
 window.ready = true;
 </script></body></html>`;
 
+interface Measurement {
+  before: { frequency: number; peak: number };
+  after: { frequency: number; peak: number };
+  level: { peak: number; rms: number };
+  levelReports: number;
+  streamRate: number;
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('browser listener (headless Chromium)', () => {
   let server: SynchrotronServer;
   let browser: Browser;
@@ -99,7 +107,7 @@ describe.skipIf(!existsSync(CHROMIUM))('browser listener (headless Chromium)', (
     await page.goto(`${server.url}/`);
     await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
     const result = await page.evaluate(() =>
-      (window as unknown as { measure(): Promise<Record<string, any>> }).measure(),
+      (window as unknown as { measure(): Promise<Measurement> }).measure(),
     );
     expect(errors).toEqual([]);
     expect(result.streamRate).toBe(44100);

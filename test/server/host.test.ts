@@ -1,0 +1,119 @@
+// The server's render host: virtual MIDI from the API reaches MidiInputNode, WAV paths stay inside
+// --root, and `synchrotron serve` shuts down on SIGTERM leaving valid WAV files.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WaveFile } from 'wavefile';
+import type { SynchrotronServer } from '../../src/server/index.js';
+import { zeroCrossingFrequency } from '../helpers/analysis.js';
+import { EventClient, request, sleep, startServer } from './helpers.js';
+
+const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+describe('render host in the server', () => {
+  let server: SynchrotronServer;
+  let root: string;
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'synchrotron-root-'));
+    server = await startServer({ root });
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('POST /midi plays a note through MidiInputNode (virtual port 0) at its frequency', async () => {
+    await request(
+      server,
+      'POST',
+      '/execute',
+      'new 0 port\nnew MidiInputNode keys\nnew MonophonicRenderNode mono\nnew SineNode osc\n' +
+        'link port.out -> keys.port\nlink keys.out -> mono.midi\nlink mono.frequency -> osc.frequency',
+    );
+    const client = await EventClient.open(`${server.url}/ws`);
+    try {
+      client.send({ type: 'watch', ports: [{ node_name: 'osc', port_name: 'out' }] });
+      await client.next('scope');
+      expect((await request(server, 'POST', '/midi', { data: [0x90, 69, 100] })).status).toBe(200);
+      await sleep(300);
+      const since = client.messages.length;
+      const scope = await client.next('scope', () => true, 5000, since);
+      expect(zeroCrossingFrequency(Float32Array.from(scope.samples), scope.sampleRate)).toBeCloseTo(440, -1);
+      // Note off: silence (MonophonicRenderNode → 0 Hz).
+      await request(server, 'POST', '/midi', { data: [0x80, 69, 0] });
+      await sleep(300);
+      const after = await client.next('scope', () => true, 5000, client.messages.length);
+      expect(new Set(after.samples.map((x) => Math.round(x * 1e4))).size).toBe(1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('refuses WAV paths that leave --root, with a warning, and keeps rendering', async () => {
+    const client = await EventClient.open(`${server.url}/ws`);
+    try {
+      await request(
+        server,
+        'POST',
+        '/execute',
+        'new "../escape.wav" bad\nnew WavFileNode rec\nlink bad.out -> rec.path',
+      );
+      const warning = await client.next('warning', (m) => m.node === 'rec');
+      expect(warning.message).toMatch(/leaves the allowed directory/);
+      expect(existsSync(join(root, '..', 'escape.wav'))).toBe(false);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('synchrotron serve', () => {
+  it('loads PATCH, renders, and on SIGTERM closes its WAV file validly', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'synchrotron-serve-'));
+    try {
+      const patch = join(root, 'tone.syn');
+      writeFileSync(
+        patch,
+        'new 440 freq\nnew SineNode sine\nnew "tone.wav" file\nnew WavFileNode rec\nnew PlaybackNode out\n' +
+          'link freq.out -> sine.frequency\nlink sine.out -> rec.signal\nlink file.out -> rec.path\nlink sine.out -> out.left\n',
+      );
+      const child = spawn(
+        process.execPath,
+        [MAIN, 'serve', patch, '--port', '0', '--audio', 'none', '--root', root],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let log = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          log += chunk.toString();
+          const match = /listening on (http:\/\/[\d.:]+)/.exec(log);
+          if (match && /rendering\n/.test(log)) resolve(match[1]);
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited (${code}): ${log}`)));
+      });
+      expect(log).toMatch(/loaded .*tone\.syn \(5 nodes\), rendering/);
+      expect((await request({ url }, 'GET', '/nodes/out')).body).toMatchObject({
+        exports: { Device: 'none' },
+      });
+      await sleep(1000);
+      const code = await new Promise<number | null>((resolve) => {
+        child.on('exit', resolve);
+        child.kill('SIGTERM');
+      });
+      expect(code).toBe(0);
+      const wav = new WaveFile(readFileSync(join(root, 'tone.wav')));
+      const format = wav.fmt as { sampleRate: number; numChannels: number; bitsPerSample: number };
+      expect(format).toMatchObject({ sampleRate: 44100, numChannels: 1, bitsPerSample: 32 });
+      const samples = wav.getSamples(false, Float32Array) as unknown as Float32Array;
+      expect(samples.length / 44100).toBeGreaterThan(0.8);
+      expect(zeroCrossingFrequency(samples, 44100)).toBeCloseTo(440, 0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
