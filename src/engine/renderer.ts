@@ -127,6 +127,8 @@ export interface RendererOptions {
   registry: NodeRegistry;
   host?: RenderHost;
   onEvent?: (event: RenderEvent) => void;
+  /** Stream buffers to reserve in WebAssembly memory (see BufferPool; default 64 MiB worth). */
+  maxBuffers?: number;
 }
 
 export class Renderer {
@@ -156,7 +158,7 @@ export class Renderer {
     this.registry = options.registry;
     this.host = options.host ?? {};
     this.onEvent = options.onEvent ?? (() => {});
-    this.pool = new BufferPool(this.blockSize);
+    this.pool = new BufferPool(this.blockSize, { maxBuffers: options.maxBuffers });
     this.master = { left: this.pool.alloc(), right: this.pool.alloc() };
   }
 

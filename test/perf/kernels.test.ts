@@ -12,7 +12,16 @@ import {
   setWasmKernelsEnabled,
   wasmKernelsAvailable,
 } from '../../src/engine/wasm/kernels.js';
-import { type NodeContext, type NodeIO, StreamInput, StreamOutput, Synchrotron } from '../../src/index.js';
+import {
+  createRegistry,
+  Graph,
+  type NodeContext,
+  type NodeIO,
+  Renderer,
+  StreamInput,
+  StreamOutput,
+  Synchrotron,
+} from '../../src/index.js';
 import { AddNode } from '../../src/nodes/math/add-node.js';
 import { MultiplyNode } from '../../src/nodes/math/multiply-node.js';
 
@@ -234,6 +243,45 @@ describe('BufferPool', () => {
     expect(pool.offsetOf(buf)).toBe(-1);
     const js = render(false, 64, sineOf(440), 1024);
     expect(Math.max(...js.map(Math.abs))).toBeGreaterThan(0.99);
+  });
+
+  it('a patch larger than the reserve renders the same, part on WebAssembly buffers, part on plain ones', () => {
+    const renderWith = (maxBuffers?: number) => {
+      const registry = createRegistry();
+      const renderer = new Renderer({ sampleRate: SAMPLE_RATE, blockSize: 64, registry, maxBuffers });
+      const graph = new Graph(registry);
+      graph.on({ batch: (ops) => renderer.enqueue(ops) });
+      const port = (node: string, name: string) => ({ node, port: name });
+      for (let i = 0; i < 6; i++) {
+        graph.addNode('DataNode', `f${i}`, 200 + 150 * i);
+        graph.addNode('SineNode', `s${i}`);
+        graph.link(port(`f${i}`, 'out'), port(`s${i}`, 'frequency'));
+        graph.addNode('AddNode', `sum${i}`);
+        graph.link(port(`s${i}`, 'out'), port(`sum${i}`, 'a'));
+        if (i > 0) graph.link(port(`sum${i - 1}`, 'out'), port(`sum${i}`, 'b'));
+      }
+      graph.addNode('MultiplyNode', 'gain');
+      graph.link(port('sum5', 'out'), port('gain', 'a'));
+      graph.addNode('DataNode', 'g', 0.1);
+      graph.link(port('g', 'out'), port('gain', 'b'));
+      graph.addNode('PlaybackNode', 'play');
+      graph.link(port('gain', 'out'), port('play', 'left'));
+      const out = new Float32Array(64 * 40);
+      for (let b = 0; b < 40; b++) {
+        renderer.renderBlock();
+        out.set(renderer.master.left, b * 64);
+      }
+      return { out, renderer };
+    };
+    const small = renderWith(10); // the master bus and a few nodes fit; the rest overflow
+    const roomy = renderWith();
+    const buffers = ['s0', 's5', 'sum5', 'gain'].map(
+      (node) => small.renderer.streamOutput({ node, port: 'out' })!,
+    );
+    expect(buffers.map((b) => kernelsFor(b) !== null)).toContain(true);
+    expect(buffers.map((b) => kernelsFor(b) !== null)).toContain(false);
+    expect(maxDifference(small.out, roomy.out)).toBeLessThan(TOLERANCE);
+    expect(Math.max(...roomy.out.map(Math.abs))).toBeGreaterThan(0.1);
   });
 
   it('a node whose input is a plain-JS buffer (pool overflow) falls back to its JS loop', () => {
