@@ -70,6 +70,32 @@ describe('render host in the server', () => {
   });
 });
 
+describe('audio outputs', () => {
+  it.skipIf(existsSync('/proc/asound'))(
+    '--audio device fails with a clear message on a machine without a sound card',
+    async () => {
+      await expect(startServer({ audio: 'device' })).rejects.toThrow(
+        /no audio output device|node-web-audio-api/,
+      );
+    },
+  );
+
+  it('the device path (node-web-audio-api, its null sink) renders in real time and names the device', async () => {
+    const server = await startServer({ audio: 'device', sinkId: 'none' });
+    try {
+      await request(server, 'POST', '/nodes/out?type=PlaybackNode');
+      const out = (await request(server, 'GET', '/nodes/out')).body as { exports: { Device: string } };
+      expect(out.exports.Device).toBe(server.engine.status().audio);
+      expect(out.exports.Device).not.toBe('none');
+      const before = server.engine.status().clock;
+      await sleep(600);
+      expect((server.engine.status().clock - before) / 44100).toBeGreaterThan(0.3);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('synchrotron serve', () => {
   it('loads PATCH, renders, and on SIGTERM closes its WAV file validly', async () => {
     const root = mkdtempSync(join(tmpdir(), 'synchrotron-serve-'));
