@@ -148,6 +148,27 @@ describe('/ws events', () => {
     }
   });
 
+  it('pushes DebugNode values and node render faults', async () => {
+    const client = await EventClient.open(`${server.url}/ws`);
+    try {
+      await request(server, 'POST', '/execute', 'new 5 five\nnew DebugNode dbg\nlink five.out -> dbg.input');
+      expect(await client.next('debug', (m) => m.node === 'dbg')).toMatchObject({ value: 5 });
+      // 1e39 overflows float32: the StreamNode's output is Infinity, so it is muted and reported.
+      await request(
+        server,
+        'POST',
+        '/execute',
+        'new 1e39 huge\nnew StreamNode s\nnew PlaybackNode o\nlink huge.out -> s.data\nlink s.out -> o.left',
+      );
+      const fault = await client.next('fault', (m) => m.node === 's');
+      expect(fault.message).toMatch(/NaN or Infinity/);
+      const status = (await request(server, 'GET', '/status')).body as { running: boolean };
+      expect(status.running).toBe(true);
+    } finally {
+      client.close();
+    }
+  });
+
   it('forwards MIDI from the socket without disturbing rendering', async () => {
     const client = await EventClient.open(`${server.url}/ws`);
     try {
