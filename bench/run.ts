@@ -218,10 +218,13 @@ async function main(): Promise<void> {
         const r = await runInChild(patch.name, blockSize, engine);
         results.push(r);
         console.log(
-          `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${r.heapGrowthPer1000BlocksBytes} B`, 13)}`,
+          `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${r.heapGrowthPer1000BlocksBytes} B${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)}`,
         );
       }
     }
+  }
+  if (results.some((r) => r.gcPer1000Blocks > 0)) {
+    console.log('* garbage was collected during the measurement, so heap Δ understates the allocation');
   }
   for (const s of skipped) console.log(`skipped ${s.patch}: ${s.skip}`);
 
