@@ -15,6 +15,7 @@
 // Threads: push() is called on the thread that renders (the render worker), between blocks; drain() is
 // called by MidiInputNode while rendering. Neither blocks.
 
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { MidiSource } from '../engine/definition.js';
@@ -259,6 +260,12 @@ class HardwarePorts {
   private load(): NativeMidi | null {
     if (this.probed) return this.native;
     this.probed = true;
+    // On Linux, ALSA MIDI needs the sequencer device; without it the native library would only print
+    // its complaint to stderr on every start, so do not load it at all.
+    if (process.platform === 'linux' && !existsSync('/dev/snd/seq')) {
+      this.unavailable = 'no MIDI hardware: no ALSA sequencer (/dev/snd/seq)';
+      return null;
+    }
     try {
       const require = createRequire(import.meta.url);
       this.native = require('@julusian/midi') as NativeMidi;
