@@ -10,7 +10,9 @@
 /** Output delay in frames (half the kernel). */
 export const BLEP_DELAY = 16;
 const TAPS = 2 * BLEP_DELAY;
-const MASK = TAPS - 1;
+/** Ring index mask (the ring holds 2·BLEP_DELAY frames). */
+export const BLEP_MASK = TAPS - 1;
+const MASK = BLEP_MASK;
 /** Table points per frame. */
 const RESOLUTION = 256;
 /** Cutoff as a fraction of the sample rate (0.5 = Nyquist): 18.5 kHz at 44.1 kHz. */
@@ -48,22 +50,31 @@ const STEP_TABLE: Float64Array = (() => {
 
 /**
  * Turns a naive waveform with jumps into a band-limited one. Per frame: report the jumps that happened
- * since the previous frame with `step()`, then `push()` the naive value of the new frame; push returns
- * the band-limited output, BLEP_DELAY frames late. Render side only; allocates nothing after construction.
+ * since the previous frame, then add the naive value of the new frame at ring[(position + BLEP_DELAY) &
+ * BLEP_MASK] and read the output frame at ring[position] (BLEP_DELAY frames late). Oscillators do that
+ * push inline and pass an edge's fraction through `edgeFraction`: V8 boxes — allocates — a fractional
+ * number passed to or returned from a call it does not inline, and these run per sample.
+ * Render side only; allocates nothing after construction.
  */
 export class BlepBuffer {
-  private readonly ring = new Float64Array(TAPS);
-  private position = 0;
+  readonly ring = new Float64Array(TAPS);
+  /** Ring index of the next output frame. */
+  position = 0;
+  /** Where the next edge falls, 0 < fraction ≤ 1 of the way from the previous frame to the next. */
+  readonly edgeFraction = new Float64Array(1);
 
-  /**
-   * A jump of `height` happened between the previous pushed frame and the next one, at `fraction`
-   * (0 < fraction ≤ 1) of the way from the previous frame to the next.
-   */
+  /** A jump of `height` at `fraction` (see edgeFraction). Convenience for code off the per-sample path. */
   step(height: number, fraction: number): void {
+    this.edgeFraction[0] = fraction;
+    this.edge(height);
+  }
+
+  /** A jump of `height` (a whole number on per-sample paths) at `edgeFraction[0]`. */
+  edge(height: number): void {
     const ring = this.ring;
     const position = this.position;
     // Output frame k (0 = the next one pushed) sits at x = k − DELAY + 1 − fraction from the jump.
-    let index = (1 - fraction) * RESOLUTION;
+    let index = (1 - this.edgeFraction[0]) * RESOLUTION;
     for (let k = 0; k < BLEP_DELAY; k++, index += RESOLUTION) {
       const whole = index | 0;
       const a = STEP_TABLE[whole];
@@ -75,17 +86,6 @@ export class BlepBuffer {
       const a = STEP_TABLE[whole];
       ring[(position + k) & MASK] += height * (a + (index - whole) * (STEP_TABLE[whole + 1] - a) - 1);
     }
-  }
-
-  /** Adds the naive value of the next frame; returns the band-limited output frame. */
-  push(naive: number): number {
-    const ring = this.ring;
-    const position = this.position;
-    ring[(position + BLEP_DELAY) & MASK] += naive;
-    const out = ring[position];
-    ring[position] = 0;
-    this.position = (position + 1) & MASK;
-    return out;
   }
 
   reset(): void {

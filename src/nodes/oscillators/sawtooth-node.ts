@@ -1,5 +1,5 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { BlepBuffer } from './blep.js';
+import { BLEP_DELAY, BLEP_MASK, BlepBuffer } from './blep.js';
 
 /**
  * Rising ramp from −1 to 1 (fix: the original gave 0…1), band-limited with windowed-sinc BLEPs (see
@@ -17,19 +17,28 @@ export const SawtoothNode = defineNode({
     const out = io.outputs.out.buf;
     const inverseRate = 1 / ctx.sampleRate;
     const blep = new BlepBuffer();
-    let phase = 0; // cycles, [0, 1); the naive value is 2·phase − 1
+    // Phase in cycles, [0, 1) (the naive value is 2·phase − 1); in a typed array, since a fraction stored
+    // in a closure variable is a fresh heap number each block.
+    const state = new Float64Array(1);
+    const edgeFraction = blep.edgeFraction;
+    const ring = blep.ring;
     let started = false;
     return {
       process(frames) {
         const f = frequency.buf;
-        let p = phase;
+        let p = state[0];
         if (!started) {
           // The ramp starts from silence: band-limit that first jump too.
           blep.step(2 * p - 1, 1);
           started = true;
         }
+        let position = blep.position;
         for (let i = 0; i < frames; i++) {
-          out[i] = blep.push(2 * p - 1);
+          ring[(position + BLEP_DELAY) & BLEP_MASK] += 2 * p - 1;
+          out[i] = ring[position];
+          ring[position] = 0;
+          position = (position + 1) & BLEP_MASK;
+          blep.position = position;
           // Advance to the next frame, at most half a cycle (Nyquist) per frame.
           let increment = f[i] * inverseRate;
           if (!(increment <= 0.5))
@@ -37,16 +46,18 @@ export const SawtoothNode = defineNode({
           else if (increment < -0.5) increment = -0.5;
           const next = p + increment;
           if (next >= 1) {
-            blep.step(-2, (1 - p) / increment);
+            edgeFraction[0] = (1 - p) / increment;
+            blep.edge(-2);
             p = next - 1;
           } else if (next < 0) {
-            blep.step(2, p / -increment);
+            edgeFraction[0] = p / -increment;
+            blep.edge(2);
             p = next + 1;
           } else {
             p = next;
           }
         }
-        phase = p;
+        state[0] = p;
       },
     };
   },

@@ -1,5 +1,5 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { BlepBuffer } from './blep.js';
+import { BLEP_DELAY, BLEP_MASK, BlepBuffer } from './blep.js';
 
 /** Duty-cycle limits: a pulse never narrows into a constant (DC-stuck) signal. */
 const MIN_PWM = 0.01;
@@ -29,46 +29,68 @@ export const SquareNode = defineNode({
     const out = io.outputs.out.buf;
     const inverseRate = 1 / ctx.sampleRate;
     const blep = new BlepBuffer();
-    let phase = 0; // cycles, [0, 1): the rising edge is at 0, the falling edge at the duty cycle
-    let duty = 0.5;
+    // [phase in cycles, 0…1: the rising edge is at 0, the falling edge at the duty cycle; duty cycle]. A
+    // typed array, since a fraction stored in a closure variable is a fresh heap number each block.
+    const state = Float64Array.of(0, 0.5);
+    const edgeFraction = blep.edgeFraction;
+    const ring = blep.ring;
     let started = false;
     return {
       process(frames) {
         const f = frequency.buf;
         const w = pwm.buf;
-        let p = phase;
-        let d = duty;
+        let p = state[0];
+        let d = state[1];
         if (!started) {
           d = clampDuty(w[0]);
           blep.step(p < d ? 1 : -1, 1); // from silence to the first level, band-limited
           started = true;
         }
+        let position = blep.position;
         for (let i = 0; i < frames; i++) {
-          out[i] = blep.push(p < d ? 1 : -1);
+          ring[(position + BLEP_DELAY) & BLEP_MASK] += p < d ? 1 : -1;
+          out[i] = ring[position];
+          ring[position] = 0;
+          position = (position + 1) & BLEP_MASK;
+          blep.position = position;
           let increment = f[i] * inverseRate;
           if (!(increment <= 0.5))
             increment = increment > 0.5 ? 0.5 : 0; // also catches NaN
           else if (increment < -0.5) increment = -0.5;
           // Next frame's duty cycle (the pwm of frame i+1 when it is in this block).
-          const nextDuty = clampDuty(i + 1 < frames ? w[i + 1] : w[i]);
+          const wanted = i + 1 < frames ? w[i + 1] : w[i];
+          // Clamped inline with Math.min/max: a helper call, or a ternary that mixes constants into the
+          // value, made V8 box the duty cycle (two heap numbers a sample, measured).
+          const nextDuty = wanted === wanted ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
           const next = p + increment;
           // Rising edge where the phase passes a whole cycle.
-          if (next >= 1) blep.step(2, (1 - p) / increment);
-          else if (next < 0) blep.step(-2, p / -increment);
+          if (next >= 1) {
+            edgeFraction[0] = (1 - p) / increment;
+            blep.edge(2);
+          } else if (next < 0) {
+            edgeFraction[0] = p / -increment;
+            blep.edge(-2);
+          }
           // Falling edges where phase − duty passes a whole number (the duty may move, too).
           const from = p - d;
           const to = next - nextDuty;
           const delta = to - from;
           if (delta > 0) {
-            for (let k = Math.floor(from) + 1; k <= to; k++) blep.step(-2, (k - from) / delta);
+            for (let k = Math.floor(from) + 1; k <= to; k++) {
+              edgeFraction[0] = (k - from) / delta;
+              blep.edge(-2);
+            }
           } else if (delta < 0) {
-            for (let k = Math.floor(from); k > to; k--) blep.step(2, (from - k) / -delta);
+            for (let k = Math.floor(from); k > to; k--) {
+              edgeFraction[0] = (from - k) / -delta;
+              blep.edge(2);
+            }
           }
           p = next >= 1 ? next - 1 : next < 0 ? next + 1 : next;
           d = nextDuty;
         }
-        phase = p;
-        duty = d;
+        state[0] = p;
+        state[1] = d;
       },
     };
   },
