@@ -61,7 +61,7 @@ export const SquareNode = defineNode({
           const wanted = i + 1 < frames ? w[i + 1] : w[i];
           // Clamped inline with Math.min/max: a helper call, or a ternary that mixes constants into the
           // value, made V8 box the duty cycle (two heap numbers a sample, measured).
-          const nextDuty = wanted === wanted ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
+          const nextDuty = !Number.isNaN(wanted) ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
           const next = p + increment;
           // Rising edge where the phase passes a whole cycle.
           if (next >= 1) {
