@@ -1,7 +1,10 @@
 // Measurements on rendered signals: the tests check the sound, not just that code ran.
 
+/** A rendered block or a channel read back from a WAV file. */
+export type Signal = Float32Array | Float64Array;
+
 /** Frequency from rising zero crossings, interpolated to sub-sample accuracy. */
-export function zeroCrossingFrequency(signal: Float32Array, sampleRate: number): number {
+export function zeroCrossingFrequency(signal: Signal, sampleRate: number): number {
   const crossings: number[] = [];
   for (let i = 1; i < signal.length; i++) {
     const a = signal[i - 1];
@@ -13,25 +16,25 @@ export function zeroCrossingFrequency(signal: Float32Array, sampleRate: number):
   return (periods * sampleRate) / (crossings[crossings.length - 1] - crossings[0]);
 }
 
-export function peak(signal: Float32Array): number {
+export function peak(signal: Signal): number {
   let max = 0;
   for (const x of signal) max = Math.max(max, Math.abs(x));
   return max;
 }
 
-export function rms(signal: Float32Array): number {
+export function rms(signal: Signal): number {
   let sum = 0;
   for (const x of signal) sum += x * x;
   return Math.sqrt(sum / Math.max(1, signal.length));
 }
 
-export function allFinite(signal: Float32Array): boolean {
+export function allFinite(signal: Signal): boolean {
   for (const x of signal) if (!Number.isFinite(x)) return false;
   return true;
 }
 
 /** Largest jump between neighbouring samples (a click shows as a jump far above the signal's slope). */
-export function maxStep(signal: Float32Array): number {
+export function maxStep(signal: Signal): number {
   let max = 0;
   for (let i = 1; i < signal.length; i++) max = Math.max(max, Math.abs(signal[i] - signal[i - 1]));
   return max;
@@ -41,7 +44,7 @@ export function maxStep(signal: Float32Array): number {
  * Magnitude spectrum (Hann window, radix-2 FFT) of the first power-of-two length ≤ signal.length.
  * Returns magnitudes for bins 0…n/2 and the bin width in Hz.
  */
-export function spectrum(signal: Float32Array, sampleRate: number): { magnitudes: Float64Array; binHz: number } {
+export function spectrum(signal: Signal, sampleRate: number): { magnitudes: Float64Array; binHz: number } {
   let n = 1;
   while (n * 2 <= signal.length) n *= 2;
   const re = new Float64Array(n);
@@ -79,7 +82,7 @@ export function spectrum(signal: Float32Array, sampleRate: number): { magnitudes
 }
 
 /** Frequency of the strongest bin (parabolic interpolation between neighbours). */
-export function dominantFrequency(signal: Float32Array, sampleRate: number): number {
+export function dominantFrequency(signal: Signal, sampleRate: number): number {
   const { magnitudes, binHz } = spectrum(signal, sampleRate);
   let best = 1;
   for (let i = 2; i < magnitudes.length - 1; i++) if (magnitudes[i] > magnitudes[best]) best = i;

@@ -4,7 +4,8 @@ import { defineNode, stream } from '../../engine/definition.js';
 export const PlaybackNode = defineNode({
   type: 'PlaybackNode',
   category: 'io',
-  description: 'Sends its two channels to the audio output (device, render file, listening browsers). Several mix.',
+  description:
+    'Sends its two channels to the audio output (device, render file, listening browsers). Several mix.',
   inputs: {
     left: stream('Left channel.', { default: 0, unit: '-1…1' }),
     right: stream('Right channel.', { default: 0, unit: '-1…1' }),

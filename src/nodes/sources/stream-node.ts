@@ -6,7 +6,9 @@ export const StreamNode = defineNode({
   type: 'StreamNode',
   category: 'sources',
   description: 'Turns a data value into a constant stream.',
-  inputs: { data: data('Value to output on every frame (numbers; true = 1, false = 0, else 0).', { default: 0 }) },
+  inputs: {
+    data: data('Value to output on every frame (numbers; true = 1, false = 0, else 0).', { default: 0 }),
+  },
   outputs: { out: stream('The value, every frame.') },
   create(_ctx, io) {
     const input = io.inputs.data;
