@@ -5,6 +5,10 @@
 //   npm run bench                          all cases (about a minute)
 //   npm run bench -- --only sines-1000     cases whose patch name contains the text
 //   npm run bench -- --engine wasm         one engine only (wasm | js)
+//   npm run bench -- --soak-seconds 10     shorter server soak (default 60 s; 0 skips it; --only skips it)
+//
+// After the offline cases comes the server soak (bench/soak.ts): real time on the `none` output with a
+// 200-node patch under 200 HTTP requests/s, reporting underruns, CPU load, p99 latency, memory growth.
 //
 // Realtime factor = audio seconds rendered / wall seconds spent (median and best of several rounds), and
 // per CPU second of the process (RT× cpu, median round): on a shared machine other processes steal the core
@@ -22,6 +26,7 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../src/engine/wasm/kernels.js';
 import { allPatches, benchRegistry } from './patches.js';
+import { formatSoak, runSoak, type SoakReport } from './soak.js';
 
 const SAMPLE_RATE = 44100;
 const BLOCK_SIZES = [128, 256];
@@ -245,6 +250,14 @@ async function main(): Promise<void> {
       : `steady state: GC or heap growth in ${allocating.map((r) => `${r.patch}@${r.blockSize}/${r.engine}`).join(', ')}`,
   );
 
+  const soakSeconds = Number(argument('--soak-seconds') ?? (only ? 0 : 60));
+  let soak: SoakReport | null = null;
+  if (soakSeconds > 0) {
+    console.log(`\nserver soak, ${soakSeconds} s…`);
+    soak = await runSoak({ seconds: soakSeconds });
+    console.log(formatSoak(soak));
+  }
+
   const outDir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(outDir, { recursive: true });
   const report = {
@@ -260,6 +273,7 @@ async function main(): Promise<void> {
     targetRealtime: TARGET_REALTIME,
     results,
     skipped,
+    soak,
   };
   writeFileSync(`${outDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`wrote bench/results/latest.json (load average before ${loadBefore.toFixed(2)})`);
