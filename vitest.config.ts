@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: keep parallelism modest so audio/server tests are not starved.
     maxWorkers: 2,
+    reporters: ['default', './test/helpers/plain-summary-reporter.ts'],
   },
 });
