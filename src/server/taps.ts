@@ -2,6 +2,7 @@
 // watched outputs into rings and accumulates levels; `report()` (≈ 25 times a second) turns them into
 // the numbers clients draw. Nothing here runs unless a client watches.
 
+import { fft } from '../dsp/fft.js';
 import type { PortRef } from '../engine/types.js';
 import type { TapReport } from './worker-messages.js';
 
@@ -162,41 +163,5 @@ export class SpectrumAnalyser {
       bins[k] = Math.round(Math.max(-140, 20 * Math.log10(magnitude + 1e-12)) * 10) / 10;
     }
     return bins;
-  }
-}
-
-/** In-place iterative radix-2 FFT. */
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
-    }
-  }
-  for (let length = 2; length <= n; length <<= 1) {
-    const angle = (-2 * Math.PI) / length;
-    const wr = Math.cos(angle);
-    const wi = Math.sin(angle);
-    for (let start = 0; start < n; start += length) {
-      let cr = 1;
-      let ci = 0;
-      for (let k = 0; k < length / 2; k++) {
-        const a = start + k;
-        const b = a + length / 2;
-        const tr = re[b] * cr - im[b] * ci;
-        const ti = re[b] * ci + im[b] * cr;
-        re[b] = re[a] - tr;
-        im[b] = im[a] - ti;
-        re[a] += tr;
-        im[a] += ti;
-        const next = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr;
-        cr = next;
-      }
-    }
   }
 }

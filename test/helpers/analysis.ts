@@ -1,5 +1,7 @@
 // Measurements on rendered signals: the tests check the sound, not just that code ran.
 
+import { fft } from '../../src/dsp/fft.js';
+
 /** A rendered block or a channel read back from a WAV file. */
 export type Signal = Float32Array | Float64Array;
 
@@ -50,32 +52,7 @@ export function spectrum(signal: Signal, sampleRate: number): { magnitudes: Floa
   const re = new Float64Array(n);
   const im = new Float64Array(n);
   for (let i = 0; i < n; i++) re[i] = signal[i] * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1)));
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
-    }
-  }
-  for (let size = 2; size <= n; size *= 2) {
-    const angle = (-2 * Math.PI) / size;
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < size / 2; k++) {
-        const wr = Math.cos(angle * k);
-        const wi = Math.sin(angle * k);
-        const a = start + k;
-        const b = a + size / 2;
-        const tr = re[b] * wr - im[b] * wi;
-        const ti = re[b] * wi + im[b] * wr;
-        re[b] = re[a] - tr;
-        im[b] = im[a] - ti;
-        re[a] += tr;
-        im[a] += ti;
-      }
-    }
-  }
+  fft(re, im);
   const magnitudes = new Float64Array(n / 2 + 1);
   for (let i = 0; i <= n / 2; i++) magnitudes[i] = Math.hypot(re[i], im[i]);
   return { magnitudes, binHz: sampleRate / n };
