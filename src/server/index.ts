@@ -156,6 +156,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     installCors(app, options.cors ?? '*');
     if (token) installToken(app, token);
     installErrors(app);
+    installLenientJson(app);
     await app.register(fastifySwagger, {
       openapi: {
         info: {
@@ -580,3 +581,20 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
     );
   });
 }
+
+/**
+ * JSON routes read a JSON body whatever its content type says: `curl -d` sends form-encoded, and the
+ * original server parsed such bodies as JSON. Invalid JSON is a 400 with the parser's reason.
+ */
+function installLenientJson(app: FastifyInstance): void {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(Object.assign(new Error(`body is not valid JSON: ${(error as Error).message}`), { statusCode: 400 }));
+    }
+  });
+}
+
