@@ -131,6 +131,18 @@ describe('SPEC §4 routes', () => {
     expect(again.body).toBeNull();
   });
 
+  it('reads a JSON body whatever its content type says (curl -d sends form-encoded)', async () => {
+    await patch();
+    const connection = { source: port('sine', 'out'), sink: port('out', 'right') };
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const linked = await request(server, 'PATCH', '/connections', JSON.stringify(connection), form);
+    expect(linked.status).toBe(200);
+    expect(linked.body).toStrictEqual(connection);
+    const broken = await request(server, 'PATCH', '/connections', '{bad', form);
+    expect(broken.status).toBe(400);
+    expect((broken.body as { detail: string }).detail).toMatch(/not valid JSON/);
+  });
+
   it('GET /start, /stop, /clear answer null; /export answers the script as a JSON string', async () => {
     await patch();
     const exported = await request(server, 'GET', '/export');
