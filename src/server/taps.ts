@@ -22,13 +22,6 @@ class Ring {
       this.write = (this.write + 1) % data.length;
     }
   }
-  pushMono(left: Float32Array, right: Float32Array, frames: number): void {
-    const data = this.data;
-    for (let i = 0; i < frames; i++) {
-      data[this.write] = (left[i] + right[i]) * 0.5;
-      this.write = (this.write + 1) % data.length;
-    }
-  }
   /** Oldest to newest. */
   ordered(into: Float32Array): Float32Array {
     const data = this.data;
@@ -79,17 +72,18 @@ interface Watched {
 
 export class Taps {
   private watched: Watched[] = [];
-  private spectrumRing: Ring | null = null;
+  /** Left and right kept apart: a mono sum would cancel a patch whose right channel is −left. */
+  private spectrumRings: [Ring, Ring] | null = null;
   private masterLevel: Level | null = null;
   private readonly fft = new SpectrumAnalyser(SPECTRUM_SIZE);
 
   get active(): boolean {
-    return this.watched.length > 0 || this.spectrumRing !== null || this.masterLevel !== null;
+    return this.watched.length > 0 || this.spectrumRings !== null || this.masterLevel !== null;
   }
 
   watch(ports: PortRef[], spectrum: boolean, master: boolean): void {
     this.watched = ports.map((port) => ({ port, ring: new Ring(SCOPE_SAMPLES), level: new Level() }));
-    this.spectrumRing = spectrum ? new Ring(SPECTRUM_SIZE) : null;
+    this.spectrumRings = spectrum ? [new Ring(SPECTRUM_SIZE), new Ring(SPECTRUM_SIZE)] : null;
     this.masterLevel = master || spectrum ? new Level() : null;
   }
 
@@ -110,7 +104,10 @@ export class Taps {
       this.masterLevel.add(left, frames);
       this.masterLevel.add(right, frames);
     }
-    this.spectrumRing?.pushMono(left, right, frames);
+    if (this.spectrumRings) {
+      this.spectrumRings[0].push(left, frames);
+      this.spectrumRings[1].push(right, frames);
+    }
   }
 
   report(): TapReport {
@@ -122,13 +119,21 @@ export class Taps {
       report.meters.push({ port: w.port, ...w.level.take() });
     }
     if (this.masterLevel) report.master = this.masterLevel.take();
-    if (this.spectrumRing)
-      report.spectrum = this.fft.analyse(this.spectrumRing.ordered(new Float32Array(SPECTRUM_SIZE)));
+    if (this.spectrumRings) {
+      const [left, right] = this.spectrumRings;
+      report.spectrum = this.fft.analyse(
+        left.ordered(new Float32Array(SPECTRUM_SIZE)),
+        right.ordered(new Float32Array(SPECTRUM_SIZE)),
+      );
+    }
     return report;
   }
 }
 
-/** Hann-windowed magnitude spectrum in dBFS (a full-scale sine reads ≈ 0 dB), size / 2 bins. */
+/**
+ * Hann-windowed magnitude spectrum in dBFS (a full-scale sine reads ≈ 0 dB), size / 2 bins. Given two
+ * channels, each bin is their power average, so opposite-phase channels do not cancel.
+ */
 export class SpectrumAnalyser {
   readonly size: number;
   private readonly window: Float64Array;
@@ -150,18 +155,28 @@ export class SpectrumAnalyser {
     this.im = new Float64Array(size);
   }
 
-  analyse(signal: Float32Array): number[] {
+  analyse(signal: Float32Array, other?: Float32Array): number[] {
+    const half = this.size / 2;
+    const power = new Float64Array(half);
+    const channels = other ? [signal, other] : [signal];
+    for (const channel of channels) {
+      this.transform(channel);
+      for (let k = 0; k < half; k++) power[k] += (this.re[k] ** 2 + this.im[k] ** 2) / channels.length;
+    }
+    const bins: number[] = new Array(half);
+    for (let k = 0; k < half; k++) {
+      const magnitude = (2 * Math.sqrt(power[k])) / this.windowSum;
+      bins[k] = Math.round(Math.max(-140, 20 * Math.log10(magnitude + 1e-12)) * 10) / 10;
+    }
+    return bins;
+  }
+
+  private transform(signal: Float32Array): void {
     const { size, re, im, window } = this;
     for (let i = 0; i < size; i++) {
       re[i] = signal[i] * window[i];
       im[i] = 0;
     }
     fft(re, im);
-    const bins: number[] = new Array(size / 2);
-    for (let k = 0; k < size / 2; k++) {
-      const magnitude = (2 * Math.hypot(re[k], im[k])) / this.windowSum;
-      bins[k] = Math.round(Math.max(-140, 20 * Math.log10(magnitude + 1e-12)) * 10) / 10;
-    }
-    return bins;
   }
 }
