@@ -40,12 +40,57 @@ function workerUrl(): URL {
   return url;
 }
 
+type WorkerReady = { audio: string; fallback?: string; midiPorts: string[] };
+
+/** Starts a render worker and waits for it to open its output; rejects with a clear message if it cannot. */
+async function spawnWorker(config: WorkerConfig): Promise<{ worker: Worker; ready: WorkerReady }> {
+  const worker = new Worker(workerUrl(), { workerData: config });
+  const ready = await new Promise<WorkerReady>((resolve, reject) => {
+    const onMessage = (message: FromWorker) => {
+      if (message.kind === 'ready') {
+        cleanup();
+        resolve(message);
+      } else if (message.kind === 'failed') {
+        cleanup();
+        void worker.terminate();
+        reject(new Error(message.message));
+      }
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(new Error(`render worker failed to start: ${error.message}`));
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`render worker exited during start-up (code ${code})`));
+    };
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+  return { worker, ready };
+}
+
+/** Restarts allowed within RESTART_WINDOW_MS before the engine gives up (a worker that dies at once). */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+
 export class LiveEngine {
   readonly graph: Graph;
   readonly registry: NodeRegistry;
   readonly sampleRate: number;
   readonly blockSize: number;
-  private readonly worker: Worker;
+  /** The render worker; null while a dead one is being replaced (posts are dropped, then replayed). */
+  private worker: Worker | null;
+  private readonly config: WorkerConfig;
+  private restarts: number[] = [];
+  /** What the worker has been told besides the graph, to tell a replacement the same. */
+  private watching: { ports: PortRef[]; spectrum: boolean; master: boolean } | null = null;
   private readonly log: (line: string) => void;
   private statusValue: EngineStatus;
   private statusAt = performance.now();
@@ -58,12 +103,14 @@ export class LiveEngine {
   private constructor(
     worker: Worker,
     options: Required<Pick<EngineOptions, 'sampleRate' | 'blockSize'>> & {
+      config: WorkerConfig;
       audio: string;
       midiPorts: string[];
       log: (line: string) => void;
     },
   ) {
     this.worker = worker;
+    this.config = options.config;
     this.sampleRate = options.sampleRate;
     this.blockSize = options.blockSize;
     this.log = options.log;
@@ -89,8 +136,56 @@ export class LiveEngine {
       },
       exports: (name, exports) => this.emit({ type: 'exports', name, exports }),
     });
+    this.attach(worker);
+  }
+
+  private attach(worker: Worker): void {
     worker.on('message', (message: FromWorker) => this.onWorker(message));
     worker.on('error', (error) => this.log(`render worker error: ${error.message}`));
+    worker.on('exit', (code) => {
+      if (!this.closed && this.worker === worker) void this.replaceWorker(code);
+    });
+  }
+
+  /**
+   * The render worker died (a crash in native audio code, an out-of-memory, a bug): start another and
+   * rebuild the graph in it from the authoritative copy here, so the sound comes back and nothing a client
+   * made is lost. Node state (phases, envelopes) starts afresh; open WAV files are reopened (overwritten).
+   */
+  private async replaceWorker(code: number): Promise<void> {
+    this.worker = null;
+    const now = performance.now();
+    this.restarts = this.restarts.filter((at) => now - at < RESTART_WINDOW_MS);
+    if (this.restarts.length >= MAX_RESTARTS) {
+      const message = `render worker stopped (code ${code}) ${MAX_RESTARTS} times within a minute; not restarting`;
+      this.log(message);
+      this.emit({ type: 'warning', node: '', message });
+      return;
+    }
+    this.restarts.push(now);
+    const message = `render worker stopped (code ${code}); restarting it with the current graph`;
+    this.log(message);
+    this.emit({ type: 'warning', node: '', message });
+    try {
+      const { worker } = await spawnWorker(this.config);
+      if (this.closed) {
+        await worker.terminate();
+        return;
+      }
+      this.worker = worker;
+      this.attach(worker);
+      this.post({ kind: 'ops', ops: this.graph.snapshotOps() });
+      this.post({ kind: 'transport', running: this.statusValue.running });
+      if (this.watching) this.post({ kind: 'watch', ...this.watching });
+      if (this.audioListeners.size > 0) this.post({ kind: 'stream', enabled: true });
+    } catch (error) {
+      this.log(`render worker could not be restarted: ${(error as Error).message}`);
+    }
+  }
+
+  /** For tests and diagnostics: end the render worker as a crash would. */
+  async killWorkerForTest(): Promise<void> {
+    await this.worker?.terminate();
   }
 
   /** Starts the render worker and opens the audio output; rejects with a clear message if it cannot. */
@@ -108,43 +203,14 @@ export class LiveEngine {
       latency: options.latency ?? 0.05,
       sinkId: options.sinkId,
     };
-    const worker = new Worker(workerUrl(), { workerData: config });
-    const ready = await new Promise<{ audio: string; fallback?: string; midiPorts: string[] }>(
-      (resolve, reject) => {
-        const onMessage = (message: FromWorker) => {
-          if (message.kind === 'ready') {
-            cleanup();
-            resolve(message);
-          } else if (message.kind === 'failed') {
-            cleanup();
-            void worker.terminate();
-            reject(new Error(message.message));
-          }
-        };
-        const onError = (error: Error) => {
-          cleanup();
-          reject(new Error(`render worker failed to start: ${error.message}`));
-        };
-        const onExit = (code: number) => {
-          cleanup();
-          reject(new Error(`render worker exited during start-up (code ${code})`));
-        };
-        const cleanup = () => {
-          worker.off('message', onMessage);
-          worker.off('error', onError);
-          worker.off('exit', onExit);
-        };
-        worker.on('message', onMessage);
-        worker.on('error', onError);
-        worker.on('exit', onExit);
-      },
-    );
+    const { worker, ready } = await spawnWorker(config);
     if (ready.fallback)
       log(
         `audio: no output device (${ready.fallback}); rendering in real time without one, as with --audio none`,
       );
     else log(`audio: ${ready.audio === 'none' ? 'none (real-time clock, no device)' : ready.audio}`);
     return new LiveEngine(worker, {
+      config,
       sampleRate,
       blockSize,
       audio: ready.audio,
@@ -207,6 +273,7 @@ export class LiveEngine {
   }
 
   watch(ports: PortRef[], spectrum: boolean, master: boolean): void {
+    this.watching = { ports, spectrum, master };
     this.post({ kind: 'watch', ports, spectrum, master });
   }
 
@@ -244,22 +311,24 @@ export class LiveEngine {
   /** Stops rendering, closes WAV files validly and the device, ends the worker. */
   close(): Promise<void> {
     this.closed ??= (async () => {
+      const worker = this.worker;
+      if (!worker) return;
       const disposed = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 3000);
-        this.worker.on('message', (message: FromWorker) => {
+        worker.on('message', (message: FromWorker) => {
           if (message.kind === 'disposed') {
             clearTimeout(timer);
             resolve();
           }
         });
-        this.worker.once('exit', () => {
+        worker.once('exit', () => {
           clearTimeout(timer);
           resolve();
         });
       });
-      this.post({ kind: 'dispose' });
+      worker.postMessage({ kind: 'dispose' } satisfies ToWorker);
       await disposed;
-      await this.worker.terminate();
+      await worker.terminate();
     })();
     return this.closed;
   }
@@ -267,7 +336,7 @@ export class LiveEngine {
   // ------------------------------------------------------------------------------- internals
 
   private post(message: ToWorker): void {
-    if (this.closed) return;
+    if (this.closed || !this.worker) return;
     this.worker.postMessage(message);
   }
 
