@@ -376,6 +376,7 @@ describe('engine: library API', () => {
     expect(zeroCrossingFrequency(s.renderSeconds(1).left, 22050)).toBeCloseTo(100, 0);
     expect(s.unlink(`${osc.name}.out`, 'out.left')).not.toBeNull();
     expect(s.unlink(`${osc.name}.out`, 'out.left')).toBeNull();
+    s.renderBlock(); // the unlinked input fades out over this block
     expect(peak(s.renderSeconds(0.1).left)).toBe(0);
     s.dispose();
   });
@@ -394,5 +395,59 @@ describe('engine: library API', () => {
     s.graph.renameNode('sine', 'osc');
     expect(s.graph.sourceOf({ node: 'out', port: 'left' })?.source).toEqual({ node: 'osc', port: 'out' });
     expect(zeroCrossingFrequency(s.renderSeconds(0.5).left, 44100)).toBeCloseTo(440, 0);
+  });
+});
+
+describe('engine: relinking without clicks', () => {
+  function dcPatch() {
+    const s = new Synchrotron({ blockSize: 64 });
+    s.addValue(1, 'plus');
+    s.addValue(-1, 'minus');
+    s.add('StreamNode', 'high');
+    s.add('StreamNode', 'low');
+    s.link('plus.out', 'high.data');
+    s.link('minus.out', 'low.data');
+    s.add('PlaybackNode', 'out');
+    s.link('high.out', 'out.left');
+    return s;
+  }
+
+  it('a relinked stream input glides over one block from its last value to the new source', () => {
+    const s = dcPatch();
+    s.renderBlock();
+    s.link('low.out', 'out.left');
+    const fade = Float32Array.from(s.renderBlock().left);
+    expect(fade[0]).toBeCloseTo(1 - 2 / 64, 6);
+    expect(fade[63]).toBeCloseTo(-1, 6);
+    expect(maxStep(fade)).toBeLessThan(2 / 64 + 1e-6);
+    expect(s.renderBlock().left[0]).toBe(-1);
+  });
+
+  it('unlinking fades to the default and a first link into a playing node fades in', () => {
+    const s = dcPatch();
+    s.renderBlock();
+    s.graph.unlinkPort({ node: 'out', port: 'left' });
+    const out = Float32Array.from(s.renderBlock().left);
+    expect(out[0]).toBeCloseTo(1 - 1 / 64, 6);
+    expect(out[63]).toBeCloseTo(0, 6);
+    expect(s.renderBlock().left[10]).toBe(0);
+    s.link('low.out', 'out.left');
+    const fadeIn = Float32Array.from(s.renderBlock().left);
+    expect(fadeIn[0]).toBeCloseTo(-1 / 64, 6);
+    expect(fadeIn[63]).toBeCloseTo(-1, 6);
+  });
+
+  it('removing the source node fades its sink out instead of cutting', () => {
+    const s = dcPatch();
+    s.renderBlock();
+    s.remove('high');
+    const out = Float32Array.from(s.renderBlock().left);
+    expect(out[0]).toBeCloseTo(1 - 1 / 64, 6);
+    expect(out[63]).toBeCloseTo(0, 6);
+  });
+
+  it('links made before the first block need no fade', () => {
+    const s = dcPatch();
+    expect(s.renderBlock().left[0]).toBe(1);
   });
 });

@@ -52,8 +52,13 @@ export type RenderEvent =
   | { kind: 'fault'; node: string; message: string }
   | { kind: 'warning'; node: string; message: string };
 
+/** Work done on a node's inputs before it renders (data→stream conversion, relink crossfades). */
+interface InputStep {
+  run(frames: number): void;
+}
+
 /** Turns a data value into a stream for one stream input; ramps value changes across one block. */
-class DataToStream {
+class DataToStream implements InputStep {
   slot: DataSlot;
   readonly buf: Float32Array;
   private readonly input: StreamInput;
@@ -97,6 +102,52 @@ class DataToStream {
   }
 }
 
+/**
+ * A stream input that was relinked glides, for one block, from the last value it read to its new source,
+ * so that changing what feeds an input never clicks (DESIGN principle 5). Then it reads the source itself.
+ */
+class RelinkCrossfade implements InputStep {
+  readonly buf: Float32Array;
+  private readonly input: StreamInput;
+  private state: 'idle' | 'fading' | 'restoring' = 'idle';
+  private from = 0;
+  private target: Float32Array;
+  /** The target's constant flag to restore, or null when a converter manages it every block. */
+  private targetConstant: boolean | null = null;
+
+  constructor(buf: Float32Array, input: StreamInput) {
+    this.buf = buf;
+    this.input = input;
+    this.target = input.buf;
+  }
+
+  /** Control side, at compile: the input was bound to `target`; it last read `from`. */
+  arm(from: number, target: Float32Array, targetConstant: boolean | null): void {
+    this.from = Number.isFinite(from) ? from : 0;
+    this.target = target;
+    this.targetConstant = targetConstant;
+    this.state = 'fading';
+  }
+
+  run(frames: number): void {
+    const input = this.input;
+    if (this.state === 'fading') {
+      const target = this.target;
+      const buf = this.buf;
+      const from = this.from;
+      const scale = 1 / frames;
+      for (let i = 0; i < frames; i++) buf[i] = from + (target[i] - from) * (i + 1) * scale;
+      input.buf = buf;
+      input.constant = false;
+      this.state = 'restoring';
+    } else if (this.state === 'restoring') {
+      input.buf = this.target;
+      if (this.targetConstant !== null) input.constant = this.targetConstant;
+      this.state = 'idle';
+    }
+  }
+}
+
 interface RenderNode {
   name: string;
   readonly type: string;
@@ -110,8 +161,12 @@ interface RenderNode {
   readonly defaultBuffers: Map<string, Float32Array>;
   /** Data→stream converters by input port; kept across compiles so ramps and values persist. */
   readonly converters: Map<string, DataToStream>;
-  /** Converters bound in the current plan, run before the node renders. */
-  activeConverters: DataToStream[];
+  /** Relink crossfades by input port, allocated on the first relink. */
+  readonly crossfades: Map<string, RelinkCrossfade>;
+  /** Converters, then crossfades, bound in the current plan: run before the node renders. */
+  inputSteps: InputStep[];
+  /** Has rendered at least one block (only then does a relink need a crossfade). */
+  rendered: boolean;
   faulted: boolean;
 }
 
@@ -147,6 +202,7 @@ export class Renderer {
   private readonly links = new Map<string, { source: PortRef; sink: PortRef }>();
   private readonly queue: GraphOp[][] = [];
   private plan: RenderNode[] = [];
+  private releaseAfterCompile: Float32Array[] = [];
   private dirty = false;
   private running = false;
 
@@ -219,10 +275,11 @@ export class Renderer {
     for (let n = 0; n < plan.length; n++) {
       const node = plan[n];
       if (node.faulted) continue;
-      const converters = node.activeConverters;
-      for (let c = 0; c < converters.length; c++) converters[c].run(frames);
+      const steps = node.inputSteps;
+      for (let c = 0; c < steps.length; c++) steps[c].run(frames);
       try {
         node.instance.process(frames);
+        node.rendered = true;
       } catch (error) {
         this.fault(node, error instanceof Error ? error.message : String(error));
         continue;
@@ -268,9 +325,11 @@ export class Renderer {
         const node = this.nodes.get(op.name);
         if (!node) return;
         this.safely(node, 'dispose', () => node.instance.dispose?.());
-        for (const output of node.streamOutputs) this.pool.release(output.buf);
-        for (const buf of node.defaultBuffers.values()) this.pool.release(buf);
-        for (const converter of node.converters.values()) this.pool.release(converter.buf);
+        // Released after the next compile: inputs it fed still read their last samples for crossfades.
+        for (const output of node.streamOutputs) this.releaseAfterCompile.push(output.buf);
+        for (const buf of node.defaultBuffers.values()) this.releaseAfterCompile.push(buf);
+        for (const converter of node.converters.values()) this.releaseAfterCompile.push(converter.buf);
+        for (const fade of node.crossfades.values()) this.releaseAfterCompile.push(fade.buf);
         this.nodes.delete(op.name);
         this.dirty = true;
         break;
@@ -380,7 +439,9 @@ export class Renderer {
       midiOutputs,
       defaultBuffers,
       converters: new Map(),
-      activeConverters: [],
+      crossfades: new Map(),
+      inputSteps: [],
+      rendered: false,
       faulted: false,
     };
     this.nodes.set(name, node);
@@ -446,10 +507,13 @@ export class Renderer {
     this.dirty = false;
     for (const node of this.nodes.values()) this.bind(node);
     this.plan = this.renderOrder();
+    for (const buf of this.releaseAfterCompile) this.pool.release(buf);
+    this.releaseAfterCompile = [];
   }
 
   private bind(node: RenderNode): void {
-    const active: DataToStream[] = [];
+    const converters: InputStep[] = [];
+    const fades: InputStep[] = [];
     for (const [port, spec] of Object.entries(node.definition.inputs)) {
       const link = this.links.get(`${node.name}.${port}`);
       const source = link ? this.nodes.get(link.source.node) : undefined;
@@ -457,9 +521,12 @@ export class Renderer {
       const input = node.io.inputs[port];
       if (spec.kind === 'stream') {
         const streamInput = input as unknown as StreamInput;
+        const previous = streamInput.buf;
+        let targetConstant: boolean | null;
         if (sourceOutput instanceof StreamOutput) {
           streamInput.buf = sourceOutput.buf;
           streamInput.constant = false;
+          targetConstant = false;
         } else if (sourceOutput instanceof DataOutput) {
           let converter = node.converters.get(port);
           if (!converter) {
@@ -468,10 +535,26 @@ export class Renderer {
           }
           converter.slot = sourceOutput.slot;
           streamInput.buf = converter.buf;
-          active.push(converter);
+          converters.push(converter);
+          targetConstant = null;
         } else {
           streamInput.buf = node.defaultBuffers.get(port)!;
           streamInput.constant = true;
+          targetConstant = true;
+        }
+        const fade = node.crossfades.get(port);
+        if (node.rendered && previous !== streamInput.buf && previous !== fade?.buf) {
+          let crossfade = fade;
+          if (!crossfade) {
+            crossfade = new RelinkCrossfade(this.pool.alloc(), streamInput);
+            node.crossfades.set(port, crossfade);
+          }
+          crossfade.arm(previous[this.blockSize - 1], streamInput.buf, targetConstant);
+          fades.push(crossfade);
+        } else if (fade && previous === fade.buf) {
+          // Relinked again mid-fade: glide on from where the fade is now.
+          fade.arm(previous[this.blockSize - 1], streamInput.buf, targetConstant);
+          fades.push(fade);
         }
       } else if (spec.kind === 'data') {
         const dataInput = input as unknown as DataInput;
@@ -483,7 +566,7 @@ export class Renderer {
           sourceOutput instanceof MidiOutput ? sourceOutput.buf : EMPTY_MIDI;
       }
     }
-    node.activeConverters = active;
+    node.inputSteps = converters.length + fades.length > 0 ? [...converters, ...fades] : converters;
   }
 
   /** Depth-first post-order over "is fed by" edges, iterative (chains of thousands of nodes are fine). */
