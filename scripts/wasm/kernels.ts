@@ -173,7 +173,11 @@ export function sineModulated(
     const at = table + ((<usize>index) << 3);
     const a = load<f64>(at);
     store<f32>(out, <f32>(a + (position - <f64>index) * (load<f64>(at, 8) - a)));
-    p += <f64>load<f32>(frequency) * inverseRate;
+    // At most half a cycle a frame (Nyquist) either way, as the JS path and Web Audio; NaN holds.
+    let increment = <f64>load<f32>(frequency) * inverseRate;
+    if (!(increment <= 0.5)) increment = increment > 0.5 ? 0.5 : 0;
+    else if (increment < -0.5) increment = -0.5;
+    p += increment;
     if (p >= 1 || p < 0) {
       p = p - Math.floor(p);
       if (p >= 1) p = 0; // -1e-20 wraps to 1.0 after rounding

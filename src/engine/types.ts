@@ -41,9 +41,16 @@ export function isDataValue(value: unknown, depth = 0): value is DataValue {
   }
 }
 
-/** The number a data value stands for when it feeds a stream: numbers as they are, booleans 1/0, else 0. */
+/** Largest finite stream sample (float32): a larger data value would become Infinity in a stream buffer. */
+export const STREAM_MAX = 3.4028234663852886e38;
+
+/**
+ * The number a data value stands for when it feeds a stream: numbers as they are (clamped to ±STREAM_MAX,
+ * non-finite → 0), booleans 1/0, else 0.
+ */
 export function dataToNumber(value: DataSlotValue): number {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : 0;
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? Math.min(STREAM_MAX, Math.max(-STREAM_MAX, value)) : 0;
   if (typeof value === 'boolean') return value ? 1 : 0;
   return 0;
 }

@@ -68,7 +68,7 @@ export const SineNode = defineNode({
           if (hz !== state[HZ] || frames !== state[FRAMES]) {
             state[HZ] = hz;
             state[FRAMES] = frames;
-            state[INCREMENT] = hz * inverseRate;
+            state[INCREMENT] = nyquistClamped(hz * inverseRate);
             const step = TAU * state[INCREMENT];
             state[COS_STEP] = Math.cos(step);
             state[SIN_STEP] = Math.sin(step);
@@ -127,7 +127,7 @@ export const SineNode = defineNode({
               const index = position | 0;
               const a = SINE_TABLE[index];
               out[i] = a + (position - index) * (SINE_TABLE[index + 1] - a);
-              p += f[i] * inverseRate;
+              p += nyquistClamped(f[i] * inverseRate);
               if (p >= 1 || p < 0) p = wrapPhase(p);
             }
             phase = p;
@@ -144,3 +144,13 @@ export const SineNode = defineNode({
     };
   },
 });
+
+/**
+ * Cycles per frame limited to ±0.5 (Nyquist), as Web Audio's OscillatorNode clamps its frequency: a sine
+ * above Nyquist would otherwise alias to an unrelated audible pitch (30 kHz sounded as 14.1 kHz), and an
+ * infinite frequency (a float32 overflow upstream) made NaN. NaN holds the phase (0).
+ */
+function nyquistClamped(increment: number): number {
+  if (Number.isNaN(increment)) return 0;
+  return Math.min(0.5, Math.max(-0.5, increment));
+}

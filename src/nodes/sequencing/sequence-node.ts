@@ -1,11 +1,12 @@
 import { type DataSlot, data, defineNode, stream } from '../../engine/definition.js';
+import { dataToNumber } from '../../engine/types.js';
 
 /**
  * Steps through `sequence`: outputs the current element; every frame where `step` is non-zero advances to
  * the next element, wrapping. The position starts before the first element: the output is element 0 until
  * the first step, and the first step moves onto element 0 — so a clock that ticks at frame 0 plays element
- * 0 for a whole period. Non-number elements count as 0; an empty or absent sequence outputs 0. A changed
- * sequence keeps the position (modulo its new length).
+ * 0 for a whole period. Non-number elements count as 0, numbers beyond float32 are clamped to its range;
+ * an empty or absent sequence outputs 0. A changed sequence keeps the position (modulo its new length).
  */
 export const SequenceNode = defineNode({
   type: 'SequenceNode',
@@ -37,11 +38,11 @@ export const SequenceNode = defineNode({
         if (value.length > values.length) values = new Float64Array(value.length);
         for (let i = 0; i < value.length; i++) {
           const element = value[i];
-          values[i] = typeof element === 'number' && element - element === 0 ? element : 0;
+          values[i] = typeof element === 'number' ? dataToNumber(element) : 0;
         }
         length = value.length;
       } else if (typeof value === 'number') {
-        values[0] = value - value === 0 ? value : 0; // a single number is a one-element sequence
+        values[0] = dataToNumber(value); // a single number is a one-element sequence
         length = 1;
       } else {
         length = 0;
