@@ -451,3 +451,53 @@ describe('engine: relinking without clicks', () => {
     expect(s.renderBlock().left[0]).toBe(1);
   });
 });
+
+describe('library API: misuse gets clear errors', () => {
+  it('rendering before any node is added gives silence of the asked length', () => {
+    const s = new Synchrotron();
+    const { left, right } = s.renderSeconds(0.1);
+    expect(left.length).toBe(4410);
+    expect(peak(left) + peak(right)).toBe(0);
+  });
+
+  it('a disposed engine refuses edits and renders instead of going silent; dispose twice is fine', () => {
+    const s = sinePatch();
+    expect(peak(s.renderSeconds(0.05).left)).toBeGreaterThan(0.9);
+    s.dispose();
+    s.dispose();
+    for (const misuse of [
+      () => s.renderSeconds(0.01),
+      () => s.renderBlock(),
+      () => s.link('freq.out', 'out.right'),
+      () => s.add('SineNode', 'more'),
+      () => s.execute('set freq 220'),
+      () => s.start(),
+    ]) {
+      expect(misuse).toThrow(/disposed: create a new one/);
+    }
+  });
+
+  it('bad port references, type names and render lengths are SynchrotronErrors, not TypeErrors', () => {
+    const s = sinePatch();
+    const invalid = (fn: () => unknown, message: RegExp) => {
+      try {
+        fn();
+      } catch (error) {
+        expect(error).toBeInstanceOf(SynchrotronError);
+        expect((error as SynchrotronError).message).toMatch(message);
+        return;
+      }
+      throw new Error('expected an error');
+    };
+    invalid(
+      () => s.link(null as never, 'out.left'),
+      /expected a port as `node.port` or \{node, port\}, got null/,
+    );
+    invalid(() => s.link({ node: 'sine' } as never, 'out.left'), /got \{"node":"sine"\}/);
+    invalid(() => s.unlink('sine.out', undefined as never), /got undefined/);
+    invalid(() => s.add(undefined as never), /expected a node type name/);
+    invalid(() => s.renderFrames(-200), /finite number ≥ 0, got -200/);
+    invalid(() => s.renderSeconds(Number.POSITIVE_INFINITY), /got Infinity/);
+    invalid(() => s.link('sine.out', 'out.middle'), /has no input `middle`/);
+  });
+});

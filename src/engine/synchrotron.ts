@@ -26,7 +26,15 @@ export interface SynchrotronOptions {
 
 /** `"node.port"` or `{node, port}` → PortRef. */
 export function toPortRef(ref: string | PortRef): PortRef {
-  if (typeof ref !== 'string') return ref;
+  if (typeof ref !== 'string') {
+    // Plain JavaScript callers can pass anything: say what was wrong instead of a TypeError deep inside.
+    const { node, port } = (ref ?? {}) as Partial<PortRef>;
+    if (typeof node === 'string' && typeof port === 'string') return ref;
+    throw new SynchrotronError(
+      'invalid',
+      `expected a port as \`node.port\` or {node, port}, got ${ref === null ? 'null' : typeof ref === 'object' ? JSON.stringify(ref) : String(ref)}`,
+    );
+  }
   const dot = ref.indexOf('.');
   if (dot <= 0 || dot === ref.length - 1) {
     throw new SynchrotronError('invalid', `expected a port as \`node.port\`, got \`${ref}\``);
@@ -42,6 +50,7 @@ export class Synchrotron {
   readonly graph: Graph;
   readonly renderer: Renderer;
   private readonly eventListeners = new Set<(event: RenderEvent) => void>();
+  private disposed = false;
 
   constructor(options: SynchrotronOptions = {}) {
     const registry = options.registry ?? createRegistry();
@@ -74,41 +83,55 @@ export class Synchrotron {
 
   /** Adds a node of `type` (an invented name when none is given). */
   add(type: string, name?: string): GraphNode {
+    this.assertLive();
+    if (typeof type !== 'string')
+      throw new SynchrotronError(
+        'invalid',
+        `expected a node type name (e.g. 'SineNode'), got ${String(type)}`,
+      );
     return this.graph.addNode(type, name);
   }
 
   /** Adds a DataNode holding `value`. */
   addValue(value: DataValue, name?: string): GraphNode {
+    this.assertLive();
     return this.graph.addNode('DataNode', name, value);
   }
 
   remove(name: string): GraphNode {
+    this.assertLive();
     return this.graph.removeNode(name);
   }
 
   link(source: string | PortRef, sink: string | PortRef): Connection {
+    this.assertLive();
     return this.graph.link(toPortRef(source), toPortRef(sink));
   }
 
   unlink(source: string | PortRef, sink: string | PortRef): Connection | null {
+    this.assertLive();
     return this.graph.unlink(toPortRef(source), toPortRef(sink));
   }
 
   setValue(name: string, value: DataValue): GraphNode {
+    this.assertLive();
     return this.graph.setValue(name, value);
   }
 
   clear(): number {
+    this.assertLive();
     return this.graph.clear();
   }
 
   /** Several edits as one batch: all arrive at the same block boundary, or none if `fn` throws. */
   transaction<T>(fn: () => T): T {
+    this.assertLive();
     return this.graph.transaction(fn);
   }
 
   /** Runs a Synchrolang script: all its edits or none (throws a SynchrolangError saying where and why). */
   execute(script: string): ExecuteResult {
+    this.assertLive();
     return execute(
       {
         graph: this.graph,
@@ -141,6 +164,7 @@ export class Synchrotron {
   // ------------------------------------------------------------------------------- rendering
 
   start(): void {
+    this.assertLive();
     this.renderer.start();
   }
 
@@ -154,12 +178,16 @@ export class Synchrotron {
 
   /** Renders one block; returns the master bus (views, overwritten by the next block). */
   renderBlock(): { left: Float32Array; right: Float32Array } {
+    this.assertLive();
     this.renderer.renderBlock();
     return this.renderer.master;
   }
 
   /** Renders `frames` frames (rounded up to whole blocks) and returns copies of the master mix. */
   renderFrames(frames: number): { left: Float32Array; right: Float32Array } {
+    this.assertLive();
+    if (!Number.isFinite(frames) || frames < 0)
+      throw new SynchrotronError('invalid', `frames to render must be a finite number ≥ 0, got ${frames}`);
     const blocks = Math.ceil(frames / this.blockSize);
     const left = new Float32Array(blocks * this.blockSize);
     const right = new Float32Array(blocks * this.blockSize);
@@ -172,12 +200,22 @@ export class Synchrotron {
   }
 
   renderSeconds(seconds: number): { left: Float32Array; right: Float32Array } {
+    if (!Number.isFinite(seconds) || seconds < 0)
+      throw new SynchrotronError('invalid', `seconds to render must be a finite number ≥ 0, got ${seconds}`);
     return this.renderFrames(Math.round(seconds * this.sampleRate));
   }
 
-  /** Stops, closes files and devices. */
+  /** Stops, closes files and devices. The engine cannot be used afterwards; disposing again does nothing. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.renderer.dispose();
+  }
+
+  /** After dispose the renderer has let its nodes go: edits would reach the graph but never sound. */
+  private assertLive(): void {
+    if (this.disposed)
+      throw new SynchrotronError('invalid', 'this Synchrotron was disposed: create a new one to go on');
   }
 
   private dispatch(event: RenderEvent): void {
