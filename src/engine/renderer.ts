@@ -168,6 +168,8 @@ interface RenderNode {
   /** Has rendered at least one block (only then does a relink need a crossfade). */
   rendered: boolean;
   faulted: boolean;
+  /** What this node added to the master's last frame in its last block (left, right): a PlaybackNode's tail. */
+  readonly masterLast: Float64Array;
 }
 
 interface MutableContext extends NodeContext {
@@ -203,6 +205,8 @@ export class Renderer {
   private readonly queue: GraphOp[][] = [];
   private plan: RenderNode[] = [];
   private releaseAfterCompile: Float32Array[] = [];
+  /** What removed or muted nodes last added to the master (left, right): faded out over the next block. */
+  private readonly masterTail = new Float64Array(2);
   private dirty = false;
   private running = false;
 
@@ -248,6 +252,7 @@ export class Renderer {
     this.applyQueued();
     if (this.running) return;
     this.running = true;
+    this.masterTail.fill(0); // a node removed while stopped left no sound to fade out
     for (const node of this.nodes.values()) this.safely(node, 'start', () => node.instance.start?.());
   }
 
@@ -277,9 +282,13 @@ export class Renderer {
       if (node.faulted) continue;
       const steps = node.inputSteps;
       for (let c = 0; c < steps.length; c++) steps[c].run(frames);
+      const leftBefore = left[frames - 1];
+      const rightBefore = right[frames - 1];
       try {
         node.instance.process(frames);
         node.rendered = true;
+        node.masterLast[0] = left[frames - 1] - leftBefore;
+        node.masterLast[1] = right[frames - 1] - rightBefore;
       } catch (error) {
         this.fault(node, error instanceof Error ? error.message : String(error));
         continue;
@@ -296,6 +305,7 @@ export class Renderer {
         }
       }
     }
+    if (this.masterTail[0] !== 0 || this.masterTail[1] !== 0) this.fadeOutTail(frames);
     if (!allFinite(left, frames) || !allFinite(right, frames)) this.findNonFinite(frames);
     this.clock.frames += frames;
   }
@@ -325,6 +335,7 @@ export class Renderer {
         const node = this.nodes.get(op.name);
         if (!node) return;
         this.safely(node, 'dispose', () => node.instance.dispose?.());
+        this.keepTail(node);
         // Released after the next compile: inputs it fed still read their last samples for crossfades.
         for (const output of node.streamOutputs) this.releaseAfterCompile.push(output.buf);
         for (const buf of node.defaultBuffers.values()) this.releaseAfterCompile.push(buf);
@@ -443,6 +454,7 @@ export class Renderer {
       inputSteps: [],
       rendered: false,
       faulted: false,
+      masterLast: new Float64Array(2),
     };
     this.nodes.set(name, node);
     try {
@@ -461,6 +473,7 @@ export class Renderer {
   }
 
   private fault(node: RenderNode, message: string): void {
+    if (!node.faulted) this.keepTail(node);
     node.faulted = true;
     for (const output of node.streamOutputs) output.buf.fill(0);
     for (const output of node.midiOutputs) output.buf.clear();
@@ -481,6 +494,33 @@ export class Renderer {
         message: `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
+  }
+
+  /**
+   * A node that played into the master stops (removed, `clear`, muted): its last output fades to 0 over the
+   * next block instead of stopping dead, which clicked at the level it was playing (0.9 for a 0.9 sine).
+   */
+  private keepTail(node: RenderNode): void {
+    const last = node.masterLast;
+    if (Number.isFinite(last[0]) && Number.isFinite(last[1])) {
+      this.masterTail[0] += last[0];
+      this.masterTail[1] += last[1];
+    }
+    last.fill(0);
+  }
+
+  private fadeOutTail(frames: number): void {
+    const tailLeft = this.masterTail[0];
+    const tailRight = this.masterTail[1];
+    const left = this.master.left;
+    const right = this.master.right;
+    const scale = 1 / frames;
+    for (let i = 0; i < frames; i++) {
+      const remaining = 1 - (i + 1) * scale;
+      left[i] += tailLeft * remaining;
+      right[i] += tailRight * remaining;
+    }
+    this.masterTail.fill(0);
   }
 
   /** The master went non-finite: find and mute the first node whose stream output did, scrub the block. */
