@@ -26,7 +26,6 @@ export function portKey(ref: PortRef): string {
 }
 
 export function isDataValue(value: unknown, depth = 0): value is DataValue {
-  if (depth > 64) return false;
   if (value === null) return true;
   switch (typeof value) {
     case 'number':
@@ -35,7 +34,11 @@ export function isDataValue(value: unknown, depth = 0): value is DataValue {
     case 'boolean':
       return true;
     case 'object':
-      return Array.isArray(value) && value.every((item) => isDataValue(item, depth + 1));
+      // At most 64 arrays deep, as Synchrolang reads them (so every value exports and reloads); an index
+      // loop, not every(), so the holes of a sparse array are refused rather than skipped.
+      if (!Array.isArray(value) || depth >= 64) return false;
+      for (let i = 0; i < value.length; i++) if (!isDataValue(value[i], depth + 1)) return false;
+      return true;
     default:
       return false;
   }

@@ -124,6 +124,36 @@ describe('export round-trip', () => {
   });
 });
 
+describe('export of values made outside Synchrolang', () => {
+  const nested = (levels: number, inner: DataValue = []): DataValue => {
+    let v = inner;
+    for (let i = 1; i < levels; i++) v = [v];
+    return v;
+  };
+
+  it('the deepest array the library accepts is the deepest Synchrolang reads: it exports and reloads', () => {
+    for (const value of [nested(64), nested(64, [1, 'x'])]) {
+      const s = engine();
+      s.addValue(value, 'deep');
+      const copy = engine();
+      copy.execute(s.export());
+      expect(snapshot(copy)).toEqual(snapshot(s));
+    }
+    expect(() => engine().addValue(nested(65), 'deep')).toThrow(/must be a number, string/);
+    expect(() => engine().execute(`new ${'['.repeat(65)}${']'.repeat(65)} deep`)).toThrow(/at most 64 deep/);
+  });
+
+  it('sparse arrays (holes export as `[1, , 3]`, which does not reload) are refused', () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    const sparse = [1, , 3] as DataValue;
+    expect(() => engine().addValue(sparse, 'x')).toThrow(/must be a number, string/);
+    const s = engine();
+    s.addValue([1, 2], 'x');
+    expect(() => s.setValue('x', [[sparse]])).toThrow(/must be a number, string/);
+    expect(s.export()).toBe('new [1, 2] x;\n');
+  });
+});
+
 describe('random text', () => {
   const fragments = fc.constantFrom(
     'new',
