@@ -57,3 +57,26 @@ describe('removing what plays fades out over one block', () => {
     expect(peak(r.s.renderBlock().left)).toBe(0);
   });
 });
+
+describe('adding what plays fades in over one block', () => {
+  it.each(['SquareNode', 'SawtoothNode'])(
+    'a new PlaybackNode with a new %s starts without a step (it starts at ±1)',
+    (type) => {
+      const r = rig();
+      open.push(r);
+      r.s.start();
+      const blockSize = r.s.blockSize;
+      const left = new Float32Array(8 * blockSize);
+      for (let b = 0; b < 8; b++) {
+        if (b === 4)
+          r.s.execute(`new ${type} osc; new 0.2 f; new PlaybackNode p; link f.out -> osc.frequency;
+            link osc.out -> p.left; link osc.out -> p.right;`);
+        left.set(r.s.renderBlock().left, b * blockSize);
+      }
+      expect(peak(left.subarray(6 * blockSize))).toBeGreaterThan(0.9); // a 0.2 Hz wave: near ±1 all along
+      // Before: a band-limited jump of 0.57 between two frames; now the jump (16 frames in, where the
+      // oscillators start) is scaled by the fade, about 17/128.
+      expect(maxStep(left)).toBeLessThan(0.1);
+    },
+  );
+});

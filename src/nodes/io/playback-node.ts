@@ -15,9 +15,16 @@ export const PlaybackNode = defineNode({
   create(ctx, io) {
     const { left, right } = io.inputs;
     const master = ctx.master;
+    // Added while the engine plays (not before its first block), the first block fades in from 0 over the
+    // block (2.9 ms at 128 frames): it would otherwise start with a step as large as its input (a square or
+    // a sawtooth starts at ±1). The counterpart of the renderer's fade-out when one is removed.
+    let fadingIn = ctx.clock.frames > 0;
     const mix = (input: typeof left, bus: Float32Array, frames: number) => {
       const buf = input.buf;
-      if (input.constant) {
+      if (fadingIn) {
+        const scale = 1 / frames;
+        for (let i = 0; i < frames; i++) bus[i] += buf[input.constant ? 0 : i] * (i + 1) * scale;
+      } else if (input.constant) {
         const k = buf[0];
         if (k !== 0) for (let i = 0; i < frames; i++) bus[i] += k;
       } else {
@@ -28,6 +35,7 @@ export const PlaybackNode = defineNode({
       process(frames) {
         mix(left, master.left, frames);
         mix(right, master.right, frames);
+        fadingIn = false;
       },
     };
   },
