@@ -2,10 +2,10 @@
 // audio and without rendering. Errors print as file:line:column with the offending line (exit 1);
 // success prints one line with the node and connection counts (exit 0).
 
-import { readFile } from 'node:fs/promises';
 import { SynchrotronError } from '../engine/errors.js';
 import { Synchrotron } from '../engine/synchrotron.js';
 import { formatError, loadPatch, SynchrolangError } from '../lang/index.js';
+import { readPatchFile } from './patch-file.js';
 
 const USAGE = 'usage: synchrotron check PATCH [PATCH…]\n';
 
@@ -13,18 +13,18 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
+const SUI_HEADER = /^\uFEFF?\s*\/\*\*\*[\s\S]*?\*\*\*\//;
+
 /** Checks one file; returns the line to print and whether it passed. */
-export async function checkFile(file: string): Promise<{ ok: boolean; text: string }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return { ok: false, text: `${file}: cannot read: ${(error as Error).message}` };
-  }
+export async function checkFile(file: string): Promise<{ ok: boolean; text: string; warning?: string }> {
+  const read = await readPatchFile(file);
+  if ('error' in read) return { ok: false, text: `${file}: cannot read: ${read.error}` };
+  const { text } = read;
   const engine = new Synchrotron();
+  let positions: unknown = null;
   try {
     // A ScriptHost over the engine's graph with no transport: `start` in a patch must not start audio.
-    loadPatch(
+    ({ positions } = loadPatch(
       {
         graph: engine.graph,
         sampleRate: engine.sampleRate,
@@ -34,7 +34,7 @@ export async function checkFile(file: string): Promise<{ ok: boolean; text: stri
         stop: () => {},
       },
       text,
-    );
+    ));
   } catch (error) {
     if (error instanceof SynchrolangError) return { ok: false, text: formatError(error, text, file) };
     if (error instanceof SynchrotronError) return { ok: false, text: `${file}: ${error.message}` };
@@ -44,7 +44,16 @@ export async function checkFile(file: string): Promise<{ ok: boolean; text: stri
   }
   const nodes = engine.graph.size;
   const connections = engine.graph.connections().length;
-  return { ok: true, text: `${file}: ok — ${plural(nodes, 'node')}, ${plural(connections, 'connection')}` };
+  // A .sui header that is not JSON still loads (it is a comment) but the editor loses the layout: say so.
+  const warning =
+    positions === null && SUI_HEADER.test(text)
+      ? `${file}: warning: the \`/*** … ***/\` header is not valid JSON of node positions; they are ignored`
+      : undefined;
+  return {
+    ok: true,
+    text: `${file}: ok — ${plural(nodes, 'node')}, ${plural(connections, 'connection')}`,
+    ...(warning ? { warning } : {}),
+  };
 }
 
 export async function checkCommand(args: string[]): Promise<number> {
@@ -57,13 +66,14 @@ export async function checkCommand(args: string[]): Promise<number> {
     process.stderr.write(
       files.length === 0
         ? `synchrotron check: no patch given\n${USAGE}`
-        : `synchrotron check: unknown option\n${USAGE}`,
+        : `synchrotron check: unknown option \`${args.find((a) => a.startsWith('-'))}\`\n${USAGE}`,
     );
     return 2;
   }
   let failed = false;
   for (const file of files) {
-    const { ok, text } = await checkFile(file);
+    const { ok, text, warning } = await checkFile(file);
+    if (warning) process.stderr.write(`${warning}\n`);
     (ok ? process.stdout : process.stderr).write(`${text}\n`);
     failed ||= !ok;
   }

@@ -6,7 +6,19 @@ import { fileURLToPath } from 'node:url';
 import { createRegistry } from '../engine/synchrotron.js';
 import { nodeReferenceMarkdown, nodeReferenceText } from './node-reference.js';
 
+/** Refuses options a command does not know: `docs --chek` must not rewrite docs/nodes.md. */
+function unknownOption(command: string, args: string[], known: string[]): number | undefined {
+  const unknown = args.find((arg) => !known.includes(arg));
+  if (unknown === undefined) return undefined;
+  process.stderr.write(
+    `synchrotron ${command}: unknown ${unknown.startsWith('-') ? 'option' : 'argument'} \`${unknown}\` (options: ${known.join(', ')})\n`,
+  );
+  return 2;
+}
+
 export async function nodesCommand(args: string[]): Promise<number> {
+  const refused = unknownOption('nodes', args, ['--json']);
+  if (refused !== undefined) return refused;
   const registry = createRegistry();
   if (args.includes('--json')) {
     process.stdout.write(
@@ -28,6 +40,8 @@ export function nodesDocPath(): string {
 }
 
 export async function docsCommand(args: string[]): Promise<number> {
+  const refused = unknownOption('docs', args, ['--check']);
+  if (refused !== undefined) return refused;
   const markdown = nodeReferenceMarkdown(createRegistry());
   const path = nodesDocPath();
   if (args.includes('--check')) {

@@ -1,15 +1,34 @@
 // `synchrotron render PATCH --seconds S --out OUT.wav`: offline render of the PlaybackNode mix as fast
 // as the machine goes, plus every WavFileNode's own file.
 
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Synchrotron } from '../engine/synchrotron.js';
 import { createNodeHost } from '../io/node-host.js';
 import { createWavWriter } from '../io/wav-writer.js';
-import { parseSui, SynchrolangError } from '../lang/index.js';
+import { formatError, parseSui, SynchrolangError } from '../lang/index.js';
+import { readPatchFile } from './patch-file.js';
 
 const USAGE = 'usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate R] [--block-size B]';
+
+/** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
+const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
+const NUMBER_OPTIONS = new Set(['--seconds', '--sample-rate', '--block-size']);
+
+/** `--seconds -1` would read as a missing value followed by an option: join such pairs so the number
+ * check below can say what is wrong with it. */
+function joinNegativeNumbers(args: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (NUMBER_OPTIONS.has(args[i]) && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else joined.push(args[i]);
+  }
+  return joined;
+}
 
 function fail(message: string): number {
   process.stderr.write(`synchrotron render: ${message}\n`);
@@ -66,7 +85,7 @@ export async function renderCommand(args: string[]): Promise<number> {
       },
     });
   try {
-    options = parse(args);
+    options = parse(joinNegativeNumbers(args));
   } catch (error) {
     return fail(`${(error as Error).message}\n${USAGE}`);
   }
@@ -84,15 +103,23 @@ export async function renderCommand(args: string[]): Promise<number> {
   }
   const outPath = options.values.out;
   if (!outPath) return fail(`--out is required\n${USAGE}`);
-
-  let text: string;
-  try {
-    text = await readFile(patchPath, 'utf8');
-  } catch (error) {
+  const totalFrames = Math.round(seconds * sampleRate);
+  if (totalFrames < 1) return fail(`--seconds ${seconds} is less than one frame at ${sampleRate} Hz`);
+  if (totalFrames > WAV_MAX_FRAMES) {
     return fail(
-      `cannot read ${patchPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      `--seconds ${seconds} is too long: a WAV file holds at most ${Math.floor(WAV_MAX_FRAMES / sampleRate)} s of stereo float audio at ${sampleRate} Hz (4 GiB)`,
     );
   }
+  if (resolve(outPath) === resolve(patchPath))
+    return fail(`--out ${outPath} would overwrite the patch itself`);
+  const outFolder = dirname(resolve(outPath));
+  if (!existsSync(outFolder)) return fail(`cannot write ${outPath}: the folder ${outFolder} does not exist`);
+  if (existsSync(outPath) && statSync(outPath).isDirectory())
+    return fail(`cannot write ${outPath}: it is a folder; give a file name, e.g. ${outPath}/out.wav`);
+
+  const read = await readPatchFile(patchPath);
+  if ('error' in read) return fail(`cannot read ${patchPath}: ${read.error}`);
+  const { text } = read;
 
   let engine: Synchrotron;
   try {
@@ -109,13 +136,13 @@ export async function renderCommand(args: string[]): Promise<number> {
     engine.execute(parseSui(text).script);
   } catch (error) {
     if (error instanceof SynchrolangError) {
-      process.stderr.write(
-        `${patchPath}:${error.line}:${error.column}: ${error.message.replace(/^line \d+, column \d+: /, '')}\n`,
-      );
+      process.stderr.write(`${formatError(error, text, patchPath)}\n`);
       return 1;
     }
     return fail((error as Error).message);
   }
+  if (!engine.graph.nodes().some((node) => node.type === 'PlaybackNode'))
+    process.stderr.write(`warning: ${patchPath} has no PlaybackNode, so ${outPath} will be silent\n`);
 
   let writer: ReturnType<typeof createWavWriter>;
   try {
@@ -124,7 +151,6 @@ export async function renderCommand(args: string[]): Promise<number> {
     return fail(`cannot write ${outPath}: ${(error as Error).message}`);
   }
 
-  const totalFrames = Math.round(seconds * sampleRate);
   engine.start();
   const started = performance.now();
   const progress = progressReporter(totalFrames, started);

@@ -147,6 +147,27 @@ function lexString(src: string, start: number): RawToken {
   };
 }
 
+/** Control and invisible characters are named by code point: printed raw they show as nothing. */
+function invisible(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0xad ||
+    (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0x2028 && code <= 0x202e) ||
+    (code >= 0x2060 && code <= 0x2064) ||
+    code === 0xfffd
+  );
+}
+
+function unexpectedCharacter(code: number, char: string): string {
+  if (!invisible(code)) return `unexpected character \`${char}\``;
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  // NUL or an undecodable byte usually means a binary or UTF-16 file rather than a typo.
+  const hint = code === 0 || code === 0xfffd ? ' (is this a UTF-8 text file?)' : '';
+  return `unexpected invisible character ${hex}${hint}`;
+}
+
 /** Splits a script into raw tokens, covering every character exactly once. */
 export function lex(src: string): RawToken[] {
   const tokens: RawToken[] = [];
@@ -221,8 +242,9 @@ export function lex(src: string): RawToken[] {
     } else if (c === ';') {
       push('semicolon', i + 1);
     } else {
-      const char = String.fromCodePoint(src.codePointAt(i)!);
-      push('error', i + char.length, { message: `unexpected character \`${char}\`` });
+      const code = src.codePointAt(i)!;
+      const char = String.fromCodePoint(code);
+      push('error', i + char.length, { message: unexpectedCharacter(code, char) });
     }
   }
   return tokens;
