@@ -155,6 +155,9 @@ export async function rename(from: string, to: string) {
     return;
   }
   const doRename = async (a: string, b: string) => {
+    // Another client may have renamed or removed it since (undo/redo): say so without a failing request.
+    if (!store.state.nodes.has(a)) throw new Error(`there is no node \`${a}\` any more`);
+    if (store.state.nodes.has(b)) throw new Error(`there is already a node named \`${b}\``);
     await api.renameNode(a, b);
     store.applyRenamed(a, b);
   };

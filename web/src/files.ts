@@ -6,24 +6,56 @@ import type { Position } from './store';
 export interface PatchFile {
   script: string;
   positions: Record<string, Position> | null;
+  /** Why the positions header's positions could not be used (the script still loads). */
+  positionsProblem?: string;
+}
+
+/** A position from a file or storage: `[x, y]` or `{x, y}` of finite numbers, else null. */
+export function toPosition(raw: unknown): Position | null {
+  const [x, y] = Array.isArray(raw)
+    ? raw
+    : raw && typeof raw === 'object'
+      ? [(raw as Record<string, unknown>).x, (raw as Record<string, unknown>).y]
+      : [];
+  return typeof x === 'number' && typeof y === 'number' && Number.isFinite(x) && Number.isFinite(y)
+    ? { x, y }
+    : null;
 }
 
 export function parsePatch(text: string): PatchFile {
   const match = /^\s*\/\*\*\*([\s\S]*?)\*\*\*\//.exec(text);
   if (!match) return { script: text, positions: null };
-  let positions: Record<string, Position> | null = null;
+  const script = text.slice(match[0].length).replace(/^\r?\n/, '');
+  let raw: unknown;
   try {
-    const raw = JSON.parse(match[1]) as Record<string, unknown>;
-    positions = {};
-    for (const [name, p] of Object.entries(raw)) {
-      if (Array.isArray(p) && p.length >= 2) positions[name] = { x: Number(p[0]), y: Number(p[1]) };
-      else if (p && typeof p === 'object' && 'x' in p && 'y' in p)
-        positions[name] = { x: Number((p as Position).x), y: Number((p as Position).y) };
-    }
-  } catch {
-    positions = null;
+    raw = JSON.parse(match[1]);
+  } catch (error) {
+    return {
+      script,
+      positions: null,
+      positionsProblem: `its positions header is not JSON (${(error as Error).message})`,
+    };
   }
-  return { script: text.slice(match[0].length).replace(/^\r?\n/, ''), positions };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    return {
+      script,
+      positions: null,
+      positionsProblem: 'its positions header is not a {name: [x, y]} object',
+    };
+  const positions: Record<string, Position> = {};
+  const bad: string[] = [];
+  for (const [name, p] of Object.entries(raw)) {
+    const position = toPosition(p);
+    if (position) positions[name] = position;
+    else bad.push(name);
+  }
+  return {
+    script,
+    positions,
+    positionsProblem: bad.length
+      ? `it has no usable position (two finite numbers) for ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? '…' : ''}`
+      : undefined,
+  };
 }
 
 export function formatSui(script: string, positions: Record<string, Position>, names: string[]): string {

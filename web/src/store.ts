@@ -15,6 +15,7 @@ import {
   type ScriptResult,
   wsUrl,
 } from './api';
+import { toPosition } from './files';
 
 export type Position = { x: number; y: number };
 export type LinkState = 'connecting' | 'open' | 'closed';
@@ -67,6 +68,17 @@ function loadJson<T>(key: string, fallback: T): T {
   }
 }
 
+/** Only the entries that are finite positions. */
+function validPositions(raw: Record<string, unknown>): Record<string, Position> {
+  const positions: Record<string, Position> = {};
+  if (!raw || typeof raw !== 'object') return positions;
+  for (const [name, p] of Object.entries(raw)) {
+    const position = toPosition(p);
+    if (position) positions[name] = position;
+  }
+  return positions;
+}
+
 class Store {
   state: UiState = {
     link: 'connecting',
@@ -74,7 +86,7 @@ class Store {
     nodes: new Map(),
     connections: [],
     types: [],
-    positions: loadJson<Record<string, Position>>(POSITIONS_KEY, {}),
+    positions: validPositions(loadJson<Record<string, unknown>>(POSITIONS_KEY, {})),
     watched: loadJson<ApiPort[]>(WATCH_KEY, []),
     log: [],
     toast: null,
@@ -342,7 +354,9 @@ class Store {
   // ---------------------------------------------------------------- positions (client-side only)
 
   setPositions(patch: Record<string, Position>, replace = false) {
-    this.set({ positions: replace ? { ...patch } : { ...this.state.positions, ...patch } });
+    // A NaN or infinite position would break the whole canvas (SVG paths of NaN), and stay in storage.
+    const valid = validPositions(patch);
+    this.set({ positions: replace ? valid : { ...this.state.positions, ...valid } });
     this.savePositions();
   }
 

@@ -25,6 +25,9 @@ import { kindOf, type SynthFlowNode, SynthNode } from './SynthNode';
 
 const nodeTypes = { synth: SynthNode };
 export const PALETTE_MIME = 'application/x-synchrotron-type';
+/** Lowest zoom an automatic fit goes to; below it node text (11 px) becomes too small to read. */
+export const READABLE_ZOOM = 0.7;
+const FIT_PADDING = 0.12;
 
 /** Link rule of SPEC §1: MIDI only with MIDI; stream and data mix freely. */
 export function kindsFit(outputType: string, inputType: string) {
@@ -90,13 +93,68 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
     });
   }, [nodes, positions, types, watched, faulted]);
 
+  const editorRef = useRef<HTMLDivElement>(null);
+  /** True once the user pans or zooms: from then on a window resize leaves the view alone. */
+  const userMoved = useRef(false);
+
+  /**
+   * Fits the graph in view, but never below a zoom where node text is still readable (11 px × 0.7 ≈ 8 px):
+   * a graph too big for that shows its beginning (top left, where the signal flow starts); the minimap
+   * and the fit button show the rest.
+   */
+  const fitReadable = useCallback(() => {
+    const box = editorRef.current?.getBoundingClientRect();
+    const drawn = flow.getNodes();
+    if (!box?.width || !box.height || !drawn.length) return;
+    const bounds = flow.getNodesBounds(drawn);
+    const fitZoom = Math.min(
+      box.width / (bounds.width * (1 + 2 * FIT_PADDING)),
+      box.height / (bounds.height * (1 + 2 * FIT_PADDING)),
+    );
+    if (fitZoom >= READABLE_ZOOM) {
+      void flow.fitView({ padding: FIT_PADDING, maxZoom: 1.6, duration: 200 });
+      return;
+    }
+    const zoom = READABLE_ZOOM;
+    const margin = 24;
+    // Centred along an axis that fits, started at the top/left along one that does not.
+    const x =
+      bounds.width * zoom <= box.width - 2 * margin
+        ? (box.width - bounds.width * zoom) / 2 - bounds.x * zoom
+        : margin - bounds.x * zoom;
+    const y =
+      bounds.height * zoom <= box.height - 2 * margin
+        ? (box.height - bounds.height * zoom) / 2 - bounds.y * zoom
+        : margin - bounds.y * zoom;
+    void flow.setViewport({ x, y, zoom }, { duration: 200 });
+  }, [flow]);
+
   useEffect(() => {
     if (fitted.current === fitRequest || !flowNodes.length) return;
     if (!flowNodes.every((n) => n.measured && positions[n.id])) return;
     fitted.current = fitRequest;
+    userMoved.current = false;
     // After React Flow has taken the new positions in (they reach it one render later).
-    setTimeout(() => flow.fitView({ padding: 0.12, maxZoom: 1.6, duration: 200 }), 80);
-  }, [flowNodes, flow, fitRequest, positions]);
+    setTimeout(fitReadable, 80);
+  }, [flowNodes, fitReadable, fitRequest, positions]);
+
+  // A resized window (or a rotated tablet) refits, unless the user has placed the view themselves.
+  useEffect(() => {
+    const element = editorRef.current;
+    if (!element) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const observer = new ResizeObserver(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (!userMoved.current) fitReadable();
+      }, 120);
+    });
+    observer.observe(element);
+    return () => {
+      clearTimeout(timer);
+      observer.disconnect();
+    };
+  }, [fitReadable]);
 
   const edges = useMemo<Edge[]>(
     () =>
@@ -211,7 +269,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   );
 
   return (
-    <div className="editor" data-testid="editor">
+    <div className="editor" data-testid="editor" ref={editorRef}>
       <ReactFlow<SynthFlowNode, Edge>
         nodes={flowNodes}
         edges={edges}
@@ -237,6 +295,10 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
           }
         }}
         onDrop={onDrop}
+        onMoveStart={(event) => {
+          // Only gestures carry an event; programmatic fits do not.
+          if (event) userMoved.current = true;
+        }}
         deleteKeyCode={['Delete', 'Backspace']}
         connectionLineType={ConnectionLineType.Bezier}
         connectionRadius={28}

@@ -46,8 +46,9 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
     const file = await pickFile('.syn,.sui,.txt');
     if (!file) return;
     try {
-      await loadPatch(file.text);
-      store.showToast(`Loaded ${file.name}`, 'info');
+      const { note } = await loadPatch(file.text);
+      if (note) store.showToast(`Loaded ${file.name}, but ${note}.`, 'info');
+      else store.showToast(`Loaded ${file.name}`, 'info');
     } catch (error) {
       store.showToast(`${file.name}: ${(error as Error).message}`);
     }
