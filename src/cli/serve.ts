@@ -1,5 +1,6 @@
 // `synchrotron serve [PATCH]`: the live engine behind the HTTP/WebSocket API, with the web UI.
 
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,11 +22,11 @@ const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] 
   --stopped       start with rendering stopped
 `;
 
+/** A whole decimal number: `Number()` alone would take '' as 0 and '0x10' as 16. */
 function integer(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value)) throw new Error(`--${name} must be an integer, got \`${text}\``);
-  return value;
+  if (!/^\d+$/.test(text.trim())) throw new Error(`--${name} must be a whole number, got \`${text}\``);
+  return Number(text);
 }
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -57,8 +58,14 @@ export async function serveCommand(args: string[]): Promise<number> {
     port = integer('port', values.port, DEFAULT_PORT);
     sampleRate = integer('sample-rate', values['sample-rate'], 44100);
     blockSize = integer('block-size', values['block-size'], 128);
+    if (port > 65535) throw new Error(`--port must be 0…65535, got ${port}`);
   } catch (error) {
     process.stderr.write(`synchrotron serve: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const root = resolve(values.root ?? '.');
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    process.stderr.write(`synchrotron serve: --root ${root} is not a directory\n`);
     return 2;
   }
   let patch: string | undefined;
@@ -80,7 +87,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       blockSize,
       audio,
       token: values.token,
-      root: resolve(values.root ?? '.'),
+      root,
       cors: values.cors ? values.cors.split(',').map((origin) => origin.trim()) : '*',
       patch,
       start: !values.stopped,

@@ -1,8 +1,9 @@
 // The Synchrotron server: the live engine (render worker, audio output) behind the HTTP API of SPEC §4,
 // the newer routes beside it, the WebSockets at /ws and /ws/audio, OpenAPI docs at /docs and the web UI.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -150,6 +151,16 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     forceCloseConnections: true,
+    // Over-long names reach the graph, which says what is wrong with them (the default cut is 100).
+    maxParamLength: 2048,
+    // A number or null where a string belongs is the client's mistake, to report rather than to coerce.
+    ajv: { customOptions: { coerceTypes: false } },
+    // Malformed URLs (a bad %-escape) answer in the API's error shape, like every other mistake.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      return sendJson(reply, { detail: `bad request URL: ${error.message}`, code: error.code }, status);
+    },
+    clientErrorHandler: answerClientError,
   });
   try {
     for (const schema of sharedSchemas) app.addSchema(schema);
@@ -183,7 +194,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
   } catch (error) {
     await app.close().catch(() => {});
     await engine.close();
-    throw error;
+    throw listenError(error, host, port);
   }
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -205,6 +216,38 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
 }
 
 // ------------------------------------------------------------------------------- cross-cutting
+
+/** A failure to listen, said in the user's terms (which option to change) instead of a system code. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason: Record<string, string> = {
+    EADDRINUSE: `port ${port} on ${host} is already in use (another Synchrotron server?): stop it or choose another port with --port`,
+    EACCES: `not allowed to listen on port ${port} (ports below 1024 need privileges): choose another with --port`,
+    EADDRNOTAVAIL: `cannot listen on ${host}: this machine has no such address (--host)`,
+    ENOTFOUND: `cannot listen on ${host}: no such host name (--host)`,
+    EAI_AGAIN: `cannot listen on ${host}: the host name could not be resolved (--host)`,
+  };
+  const message = code ? reason[code] : undefined;
+  return message ? Object.assign(new Error(message), { code }) : error;
+}
+
+/** Requests Node's HTTP parser refuses (oversized headers, garbage): a JSON `detail` like every answer. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, text, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'request headers too large (a very long URL or cookie?)']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request took too long to arrive']
+        : [400, 'Bad Request', `malformed HTTP request: ${error.message}`];
+  const body = JSON.stringify({ detail, code: error.code });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
 
 function installCors(app: FastifyInstance, origins: '*' | string[]): void {
   const allowed = (origin: string | undefined): string | undefined => {
@@ -230,22 +273,27 @@ function installCors(app: FastifyInstance, origins: '*' | string[]): void {
   });
 }
 
+/** Constant-time comparison, so response timing does not reveal how much of a guess was right. */
+function sameToken(given: string | undefined, token: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function installToken(app: FastifyInstance, token: string): void {
   const cookieName = 'synchrotron_token';
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS') return;
-    const header = request.headers.authorization;
+    const bearer = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
     const query = (request.query as Record<string, unknown> | undefined)?.token;
     const cookie = request.headers.cookie
       ?.split(';')
-      .map((part) => part.trim().split('='))
-      .find(([name]) => name === cookieName)?.[1];
-    const given = header?.startsWith('Bearer ')
-      ? header.slice(7).trim()
-      : typeof query === 'string'
-        ? query
-        : cookie;
-    if (given !== token) {
+      .map((part) => part.trim())
+      .find((part) => part.startsWith(`${cookieName}=`))
+      ?.slice(cookieName.length + 1);
+    const given = bearer ?? (typeof query === 'string' ? query : cookie);
+    if (!sameToken(given, token)) {
       const detail = JSON.stringify({
         detail: 'missing or wrong token: send `Authorization: Bearer <token>` or `?token=<token>`',
       });
@@ -277,7 +325,12 @@ function installErrors(app: FastifyInstance): void {
       message?: string;
     };
     if (fastifyError.validation) {
-      return sendJson(reply, { detail: fastifyError.message, code: 'invalid' }, 422);
+      const missingBody =
+        (error as { validationContext?: string }).validationContext === 'body' && request.body === undefined;
+      const detail = missingBody
+        ? `missing body: ${request.method} ${request.routeOptions.url} takes a JSON body (see /docs)`
+        : fastifyError.message;
+      return sendJson(reply, { detail, code: 'invalid' }, 422);
     }
     const status = fastifyError.statusCode;
     if (status && status >= 400 && status < 500) {
@@ -570,11 +623,8 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
           return sendJson(reply, { detail: `the body is not valid JSON: ${(error as Error).message}` }, 400);
         }
         if (!isDataValue(value)) {
-          return sendJson(
-            reply,
-            { detail: 'a node value must be a number, string, boolean, null or array of those' },
-            422,
-          );
+          const detail = `a node value must be a number, string, boolean, null or array of those: ${dataValueProblem(value)}`;
+          return sendJson(reply, { detail, code: 'invalid' }, 422);
         }
         return sendJson(reply, toApiNode(graph, graph.setValue(request.params.name, value)));
       },
@@ -582,14 +632,29 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
   });
 }
 
+/** Why a parsed JSON value is not a data value (see isDataValue), naming the offending element. */
+function dataValueProblem(value: unknown, where = 'the value', depth = 0): string {
+  if (depth > 64) return 'the value nests arrays more than 64 deep';
+  if (typeof value === 'number') return `${where} is not a finite number`;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!isDataValue(value[i], depth + 1)) return dataValueProblem(value[i], `${where}[${i}]`, depth + 1);
+    }
+  }
+  return `${where} is ${value !== null && typeof value === 'object' ? 'an object' : `a ${typeof value}`}`;
+}
+
 /**
  * JSON routes read a JSON body whatever its content type says: `curl -d` sends form-encoded, and the
  * original server parsed such bodies as JSON. Invalid JSON is a 400 with the parser's reason.
  */
 function installLenientJson(app: FastifyInstance): void {
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  // text/plain and application/json go through the same parser: one behaviour, one kind of message.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
+    // Routes that take no body ignore whatever a client sends along, as the original did.
+    if (text.trim() === '' || !request.routeOptions.schema?.body) return done(null, undefined);
     try {
       done(null, JSON.parse(text));
     } catch (error) {

@@ -12,6 +12,8 @@ import { runScript } from './script.js';
 /** A client further behind than this (bytes queued) skips droppable messages (status, scopes, audio). */
 const SLOW_CLIENT_BYTES = 1 << 20;
 const OPEN = 1;
+/** Most stream outputs one client may watch at once (scope + meter each). */
+const MAX_WATCHED_PORTS = 64;
 
 /** The slice of a `ws` WebSocket used here (the package ships no types). */
 interface WebSocket {
@@ -114,9 +116,23 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
     switch (message.type) {
       case 'watch': {
         const ports: PortRef[] = [];
+        if (message.ports !== undefined && !Array.isArray(message.ports)) {
+          sendMessage(client, {
+            type: 'warning',
+            node: '',
+            message: 'watch needs `ports`: an array of {"node_name": …, "port_name": …}',
+          });
+        }
         for (const port of Array.isArray(message.ports) ? message.ports : []) {
           const ref = validPort(port);
-          if (!ref) continue;
+          if (!ref) {
+            sendMessage(client, {
+              type: 'warning',
+              node: '',
+              message: `cannot watch ${String(JSON.stringify(port)).slice(0, 80)}: a port is {"node_name": …, "port_name": …}`,
+            });
+            continue;
+          }
           try {
             const spec = engine.graph.port(ref, 'output');
             if (spec.kind !== 'stream')
@@ -130,7 +146,14 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
             });
           }
         }
-        client.ports = ports.slice(0, 64);
+        if (ports.length > MAX_WATCHED_PORTS) {
+          sendMessage(client, {
+            type: 'warning',
+            node: '',
+            message: `watching the first ${MAX_WATCHED_PORTS} of ${ports.length} ports only`,
+          });
+        }
+        client.ports = ports.slice(0, MAX_WATCHED_PORTS);
         client.keys = new Set(client.ports.map(keyOf));
         client.spectrum = message.spectrum === true;
         updateWatch();
@@ -170,11 +193,12 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
       }
       case 'midi': {
         const data = message.data;
-        if (!Array.isArray(data) || data.length === 0 || data.length > 1024 || !data.every(isByte)) {
+        const problem = midiDataProblem(data);
+        if (problem) {
           sendMessage(client, {
             type: 'warning',
             node: '',
-            message: 'midi needs `data`: 1 to 1024 integers 0…255',
+            message: `midi needs \`data\`: 1 to 1024 integers 0…255 (${problem})`,
           });
           break;
         }
@@ -240,6 +264,15 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
 
 function isByte(x: unknown): boolean {
   return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 255;
+}
+
+/** What is wrong with a midi message's `data`, or undefined when it is fine. */
+function midiDataProblem(data: unknown): string | undefined {
+  if (!Array.isArray(data)) return data === undefined ? 'it is missing' : `got ${typeof data}`;
+  if (data.length === 0) return 'it is empty';
+  if (data.length > 1024) return `got ${data.length} bytes`;
+  const bad = data.findIndex((x) => !isByte(x));
+  return bad < 0 ? undefined : `data[${bad}] is ${String(JSON.stringify(data[bad])).slice(0, 40)}`;
 }
 
 function validPort(port: unknown): PortRef | undefined {

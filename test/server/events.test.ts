@@ -153,14 +153,16 @@ describe('/ws events', () => {
     try {
       await request(server, 'POST', '/execute', 'new 5 five\nnew DebugNode dbg\nlink five.out -> dbg.input');
       expect(await client.next('debug', (m) => m.node === 'dbg')).toMatchObject({ value: 5 });
-      // 1e39 overflows float32: the StreamNode's output is Infinity, so it is muted and reported.
+      // 3e38 squared overflows float32: the product is Infinity, so the node is muted and reported.
+      // (Data values themselves clamp to the float32 range, so a StreamNode alone no longer faults.)
       await request(
         server,
         'POST',
         '/execute',
-        'new 1e39 huge\nnew StreamNode s\nnew PlaybackNode o\nlink huge.out -> s.data\nlink s.out -> o.left',
+        'new 3e38 big\nnew StreamNode s\nnew MultiplyNode m\nnew PlaybackNode o\nlink big.out -> s.data\n' +
+          'link s.out -> m.a\nlink s.out -> m.b\nlink m.out -> o.left',
       );
-      const fault = await client.next('fault', (m) => m.node === 's');
+      const fault = await client.next('fault', (m) => m.node === 'm');
       expect(fault.message).toMatch(/NaN or Infinity/);
       const status = (await request(server, 'GET', '/status')).body as { running: boolean };
       expect(status.running).toBe(true);

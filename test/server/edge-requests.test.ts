@@ -1,0 +1,184 @@
+// Requests a demanding client sends by mistake (QA): each gets a 4xx with a `detail` that says what was
+// wrong, never a 500 or a framework-shaped error, and the graph stays exactly as it was.
+
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SynchrotronServer } from '../../src/server/index.js';
+import { EventClient, request, startServer } from './helpers.js';
+
+describe('edge-case requests', () => {
+  let server: SynchrotronServer;
+  beforeAll(async () => {
+    server = await startServer();
+    await request(server, 'POST', '/execute', 'new 1 d\nnew SineNode sine\nnew PlaybackNode out');
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const snapshot = async () =>
+    JSON.stringify([
+      (await request(server, 'GET', '/nodes')).body,
+      (await request(server, 'GET', '/connections')).body,
+    ]);
+  const detail = (body: unknown) => (body as { detail?: unknown }).detail;
+
+  /** Raw bytes to the server, the whole answer back (for requests fetch refuses to send). */
+  const raw = (text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(text));
+      let answer = '';
+      socket.on('data', (chunk) => {
+        answer += chunk.toString();
+      });
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  it('malformed URLs and headers answer in the API error shape', async () => {
+    const badEscape = await request(server, 'GET', '/nodes/%ZZ');
+    expect(badEscape.status).toBe(400);
+    expect(detail(badEscape.body)).toMatch(/bad request URL.*%ZZ/);
+
+    const hugeUrl = await request(server, 'GET', `/nodes/${'x'.repeat(20000)}`);
+    expect(hugeUrl.status).toBe(431);
+    expect(detail(hugeUrl.body)).toMatch(/headers too large/);
+
+    const garbage = await raw('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1\.1 400/);
+    expect(garbage).toMatch(/"detail":"malformed HTTP request/);
+  });
+
+  it('names over 100 characters reach the graph, which says they are too long', async () => {
+    const before = await snapshot();
+    const name = 'a'.repeat(150);
+    const created = await request(server, 'POST', `/nodes/${name}?type=SineNode`);
+    expect(created.status).toBe(422);
+    expect(detail(created.body)).toMatch(/too long: 150 characters \(at most 64\)/);
+    const fetched = await request(server, 'GET', `/nodes/${name}`);
+    expect(fetched.status).toBe(404);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('does not coerce wrong JSON types into strings', async () => {
+    const before = await snapshot();
+    const link = await request(server, 'PATCH', '/connections', {
+      source: { node_name: 1, port_name: 'out' },
+      sink: { node_name: 'out', port_name: 'left' },
+    });
+    expect(link.status).toBe(422);
+    expect(detail(link.body)).toMatch(/source\/node_name must be string/);
+    const rename = await request(server, 'PATCH', '/nodes/sine', { name: null });
+    expect(rename.status).toBe(422);
+    expect(detail(rename.body)).toMatch(/name must be string/);
+    const midi = await request(server, 'POST', '/midi', { data: ['144'] });
+    expect(midi.status).toBe(422);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('reads JSON bodies sent as text/plain and says when a body is missing', async () => {
+    const connection = {
+      source: { node_name: 'sine', port_name: 'out' },
+      sink: { node_name: 'out', port_name: 'right' },
+    };
+    const linked = await request(server, 'PATCH', '/connections', JSON.stringify(connection), {
+      'content-type': 'text/plain',
+    });
+    expect(linked.status).toBe(200);
+    expect(linked.body).toEqual(connection);
+    await request(server, 'DELETE', '/connections', connection);
+
+    for (const headers of [{}, { 'content-type': 'application/json' }] as Record<string, string>[]) {
+      const missing = await request(server, 'PATCH', '/connections', undefined, headers);
+      expect(missing.status).toBe(422);
+      expect(detail(missing.body)).toBe('missing body: PATCH /connections takes a JSON body (see /docs)');
+    }
+    const broken = await request(server, 'PATCH', '/connections', '{"source":', {
+      'content-type': 'application/json',
+    });
+    expect(broken.status).toBe(400);
+    expect(detail(broken.body)).toBe('body is not valid JSON: Unexpected end of JSON input');
+  });
+
+  it('routes without a body ignore one sent along (as the original did)', async () => {
+    const created = await request(server, 'POST', '/nodes/extra?type=SineNode', 'not json', {
+      'content-type': 'text/plain',
+    });
+    expect(created.status).toBe(200);
+    await request(server, 'DELETE', '/nodes/extra');
+  });
+
+  it('PUT /nodes/{name}/value says which part of a value is not allowed', async () => {
+    const before = await snapshot();
+    const cases: Array<[string, RegExp]> = [
+      ['1e999', /the value is not a finite number/],
+      ['{"a":1}', /the value is an object/],
+      ['[1,[2,{"a":1}]]', /the value\[1\]\[1\] is an object/],
+      [`${'['.repeat(100)}${']'.repeat(100)}`, /nests arrays more than 64 deep/],
+    ];
+    for (const [body, reason] of cases) {
+      const answer = await request(server, 'PUT', '/nodes/d/value', body, {
+        'content-type': 'application/json',
+      });
+      expect(answer.status).toBe(422);
+      expect(detail(answer.body)).toMatch(reason);
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('a second server on a taken port fails with a message naming the port, not a system code', async () => {
+    const port = Number(new URL(server.url).port);
+    await expect(startServer({ port })).rejects.toThrow(
+      `port ${port} on 127.0.0.1 is already in use (another Synchrotron server?)`,
+    );
+  });
+
+  it('/ws warns about malformed watch entries and names the bad MIDI byte', async () => {
+    const client = await EventClient.open(`${server.url}/ws`);
+    try {
+      client.send({ type: 'watch', ports: 'sine.out' });
+      expect((await client.next('warning', (m) => m.message.startsWith('watch needs'))).message).toMatch(
+        /an array of/,
+      );
+      client.send({ type: 'watch', ports: [42, { node_name: 'sine', port_name: 'out' }] });
+      expect((await client.next('warning', (m) => m.message.startsWith('cannot watch 42'))).message).toMatch(
+        /a port is \{"node_name"/,
+      );
+      client.send({ type: 'midi', data: [144, 300, 1] });
+      const midi = await client.next('warning', (m) => m.message.startsWith('midi needs'));
+      expect(midi.message).toMatch(/data\[1\] is 300/);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('token checks', () => {
+  let server: SynchrotronServer;
+  beforeAll(async () => {
+    server = await startServer({ token: 'sesame-123' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('accepts the Bearer scheme in any case and refuses near misses', async () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      const ok = await request(server, 'GET', '/nodes', undefined, { authorization: `${scheme} sesame-123` });
+      expect(ok.status).toBe(200);
+    }
+    for (const given of ['Bearer sesame-12', 'Bearer sesame-1234', 'Bearer', 'sesame-123']) {
+      const refused = await request(server, 'GET', '/nodes', undefined, { authorization: given });
+      expect(refused.status).toBe(401);
+    }
+    const cookie = await request(server, 'GET', '/nodes', undefined, {
+      cookie: 'other=1; synchrotron_token=sesame-123',
+    });
+    expect(cookie.status).toBe(200);
+    const badCookie = await request(server, 'GET', '/nodes', undefined, {
+      cookie: 'synchrotron_token=sesame-123x',
+    });
+    expect(badCookie.status).toBe(401);
+  });
+});
