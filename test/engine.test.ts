@@ -501,3 +501,26 @@ describe('library API: misuse gets clear errors', () => {
     invalid(() => s.link('sine.out', 'out.middle'), /has no input `middle`/);
   });
 });
+
+describe('engine: large graphs', () => {
+  it('clears 20,000 linked nodes in one batch, and a failed batch restores them', () => {
+    const s = new Synchrotron();
+    s.transaction(() => {
+      for (let i = 0; i < 20_000; i++) s.add('SineNode', `n${i}`);
+      for (let i = 1; i < 20_000; i++) s.link(`n${i - 1}.out`, `n${i}.frequency`);
+    });
+    expect(() =>
+      s.transaction(() => {
+        s.clear();
+        s.add('Nope');
+      }),
+    ).toThrow(/unknown node type/);
+    expect(s.graph.size).toBe(20_000);
+    expect(s.graph.connections()).toHaveLength(19_999);
+    expect(s.clear()).toBe(20_000);
+    expect(s.graph.size).toBe(0);
+    expect(s.graph.connections()).toHaveLength(0);
+    s.renderBlock();
+    expect(s.renderer.nodeCount).toBe(0);
+  });
+});

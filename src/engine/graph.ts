@@ -296,8 +296,13 @@ export class Graph {
 
   clear(): number {
     const count = this.nodeMap.size;
+    // In bulk: removing nodes one by one scans every connection each time (minutes for 20,000 nodes).
     this.edit(() => {
-      for (const name of [...this.nodeMap.keys()]) this.removeNode(name);
+      for (const c of this.links.values())
+        this.pending.push({ op: 'unlink', source: c.source, sink: c.sink });
+      this.links.clear();
+      for (const name of this.nodeMap.keys()) this.pending.push({ op: 'remove', name });
+      this.nodeMap.clear();
     });
     return count;
   }
