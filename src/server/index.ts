@@ -152,7 +152,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     forceCloseConnections: true,
     // Over-long names reach the graph, which says what is wrong with them (the default cut is 100).
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     // A number or null where a string belongs is the client's mistake, to report rather than to coerce.
     ajv: { customOptions: { coerceTypes: false } },
     // Malformed URLs (a bad %-escape) answer in the API's error shape, like every other mistake.

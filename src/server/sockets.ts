@@ -47,6 +47,7 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
 
   engine.onMessage((message) => {
     if (clients.size === 0) return;
+    if (message.type === 'nodeRenamed' || message.type === 'nodeRemoved') followWatches(message);
     const text = JSON.stringify(message);
     const droppable = message.type === 'status';
     for (const client of clients) send(client.socket, text, droppable);
@@ -85,6 +86,28 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
       if (client.spectrum && spectrum) send(client.socket, spectrum, true);
     }
   });
+
+  /**
+   * Watches follow the graph: a renamed node's ports keep streaming under the new name, a removed node's
+   * ports stop (else its last waveform stays frozen on screen, or a new node of that name is tapped).
+   */
+  const followWatches = (
+    change: { type: 'nodeRenamed'; from: string; to: string } | { type: 'nodeRemoved'; name: string },
+  ) => {
+    let changed = false;
+    for (const client of clients) {
+      const ports =
+        change.type === 'nodeRenamed'
+          ? client.ports.map((port) => (port.node === change.from ? { ...port, node: change.to } : port))
+          : client.ports.filter((port) => port.node !== change.name);
+      if (ports.some((port, i) => port !== client.ports[i]) || ports.length !== client.ports.length) {
+        client.ports = ports;
+        client.keys = new Set(ports.map(keyOf));
+        changed = true;
+      }
+    }
+    if (changed) updateWatch();
+  };
 
   /** The worker taps the union of what every client watches. */
   const updateWatch = () => {

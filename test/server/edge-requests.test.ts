@@ -154,6 +154,42 @@ describe('edge-case requests', () => {
   });
 });
 
+describe('watches follow the graph', () => {
+  let server: SynchrotronServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('a renamed node keeps streaming under its new name; a removed one stops', async () => {
+    await request(server, 'POST', '/execute', 'new 440 f\nnew SineNode osc\nlink f.out -> osc.frequency');
+    const client = await EventClient.open(`${server.url}/ws`);
+    try {
+      // With the spectrum on, reports keep coming after the watched node is gone.
+      client.send({ type: 'watch', ports: [{ node_name: 'osc', port_name: 'out' }], spectrum: true });
+      await client.next('scope', (m) => m.port.node_name === 'osc');
+      await request(server, 'PATCH', '/nodes/osc', { name: 'tone' });
+      const since = client.messages.length;
+      const scope = await client.next('scope', (m) => m.port.node_name === 'tone', 5000, since);
+      expect(Math.max(...scope.samples.map(Math.abs))).toBeGreaterThan(0.9);
+
+      await request(server, 'DELETE', '/nodes/tone');
+      await client.next('nodeRemoved');
+      // The report in flight may still carry it; after that, two more reports must not.
+      await client.next('spectrum', () => true, 5000, client.messages.length);
+      const after = client.messages.length;
+      await client.next('spectrum', () => true, 5000, after);
+      await client.next('spectrum', () => true, 5000, client.messages.length);
+      const late = client.messages.slice(after).filter((m) => m.type === 'scope');
+      expect(late).toEqual([]);
+    } finally {
+      client.close();
+    }
+  });
+});
+
 describe('token checks', () => {
   let server: SynchrotronServer;
   beforeAll(async () => {
