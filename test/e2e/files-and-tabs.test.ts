@@ -62,6 +62,31 @@ describe.skipIf(!!missing)('web editor: files, small screens, two tabs', () => {
     await server?.close();
   });
 
+  test('palette search: Enter adds the best match by name, and each new node lands clear of the others', async () => {
+    await runConsole(page, 'clear');
+    const search = page.getByLabel('search node types');
+    await search.fill('sin');
+    await search.press('Enter');
+    await page.getByTestId('node-sine1').waitFor();
+    expect((await get<ApiNode>('/nodes/sine1')).type).toBe('SineNode');
+    await search.press('Enter');
+    await search.press('Enter');
+    await page.getByTestId('node-sine3').waitFor();
+    await page.waitForTimeout(300);
+    const boxes = await Promise.all(
+      ['sine1', 'sine2', 'sine3'].map(async (n) => (await page.getByTestId(`node-${n}`).boundingBox())!),
+    );
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        const overlap =
+          a.x < b.x + b.width && a.x + a.width > b.x && a.y < b.y + b.height && a.y + a.height > b.y;
+        expect(overlap, `sine${i + 1} and sine${j + 1} overlap`).toBe(false);
+      }
+    }
+    await search.fill('');
+  });
+
   test('a .sui with unusable positions loads, says which, and the canvas stays drawable', async () => {
     const text =
       '/*** {"a": "hello", "b": [null, "x"], "c": {"x": 1e400, "y": -5}, "d": [10, 20]} ***/\n' +

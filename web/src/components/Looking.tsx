@@ -136,7 +136,9 @@ function Scope({ port }: { port: ApiPort }) {
   return (
     <div className="scope" data-testid={`scope-${key}`}>
       <div className="scope-head">
-        <span className="scope-name">{key}</span>
+        <span className="scope-name" title={key}>
+          {key}
+        </span>
         <span className="scope-freq" ref={label} data-testid={`scope-freq-${key}`} />
         <button
           type="button"

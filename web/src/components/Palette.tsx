@@ -5,7 +5,8 @@ import { useReactFlow } from '@xyflow/react';
 import { useMemo, useRef, useState } from 'react';
 import type { NodeTypeInfo } from '../api';
 import { addNode } from '../edits';
-import { useStore } from '../store';
+import { measured } from '../patch';
+import { type Position, store, useStore } from '../store';
 import { PALETTE_MIME } from './Editor';
 
 function matches(info: NodeTypeInfo, query: string) {
@@ -18,6 +19,37 @@ function matches(info: NodeTypeInfo, query: string) {
   );
 }
 
+/** How well a type answers a query: its name first (prefix best), then its category, then its description. */
+function rank(info: NodeTypeInfo, query: string) {
+  const q = query.toLowerCase();
+  const name = info.type.toLowerCase();
+  if (name.startsWith(q)) return 0;
+  if (name.includes(q)) return 1;
+  if (info.category.toLowerCase().includes(q)) return 2;
+  return 3;
+}
+
+/** Moves a new node's spot down-right until it covers no node already drawn (flow units). */
+function freeSpot(spot: Position): Position {
+  const { nodes, positions } = store.state;
+  const width = 170;
+  const height = 70;
+  const taken = [...nodes.values()].flatMap((node) => {
+    const p = positions[node.name];
+    return p ? [{ ...p, ...measured(node) }] : [];
+  });
+  const at = { ...spot };
+  for (let tries = 0; tries < 40; tries++) {
+    const hit = taken.some(
+      (r) => at.x < r.x + r.width && at.x + width > r.x && at.y < r.y + r.height && at.y + height > r.y,
+    );
+    if (!hit) break;
+    at.x += 24;
+    at.y += 36;
+  }
+  return at;
+}
+
 function portLine(p: NodeTypeInfo['inputs'][number]) {
   return `${p.name} (${p.kind}${p.unit ? `, ${p.unit}` : ''}): ${p.description}`;
 }
@@ -25,7 +57,8 @@ function portLine(p: NodeTypeInfo['inputs'][number]) {
 export function Palette() {
   const types = useStore((s) => s.types);
   const [query, setQuery] = useState('');
-  const [active, setActive] = useState(0);
+  /** The highlighted entry (Enter adds it); null = the best match for the query. */
+  const [chosen, setChosen] = useState<number | null>(null);
   const [expanded, setExpanded] = useState<string | null>(null);
   const flow = useReactFlow();
   const list = useRef<HTMLUListElement>(null);
@@ -37,14 +70,22 @@ export function Palette() {
         .sort((a, b) => a.category.localeCompare(b.category) || a.type.localeCompare(b.type)),
     [types, query],
   );
+  const best = useMemo(() => {
+    let index = 0;
+    filtered.forEach((info, i) => {
+      if (rank(info, query) < rank(filtered[index], query)) index = i;
+    });
+    return index;
+  }, [filtered, query]);
+  const active = chosen ?? best;
+  const setActive = (update: (i: number) => number) => setChosen(update(active));
 
   const add = (type: string) => {
     const rect = document.querySelector('.editor')?.getBoundingClientRect();
     const center = rect
       ? flow.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 })
       : { x: 0, y: 0 };
-    const jitter = () => (Math.random() - 0.5) * 60;
-    addNode(type, { x: center.x - 80 + jitter(), y: center.y - 30 + jitter() }).catch(() => undefined);
+    addNode(type, freeSpot({ x: center.x - 85, y: center.y - 35 })).catch(() => undefined);
   };
 
   let category = '';
@@ -58,7 +99,7 @@ export function Palette() {
         value={query}
         onChange={(e) => {
           setQuery(e.target.value);
-          setActive(0);
+          setChosen(null);
         }}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown') setActive((i) => Math.min(filtered.length - 1, i + 1));
@@ -92,7 +133,7 @@ export function Palette() {
                   aria-expanded={expanded === info.type}
                   onDoubleClick={() => add(info.type)}
                   onClick={() => {
-                    setActive(index);
+                    setChosen(index);
                     setExpanded((x) => (x === info.type ? null : info.type));
                   }}
                 >
