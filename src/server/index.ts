@@ -249,13 +249,38 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   socket.destroy(error);
 }
 
+/** A browser page served by this server itself (the web UI): its Origin names our own host. */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+}
+
+/** Answers a refused request; a refused WebSocket upgrade on the raw socket, so nothing lingers. */
+function refuse(request: FastifyRequest, reply: FastifyReply, status: number, text: string, detail: string) {
+  const body = JSON.stringify({ detail });
+  if (request.headers.upgrade) {
+    reply.hijack();
+    request.raw.socket.end(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    return reply;
+  }
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
 function installCors(app: FastifyInstance, origins: '*' | string[]): void {
   const allowed = (origin: string | undefined): string | undefined => {
     if (origins === '*') return '*';
     return origin && origins.includes(origin) ? origin : undefined;
   };
   app.addHook('onRequest', async (request, reply) => {
-    const origin = allowed(request.headers.origin);
+    const given = request.headers.origin;
+    if (origins !== '*' && given && !allowed(given) && !sameOrigin(given, request.headers.host)) {
+      // CORS alone only hides answers: the request itself (a POST /execute, a WebSocket, which CORS
+      // never covers) would still act. With chosen origins, other pages are refused outright.
+      const detail = `origin ${given} is not allowed (allowed: ${origins.join(', ')}; see --cors)`;
+      return refuse(request, reply, 403, 'Forbidden', detail);
+    }
+    const origin = allowed(given);
     if (!origin) return;
     reply.header('Access-Control-Allow-Origin', origin);
     if (origin !== '*') reply.header('Vary', 'Origin');
@@ -294,18 +319,8 @@ function installToken(app: FastifyInstance, token: string): void {
       ?.slice(cookieName.length + 1);
     const given = bearer ?? (typeof query === 'string' ? query : cookie);
     if (!sameToken(given, token)) {
-      const detail = JSON.stringify({
-        detail: 'missing or wrong token: send `Authorization: Bearer <token>` or `?token=<token>`',
-      });
-      if (request.headers.upgrade) {
-        // A refused WebSocket upgrade: answer on the raw socket and end it, so nothing lingers.
-        reply.hijack();
-        request.raw.socket.end(
-          `HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(detail)}\r\nConnection: close\r\n\r\n${detail}`,
-        );
-        return;
-      }
-      return reply.code(401).type('application/json; charset=utf-8').send(detail);
+      const detail = 'missing or wrong token: send `Authorization: Bearer <token>` or `?token=<token>`';
+      return refuse(request, reply, 401, 'Unauthorized', detail);
     }
     // A browser that opened the UI with ?token= keeps it for the UI's own requests and WebSockets.
     if (typeof query === 'string' && !cookie) {

@@ -4,7 +4,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SynchrotronServer } from '../../src/server/index.js';
-import { EventClient, request, startServer } from './helpers.js';
+import { EventClient, request, startServer, upgradeStatus } from './helpers.js';
 
 describe('edge-case requests', () => {
   let server: SynchrotronServer;
@@ -216,5 +216,32 @@ describe('token checks', () => {
       cookie: 'synchrotron_token=sesame-123x',
     });
     expect(badCookie.status).toBe(401);
+  });
+});
+
+describe('restricted CORS', () => {
+  let server: SynchrotronServer;
+  beforeAll(async () => {
+    server = await startServer({ cors: ['http://good.example'] });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('refuses requests and WebSockets from other origins, so they cannot act on the graph', async () => {
+    const evil = { origin: 'http://evil.example' };
+    const refused = await request(server, 'POST', '/execute', 'new SineNode intruder', evil);
+    expect(refused.status).toBe(403);
+    expect((refused.body as { detail: string }).detail).toMatch(
+      /origin http:\/\/evil\.example is not allowed/,
+    );
+    expect((await request(server, 'GET', '/nodes')).body).toEqual([]);
+    expect(await upgradeStatus(`${server.url}/ws`, evil)).toBe(403);
+
+    expect(await upgradeStatus(`${server.url}/ws`, { origin: 'http://good.example' })).toBe(101);
+    // The web UI served by this server sends its own origin.
+    const own = { origin: server.url };
+    expect(await upgradeStatus(`${server.url}/ws`, own)).toBe(101);
+    expect((await request(server, 'POST', '/execute', 'new SineNode mine', own)).status).toBe(200);
   });
 });
