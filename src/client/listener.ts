@@ -162,6 +162,7 @@ export class AudioStreamListener {
 
   private readonly options: ListenerOptions;
   private socket: WebSocket | undefined;
+  private starting: Promise<void> | undefined;
   private gainValue: number;
   private ownsContext = false;
 
@@ -181,10 +182,30 @@ export class AudioStreamListener {
       this.output.gain.setTargetAtTime(this.gainValue, this.context.currentTime, 0.02);
   }
 
-  /** Connects and starts playing. Call it from a user gesture (a click) so the browser allows sound. */
-  async start(): Promise<void> {
-    if (this.socket) return;
+  /**
+   * Connects and starts playing. Call it from a user gesture (a click) so the browser allows sound.
+   * Calls while connecting share that attempt; after a failure (server not up yet) it can be called again.
+   */
+  start(): Promise<void> {
+    if (this.socket && !this.starting) return Promise.resolve();
+    this.starting ??= this.connect().then(
+      () => {
+        this.starting = undefined;
+      },
+      async (error: unknown) => {
+        // Leave nothing half-open, so the next start() begins afresh.
+        this.starting = undefined;
+        await this.release();
+        throw error;
+      },
+    );
+    return this.starting;
+  }
+
+  private async connect(): Promise<void> {
     this.setState('connecting');
+    // Left over from a stream the server closed: start from nothing.
+    if (this.node) await this.release();
     const latency = this.options.latency ?? 0.15;
     // Create (or resume) the context first, while still inside the user gesture.
     let context = this.options.context;
@@ -242,6 +263,8 @@ export class AudioStreamListener {
     });
     socket.onerror = () => this.setState('error', 'audio stream error');
     socket.onclose = () => {
+      // The server went away: a later start() reconnects.
+      if (this.socket === socket) this.socket = undefined;
       if (this.state !== 'closed') this.setState('closed');
     };
     socket.onmessage = (event: MessageEvent<ArrayBuffer>) => this.receive(event.data, latency);
@@ -250,13 +273,18 @@ export class AudioStreamListener {
   /** Stops playing and disconnects (the context is closed if this listener made it). */
   async stop(): Promise<void> {
     this.setState('closed');
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
     this.socket?.close();
     this.socket = undefined;
     this.node?.disconnect();
     this.output?.disconnect();
     this.node = undefined;
     this.output = undefined;
-    if (this.ownsContext) await this.context?.close();
+    if (this.ownsContext) await this.context?.close().catch(() => {});
+    this.ownsContext = false;
     this.context = undefined;
   }
 

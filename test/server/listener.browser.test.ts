@@ -2,6 +2,7 @@
 // arrives through /ws/audio, the AudioWorklet jitter buffer and the volume node as 440 Hz.
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
@@ -16,7 +17,7 @@ const DIST = join(import.meta.dirname, '..', '..', 'dist');
 // and measures what comes out of the volume node with an AnalyserNode.
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>listener test</title></head><body>
 <script type="module">
-import { listen } from './client/listener.js';
+import { AudioStreamListener, listen } from './client/listener.js';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function frequency(signal, rate) {
   const crossings = [];
@@ -46,6 +47,20 @@ window.measure = async () => {
   const after = { frequency: frequency(signal, player.context.sampleRate), peak: peak(signal) };
   const result = { before, after, level: player.level, levelReports: levels.length, state: player.state,
     contextRate: player.context.sampleRate, streamRate: player.streamRate, volume: player.volume };
+  await player.stop();
+  return result;
+};
+// A server that is not up yet: the first start() fails, and once it is up the same listener connects.
+window.retry = async (url) => {
+  const player = new AudioStreamListener({ url, latency: 0.1 });
+  let firstError = '';
+  await player.start().catch((error) => { firstError = error.message; });
+  const afterFailure = { state: player.state, context: player.context === undefined };
+  await window.serverUp();
+  await player.start();
+  const started = performance.now();
+  while (player.level.peak < 0.1 && performance.now() - started < 8000) await sleep(50);
+  const result = { firstError, afterFailure, peak: player.level.peak, streamRate: player.streamRate };
   await player.stop();
   return result;
 };
@@ -122,5 +137,47 @@ describe.skipIf(!existsSync(CHROMIUM))('browser listener (headless Chromium)', (
     expect(result.after.frequency).toBeLessThan(444);
     expect(result.after.peak).toBeGreaterThan(0.2);
     expect(result.after.peak).toBeLessThan(0.28);
+  }, 60_000);
+
+  it('a listener whose first start() failed connects on the next one', async () => {
+    // A free port for a second server that starts only after the first attempt failed.
+    const probe = createNetServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    let late: SynchrotronServer | undefined;
+    const page = await browser.newPage();
+    try {
+      await page.exposeFunction('serverUp', async () => {
+        late = await startServer({
+          port,
+          patch:
+            'new 440 f\nnew SineNode s\nnew PlaybackNode o\nlink f.out -> s.frequency\nlink s.out -> o.left',
+        });
+      });
+      await page.goto(`${server.url}/`);
+      await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+      const result = await page.evaluate(
+        (url) =>
+          (
+            window as unknown as {
+              retry(url: string): Promise<{
+                firstError: string;
+                afterFailure: { state: string; context: boolean };
+                peak: number;
+                streamRate: number;
+              }>;
+            }
+          ).retry(url),
+        `http://127.0.0.1:${port}`,
+      );
+      expect(result.firstError).toMatch(/cannot connect/);
+      expect(result.afterFailure).toEqual({ state: 'error', context: true });
+      expect(result.streamRate).toBe(44100);
+      expect(result.peak).toBeGreaterThan(0.9);
+    } finally {
+      await page.close();
+      await late?.close();
+    }
   }, 60_000);
 });
