@@ -103,7 +103,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   log(
     `Synchrotron listening on ${server.url} — web UI: ${server.url}/${tokenQuery}  API docs: ${server.url}/docs`,
   );
-  if (patch !== undefined) log(`loaded ${positionals[0]} (${server.engine.graph.size} nodes), rendering`);
+  if (patch !== undefined) {
+    const state = values.stopped ? 'stopped (GET /start or the play button starts it)' : 'rendering';
+    log(`loaded ${positionals[0]} (${server.engine.graph.size} nodes), ${state}`);
+  }
 
   return new Promise<number>((resolveExit) => {
     let stopping = false;

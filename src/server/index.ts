@@ -68,7 +68,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   invalid: 422,
   conflict: 409,
   syntax: 400,
-  io: 500,
+  // A file the client named could not be read or written: the request's problem, reported, not a 500.
+  io: 422,
 };
 
 function isLoopback(host: string): boolean {
@@ -188,7 +189,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     if (options.start === false) engine.stop();
     if (options.patch !== undefined) {
       runScript(engine.scriptHost(), patchScript(options.patch));
-      engine.start();
+      // A patch starts rendering, unless asked to start stopped (`serve --stopped PATCH`).
+      if (options.start !== false) engine.start();
     }
     await app.listen({ host, port });
   } catch (error) {

@@ -190,6 +190,19 @@ describe('watches follow the graph', () => {
   });
 });
 
+describe('start-up options', () => {
+  it('a patch with start: false (serve --stopped PATCH) loads stopped', async () => {
+    const server = await startServer({ start: false, patch: 'new 440 f\nnew SineNode s' });
+    try {
+      const status = (await request(server, 'GET', '/status')).body as { running: boolean };
+      expect(status.running).toBe(false);
+      expect(((await request(server, 'GET', '/nodes')).body as unknown[]).length).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('token checks', () => {
   let server: SynchrotronServer;
   beforeAll(async () => {
