@@ -11,6 +11,12 @@ import { runScript } from './script.js';
 
 /** A client further behind than this (bytes queued) skips droppable messages (status, scopes, audio). */
 const SLOW_CLIENT_BYTES = 1 << 20;
+/**
+ * A client further behind than this (a stalled tab, a peer that stopped reading) is disconnected rather
+ * than queued for without limit: edits are never dropped, so its queue would grow with every change.
+ * On reconnecting it gets a fresh `hello` with the whole graph.
+ */
+const MAX_BEHIND_BYTES = 16 << 20;
 const OPEN = 1;
 /** Most stream outputs one client may watch at once (scope + meter each). */
 const MAX_WATCHED_PORTS = 64;
@@ -20,6 +26,7 @@ interface WebSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
   send(data: string | Buffer): void;
+  terminate(): void;
   on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
   on(event: 'close', listener: () => void): void;
 }
@@ -39,6 +46,11 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
 
   const send = (socket: WebSocket, data: string | Buffer, droppable: boolean) => {
     if (socket.readyState !== OPEN) return;
+    if (socket.bufferedAmount > MAX_BEHIND_BYTES) {
+      log(`ws: a client fell ${Math.round(socket.bufferedAmount / 2 ** 20)} MiB behind; disconnected it`);
+      socket.terminate();
+      return;
+    }
     if (droppable && socket.bufferedAmount > SLOW_CLIENT_BYTES) return;
     socket.send(data);
   };

@@ -190,6 +190,39 @@ describe('watches follow the graph', () => {
   });
 });
 
+describe('a /ws client that stops reading', () => {
+  it('is disconnected once far behind, instead of queueing for it without limit', async () => {
+    const server = await startServer();
+    try {
+      await request(server, 'POST', '/execute', 'new 0 d');
+      const { port } = new URL(server.url);
+      const stalled = connect(Number(port), '127.0.0.1');
+      await new Promise<void>((resolve) => stalled.on('connect', () => resolve()));
+      stalled.write(
+        'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      stalled.pause();
+      const closed = new Promise<void>((resolve) => stalled.on('close', () => resolve()));
+      stalled.on('error', () => {});
+      // Each value (≈ 0.7 MB of JSON) is pushed to every client as an `exports` message: 40 of them
+      // overflow the socket buffers and the 16 MiB allowance.
+      for (let i = 0; i < 40; i++) {
+        const value = `[${Array.from({ length: 100_000 }, (_, j) => i + j).join(',')}]`;
+        const answer = await request(server, 'PUT', '/nodes/d/value', value, {
+          'content-type': 'application/json',
+        });
+        expect(answer.status).toBe(200);
+      }
+      stalled.resume();
+      await closed;
+      expect((await request(server, 'GET', '/')).body).toBe('Synchrotron server running');
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+});
+
 describe('start-up options', () => {
   it('a patch with start: false (serve --stopped PATCH) loads stopped', async () => {
     const server = await startServer({ start: false, patch: 'new 440 f\nnew SineNode s' });
