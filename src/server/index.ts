@@ -331,6 +331,26 @@ function installToken(app: FastifyInstance, token: string): void {
   });
 }
 
+interface ValidationFailure {
+  validation: Array<{ instancePath: string; keyword: string; message?: string }>;
+  validationContext?: string;
+}
+
+/**
+ * For a body that may take several shapes (one message or a list of them), ajv reports every shape's
+ * complaint ("must be array, must match a schema in anyOf"); keep only the ones about the body's parts.
+ */
+function unionMessage(failure: ValidationFailure): string | undefined {
+  const all = failure.validation;
+  if (!all.some((e) => e.keyword === 'anyOf')) return undefined;
+  const deeper = (path: string) => all.some((e) => e.instancePath.startsWith(`${path}/`));
+  const specific = all.filter((e) => e.keyword !== 'anyOf' && !deeper(e.instancePath));
+  if (specific.length === 0) return undefined;
+  return specific
+    .map((e) => `${failure.validationContext ?? 'body'}${e.instancePath} ${e.message}`)
+    .join(', ');
+}
+
 function installErrors(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof SynchrotronError)
@@ -346,7 +366,7 @@ function installErrors(app: FastifyInstance): void {
         (error as { validationContext?: string }).validationContext === 'body' && request.body === undefined;
       const detail = missingBody
         ? `missing body: ${request.method} ${request.routeOptions.url} takes a JSON body (see /docs)`
-        : fastifyError.message;
+        : (unionMessage(error as ValidationFailure) ?? fastifyError.message);
       return sendJson(reply, { detail, code: 'invalid' }, 422);
     }
     const status = fastifyError.statusCode;

@@ -74,6 +74,11 @@ describe('edge-case requests', () => {
     expect(detail(rename.body)).toMatch(/name must be string/);
     const midi = await request(server, 'POST', '/midi', { data: ['144'] });
     expect(midi.status).toBe(422);
+    expect(detail(midi.body)).toBe('body/data/0 must be integer');
+    // One message or a list: the complaint is about the part that is wrong, not about every shape.
+    const byte = await request(server, 'POST', '/midi', [{ data: [144, 999, 1] }]);
+    expect(byte.status).toBe(422);
+    expect(detail(byte.body)).toBe('body/0/data/1 must be <= 255');
     expect(await snapshot()).toBe(before);
   });
 
