@@ -671,8 +671,9 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
 
 /** Why a parsed JSON value is not a data value (see isDataValue), naming the offending element. */
 function dataValueProblem(value: unknown, where = 'the value', depth = 0): string {
-  if (depth > 64) return 'the value nests arrays more than 64 deep';
+  if (Array.isArray(value) && depth >= 64) return 'the value nests arrays more than 64 deep';
   if (typeof value === 'number') return `${where} is not a finite number`;
+  if (value === undefined) return `${where} is missing (a hole in the array)`;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       if (!isDataValue(value[i], depth + 1)) return dataValueProblem(value[i], `${where}[${i}]`, depth + 1);
