@@ -50,7 +50,9 @@ export const WavFileNode = defineNode({
       try {
         writer = ctx.host.openWav(requested, ctx.sampleRate);
       } catch (error) {
-        ctx.warn(`cannot write \`${requested}\`: ${(error as Error).message}`);
+        // Host errors name the path already ("cannot write `x`: …", "file path `x` leaves …").
+        const reason = (error as Error).message;
+        ctx.warn(reason.includes(requested) ? reason : `cannot write \`${requested}\`: ${reason}`);
       }
     };
 
