@@ -39,13 +39,15 @@ export const SquareNode = defineNode({
       process(frames) {
         const f = frequency.buf;
         const w = pwm.buf;
-        let p = state[0];
-        let d = state[1];
         if (!started) {
-          d = clampDuty(w[0]);
-          blep.step(p < d ? 1 : -1, 1); // from silence to the first level, band-limited
+          state[1] = clampDuty(w[0]);
+          blep.step(state[0] < state[1] ? 1 : -1, 1); // from silence to the first level, band-limited
           started = true;
         }
+        // Both read from the typed array, so V8 keeps them unboxed doubles through the loop (a value
+        // returned by a call merged in here once made every sample allocate).
+        let p = state[0];
+        let d = state[1];
         let position = blep.position;
         for (let i = 0; i < frames; i++) {
           ring[(position + BLEP_DELAY) & BLEP_MASK] += p < d ? 1 : -1;
