@@ -4,12 +4,13 @@
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkCommand } from '../../src/cli/check.js';
 import { docsCommand, nodesCommand, nodesDocPath } from '../../src/cli/nodes.js';
 import { renderCommand } from '../../src/cli/render.js';
 import { readWav } from '../../src/io/wav-writer.js';
 import { dominantFrequency, peak } from '../helpers/analysis.js';
+import { captureOutput } from '../helpers/capture-output.js';
 
 const SINE =
   'new 440 f\nnew SineNode osc\nnew PlaybackNode out\nlink f.out -> osc.frequency\nlink osc.out -> out.left\n';
@@ -18,21 +19,7 @@ describe('CLI: hostile input', () => {
   const dir = mkdtempSync(join(tmpdir(), 'synchrotron-cli-'));
   const patch = join(dir, 'sine.syn');
   writeFileSync(patch, SINE);
-  let out: string[];
-  let err: string[];
-  beforeEach(() => {
-    out = [];
-    err = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      out.push(String(chunk));
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      err.push(String(chunk));
-      return true;
-    });
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const { out, err } = captureOutput();
 
   it('render refuses impossible lengths and output paths up front, naming what is wrong', async () => {
     const wav = join(dir, 'x.wav');
@@ -48,7 +35,7 @@ describe('CLI: hostile input', () => {
       ],
     ];
     for (const [options, message] of cases) {
-      err = [];
+      err.length = 0;
       expect(await renderCommand([patch, ...options, '--out', wav])).toBe(1);
       expect(err.join('')).toMatch(message);
     }
@@ -58,7 +45,7 @@ describe('CLI: hostile input', () => {
       [patch, /would overwrite the patch itself/],
     ];
     for (const [target, message] of badOut) {
-      err = [];
+      err.length = 0;
       expect(await renderCommand([patch, '--seconds', '1', '--out', target])).toBe(1);
       expect(err.join('')).toMatch(message);
     }
@@ -73,7 +60,7 @@ describe('CLI: hostile input', () => {
     expect(err.join('')).toMatch(/: cannot read: ENOENT \(no such file\)/);
     const bad = join(dir, 'bad.syn');
     writeFileSync(bad, 'new SineNode osc\nlink osc.out -> out.left\n');
-    err = [];
+    err.length = 0;
     expect(await renderCommand([bad, '--seconds', '1', '--out', join(dir, 'y.wav')])).toBe(1);
     expect(err.join('')).toBe(
       `${bad}:2:17: unknown node \`out\` — did you mean \`osc\`?\n  link osc.out -> out.left\n                  ^^^\n`,
@@ -95,7 +82,7 @@ describe('CLI: hostile input', () => {
 
     const binary = join(dir, 'take.syn');
     writeFileSync(binary, readFileSync(wav));
-    err = [];
+    err.length = 0;
     expect(await checkCommand([binary])).toBe(1);
     const text = err.join('');
     expect(text).toMatch(

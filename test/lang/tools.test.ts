@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkCommand } from '../../src/cli/check.js';
 import { Synchrotron } from '../../src/index.js';
 import {
@@ -13,6 +13,7 @@ import {
   type SynchrolangError,
   tokenize,
 } from '../../src/lang/index.js';
+import { captureOutput } from '../helpers/capture-output.js';
 
 const kinds = (script: string) =>
   tokenize(script)
@@ -234,21 +235,7 @@ describe('formatError', () => {
 });
 
 describe('synchrotron check', () => {
-  let out: string[];
-  let err: string[];
-  beforeEach(() => {
-    out = [];
-    err = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      out.push(String(chunk));
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      err.push(String(chunk));
-      return true;
-    });
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const { out, err } = captureOutput();
 
   it('summarises a good patch (exit 0)', async () => {
     const file = join(import.meta.dirname, '../../examples/pwm_plus_notes.syn');

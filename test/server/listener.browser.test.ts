@@ -5,12 +5,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SynchrotronServer } from '../../src/server/index.js';
+import { CHROMIUM, launchBrowser } from '../e2e/harness.js';
 import { startServer } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const DIST = join(import.meta.dirname, '..', '..', 'dist');
 
 // A test page served by the server itself (as its web root): it plays the stream with the listener
@@ -95,18 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM))('browser listener (headless Chromium)', (
         'link freq.out -> sine.frequency\nlink sine.out -> quiet.a\nlink half.out -> quiet.b\n' +
         'link quiet.out -> out.left\nlink quiet.out -> out.right',
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {
