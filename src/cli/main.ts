@@ -2,16 +2,17 @@
 // The `synchrotron` command: serve, render, check, console, nodes, docs. Each command lives in its own
 // module, loaded only when used, so `synchrotron nodes` does not start a web server's worth of imports.
 
-const USAGE = `usage: synchrotron <command> [options]
+const USAGE = `usage: synchrotron <command> [options]      (synchrotron <command> --help for details)
 
 commands:
   serve [PATCH] [--host 127.0.0.1] [--port 2031] [--sample-rate 44100] [--block-size 128]
-        [--audio auto|device|none] [--token TOKEN] [--root DIR]
+        [--audio auto|device|none] [--token TOKEN] [--root DIR] [--cors ORIGIN,…] [--stopped]
                         the server with its web UI (npm start runs this)
-  render PATCH --seconds S --out OUT.wav [--sample-rate R] [--block-size B]
+  render PATCH --seconds S --out OUT.wav [--sample-rate 44100] [--block-size 128]
                         offline render of the PlaybackNode mix, as fast as possible
-  check PATCH           parse and build without audio; errors → exit 1
-  console [--url URL]   terminal client of a running server
+  check PATCH [PATCH…]  parse and build without audio; errors → exit 1
+  console [--url http://127.0.0.1:2031] [--token TOKEN]
+                        terminal client of a running server (piped: runs the script)
   nodes [--json]        the node types with their ports and descriptions
   docs [--check]        write docs/nodes.md from the node definitions (--check: fail if stale)
 `;

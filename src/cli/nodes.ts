@@ -16,7 +16,23 @@ function unknownOption(command: string, args: string[], known: string[]): number
   return 2;
 }
 
+const NODES_USAGE = `usage: synchrotron nodes [--json]
+  Lists every node type with its ports and descriptions; --json prints them as GET /types does.
+`;
+
+const DOCS_USAGE = `usage: synchrotron docs [--check]
+  Writes docs/nodes.md from the node definitions; --check only fails (exit 1) if it is stale.
+`;
+
+/** `--help`/`-h` anywhere prints the usage instead of doing the command. */
+function help(args: string[], usage: string): boolean {
+  if (!args.includes('--help') && !args.includes('-h')) return false;
+  process.stdout.write(usage);
+  return true;
+}
+
 export async function nodesCommand(args: string[]): Promise<number> {
+  if (help(args, NODES_USAGE)) return 0;
   const refused = unknownOption('nodes', args, ['--json']);
   if (refused !== undefined) return refused;
   const registry = createRegistry();
@@ -40,6 +56,7 @@ export function nodesDocPath(): string {
 }
 
 export async function docsCommand(args: string[]): Promise<number> {
+  if (help(args, DOCS_USAGE)) return 0;
   const refused = unknownOption('docs', args, ['--check']);
   if (refused !== undefined) return refused;
   const markdown = nodeReferenceMarkdown(createRegistry());

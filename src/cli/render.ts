@@ -10,7 +10,13 @@ import { createWavWriter } from '../io/wav-writer.js';
 import { formatError, parseSui, SynchrolangError } from '../lang/index.js';
 import { readPatchFile } from './patch-file.js';
 
-const USAGE = 'usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate R] [--block-size B]';
+const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate 44100] [--block-size 128]
+
+  PATCH           a .syn or .sui script; its PlaybackNode mix is written to OUT.wav (stereo 32-bit float)
+  --seconds       length to render, in seconds
+  --out, -o       the WAV file to write (WavFileNodes in the patch also write their own files)
+  --sample-rate   frames per second (default 44100)
+  --block-size    frames per render block (default 128)`;
 
 /** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
 const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
@@ -72,6 +78,10 @@ function progressReporter(totalFrames: number, started: number) {
 }
 
 export async function renderCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   let options: ReturnType<typeof parse>;
   const parse = (argv: string[]) =>
     parseArgs({
