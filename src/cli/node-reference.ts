@@ -7,6 +7,9 @@ type PortInfo = NodeTypeInfo['inputs'][number];
 
 const KIND_LABEL = { stream: 'stream', data: 'data', midi: 'MIDI' } as const;
 
+/** Headings for categories whose capitalised id would read wrong ("Midi", "Io"). */
+const CATEGORY_TITLE: Record<string, string> = { midi: 'MIDI', io: 'Input and output' };
+
 function formatDefault(port: PortInfo): string {
   return port.default === undefined ? '' : JSON.stringify(port.default);
 }
@@ -68,7 +71,7 @@ export function nodeReferenceMarkdown(registry: NodeRegistry): string {
   for (const info of types) {
     if (info.category !== category) {
       category = info.category;
-      lines.push(`## ${category[0].toUpperCase()}${category.slice(1)}`, '');
+      lines.push(`## ${CATEGORY_TITLE[category] ?? `${category[0].toUpperCase()}${category.slice(1)}`}`, '');
     }
     lines.push(`### ${info.type}`, '', info.description, '');
     if (info.inputs.length + info.outputs.length > 0) {

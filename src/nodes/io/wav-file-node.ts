@@ -14,7 +14,9 @@ export const WavFileNode = defineNode({
   category: 'io',
   description: 'Writes `signal` to a 32-bit float mono WAV file at `path` while rendering.',
   inputs: {
-    path: data("File to write, relative to the server's directory.", { default: DEFAULT_PATH }),
+    path: data("File to write, relative to the server's --root folder (default: the current directory).", {
+      default: DEFAULT_PATH,
+    }),
     signal: stream('The signal to record.', { default: 0 }),
   },
   outputs: {},

@@ -18,7 +18,12 @@ export const MidiFileNode = defineNode({
   description:
     'Plays a Standard MIDI File (format 0/1, tempo changes) in time from when it is loaded; loops when `loop` is true.',
   inputs: {
-    path: data('Path of the .mid file (relative to the server root).', { default: null }),
+    path: data(
+      "Path of the .mid file, relative to the server's --root folder (default: the current directory).",
+      {
+        default: null,
+      },
+    ),
     loop: data('Start again at the end of the file.', { default: false }),
   },
   outputs: { out: midi('The messages of the file, at their frames.') },
