@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { MidiSource } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
-import type { MidiBuffer } from '../engine/midi.js';
+import { MIDI_BUFFER_CAPACITY, type MidiBuffer } from '../engine/midi.js';
 
 export const VIRTUAL_PORT_NAME = 'Synchrotron virtual';
 /** Largest number of bytes one push may carry. */
@@ -81,6 +81,12 @@ class OpenPort implements MidiSource {
     let keep = 0;
     for (let i = 0; i < queue.length; i++) {
       const message = queue[i];
+      if (into.count >= MIDI_BUFFER_CAPACITY) {
+        // The block is full (a burst of more messages than one block carries): keep the rest for the
+        // next blocks rather than drop them, so no note-off is lost and no note hangs.
+        queue[keep++] = message;
+        continue;
+      }
       let frame = 0;
       if (message.time !== undefined) {
         let anchor = this.anchors.get(message.sender);

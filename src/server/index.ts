@@ -14,6 +14,7 @@ import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SynchrotronError } from '../engine/errors.js';
 import { isDataValue } from '../engine/types.js';
+import { parseMidiBytes } from '../io/midi-host.js';
 import { fromApiPort, toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
 import { type EngineOptions, LiveEngine } from './engine.js';
 import type { ApiConnection } from './protocol.js';
@@ -587,6 +588,16 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
     },
     async (request, reply) => {
       const messages = Array.isArray(request.body) ? request.body : [request.body];
+      // Bytes that are not MIDI (data without a status, a cut-off message) are refused whole and named,
+      // rather than answered 200 and dropped silently inside the render worker.
+      messages.forEach((message, index) => {
+        try {
+          parseMidiBytes(message.data);
+        } catch (error) {
+          const where = Array.isArray(request.body) ? `body/${index}/data` : 'body/data';
+          throw new SynchrotronError('invalid', `${where}: ${(error as Error).message}`);
+        }
+      });
       for (const message of messages) engine.midi(message.data, message.time);
       return sendJson(reply, { sent: messages.length });
     },

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SynchrotronError } from '../engine/errors.js';
 import type { PortRef } from '../engine/types.js';
+import { parseMidiBytes } from '../io/midi-host.js';
 import { fromApiPort, toApiPort } from '../lang/api-shapes.js';
 import type { LiveEngine } from './engine.js';
 import { type ApiPort, AUDIO_HEADER_BYTES, type ClientMessage, type ServerMessage } from './protocol.js';
@@ -307,7 +308,13 @@ function midiDataProblem(data: unknown): string | undefined {
   if (data.length === 0) return 'it is empty';
   if (data.length > 1024) return `got ${data.length} bytes`;
   const bad = data.findIndex((x) => !isByte(x));
-  return bad < 0 ? undefined : `data[${bad}] is ${String(JSON.stringify(data[bad])).slice(0, 40)}`;
+  if (bad >= 0) return `data[${bad}] is ${String(JSON.stringify(data[bad])).slice(0, 40)}`;
+  try {
+    parseMidiBytes(data); // bytes, but MIDI? (a data byte without a status, a cut-off message)
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function validPort(port: unknown): PortRef | undefined {

@@ -1,5 +1,5 @@
 import { type DataSlot, data, defineNode, midi } from '../../engine/definition.js';
-import { NOTE_OFF } from '../../engine/midi.js';
+import { MIDI_BUFFER_CAPACITY, NOTE_OFF } from '../../engine/midi.js';
 import type { DataSlotValue } from '../../engine/types.js';
 import { parseMidiFile } from './smf.js';
 
@@ -113,7 +113,8 @@ export const MidiFileNode = defineNode({
         let offset = 0; // frames of this block already played
         while (offset < blockFrames) {
           const end = position + (blockFrames - offset); // end of this block in file frames
-          while (cursor < count && frames[cursor] < end) {
+          // A block carries at most MIDI_BUFFER_CAPACITY messages; the rest play at the start of the next.
+          while (cursor < count && frames[cursor] < end && out.count < MIDI_BUFFER_CAPACITY) {
             const s = status[cursor];
             const kind = s & 0xf0;
             const key = (s & 0x0f) * NOTES + data1[cursor];

@@ -29,7 +29,15 @@ interface RawEvent {
   data2: number;
 }
 
+/** Largest file read, bytes: a real song is well under 1 MB; parsing happens between audio blocks. */
+export const MAX_MIDI_FILE_BYTES = 4 * 1024 * 1024;
+
 export function parseMidiFile(bytes: Uint8Array): MidiFileEvents {
+  if (bytes.length > MAX_MIDI_FILE_BYTES) {
+    throw new MidiFileError(
+      `the file has ${bytes.length} bytes; at most ${MAX_MIDI_FILE_BYTES} (4 MiB) are played`,
+    );
+  }
   let pos = 0;
   const fail = (what: string): never => {
     throw new MidiFileError(`not a valid MIDI file: ${what} (at byte ${pos})`);
@@ -78,6 +86,11 @@ export function parseMidiFile(bytes: Uint8Array): MidiFileEvents {
   pos += headerLength - 6;
   if (format > 1) fail(`format ${format} is not supported (formats 0 and 1 are)`);
   if (division === 0) fail('the time division is 0');
+  // SMPTE division: the high byte is -frames per second, the low byte ticks per frame; 0 ticks per
+  // frame would make every time infinite.
+  if (division & 0x8000 && (division & 0xff) === 0) {
+    fail(`the SMPTE time division 0x${division.toString(16)} has 0 ticks per frame`);
+  }
 
   const raw: RawEvent[] = [];
   let endTick = 0;
