@@ -130,12 +130,34 @@ export function formatError(error: ErrorBody, script: string, style: Style): str
   return lines.join('\n');
 }
 
-export function formatType(info: TypeInfo, style: Style): string {
+export function formatType(info: TypeInfo, style: Style, columns = 80): string {
   const ports = (list: TypeInfo['inputs']) =>
     list.map((p) => `${style.port(p.name)}${style.dim(`(${p.kind[0]})`)}`).join(' ') || '—';
-  return `${style.type(info.type.padEnd(22))} ${ports(info.inputs)} → ${ports(info.outputs)}${
-    info.description ? `\n${' '.repeat(23)}${style.dim(info.description)}` : ''
-  }`;
+  // Narrow terminals: the description under the name, indented by 2 and wrapped at word boundaries,
+  // rather than a 23-column indent that the terminal breaks mid-word.
+  const indent = columns < 80 ? 2 : 23;
+  const description = info.description
+    ? wrapWords(info.description, Math.max(20, columns - indent - 1))
+        .map((line) => `\n${' '.repeat(indent)}${style.dim(line)}`)
+        .join('')
+    : '';
+  const name = columns < 80 ? info.type : info.type.padEnd(22);
+  return `${style.type(name)} ${ports(info.inputs)} → ${ports(info.outputs)}${description}`;
+}
+
+/** Text broken into lines of at most `width` characters at spaces (a longer word gets its own line). */
+function wrapWords(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
 }
 
 /**

@@ -9,7 +9,7 @@ export function parseNote(text: string): number {
   if (/^\d+$/.test(text)) {
     note = Number(text);
   } else {
-    const match = /^([a-gA-G])([#b]?)(-?\d)$/.exec(text);
+    const match = /^([a-gA-G])([#b]?)(-?\d+)$/.exec(text);
     if (!match) throw new Error(`\`${text}\` is not a note (write C4, F#3, Bb2 or a MIDI number 0…127)`);
     const accidental = match[2] === '#' ? 1 : match[2] === 'b' ? -1 : 0;
     note = (Number(match[3]) + 1) * 12 + STEPS[match[1].toLowerCase()] + accidental;
@@ -20,5 +20,11 @@ export function parseNote(text: string): number {
 
 /** `C4 E4+G4 60` → [[60], [64, 67], [60]]: the steps of a :play, each a chord of one or more notes. */
 export function parseSteps(words: string[]): number[][] {
-  return words.map((word) => word.split('+').filter(Boolean).map(parseNote));
+  return words.map((word) => {
+    const notes = word.split('+');
+    if (notes.some((note) => note === '')) {
+      throw new Error(`\`${word}\` has an empty note: join a chord's notes with +, e.g. C4+E4+G4`);
+    }
+    return notes.map(parseNote);
+  });
 }

@@ -2,6 +2,7 @@
 // POST /execute does), prints the results, and exits 0, or 1 with the error (and its position) on stderr.
 
 import { type ServerClient, UnreachableError } from './client.js';
+import { continuation } from './continuation.js';
 import { formatError, formatResult } from './format.js';
 import type { Style } from './style.js';
 
@@ -35,6 +36,13 @@ export async function runPipe(options: PipeOptions): Promise<number> {
     }
   }
   if (options.script.trim() === '') return 0;
+  const command = consoleCommandLine(options.script);
+  if (command) {
+    options.errors.write(
+      `synchrotron console: line ${command.line}: \`${command.text}\` is a console command; they work only at the interactive prompt (a pipe takes Synchrolang only; nothing was run)\n`,
+    );
+    return 1;
+  }
   let answer: Awaited<ReturnType<ServerClient['execute']>>;
   try {
     answer = await client.execute(options.script);
@@ -51,4 +59,18 @@ export async function runPipe(options: PipeOptions): Promise<number> {
     if (text !== '') options.output.write(`${text}\n`);
   }
   return 0;
+}
+
+/** The first line that is a console command (`:nodes`, `:play …`) rather than Synchrolang, if any. */
+export function consoleCommandLine(script: string): { line: number; text: string } | null {
+  const lines = script.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i].trim();
+    if (!text.startsWith(':')) continue;
+    // Not when the line is inside a block comment or an unfinished array of the lines before it.
+    const before = lines.slice(0, i).join('\n');
+    if (continuation(before) === 'comment' || continuation(before) === 'bracket') continue;
+    return { line: i + 1, text: text.length > 40 ? `${text.slice(0, 40)}…` : text };
+  }
+  return null;
 }

@@ -225,7 +225,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
         break;
       }
       case 'types':
-        for (const info of await client.types()) write(formatType(info, style));
+        for (const info of await client.types()) write(formatType(info, style, output.columns || 80));
         break;
       case 'play':
         await play(args);
@@ -235,6 +235,9 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     }
     return true;
   };
+
+  // Ctrl-C during a :play stops it (its sounding notes still get their note-offs).
+  let stopPlaying: (() => void) | null = null;
 
   const play = async (args: string[]) => {
     let ms = 400;
@@ -248,16 +251,44 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     const steps = parseSteps(words);
     if (steps.length === 0)
       throw new Error('nothing to play: give notes, e.g. :play C4 E4 G4 or :play C4+E4+G4');
-    for (const chord of steps) {
-      await client.midi(chord.flatMap((note) => [0x90, note, 100]));
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      await client.midi(chord.flatMap((note) => [0x80, note, 0]));
+    let stopped = false;
+    let wake = () => {};
+    stopPlaying = () => {
+      stopped = true;
+      wake();
+    };
+    try {
+      for (const chord of steps) {
+        if (stopped) break;
+        await client.midi(chord.flatMap((note) => [0x90, note, 100]));
+        try {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, ms);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        } finally {
+          // Even when stopped or failing, the notes struck are released: none is left hanging.
+          await client.midi(chord.flatMap((note) => [0x80, note, 0]));
+        }
+      }
+    } finally {
+      stopPlaying = null;
     }
-    write(style.dim(`played ${words.join(' ')} into the virtual MIDI port`));
+    write(
+      style.dim(
+        stopped
+          ? `stopped playing ${words.join(' ')} (the notes sounding were released)`
+          : `played ${words.join(' ')} into the virtual MIDI port`,
+      ),
+    );
   };
 
   // Lines are handled one after another, even when pasted faster than scripts answer.
   let queue = Promise.resolve(true);
+  let queued = 0; // lines received and not handled yet (a paste brings many at once)
   const handleLine = async (line: string): Promise<boolean> => {
     saveHistoryLine(options.historyFile, line);
     if (pending === '' && line.trim().startsWith(':')) {
@@ -286,9 +317,13 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       rl?.close();
       resolve(0);
     };
+    let interrupted = false;
     rl!.on('line', (line) => {
+      interrupted = false; // a Ctrl-C long ago does not make the next one leave
+      queued++;
       queue = queue.then(async (keepGoing) => {
-        if (!keepGoing) return false;
+        queued--;
+        if (!keepGoing || closing) return false;
         busy = true;
         const more = await handleLine(line);
         busy = false;
@@ -296,13 +331,18 @@ export async function runRepl(options: ReplOptions): Promise<number> {
           finish();
           return false;
         }
+        if (closing) return false;
         rl!.setPrompt(pending === '' ? PROMPT : CONTINUE);
-        rl!.prompt();
+        // Pasted lines still waiting print their results first; one prompt after the last of them.
+        if (queued === 0) rl!.prompt();
         return true;
       });
     });
-    let interrupted = false;
     rl!.on('SIGINT', () => {
+      if (stopPlaying) {
+        stopPlaying();
+        return;
+      }
       if (pending !== '' || rl!.line !== '') {
         pending = '';
         interrupted = false;
