@@ -1,6 +1,7 @@
 // Completion for the console and the web editor: the words that may come next at the cursor, from the
 // command being written and the graph as it is (node names, and ports of the right direction).
 
+import type { PortSpec } from '../engine/definition.js';
 import type { Graph } from '../engine/graph.js';
 import type { PortDirection } from '../engine/types.js';
 import { apiPortType } from './api-shapes.js';
@@ -102,13 +103,18 @@ export function complete(script: string, cursor: number, graph: Graph): Completi
   const addVariables = () => {
     for (const [name, v] of Object.entries(VARIABLES)) add(`$${name}`, 'variable', v.description);
   };
-  const addPorts = (directions: PortDirection[], sourceHint?: string) => {
+  const addPorts = (
+    directions: PortDirection[],
+    sourceHint?: string,
+    fits: (spec: PortSpec) => boolean = () => true,
+  ) => {
     const list = portOf ? nodes.filter((n) => n.name === portOf) : nodes;
     const hinted: Completion[] = [];
     for (const n of list) {
       for (const direction of directions) {
         const specs = direction === 'input' ? n.definition.inputs : n.definition.outputs;
         for (const [port, spec] of Object.entries(specs)) {
+          if (!fits(spec)) continue;
           const unit = spec.unit ? `, ${spec.unit}` : '';
           const completion: Completion = {
             label: `${n.name}.${port}`,
@@ -158,7 +164,15 @@ export function complete(script: string, cursor: number, graph: Graph): Completi
           .slice(1, arrow)
           .map((t) => t.text)
           .join('');
-        addPorts(['input'], canonical === 'unlink' ? hint : undefined);
+        // Only inputs the source can feed: MIDI links only to MIDI, anything else to anything but MIDI.
+        const dot = hint.indexOf('.');
+        const sourceNode =
+          dot > 0 && graph.hasNode(hint.slice(0, dot)) ? graph.node(hint.slice(0, dot)) : undefined;
+        const sourceSpec = sourceNode?.definition.outputs[hint.slice(dot + 1)];
+        const fits = sourceSpec
+          ? (spec: PortSpec) => (spec.kind === 'midi') === (sourceSpec.kind === 'midi')
+          : undefined;
+        addPorts(['input'], canonical === 'unlink' ? hint : undefined, fits);
       }
     } else if (command.length === 1) {
       if (canonical === 'unlink' && !portOf) addNodes();

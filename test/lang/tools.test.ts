@@ -130,6 +130,14 @@ describe('complete', () => {
     expect(labels('link osc.out -> out.')).toEqual(['out.left', 'out.right']);
   });
 
+  it('after -> only inputs the source can feed: MIDI to MIDI, nothing else to MIDI', () => {
+    const t = new Synchrotron();
+    t.execute('new MidiInputNode keys; new MidiTriggerNode trig; new SineNode osc');
+    const after = (script: string) => complete(script, script.length, t.graph).map((c) => c.label);
+    expect(after('link keys.out -> ')).toEqual(['trig.midi']);
+    expect(after('link osc.out -> ')).toEqual(['keys.port', 'osc.frequency']);
+  });
+
   it('unlink offers nodes and ports, and after -> the inputs the source feeds first', () => {
     expect(labels('unlink o')).toEqual(['osc', 'out', 'osc.out', 'osc.frequency', 'out.left', 'out.right']);
     expect(labels('unlink osc.out -> ')[0]).toBe('out.left');
