@@ -133,9 +133,9 @@ describe('complete', () => {
   it('after -> only inputs the source can feed: MIDI to MIDI, nothing else to MIDI', () => {
     const t = new Synchrotron();
     t.execute('new MidiInputNode keys; new MidiTriggerNode trig; new SineNode osc');
-    const after = (script: string) => complete(script, script.length, t.graph).map((c) => c.label);
-    expect(after('link keys.out -> ')).toEqual(['trig.midi']);
-    expect(after('link osc.out -> ')).toEqual(['keys.port', 'osc.frequency']);
+    const inputsAfter = (script: string) => complete(script, script.length, t.graph).map((c) => c.label);
+    expect(inputsAfter('link keys.out -> ')).toEqual(['trig.midi']);
+    expect(inputsAfter('link osc.out -> ')).toEqual(['keys.port', 'osc.frequency']);
   });
 
   it('unlink offers nodes and ports, and after -> the inputs the source feeds first', () => {
