@@ -66,6 +66,14 @@ export function Console() {
   const [busy, setBusy] = useState(false);
   const historyRef = useRef<string[]>(JSON.parse(localStorage.getItem(HISTORY_KEY) ?? '[]'));
   const historyIndex = useRef<number>(-1);
+  /** Caret to place once the accepted completion is rendered (in the same commit, not a frame later:
+   * a caret set a frame later can land after the user has already selected or typed something else). */
+  const pendingCaret = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    if (pendingCaret.current === null) return;
+    input.current?.setSelectionRange(pendingCaret.current, pendingCaret.current);
+    pendingCaret.current = null;
+  });
   const draft = useRef('');
   const input = useRef<HTMLTextAreaElement>(null);
   const overlay = useRef<HTMLPreElement>(null);
@@ -147,8 +155,7 @@ export function Console() {
     const next = text.slice(0, c.from) + c.text + text.slice(c.to);
     setText(next);
     setCompletions([]);
-    const caret = c.from + c.text.length;
-    requestAnimationFrame(() => input.current?.setSelectionRange(caret, caret));
+    pendingCaret.current = c.from + c.text.length;
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
