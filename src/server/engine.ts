@@ -26,6 +26,8 @@ export interface EngineOptions {
   sinkId?: string;
   /** Log lines (default: stderr). */
   log?: (line: string) => void;
+  /** Render from the start (default true); false waits for start(). */
+  running?: boolean;
 }
 
 /** The worker is compiled to dist/ with the rest; when running from sources (tests), use the build. */
@@ -121,7 +123,7 @@ export class LiveEngine {
       host: { deviceName: options.audio, midiPorts: () => midiPorts },
     });
     this.statusValue = {
-      running: true,
+      running: options.config.running ?? true,
       sampleRate: options.sampleRate,
       blockSize: options.blockSize,
       clock: 0,
@@ -202,6 +204,7 @@ export class LiveEngine {
       root: options.root ?? process.cwd(),
       latency: options.latency ?? 0.05,
       sinkId: options.sinkId,
+      running: options.running ?? true,
     };
     const { worker, ready } = await spawnWorker(config);
     if (ready.fallback)

@@ -148,7 +148,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     log(`binding ${host}: clients must send this token (Authorization: Bearer … or ?token=…): ${token}`);
   }
 
-  const engine = await LiveEngine.create({ ...options, log });
+  const engine = await LiveEngine.create({ ...options, log, running: options.start !== false });
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -187,7 +187,6 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     registerRoutes(app, engine);
     registerSockets(app, engine, log);
 
-    if (options.start === false) engine.stop();
     if (options.patch !== undefined) {
       runScript(engine.scriptHost(), patchScript(options.patch));
       // A patch starts rendering, unless asked to start stopped (`serve --stopped PATCH`).

@@ -99,7 +99,8 @@ class RenderLoop {
     this.blockMs = (config.blockSize / config.sampleRate) * 1000;
     const latency = output instanceof DeviceOutput ? deviceLatency() : config.latency;
     this.latencyFrames = Math.max(2 * config.blockSize, Math.round(latency * config.sampleRate));
-    this.renderer.start();
+    this.running = config.running ?? true;
+    if (this.running) this.renderer.start();
   }
 
   start(): void {

@@ -17,6 +17,8 @@ export interface WorkerConfig {
   latency: number;
   /** node-web-audio-api sink id for `device` (tests use 'none' to run the device path without a card). */
   sinkId?: string;
+  /** Transport at start-up (default true): false renders nothing until a `transport` message. */
+  running?: boolean;
 }
 
 /** Main → worker. */

@@ -4,7 +4,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SynchrotronServer } from '../../src/server/index.js';
-import { EventClient, request, startServer, upgradeStatus } from './helpers.js';
+import { EventClient, request, sleep, startServer, upgradeStatus } from './helpers.js';
 
 describe('edge-case requests', () => {
   let server: SynchrotronServer;
@@ -234,8 +234,11 @@ describe('start-up options', () => {
   it('a patch with start: false (serve --stopped PATCH) loads stopped', async () => {
     const server = await startServer({ start: false, patch: 'new 440 f\nnew SineNode s' });
     try {
-      const status = (await request(server, 'GET', '/status')).body as { running: boolean };
+      await sleep(300);
+      const status = (await request(server, 'GET', '/status')).body as { running: boolean; clock: number };
       expect(status.running).toBe(false);
+      // Not a single block rendered: a WavFileNode in such a patch records nothing before start.
+      expect(status.clock).toBe(0);
       expect(((await request(server, 'GET', '/nodes')).body as unknown[]).length).toBe(2);
     } finally {
       await server.close();
