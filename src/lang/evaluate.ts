@@ -227,7 +227,8 @@ class Evaluator {
         return this.result(c, 'value', info, text.join('\n'));
       }
       case 'node': {
-        const node = this.node(expr.name);
+        // A lone unknown word may be a misspelt command (`strat`): only here are commands suggested.
+        const node = this.node(expr.name, true);
         return this.result(c, 'node', toApiNode(this.graph, node), describeNodeLinks(this.graph, node));
       }
       case 'port': {
@@ -262,12 +263,12 @@ class Evaluator {
     }
   }
 
-  private node(name: { text: string } & Span): GraphNode {
+  private node(name: { text: string } & Span, suggestCommands = false): GraphNode {
     return this.at(name, () => {
       try {
         return this.graph.node(name.text);
       } catch (error) {
-        const command = suggest(name.text, Object.keys(KEYWORDS));
+        const command = suggestCommands ? suggest(name.text, Object.keys(KEYWORDS)) : undefined;
         if (error instanceof SynchrotronError && !error.details.suggestion && command) {
           throw new SynchrotronError(
             error.code,

@@ -71,3 +71,11 @@ describe('hostile input', () => {
     expect(Object.is(s.graph.node('z').value, -0)).toBe(true);
   });
 });
+
+describe('suggestions fit the place of the mistake', () => {
+  it('a misspelt command alone is suggested as a command; a missing node in a port is not', () => {
+    const s = new Synchrotron();
+    expect(() => s.execute('strat')).toThrow(/did you mean the command `start`/);
+    expect(() => s.execute('link out.left -> osc.frequency')).toThrow(/unknown node `out`$/);
+  });
+});
