@@ -12,12 +12,17 @@ const SERVER_ENTRY = join(ROOT, 'dist', 'server', 'index.js');
 const WEB_ENTRY = join(ROOT, 'dist', 'web', 'index.html');
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** The e2e tests need the build (server + UI) and Chromium; without them they are skipped, saying why. */
+/**
+ * The e2e tests need the build (server + UI) and Chromium; without them they are skipped, saying why —
+ * except in CI (CI=true), where a missing prerequisite is a failure, so browser tests never vanish quietly.
+ */
 export function missingPrerequisite(): string | null {
-  if (!existsSync(SERVER_ENTRY)) return `${SERVER_ENTRY} missing: run npm run build`;
-  if (!existsSync(WEB_ENTRY)) return `${WEB_ENTRY} missing: run npm run build`;
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} missing: apt-get install chromium`;
-  return null;
+  let missing: string | null = null;
+  if (!existsSync(SERVER_ENTRY)) missing = `${SERVER_ENTRY} missing: run npm run build`;
+  else if (!existsSync(WEB_ENTRY)) missing = `${WEB_ENTRY} missing: run npm run build`;
+  else if (!existsSync(CHROMIUM)) missing = `${CHROMIUM} missing: apt-get install chromium`;
+  if (missing && process.env.CI) throw new Error(`browser tests cannot run in CI: ${missing}`);
+  return missing;
 }
 
 export interface RunningServer {

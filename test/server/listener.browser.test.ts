@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SynchrotronServer } from '../../src/server/index.js';
-import { CHROMIUM, launchBrowser } from '../e2e/harness.js';
+import { launchBrowser, missingPrerequisite } from '../e2e/harness.js';
 import { startServer } from './helpers.js';
 
 const DIST = join(import.meta.dirname, '..', '..', 'dist');
@@ -75,7 +75,7 @@ interface Measurement {
   streamRate: number;
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('browser listener (headless Chromium)', () => {
+describe.skipIf(!!missingPrerequisite())('browser listener (headless Chromium)', () => {
   let server: SynchrotronServer;
   let browser: Browser;
   let webRoot: string;
