@@ -80,6 +80,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   let busy = false;
   let closing = false;
   let pending = ''; // lines of a command not finished yet
+  let pendingLines: string[] = []; // the same, as typed (to turn into one history entry)
 
   /** Repaints the line being typed with highlighting (single-row lines only; wrapped ones stay plain). */
   const repaint = () => {
@@ -289,9 +290,26 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   // Lines are handled one after another, even when pasted faster than scripts answer.
   let queue = Promise.resolve(true);
   let queued = 0; // lines received and not handled yet (a paste brings many at once)
+  /**
+   * A command typed over several lines becomes one history entry (Up recalls it whole), unless it holds
+   * a `//` comment, which joined on one line would swallow the rest.
+   */
+  const remember = (lines: string[], script: string) => {
+    const oneLine = script.replace(/\s*\n\s*/g, ' ');
+    if (lines.length < 2 || script.includes('//')) {
+      for (const line of lines) saveHistoryLine(options.historyFile, line);
+      return;
+    }
+    saveHistoryLine(options.historyFile, oneLine);
+    // readline has already put each line in its history (newest first, empty lines skipped).
+    const history = (rl as unknown as { history?: string[] } | undefined)?.history;
+    const typed = lines.filter((line) => line.trim() !== '').reverse();
+    if (history && typed.every((line, i) => history[i] === line)) history.splice(0, typed.length, oneLine);
+  };
+
   const handleLine = async (line: string): Promise<boolean> => {
-    saveHistoryLine(options.historyFile, line);
     if (pending === '' && line.trim().startsWith(':')) {
+      saveHistoryLine(options.historyFile, line);
       try {
         return await consoleCommand(line);
       } catch (error) {
@@ -300,11 +318,14 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       }
     }
     const script = pending === '' ? line : joinContinuation(pending, line);
+    pendingLines.push(line);
     if (needsMoreInput(script)) {
       pending = script;
       return true;
     }
+    remember(pendingLines, script);
     pending = '';
+    pendingLines = [];
     if (script.trim() !== '') await run(script);
     return true;
   };
@@ -345,6 +366,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       }
       if (pending !== '' || rl!.line !== '') {
         pending = '';
+        pendingLines = [];
         interrupted = false;
         output.write('^C\n');
         rl!.write('', { ctrl: true, name: 'u' }); // clear the typed line

@@ -132,6 +132,11 @@ describe('console in a terminal (tmux)', () => {
       term.type('new [1,', 'Enter');
       term.type('2, 3] arr', 'Enter');
       await term.waitForText('created: arr DataNode = [1,2,3]');
+      // …and comes back from history as one command.
+      term.keys('Up');
+      await term.waitFor(() => term.lastLine() === 'syn> new [1, 2, 3] arr', 'the whole command recalled');
+      term.keys('C-c');
+      await term.waitFor(() => term.lastLine() === 'syn>', 'a cleared line');
 
       // Errors: the line, a caret under the position, the message.
       term.type('new SineNod x', 'Enter');
@@ -169,7 +174,8 @@ describe('console in a terminal (tmux)', () => {
     }
     const history = readFileSync(historyFile, 'utf8');
     expect(history).toContain('new SineNode osc\n');
-    expect(history).toContain('link osc.out ->\n');
+    expect(history).toContain('link osc.out -> dbg.input\n'); // one entry for a command over two lines
+    expect(history).not.toContain('link osc.out ->\n');
 
     // History persists: a new console recalls the last line with Up.
     const again = new TmuxConsole('history');
