@@ -1,30 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServer, type SynchrotronServer } from '../../src/server/index.js';
-import { ROOT, runPiped, TmuxConsole } from './harness.js';
+import { consoleTestServer, ROOT, runPiped, TmuxConsole } from './harness.js';
 
-let server: SynchrotronServer;
-const dir = mkdtempSync(join(tmpdir(), 'synchrotron-console-'));
-const historyFile = join(dir, 'history');
-
-beforeAll(async () => {
-  server = await createServer({ port: 0, audio: 'none', log: () => {} });
-});
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function execute(script: string): Promise<unknown> {
-  const response = await fetch(`${server.url}/execute`, { method: 'POST', body: script });
-  return response.json();
-}
+const context = consoleTestServer('synchrotron-console-');
+const { historyFile } = context;
+const execute = (script: string) => context.execute(script);
 
 async function nodeNames(): Promise<string[]> {
-  const nodes = (await (await fetch(`${server.url}/nodes`)).json()) as Array<{ name: string }>;
+  const nodes = (await (await fetch(`${context.server.url}/nodes`)).json()) as Array<{ name: string }>;
   return nodes.map((node) => node.name);
 }
 
@@ -41,7 +27,7 @@ describe('console in pipe mode', () => {
   it('runs a script from stdin, prints readable results, exits 0', async () => {
     await execute('clear');
     const { code, stdout, stderr } = await runPiped(
-      ['--url', server.url],
+      ['--url', context.server.url],
       '// a patch\nnew 440 freq\nnew SineNode sine\nlink freq.out -> sine.frequency\nsine\n',
     );
     expect(stderr).toBe('');
@@ -55,7 +41,7 @@ describe('console in pipe mode', () => {
   it('exits 1 on an error, shows it under a caret, and leaves the graph as it was', async () => {
     await execute('clear');
     const { code, stdout, stderr } = await runPiped(
-      ['--url', server.url],
+      ['--url', context.server.url],
       'new 1 a\nnew SineNod b\nnew 2 c\n',
     );
     expect(code).toBe(1);
@@ -74,10 +60,10 @@ describe('console in pipe mode', () => {
   it('runs an original patch unchanged (midi_in.syn: no hardware port 1 is reported, not fatal)', async () => {
     await execute('clear');
     const patch = readFileSync(join(ROOT, 'examples/midi_in.syn'), 'utf8');
-    const { code } = await runPiped(['--url', server.url], patch);
+    const { code } = await runPiped(['--url', context.server.url], patch);
     expect(code).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const node = (await (await fetch(`${server.url}/nodes/_gffia`)).json()) as {
+    const node = (await (await fetch(`${context.server.url}/nodes/_gffia`)).json()) as {
       exports: Record<string, unknown>;
     };
     expect(node.exports['Available Ports']).toContain('Synchrotron virtual');
@@ -106,7 +92,7 @@ describe('console in a terminal (tmux)', () => {
     await execute('clear');
     const term = new TmuxConsole('main');
     try {
-      term.start(['--url', server.url], { SYNCHROTRON_HISTORY: historyFile });
+      term.start(['--url', context.server.url], { SYNCHROTRON_HISTORY: historyFile });
       await term.waitForText('syn> ');
 
       term.type('new SineNode osc', 'Enter');
@@ -180,7 +166,7 @@ describe('console in a terminal (tmux)', () => {
     // History persists: a new console recalls the last line with Up.
     const again = new TmuxConsole('history');
     try {
-      again.start(['--url', server.url], { SYNCHROTRON_HISTORY: historyFile });
+      again.start(['--url', context.server.url], { SYNCHROTRON_HISTORY: historyFile });
       await again.waitForText('syn> ');
       again.keys('Up');
       await again.waitFor(() => again.lastLine() === 'syn> :quit', 'the last history line');
@@ -198,7 +184,7 @@ describe('console in a terminal (tmux)', () => {
     );
     const term = new TmuxConsole('play');
     try {
-      term.start(['--url', server.url], { SYNCHROTRON_HISTORY: historyFile, NO_COLOR: '' });
+      term.start(['--url', context.server.url], { SYNCHROTRON_HISTORY: historyFile, NO_COLOR: '' });
       await term.waitForText('syn> ');
       // Highlighting as you type: keyword magenta, type cyan, name yellow.
       term.type('new SineNode s');

@@ -1,32 +1,13 @@
-// Regressions found by exploratory testing of the console: Ctrl-C at odd moments, pastes, :play with bad
-// notes, console commands in a pipe, narrow terminals.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatType } from '../../src/console/format.js';
 import { parseNote, parseSteps } from '../../src/console/notes.js';
 import { consoleCommandLine } from '../../src/console/pipe.js';
 import { createStyle } from '../../src/console/style.js';
-import { createServer, type SynchrotronServer } from '../../src/server/index.js';
-import { runPiped, TmuxConsole } from './harness.js';
+import { consoleTestServer, runPiped, TmuxConsole } from './harness.js';
 
-let server: SynchrotronServer;
-const dir = mkdtempSync(join(tmpdir(), 'synchrotron-console-edge-'));
-const historyFile = join(dir, 'history');
-
-beforeAll(async () => {
-  server = await createServer({ port: 0, audio: 'none', log: () => {} });
-});
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function execute(script: string): Promise<unknown> {
-  const response = await fetch(`${server.url}/execute`, { method: 'POST', body: script });
-  return response.json();
-}
+const context = consoleTestServer('synchrotron-console-edge-');
+const { historyFile } = context;
+const execute = (script: string) => context.execute(script);
 
 describe(':play notes', () => {
   it('refuses an empty chord and names out-of-range octaves as out of range', () => {
@@ -40,11 +21,11 @@ describe(':play notes', () => {
 describe('console commands in a pipe', () => {
   it('are refused with their line before anything runs, not as an “unexpected character”', async () => {
     await execute('clear');
-    const piped = await runPiped(['--url', server.url], 'new SineNode piped\n:nodes\n');
+    const piped = await runPiped(['--url', context.server.url], 'new SineNode piped\n:nodes\n');
     expect(piped.code).toBe(1);
     expect(piped.stderr).toContain('line 2: `:nodes` is a console command');
     expect(piped.stderr).toContain('nothing was run');
-    const nodes = (await (await fetch(`${server.url}/nodes`)).json()) as unknown[];
+    const nodes = (await (await fetch(`${context.server.url}/nodes`)).json()) as unknown[];
     expect(nodes).toEqual([]);
     // Inside a block comment a colon line is just comment.
     expect(consoleCommandLine('/*\n:nodes\n*/\nnew 1 x')).toBeNull();
@@ -79,7 +60,7 @@ describe('console in a terminal: odd moments', () => {
     );
     const term = new TmuxConsole('edge-play');
     try {
-      term.start(['--url', server.url], { SYNCHROTRON_HISTORY: historyFile });
+      term.start(['--url', context.server.url], { SYNCHROTRON_HISTORY: historyFile });
       await term.waitForText('syn> ');
       term.type(':play A4 C5 --ms 8000', 'Enter');
       await term.waitFor((s) => /\[debug\] dbg: \[\d+ samples, 440\.000…440\.000\]/.test(s), 'A4 sounding');
@@ -105,7 +86,7 @@ describe('console in a terminal: odd moments', () => {
     await execute('clear');
     const term = new TmuxConsole('edge-paste');
     try {
-      term.start(['--url', server.url], { SYNCHROTRON_HISTORY: historyFile });
+      term.start(['--url', context.server.url], { SYNCHROTRON_HISTORY: historyFile });
       await term.waitForText('syn> ');
       term.type('new 1 one\nnew 2 two\nnew 3 three\nlink one.out -> nowhere.x\nnew 4 four\n');
       await term.waitForText('created: four DataNode = 4');

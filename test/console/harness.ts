@@ -2,10 +2,46 @@
 // or through pipes, against a real server on loopback.
 
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { createServer, type SynchrotronServer } from '../../src/server/index.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli/main.ts', 'console'];
+
+/**
+ * A real server on loopback for one test file (started before its tests, closed after), a history file in
+ * a fresh folder, and `execute` to edit the graph as another client would.
+ */
+export function consoleTestServer(prefix: string): {
+  readonly server: SynchrotronServer;
+  historyFile: string;
+  execute(script: string): Promise<unknown>;
+} {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let server: SynchrotronServer | undefined;
+  beforeAll(async () => {
+    server = await createServer({ port: 0, audio: 'none', log: () => {} });
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the console test server is not started yet');
+      return server;
+    },
+    historyFile: join(dir, 'history'),
+    async execute(script) {
+      const response = await fetch(`${this.server.url}/execute`, { method: 'POST', body: script });
+      return response.json();
+    },
+  };
+}
 
 /** Runs the console with `input` on stdin (pipe mode). */
 export function runPiped(
