@@ -5,25 +5,20 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NodeDefinition, PortSpec } from '../../src/engine/definition.js';
 import { createRegistry } from '../../src/engine/synchrotron.js';
 import type { DataValue } from '../../src/engine/types.js';
 import { toApiNode } from '../../src/lang/api-shapes.js';
-import { RATE, type Rig, rig } from './render.js';
+import { RATE, type Rig, rigsCleanedAfterEachTest } from './render.js';
 
 const registry = createRegistry();
 const types = registry.names();
 const definitions = new Map(registry.definitions().map((d) => [d.type, d]));
 
-let open: Rig[] = [];
-afterEach(() => {
-  for (const r of open) r.cleanup();
-  open = [];
-});
+const trackedRig = rigsCleanedAfterEachTest();
 function make(blockSize = 128): Rig {
-  const r = rig({ blockSize });
-  open.push(r);
+  const r = trackedRig(blockSize);
   // A short MIDI file (C4 E4 G4, half a second each at 120 bpm) for nodes that read one.
   writeFileSync(join(r.root, 'conformance.mid'), standardMidiFile([60, 64, 67]));
   return r;

@@ -2,22 +2,17 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allFinite, dominantFrequency, rms } from '../helpers/analysis.js';
-import { acLevel, RATE, type Rig, rig, strongestAbove } from './render.js';
+import { acLevel, RATE, rigsCleanedAfterEachTest, strongestAbove } from './render.js';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 
-let open: Rig[] = [];
-afterEach(() => {
-  for (const r of open) r.cleanup();
-  open = [];
-});
+const trackedRig = rigsCleanedAfterEachTest();
 
 /** Runs a patch file and renders `seconds`; returns the master mix and the rig. */
 function play(file: string, seconds = 5, also: string[] = [], allowWarnings = false) {
-  const r = rig();
-  open.push(r);
+  const r = trackedRig();
   r.s.execute(readFileSync(join(EXAMPLES, file), 'utf8'));
   r.s.start();
   const frames = seconds * RATE;

@@ -1,20 +1,11 @@
 // Extreme inputs must give finite, bounded, sensible sound — not aliasing, Infinity or a muted node.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STREAM_MAX } from '../../src/engine/types.js';
 import { allFinite, peak, rms, zeroCrossingFrequency } from '../helpers/analysis.js';
-import { node, RATE, type Rig, rig } from './render.js';
+import { node, RATE, type Rig, rigsCleanedAfterEachTest } from './render.js';
 
-let open: Rig[] = [];
-afterEach(() => {
-  for (const r of open) r.cleanup();
-  open = [];
-});
-function make(): Rig {
-  const r = rig();
-  open.push(r);
-  return r;
-}
+const make = rigsCleanedAfterEachTest();
 function faults(r: Rig): string[] {
   return r.events.filter((e) => e.kind === 'fault').map((e) => (e as { message: string }).message);
 }

@@ -2,15 +2,11 @@
 // one block, like a relinked input (DESIGN principle 5). Before: the output stopped dead, a step as large
 // as the level being played (0.9 for a 0.9 sine).
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { maxStep, peak } from '../helpers/analysis.js';
-import { RATE, type Rig, rig } from './render.js';
+import { RATE, type Rig, rigsCleanedAfterEachTest } from './render.js';
 
-let open: Rig[] = [];
-afterEach(() => {
-  for (const r of open) r.cleanup();
-  open = [];
-});
+const trackedRig = rigsCleanedAfterEachTest();
 
 const PATCH = `new 220 f; new SineNode a; new 0.9 v; new MultiplyNode m; new PlaybackNode p;
 link f.out -> a.frequency; link a.out -> m.a; link v.out -> m.b; link m.out -> p.left; link m.out -> p.right;`;
@@ -19,8 +15,7 @@ const SINE_STEP = (0.9 * 2 * Math.PI * 220) / RATE;
 
 /** Renders 20 blocks, applies `edit`, renders 20 more; returns the left channel of the master. */
 function masterAround(edit: (r: Rig) => void, atBlock = 20): Float32Array {
-  const r = rig();
-  open.push(r);
+  const r = trackedRig();
   r.s.execute(PATCH);
   r.s.start();
   const blockSize = r.s.blockSize;
@@ -46,8 +41,7 @@ describe('removing what plays fades out over one block', () => {
   });
 
   it('a PlaybackNode removed while stopped leaves no fade in the first block after start', () => {
-    const r = rig();
-    open.push(r);
+    const r = trackedRig();
     r.s.execute(PATCH);
     r.s.start();
     for (let b = 0; b < 20; b++) r.s.renderBlock();
@@ -62,8 +56,7 @@ describe('adding what plays fades in over one block', () => {
   it.each(['SquareNode', 'SawtoothNode'])(
     'a new PlaybackNode with a new %s starts without a step (it starts at ±1)',
     (type) => {
-      const r = rig();
-      open.push(r);
+      const r = trackedRig();
       r.s.start();
       const blockSize = r.s.blockSize;
       const left = new Float32Array(8 * blockSize);

@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allFinite, maxStep, peak, rms, spectrum, zeroCrossingFrequency } from '../helpers/analysis.js';
-import { aliasingDb, node, RATE, type Rig, rig } from './render.js';
+import { aliasingDb, node, RATE, rigsCleanedAfterEachTest } from './render.js';
 
-let open: Rig[] = [];
-afterEach(() => {
-  for (const r of open) r.cleanup();
-  open = [];
-});
-function make(blockSize = 128): Rig {
-  const r = rig({ blockSize });
-  open.push(r);
-  return r;
-}
+const make = rigsCleanedAfterEachTest();
 
 /** Skip the first frames: the band-limited oscillators fade in from silence over their 32-frame kernel. */
 const SETTLE = 1024;

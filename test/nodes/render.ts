@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { Synchrotron, toPortRef } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
@@ -17,6 +18,23 @@ export interface Rig {
   /** Renders `frames` frames (whole blocks) and returns what each listed stream output produced. */
   capture(ports: string[], frames: number): Float32Array[];
   cleanup(): void;
+}
+
+/**
+ * Rigs for one test file, each cleaned up (engine disposed, temporary folder removed) after its test.
+ * Call at the top level of the file; use the returned function in place of `rig`.
+ */
+export function rigsCleanedAfterEachTest(): (blockSize?: number) => Rig {
+  let open: Rig[] = [];
+  afterEach(() => {
+    for (const r of open) r.cleanup();
+    open = [];
+  });
+  return (blockSize = 128) => {
+    const r = rig({ blockSize });
+    open.push(r);
+    return r;
+  };
 }
 
 export function rig(options: { blockSize?: number; sampleRate?: number } = {}): Rig {

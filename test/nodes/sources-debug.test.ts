@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spectrum } from '../helpers/analysis.js';
-import { node, RATE, type Rig, rig } from './render.js';
+import { node, RATE, rigsCleanedAfterEachTest } from './render.js';
 
-let open: Rig[] = [];
-afterEach(() => {
-  for (const r of open) r.cleanup();
-  open = [];
-});
-function make(blockSize = 128): Rig {
-  const r = rig({ blockSize });
-  open.push(r);
-  return r;
-}
+const make = rigsCleanedAfterEachTest();
 
 describe('UniformRandomNode', () => {
   it('stays within [min, max), is uniform with the right mean and variance, and white', () => {

@@ -1,21 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { readWav } from '../../src/io/wav-writer.js';
 import { zeroCrossingFrequency } from '../helpers/analysis.js';
-import { node, RATE, type Rig, rig } from './render.js';
+import { node, RATE, rigsCleanedAfterEachTest } from './render.js';
 
-let open: Rig[] = [];
-afterEach(() => {
-  for (const r of open) r.cleanup();
-  open = [];
-});
-function make(blockSize = 128): Rig {
-  const r = rig({ blockSize });
-  open.push(r);
-  return r;
-}
+const make = rigsCleanedAfterEachTest();
 
 describe('WavFileNode', () => {
   it('records the signal to output.wav by default; the file matches the signal exactly and is closed on stop', () => {
