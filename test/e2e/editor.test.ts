@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ApiConnection, ApiNode, EngineStatus } from '../../src/server/protocol.js';
 import {
   centre,
-  collectErrors,
   dragMouse,
   http,
   launchBrowser,
   missingPrerequisite,
+  openEditor,
   type RunningServer,
   screenshot,
   startServer,
@@ -48,9 +48,7 @@ describe.skipIf(!!missing)('web editor', () => {
     server = await startServer();
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
-    errors = collectErrors(page);
-    await page.goto(server.url);
-    await page.getByTestId('link-state').filter({ hasText: 'connected' }).waitFor();
+    errors = await openEditor(page, server.url);
   });
 
   afterAll(async () => {

@@ -9,10 +9,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ApiNode } from '../../src/server/protocol.js';
 import {
-  collectErrors,
   http,
   launchBrowser,
   missingPrerequisite,
+  openEditor,
   type RunningServer,
   screenshot,
   startServer,
@@ -52,9 +52,7 @@ describe.skipIf(!!missing)('web editor: files, small screens, two tabs', () => {
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     page = await context.newPage();
-    errors = collectErrors(page);
-    await page.goto(server.url);
-    await page.getByTestId('link-state').filter({ hasText: 'connected' }).waitFor();
+    errors = await openEditor(page, server.url);
   });
 
   afterAll(async () => {
@@ -171,8 +169,7 @@ describe.skipIf(!!missing)('web editor: files, small screens, two tabs', () => {
   test('undoing a rename that another tab has since renamed again says why, without a failing request', async () => {
     await runConsole(page, 'clear; new SineNode osc; new 220 f; link f.out -> osc.frequency');
     const other = await context.newPage();
-    const otherErrors = collectErrors(other);
-    await other.goto(server.url);
+    const otherErrors = await openEditor(other, server.url);
     await other.getByTestId('node-osc').waitFor();
 
     await page.getByTestId('node-osc').locator('.node-name').dblclick();

@@ -62,6 +62,14 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
+/** Loads the editor in `page`, collecting its errors, and waits until it is connected to the server. */
+export async function openEditor(page: Page, url: string): Promise<string[]> {
+  const errors = collectErrors(page);
+  await page.goto(url);
+  await page.getByTestId('link-state').filter({ hasText: 'connected' }).waitFor();
+  return errors;
+}
+
 export async function screenshot(page: Page, name: string) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
