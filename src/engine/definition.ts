@@ -185,6 +185,12 @@ export interface NodeInstance {
   dispose?(): void;
   /** A DataNode-like node's value changed by an edit. */
   setValue?(value: DataValue): void;
+  /**
+   * Nodes that add to the master bus (PlaybackNode): what they added to its last frame in their last block,
+   * [left, right]. When such a node stops (removed, muted) the renderer fades that out over the next block
+   * instead of letting the sound stop dead, which clicks at the level it was playing.
+   */
+  readonly masterContribution?: Float64Array;
 }
 
 export interface NodeDefinition<I extends PortSpecs = PortSpecs, O extends PortSpecs = PortSpecs> {

@@ -168,8 +168,6 @@ interface RenderNode {
   /** Has rendered at least one block (only then does a relink need a crossfade). */
   rendered: boolean;
   faulted: boolean;
-  /** What this node added to the master's last frame in its last block (left, right): a PlaybackNode's tail. */
-  readonly masterLast: Float64Array;
 }
 
 interface MutableContext extends NodeContext {
@@ -282,13 +280,9 @@ export class Renderer {
       if (node.faulted) continue;
       const steps = node.inputSteps;
       for (let c = 0; c < steps.length; c++) steps[c].run(frames);
-      const leftBefore = left[frames - 1];
-      const rightBefore = right[frames - 1];
       try {
         node.instance.process(frames);
         node.rendered = true;
-        node.masterLast[0] = left[frames - 1] - leftBefore;
-        node.masterLast[1] = right[frames - 1] - rightBefore;
       } catch (error) {
         this.fault(node, error instanceof Error ? error.message : String(error));
         continue;
@@ -454,7 +448,6 @@ export class Renderer {
       inputSteps: [],
       rendered: false,
       faulted: false,
-      masterLast: new Float64Array(2),
     };
     this.nodes.set(name, node);
     try {
@@ -501,7 +494,8 @@ export class Renderer {
    * next block instead of stopping dead, which clicked at the level it was playing (0.9 for a 0.9 sine).
    */
   private keepTail(node: RenderNode): void {
-    const last = node.masterLast;
+    const last = node.instance.masterContribution;
+    if (!last) return;
     if (Number.isFinite(last[0]) && Number.isFinite(last[1])) {
       this.masterTail[0] += last[0];
       this.masterTail[1] += last[1];

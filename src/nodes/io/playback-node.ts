@@ -31,11 +31,17 @@ export const PlaybackNode = defineNode({
         for (let i = 0; i < frames; i++) bus[i] += buf[i];
       }
     };
+    // What this block added to the master's last frame: the renderer fades it out if this node stops.
+    const masterContribution = new Float64Array(2);
     return {
+      masterContribution,
       process(frames) {
         mix(left, master.left, frames);
         mix(right, master.right, frames);
         fadingIn = false;
+        // Written out rather than through a helper: a fraction returned from a call is a heap number.
+        masterContribution[0] = left.buf[left.constant ? 0 : frames - 1];
+        masterContribution[1] = right.buf[right.constant ? 0 : frames - 1];
       },
     };
   },
