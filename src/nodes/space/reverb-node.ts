@@ -43,8 +43,10 @@ const DECAY_MIN = 0.1;
 const DECAY_MAX = 60;
 /** `damping` 1 makes the highest frequencies (Nyquist) die 10^HF_DECADES times faster than the lows. */
 const HF_DECADES = 1.5;
-/** Time constant of the `mix` smoother (s): a jump settles within 5 ms. */
-const MIX_SMOOTHING = 0.001;
+/** Time constant of the `mix` and coefficient smoothers (s): a jump settles within 5 ms. */
+const SMOOTHING = 0.001;
+/** A gliding coefficient this close to its target snaps to it (and the network is at rest again). */
+const SETTLED = 1e-9;
 
 /**
  * Stereo algorithmic reverb: a 16-line feedback delay network (Jot). Each line's output passes a one-pole
@@ -139,6 +141,8 @@ export const ReverbNode = defineNode({
     const gain = new Float64Array(LINES); // one-pole input gain b = g0·(1 − a)
     const poleEnd = new Float64Array(LINES); // coefficients at the end of the chunk (ramped linearly)
     const gainEnd = new Float64Array(LINES);
+    const poleTarget = new Float64Array(LINES); // … and where they are heading
+    const gainTarget = new Float64Array(LINES);
     const filtered = new Float64Array(LINES); // one-pole state = the line's last output after absorption
     /** Chunk scratch: LINES rows of CHUNK frames — each line's absorbed output, then the mixed vectors. */
     const chunk = new Float64Array(LINES * CHUNK);
@@ -146,9 +150,10 @@ export const ReverbNode = defineNode({
     const dryRight = new Float64Array(CHUNK);
     // [0] mix (smoothed), [1] wet gain at the chunk start, [2] at its end, [3] decay, [4] damping,
     // [5] size last read, [6] write position, [7] 1 while any line glides, [8] 1 while coefficients ramp,
-    // [9] 1 once started (smoothers start at the first value they see).
-    const state = new Float64Array(10);
-    const mixCoefficient = 1 - Math.exp(-1 / (MIX_SMOOTHING * rate));
+    // [9] 1 once started (smoothers start at the first value they see), [10] wet gain target.
+    const state = new Float64Array(11);
+    const mixCoefficient = 1 - Math.exp(-1 / (SMOOTHING * rate));
+    const coefficientGlide = 1 - Math.exp(-CHUNK / (SMOOTHING * rate));
 
     /**
      * Render side, at the start of each chunk (frame i of the block): reads the parameters and sets where
@@ -181,7 +186,8 @@ export const ReverbNode = defineNode({
       const seconds = Number.isNaN(rawDecay) ? DECAY_MIN : Math.min(DECAY_MAX, Math.max(DECAY_MIN, rawDecay));
       const rawDamping = damping.buf[i];
       const damp = Number.isNaN(rawDamping) ? 0 : Math.min(1, Math.max(0, rawDamping));
-      if (!started || moving === 1 || seconds !== state[3] || damp !== state[4]) {
+      const retarget = !started || moving === 1 || seconds !== state[3] || damp !== state[4];
+      if (retarget) {
         state[3] = seconds;
         state[4] = damp;
         // g0 = 10^(−3·L / (T60·rate)): −60 dB per T60 at DC; the highs' T60 is shorter by 10^(1.5·damping).
@@ -194,20 +200,37 @@ export const ReverbNode = defineNode({
           const g0 = Math.exp(perFrame * at);
           const gHigh = Math.exp(highPerFrame * at);
           const a = (g0 - gHigh) / (g0 + gHigh);
-          poleEnd[k] = a;
-          gainEnd[k] = g0 * (1 - a);
+          poleTarget[k] = a;
+          gainTarget[k] = g0 * (1 - a);
         }
         // The wet level falls as the lines lengthen (the same energy spread thinner): level-match sizes.
-        state[2] = Math.sqrt(total / (REFERENCE_SCALE * baseTotal));
-        if (!started) {
-          pole.set(poleEnd);
-          gain.set(gainEnd);
-          state[1] = state[2];
-        }
-        state[8] = started ? 1 : 0;
-      } else {
-        state[8] = 0;
+        state[10] = Math.sqrt(total / (REFERENCE_SCALE * baseTotal));
       }
+      if (!started) {
+        pole.set(poleTarget);
+        gain.set(gainTarget);
+        state[1] = state[10];
+        state[8] = 0;
+      } else if (retarget || state[8] === 1) {
+        // Glide every coefficient toward its target (one-pole, τ = 1 ms: settled within 5 ms), so a jump
+        // of `decay` or `damping` changes the tail's level smoothly instead of within a chunk.
+        let remaining = 0;
+        for (let k = 0; k < LINES; k++) {
+          let a = pole[k] + coefficientGlide * (poleTarget[k] - pole[k]);
+          if (Math.abs(poleTarget[k] - a) < SETTLED) a = poleTarget[k];
+          let b = gain[k] + coefficientGlide * (gainTarget[k] - gain[k]);
+          if (Math.abs(gainTarget[k] - b) < SETTLED) b = gainTarget[k];
+          poleEnd[k] = a;
+          gainEnd[k] = b;
+          if (a !== pole[k] || b !== gain[k]) remaining = 1;
+        }
+        let wet = state[1] + coefficientGlide * (state[10] - state[1]);
+        if (Math.abs(state[10] - wet) < SETTLED) wet = state[10];
+        state[2] = wet;
+        if (wet !== state[1]) remaining = 1;
+        state[8] = remaining;
+      }
+      if (state[8] === 0) state[2] = state[1];
       if (!started) {
         const rawMix = mix.buf[i];
         state[0] = Number.isNaN(rawMix) ? 0 : Math.min(1, Math.max(0, rawMix));
