@@ -144,3 +144,30 @@ export function deepSpectrum(
   for (let i = 0; i <= n / 2; i++) magnitudes[i] = Math.hypot(re[i], im[i]);
   return { magnitudes, binHz: sampleRate / n };
 }
+
+/**
+ * Clickiness: the largest fourth difference relative to `peak`. A tone of frequency f scores about
+ * (2π·f/rate)⁴ (1e-6 at 220 Hz), whatever its level; a step of 1 % of the level scores about 3e-2.
+ */
+export function clickiness(signal: Float32Array, peak: number): number {
+  let max = 0;
+  for (let i = 4; i < signal.length; i++)
+    max = Math.max(
+      max,
+      Math.abs(signal[i] - 4 * signal[i - 1] + 6 * signal[i - 2] - 4 * signal[i - 3] + signal[i - 4]),
+    );
+  return max / peak;
+}
+
+/**
+ * The yardstick for "does not click": the clickiness of a tone of `hz` faded out linearly over 5 ms from
+ * one of its peaks, the usual declick at its least gentle (about 1e-2). A change that scores well below
+ * it does not click.
+ */
+export function fadeOutClickiness(hz: number): number {
+  const tone = sine(hz, 1, RATE / 5);
+  const fade = Math.round(0.005 * RATE);
+  const start = Math.round((Math.ceil(0.05 * hz) + 0.25) * (RATE / hz)); // a peak, after 50 ms or more
+  for (let i = start; i < tone.length; i++) tone[i] *= Math.max(0, 1 - (i - start) / fade);
+  return clickiness(tone, 1);
+}

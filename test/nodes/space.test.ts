@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { allFinite, rms } from '../helpers/analysis.js';
 import { RATE, type Rig } from './render.js';
 import {
+  clickiness,
   deepSpectrum,
+  fadeOutClickiness,
   noise,
   peakOf,
   play,
@@ -67,20 +69,6 @@ function schroederRt60(ir: Float32Array): number {
   }
   const slope = (count * sxy - sx * sy) / (count * sxx - sx * sx); // dB per frame
   return -60 / slope / RATE;
-}
-
-/**
- * Clickiness: the largest fourth difference relative to the signal's peak. A 220 Hz tone (any mix of
- * tones near it, any level) gives (2π·220/44100)⁴ ≈ 1e-6; a step of 1 % of the level gives about 1e-2.
- */
-function clickiness(signal: Float32Array, peak: number): number {
-  let max = 0;
-  for (let i = 4; i < signal.length; i++)
-    max = Math.max(
-      max,
-      Math.abs(signal[i] - 4 * signal[i - 1] + 6 * signal[i - 2] - 4 * signal[i - 3] + signal[i - 4]),
-    );
-  return max / peak;
 }
 
 function largestDifference(a: Float32Array, b: Float32Array): number {
@@ -228,13 +216,7 @@ describe('ReverbNode mix', () => {
 });
 
 describe('ReverbNode parameter changes', () => {
-  const fadeOutClickiness = (() => {
-    const tone = sine(220, 0.5, RATE / 10);
-    const fade = Math.round(0.005 * RATE);
-    const start = RATE / 20;
-    for (let i = start; i < tone.length; i++) tone[i] *= Math.max(0, 1 - (i - start) / fade);
-    return clickiness(tone, 0.5);
-  })();
+  const yardstick = fadeOutClickiness(220);
 
   /** A 220 Hz tone into the reverb; `port` jumps from `from` to `to` at 1 s: clickiness before and after. */
   function clicks(port: string, from: number, to: number, mix: number) {
@@ -272,7 +254,7 @@ describe('ReverbNode parameter changes', () => {
     expect(before).toBeLessThan(1e-5); // a clean tone scores ~1e-6
     // The yardstick: the usual declick, a 5 ms linear fade-out of the same tone, scores ~1e-2 (a 1 % step
     // ~3e-2). A change must be at least twice as smooth as that.
-    expect(after).toBeLessThan(fadeOutClickiness / 2);
+    expect(after).toBeLessThan(yardstick / 2);
   });
 
   it('a parameter modulated at audio rate, with absurd values among the samples, stays finite and bounded', () => {
