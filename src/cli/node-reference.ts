@@ -15,7 +15,18 @@ function formatDefault(port: PortInfo): string {
 }
 
 function sortedTypes(registry: NodeRegistry): NodeTypeInfo[] {
-  const categoryOrder = ['sources', 'oscillators', 'math', 'sequencing', 'envelopes', 'midi', 'io', 'debug'];
+  const categoryOrder = [
+    'sources',
+    'oscillators',
+    'math',
+    'sequencing',
+    'envelopes',
+    'dynamics',
+    'space',
+    'midi',
+    'io',
+    'debug',
+  ];
   const rank = (category: string) => {
     const index = categoryOrder.indexOf(category);
     return index === -1 ? categoryOrder.length : index;

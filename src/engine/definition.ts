@@ -201,7 +201,7 @@ export interface NodeInstance {
 
 export interface NodeDefinition<I extends PortSpecs = PortSpecs, O extends PortSpecs = PortSpecs> {
   type: string;
-  /** Family for palettes and docs: 'sources', 'oscillators', 'math', 'sequencing', 'midi', 'io', 'debug'. */
+  /** Family for palettes and docs: 'sources', 'oscillators', 'math', 'sequencing', 'envelopes', 'dynamics', 'space', 'midi', 'io', 'debug'. */
   category: string;
   description: string;
   inputs: I;

@@ -8,8 +8,6 @@ const PUBLISH_SECONDS = 0.2;
 const MAKEUP_SMOOTHING = 0.001;
 /** Inputs are clipped to ±INPUT_LIMIT (+120 dBFS) and NaN reads as 0. */
 const INPUT_LIMIT = 1e6;
-/** Level read from silence (dBFS): far below any threshold. */
-const FLOOR_DB = -200;
 const DB_PER_NEPER = 20 / Math.LN10;
 const THRESHOLD_MIN = -80;
 const THRESHOLD_MAX = 0;
@@ -141,23 +139,22 @@ export const CompressorNode = defineNode({
           tail = (tail + 1) & dequeMask;
           if (((time - times[head]) & 0x3fffffff) >= hold) head = (head + 1) & dequeMask;
           time = (time + 1) & 0x3fffffff;
-          const peak = peaks[head];
-          const level = peak > 1e-10 ? Math.log(peak) * DB_PER_NEPER : FLOOR_DB;
+          // Floored at −200 dBFS, far below any threshold (a branch here would box the level).
+          const level = Math.log(Math.max(peaks[head], 1e-10)) * DB_PER_NEPER;
 
-          // 2. Static curve.
+          // 2. Static curve, branch-free: `into` is how far into the knee (0…width) the level is; above
+          // the knee the reduction goes on linearly. (A variable that takes a constant 0 in one branch and
+          // a fraction in another makes V8 box it: a heap number per frame.)
           const t = thresholds[i];
           const over =
             level - (Number.isNaN(t) ? THRESHOLD_MIN : Math.min(THRESHOLD_MAX, Math.max(THRESHOLD_MIN, t)));
           const r = ratios[i];
           const slope = 1 - 1 / (Number.isNaN(r) ? RATIO_MIN : Math.min(RATIO_MAX, Math.max(RATIO_MIN, r)));
           const k = knees[i];
-          const width = Number.isNaN(k) ? 0.0 : Math.min(KNEE_MAX, Math.max(0, k));
-          let wanted = 0.0;
-          if (2 * over >= width) wanted = slope * over;
-          else if (2 * over > -width) {
-            const into = over + 0.5 * width;
-            wanted = (slope * into * into) / (2 * width);
-          }
+          const width = Number.isNaN(k) ? 0 : Math.min(KNEE_MAX, Math.max(0, k));
+          const into = Math.min(width, Math.max(0, over + 0.5 * width));
+          const wanted =
+            slope * ((into * into) / Math.max(2 * width, 1e-12) + Math.max(0, over - 0.5 * width));
 
           // 3. Attack / release smoothing (coefficients recomputed only when the times change).
           let coefficient: number;

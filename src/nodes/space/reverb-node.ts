@@ -63,8 +63,8 @@ export const ReverbNode = defineNode({
   description:
     'Stereo algorithmic reverb (16-line feedback delay network): `decay` is the RT60, `mix` crossfades dry and wet.',
   inputs: {
-    inputLeft: stream('Left input.', { default: 0, unit: '-1…1' }),
-    inputRight: stream('Right input.', { default: 0, unit: '-1…1' }),
+    inputLeft: stream('Left input.', { default: 0 }),
+    inputRight: stream('Right input.', { default: 0 }),
     decay: stream(
       `Reverberation time: the tail falls by 60 dB in this many seconds (clamped to ${DECAY_MIN}…${DECAY_MAX}).`,
       { default: 2, unit: 's', min: DECAY_MIN, max: DECAY_MAX },
