@@ -85,16 +85,18 @@ export interface ReverbTailReport {
 }
 
 /**
- * The denormal check: an impulse into a ReverbNode (decay 0.5 s), then 60 s of its dying tail. Without
- * care, the tail's samples turn subnormal after a few seconds and every operation on them slows down many
- * times over. CPU time of the last 10 s must stay within 1.5× the first 10 s. Each measurement is repeated
- * (fresh engines) and the medians compared, since the machine may be shared.
+ * The denormal check: 5 s of noise (fading out) into a ReverbNode (decay 0.5 s), then 60 s of its dying
+ * tail; CPU time of the tail's last 10 s must stay within 1.5× its first 10 s. The noise also warms the JIT
+ * up, so the first 10 s are not inflated by compiling. Repeated with fresh engines; medians compared (the
+ * machine may be shared). Note what this criterion cannot see: without the flush, float32 lines slow down
+ * (about 2×) from about 7 s into the tail and stay slow — inside the first 10 s, so the ratio stays near 1;
+ * docs/decisions.md ("ReverbNode") has the per-second profile that shows it.
  */
 export function reverbTail(registry: NodeRegistry, blockSize = 128, rounds = 3): ReverbTailReport {
   const decaySeconds = 0.5;
+  const noiseSeconds = 5;
   const tailSeconds = 60;
-  const blocksPerTen = Math.round((10 * SAMPLE_RATE) / blockSize);
-  const totalBlocks = Math.round((tailSeconds * SAMPLE_RATE) / blockSize);
+  const blocksOf = (seconds: number) => Math.round((seconds * SAMPLE_RATE) / blockSize);
   const first: number[] = [];
   const last: number[] = [];
   const cpuOf = (synth: Synchrotron, blocks: number) => {
@@ -106,23 +108,39 @@ export function reverbTail(registry: NodeRegistry, blockSize = 128, rounds = 3):
   for (let round = 0; round < rounds; round++) {
     const synth = new Synchrotron({ sampleRate: SAMPLE_RATE, blockSize, registry });
     synth.transaction(() => {
-      synth.addValue(0.001, 'once'); // a ClockNode ticks at its first frame, then not for 1000 s
+      // Noise × an envelope that falls from 1 to 0 over 5 s, once (the clock ticks at its first frame).
+      synth.addValue(0.001, 'once');
       synth.add('ClockNode', 'pulse');
       synth.link('once.out', 'pulse.frequency');
+      synth.add('TriggerEnvelopeNode', 'fade');
+      synth.addValue(0.001, 'attack');
+      synth.addValue(noiseSeconds, 'fadeTime');
+      synth.link('pulse.out', 'fade.trigger');
+      synth.link('attack.out', 'fade.attack');
+      synth.link('fadeTime.out', 'fade.decay');
+      synth.addValue(-0.5, 'lo');
+      synth.addValue(0.5, 'hi');
+      synth.add('UniformRandomNode', 'noise');
+      synth.link('lo.out', 'noise.min');
+      synth.link('hi.out', 'noise.max');
+      synth.add('MultiplyNode', 'burst');
+      synth.link('noise.out', 'burst.a');
+      synth.link('fade.envelope', 'burst.b');
       synth.add('ReverbNode', 'verb');
       synth.addValue(decaySeconds, 'decay');
       synth.addValue(1, 'wet');
       synth.link('decay.out', 'verb.decay');
       synth.link('wet.out', 'verb.mix');
-      synth.link('pulse.out', 'verb.inputLeft');
-      synth.link('pulse.out', 'verb.inputRight');
+      synth.link('burst.out', 'verb.inputLeft');
+      synth.link('burst.out', 'verb.inputRight');
       synth.add('PlaybackNode', 'play');
       synth.link('verb.left', 'play.left');
       synth.link('verb.right', 'play.right');
     });
-    first.push(cpuOf(synth, blocksPerTen));
-    cpuOf(synth, totalBlocks - 2 * blocksPerTen);
-    last.push(cpuOf(synth, blocksPerTen));
+    cpuOf(synth, blocksOf(noiseSeconds + 0.01));
+    first.push(cpuOf(synth, blocksOf(10)));
+    cpuOf(synth, blocksOf(tailSeconds - 20));
+    last.push(cpuOf(synth, blocksOf(10)));
     synth.dispose();
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -142,7 +160,7 @@ export function reverbTail(registry: NodeRegistry, blockSize = 128, rounds = 3):
 
 export function formatReverbTail(report: ReverbTailReport): string {
   return (
-    `reverb tail (decay ${report.decaySeconds} s, ${report.tailSeconds} s after an impulse): CPU first 10 s ` +
+    `reverb tail (decay ${report.decaySeconds} s, ${report.tailSeconds} s after 5 s of noise): CPU first 10 s ` +
     `${(report.firstTenCpuSeconds * 1000).toFixed(1)} ms, last 10 s ${(report.lastTenCpuSeconds * 1000).toFixed(1)} ms, ` +
     `ratio ${report.ratio} — target ≤ ${report.target}: ${report.met ? 'met' : 'NOT met'}`
   );
