@@ -2,9 +2,9 @@ import { Oversampler, type OversamplerStageSpec, oversamplerLatency } from '../.
 import { type DataSlot, data, defineNode, stream } from '../../engine/definition.js';
 
 /**
- * Oversampling ×8 in three half-band stages. The first carries the audio band: flat (±0.02 dB) to
- * 19.5 kHz at 44.1 kHz, 100 dB down from 0.56 of the rate, so nothing above 24.6 kHz folds back below
- * 20 kHz. The later stages only remove images far from the band, so they are short.
+ * Oversampling ×8 in three half-band stages. The first carries the audio band: at 44.1 kHz flat (±0.01 dB)
+ * to 19.5 kHz, −0.07 dB at 20 kHz, 100 dB down from 25 kHz (0.567 of the rate), so what lies above 25 kHz
+ * cannot fold back below 19 kHz. The later stages only remove images far from the band, so they are short.
  */
 const STAGES: OversamplerStageSpec[] = [
   { m: 49, db: 100 },
