@@ -189,9 +189,13 @@ describe('CompressorNode sidechain and Gain Reduction', () => {
     // The input itself, now loud, compresses itself (unlinked sidechain = input).
     const r2 = make();
     r2.s.add('CompressorNode', 'comp');
-    r2.s.link(play(r2, 'loud', sine(1000, 1, RATE)), 'comp.input');
+    r2.s.link(play(r2, 'loud', sine(1000, 1, 2 * RATE)), 'comp.input');
     const [self] = r2.capture(['comp.out'], RATE);
     expect(db(peakOf(self, RATE / 2))).toBeCloseTo(-reduction(0, -20, 4, 6), 1);
+    // A sidechain linked to a constant 0 is a silent key, not "unlinked": the loud input passes untouched.
+    setConstant(r2, 'comp.sidechain', 0);
+    const [silentKey] = r2.capture(['comp.out'], RATE);
+    expect(db(peakOf(silentKey, RATE / 2))).toBeCloseTo(0, 2);
   });
 
   it('exports Gain Reduction (dB) a few times a second at most, never per block', () => {
