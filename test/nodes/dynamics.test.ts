@@ -219,6 +219,68 @@ describe('CompressorNode sidechain and Gain Reduction', () => {
   });
 });
 
+describe('value changes do not click', () => {
+  /**
+   * A 220 Hz tone (faded in) through `type`; `port` jumps from `from` to `to` (a DataNode edit) after
+   * 0.5 s. Clickiness before and after, against the usual declick: a 5 ms fade-out from a peak.
+   */
+  function clicks(type: string, params: Record<string, number>, port: string, from: number, to: number) {
+    const r = make();
+    addNode(r, type, 'dut', params);
+    const signal = sine(220, 0.5, 2 * RATE);
+    const fade = Math.round(0.05 * RATE);
+    for (let i = 0; i < fade; i++) signal[i] *= 0.5 - 0.5 * Math.cos((Math.PI * i) / fade);
+    r.s.link(play(r, 'tone', signal), 'dut.input');
+    const holder = setConstant(r, `dut.${port}`, from);
+    const [before] = r.capture(['dut.out'], RATE / 2);
+    r.s.setValue(holder, to);
+    const [after] = r.capture(['dut.out'], RATE / 2);
+    const settled = before.subarray(RATE / 4);
+    const peak = Math.max(peakOf(settled), peakOf(after));
+    return {
+      before: clickiness(settled, peak),
+      after: clickiness(after, peak),
+      yardstick: fadeOutClickiness(220),
+    };
+  }
+
+  it.each([
+    ['threshold', -10, -30],
+    ['threshold', -30, -10],
+    ['ratio', 2, 20],
+    ['knee', 0, 24],
+    ['makeup', 0, 12],
+    ['makeup', 12, -12],
+  ])('CompressorNode %s %s → %s', (port, from, to) => {
+    const { before, after, yardstick } = clicks(
+      'CompressorNode',
+      {},
+      port as string,
+      from as number,
+      to as number,
+    );
+    expect(before).toBeLessThan(1e-5);
+    expect(after).toBeLessThan(yardstick / 2);
+  });
+
+  it.each([
+    ['drive', 0, 6],
+    ['drive', 6, -12],
+    ['mix', 1, 0],
+  ])('DistortionNode %s %s → %s', (port, from, to) => {
+    // Drive +6 dB: the shaped tone is rounder but still smooth, so a click would stand out.
+    const { before, after, yardstick } = clicks(
+      'DistortionNode',
+      { drive: 6 },
+      port as string,
+      from as number,
+      to as number,
+    );
+    expect(before).toBeLessThan(1e-4);
+    expect(after).toBeLessThan(yardstick / 2);
+  });
+});
+
 describe('CompressorNode under absurd inputs', () => {
   it('every input modulated at audio rate, with NaN, ±Infinity, ±1e30 among the samples: finite and bounded', () => {
     for (const [port, scale] of [
