@@ -16,7 +16,7 @@ const REFERENCE_SCALE = MIN_SCALE + (1 - MIN_SCALE) * 0.7;
 /**
  * How fast a line's length may change when `size` moves, in frames per frame for the longest line
  * (shorter lines move proportionally slower, so all arrive together): the tail bends in pitch by at most
- * 5 % (under a semitone) instead of clicking, like a tape delay; a full sweep of `size` takes about 1 s.
+ * 5 % (under a semitone) instead of clicking, like a tape delay; a full sweep of `size` takes about 1.6 s.
  */
 const GLIDE = 0.05;
 /**
@@ -53,9 +53,9 @@ const SETTLED = 1e-9;
  * absorbent low-pass whose DC gain sets the decay (−60 dB after `decay` seconds whatever the line's
  * length) and whose Nyquist gain sets how much faster the highs die (`damping`); a Hadamard matrix mixes
  * the lines back into each other. Left and right feed and tap the lines with orthogonal sign patterns, so
- * their tails are decorrelated. Parameters are read every 16 frames and every coefficient ramps linearly
- * between reads; `size` glides the line lengths (pitch bend ≤ 5 %, no click). Design notes:
- * docs/decisions.md, "ReverbNode".
+ * their tails are decorrelated. Parameters are read every 16 frames; `decay` and `damping` glide the
+ * coefficients (settled within 5 ms), `size` glides the line lengths (pitch bend ≤ 5 %, no click), `mix`
+ * is smoothed per frame (1 ms). Design notes: docs/decisions.md, "ReverbNode".
  */
 export const ReverbNode = defineNode({
   type: 'ReverbNode',
