@@ -47,6 +47,14 @@ for (const bundle of BUNDLES) {
   });
 }
 
+// Each file must stand alone (addModule and new Worker load one file; the page has no Node): an import left
+// in a bundle means something did not bundle — e.g. a Node built-in reachable from the engine.
+for (const bundle of BUNDLES) {
+  const code = readFileSync(join(outDir, bundle.file), 'utf8');
+  const left = /\bimport\s*[\w*{}\s,$]*from\s*["'`][^"'`]+["'`]|\bimport\(\s*["'`]|\brequire\(/.exec(code);
+  if (left) throw new Error(`dist/browser/${bundle.file} is not self-contained: it has \`${left[0]}\``);
+}
+
 const sizes = {};
 for (const bundle of BUNDLES) {
   const bytes = readFileSync(join(outDir, bundle.file));

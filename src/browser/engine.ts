@@ -280,8 +280,9 @@ export class BrowserEngine {
   }
 
   /**
-   * Resolves when every edit made so far is being rendered (the worklet applied it at a block boundary),
-   * with when that happened; null when there was nothing to wait for. Needs a running AudioContext.
+   * Resolves when every edit made so far is being rendered (the worklet applied it at a block boundary and
+   * rendered that block), with when that happened; null when there was nothing to wait for. Needs a running
+   * AudioContext; while the engine is stopped it waits for start().
    */
   settled(): Promise<AppliedBatch | null> {
     const target = this.nextBatch - 1;

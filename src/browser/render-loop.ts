@@ -189,9 +189,10 @@ export class WorkletRenderLoop {
   private renderOne(contextFrame: number): void {
     const frames = this.blockSize;
     const { left, right } = this.renderer.master;
-    if (this.pendingIds.length > 0) {
-      // These batches are applied at the start of this block (renderBlock applies queued edits first;
-      // stopped, they were applied on arrival and are heard, in silence, from here).
+    if (this.pendingIds.length > 0 && this.running) {
+      // These batches are rendered from the start of this block (renderBlock applies queued edits first).
+      // Stopped, they were applied on arrival but nothing renders: they are acknowledged once something
+      // does, so an acknowledged MidiInputNode has opened its port and a note sent then is not lost.
       this.post({
         kind: 'applied',
         ids: this.pendingIds,

@@ -135,9 +135,14 @@ describe('the worklet render loop', () => {
     );
     expect(w.loop.renderer.nodeCount).toBe(3);
     expect(peak(w.quanta(10).left)).toBe(0);
+    // Acknowledged only once rendered: a MidiInputNode acknowledged has opened its port.
+    expect(w.of('applied')).toEqual([]);
     w.loop.handle({ kind: 'transport', running: true });
     expect(zeroCrossingFrequency(w.quanta(100).left, RATE)).toBeCloseTo(440, 0);
     expect(w.of('status').at(-1)?.status.running).toBe(true);
+    expect(w.of('applied')).toEqual([
+      { kind: 'applied', ids: [1], received: [0], frame: 0, contextFrame: 10 * QUANTUM },
+    ]);
   });
 
   it('reports taps about 25 times a second of audio, and status 4 times, counted in frames', () => {
