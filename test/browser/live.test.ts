@@ -256,6 +256,77 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser engine in a page (h
     expect(result.ports).toEqual(['Synchrotron virtual']);
   }, 60_000);
 
+  it('made on a suspended AudioContext, start() resumes it; records its output; renders its graph offline', async () => {
+    const result = await page.evaluate(async () => {
+      const { lib, helpers } = window as never as { lib: Lib; helpers: Helpers };
+      const context = new AudioContext();
+      await context.suspend(); // as before a user's first click
+      const engine = await lib.createBrowserEngine(context, { files: new lib.MemoryFileStore() });
+      const suspended = context.state;
+      engine.execute(`new 440 f; new SineNode s; new 0.5 half; new MultiplyNode quiet; new PlaybackNode out
+        link f.out -> s.frequency; link s.out -> quiet.a; link half.out -> quiet.b
+        link quiet.out -> out.left; link quiet.out -> out.right
+        new "tone.wav" tp; new WavFileNode rec; link tp.out -> rec.path; link quiet.out -> rec.signal`);
+      engine.start();
+      await engine.settled();
+      const recorder = engine.record();
+      await helpers.audioTime(context, 0.4);
+      const recorded = lib.decodeWav(await (await recorder.stop()).arrayBuffer());
+      // The current graph, offline, with progress; its WavFileNode's recording comes back too.
+      const fractions: number[] = [];
+      const offline = await engine.renderOffline({
+        seconds: 2,
+        onProgress: (p) => fractions.push(p.fraction),
+      });
+      const rendered = lib.decodeWav(await offline.wav.arrayBuffer());
+      // A long render, cancelled at its first progress report.
+      const controller = new AbortController();
+      const cancelled = await engine
+        .renderOffline({ seconds: 600, signal: controller.signal, onProgress: () => controller.abort() })
+        .then(
+          () => 'finished',
+          (error: Error) => error.name,
+        );
+      const tooLong = await engine.renderOffline({ seconds: 1e6 }).then(
+        () => '',
+        (error: Error) => error.message,
+      );
+      const out = {
+        suspended,
+        running: context.state,
+        recordedChannels: recorded.channels.length,
+        recordedSeconds: recorded.channels[0].length / recorded.sampleRate,
+        recordedHz: helpers.frequency(recorded.channels[0], recorded.sampleRate),
+        recordedRight: helpers.peak(recorded.channels[1]),
+        offlineFrames: rendered.channels[0].length,
+        offlineRate: rendered.sampleRate,
+        offlineHz: helpers.frequency(rendered.channels[0], rendered.sampleRate),
+        offlinePeak: helpers.peak(rendered.channels[0]),
+        offlineRecordings: offline.recordings.map((r) => [r.path, r.frames]),
+        fractions,
+        cancelled,
+        tooLong,
+      };
+      await engine.dispose();
+      await context.close();
+      return out;
+    });
+    expect(result.suspended).toBe('suspended');
+    expect(result.running).toBe('running');
+    expect(result.recordedChannels).toBe(2);
+    expect(result.recordedSeconds).toBeGreaterThan(0.35);
+    expect(Math.abs(result.recordedHz - 440) / 440).toBeLessThan(0.005);
+    expect(result.recordedRight).toBeCloseTo(0.5, 3);
+    expect(result.offlineFrames).toBe(2 * result.offlineRate);
+    expect(Math.abs(result.offlineHz - 440) / 440).toBeLessThan(0.001);
+    expect(result.offlinePeak).toBeCloseTo(0.5, 3);
+    // The recording holds whole blocks, as the CLI's does: the last block is recorded entire.
+    expect(result.offlineRecordings).toEqual([['tone.wav', Math.ceil((2 * result.offlineRate) / 128) * 128]]);
+    expect(result.fractions.at(-1)).toBe(1);
+    expect(result.cancelled).toBe('AbortError');
+    expect(result.tooLong).toMatch(/too long to render in the page/);
+  }, 60_000);
+
   it("answers the server's HTTP calls in the page, with the server's shapes and error codes", async () => {
     const result = await page.evaluate(async () => {
       const { lib } = window as never as { lib: Lib };
@@ -290,6 +361,7 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser engine in a page (h
         badScript: await failure(api.execute('link osc.out ->')),
         removed: (await api.removeNode('osc')).name,
         connections: await api.connections(),
+        loaded: engine.load('/*** {"g": [10, 20]} ***/\nnew 2 g').positions,
       };
       await engine.dispose();
       await context.close();
@@ -317,5 +389,6 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser engine in a page (h
     expect(result.badScript?.status).toBe(400);
     expect(result.removed).toBe('osc');
     expect(result.connections).toEqual([]);
+    expect(result.loaded).toEqual({ g: { x: 10, y: 20 } });
   }, 60_000);
 });
