@@ -12,6 +12,7 @@
 import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer } from '../engine/renderer.js';
 import { Taps } from '../engine/taps.js';
+import type { PortRef } from '../engine/types.js';
 import { wasmKernelsAvailable } from '../engine/wasm/kernels.js';
 import { MasterLimiter } from '../io/limiter.js';
 import { builtinNodes } from '../nodes/index.js';
@@ -69,6 +70,8 @@ export class WorkletRenderLoop {
   private sinceDebug = 0;
   private readonly debugValues = new Map<string, unknown>();
   private recording: MasterRecording | null = null;
+  /** Made once: a closure per block would allocate on the render path. */
+  private readonly streamOutput = (ref: PortRef) => this.renderer.streamOutput(ref);
 
   constructor(options: RenderLoopOptions) {
     const { config, sampleRate } = options;
@@ -217,7 +220,7 @@ export class WorkletRenderLoop {
       left.fill(0);
       right.fill(0);
     }
-    if (this.taps.active) this.taps.afterBlock((ref) => this.renderer.streamOutput(ref), left, right, frames);
+    if (this.taps.active) this.taps.afterBlock(this.streamOutput, left, right, frames);
   }
 
   private reportStatus(): void {
