@@ -60,12 +60,14 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser build', () => {
 
   it('the package exports the entry and its types as synchrotron/browser', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-      exports: Record<string, { types: string; default: string }>;
+      exports: Record<string, unknown>;
     };
     expect(pkg.exports['./browser']).toEqual({
       types: './dist/browser/index.d.ts',
       default: './dist/browser/synchrotron-browser.js',
     });
+    expect(pkg.exports['./browser/worklet']).toBe('./dist/browser/synchrotron-worklet.js');
+    expect(pkg.exports['./browser/offline-worker']).toBe('./dist/browser/synchrotron-offline-worker.js');
     const types = readFileSync(join(ROOT, 'dist', 'browser', 'index.d.ts'), 'utf8');
     expect(types).toMatch(/createBrowserEngine/);
     // The entry finds the worklet and the offline worker next to itself.
