@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { NodeDefinition } from '../src/engine/definition.js';
 import type { NodeRegistry } from '../src/engine/registry.js';
 import { createRegistry, Synchrotron } from '../src/engine/synchrotron.js';
+import { dynamicsChain, reverbChain } from './space-dynamics.js';
 
 export interface BenchPatch {
   synth: Synchrotron;
@@ -120,5 +121,7 @@ export function allPatches(squaresAvailable: boolean): PatchSpec[] {
     sines(1000),
     pwmSquares(10, squaresAvailable),
     pwmSquares(100, squaresAvailable),
+    reverbChain(),
+    dynamicsChain(),
   ];
 }

@@ -2,6 +2,8 @@
 
 import type { NodeDefinition } from '../engine/definition.js';
 import { DebugNode } from './debug/debug-node.js';
+import { CompressorNode } from './dynamics/compressor-node.js';
+import { DistortionNode } from './dynamics/distortion-node.js';
 import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { WavFileNode } from './io/wav-file-node.js';
@@ -17,6 +19,7 @@ import { DataNode } from './sources/data-node.js';
 import { SilenceNode } from './sources/silence-node.js';
 import { StreamNode } from './sources/stream-node.js';
 import { UniformRandomNode } from './sources/uniform-random-node.js';
+import { ReverbNode } from './space/reverb-node.js';
 
 export const builtinNodes: NodeDefinition[] = [
   DataNode,
@@ -35,4 +38,7 @@ export const builtinNodes: NodeDefinition[] = [
   ClockNode,
   TriggerEnvelopeNode,
   ...midiNodes,
+  ReverbNode,
+  CompressorNode,
+  DistortionNode,
 ];
