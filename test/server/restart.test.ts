@@ -47,7 +47,10 @@ describe('render worker restart', () => {
   it('prepares structural inputs again for the new worker: a MIDI file read on the main thread plays on', async () => {
     const root = mkdtempSync(join(tmpdir(), 'synchrotron-restart-'));
     // One A4 held for 100 s (division 480 at 120 bpm: 96,000 ticks).
-    writeFileSync(join(root, 'held.mid'), writeSmf(0, 480, [[{ tick: 0, bytes: [0x90, 69, 100] }]], [96_000]));
+    writeFileSync(
+      join(root, 'held.mid'),
+      writeSmf(0, 480, [[{ tick: 0, bytes: [0x90, 69, 100] }]], [96_000]),
+    );
     const own = await startServer({ root });
     const client = await EventClient.open(`${own.url}/ws`);
     try {

@@ -7,37 +7,34 @@ const SUSTAIN = 3;
 const RELEASE = 4;
 
 /**
- * How curved decay and release are: each follows e^(−k·u) for u = 0…1 of the stage time, shifted and
- * scaled so it starts at the stage's start level and lands exactly on its target at u = 1. k = ln 100: the
- * plain exponential would have fallen 40 dB by then. Halfway through a release the level is 10 % (−20 dB)
- * of where it started, at 80 % of the time 1.4 % (−37 dB), at 100 % exactly 0.
+ * Where decay and release count as arrived: within this of their target (0.001 = −60 dBFS). Each falls
+ * exponentially — a straight line in dB — from its start to exactly this far from its target at its stage
+ * time, and lands on the target there (a last step of at most 0.001, −60 dB: inaudible).
  */
-export const CURVE = Math.log(100);
-const CURVE_END = Math.exp(-CURVE); // e^−k = 0.01
-const CURVE_SCALE = 1 / (1 - CURVE_END);
+export const ARRIVED = 0.001;
 
-/** Slack so that float rounding in the attack's running sum never costs a frame. */
+/** Slack so that float rounding in running sums never costs a frame. */
 const EPSILON = 1e-9;
 
 /**
  * ADSR envelope. Stage times are times to *reach* the stage's target, exact to the frame:
- * - the gate rises (a frame > 0 after one ≤ 0; the rising frame outputs the current level): the level
- *   climbs in a straight line at 1/`attack` per second — from 0 it reaches 1 `attack` seconds later; a
- *   retrigger starts from the level where it is (no click) and gets there sooner;
- * - decay: from 1 to `sustain` in `decay` seconds on an exponential-looking curve (CURVE) that lands on
- *   `sustain` exactly;
+ * - the gate rises (a frame > 0 after one ≤ 0; that frame outputs the current level): the level climbs in a
+ *   straight line at 1/`attack` per second — from 0 it is 1 exactly `attack` seconds later; a retrigger
+ *   starts from the level where it is (no click) and gets there sooner;
+ * - decay: from 1 toward `sustain`, exponentially (straight in dB): its distance from `sustain` shrinks from
+ *   1 − sustain to 0.001 in `decay` seconds, then it is `sustain`;
  * - sustain: follows `sustain` while the gate is held;
- * - the gate falls (≤ 0, NaN included): from wherever it is — mid-attack too — to 0 in `release` seconds on
- *   the same curve, exactly 0 at the end.
- * The fractional frame by which the attack overshoots 1 is carried into the decay, so attack + decay is
- * exact even when attack·rate is not whole. Times ≤ 0 (and NaN) are instant; they are read every frame,
- * so modulating them bends the current stage without a jump.
+ * - the gate falls (≤ 0, NaN included): from wherever it is — mid-attack too — exponentially down to 0.001
+ *   (−60 dBFS) in `release` seconds, then 0. From 1 that is 60 dB in `release` seconds, from 0.1 40 dB.
+ * The fraction of a frame by which the attack overshoots 1 is carried into the decay, so attack + decay is
+ * exact even when attack·rate is not whole. Times of a frame or less (≤ 0 and NaN too) are instant; times
+ * are read every frame, so modulating them bends the current stage without a jump.
  */
 export const ADSRNode = defineNode({
   type: 'ADSRNode',
   category: 'envelopes',
   description:
-    'Attack–decay–sustain–release envelope 0…1 on a gate: linear attack at 1/attack per second from the current level; decay and release exponential-looking, landing on their targets exactly at their times.',
+    'Attack–decay–sustain–release envelope 0…1 on a gate: linear attack at 1/attack per second from the current level; decay and release exponential (straight in dB), within 0.001 of their targets exactly at their times, then on them.',
   inputs: {
     gate: stream('Held while > 0: rising starts the attack, falling (≤ 0, NaN) the release.', {
       default: 0,
@@ -61,7 +58,7 @@ export const ADSRNode = defineNode({
       min: 0,
       max: 1,
     }),
-    release: stream('Time from the level at the gate’s fall to 0. ≤ 0 or NaN: instant.', {
+    release: stream('Time from the level at the gate’s fall to 0 (−60 dBFS, then 0). ≤ 0 or NaN: instant.', {
       default: 0.3,
       unit: 's',
       min: 0,
@@ -73,11 +70,11 @@ export const ADSRNode = defineNode({
     const { gate, attack, decay, sustain, release } = io.inputs;
     const out = io.outputs.envelope.buf;
     const rate = ctx.sampleRate;
-    // Fractional state in a typed array (fractions in closure variables are fresh heap numbers):
-    // [0] the level to output at the next frame; [1] u, the decay's or release's progress 0…1; [2] e^(−k·u),
-    // advanced by multiplying; [3] the release's start level; [4…6] the last decay time seen, its step in u
-    // per frame and e^(−k·step); [7…9] the same for the release (so e^x is computed only when a time changes).
-    const state = Float64Array.of(0, 0, 1, 0, -1, 1, 0, -1, 1, 0);
+    // Fractional state in a typed array (fractions in closure variables are fresh heap numbers): the level
+    // to output next; u, the decay's or release's progress 0…1; m = e^(−k·u), advanced by multiplying, and
+    // k, the stage's curve (ln of how far it falls in units of ARRIVED); the release's start level; the
+    // stage time the step was computed for (NaN: compute it), the step in u per frame and e^(−k·step).
+    const state = Float64Array.of(0, 0, 1, 0, 0, Number.NaN, 1, 1);
     let stage = IDLE;
     let gateWasHigh = false;
     return {
@@ -90,7 +87,7 @@ export const ADSRNode = defineNode({
         let y = state[0];
         let s = stage;
         let high = gateWasHigh;
-        // Idle or sustaining with nothing moving: a constant block.
+        // Idle, or sustaining with nothing moving: a constant block.
         if (gate.constant && g[0] > 0 === high) {
           if (s === IDLE) {
             out.fill(y, 0, frames);
@@ -106,14 +103,12 @@ export const ADSRNode = defineNode({
           }
         }
         let u = state[1];
-        let curve = state[2];
-        let from = state[3];
-        let decaySeen = state[4];
-        let decayStep = state[5];
-        let decayRatio = state[6];
-        let releaseSeen = state[7];
-        let releaseStep = state[8];
-        let releaseRatio = state[9];
+        let m = state[2];
+        let k = state[3];
+        let from = state[4];
+        let seen = state[5];
+        let step = state[6];
+        let ratio = state[7];
         for (let i = 0; i < frames; i++) {
           const held = g[i] > 0;
           if (held !== high) {
@@ -122,9 +117,11 @@ export const ADSRNode = defineNode({
               s = ATTACK;
             } else {
               s = RELEASE;
-              u = 0;
-              curve = 1;
               from = y;
+              u = 0;
+              m = 1;
+              k = y > ARRIVED ? Math.log(y / ARRIVED) : 0;
+              seen = Number.NaN;
             }
           }
           // Output this frame, then advance to the next.
@@ -134,70 +131,73 @@ export const ADSRNode = defineNode({
             y = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
           } else if (s === ATTACK) {
             const seconds = at[i];
-            const instant = !(seconds * rate > 1); // ≤ one frame, ≤ 0, NaN
-            const step = instant ? 1 : 1 / (seconds * rate);
-            y += step;
+            const instant = !(seconds * rate > 1); // a frame or less, ≤ 0, NaN
+            const climb = instant ? 1 : 1 / (seconds * rate);
+            y += climb;
             if (y >= 1 - EPSILON || instant) {
               // 1 was reached `over` frames ago (part of this step): the decay has run that long already.
-              const over = instant ? 0 : Math.max(0, (y - 1) / step);
-              s = DECAY;
-              const d = dt[i];
-              if (d !== decaySeen) {
-                decaySeen = d;
-                decayStep = d * rate > 1 ? 1 / (d * rate) : 1;
-                decayRatio = Math.exp(-CURVE * decayStep);
-              }
-              u = over * decayStep;
-              curve = over > 0 ? Math.exp(-CURVE * u) : 1;
+              const over = instant ? 0 : Math.max(0, (y - 1) / climb);
               const level = st[i];
               const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
-              y = u >= 1 ? target : target + (1 - target) * (curve - CURVE_END) * CURVE_SCALE;
-              if (u >= 1) s = SUSTAIN;
+              if (1 - target > ARRIVED) {
+                s = DECAY;
+                k = Math.log((1 - target) / ARRIVED);
+                const d = dt[i];
+                seen = d;
+                step = d * rate > 1 ? 1 / (d * rate) : 1;
+                ratio = Math.exp(-k * step);
+                u = over * step;
+                m = over > 0 ? Math.exp(-k * u) : 1;
+                y = u >= 1 - EPSILON ? target : target + (1 - target) * m;
+                if (u >= 1 - EPSILON) s = SUSTAIN;
+              } else {
+                s = SUSTAIN;
+                y = target;
+              }
             }
           } else if (s === DECAY) {
             const d = dt[i];
-            if (d !== decaySeen) {
-              decaySeen = d;
-              decayStep = d * rate > 1 ? 1 / (d * rate) : 1; // ≤ one frame, ≤ 0, NaN: done next frame
-              decayRatio = Math.exp(-CURVE * decayStep);
+            if (d !== seen) {
+              seen = d;
+              step = d * rate > 1 ? 1 / (d * rate) : 1; // a frame or less, ≤ 0, NaN: done next frame
+              ratio = Math.exp(-k * step);
             }
-            u += decayStep;
-            curve *= decayRatio;
+            u += step;
+            m *= ratio;
             const level = st[i];
             const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
             if (u >= 1 - EPSILON) {
               y = target;
               s = SUSTAIN;
             } else {
-              y = target + (1 - target) * (curve - CURVE_END) * CURVE_SCALE;
+              y = target + (1 - target) * m;
             }
           } else if (s === RELEASE) {
             const r = rt[i];
-            if (r !== releaseSeen) {
-              releaseSeen = r;
-              releaseStep = r * rate > 1 ? 1 / (r * rate) : 1;
-              releaseRatio = Math.exp(-CURVE * releaseStep);
+            if (r !== seen) {
+              seen = r;
+              step = r * rate > 1 ? 1 / (r * rate) : 1;
+              ratio = Math.exp(-k * step);
             }
-            u += releaseStep;
-            curve *= releaseRatio;
-            if (u >= 1 - EPSILON) {
+            u += step;
+            m *= ratio;
+            if (u >= 1 - EPSILON || k === 0) {
+              // Arrived — or started within ARRIVED of 0 (k = 0): nothing left to fall.
               y = 0;
               s = IDLE;
             } else {
-              y = from * (curve - CURVE_END) * CURVE_SCALE;
+              y = from * m;
             }
           }
         }
         state[0] = y;
         state[1] = u;
-        state[2] = curve;
-        state[3] = from;
-        state[4] = decaySeen;
-        state[5] = decayStep;
-        state[6] = decayRatio;
-        state[7] = releaseSeen;
-        state[8] = releaseStep;
-        state[9] = releaseRatio;
+        state[2] = m;
+        state[3] = k;
+        state[4] = from;
+        state[5] = seen;
+        state[6] = step;
+        state[7] = ratio;
         stage = s;
         gateWasHigh = high;
       },

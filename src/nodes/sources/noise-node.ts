@@ -8,6 +8,8 @@ const COLOURS = ['white', 'pink', 'brown'];
 
 /** Seconds over which a colour change crossfades (equal power: the two noises are nearly uncorrelated). */
 const COLOUR_FADE_SECONDS = 0.005;
+/** Seconds of noise run through a colour's filter before it is heard: 6 time constants of its 10 Hz pole. */
+const WARM_UP_SECONDS = 0.1;
 
 /**
  * Noise in three colours, each at the RMS of uniform white noise of the same amplitude (amplitude/√3):
@@ -20,7 +22,8 @@ const COLOUR_FADE_SECONDS = 0.005;
  * - brown: a leaky integrator (−6.02 dB/octave above its 10 Hz corner, flat below: no DC drift) with the
  *   same kind of top-octave zero; within ±0.15 dB of the slope from 40 Hz to 16 kHz.
  * The generator is seeded from the node's type and name: the same name renders the same samples, two
- * names are uncorrelated.
+ * names are uncorrelated. A colour's filter is run on 0.1 s of noise before it is heard, so every colour is
+ * at its level from its first sample; a colour change crossfades (equal power) over 5 ms.
  */
 export const NoiseNode = defineNode({
   type: 'NoiseNode',
@@ -103,12 +106,32 @@ export const NoiseNode = defineNode({
       }
       if (colour < 0) {
         colour = wanted; // the first value: no fade
+        warmUp(wanted);
       } else if (wanted !== colour) {
-        if (wanted === PINK) pink.fill(0);
-        if (wanted === BROWN) brown.fill(0);
+        warmUp(wanted);
         fadingFrom = colour;
         colour = wanted;
         fadeLeft = fadeFrames;
+      }
+    };
+
+    /**
+     * Brings `which` colour's filter to its steady level: its slowest pole (10 Hz) would otherwise take
+     * ~50 ms to fill, and a new colour would start quiet in its lows. Runs WARM_UP_SECONDS of white noise
+     * from a separate generator (the node's own sequence is untouched) through it: ~4,400 frames at
+     * 44.1 kHz, tens of µs, once per colour change.
+     */
+    const warmUp = (which: number) => {
+      if (which === WHITE) return;
+      if (which === PINK) pink.fill(0);
+      else brown.fill(0);
+      const frames = Math.round(WARM_UP_SECONDS * ctx.sampleRate);
+      let s = random[0] ^ 0x5bd1e995;
+      for (let i = 0; i < frames; i++) {
+        s = (s + 0x6d2b79f5) | 0;
+        let t = Math.imul(s ^ (s >>> 15), 1 | s);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        coloured(which, ((t ^ (t >>> 14)) >>> 0) * 4.656612873077393e-10 - 1);
       }
     };
 
