@@ -13,9 +13,6 @@ const RELEASE = 4;
  */
 export const ARRIVED = 0.001;
 
-/** Slack so that float rounding in running sums never costs a frame. */
-const EPSILON = 1e-9;
-
 /**
  * ADSR envelope. Stage times are times to *reach* the stage's target, exact to the frame:
  * - the gate rises (a frame > 0 after one ≤ 0; that frame outputs the current level): the level climbs in a
@@ -26,9 +23,10 @@ const EPSILON = 1e-9;
  * - sustain: follows `sustain` while the gate is held;
  * - the gate falls (≤ 0, NaN included): from wherever it is — mid-attack too — exponentially down to 0.001
  *   (−60 dBFS) in `release` seconds, then 0. From 1 that is 60 dB in `release` seconds, from 0.1 40 dB.
- * The fraction of a frame by which the attack overshoots 1 is carried into the decay, so attack + decay is
- * exact even when attack·rate is not whole. Times of a frame or less (≤ 0 and NaN too) are instant; times
- * are read every frame, so modulating them bends the current stage without a jump.
+ * Each stage ends on the frame nearest its exact time (times arrive as float32, so 0.1 s is 4410.00007
+ * frames: that is frame 4410), and the next stage starts there, so a stage is never early or late by more
+ * than half a frame. Times of a frame or less (≤ 0 and NaN too) are instant; times are read every frame,
+ * so modulating them bends the current stage without a jump.
  */
 export const ADSRNode = defineNode({
   type: 'ADSRNode',
@@ -131,25 +129,19 @@ export const ADSRNode = defineNode({
             y = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
           } else if (s === ATTACK) {
             const seconds = at[i];
-            const instant = !(seconds * rate > 1); // a frame or less, ≤ 0, NaN
-            const climb = instant ? 1 : 1 / (seconds * rate);
+            const climb = seconds * rate > 1 ? 1 / (seconds * rate) : 1; // a frame or less, ≤ 0, NaN: instant
             y += climb;
-            if (y >= 1 - EPSILON || instant) {
-              // 1 was reached `over` frames ago (part of this step): the decay has run that long already.
-              const over = instant ? 0 : Math.max(0, (y - 1) / climb);
+            // Within half a frame of 1: 1 on this frame (the nearest frame to the exact time).
+            if (y >= 1 - 0.5 * climb) {
               const level = st[i];
               const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
               if (1 - target > ARRIVED) {
                 s = DECAY;
+                y = 1;
+                u = 0;
+                m = 1;
                 k = Math.log((1 - target) / ARRIVED);
-                const d = dt[i];
-                seen = d;
-                step = d * rate > 1 ? 1 / (d * rate) : 1;
-                ratio = Math.exp(-k * step);
-                u = over * step;
-                m = over > 0 ? Math.exp(-k * u) : 1;
-                y = u >= 1 - EPSILON ? target : target + (1 - target) * m;
-                if (u >= 1 - EPSILON) s = SUSTAIN;
+                seen = Number.NaN;
               } else {
                 s = SUSTAIN;
                 y = target;
@@ -166,7 +158,7 @@ export const ADSRNode = defineNode({
             m *= ratio;
             const level = st[i];
             const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
-            if (u >= 1 - EPSILON) {
+            if (u >= 1 - 0.5 * step) {
               y = target;
               s = SUSTAIN;
             } else {
@@ -181,7 +173,7 @@ export const ADSRNode = defineNode({
             }
             u += step;
             m *= ratio;
-            if (u >= 1 - EPSILON || k === 0) {
+            if (u >= 1 - 0.5 * step || k === 0) {
               // Arrived — or started within ARRIVED of 0 (k = 0): nothing left to fall.
               y = 0;
               s = IDLE;
