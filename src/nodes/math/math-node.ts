@@ -119,14 +119,14 @@ function compute(
     case 0: // subtract
       for (let i = 0; i < n; i++) {
         const v = operand(x[i]) - operand(y[i]);
-        out[i] = v > STREAM_MAX ? STREAM_MAX : Math.max(v, -STREAM_MAX);
+        out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
       }
       break;
     case 1: // divide: x/0 → 0
       for (let i = 0; i < n; i++) {
         const q = operand(y[i]);
         const v = q === 0 ? 0 : operand(x[i]) / q;
-        out[i] = v > STREAM_MAX ? STREAM_MAX : Math.max(v, -STREAM_MAX);
+        out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
       }
       break;
     case 2: // min
@@ -143,12 +143,13 @@ function compute(
         out[i] = Math.max(p, q);
       }
       break;
-    case 4: // power: sign(a)·|a|^b; 0^b is 1 for b = 0, 0 for b > 0, the largest float32 for b < 0
+    case 4: // power: sign(a)·|a|^b; 0^b is 1 for b = 0, 0 for b > 0, ∞ → the largest float32 for b < 0
       for (let i = 0; i < n; i++) {
         const p = operand(x[i]);
-        const q = operand(y[i]);
-        const v = p === 0 ? (q < 0 ? STREAM_MAX : q === 0 ? 1 : 0) : p < 0 ? -((-p) ** q) : p ** q;
-        out[i] = v > STREAM_MAX ? STREAM_MAX : Math.max(v, -STREAM_MAX);
+        // No constants merged into `v` here (a ternary that did boxed every frame's result, measured).
+        const magnitude = Math.abs(p) ** operand(y[i]);
+        const v = p < 0 ? -magnitude : magnitude;
+        out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
       }
       break;
     case 5: // modulo, floored (the sign of b); b = 0 → 0

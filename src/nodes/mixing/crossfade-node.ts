@@ -55,7 +55,7 @@ export const CrossfadeNode = defineNode({
           const gb = state[3];
           for (let i = 0; i < frames; i++) {
             const v = x[i] * ga + y[i] * gb;
-            out[i] = v > STREAM_MAX ? STREAM_MAX : Math.max(v, -STREAM_MAX);
+            out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
           }
           return;
         }
@@ -66,7 +66,7 @@ export const CrossfadeNode = defineNode({
           position = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? position + gap * glide : wanted;
           const theta = position * QUARTER_TURN;
           const v = x[i] * Math.cos(theta) + y[i] * Math.sin(theta);
-          out[i] = v > STREAM_MAX ? STREAM_MAX : Math.max(v, -STREAM_MAX);
+          out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
         }
         state[0] = position;
       },

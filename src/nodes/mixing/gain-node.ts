@@ -65,11 +65,11 @@ export const GainNode = defineNode({
           if (g === target) {
             if (input.constant) {
               const v = x[0] * g;
-              out.fill(v > STREAM_MAX ? STREAM_MAX : Math.max(v, -STREAM_MAX), 0, frames);
+              out.fill(Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX)), 0, frames);
             } else {
               for (let i = 0; i < frames; i++) {
                 const v = x[i] * g;
-                out[i] = v > STREAM_MAX ? STREAM_MAX : Math.max(v, -STREAM_MAX);
+                out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
               }
             }
             return;
@@ -78,7 +78,7 @@ export const GainNode = defineNode({
             const gap = target - g;
             g = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? g + gap * glide : target;
             const v = x[i] * g;
-            out[i] = v > STREAM_MAX ? STREAM_MAX : Math.max(v, -STREAM_MAX);
+            out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
           }
         } else {
           for (let i = 0; i < frames; i++) {
@@ -92,7 +92,7 @@ export const GainNode = defineNode({
             const gap = target - g;
             g = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? g + gap * glide : target;
             const v = x[i] * g;
-            out[i] = v > STREAM_MAX ? STREAM_MAX : Math.max(v, -STREAM_MAX);
+            out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
           }
         }
         state[0] = g;

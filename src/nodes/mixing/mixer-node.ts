@@ -89,7 +89,7 @@ export const MixerNode = defineNode({
         }
         for (let i = 0; i < frames; i++) {
           const v = sum[i];
-          out[i] = v > STREAM_MAX ? STREAM_MAX : Math.max(v, -STREAM_MAX);
+          out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
         }
       },
     };
