@@ -123,7 +123,7 @@ function mixAndPlay(synth: Synchrotron, left: string[], right: string[] = left):
       for (let i = 0; i < level.length; i += 8) {
         const name = `mix_${side}${depth}_${i / 8}`;
         synth.add('MixerNode', name);
-        level.slice(i, i + 8).forEach((term, k) => synth.link(term, `${name}.input${k + 1}`));
+        for (const [k, term] of level.slice(i, i + 8).entries()) synth.link(term, `${name}.input${k + 1}`);
         next.push(`${name}.out`);
         mixers++;
       }

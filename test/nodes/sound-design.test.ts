@@ -99,7 +99,11 @@ describe('docs/sound-design.md recipes', () => {
   it('a mixer with a crossfade: both triangles take turns, with noise underneath', () => {
     const { left } = play('a mixer with a crossfade', 4);
     // The LFO (0.25 Hz) starts mid-way, reaches b (220 Hz) at 1 s and a (110 Hz) at 3 s.
-    expect(Math.abs(dominantFrequency(left.subarray(seconds(0.8), seconds(1.2)), RATE) / 220 - 1)).toBeLessThan(0.02);
-    expect(Math.abs(dominantFrequency(left.subarray(seconds(2.8), seconds(3.2)), RATE) / 110 - 1)).toBeLessThan(0.02);
+    expect(
+      Math.abs(dominantFrequency(left.subarray(seconds(0.8), seconds(1.2)), RATE) / 220 - 1),
+    ).toBeLessThan(0.02);
+    expect(
+      Math.abs(dominantFrequency(left.subarray(seconds(2.8), seconds(3.2)), RATE) / 110 - 1),
+    ).toBeLessThan(0.02);
   });
 });
