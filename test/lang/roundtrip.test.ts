@@ -78,6 +78,8 @@ function build(spec: GraphSpec) {
         (k) => k === 'midi',
       );
       if (midi.length === 1) continue;
+      // A structural input takes a DataNode only (the Graph refuses anything else, with an error).
+      if (sink.definition.inputs[input].structural && !source.definition.holdsValue) continue;
       s.graph.link({ node: source.name, port: out }, { node: sink.name, port: input });
     }
   }
