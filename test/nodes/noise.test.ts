@@ -2,6 +2,7 @@
 // noise of the same amplitude, determinism per name, colour changes and bad colours.
 
 import { describe, expect, it } from 'vitest';
+import { parallelForm } from '../../src/nodes/sources/noise-node.js';
 import { allFinite, peak, rms, spectralSlope, welch } from '../helpers/analysis.js';
 import { node, RATE, type Rig, rigsCleanedAfterEachTest } from './render.js';
 
@@ -191,4 +192,42 @@ describe('NoiseNode', () => {
       expect(r.events.filter((e) => e.kind === 'fault')).toEqual([]);
     },
   );
+
+  it('runs its pink filter in parallel form: the same impulse response as the cascade it comes from', () => {
+    const rate = 44100;
+    const poles = Float64Array.from([10, 31.6, 100, 316, 1000, 3162, 10000], (hz) =>
+      Math.exp((-2 * Math.PI * hz) / rate),
+    );
+    const zeros = Float64Array.from([17.8, 56.2, 178, 562, 1778, 5623, 17783], (hz) =>
+      Math.exp((-2 * Math.PI * hz) / rate),
+    );
+    const c = 0.08;
+    const parallel = parallelForm(poles, zeros, c, 1);
+    const cascade = new Float64Array(poles.length + 1);
+    const states = new Float64Array(poles.length);
+    let previousWhite = 0;
+    let worst = 0;
+    for (let n = 0; n < 20000; n++) {
+      const white = n === 0 ? 1 : 0;
+      // Cascade: each section y = x − z·x[n−1] + p·y[n−1], then y + c·y[n−1].
+      let x = white;
+      let previous = cascade[0];
+      cascade[0] = x;
+      for (let k = 0; k < poles.length; k++) {
+        const y = x - zeros[k] * previous + poles[k] * cascade[k + 1];
+        previous = cascade[k + 1];
+        cascade[k + 1] = y;
+        x = y;
+      }
+      const fromCascade = x + c * previous;
+      let fromParallel = parallel.pinkDirect * white + parallel.pinkDelayed * previousWhite;
+      previousWhite = white;
+      for (let k = 0; k < poles.length; k++) {
+        states[k] = parallel.pinkPoles[k] * states[k] + parallel.pinkResidues[k] * white;
+        fromParallel += states[k];
+      }
+      worst = Math.max(worst, Math.abs(fromCascade - fromParallel));
+    }
+    expect(worst).toBeLessThan(1e-12);
+  });
 });
