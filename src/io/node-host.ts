@@ -4,6 +4,7 @@
 import { constants, existsSync, lstatSync, realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { decodeCompressedAudio } from '../dsp/audio-decoders.js';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
@@ -26,6 +27,7 @@ export function createNodeHost(options: NodeHostOptions = {}): RenderHost & Midi
       return createWavWriter(resolveInside(root, path), sampleRate, 1);
     },
     readFile: (path, options) => readFileInside(root, path, options),
+    decodeAudio: decodeCompressedAudio,
     // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
     ...midiHostServices(options.midi),
   };

@@ -21,6 +21,7 @@ import { SawtoothNode } from './oscillators/sawtooth-node.js';
 import { SineNode } from './oscillators/sine-node.js';
 import { SquareNode } from './oscillators/square-node.js';
 import { TriangleNode } from './oscillators/triangle-node.js';
+import { SamplerNode } from './samples/sampler-node.js';
 import { ClockNode } from './sequencing/clock-node.js';
 import { SampleAndHoldNode } from './sequencing/sample-and-hold-node.js';
 import { SequenceNode } from './sequencing/sequence-node.js';
@@ -61,4 +62,5 @@ export const builtinNodes: NodeDefinition[] = [
   PanNode,
   MixerNode,
   CrossfadeNode,
+  SamplerNode,
 ];
