@@ -7,6 +7,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { decodeCompressedAudio } from '../dsp/audio-decoders.js';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
+import { audioInputHost } from './audio-input.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
 import { createWavWriter } from './wav-writer.js';
 
@@ -17,6 +18,11 @@ export interface NodeHostOptions {
   deviceName?: string;
   /** MIDI inputs: virtual port 0 plus hardware (`{hardware: false}` skips the native library). */
   midi?: MidiHostOptions;
+  /**
+   * Live audio input (AudioInputNode) from the machine's capture device: the server's render worker turns
+   * it on; offline renders and library engines leave it off, and AudioInputNode plays silence there.
+   */
+  audioInput?: boolean;
 }
 
 export function createNodeHost(options: NodeHostOptions = {}): RenderHost & MidiHostServices {
@@ -28,6 +34,10 @@ export function createNodeHost(options: NodeHostOptions = {}): RenderHost & Midi
     },
     readFile: (path, options) => readFileInside(root, path, options),
     decodeAudio: decodeCompressedAudio,
+    ...audioInputHost({
+      enabled: options.audioInput ?? false,
+      disabledReason: 'live input is not available in an offline render or a library engine: silence',
+    }),
     // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
     ...midiHostServices(options.midi),
   };

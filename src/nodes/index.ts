@@ -7,6 +7,7 @@ import { DistortionNode } from './dynamics/distortion-node.js';
 import { ADSRNode } from './envelopes/adsr-node.js';
 import { LagNode } from './envelopes/lag-node.js';
 import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
+import { AudioInputNode } from './io/audio-input-node.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { WavFileNode } from './io/wav-file-node.js';
 import { AddNode } from './math/add-node.js';
@@ -63,4 +64,5 @@ export const builtinNodes: NodeDefinition[] = [
   MixerNode,
   CrossfadeNode,
   SamplerNode,
+  AudioInputNode,
 ];

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { decodeCompressedAudio } from '../dsp/audio-decoders.js';
 import { Graph, type GraphOp } from '../engine/graph.js';
 import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
@@ -140,7 +141,10 @@ export class LiveEngine {
       graph: this.graph,
       sampleRate: options.sampleRate,
       blockSize: options.blockSize,
-      host: { readFile: (path, readOptions) => readFileInside(root, path, readOptions) },
+      host: {
+        readFile: (path, readOptions) => readFileInside(root, path, readOptions),
+        decodeAudio: decodeCompressedAudio,
+      },
       deliver: (ops) => this.post({ kind: 'ops', ops }),
       onEvent: (event) => this.onWorker({ kind: 'event', event }),
     });
