@@ -31,7 +31,7 @@ function worklet(blockSize: number) {
   const loop = new WorkletRenderLoop({ config, sampleRate: RATE, post: (message) => messages.push(message) });
   const graph = new Graph(createRegistry());
   let batch = 1;
-  graph.on({ batch: (ops) => loop.handle({ kind: 'ops', id: batch++, ops }) });
+  graph.on({ batch: (ops) => loop.handle({ kind: 'ops', id: batch++, ops: [...ops] }) });
   execute(
     { graph, sampleRate: RATE, blockSize, clock: () => 0, start() {}, stop() {} },
     'new AudioInputNode mic\nnew PlaybackNode out\nlink mic.left -> out.left\nlink mic.right -> out.right',
