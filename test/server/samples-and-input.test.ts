@@ -41,7 +41,12 @@ describe('samples and live input in the server', () => {
       expect((await request(server, 'POST', '/execute', script)).status).toBe(200);
       await client.next('exports', (m) => m.name === 's' && m.exports['Sample Rate'] === 48000);
       const node = (await request(server, 'GET', '/nodes/s')).body as { exports: Record<string, unknown> };
-      expect(node.exports).toMatchObject({ File: 'tone.mp3', Duration: 0.5, Channels: 1, 'Sample Rate': 48000 });
+      expect(node.exports).toMatchObject({
+        File: 'tone.mp3',
+        Duration: 0.5,
+        Channels: 1,
+        'Sample Rate': 48000,
+      });
       await request(server, 'POST', '/execute', 'set go 0');
       await request(server, 'POST', '/execute', 'set go 1');
       client.send({ type: 'watch', ports: [{ node_name: 's', port_name: 'left' }] });
@@ -56,7 +61,12 @@ describe('samples and live input in the server', () => {
   it('a missing sample is one warning naming the file; the server carries on', async () => {
     const client = await EventClient.open(`${server.url}/ws`);
     try {
-      await request(server, 'POST', '/execute', 'new "gone.flac" lost\nnew SamplerNode s2\nlink lost.out -> s2.path');
+      await request(
+        server,
+        'POST',
+        '/execute',
+        'new "gone.flac" lost\nnew SamplerNode s2\nlink lost.out -> s2.path',
+      );
       const warning = await client.next('warning', (m) => m.node === 's2');
       expect(warning.message).toMatch(/could not load the sample `gone\.flac`/);
       expect((await request(server, 'GET', '/status')).status).toBe(200);
@@ -65,16 +75,19 @@ describe('samples and live input in the server', () => {
     }
   });
 
-  it.skipIf(probablyHasAudioDevice())('AudioInputNode without a capture device: one warning saying so', async () => {
-    const client = await EventClient.open(`${server.url}/ws`);
-    try {
-      await request(server, 'POST', '/execute', 'new AudioInputNode mic');
-      const warning = await client.next('warning', (m) => m.node === 'mic');
-      expect(warning.message).toBe(
-        'no audio input: no audio input device on this machine (no sound system: /proc/asound, PulseAudio or PipeWire)',
-      );
-    } finally {
-      client.close();
-    }
-  });
+  it.skipIf(probablyHasAudioDevice())(
+    'AudioInputNode without a capture device: one warning saying so',
+    async () => {
+      const client = await EventClient.open(`${server.url}/ws`);
+      try {
+        await request(server, 'POST', '/execute', 'new AudioInputNode mic');
+        const warning = await client.next('warning', (m) => m.node === 'mic');
+        expect(warning.message).toBe(
+          'no audio input: no audio input device on this machine (no sound system: /proc/asound, PulseAudio or PipeWire)',
+        );
+      } finally {
+        client.close();
+      }
+    },
+  );
 });
