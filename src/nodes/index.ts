@@ -3,6 +3,9 @@
 import type { NodeDefinition } from '../engine/definition.js';
 import { DebugNode } from './debug/debug-node.js';
 import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
+import { BiquadFilterNode } from './filters/biquad-filter-node.js';
+import { LadderFilterNode } from './filters/ladder-filter-node.js';
+import { StateVariableFilterNode } from './filters/state-variable-filter-node.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { WavFileNode } from './io/wav-file-node.js';
 import { AddNode } from './math/add-node.js';
@@ -35,4 +38,7 @@ export const builtinNodes: NodeDefinition[] = [
   ClockNode,
   TriggerEnvelopeNode,
   ...midiNodes,
+  BiquadFilterNode,
+  StateVariableFilterNode,
+  LadderFilterNode,
 ];
