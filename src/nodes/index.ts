@@ -2,6 +2,7 @@
 
 import type { NodeDefinition } from '../engine/definition.js';
 import { DebugNode } from './debug/debug-node.js';
+import { DelayNode } from './delay/delay-node.js';
 import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
 import { BiquadFilterNode } from './filters/biquad-filter-node.js';
 import { LadderFilterNode } from './filters/ladder-filter-node.js';
@@ -41,4 +42,5 @@ export const builtinNodes: NodeDefinition[] = [
   BiquadFilterNode,
   StateVariableFilterNode,
   LadderFilterNode,
+  DelayNode,
 ];
