@@ -9,6 +9,8 @@ const DEFAULT_TIME = 0.25;
  * already be in the line when feedback writes the current one. */
 const MIN_DELAY_SAMPLES = 2;
 const MAX_FEEDBACK = 0.99;
+/** A NaN feedback reads as 0, from a typed array (see NAN_READS_AS in filters/filter-limits.ts for why). */
+const NAN_FEEDBACK = new Float64Array(1);
 /**
  * How fast (samples of delay per sample) the read position may follow `time`: up to 1 it reads along
  * (pitch moves between 0 and 2×, as a chorus, flanger or vibrato wants); a faster change — a new value
@@ -57,7 +59,7 @@ export const DelayNode = defineNode({
     ),
     feedback: stream('Part of the output fed back into the line (negative inverts); clamped to −0.99…0.99.', {
       default: 0,
-      unit: '-1…1',
+      unit: 'fraction',
       min: -MAX_FEEDBACK,
       max: MAX_FEEDBACK,
     }),
@@ -119,7 +121,7 @@ export const DelayNode = defineNode({
           const whole = Math.floor(d);
           const f = d - whole;
           const g = fb[0];
-          const gain = Number.isNaN(g) ? 0 : Math.min(MAX_FEEDBACK, Math.max(-MAX_FEEDBACK, g));
+          const gain = Number.isNaN(g) ? NAN_FEEDBACK[0] : Math.min(MAX_FEEDBACK, Math.max(-MAX_FEEDBACK, g));
           // Lagrange weights for the taps at delays whole−1 … whole+2, read at whole + f.
           const fm1 = f - 1;
           const fm2 = f - 2;
@@ -166,7 +168,9 @@ export const DelayNode = defineNode({
             } else y = from;
             out[i] = y;
             const g = fb[i];
-            const gain = Number.isNaN(g) ? 0 : Math.min(MAX_FEEDBACK, Math.max(-MAX_FEEDBACK, g));
+            const gain = Number.isNaN(g)
+              ? NAN_FEEDBACK[0]
+              : Math.min(MAX_FEEDBACK, Math.max(-MAX_FEEDBACK, g));
             let v = x[i] + gain * y;
             if (!(v >= -LINE_LIMIT && v <= LINE_LIMIT)) v = v > 0 ? LINE_LIMIT : v < 0 ? -LINE_LIMIT : 0; // NaN → 0
             line[w] = v;

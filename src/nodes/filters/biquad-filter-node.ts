@@ -1,6 +1,17 @@
 import type { DataSlot } from '../../engine/definition.js';
 import { data, defineNode, stream } from '../../engine/definition.js';
-import { DATA_GLIDE_SECONDS, MAX_CUTOFF_FRACTION, MIN_CUTOFF, sanitizeStates } from './filter-limits.js';
+import {
+  DATA_GLIDE_SECONDS,
+  DEFAULT_CUTOFF,
+  DEFAULT_Q,
+  MAX_CUTOFF_FRACTION,
+  MIN_CUTOFF,
+  NAN_CUTOFF,
+  NAN_Q,
+  NAN_READS_AS,
+  NAN_ZERO,
+  sanitizeStates,
+} from './filter-limits.js';
 
 /** The modes, in the order of their numeric ids below. */
 export const BIQUAD_MODES = [
@@ -22,9 +33,6 @@ const LOWSHELF = 5;
 const HIGHSHELF = 6;
 const ALLPASS = 7;
 
-const DEFAULT_CUTOFF = 1000;
-// biome-ignore lint/suspicious/noApproximativeNumericConstant: SPEC §6 writes the default as 0.7071
-const DEFAULT_Q = 0.7071;
 const MIN_Q = 0.1;
 const MAX_Q = 40;
 const MAX_GAIN_DB = 48;
@@ -37,6 +45,12 @@ const M0 = 2;
 const M1 = 3;
 const M2 = 4;
 const COEFFICIENTS = 5;
+
+// Indices into designInto's parameters.
+const TAN_W = 0;
+const CLAMPED_Q = 1;
+const GAIN_DB = 2;
+const DESIGN_SIZE = 3;
 
 // Indices into the state array.
 /** The trapezoidal integrators' states (Simper's ic1eq, ic2eq). */
@@ -99,6 +113,8 @@ export const BiquadFilterNode = defineNode({
     state[CUTOFF] = Number.NaN; // nothing designed yet
     /** Coefficients for the current parameters and mode. */
     const target = new Float64Array(COEFFICIENTS);
+    /** Clamped parameters for designInto: tan(π·cutoff/rate), q, gain (dB). */
+    const wanted = new Float64Array(DESIGN_SIZE);
     /** Coefficients when a mode change began, gliding towards `target`. */
     const from = new Float64Array(COEFFICIENTS);
     let currentMode = LOWPASS;
@@ -107,17 +123,28 @@ export const BiquadFilterNode = defineNode({
     let seenSlot: DataSlot | null = null;
     let seenVersion = -1;
 
-    /** Designs `target` for one set of (unclamped) inputs. */
-    const design = (hz: number, resonance: number, decibels: number) => {
+    /**
+     * Designs `target` for frame `i` of the parameter inputs. It takes the frame index, not the values: a
+     * call that V8 does not inline boxes each double argument (a heap number per sample when modulated).
+     */
+    const design = (i: number) => {
+      const hz = cutoff.buf[i];
+      const resonance = q.buf[i];
+      const decibels = gain.buf[i];
       state[CUTOFF] = hz;
       state[Q] = resonance;
       state[GAIN] = decibels;
       designedMode = currentMode;
       // NaN reads as the default; everything else is clamped to the documented range.
-      const f = Number.isNaN(hz) ? DEFAULT_CUTOFF : Math.min(maxCutoff, Math.max(MIN_CUTOFF, hz));
-      const qq = Number.isNaN(resonance) ? DEFAULT_Q : Math.min(MAX_Q, Math.max(MIN_Q, resonance));
-      const db = Number.isNaN(decibels) ? 0 : Math.min(MAX_GAIN_DB, Math.max(-MAX_GAIN_DB, decibels));
-      designInto(target, currentMode, Math.tan(f * radiansPerHz), qq, db);
+      const f = Number.isNaN(hz) ? NAN_READS_AS[NAN_CUTOFF] : Math.min(maxCutoff, Math.max(MIN_CUTOFF, hz));
+      wanted[TAN_W] = Math.tan(f * radiansPerHz);
+      wanted[CLAMPED_Q] = Number.isNaN(resonance)
+        ? NAN_READS_AS[NAN_Q]
+        : Math.min(MAX_Q, Math.max(MIN_Q, resonance));
+      wanted[GAIN_DB] = Number.isNaN(decibels)
+        ? NAN_READS_AS[NAN_ZERO]
+        : Math.min(MAX_GAIN_DB, Math.max(-MAX_GAIN_DB, decibels));
+      designInto(target, currentMode, wanted);
     };
 
     return {
@@ -158,7 +185,7 @@ export const BiquadFilterNode = defineNode({
             qs[0] !== state[Q] ||
             gs[0] !== state[GAIN]
           )
-            design(fc[0], qs[0], gs[0]);
+            design(0);
           const g = target[G];
           const a1 = 1 / (1 + g * (g + target[K]));
           const a2 = g * a1;
@@ -187,7 +214,7 @@ export const BiquadFilterNode = defineNode({
               resonance !== state[Q] ||
               decibels !== state[GAIN]
             )
-              design(hz, resonance, decibels);
+              design(i);
             let g = target[G];
             let k = target[K];
             let m0 = target[M0];
@@ -238,9 +265,12 @@ function blend(a: Float64Array, b: Float64Array, w: number, out: Float64Array): 
  * gives HP = s²/D, BP = s/D, LP = 1/D for D = s² + k·s + 1; the output m0·x + m1·BP + m2·LP then equals
  * (m0·D + m1·s + m2)/D, which matches each cookbook prototype term by term. Shelves move the SVF's own
  * frequency by √A (their poles sit at the cutoff / √A or × √A).
- * `tanW` = tan(π·cutoff/rate); `q` and `gainDb` already clamped.
+ * `p` holds tan(π·cutoff/rate), q and the gain (dB), already clamped (an array, not arguments: see design).
  */
-export function designInto(c: Float64Array, mode: number, tanW: number, q: number, gainDb: number): void {
+function designInto(c: Float64Array, mode: number, p: Float64Array): void {
+  const tanW = p[TAN_W];
+  const q = p[CLAMPED_Q];
+  const gainDb = p[GAIN_DB];
   let g = tanW;
   let k = 1 / q;
   let m0 = 0;

@@ -1,13 +1,20 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { MAX_CUTOFF_FRACTION, MIN_CUTOFF, sanitizeStates } from './filter-limits.js';
+import {
+  DEFAULT_CUTOFF,
+  MAX_CUTOFF_FRACTION,
+  MIN_CUTOFF,
+  NAN_CUTOFF,
+  NAN_READS_AS,
+  NAN_ZERO,
+  sanitizeStates,
+} from './filter-limits.js';
 
-const DEFAULT_CUTOFF = 1000;
-/** Feedback at resonance 1. The loop oscillates above 4 (each pole turns 45° and halves the power at the
- * cutoff); 4.6 puts the onset at resonance 0.87, so 0.95 and above sustain an oscillation that builds up
- * within about 70 cycles per e-fold... of the cutoff (see docs/decisions.md). */
+/** Feedback k at resonance 1. The loop oscillates for k > 4 (at the cutoff each pole turns 45° and passes
+ * 1/√2); 4.6 puts the onset at resonance 0.87, so at 0.95 (k 4.37) an oscillation grows by e every ~7
+ * cycles of the cutoff, at 1 every ~4.5, until the saturator holds it. */
 const MAX_FEEDBACK = 4.6;
-/** Part of the passband loss 1/(1 + k) that the output makes up (a full make-up would turn self-oscillation
- * into a +15 dB blast). */
+/** Part of the passband loss 1/(1 + k) that the output makes up: DC gain (1 + k/2)/(1 + k), −4.6 dB at
+ * resonance 1 instead of −15 dB. A full make-up would push the self-oscillation past full scale. */
 const MAKEUP = 0.5;
 const MIN_DRIVE_DB = -24;
 const MAX_DRIVE_DB = 36;
@@ -28,7 +35,11 @@ const G = 7;
 /** Feedback k and input gain. */
 const K = 8;
 const INPUT_GAIN = 9;
-const STATE_SIZE = 10;
+/** k·G⁴ (the loop's instantaneous gain), 1/(1 + k·G⁴), and the output make-up 1 + MAKEUP·k. */
+const KG4 = 10;
+const INVERSE = 11;
+const OUTPUT_GAIN = 12;
+const STATE_SIZE = 13;
 
 /**
  * Four-pole (24 dB/octave) ladder lowpass with a saturating feedback loop, in zero-delay-feedback form
@@ -54,7 +65,7 @@ export const LadderFilterNode = defineNode({
     }),
     resonance: stream(
       'Feedback: 0 none; ≥ 0.95 sustains a sine at the cutoff even without input. Clamped to 0…1.',
-      { default: 0, unit: '0…1', min: 0, max: 1 },
+      { default: 0, unit: 'fraction', min: 0, max: 1 },
     ),
     drive: stream('Gain into the saturator: a ±1 signal starts to saturate at 0 dB. Clamped to −24…36 dB.', {
       default: 0,
@@ -74,18 +85,29 @@ export const LadderFilterNode = defineNode({
     state[CUTOFF] = Number.NaN; // nothing computed yet
     let seed = hashName(ctx.name);
 
-    /** Computes the coefficients for one set of (unclamped) inputs; NaN reads as the default. */
-    const design = (hz: number, r: number, decibels: number) => {
+    /** Computes the coefficients for frame `i` of the inputs; NaN reads as the default. (A frame index, not
+     * the values: a call V8 does not inline boxes each double argument, a heap number per sample.) */
+    const design = (i: number) => {
+      const hz = cutoff.buf[i];
+      const r = resonance.buf[i];
+      const decibels = drive.buf[i];
       state[CUTOFF] = hz;
       state[RESONANCE] = r;
       state[DRIVE] = decibels;
-      const f = Number.isNaN(hz) ? DEFAULT_CUTOFF : Math.min(maxCutoff, Math.max(MIN_CUTOFF, hz));
-      const res = Number.isNaN(r) ? 0 : Math.min(1, Math.max(0, r));
-      const db = Number.isNaN(decibels) ? 0 : Math.min(MAX_DRIVE_DB, Math.max(MIN_DRIVE_DB, decibels));
+      const f = Number.isNaN(hz) ? NAN_READS_AS[NAN_CUTOFF] : Math.min(maxCutoff, Math.max(MIN_CUTOFF, hz));
+      const res = Number.isNaN(r) ? NAN_READS_AS[NAN_ZERO] : Math.min(1, Math.max(0, r));
+      const db = Number.isNaN(decibels)
+        ? NAN_READS_AS[NAN_ZERO]
+        : Math.min(MAX_DRIVE_DB, Math.max(MIN_DRIVE_DB, decibels));
       const g = Math.tan(f * radiansPerHz);
-      state[G] = g / (1 + g);
-      state[K] = MAX_FEEDBACK * res;
+      const gg = g / (1 + g);
+      const k = MAX_FEEDBACK * res;
+      state[G] = gg;
+      state[K] = k;
       state[INPUT_GAIN] = 10 ** (db / 20);
+      state[KG4] = k * gg * gg * gg * gg;
+      state[INVERSE] = 1 / (1 + state[KG4]);
+      state[OUTPUT_GAIN] = 1 + MAKEUP * k;
     };
 
     return {
@@ -96,35 +118,50 @@ export const LadderFilterNode = defineNode({
         const ds = drive.buf;
         const moving = !(cutoff.constant && resonance.constant && drive.constant);
         if (!moving && (fc[0] !== state[CUTOFF] || rs[0] !== state[RESONANCE] || ds[0] !== state[DRIVE]))
-          design(fc[0], rs[0], ds[0]);
+          design(0);
         let s1 = state[S1];
         let s2 = state[S1 + 1];
         let s3 = state[S1 + 2];
         let s4 = state[S4];
         let noise = seed;
+        // The coefficients, reloaded whenever a moving input changes them.
+        let gg = state[G];
+        let h = 1 - gg;
+        let k = state[K];
+        let kg4 = state[KG4];
+        let inverse = state[INVERSE];
+        let inputGain = state[INPUT_GAIN];
+        let outputGain = state[OUTPUT_GAIN];
         for (let i = 0; i < frames; i++) {
-          if (moving && (fc[i] !== state[CUTOFF] || rs[i] !== state[RESONANCE] || ds[i] !== state[DRIVE]))
-            design(fc[i], rs[i], ds[i]);
-          const gg = state[G];
-          const k = state[K];
+          if (moving && (fc[i] !== state[CUTOFF] || rs[i] !== state[RESONANCE] || ds[i] !== state[DRIVE])) {
+            design(i);
+            gg = state[G];
+            h = 1 - gg;
+            k = state[K];
+            kg4 = state[KG4];
+            inverse = state[INVERSE];
+            inputGain = state[INPUT_GAIN];
+            outputGain = state[OUTPUT_GAIN];
+          }
           // mulberry32 noise at −160 dB: the circuit's own hiss, so oscillation can start from silence.
           noise = (noise + 0x6d2b79f5) | 0;
           let t = Math.imul(noise ^ (noise >>> 15), 1 | noise);
           t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
           const hiss = (((t ^ (t >>> 14)) >>> 0) * 2.3283064365386963e-10 - 0.5) * NOISE_FLOOR;
-          const u0 = x[i] * state[INPUT_GAIN] + hiss;
+          const u0 = x[i] * inputGain + hiss;
           // Each one-pole: y = G·in + (1 − G)·s. Four in a row: y4 = G⁴·u + sum, with the states' share:
-          const h = 1 - gg;
-          const g2 = gg * gg;
-          const g4 = g2 * g2;
           const sum = (((s1 * gg + s2) * gg + s3) * gg + s4) * h;
-          // Linear solution of v = u0 − k·y4, then the saturator's slope tanh(v̂)/v̂ there, then the loop
-          // solved again with the saturator as that gain.
+          // Linear solution v̂ of v = u0 − k·y4; the saturator's slope tanh(v̂)/v̂ there (a rational
+          // approximation, N/D); then the loop solved again with the saturator as that gain:
+          // u = slope·drive/(1 + slope·k·G⁴) = N·drive/(D + N·k·G⁴), one division.
           const drivePart = u0 - k * sum;
-          const predicted = drivePart / (1 + k * g4);
+          const predicted = drivePart * inverse;
           const p2 = predicted * predicted;
-          const slope = p2 < 9 ? (27 + p2) / (27 + 9 * p2) : 1 / Math.sqrt(p2); // rational tanh(v)/v
-          const u = (slope * drivePart) / (1 + slope * k * g4);
+          let u: number;
+          if (p2 < 9) {
+            const n = 27 + p2;
+            u = (n * drivePart) / (27 + 9 * p2 + n * kg4);
+          } else u = drivePart / (Math.sqrt(p2) + kg4); // tanh(v)/v ≈ 1/|v| beyond |v| = 3
           // The four one-poles (trapezoidal: v = G·(in − s); y = v + s; s' = y + v).
           let v = gg * (u - s1);
           const y1 = v + s1;
@@ -138,7 +175,7 @@ export const LadderFilterNode = defineNode({
           v = gg * (y3 - s4);
           const y4 = v + s4;
           s4 = y4 + v;
-          out[i] = y4 * (1 + MAKEUP * k);
+          out[i] = y4 * outputGain;
         }
         seed = noise;
         state[S1] = s1;

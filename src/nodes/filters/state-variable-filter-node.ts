@@ -1,7 +1,13 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { MAX_CUTOFF_FRACTION, MIN_CUTOFF, sanitizeStates } from './filter-limits.js';
-
-const DEFAULT_CUTOFF = 1000;
+import {
+  DEFAULT_CUTOFF,
+  MAX_CUTOFF_FRACTION,
+  MIN_CUTOFF,
+  NAN_CUTOFF,
+  NAN_READS_AS,
+  NAN_ZERO,
+  sanitizeStates,
+} from './filter-limits.js';
 
 // Indices into the state array.
 /** The trapezoidal integrators' states (Simper's ic1eq, ic2eq). */
@@ -37,7 +43,7 @@ export const StateVariableFilterNode = defineNode({
     }),
     resonance: stream('0: Butterworth (Q 0.707); 1: Q 707, ringing. Clamped to 0…1.', {
       default: 0,
-      unit: '0…1',
+      unit: 'fraction',
       min: 0,
       max: 1,
     }),
@@ -60,12 +66,15 @@ export const StateVariableFilterNode = defineNode({
     const state = new Float64Array(STATE_SIZE);
     state[CUTOFF] = Number.NaN; // nothing computed yet
 
-    /** Computes g and k for one (unclamped) cutoff and resonance; NaN reads as the default. */
-    const design = (hz: number, r: number) => {
+    /** Computes g and k for frame `i` of the inputs; NaN reads as the default. (A frame index, not the
+     * values: a call V8 does not inline boxes each double argument, a heap number per sample.) */
+    const design = (i: number) => {
+      const hz = cutoff.buf[i];
+      const r = resonance.buf[i];
       state[CUTOFF] = hz;
       state[RESONANCE] = r;
-      const f = Number.isNaN(hz) ? DEFAULT_CUTOFF : Math.min(maxCutoff, Math.max(MIN_CUTOFF, hz));
-      const res = Number.isNaN(r) ? 0 : Math.min(1, Math.max(0, r));
+      const f = Number.isNaN(hz) ? NAN_READS_AS[NAN_CUTOFF] : Math.min(maxCutoff, Math.max(MIN_CUTOFF, hz));
+      const res = Number.isNaN(r) ? NAN_READS_AS[NAN_ZERO] : Math.min(1, Math.max(0, r));
       state[G] = Math.tan(f * radiansPerHz);
       state[K] = Math.SQRT2 * (1 - 0.999 * res); // 1/Q
     };
@@ -78,7 +87,7 @@ export const StateVariableFilterNode = defineNode({
         let ic1 = state[IC1];
         let ic2 = state[IC2];
         if (cutoff.constant && resonance.constant) {
-          if (fc[0] !== state[CUTOFF] || rs[0] !== state[RESONANCE]) design(fc[0], rs[0]);
+          if (fc[0] !== state[CUTOFF] || rs[0] !== state[RESONANCE]) design(0);
           const g = state[G];
           const k = state[K];
           const a1 = 1 / (1 + g * (g + k));
@@ -99,7 +108,7 @@ export const StateVariableFilterNode = defineNode({
           }
         } else {
           for (let i = 0; i < frames; i++) {
-            if (fc[i] !== state[CUTOFF] || rs[i] !== state[RESONANCE]) design(fc[i], rs[i]);
+            if (fc[i] !== state[CUTOFF] || rs[i] !== state[RESONANCE]) design(i);
             const g = state[G];
             const k = state[K];
             const a1 = 1 / (1 + g * (g + k));
