@@ -153,13 +153,13 @@ export const BiquadFilterNode = defineNode({
         if (slot !== seenSlot || slot.version !== seenVersion) {
           seenSlot = slot;
           seenVersion = slot.version;
-          const wanted = parseMode(slot.value);
-          if (wanted < 0) {
+          const requested = parseMode(slot.value);
+          if (requested < 0) {
             ctx.warn(
               `\`mode\` must be one of ${BIQUAD_MODES.join(', ')}; got ${JSON.stringify(slot.value)} (keeping ${BIQUAD_MODES[currentMode]})`,
             );
-          } else if (wanted !== currentMode) {
-            currentMode = wanted;
+          } else if (requested !== currentMode) {
+            currentMode = requested;
             if (designedMode >= 0) {
               // Glide from the coefficients in use now (mid-glide ones included) to the new mode's.
               if (glideLeft > 0) blend(from, target, glideLeft / glideFrames, from);
