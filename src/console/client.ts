@@ -3,7 +3,7 @@
 
 import { createRequire } from 'node:module';
 import type { CommandResult } from '../lang/index.js';
-import type { ApiNode, ClientMessage, ServerMessage } from '../server/protocol.js';
+import type { ApiNode, ClientMessage, ServerMessage } from '../api/protocol.js';
 
 /** What a failed script or request answers: `{"detail": …, "line": …, "column": …, "length": …}`. */
 export interface ErrorBody {

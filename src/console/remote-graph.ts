@@ -5,7 +5,7 @@ import { Graph } from '../engine/graph.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import { type DataValue, isDataValue } from '../engine/types.js';
-import type { ApiConnection, ApiNode, ServerMessage } from '../server/protocol.js';
+import type { ApiConnection, ApiNode, ServerMessage } from '../api/protocol.js';
 
 const key = (c: ApiConnection) =>
   `${c.source.node_name}.${c.source.port_name}>${c.sink.node_name}.${c.sink.port_name}`;

@@ -4,7 +4,7 @@
 
 import { createInterface, emitKeypressEvents, type Interface } from 'node:readline';
 import { complete } from '../lang/index.js';
-import type { ServerMessage } from '../server/protocol.js';
+import type { ServerMessage } from '../api/protocol.js';
 import { type ServerClient, UnreachableError } from './client.js';
 import { joinContinuation, needsMoreInput } from './continuation.js';
 import { formatError, formatEvent, formatResult, formatType, nodeBlock } from './format.js';

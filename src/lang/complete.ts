@@ -1,10 +1,10 @@
 // Completion for the console and the web editor: the words that may come next at the cursor, from the
 // command being written and the graph as it is (node names, and ports of the right direction).
 
+import { apiPortType } from '../api/shapes.js';
 import type { PortSpec } from '../engine/definition.js';
 import type { Graph } from '../engine/graph.js';
 import type { PortDirection } from '../engine/types.js';
-import { apiPortType } from './api-shapes.js';
 import { VARIABLES } from './evaluate.js';
 import { KEYWORDS, keyword, lex, type RawToken } from './tokens.js';
 import { formatValue } from './values.js';

@@ -1,11 +1,11 @@
 // The evaluator: parsed commands → graph edits, run as one transaction (all or nothing). Errors from the
 // graph (unknown type, port, name taken …) are re-raised as SynchrolangErrors at the offending token.
 
+import { toApiConnection, toApiNewNode, toApiNode, toApiPortInfo } from '../api/shapes.js';
 import { SynchrotronError, suggest } from '../engine/errors.js';
 import type { Graph, GraphNode } from '../engine/graph.js';
 import { validateNodeName } from '../engine/graph.js';
 import type { DataValue, PortDirection, PortRef } from '../engine/types.js';
-import { toApiConnection, toApiNewNode, toApiNode, toApiPortInfo } from './api-shapes.js';
 import { type CommandResult, type ExecuteResult, type ScriptHost, SynchrolangError } from './contract.js';
 import { exportScript } from './export.js';
 import {

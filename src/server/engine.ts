@@ -4,14 +4,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { EngineStatus, ServerMessage } from '../api/protocol.js';
+import { toApiConnection, toApiNode, toApiNodes } from '../api/shapes.js';
 import { Graph, type GraphOp } from '../engine/graph.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import type { PortRef } from '../engine/types.js';
-import { toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
 import type { ScriptHost } from '../lang/index.js';
-import type { EngineStatus, ServerMessage } from './protocol.js';
 import type { AudioMode, FromWorker, TapReport, ToWorker, WorkerConfig } from './worker-messages.js';
 
 export interface EngineOptions {

@@ -12,12 +12,12 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ApiConnection } from '../api/protocol.js';
+import { fromApiPort, toApiConnection, toApiNode, toApiNodes } from '../api/shapes.js';
 import { SynchrotronError } from '../engine/errors.js';
 import { isDataValue } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
-import { fromApiPort, toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
 import { type EngineOptions, LiveEngine } from './engine.js';
-import type { ApiConnection } from './protocol.js';
 import {
   CommandResultSchema,
   ConnectionSchema,
@@ -177,7 +177,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
           version: '0.1.0',
           description:
             'A graph-based live audio engine. The routes of the original Python server (SPEC §4) plus newer ones. ' +
-            'WebSocket events at /ws, master audio stream at /ws/audio (see src/server/protocol.ts).',
+            'WebSocket events at /ws, master audio stream at /ws/audio (see src/api/protocol.ts).',
         },
       },
     });

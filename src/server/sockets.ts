@@ -2,12 +2,12 @@
 // /ws/audio streams the master output as binary PCM frames to listening browsers.
 
 import type { FastifyInstance } from 'fastify';
+import { type ApiPort, AUDIO_HEADER_BYTES, type ClientMessage, type ServerMessage } from '../api/protocol.js';
+import { fromApiPort, toApiPort } from '../api/shapes.js';
 import { SynchrotronError } from '../engine/errors.js';
 import type { PortRef } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
-import { fromApiPort, toApiPort } from '../lang/api-shapes.js';
 import type { LiveEngine } from './engine.js';
-import { type ApiPort, AUDIO_HEADER_BYTES, type ClientMessage, type ServerMessage } from './protocol.js';
 import { runScript } from './script.js';
 
 /** A client further behind than this (bytes queued) skips droppable messages (status, scopes, audio). */

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeDefinition, PortSpec } from '../../src/engine/definition.js';
 import { createRegistry } from '../../src/engine/synchrotron.js';
 import type { DataValue } from '../../src/engine/types.js';
-import { toApiNode } from '../../src/lang/api-shapes.js';
+import { toApiNode } from '../../src/api/shapes.js';
 import { RATE, type Rig, rigsCleanedAfterEachTest } from './render.js';
 
 const registry = createRegistry();
