@@ -236,6 +236,8 @@ export interface NodeDefinition<
   initialExports?(value: DataValue, host: RenderHost): Record<string, unknown>;
   /** True for nodes made by `new VALUE` that hold a value (DataNode). */
   holdsValue?: boolean;
+  /** True for nodes that keep a file open while they render (WavFileNode): the open-files limit counts them. */
+  holdsFile?: boolean;
   /**
    * Control side, off the render thread: builds what the structural inputs' values call for (a delay line,
    * a decoded file). Called when the node is added and whenever one of those values changes, with every

@@ -168,7 +168,10 @@ export function complete(script: string, cursor: number, graph: Graph): Completi
         const dot = hint.indexOf('.');
         const sourceNode =
           dot > 0 && graph.hasNode(hint.slice(0, dot)) ? graph.node(hint.slice(0, dot)) : undefined;
-        const sourceSpec = sourceNode?.definition.outputs[hint.slice(dot + 1)];
+        const sourcePort = hint.slice(dot + 1);
+        const sourceOutputs = sourceNode?.definition.outputs;
+        const sourceSpec =
+          sourceOutputs && Object.hasOwn(sourceOutputs, sourcePort) ? sourceOutputs[sourcePort] : undefined;
         const fits = sourceSpec
           ? (spec: PortSpec) => (spec.kind === 'midi') === (sourceSpec.kind === 'midi')
           : undefined;

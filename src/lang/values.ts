@@ -3,29 +3,31 @@
 
 import type { DataValue } from '../engine/types.js';
 
+/**
+ * Characters a literal escapes: quote, backslash, control characters, DEL, the two Unicode line
+ * separators, and UTF-16 surrogates that are not part of a pair (lone surrogates).
+ */
+const ESCAPED =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes.
+  /["\\\u0000-\u001f\u007f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+function escapeChar(c: string): string {
+  return Object.hasOwn(SHORT_ESCAPES, c) ? SHORT_ESCAPES[c] : unicodeEscape(c.charCodeAt(0));
+}
+
 /** A string as a double-quoted literal: quotes, backslashes, control characters and lone surrogates
- * escaped, so the literal stays on one line and survives any text encoding. */
+ * escaped, so the literal stays on one line and survives any text encoding. One regular-expression pass
+ * (linear, in native code): building it character by character took a minute for 100 MB. */
 export function quoteString(text: string): string {
-  let out = '"';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    const code = text.charCodeAt(i);
-    if (c === '"') out += '\\"';
-    else if (c === '\\') out += '\\\\';
-    else if (c === '\n') out += '\\n';
-    else if (c === '\r') out += '\\r';
-    else if (c === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029) out += unicodeEscape(code);
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        out += c + text[i + 1];
-        i++;
-      } else out += unicodeEscape(code);
-    } else if (code >= 0xdc00 && code <= 0xdfff) out += unicodeEscape(code);
-    else out += c;
-  }
-  return `${out}"`;
+  return `"${text.replace(ESCAPED, escapeChar)}"`;
 }
 
 function unicodeEscape(code: number): string {

@@ -12,6 +12,7 @@ const DEFAULT_PATH = 'output.wav';
 export const WavFileNode = defineNode({
   type: 'WavFileNode',
   category: 'io',
+  holdsFile: true,
   description: 'Writes `signal` to a 32-bit float mono WAV file at `path` while rendering.',
   inputs: {
     path: data("File to write, relative to the server's --root folder (default: the current directory).", {
