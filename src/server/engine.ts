@@ -7,12 +7,13 @@ import { Worker } from 'node:worker_threads';
 import type { EngineStatus, ServerMessage } from '../api/protocol.js';
 import { toApiConnection, toApiNode, toApiNodes } from '../api/shapes.js';
 import { Graph, type GraphOp } from '../engine/graph.js';
+import type { Limits } from '../engine/limits.js';
 import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import type { PortRef } from '../engine/types.js';
-import { readFileInside } from '../io/security.js';
+import { DEFAULT_LIMITS, readFileInside } from '../io/security.js';
 import type { ScriptHost } from '../lang/index.js';
 import type { AudioMode, FromWorker, TapReport, ToWorker, WorkerConfig } from './worker-messages.js';
 
@@ -30,6 +31,10 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** Render from the start (default true); false waits for start(). */
   running?: boolean;
+  /** Limits on nodes, values, results and files (default: src/io/security.ts DEFAULT_LIMITS). */
+  limits?: Partial<Limits>;
+  /** Paths nodes may never write, e.g. the session file (see FileGuard.reserve). */
+  reservedPaths?: string[];
 }
 
 /** The worker is compiled to dist/ with the rest; when running from sources (tests), use the build. */
@@ -92,6 +97,7 @@ export class LiveEngine {
   /** The render worker; null while a dead one is being replaced (posts are dropped, then replayed). */
   private worker: Worker | null;
   private readonly config: WorkerConfig;
+  readonly limits: Limits;
   /** Runs structural inputs' `prepare` here on the main thread; results go to the worker as ops. */
   private readonly preparer: Preparer;
   private restarts: number[] = [];
@@ -110,6 +116,7 @@ export class LiveEngine {
     worker: Worker,
     options: Required<Pick<EngineOptions, 'sampleRate' | 'blockSize'>> & {
       config: WorkerConfig;
+      limits: Limits;
       audio: string;
       midiPorts: string[];
       log: (line: string) => void;
@@ -123,8 +130,10 @@ export class LiveEngine {
     this.registry = createRegistry();
     // The control side's view of the worker's host, for exports shown before a node renders.
     const midiPorts = options.midiPorts;
+    this.limits = options.limits;
     this.graph = new Graph(this.registry, {
       host: { deviceName: options.audio, midiPorts: () => midiPorts },
+      limits: options.limits,
     });
     this.statusValue = {
       running: options.config.running ?? true,
@@ -216,6 +225,7 @@ export class LiveEngine {
     validateSampleRate(sampleRate);
     validateBlockSize(blockSize);
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
     const config: WorkerConfig = {
       sampleRate,
       blockSize,
@@ -224,6 +234,8 @@ export class LiveEngine {
       latency: options.latency ?? 0.05,
       sinkId: options.sinkId,
       running: options.running ?? true,
+      limits: { maxOpenFiles: limits.maxOpenFiles, maxRecordBytes: limits.maxRecordBytes },
+      reservedPaths: options.reservedPaths ?? [],
     };
     const { worker, ready } = await spawnWorker(config);
     if (ready.fallback)
@@ -233,6 +245,7 @@ export class LiveEngine {
     else log(`audio: ${ready.audio === 'none' ? 'none (real-time clock, no device)' : ready.audio}`);
     return new LiveEngine(worker, {
       config,
+      limits,
       sampleRate,
       blockSize,
       audio: ready.audio,
@@ -268,6 +281,7 @@ export class LiveEngine {
       clock: () => this.clock(),
       start: () => this.start(),
       stop: () => this.stop(),
+      maxResultBytes: this.limits.maxResultBytes,
     };
   }
 

@@ -1,13 +1,14 @@
 // WebSockets: /ws pushes every change to every client (ServerMessage) and takes ClientMessages;
 // /ws/audio streams the master output as binary PCM frames to listening browsers.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiPort, AUDIO_HEADER_BYTES, type ClientMessage, type ServerMessage } from '../api/protocol.js';
 import { fromApiPort, toApiPort } from '../api/shapes.js';
 import { SynchrotronError } from '../engine/errors.js';
 import type { PortRef } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
 import type { LiveEngine } from './engine.js';
+import { refuse } from './http.js';
 import { runScript } from './script.js';
 
 /** A client further behind than this (bytes queued) skips droppable messages (status, scopes, audio). */
@@ -41,9 +42,21 @@ interface Client {
 
 const keyOf = (ref: PortRef) => `${ref.node}.${ref.port}`;
 
-export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (line: string) => void): void {
+export function registerSockets(
+  app: FastifyInstance,
+  engine: LiveEngine,
+  options: { log: (line: string) => void; maxClients: number },
+): void {
+  const { log, maxClients } = options;
   const clients = new Set<Client>();
   const listeners = new Set<WebSocket>();
+
+  /** Before an upgrade (the origin, host and token were checked by the guard): room for one more? */
+  const roomForOne = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (clients.size + listeners.size < maxClients) return;
+    const detail = `too many WebSocket clients: at most ${maxClients} at once (--max-clients)`;
+    return refuse(request, reply, 429, detail, { code: 'limit', limit: 'maxClients' });
+  };
 
   const send = (socket: WebSocket, data: string | Buffer, droppable: boolean) => {
     if (socket.readyState !== OPEN) return;
@@ -253,7 +266,7 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
     }
   };
 
-  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
+  app.get('/ws', { websocket: true, schema: { hide: true }, onRequest: roomForOne }, (socket: WebSocket) => {
     const client: Client = { socket, ports: [], keys: new Set(), spectrum: false };
     clients.add(client);
     sendMessage(client, engine.hello());
@@ -285,17 +298,21 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
     Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).copy(frame, AUDIO_HEADER_BYTES);
     for (const socket of listeners) send(socket, frame, true);
   };
-  app.get('/ws/audio', { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
-    listeners.add(socket);
-    unsubscribe ??= engine.onAudio(onAudio);
-    socket.on('close', () => {
-      listeners.delete(socket);
-      if (listeners.size === 0) {
-        unsubscribe?.();
-        unsubscribe = undefined;
-      }
-    });
-  });
+  app.get(
+    '/ws/audio',
+    { websocket: true, schema: { hide: true }, onRequest: roomForOne },
+    (socket: WebSocket) => {
+      listeners.add(socket);
+      unsubscribe ??= engine.onAudio(onAudio);
+      socket.on('close', () => {
+        listeners.delete(socket);
+        if (listeners.size === 0) {
+          unsubscribe?.();
+          unsubscribe = undefined;
+        }
+      });
+    },
+  );
 }
 
 function isByte(x: unknown): boolean {
