@@ -441,8 +441,11 @@ export class FileGuard {
   private readonly reserved = new Set<string>();
   /** Real paths being written now. */
   private readonly writing = new Set<string>();
-  /** Files this server created: real path → device and inode, so a replaced file is not taken for ours. */
-  private readonly ours = new Map<string, { dev: number; ino: number }>();
+  /**
+   * Files this server wrote, as it left them: real path → device, inode, size and change time. Any of
+   * them differing (the file replaced, even under a reused inode, or touched since) makes it not ours.
+   */
+  private readonly ours = new Map<string, FileIdentity>();
 
   constructor(options: { root: string; maxOpenFiles?: number; reserved?: readonly string[] }) {
     this.root = resolve(options.root);
@@ -497,7 +500,11 @@ export class FileGuard {
           if (!open) return;
           open = false;
           this.writing.delete(target);
-          closeSync(fd);
+          try {
+            this.remember(target, fstatSync(fd)); // as we leave it
+          } finally {
+            closeSync(fd);
+          }
         },
       };
     }
@@ -505,6 +512,12 @@ export class FileGuard {
       'io',
       `cannot write \`${path}\`: it and ${MAX_ALTERNATIVES} numbered alternatives exist; choose another name`,
     );
+  }
+
+  private remember(target: string, stats: Stats): void {
+    this.ours.delete(target); // re-inserted last: the oldest entries are forgotten first
+    this.ours.set(target, { dev: stats.dev, ino: stats.ino, size: stats.size, ctimeMs: stats.ctimeMs });
+    if (this.ours.size > MAX_REMEMBERED) this.ours.delete(this.ours.keys().next().value as string);
   }
 
   /** The descriptor of `target` opened for writing, or undefined when it is an existing file not ours. */
@@ -524,12 +537,12 @@ export class FileGuard {
       }
       try {
         const stats = fstatSync(fd);
-        checkOpened(fd, stats, target, path);
-        if (stats.dev !== known.dev || stats.ino !== known.ino) {
+        if (!sameIdentity(stats, known)) {
           closeSync(fd);
           this.ours.delete(target);
           return undefined; // replaced by someone else since we wrote it
         }
+        checkOpened(fd, stats, target, path);
         ftruncateSync(fd, 0);
         return fd;
       } catch (checkError) {
@@ -540,15 +553,29 @@ export class FileGuard {
     try {
       const stats = fstatSync(fd);
       checkOpened(fd, stats, target, path);
-      this.ours.delete(target); // re-inserted last: the oldest entries go first
-      this.ours.set(target, { dev: stats.dev, ino: stats.ino });
-      if (this.ours.size > MAX_REMEMBERED) this.ours.delete(this.ours.keys().next().value as string);
+      this.remember(target, stats);
       return fd;
     } catch (error) {
       closeSync(fd);
       throw openError(error, path, 'write');
     }
   }
+}
+
+interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  ctimeMs: number;
+}
+
+function sameIdentity(stats: Stats, known: FileIdentity): boolean {
+  return (
+    stats.dev === known.dev &&
+    stats.ino === known.ino &&
+    stats.size === known.size &&
+    stats.ctimeMs === known.ctimeMs
+  );
 }
 
 /** `path` with its directories' links resolved (the file itself need not exist). */
