@@ -174,7 +174,8 @@ export class LiveEngine {
   /**
    * The render worker died (a crash in native audio code, an out-of-memory, a bug): start another and
    * rebuild the graph in it from the authoritative copy here, so the sound comes back and nothing a client
-   * made is lost. Node state (phases, envelopes) starts afresh; open WAV files are reopened (overwritten).
+   * made is lost. Node state (phases, envelopes) starts afresh; a WAV take that was recording goes on
+   * in a new file (`take-1.wav`): the new worker does not know the old take as its own, so never overwrites it.
    */
   private async replaceWorker(code: number): Promise<void> {
     this.worker = null;
