@@ -104,6 +104,7 @@ export class Graph {
   /** Sum of `valueBytes` over the held values, and the nodes that hold a file open (limits). */
   private valueTotal = 0;
   private fileNodes = 0;
+  private revisionCount = 0;
 
   constructor(
     registry: NodeRegistry,
@@ -119,6 +120,12 @@ export class Graph {
 
   get size(): number {
     return this.nodeMap.size;
+  }
+
+  /** Changes with every committed batch and every exports update: answers built from the graph can be
+   * reused while it stays the same. */
+  get revision(): number {
+    return this.revisionCount;
   }
 
   nodes(): GraphNode[] {
@@ -390,6 +397,7 @@ export class Graph {
     const node = this.nodeMap.get(name);
     if (!node) return;
     node.exports = { ...node.exports, ...exports };
+    this.revisionCount++;
     for (const listener of this.listeners) listener.exports?.(name, node.exports);
   }
 
@@ -486,6 +494,7 @@ export class Graph {
 
   private flush(): void {
     if (this.pending.length === 0) return;
+    this.revisionCount++;
     const ops = this.pending;
     this.pending = [];
     const exportsChanged = new Set<string>();

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EngineStatus, ServerMessage } from '../api/protocol.js';
-import { toApiConnection, toApiNode, toApiNodes } from '../api/shapes.js';
+import { apiNodeMaker, toApiConnection, toApiNodes } from '../api/shapes.js';
 import { Graph, type GraphOp } from '../engine/graph.js';
 import type { Limits } from '../engine/limits.js';
 import { Preparer } from '../engine/prepare.js';
@@ -111,6 +111,8 @@ export class LiveEngine {
   private readonly audioListeners = new Set<(sequence: number, frames: number, pcm: Float32Array) => void>();
   private closed: Promise<void> | undefined;
   private lastDebugLog = new Map<string, number>();
+  private readonly jsonCache = new Map<string, string>();
+  private jsonRevision = -1;
 
   private constructor(
     worker: Worker,
@@ -336,13 +338,29 @@ export class LiveEngine {
     };
   }
 
-  hello(): ServerMessage {
-    return {
-      type: 'hello',
-      status: this.status(),
-      nodes: toApiNodes(this.graph),
-      connections: this.graph.connections().map(toApiConnection),
-    };
+  /** The `hello` as JSON text, its graph part reused while the graph is unchanged (see graphJson). */
+  helloText(): string {
+    const nodes = this.graphJson('nodes', () => toApiNodes(this.graph));
+    const connections = this.graphJson('connections', () => this.graph.connections().map(toApiConnection));
+    return `{"type":"hello","status":${JSON.stringify(this.status())},"nodes":${nodes},"connections":${connections}}`;
+  }
+
+  /**
+   * JSON of something built from the graph alone (GET /nodes, /export, the hello's graph), reused until
+   * the graph changes: at 10,000 nodes each is a noticeable fraction of a second of this thread, and a
+   * room of clients reconnecting at once would ask for it again and again.
+   */
+  graphJson(key: 'nodes' | 'connections' | 'export', build: () => unknown): string {
+    if (this.jsonRevision !== this.graph.revision) {
+      this.jsonCache.clear();
+      this.jsonRevision = this.graph.revision;
+    }
+    let text = this.jsonCache.get(key);
+    if (text === undefined) {
+      text = JSON.stringify(build());
+      this.jsonCache.set(key, text);
+    }
+    return text;
   }
 
   /** Stops rendering, closes WAV files validly and the device, ends the worker. */
@@ -384,11 +402,12 @@ export class LiveEngine {
   /** A committed batch → graph-change messages for clients. */
   private announce(ops: readonly GraphOp[]): void {
     if (this.messageListeners.size === 0) return;
+    const shape = apiNodeMaker(this.graph); // one pass over the connections for the whole batch
     for (const op of ops) {
       switch (op.op) {
         case 'add': {
           if (!this.graph.hasNode(op.name)) break;
-          this.emit({ type: 'nodeAdded', node: toApiNode(this.graph, this.graph.node(op.name)) });
+          this.emit({ type: 'nodeAdded', node: shape(this.graph.node(op.name)) });
           break;
         }
         case 'remove':

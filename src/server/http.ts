@@ -29,6 +29,11 @@ export function sendJson(reply: FastifyReply, value: unknown, status = 200): Fas
     .send(JSON.stringify(value ?? null));
 }
 
+/** Answers JSON text made already (a cached answer). */
+export function sendJsonText(reply: FastifyReply, text: string): FastifyReply {
+  return reply.code(200).type('application/json; charset=utf-8').send(text);
+}
+
 /** An error as the API answers it: `{"detail": ..., "code": ..., ...facts}`. */
 export function errorBody(error: SynchrotronError): Record<string, unknown> {
   return { detail: error.message, code: error.code, ...error.details };

@@ -10,7 +10,7 @@ import { SynchrotronError } from '../engine/errors.js';
 import { isDataValue } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
 import type { LiveEngine } from './engine.js';
-import { errorBody, scriptError, sendJson } from './http.js';
+import { errorBody, scriptError, sendJson, sendJsonText } from './http.js';
 import {
   CommandResultSchema,
   ConnectionSchema,
@@ -76,12 +76,20 @@ export function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
   app.get(
     '/export',
     { schema: { summary: 'The graph as a Synchrolang script', response: { 200: Type.String() } } },
-    async (_request, reply) => sendJson(reply, exportGraph(graph)),
+    async (_request, reply) =>
+      sendJsonText(
+        reply,
+        engine.graphJson('export', () => exportGraph(graph)),
+      ),
   );
   app.get(
     '/nodes',
     { schema: { summary: 'All nodes', response: { 200: Type.Array(ref('Node')) } } },
-    async (_request, reply) => sendJson(reply, toApiNodes(graph)),
+    async (_request, reply) =>
+      sendJsonText(
+        reply,
+        engine.graphJson('nodes', () => toApiNodes(graph)),
+      ),
   );
   const typeQuery = Type.Object({ type: Type.String({ description: 'Node type, e.g. SineNode' }) });
   app.post<{ Querystring: { type: string } }>(

@@ -269,7 +269,7 @@ export function registerSockets(
   app.get('/ws', { websocket: true, schema: { hide: true }, onRequest: roomForOne }, (socket: WebSocket) => {
     const client: Client = { socket, ports: [], keys: new Set(), spectrum: false };
     clients.add(client);
-    sendMessage(client, engine.hello());
+    send(client.socket, engine.helloText(), false);
     socket.on('message', (data, isBinary) => {
       if (isBinary) return;
       try {
