@@ -5,11 +5,13 @@ import { resolve } from 'node:path';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import type { Limits } from '../engine/limits.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
-import { DEFAULT_LIMITS, FileGuard, readFileInside } from './security.js';
+import { FileGuard, readFileInside } from './secure-files.js';
+import { DEFAULT_LIMITS } from './security.js';
 import { wavWriterForFile } from './wav-writer.js';
 
 // Where other modules used to find these (the rules themselves live in src/io/security.ts).
-export { readFileInside, resolveInside } from './security.js';
+export { readFileInside } from './secure-files.js';
+export { resolveInside } from './security.js';
 
 export interface NodeHostOptions {
   /** Directory that WavFileNode paths are resolved against and may not leave (default: process.cwd()). */

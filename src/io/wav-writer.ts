@@ -12,7 +12,7 @@ const { WaveFile } = ((wavefileModule as unknown as { default?: typeof wavefileM
 import type { WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 import { formatBytes, limitError } from '../engine/limits.js';
-import type { OpenedFile } from './security.js';
+import type { OpenedFile } from './secure-files.js';
 
 // RIFF header: 'RIFF' size 'WAVE', fmt chunk of 18 bytes (IEEE float, cbSize 0), fact chunk, data chunk.
 const HEADER_BYTES = 12 + (8 + 18) + (8 + 4) + 8;

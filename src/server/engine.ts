@@ -13,7 +13,8 @@ import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import type { PortRef } from '../engine/types.js';
-import { DEFAULT_LIMITS, readFileInside } from '../io/security.js';
+import { readFileInside } from '../io/secure-files.js';
+import { DEFAULT_LIMITS } from '../io/security.js';
 import type { ScriptHost } from '../lang/index.js';
 import type { AudioMode, FromWorker, TapReport, ToWorker, WorkerConfig } from './worker-messages.js';
 

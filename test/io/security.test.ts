@@ -17,13 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SynchrotronError } from '../../src/engine/errors.js';
+import { FileGuard, readFileInside } from '../../src/io/secure-files.js';
 import {
   Access,
-  FileGuard,
   isLoopbackAddress,
   RateLimiter,
   type RequestFacts,
-  readFileInside,
   tokenFrom,
 } from '../../src/io/security.js';
 
