@@ -33,6 +33,16 @@ function memory(child: ChildProcess): string {
   }
 }
 
+/** CPU time the server process has used, in ms (Linux: /proc/PID/stat utime + stime), or NaN. */
+function cpuMs(child: ChildProcess): number {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** `synchrotron serve` in its own process, stopped and without a device. */
 async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--audio', 'none', '--stopped'], {
@@ -56,15 +66,27 @@ interface Timing {
   firstByte: number;
 }
 
-/** Runs `fn` ROUNDS times and prints the range and median of its complete and first-byte times. */
-async function timed(label: string, fn: () => Promise<Timing>): Promise<void> {
+/**
+ * Runs `fn` ROUNDS times and prints the range and median of its complete and first-byte times, and of the
+ * server's CPU time for it (what it costs, whatever else the machine is doing).
+ */
+async function timed(
+  label: string,
+  child: ChildProcess,
+  fn: () => Promise<Timing>,
+  before?: () => Promise<unknown>,
+): Promise<void> {
   const complete: number[] = [];
   const first: number[] = [];
+  const cpu: number[] = [];
   let size = 0;
   for (let i = 0; i < ROUNDS; i++) {
+    await before?.();
+    const cpuStart = cpuMs(child);
     const start = performance.now();
     const answer = await fn();
     complete.push(performance.now() - start);
+    cpu.push(cpuMs(child) - cpuStart);
     first.push(answer.firstByte > 0 ? answer.firstByte - start : 0);
     size = answer.size;
   }
@@ -74,7 +96,8 @@ async function timed(label: string, fn: () => Promise<Timing>): Promise<void> {
     return `${ms(sorted[0])}…${ms(sorted[sorted.length - 1])} ms (median ${ms(sorted[sorted.length >> 1])})`;
   };
   const firstByte = first.every((t) => t > 0) ? `; first byte ${range(first)}` : '';
-  console.log(`${label.padEnd(22)} ${range(complete)}${firstByte}; ${(size / 1e6).toFixed(1)} MB`);
+  const server = cpu.every(Number.isFinite) ? `; server CPU ${range(cpu)}` : '';
+  console.log(`${label.padEnd(22)} ${range(complete)}${firstByte}${server}; ${(size / 1e6).toFixed(1)} MB`);
 }
 
 async function get(url: string): Promise<Timing> {
@@ -135,22 +158,20 @@ async function main(): Promise<void> {
     // graph is unchanged; the last line shows that reused one.
     let round = 0;
     const edit = () => request(server, 'PUT', '/nodes/f4999/value', String(round++));
-    await timed('GET /export', async () => {
-      await edit();
-      return get(`${url}/export`);
-    });
-    await timed('GET /nodes', async () => {
-      await edit();
-      return get(`${url}/nodes`);
-    });
-    await timed('/ws hello', async () => {
-      await edit();
-      const client = await EventClient.open(`${url}/ws`);
-      const hello = await client.next('hello', () => true, 60_000);
-      client.close();
-      return { size: JSON.stringify(hello).length, firstByte: 0 };
-    });
-    await timed('GET /nodes (unchanged)', () => get(`${url}/nodes`));
+    await timed('GET /export', child, () => get(`${url}/export`), edit);
+    await timed('GET /nodes', child, () => get(`${url}/nodes`), edit);
+    await timed(
+      '/ws hello',
+      child,
+      async () => {
+        const client = await EventClient.open(`${url}/ws`);
+        const hello = await client.next('hello', () => true, 60_000);
+        client.close();
+        return { size: JSON.stringify(hello).length, firstByte: 0 };
+      },
+      edit,
+    );
+    await timed('GET /nodes (unchanged)', child, () => get(`${url}/nodes`));
     console.log(`after the answers: ${memory(child)}`);
 
     // The recipes of issue 9 against the full server: each a 4xx, the graph unchanged.

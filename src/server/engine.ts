@@ -114,6 +114,7 @@ export class LiveEngine {
   private lastDebugLog = new Map<string, number>();
   private readonly jsonCache = new Map<string, string>();
   private jsonRevision = -1;
+  private hello: { key: string; buffer: Buffer } | undefined;
 
   private constructor(
     worker: Worker,
@@ -339,11 +340,21 @@ export class LiveEngine {
     };
   }
 
-  /** The `hello` as JSON text, its graph part reused while the graph is unchanged (see graphJson). */
-  helloText(): string {
-    const nodes = this.graphJson('nodes', () => toApiNodes(this.graph));
-    const connections = this.graphJson('connections', () => this.graph.connections().map(toApiConnection));
-    return `{"type":"hello","status":${JSON.stringify(this.status())},"nodes":${nodes},"connections":${connections}}`;
+  /**
+   * The `hello` as one UTF-8 buffer, shared by every client that connects while the graph and the transport
+   * stay as they are: at 10,000 nodes it is megabytes, and a client that stops reading keeps it queued —
+   * shared, that costs nothing per client. Its status is as of when it was built; send `status` after it.
+   */
+  helloBuffer(): Buffer {
+    const key = `${this.graph.revision}:${this.statusValue.running}`;
+    if (this.hello?.key !== key) {
+      const nodes = this.graphJson('nodes', () => toApiNodes(this.graph));
+      const connections = this.graphJson('connections', () => this.graph.connections().map(toApiConnection));
+      const status = JSON.stringify(this.status());
+      const text = `{"type":"hello","status":${status},"nodes":${nodes},"connections":${connections}}`;
+      this.hello = { key, buffer: Buffer.from(text) };
+    }
+    return this.hello.buffer;
   }
 
   /**

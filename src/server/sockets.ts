@@ -16,7 +16,8 @@ const SLOW_CLIENT_BYTES = 1 << 20;
 /**
  * A client further behind than this (a stalled tab, a peer that stopped reading) is disconnected rather
  * than queued for without limit: edits are never dropped, so its queue would grow with every change.
- * On reconnecting it gets a fresh `hello` with the whole graph.
+ * On reconnecting it gets a fresh `hello` with the whole graph. What is sent to everyone (the hello, the
+ * changes) is one buffer shared by every queue, so many stalled clients cost little more than one.
  */
 const MAX_BEHIND_BYTES = 16 << 20;
 const OPEN = 1;
@@ -27,7 +28,8 @@ const MAX_WATCHED_PORTS = 64;
 interface WebSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  send(data: string | Buffer): void;
+  /** A Buffer goes as a binary frame unless `binary: false` (then as text, without a copy). */
+  send(data: string | Buffer, options?: { binary: boolean }): void;
   terminate(): void;
   on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
   on(event: 'close', listener: () => void): void;
@@ -58,7 +60,8 @@ export function registerSockets(
     return refuse(request, reply, 429, detail, { code: 'limit', limit: 'maxClients' });
   };
 
-  const send = (socket: WebSocket, data: string | Buffer, droppable: boolean) => {
+  /** Sends text (a string, or UTF-8 in a Buffer shared with other clients) or, for `binary`, PCM. */
+  const send = (socket: WebSocket, data: string | Buffer, droppable: boolean, binary = false) => {
     if (socket.readyState !== OPEN) return;
     if (socket.bufferedAmount > MAX_BEHIND_BYTES) {
       log(`ws: a client fell ${Math.round(socket.bufferedAmount / 2 ** 20)} MiB behind; disconnected it`);
@@ -66,7 +69,7 @@ export function registerSockets(
       return;
     }
     if (droppable && socket.bufferedAmount > SLOW_CLIENT_BYTES) return;
-    socket.send(data);
+    socket.send(data, { binary });
   };
   const sendMessage = (client: Client, message: ServerMessage, droppable = false) =>
     send(client.socket, JSON.stringify(message), droppable);
@@ -74,7 +77,7 @@ export function registerSockets(
   engine.onMessage((message) => {
     if (clients.size === 0) return;
     if (message.type === 'nodeRenamed' || message.type === 'nodeRemoved') followWatches(message);
-    const text = JSON.stringify(message);
+    const text = Buffer.from(JSON.stringify(message)); // one copy for every client's queue
     const droppable = message.type === 'status';
     for (const client of clients) send(client.socket, text, droppable);
   });
@@ -269,7 +272,8 @@ export function registerSockets(
   app.get('/ws', { websocket: true, schema: { hide: true }, onRequest: roomForOne }, (socket: WebSocket) => {
     const client: Client = { socket, ports: [], keys: new Set(), spectrum: false };
     clients.add(client);
-    send(client.socket, engine.helloText(), false);
+    send(client.socket, engine.helloBuffer(), false);
+    sendMessage(client, { type: 'status', status: engine.status() }, true); // the hello's may be older
     socket.on('message', (data, isBinary) => {
       if (isBinary) return;
       try {
@@ -296,7 +300,7 @@ export function registerSockets(
     frame.writeUInt32LE(engine.sampleRate, 4);
     frame.writeUInt32LE(frames, 8);
     Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).copy(frame, AUDIO_HEADER_BYTES);
-    for (const socket of listeners) send(socket, frame, true);
+    for (const socket of listeners) send(socket, frame, true, true);
   };
   app.get(
     '/ws/audio',

@@ -18,9 +18,10 @@ export const WavFileNode = defineNode({
   holdsFile: true,
   description: 'Writes `signal` to a 32-bit float mono WAV file at `path` while rendering.',
   inputs: {
-    path: data("File to write, relative to the server's --root folder (default: the current directory).", {
-      default: DEFAULT_PATH,
-    }),
+    path: data(
+      "File to write, relative to the server's --root folder (default: the current directory). A file that exists and was not recorded by this server is kept: the take goes to the next free name (take-1.wav).",
+      { default: DEFAULT_PATH },
+    ),
     signal: stream('The signal to record.', { default: 0 }),
   },
   outputs: {},
