@@ -42,6 +42,7 @@ function scriptFromBody(body: unknown, contentType: string | undefined): string 
   }
   return body;
 }
+
 type NameParams = { name: string };
 
 export function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
