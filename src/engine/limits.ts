@@ -56,21 +56,23 @@ const NUMBER_BYTES = 24;
 
 /**
  * The size a data value counts for against the limits, about the bytes of its text: a string its length,
- * a number 24, true/false/null 5, an array 2 plus its items each with a separator. Iterative, so a deep
- * array cannot overflow the stack; stops counting once past `stopAbove` (the answer is then > stopAbove).
+ * a number 24, true/false/null 5, an array 2 plus its items each with a separator. Stops counting once
+ * past `stopAbove` (the answer is then > stopAbove). Recursion is as deep as the value, which data values
+ * keep to 64 arrays (isDataValue, the parser).
  */
 export function valueBytes(value: DataValue, stopAbove = Number.POSITIVE_INFINITY): number {
-  let total = 0;
-  const stack: DataValue[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop() as DataValue;
-    if (typeof v === 'string') total += v.length;
-    else if (typeof v === 'number') total += NUMBER_BYTES;
-    else if (Array.isArray(v)) {
-      total += 2 + 2 * v.length;
-      for (let i = 0; i < v.length; i++) stack.push(v[i]);
-    } else total += 5;
-    if (total > stopAbove) return total;
+  if (typeof value === 'string') return value.length;
+  if (typeof value === 'number') return NUMBER_BYTES;
+  if (!Array.isArray(value)) return 5;
+  let total = 2 + 2 * value.length;
+  for (let i = 0; i < value.length && total <= stopAbove; i++) {
+    const item = value[i];
+    total +=
+      typeof item === 'number'
+        ? NUMBER_BYTES
+        : typeof item === 'string'
+          ? item.length
+          : valueBytes(item, stopAbove - total);
   }
   return total;
 }
