@@ -3,6 +3,7 @@
 
 import type { RenderOp } from '../engine/prepare.js';
 import type { RenderEvent } from '../engine/renderer.js';
+import type { TapReport } from '../engine/taps.js';
 import type { PortRef } from '../engine/types.js';
 
 export type AudioMode = 'auto' | 'device' | 'none';
@@ -43,12 +44,7 @@ export interface WorkerStatus {
   audio: string;
 }
 
-export interface TapReport {
-  scopes: Array<{ port: PortRef; samples: number[] }>;
-  meters: Array<{ port: PortRef; peak: number; rms: number }>;
-  master?: { peak: number; rms: number };
-  spectrum?: number[];
-}
+export type { TapReport };
 
 /** Worker → main. */
 export type FromWorker =
