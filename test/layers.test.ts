@@ -25,14 +25,15 @@ const MAY_IMPORT: Record<string, string[]> = {
   io: ['engine', 'dsp', 'nodes', 'api'],
   client: ['api'], // the browser player
   server: ['engine', 'dsp', 'nodes', 'api', 'lang', 'io'],
+  browser: ['engine', 'dsp', 'nodes', 'api', 'lang', 'io'], // the engine in a page (synchrotron/browser)
   console: ['engine', 'api', 'lang'],
   cli: ['engine', 'dsp', 'nodes', 'api', 'lang', 'io', 'server', 'console'],
   entry: ['engine', 'dsp', 'nodes', 'api', 'lang', 'io'],
-  web: ['engine', 'api', 'lang', 'client'],
+  web: ['engine', 'api', 'lang', 'client', 'browser'],
 };
 
 /** Layers that run in the render worker, the browser or an AudioWorklet: no Node built-ins. */
-const PORTABLE = new Set(['dsp', 'engine', 'nodes', 'api', 'lang', 'client', 'web']);
+const PORTABLE = new Set(['dsp', 'engine', 'nodes', 'api', 'lang', 'client', 'browser', 'web']);
 
 /**
  * Known violations, to be removed by the work named; a new one fails the test. Keys are

@@ -32,7 +32,7 @@ import {
   toApiPort,
 } from '../lang/index.js';
 import { builtinNodes } from '../nodes/index.js';
-import type { EngineStatus, ServerMessage } from '../server/protocol.js';
+import type { EngineStatus, ServerMessage } from '../api/protocol.js';
 import { type FileStore, IndexedDbFileStore } from './file-store.js';
 import {
   type FromWorklet,

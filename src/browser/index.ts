@@ -14,7 +14,7 @@ export type { TapReport } from '../engine/taps.js';
 export type { DataValue, PortRef } from '../engine/types.js';
 export type { CommandResult, ExecuteResult } from '../lang/index.js';
 export { formatError, parseSui, SynchrolangError } from '../lang/index.js';
-export type { ApiConnection, ApiNode, ApiPort, EngineStatus, ServerMessage } from '../server/protocol.js';
+export type { ApiConnection, ApiNode, ApiPort, EngineStatus, ServerMessage } from '../api/protocol.js';
 export {
   type AppliedBatch,
   BrowserEngine,

@@ -5,7 +5,7 @@
 
 import type { NodeTypeInfo } from '../engine/registry.js';
 import { type ExecuteResult, fromApiPort, toApiConnection, toApiNode } from '../lang/index.js';
-import type { ApiConnection, ApiNode, EngineStatus } from '../server/protocol.js';
+import type { ApiConnection, ApiNode, EngineStatus } from '../api/protocol.js';
 import type { BrowserEngine } from './engine.js';
 
 /** The HTTP status the server answers for an error code (for clients that show or branch on it). */

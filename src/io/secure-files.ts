@@ -64,6 +64,8 @@ export interface OpenedFile {
   readonly fd: number;
   /** The path as the user names it (relative to the root); another name than asked when it was taken. */
   readonly path: string;
+  /** The path asked for, when a file not written here was there and `path` is the next free name. */
+  readonly keptExisting?: string;
   close(): void;
 }
 
@@ -138,6 +140,7 @@ export class FileGuard {
       return {
         fd,
         path: name,
+        ...(n > 0 ? { keptExisting: path } : {}),
         close: () => {
           if (!open) return;
           open = false;

@@ -77,7 +77,7 @@ export function wavWriterForFile(
     file.close();
     throw error;
   }
-  return new FloatWavWriter(
+  const writer = new FloatWavWriter(
     file.fd,
     file.path,
     Math.round(sampleRate),
@@ -85,10 +85,13 @@ export function wavWriterForFile(
     () => file.close(),
     options.maxDataBytes,
   );
+  writer.keptExisting = file.keptExisting;
+  return writer;
 }
 
 class FloatWavWriter implements StreamingWavWriter {
   readonly path: string;
+  keptExisting?: string;
   readonly sampleRate: number;
   readonly channels: number;
   private fd: number | null;

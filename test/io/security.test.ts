@@ -254,6 +254,7 @@ describe('FileGuard: writers', () => {
     const guard = new FileGuard({ root });
     const file = guard.openForWriting('take.wav');
     expect(file.path).toBe('take-2.wav');
+    expect(file.keptExisting).toBe('take.wav');
     file.close();
     expect(readFileSync(join(root, 'take.wav'), 'utf8')).toBe('precious');
     expect(readFileSync(join(root, 'take-1.wav'), 'utf8')).toBe('also precious');
@@ -285,6 +286,7 @@ describe('FileGuard: writers', () => {
     expect(() => guard.openForWriting('./sub/../one.wav')).toThrow(/another node is writing it/);
     expect(() => guard.openForWriting('session.syn')).toThrow(/reserved \(the session file\)/);
     const two = guard.openForWriting('two.wav');
+    expect(two.keptExisting).toBeUndefined();
     expect(guard.openCount).toBe(2);
     let error: unknown;
     try {

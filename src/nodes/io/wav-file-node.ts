@@ -56,13 +56,13 @@ export const WavFileNode = defineNode({
       }
       try {
         writer = ctx.host.openWav(requested, ctx.sampleRate);
-        if (writer.path !== requested) {
+        if (writer.keptExisting !== undefined) {
           // The host never overwrites a file it did not write: it chose the next free name.
           ctx.warn(
             `\`${requested}\` exists and was not recorded here: recording to \`${writer.path}\` instead`,
           );
-          ctx.publish({ 'File Path': writer.path });
         }
+        if (writer.path !== requested) ctx.publish({ 'File Path': writer.path });
       } catch (error) {
         // Host errors name the path already ("cannot write `x`: …", "file path `x` leaves …").
         const reason = (error as Error).message;
