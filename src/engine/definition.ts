@@ -2,6 +2,7 @@
 // binds buffers from them, and the API listing, UI palette, completion and docs/nodes.md derive from them.
 
 import type { AudioFileFormat, DecodedAudio } from '../dsp/audio-files.js';
+import type { LimitName } from './limits.js';
 import { EMPTY_MIDI, MidiBuffer } from './midi.js';
 import type { DataSlotValue, DataValue, PortKind } from './types.js';
 
@@ -170,9 +171,12 @@ export interface RenderHost {
   /**
    * Control side only (a node's `prepare`, never the render thread): reads a whole file (a MIDI file, a
    * sample), confined like WAV paths; rejects with a SynchrotronError when the path is refused, unreadable
-   * or larger than `maxBytes`.
+   * or larger than `maxBytes` (checked before reading; when `limit` names the limit that set `maxBytes`,
+   * the error is a `limit` error naming its flag).
    */
-  readFile?(path: string, options?: { maxBytes?: number }): Promise<Uint8Array>;
+  readFile?(path: string, options?: { maxBytes?: number; limit?: LimitName }): Promise<Uint8Array>;
+  /** Largest sample file SamplerNode reads, bytes (`--max-sample-bytes`); absent: its own default. */
+  maxSampleBytes?: number;
   /**
    * Control side only (a node's `prepare`): decodes a compressed audio file that `readFile` read (FLAC, MP3,
    * Ogg Vorbis; WAV needs no host: src/dsp/audio-files.ts reads it). Rejects with an Error saying why

@@ -22,8 +22,8 @@ export interface NodeHostOptions {
   deviceName?: string;
   /** MIDI inputs: virtual port 0 plus hardware (`{hardware: false}` skips the native library). */
   midi?: MidiHostOptions;
-  /** Files open at once and bytes per recording (default: the server's DEFAULT_LIMITS). */
-  limits?: Partial<Pick<Limits, 'maxOpenFiles' | 'maxRecordBytes'>>;
+  /** Files open at once, bytes per recording and per sample file (default: the server's DEFAULT_LIMITS). */
+  limits?: Partial<Pick<Limits, 'maxOpenFiles' | 'maxRecordBytes' | 'maxSampleBytes'>>;
   /** Paths nodes may never write (the --session file). */
   reserved?: readonly string[];
   /**
@@ -46,6 +46,7 @@ export function createNodeHost(options: NodeHostOptions = {}): RenderHost & Midi
       });
     },
     readFile: (path, readOptions) => readFileInside(root, path, readOptions),
+    maxSampleBytes: limits.maxSampleBytes,
     decodeAudio: decodeCompressedAudio,
     ...audioInputHost({
       enabled: options.audioInput ?? false,

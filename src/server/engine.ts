@@ -156,6 +156,7 @@ export class LiveEngine {
       blockSize: options.blockSize,
       host: {
         readFile: (path, readOptions) => readFileInside(root, path, readOptions),
+        maxSampleBytes: options.limits.maxSampleBytes,
         decodeAudio: decodeCompressedAudio,
       },
       deliver: (ops) => this.post({ kind: 'ops', ops }),

@@ -2,12 +2,24 @@
 // made once by test/fixtures/samples/make-fixtures.sh) read through the real Node host, decoded, resampled,
 // and played by the real engine. Pitch, direction, loop points, fades, identity, bad files.
 
-import { copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCompressedAudio } from '../../src/dsp/audio-decoders.js';
 import { parseWav } from '../../src/dsp/audio-files.js';
 import { data, defineNode, stream } from '../../src/engine/definition.js';
+import type { RenderEvent } from '../../src/engine/renderer.js';
+import { Synchrotron } from '../../src/engine/synchrotron.js';
+import { createNodeHost } from '../../src/io/node-host.js';
 import { createWavWriter } from '../../src/io/wav-writer.js';
 import { MAX_SAMPLE_BYTES, SAMPLER_FADE_SECONDS } from '../../src/nodes/samples/sampler-node.js';
 import { allFinite, maxStep, peak, rms, zeroCrossingFrequency } from '../helpers/analysis.js';
@@ -481,7 +493,57 @@ describe('SamplerNode: missing, bad and huge files are a warning and silence; th
       truncateSync(path, MAX_SAMPLE_BYTES + 1); // sparse: no disk used
       return 'huge.wav';
     });
-    expect(warning).toMatch(/`huge\.wav`: .*larger than the limit/);
+    expect(warning).toMatch(
+      /`huge\.wav`: it is 64 MiB, larger than the limit of 64 MiB \(--max-sample-bytes\)/,
+    );
+  });
+
+  it('the host sets the limit (--max-sample-bytes): a file over it is refused, one under it beside plays', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'synchrotron-sample-limit-'));
+    const engine = new Synchrotron({
+      sampleRate: RATE,
+      blockSize: 128,
+      host: createNodeHost({ root, limits: { maxSampleBytes: 4096 } }),
+    });
+    const events: RenderEvent[] = [];
+    engine.onEvent((event) => events.push(event));
+    try {
+      for (const [name, seconds] of [
+        ['small.wav', 0.02],
+        ['big.wav', 0.1],
+      ] as const) {
+        const writer = createWavWriter(join(root, name), RATE, 1);
+        writer.write(sine(441, seconds), Math.round(seconds * RATE));
+        writer.close();
+      }
+      expect(statSync(join(root, 'small.wav')).size).toBeLessThan(4096);
+      engine.execute(
+        'new "small.wav" smallFile\nnew "big.wav" bigFile\nnew 1 hit\nnew SamplerNode small\nnew SamplerNode big\n' +
+          'link smallFile.out -> small.path\nlink bigFile.out -> big.path\nlink hit.out -> small.trigger\nlink hit.out -> big.trigger',
+      );
+      await engine.ready();
+      engine.start();
+      const small = new Float32Array(1024);
+      const big = new Float32Array(1024);
+      for (let at = 0; at < 1024; at += 128) {
+        engine.renderBlock();
+        small.set(engine.renderer.streamOutput({ node: 'small', port: 'left' })!, at);
+        big.set(engine.renderer.streamOutput({ node: 'big', port: 'left' })!, at);
+      }
+      expect(rms(small)).toBeGreaterThan(0.3);
+      expect(peak(big)).toBe(0);
+      const found = events.filter((e) => e.kind === 'warning').map((e) => e.message);
+      expect(found).toEqual([
+        expect.stringMatching(
+          /could not load the sample `big\.wav`: cannot read `big\.wav`: it is 17\.3 KiB, larger than the limit of 4 KiB \(--max-sample-bytes\); the sampler is silent/,
+        ),
+      ]);
+      expect(engine.graph.node('big').exports.Error).toMatch(/--max-sample-bytes/);
+      expect(events.filter((e) => e.kind === 'fault')).toEqual([]);
+    } finally {
+      engine.dispose();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('a path leaving the root', async () => {

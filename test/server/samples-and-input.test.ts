@@ -16,8 +16,10 @@ let root: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'synchrotron-samples-'));
-  copyFileSync(join(FIXTURES, 'tone.mp3'), join(root, 'tone.mp3'));
-  server = await startServer({ root, sampleRate: 44100 });
+  copyFileSync(join(FIXTURES, 'tone.mp3'), join(root, 'tone.mp3')); // 6.5 KiB
+  copyFileSync(join(FIXTURES, 'tone.flac'), join(root, 'tone.flac')); // 15 KiB (15309 bytes)
+  // As `serve --max-sample-bytes 10000` would: the MP3 fits, the FLAC does not.
+  server = await startServer({ root, sampleRate: 44100, limits: { maxSampleBytes: 10_000 } });
 });
 afterAll(async () => {
   await server?.close();
@@ -70,6 +72,26 @@ describe('samples and live input in the server', () => {
       const warning = await client.next('warning', (m) => m.node === 's2');
       expect(warning.message).toMatch(/could not load the sample `gone\.flac`/);
       expect((await request(server, 'GET', '/status')).status).toBe(200);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a sample over --max-sample-bytes is one warning naming the flag; the sampler is silent', async () => {
+    const client = await EventClient.open(`${server.url}/ws`);
+    try {
+      await request(
+        server,
+        'POST',
+        '/execute',
+        'new "tone.flac" big\nnew SamplerNode s3\nlink big.out -> s3.path',
+      );
+      const warning = await client.next('warning', (m) => m.node === 's3');
+      expect(warning.message).toMatch(
+        /could not load the sample `tone\.flac`: cannot read `tone\.flac`: it is 15 KiB, larger than the limit of 9\.8 KiB \(--max-sample-bytes\); the sampler is silent/,
+      );
+      const node = (await request(server, 'GET', '/nodes/s3')).body as { exports: Record<string, unknown> };
+      expect(node.exports.Duration).toBeNull();
     } finally {
       client.close();
     }

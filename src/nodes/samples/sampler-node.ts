@@ -13,7 +13,10 @@ import { STREAM_MAX } from '../../engine/types.js';
 import { MAX_GAIN_DB, SILENT_BELOW_DB } from '../mixing/gain-node.js';
 import { SMOOTHING_SNAP, smoothingCoefficient } from '../mixing/smoothing.js';
 
-/** Largest sample file read (bytes), checked before reading. */
+/**
+ * Largest sample file read (bytes), checked before reading, where the host names no limit of its own (the
+ * server and `render` take theirs from --max-sample-bytes, whose default is this too).
+ */
 export const MAX_SAMPLE_BYTES = 64 * 1024 * 1024;
 /**
  * Longest sample decoded (seconds at the file's rate): 10 minutes of stereo at 48 kHz is 230 MB of floats.
@@ -364,7 +367,10 @@ function loadSample(path: DataValue, ctx: PrepareContext): PreparedSample | Prom
   const host = ctx.host;
   if (!host.readFile) return refuse(new Error('this engine cannot read files'));
   return (async () => {
-    const bytes = await host.readFile!(path, { maxBytes: MAX_SAMPLE_BYTES });
+    const bytes = await host.readFile!(path, {
+      maxBytes: host.maxSampleBytes ?? MAX_SAMPLE_BYTES,
+      limit: 'maxSampleBytes',
+    });
     const format = sniffAudioFormat(bytes);
     let decoded: DecodedAudio;
     if (format === null) {
