@@ -120,6 +120,8 @@ export const SamplerNode = defineNode({
     const state = new Float64Array(VOICES * FIELDS);
     const samples: PreparedSample[] = [];
     for (let v = 0; v < VOICES; v++) samples.push(NO_SAMPLE);
+    /** Arguments and result of hermiteAtEdge (EDGE_* slots). */
+    const edge = new Float64Array(EDGE_SLOTS);
     /** [the linear gain now, last dB value seen, its linear gain, previous trigger value]. */
     const levels = Float64Array.of(1, Number.NaN, 1, 0);
     let current = -1; // the voice that plays (not fading), or -1
@@ -257,8 +259,17 @@ export const SamplerNode = defineNode({
               l += amp * hermite(a[index - 1], a[index], a[index + 1], a[index + 2], f);
               r += amp * hermite(b[index - 1], b[index], b[index + 1], b[index + 2], f);
             } else {
-              l += amp * hermiteAtEdge(a, index, f, looping, from, n);
-              r += amp * hermiteAtEdge(b, index, f, looping, from, n);
+              // Near an end (rarely: once a pass): through a typed array, so that this cold call, which V8
+              // does not inline, passes and returns no doubles (each would be a heap number).
+              edge[EDGE_INDEX] = index;
+              edge[EDGE_FRACTION] = f;
+              edge[EDGE_FROM] = from;
+              edge[EDGE_FRAMES] = n;
+              edge[EDGE_LOOPING] = looping ? 1 : 0;
+              hermiteAtEdge(a, edge);
+              l += amp * edge[EDGE_OUT];
+              hermiteAtEdge(b, edge);
+              r += amp * edge[EDGE_OUT];
             }
             // Advance; past either end of its stretch a sound ends, or wraps when looping.
             p += speedNow * state[base + RATIO];
@@ -310,33 +321,47 @@ function hermite(x0: number, x1: number, x2: number, x3: number, f: number): num
   return ((c3 * f + c2) * f + c1) * f + x1;
 }
 
-/**
- * Hermite near an end: when looping, neighbours wrap within the stretch from..n (so the loop point is as
- * smooth as the material allows); otherwise frames outside the file are 0.
- */
-function hermiteAtEdge(
-  x: Float32Array,
-  index: number,
-  f: number,
-  looping: boolean,
-  from: number,
-  n: number,
-): number {
-  return hermite(
-    frameAt(x, index - 1, looping, from, n),
-    frameAt(x, index, looping, from, n),
-    frameAt(x, index + 1, looping, from, n),
-    frameAt(x, index + 2, looping, from, n),
-    f,
-  );
-}
+// hermiteAtEdge's slots in its Float64Array: the frame, the fraction, the loop start, the sample's length,
+// looping (1/0), and the result.
+const EDGE_INDEX = 0;
+const EDGE_FRACTION = 1;
+const EDGE_FROM = 2;
+const EDGE_FRAMES = 3;
+const EDGE_LOOPING = 4;
+const EDGE_OUT = 5;
+const EDGE_SLOTS = 6;
 
-function frameAt(x: Float32Array, k: number, looping: boolean, from: number, n: number): number {
-  if (looping && n - from >= 1) {
-    const length = n - from;
-    return x[from + ((((k - from) % length) + length) % length)];
+/**
+ * Hermite near an end, into edge[EDGE_OUT]: when looping, neighbours wrap within the stretch from..n (so the
+ * loop point is as smooth as the material allows); otherwise frames outside the file are 0.
+ */
+function hermiteAtEdge(x: Float32Array, edge: Float64Array): void {
+  const index = edge[EDGE_INDEX];
+  const from = edge[EDGE_FROM];
+  const n = edge[EDGE_FRAMES];
+  const wrap = edge[EDGE_LOOPING] === 1 && n - from >= 1;
+  const length = n - from;
+  let x0 = 0;
+  let x1 = 0;
+  let x2 = 0;
+  let x3 = 0;
+  for (let j = 0; j < 4; j++) {
+    let k = index - 1 + j;
+    let value = 0;
+    if (wrap) {
+      k = from + ((((k - from) % length) + length) % length);
+      value = x[k];
+    } else if (k >= 0 && k < n) value = x[k];
+    if (j === 0) x0 = value;
+    else if (j === 1) x1 = value;
+    else if (j === 2) x2 = value;
+    else x3 = value;
   }
-  return k >= 0 && k < n ? x[k] : 0;
+  const f = edge[EDGE_FRACTION];
+  const c1 = 0.5 * (x2 - x0);
+  const c2 = x0 - 2.5 * x1 + 2 * x2 - 0.5 * x3;
+  const c3 = 0.5 * (x3 - x0) + 1.5 * (x1 - x2);
+  edge[EDGE_OUT] = ((c3 * f + c2) * f + c1) * f + x1;
 }
 
 /** Control side: reads, decodes and resamples the file `path` names (null or "" → no file). */
