@@ -77,6 +77,7 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
 
   const buildStart = performance.now();
   const { synth, renderingNodes } = spec.build(blockSize, registry);
+  await synth.ready(); // files that structural inputs name (samples) are read and decoded
   synth.renderBlock(); // applies the queued edits: compile happens here
   const buildMs = performance.now() - buildStart;
 

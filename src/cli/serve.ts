@@ -27,7 +27,8 @@ const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] 
                   none: real-time rendering without a device (listen in the browser)
   --token         token clients must send (generated and printed when binding beyond loopback);
                   with a token, the token alone decides who may call
-  --root          folder WavFileNode and MidiFileNode paths are confined to (default: the current one)
+  --root          folder WavFileNode, MidiFileNode and SamplerNode paths are confined to (default:
+                  the current one)
   --cors          more origins (web pages) allowed to call, comma-separated; by default only this
                   server's own pages and loopback origins (http://localhost:*, 127.0.0.1, [::1]);
                   '*' allows every page on the web (unsafe)
@@ -183,6 +184,7 @@ function parse(args: string[]) {
       'max-result-bytes': { type: 'string' },
       'max-open-files': { type: 'string' },
       'max-record-bytes': { type: 'string' },
+      'max-sample-bytes': { type: 'string' },
       'max-clients': { type: 'string' },
       stopped: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

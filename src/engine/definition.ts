@@ -1,6 +1,8 @@
 // How a node type is declared — once. The graph validates links from these declarations, the renderer
 // binds buffers from them, and the API listing, UI palette, completion and docs/nodes.md derive from them.
 
+import type { AudioFileFormat, DecodedAudio } from '../dsp/audio-files.js';
+import type { LimitName } from './limits.js';
 import { EMPTY_MIDI, MidiBuffer } from './midi.js';
 import type { DataSlotValue, DataValue, PortKind } from './types.js';
 
@@ -169,9 +171,43 @@ export interface RenderHost {
   /**
    * Control side only (a node's `prepare`, never the render thread): reads a whole file (a MIDI file, a
    * sample), confined like WAV paths; rejects with a SynchrotronError when the path is refused, unreadable
-   * or larger than `maxBytes`.
+   * or larger than `maxBytes` (checked before reading; when `limit` names the limit that set `maxBytes`,
+   * the error is a `limit` error naming its flag).
    */
-  readFile?(path: string, options?: { maxBytes?: number }): Promise<Uint8Array>;
+  readFile?(path: string, options?: { maxBytes?: number; limit?: LimitName }): Promise<Uint8Array>;
+  /** Largest sample file SamplerNode reads, bytes (`--max-sample-bytes`); absent: its own default. */
+  maxSampleBytes?: number;
+  /**
+   * Control side only (a node's `prepare`): decodes a compressed audio file that `readFile` read (FLAC, MP3,
+   * Ogg Vorbis; WAV needs no host: src/dsp/audio-files.ts reads it). Rejects with an Error saying why
+   * (corrupt, longer than `maxSeconds`). Absent where no decoder is loaded (the AudioWorklet).
+   */
+  decodeAudio?(
+    bytes: Uint8Array,
+    format: Exclude<AudioFileFormat, 'wav'>,
+    options?: { maxSeconds?: number },
+  ): Promise<DecodedAudio>;
+  /**
+   * Render side: a live audio input (a capture device), read block by block without blocking; `device` is
+   * the AudioInputNode's `device` value (null: the default input). Answers a string saying why when there
+   * is none (no device on this machine, an offline render).
+   */
+  openAudioInput?(
+    device: DataValue,
+    options: { sampleRate: number; blockSize: number },
+  ): AudioInputSource | string;
+}
+
+/** A live audio input as the render side sees it (AudioInputNode). */
+export interface AudioInputSource {
+  /**
+   * Render side: the next `frames` frames of the input into `left` and `right`; where the device has not
+   * delivered enough yet, silence (never blocks). Returns the frames that were real input.
+   */
+  read(left: Float32Array, right: Float32Array, frames: number): number;
+  /** A problem to report once (the device failed to open after all), then cleared; null when none. */
+  takeProblem(): string | null;
+  close(): void;
 }
 
 export interface NodeContext {

@@ -2,8 +2,10 @@
 // root directory (and, added beside them, MIDI ports). The server, the render CLI and tests create one.
 
 import { resolve } from 'node:path';
+import { decodeCompressedAudio } from '../dsp/audio-decoders.js';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import type { Limits } from '../engine/limits.js';
+import { audioInputHost } from './audio-input.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
 import { FileGuard, readFileInside } from './secure-files.js';
 import { DEFAULT_LIMITS } from './security.js';
@@ -20,10 +22,15 @@ export interface NodeHostOptions {
   deviceName?: string;
   /** MIDI inputs: virtual port 0 plus hardware (`{hardware: false}` skips the native library). */
   midi?: MidiHostOptions;
-  /** Files open at once and bytes per recording (default: the server's DEFAULT_LIMITS). */
-  limits?: Partial<Pick<Limits, 'maxOpenFiles' | 'maxRecordBytes'>>;
+  /** Files open at once, bytes per recording and per sample file (default: the server's DEFAULT_LIMITS). */
+  limits?: Partial<Pick<Limits, 'maxOpenFiles' | 'maxRecordBytes' | 'maxSampleBytes'>>;
   /** Paths nodes may never write (the --session file). */
   reserved?: readonly string[];
+  /**
+   * Live audio input (AudioInputNode) from the machine's capture device: the server's render worker turns
+   * it on; offline renders and library engines leave it off, and AudioInputNode plays silence there.
+   */
+  audioInput?: boolean;
 }
 
 export function createNodeHost(options: NodeHostOptions = {}): RenderHost & MidiHostServices {
@@ -39,6 +46,12 @@ export function createNodeHost(options: NodeHostOptions = {}): RenderHost & Midi
       });
     },
     readFile: (path, readOptions) => readFileInside(root, path, readOptions),
+    maxSampleBytes: limits.maxSampleBytes,
+    decodeAudio: decodeCompressedAudio,
+    ...audioInputHost({
+      enabled: options.audioInput ?? false,
+      disabledReason: 'live input is not available in an offline render or a library engine: silence',
+    }),
     // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
     ...midiHostServices(options.midi),
   };

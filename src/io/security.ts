@@ -43,6 +43,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   maxResultBytes: 16 * 1024 * 1024,
   maxOpenFiles: 64,
   maxRecordBytes: 1024 * 1024 * 1024,
+  maxSampleBytes: 64 * 1024 * 1024,
   maxClients: 32,
 };
 
@@ -53,6 +54,7 @@ export const LIMIT_HELP: Readonly<Record<keyof ServerLimits, string>> = {
   maxResultBytes: "bytes of one script's results ($nodes, arrays, export)",
   maxOpenFiles: 'files open at once (WavFileNodes recording)',
   maxRecordBytes: 'bytes one WavFileNode recording may hold',
+  maxSampleBytes: 'bytes of one SamplerNode file (a larger one: a warning, silence)',
   maxClients: 'WebSocket clients at once',
 };
 

@@ -11,6 +11,7 @@ import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
 import { BiquadFilterNode } from './filters/biquad-filter-node.js';
 import { LadderFilterNode } from './filters/ladder-filter-node.js';
 import { StateVariableFilterNode } from './filters/state-variable-filter-node.js';
+import { AudioInputNode } from './io/audio-input-node.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { WavFileNode } from './io/wav-file-node.js';
 import { AddNode } from './math/add-node.js';
@@ -25,6 +26,7 @@ import { SawtoothNode } from './oscillators/sawtooth-node.js';
 import { SineNode } from './oscillators/sine-node.js';
 import { SquareNode } from './oscillators/square-node.js';
 import { TriangleNode } from './oscillators/triangle-node.js';
+import { SamplerNode } from './samples/sampler-node.js';
 import { ClockNode } from './sequencing/clock-node.js';
 import { SampleAndHoldNode } from './sequencing/sample-and-hold-node.js';
 import { SequenceNode } from './sequencing/sequence-node.js';
@@ -69,4 +71,6 @@ export const builtinNodes: NodeDefinition[] = [
   StateVariableFilterNode,
   LadderFilterNode,
   DelayNode,
+  SamplerNode,
+  AudioInputNode,
 ];

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EngineStatus, ServerMessage } from '../api/protocol.js';
 import { apiNodeMaker, toApiConnection, toApiNodes } from '../api/shapes.js';
+import { decodeCompressedAudio } from '../dsp/audio-decoders.js';
 import { Graph, type GraphOp } from '../engine/graph.js';
 import type { Limits } from '../engine/limits.js';
 import { Preparer } from '../engine/prepare.js';
@@ -153,7 +154,11 @@ export class LiveEngine {
       graph: this.graph,
       sampleRate: options.sampleRate,
       blockSize: options.blockSize,
-      host: { readFile: (path, readOptions) => readFileInside(root, path, readOptions) },
+      host: {
+        readFile: (path, readOptions) => readFileInside(root, path, readOptions),
+        maxSampleBytes: options.limits.maxSampleBytes,
+        decodeAudio: decodeCompressedAudio,
+      },
       deliver: (ops) => this.post({ kind: 'ops', ops }),
       onEvent: (event) => this.onWorker({ kind: 'event', event }),
     });

@@ -284,6 +284,7 @@ async function main(): Promise<void> {
     deviceName: opened.output.name,
     limits: config.limits,
     reserved: config.reservedPaths,
+    audioInput: true,
   });
   const loop = new RenderLoop(host, opened.output);
   port.on('message', (message: ToWorker) => loop.handle(message));
