@@ -139,8 +139,21 @@ export interface WavWriter {
 }
 
 export interface MidiSource {
-  /** Render side: move messages that arrived since the last call into `into`, stamped with frames. */
-  drain(into: MidiBuffer, frames: number): void;
+  /**
+   * Render side: move messages that arrived since the last call into `into`, stamped with frames.
+   * `blockStartFrame` is the engine frame (global clock) of the block's first frame, so messages scheduled
+   * for an engine frame (an OSC bundle's /midi) land on it.
+   */
+  drain(into: MidiBuffer, frames: number, blockStartFrame?: number): void;
+  close(): void;
+}
+
+export interface MidiSink {
+  /**
+   * Render side: one message for engine frame `frame` (global clock, absolute). Never blocks, throws or
+   * allocates; a full queue drops the oldest and counts it. Real-time messages pass data1 = data2 = 0.
+   */
+  send(frame: number, status: number, data1: number, data2: number): void;
   close(): void;
 }
 
@@ -154,6 +167,10 @@ export interface RenderHost {
   /** Opens MIDI input `index`; null when there is no such port. `sampleRate` (Hz) lets the source turn
    * message times into frame offsets. */
   openMidiInput?(index: number, options?: { sampleRate: number }): MidiSource | null;
+  /** MIDI output ports: 0 is the virtual port clients read (/ws `midiOut`, GET /midi/out), hardware follows. */
+  midiOutputPorts?(): string[];
+  /** Opens MIDI output `index`; null when there is no such port. */
+  openMidiOutput?(index: number, options?: { sampleRate: number }): MidiSink | null;
   /**
    * Control side only (a node's `prepare`, never the render thread): reads a whole file (a MIDI file, a
    * sample), confined like WAV paths; rejects with a SynchrotronError when the path is refused, unreadable
@@ -170,6 +187,11 @@ export interface NodeContext {
   readonly host: RenderHost;
   /** Frames rendered since the engine was created, at the start of the current block. */
   readonly clock: { frames: number };
+  /**
+   * The engine tempo and beat grid (render side; see tempo.ts): `[bpm, anchor beat, anchor frame]`, read with
+   * `beatAt(tempo, frame, sampleRate)`. Changes only at block boundaries.
+   */
+  readonly tempo: Float64Array;
   /** The master bus that PlaybackNodes add into (render side). */
   readonly master: { left: Float32Array; right: Float32Array };
   /** Initial value for a DataNode-like node (its `new VALUE`). */
