@@ -13,6 +13,7 @@ import { SineNode } from './oscillators/sine-node.js';
 import { SquareNode } from './oscillators/square-node.js';
 import { ClockNode } from './sequencing/clock-node.js';
 import { SequenceNode } from './sequencing/sequence-node.js';
+import { TransportNode } from './sequencing/transport-node.js';
 import { DataNode } from './sources/data-node.js';
 import { SilenceNode } from './sources/silence-node.js';
 import { StreamNode } from './sources/stream-node.js';
@@ -35,4 +36,5 @@ export const builtinNodes: NodeDefinition[] = [
   ClockNode,
   TriggerEnvelopeNode,
   ...midiNodes,
+  TransportNode,
 ];
