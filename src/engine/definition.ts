@@ -157,6 +157,36 @@ export interface MidiSink {
   close(): void;
 }
 
+/** Values one OSC address received in one block (render side; preallocated, written without allocating). */
+export class OscValues {
+  static readonly CAPACITY = 64;
+  /** Values in this block; entries past `count` are stale. */
+  count = 0;
+  /** Frame offset within the block of each value. */
+  readonly frame = new Int32Array(OscValues.CAPACITY);
+  /** The first numeric argument of each message (NaN when it had none). */
+  readonly number = new Float64Array(OscValues.CAPACITY);
+  /** The arguments of the newest message as one value (one argument: itself; several: an array). */
+  latest: DataValue = null;
+  /** Bumped whenever `latest` changes. */
+  version = 0;
+}
+
+export interface OscSource {
+  /** Render side: moves the values received since the last call into `into`, at their frames. */
+  drain(into: OscValues, frames: number, blockStartFrame: number): void;
+  close(): void;
+}
+
+export interface OscSink {
+  /**
+   * Render side: queue `address value` for host:port (sent by the render loop after the block). Returns
+   * null, or why the destination is refused (the server decides where OSC may go). Never blocks or throws.
+   */
+  send(host: string, port: number, address: string, value: DataValue): string | null;
+  close(): void;
+}
+
 export interface RenderHost {
   /** Name of the audio device PlaybackNodes reach ('none' when there is none). */
   deviceName?: string;
@@ -171,6 +201,10 @@ export interface RenderHost {
   midiOutputPorts?(): string[];
   /** Opens MIDI output `index`; null when there is no such port. */
   openMidiOutput?(index: number, options?: { sampleRate: number }): MidiSink | null;
+  /** Listens to OSC messages sent to the server's --osc port at `address`; null without OSC input. */
+  openOscInput?(address: string): OscSource | null;
+  /** Sends OSC from the render thread (OscSendNode); null when this host sends none (offline renders). */
+  openOscOutput?(): OscSink | null;
   /**
    * Control side only (a node's `prepare`, never the render thread): reads a whole file (a MIDI file, a
    * sample), confined like WAV paths; rejects with a SynchrotronError when the path is refused, unreadable

@@ -7,6 +7,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
+import { type OscHostOptions, type OscHostServices, oscHostServices } from './osc-host.js';
 import { createWavWriter } from './wav-writer.js';
 
 export interface NodeHostOptions {
@@ -16,11 +17,15 @@ export interface NodeHostOptions {
   deviceName?: string;
   /** MIDI inputs: virtual port 0 plus hardware (`{hardware: false}` skips the native library). */
   midi?: MidiHostOptions;
+  /** OSC: OscReceiveNodes always listen; OscSendNodes send only with a `destination` rule (the server). */
+  osc?: OscHostOptions;
 }
 
-export function createNodeHost(options: NodeHostOptions = {}): RenderHost & MidiHostServices {
+export function createNodeHost(
+  options: NodeHostOptions = {},
+): RenderHost & MidiHostServices & OscHostServices {
   const root = resolve(options.root ?? process.cwd());
-  const host: RenderHost & MidiHostServices = {
+  const host: RenderHost & MidiHostServices & OscHostServices = {
     deviceName: options.deviceName ?? 'none',
     openWav(path: string, sampleRate: number): WavWriter {
       return createWavWriter(resolveInside(root, path), sampleRate, 1);
@@ -28,6 +33,8 @@ export function createNodeHost(options: NodeHostOptions = {}): RenderHost & Midi
     readFile: (path, options) => readFileInside(root, path, options),
     // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
     ...midiHostServices(options.midi),
+    // OSC: oscIn, openOscInput(), openOscOutput(), flushOsc(), closeOsc() (src/io/osc-host.ts).
+    ...oscHostServices(options.osc),
   };
   return host;
 }

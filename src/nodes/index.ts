@@ -8,6 +8,7 @@ import { WavFileNode } from './io/wav-file-node.js';
 import { AddNode } from './math/add-node.js';
 import { MultiplyNode } from './math/multiply-node.js';
 import { midiNodes } from './midi/index.js';
+import { oscNodes } from './osc/index.js';
 import { SawtoothNode } from './oscillators/sawtooth-node.js';
 import { SineNode } from './oscillators/sine-node.js';
 import { SquareNode } from './oscillators/square-node.js';
@@ -37,4 +38,5 @@ export const builtinNodes: NodeDefinition[] = [
   TriggerEnvelopeNode,
   ...midiNodes,
   TransportNode,
+  ...oscNodes,
 ];
