@@ -9,7 +9,7 @@ import type { AudioMode } from '../server/worker-messages.js';
 
 const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] [--sample-rate 44100]
                          [--block-size 128] [--audio auto|device|none] [--token TOKEN] [--root DIR]
-                         [--cors ORIGIN,ORIGIN…] [--stopped]
+                         [--cors ORIGIN,ORIGIN…] [--osc PORT] [--stopped]
 
   PATCH           a .syn or .sui script run at start (rendering starts)
   --host          address to bind (default 127.0.0.1; any other needs a token)
@@ -19,6 +19,10 @@ const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] 
   --token         token clients must send (generated and printed when binding beyond loopback)
   --root          folder WavFileNode paths are confined to (default: the current one)
   --cors          allowed origins, comma-separated (default: any)
+  --osc           also listen for OSC over UDP on this port (e.g. 57130), on the same address as
+                  --host: /execute, /value, /start, /stop, /tempo, /midi and OscReceiveNode addresses;
+                  beyond loopback every message carries the token as its first argument
+                  (docs/interop.md)
   --stopped       start with rendering stopped
 `;
 
@@ -54,8 +58,13 @@ export async function serveCommand(args: string[]): Promise<number> {
   let port: number;
   let sampleRate: number;
   let blockSize: number;
+  let osc: number | undefined;
   try {
     port = integer('port', values.port, DEFAULT_PORT);
+    if (values.osc !== undefined) {
+      osc = integer('osc', values.osc, 0);
+      if (osc < 1 || osc > 65535) throw new Error(`--osc must be a UDP port 1…65535, got ${values.osc}`);
+    }
     sampleRate = integer('sample-rate', values['sample-rate'], 44100);
     blockSize = integer('block-size', values['block-size'], 128);
     if (port > 65535) throw new Error(`--port must be 0…65535, got ${port}`);
@@ -91,6 +100,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       cors: values.cors ? values.cors.split(',').map((origin) => origin.trim()) : '*',
       patch,
       start: !values.stopped,
+      osc,
       log,
     });
   } catch (error) {
@@ -140,6 +150,7 @@ function parse(args: string[]) {
       token: { type: 'string' },
       root: { type: 'string' },
       cors: { type: 'string' },
+      osc: { type: 'string' },
       stopped: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -17,6 +17,8 @@ import { isDataValue } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
 import { fromApiPort, toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
 import { type EngineOptions, LiveEngine } from './engine.js';
+import { OscServer } from './osc.js';
+import { Access } from './osc-security-temporary.js';
 import type { ApiConnection } from './protocol.js';
 import {
   CommandResultSchema,
@@ -50,6 +52,8 @@ export interface ServerOptions extends EngineOptions {
   start?: boolean;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** UDP port for OSC (`--osc`); 0 picks a free one (tests); undefined: no OSC server. */
+  osc?: number;
 }
 
 export interface SynchrotronServer {
@@ -59,6 +63,8 @@ export interface SynchrotronServer {
   url: string;
   /** The token clients must send, when one is required. */
   token: string | undefined;
+  /** The OSC server, when started with `osc`. */
+  osc: OscServer | undefined;
   close(): Promise<void>;
 }
 
@@ -148,7 +154,14 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     log(`binding ${host}: clients must send this token (Authorization: Bearer … or ?token=…): ${token}`);
   }
 
-  const engine = await LiveEngine.create({ ...options, log, running: options.start !== false });
+  const engine = await LiveEngine.create({
+    ...options,
+    log,
+    running: options.start !== false,
+    // OscSendNode may send beyond this machine only when the server itself was opened beyond it.
+    oscSend: isLoopback(host) ? 'loopback' : 'any',
+  });
+  let osc: OscServer | undefined;
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -184,7 +197,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
     await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
     registerWeb(app, options.webRoot ?? join(packageRoot(), 'dist', 'web'));
-    registerRoutes(app, engine);
+    registerRoutes(app, engine, () => osc);
     registerSockets(app, engine, log);
 
     if (options.patch !== undefined) {
@@ -193,7 +206,21 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
       if (options.start !== false) engine.start();
     }
     await app.listen({ host, port });
+    if (options.osc !== undefined) {
+      osc = await OscServer.listen({
+        engine,
+        port: options.osc,
+        host,
+        access: new Access({ token }),
+        latency: options.latency ?? 0.05,
+        log,
+      });
+      log(
+        `OSC on udp://${host.includes(':') ? `[${host}]` : host}:${osc.port}${token ? ' (every message carries the token first)' : ''}`,
+      );
+    }
   } catch (error) {
+    await osc?.close();
     await app.close().catch(() => {});
     await engine.close();
     throw listenError(error, host, port);
@@ -207,8 +234,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     engine,
     url: `http://${urlHost}:${actualPort}`,
     token,
+    osc,
     close() {
       closing ??= (async () => {
+        await osc?.close();
         await app.close();
         await engine.close();
       })();
@@ -416,7 +445,7 @@ function registerWeb(app: FastifyInstance, webRoot: string): void {
 
 type NameParams = { name: string };
 
-function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
+function registerRoutes(app: FastifyInstance, engine: LiveEngine, osc: () => OscServer | undefined): void {
   const graph = engine.graph;
   const nullAnswer = { 200: Type.Null() };
 
@@ -538,11 +567,69 @@ function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
     '/status',
     {
       schema: {
-        summary: 'Engine status: transport, clock, CPU load, underruns, audio output',
+        summary: 'Engine status: transport, clock, CPU load, underruns, audio output, tempo, OSC counters',
         response: { 200: ref('EngineStatus') },
       },
     },
-    async (_request, reply) => sendJson(reply, engine.status()),
+    async (_request, reply) => {
+      const oscServer = osc();
+      return sendJson(reply, oscServer ? { ...engine.status(), osc: oscServer.status() } : engine.status());
+    },
+  );
+  app.get(
+    '/tempo',
+    {
+      schema: {
+        summary: 'The engine tempo in beats per minute',
+        response: { 200: Type.Object({ bpm: Type.Number() }) },
+      },
+    },
+    async (_request, reply) => sendJson(reply, { bpm: graph.tempo }),
+  );
+  app.put<{ Body: { bpm: number } }>(
+    '/tempo',
+    {
+      schema: {
+        summary: 'Set the engine tempo (20…999 bpm); it lands at a block boundary, the beat phase carries on',
+        body: Type.Object({ bpm: Type.Number({ description: 'Beats per minute, 20…999' }) }),
+        response: { 200: Type.Object({ bpm: Type.Number() }), ...errors(422) },
+      },
+    },
+    async (request, reply) => sendJson(reply, { bpm: graph.setTempo(request.body.bpm) }),
+  );
+  app.get<{ Querystring: { since?: string } }>(
+    '/midi/out',
+    {
+      schema: {
+        summary:
+          'What MidiOutputNodes sent to the virtual output (port 0): the recent messages after `since`',
+        description:
+          'Poll with `?since=` the `next` of the previous answer. Up to 1024 recent messages are kept; `missed` ' +
+          'counts those that fell out before you asked, `dropped` those the engine dropped because nobody ' +
+          'read them. Live: the /ws `midiOut` messages.',
+        querystring: Type.Object({
+          since: Type.Optional(
+            Type.String({ pattern: '^[0-9]{1,15}$', description: 'Sequence number already seen' }),
+          ),
+        }),
+        response: {
+          200: Type.Object({
+            messages: Type.Array(
+              Type.Object({
+                seq: Type.Integer(),
+                frame: Type.Number(),
+                time: Type.Optional(Type.Number({ description: 'When the frame plays, Unix ms' })),
+                data: Type.Array(Type.Integer()),
+              }),
+            ),
+            next: Type.Integer(),
+            missed: Type.Integer(),
+            dropped: Type.Integer(),
+          }),
+        },
+      },
+    },
+    async (request, reply) => sendJson(reply, engine.midiOut(Number(request.query.since ?? 0))),
   );
   app.get(
     '/types',
