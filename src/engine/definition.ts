@@ -184,6 +184,8 @@ export interface OscSink {
    * null, or why the destination is refused (the server decides where OSC may go). Never blocks or throws.
    */
   send(host: string, port: number, address: string, value: DataValue): string | null;
+  /** Control rate: why `host` is refused as a destination, or null (so a node can say so at once). */
+  check(host: string): string | null;
   close(): void;
 }
 

@@ -116,10 +116,11 @@ interface OutgoingSlot {
 export class OscOutput {
   private readonly slots: OutgoingSlot[] = [];
   private count = 0;
-  /** Messages dropped because the queue was full, and sends that failed (since the last `takeStats`). */
+  /** Messages handed to the socket, confirmed sent, dropped because the queue was full, failed. */
+  queued = 0;
+  sent = 0;
   dropped = 0;
   failed = 0;
-  sent = 0;
   private udp4: Socket | undefined;
   private udp6: Socket | undefined;
   private closed = false;
@@ -132,13 +133,19 @@ export class OscOutput {
       this.slots.push({ host: '', port: 0, address: '', value: null });
   }
 
-  /** Render side. */
-  send(host: string, port: number, address: string, value: DataValue): string | null {
+  /** Why `host` is refused, or null (the last answer is kept: nodes send to one place). */
+  check(host: string): string | null {
     if (host !== this.checkedHost) {
       this.checkedHost = host;
       this.checkedProblem = this.destination(host);
     }
-    if (this.checkedProblem !== null) return this.checkedProblem;
+    return this.checkedProblem;
+  }
+
+  /** Render side. */
+  send(host: string, port: number, address: string, value: DataValue): string | null {
+    const problem = this.check(host);
+    if (problem !== null) return problem;
     if (this.count >= OUTGOING_CAPACITY) {
       this.dropped++;
       return null;
@@ -166,6 +173,7 @@ export class OscOutput {
         continue;
       }
       const socket = this.socketFor(slot.host);
+      this.queued++;
       socket.send(packet, slot.port, slot.host, (error) => {
         if (error) this.failed++;
         else this.sent++;
@@ -217,8 +225,8 @@ export interface OscHostServices {
   openOscOutput(): OscSink | null;
   /** Render loop, after rendering: send what OscSendNodes queued. */
   flushOsc(): void;
-  /** Outgoing counters (sent, dropped, failed) since start. */
-  oscOutputStats(): { sent: number; dropped: number; failed: number };
+  /** Outgoing counters since start: handed to the socket, confirmed sent, dropped (queue full), failed. */
+  oscOutputStats(): { queued: number; sent: number; dropped: number; failed: number };
   closeOsc(): void;
 }
 
@@ -230,10 +238,15 @@ export function oscHostServices(options: OscHostOptions = {}): OscHostServices {
     openOscInput: (address) => hub.open(address),
     openOscOutput: () =>
       output
-        ? { send: (host, port, address, value) => output.send(host, port, address, value), close() {} }
+        ? {
+            send: (host, port, address, value) => output.send(host, port, address, value),
+            check: (host) => output.check(host),
+            close() {},
+          }
         : null,
     flushOsc: () => output?.flush(),
     oscOutputStats: () => ({
+      queued: output?.queued ?? 0,
       sent: output?.sent ?? 0,
       dropped: output?.dropped ?? 0,
       failed: output?.failed ?? 0,

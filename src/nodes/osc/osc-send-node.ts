@@ -35,7 +35,7 @@ export const OscSendNode = defineNode({
     let port = 0;
     let configured = false;
     let warned = false;
-    /** Frames since the last send (starts due). */
+    /** Frames of sending budget (starts due). */
     let since = minFrames;
     let pending = false;
     // The last stream sample seen, in a typed array: a fraction kept in a closure is a fresh heap number.
@@ -80,10 +80,12 @@ export const OscSendNode = defineNode({
       address = addressValue as string;
       host = hostValue as string;
       port = portValue as number;
-      warned = false;
       ctx.publish({ Destination: `${host}:${port}${address}` });
-      configured = true;
-      return true;
+      const refused = sink?.check(host) ?? null;
+      warned = refused !== null;
+      if (refused) ctx.warn(refused);
+      configured = refused === null;
+      return configured;
     };
 
     const send = (value: DataValue) => {
@@ -93,13 +95,15 @@ export const OscSendNode = defineNode({
         warned = true;
         ctx.warn(refused);
       }
-      since = 0;
+      since -= minFrames;
       pending = false;
     };
 
     return {
       process(frames) {
-        since += frames;
+        // A budget of one message per 1/100 s, carried over between blocks (so the average is 100 a second
+        // whatever the block size) but never saved up for a burst after a quiet spell.
+        since = Math.min(since + frames, minFrames + frames);
         const usable = configure();
         if (!sink) {
           if (!warned) {
