@@ -28,7 +28,8 @@ describe('TransportNode on the engine tempo', () => {
     const s = transportRig(128);
     const before = record(s, 'transport.beat', 235); // frames 0 … 30079
     expect(nonZeroFrames(before)).toEqual([0, 22050]);
-    expect(s.execute('tempo 240').text).toBe('tempo 240 bpm');
+    expect(s.setTempo(240)).toBe(240); // as `tempo 240` in Synchrolang
+    expect(s.execute('tempo').text).toBe('tempo 240 bpm');
     // At frame 30080 the position is 30080/22050 beats; the rest of beat 2 is (44100 − 30080)/22050 beats,
     // which at 240 bpm (11025 frames a beat) takes 7010 frames.
     const after = record(s, 'transport.beat', 400);
