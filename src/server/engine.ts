@@ -268,6 +268,11 @@ export class LiveEngine {
     return { ...this.statusValue, clock: this.clock(), tempo: this.graph.tempo };
   }
 
+  /** How far ahead of the output the worker renders (seconds): more with a sound card (see render-worker). */
+  get renderAhead(): number {
+    return this.statusValue.audio === 'none' ? this.config.latency : Math.max(this.config.latency, 0.1);
+  }
+
   /** Scheduled messages (OSC bundles) applied after their frame had been rendered, since start-up. */
   get lateCount(): number {
     return this.lateScheduled;

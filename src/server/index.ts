@@ -212,7 +212,6 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
         port: options.osc,
         host,
         access: new Access({ token }),
-        latency: options.latency ?? 0.05,
         log,
       });
       log(

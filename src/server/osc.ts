@@ -71,8 +71,6 @@ export interface OscServerOptions {
   host: string;
   /** Token rules: with a token in force, every message carries it first. */
   access: Access;
-  /** The engine's render-ahead (seconds): a scheduled bundle is handed over this much before its time. */
-  latency: number;
   log: (line: string) => void;
 }
 
@@ -234,8 +232,8 @@ export class OscServer {
       this.options.engine.scheduled(at, () => {
         for (const message of group.messages) this.run(message, peer);
       });
-    // The worker renders `latency` ahead of the output: hand the bundle over a little before that.
-    const wait = ahead - this.options.latency * 1000 - 50;
+    // The worker renders ahead of the output: hand the bundle over a little before it renders that frame.
+    const wait = ahead - this.options.engine.renderAhead * 1000 - 50;
     if (wait <= 0) {
       run();
       return;
