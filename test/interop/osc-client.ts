@@ -48,14 +48,14 @@ export class OscClient {
   }
 
   /** Sends a message and waits for the reply that answers it (/done or /error naming its address). */
-  async ask(address: string, args: OutgoingArg[] = [], ms = 10_000): Promise<OscMessage> {
+  async ask(address: string, args: OutgoingArg[] = [], ms = 20_000): Promise<OscMessage> {
     const reply = this.next((m) => answers(m, address), ms, this.replies.length);
     this.send(address, args);
     return reply;
   }
 
   /** The first reply (already received or coming) that matches. */
-  next(match: (m: OscMessage) => boolean, ms = 10_000, since = 0): Promise<OscMessage> {
+  next(match: (m: OscMessage) => boolean, ms = 20_000, since = 0): Promise<OscMessage> {
     const seen = this.replies.slice(since).find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -91,7 +91,7 @@ export function texts(reply: OscMessage): string[] {
 }
 
 /** Polls `check` until it returns a value that is not undefined (conditions, never sleeps that race). */
-export async function until<T>(check: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
+export async function until<T>(check: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();

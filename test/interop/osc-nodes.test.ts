@@ -2,13 +2,17 @@
 // worker does; messages sent over real UDP to a socket of the test), and OscSendNode in a server.
 
 import { createSocket, type Socket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { decodeOscPacket, type OscMessage } from '../../src/io/osc-codec.js';
 import { EventClient, request, startServer } from '../server/helpers.js';
 import { until } from './osc-client.js';
+
+// Real servers on a machine that may be busy: generous limits; every wait is for a condition.
+vi.setConfig({ testTimeout: 90_000 });
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -178,7 +182,7 @@ describe('OscSendNode', () => {
       return body.exports.Destination?.startsWith('192.0.2.7') ? body : undefined;
     });
     expect(node.exports.Destination).toBe(`192.0.2.7:${port}/synchrotron`);
-    const warning = await events.next('warning', (m) => m.node === 'send');
+    const warning = await events.next('warning', (m) => m.node === 'send', 20_000);
     expect(warning.message).toMatch(
       /OSC goes to this machine only .* unless the server is opened with --host; `192\.0\.2\.7` is refused/,
     );

@@ -5,13 +5,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
 import { encodeOscBundle, encodeOscMessage, unixMsToTimeTag } from '../../src/io/osc-codec.js';
 import { readWav } from '../../src/io/wav-writer.js';
 import type { SynchrotronServer } from '../../src/server/index.js';
 import type { EngineStatus } from '../../src/server/protocol.js';
 import { EventClient, request, startServer } from '../server/helpers.js';
 import { answers, OscClient, texts, until } from './osc-client.js';
+
+// Real servers on a machine that may be busy: generous limits; every wait is for a condition.
+vi.setConfig({ testTimeout: 90_000 });
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -81,7 +85,7 @@ describe('OSC commands', () => {
     const tempo = await client.ask('/tempo', [140]);
     expect(tempo.args[1]).toMatchObject({ value: 140 });
     expect((await request(server, 'GET', '/tempo')).body).toEqual({ bpm: 140 });
-    await events.next('tempo', (m) => m.bpm === 140);
+    await events.next('tempo', (m) => m.bpm === 140, 20_000);
     expect(texts(await client.ask('/tempo', [5000]))[0]).toMatch(
       /^\/tempo: tempo 5000 bpm is out of range: 20…999 bpm/,
     );
@@ -129,14 +133,19 @@ describe('OSC commands', () => {
     ]);
     await rendered(server, 10_000);
     client.send('/1/fader1', [0.25]);
-    await events.next('debug', (m) => m.node === 'shown' && m.value === 0.25);
+    await events.next('debug', (m) => m.node === 'shown' && m.value === 0.25, 20_000);
     // The stream reaches the value (after its 5 ms glide) and stays there.
     await events.next(
       'debug',
       (m) => m.node === 'level' && Array.isArray(m.value) && (m.value as number[]).every((x) => x === 0.25),
+      20_000,
     );
     client.send('/1/fader1', ['hello', 3]);
-    await events.next('debug', (m) => m.node === 'shown' && JSON.stringify(m.value) === '["hello",3]');
+    await events.next(
+      'debug',
+      (m) => m.node === 'shown' && JSON.stringify(m.value) === '["hello",3]',
+      20_000,
+    );
     await client.ask('/start'); // a reply proves the datagrams before it were handled
     expect(client.replies.map((m) => texts(m)[0])).toEqual(['/execute', '/start']);
   });
@@ -215,8 +224,10 @@ describe('OSC bundles with time tags', () => {
       encodeOscBundle(unixMsToTimeTag(Date.now() - 2000), [{ address: '/value', args: ['v', 5] }]),
     );
     await client.next((m) => answers(m, '/value'));
-    const warning = await events.next('warning', (m) =>
-      /scheduled OSC message arrived after its frame/.test(m.message),
+    const warning = await events.next(
+      'warning',
+      (m) => /scheduled OSC message arrived after its frame/.test(m.message),
+      20_000,
     );
     expect(warning.message).toMatch(/up to \d+(\.\d)? ms late\): applied at once/);
     expect((await status(server)).osc?.late).toBe(1);

@@ -27,26 +27,30 @@ async function freeUdpPort(): Promise<number> {
 
 describe('synchrotron serve --osc', () => {
   it('refuses a port that is not a whole number in range, with exit code 2', async () => {
-    for (const [value, message] of [
+    const cases = [
       ['x', '--osc must be a whole number, got `x`'],
       ['0', '--osc must be a UDP port 1…65535, got 0'],
       ['70000', '--osc must be a UDP port 1…65535, got 70000'],
-    ]) {
-      const failed = await run(
-        process.execPath,
-        [CLI, 'serve', '--audio', 'none', '--port', '0', '--osc', value],
-        {
-          cwd: tmpdir(),
-          timeout: 15_000,
-        },
-      ).then(
-        () => ({ code: 0, stderr: '' }),
-        (error: { code: number; stderr: string }) => error,
-      );
-      expect(failed.code).toBe(2);
-      expect(failed.stderr).toContain(message);
-    }
-  });
+    ];
+    // In parallel: each is a fresh Node process, slow to start on a busy machine.
+    await Promise.all(
+      cases.map(async ([value, message]) => {
+        const failed = await run(
+          process.execPath,
+          [CLI, 'serve', '--audio', 'none', '--port', '0', '--osc', value],
+          {
+            cwd: tmpdir(),
+            timeout: 60_000,
+          },
+        ).then(
+          () => ({ code: 0, stderr: '' }),
+          (error: { code: number; stderr: string }) => error,
+        );
+        expect(failed.code).toBe(2);
+        expect(failed.stderr).toContain(message);
+      }),
+    );
+  }, 90_000);
 
   it('listens for OSC beside HTTP, says where, and answers /execute', async () => {
     const port = await freeUdpPort();
@@ -62,7 +66,7 @@ describe('synchrotron serve --osc', () => {
     child.stderr.on('data', (chunk) => {
       stderr += chunk.toString();
     });
-    await until(() => (stderr.includes('listening on') ? true : undefined));
+    await until(() => (stderr.includes('listening on') ? true : undefined), 60_000);
     expect(stderr).toContain(`OSC on udp://127.0.0.1:${port}`);
     const client = await OscClient.open(port);
     try {
@@ -71,5 +75,5 @@ describe('synchrotron serve --osc', () => {
     } finally {
       client.close();
     }
-  });
+  }, 90_000);
 });

@@ -1,10 +1,14 @@
 // The tempo and the virtual MIDI output over HTTP and /ws, with a real server.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
 import type { SynchrotronServer } from '../../src/server/index.js';
 import type { MidiOutMessage } from '../../src/server/protocol.js';
 import { EventClient, request, startServer } from '../server/helpers.js';
 import { until } from './osc-client.js';
+
+// Real servers on a machine that may be busy: generous limits; every wait is for a condition.
+vi.setConfig({ testTimeout: 90_000 });
 
 let server: SynchrotronServer;
 beforeAll(async () => {
@@ -20,7 +24,7 @@ describe('the engine tempo over HTTP', () => {
     try {
       expect((await request(server, 'GET', '/tempo')).body).toEqual({ bpm: 120 });
       expect((await request(server, 'PUT', '/tempo', { bpm: 98.5 })).body).toEqual({ bpm: 98.5 });
-      await events.next('tempo', (m) => m.bpm === 98.5);
+      await events.next('tempo', (m) => m.bpm === 98.5, 20_000);
       const refused = await request(server, 'PUT', '/tempo', { bpm: 1000 });
       expect(refused.status).toBe(422);
       expect((refused.body as { detail: string }).detail).toMatch(
@@ -48,7 +52,7 @@ describe('the virtual MIDI output', () => {
         '/execute',
         'new MidiClockOutNode clock\nnew MidiOutputNode out\nlink clock.midi -> out.midi',
       );
-      const live = await events.next('midiOut', (m) => m.messages.some((x) => x.data[0] === 0xfa));
+      const live = await events.next('midiOut', (m) => m.messages.some((x) => x.data[0] === 0xfa), 20_000);
       expect(live.port).toBe(0);
       const start = live.messages.find((m) => m.data[0] === 0xfa)!;
       // Start comes on a beat, with that beat's first clock, in the same frame.
@@ -72,7 +76,7 @@ describe('the virtual MIDI output', () => {
       const gaps = clocks.slice(1).map((frame, i) => frame - clocks[i]);
       expect(gaps.every((gap) => gap === 918 || gap === 919)).toBe(true);
       await request(server, 'POST', '/execute', 'new 0 off\nlink off.out -> clock.run');
-      await events.next('midiOut', (m) => m.messages.some((x) => x.data[0] === 0xfc));
+      await events.next('midiOut', (m) => m.messages.some((x) => x.data[0] === 0xfc), 20_000);
     } finally {
       events.close();
       await request(server, 'GET', '/clear');
