@@ -20,7 +20,6 @@ export const MidiClockOutNode = defineNode({
   inputs: {
     run: data('On (1/true): Start on the next beat, then clock; off (0/false): Stop.', {
       default: 1,
-      unit: '0/1',
       min: 0,
       max: 1,
     }),
