@@ -38,3 +38,36 @@ describe('docs/interop.md', () => {
     }
   });
 });
+
+describe('examples/interop/beat.syn', () => {
+  it('clicks on every beat of its tempo (128 bpm), at 880 Hz, and sends MIDI clock with them', () => {
+    const host = createNodeHost({ midi: { hardware: false } });
+    const engine = new Synchrotron({ sampleRate: 44100, blockSize: 128, host });
+    engine.execute(readFileSync(new URL('../../examples/interop/beat.syn', import.meta.url), 'utf8'));
+    const frames = 1034 * 128; // about 3 s
+    const envelope = new Float32Array(frames);
+    const left = new Float32Array(frames);
+    for (let at = 0; at < frames; at += 128) {
+      const master = engine.renderBlock();
+      envelope.set(engine.renderer.streamOutput({ node: 'click', port: 'envelope' })!, at);
+      left.set(master.left, at);
+    }
+    // Onsets: where the envelope leaves 0 — the frame after each beat (it rises from 0 at the beat's frame).
+    // At 128 bpm a beat is 20671.875 frames.
+    const onsets: number[] = [];
+    for (let i = 0; i < frames; i++)
+      if (envelope[i] > 0 && (i === 0 || envelope[i - 1] === 0)) onsets.push(i);
+    expect(onsets).toEqual([0, 1, 2, 3, 4, 5, 6].map((k) => Math.ceil((k * 44100 * 60) / 128) + 1));
+    // The click is an 880 Hz sine (the fader at 0): zero crossings in the first 40 ms of a click.
+    const click = left.subarray(onsets[1], onsets[1] + 1764);
+    let crossings = 0;
+    for (let i = 1; i < click.length; i++) if (click[i - 1] < 0 && click[i] >= 0) crossings++;
+    expect(Math.abs(crossings - 880 * 0.04)).toBeLessThanOrEqual(1);
+    const sent = host.virtualMidiOut.drain().messages;
+    expect(sent[0]).toEqual({ frame: 0, data: [0xfa] });
+    expect(sent.filter((m) => m.data[0] === 0xf8)).toHaveLength(
+      Math.ceil((frames / 44100) * (128 / 60) * 24),
+    );
+    engine.dispose();
+  });
+});
