@@ -3,8 +3,9 @@
 
 import type { RenderOp } from '../engine/prepare.js';
 import type { RenderEvent } from '../engine/renderer.js';
+import type { TapReport } from '../engine/taps.js';
 import type { DataValue, PortRef } from '../engine/types.js';
-import type { OutgoingMidi } from '../io/midi-host.js';
+import type { OutgoingMidi } from '../io/virtual-midi.js';
 
 export type AudioMode = 'auto' | 'device' | 'none';
 
@@ -49,12 +50,7 @@ export interface WorkerStatus {
   audio: string;
 }
 
-export interface TapReport {
-  scopes: Array<{ port: PortRef; samples: number[] }>;
-  meters: Array<{ port: PortRef; peak: number; rms: number }>;
-  master?: { peak: number; rms: number };
-  spectrum?: number[];
-}
+export type { TapReport };
 
 /** Worker → main. */
 export type FromWorker =

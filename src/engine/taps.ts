@@ -1,12 +1,21 @@
-// Render-side taps for scopes, meters and the master spectrum (worker thread). Each block copies the
-// watched outputs into rings and accumulates levels; `report()` (≈ 25 times a second) turns them into
-// the numbers clients draw. Nothing here runs unless a client watches.
+// Render-side taps for scopes, meters and the master spectrum (the server's render worker, the browser's
+// AudioWorklet). Each block copies the watched outputs into rings and accumulates levels; `report()`
+// (≈ 25 times a second) turns them into the numbers clients draw. Nothing here runs unless a client
+// watches. No Node or DOM APIs: both hosts run this same code.
 
 import { fft } from '../dsp/fft.js';
-import type { PortRef } from '../engine/types.js';
-import type { TapReport } from './worker-messages.js';
+import type { PortRef } from './types.js';
 
 export const SCOPE_SAMPLES = 512;
+
+/** What the render side reports for the watched ports, the master level and spectrum (plain data). */
+export interface TapReport {
+  scopes: Array<{ port: PortRef; samples: number[] }>;
+  meters: Array<{ port: PortRef; peak: number; rms: number }>;
+  master?: { peak: number; rms: number };
+  /** Magnitudes in dBFS, SPECTRUM_SIZE / 2 bins spaced sampleRate / SPECTRUM_SIZE. */
+  spectrum?: number[];
+}
 export const SPECTRUM_SIZE = 2048;
 
 class Ring {
