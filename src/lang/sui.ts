@@ -45,7 +45,9 @@ export function parseSui(text: string): { script: string; positions: Positions |
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     return { script: text, positions: null };
-  const positions: Positions = {};
+  // No prototype: a node called `constructor` has no position unless the file gives it one, and a
+  // `__proto__` key is just a name.
+  const positions: Positions = Object.create(null);
   for (const [name, value] of Object.entries(parsed)) {
     const position = toPosition(value);
     if (position) positions[name] = position;

@@ -13,7 +13,7 @@
 // node values at the frame — and one whose frame is already rendered runs at once and is reported
 // (a `warning` to clients and the log; `late` in GET /status).
 //
-// Security (through the security rules, see osc-security-temporary.ts): the socket binds where the HTTP
+// Security (the rules are src/io/security.ts's, asked through an OscGate): the socket binds where the HTTP
 // server does (loopback by default). With a token in force (--token, or --host beyond loopback) every
 // message must carry it as its first argument; a datagram that does not is dropped without any reply, so
 // a forged sender address cannot make us send anything anywhere. Datagrams from elsewhere than this machine
@@ -22,6 +22,7 @@
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
+import type { OscStatus } from '../api/protocol.js';
 import { SynchrotronError } from '../engine/errors.js';
 import type { DataValue } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
@@ -41,17 +42,8 @@ import {
   type OutgoingArg,
   timeTagToUnixMs,
 } from '../io/osc-codec.js';
+import { type Access, OSC_LIMITS, OscGate } from '../io/security.js';
 import type { LiveEngine } from './engine.js';
-import {
-  type Access,
-  OSC_LIMITS,
-  OSC_MESSAGE_RATE,
-  OSC_REPLY_RATE,
-  OSC_TOKEN_GUESSES,
-  OSC_TOTAL_RATE,
-  RateLimiter,
-} from './osc-security-temporary.js';
-import type { OscStatus } from './protocol.js';
 import { runScript } from './script.js';
 
 /** A bundle may be scheduled at most this far ahead (ms); further is refused. */
@@ -89,10 +81,7 @@ export class OscServer {
   readonly port: number;
   private readonly socket: Socket;
   private readonly options: OscServerOptions;
-  private readonly messageRate = new RateLimiter(OSC_MESSAGE_RATE);
-  private readonly totalRate = new RateLimiter(OSC_TOTAL_RATE);
-  private readonly replyRate = new RateLimiter(OSC_REPLY_RATE);
-  private readonly guesses = new RateLimiter(OSC_TOKEN_GUESSES);
+  private readonly gate: OscGate;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly counts: Omit<OscStatus, 'port' | 'scheduled' | 'late'> = {
     packets: 0,
@@ -108,6 +97,7 @@ export class OscServer {
     this.socket = socket;
     this.port = port;
     this.options = options;
+    this.gate = new OscGate(options.access);
     socket.on('message', (data, peer) => {
       try {
         this.receive(data, peer);
@@ -166,18 +156,11 @@ export class OscServer {
 
   private receive(data: Buffer, peer: RemoteInfo): void {
     this.counts.packets++;
-    const { access } = this.options;
+    const { gate } = this;
     const refused = this.counts.refused;
-    if (!access.checkPeer(peer.address)) {
-      refused.peer++;
-      return;
-    }
-    if (access.token !== undefined && !this.guesses.allows(peer.address)) {
-      refused.unauthenticated++; // too many wrong tokens from there lately: not even decoded
-      return;
-    }
-    if (!this.totalRate.take('all') || !this.messageRate.take(peer.address)) {
-      refused.rateLimited++;
+    const refusal = gate.admit(peer.address);
+    if (refusal !== null) {
+      refused[refusal]++;
       return;
     }
     let packet: OscPacket;
@@ -193,21 +176,21 @@ export class OscServer {
     collect(packet, undefined, groups);
     const all = groups.flatMap((group) => group.messages);
     // Every message costs from the sender's budget (the first was paid above).
-    for (let i = 1; i < all.length; i++) {
-      if (!this.totalRate.take('all') || !this.messageRate.take(peer.address)) {
-        refused.rateLimited++;
-        return;
-      }
+    if (!gate.takeMessages(peer.address, all.length - 1)) {
+      refused.rateLimited++;
+      return;
     }
-    if (access.token !== undefined) {
-      // The token first in every message, or nothing at all happens — and nothing is answered.
-      if (!all.every((message) => access.checkToken(argString(message.args[0])))) {
-        refused.unauthenticated++;
-        this.guesses.take(peer.address);
-        return;
-      }
-      for (const message of all) message.args = message.args.slice(1);
+    // The token first in every message, or nothing at all happens — and nothing is answered.
+    if (
+      !gate.authenticate(
+        peer.address,
+        all.map((message) => argString(message.args[0])),
+      )
+    ) {
+      refused.unauthenticated++;
+      return;
     }
+    if (gate.tokenRequired) for (const message of all) message.args = message.args.slice(1);
     for (const group of groups) this.schedule(group, peer);
   }
 
@@ -320,7 +303,7 @@ export class OscServer {
 
   private reply(peer: RemoteInfo, address: string, args: OutgoingArg[]): void {
     if (this.closed) return;
-    if (!this.replyRate.take(`${peer.address}:${peer.port}`)) {
+    if (!this.gate.mayReply(peer.address)) {
       this.counts.repliesDropped++;
       return;
     }

@@ -9,8 +9,8 @@ import { Taps } from '../engine/taps.js';
 import { type AudioOutput, DeviceOutput, NullOutput, probablyHasAudioDevice } from '../io/audio-output.js';
 import { MasterLimiter } from '../io/limiter.js';
 import { createNodeHost } from '../io/node-host.js';
+import { oscDestinationProblem } from '../io/security.js';
 import { FrameClock } from './frame-clock.js';
-import { oscDestinationProblem } from './osc-security-temporary.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
 
 const STATUS_INTERVAL_MS = 250;
@@ -388,6 +388,8 @@ async function main(): Promise<void> {
     root: config.root,
     deviceName: opened.output.name,
     osc: { destination: (name) => oscDestinationProblem(name, widened) },
+    limits: config.limits,
+    reserved: config.reservedPaths,
   });
   const loop = new RenderLoop(host, opened.output);
   port.on('message', (message: ToWorker) => loop.handle(message));

@@ -23,6 +23,10 @@ export interface WorkerConfig {
   running?: boolean;
   /** Where OscSendNodes may send: this machine only, or anywhere (the server was opened with --host). */
   oscSend?: 'loopback' | 'any';
+  /** Files open at once and bytes per recording, for the worker's render host. */
+  limits: { maxOpenFiles: number; maxRecordBytes: number };
+  /** Paths nodes may never write (the session file). */
+  reservedPaths: string[];
 }
 
 /**

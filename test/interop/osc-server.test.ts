@@ -6,11 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-
+import type { EngineStatus } from '../../src/api/protocol.js';
 import { encodeOscBundle, encodeOscMessage, unixMsToTimeTag } from '../../src/io/osc-codec.js';
 import { readWav } from '../../src/io/wav-writer.js';
 import type { SynchrotronServer } from '../../src/server/index.js';
-import type { EngineStatus } from '../../src/server/protocol.js';
 import { EventClient, request, startServer } from '../server/helpers.js';
 import { answers, OscClient, texts, until } from './osc-client.js';
 

@@ -1,9 +1,8 @@
 // The tempo and the virtual MIDI output over HTTP and /ws, with a real server.
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-
+import type { MidiOutMessage } from '../../src/api/protocol.js';
 import type { SynchrotronServer } from '../../src/server/index.js';
-import type { MidiOutMessage } from '../../src/server/protocol.js';
 import { EventClient, request, startServer } from '../server/helpers.js';
 import { until } from './osc-client.js';
 

@@ -1,8 +1,8 @@
 // The server's public HTTP API (SPEC §4 plus /types, /status, value and rename routes). The UI does
 // nothing another client could not do: every edit goes through these calls.
 
+import type { ApiConnection, ApiNode, ApiPort, EngineStatus } from '../../src/api/protocol.js';
 import type { NodeTypeInfo } from '../../src/engine/registry.js';
-import type { ApiConnection, ApiNode, ApiPort, EngineStatus } from '../../src/server/protocol.js';
 
 export type { ApiConnection, ApiNode, ApiPort, EngineStatus, NodeTypeInfo };
 
