@@ -55,8 +55,9 @@ export interface OscStatus {
   /** Datagrams received, and messages in them that were carried out (or delivered to nodes). */
   packets: number;
   messages: number;
-  /** Datagrams refused, by reason: not OSC (truncated, bad tags, too large …), missing or wrong token,
-   * from a peer that may not talk to us, over the rate limit. */
+  /** Datagrams refused, by reason: not OSC (truncated, bad tags …), over a bound (bytes, messages in
+   * one datagram, nesting), missing or wrong token, from a peer that may not talk to us, over the rate
+   * limit. None of them is answered. */
   refused: { malformed: number; huge: number; unauthenticated: number; peer: number; rateLimited: number };
   /** Replies sent, and replies not sent because the sender's reply budget was spent. */
   replies: number;

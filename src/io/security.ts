@@ -76,6 +76,8 @@ export interface AccessOptions {
   cors?: readonly string[] | '*';
   /** More Host names allowed beyond IP literals and loopback names (e.g. `synth.local`). */
   allowHosts?: readonly string[];
+  /** Clock of the rate limits, in seconds (tests freeze it; default: performance.now()). */
+  now?: () => number;
 }
 
 /** What a listener knows about one request (HTTP or a WebSocket upgrade). */
@@ -139,10 +141,11 @@ export class Access {
   private readonly cors: readonly string[] | '*';
   private readonly allowHosts: ReadonlySet<string>;
   /** Failed token guesses (HTTP and OSC alike): 20 at once per peer, then one every two seconds. */
-  private readonly guesses = new RateLimiter({ burst: 20, perSecond: 0.5 });
+  private readonly guesses: RateLimiter;
 
   constructor(options: AccessOptions = {}) {
     this.token = options.token || undefined;
+    this.guesses = new RateLimiter({ burst: 20, perSecond: 0.5, now: options.now });
     this.cors = options.cors ?? [];
     this.allowHosts = new Set((options.allowHosts ?? []).map((name) => name.toLowerCase()));
   }
@@ -294,10 +297,30 @@ export const OSC_LIMITS = {
   maxDepth: 4,
   /** Messages in one datagram, bundles included. */
   maxMessages: 128,
+  /** Bundles waiting for their time tag at once, from everyone (more are answered with /error). */
+  maxScheduled: 1024,
+  /** How far ahead a time tag may lie, in ms (further is refused: a sender's clock is wrong). */
+  maxAheadMs: 60_000,
+  /** Characters of text in one reply (an /execute result, an error); the rest is cut. */
+  maxReplyChars: 8000,
 } as const;
 
-/** Token buckets (`burst` at once, then `perSecond`) for what OSC senders may make us do. */
-export const OSC_RATES = {
+/** A token bucket: `burst` at once, then `perSecond`. */
+export interface Rate {
+  burst: number;
+  perSecond: number;
+}
+
+/** The budgets of an OSC listener (`OSC_RATES` by default). */
+export interface OscRates {
+  message: Rate;
+  total: Rate;
+  reply: Rate;
+  replyTotal: Rate;
+}
+
+/** Token buckets for what OSC senders may make us do. */
+export const OSC_RATES: Readonly<OscRates> = {
   /** Messages from one sender address (a controller's faders stay far below). */
   message: { burst: 2000, perSecond: 1000 },
   /** Messages from everyone: forged source addresses cannot multiply the budget without bound. */
@@ -306,10 +329,10 @@ export const OSC_RATES = {
   reply: { burst: 200, perSecond: 100 },
   /** Replies to everyone: what this server may send out in answers, whoever asks. */
   replyTotal: { burst: 1000, perSecond: 500 },
-} as const;
+};
 
 /** Why a datagram was dropped unheard (each is counted; none is answered). */
-export type OscRefusal = 'peer' | 'unauthenticated' | 'rateLimited';
+export type OscDropReason = 'peer' | 'unauthenticated' | 'rateLimited';
 
 /**
  * The OSC listener's rules, one per listener. Call in this order for each datagram: `admit` (before
@@ -323,9 +346,9 @@ export class OscGate {
   private readonly replies: RateLimiter;
   private readonly repliesTotal: RateLimiter;
 
-  constructor(access: Access, options: { rates?: typeof OSC_RATES; now?: () => number } = {}) {
+  constructor(access: Access, options: { rates?: Partial<OscRates>; now?: () => number } = {}) {
     this.access = access;
-    const rates = options.rates ?? OSC_RATES;
+    const rates = { ...OSC_RATES, ...options.rates };
     const now = options.now;
     this.messages = new RateLimiter({ ...rates.message, now });
     this.total = new RateLimiter({ ...rates.total, now });
@@ -339,7 +362,7 @@ export class OscGate {
   }
 
   /** Before a datagram from `peer` (an IP address) is decoded: why it is dropped, or null. */
-  admit(peer: string): OscRefusal | null {
+  admit(peer: string): OscDropReason | null {
     if (!this.access.checkPeer(peer)) return 'peer';
     // Too many wrong tokens from there lately: not even decoded, whatever it carries.
     if (this.tokenRequired && !this.access.mayGuess(peer)) return 'unauthenticated';
@@ -349,7 +372,8 @@ export class OscGate {
   /** Takes `count` messages from `peer`'s budget and everyone's; false when either is spent. */
   takeMessages(peer: string, count: number): boolean {
     for (let i = 0; i < count; i++) {
-      if (!this.total.take('all') || !this.messages.take(peer)) return false;
+      // The sender's own budget first: one over it does not spend everyone's.
+      if (!this.messages.take(peer) || !this.total.take('all')) return false;
     }
     return true;
   }

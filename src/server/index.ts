@@ -12,6 +12,7 @@ import {
   DEFAULT_LIMITS,
   generateToken,
   isLoopbackAddress,
+  type OscRates,
   type ServerLimits,
 } from '../io/security.js';
 import { type EngineOptions, LiveEngine } from './engine.js';
@@ -51,6 +52,8 @@ export interface ServerOptions extends Omit<EngineOptions, 'limits'> {
   bodyLimit?: number;
   /** UDP port for OSC (`--osc`); 0 picks a free one (tests); undefined: no OSC server. */
   osc?: number;
+  /** OSC message and reply budgets (default: the security module's OSC_RATES). */
+  oscRates?: Partial<OscRates>;
 }
 
 export interface SynchrotronServer {
@@ -130,7 +133,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     }
     await app.listen({ host, port });
     if (options.osc !== undefined) {
-      osc = await OscServer.listen({ engine, port: options.osc, host, access, log });
+      osc = await OscServer.listen({ engine, port: options.osc, host, access, rates: options.oscRates, log });
       log(
         `OSC on udp://${host.includes(':') ? `[${host}]` : host}:${osc.port}${token ? ' (every message carries the token first)' : ''}`,
       );

@@ -42,16 +42,10 @@ import {
   type OutgoingArg,
   timeTagToUnixMs,
 } from '../io/osc-codec.js';
-import { type Access, OSC_LIMITS, OscGate } from '../io/security.js';
+import { type Access, OSC_LIMITS, OscGate, type OscRates } from '../io/security.js';
 import type { LiveEngine } from './engine.js';
 import { runScript } from './script.js';
 
-/** A bundle may be scheduled at most this far ahead (ms); further is refused. */
-export const OSC_MAX_AHEAD_MS = 60_000;
-/** Bundles waiting for their time at once, from everyone. */
-export const OSC_MAX_SCHEDULED = 1024;
-/** Longest text in a reply (characters); the rest is cut (GET /export has the whole graph). */
-const MAX_REPLY_TEXT = 8000;
 /** Refused datagrams are logged at most once per this many ms (they are counted always). */
 const LOG_INTERVAL_MS = 5000;
 
@@ -63,6 +57,8 @@ export interface OscServerOptions {
   host: string;
   /** Token rules: with a token in force, every message carries it first. */
   access: Access;
+  /** Budgets for messages and replies (default: the security module's OSC_RATES). */
+  rates?: Partial<OscRates>;
   log: (line: string) => void;
 }
 
@@ -71,6 +67,8 @@ function wallNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
+const OVER_A_BOUND: ReadonlySet<string> = new Set(['huge', 'crowded', 'nested']);
+
 interface Timed {
   /** Unix ms, or undefined to run at once. */
   at: number | undefined;
@@ -78,6 +76,8 @@ interface Timed {
 }
 
 export class OscServer {
+  /** Where the socket listens: the HTTP server's --host (127.0.0.1 by default). */
+  readonly address: string;
   readonly port: number;
   private readonly socket: Socket;
   private readonly options: OscServerOptions;
@@ -93,11 +93,13 @@ export class OscServer {
   private lastLog = -Infinity;
   private closed = false;
 
-  private constructor(socket: Socket, port: number, options: OscServerOptions) {
+  private constructor(socket: Socket, options: OscServerOptions) {
     this.socket = socket;
-    this.port = port;
+    const bound = socket.address();
+    this.address = bound.address;
+    this.port = bound.port;
     this.options = options;
-    this.gate = new OscGate(options.access);
+    this.gate = new OscGate(options.access, { rates: options.rates });
     socket.on('message', (data, peer) => {
       try {
         this.receive(data, peer);
@@ -131,7 +133,7 @@ export class OscServer {
         resolve();
       });
     });
-    return new OscServer(socket, socket.address().port, options);
+    return new OscServer(socket, options);
   }
 
   status(): OscStatus {
@@ -167,7 +169,8 @@ export class OscServer {
     try {
       packet = decodeOscPacket(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), OSC_LIMITS);
     } catch (error) {
-      if (error instanceof OscPacketError && error.reason === 'huge') refused.huge++;
+      // Over a bound (bytes, messages, nesting) is `huge`; anything else that is not OSC, `malformed`.
+      if (error instanceof OscPacketError && OVER_A_BOUND.has(error.reason)) refused.huge++;
       else refused.malformed++;
       this.note(`osc: refused a datagram from ${peer.address}:${peer.port}: ${(error as Error).message}`);
       return;
@@ -202,12 +205,12 @@ export class OscServer {
       return;
     }
     const ahead = at - wallNow();
-    if (ahead > OSC_MAX_AHEAD_MS) {
+    if (ahead > OSC_LIMITS.maxAheadMs) {
       for (const message of group.messages)
         this.fail(
           peer,
           message.address,
-          `the bundle's time tag is ${Math.round(ahead / 1000)} s ahead; at most ${OSC_MAX_AHEAD_MS / 1000} s (is the sender's clock right?)`,
+          `the bundle's time tag is ${Math.round(ahead / 1000)} s ahead; at most ${OSC_LIMITS.maxAheadMs / 1000} s (is the sender's clock right?)`,
         );
       return;
     }
@@ -221,9 +224,13 @@ export class OscServer {
       run();
       return;
     }
-    if (this.timers.size >= OSC_MAX_SCHEDULED) {
+    if (this.timers.size >= OSC_LIMITS.maxScheduled) {
       for (const message of group.messages)
-        this.fail(peer, message.address, `${OSC_MAX_SCHEDULED} bundles are already waiting for their time`);
+        this.fail(
+          peer,
+          message.address,
+          `${OSC_LIMITS.maxScheduled} bundles are already waiting for their time`,
+        );
       return;
     }
     const timer = setTimeout(() => {
@@ -358,7 +365,7 @@ function usage(text: string, args: readonly OscArg[]): SynchrotronError {
 }
 
 function cut(text: string): string {
-  return text.length > MAX_REPLY_TEXT
-    ? `${text.slice(0, MAX_REPLY_TEXT)}… (cut; GET /export has it all)`
+  return text.length > OSC_LIMITS.maxReplyChars
+    ? `${text.slice(0, OSC_LIMITS.maxReplyChars)}… (cut; GET /export has it all)`
     : text;
 }

@@ -18,6 +18,8 @@ export class OscClient {
     private readonly socket: Socket,
     readonly port: number,
   ) {
+    // An ICMP "unreachable" for a datagram that found no listener must not fail the test.
+    socket.on('error', () => {});
     socket.on('message', (data) => {
       const packet = decodeOscPacket(new Uint8Array(data), READ_LIMITS);
       if (packet.kind !== 'message') return;
