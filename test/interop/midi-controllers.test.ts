@@ -46,6 +46,28 @@ describe('MidiCCNode', () => {
     midi.virtualMidi.push([CC | 1, 1, 127]); // channel 2
     expect(record(engine, 'knob.out', 1)[0]).toBe(1);
   });
+
+  it('clamps an out-of-range controller and channel to their ranges, as the ports declare', () => {
+    const { engine, midi, events } = midiEngine({ sampleRate: 48000, blockSize: 64 });
+    engine.add('MidiInputNode', 'keys');
+    engine.add('MidiCCNode', 'knob');
+    engine.addValue(300, 'number'); // → 127
+    engine.addValue(40, 'channel'); // → 16
+    engine.link('keys.out', 'knob.midi');
+    engine.link('number.out', 'knob.controller');
+    engine.link('channel.out', 'knob.channel');
+    record(engine, 'knob.out', 1);
+    midi.virtualMidi.push([CC | 14, 127, 127]); // channel 15: not ours
+    midi.virtualMidi.push([CC | 15, 126, 127]); // controller 126: not ours
+    expect(record(engine, 'knob.out', 2).every((x) => x === 0)).toBe(true);
+    midi.virtualMidi.push([CC | 15, 127, 127]); // controller 127 on channel 16
+    expect(record(engine, 'knob.out', 1)[0]).toBe(1);
+    engine.setValue('number', -5); // → 0 (bank select)
+    engine.setValue('channel', -1); // → 0: any channel
+    midi.virtualMidi.push([CC | 3, 0, 0]);
+    expect(record(engine, 'knob.out', 10).at(-1)).toBe(0);
+    expect(events.filter((e) => e.kind === 'fault')).toEqual([]);
+  });
 });
 
 describe('MidiClockNode', () => {
@@ -74,6 +96,29 @@ describe('MidiClockNode', () => {
     midi.virtualMidi.push([0xfc]);
     record(engine, 'clock.tick', 1);
     expect(engine.renderer.dataOutput({ node: 'clock', port: 'running' })).toBe(0);
+  });
+});
+
+describe('MidiClockNode following a change of tempo', () => {
+  it("measures the DAW's new tempo within a beat of clocks, and ticks at every clock", () => {
+    const { engine, midi } = midiEngine({ sampleRate: 48000, blockSize: 128 });
+    engine.add('MidiInputNode', 'keys');
+    engine.add('MidiClockNode', 'clock');
+    engine.link('keys.out', 'clock.midi');
+    record(engine, 'clock.tick', 1);
+    const t0 = 5000;
+    const slow = 1000 / 48; // 120 bpm
+    const fast = 60_000 / 140 / 24; // 140 bpm
+    midi.virtualMidi.push([0xfa], t0);
+    let t = t0;
+    for (let k = 0; k < 30; k++, t += slow) midi.virtualMidi.push([0xf8], t);
+    const change = t;
+    for (let k = 0; k < 30; k++, t += fast) midi.virtualMidi.push([0xf8], t);
+    // Up to the 25th clock at the new tempo: a beat of new intervals.
+    const blocks = Math.ceil(((change - t0 + 24.5 * fast) * 48) / 128);
+    const ticks = nonZeroFrames(record(engine, 'clock.tick', blocks));
+    expect(ticks).toHaveLength(30 + 25);
+    expect(engine.renderer.dataOutput({ node: 'clock', port: 'tempo' })).toBeCloseTo(140, 1);
   });
 });
 

@@ -121,4 +121,25 @@ describe('TransportNode following MIDI clock', () => {
     const again = nonZeroFrames(record(engine, 'transport.beat', 200));
     expect(again.length).toBeGreaterThan(0);
   });
+
+  it('resumes with Continue from where Song Position put it: a beat on the clock that starts a beat', () => {
+    const { engine, midi } = midiEngine({ sampleRate: 48000, blockSize: 128 });
+    engine.add('MidiInputNode', 'keys');
+    engine.add('TransportNode', 'transport');
+    engine.link('keys.out', 'transport.midi');
+    record(engine, 'transport.beat', 1);
+    const t0 = 10_000; // lands at frame 128; clock k at 128 + 1000·k
+    midi.virtualMidi.push([0xfa], t0);
+    for (let k = 0; k <= 60; k++) midi.virtualMidi.push([0xf8], t0 + k * TICK_MS); // DAWs clock on when stopped
+    midi.virtualMidi.push([0xfc], t0 + 29.5 * TICK_MS); // Stop after 30 clocks (position 30)
+    midi.virtualMidi.push([0xf2, 8, 0], t0 + 30.2 * TICK_MS); // Song Position: 8 sixteenths = beat 2
+    midi.virtualMidi.push([0xfb], t0 + 30.5 * TICK_MS); // Continue: clock 31 plays position 48
+    const first = nonZeroFrames(record(engine, 'transport.beat', 237)).map((frame) => frame + 128);
+    // Between Song Position and Continue: position is where Continue resumes.
+    expect(engine.renderer.dataOutput({ node: 'transport', port: 'position' })).toBe(2);
+    const rest = nonZeroFrames(record(engine, 'transport.beat', 300)).map((frame) => frame + 128 + 237 * 128);
+    expect([...first, ...rest]).toEqual([128, 128 + 24_000, 128 + 31_000, 128 + 55_000]);
+    expect(engine.renderer.dataOutput({ node: 'transport', port: 'position' })).toBe(78 / 24);
+    expect(engine.renderer.dataOutput({ node: 'transport', port: 'bpm' })).toBe(120);
+  });
 });

@@ -18,12 +18,12 @@ export const MidiCCNode = defineNode({
     'A MIDI controller (Control Change number `controller`) as a smoothed stream 0…1, e.g. a hardware knob driving a cutoff.',
   inputs: {
     midi: midi('MIDI messages (e.g. from a MidiInputNode).'),
-    controller: data('Controller number (0…127; 1 = mod wheel, 7 = volume, 74 = brightness).', {
+    controller: data('Controller number 0…127 (1 = mod wheel, 7 = volume, 74 = brightness); clamped.', {
       default: 1,
       min: 0,
       max: 127,
     }),
-    channel: data('MIDI channel 1…16; 0 takes the controller from any channel.', {
+    channel: data('MIDI channel 1…16; 0 takes the controller from any channel; clamped to 0…16.', {
       default: 0,
       min: 0,
       max: 16,
@@ -48,14 +48,14 @@ export const MidiCCNode = defineNode({
         if (controller.source !== controllerSlot || controller.source.version !== controllerVersion) {
           controllerSlot = controller.source;
           controllerVersion = controllerSlot.version;
-          const n = Math.round(dataToNumber(controllerSlot.value));
-          wantedController = n >= 0 && n <= 127 ? n : -1; // out of range: listens to nothing
+          // Out of range is clamped, as the port's min/max say (a string or null reads as 0).
+          wantedController = Math.min(127, Math.max(0, Math.round(dataToNumber(controllerSlot.value))));
         }
         if (channel.source !== channelSlot || channel.source.version !== channelVersion) {
           channelSlot = channel.source;
           channelVersion = channelSlot.version;
-          const n = Math.round(dataToNumber(channelSlot.value));
-          wantedChannel = n >= 1 && n <= 16 ? n - 1 : -1; // 0 (or out of range): any channel
+          const n = Math.min(16, Math.max(0, Math.round(dataToNumber(channelSlot.value))));
+          wantedChannel = n - 1; // -1: any channel
         }
         const messages = input.source;
         let written = 0;
