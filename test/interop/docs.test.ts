@@ -1,27 +1,50 @@
 // docs/interop.md: every Synchrolang recipe (its unlabelled code blocks) runs as written.
 
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { request, startServer } from '../server/helpers.js';
 
 const doc = readFileSync(new URL('../../docs/interop.md', import.meta.url), 'utf8');
-/** The bodies of fenced blocks without a language (those with one are sh, json, python …). */
-function unlabelledBlocks(text: string): string[] {
+/** The bodies of fenced blocks in `language` ('' for those without one: the Synchrolang recipes). */
+function blocksIn(text: string, language: string): string[] {
   const blocks: string[] = [];
   let open: { language: string; lines: string[] } | null = null;
   for (const line of text.split('\n')) {
     const fence = /^```(\S*)\s*$/.exec(line);
     if (fence && !open) open = { language: fence[1], lines: [] };
     else if (fence && open) {
-      if (open.language === '') blocks.push(open.lines.join('\n'));
+      if (open.language === language) blocks.push(open.lines.join('\n'));
       open = null;
     } else open?.lines.push(line);
   }
   return blocks;
 }
 
-const recipes = unlabelledBlocks(doc);
+const recipes = blocksIn(doc, '');
+const hasPython = spawnSync('python3', ['--version']).status === 0;
+
+/** Runs a Python script (on stdin), resolving with its output; rejects with its stderr on failure. */
+function python(script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', ['-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`python3 exited ${code}: ${err}`)),
+    );
+    child.stdin.end(script);
+  });
+}
 
 describe('docs/interop.md', () => {
   it('has Synchrolang recipes, and each builds its patch and renders', () => {
@@ -37,6 +60,31 @@ describe('docs/interop.md', () => {
       engine.dispose();
     }
   });
+});
+
+describe('docs/interop.md: the Python recipe', () => {
+  it.runIf(hasPython)(
+    'sends /execute and /value to a real server over UDP and prints its replies',
+    async () => {
+      const [script] = blocksIn(doc, 'python');
+      expect(script).toMatch(/synchrotron = \("127\.0\.0\.1", 57130\)/);
+      const server = await startServer({ osc: 0 });
+      try {
+        const out = await python(script.replace('57130', String(server.osc!.port)));
+        expect(out.split('\n')).toEqual([
+          "/done ['/execute', 'created freq (DataNode = 440)\\ncreated osc (SineNode)\\ncreated out (PlaybackNode)\\nlinked freq.out -> osc.frequency\\nlinked osc.out -> out.left']",
+          "/done ['/value']",
+          "/error ['/value: unknown node `fre` — did you mean `freq`?']",
+          '',
+        ]);
+        const node = (await request(server, 'GET', '/nodes/freq')).body as { exports: { Value: number } };
+        expect(node.exports.Value).toBe(220);
+      } finally {
+        await server.close();
+      }
+    },
+    60_000,
+  );
 });
 
 describe('examples/interop/beat.syn', () => {
