@@ -152,66 +152,25 @@ describe('OSC commands', () => {
 
 describe('OSC bundles with time tags', () => {
   it('land at their frame: MIDI to the frame 100 ms apart exactly, edits at the block holding theirs', async () => {
-    // A long render-ahead, so that a loaded machine does not stall the output clock mid-test.
-    const { server, client, root } = await oscServer({ latency: 0.3 });
-    await client.ask('/execute', [
-      [
-        'new MidiInputNode keys',
-        'new MidiTriggerNode hits',
-        'new 0 level',
-        'new "hits.wav" hitsPath',
-        'new "level.wav" levelPath',
-        'new WavFileNode hitsFile',
-        'new WavFileNode levelFile',
-        'link keys.out -> hits.midi',
-        'link hits.trigger -> hitsFile.signal',
-        'link level.out -> levelFile.signal',
-        'link hitsPath.out -> hitsFile.path',
-        'link levelPath.out -> levelFile.path',
-      ].join('\n'),
-    ]);
-    await rendered(server, 20_000); // recording
-    const t = Date.now() + 600;
-    // One datagram: a bundle at t (a note and a value), another at t + 100 ms (a note), nested in one.
-    const first = encodeOscBundle(unixMsToTimeTag(t), [
-      { address: '/midi', args: [{ int: 0x90 }, { int: 60 }, { int: 100 }] },
-      { address: '/value', args: ['level', 1] },
-    ]);
-    const second = encodeOscBundle(unixMsToTimeTag(t + 100), [
-      { address: '/midi', args: [{ int: 0x90 }, { int: 62 }, { int: 100 }] },
-    ]);
-    const outer = new Uint8Array(16 + 8 + first.length + second.length);
-    outer.set(encodeOscBundle([0, 1], []), 0); // "#bundle", immediately
-    const view = new DataView(outer.buffer);
-    view.setInt32(16, first.length, false);
-    outer.set(first, 20);
-    view.setInt32(20 + first.length, second.length, false);
-    outer.set(second, 24 + first.length);
-    client.sendBytes(outer);
-    await client.next((m) => answers(m, '/value'));
-    const replies = await until(() => (client.replies.length >= 4 ? client.replies : undefined));
-    expect(replies.map((m) => m.address)).toEqual(['/done', '/done', '/done', '/done']);
-    await until(async () => (Date.now() > t + 500 ? true : undefined));
-    await request(server, 'GET', '/stop'); // closes the WAV files
-    await until(async () => ((await status(server)).running ? undefined : true));
-    const hits = await until(() => {
-      try {
-        const samples = readWav(join(root, 'hits.wav')).channels[0];
-        const frames: number[] = [];
-        for (let i = 0; i < samples.length; i++) if (samples[i] > 0) frames.push(i);
-        return frames.length === 2 ? frames : undefined;
-      } catch {
-        return undefined; // still being closed
+    // Exactness holds while the engine keeps up with real time; on a machine too busy for that, the engine
+    // itself says so (a late bundle, an underrun) and the round is tried again, up to three times.
+    const rounds: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const result = await bundleRound();
+      if ('disturbed' in result) {
+        rounds.push(result.disturbed);
+        continue;
       }
-    });
-    expect(hits[1] - hits[0]).toBe(4410); // 100 ms at 44.1 kHz, to the frame
-    // Both files started recording on the same block, a whole number of blocks into the engine's clock, so
-    // block boundaries are at multiples of 128 in them: the value glides over the block holding the note.
-    const level = readWav(join(root, 'level.wav')).channels[0];
-    const rise = level.findIndex((x) => x > 0);
-    expect(rise).toBe(Math.floor(hits[0] / 128) * 128);
-    expect(level[rise + 127]).toBe(1);
-    expect((await status(server)).osc?.late).toBe(0);
+      const { hits, level } = result;
+      expect(hits[1] - hits[0]).toBe(4410); // 100 ms at 44.1 kHz, to the frame
+      // Both files started recording on the same block, a whole number of blocks into the engine's clock,
+      // so block boundaries are at multiples of 128 in them: the value glides over the block holding the note.
+      const rise = level.findIndex((x) => x > 0);
+      expect(rise).toBe(Math.floor(hits[0] / 128) * 128);
+      expect(level[rise + 127]).toBe(1);
+      return;
+    }
+    expect.fail(`the engine could not keep up in any round: ${rounds.join('; ')}`);
   });
 
   it('a bundle whose time has passed runs at once and is reported late; far-future ones are refused', async () => {
@@ -304,6 +263,78 @@ describe('OSC security', () => {
     expect(client.replies).toHaveLength(1);
   });
 });
+
+type WavChannel = ReturnType<typeof readWav>['channels'][number];
+
+/** One round of the bundle test: a server, two timed bundles, the recorded WAV files read back. */
+async function bundleRound(): Promise<{ disturbed: string } | { hits: number[]; level: WavChannel }> {
+  // A long render-ahead, so that a loaded machine does not stall the output clock mid-test.
+  const root = mkdtempSync(join(tmpdir(), 'synchrotron-osc-'));
+  const server = await startServer({ osc: 0, root, latency: 0.3 });
+  const client = await OscClient.open(server.osc!.port);
+  try {
+    await client.ask('/execute', [
+      [
+        'new MidiInputNode keys',
+        'new MidiTriggerNode hits',
+        'new 0 level',
+        'new "hits.wav" hitsPath',
+        'new "level.wav" levelPath',
+        'new WavFileNode hitsFile',
+        'new WavFileNode levelFile',
+        'link keys.out -> hits.midi',
+        'link hits.trigger -> hitsFile.signal',
+        'link level.out -> levelFile.signal',
+        'link hitsPath.out -> hitsFile.path',
+        'link levelPath.out -> levelFile.path',
+      ].join('\n'),
+    ]);
+    await rendered(server, 20_000); // recording
+    const before = await status(server);
+    const t = Date.now() + 600;
+    // One datagram: a bundle at t (a note and a value), another at t + 100 ms (a note), nested in one.
+    const first = encodeOscBundle(unixMsToTimeTag(t), [
+      { address: '/midi', args: [{ int: 0x90 }, { int: 60 }, { int: 100 }] },
+      { address: '/value', args: ['level', 1] },
+    ]);
+    const second = encodeOscBundle(unixMsToTimeTag(t + 100), [
+      { address: '/midi', args: [{ int: 0x90 }, { int: 62 }, { int: 100 }] },
+    ]);
+    const outer = new Uint8Array(16 + 8 + first.length + second.length);
+    outer.set(encodeOscBundle([0, 1], []), 0); // "#bundle", immediately
+    const view = new DataView(outer.buffer);
+    view.setInt32(16, first.length, false);
+    outer.set(first, 20);
+    view.setInt32(20 + first.length, second.length, false);
+    outer.set(second, 24 + first.length);
+    client.sendBytes(outer);
+    await client.next((m) => answers(m, '/value'));
+    const replies = await until(() => (client.replies.length >= 4 ? client.replies : undefined));
+    expect(replies.map((m) => m.address)).toEqual(['/done', '/done', '/done', '/done']);
+    await until(async () => (Date.now() > t + 500 ? true : undefined));
+    const after = await status(server);
+    await request(server, 'GET', '/stop'); // closes the WAV files
+    await until(async () => ((await status(server)).running ? undefined : true));
+    if (after.osc!.late > 0) return { disturbed: `${after.osc!.late} bundle(s) late` };
+    if (after.underruns > before.underruns)
+      return { disturbed: `${after.underruns - before.underruns} underrun(s)` };
+    const hits = await until(() => {
+      try {
+        const samples = readWav(join(root, 'hits.wav')).channels[0];
+        const frames: number[] = [];
+        for (let i = 0; i < samples.length; i++) if (samples[i] > 0) frames.push(i);
+        return frames.length === 2 ? frames : undefined;
+      } catch {
+        return undefined; // still being closed
+      }
+    });
+    return { hits, level: readWav(join(root, 'level.wav')).channels[0] };
+  } finally {
+    client.close();
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
 
 /** A bundle holding one element. */
 function nest(element: Uint8Array): Uint8Array {
