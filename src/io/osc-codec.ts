@@ -133,14 +133,10 @@ function decodeMessage(bytes: Uint8Array): OscMessage {
     throw classify(error);
   }
   if (decoded.oscType !== 'message') throw new OscPacketError('malformed', 'expected a message');
-  // osc-min reads what the tags ask for and ignores what follows: re-encoding must give the same length,
-  // or the tags did not describe the data (or the text was not UTF-8).
-  let length: number;
-  try {
-    length = toBuffer({ address: decoded.address, args: decoded.args as never }).byteLength;
-  } catch (error) {
-    throw classify(error);
-  }
+  // osc-min reads what the tags ask for and ignores what follows: the encoded length of what was read must
+  // be the whole message, or the tags did not describe the data (or the text was not UTF-8). Computed, not
+  // re-encoded: re-encoding took three quarters of the time of a decode.
+  const length = encodedLength(decoded.address, decoded.args);
   if (length !== bytes.length) {
     throw new OscPacketError(
       'tags',
@@ -148,6 +144,65 @@ function decodeMessage(bytes: Uint8Array): OscMessage {
     );
   }
   return { kind: 'message', address: decoded.address, args: decoded.args };
+}
+
+/** Bytes of an OSC string: UTF-8, a NUL, padded to 4. */
+function stringLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4; // a surrogate pair: one code point beyond the BMP
+        i++;
+      } else bytes += 3; // a lone surrogate is written as U+FFFD
+    } else bytes += 3;
+  }
+  return (bytes + 4) & ~3;
+}
+
+/** Type tags and argument bytes of `args` (arrays add `[` and `]` tags, no bytes). */
+function argsLength(args: readonly OscArg[], tags: { count: number }): number {
+  let bytes = 0;
+  for (const arg of args) {
+    tags.count++;
+    switch (arg.type) {
+      case 'string':
+      case 'symbol':
+        bytes += stringLength(arg.value);
+        break;
+      case 'blob':
+        bytes += 4 + ((arg.value.byteLength + 3) & ~3);
+        break;
+      case 'timetag':
+      case 'double':
+      case 'bigint':
+        bytes += 8;
+        break;
+      case 'true':
+      case 'false':
+      case 'null':
+      case 'bang':
+        break;
+      case 'array':
+        tags.count++; // `[` counted above, `]` here
+        bytes += argsLength(arg.value, tags);
+        break;
+      default:
+        bytes += 4; // integer, float, character, color, midi
+    }
+  }
+  return bytes;
+}
+
+/** The length of a message as OSC writes it: address, `,` and the type tags, arguments. */
+function encodedLength(address: string, args: readonly OscArg[]): number {
+  const tags = { count: 1 }; // the comma
+  const argBytes = argsLength(args, tags);
+  return stringLength(address) + ((tags.count + 4) & ~3) + argBytes;
 }
 
 function classify(error: unknown): OscPacketError {

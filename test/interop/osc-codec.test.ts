@@ -2,6 +2,7 @@
 // and, on random bytes, never anything but a refusal.
 
 import fc from 'fast-check';
+import { toBuffer } from 'osc-min';
 import { describe, expect, it } from 'vitest';
 import {
   argsToData,
@@ -103,6 +104,58 @@ describe('decoding', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('strict length check', () => {
+  // Every argument type OSC 1.0 and its common extensions know (colour aside: osc-min writes it as 16
+  // bytes), written by osc-min itself: each is accepted as it is, and refused with one word too many.
+  const text = fc.string({ unit: 'binary', maxLength: 9 }).filter((t) => !t.includes('\0'));
+  const scalar = fc.oneof(
+    text.map((value) => ({ type: 'string' as const, value })),
+    text.map((value) => ({ type: 'symbol' as const, value })),
+    fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((value) => ({ type: 'integer' as const, value })),
+    fc.float({ noNaN: true }).map((value) => ({ type: 'float' as const, value })),
+    fc.double({ noNaN: true }).map((value) => ({ type: 'double' as const, value })),
+    fc
+      .bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
+      .map((value) => ({ type: 'bigint' as const, value })),
+    fc
+      .tuple(fc.nat(), fc.nat())
+      .map(([a, b]) => ({ type: 'timetag' as const, value: [a, b] as [number, number] })),
+    fc
+      .uint8Array({ maxLength: 11 })
+      .map((bytes) => ({ type: 'blob' as const, value: new DataView(bytes.buffer) })),
+    fc
+      .tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255))
+      .map((m) => ({ type: 'midi' as const, value: m })),
+    fc.constantFrom(
+      { type: 'true' as const },
+      { type: 'false' as const },
+      { type: 'null' as const },
+      { type: 'bang' as const },
+      { type: 'character' as const, value: 'é' },
+    ),
+  );
+  const args = fc.array(
+    fc.oneof(
+      scalar,
+      fc.array(scalar, { maxLength: 3 }).map((value) => ({ type: 'array' as const, value })),
+    ),
+    {
+      maxLength: 6,
+    },
+  );
+
+  it('accepts every message osc-min writes, whatever its arguments, and nothing more', () => {
+    fc.assert(
+      fc.property(text, args, (tail, list) => {
+        const bytes = new Uint8Array(toBuffer({ address: `/a${tail}`, args: list as never }).buffer);
+        expect(refusal(bytes)).toBe('accepted');
+        expect(refusal(Uint8Array.from([...bytes, 0, 0, 0, 0]))).toBe('tags');
+      }),
+      { numRuns: 1000 },
     );
   });
 });
