@@ -36,8 +36,8 @@ const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] 
                   addresses and localhost only, which stops DNS rebinding)
   --osc           also listen for OSC over UDP on this port (e.g. 57130), on the same address as
                   --host: /execute, /value, /start, /stop, /tempo, /midi and OscReceiveNode addresses;
-                  beyond loopback every message carries the token as its first argument
-                  (docs/interop.md)
+                  with a token in force (--token, or --host beyond loopback) every message carries it
+                  as its first argument, and one without it gets no reply (docs/interop.md)
   --stopped       start with rendering stopped
 
   Limits (a request past one is refused with a 4xx that names its flag):
