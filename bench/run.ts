@@ -8,6 +8,7 @@
 //   npm run bench -- --soak-seconds 10     shorter server soak (default 60 s; 0 skips it; --only skips it)
 //   npm run bench -- --only reverb-tail    only the reverb's denormal check (also runs with --only reverb)
 //   npm run bench -- --only scsynth        only the whole-process race against scsynth (bench/versus-scsynth.ts)
+//   npm run bench -- --only osc            only OSC: decoding cost and /value → /done over loopback UDP
 //
 // After the offline cases comes the server soak (bench/soak.ts): real time on the `none` output with a
 // 200-node patch under 200 HTTP requests/s, reporting underruns, CPU load, p99 latency, memory growth.
@@ -27,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../src/engine/wasm/kernels.js';
+import { formatOscBench, type OscBenchReport, runOscBench } from './osc.js';
 import { allPatches, benchRegistry } from './patches.js';
 import { formatSoak, runSoak, type SoakReport } from './soak.js';
 import { formatReverbTail, type ReverbTailReport, reverbTail } from './space-dynamics.js';
@@ -286,6 +288,13 @@ async function main(): Promise<void> {
     console.log(`\n${formatVersus(versus)}`);
   }
 
+  // OSC: decoding in this process, round trips against a real server on loopback.
+  let osc: OscBenchReport | null = null;
+  if (!only || 'osc'.includes(only)) {
+    osc = await runOscBench();
+    console.log(`\n${formatOscBench(osc)}`);
+  }
+
   const soakSeconds = Number(argument('--soak-seconds') ?? (only ? 0 : 60));
   let soak: SoakReport | null = null;
   if (soakSeconds > 0) {
@@ -311,6 +320,7 @@ async function main(): Promise<void> {
     skipped,
     reverbTail: tail,
     versusScsynth: versus,
+    osc,
     soak,
   };
   writeFileSync(`${outDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);

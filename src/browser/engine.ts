@@ -366,6 +366,7 @@ export class BrowserEngine {
       cpuLoad: 0,
       underruns: 0,
       audio: BROWSER_DEVICE_NAME,
+      tempo: this.graph.tempo,
     };
   }
 
@@ -615,6 +616,9 @@ export class BrowserEngine {
           break;
         case 'set':
           break; // announced as `exports` by the graph
+        case 'tempo':
+          this.emit({ type: 'tempo', bpm: op.bpm });
+          break;
       }
     }
     // Watches follow the graph: a renamed node keeps streaming, a removed one stops.

@@ -153,8 +153,53 @@ export interface WavWriter {
 }
 
 export interface MidiSource {
-  /** Render side: move messages that arrived since the last call into `into`, stamped with frames. */
-  drain(into: MidiBuffer, frames: number): void;
+  /**
+   * Render side: move messages that arrived since the last call into `into`, stamped with frames.
+   * `blockStartFrame` is the engine frame (global clock) of the block's first frame, so messages scheduled
+   * for an engine frame (an OSC bundle's /midi) land on it.
+   */
+  drain(into: MidiBuffer, frames: number, blockStartFrame?: number): void;
+  close(): void;
+}
+
+export interface MidiSink {
+  /**
+   * Render side: one message for engine frame `frame` (global clock, absolute). Never blocks, throws or
+   * allocates; a full queue drops the oldest and counts it. Real-time messages pass data1 = data2 = 0.
+   */
+  send(frame: number, status: number, data1: number, data2: number): void;
+  close(): void;
+}
+
+/** Values one OSC address received in one block (render side; preallocated, written without allocating). */
+export class OscValues {
+  static readonly CAPACITY = 64;
+  /** Values in this block; entries past `count` are stale. */
+  count = 0;
+  /** Frame offset within the block of each value. */
+  readonly frame = new Int32Array(OscValues.CAPACITY);
+  /** The first numeric argument of each message (NaN when it had none). */
+  readonly number = new Float64Array(OscValues.CAPACITY);
+  /** The arguments of the newest message as one value (one argument: itself; several: an array). */
+  latest: DataValue = null;
+  /** Bumped whenever `latest` changes. */
+  version = 0;
+}
+
+export interface OscSource {
+  /** Render side: moves the values received since the last call into `into`, at their frames. */
+  drain(into: OscValues, frames: number, blockStartFrame: number): void;
+  close(): void;
+}
+
+export interface OscSink {
+  /**
+   * Render side: queue `address value` for host:port (sent by the render loop after the block). Returns
+   * null, or why the destination is refused (the server decides where OSC may go). Never blocks or throws.
+   */
+  send(host: string, port: number, address: string, value: DataValue): string | null;
+  /** Control rate: why `host` is refused as a destination, or null (so a node can say so at once). */
+  check(host: string): string | null;
   close(): void;
 }
 
@@ -168,6 +213,14 @@ export interface RenderHost {
   /** Opens MIDI input `index`; null when there is no such port. `sampleRate` (Hz) lets the source turn
    * message times into frame offsets. */
   openMidiInput?(index: number, options?: { sampleRate: number }): MidiSource | null;
+  /** MIDI output ports: 0 is the virtual port clients read (/ws `midiOut`, GET /midi/out), hardware follows. */
+  midiOutputPorts?(): string[];
+  /** Opens MIDI output `index`; null when there is no such port. */
+  openMidiOutput?(index: number, options?: { sampleRate: number }): MidiSink | null;
+  /** Listens to OSC messages sent to the server's --osc port at `address`; null without OSC input. */
+  openOscInput?(address: string): OscSource | null;
+  /** Sends OSC from the render thread (OscSendNode); null when this host sends none (offline renders). */
+  openOscOutput?(): OscSink | null;
   /**
    * Control side only (a node's `prepare`, never the render thread): reads a whole file (a MIDI file, a
    * sample), confined like WAV paths; rejects with a SynchrotronError when the path is refused, unreadable
@@ -218,6 +271,11 @@ export interface NodeContext {
   readonly host: RenderHost;
   /** Frames rendered since the engine was created, at the start of the current block. */
   readonly clock: { frames: number };
+  /**
+   * The engine tempo and beat grid (render side; see tempo.ts): `[bpm, anchor beat, anchor frame]`, read with
+   * `beatAt(tempo, frame, sampleRate)`. Changes only at block boundaries.
+   */
+  readonly tempo: Float64Array;
   /** The master bus that PlaybackNodes add into (render side). */
   readonly master: { left: Float32Array; right: Float32Array };
   /** Initial value for a DataNode-like node (its `new VALUE`). */

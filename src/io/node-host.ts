@@ -7,6 +7,7 @@ import type { RenderHost, WavWriter } from '../engine/definition.js';
 import type { Limits } from '../engine/limits.js';
 import { audioInputHost } from './audio-input.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
+import { type OscHostOptions, type OscHostServices, oscHostServices } from './osc-host.js';
 import { FileGuard, readFileInside } from './secure-files.js';
 import { DEFAULT_LIMITS } from './security.js';
 import { wavWriterForFile } from './wav-writer.js';
@@ -24,6 +25,8 @@ export interface NodeHostOptions {
   midi?: MidiHostOptions;
   /** Files open at once, bytes per recording and per sample file (default: the server's DEFAULT_LIMITS). */
   limits?: Partial<Pick<Limits, 'maxOpenFiles' | 'maxRecordBytes' | 'maxSampleBytes'>>;
+  /** OSC: OscReceiveNodes always listen; OscSendNodes send only with a `destination` rule (the server). */
+  osc?: OscHostOptions;
   /** Paths nodes may never write (the --session file). */
   reserved?: readonly string[];
   /**
@@ -33,11 +36,13 @@ export interface NodeHostOptions {
   audioInput?: boolean;
 }
 
-export function createNodeHost(options: NodeHostOptions = {}): RenderHost & MidiHostServices {
+export function createNodeHost(
+  options: NodeHostOptions = {},
+): RenderHost & MidiHostServices & OscHostServices {
   const root = resolve(options.root ?? process.cwd());
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const files = new FileGuard({ root, maxOpenFiles: limits.maxOpenFiles, reserved: options.reserved });
-  const host: RenderHost & MidiHostServices = {
+  const host: RenderHost & MidiHostServices & OscHostServices = {
     deviceName: options.deviceName ?? 'none',
     // Render side (WavFileNode opens on its first block): the guard's checks, then a streaming writer.
     openWav(path: string, sampleRate: number): WavWriter {
@@ -54,6 +59,8 @@ export function createNodeHost(options: NodeHostOptions = {}): RenderHost & Midi
     }),
     // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
     ...midiHostServices(options.midi),
+    // OSC: oscIn, openOscInput(), openOscOutput(), flushOsc(), closeOsc() (src/io/osc-host.ts).
+    ...oscHostServices(options.osc),
   };
   return host;
 }

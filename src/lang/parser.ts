@@ -51,6 +51,8 @@ export type CommandAst = CommandBase &
     | { command: 'unlink'; target: ExprAst }
     | { command: 'remove'; name: Ident }
     | { command: 'set'; name: Ident; value: ValueAst }
+    /** `tempo 128` sets the engine tempo; `tempo` alone reads it. */
+    | { command: 'tempo'; value: ValueAst | null }
     | { command: 'start' | 'stop' | 'clear' | 'export' }
     | { command: 'eval'; expr: ExprAst }
   );
@@ -92,7 +94,7 @@ export function errorAt(
   });
 }
 
-const COMMAND_LIST = 'new, link, unlink, remove, set, start, stop, clear, export, eval';
+const COMMAND_LIST = 'new, link, unlink, remove, set, start, stop, clear, export, eval, tempo';
 
 function show(token: RawToken | undefined): string {
   if (!token) return 'the end of the script';
@@ -268,6 +270,19 @@ class Parser {
       }
       case 'eval':
         return done({ command: 'eval' as const, expr: this.expression(`\`${kw.text}\``) });
+      case 'tempo': {
+        const t = this.peek();
+        if (!t || t.type === 'newline' || t.type === 'semicolon')
+          return done({ command: 'tempo' as const, value: null });
+        if (!this.startsValue(t)) {
+          throw this.fail(
+            t,
+            `expected a tempo in beats per minute (e.g. \`${kw.text} 128\`), found ${show(t)}`,
+            ['value'],
+          );
+        }
+        return done({ command: 'tempo' as const, value: this.value(0) });
+      }
       default:
         return done({ command: canonical as 'start' | 'stop' | 'clear' | 'export' });
     }

@@ -24,6 +24,7 @@ export const KEYWORDS: Readonly<Record<string, string>> = {
   eval: 'eval',
   get: 'eval',
   query: 'eval',
+  tempo: 'tempo',
 };
 
 /** The canonical command a word stands for (case-insensitive), or undefined. */

@@ -22,6 +22,7 @@ import { CrossfadeNode } from './mixing/crossfade-node.js';
 import { GainNode } from './mixing/gain-node.js';
 import { MixerNode } from './mixing/mixer-node.js';
 import { PanNode } from './mixing/pan-node.js';
+import { oscNodes } from './osc/index.js';
 import { SawtoothNode } from './oscillators/sawtooth-node.js';
 import { SineNode } from './oscillators/sine-node.js';
 import { SquareNode } from './oscillators/square-node.js';
@@ -30,6 +31,7 @@ import { SamplerNode } from './samples/sampler-node.js';
 import { ClockNode } from './sequencing/clock-node.js';
 import { SampleAndHoldNode } from './sequencing/sample-and-hold-node.js';
 import { SequenceNode } from './sequencing/sequence-node.js';
+import { TransportNode } from './sequencing/transport-node.js';
 import { DataNode } from './sources/data-node.js';
 import { NoiseNode } from './sources/noise-node.js';
 import { SilenceNode } from './sources/silence-node.js';
@@ -73,4 +75,6 @@ export const builtinNodes: NodeDefinition[] = [
   DelayNode,
   SamplerNode,
   AudioInputNode,
+  TransportNode,
+  ...oscNodes,
 ];
