@@ -7,6 +7,7 @@
 //   npm run bench -- --engine wasm         one engine only (wasm | js)
 //   npm run bench -- --soak-seconds 10     shorter server soak (default 60 s; 0 skips it; --only skips it)
 //   npm run bench -- --only reverb-tail    only the reverb's denormal check (also runs with --only reverb)
+//   npm run bench -- --only scsynth        only the whole-process race against scsynth (bench/versus-scsynth.ts)
 //
 // After the offline cases comes the server soak (bench/soak.ts): real time on the `none` output with a
 // 200-node patch under 200 HTTP requests/s, reporting underruns, CPU load, p99 latency, memory growth.
@@ -29,6 +30,7 @@ import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../src/engine/wasm/
 import { allPatches, benchRegistry } from './patches.js';
 import { formatSoak, runSoak, type SoakReport } from './soak.js';
 import { formatReverbTail, type ReverbTailReport, reverbTail } from './space-dynamics.js';
+import { formatVersus, type VersusReport, versusScsynth } from './versus-scsynth.js';
 
 const SAMPLE_RATE = 44100;
 const BLOCK_SIZES = [128, 256];
@@ -277,6 +279,13 @@ async function main(): Promise<void> {
     console.log(`\n${formatReverbTail(tail)}`);
   }
 
+  // The whole-process race against scsynth (skipped when it is not installed).
+  let versus: VersusReport | null = null;
+  if (!only || 'versus-scsynth'.includes(only)) {
+    versus = versusScsynth();
+    console.log(`\n${formatVersus(versus)}`);
+  }
+
   const soakSeconds = Number(argument('--soak-seconds') ?? (only ? 0 : 60));
   let soak: SoakReport | null = null;
   if (soakSeconds > 0) {
@@ -301,6 +310,7 @@ async function main(): Promise<void> {
     results,
     skipped,
     reverbTail: tail,
+    versusScsynth: versus,
     soak,
   };
   writeFileSync(`${outDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);

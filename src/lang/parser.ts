@@ -102,20 +102,13 @@ function show(token: RawToken | undefined): string {
 }
 
 class Parser {
-  private readonly tokens: RawToken[] = [];
+  private readonly tokens: RawToken[];
   private pos = 0;
   private readonly lines: LineIndex;
 
   constructor(private readonly src: string) {
     this.lines = new LineIndex(src);
-    for (const token of lex(src)) {
-      if (token.type === 'whitespace') continue;
-      if (token.type === 'comment') {
-        if (token.breaksLine) this.tokens.push({ ...token, type: 'newline' });
-        continue;
-      }
-      this.tokens.push(token);
-    }
+    this.tokens = lex(src, { trivia: false });
   }
 
   parse(): CommandAst[] {
