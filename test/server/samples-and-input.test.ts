@@ -11,6 +11,8 @@ import type { SynchrotronServer } from '../../src/server/index.js';
 import { EventClient, request, startServer } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'samples');
+/** How long to wait for an event: generous, as a loaded machine can take seconds to start decoding. */
+const EVENT_WAIT_MS = 20_000;
 let server: SynchrotronServer;
 let root: string;
 
@@ -41,7 +43,11 @@ describe('samples and live input in the server', () => {
       ].join('\n');
       // The trigger is linked before the file arrives: the sampler waits silent, then a new rise plays it.
       expect((await request(server, 'POST', '/execute', script)).status).toBe(200);
-      await client.next('exports', (m) => m.name === 's' && m.exports['Sample Rate'] === 48000);
+      await client.next(
+        'exports',
+        (m) => m.name === 's' && m.exports['Sample Rate'] === 48000,
+        EVENT_WAIT_MS,
+      );
       const node = (await request(server, 'GET', '/nodes/s')).body as { exports: Record<string, unknown> };
       expect(node.exports).toMatchObject({
         File: 'tone.mp3',
@@ -53,12 +59,12 @@ describe('samples and live input in the server', () => {
       await request(server, 'POST', '/execute', 'set go 1');
       client.send({ type: 'watch', ports: [{ node_name: 's', port_name: 'left' }] });
       // A 440 Hz sine of amplitude 0.5, looping: the meter sees it.
-      const meter = await client.next('meter', (m) => m.port !== 'master' && m.peak > 0.4);
+      const meter = await client.next('meter', (m) => m.port !== 'master' && m.peak > 0.4, EVENT_WAIT_MS);
       expect(meter.peak).toBeLessThan(0.6);
     } finally {
       client.close();
     }
-  });
+  }, 60_000);
 
   it('a missing sample is one warning naming the file; the server carries on', async () => {
     const client = await EventClient.open(`${server.url}/ws`);
@@ -69,13 +75,13 @@ describe('samples and live input in the server', () => {
         '/execute',
         'new "gone.flac" lost\nnew SamplerNode s2\nlink lost.out -> s2.path',
       );
-      const warning = await client.next('warning', (m) => m.node === 's2');
+      const warning = await client.next('warning', (m) => m.node === 's2', EVENT_WAIT_MS);
       expect(warning.message).toMatch(/could not load the sample `gone\.flac`/);
       expect((await request(server, 'GET', '/status')).status).toBe(200);
     } finally {
       client.close();
     }
-  });
+  }, 60_000);
 
   it('a sample over --max-sample-bytes is one warning naming the flag; the sampler is silent', async () => {
     const client = await EventClient.open(`${server.url}/ws`);
@@ -86,7 +92,7 @@ describe('samples and live input in the server', () => {
         '/execute',
         'new "tone.flac" big\nnew SamplerNode s3\nlink big.out -> s3.path',
       );
-      const warning = await client.next('warning', (m) => m.node === 's3');
+      const warning = await client.next('warning', (m) => m.node === 's3', EVENT_WAIT_MS);
       expect(warning.message).toMatch(
         /could not load the sample `tone\.flac`: cannot read `tone\.flac`: it is 15 KiB, larger than the limit of 9\.8 KiB \(--max-sample-bytes\); the sampler is silent/,
       );
@@ -95,7 +101,7 @@ describe('samples and live input in the server', () => {
     } finally {
       client.close();
     }
-  });
+  }, 60_000);
 
   it.skipIf(probablyHasAudioDevice())(
     'AudioInputNode without a capture device: one warning saying so',
@@ -103,7 +109,7 @@ describe('samples and live input in the server', () => {
       const client = await EventClient.open(`${server.url}/ws`);
       try {
         await request(server, 'POST', '/execute', 'new AudioInputNode mic');
-        const warning = await client.next('warning', (m) => m.node === 'mic');
+        const warning = await client.next('warning', (m) => m.node === 'mic', EVENT_WAIT_MS);
         expect(warning.message).toBe(
           'no audio input: no audio input device on this machine (no sound system: /proc/asound, PulseAudio or PipeWire)',
         );
@@ -111,5 +117,6 @@ describe('samples and live input in the server', () => {
         client.close();
       }
     },
+    60_000,
   );
 });
