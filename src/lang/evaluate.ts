@@ -58,11 +58,11 @@ function describeConnection(c: { source: PortRef; sink: PortRef }): string {
 /** A node with its links, several lines (what `eval NODE` prints). */
 export function describeNodeLinks(graph: Graph, node: GraphNode): string {
   const lines = [describeNode(node)];
-  for (const port of Object.keys(node.definition.inputs)) {
+  for (const port of Object.keys(node.inputs)) {
     const source = graph.sourceOf({ node: node.name, port });
     lines.push(`  in  ${port}${source ? ` <- ${source.source.node}.${source.source.port}` : ''}`);
   }
-  for (const port of Object.keys(node.definition.outputs)) {
+  for (const port of Object.keys(node.outputs)) {
     const sinks = graph.sinksOf({ node: node.name, port }).map((c) => `${c.sink.node}.${c.sink.port}`);
     lines.push(`  out ${port}${sinks.length ? ` -> ${sinks.join(', ')}` : ''}`);
   }
@@ -264,7 +264,7 @@ class Evaluator {
       case 'port': {
         const ref = this.anyPort(expr.port);
         const node = this.graph.node(ref.node);
-        const direction: PortDirection = Object.hasOwn(node.definition.inputs, ref.port) ? 'input' : 'output';
+        const direction: PortDirection = Object.hasOwn(node.inputs, ref.port) ? 'input' : 'output';
         const info = toApiPortInfo(this.graph, ref, direction);
         const links =
           'source' in info
@@ -317,7 +317,7 @@ class Evaluator {
   /** A port of a known direction, each part checked at its own token. */
   private portRef(ast: PortAst, direction: PortDirection): PortRef {
     const node = this.node(ast.node);
-    const own = Object.keys(direction === 'input' ? node.definition.inputs : node.definition.outputs);
+    const own = Object.keys(direction === 'input' ? node.inputs : node.outputs);
     if (!ast.port) {
       const example = own.length ? ` (e.g. \`${node.name}.${own[0]}\`)` : '';
       this.fail(
@@ -336,7 +336,7 @@ class Evaluator {
   private anyPort(ast: PortAst): PortRef {
     const node = this.node(ast.node);
     const port = ast.port!;
-    const { inputs, outputs } = node.definition;
+    const { inputs, outputs } = node;
     if (!Object.hasOwn(inputs, port.text) && !Object.hasOwn(outputs, port.text)) {
       const names = [...Object.keys(inputs), ...Object.keys(outputs)];
       const suggestion = suggest(port.text, names);
