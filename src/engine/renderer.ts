@@ -19,7 +19,6 @@ import {
   type RenderHost,
   StreamInput,
   StreamOutput,
-  streamDefault,
 } from './definition.js';
 import { EMPTY_MIDI } from './midi.js';
 import type { RenderOp } from './prepare.js';

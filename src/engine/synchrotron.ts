@@ -2,7 +2,7 @@
 // `new Synchrotron({sampleRate, blockSize})`, add nodes, link them, render blocks. The server uses the
 // same Graph with a Renderer in a worker thread instead.
 
-import { type ExecuteResult, execute, exportScript } from '../lang/index.js';
+import { type ExecuteResult, execute, exportScript, PatchLoader } from '../lang/index.js';
 import { builtinNodes } from '../nodes/index.js';
 import type { RenderHost } from './definition.js';
 import { SynchrotronError } from './errors.js';
@@ -58,9 +58,26 @@ export class Synchrotron {
   private readonly eventListeners = new Set<(event: RenderEvent) => void>();
   private disposed = false;
 
+  /** Patch files read for PatchNode and VoicesNode (when the host reads files: `readFileSync`). */
+  readonly patches: PatchLoader | undefined;
+
   constructor(options: SynchrotronOptions = {}) {
     const registry = options.registry ?? createRegistry();
     const host = options.host ?? {};
+    // The control side's host: the render host plus patch files, read through its confined reader.
+    let control: RenderHost = host;
+    if (host.readFileSync && !host.loadPatch) {
+      const readFileSync = host.readFileSync.bind(host);
+      this.patches = new PatchLoader({
+        registry,
+        readFile: (path, readOptions) => readFileSync(path, readOptions),
+        limits: options.limits,
+        sampleRate: options.sampleRate ?? 44100,
+        blockSize: options.blockSize ?? 128,
+      });
+      control = Object.create(host) as RenderHost;
+      control.loadPatch = (path) => this.patches!.load(path);
+    }
     this.renderer = new Renderer({
       sampleRate: options.sampleRate ?? 44100,
       blockSize: options.blockSize ?? 128,
@@ -68,13 +85,13 @@ export class Synchrotron {
       host,
       onEvent: (event) => this.dispatch(event),
     });
-    this.graph = new Graph(registry, { host, random: options.random, limits: options.limits });
+    this.graph = new Graph(registry, { host: control, random: options.random, limits: options.limits });
     this.maxResultBytes = options.limits?.maxResultBytes;
     this.preparer = new Preparer({
       graph: this.graph,
       sampleRate: this.renderer.sampleRate,
       blockSize: this.renderer.blockSize,
-      host,
+      host: control,
       deliver: (ops) => {
         if (!this.disposed) this.renderer.enqueue(ops);
       },

@@ -5,12 +5,12 @@ import { resolve } from 'node:path';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import type { Limits } from '../engine/limits.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
-import { FileGuard, readFileInside } from './secure-files.js';
+import { FileGuard, readFileInside, readFileInsideSync } from './secure-files.js';
 import { DEFAULT_LIMITS } from './security.js';
 import { wavWriterForFile } from './wav-writer.js';
 
 // Where other modules used to find these (the rules themselves live in src/io/security.ts).
-export { readFileInside } from './secure-files.js';
+export { readFileInside, readFileInsideSync } from './secure-files.js';
 export { resolveInside } from './security.js';
 
 export interface NodeHostOptions {
@@ -39,6 +39,8 @@ export function createNodeHost(options: NodeHostOptions = {}): RenderHost & Midi
       });
     },
     readFile: (path, readOptions) => readFileInside(root, path, readOptions),
+    // Control side: patch files (PatchNode, VoicesNode), read while the script naming them runs.
+    readFileSync: (path, readOptions) => readFileInsideSync(root, path, readOptions),
     // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
     ...midiHostServices(options.midi),
   };

@@ -77,8 +77,8 @@ export function complete(script: string, cursor: number, graph: Graph): Completi
   let depth = 0;
   for (let i = before.length - 1; i >= 0; i--) {
     const t = before[i];
-    if (t.type === 'rbracket') depth++;
-    if (t.type === 'lbracket') depth--;
+    if (t.type === 'rbracket' || t.type === 'rparen') depth++;
+    if (t.type === 'lbracket' || t.type === 'lparen') depth--;
     if (
       t.type === 'semicolon' ||
       ((t.type === 'newline' || (t.type === 'comment' && t.breaksLine)) && depth <= 0)

@@ -10,6 +10,7 @@ import type { DataValue, PortDirection, PortRef } from '../engine/types.js';
 import { type CommandResult, type ExecuteResult, type ScriptHost, SynchrolangError } from './contract.js';
 import { exportScript } from './export.js';
 import {
+  type ArgAst,
   type CommandAst,
   type ExprAst,
   errorAt,
@@ -172,7 +173,8 @@ class Evaluator {
             });
           }
         }
-        const node = this.at(c.value ?? c, () => this.graph.addNode(type, name, value));
+        const args = c.args ? this.args(type, c.args) : undefined;
+        const node = this.at(c.args?.[0] ?? c.value ?? c, () => this.graph.addNode(type, name, value, args));
         return this.result(c, 'node', toApiNewNode(this.graph, node), `created ${describeNode(node)}`);
       }
       case 'link': {
@@ -233,6 +235,25 @@ class Evaluator {
         const script = exportScript(this.graph);
         return this.result(c, 'text', script, script);
       }
+      case 'reload': {
+        const report = this.graph.reloadPatches();
+        if (report.failed.length > 0) {
+          this.fail(
+            c,
+            `could not reload ${report.failed.map((f) => `\`${f.node}\` (${f.message})`).join('; ')}; nothing was reloaded`,
+            { code: 'invalid', failed: report.failed },
+          );
+        }
+        const count = report.reloaded.length;
+        return this.result(
+          c,
+          'count',
+          count,
+          count > 0
+            ? `reloaded ${plural(count, 'node')}: ${report.reloaded.join(', ')}`
+            : 'reloaded: no patch file changed',
+        );
+      }
       case 'eval':
         return this.evaluate(c, c.expr);
     }
@@ -291,6 +312,46 @@ class Evaluator {
         return this.result(c, 'value', null, `not connected: ${describeConnection({ source, sink })}`);
       }
     }
+  }
+
+  /**
+   * The literal input values of `new Type(…)`: positional ones go to the type's structural inputs in
+   * order (`new PatchNode("voice.syn")` → path), named ones to the input named. Each mistake is reported
+   * at its own value.
+   */
+  private args(type: string, list: ArgAst[]): Record<string, DataValue> {
+    const definition = this.graph.registry.get(type);
+    const structural = Object.keys(definition.inputs).filter((port) => definition.inputs[port].structural);
+    const args: Record<string, DataValue> = {};
+    list.forEach((arg, index) => {
+      let port: string;
+      if (arg.port === null) {
+        if (index >= structural.length) {
+          this.fail(
+            arg,
+            structural.length === 0
+              ? `${type} takes no value by position: name the input (\`input: value\`)`
+              : `${type} takes ${plural(structural.length, 'value')} by position (${structural.join(', ')}); name the others (\`input: value\`)`,
+          );
+        }
+        port = structural[index];
+      } else {
+        port = arg.port.text;
+        if (!definition.ports && !Object.hasOwn(definition.inputs, port)) {
+          const names = Object.keys(definition.inputs).filter((p) => definition.inputs[p].kind !== 'midi');
+          const suggestion = suggest(port, names);
+          this.fail(
+            arg.port,
+            `${type} has no input \`${port}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ''}` +
+              (names.length ? ` (its inputs: ${names.join(', ')})` : ''),
+            { code: 'unknown_port', ports: names, ...(suggestion ? { suggestion } : {}) },
+          );
+        }
+      }
+      if (Object.hasOwn(args, port)) this.fail(arg, `\`${port}\` is given twice`);
+      args[port] = this.value(arg.value);
+    });
+    return args;
   }
 
   private node(name: { text: string } & Span, suggestCommands = false): GraphNode {

@@ -24,6 +24,7 @@ export const KEYWORDS: Readonly<Record<string, string>> = {
   eval: 'eval',
   get: 'eval',
   query: 'eval',
+  reload: 'reload',
 };
 
 /** The canonical command a word stands for (case-insensitive), or undefined. */
@@ -58,6 +59,9 @@ export type RawTokenType =
   | 'comma'
   | 'lbracket'
   | 'rbracket'
+  | 'lparen'
+  | 'rparen'
+  | 'colon'
   | 'semicolon'
   | 'newline'
   | 'whitespace'
@@ -246,6 +250,12 @@ export function lex(src: string): RawToken[] {
       push('lbracket', i + 1);
     } else if (c === ']') {
       push('rbracket', i + 1);
+    } else if (c === '(') {
+      push('lparen', i + 1);
+    } else if (c === ')') {
+      push('rparen', i + 1);
+    } else if (c === ':') {
+      push('colon', i + 1);
     } else if (c === ';') {
       push('semicolon', i + 1);
     } else {
@@ -295,6 +305,9 @@ const SIMPLE_KINDS: Partial<Record<RawTokenType, TokenKind>> = {
   comma: 'punctuation',
   lbracket: 'punctuation',
   rbracket: 'punctuation',
+  lparen: 'punctuation',
+  rparen: 'punctuation',
+  colon: 'punctuation',
   semicolon: 'punctuation',
   newline: 'whitespace',
   whitespace: 'whitespace',
@@ -323,11 +336,18 @@ export function tokenize(script: string): Token[] {
       if (before?.type === 'dot') kind = 'port';
       else if (after?.type === 'dot') kind = 'name';
       else if (commandStart && keyword(t.text)) kind = 'keyword';
+      else if (
+        t.text.toLowerCase() === 'patch' &&
+        after?.type === 'string' &&
+        before?.type === 'word' &&
+        keyword(before.text) === 'new'
+      )
+        kind = 'keyword';
       else if (wordValue(t.text) !== undefined) kind = wordValue(t.text) === null ? 'null' : 'boolean';
       else kind = /^[A-Z]/.test(t.text) ? 'type' : 'name';
     }
-    if (t.type === 'lbracket') depth++;
-    if (t.type === 'rbracket') depth = Math.max(0, depth - 1);
+    if (t.type === 'lbracket' || t.type === 'lparen') depth++;
+    if (t.type === 'rbracket' || t.type === 'rparen') depth = Math.max(0, depth - 1);
     const separates =
       t.type === 'semicolon' ||
       ((t.type === 'newline' || (t.type === 'comment' && t.breaksLine)) && depth === 0);

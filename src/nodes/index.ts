@@ -11,6 +11,9 @@ import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
 import { BiquadFilterNode } from './filters/biquad-filter-node.js';
 import { LadderFilterNode } from './filters/ladder-filter-node.js';
 import { StateVariableFilterNode } from './filters/state-variable-filter-node.js';
+import { InletNode } from './instruments/inlet-node.js';
+import { OutletNode } from './instruments/outlet-node.js';
+import { PatchNode } from './instruments/patch-node.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { WavFileNode } from './io/wav-file-node.js';
 import { AddNode } from './math/add-node.js';
@@ -69,4 +72,7 @@ export const builtinNodes: NodeDefinition[] = [
   StateVariableFilterNode,
   LadderFilterNode,
   DelayNode,
+  InletNode,
+  OutletNode,
+  PatchNode,
 ];
