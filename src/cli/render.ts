@@ -10,13 +10,15 @@ import { createWavWriter } from '../io/wav-writer.js';
 import { formatError, parseSui, SynchrolangError } from '../lang/index.js';
 import { readPatchFile } from './patch-file.js';
 
-const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate 44100] [--block-size 128]
+const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate 44100] [--block-size 128] [--root DIR]
 
   PATCH           a .syn or .sui script; its PlaybackNode mix is written to OUT.wav (stereo 32-bit float)
   --seconds       length to render, in seconds
   --out, -o       the WAV file to write (WavFileNodes in the patch also write their own files)
   --sample-rate   frames per second (default 44100)
-  --block-size    frames per render block (default 128)`;
+  --block-size    frames per render block (default 128)
+  --root          folder the paths a patch names (files, included patches) are relative to and confined to
+                  (default: the patch's own folder)`;
 
 /** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
 const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
@@ -92,6 +94,7 @@ export async function renderCommand(args: string[]): Promise<number> {
         out: { type: 'string', short: 'o' },
         'sample-rate': { type: 'string' },
         'block-size': { type: 'string' },
+        root: { type: 'string' },
       },
     });
   try {
@@ -133,7 +136,14 @@ export async function renderCommand(args: string[]): Promise<number> {
 
   let engine: Synchrotron;
   try {
-    engine = new Synchrotron({ sampleRate, blockSize, host: createNodeHost({ root: process.cwd() }) });
+    // SPEC §5: paths in the patch are relative to its folder unless --root says otherwise.
+    const root = options.values.root ?? dirname(resolve(patchPath));
+    if (!existsSync(root) || !statSync(root).isDirectory()) return fail(`--root ${root} is not a folder`);
+    engine = new Synchrotron({
+      sampleRate,
+      blockSize,
+      host: createNodeHost({ root }),
+    });
   } catch (error) {
     return fail((error as Error).message);
   }

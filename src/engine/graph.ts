@@ -282,7 +282,14 @@ export class Graph {
    * Adds a node. `args` gives literal values to its inputs (structural ones included: a PatchNode's
    * `path`), checked against its ports; a type with `ports` answers its own ports for them here.
    */
-  addNode(type: string, name?: string, value: DataValue = null, args?: Record<string, DataValue>): GraphNode {
+  addNode(
+    type: string,
+    name?: string,
+    value: DataValue = null,
+    args?: Record<string, DataValue>,
+    /** Ports known already (a client mirroring a server's graph): the type's `ports` is not asked. */
+    known?: NodePorts,
+  ): GraphNode {
     const definition = this.registry.get(type);
     if (name === undefined) name = this.inventName();
     validateNodeName(name);
@@ -304,7 +311,8 @@ export class Graph {
     let revision: string | undefined;
     if (definition.ports) {
       // No links yet: its structural values are its literals or defaults.
-      const ports = this.answerPorts(definition, this.structuralOf(name, definition.inputs, literal));
+      const ports =
+        known ?? this.answerPorts(definition, this.structuralOf(name, definition.inputs, literal));
       ({ inputs, outputs } = ports);
       weight = ports.weight ?? 1;
       revision = ports.revision;

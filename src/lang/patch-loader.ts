@@ -4,6 +4,8 @@
 // and how many nodes it expands to. Descriptions are cached per file and rebuilt when the file's text (or
 // that of a file it includes) changes, so sixteen instances parse once and a reload sees every edit.
 
+import type { ApiConnection, ApiNode } from '../api/protocol.js';
+import { toApiConnection, toApiNodes } from '../api/shapes.js';
 import type { RenderHost } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 import { Graph, type GraphLimits } from '../engine/graph.js';
@@ -37,6 +39,21 @@ export interface PatchLoaderOptions {
   blockSize?: number;
   /** Told of every patch file read, e.g. to watch it. */
   onFile?(path: string): void;
+}
+
+/** A patch file's inner graph as GET /patches answers it (read-only). */
+export interface PatchView {
+  path: string;
+  script: string;
+  nodes: ApiNode[];
+  connections: ApiConnection[];
+  inlets: InletInfo[];
+  outlets: OutletInfo[];
+  /** Nodes it expands to (inner ones, nested patches and voices included). */
+  weight: number;
+  /** Every file it is built from, itself first. */
+  files: string[];
+  revision: string;
 }
 
 interface Entry {
@@ -137,9 +154,30 @@ export class PatchLoader {
     return true;
   }
 
-  private build(file: string, text: string): Entry {
+  /**
+   * A patch's inner graph for a read-only view (GET /patches?path=…): its nodes and connections in the
+   * API's shapes, its inlets and outlets, the files it includes and its text. Throws as `load` does.
+   */
+  view(path: string): PatchView {
+    const description = this.load(path);
+    const entry = this.cache.get(description.path)!;
+    const graph = this.run(description.path, entry.text, []);
+    return {
+      path: description.path,
+      script: entry.text,
+      nodes: toApiNodes(graph),
+      connections: graph.connections().map(toApiConnection),
+      inlets: description.inlets,
+      outlets: description.outlets,
+      weight: description.weight,
+      files: description.files,
+      revision: description.revision,
+    };
+  }
+
+  /** Runs a file's script into a Graph of its own; a mistake is reported in the file's terms. */
+  private run(file: string, text: string, included: PatchDescription[]): Graph {
     const dir = dirOf(file);
-    const included: PatchDescription[] = [];
     // Inside the file, paths resolve against its folder; included patches load through this loader.
     const host: RenderHost = {
       loadPatch: (path) => {
@@ -176,6 +214,13 @@ export class PatchLoader {
       }
       throw error;
     }
+    return graph;
+  }
+
+  private build(file: string, text: string): Entry {
+    const dir = dirOf(file);
+    const included: PatchDescription[] = [];
+    const graph = this.run(file, text, included);
     const nodes: InnerNode[] = [];
     const inlets: InletInfo[] = [];
     const outlets: OutletInfo[] = [];
