@@ -14,6 +14,7 @@ import { StateVariableFilterNode } from './filters/state-variable-filter-node.js
 import { InletNode } from './instruments/inlet-node.js';
 import { OutletNode } from './instruments/outlet-node.js';
 import { PatchNode } from './instruments/patch-node.js';
+import { VoicesNode } from './instruments/voices-node.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { WavFileNode } from './io/wav-file-node.js';
 import { AddNode } from './math/add-node.js';
@@ -75,4 +76,5 @@ export const builtinNodes: NodeDefinition[] = [
   InletNode,
   OutletNode,
   PatchNode,
+  VoicesNode,
 ];
