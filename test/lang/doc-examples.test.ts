@@ -48,7 +48,7 @@ describe('docs/synchrolang.md', () => {
     ];
     const actual = triggers.map(message);
     // The doc abbreviates the command list with `…`.
-    expect(actual.map((m) => m.replace(/, remove, set, start, stop, clear, export, eval\)/, ', …)'))).toEqual(
+    expect(actual.map((m) => m.replace(/, remove, set, start, stop, clear, export, eval, reload\)/, ', …)'))).toEqual(
       documented,
     );
   });
