@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { NodeDefinition } from '../src/engine/definition.js';
 import type { NodeRegistry } from '../src/engine/registry.js';
 import { createRegistry, Synchrotron } from '../src/engine/synchrotron.js';
+import { instrumentPatches } from './instruments.js';
 import { dynamicsChain, reverbChain } from './space-dynamics.js';
 
 export interface BenchPatch {
@@ -425,5 +426,6 @@ export function allPatches(squaresAvailable: boolean): PatchSpec[] {
     paletteAdsr(100),
     ...PALETTE_TYPES.map(paletteEach),
     ...filterPatches(),
+    ...instrumentPatches(),
   ];
 }

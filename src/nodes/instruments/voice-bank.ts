@@ -83,6 +83,8 @@ export class VoiceBank {
   private pedal = 0;
   /** [events counted, pitch bend range in semitones]: doubles live in typed arrays (no heap numbers). */
   private readonly numbers = new Float64Array(2);
+  /** What one voice hears, by inlet, while it is written (flush). */
+  private readonly values = new Float64Array(VOICE_INLETS.length);
 
   /** Each voice's inlet buffers, written by the bank: drive[inlet][voice] (null: the patch has no such inlet). */
   readonly drive: Array<Array<Float32Array | null>> = VOICE_INLETS.map(() =>
@@ -343,23 +345,26 @@ export class VoiceBank {
     for (let v = 0; v < this.count; v++) if (this.heardChannel[v] === ch) this.flush(v, frame);
   }
 
-  /** Writes what voice `v` hears into its inlet buffers up to (not including) `to`. */
+  /**
+   * Writes what voice `v` hears into its inlet buffers up to (not including) `to`. Plain loops, not
+   * `fill`: a fractional number passed to a built-in is boxed (16 B a call, a few per voice per block).
+   */
   private flush(v: number, to: number) {
     const from = this.from[v];
     if (to <= from) return;
     this.from[v] = to;
     const drive = this.drive;
     const ch = this.heardChannel[v];
-    const bend = this.bend[ch];
-    const frequency = drive[FREQUENCY][v];
-    if (frequency !== null) frequency.fill(this.heardFrequency[v] * 2 ** (bend / 12), from, to);
-    const gate = drive[GATE][v];
-    if (gate !== null) gate.fill(this.heardGate[v], from, to);
-    const velocity = drive[VELOCITY][v];
-    if (velocity !== null) velocity.fill(this.heardVelocity[v], from, to);
-    const pressure = drive[PRESSURE][v];
-    if (pressure !== null) pressure.fill(this.pressure[v], from, to);
-    const bendBuf = drive[BEND][v];
-    if (bendBuf !== null) bendBuf.fill(bend, from, to);
+    const values = this.values;
+    values[FREQUENCY] = this.heardFrequency[v] * 2 ** (this.bend[ch] / 12);
+    values[GATE] = this.heardGate[v];
+    values[VELOCITY] = this.heardVelocity[v];
+    values[PRESSURE] = this.pressure[v];
+    values[BEND] = this.bend[ch];
+    for (let k = 0; k < VOICE_INLETS.length; k++) {
+      const buf = drive[k][v];
+      if (buf === null) continue;
+      for (let i = from; i < to; i++) buf[i] = values[k];
+    }
   }
 }
