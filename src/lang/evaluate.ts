@@ -6,6 +6,7 @@ import { SynchrotronError, suggest } from '../engine/errors.js';
 import type { Graph, GraphNode } from '../engine/graph.js';
 import { validateNodeName } from '../engine/graph.js';
 import { formatBytes, limitError, valueBytes } from '../engine/limits.js';
+import { joinPath } from '../engine/patch.js';
 import type { DataValue, PortDirection, PortRef } from '../engine/types.js';
 import { type CommandResult, type ExecuteResult, type ScriptHost, SynchrolangError } from './contract.js';
 import { exportScript } from './export.js';
@@ -349,7 +350,13 @@ class Evaluator {
         }
       }
       if (Object.hasOwn(args, port)) this.fail(arg, `\`${port}\` is given twice`);
-      args[port] = this.value(arg.value);
+      let value = this.value(arg.value);
+      // A file named in a patch file is relative to that file's folder: kept relative to the root.
+      const spec = Object.hasOwn(definition.inputs, port) ? definition.inputs[port] : undefined;
+      const file = spec?.structural && (spec.unit === '.syn' || port === 'path');
+      if (this.host.baseDir && file && typeof value === 'string' && value !== '')
+        value = joinPath(this.host.baseDir, value);
+      args[port] = value;
     });
     return args;
   }

@@ -2,7 +2,7 @@
 // ports in /nodes, /types saying which types have ports of their own, the read-only inner graph for
 // editors, reloads by hand (POST /patches/reload) and by watching the file.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,27 @@ describe('patches over HTTP (hand reloads)', () => {
     writeFileSync(join(root, 'voice.syn'), `${VOICE}new SineNode spare\n`);
     const answer = await request(server, 'POST', '/execute', 'reload');
     expect(answer.body).toBe('reloaded 1 node: v');
+  });
+});
+
+describe('a start-up patch names files relative to its own folder', () => {
+  it('serve sub/top.syn: `new patch "voice.syn"` in it is sub/voice.syn, kept relative to the root', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'synchrotron-startup-'));
+    mkdirSync(join(root, 'sub'));
+    writeFileSync(join(root, 'sub', 'voice.syn'), VOICE);
+    const server = await startServer({
+      root,
+      patch: 'new patch "voice.syn" v\n',
+      patchDir: 'sub',
+      watchPatches: false,
+    });
+    try {
+      expect(server.engine.graph.node('v').args).toEqual({ path: 'sub/voice.syn' });
+      expect((await request(server, 'GET', '/export')).body).toBe('new patch "sub/voice.syn" v;\n');
+    } finally {
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -74,9 +74,7 @@ function build(spec: GraphSpec) {
       if (!outputs.length || !inputs.length) continue;
       const out = outputs[p % outputs.length];
       const input = inputs[q % inputs.length];
-      const midi = [source.outputs[out].kind, sink.inputs[input].kind].filter(
-        (k) => k === 'midi',
-      );
+      const midi = [source.outputs[out].kind, sink.inputs[input].kind].filter((k) => k === 'midi');
       if (midi.length === 1) continue;
       // Structural inputs take values only (the graph refuses anything else, tested elsewhere).
       if (sink.inputs[input].structural && !source.definition.holdsValue) continue;
