@@ -117,7 +117,9 @@ describe('VoicesNode: notes', () => {
     const [left, right] = r.capture(['poly.left', 'poly.right'], RATE);
     expect(right).toEqual(left); // a voice with `out` feeds both sides
     const found = peaks(left.subarray(4096), 3);
-    [60, 64, 67].forEach((note, i) => expect(Math.abs(found[i] - noteToFrequency(note))).toBeLessThan(0.5));
+    [60, 64, 67].forEach((note, i) => {
+      expect(Math.abs(found[i] - noteToFrequency(note))).toBeLessThan(0.5);
+    });
     expect(peak(left)).toBeLessThan(3 * (100 / 127)); // three voices at velocity 100, the envelope's peak 1
   });
 
@@ -337,7 +339,9 @@ describe('VoicesNode: ports and limits', () => {
     expect(r.s.graph.node('poly').weight).toBe(1 + 128 * 8);
     const [left] = r.capture(['poly.left'], RATE / 4);
     const found = peaks(left.subarray(2048), 4);
-    [60, 64, 67, 71].forEach((note, i) => expect(Math.abs(found[i] - noteToFrequency(note))).toBeLessThan(1));
+    [60, 64, 67, 71].forEach((note, i) => {
+      expect(Math.abs(found[i] - noteToFrequency(note))).toBeLessThan(1);
+    });
     expect(r.s.graph.node('poly').exports['Voices Sounding']).toBe(4);
   });
 });

@@ -143,7 +143,7 @@ export class VoiceBank {
       }
       if (pending !== NONE) {
         const at = this.startAt[pending] - clock;
-        this.start(pending, at < 0 ? 0 : at);
+        this.start(pending, Math.max(0, at));
         continue;
       }
       if (m >= messages.count) break;
