@@ -107,6 +107,7 @@ interface Snapshot {
   valueBytes: number;
   fileNodes: number;
   weight: number;
+  portsNodes: number;
 }
 
 /** What a reload did: nodes updated to their files' new text, and those whose new text was refused. */
@@ -150,6 +151,8 @@ export class Graph {
   private fileNodes = 0;
   /** Sum of the nodes' weights: the expanded node count the node limit applies to. */
   private weightTotal = 0;
+  /** Nodes whose type answers its own ports (a value change may change theirs). */
+  private portsNodes = 0;
   private revisionCount = 0;
 
   constructor(
@@ -342,6 +345,7 @@ export class Graph {
       this.nodeMap.set(name, node);
       this.valueTotal += bytes;
       this.weightTotal += weight;
+      if (definition.ports) this.portsNodes++;
       if (definition.holdsFile) this.fileNodes++;
       this.pending.push(addOp(node));
       return node;
@@ -354,6 +358,7 @@ export class Graph {
       this.removeLinks((c) => c.source.node === name || c.sink.node === name, name);
       this.nodeMap.delete(name);
       this.weightTotal -= node.weight;
+      if (node.definition.ports) this.portsNodes--;
       if (node.definition.holdsValue) this.valueTotal -= valueBytes(node.value);
       if (node.definition.holdsFile) this.fileNodes--;
       this.pending.push({ op: 'remove', name });
@@ -465,6 +470,7 @@ export class Graph {
       node.exports = { ...node.exports, ...(node.definition.initialExports?.(value, this.host) ?? {}) };
       this.pending.push({ op: 'set', name, value });
       // Nodes whose ports this value decides (a PatchNode's path) follow in the same batch.
+      if (this.portsNodes === 0) return node;
       for (const c of this.connections()) {
         if (c.source.node !== name) continue;
         const sink = this.nodeMap.get(c.sink.node);
@@ -486,6 +492,7 @@ export class Graph {
       this.nodeMap.clear();
       this.valueTotal = 0;
       this.weightTotal = 0;
+      this.portsNodes = 0;
       this.fileNodes = 0;
     });
     return count;
@@ -710,6 +717,7 @@ export class Graph {
       valueBytes: this.valueTotal,
       fileNodes: this.fileNodes,
       weight: this.weightTotal,
+      portsNodes: this.portsNodes,
     };
   }
 
@@ -733,6 +741,7 @@ export class Graph {
     this.valueTotal = snapshot.valueBytes;
     this.fileNodes = snapshot.fileNodes;
     this.weightTotal = snapshot.weight;
+    this.portsNodes = snapshot.portsNodes;
   }
 
   private edit<T>(fn: () => T): T {

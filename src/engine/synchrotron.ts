@@ -6,7 +6,7 @@ import { type ExecuteResult, execute, exportScript, PatchLoader } from '../lang/
 import { builtinNodes } from '../nodes/index.js';
 import type { RenderHost } from './definition.js';
 import { SynchrotronError } from './errors.js';
-import { type Connection, Graph, type GraphListener, type GraphNode } from './graph.js';
+import { type Connection, Graph, type GraphListener, type GraphNode, type ReloadReport } from './graph.js';
 import type { Limits } from './limits.js';
 import { Preparer } from './prepare.js';
 import { NodeRegistry } from './registry.js';
@@ -186,6 +186,16 @@ export class Synchrotron {
       },
       script,
     );
+  }
+
+  /**
+   * Reads every patch file again and updates the nodes made from them (as Synchrolang's `reload`): each
+   * instance at one block boundary, inner nodes that did not change keeping their state. Nodes whose file no
+   * longer loads are listed in `failed` and keep the version they have.
+   */
+  reloadPatches(): ReloadReport {
+    this.assertLive();
+    return this.graph.reloadPatches();
   }
 
   /** The graph as a Synchrolang script that rebuilds it (`export`). */

@@ -345,3 +345,34 @@ describe('VoicesNode: ports and limits', () => {
     expect(r.s.graph.node('poly').exports['Voices Sounding']).toBe(4);
   });
 });
+
+describe('VoicesNode: reload', () => {
+  const LEVELLED = (level: number) =>
+    SINE_VOICE.replace(
+      'new OutletNode out\n',
+      `new OutletNode out\nnew ${level} level\nnew MultiplyNode trim\n`,
+    ).replace(
+      'link amp.out -> out.input\n',
+      'link amp.out -> trim.a\nlink level.out -> trim.b\nlink trim.out -> out.input\n',
+    );
+
+  it('a sounding voice keeps its state through a reload of its patch: no click, phase continuous', () => {
+    const r = make();
+    play(r, LEVELLED(1), [on(0, 69)], 'voices: 4');
+    r.s.execute('new 440 f; new SineNode reference; link f.out -> reference.frequency');
+    const before = r.capture(['poly.left', 'reference.out'], 100 * 128 + 128); // mid-cycle, in the sustain
+    writeFileSync(join(r.root, 'voice.syn'), LEVELLED(0.5));
+    expect(r.s.execute('reload').text).toBe('reloaded 1 node: poly');
+    const after = r.capture(['poly.left', 'reference.out'], 8192);
+    const joined = new Float32Array(before[0].length + after[0].length);
+    joined.set(before[0]);
+    joined.set(after[0], before[0].length);
+    const sustain = 0.8 * (100 / 127);
+    expect(maxStep(joined.subarray(4096))).toBeLessThanOrEqual(((2 * Math.PI * 440) / RATE) * sustain);
+    // After the level's one-block glide: the same sine, at half the level, in phase with the reference.
+    let difference = 0;
+    for (let i = 256; i < after[0].length; i++)
+      difference = Math.max(difference, Math.abs(after[0][i] - 0.5 * sustain * after[1][i]));
+    expect(difference).toBeLessThan(1e-5);
+  });
+});
