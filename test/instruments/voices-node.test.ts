@@ -347,7 +347,7 @@ describe('VoicesNode: ports and limits', () => {
 });
 
 describe('VoicesNode: reload', () => {
-  const LEVELLED = (level: number) =>
+  const levelled = (level: number) =>
     SINE_VOICE.replace(
       'new OutletNode out\n',
       `new OutletNode out\nnew ${level} level\nnew MultiplyNode trim\n`,
@@ -358,10 +358,10 @@ describe('VoicesNode: reload', () => {
 
   it('a sounding voice keeps its state through a reload of its patch: no click, phase continuous', () => {
     const r = make();
-    play(r, LEVELLED(1), [on(0, 69)], 'voices: 4');
+    play(r, levelled(1), [on(0, 69)], 'voices: 4');
     r.s.execute('new 440 f; new SineNode reference; link f.out -> reference.frequency');
     const before = r.capture(['poly.left', 'reference.out'], 100 * 128 + 128); // mid-cycle, in the sustain
-    writeFileSync(join(r.root, 'voice.syn'), LEVELLED(0.5));
+    writeFileSync(join(r.root, 'voice.syn'), levelled(0.5));
     expect(r.s.execute('reload').text).toBe('reloaded 1 node: poly');
     const after = r.capture(['poly.left', 'reference.out'], 8192);
     const joined = new Float32Array(before[0].length + after[0].length);
