@@ -1,10 +1,10 @@
 // A local copy of the server's graph for completion: kept from the WebSocket's hello and edit events
 // (or a GET /nodes), rebuilt as a real Graph only when completion asks for it.
 
-import { Graph } from '../engine/graph.js';
+import type { Graph } from '../engine/graph.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { createRegistry } from '../engine/synchrotron.js';
-import { type DataValue, isDataValue } from '../engine/types.js';
+import { mirrorGraph } from '../lang/mirror.js';
 import type { ApiConnection, ApiNode, ServerMessage } from '../server/protocol.js';
 
 const key = (c: ApiConnection) =>
@@ -93,26 +93,7 @@ export class RemoteGraph {
   /** The graph as a Graph of the local node types (types this console does not know are left out). */
   graph(): Graph {
     if (this.cached) return this.cached;
-    const graph = new Graph(this.registry);
-    for (const node of this.nodes.values()) {
-      if (!this.registry.has(node.type)) continue;
-      const value = node.exports.Value;
-      try {
-        graph.addNode(node.type, node.name, (isDataValue(value) ? value : null) as DataValue);
-      } catch {
-        // a name or value this build would refuse: completion just does without it
-      }
-    }
-    for (const c of this.connections.values()) {
-      try {
-        graph.link(
-          { node: c.source.node_name, port: c.source.port_name },
-          { node: c.sink.node_name, port: c.sink.port_name },
-        );
-      } catch {
-        // as above
-      }
-    }
+    const graph = mirrorGraph(this.registry, this.nodes.values(), this.connections.values());
     this.cached = graph;
     return graph;
   }

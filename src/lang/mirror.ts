@@ -1,0 +1,72 @@
+// A client's copy of a server's graph, rebuilt from the API's JSON shapes (GET /types, /nodes,
+// /connections or the /ws pushes) as a real Graph, so clients run the language's own completion and
+// checks against it instead of re-implementing them. The console and the web editor both use it.
+
+import type { NodeDefinition, PortSpec } from '../engine/definition.js';
+import { Graph } from '../engine/graph.js';
+import { NodeRegistry, type NodeTypeInfo } from '../engine/registry.js';
+import { type DataValue, isDataValue } from '../engine/types.js';
+import type { ApiConnection, ApiNode } from '../server/protocol.js';
+
+/** Types that hold a value set by `new VALUE` / `set` (GET /types does not say; only DataNode does). */
+const VALUE_TYPES = new Set(['DataNode']);
+
+function specs(ports: NodeTypeInfo['inputs']): Record<string, PortSpec> {
+  const out: Record<string, PortSpec> = {};
+  for (const { name, ...spec } of ports) out[name] = spec;
+  return out;
+}
+
+/**
+ * A registry of declarations only, from GET /types: enough to validate names, ports and links and to
+ * complete, but its nodes cannot render (a client has no engine).
+ */
+export function describedRegistry(types: readonly NodeTypeInfo[]): NodeRegistry {
+  return new NodeRegistry(
+    types.map(
+      (info): NodeDefinition => ({
+        type: info.type,
+        category: info.category,
+        description: info.description,
+        inputs: specs(info.inputs),
+        outputs: specs(info.outputs),
+        ...(VALUE_TYPES.has(info.type) ? { holdsValue: true } : {}),
+        create: () => {
+          throw new Error(`${info.type} is only described here: this copy of the graph does not render`);
+        },
+      }),
+    ),
+  );
+}
+
+/**
+ * The graph the API shapes describe, built on `registry` (a described one, or the engine's own).
+ * Nodes of types the registry does not know, and links it would refuse, are left out.
+ */
+export function mirrorGraph(
+  registry: NodeRegistry,
+  nodes: Iterable<ApiNode>,
+  connections: Iterable<ApiConnection>,
+): Graph {
+  const graph = new Graph(registry);
+  for (const node of nodes) {
+    if (!registry.has(node.type)) continue;
+    const value = node.exports.Value;
+    try {
+      graph.addNode(node.type, node.name, (isDataValue(value) ? value : null) as DataValue);
+    } catch {
+      // a name or value this build would refuse: the copy does without it
+    }
+  }
+  for (const c of connections) {
+    try {
+      graph.link(
+        { node: c.source.node_name, port: c.source.port_name },
+        { node: c.sink.node_name, port: c.sink.port_name },
+      );
+    } catch {
+      // as above
+    }
+  }
+  return graph;
+}
