@@ -57,7 +57,7 @@ class RenderLoop {
   private readonly renderer: Renderer;
   private readonly output: AudioOutput;
   private readonly limiter: MasterLimiter;
-  private readonly taps = new Taps();
+  private readonly taps = new Taps(config.sampleRate);
   private readonly host: RenderHost;
   private readonly blockFrames: number;
   private readonly latencyFrames: number;
@@ -123,7 +123,7 @@ class RenderLoop {
         (this.host as { virtualMidi?: VirtualMidi }).virtualMidi?.push(message.data, message.time);
         break;
       case 'watch':
-        this.taps.watch(message.ports, message.spectrum, message.master);
+        this.taps.watch(message.ports, message.spectrum, message.master, message.views);
         break;
       case 'stream':
         this.streaming = message.enabled;

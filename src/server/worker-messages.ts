@@ -4,6 +4,7 @@
 import type { GraphOp } from '../engine/graph.js';
 import type { RenderEvent } from '../engine/renderer.js';
 import type { PortRef } from '../engine/types.js';
+import type { ScopeView } from './taps.js';
 
 export type AudioMode = 'auto' | 'device' | 'none';
 
@@ -26,7 +27,8 @@ export type ToWorker =
   | { kind: 'ops'; ops: GraphOp[] }
   | { kind: 'transport'; running: boolean }
   | { kind: 'midi'; data: number[]; time?: number }
-  | { kind: 'watch'; ports: PortRef[]; spectrum: boolean; master: boolean }
+  /** `ports`: meters and the default scope view; `views`: scopes with a timebase (and their meters). */
+  | { kind: 'watch'; ports: PortRef[]; spectrum: boolean; master: boolean; views?: ScopeView[] }
   /** Whether any browser listens on /ws/audio (the worker sends PCM only then). */
   | { kind: 'stream'; enabled: boolean }
   | { kind: 'dispose' };
@@ -39,8 +41,29 @@ export interface WorkerStatus {
   audio: string;
 }
 
+/** One frame of a scope view (see taps.ts). */
+export interface ScopeFrame {
+  port: PortRef;
+  /** taps.viewKey of the view this frame is for. */
+  view: string;
+  /** Samples oldest first; for a long window the midpoints of `min`/`max` columns. */
+  samples: number[];
+  min?: number[];
+  max?: number[];
+  /** Samples of the signal per point (1 for raw samples; may be fractional). */
+  step: number;
+  /** Frequency of the output (Hz), measured over its newest samples; null when not periodic. */
+  frequency: number | null;
+  seconds?: number;
+  triggered?: boolean;
+  /** Index of the trigger point among the points. */
+  trigger?: number;
+  /** A 'rising' view found no edge: keep showing the last frame. */
+  waiting?: boolean;
+}
+
 export interface TapReport {
-  scopes: Array<{ port: PortRef; samples: number[] }>;
+  scopes: ScopeFrame[];
   meters: Array<{ port: PortRef; peak: number; rms: number }>;
   master?: { peak: number; rms: number };
   spectrum?: number[];
