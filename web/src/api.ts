@@ -1,8 +1,16 @@
-// The server's public HTTP API (SPEC §4 plus /types, /status, value and rename routes). The UI does
-// nothing another client could not do: every edit goes through these calls.
+// The editor's one door to the engine: the server's public HTTP API (SPEC §4 plus /types, /status,
+// value and rename routes), its event socket (opened by store.ts through `wsUrl`) and its audio stream
+// (`openAudioStream`). The UI does nothing another client could not do, and nothing else in web/src
+// calls fetch or opens a socket — so a backend running the engine inside the page can be put in here.
 
 import type { NodeTypeInfo } from '../../src/engine/registry.js';
-import type { ApiConnection, ApiNode, ApiPort, EngineStatus } from '../../src/server/protocol.js';
+import {
+  type ApiConnection,
+  type ApiNode,
+  type ApiPort,
+  AUDIO_HEADER_BYTES,
+  type EngineStatus,
+} from '../../src/server/protocol.js';
 
 export type { ApiConnection, ApiNode, ApiPort, EngineStatus, NodeTypeInfo };
 
@@ -120,3 +128,44 @@ export const api = {
     return answer;
   },
 };
+
+/** One block of the master output as /ws/audio sends it: interleaved stereo float32. */
+export interface AudioFrame {
+  sequence: number;
+  sampleRate: number;
+  frames: number;
+  interleaved: Float32Array;
+}
+
+/**
+ * Streams the master output (/ws/audio) to `onFrame` until the returned function is called. `onClose`
+ * hears when the stream ends for another reason (the server went away).
+ */
+export function openAudioStream(
+  onFrame: (frame: AudioFrame) => void,
+  onClose: (reason: string) => void,
+): () => void {
+  const socket = new WebSocket(wsUrl('/ws/audio'));
+  socket.binaryType = 'arraybuffer';
+  let closedByUs = false;
+  socket.onmessage = (event) => {
+    if (!(event.data instanceof ArrayBuffer) || event.data.byteLength < AUDIO_HEADER_BYTES) return;
+    const view = new DataView(event.data);
+    const frames = view.getUint32(8, true);
+    const samples = (event.data.byteLength - AUDIO_HEADER_BYTES) / 4;
+    if (samples !== frames * 2) return;
+    onFrame({
+      sequence: view.getUint32(0, true),
+      sampleRate: view.getUint32(4, true),
+      frames,
+      interleaved: new Float32Array(event.data, AUDIO_HEADER_BYTES, samples),
+    });
+  };
+  socket.onclose = () => {
+    if (!closedByUs) onClose('the audio stream closed');
+  };
+  return () => {
+    closedByUs = true;
+    socket.close();
+  };
+}

@@ -16,6 +16,7 @@ import {
   wsUrl,
 } from './api';
 import { toPosition } from './files';
+import { followNode, handleMidi } from './midimap';
 
 export type Position = { x: number; y: number };
 export type LinkState = 'connecting' | 'open' | 'closed';
@@ -40,12 +41,40 @@ export interface UiState {
   toast: { id: number; text: string; kind: 'error' | 'info' } | null;
   /** Bumped to ask the editor to fit the view (after loading a patch). */
   fitRequest: number;
+  /** Timebase and trigger of each scope, by `node.port`. */
+  scopes: Record<string, ScopeSettings>;
+  /** The file the graph was opened from or last saved to. */
+  fileName: string | null;
 }
+
+export type ScopeMode = 'auto' | 'rising' | 'free' | 'roll';
+
+export interface ScopeSettings {
+  /** Window length, seconds (0.001…10). */
+  seconds: number;
+  mode: ScopeMode;
+}
+
+export const DEFAULT_SCOPE: ScopeSettings = { seconds: 0.02, mode: 'auto' };
 
 /** Fast-changing signal data for the canvases: read in requestAnimationFrame, never through React. */
 export interface ScopeData {
   samples: Float32Array;
+  /** For a long window: each point's extremes (samples are their midpoints). */
+  min?: Float32Array;
+  max?: Float32Array;
+  /** Signal samples per point. */
+  step: number;
   sampleRate: number;
+  /** Window the points cover, seconds. */
+  seconds: number;
+  triggered: boolean;
+  /** Index of the trigger point. */
+  trigger?: number;
+  /** A rising-edge scope is waiting for an edge (the trace is the last one found). */
+  waiting: boolean;
+  /** Measured by the server, Hz (null: not periodic). */
+  frequency: number | null;
   peak: number;
   rms: number;
   /** performance.now() of the newest samples. */
@@ -58,6 +87,9 @@ const samePort = (a: ApiPort, b: ApiPort) => a.node_name === b.node_name && a.po
 
 const POSITIONS_KEY = 'synchrotron.positions';
 const WATCH_KEY = 'synchrotron.watched';
+const SCOPES_KEY = 'synchrotron.scopes';
+/** This page's name as a MIDI sender, so the server's echo of its own controllers is not applied twice. */
+export const MIDI_SOURCE = `editor-${Math.random().toString(36).slice(2, 10)}`;
 
 function loadJson<T>(key: string, fallback: T): T {
   try {
@@ -91,6 +123,8 @@ class Store {
     log: [],
     toast: null,
     fitRequest: 1,
+    scopes: loadJson<Record<string, ScopeSettings>>(SCOPES_KEY, {}),
+    fileName: null,
   };
   /** Scope/meter data per watched port key, plus 'master'. */
   readonly signals = new Map<string, ScopeData>();
@@ -237,22 +271,45 @@ class Store {
       case 'scope': {
         const key = portKey(message.port);
         const previous = this.signals.get(key);
+        const frequency = message.frequency === undefined ? (previous?.frequency ?? null) : message.frequency;
+        if (message.waiting && previous) {
+          // No edge yet: keep the last trace, with the newest frequency.
+          this.signals.set(key, { ...previous, waiting: true, frequency });
+          break;
+        }
         this.signals.set(key, {
-          // Each message is the newest window of the port (the server decimates in time), not a continuation.
+          // Each message is a whole window (the server triggers and decimates), not a continuation.
           samples: Float32Array.from(message.samples),
+          min: message.min ? Float32Array.from(message.min) : undefined,
+          max: message.max ? Float32Array.from(message.max) : undefined,
+          step: message.step ?? 1,
           sampleRate: message.sampleRate,
+          seconds: message.seconds ?? ((message.step ?? 1) * message.samples.length) / message.sampleRate,
+          triggered: !!message.triggered,
+          trigger: message.trigger,
+          waiting: !!message.waiting,
+          frequency,
           peak: previous?.peak ?? 0,
           rms: previous?.rms ?? 0,
           updated: performance.now(),
         });
         break;
       }
+      case 'midi':
+        if (message.source !== MIDI_SOURCE) handleMidi(message.data);
+        break;
       case 'meter': {
         const key = message.port === 'master' ? 'master' : portKey(message.port);
         const previous = this.signals.get(key);
         this.signals.set(key, {
-          samples: previous?.samples ?? new Float32Array(0),
-          sampleRate: previous?.sampleRate ?? 44100,
+          samples: new Float32Array(0),
+          step: 1,
+          seconds: 0,
+          triggered: false,
+          waiting: false,
+          frequency: null,
+          sampleRate: 44100,
+          ...previous,
           peak: message.peak,
           rms: message.rms,
           updated: performance.now(),
@@ -281,6 +338,7 @@ class Store {
 
   applyRemoved(name: string) {
     if (!this.state.nodes.has(name)) return;
+    followNode(name, null);
     const nodes = new Map(this.state.nodes);
     nodes.delete(name);
     const connections = this.state.connections.filter(
@@ -293,6 +351,7 @@ class Store {
   applyRenamed(from: string, to: string) {
     const node = this.state.nodes.get(from);
     if (!node) return;
+    followNode(from, to);
     const rename = (port: ApiPort): ApiPort => (port.node_name === from ? { ...port, node_name: to } : port);
     const nodes = new Map<string, ApiNode>();
     for (const [name, n] of this.state.nodes) {
@@ -314,7 +373,10 @@ class Store {
       delete positions[from];
     }
     const watched = this.state.watched.map(rename);
-    this.set({ nodes, connections, positions, watched });
+    const scopes: Record<string, ScopeSettings> = {};
+    for (const [key, settings] of Object.entries(this.state.scopes))
+      scopes[key.startsWith(`${from}.`) ? `${to}${key.slice(from.length)}` : key] = settings;
+    this.set({ nodes, connections, positions, watched, scopes });
     this.savePositions();
     this.saveWatched();
   }
@@ -403,8 +465,33 @@ class Store {
     }
   }
 
+  /** Each scope with its timebase and trigger (roll is drawn from untriggered frames). */
   sendWatch() {
-    this.send({ type: 'watch', ports: this.state.watched, spectrum: true });
+    const ports = this.state.watched.map((port) => {
+      const { seconds, mode } = this.scopeSettings(port);
+      return { ...port, seconds, trigger: mode === 'roll' ? ('free' as const) : mode };
+    });
+    this.send({ type: 'watch', ports, spectrum: true });
+  }
+
+  scopeSettings(port: ApiPort): ScopeSettings {
+    return this.state.scopes[portKey(port)] ?? DEFAULT_SCOPE;
+  }
+
+  setScope(port: ApiPort, patch: Partial<ScopeSettings>) {
+    const key = portKey(port);
+    const scopes = { ...this.state.scopes, [key]: { ...this.scopeSettings(port), ...patch } };
+    this.set({ scopes });
+    try {
+      localStorage.setItem(SCOPES_KEY, JSON.stringify(scopes));
+    } catch {
+      // ignore
+    }
+    this.sendWatch();
+  }
+
+  setFileName(fileName: string | null) {
+    this.set({ fileName });
   }
 
   // ---------------------------------------------------------------- messages

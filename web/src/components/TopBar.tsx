@@ -1,19 +1,33 @@
-// Transport, connection/render state, CPU load, listening (switch, volume, level), files, undo/redo, theme.
+// Transport, connection/render state, CPU load, listening (switch, volume, level), recording, files
+// (Open, Save, Save as, Share), undo/redo, arrange, theme. One row down to 1024 px wide: on narrow
+// screens labels give way to icons (their names stay in tooltips and for screen readers).
 
 import { useState } from 'react';
 import { api } from '../api';
 import { listening } from '../audio';
+import { askText } from '../dialog';
 import { pickFile } from '../files';
 import { history, useHistoryVersion } from '../history';
-import { autoLayout, loadPatch, savePatch } from '../patch';
+import { autoLayout, confirmReplace, loadPatch, savePatch } from '../patch';
+import { formatElapsed, startRecording, stopRecording, useRecording } from '../recorder';
+import { shareUrl } from '../share';
 import { store, useStore } from '../store';
 import { Meter } from './Looking';
+
+/** A file name a download can use: no folders, a .sui or .syn extension. */
+function checkFileName(name: string): string | null {
+  if (!name.trim()) return 'a file name is needed';
+  if (/[\\/:*?"<>|]/.test(name)) return 'a file name cannot contain \\ / : * ? " < > |';
+  return null;
+}
 
 export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void }) {
   const link = useStore((s) => s.link);
   const status = useStore((s) => s.status);
+  const fileName = useStore((s) => s.fileName);
   const [listen, setListen] = useState(false);
   const [volume, setVolume] = useState(0.8);
+  const recording = useRecording();
   useHistoryVersion();
 
   const running = !!status?.running;
@@ -43,10 +57,11 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
   };
 
   const open = async () => {
+    if (!(await confirmReplace('Opening a file'))) return;
     const file = await pickFile('.syn,.sui,.txt');
     if (!file) return;
     try {
-      const { note } = await loadPatch(file.text);
+      const { note } = await loadPatch(file.text, file.name);
       if (note) store.showToast(`Loaded ${file.name}, but ${note}.`, 'info');
       else store.showToast(`Loaded ${file.name}`, 'info');
     } catch (error) {
@@ -54,15 +69,60 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
     }
   };
 
+  const save = async (name?: string) => {
+    try {
+      const { fileName: saved, kept } = await savePatch(name);
+      store.showToast(
+        kept
+          ? `Saved ${saved}`
+          : `Saved ${saved}${fileName ? ' (rewritten: its comments could not be kept)' : ''}`,
+        'info',
+      );
+    } catch (error) {
+      store.showToast(`Save: ${(error as Error).message}`);
+    }
+  };
+
+  const saveAs = async () => {
+    const current = fileName ?? 'patch.sui';
+    const stem = current.replace(/\.(sui|syn)$/i, '');
+    const answer = await askText(
+      'Save as',
+      '.sui keeps node positions, MIDI mappings and snapshots in its first comment; .syn is the script alone.',
+      stem,
+      {
+        confirm: 'Save',
+        check: checkFileName,
+        choices: ['.sui', '.syn'],
+        choice: /\.syn$/i.test(current) ? '.syn' : '.sui',
+      },
+    );
+    if (!answer) return;
+    const base = answer.text.trim().replace(/\.(sui|syn)$/i, '');
+    await save(`${base}${answer.choice ?? '.sui'}`);
+  };
+
+  const share = async () => {
+    try {
+      const url = await shareUrl();
+      await navigator.clipboard?.writeText(url).catch(() => undefined);
+      await askText('Share', 'A link that opens this patch (copied to the clipboard):', url, {
+        confirm: 'Done',
+      });
+    } catch (error) {
+      store.showToast(`Share: ${(error as Error).message}`);
+    }
+  };
+
   const cpu = status ? status.cpuLoad * 100 : null;
   return (
     <header className="topbar">
-      <div className="brand" title="Synchrotron">
+      <div className="brand" title={`Synchrotron${fileName ? ` — ${fileName}` : ''}`}>
         <svg viewBox="0 0 16 16" aria-hidden="true">
           <circle cx="8" cy="8" r="6" />
           <circle cx="8" cy="8" r="2" className="core" />
         </svg>
-        Synchrotron
+        <span className="brand-text">Synchrotron</span>
       </div>
 
       <div className="group transport">
@@ -72,9 +132,10 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
           onClick={() => transport(true)}
           disabled={link !== 'open' || running}
           data-testid="start"
-          title="Start rendering"
+          title="Start rendering (Space)"
+          aria-label="start"
         >
-          ▶ Start
+          ▶<span className="label"> Start</span>
         </button>
         <button
           type="button"
@@ -82,16 +143,19 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
           onClick={() => transport(false)}
           disabled={link !== 'open' || !running}
           data-testid="stop"
-          title="Stop rendering"
+          title="Stop rendering (Space)"
+          aria-label="stop"
         >
-          ■ Stop
+          ■<span className="label"> Stop</span>
         </button>
       </div>
 
       <div className="group status" data-testid="status">
         <span className={`pill link-${link}`} data-testid="link-state" title="Connection to the server">
           <span className="dot" />
-          {link === 'open' ? 'connected' : link === 'connecting' ? 'connecting…' : 'offline — retrying'}
+          <span className="pill-text">
+            {link === 'open' ? 'connected' : link === 'connecting' ? 'connecting…' : 'offline — retrying'}
+          </span>
         </span>
         <span className={`pill ${running ? 'running' : 'stopped'}`} data-testid="render-state">
           {running ? 'rendering' : 'stopped'}
@@ -111,7 +175,7 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
         <label className="switch" title="Play the server's output in this browser">
           <input type="checkbox" checked={listen} onChange={toggleListen} data-testid="listen" />
           <span className="slider" />
-          Listen
+          <span className="label">Listen</span>
         </label>
         <input
           type="range"
@@ -131,6 +195,23 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
         <div className="listen-meter">
           <Meter signal={() => listening.level()} testId="listen-meter" />
         </div>
+        <button
+          type="button"
+          className={`record${recording.recording ? ' on' : ''}`}
+          data-testid="record"
+          aria-pressed={recording.recording}
+          title={
+            recording.recording
+              ? 'Stop and download the recording (WAV)'
+              : 'Record the master output to a WAV file'
+          }
+          onClick={() => (recording.recording ? void stopRecording() : startRecording())}
+        >
+          <span className="rec-dot" aria-hidden="true" />
+          <span data-testid="record-time">
+            {recording.recording ? formatElapsed(recording.seconds) : 'Rec'}
+          </span>
+        </button>
       </div>
 
       <div className="group files">
@@ -139,6 +220,7 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
           onClick={() => history.undo()}
           disabled={!history.canUndo()}
           title={`Undo ${history.undoLabel() ?? ''} (Ctrl+Z)`}
+          aria-label="undo"
           data-testid="undo"
         >
           ↶
@@ -148,6 +230,7 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
           onClick={() => history.redo()}
           disabled={!history.canRedo()}
           title={`Redo ${history.redoLabel() ?? ''} (Ctrl+Shift+Z)`}
+          aria-label="redo"
           data-testid="redo"
         >
           ↷
@@ -157,27 +240,34 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
         </button>
         <button
           type="button"
-          onClick={() => savePatch('sui')}
-          title="Save with positions (.sui)"
-          data-testid="save-sui"
+          onClick={() => save()}
+          title={`Save ${fileName ?? 'patch.sui'} (keeps its name and comments)`}
+          data-testid="save"
         >
-          Save .sui
+          Save
         </button>
         <button
           type="button"
-          onClick={() => savePatch('syn')}
-          title="Save the script (.syn)"
-          data-testid="save-syn"
+          onClick={saveAs}
+          title="Save under another name or as .syn"
+          data-testid="save-as"
         >
-          .syn
+          <span className="label">Save </span>as…
+        </button>
+        <button type="button" onClick={share} title="A link that opens this patch" data-testid="share">
+          Share
         </button>
         <button
           type="button"
           onClick={autoLayout}
           title="Arrange the nodes by render order"
+          aria-label="arrange"
           data-testid="layout"
         >
-          Arrange
+          <svg viewBox="0 0 16 16" aria-hidden="true" className="icon">
+            <path d="M2 3h4v3H2zM10 3h4v3h-4zM6 10h4v3H6zM4 6v2h8V6M8 8v2" />
+          </svg>
+          <span className="label"> Arrange</span>
         </button>
         <button
           type="button"
