@@ -64,6 +64,9 @@ export function collectErrors(page: Page): string[] {
 
 /** Loads the editor in `page`, collecting its errors, and waits until it is connected to the server. */
 export async function openEditor(page: Page, url: string): Promise<string[]> {
+  // An action that cannot happen fails with Playwright's reason (what covers the element …) well
+  // before the test's own timeout, instead of a bare "timed out".
+  page.setDefaultTimeout(15_000);
   const errors = collectErrors(page);
   await page.goto(url);
   await page.getByTestId('link-state').filter({ hasText: 'connected' }).waitFor();

@@ -12,6 +12,7 @@ import { Splitter } from './components/Splitter';
 import { TopBar } from './components/TopBar';
 import { history } from './history';
 import { type PanelName, togglePanel, usePanels } from './panels';
+import { markSaved } from './patch';
 import { openSharedPatch } from './share';
 import { store, useStore } from './store';
 
@@ -78,6 +79,15 @@ export function App() {
       () => undefined,
     );
   }, [link]);
+
+  // The graph as this page first finds it counts as saved (a patch the server was started with is not
+  // unsaved work); later edits make it unsaved until Save or Open.
+  const [baselined, setBaselined] = useState(false);
+  useEffect(() => {
+    if (link !== 'open' || baselined) return;
+    setBaselined(true);
+    void markSaved();
+  }, [link, baselined]);
 
   // A shared patch in the address (#patch=…) opens once connected, after asking.
   useEffect(() => {

@@ -95,16 +95,22 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   const pointer = useRef<{ x: number; y: number } | null>(null);
   const selectAfter = useRef<Set<string> | null>(null);
 
+  /** True once the user pans or zooms: from then on resizes and new nodes leave the view alone. */
+  const userMoved = useRef(false);
+
   const faulted = useMemo(() => {
     const set = new Set<string>();
     for (const entry of log) if (entry.kind === 'fault' && entry.node) set.add(entry.node);
     return set;
   }, [log]);
 
-  // Nodes without a position (made by the console, another client, a .syn file) get one.
+  // Nodes without a position (made by the console, another client, a .syn file) get one, and the view
+  // follows them unless the user has placed it.
   useEffect(() => {
     const missing = placeMissing([...nodes.values()], connections, positions, measured);
-    if (Object.keys(missing).length) store.setPositions(missing);
+    if (!Object.keys(missing).length) return;
+    store.setPositions(missing);
+    if (!userMoved.current) store.requestFit();
   }, [nodes, connections, positions]);
 
   // Store → flow nodes, keeping React Flow's own fields (measured size, selection, dragging).
@@ -141,8 +147,6 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   }, [nodes, connections, positions, types, watched, faulted]);
 
   const editorRef = useRef<HTMLDivElement>(null);
-  /** True once the user pans or zooms: from then on a window resize leaves the view alone. */
-  const userMoved = useRef(false);
 
   /**
    * Fits the whole graph in view, but never below a zoom where node text stays readable (9 px): a graph

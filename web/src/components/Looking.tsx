@@ -4,7 +4,7 @@
 
 import { MiniMap } from '@xyflow/react';
 import { useRef } from 'react';
-import { cssVar, fitCanvas, useAnimationFrame } from '../animation';
+import { changed, cssVar, fitCanvas, useAnimationFrame } from '../animation';
 import type { ApiPort } from '../api';
 import { formatControl } from '../controls';
 import { history } from '../history';
@@ -87,8 +87,10 @@ function Scope({ port }: { port: ApiPort }) {
   useAnimationFrame((now) => {
     const el = canvas.current;
     if (!el) return;
-    const { ctx, width, height, dpr } = fitCanvas(el);
     const data: ScopeData | undefined = store.signals.get(key);
+    // Redrawn when a frame arrives (rolling: always, it moves between frames).
+    if (!changed(el, settings.mode === 'roll' ? now : `${data?.updated}${settings.mode}`)) return;
+    const { ctx, width, height, dpr } = fitCanvas(el);
     ctx.clearRect(0, 0, width, height);
     ctx.strokeStyle = cssVar('--grid');
     ctx.lineWidth = 1;
@@ -215,6 +217,7 @@ function Spectrum() {
   useAnimationFrame(() => {
     const el = canvas.current;
     if (!el) return;
+    if (!changed(el, store.spectrum?.updated)) return;
     const { ctx, width, height, dpr } = fitCanvas(el);
     ctx.clearRect(0, 0, width, height);
     const floor = -100;
