@@ -159,7 +159,10 @@ describe.skipIf(!!missing)('web editor', () => {
     await page.getByTestId('undo').click();
     await expect.poll(linked).toBe(true);
 
-    await page.getByTestId('node-freq').locator('.node-header').click({ position: { x: 3, y: 3 } });
+    await page
+      .getByTestId('node-freq')
+      .locator('.node-header')
+      .click({ position: { x: 3, y: 3 } });
     await page.keyboard.press('Delete');
     await page.getByTestId('node-freq').waitFor({ state: 'detached' });
     expect((await get<ApiNode[]>('/nodes')).some((n) => n.name === 'freq')).toBe(false);
@@ -272,7 +275,10 @@ describe.skipIf(!!missing)('web editor', () => {
     await page.getByTestId('save-as').click();
     await page.getByTestId('dialog-input').fill('plain');
     await page.getByLabel('.syn').check();
-    const [syn] = await Promise.all([page.waitForEvent('download'), page.getByTestId('dialog-confirm').click()]);
+    const [syn] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('dialog-confirm').click(),
+    ]);
     expect(syn.suggestedFilename()).toBe('plain.syn');
     const synText = readFileSync((await syn.path())!, 'utf8');
     expect(synText).not.toContain('/***');

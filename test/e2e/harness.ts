@@ -30,11 +30,44 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<RunningServer> {
+/** A real server on loopback; `options` go to createServer (e.g. `patch` text loaded before any page). */
+export async function startServer(options: Record<string, unknown> = {}): Promise<RunningServer> {
   const { createServer } = (await import(pathToFileURL(SERVER_ENTRY).href)) as {
     createServer(options: Record<string, unknown>): Promise<RunningServer>;
   };
-  return createServer({ host: '127.0.0.1', port: 0, audio: 'none', start: false, log: () => undefined });
+  return createServer({
+    host: '127.0.0.1',
+    port: 0,
+    audio: 'none',
+    start: false,
+    log: () => undefined,
+    ...options,
+  });
+}
+
+/** The canvas zoom (React Flow's viewport transform). */
+export const zoomOf = (page: Page) =>
+  page.locator('.react-flow__viewport').evaluate((el) => new DOMMatrix(getComputedStyle(el).transform).a);
+
+/** Waits until the view has stopped moving (a fit animates for a fraction of a second). */
+export async function viewSettled(page: Page) {
+  let last = '';
+  for (let i = 0; i < 100; i++) {
+    const now = await page.locator('.react-flow__viewport').evaluate((el) => getComputedStyle(el).transform);
+    if (now === last && now !== 'none') return;
+    last = now;
+    await page.waitForTimeout(120);
+  }
+}
+
+/** Runs a line in the editor's console and waits until it has been taken. */
+export async function runConsole(page: Page, script: string) {
+  const input = page.getByTestId('console-input');
+  await input.fill(script);
+  await input.press('Enter');
+  await page.waitForFunction(
+    () => (document.querySelector('[data-testid="console-input"]') as HTMLTextAreaElement).value === '',
+  );
 }
 
 export async function launchBrowser(): Promise<Browser> {

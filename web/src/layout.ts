@@ -26,8 +26,9 @@ export const estimateSize: Measure = (node) => {
     node.name.length * NAME + (node.type === 'DataNode' ? 0 : (node.type.length - 4) * 6.2 + 8) + 22;
   if (node.type === 'DataNode') {
     const value = node.exports.Value;
-    const text = typeof value === 'number' ? 10 : Math.min(29, Math.max(6, literal(value).length + 1)) + 1.2;
-    return { width: Math.min(240, Math.max(84, header, text * MONO + 30)), height: 46 };
+    const text = typeof value === 'number' ? 10 : Math.min(16, Math.max(6, literal(value).length + 1)) + 1.2;
+    const long = typeof value !== 'number' && literal(value).length > 28;
+    return { width: Math.min(240, Math.max(84, header, text * MONO + 30)), height: long ? 74 : 46 };
   }
   const rows = Math.max(node.inputs.length, node.outputs.length);
   let widest = 0;
@@ -43,7 +44,7 @@ export const estimateSize: Measure = (node) => {
   const exportsWidth = Math.max(0, ...exportRows.map(([k, v]) => (k.length + String(v).length) * MONO + 24));
   return {
     width: Math.min(230, Math.max(88, header, widest, exportsWidth)),
-    height: 26 + rows * 17 + (exportRows.length ? 6 + exportRows.length * 15 : 0),
+    height: 40 + rows * 17 + (exportRows.length ? 6 + exportRows.length * 15 : 0),
   };
 };
 

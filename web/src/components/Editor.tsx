@@ -3,7 +3,8 @@
 // cable says so); drag a cable off an input to unplug it, or onto another input to move it; copy, paste,
 // duplicate (Ctrl+C/V/D) with the links among the copied nodes; select all (Ctrl+A); quick-add at the
 // pointer (double-click, N, or a cable dropped on empty canvas); context menus on nodes, cables and the
-// canvas; Space starts or stops rendering.
+// canvas; Space starts or stops rendering. Drag empty canvas to select, middle-drag or scroll to pan,
+// Ctrl+scroll to zoom.
 
 import {
   applyNodeChanges,
@@ -95,6 +96,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   const pointer = useRef<{ x: number; y: number } | null>(null);
   const selectAfter = useRef<Set<string> | null>(null);
 
+  const editorRef = useRef<HTMLDivElement>(null);
   /** True once the user pans or zooms: from then on resizes and new nodes leave the view alone. */
   const userMoved = useRef(false);
 
@@ -104,14 +106,41 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
     return set;
   }, [log]);
 
-  // Nodes without a position (made by the console, another client, a .syn file) get one, and the view
-  // follows them unless the user has placed it.
+  // Nodes without a position (made by the console, another client, a .syn file) get one — laid out
+  // together once a script's pushes have all arrived, so its links shape the layout.
   useEffect(() => {
-    const missing = placeMissing([...nodes.values()], connections, positions, measured);
-    if (!Object.keys(missing).length) return;
-    store.setPositions(missing);
-    if (!userMoved.current) store.requestFit();
+    const timer = setTimeout(() => {
+      const { nodes: now, connections: links, positions: placed } = store.state;
+      const missing = placeMissing([...now.values()], links, placed, measured);
+      if (Object.keys(missing).length) store.setPositions(missing);
+    }, 40);
+    return () => clearTimeout(timer);
   }, [nodes, connections, positions]);
+
+  // A node that appears out of sight (placed below the graph, or where a node of its name once was)
+  // brings the view to it, unless the user has placed the view themselves.
+  const known = useRef(new Set<string>());
+  useEffect(() => {
+    const fresh = [...nodes.keys()].filter((name) => !known.current.has(name) && positions[name]);
+    known.current = new Set([...nodes.keys()].filter((name) => positions[name]));
+    if (!fresh.length || userMoved.current) return;
+    const box = editorRef.current?.getBoundingClientRect();
+    if (!box) return;
+    const { x, y, zoom } = flow.getViewport();
+    const outside = fresh.some((name) => {
+      const p = positions[name];
+      const size = measured(nodes.get(name)!);
+      const left = box.left + x + p.x * zoom;
+      const top = box.top + y + p.y * zoom;
+      return (
+        left < box.left ||
+        top < box.top ||
+        left + size.width * zoom > box.right ||
+        top + size.height * zoom > box.bottom
+      );
+    });
+    if (outside) store.requestFit();
+  }, [nodes, positions, flow]);
 
   // Store → flow nodes, keeping React Flow's own fields (measured size, selection, dragging).
   useEffect(() => {
@@ -145,8 +174,6 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
       });
     });
   }, [nodes, connections, positions, types, watched, faulted]);
-
-  const editorRef = useRef<HTMLDivElement>(null);
 
   /**
    * Fits the whole graph in view, but never below a zoom where node text stays readable (9 px): a graph
@@ -652,7 +679,13 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
           if (event) userMoved.current = true;
         }}
         deleteKeyCode={['Delete', 'Backspace']}
+        // As in VCV Rack: dragging empty canvas draws a selection box, the middle button or the wheel
+        // (two fingers) pans, Ctrl+wheel (or a pinch) zooms. Shift is left to controls, for fine moves.
         panActivationKeyCode={null}
+        selectionKeyCode={null}
+        selectionOnDrag
+        panOnDrag={[1]}
+        panOnScroll
         zoomOnDoubleClick={false}
         connectionLineType={ConnectionLineType.Bezier}
         connectionRadius={28}

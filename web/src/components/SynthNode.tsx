@@ -190,8 +190,8 @@ function SynthNodeView({ data, selected }: NodeProps<SynthFlowNode>) {
       title={info?.description}
     >
       <header className={`node-header cat-${info?.category ?? 'other'}`}>
-        <NameEditor name={node.name} />
         {!isData && <span className="node-type">{node.type.replace(/Node$/, '')}</span>}
+        <NameEditor name={node.name} />
       </header>
       {dataOut && (
         <div className="value-row">

@@ -252,7 +252,7 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
           title="Save under another name or as .syn"
           data-testid="save-as"
         >
-          <span className="label">Save </span>as…
+          Save as…
         </button>
         <button type="button" onClick={share} title="A link that opens this patch" data-testid="share">
           Share

@@ -49,6 +49,8 @@ export function ValueControl({
   const wheelState = useRef({ range, shown, onChange });
   wheelState.current = { range, shown, onChange };
   const wheelTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const showingBar = typing === null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the bar is a new element after typing in the field that replaced it; listen on that one
   useEffect(() => {
     const el = bar.current;
     if (!el) return;
@@ -67,7 +69,7 @@ export function ValueControl({
     };
     el.addEventListener('wheel', wheel, { passive: false });
     return () => el.removeEventListener('wheel', wheel);
-  }, []);
+  }, [showingBar]);
 
   const set = (next: number, done: boolean) => {
     const clamped = tidy(range, Math.min(range.max, Math.max(range.min, next)));

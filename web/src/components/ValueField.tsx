@@ -43,9 +43,9 @@ export function ValueField({ name, value }: { name: string; value: unknown }) {
         data-testid={`value-${name}`}
         spellCheck={false}
         value={text}
-        rows={lines ? Math.min(3, Math.ceil(text.length / 28)) : undefined}
+        rows={lines ? Math.min(3, Math.ceil(text.length / 16)) : undefined}
         // As wide as its text (within limits), so layouts can tell a node's size from its value.
-        style={lines ? undefined : { width: `${Math.min(28, Math.max(6, text.length + 1)) + 1.2}ch` }}
+        style={{ width: `${Math.min(16, Math.max(6, text.length + 1)) + 1.2}ch` }}
         title={error ?? 'A number, "string", true/false, null or [array]. Enter applies; ↑/↓ nudge numbers.'}
         onFocus={() => {
           focused.current = true;
