@@ -67,15 +67,16 @@ export async function addNode(type: string, position: Position, value?: unknown)
   const name = inventName(type);
   const shot: NodeSnapshot = { name, type, value };
   const create = async () => {
+    store.placedHere.add(name);
     store.setPositions({ [name]: position });
     await runScript(type === 'DataNode' && value === undefined ? `new 0 ${name};` : newLine(shot));
   };
-  await create().catch(report);
-  history.record({
-    label: `add ${name}`,
-    redo: create,
-    undo: () => runScript(`remove ${name};`).then(() => undefined),
-  });
+  await history
+    .perform(
+      { label: `add ${name}`, redo: create, undo: () => runScript(`remove ${name};`).then(() => undefined) },
+      create(),
+    )
+    .catch(report);
   return name;
 }
 
@@ -88,44 +89,57 @@ export async function removeNodes(names: string[]) {
     (c) => gone.has(c.source.node_name) || gone.has(c.sink.node_name),
   );
   const remove = () => runScript(shots.map((s) => `remove ${s.name};`).join('\n')).then(() => undefined);
-  await remove().catch(report);
-  history.record({
-    label: nodes.length === 1 ? `delete ${nodes[0].name}` : `delete ${nodes.length} nodes`,
-    redo: remove,
-    undo: () => runScript([...shots.map(newLine), ...links.map(linkLine)].join('\n')).then(() => undefined),
-  });
+  await history
+    .perform(
+      {
+        label: nodes.length === 1 ? `delete ${nodes[0].name}` : `delete ${nodes.length} nodes`,
+        redo: remove,
+        undo: () =>
+          runScript([...shots.map(newLine), ...links.map(linkLine)].join('\n')).then(() => undefined),
+      },
+      remove(),
+    )
+    .catch(report);
 }
 
 export async function link(connection: ApiConnection) {
   const replaced = store.state.connections.find((c) => samePort(c.sink, connection.sink));
   if (replaced && portKey(replaced.source) === portKey(connection.source)) return;
   const doLink = () => runScript(linkLine(connection)).then(() => undefined);
-  await doLink().catch(report);
+  await history
+    .perform(
+      {
+        label: `link ${portKey(connection.source)} → ${portKey(connection.sink)}`,
+        redo: doLink,
+        undo: () =>
+          runScript([unlinkLine(connection), ...(replaced ? [linkLine(replaced)] : [])].join('\n')).then(
+            () => undefined,
+          ),
+      },
+      doLink(),
+    )
+    .catch(report);
   // An input holds one cable: say which one the new one replaced (undo puts it back).
   if (replaced)
     store.showToast(
       `Replaced ${portKey(replaced.source)} → ${portKey(connection.sink)} by ${portKey(connection.source)} (undo brings it back)`,
       'info',
     );
-  history.record({
-    label: `link ${portKey(connection.source)} → ${portKey(connection.sink)}`,
-    redo: doLink,
-    undo: () =>
-      runScript([unlinkLine(connection), ...(replaced ? [linkLine(replaced)] : [])].join('\n')).then(
-        () => undefined,
-      ),
-  });
 }
 
 export async function unlink(connections: ApiConnection[]) {
   if (!connections.length) return;
   const doUnlink = () => runScript(connections.map(unlinkLine).join('\n')).then(() => undefined);
-  await doUnlink().catch(report);
-  history.record({
-    label: connections.length === 1 ? 'unlink' : `unlink ${connections.length}`,
-    redo: doUnlink,
-    undo: () => runScript(connections.map(linkLine).join('\n')).then(() => undefined),
-  });
+  await history
+    .perform(
+      {
+        label: connections.length === 1 ? 'unlink' : `unlink ${connections.length}`,
+        redo: doUnlink,
+        undo: () => runScript(connections.map(linkLine).join('\n')).then(() => undefined),
+      },
+      doUnlink(),
+    )
+    .catch(report);
 }
 
 /** Sets a DataNode's value; consecutive calls for one node (typing) merge into one undo step. */
@@ -134,7 +148,6 @@ export async function setValue(name: string, before: unknown, after: unknown) {
     const node = await api.setValue(target, value);
     if (node && typeof node === 'object' && 'name' in node) store.applyNode(node);
   };
-  await put(name, after).catch(report);
   const edit: Edit & { after: unknown } = {
     label: `set ${name}`,
     mergeKey: `value:${name}`,
@@ -145,7 +158,7 @@ export async function setValue(name: string, before: unknown, after: unknown) {
       edit.after = (next as typeof edit).after;
     },
   };
-  history.record(edit);
+  await history.perform(edit, put(name, after)).catch(report);
 }
 
 export async function rename(from: string, to: string) {
@@ -167,12 +180,12 @@ export async function rename(from: string, to: string) {
     await api.renameNode(a, b);
     store.applyRenamed(a, b);
   };
-  await doRename(from, to).catch(report);
-  history.record({
-    label: `rename ${from} → ${to}`,
-    redo: () => doRename(from, to),
-    undo: () => doRename(to, from),
-  });
+  await history
+    .perform(
+      { label: `rename ${from} → ${to}`, redo: () => doRename(from, to), undo: () => doRename(to, from) },
+      doRename(from, to),
+    )
+    .catch(report);
 }
 
 export function recordMove(before: Record<string, Position>, after: Record<string, Position>) {
@@ -259,15 +272,20 @@ export async function addInputValue(sink: ApiPort, value: number, near: Position
   const name = controlName(sink.node_name, sink.port_name);
   const script = `new ${literal(value)} ${name};\nlink ${name}.out -> ${portKey(sink)};`;
   const create = async () => {
+    store.placedHere.add(name);
     store.setPositions({ [name]: near });
     await runScript(script);
   };
-  await create().catch(report);
-  history.record({
-    label: `set ${portKey(sink)}`,
-    redo: create,
-    undo: () => runScript(`remove ${name};`).then(() => undefined),
-  });
+  await history
+    .perform(
+      {
+        label: `set ${portKey(sink)}`,
+        redo: create,
+        undo: () => runScript(`remove ${name};`).then(() => undefined),
+      },
+      create(),
+    )
+    .catch(report);
   return name;
 }
 
@@ -283,14 +301,18 @@ export async function moveCableEnd(connection: ApiConnection, to: ApiPort | null
     linkLine(connection),
   ].join('\n');
   const run = (script: string) => runScript(script).then(() => undefined);
-  await run(forward).catch(report);
+  await history
+    .perform(
+      {
+        label: moved ? `move cable to ${portKey(to!)}` : `unplug ${portKey(connection.sink)}`,
+        redo: () => run(forward),
+        undo: () => run(backward),
+      },
+      run(forward),
+    )
+    .catch(report);
   if (replaced && moved)
     store.showToast(`Replaced ${portKey(replaced.source)} → ${portKey(to!)} (undo brings it back)`, 'info');
-  history.record({
-    label: moved ? `move cable to ${portKey(to!)}` : `unplug ${portKey(connection.sink)}`,
-    redo: () => run(forward),
-    undo: () => run(backward),
-  });
 }
 
 /** A piece of a patch as copied: its nodes (values included), the links among them, and positions. */
@@ -353,16 +375,21 @@ export async function pasteClip(clip: Clip, at: Position): Promise<string[]> {
   }));
   const script = [...shots.map(newLine), ...links.map(linkLine)].join('\n');
   const create = async () => {
+    for (const name of Object.keys(positions)) store.placedHere.add(name);
     store.setPositions(positions);
     await runScript(script);
   };
-  await create().catch(report);
   const names = shots.map((s) => s.name);
-  history.record({
-    label: names.length === 1 ? `paste ${names[0]}` : `paste ${names.length} nodes`,
-    redo: create,
-    undo: () => runScript(names.map((n) => `remove ${n};`).join('\n')).then(() => undefined),
-  });
+  await history
+    .perform(
+      {
+        label: names.length === 1 ? `paste ${names[0]}` : `paste ${names.length} nodes`,
+        redo: create,
+        undo: () => runScript(names.map((n) => `remove ${n};`).join('\n')).then(() => undefined),
+      },
+      create(),
+    )
+    .catch(report);
   return names;
 }
 
@@ -373,7 +400,6 @@ export async function setValues(values: Record<string, unknown>, label: string, 
   const before = Object.fromEntries(names.map((n) => [n, store.state.nodes.get(n)!.exports.Value ?? null]));
   const script = (v: Record<string, unknown>) => names.map((n) => `set ${n} ${literal(v[n])};`).join('\n');
   const run = (v: Record<string, unknown>) => runScript(script(v)).then(() => undefined);
-  await run(values).catch(report);
   const edit: Edit & { after: Record<string, unknown> } = {
     label,
     after: values,
@@ -384,5 +410,5 @@ export async function setValues(values: Record<string, unknown>, label: string, 
       edit.after = (next as typeof edit).after;
     },
   };
-  history.record(edit);
+  await history.perform(edit, run(values)).catch(report);
 }

@@ -415,6 +415,10 @@ class Store {
 
   // ---------------------------------------------------------------- positions (client-side only)
 
+  /** Nodes this page is about to make where the user put them (paste, quick-add, a drop): the view
+   * need not move to show them. */
+  readonly placedHere = new Set<string>();
+
   setPositions(patch: Record<string, Position>, replace = false) {
     // A NaN or infinite position would break the whole canvas (SVG paths of NaN), and stay in storage.
     const valid = validPositions(patch);

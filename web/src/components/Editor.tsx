@@ -121,8 +121,11 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   // brings the view to it, unless the user has placed the view themselves.
   const known = useRef(new Set<string>());
   useEffect(() => {
-    const fresh = [...nodes.keys()].filter((name) => !known.current.has(name) && positions[name]);
+    const fresh = [...nodes.keys()].filter(
+      (name) => !known.current.has(name) && positions[name] && !store.placedHere.has(name),
+    );
     known.current = new Set([...nodes.keys()].filter((name) => positions[name]));
+    for (const name of known.current) store.placedHere.delete(name);
     if (!fresh.length || userMoved.current) return;
     const box = editorRef.current?.getBoundingClientRect();
     if (!box) return;
