@@ -37,6 +37,17 @@ const UNIT_RANGES: Record<string, [number, number]> = {
   '−1…1': [-1, 1],
 };
 
+/** Units of a parameter (a knob makes sense even without a declared range); others — a signal's
+ * `-1…1`, a `trigger` — get a control only when the port declares its min and max. */
+const PARAMETER_UNITS = new Set(['Hz', 's', 'seconds', 'ms', 'dB', 'semitones']);
+
+/** The control range of an unlinked stream input, or null when it is a signal rather than a setting. */
+export function inputRange(port: PortInfo): ControlRange | null {
+  const declared = typeof port.min === 'number' && typeof port.max === 'number';
+  if (!declared && !(port.unit && PARAMETER_UNITS.has(port.unit))) return null;
+  return rangeOf(port);
+}
+
 /** A range written in the unit itself, like `0…2` or `-0.99…0.99`. */
 function unitSpan(unit: string): [number, number] | null {
   const match = /^([−-]?\d*\.?\d+)\s*(?:…|\.\.\.?)\s*([−-]?\d*\.?\d+)$/.exec(unit.trim());

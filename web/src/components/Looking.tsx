@@ -149,6 +149,9 @@ function Scope({ port }: { port: ApiPort }) {
     el.dataset.span = String(Math.round(data.step * (n - 1)) + 1);
     el.dataset.points = String(n);
     el.dataset.seconds = String(span);
+    el.dataset.triggered = String(data.triggered);
+    el.dataset.first = String(samples[0]);
+    el.dataset.frame = String(data.updated);
     if (now - lastLabel.current > 200 && label.current) {
       lastLabel.current = now;
       const hz = data.frequency;

@@ -6,7 +6,7 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo, useEffect, useRef, useState } from 'react';
 import type { ApiNode, ApiPort, NodeTypeInfo } from '../api';
-import { type ControlRange, rangeOf } from '../controls';
+import { type ControlRange, inputRange } from '../controls';
 import { addInputValue, rename, valueSender } from '../edits';
 import { armRange } from '../midimap';
 import { formatValue, store } from '../store';
@@ -215,8 +215,8 @@ function SynthNodeView({ data, selected }: NodeProps<SynthFlowNode>) {
             const input = inputs[i];
             const output = outputs[i];
             const spec = input && info?.inputs.find((p) => p.name === input.port_name);
-            const inputRange =
-              input && !input.source && input.type === 'StreamInput' && spec ? rangeOf(spec) : null;
+            const control =
+              input && !input.source && input.type === 'StreamInput' && spec ? inputRange(spec) : null;
             return (
               <div className="port-row" key={`${input?.port_name ?? ''}|${output?.port_name ?? ''}`}>
                 <div className="port port-in">
@@ -235,11 +235,11 @@ function SynthNodeView({ data, selected }: NodeProps<SynthFlowNode>) {
                       >
                         {input.port_name}
                       </span>
-                      {inputRange && (
+                      {control && (
                         <InputValue
                           node={node}
                           port={input.port_name}
-                          range={inputRange}
+                          range={control}
                           value={typeof spec?.default === 'number' ? spec.default : 0}
                         />
                       )}
