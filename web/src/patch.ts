@@ -82,11 +82,14 @@ export async function loadPatch(
   const previous = { ...store.state.positions };
   if (positions) store.setPositions(positions);
   let result: ScriptResult;
+  store.loading++;
   try {
     result = await executeScript(`clear\n${script}`);
   } catch (error) {
     store.setPositions(previous, true);
     throw fileLines(error, 1);
+  } finally {
+    store.loading--;
   }
   if (!positions) autoLayout();
   replaceMappings(mappingsFromFile(extras.midi));

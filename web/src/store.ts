@@ -345,8 +345,18 @@ class Store {
       (c) => c.source.node_name !== name && c.sink.node_name !== name,
     );
     this.set({ nodes, connections });
+    // An emptied graph (`clear`) forgets where its nodes were: a new graph's `osc` is not the old one's.
+    // (A node removed on its own keeps its place, for undo; a patch being loaded keeps the positions
+    // it brought.)
+    if (nodes.size === 0 && this.loading === 0) {
+      this.set({ positions: {} });
+      this.savePositions();
+    }
     this.pruneWatched();
   }
+
+  /** While > 0 a patch is being loaded: positions it brought are not forgotten as the old graph clears. */
+  loading = 0;
 
   applyRenamed(from: string, to: string) {
     const node = this.state.nodes.get(from);
