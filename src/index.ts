@@ -3,6 +3,7 @@ export * from './engine/definition.js';
 export * from './engine/errors.js';
 export * from './engine/graph.js';
 export * from './engine/midi.js';
+export * from './engine/prepare.js';
 export * from './engine/registry.js';
 export * from './engine/renderer.js';
 export * from './engine/synchrotron.js';

@@ -10,12 +10,38 @@ const KIND_LABEL = { stream: 'stream', data: 'data', midi: 'MIDI' } as const;
 /** Headings for categories whose capitalised id would read wrong ("Midi", "Io"). */
 const CATEGORY_TITLE: Record<string, string> = { midi: 'MIDI', io: 'Input and output' };
 
+/** `data, structural` for structural inputs (they take a value, prepared off the render thread). */
+function kindLabel(port: PortInfo): string {
+  return port.structural ? `${KIND_LABEL[port.kind]}, structural` : KIND_LABEL[port.kind];
+}
+
+/** The unit with the declared range, e.g. `Hz, 10…20000`. */
+function unitAndRange(port: PortInfo): string {
+  const range =
+    port.min !== undefined || port.max !== undefined ? `${port.min ?? '−∞'}…${port.max ?? '∞'}` : '';
+  return [port.unit, range].filter(Boolean).join(', ');
+}
+
 function formatDefault(port: PortInfo): string {
   return port.default === undefined ? '' : JSON.stringify(port.default);
 }
 
 function sortedTypes(registry: NodeRegistry): NodeTypeInfo[] {
-  const categoryOrder = ['sources', 'oscillators', 'math', 'sequencing', 'envelopes', 'midi', 'io', 'debug'];
+  const categoryOrder = [
+    'sources',
+    'oscillators',
+    'math',
+    'filters',
+    'delay',
+    'space',
+    'dynamics',
+    'mixing',
+    'envelopes',
+    'sequencing',
+    'midi',
+    'io',
+    'debug',
+  ];
   const rank = (category: string) => {
     const index = categoryOrder.indexOf(category);
     return index === -1 ? categoryOrder.length : index;
@@ -37,8 +63,9 @@ export function nodeReferenceText(registry: NodeRegistry): string {
     lines.push(`${info.type}  (${info.category})`);
     lines.push(`  ${info.description}`);
     const port = (direction: string, p: PortInfo) => {
-      const facts: string[] = [KIND_LABEL[p.kind]];
-      if (p.unit) facts.push(p.unit);
+      const facts: string[] = [kindLabel(p)];
+      const unit = unitAndRange(p);
+      if (unit) facts.push(unit);
       const fallback = formatDefault(p);
       if (fallback) facts.push(`default ${fallback}`);
       return `  ${direction} ${p.name.padEnd(14)} ${facts.join(', ').padEnd(28)} ${p.description}`;
@@ -64,7 +91,10 @@ export function nodeReferenceMarkdown(registry: NodeRegistry): string {
     'Port kinds: **stream** — one 32-bit float per frame; **data** — one value per block (number, string,',
     'boolean, null or array); **MIDI** — the messages of the block, each at its frame offset. A data output',
     'linked into a stream input becomes a constant stream; a stream output linked into a data input delivers',
-    'the block as an array of numbers. An unconnected input reads its default.',
+    'the block as an array of numbers. An unconnected input reads its default. A **structural** input sizes',
+    'buffers or loads a file: it takes a value (a DataNode, or its default) and is prepared off the render',
+    'thread, taking effect at a block boundary. Ranges are typical values; what a node does outside them is',
+    'in its description.',
     '',
   ];
   let category = '';
@@ -77,7 +107,7 @@ export function nodeReferenceMarkdown(registry: NodeRegistry): string {
     if (info.inputs.length + info.outputs.length > 0) {
       lines.push('| port | direction | kind | unit | default | description |', '|---|---|---|---|---|---|');
       const row = (direction: string, p: PortInfo) =>
-        `| \`${p.name}\` | ${direction} | ${KIND_LABEL[p.kind]} | ${p.unit ?? ''} | ${escapeCell(formatDefault(p))} | ${escapeCell(p.description)} |`;
+        `| \`${p.name}\` | ${direction} | ${kindLabel(p)} | ${unitAndRange(p)} | ${escapeCell(formatDefault(p))} | ${escapeCell(p.description)} |`;
       for (const p of info.inputs) lines.push(row('in', p));
       for (const p of info.outputs) lines.push(row('out', p));
       lines.push('');

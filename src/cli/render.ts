@@ -151,6 +151,9 @@ export async function renderCommand(args: string[]): Promise<number> {
     }
     return fail((error as Error).message);
   }
+  // Files that structural inputs name (MIDI files, samples) are read before the first block, so a render
+  // is the same every time.
+  await engine.ready();
   if (!engine.graph.nodes().some((node) => node.type === 'PlaybackNode'))
     process.stderr.write(`warning: ${patchPath} has no PlaybackNode, so ${outPath} will be silent\n`);
 

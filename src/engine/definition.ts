@@ -18,6 +18,12 @@ export interface PortSpec {
   /** Typical range, for UIs (not enforced). */
   min?: number;
   max?: number;
+  /**
+   * Data inputs only: the value sizes buffers or loads a file (SPEC §6, "structural inputs"). It takes a
+   * DataNode or its default, nothing else (refused at link time), and reaches the node through its
+   * definition's `prepare` (control side) and its instance's `configure` (render side), never per block.
+   */
+  structural?: boolean;
 }
 
 export type PortSpecs = Record<string, PortSpec>;
@@ -148,9 +154,12 @@ export interface RenderHost {
   /** Opens MIDI input `index`; null when there is no such port. `sampleRate` (Hz) lets the source turn
    * message times into frame offsets. */
   openMidiInput?(index: number, options?: { sampleRate: number }): MidiSource | null;
-  /** Reads a whole file (a MIDI file, a sample); throws a SynchrotronError when the path is refused or
-   * unreadable. Confined like WAV paths. Nodes call it only when their path changes, never per block. */
-  readFile?(path: string): Uint8Array;
+  /**
+   * Control side only (a node's `prepare`, never the render thread): reads a whole file (a MIDI file, a
+   * sample), confined like WAV paths; rejects with a SynchrotronError when the path is refused, unreadable
+   * or larger than `maxBytes`.
+   */
+  readFile?(path: string, options?: { maxBytes?: number }): Promise<Uint8Array>;
 }
 
 export interface NodeContext {
@@ -173,8 +182,22 @@ export interface NodeContext {
   warn(message: string): void;
 }
 
+/** What a definition's `prepare` may use (control side). */
+export interface PrepareContext {
+  readonly name: string;
+  readonly type: string;
+  readonly sampleRate: number;
+  readonly blockSize: number;
+  /** Control-side services: `readFile`. */
+  readonly host: RenderHost;
+  /** Publish changed exports to clients (e.g. a loaded file's duration). */
+  publish(exports: Record<string, unknown>): void;
+  /** Report a problem that does not stop the node (a missing file: the node renders silence). */
+  warn(message: string): void;
+}
+
 /** A node's render-side state. `process` is called once per block, after every node feeding it. */
-export interface NodeInstance {
+export interface NodeInstance<P = unknown> {
   /** Render one block of `frames` frames. Allocate nothing here. */
   process(frames: number): void;
   /** Transport started (render side). */
@@ -186,6 +209,11 @@ export interface NodeInstance {
   /** A DataNode-like node's value changed by an edit. */
   setValue?(value: DataValue): void;
   /**
+   * Render side, at a block boundary before `process`: take what the definition's `prepare` built for the
+   * current structural values (buffers, decoded files). Swap references; allocate nothing.
+   */
+  configure?(prepared: P): void;
+  /**
    * Nodes that add to the master bus (PlaybackNode): what they added to its last frame in their last block,
    * [left, right]. When such a node stops (removed, muted) the renderer fades that out over the next block
    * instead of letting the sound stop dead, which clicks at the level it was playing.
@@ -193,7 +221,11 @@ export interface NodeInstance {
   readonly masterContribution?: Float64Array;
 }
 
-export interface NodeDefinition<I extends PortSpecs = PortSpecs, O extends PortSpecs = PortSpecs> {
+export interface NodeDefinition<
+  I extends PortSpecs = PortSpecs,
+  O extends PortSpecs = PortSpecs,
+  P = unknown,
+> {
   type: string;
   /** Family for palettes and docs: 'sources', 'oscillators', 'math', 'sequencing', 'midi', 'io', 'debug'. */
   category: string;
@@ -204,12 +236,20 @@ export interface NodeDefinition<I extends PortSpecs = PortSpecs, O extends PortS
   initialExports?(value: DataValue, host: RenderHost): Record<string, unknown>;
   /** True for nodes made by `new VALUE` that hold a value (DataNode). */
   holdsValue?: boolean;
-  create(ctx: NodeContext, io: NodeIO<I, O>): NodeInstance;
+  /**
+   * Control side, off the render thread: builds what the structural inputs' values call for (a delay line,
+   * a decoded file). Called when the node is added and whenever one of those values changes, with every
+   * structural input's value (the linked DataNode's, or the default). May be async (files); a result made
+   * stale by a newer change is dropped. The result must be structured-cloneable (it may cross to a render
+   * worker): typed arrays and plain objects. It reaches the instance through `configure`.
+   */
+  prepare?(values: Record<string, DataValue>, ctx: PrepareContext): P | Promise<P>;
+  create(ctx: NodeContext, io: NodeIO<I, O>): NodeInstance<P>;
 }
 
 /** Declares a node type with typed ports. */
-export function defineNode<I extends PortSpecs, O extends PortSpecs>(
-  definition: NodeDefinition<I, O>,
+export function defineNode<I extends PortSpecs, O extends PortSpecs, P = unknown>(
+  definition: NodeDefinition<I, O, P>,
 ): NodeDefinition {
   return definition as unknown as NodeDefinition;
 }

@@ -129,6 +129,21 @@ export class Graph {
     return this.connections().filter((c) => c.source.node === source.node && c.source.port === source.port);
   }
 
+  /**
+   * The values of a node's structural inputs (PortSpec.structural): each linked DataNode's value, else the
+   * port's default. What its definition's `prepare` builds from.
+   */
+  structuralValues(name: string): Record<string, DataValue> {
+    const node = this.node(name);
+    const values: Record<string, DataValue> = {};
+    for (const [port, spec] of Object.entries(node.definition.inputs)) {
+      if (!spec.structural) continue;
+      const link = this.links.get(`${name}.${port}`);
+      values[port] = link ? (this.nodeMap.get(link.source.node)?.value ?? null) : (spec.default ?? null);
+    }
+    return values;
+  }
+
   /** Checks that `ref` names an existing port of that direction and returns its declaration. */
   port(ref: PortRef, direction: PortDirection): PortSpec {
     const node = this.node(ref.node);
@@ -236,6 +251,15 @@ export class Graph {
         'invalid',
         `cannot link \`${portKey(source)}\` (${sourceSpec.kind}) to \`${portKey(sink)}\` (${sinkSpec.kind}): MIDI ports link only to MIDI ports`,
       );
+    }
+    if (sinkSpec.structural) {
+      const feeder = this.node(source.node);
+      if (!feeder.definition.holdsValue) {
+        throw new SynchrotronError(
+          'invalid',
+          `\`${portKey(sink)}\` is structural (it sizes buffers or loads a file, off the render thread): it takes a value, not the output of a ${feeder.type} — e.g. \`new 5 v; link v.out -> ${portKey(sink)}\``,
+        );
+      }
     }
     const connection: Connection = { source: { ...source }, sink: { ...sink } };
     return this.edit(() => {

@@ -18,8 +18,8 @@ import {
   StreamOutput,
   streamDefault,
 } from './definition.js';
-import type { GraphOp } from './graph.js';
 import { EMPTY_MIDI } from './midi.js';
+import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
 import { type DataValue, dataToNumber, type PortRef, portKey } from './types.js';
 
@@ -200,7 +200,7 @@ export class Renderer {
   private readonly pool: BufferPool;
   private readonly nodes = new Map<string, RenderNode>();
   private readonly links = new Map<string, { source: PortRef; sink: PortRef }>();
-  private readonly queue: GraphOp[][] = [];
+  private readonly queue: RenderOp[][] = [];
   private plan: RenderNode[] = [];
   private releaseAfterCompile: Float32Array[] = [];
   /** What removed or muted nodes last added to the master (left, right): faded out over the next block. */
@@ -221,7 +221,7 @@ export class Renderer {
   }
 
   /** Control side: queue a batch of edits; it takes effect at the start of the next block. */
-  enqueue(ops: readonly GraphOp[]): void {
+  enqueue(ops: readonly RenderOp[]): void {
     if (ops.length > 0) this.queue.push([...ops]);
   }
 
@@ -320,7 +320,7 @@ export class Renderer {
     if (this.dirty) this.compile();
   }
 
-  private apply(op: GraphOp): void {
+  private apply(op: RenderOp): void {
     switch (op.op) {
       case 'add':
         this.addNode(op.name, op.type, op.value);
@@ -374,6 +374,13 @@ export class Renderer {
         this.revive(op.name);
         for (const link of this.links.values()) if (link.source.node === op.name) this.revive(link.sink.node);
         this.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
+        break;
+      }
+      case 'configure': {
+        const node = this.nodes.get(op.name);
+        if (!node?.instance.configure) return;
+        this.revive(op.name);
+        this.safely(node, 'configure', () => node.instance.configure?.(op.prepared));
         break;
       }
     }

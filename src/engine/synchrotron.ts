@@ -7,6 +7,7 @@ import { builtinNodes } from '../nodes/index.js';
 import type { RenderHost } from './definition.js';
 import { SynchrotronError } from './errors.js';
 import { type Connection, Graph, type GraphListener, type GraphNode } from './graph.js';
+import { Preparer } from './prepare.js';
 import { NodeRegistry } from './registry.js';
 import { type RenderEvent, Renderer } from './renderer.js';
 import type { DataValue, PortRef } from './types.js';
@@ -49,6 +50,7 @@ export function createRegistry(): NodeRegistry {
 export class Synchrotron {
   readonly graph: Graph;
   readonly renderer: Renderer;
+  private readonly preparer: Preparer;
   private readonly eventListeners = new Set<(event: RenderEvent) => void>();
   private disposed = false;
 
@@ -63,7 +65,25 @@ export class Synchrotron {
       onEvent: (event) => this.dispatch(event),
     });
     this.graph = new Graph(registry, { host, random: options.random });
-    this.graph.on({ batch: (ops) => this.renderer.enqueue(ops) });
+    this.preparer = new Preparer({
+      graph: this.graph,
+      sampleRate: this.renderer.sampleRate,
+      blockSize: this.renderer.blockSize,
+      host,
+      deliver: (ops) => {
+        if (!this.disposed) this.renderer.enqueue(ops);
+      },
+      onEvent: (event) => this.dispatch(event),
+    });
+    this.graph.on({ batch: (ops) => this.renderer.enqueue(this.preparer.process(ops)) });
+  }
+
+  /**
+   * Resolves when every structural input's preparation has finished (files read and decoded), so the next
+   * block renders with them. Offline renders await it before their first block, for repeatable output.
+   */
+  ready(): Promise<void> {
+    return this.preparer.ready();
   }
 
   get sampleRate(): number {

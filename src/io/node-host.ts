@@ -1,7 +1,8 @@
 // The RenderHost for Node.js: the services nodes may use outside the pure DSP core — WAV files under a
 // root directory (and, added beside them, MIDI ports). The server, the render CLI and tests create one.
 
-import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { constants, existsSync, lstatSync, realpathSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
@@ -24,18 +25,37 @@ export function createNodeHost(options: NodeHostOptions = {}): RenderHost & Midi
     openWav(path: string, sampleRate: number): WavWriter {
       return createWavWriter(resolveInside(root, path), sampleRate, 1);
     },
-    readFile(path: string): Uint8Array {
-      const target = resolveInside(root, path);
-      try {
-        return readFileSync(target);
-      } catch (error) {
-        throw new SynchrotronError('io', `cannot read \`${path}\`: ${(error as Error).message}`);
-      }
-    },
+    readFile: (path, options) => readFileInside(root, path, options),
     // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
     ...midiHostServices(options.midi),
   };
   return host;
+}
+
+/**
+ * Reads a whole file inside `root` (control side: a node's `prepare`). Opened non-blocking, so a FIFO
+ * cannot hang the read; refused unless a regular file; the size is checked before anything is read.
+ */
+export async function readFileInside(
+  root: string,
+  path: string,
+  options: { maxBytes?: number } = {},
+): Promise<Uint8Array> {
+  const target = resolveInside(resolve(root), path);
+  const maxBytes = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  let file: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    file = await open(target, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = await file.stat();
+    if (!stats.isFile()) throw new Error('not a regular file');
+    if (stats.size > maxBytes)
+      throw new Error(`${stats.size} bytes is larger than the limit of ${maxBytes} bytes`);
+    return await file.readFile();
+  } catch (error) {
+    throw new SynchrotronError('io', `cannot read \`${path}\`: ${(error as Error).message}`);
+  } finally {
+    await file?.close();
+  }
 }
 
 /**

@@ -5,10 +5,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Graph, type GraphOp } from '../engine/graph.js';
+import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import type { PortRef } from '../engine/types.js';
+import { readFileInside } from '../io/node-host.js';
 import { toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
 import type { ScriptHost } from '../lang/index.js';
 import type { EngineStatus, ServerMessage } from './protocol.js';
@@ -91,6 +93,8 @@ export class LiveEngine {
   /** The render worker; null while a dead one is being replaced (posts are dropped, then replayed). */
   private worker: Worker | null;
   private readonly config: WorkerConfig;
+  /** Runs structural inputs' `prepare` here on the main thread; results go to the worker as ops. */
+  private readonly preparer: Preparer;
   private restarts: number[] = [];
   /** What the worker has been told besides the graph, to tell a replacement the same. */
   private watching: { ports: PortRef[]; spectrum: boolean; master: boolean; views: ScopeView[] } | null =
@@ -133,9 +137,18 @@ export class LiveEngine {
       underruns: 0,
       audio: options.audio,
     };
+    const root = options.config.root;
+    this.preparer = new Preparer({
+      graph: this.graph,
+      sampleRate: options.sampleRate,
+      blockSize: options.blockSize,
+      host: { readFile: (path, readOptions) => readFileInside(root, path, readOptions) },
+      deliver: (ops) => this.post({ kind: 'ops', ops }),
+      onEvent: (event) => this.onWorker({ kind: 'event', event }),
+    });
     this.graph.on({
       batch: (ops) => {
-        this.post({ kind: 'ops', ops: [...ops] });
+        this.post({ kind: 'ops', ops: this.preparer.process(ops) });
         this.announce(ops);
       },
       exports: (name, exports) => this.emit({ type: 'exports', name, exports }),
@@ -178,13 +191,19 @@ export class LiveEngine {
       }
       this.worker = worker;
       this.attach(worker);
-      this.post({ kind: 'ops', ops: this.graph.snapshotOps() });
+      // Prepared structures were handed to the old worker: prepare them again for this one.
+      this.post({ kind: 'ops', ops: this.preparer.prepareAll(this.graph.snapshotOps()) });
       this.post({ kind: 'transport', running: this.statusValue.running });
       if (this.watching) this.post({ kind: 'watch', ...this.watching });
       if (this.audioListeners.size > 0) this.post({ kind: 'stream', enabled: true });
     } catch (error) {
       this.log(`render worker could not be restarted: ${(error as Error).message}`);
     }
+  }
+
+  /** Resolves when no structural input is being prepared (files read), e.g. before measuring. */
+  ready(): Promise<void> {
+    return this.preparer.ready();
   }
 
   /** For tests and diagnostics: end the render worker as a crash would. */

@@ -1,7 +1,7 @@
 // Messages between the server's main thread (authoritative Graph, HTTP, WebSockets) and the render
 // worker (its own Renderer, the audio output and the real-time clock).
 
-import type { GraphOp } from '../engine/graph.js';
+import type { RenderOp } from '../engine/prepare.js';
 import type { RenderEvent } from '../engine/renderer.js';
 import type { PortRef } from '../engine/types.js';
 import type { ScopeView } from './taps.js';
@@ -24,7 +24,7 @@ export interface WorkerConfig {
 
 /** Main → worker. */
 export type ToWorker =
-  | { kind: 'ops'; ops: GraphOp[] }
+  | { kind: 'ops'; ops: RenderOp[] }
   | { kind: 'transport'; running: boolean }
   | { kind: 'midi'; data: number[]; time?: number }
   /** `ports`: meters and the default scope view; `views`: scopes with a timebase (and their meters). */

@@ -119,11 +119,12 @@ describe('createNodeHost', () => {
     }
   });
 
-  it('reads files inside its root only', () => {
+  it('reads files inside its root only, within a size limit', async () => {
     writeFileSync(join(root, 'song.mid'), 'MThd');
     const host = createNodeHost({ root });
-    expect(Buffer.from(host.readFile!('song.mid')).toString()).toBe('MThd');
-    expect(() => host.readFile!('../song.mid')).toThrow(SynchrotronError);
-    expect(() => host.readFile!('nothing.mid')).toThrow(SynchrotronError);
+    expect(Buffer.from(await host.readFile!('song.mid')).toString()).toBe('MThd');
+    await expect(host.readFile!('../song.mid')).rejects.toThrow(SynchrotronError);
+    await expect(host.readFile!('nothing.mid')).rejects.toThrow(SynchrotronError);
+    await expect(host.readFile!('song.mid', { maxBytes: 3 })).rejects.toThrow(/larger than the limit/);
   });
 });

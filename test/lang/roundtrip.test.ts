@@ -78,6 +78,8 @@ function build(spec: GraphSpec) {
         (k) => k === 'midi',
       );
       if (midi.length === 1) continue;
+      // Structural inputs take values only (the graph refuses anything else, tested elsewhere).
+      if (sink.definition.inputs[input].structural && !source.definition.holdsValue) continue;
       s.graph.link({ node: source.name, port: out }, { node: sink.name, port: input });
     }
   }

@@ -32,7 +32,7 @@ describe('bursts larger than one block', () => {
     expect(record(engine, 'poly.gate1', 1)[0]).toBe(0);
   });
 
-  it('plays a file with more messages at one moment than a block carries, without losing note-offs', () => {
+  it('plays a file with more messages at one moment than a block carries, without losing note-offs', async () => {
     // 300 notes (channels 0…15 × notes) struck and released at tick 0: 600 messages at frame 0.
     const notes: Array<{ tick: number; bytes: number[] }> = [];
     for (let i = 0; i < 300; i++) notes.push({ tick: 0, bytes: [0x90 | (i % 16), 30 + (i >> 4), 100] });
@@ -45,6 +45,7 @@ describe('bursts larger than one block', () => {
     engine.add('MonophonicRenderNode', 'mono');
     engine.link('file.out', 'player.path');
     engine.link('player.out', 'mono.midi');
+    await engine.ready();
     const gate = record(engine, 'mono.gate', 3);
     expect(gate[gate.length - 1]).toBe(0);
   });
@@ -64,7 +65,7 @@ describe('broken MIDI files', () => {
     expect(() => parseMidiFile(huge)).toThrow(/has 4194305 bytes; at most 4194304/);
   });
 
-  it('reports a garbage file on the node and keeps rendering silence', () => {
+  it('reports a garbage file on the node and keeps rendering silence', async () => {
     writeFileSync(join(dir, 'garbage.mid'), 'this is not a MIDI file at all');
     const { engine, events } = midiEngine({ root: dir });
     engine.addValue('garbage.mid', 'file');
@@ -72,6 +73,7 @@ describe('broken MIDI files', () => {
     engine.add('MonophonicRenderNode', 'mono');
     engine.link('file.out', 'player.path');
     engine.link('player.out', 'mono.midi');
+    await engine.ready();
     const frequency = record(engine, 'mono.frequency', 4);
     expect(frequency.every((x) => x === 0)).toBe(true);
     expect(JSON.stringify(events)).toContain('does not start with \\"MThd\\"');

@@ -29,7 +29,8 @@ function tempoChangeFile(): Uint8Array {
   );
 }
 
-function playFile(path: string, loop: boolean, sampleRate = 48000, blockSize = 128) {
+/** Wires a player of `path` and waits until the file is read (off the render thread). */
+async function playFile(path: string, loop: boolean, sampleRate = 48000, blockSize = 128) {
   const { engine, events } = midiEngine({ sampleRate, blockSize, root: dir });
   engine.addValue(path, 'file');
   engine.addValue(loop, 'looping');
@@ -40,6 +41,7 @@ function playFile(path: string, loop: boolean, sampleRate = 48000, blockSize = 1
   engine.link('looping.out', 'player.loop');
   engine.link('player.out', 'trig.midi');
   engine.link('player.out', 'mono.midi');
+  await engine.ready();
   return { engine, events };
 }
 
@@ -60,18 +62,18 @@ describe('Standard MIDI File reader', () => {
 });
 
 describe('MidiFileNode', () => {
-  it('plays a format 1 file with a tempo change at the exact frames', () => {
-    const { engine } = playFile(fixture('tempo.mid', tempoChangeFile()), false);
+  it('plays a format 1 file with a tempo change at the exact frames', async () => {
+    const { engine } = await playFile(fixture('tempo.mid', tempoChangeFile()), false);
     const trigger = record(engine, 'trig.trigger', Math.ceil((2 * 48000) / 128));
     expect(nonZeroFrames(trigger)).toEqual([0, 24000, 48000, 60000]);
   });
 
-  it('plays format 0 with running status, ends its notes, and stops at the end without looping', () => {
+  it('plays format 0 with running status, ends its notes, and stops at the end without looping', async () => {
     // Format 0, 96 ticks per quarter, default tempo (120 bpm): 10 ms per 1.92 ticks… use whole ticks.
     const bytes = writeSmf(0, 96, [
       [...note(0, 48, 69), ...note(96, 96, 72), { tick: 48, bytes: [0xb0, 7, 100] }],
     ]);
-    const { engine } = playFile(fixture('format0.mid', bytes), false, 44100, 64);
+    const { engine } = await playFile(fixture('format0.mid', bytes), false, 44100, 64);
     const frequency = record(engine, 'mono.frequency', Math.ceil(44100 / 64));
     // A4 from 0 for 0.25 s, silence, C5 from 0.5 s to 1.0 s.
     expect(frequency[0]).toBe(440);
@@ -83,10 +85,10 @@ describe('MidiFileNode', () => {
     expect(nonZeroFrames(record(engine, 'trig.trigger', 200))).toEqual([]);
   });
 
-  it('loops at the end of the longest track, and releases a note held across the loop point', () => {
+  it('loops at the end of the longest track, and releases a note held across the loop point', async () => {
     // One note that never ends within the 1 s file (no note-off): the loop must end it.
     const bytes = writeSmf(1, 480, [[tempo(0, 60)], [{ tick: 240, bytes: [0x90, 60, 100] }]], [480, 480]);
-    const { engine } = playFile(fixture('loop.mid', bytes), true);
+    const { engine } = await playFile(fixture('loop.mid', bytes), true);
     const blocks = Math.ceil((3.2 * 48000) / 128);
     const trigger = record(engine, 'trig.trigger', blocks);
     expect(nonZeroFrames(trigger)).toEqual([24000, 72000, 120000]);
@@ -99,8 +101,8 @@ describe('MidiFileNode', () => {
     expect([held[0], held[held.length - 1], held.length]).toEqual([14400, 38399, 24000]);
   });
 
-  it('reports a missing file without stopping the graph', () => {
-    const { engine, events } = playFile(join(dir, 'nothing-here.mid'), true);
+  it('reports a missing file without stopping the graph', async () => {
+    const { engine, events } = await playFile(join(dir, 'nothing-here.mid'), true);
     record(engine, 'trig.trigger', 2);
     const warning = events.find((e) => e.kind === 'warning');
     expect(warning?.kind === 'warning' && warning.message).toMatch(
@@ -110,8 +112,8 @@ describe('MidiFileNode', () => {
     expect(engine.renderer.isFaulted('player')).toBe(false);
   });
 
-  it('exports what it plays', () => {
-    const { engine } = playFile(fixture('exports.mid', tempoChangeFile()), false);
+  it('exports what it plays', async () => {
+    const { engine } = await playFile(fixture('exports.mid', tempoChangeFile()), false);
     engine.renderBlock();
     expect(engine.graph.node('player').exports).toMatchObject({
       Duration: 1.5,

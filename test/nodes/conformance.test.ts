@@ -219,9 +219,10 @@ describe.each(types)('%s conforms', (type) => {
     expect(JSON.parse(JSON.stringify(info))).toEqual(info);
   });
 
-  it('renders 1 s with typical inputs: finite, bounded, no fault, JSON-serialisable exports', () => {
+  it('renders 1 s with typical inputs: finite, bounded, no fault, JSON-serialisable exports', async () => {
     const r = make();
     wire(r, definition);
+    await r.s.ready(); // files that structural inputs name (the MIDI source) are read first
     r.s.start();
     const outputs = r.capture(streamOutputs(definition), RATE);
     r.s.stop();
@@ -231,32 +232,35 @@ describe.each(types)('%s conforms', (type) => {
     expect(JSON.parse(JSON.stringify(exports))).toEqual(exports);
   });
 
-  it('renders 1 s with audio-rate (noisy) inputs: finite, bounded, no fault', () => {
+  it('renders 1 s with audio-rate (noisy) inputs: finite, bounded, no fault', async () => {
     const r = make();
     wire(r, definition, { audioRate: true });
+    await r.s.ready();
     const outputs = r.capture(streamOutputs(definition), RATE);
     expect(faults(r)).toEqual([]);
     expectSane(definition, outputs, true);
   });
 
-  it('renders with every block size from 16 to 4096', () => {
+  it('renders with every block size from 16 to 4096', async () => {
     for (let blockSize = 16; blockSize <= 4096; blockSize *= 2) {
       const r = make(blockSize);
       wire(r, definition);
+      await r.s.ready();
       const outputs = r.capture(streamOutputs(definition), Math.max(2 * blockSize, RATE / 8));
       expect(faults(r), `block size ${blockSize}`).toEqual([]);
       expectSane(definition, outputs);
     }
   });
 
-  it('renders the same samples with block sizes 64 and 256 (to float rounding)', () => {
-    const render = (blockSize: number) => {
+  it('renders the same samples with block sizes 64 and 256 (to float rounding)', async () => {
+    const render = async (blockSize: number) => {
       const r = make(blockSize);
       wire(r, definition);
+      await r.s.ready();
       return r.capture(streamOutputs(definition), 16384);
     };
-    const small = render(64);
-    const large = render(256);
+    const small = await render(64);
+    const large = await render(256);
     small.forEach((out, i) => {
       // Rotator oscillators restart from the exact phase each block: rounding differs by ~1e-7.
       let difference = 0;

@@ -1,16 +1,35 @@
-import { type DataSlot, data, defineNode, midi } from '../../engine/definition.js';
+import { data, defineNode, midi, type PrepareContext } from '../../engine/definition.js';
 import { MIDI_BUFFER_CAPACITY, NOTE_OFF } from '../../engine/midi.js';
-import type { DataSlotValue } from '../../engine/types.js';
-import { parseMidiFile } from './smf.js';
+import type { DataValue } from '../../engine/types.js';
+import { MAX_MIDI_FILE_BYTES, parseMidiFile } from './smf.js';
 
 const CHANNELS = 16;
 const NOTES = 128;
 
+/** A file's messages as the render side plays them: frame of each from the start, and its bytes. */
+interface PreparedMidiFile {
+  frames: Float64Array;
+  status: Uint8Array;
+  data1: Uint8Array;
+  data2: Uint8Array;
+  /** Frames in one pass of the file. */
+  length: number;
+}
+
+const NO_FILE: PreparedMidiFile = {
+  frames: new Float64Array(0),
+  status: new Uint8Array(0),
+  data1: new Uint8Array(0),
+  data2: new Uint8Array(0),
+  length: 0,
+};
+
 /**
  * Plays a Standard MIDI File (format 0 or 1, with its tempo changes) in time from the moment it is
- * loaded, each message at its exact frame; optionally looping at the end of its longest track. The
- * file is read through the host (`readFile`, confined like WAV paths) when `path` changes, never per
- * block. Notes still sounding when the file loops, ends, or is replaced get their note-offs.
+ * loaded, each message at its exact frame; optionally looping at the end of its longest track. `path` is
+ * structural: the file is read and parsed by `prepare` on the control side (confined like WAV paths, size
+ * checked before reading), never on the render thread. Notes still sounding when the file loops, ends, or
+ * is replaced get their note-offs.
  */
 export const MidiFileNode = defineNode({
   type: 'MidiFileNode',
@@ -20,31 +39,24 @@ export const MidiFileNode = defineNode({
   inputs: {
     path: data(
       "Path of the .mid file, relative to the server's --root folder (default: the current directory).",
-      {
-        default: null,
-      },
+      { default: null, structural: true },
     ),
     loop: data('Start again at the end of the file.', { default: false }),
   },
   outputs: { out: midi('The messages of the file, at their frames.') },
   initialExports: () => ({ 'File Path': null }),
-  create(ctx, io) {
-    const { path, loop } = io.inputs;
+  prepare: (values, ctx) => loadMidiFile(values.path ?? null, ctx),
+  create(_ctx, io) {
+    const { loop } = io.inputs;
     const out = io.outputs.out.buf;
-    let frames = new Float64Array(0); // frame of each message from the start of the file
-    let status: Uint8Array = new Uint8Array(0);
-    let data1: Uint8Array = new Uint8Array(0);
-    let data2: Uint8Array = new Uint8Array(0);
+    let file = NO_FILE;
     let count = 0;
-    let length = 0; // frames in one pass of the file
     let cursor = 0; // next message to play
     let position = 0; // frames since the start of the current pass
     // Sounding notes per (channel, note), so none is left hanging.
     const sounding = new Uint8Array(CHANNELS * NOTES);
     let soundingCount = 0;
     let releasePending = false;
-    let seenSlot: DataSlot | null = null;
-    let seenVersion = -1;
 
     const releaseAll = (frame: number) => {
       if (soundingCount === 0) return;
@@ -56,55 +68,18 @@ export const MidiFileNode = defineNode({
       soundingCount = 0;
     };
 
-    const load = (value: DataSlotValue) => {
-      releasePending = true;
-      count = 0;
-      length = 0;
-      cursor = 0;
-      position = 0;
-      if (value === null || value === '') {
-        ctx.publish({ 'File Path': null });
-        return;
-      }
-      if (typeof value !== 'string') {
-        ctx.publish({ 'File Path': null, Error: '`path` must be a string' });
-        ctx.warn(`\`path\` must be the path of a .mid file, got ${JSON.stringify(value)}`);
-        return;
-      }
-      try {
-        if (!ctx.host.readFile) throw new Error('this engine cannot read files');
-        const file = parseMidiFile(ctx.host.readFile(value));
-        count = file.seconds.length;
-        frames = new Float64Array(count);
-        for (let i = 0; i < count; i++) frames[i] = Math.round(file.seconds[i] * ctx.sampleRate);
-        status = file.status;
-        data1 = file.data1;
-        data2 = file.data2;
-        length = Math.round(file.duration * ctx.sampleRate);
-        ctx.publish({
-          'File Path': value,
-          Duration: Math.round(file.duration * 1000) / 1000,
-          Format: file.format,
-          Tracks: file.tracks,
-          Messages: count,
-        });
-      } catch (error) {
-        count = 0;
-        const message = error instanceof Error ? error.message : String(error);
-        ctx.publish({ 'File Path': value, Error: message });
-        ctx.warn(`could not play \`${value}\`: ${message}`);
-      }
-    };
-
     return {
+      configure(prepared) {
+        // A new file (or none) plays from its start; what the old one left sounding is released first.
+        file = prepared;
+        count = prepared.status.length;
+        cursor = 0;
+        position = 0;
+        releasePending = true;
+      },
       process(blockFrames) {
         out.clear();
-        const slot = path.source;
-        if (slot !== seenSlot || slot.version !== seenVersion) {
-          seenSlot = slot;
-          seenVersion = slot.version;
-          load(slot.value);
-        }
+        const { frames, status, data1, data2, length } = file;
         if (releasePending) {
           releaseAll(0);
           releasePending = false;
@@ -155,3 +130,47 @@ export const MidiFileNode = defineNode({
     };
   },
 });
+
+/** Control side: reads and parses the file `path` names (null or "" → no file). */
+function loadMidiFile(path: DataValue, ctx: PrepareContext): PreparedMidiFile | Promise<PreparedMidiFile> {
+  if (path === null || path === '') {
+    ctx.publish({ 'File Path': null });
+    return NO_FILE;
+  }
+  if (typeof path !== 'string') {
+    ctx.publish({ 'File Path': null, Error: '`path` must be a string' });
+    ctx.warn(`\`path\` must be the path of a .mid file, got ${JSON.stringify(path)}`);
+    return NO_FILE;
+  }
+  const refuse = (error: unknown): PreparedMidiFile => {
+    const message = error instanceof Error ? error.message : String(error);
+    ctx.publish({ 'File Path': path, Error: message });
+    ctx.warn(`could not play \`${path}\`: ${message}`);
+    return NO_FILE;
+  };
+  if (!ctx.host.readFile) return refuse(new Error('this engine cannot read files'));
+  return ctx.host.readFile(path, { maxBytes: MAX_MIDI_FILE_BYTES }).then((bytes) => {
+    try {
+      const parsed = parseMidiFile(bytes);
+      const count = parsed.seconds.length;
+      const frames = new Float64Array(count);
+      for (let i = 0; i < count; i++) frames[i] = Math.round(parsed.seconds[i] * ctx.sampleRate);
+      ctx.publish({
+        'File Path': path,
+        Duration: Math.round(parsed.duration * 1000) / 1000,
+        Format: parsed.format,
+        Tracks: parsed.tracks,
+        Messages: count,
+      });
+      return {
+        frames,
+        status: parsed.status,
+        data1: parsed.data1,
+        data2: parsed.data2,
+        length: Math.round(parsed.duration * ctx.sampleRate),
+      };
+    } catch (error) {
+      return refuse(error);
+    }
+  }, refuse);
+}
