@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // Room on a laptop screen: a patch loaded before the page opens is wholly in view on a first visit at
 // 1280×720 with node text at least 9 px (measured from the rendered text), nothing covers a node, the
 // panels resize and collapse and are remembered, the top bar stays one row at 1024 px. Screenshots at
