@@ -108,6 +108,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
 
   // Nodes without a position (made by the console, another client, a .syn file) get one — laid out
   // together once a script's pushes have all arrived, so its links shape the layout.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-armed by every change; reads the newest state when it fires
   useEffect(() => {
     const timer = setTimeout(() => {
       const { nodes: now, connections: links, positions: placed } = store.state;
