@@ -72,12 +72,12 @@ class Ring {
     const n = this.data.length;
     return this.data[(((this.written - 1 - back) % n) + n) % n];
   }
-  /** Oldest to newest, the whole ring. */
+  /** Oldest to newest, the whole ring (two block copies). */
   ordered(into: Float32Array): Float32Array {
     const data = this.data;
-    const n = data.length;
-    const w = this.written % n;
-    for (let i = 0; i < n; i++) into[i] = data[(w + i) % n];
+    const w = this.written % data.length;
+    into.set(data.subarray(w), 0);
+    into.set(data.subarray(0, w), data.length - w);
     return into;
   }
 }
@@ -301,16 +301,17 @@ export function scopeFrame(
  * Frequency of a periodic signal from its rising crossings through its mean (with hysteresis),
  * interpolated to fractions of a sample: the number of periods between the first and last crossing is
  * counted with each gap rounded to whole median periods, so a crossing missed here and there (a 20 kHz
- * sine has barely two samples a period) does not bias it. `length` values, read oldest first; null
- * when there are fewer than three crossings.
+ * sine has barely two samples a period) does not bias it. Samples oldest first; null when there are
+ * fewer than three crossings.
  */
-export function measureFrequency(value: (i: number) => number, length: number, rate: number): number | null {
+export function measureFrequency(samples: ArrayLike<number>, rate: number): number | null {
+  const length = samples.length;
   if (length < 8) return null;
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   let mean = 0;
   for (let i = 0; i < length; i++) {
-    const v = value(i);
+    const v = samples[i];
     if (v < lo) lo = v;
     if (v > hi) hi = v;
     mean += v;
@@ -320,9 +321,9 @@ export function measureFrequency(value: (i: number) => number, length: number, r
   const hysteresis = (hi - lo) * 0.02;
   const crossings: number[] = [];
   let armed = false;
-  let previous = value(0) - mean;
+  let previous = samples[0] - mean;
   for (let i = 1; i < length; i++) {
-    const v = value(i) - mean;
+    const v = samples[i] - mean;
     if (previous < -hysteresis) armed = true;
     if (armed && previous < 0 && v >= 0) {
       crossings.push(i - 1 + -previous / (v - previous));
@@ -442,17 +443,18 @@ export class Taps {
     return report;
   }
 
+  private readonly scratch = new Float32Array(RAW_SIZE);
+
   private frequencyOf(w: Watched): number | null {
-    const length = w.ring.filled;
-    const raw = measureFrequency((i) => w.ring.at(length - 1 - i), length, this.sampleRate);
+    const filled = w.ring.filled;
+    const ordered = w.ring.ordered(this.scratch).subarray(RAW_SIZE - filled);
+    const raw = measureFrequency(ordered, this.sampleRate);
     if (raw !== null || !w.envelope) return raw === null ? null : round(raw);
     // Slower than the raw ring can hold three periods of (an LFO): the envelope's midpoints.
     const env = envelopeSource(w.envelope);
-    const slow = measureFrequency(
-      (i) => (env.lo(i) + env.hi(i)) / 2,
-      env.length,
-      this.sampleRate / ENVELOPE_STEP,
-    );
+    const mids = new Float32Array(env.length);
+    for (let i = 0; i < env.length; i++) mids[i] = (env.lo(i) + env.hi(i)) / 2;
+    const slow = measureFrequency(mids, this.sampleRate / ENVELOPE_STEP);
     return slow === null ? null : round(slow);
   }
 }
