@@ -129,6 +129,8 @@ describe.skipIf(!!missing)('scope', () => {
 
   test('free-running frames start anywhere; a rolling scope shows an LFO and reads its rate', async () => {
     await page.getByTestId(`scope-mode-${KEY}-free`).click();
+    // Frames of the old mode may still be on their way: from the first untriggered one on.
+    await expect.poll(() => canvas().getAttribute('data-triggered')).toBe('false');
     const firsts = new Set<string>();
     let frame = '';
     for (let i = 0; i < 6; i++) {

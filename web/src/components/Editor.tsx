@@ -307,6 +307,8 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
         e.preventDefault();
         selectOnly(flow.getNodes().map((n) => n.id));
       } else if (mod && key === 'c') {
+        // Text selected somewhere (the console's output): that is what Ctrl+C copies.
+        if (window.getSelection()?.toString()) return;
         const text = copyNodes(selectedNames());
         if (text) {
           copied.current = text;
