@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { NodeDefinition } from '../src/engine/definition.js';
 import type { NodeRegistry } from '../src/engine/registry.js';
 import { createRegistry, Synchrotron } from '../src/engine/synchrotron.js';
+import { dynamicsChain, reverbChain } from './space-dynamics.js';
 
 export interface BenchPatch {
   synth: Synchrotron;
@@ -112,6 +113,184 @@ export function pwmSquares(count: number, available: boolean): PatchSpec {
   };
 }
 
+/** Sums `terms` with MixerNodes (8 to a mixer, then mixers of mixers), plays on both channels. */
+function mixAndPlay(synth: Synchrotron, left: string[], right: string[] = left): number {
+  let mixers = 0;
+  const mixDown = (terms: string[], side: string): string => {
+    let level = terms;
+    let depth = 0;
+    while (level.length > 1) {
+      const next: string[] = [];
+      for (let i = 0; i < level.length; i += 8) {
+        const name = `mix_${side}${depth}_${i / 8}`;
+        synth.add('MixerNode', name);
+        for (const [k, term] of level.slice(i, i + 8).entries()) synth.link(term, `${name}.input${k + 1}`);
+        next.push(`${name}.out`);
+        mixers++;
+      }
+      level = next;
+      depth++;
+    }
+    return level[0];
+  };
+  const l = mixDown(left, 'l');
+  const r = right === left ? l : mixDown(right, 'r');
+  synth.add('PlaybackNode', 'play');
+  synth.link(l, 'play.left');
+  synth.link(r, 'play.right');
+  return mixers + 1;
+}
+
+/**
+ * `palette-mix`: N noise → gain → pan chains (colours and pan positions spread), mixed 8 to a MixerNode
+ * per side. Per chain: NoiseNode, GainNode, PanNode.
+ */
+export function paletteMix(count: number): PatchSpec {
+  return {
+    name: `palette-mix-${count}`,
+    build(blockSize, registry) {
+      const synth = new Synchrotron({ sampleRate: 44100, blockSize, registry });
+      let renderingNodes = 0;
+      synth.transaction(() => {
+        const left: string[] = [];
+        const right: string[] = [];
+        const colours = ['white', 'pink', 'brown'];
+        for (let i = 0; i < count; i++) {
+          synth.add('NoiseNode', `noise${i}`);
+          synth.addValue(colours[i % 3], `colour${i}`);
+          synth.link(`colour${i}.out`, `noise${i}.color`);
+          synth.add('GainNode', `gain${i}`);
+          synth.addValue(-20 - (i % 7), `db${i}`);
+          synth.link(`db${i}.out`, `gain${i}.gain`);
+          synth.link(`noise${i}.out`, `gain${i}.input`);
+          synth.add('PanNode', `pan${i}`);
+          synth.addValue(-1 + (2 * i) / Math.max(1, count - 1), `position${i}`);
+          synth.link(`position${i}.out`, `pan${i}.pan`);
+          synth.link(`gain${i}.out`, `pan${i}.input`);
+          left.push(`pan${i}.left`);
+          right.push(`pan${i}.right`);
+        }
+        renderingNodes = 3 * count + mixAndPlay(synth, left, right);
+      });
+      return { synth, renderingNodes };
+    },
+  };
+}
+
+/**
+ * `palette-adsr`: N ADSR envelopes on 10 gates of different rates (a ClockNode stepping a [1, 0]
+ * SequenceNode each), with times spread so that envelopes are in every stage, mixed by MixerNodes.
+ */
+export function paletteAdsr(count: number): PatchSpec {
+  return {
+    name: `palette-adsr-${count}`,
+    build(blockSize, registry) {
+      const synth = new Synchrotron({ sampleRate: 44100, blockSize, registry });
+      let renderingNodes = 0;
+      synth.transaction(() => {
+        synth.addValue([1, 0], 'pattern');
+        for (let g = 0; g < 10; g++) {
+          synth.addValue(2 + g * 0.7, `rate${g}`);
+          synth.add('ClockNode', `clock${g}`);
+          synth.link(`rate${g}.out`, `clock${g}.frequency`);
+          synth.add('SequenceNode', `gate${g}`);
+          synth.link('pattern.out', `gate${g}.sequence`);
+          synth.link(`clock${g}.out`, `gate${g}.step`);
+        }
+        const terms: string[] = [];
+        for (let i = 0; i < count; i++) {
+          synth.add('ADSRNode', `env${i}`);
+          synth.link(`gate${i % 10}.out`, `env${i}.gate`);
+          for (const [port, value] of [
+            ['attack', 0.002 + (i % 5) * 0.01],
+            ['decay', 0.05 + (i % 7) * 0.02],
+            ['sustain', 0.3 + (i % 3) * 0.2],
+            ['release', 0.05 + (i % 4) * 0.05],
+          ] as const) {
+            synth.addValue(value, `${port}${i}`);
+            synth.link(`${port}${i}.out`, `env${i}.${port}`);
+          }
+          terms.push(`env${i}.envelope`);
+        }
+        renderingNodes = 20 + count + mixAndPlay(synth, terms);
+      });
+      return { synth, renderingNodes };
+    },
+  };
+}
+
+/**
+ * `palette-each-<Type>`: 100 nodes of one type with typical constant parameters, their signal inputs from
+ * one shared source (a sine, or a stepped sequence for LagNode), not mixed: ns per node-sample is then
+ * nearly that type's own cost (the shared source adds ~1 %). Outputs are not consumed, so every instance
+ * still renders (the renderer renders every node).
+ */
+export function paletteEach(type: string): PatchSpec {
+  const count = 100;
+  return {
+    name: `palette-each-${type}`,
+    build(blockSize, registry) {
+      const synth = new Synchrotron({ sampleRate: 44100, blockSize, registry });
+      synth.transaction(() => {
+        synth.addValue(220, 'sineHz');
+        synth.add('SineNode', 'sine');
+        synth.link('sineHz.out', 'sine.frequency');
+        synth.addValue(10, 'tickHz');
+        synth.add('ClockNode', 'tick');
+        synth.link('tickHz.out', 'tick.frequency');
+        synth.addValue([0, 1, 0.5, 0.25], 'steps');
+        synth.add('SequenceNode', 'stepped');
+        synth.link('steps.out', 'stepped.sequence');
+        synth.link('tick.out', 'stepped.step');
+        const constants: Record<string, Record<string, number | string>> = {
+          TriangleNode: {},
+          NoiseNode: { color: 'pink' },
+          MathNode: { op: 'power', b: 0.5 },
+          LagNode: { rise: 0.01, fall: 0.05 },
+          SampleAndHoldNode: {},
+          GainNode: { gain: -6 },
+          PanNode: { pan: 0.3 },
+          MixerNode: { level1: 1, level2: 0.5, level3: 0.25, level4: 2 },
+          CrossfadeNode: { mix: 0.3 },
+        };
+        const signals: Record<string, Record<string, string>> = {
+          MathNode: { a: 'sine.out' },
+          LagNode: { input: 'stepped.out' },
+          SampleAndHoldNode: { input: 'sine.out', trigger: 'tick.out' },
+          GainNode: { input: 'sine.out' },
+          PanNode: { input: 'sine.out' },
+          MixerNode: { input1: 'sine.out', input2: 'stepped.out', input3: 'sine.out', input4: 'stepped.out' },
+          CrossfadeNode: { a: 'sine.out', b: 'stepped.out' },
+        };
+        for (const [port, value] of Object.entries(constants[type] ?? {})) synth.addValue(value, `c_${port}`);
+        for (let i = 0; i < count; i++) {
+          synth.add(type, `n${i}`);
+          if (type === 'TriangleNode') {
+            synth.addValue(110 + i * 7.31, `f${i}`);
+            synth.link(`f${i}.out`, `n${i}.frequency`);
+          }
+          for (const port of Object.keys(constants[type] ?? {})) synth.link(`c_${port}.out`, `n${i}.${port}`);
+          for (const [port, source] of Object.entries(signals[type] ?? {}))
+            synth.link(source, `n${i}.${port}`);
+        }
+      });
+      return { synth, renderingNodes: count };
+    },
+  };
+}
+
+export const PALETTE_TYPES = [
+  'TriangleNode',
+  'NoiseNode',
+  'MathNode',
+  'LagNode',
+  'SampleAndHoldNode',
+  'GainNode',
+  'PanNode',
+  'MixerNode',
+  'CrossfadeNode',
+];
+
 export function allPatches(squaresAvailable: boolean): PatchSpec[] {
   return [
     sines(1),
@@ -120,5 +299,10 @@ export function allPatches(squaresAvailable: boolean): PatchSpec[] {
     sines(1000),
     pwmSquares(10, squaresAvailable),
     pwmSquares(100, squaresAvailable),
+    reverbChain(),
+    dynamicsChain(),
+    paletteMix(50),
+    paletteAdsr(100),
+    ...PALETTE_TYPES.map(paletteEach),
   ];
 }

@@ -6,6 +6,7 @@
 //   npm run bench -- --only sines-1000     cases whose patch name contains the text
 //   npm run bench -- --engine wasm         one engine only (wasm | js)
 //   npm run bench -- --soak-seconds 10     shorter server soak (default 60 s; 0 skips it; --only skips it)
+//   npm run bench -- --only reverb-tail    only the reverb's denormal check (also runs with --only reverb)
 //
 // After the offline cases comes the server soak (bench/soak.ts): real time on the `none` output with a
 // 200-node patch under 200 HTTP requests/s, reporting underruns, CPU load, p99 latency, memory growth.
@@ -27,6 +28,7 @@ import { runInNewContext } from 'node:vm';
 import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../src/engine/wasm/kernels.js';
 import { allPatches, benchRegistry } from './patches.js';
 import { formatSoak, runSoak, type SoakReport } from './soak.js';
+import { formatReverbTail, type ReverbTailReport, reverbTail } from './space-dynamics.js';
 
 const SAMPLE_RATE = 44100;
 const BLOCK_SIZES = [128, 256];
@@ -198,6 +200,23 @@ function runInChild(patch: string, blockSize: number, engine: Engine): Promise<C
   });
 }
 
+function runTailInChild(): Promise<ReverbTailReport> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--reverb-tail'], {
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: ReverbTailReport | undefined;
+    child.on('message', (message) => {
+      result = message as ReverbTailReport;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      result ? resolve(result) : reject(new Error(`reverb tail exited with ${code}`)),
+    );
+  });
+}
+
 function pad(text: string | number, width: number): string {
   const s = String(text);
   return s.length >= width ? s : ' '.repeat(width - s.length) + s;
@@ -250,6 +269,13 @@ async function main(): Promise<void> {
       : `steady state: GC or heap growth in ${allocating.map((r) => `${r.patch}@${r.blockSize}/${r.engine}`).join(', ')}`,
   );
 
+  // The reverb's denormal check (its own process: a fresh JIT, like the cases above).
+  let tail: ReverbTailReport | null = null;
+  if (!only || 'reverb-tail'.includes(only)) {
+    tail = await runTailInChild();
+    console.log(`\n${formatReverbTail(tail)}`);
+  }
+
   const soakSeconds = Number(argument('--soak-seconds') ?? (only ? 0 : 60));
   let soak: SoakReport | null = null;
   if (soakSeconds > 0) {
@@ -273,13 +299,16 @@ async function main(): Promise<void> {
     targetRealtime: TARGET_REALTIME,
     results,
     skipped,
+    reverbTail: tail,
     soak,
   };
   writeFileSync(`${outDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`wrote bench/results/latest.json (load average before ${loadBefore.toFixed(2)})`);
 }
 
-if (process.argv[2] === '--case') {
+if (process.argv[2] === '--reverb-tail') {
+  process.send?.(reverbTail(await benchRegistry()));
+} else if (process.argv[2] === '--case') {
   const result = await runCase(process.argv[3], Number(process.argv[4]), process.argv[5] as Engine);
   process.send?.(result);
 } else {

@@ -19,6 +19,8 @@ function kindLabel(port: PortInfo): string {
 function unitAndRange(port: PortInfo): string {
   const range =
     port.min !== undefined || port.max !== undefined ? `${port.min ?? '−∞'}…${port.max ?? '∞'}` : '';
+  // A unit that is itself the range ('0…1', '-1…1') is said once.
+  if (port.unit && port.unit.replace('-', '−') === range.replace('-', '−')) return port.unit;
   return [port.unit, range].filter(Boolean).join(', ');
 }
 

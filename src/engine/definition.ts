@@ -58,6 +58,12 @@ export class StreamInput {
   buf: Float32Array;
   /** True when every sample of `buf` equals buf[0] for this block: nodes may take a fast path. */
   constant = true;
+  /**
+   * True while a connection feeds this input (a stream, or a data value turned into one); false when it
+   * reads its default. Set by the renderer when it binds the plan, so a node can give an unlinked input a
+   * meaning of its own (CompressorNode: an unlinked `sidechain` listens to `input`).
+   */
+  linked = false;
   readonly defaultValue: number;
   constructor(defaultValue: number, defaultBuf: Float32Array) {
     this.defaultValue = defaultValue;

@@ -564,6 +564,7 @@ export class Renderer {
         const streamInput = input as unknown as StreamInput;
         const previous = streamInput.buf;
         let targetConstant: boolean | null;
+        streamInput.linked = sourceOutput instanceof StreamOutput || sourceOutput instanceof DataOutput;
         if (sourceOutput instanceof StreamOutput) {
           streamInput.buf = sourceOutput.buf;
           streamInput.constant = false;

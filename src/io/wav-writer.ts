@@ -11,13 +11,12 @@ const { WaveFile } = ((wavefileModule as unknown as { default?: typeof wavefileM
 
 import type { WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
+import { floatWavHeader, WAV_HEADER_BYTES, WAV_MAX_DATA_BYTES } from './wav-header.js';
 
-// RIFF header: 'RIFF' size 'WAVE', fmt chunk of 18 bytes (IEEE float, cbSize 0), fact chunk, data chunk.
-const HEADER_BYTES = 12 + (8 + 18) + (8 + 4) + 8;
-const FORMAT_IEEE_FLOAT = 3;
+// The header (wav-header.ts): 'RIFF' size 'WAVE', fmt chunk of 18 bytes (IEEE float), fact chunk, data chunk.
+const HEADER_BYTES = WAV_HEADER_BYTES;
 const BUFFER_BYTES = 64 * 1024;
-/** Largest data chunk a RIFF size field can describe. */
-const MAX_DATA_BYTES = 0xffffffff - HEADER_BYTES;
+const MAX_DATA_BYTES = WAV_MAX_DATA_BYTES;
 
 export interface StreamingWavWriter extends WavWriter {
   readonly sampleRate: number;
@@ -58,7 +57,6 @@ class FloatWavWriter implements StreamingWavWriter {
   readonly channels: number;
   private fd: number | null;
   private readonly buffer = Buffer.alloc(BUFFER_BYTES);
-  private readonly header = Buffer.alloc(HEADER_BYTES);
   private readonly view: DataView;
   private used = 0;
   private dataBytes = 0;
@@ -166,30 +164,7 @@ class FloatWavWriter implements StreamingWavWriter {
 
   private writeHeader(): void {
     if (this.fd === null) return;
-    const header = this.header;
-    const blockAlign = this.channels * 4;
-    let o = 0;
-    header.write('RIFF', o);
-    header.writeUInt32LE(HEADER_BYTES - 8 + this.dataBytes, o + 4);
-    header.write('WAVE', o + 8);
-    o = 12;
-    header.write('fmt ', o);
-    header.writeUInt32LE(18, o + 4);
-    header.writeUInt16LE(FORMAT_IEEE_FLOAT, o + 8);
-    header.writeUInt16LE(this.channels, o + 10);
-    header.writeUInt32LE(this.sampleRate, o + 12);
-    header.writeUInt32LE(this.sampleRate * blockAlign, o + 16);
-    header.writeUInt16LE(blockAlign, o + 20);
-    header.writeUInt16LE(32, o + 22);
-    header.writeUInt16LE(0, o + 24); // cbSize
-    o += 26;
-    header.write('fact', o);
-    header.writeUInt32LE(4, o + 4);
-    header.writeUInt32LE(this.dataBytes / blockAlign, o + 8);
-    o += 12;
-    header.write('data', o);
-    header.writeUInt32LE(this.dataBytes, o + 4);
-    writeSync(this.fd, header, 0, HEADER_BYTES, 0);
+    writeSync(this.fd, floatWavHeader(this.sampleRate, this.channels, this.dataBytes), 0, HEADER_BYTES, 0);
   }
 
   private closeQuietly(): void {

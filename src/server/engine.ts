@@ -14,7 +14,7 @@ import { readFileInside } from '../io/node-host.js';
 import { toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
 import type { ScriptHost } from '../lang/index.js';
 import type { EngineStatus, ServerMessage } from './protocol.js';
-import type { ScopeView } from './taps.js';
+import type { ScopeView } from '../engine/taps.js';
 import type { AudioMode, FromWorker, TapReport, ToWorker, WorkerConfig } from './worker-messages.js';
 
 export interface EngineOptions {

@@ -6,10 +6,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { RenderHost } from '../engine/definition.js';
 import { type RenderEvent, Renderer } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
+import { Taps } from '../engine/taps.js';
 import { type AudioOutput, DeviceOutput, NullOutput, probablyHasAudioDevice } from '../io/audio-output.js';
 import { MasterLimiter } from '../io/limiter.js';
 import { createNodeHost } from '../io/node-host.js';
-import { Taps } from './taps.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
 
 const STATUS_INTERVAL_MS = 250;

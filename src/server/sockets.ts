@@ -9,7 +9,7 @@ import { fromApiPort, toApiPort } from '../lang/api-shapes.js';
 import type { LiveEngine } from './engine.js';
 import { type ApiPort, AUDIO_HEADER_BYTES, type ClientMessage, type ServerMessage } from './protocol.js';
 import { runScript } from './script.js';
-import { MAX_VIEW_SECONDS, MIN_VIEW_SECONDS, type ScopeView, type TriggerMode, viewKey } from './taps.js';
+import { MAX_VIEW_SECONDS, MIN_VIEW_SECONDS, type ScopeView, type TriggerMode, viewKey } from '../engine/taps.js';
 
 /** A client further behind than this (bytes queued) skips droppable messages (status, scopes, audio). */
 const SLOW_CLIENT_BYTES = 1 << 20;

@@ -3,8 +3,8 @@
 
 import type { RenderOp } from '../engine/prepare.js';
 import type { RenderEvent } from '../engine/renderer.js';
+import type { ScopeView, TapReport } from '../engine/taps.js';
 import type { PortRef } from '../engine/types.js';
-import type { ScopeView } from './taps.js';
 
 export type AudioMode = 'auto' | 'device' | 'none';
 
@@ -41,33 +41,7 @@ export interface WorkerStatus {
   audio: string;
 }
 
-/** One frame of a scope view (see taps.ts). */
-export interface ScopeFrame {
-  port: PortRef;
-  /** taps.viewKey of the view this frame is for. */
-  view: string;
-  /** Samples oldest first; for a long window the midpoints of `min`/`max` columns. */
-  samples: number[];
-  min?: number[];
-  max?: number[];
-  /** Samples of the signal per point (1 for raw samples; may be fractional). */
-  step: number;
-  /** Frequency of the output (Hz), measured over its newest samples; null when not periodic. */
-  frequency: number | null;
-  seconds?: number;
-  triggered?: boolean;
-  /** Index of the trigger point among the points. */
-  trigger?: number;
-  /** A 'rising' view found no edge: keep showing the last frame. */
-  waiting?: boolean;
-}
-
-export interface TapReport {
-  scopes: ScopeFrame[];
-  meters: Array<{ port: PortRef; peak: number; rms: number }>;
-  master?: { peak: number; rms: number };
-  spectrum?: number[];
-}
+export type { TapReport };
 
 /** Worker → main. */
 export type FromWorker =

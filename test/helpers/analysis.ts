@@ -69,3 +69,72 @@ export function dominantFrequency(signal: Signal, sampleRate: number): number {
   const offset = (0.5 * (a - c)) / (a - 2 * b + c);
   return (best + offset) * binHz;
 }
+
+/**
+ * Averaged power spectrum (Welch): Hann-windowed segments of `segment` samples (a power of two), half
+ * overlapping, each |FFT|² averaged. `power[k]` is the mean power at bin k (k·binHz), in arbitrary but
+ * consistent units: compare bands with each other. Noise needs this: a single spectrum of noise scatters
+ * by ±5 dB from bin to bin.
+ */
+export function welch(
+  signal: Signal,
+  sampleRate: number,
+  segment = 8192,
+): { power: Float64Array; binHz: number; segments: number } {
+  const window = new Float64Array(segment);
+  for (let i = 0; i < segment; i++) window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / segment);
+  const power = new Float64Array(segment / 2 + 1);
+  const re = new Float64Array(segment);
+  const im = new Float64Array(segment);
+  let segments = 0;
+  for (let start = 0; start + segment <= signal.length; start += segment / 2) {
+    for (let i = 0; i < segment; i++) {
+      re[i] = signal[start + i] * window[i];
+      im[i] = 0;
+    }
+    fft(re, im);
+    for (let k = 0; k <= segment / 2; k++) power[k] += re[k] * re[k] + im[k] * im[k];
+    segments++;
+  }
+  for (let k = 0; k < power.length; k++) power[k] /= Math.max(1, segments);
+  return { power, binHz: sampleRate / segment, segments };
+}
+
+/** Mean power (dB) of the bins from `lowHz` to `highHz` of a Welch spectrum: a band's level. */
+export function bandPowerDb(power: Float64Array, binHz: number, lowHz: number, highHz: number): number {
+  const first = Math.max(1, Math.ceil(lowHz / binHz));
+  const last = Math.min(power.length - 1, Math.floor(highHz / binHz));
+  let sum = 0;
+  for (let k = first; k <= last; k++) sum += power[k];
+  return 10 * Math.log10(sum / Math.max(1, last - first + 1));
+}
+
+/**
+ * Band levels of a Welch spectrum at third-octave centres from `lowHz` to `highHz` (each band a third of an
+ * octave wide), with the least-squares slope in dB per octave and each band's deviation from that line.
+ */
+export function spectralSlope(
+  power: Float64Array,
+  binHz: number,
+  lowHz: number,
+  highHz: number,
+): { slopeDbPerOctave: number; bands: Array<{ hz: number; db: number; deviation: number }> } {
+  const bands: Array<{ hz: number; db: number; deviation: number }> = [];
+  for (let k = 0; ; k++) {
+    const hz = lowHz * 2 ** (k / 3);
+    if (hz > highHz * 1.001) break;
+    bands.push({ hz, db: bandPowerDb(power, binHz, hz * 2 ** (-1 / 6), hz * 2 ** (1 / 6)), deviation: 0 });
+  }
+  const xs = bands.map((b) => Math.log2(b.hz));
+  const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const meanY = bands.reduce((a, b) => a + b.db, 0) / bands.length;
+  let sxy = 0;
+  let sxx = 0;
+  bands.forEach((b, i) => {
+    sxy += (xs[i] - meanX) * (b.db - meanY);
+    sxx += (xs[i] - meanX) ** 2;
+  });
+  const slope = sxy / sxx;
+  for (let i = 0; i < bands.length; i++) bands[i].deviation = bands[i].db - (meanY + slope * (xs[i] - meanX));
+  return { slopeDbPerOctave: slope, bands };
+}

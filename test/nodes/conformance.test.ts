@@ -77,8 +77,8 @@ function typicalData(port: string, spec: PortSpec): DataValue | undefined {
 
 /**
  * Adds the node under test (`dut`) and a source for each input: a DataNode for data and constant inputs,
- * a ClockNode for triggers, a MIDI file player for MIDI; and a sink for each output. Returns the names
- * of the neighbours.
+ * a ClockNode for triggers, a clocked SequenceNode of [1, 0] for gates (held 0.25 s, released 0.25 s), a
+ * MIDI file player for MIDI; and a sink for each output. Returns the names of the neighbours.
  */
 function wire(
   r: Rig,
@@ -106,6 +106,17 @@ function wire(
       s.addValue(4, `${source}_f`);
       s.link(`${source}_f.out`, `${source}.frequency`);
       neighbours.push(`${source}_f`);
+      s.link(`${source}.out`, `dut.${port}`);
+    } else if (spec.kind === 'stream' && spec.unit === 'gate') {
+      // A gate is held: 1 for a quarter second, 0 for the next, from a sequencer stepped by a clock.
+      s.add('SequenceNode', source);
+      s.addValue([1, 0], `${source}_steps`);
+      s.add('ClockNode', `${source}_clock`);
+      s.addValue(4, `${source}_f`);
+      s.link(`${source}_f.out`, `${source}_clock.frequency`);
+      s.link(`${source}_clock.out`, `${source}.step`);
+      s.link(`${source}_steps.out`, `${source}.sequence`);
+      neighbours.push(`${source}_steps`, `${source}_clock`, `${source}_f`);
       s.link(`${source}.out`, `dut.${port}`);
     } else if (spec.kind === 'stream' && options.audioRate) {
       // typical ± 10 %, as noise: every frame different.

@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { data, defineNode, type NodeDefinition, stream } from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { Synchrotron, toPortRef } from '../../src/engine/synchrotron.js';
+import { createRegistry, Synchrotron, toPortRef } from '../../src/engine/synchrotron.js';
+import { STREAM_MAX } from '../../src/engine/types.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { spectrum } from '../helpers/analysis.js';
 
@@ -24,25 +26,38 @@ export interface Rig {
  * Rigs for one test file, each cleaned up (engine disposed, temporary folder removed) after its test.
  * Call at the top level of the file; use the returned function in place of `rig`.
  */
-export function rigsCleanedAfterEachTest(): (blockSize?: number) => Rig {
+export function rigsCleanedAfterEachTest(): (blockSize?: number, options?: RigOptions) => Rig {
   let open: Rig[] = [];
   afterEach(() => {
     for (const r of open) r.cleanup();
     open = [];
   });
-  return (blockSize = 128) => {
-    const r = rig({ blockSize });
+  return (blockSize = 128, options: RigOptions = {}) => {
+    const r = rig({ ...options, blockSize });
     open.push(r);
     return r;
   };
 }
 
-export function rig(options: { blockSize?: number; sampleRate?: number } = {}): Rig {
+export interface RigOptions {
+  blockSize?: number;
+  sampleRate?: number;
+  /** Node types to register besides the built-ins (test-only sources such as SpecialValuesNode). */
+  types?: NodeDefinition[];
+}
+
+export function rig(options: RigOptions = {}): Rig {
   const root = mkdtempSync(join(tmpdir(), 'synchrotron-nodes-'));
+  let registry: ReturnType<typeof createRegistry> | undefined;
+  if (options.types) {
+    registry = createRegistry();
+    for (const type of options.types) registry.register(type);
+  }
   const s = new Synchrotron({
     sampleRate: options.sampleRate ?? RATE,
     blockSize: options.blockSize ?? 128,
     host: createNodeHost({ root }),
+    registry,
   });
   const events: RenderEvent[] = [];
   s.onEvent((event) => events.push(event));
@@ -139,3 +154,50 @@ export function acLevel(signal: Float32Array): number {
   for (const x of signal) squares += (x - mean) * (x - mean);
   return Math.sqrt(squares / Math.max(1, signal.length));
 }
+
+/**
+ * Values no DataNode can carry (NaN, ±∞) and the extremes of a stream, as a broken upstream node could
+ * send them. SpecialValuesNode plays them in turn, one a frame — or each for `hold` frames, so that two of
+ * them (hold 1 and hold SPECIAL_VALUES.length) feed a node every pair within 225 frames of values.
+ */
+export const SPECIAL_VALUES = [
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  STREAM_MAX,
+  -STREAM_MAX,
+  1e30,
+  -1e30,
+  1e-30,
+  -1e-30,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -2.5,
+];
+
+/** Test-only source of SPECIAL_VALUES (register it with `rig({ types: [SpecialValuesNode] })`). */
+export const SpecialValuesNode = defineNode({
+  type: 'SpecialValuesNode',
+  category: 'debug',
+  description: 'Test source: NaN, ±∞, ±the largest float32, ±1e30 … one after another.',
+  inputs: { hold: data('Frames each value lasts.', { default: 1 }) },
+  outputs: { out: stream('The values in turn.') },
+  create(_ctx, io) {
+    const out = io.outputs.out.buf;
+    let played = 0;
+    return {
+      process(frames) {
+        const hold = Math.max(1, Math.floor(Number(io.inputs.hold.value) || 1));
+        // The first and last frame of each block are 0: the renderer's sentinel checks those two and would
+        // (rightly) mute this node for a NaN there. The values play on the frames between.
+        out[0] = 0;
+        out[frames - 1] = 0;
+        for (let i = 1; i < frames - 1; i++, played++)
+          out[i] = SPECIAL_VALUES[Math.floor(played / hold) % SPECIAL_VALUES.length];
+      },
+    };
+  },
+});

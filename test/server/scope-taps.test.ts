@@ -11,7 +11,7 @@ import {
   type ScopeView,
   Taps,
   viewKey,
-} from '../../src/server/taps.js';
+} from '../../src/engine/taps.js';
 
 const RATE = 44100;
 const BLOCK = 128;

@@ -1,4 +1,5 @@
-// Band-limited steps for oscillators with jumps (square, sawtooth).
+// Band-limited steps for oscillators with jumps (square, sawtooth), and band-limited ramps (corners) for
+// oscillators whose slope jumps (triangle).
 //
 // A naive square or saw jumps between two samples; its harmonics above Nyquist fold back as audible
 // aliasing. Here every jump is replaced by a band-limited step: a windowed-sinc step (Blackman–Harris,
@@ -49,6 +50,26 @@ const STEP_TABLE: Float64Array = (() => {
 })();
 
 /**
+ * The band-limited ramp's residual for a corner (a change of slope by 1 per frame) at x = 0, on the same
+ * grid as STEP_TABLE: R(x) − max(x, 0), where R is the integral of the band-limited step (a BLAMP). It is
+ * zero outside ±BLEP_DELAY frames because the kernel is symmetric; the residue that numerical integration
+ * leaves at the far end (~1e-12) is spread linearly so both ends are exactly 0.
+ */
+const RAMP_TABLE: Float64Array = (() => {
+  const points = TAPS * RESOLUTION;
+  const table = new Float64Array(points + 2);
+  let integral = 0; // ∫ B from −BLEP_DELAY to x, in frames (trapezoids)
+  for (let i = 0; i <= points; i++) {
+    table[i] = integral - Math.max(i / RESOLUTION - BLEP_DELAY, 0);
+    if (i < points) integral += (STEP_TABLE[i] + STEP_TABLE[i + 1]) / (2 * RESOLUTION);
+  }
+  const residue = table[points];
+  for (let i = 0; i <= points; i++) table[i] -= (residue * i) / points;
+  table[points + 1] = 0;
+  return table;
+})();
+
+/**
  * Turns a naive waveform with jumps into a band-limited one. Per frame: report the jumps that happened
  * since the previous frame, then add the naive value of the new frame at ring[(position + BLEP_DELAY) &
  * BLEP_MASK] and read the output frame at ring[position] (BLEP_DELAY frames late). Oscillators do that
@@ -62,6 +83,8 @@ export class BlepBuffer {
   position = 0;
   /** Where the next edge falls, 0 < fraction ≤ 1 of the way from the previous frame to the next. */
   readonly edgeFraction = new Float64Array(1);
+  /** The slope change (value per frame) of the next corner (see corner()). */
+  readonly slopeChange = new Float64Array(1);
 
   /** A jump of `height` at `fraction` (see edgeFraction). Convenience for code off the per-sample path. */
   step(height: number, fraction: number): void {
@@ -85,6 +108,23 @@ export class BlepBuffer {
       const whole = index | 0;
       const a = STEP_TABLE[whole];
       ring[(position + k) & MASK] += height * (a + (index - whole) * (STEP_TABLE[whole + 1] - a) - 1);
+    }
+  }
+
+  /**
+   * A corner — the slope changes by `slopeChange[0]` per frame — at `edgeFraction[0]` (see edge()): adds
+   * the band-limited ramp's residual, which the naive (delayed) signal lacks on both sides of the corner.
+   * Arguments travel in typed arrays so that a call V8 does not inline boxes nothing.
+   */
+  corner(): void {
+    const ring = this.ring;
+    const position = this.position;
+    const change = this.slopeChange[0];
+    let index = (1 - this.edgeFraction[0]) * RESOLUTION;
+    for (let k = 0; k < TAPS; k++, index += RESOLUTION) {
+      const whole = index | 0;
+      const a = RAMP_TABLE[whole];
+      ring[(position + k) & MASK] += change * (a + (index - whole) * (RAMP_TABLE[whole + 1] - a));
     }
   }
 

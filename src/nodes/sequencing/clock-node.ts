@@ -19,11 +19,13 @@ export const ClockNode = defineNode({
     const frequency = io.inputs.frequency;
     const out = io.outputs.out.buf;
     const inverseRate = 1 / ctx.sampleRate;
-    let phase = 1; // cycles since the last tick; starts due so the first frame ticks
+    // Cycles since the last tick; starts due so the first frame ticks. A typed array: read from a closure
+    // variable, the fraction made V8 box the loop's phase every frame (2 KB a block, measured).
+    const phase = Float64Array.of(1);
     return {
       process(frames) {
         const f = frequency.buf;
-        let p = phase;
+        let p = phase[0];
         for (let i = 0; i < frames; i++) {
           const increment = f[i] * inverseRate;
           if (!(increment > 0)) {
@@ -38,7 +40,7 @@ export const ClockNode = defineNode({
           }
           p += Math.min(increment, 1);
         }
-        phase = p;
+        phase[0] = p;
       },
     };
   },

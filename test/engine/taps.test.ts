@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SpectrumAnalyser } from '../../src/server/taps.js';
+import { SpectrumAnalyser } from '../../src/engine/taps.js';
 
 function sine(frequency: number, amplitude: number, size: number): Float32Array {
   return Float32Array.from(

@@ -1,6 +1,7 @@
-// Render-side taps for scopes, meters and the master spectrum (worker thread). Each block copies the
-// watched outputs into rings and accumulates levels; `report()` (≈ 25 times a second) turns them into
-// the numbers clients draw. Nothing here runs unless a client watches.
+// Render-side taps for scopes, meters and the master spectrum (the server's render worker, the browser's
+// AudioWorklet). Each block copies the watched outputs into rings and accumulates levels; `report()`
+// (≈ 25 times a second) turns them into the numbers clients draw. Nothing here runs unless a client
+// watches. No Node or DOM APIs: both hosts run this same code.
 //
 // Scopes see 1 ms to 10 s. Each watched output keeps the newest RAW_SIZE samples as they are and, while a
 // view longer than half of that is open, a min/max pair per ENVELOPE_STEP samples over ENVELOPE_SECONDS.
@@ -11,11 +12,40 @@
 // from rising crossings over the raw ring (20 Hz…20 kHz), or the envelope ring for slower signals.
 
 import { fft } from '../dsp/fft.js';
-import type { PortRef } from '../engine/types.js';
-import type { ScopeFrame, TapReport } from './worker-messages.js';
+import type { PortRef } from './types.js';
 
 /** Samples of the default view (a port watched without a timebase): the newest, untriggered. */
 export const SCOPE_SAMPLES = 512;
+
+/** One frame of a scope view. */
+export interface ScopeFrame {
+  port: PortRef;
+  /** viewKey of the view this frame is for. */
+  view: string;
+  /** Samples oldest first; for a long window the midpoints of `min`/`max` columns. */
+  samples: number[];
+  min?: number[];
+  max?: number[];
+  /** Samples of the signal per point (1 for raw samples; may be fractional). */
+  step: number;
+  /** Frequency of the output (Hz), measured over its newest samples; null when not periodic. */
+  frequency: number | null;
+  seconds?: number;
+  triggered?: boolean;
+  /** Index of the trigger point among the points. */
+  trigger?: number;
+  /** A 'rising' view found no edge: keep showing the last frame. */
+  waiting?: boolean;
+}
+
+/** What the render side reports for the watched ports, the master level and spectrum (plain data). */
+export interface TapReport {
+  scopes: ScopeFrame[];
+  meters: Array<{ port: PortRef; peak: number; rms: number }>;
+  master?: { peak: number; rms: number };
+  /** Magnitudes in dBFS, SPECTRUM_SIZE / 2 bins spaced sampleRate / SPECTRUM_SIZE. */
+  spectrum?: number[];
+}
 export const SPECTRUM_SIZE = 2048;
 /** Newest samples kept per watched output (0.74 s at 44.1 kHz). */
 export const RAW_SIZE = 1 << 15;

@@ -1,0 +1,208 @@
+import { defineNode, stream } from '../../engine/definition.js';
+
+/** The level detector holds each peak this long (s): a steady sine of 50 Hz or more reads its amplitude. */
+const HOLD_SECONDS = 0.01;
+/** Gain Reduction is published at most this often (s), and only when it changed. */
+const PUBLISH_SECONDS = 0.2;
+/** Time constant of the makeup smoother (s): a jump settles within 5 ms. */
+const MAKEUP_SMOOTHING = 0.001;
+/** Inputs are clipped to ±INPUT_LIMIT (+120 dBFS) and NaN reads as 0. */
+const INPUT_LIMIT = 1e6;
+const DB_PER_NEPER = 20 / Math.LN10;
+const THRESHOLD_MIN = -80;
+const THRESHOLD_MAX = 0;
+const RATIO_MIN = 1;
+const RATIO_MAX = 100;
+const KNEE_MAX = 24;
+const ATTACK_MAX = 1;
+const RELEASE_MAX = 5;
+const MAKEUP_MIN = -24;
+const MAKEUP_MAX = 40;
+
+/**
+ * Feed-forward compressor with peak detection and a quadratic soft knee (Giannoulis, Massberg & Reiss,
+ * "Digital Dynamic Range Compressor Design", JAES 2012):
+ * 1. Level: the largest |sidechain| of the last 10 ms (a sliding-window maximum), in dBFS — a sine of
+ *    amplitude A reads 20·log10 A, with no ripple for sines of 50 Hz and up.
+ * 2. Gain computer (static curve), with x the level and T, R, W threshold, ratio, knee width:
+ *    reduction 0 below T − W/2; (1 − 1/R)·(x − T + W/2)² / (2W) inside the knee; (1 − 1/R)·(x − T) above.
+ * 3. Smoothing of the reduction in dB by a one-pole whose time constant is `attack` while the reduction
+ *    grows and `release` while it shrinks: after a level step it covers 63 % of the way in that time (the
+ *    release starts once the louder peak has left the 10 ms window).
+ * 4. Output = input · 10^((makeup − reduction) / 20).
+ * Exports `Gain Reduction`: the deepest reduction (dB, ≥ 0) of the last 0.2 s, published when it changes.
+ */
+export const CompressorNode = defineNode({
+  type: 'CompressorNode',
+  category: 'dynamics',
+  description:
+    'Feed-forward peak compressor with a soft knee; `sidechain` (when linked) drives it. Exports `Gain Reduction` (dB).',
+  inputs: {
+    input: stream('Signal to compress.', { default: 0 }),
+    sidechain: stream('Signal whose level drives the compression; unlinked, the input itself.', {
+      default: 0,
+    }),
+    threshold: stream(
+      `Level (dBFS, peak) above which the gain is reduced (clamped to ${THRESHOLD_MIN}…${THRESHOLD_MAX}).`,
+      {
+        default: -20,
+        unit: 'dB',
+        min: THRESHOLD_MIN,
+        max: THRESHOLD_MAX,
+      },
+    ),
+    ratio: stream(
+      `Above the threshold, every R dB in gives 1 dB out (R:1; clamped to ${RATIO_MIN}…${RATIO_MAX}).`,
+      {
+        default: 4,
+        min: RATIO_MIN,
+        max: RATIO_MAX,
+      },
+    ),
+    knee: stream(`Width of the soft knee centred on the threshold (0 = hard; clamped to 0…${KNEE_MAX}).`, {
+      default: 6,
+      unit: 'dB',
+      min: 0,
+      max: KNEE_MAX,
+    }),
+    attack: stream(
+      `Time constant of the gain reduction growing: 63 % of a step in this time (clamped to 0…${ATTACK_MAX}).`,
+      {
+        default: 0.01,
+        unit: 's',
+        min: 0,
+        max: ATTACK_MAX,
+      },
+    ),
+    release: stream(
+      `Time constant of the gain reduction shrinking, after the detector's 10 ms peak hold (clamped to 0…${RELEASE_MAX}).`,
+      { default: 0.1, unit: 's', min: 0, max: RELEASE_MAX },
+    ),
+    makeup: stream(`Gain added after compression (clamped to ${MAKEUP_MIN}…${MAKEUP_MAX}).`, {
+      default: 0,
+      unit: 'dB',
+      min: MAKEUP_MIN,
+      max: MAKEUP_MAX,
+    }),
+  },
+  outputs: { out: stream('The compressed signal.') },
+  initialExports: () => ({ 'Gain Reduction': 0 }),
+  create(ctx, io) {
+    const { input, sidechain, threshold, ratio, knee, attack, release, makeup } = io.inputs;
+    const out = io.outputs.out.buf;
+    const rate = ctx.sampleRate;
+    const hold = Math.max(1, Math.round(HOLD_SECONDS * rate));
+    const publishEvery = Math.round(PUBLISH_SECONDS * rate);
+    const makeupCoefficient = 1 - Math.exp(-1 / (MAKEUP_SMOOTHING * rate));
+
+    // Sliding-window maximum: a deque of (value, time) with decreasing values; the front is the peak.
+    let capacity = 1;
+    while (capacity < hold + 1) capacity *= 2;
+    const dequeMask = capacity - 1;
+    const peaks = new Float64Array(capacity);
+    const times = new Int32Array(capacity);
+    // Integers only in closure variables (small integers are not allocated; fractions would be).
+    let head = 0;
+    let tail = 0;
+    let time = 0;
+    let sincePublish = 0;
+    // [0] reduction (dB), [1] makeup (smoothed, dB), [2] last attack (s), [3] attack coefficient,
+    // [4] last release (s), [5] release coefficient, [6] deepest reduction since the last publish,
+    // [7] last published value, [8] 1 once started.
+    const state = Float64Array.of(0, 0, -1, 0, -1, 0, 0, 0, 0);
+
+    return {
+      process(frames) {
+        const x = input.buf;
+        const detect = sidechain.linked ? sidechain.buf : x;
+        const thresholds = threshold.buf;
+        const ratios = ratio.buf;
+        const knees = knee.buf;
+        const attacks = attack.buf;
+        const releases = release.buf;
+        const makeups = makeup.buf;
+        if (state[8] === 0) {
+          state[1] = clampMakeup(makeups[0]);
+          state[8] = 1;
+        }
+        let reduction = state[0];
+        let gainDb = state[1];
+        let deepest = state[6];
+        for (let i = 0; i < frames; i++) {
+          // 1. Peak level over the hold window (Math.min/max clamps: a ternary mixing constants into a
+          // fraction makes V8 box it).
+          const s = detect[i];
+          const magnitude = Number.isNaN(s) ? 0.0 : Math.min(INPUT_LIMIT, Math.abs(s));
+          while (tail !== head && peaks[(tail - 1) & dequeMask] <= magnitude) tail = (tail - 1) & dequeMask;
+          peaks[tail] = magnitude;
+          times[tail] = time;
+          tail = (tail + 1) & dequeMask;
+          if (((time - times[head]) & 0x3fffffff) >= hold) head = (head + 1) & dequeMask;
+          time = (time + 1) & 0x3fffffff;
+          // Floored at −200 dBFS, far below any threshold (a branch here would box the level).
+          const level = Math.log(Math.max(peaks[head], 1e-10)) * DB_PER_NEPER;
+
+          // 2. Static curve, branch-free: `into` is how far into the knee (0…width) the level is; above
+          // the knee the reduction goes on linearly. (A variable that takes a constant 0 in one branch and
+          // a fraction in another makes V8 box it: a heap number per frame.)
+          const t = thresholds[i];
+          const over =
+            level - (Number.isNaN(t) ? THRESHOLD_MIN : Math.min(THRESHOLD_MAX, Math.max(THRESHOLD_MIN, t)));
+          const r = ratios[i];
+          const slope = 1 - 1 / (Number.isNaN(r) ? RATIO_MIN : Math.min(RATIO_MAX, Math.max(RATIO_MIN, r)));
+          const k = knees[i];
+          const width = Number.isNaN(k) ? 0 : Math.min(KNEE_MAX, Math.max(0, k));
+          const into = Math.min(width, Math.max(0, over + 0.5 * width));
+          const wanted =
+            slope * ((into * into) / Math.max(2 * width, 1e-12) + Math.max(0, over - 0.5 * width));
+
+          // 3. Attack / release smoothing (coefficients recomputed only when the times change).
+          let coefficient: number;
+          if (wanted > reduction) {
+            const seconds = attacks[i];
+            if (seconds !== state[2]) {
+              state[2] = seconds;
+              state[3] = seconds > 0 ? Math.exp(-1 / (Math.min(ATTACK_MAX, seconds) * rate)) : 0.0;
+            }
+            coefficient = state[3];
+          } else {
+            const seconds = releases[i];
+            if (seconds !== state[4]) {
+              state[4] = seconds;
+              state[5] = seconds > 0 ? Math.exp(-1 / (Math.min(RELEASE_MAX, seconds) * rate)) : 0.0;
+            }
+            coefficient = state[5];
+          }
+          reduction = wanted + coefficient * (reduction - wanted);
+          if (reduction > deepest) deepest = reduction;
+
+          // 4. Makeup (smoothed), gain.
+          const m = makeups[i];
+          const makeupDb = Number.isNaN(m) ? 0.0 : Math.min(MAKEUP_MAX, Math.max(MAKEUP_MIN, m));
+          gainDb += makeupCoefficient * (makeupDb - gainDb);
+          const v = x[i];
+          const clean = Number.isNaN(v) ? 0.0 : Math.min(INPUT_LIMIT, Math.max(-INPUT_LIMIT, v));
+          out[i] = clean * Math.exp((gainDb - reduction) / DB_PER_NEPER);
+        }
+        state[0] = reduction;
+        state[1] = gainDb;
+        state[6] = deepest;
+        sincePublish += frames;
+        if (sincePublish >= publishEvery) {
+          sincePublish = 0;
+          const shown = Math.round(deepest * 10) / 10;
+          state[6] = 0;
+          if (shown !== state[7]) {
+            state[7] = shown;
+            ctx.publish({ 'Gain Reduction': shown });
+          }
+        }
+      },
+    };
+  },
+});
+
+/** Makeup in dB clamped to its range; NaN reads as 0 dB. */
+function clampMakeup(db: number): number {
+  return Number.isNaN(db) ? 0 : Math.min(MAKEUP_MAX, Math.max(MAKEUP_MIN, db));
+}

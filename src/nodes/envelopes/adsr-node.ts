@@ -1,0 +1,198 @@
+import { defineNode, stream } from '../../engine/definition.js';
+
+const IDLE = 0;
+const ATTACK = 1;
+const DECAY = 2;
+const SUSTAIN = 3;
+const RELEASE = 4;
+
+/**
+ * Where decay and release count as arrived: within this of their target (0.001 = −60 dBFS). Each falls
+ * exponentially — a straight line in dB — from its start to exactly this far from its target at its stage
+ * time, and lands on the target there (a last step of at most 0.001, −60 dB: inaudible).
+ */
+export const ARRIVED = 0.001;
+
+/**
+ * ADSR envelope. Stage times are times to *reach* the stage's target, exact to the frame:
+ * - the gate rises (a frame > 0 after one ≤ 0; that frame outputs the current level): the level climbs in a
+ *   straight line at 1/`attack` per second — from 0 it is 1 exactly `attack` seconds later; a retrigger
+ *   starts from the level where it is (no click) and gets there sooner;
+ * - decay: from 1 toward `sustain`, exponentially (straight in dB): its distance from `sustain` shrinks from
+ *   1 − sustain to 0.001 in `decay` seconds, then it is `sustain`;
+ * - sustain: follows `sustain` while the gate is held;
+ * - the gate falls (≤ 0, NaN included): from wherever it is — mid-attack too — exponentially down to 0.001
+ *   (−60 dBFS) in `release` seconds, then 0. From 1 that is 60 dB in `release` seconds, from 0.1 40 dB.
+ * Each stage ends on the frame nearest its exact time (times arrive as float32, so 0.1 s is 4410.00007
+ * frames: that is frame 4410), and the next stage starts there, so a stage is never early or late by more
+ * than half a frame. Times of a frame or less (≤ 0 and NaN too) are instant; times are read every frame,
+ * so modulating them bends the current stage without a jump.
+ */
+export const ADSRNode = defineNode({
+  type: 'ADSRNode',
+  category: 'envelopes',
+  description:
+    'Attack–decay–sustain–release envelope 0…1 on a gate: linear attack at 1/attack per second from the current level; decay and release exponential (straight in dB), within 0.001 of their targets exactly at their times, then on them.',
+  inputs: {
+    gate: stream('Held while > 0: rising starts the attack, falling (≤ 0, NaN) the release.', {
+      default: 0,
+      unit: 'gate',
+    }),
+    attack: stream('Time from 0 to 1 (the attack climbs at 1/attack per second). ≤ 0 or NaN: instant.', {
+      default: 0.01,
+      unit: 's',
+      min: 0,
+      max: 10,
+    }),
+    decay: stream('Time from 1 to the sustain level. ≤ 0 or NaN: instant.', {
+      default: 0.1,
+      unit: 's',
+      min: 0,
+      max: 30,
+    }),
+    sustain: stream('Level held while the gate is (clamped to 0…1; NaN reads 0.7).', {
+      default: 0.7,
+      unit: '0…1',
+      min: 0,
+      max: 1,
+    }),
+    release: stream('Time from the level at the gate’s fall to 0 (−60 dBFS, then 0). ≤ 0 or NaN: instant.', {
+      default: 0.3,
+      unit: 's',
+      min: 0,
+      max: 30,
+    }),
+  },
+  outputs: { envelope: stream('Envelope level.', { unit: '0…1' }) },
+  create(ctx, io) {
+    const { gate, attack, decay, sustain, release } = io.inputs;
+    const out = io.outputs.envelope.buf;
+    const rate = ctx.sampleRate;
+    // Fractional state in a typed array (fractions in closure variables are fresh heap numbers): the level
+    // to output next; u, the decay's or release's progress 0…1; m = e^(−k·u), advanced by multiplying, and
+    // k, the stage's curve (ln of how far it falls in units of ARRIVED); the release's start level; the
+    // stage time the step was computed for (NaN: compute it), the step in u per frame and e^(−k·step).
+    const state = Float64Array.of(0, 0, 1, 0, 0, Number.NaN, 1, 1);
+    let stage = IDLE;
+    let gateWasHigh = false;
+    return {
+      process(frames) {
+        const g = gate.buf;
+        const at = attack.buf;
+        const dt = decay.buf;
+        const st = sustain.buf;
+        const rt = release.buf;
+        let y = state[0];
+        let s = stage;
+        let high = gateWasHigh;
+        // Idle, or sustaining with nothing moving: a constant block.
+        if (gate.constant && g[0] > 0 === high) {
+          if (s === IDLE) {
+            out.fill(y, 0, frames);
+            return;
+          }
+          if (s === SUSTAIN && sustain.constant) {
+            const level = st[0];
+            const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
+            if (target === y) {
+              out.fill(y, 0, frames);
+              return;
+            }
+          }
+        }
+        let u = state[1];
+        let m = state[2];
+        let k = state[3];
+        let from = state[4];
+        let seen = state[5];
+        let step = state[6];
+        let ratio = state[7];
+        for (let i = 0; i < frames; i++) {
+          const held = g[i] > 0;
+          if (held !== high) {
+            high = held;
+            if (held) {
+              s = ATTACK;
+            } else {
+              s = RELEASE;
+              from = y;
+              u = 0;
+              m = 1;
+              k = y > ARRIVED ? Math.log(y / ARRIVED) : 0;
+              seen = Number.NaN;
+            }
+          }
+          // Output this frame, then advance to the next.
+          out[i] = y;
+          if (s === SUSTAIN) {
+            const level = st[i];
+            y = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
+          } else if (s === ATTACK) {
+            const seconds = at[i];
+            const climb = seconds * rate > 1 ? 1 / (seconds * rate) : 1; // a frame or less, ≤ 0, NaN: instant
+            y += climb;
+            // Within half a frame of 1: 1 on this frame (the nearest frame to the exact time).
+            if (y >= 1 - 0.5 * climb) {
+              const level = st[i];
+              const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
+              if (1 - target > ARRIVED) {
+                s = DECAY;
+                y = 1;
+                u = 0;
+                m = 1;
+                k = Math.log((1 - target) / ARRIVED);
+                seen = Number.NaN;
+              } else {
+                s = SUSTAIN;
+                y = target;
+              }
+            }
+          } else if (s === DECAY) {
+            const d = dt[i];
+            if (d !== seen) {
+              seen = d;
+              step = d * rate > 1 ? 1 / (d * rate) : 1; // a frame or less, ≤ 0, NaN: done next frame
+              ratio = Math.exp(-k * step);
+            }
+            u += step;
+            m *= ratio;
+            const level = st[i];
+            const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
+            if (u >= 1 - 0.5 * step) {
+              y = target;
+              s = SUSTAIN;
+            } else {
+              y = target + (1 - target) * m;
+            }
+          } else if (s === RELEASE) {
+            const r = rt[i];
+            if (r !== seen) {
+              seen = r;
+              step = r * rate > 1 ? 1 / (r * rate) : 1;
+              ratio = Math.exp(-k * step);
+            }
+            u += step;
+            m *= ratio;
+            if (u >= 1 - 0.5 * step || k === 0) {
+              // Arrived — or started within ARRIVED of 0 (k = 0): nothing left to fall.
+              y = 0;
+              s = IDLE;
+            } else {
+              y = from * m;
+            }
+          }
+        }
+        state[0] = y;
+        state[1] = u;
+        state[2] = m;
+        state[3] = k;
+        state[4] = from;
+        state[5] = seen;
+        state[6] = step;
+        state[7] = ratio;
+        stage = s;
+        gateWasHigh = high;
+      },
+    };
+  },
+});
