@@ -9,12 +9,12 @@ import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
+import type { ScopeView } from '../engine/taps.js';
 import type { PortRef } from '../engine/types.js';
 import { readFileInside } from '../io/node-host.js';
 import { toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
 import type { ScriptHost } from '../lang/index.js';
 import type { EngineStatus, ServerMessage } from './protocol.js';
-import type { ScopeView } from '../engine/taps.js';
 import type { AudioMode, FromWorker, TapReport, ToWorker, WorkerConfig } from './worker-messages.js';
 
 export interface EngineOptions {

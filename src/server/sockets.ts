@@ -3,13 +3,19 @@
 
 import type { FastifyInstance } from 'fastify';
 import { SynchrotronError } from '../engine/errors.js';
+import {
+  MAX_VIEW_SECONDS,
+  MIN_VIEW_SECONDS,
+  type ScopeView,
+  type TriggerMode,
+  viewKey,
+} from '../engine/taps.js';
 import type { PortRef } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
 import { fromApiPort, toApiPort } from '../lang/api-shapes.js';
 import type { LiveEngine } from './engine.js';
 import { type ApiPort, AUDIO_HEADER_BYTES, type ClientMessage, type ServerMessage } from './protocol.js';
 import { runScript } from './script.js';
-import { MAX_VIEW_SECONDS, MIN_VIEW_SECONDS, type ScopeView, type TriggerMode, viewKey } from '../engine/taps.js';
 
 /** A client further behind than this (bytes queued) skips droppable messages (status, scopes, audio). */
 const SLOW_CLIENT_BYTES = 1 << 20;

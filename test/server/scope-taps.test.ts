@@ -2,7 +2,6 @@
 // long timebases as bounded min/max frames, and the echo of controllers to editors.
 
 import { describe, expect, it } from 'vitest';
-import { controlChanges } from '../../src/server/engine.js';
 import {
   measureFrequency,
   RAW_SIZE,
@@ -12,6 +11,7 @@ import {
   Taps,
   viewKey,
 } from '../../src/engine/taps.js';
+import { controlChanges } from '../../src/server/engine.js';
 
 const RATE = 44100;
 const BLOCK = 128;

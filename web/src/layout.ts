@@ -95,7 +95,10 @@ export function layeredLayout(
       const known = feeds.filter((v): v is number => v !== undefined);
       return known.length ? known.reduce((a, b) => a + b, 0) / known.length : Number.POSITIVE_INFINITY;
     };
-    column.sort((a, b) => score(a) - score(b) || a.name.localeCompare(b.name));
+    // Nodes linked to nothing go below the rest of their column, out of the signal's way.
+    const isolated = (node: ApiNode) =>
+      edges.some((c) => c.source.node_name === node.name || c.sink.node_name === node.name) ? 0 : 1;
+    column.sort((a, b) => isolated(a) - isolated(b) || score(a) - score(b) || a.name.localeCompare(b.name));
     let y = origin.y;
     let width = 0;
     column.forEach((node, index) => {

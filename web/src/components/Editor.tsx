@@ -111,12 +111,15 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-armed by every change; reads the newest state when it fires
   useEffect(() => {
     const timer = setTimeout(() => {
-      const { nodes: now, connections: links, positions: placed } = store.state;
+      const { nodes: now, connections: links, positions: placed, types: known } = store.state;
+      // Not before the types are known: until then nodes are drawn without their controls, narrower
+      // than they will be, and a layout from those sizes would overlap.
+      if (!known.length) return;
       const missing = placeMissing([...now.values()], links, placed, measured);
       if (Object.keys(missing).length) store.setPositions(missing);
     }, 40);
     return () => clearTimeout(timer);
-  }, [nodes, connections, positions]);
+  }, [nodes, connections, positions, types]);
 
   // A node that appears out of sight (placed below the graph, or where a node of its name once was)
   // brings the view to it, unless the user has placed the view themselves.
