@@ -291,6 +291,126 @@ export const PALETTE_TYPES = [
   'CrossfadeNode',
 ];
 
+/**
+ * N noise sources, each through its own `type` node, summed, scaled, played: the per-type cost of a
+ * processing node (the noise, adders and player are shared overhead, the same in every bank). `wire` links
+ * the node's parameters (DataNodes: the constant fast path; or modulators: the per-sample path).
+ * Per chain: UniformRandomNode, the node, an AddNode into the sum.
+ */
+function bank(
+  name: string,
+  count: number,
+  type: string,
+  output: string,
+  wire: (synth: Synchrotron, node: string, i: number) => number,
+  input = 'input',
+): PatchSpec {
+  return {
+    name,
+    build(blockSize, registry) {
+      const synth = new Synchrotron({ sampleRate: 44100, blockSize, registry });
+      let renderingNodes = 0;
+      synth.transaction(() => {
+        const terms: string[] = [];
+        for (let i = 0; i < count; i++) {
+          synth.add('UniformRandomNode', `noise${i}`);
+          synth.add(type, `node${i}`);
+          synth.link(`noise${i}.out`, `node${i}.${input}`);
+          renderingNodes += 2 + wire(synth, `node${i}`, i);
+          terms.push(`node${i}.${output}`);
+        }
+        renderingNodes += sumScaleAndPlay(synth, terms, 1 / count);
+      });
+      return { synth, renderingNodes };
+    },
+  };
+}
+
+/** Links a DataNode holding `value` into `node.port`. */
+function constant(synth: Synchrotron, node: string, port: string, value: number | string): void {
+  synth.addValue(value, `${node}_${port}`);
+  synth.link(`${node}_${port}.out`, `${node}.${port}`);
+}
+
+/** Links a sine LFO (its own SineNode, MultiplyNode, AddNode) into `node.port`: centre ± depth at `hz`. */
+function modulated(
+  synth: Synchrotron,
+  node: string,
+  port: string,
+  hz: number,
+  centre: number,
+  depth: number,
+): number {
+  const lfo = `${node}_${port}_lfo`;
+  synth.add('SineNode', lfo);
+  constant(synth, lfo, 'frequency', hz);
+  synth.add('MultiplyNode', `${lfo}_depth`);
+  constant(synth, `${lfo}_depth`, 'b', depth);
+  synth.link(`${lfo}.out`, `${lfo}_depth.a`);
+  synth.add('AddNode', `${lfo}_centre`);
+  constant(synth, `${lfo}_centre`, 'b', centre);
+  synth.link(`${lfo}_depth.out`, `${lfo}_centre.a`);
+  synth.link(`${lfo}_centre.out`, `${node}.${port}`);
+  return 3;
+}
+
+/** The filter and delay banks (issue 11): each new processing type on its fast and its per-sample path. */
+export function filterPatches(): PatchSpec[] {
+  return [
+    // The reference: the same chains through a MultiplyNode (×1, SIMD), to subtract from the banks below.
+    bank(
+      'noise-bank-100',
+      100,
+      'MultiplyNode',
+      'out',
+      (synth, node) => {
+        constant(synth, node, 'b', 1);
+        return 0;
+      },
+      'a',
+    ),
+    bank('filter-bank-100', 100, 'BiquadFilterNode', 'out', (synth, node, i) => {
+      constant(synth, node, 'cutoff', 200 + i * 50);
+      constant(synth, node, 'q', 2);
+      constant(synth, node, 'mode', i % 2 === 0 ? 'lowpass' : 'peak');
+      constant(synth, node, 'gain', 6);
+      return 0;
+    }),
+    bank('filter-sweep-100', 100, 'BiquadFilterNode', 'out', (synth, node, i) =>
+      modulated(synth, node, 'cutoff', 0.5 + i * 0.01, 2000, 1500),
+    ),
+    bank('svf-bank-100', 100, 'StateVariableFilterNode', 'lowpass', (synth, node, i) => {
+      constant(synth, node, 'cutoff', 200 + i * 50);
+      constant(synth, node, 'resonance', 0.5);
+      return 0;
+    }),
+    bank('svf-sweep-100', 100, 'StateVariableFilterNode', 'lowpass', (synth, node, i) =>
+      modulated(synth, node, 'cutoff', 0.5 + i * 0.01, 2000, 1500),
+    ),
+    bank('ladder-bank-100', 100, 'LadderFilterNode', 'out', (synth, node, i) => {
+      constant(synth, node, 'cutoff', 200 + i * 50);
+      constant(synth, node, 'resonance', 0.5);
+      return 0;
+    }),
+    bank('ladder-sweep-100', 100, 'LadderFilterNode', 'out', (synth, node, i) =>
+      modulated(synth, node, 'cutoff', 0.5 + i * 0.01, 2000, 1500),
+    ),
+    bank('delay-bank-100', 100, 'DelayNode', 'out', (synth, node, i) => {
+      constant(synth, node, 'time', 0.05 + i * 0.0031);
+      constant(synth, node, 'feedback', 0.5);
+      constant(synth, node, 'maxTime', 0.5);
+      return 0;
+    }),
+    bank(
+      'delay-sweep-100',
+      100,
+      'DelayNode',
+      'out',
+      (synth, node, i) => modulated(synth, node, 'time', 0.5 + i * 0.01, 0.02, 0.005), // a chorus
+    ),
+  ];
+}
+
 export function allPatches(squaresAvailable: boolean): PatchSpec[] {
   return [
     sines(1),
@@ -304,5 +424,6 @@ export function allPatches(squaresAvailable: boolean): PatchSpec[] {
     paletteMix(50),
     paletteAdsr(100),
     ...PALETTE_TYPES.map(paletteEach),
+    ...filterPatches(),
   ];
 }

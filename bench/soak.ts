@@ -7,8 +7,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { EngineStatus } from '../src/api/protocol.js';
 import { createServer } from '../src/server/index.js';
-import type { EngineStatus } from '../src/server/protocol.js';
 
 export interface SoakOptions {
   seconds: number;

@@ -2,6 +2,7 @@
 export * from './engine/definition.js';
 export * from './engine/errors.js';
 export * from './engine/graph.js';
+export * from './engine/limits.js';
 export * from './engine/midi.js';
 export * from './engine/prepare.js';
 export * from './engine/registry.js';

@@ -10,6 +10,7 @@
 //
 // Threads: every method runs on the page's main thread.
 
+import type { EngineStatus, ServerMessage } from '../api/protocol.js';
 import type { RenderHost } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 import { Graph, type GraphOp } from '../engine/graph.js';
@@ -32,7 +33,6 @@ import {
   toApiPort,
 } from '../lang/index.js';
 import { builtinNodes } from '../nodes/index.js';
-import type { EngineStatus, ServerMessage } from '../server/protocol.js';
 import { type FileStore, IndexedDbFileStore } from './file-store.js';
 import {
   type FromWorklet,

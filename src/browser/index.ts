@@ -7,6 +7,7 @@
 //
 // See docs/browser.md.
 
+export type { ApiConnection, ApiNode, ApiPort, EngineStatus, ServerMessage } from '../api/protocol.js';
 export { SynchrotronError } from '../engine/errors.js';
 export type { NodeTypeInfo } from '../engine/registry.js';
 export type { RenderEvent } from '../engine/renderer.js';
@@ -14,7 +15,6 @@ export type { TapReport } from '../engine/taps.js';
 export type { DataValue, PortRef } from '../engine/types.js';
 export type { CommandResult, ExecuteResult } from '../lang/index.js';
 export { formatError, parseSui, SynchrolangError } from '../lang/index.js';
-export type { ApiConnection, ApiNode, ApiPort, EngineStatus, ServerMessage } from '../server/protocol.js';
 export {
   type AppliedBatch,
   BrowserEngine,

@@ -3,9 +3,9 @@
 // Errors are SynchrotronErrors (`code` says which HTTP status the server would answer; SynchrolangErrors
 // carry `line` and `column`) — thrown as rejected promises, like a failed request.
 
+import type { ApiConnection, ApiNode, EngineStatus } from '../api/protocol.js';
 import type { NodeTypeInfo } from '../engine/registry.js';
 import { type ExecuteResult, fromApiPort, toApiConnection, toApiNode } from '../lang/index.js';
-import type { ApiConnection, ApiNode, EngineStatus } from '../server/protocol.js';
 import type { BrowserEngine } from './engine.js';
 
 /** The HTTP status the server answers for an error code (for clients that show or branch on it). */

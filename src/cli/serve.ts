@@ -4,22 +4,39 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { limitFlag } from '../engine/limits.js';
+import { DEFAULT_LIMITS, LIMIT_HELP, type ServerLimits } from '../io/security.js';
 import { createServer, DEFAULT_PORT } from '../server/index.js';
 import type { AudioMode } from '../server/worker-messages.js';
 
+const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as Array<keyof ServerLimits>;
+
+/** `--max-nodes N  nodes in the graph (default 10000)`, one line per limit, from the security module. */
+const LIMIT_LINES = LIMIT_NAMES.map(
+  (name) => `  ${`${limitFlag(name)} N`.padEnd(22)}${LIMIT_HELP[name]} (default ${DEFAULT_LIMITS[name]})`,
+).join('\n');
+
 const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] [--sample-rate 44100]
                          [--block-size 128] [--audio auto|device|none] [--token TOKEN] [--root DIR]
-                         [--cors ORIGIN,ORIGIN…] [--stopped]
+                         [--cors ORIGIN,ORIGIN…] [--allow-host NAME,NAME…] [--max-… N] [--stopped]
 
   PATCH           a .syn or .sui script run at start (rendering starts)
   --host          address to bind (default 127.0.0.1; any other needs a token)
   --port          port (default ${DEFAULT_PORT})
   --audio         auto: the sound card if there is one, else none; device: the sound card or fail;
                   none: real-time rendering without a device (listen in the browser)
-  --token         token clients must send (generated and printed when binding beyond loopback)
-  --root          folder WavFileNode paths are confined to (default: the current one)
-  --cors          allowed origins, comma-separated (default: any)
+  --token         token clients must send (generated and printed when binding beyond loopback);
+                  with a token, the token alone decides who may call
+  --root          folder WavFileNode and MidiFileNode paths are confined to (default: the current one)
+  --cors          more origins (web pages) allowed to call, comma-separated; by default only this
+                  server's own pages and loopback origins (http://localhost:*, 127.0.0.1, [::1]);
+                  '*' allows every page on the web (unsafe)
+  --allow-host    more host names the server may be reached by, comma-separated (default: IP
+                  addresses and localhost only, which stops DNS rebinding)
   --stopped       start with rendering stopped
+
+  Limits (a request past one is refused with a 4xx that names its flag):
+${LIMIT_LINES}
 `;
 
 /** A whole decimal number: `Number()` alone would take '' as 0 and '0x10' as 16. */
@@ -54,11 +71,21 @@ export async function serveCommand(args: string[]): Promise<number> {
   let port: number;
   let sampleRate: number;
   let blockSize: number;
+  const limits: Partial<ServerLimits> = {};
   try {
     port = integer('port', values.port, DEFAULT_PORT);
     sampleRate = integer('sample-rate', values['sample-rate'], 44100);
     blockSize = integer('block-size', values['block-size'], 128);
     if (port > 65535) throw new Error(`--port must be 0…65535, got ${port}`);
+    for (const name of LIMIT_NAMES) {
+      const flag = limitFlag(name).slice(2);
+      limits[name] = integer(
+        flag,
+        values[flag as keyof typeof values] as string | undefined,
+        DEFAULT_LIMITS[name],
+      );
+      if (limits[name] < 1) throw new Error(`--${flag} must be at least 1`);
+    }
   } catch (error) {
     process.stderr.write(`synchrotron serve: ${(error as Error).message}\n`);
     return 2;
@@ -88,7 +115,9 @@ export async function serveCommand(args: string[]): Promise<number> {
       audio,
       token: values.token,
       root,
-      cors: values.cors ? values.cors.split(',').map((origin) => origin.trim()) : '*',
+      cors: values.cors?.trim() === '*' ? '*' : list(values.cors),
+      allowHosts: list(values['allow-host']),
+      limits,
       patch,
       start: !values.stopped,
       log,
@@ -127,6 +156,14 @@ export async function serveCommand(args: string[]): Promise<number> {
   });
 }
 
+/** A comma-separated option as its non-empty parts. */
+function list(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
 function parse(args: string[]) {
   return parseArgs({
     args,
@@ -140,6 +177,13 @@ function parse(args: string[]) {
       token: { type: 'string' },
       root: { type: 'string' },
       cors: { type: 'string' },
+      'allow-host': { type: 'string' },
+      'max-nodes': { type: 'string' },
+      'max-value-bytes': { type: 'string' },
+      'max-result-bytes': { type: 'string' },
+      'max-open-files': { type: 'string' },
+      'max-record-bytes': { type: 'string' },
+      'max-clients': { type: 'string' },
       stopped: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -3,7 +3,7 @@
 // feeds an AudioWorklet ring buffer with a jitter buffer, and plays it with a volume control and a level
 // report. Browser code only: no Node APIs, no bundler-specific imports (the worklet is a Blob URL).
 
-import { AUDIO_HEADER_BYTES } from '../server/protocol.js';
+import { AUDIO_HEADER_BYTES } from '../api/protocol.js';
 
 export interface ListenerLevel {
   /** Peak and RMS of the stream (before volume) over the last ≈ 50 ms, 0…1. */

@@ -2,8 +2,8 @@
 // the /ws WebSocket for pushed events and for running scripts in order with them.
 
 import { createRequire } from 'node:module';
+import type { ApiNode, ClientMessage, ServerMessage } from '../api/protocol.js';
 import type { CommandResult } from '../lang/index.js';
-import type { ApiNode, ClientMessage, ServerMessage } from '../server/protocol.js';
 
 /** What a failed script or request answers: `{"detail": …, "line": …, "column": …, "length": …}`. */
 export interface ErrorBody {

@@ -1,7 +1,7 @@
 // Readable text for what the server answers: results, nodes, exports, types, errors, pushed events.
 
+import type { ApiConnection, ApiNode, ApiPort, ServerMessage } from '../api/protocol.js';
 import type { CommandResult } from '../lang/index.js';
-import type { ApiConnection, ApiNode, ApiPort, ServerMessage } from '../server/protocol.js';
 import type { ErrorBody, TypeInfo } from './client.js';
 import { highlight } from './highlight.js';
 import type { Style } from './style.js';

@@ -1,11 +1,11 @@
 // A local copy of the server's graph for completion: kept from the WebSocket's hello and edit events
 // (or a GET /nodes), rebuilt as a real Graph only when completion asks for it.
 
+import type { ApiConnection, ApiNode, ServerMessage } from '../api/protocol.js';
 import type { Graph } from '../engine/graph.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import { mirrorGraph } from '../lang/mirror.js';
-import type { ApiConnection, ApiNode, ServerMessage } from '../server/protocol.js';
 
 const key = (c: ApiConnection) =>
   `${c.source.node_name}.${c.source.port_name}>${c.sink.node_name}.${c.sink.port_name}`;

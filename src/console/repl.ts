@@ -3,8 +3,8 @@
 // results, and events pushed by the server printed above the prompt without disturbing what is typed.
 
 import { createInterface, emitKeypressEvents, type Interface } from 'node:readline';
+import type { ServerMessage } from '../api/protocol.js';
 import { complete } from '../lang/index.js';
-import type { ServerMessage } from '../server/protocol.js';
 import { type ServerClient, UnreachableError } from './client.js';
 import { joinContinuation, needsMoreInput } from './continuation.js';
 import { formatError, formatEvent, formatResult, formatType, nodeBlock } from './format.js';

@@ -137,7 +137,13 @@ export interface NodeIO<I extends PortSpecs = PortSpecs, O extends PortSpecs = P
 // never touches files, devices or the clock of the machine itself.
 
 export interface WavWriter {
+  /** Where it records: the path asked for, or the name the host chose instead (see keptExisting). */
   readonly path: string;
+  /**
+   * Set when a file already existed at the path asked for and the host, which never overwrites a file it
+   * did not write, records to `path` instead: the path asked for (the node tells the user).
+   */
+  readonly keptExisting?: string;
   /** Render side: append one block of samples. */
   write(samples: Float32Array, frames: number): void;
   /** Leaves a valid WAV file behind. Safe to call twice. */
@@ -242,6 +248,8 @@ export interface NodeDefinition<
   initialExports?(value: DataValue, host: RenderHost): Record<string, unknown>;
   /** True for nodes made by `new VALUE` that hold a value (DataNode). */
   holdsValue?: boolean;
+  /** True for nodes that keep a file open while they render (WavFileNode): the open-files limit counts them. */
+  holdsFile?: boolean;
   /**
    * Control side, off the render thread: builds what the structural inputs' values call for (a delay line,
    * a decoded file). Called when the node is added and whenever one of those values changes, with every

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'invalid' // a value, name or link that breaks a rule → 422
   | 'conflict' // e.g. a name already taken → 409
   | 'syntax' // a Synchrolang parse error → 400
+  | 'limit' // more than a limit allows (nodes, value bytes, open files…) → 413, naming the limit's flag
   | 'io'; // a file or device refused → 500-ish, but reported, never a crash
 
 export class SynchrotronError extends Error {

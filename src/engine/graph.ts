@@ -4,6 +4,7 @@
 
 import type { NodeDefinition, PortSpec, RenderHost } from './definition.js';
 import { SynchrotronError, suggest } from './errors.js';
+import { formatBytes, type Limits, limitError, valueBytes } from './limits.js';
 import type { NodeRegistry } from './registry.js';
 import {
   type ConnectionRef,
@@ -70,6 +71,22 @@ interface Snapshot {
   nodes: Map<string, GraphNode>;
   links: Map<string, Connection>;
   pending: number;
+  valueBytes: number;
+  fileNodes: number;
+}
+
+/** The limits a Graph enforces (the rest belong to the evaluator and the host). */
+export type GraphLimits = Pick<Limits, 'maxNodes' | 'maxValueBytes' | 'maxOpenFiles'>;
+
+const UNLIMITED: GraphLimits = {
+  maxNodes: Number.POSITIVE_INFINITY,
+  maxValueBytes: Number.POSITIVE_INFINITY,
+  maxOpenFiles: Number.POSITIVE_INFINITY,
+};
+
+/** The declaration of `port` on one side of a node, own properties only (a port is never `toString`). */
+function ownPort(specs: Record<string, PortSpec>, port: string): PortSpec | undefined {
+  return Object.hasOwn(specs, port) ? specs[port] : undefined;
 }
 
 export class Graph {
@@ -82,17 +99,33 @@ export class Graph {
   private pending: GraphOp[] = [];
   private depth = 0;
   private random: () => number;
+  /** What this graph may hold; every edit, from any entry point, is checked here. */
+  readonly limits: GraphLimits;
+  /** Sum of `valueBytes` over the held values, and the nodes that hold a file open (limits). */
+  private valueTotal = 0;
+  private fileNodes = 0;
+  private revisionCount = 0;
 
-  constructor(registry: NodeRegistry, options: { host?: RenderHost; random?: () => number } = {}) {
+  constructor(
+    registry: NodeRegistry,
+    options: { host?: RenderHost; random?: () => number; limits?: Partial<GraphLimits> } = {},
+  ) {
     this.registry = registry;
     this.host = options.host ?? {};
     this.random = options.random ?? Math.random;
+    this.limits = { ...UNLIMITED, ...options.limits };
   }
 
   // ------------------------------------------------------------------------------- queries
 
   get size(): number {
     return this.nodeMap.size;
+  }
+
+  /** Changes with every committed batch and every exports update: answers built from the graph can be
+   * reused while it stays the same. */
+  get revision(): number {
+    return this.revisionCount;
   }
 
   nodes(): GraphNode[] {
@@ -148,11 +181,11 @@ export class Graph {
   port(ref: PortRef, direction: PortDirection): PortSpec {
     const node = this.node(ref.node);
     const own = direction === 'input' ? node.definition.inputs : node.definition.outputs;
-    const spec = own[ref.port];
+    const spec = ownPort(own, ref.port);
     if (spec) return spec;
     const other = direction === 'input' ? node.definition.outputs : node.definition.inputs;
     const names = Object.keys(own);
-    if (other[ref.port]) {
+    if (ownPort(other, ref.port)) {
       throw new SynchrotronError(
         'invalid',
         `\`${portKey(ref)}\` is an ${direction === 'input' ? 'output' : 'input'}, not an ${direction}: links go from an output to an input` +
@@ -193,6 +226,16 @@ export class Graph {
     }
     if (!isDataValue(value))
       throw new SynchrotronError('invalid', 'a node value must be a number, string, boolean, null or array');
+    if (this.nodeMap.size >= this.limits.maxNodes) {
+      throw limitError('maxNodes', `too many nodes: a graph holds at most ${this.limits.maxNodes}`);
+    }
+    if (definition.holdsFile && this.fileNodes >= this.limits.maxOpenFiles) {
+      throw limitError(
+        'maxOpenFiles',
+        `too many open files: at most ${this.limits.maxOpenFiles} nodes may hold a file open (like this ${type})`,
+      );
+    }
+    const bytes = definition.holdsValue ? this.checkValueBytes(value, 0) : 0;
     const node: GraphNode = {
       name,
       type,
@@ -202,6 +245,8 @@ export class Graph {
     };
     return this.edit(() => {
       this.nodeMap.set(name, node);
+      this.valueTotal += bytes;
+      if (definition.holdsFile) this.fileNodes++;
       this.pending.push({ op: 'add', name, type, value: node.value });
       return node;
     });
@@ -212,6 +257,8 @@ export class Graph {
     return this.edit(() => {
       this.unlinkNode(name);
       this.nodeMap.delete(name);
+      if (node.definition.holdsValue) this.valueTotal -= valueBytes(node.value);
+      if (node.definition.holdsFile) this.fileNodes--;
       this.pending.push({ op: 'remove', name });
       return node;
     });
@@ -293,7 +340,8 @@ export class Graph {
   /** Removes every connection of one port (input or output); returns how many. */
   unlinkPort(ref: PortRef): number {
     const node = this.node(ref.node);
-    if (!node.definition.inputs[ref.port] && !node.definition.outputs[ref.port]) this.port(ref, 'input');
+    const { inputs, outputs } = node.definition;
+    if (!ownPort(inputs, ref.port) && !ownPort(outputs, ref.port)) this.port(ref, 'input');
     const key = portKey(ref);
     return this.removeLinks((c) => portKey(c.source) === key || portKey(c.sink) === key);
   }
@@ -310,7 +358,10 @@ export class Graph {
     if (!isDataValue(value))
       throw new SynchrotronError('invalid', 'a node value must be a number, string, boolean, null or array');
     if (dataEquals(node.value, value)) return node;
+    const old = valueBytes(node.value);
+    const bytes = this.checkValueBytes(value, old);
     return this.edit(() => {
+      this.valueTotal += bytes - old;
       node.value = value;
       node.exports = { ...node.exports, ...(node.definition.initialExports?.(value, this.host) ?? {}) };
       this.pending.push({ op: 'set', name, value });
@@ -327,6 +378,8 @@ export class Graph {
       this.links.clear();
       for (const name of this.nodeMap.keys()) this.pending.push({ op: 'remove', name });
       this.nodeMap.clear();
+      this.valueTotal = 0;
+      this.fileNodes = 0;
     });
     return count;
   }
@@ -344,6 +397,7 @@ export class Graph {
     const node = this.nodeMap.get(name);
     if (!node) return;
     node.exports = { ...node.exports, ...exports };
+    this.revisionCount++;
     for (const listener of this.listeners) listener.exports?.(name, node.exports);
   }
 
@@ -375,10 +429,33 @@ export class Graph {
     return doomed.length;
   }
 
+  /**
+   * The size `value` counts for, when it replaces a held value of `replacing` bytes; refused when the
+   * graph's values would pass maxValueBytes together.
+   */
+  private checkValueBytes(value: DataValue, replacing: number): number {
+    const room = this.limits.maxValueBytes - (this.valueTotal - replacing);
+    const bytes = valueBytes(value, room);
+    if (bytes > room) {
+      throw limitError(
+        'maxValueBytes',
+        `values too large: a graph's values hold at most ${formatBytes(this.limits.maxValueBytes)} together; ` +
+          `${formatBytes(this.valueTotal - replacing)} are held and this one needs more than the ${formatBytes(Math.max(0, room))} left`,
+      );
+    }
+    return bytes;
+  }
+
   private snapshot(): Snapshot {
     const nodes = new Map<string, GraphNode>();
     for (const [name, node] of this.nodeMap) nodes.set(name, { ...node, exports: { ...node.exports } });
-    return { nodes, links: new Map(this.links), pending: this.pending.length };
+    return {
+      nodes,
+      links: new Map(this.links),
+      pending: this.pending.length,
+      valueBytes: this.valueTotal,
+      fileNodes: this.fileNodes,
+    };
   }
 
   private restore(snapshot: Snapshot): void {
@@ -394,6 +471,8 @@ export class Graph {
     this.nodeMap = snapshot.nodes;
     this.links = snapshot.links;
     this.pending.length = snapshot.pending;
+    this.valueTotal = snapshot.valueBytes;
+    this.fileNodes = snapshot.fileNodes;
   }
 
   private edit<T>(fn: () => T): T {
@@ -415,6 +494,7 @@ export class Graph {
 
   private flush(): void {
     if (this.pending.length === 0) return;
+    this.revisionCount++;
     const ops = this.pending;
     this.pending = [];
     const exportsChanged = new Set<string>();

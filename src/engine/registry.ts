@@ -66,6 +66,8 @@ export class NodeRegistry {
 
   port(type: string, port: string, direction: PortDirection): PortSpec | undefined {
     const definition = this.get(type);
-    return direction === 'input' ? definition.inputs[port] : definition.outputs[port];
+    const specs = direction === 'input' ? definition.inputs : definition.outputs;
+    // Own ports only: `toString` or `__proto__` is no port of any node.
+    return Object.hasOwn(specs, port) ? specs[port] : undefined;
   }
 }

@@ -237,7 +237,8 @@ export class Renderer {
 
   /** The live buffer of a stream output (render side: valid until the next block), for scopes and meters. */
   streamOutput(ref: PortRef): Float32Array | undefined {
-    const output = this.nodes.get(ref.node)?.io.outputs[ref.port];
+    const outputs = this.nodes.get(ref.node)?.io.outputs;
+    const output = outputs && Object.hasOwn(outputs, ref.port) ? outputs[ref.port] : undefined;
     return output instanceof StreamOutput ? output.buf : undefined;
   }
 
@@ -558,7 +559,10 @@ export class Renderer {
     for (const [port, spec] of Object.entries(node.definition.inputs)) {
       const link = this.links.get(`${node.name}.${port}`);
       const source = link ? this.nodes.get(link.source.node) : undefined;
-      const sourceOutput = source ? (source.io.outputs[link!.source.port] as unknown) : undefined;
+      const sourceOutput =
+        source && Object.hasOwn(source.io.outputs, link!.source.port)
+          ? (source.io.outputs[link!.source.port] as unknown)
+          : undefined;
       const input = node.io.inputs[port];
       if (spec.kind === 'stream') {
         const streamInput = input as unknown as StreamInput;

@@ -7,6 +7,7 @@ import { builtinNodes } from '../nodes/index.js';
 import type { RenderHost } from './definition.js';
 import { SynchrotronError } from './errors.js';
 import { type Connection, Graph, type GraphListener, type GraphNode } from './graph.js';
+import type { Limits } from './limits.js';
 import { Preparer } from './prepare.js';
 import { NodeRegistry } from './registry.js';
 import { type RenderEvent, Renderer } from './renderer.js';
@@ -23,6 +24,8 @@ export interface SynchrotronOptions {
   registry?: NodeRegistry;
   /** Source of randomness for invented names (tests pass a seeded one). */
   random?: () => number;
+  /** Limits on nodes, values and script results (none by default; the server's are in src/io/security.ts). */
+  limits?: Partial<Limits>;
 }
 
 /** `"node.port"` or `{node, port}` → PortRef. */
@@ -51,6 +54,7 @@ export class Synchrotron {
   readonly graph: Graph;
   readonly renderer: Renderer;
   private readonly preparer: Preparer;
+  private readonly maxResultBytes: number | undefined;
   private readonly eventListeners = new Set<(event: RenderEvent) => void>();
   private disposed = false;
 
@@ -64,7 +68,8 @@ export class Synchrotron {
       host,
       onEvent: (event) => this.dispatch(event),
     });
-    this.graph = new Graph(registry, { host, random: options.random });
+    this.graph = new Graph(registry, { host, random: options.random, limits: options.limits });
+    this.maxResultBytes = options.limits?.maxResultBytes;
     this.preparer = new Preparer({
       graph: this.graph,
       sampleRate: this.renderer.sampleRate,
@@ -160,6 +165,7 @@ export class Synchrotron {
         clock: () => this.frames,
         start: () => this.start(),
         stop: () => this.stop(),
+        maxResultBytes: this.maxResultBytes,
       },
       script,
     );

@@ -11,6 +11,8 @@ const { WaveFile } = ((wavefileModule as unknown as { default?: typeof wavefileM
 
 import type { WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
+import { formatBytes, limitError } from '../engine/limits.js';
+import type { OpenedFile } from './secure-files.js';
 import { floatWavHeader, WAV_HEADER_BYTES, WAV_MAX_DATA_BYTES } from './wav-header.js';
 
 // The header (wav-header.ts): 'RIFF' size 'WAVE', fmt chunk of 18 bytes (IEEE float), fact chunk, data chunk.
@@ -34,25 +36,62 @@ export interface StreamingWavWriter extends WavWriter {
   close(): void;
 }
 
-/** Opens (creates or truncates) `path` and writes a header at once: an empty file is already valid. */
-export function createWavWriter(path: string, sampleRate: number, channels = 1): StreamingWavWriter {
+function checkFormat(sampleRate: number, channels: number): void {
   if (!Number.isInteger(channels) || channels < 1 || channels > 64) {
     throw new SynchrotronError('invalid', `a WAV file has 1 to 64 channels, got ${channels}`);
   }
   if (!Number.isFinite(sampleRate) || sampleRate <= 0) {
     throw new SynchrotronError('invalid', `invalid sample rate ${sampleRate}`);
   }
+}
+
+/**
+ * Opens (creates or truncates) `path` and writes a header at once: an empty file is already valid. For
+ * paths the user gave on the command line (`render --out`); nodes' files go through `wavWriterForFile`.
+ */
+export function createWavWriter(path: string, sampleRate: number, channels = 1): StreamingWavWriter {
+  checkFormat(sampleRate, channels);
   let fd: number;
   try {
     fd = openSync(path, 'w');
   } catch (error) {
     throw new SynchrotronError('io', `cannot open \`${path}\` for writing: ${(error as Error).message}`);
   }
-  return new FloatWavWriter(fd, path, Math.round(sampleRate), channels);
+  return new FloatWavWriter(fd, path, Math.round(sampleRate), channels, () => closeSync(fd));
+}
+
+/**
+ * A WAV writer on a file the security module opened (FileGuard.openForWriting), which it closes, and at
+ * most `maxDataBytes` of samples (the maxRecordBytes limit): past it the writer keeps what fits, leaves a
+ * valid file and throws a `limit` error.
+ */
+export function wavWriterForFile(
+  file: OpenedFile,
+  sampleRate: number,
+  channels: number,
+  options: { maxDataBytes?: number } = {},
+): StreamingWavWriter {
+  try {
+    checkFormat(sampleRate, channels);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  const writer = new FloatWavWriter(
+    file.fd,
+    file.path,
+    Math.round(sampleRate),
+    channels,
+    () => file.close(),
+    options.maxDataBytes,
+  );
+  writer.keptExisting = file.keptExisting;
+  return writer;
 }
 
 class FloatWavWriter implements StreamingWavWriter {
   readonly path: string;
+  keptExisting?: string;
   readonly sampleRate: number;
   readonly channels: number;
   private fd: number | null;
@@ -62,12 +101,26 @@ class FloatWavWriter implements StreamingWavWriter {
   private dataBytes = 0;
   private bytesSinceHeader = 0;
   private readonly headerInterval: number;
+  private readonly closeFile: () => void;
+  /** Largest data chunk: the RIFF format's, or a recording limit (then `limited`). */
+  private readonly maxDataBytes: number;
+  private readonly limited: boolean;
 
-  constructor(fd: number, path: string, sampleRate: number, channels: number) {
+  constructor(
+    fd: number,
+    path: string,
+    sampleRate: number,
+    channels: number,
+    closeFile: () => void,
+    maxDataBytes?: number,
+  ) {
     this.fd = fd;
     this.path = path;
     this.sampleRate = sampleRate;
     this.channels = channels;
+    this.closeFile = closeFile;
+    this.limited = maxDataBytes !== undefined && maxDataBytes < MAX_DATA_BYTES;
+    this.maxDataBytes = this.limited ? (maxDataBytes as number) : MAX_DATA_BYTES;
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
     this.headerInterval = sampleRate * channels * 4; // about one second of audio
     try {
@@ -144,9 +197,9 @@ class FloatWavWriter implements StreamingWavWriter {
   private flushBuffer(): void {
     if (this.fd === null) throw new SynchrotronError('io', `\`${this.path}\` is closed`);
     if (this.used === 0) return;
-    if (this.dataBytes + this.used > MAX_DATA_BYTES) {
-      throw new SynchrotronError('io', `\`${this.path}\` reached the 4 GiB limit of WAV files`);
-    }
+    const room = this.maxDataBytes - this.dataBytes;
+    const full = this.used > room;
+    if (full) this.used = room - (room % (4 * this.channels)); // whole frames that fit, then stop
     let offset = 0;
     while (offset < this.used) {
       offset += writeSync(
@@ -160,6 +213,16 @@ class FloatWavWriter implements StreamingWavWriter {
     this.dataBytes += this.used;
     this.bytesSinceHeader += this.used;
     this.used = 0;
+    if (full) {
+      this.writeHeader(); // what fitted stays a valid file
+      if (this.limited) {
+        throw limitError(
+          'maxRecordBytes',
+          `\`${this.path}\` holds ${formatBytes(this.dataBytes)}, the most one recording may: recording stopped there`,
+        );
+      }
+      throw new SynchrotronError('io', `\`${this.path}\` reached the 4 GiB limit of WAV files`);
+    }
   }
 
   private writeHeader(): void {
@@ -172,7 +235,7 @@ class FloatWavWriter implements StreamingWavWriter {
     this.fd = null;
     if (fd !== null) {
       try {
-        closeSync(fd);
+        this.closeFile();
       } catch {
         // already closed by the OS; nothing left to save
       }

@@ -1,10 +1,10 @@
 // Completion for the console and the web editor: the words that may come next at the cursor, from the
 // command being written and the graph as it is (node names, and ports of the right direction).
 
+import { apiPortType } from '../api/shapes.js';
 import type { PortSpec } from '../engine/definition.js';
 import type { Graph } from '../engine/graph.js';
 import type { PortDirection } from '../engine/types.js';
-import { apiPortType } from './api-shapes.js';
 import { VARIABLES } from './evaluate.js';
 import { KEYWORDS, keyword, lex, type RawToken } from './tokens.js';
 import { formatValue } from './values.js';
@@ -168,7 +168,10 @@ export function complete(script: string, cursor: number, graph: Graph): Completi
         const dot = hint.indexOf('.');
         const sourceNode =
           dot > 0 && graph.hasNode(hint.slice(0, dot)) ? graph.node(hint.slice(0, dot)) : undefined;
-        const sourceSpec = sourceNode?.definition.outputs[hint.slice(dot + 1)];
+        const sourcePort = hint.slice(dot + 1);
+        const sourceOutputs = sourceNode?.definition.outputs;
+        const sourceSpec =
+          sourceOutputs && Object.hasOwn(sourceOutputs, sourcePort) ? sourceOutputs[sourcePort] : undefined;
         const fits = sourceSpec
           ? (spec: PortSpec) => (spec.kind === 'midi') === (sourceSpec.kind === 'midi')
           : undefined;

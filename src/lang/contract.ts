@@ -14,6 +14,8 @@ export interface ScriptHost {
   /** Transport; called only after the script's edits have all succeeded. */
   start(): void;
   stop(): void;
+  /** Most bytes (as `valueBytes` counts them) one script may build and answer; unlimited when absent. */
+  maxResultBytes?: number;
 }
 
 /** One command's result. `value` is the JSON form for the API, `text` the readable form for consoles. */

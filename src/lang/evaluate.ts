@@ -1,11 +1,12 @@
 // The evaluator: parsed commands → graph edits, run as one transaction (all or nothing). Errors from the
 // graph (unknown type, port, name taken …) are re-raised as SynchrolangErrors at the offending token.
 
+import { toApiConnection, toApiNewNode, toApiNode, toApiPortInfo } from '../api/shapes.js';
 import { SynchrotronError, suggest } from '../engine/errors.js';
 import type { Graph, GraphNode } from '../engine/graph.js';
 import { validateNodeName } from '../engine/graph.js';
+import { formatBytes, limitError, valueBytes } from '../engine/limits.js';
 import type { DataValue, PortDirection, PortRef } from '../engine/types.js';
-import { toApiConnection, toApiNewNode, toApiNode, toApiPortInfo } from './api-shapes.js';
 import { type CommandResult, type ExecuteResult, type ScriptHost, SynchrolangError } from './contract.js';
 import { exportScript } from './export.js';
 import {
@@ -71,6 +72,8 @@ export function describeNodeLinks(graph: Graph, node: GraphNode): string {
 class Evaluator {
   private readonly graph: Graph;
   private readonly transport: Array<{ command: 'start' | 'stop'; span: Span }> = [];
+  /** Bytes of values built and texts answered so far, against the host's maxResultBytes. */
+  private spent = 0;
 
   constructor(
     private readonly host: ScriptHost,
@@ -99,8 +102,35 @@ class Evaluator {
     throw errorAt(this.lines, this.src, span, message, details);
   }
 
+  /**
+   * Counts `bytes` of results against the script's budget; past it the script fails at `span` (and, being
+   * one transaction, changes nothing). Called as values are built, so a runaway array stops early.
+   */
+  private spend(bytes: number, span: Span): void {
+    this.spent += bytes;
+    const max = this.host.maxResultBytes;
+    if (max !== undefined && this.spent > max) {
+      const error = limitError(
+        'maxResultBytes',
+        `results too large: one script may build and answer at most ${formatBytes(max)}`,
+      );
+      this.fail(span, error.message, { code: error.code, ...error.details });
+    }
+  }
+
+  /** What is left of the budget (valueBytes stops counting past it). */
+  private left(): number {
+    return (this.host.maxResultBytes ?? Number.POSITIVE_INFINITY) - this.spent;
+  }
+
   runAll(commands: CommandAst[]): ExecuteResult {
-    const results = this.graph.transaction(() => commands.map((command) => this.run(command)));
+    const results = this.graph.transaction(() =>
+      commands.map((command) => {
+        const result = this.run(command);
+        this.spend(result.text.length, command);
+        return result;
+      }),
+    );
     for (const { command, span } of this.transport) {
       this.at(span, () => (command === 'start' ? this.host.start() : this.host.stop()));
     }
@@ -234,7 +264,7 @@ class Evaluator {
       case 'port': {
         const ref = this.anyPort(expr.port);
         const node = this.graph.node(ref.node);
-        const direction: PortDirection = node.definition.inputs[ref.port] ? 'input' : 'output';
+        const direction: PortDirection = Object.hasOwn(node.definition.inputs, ref.port) ? 'input' : 'output';
         const info = toApiPortInfo(this.graph, ref, direction);
         const links =
           'source' in info
@@ -323,8 +353,10 @@ class Evaluator {
   private value(ast: ValueAst): DataValue {
     switch (ast.kind) {
       case 'literal':
+        this.spend(valueBytes(ast.value, this.left()), ast);
         return ast.value;
       case 'array':
+        this.spend(2 + 2 * ast.items.length, ast);
         return ast.items.map((item) => this.value(item));
       case 'variable': {
         const key = ast.name.toLowerCase();
@@ -337,7 +369,9 @@ class Evaluator {
             { expected: names.map((n) => `$${n}`), ...(suggestion ? { suggestion: `$${suggestion}` } : {}) },
           );
         }
-        return VARIABLES[key].read(this.host);
+        const value = VARIABLES[key].read(this.host);
+        this.spend(valueBytes(value, this.left()), ast);
+        return value;
       }
     }
   }

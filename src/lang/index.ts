@@ -2,7 +2,7 @@
 // use only these functions. The contract types (ScriptHost, CommandResult, ExecuteResult,
 // SynchrolangError) live in contract.ts, unchanged, so the implementation files import them without a cycle.
 
-export type { ApiPortInfo } from './api-shapes.js';
+export type { ApiPortInfo } from '../api/shapes.js';
 export {
   apiPortType,
   fromApiPort,
@@ -11,7 +11,7 @@ export {
   toApiNodes,
   toApiPort,
   toApiPortInfo,
-} from './api-shapes.js';
+} from '../api/shapes.js';
 export { type Completion, complete } from './complete.js';
 export type { CommandResult, ExecuteResult, ScriptHost } from './contract.js';
 export { SynchrolangError } from './contract.js';

@@ -2,11 +2,11 @@
 // /connections or the /ws pushes) as a real Graph, so clients run the language's own completion and
 // checks against it instead of re-implementing them. The console and the web editor both use it.
 
+import type { ApiConnection, ApiNode } from '../api/protocol.js';
 import type { NodeDefinition, PortSpec } from '../engine/definition.js';
 import { Graph } from '../engine/graph.js';
 import { NodeRegistry, type NodeTypeInfo } from '../engine/registry.js';
 import { type DataValue, isDataValue } from '../engine/types.js';
-import type { ApiConnection, ApiNode } from '../server/protocol.js';
 
 /** Types that hold a value set by `new VALUE` / `set` (GET /types does not say; only DataNode does). */
 const VALUE_TYPES = new Set(['DataNode']);

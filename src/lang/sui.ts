@@ -70,7 +70,9 @@ export function parseSui(text: string): SuiFile {
       extras,
       problem: 'its positions header is not a {name: [x, y]} object',
     };
-  const positions: Positions = {};
+  // No prototype: a node called `constructor` has no position unless the file gives it one, and a
+  // `__proto__` key is just a name.
+  const positions: Positions = Object.create(null);
   const bad: string[] = [];
   for (const [name, value] of Object.entries(parsed)) {
     const position = toPosition(value);

@@ -3,29 +3,17 @@
 
 import type { DataValue } from '../engine/types.js';
 
-/** A string as a double-quoted literal: quotes, backslashes, control characters and lone surrogates
- * escaped, so the literal stays on one line and survives any text encoding. */
+/** Characters JSON leaves as they are but a literal escapes: DEL and the two Unicode line separators. */
+const INVISIBLE = /[\u007f\u2028\u2029]/g;
+
+/**
+ * A string as a double-quoted literal: quotes, backslashes, control characters, DEL, U+2028/2029 and lone
+ * surrogates escaped, so the literal stays on one line and survives any text encoding. JSON's escapes are
+ * Synchrolang's (`\"` `\\` `\n` `\b` `\u001f` `\udc00`…), so the native JSON.stringify does the bulk in
+ * linear time; building the literal character by character took a minute for 100 MB.
+ */
 export function quoteString(text: string): string {
-  let out = '"';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    const code = text.charCodeAt(i);
-    if (c === '"') out += '\\"';
-    else if (c === '\\') out += '\\\\';
-    else if (c === '\n') out += '\\n';
-    else if (c === '\r') out += '\\r';
-    else if (c === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029) out += unicodeEscape(code);
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        out += c + text[i + 1];
-        i++;
-      } else out += unicodeEscape(code);
-    } else if (code >= 0xdc00 && code <= 0xdfff) out += unicodeEscape(code);
-    else out += c;
-  }
-  return `${out}"`;
+  return JSON.stringify(text).replace(INVISIBLE, (c) => unicodeEscape(c.charCodeAt(0)));
 }
 
 function unicodeEscape(code: number): string {

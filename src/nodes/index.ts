@@ -2,11 +2,15 @@
 
 import type { NodeDefinition } from '../engine/definition.js';
 import { DebugNode } from './debug/debug-node.js';
+import { DelayNode } from './delay/delay-node.js';
 import { CompressorNode } from './dynamics/compressor-node.js';
 import { DistortionNode } from './dynamics/distortion-node.js';
 import { ADSRNode } from './envelopes/adsr-node.js';
 import { LagNode } from './envelopes/lag-node.js';
 import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
+import { BiquadFilterNode } from './filters/biquad-filter-node.js';
+import { LadderFilterNode } from './filters/ladder-filter-node.js';
+import { StateVariableFilterNode } from './filters/state-variable-filter-node.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { WavFileNode } from './io/wav-file-node.js';
 import { AddNode } from './math/add-node.js';
@@ -61,4 +65,8 @@ export const builtinNodes: NodeDefinition[] = [
   PanNode,
   MixerNode,
   CrossfadeNode,
+  BiquadFilterNode,
+  StateVariableFilterNode,
+  LadderFilterNode,
+  DelayNode,
 ];

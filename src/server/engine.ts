@@ -4,17 +4,19 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { EngineStatus, ServerMessage } from '../api/protocol.js';
+import { apiNodeMaker, toApiConnection, toApiNodes } from '../api/shapes.js';
 import { Graph, type GraphOp } from '../engine/graph.js';
+import type { Limits } from '../engine/limits.js';
 import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import type { ScopeView } from '../engine/taps.js';
 import type { PortRef } from '../engine/types.js';
-import { readFileInside } from '../io/node-host.js';
-import { toApiConnection, toApiNode, toApiNodes } from '../lang/api-shapes.js';
+import { readFileInside } from '../io/secure-files.js';
+import { DEFAULT_LIMITS } from '../io/security.js';
 import type { ScriptHost } from '../lang/index.js';
-import type { EngineStatus, ServerMessage } from './protocol.js';
 import type { AudioMode, FromWorker, TapReport, ToWorker, WorkerConfig } from './worker-messages.js';
 
 export interface EngineOptions {
@@ -31,6 +33,10 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** Render from the start (default true); false waits for start(). */
   running?: boolean;
+  /** Limits on nodes, values, results and files (default: src/io/security.ts DEFAULT_LIMITS). */
+  limits?: Partial<Limits>;
+  /** Paths nodes may never write, e.g. the session file (see FileGuard.reserve). */
+  reservedPaths?: string[];
 }
 
 /** The worker is compiled to dist/ with the rest; when running from sources (tests), use the build. */
@@ -93,6 +99,7 @@ export class LiveEngine {
   /** The render worker; null while a dead one is being replaced (posts are dropped, then replayed). */
   private worker: Worker | null;
   private readonly config: WorkerConfig;
+  readonly limits: Limits;
   /** Runs structural inputs' `prepare` here on the main thread; results go to the worker as ops. */
   private readonly preparer: Preparer;
   private restarts: number[] = [];
@@ -107,11 +114,15 @@ export class LiveEngine {
   private readonly audioListeners = new Set<(sequence: number, frames: number, pcm: Float32Array) => void>();
   private closed: Promise<void> | undefined;
   private lastDebugLog = new Map<string, number>();
+  private readonly jsonCache = new Map<string, string>();
+  private jsonRevision = -1;
+  private hello: { key: string; buffer: Buffer } | undefined;
 
   private constructor(
     worker: Worker,
     options: Required<Pick<EngineOptions, 'sampleRate' | 'blockSize'>> & {
       config: WorkerConfig;
+      limits: Limits;
       audio: string;
       midiPorts: string[];
       log: (line: string) => void;
@@ -125,8 +136,10 @@ export class LiveEngine {
     this.registry = createRegistry();
     // The control side's view of the worker's host, for exports shown before a node renders.
     const midiPorts = options.midiPorts;
+    this.limits = options.limits;
     this.graph = new Graph(this.registry, {
       host: { deviceName: options.audio, midiPorts: () => midiPorts },
+      limits: options.limits,
     });
     this.statusValue = {
       running: options.config.running ?? true,
@@ -167,7 +180,8 @@ export class LiveEngine {
   /**
    * The render worker died (a crash in native audio code, an out-of-memory, a bug): start another and
    * rebuild the graph in it from the authoritative copy here, so the sound comes back and nothing a client
-   * made is lost. Node state (phases, envelopes) starts afresh; open WAV files are reopened (overwritten).
+   * made is lost. Node state (phases, envelopes) starts afresh; a WAV take that was recording goes on
+   * in a new file (`take-1.wav`): the new worker does not know the old take as its own, so never overwrites it.
    */
   private async replaceWorker(code: number): Promise<void> {
     this.worker = null;
@@ -218,6 +232,7 @@ export class LiveEngine {
     validateSampleRate(sampleRate);
     validateBlockSize(blockSize);
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
     const config: WorkerConfig = {
       sampleRate,
       blockSize,
@@ -226,6 +241,8 @@ export class LiveEngine {
       latency: options.latency ?? 0.05,
       sinkId: options.sinkId,
       running: options.running ?? true,
+      limits: { maxOpenFiles: limits.maxOpenFiles, maxRecordBytes: limits.maxRecordBytes },
+      reservedPaths: options.reservedPaths ?? [],
     };
     const { worker, ready } = await spawnWorker(config);
     if (ready.fallback)
@@ -235,6 +252,7 @@ export class LiveEngine {
     else log(`audio: ${ready.audio === 'none' ? 'none (real-time clock, no device)' : ready.audio}`);
     return new LiveEngine(worker, {
       config,
+      limits,
       sampleRate,
       blockSize,
       audio: ready.audio,
@@ -270,6 +288,7 @@ export class LiveEngine {
       clock: () => this.clock(),
       start: () => this.start(),
       stop: () => this.stop(),
+      maxResultBytes: this.limits.maxResultBytes,
     };
   }
 
@@ -331,13 +350,39 @@ export class LiveEngine {
     };
   }
 
-  hello(): ServerMessage {
-    return {
-      type: 'hello',
-      status: this.status(),
-      nodes: toApiNodes(this.graph),
-      connections: this.graph.connections().map(toApiConnection),
-    };
+  /**
+   * The `hello` as one UTF-8 buffer, shared by every client that connects while the graph and the transport
+   * stay as they are: at 10,000 nodes it is megabytes, and a client that stops reading keeps it queued —
+   * shared, that costs nothing per client. Its status is as of when it was built; send `status` after it.
+   */
+  helloBuffer(): Buffer {
+    const key = `${this.graph.revision}:${this.statusValue.running}`;
+    if (this.hello?.key !== key) {
+      const nodes = this.graphJson('nodes', () => toApiNodes(this.graph));
+      const connections = this.graphJson('connections', () => this.graph.connections().map(toApiConnection));
+      const status = JSON.stringify(this.status());
+      const text = `{"type":"hello","status":${status},"nodes":${nodes},"connections":${connections}}`;
+      this.hello = { key, buffer: Buffer.from(text) };
+    }
+    return this.hello.buffer;
+  }
+
+  /**
+   * JSON of something built from the graph alone (GET /nodes, /export, the hello's graph), reused until
+   * the graph changes: at 10,000 nodes each is a noticeable fraction of a second of this thread, and a
+   * room of clients reconnecting at once would ask for it again and again.
+   */
+  graphJson(key: 'nodes' | 'connections' | 'export', build: () => unknown): string {
+    if (this.jsonRevision !== this.graph.revision) {
+      this.jsonCache.clear();
+      this.jsonRevision = this.graph.revision;
+    }
+    let text = this.jsonCache.get(key);
+    if (text === undefined) {
+      text = JSON.stringify(build());
+      this.jsonCache.set(key, text);
+    }
+    return text;
   }
 
   /** Stops rendering, closes WAV files validly and the device, ends the worker. */
@@ -379,11 +424,12 @@ export class LiveEngine {
   /** A committed batch → graph-change messages for clients. */
   private announce(ops: readonly GraphOp[]): void {
     if (this.messageListeners.size === 0) return;
+    const shape = apiNodeMaker(this.graph); // one pass over the connections for the whole batch
     for (const op of ops) {
       switch (op.op) {
         case 'add': {
           if (!this.graph.hasNode(op.name)) break;
-          this.emit({ type: 'nodeAdded', node: toApiNode(this.graph, this.graph.node(op.name)) });
+          this.emit({ type: 'nodeAdded', node: shape(this.graph.node(op.name)) });
           break;
         }
         case 'remove':

@@ -279,7 +279,12 @@ async function main(): Promise<void> {
     return;
   }
   // Files confined to root, MIDI ports (the virtual one fed by POST /midi and the WebSocket).
-  const host = createNodeHost({ root: config.root, deviceName: opened.output.name });
+  const host = createNodeHost({
+    root: config.root,
+    deviceName: opened.output.name,
+    limits: config.limits,
+    reserved: config.reservedPaths,
+  });
   const loop = new RenderLoop(host, opened.output);
   port.on('message', (message: ToWorker) => loop.handle(message));
   let midiPorts: string[] = [];

@@ -1,5 +1,5 @@
 // TypeBox schemas of the HTTP API: they validate request bodies and document every route at /docs.
-// Shapes are those of SPEC §4 (and src/server/protocol.ts), letter for letter.
+// Shapes are those of SPEC §4 (and src/api/protocol.ts), letter for letter.
 
 import { type TSchema, Type } from '@sinclair/typebox';
 

@@ -1,7 +1,9 @@
 // WebSockets: /ws pushes every change to every client (ServerMessage) and takes ClientMessages;
 // /ws/audio streams the master output as binary PCM frames to listening browsers.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ApiPort, AUDIO_HEADER_BYTES, type ClientMessage, type ServerMessage } from '../api/protocol.js';
+import { fromApiPort, toApiPort } from '../api/shapes.js';
 import { SynchrotronError } from '../engine/errors.js';
 import {
   MAX_VIEW_SECONDS,
@@ -12,9 +14,8 @@ import {
 } from '../engine/taps.js';
 import type { PortRef } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
-import { fromApiPort, toApiPort } from '../lang/api-shapes.js';
 import type { LiveEngine } from './engine.js';
-import { type ApiPort, AUDIO_HEADER_BYTES, type ClientMessage, type ServerMessage } from './protocol.js';
+import { refuse } from './http.js';
 import { runScript } from './script.js';
 
 /** A client further behind than this (bytes queued) skips droppable messages (status, scopes, audio). */
@@ -22,7 +23,8 @@ const SLOW_CLIENT_BYTES = 1 << 20;
 /**
  * A client further behind than this (a stalled tab, a peer that stopped reading) is disconnected rather
  * than queued for without limit: edits are never dropped, so its queue would grow with every change.
- * On reconnecting it gets a fresh `hello` with the whole graph.
+ * On reconnecting it gets a fresh `hello` with the whole graph. What is sent to everyone (the hello, the
+ * changes) is one buffer shared by every queue, so many stalled clients cost little more than one.
  */
 const MAX_BEHIND_BYTES = 16 << 20;
 const OPEN = 1;
@@ -36,7 +38,8 @@ const TRIGGERS = new Set<TriggerMode>(['rising', 'auto', 'free']);
 interface WebSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  send(data: string | Buffer): void;
+  /** A Buffer goes as a binary frame unless `binary: false` (then as text, without a copy). */
+  send(data: string | Buffer, options?: { binary: boolean }): void;
   terminate(): void;
   on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void;
   on(event: 'close', listener: () => void): void;
@@ -60,11 +63,24 @@ const setViews = (client: Client, views: ScopeView[]) => {
 
 const keyOf = (ref: PortRef) => `${ref.node}.${ref.port}`;
 
-export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (line: string) => void): void {
+export function registerSockets(
+  app: FastifyInstance,
+  engine: LiveEngine,
+  options: { log: (line: string) => void; maxClients: number },
+): void {
+  const { log, maxClients } = options;
   const clients = new Set<Client>();
   const listeners = new Set<WebSocket>();
 
-  const send = (socket: WebSocket, data: string | Buffer, droppable: boolean) => {
+  /** Before an upgrade (the origin, host and token were checked by the guard): room for one more? */
+  const roomForOne = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (clients.size + listeners.size < maxClients) return;
+    const detail = `too many WebSocket clients: at most ${maxClients} at once (--max-clients)`;
+    return refuse(request, reply, 429, detail, { code: 'limit', limit: 'maxClients' });
+  };
+
+  /** Sends text (a string, or UTF-8 in a Buffer shared with other clients) or, for `binary`, PCM. */
+  const send = (socket: WebSocket, data: string | Buffer, droppable: boolean, binary = false) => {
     if (socket.readyState !== OPEN) return;
     if (socket.bufferedAmount > MAX_BEHIND_BYTES) {
       log(`ws: a client fell ${Math.round(socket.bufferedAmount / 2 ** 20)} MiB behind; disconnected it`);
@@ -72,7 +88,7 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
       return;
     }
     if (droppable && socket.bufferedAmount > SLOW_CLIENT_BYTES) return;
-    socket.send(data);
+    socket.send(data, { binary });
   };
   const sendMessage = (client: Client, message: ServerMessage, droppable = false) =>
     send(client.socket, JSON.stringify(message), droppable);
@@ -80,7 +96,7 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
   engine.onMessage((message) => {
     if (clients.size === 0) return;
     if (message.type === 'nodeRenamed' || message.type === 'nodeRemoved') followWatches(message);
-    const text = JSON.stringify(message);
+    const text = Buffer.from(JSON.stringify(message)); // one copy for every client's queue
     const droppable = message.type === 'status';
     for (const client of clients) send(client.socket, text, droppable);
   });
@@ -280,10 +296,11 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
     }
   };
 
-  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
+  app.get('/ws', { websocket: true, schema: { hide: true }, onRequest: roomForOne }, (socket: WebSocket) => {
     const client: Client = { socket, views: [], keys: new Set(), viewKeys: new Set(), spectrum: false };
     clients.add(client);
-    sendMessage(client, engine.hello());
+    send(client.socket, engine.helloBuffer(), false);
+    sendMessage(client, { type: 'status', status: engine.status() }, true); // the hello's may be older
     socket.on('message', (data, isBinary) => {
       if (isBinary) return;
       try {
@@ -310,19 +327,23 @@ export function registerSockets(app: FastifyInstance, engine: LiveEngine, log: (
     frame.writeUInt32LE(engine.sampleRate, 4);
     frame.writeUInt32LE(frames, 8);
     Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).copy(frame, AUDIO_HEADER_BYTES);
-    for (const socket of listeners) send(socket, frame, true);
+    for (const socket of listeners) send(socket, frame, true, true);
   };
-  app.get('/ws/audio', { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
-    listeners.add(socket);
-    unsubscribe ??= engine.onAudio(onAudio);
-    socket.on('close', () => {
-      listeners.delete(socket);
-      if (listeners.size === 0) {
-        unsubscribe?.();
-        unsubscribe = undefined;
-      }
-    });
-  });
+  app.get(
+    '/ws/audio',
+    { websocket: true, schema: { hide: true }, onRequest: roomForOne },
+    (socket: WebSocket) => {
+      listeners.add(socket);
+      unsubscribe ??= engine.onAudio(onAudio);
+      socket.on('close', () => {
+        listeners.delete(socket);
+        if (listeners.size === 0) {
+          unsubscribe?.();
+          unsubscribe = undefined;
+        }
+      });
+    },
+  );
 }
 
 function isByte(x: unknown): boolean {

@@ -20,6 +20,10 @@ export interface WorkerConfig {
   sinkId?: string;
   /** Transport at start-up (default true): false renders nothing until a `transport` message. */
   running?: boolean;
+  /** Files open at once and bytes per recording, for the worker's render host. */
+  limits: { maxOpenFiles: number; maxRecordBytes: number };
+  /** Paths nodes may never write (the session file). */
+  reservedPaths: string[];
 }
 
 /** Main → worker. */

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ApiNode } from '../../src/api/protocol.js';
 import { readWav } from '../../src/io/wav-writer.js';
-import type { ApiNode } from '../../src/server/protocol.js';
 import { rms, zeroCrossingFrequency } from '../helpers/analysis.js';
 import {
   http,

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ApiConnection, ApiNode } from '../../src/api/protocol.js';
 import { readWav } from '../../src/io/wav-writer.js';
-import type { ApiConnection, ApiNode } from '../../src/server/protocol.js';
 import { maxStep } from '../helpers/analysis.js';
 import {
   http,

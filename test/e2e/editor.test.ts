@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ApiConnection, ApiNode, EngineStatus } from '../../src/server/protocol.js';
+import type { ApiConnection, ApiNode, EngineStatus } from '../../src/api/protocol.js';
 import {
   centre,
   dragMouse,

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ApiNode } from '../../src/server/protocol.js';
+import type { ApiNode } from '../../src/api/protocol.js';
 import {
   http,
   launchBrowser,

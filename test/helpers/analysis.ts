@@ -138,3 +138,44 @@ export function spectralSlope(
   for (let i = 0; i < bands.length; i++) bands[i].deviation = bands[i].db - (meanY + slope * (xs[i] - meanX));
   return { slopeDbPerOctave: slope, bands };
 }
+
+/**
+ * |H(f)| of a system from its impulse response: the DTFT of `impulse` evaluated exactly at `hz` (no bins,
+ * no window; the response must have decayed within the signal). Divide by the impulse's height.
+ */
+export function responseAt(impulse: Signal, hz: number, sampleRate: number): number {
+  const w = (2 * Math.PI * hz) / sampleRate;
+  // Rotate a unit phasor instead of calling cos/sin per sample; renormalise now and then.
+  const stepRe = Math.cos(w);
+  const stepIm = -Math.sin(w);
+  let re = 0;
+  let im = 0;
+  let pr = 1;
+  let pi = 0;
+  for (let n = 0; n < impulse.length; n++) {
+    const x = impulse[n];
+    re += x * pr;
+    im += x * pi;
+    const nr = pr * stepRe - pi * stepIm;
+    pi = pr * stepIm + pi * stepRe;
+    pr = nr;
+    if ((n & 1023) === 1023) {
+      const norm = 1 / Math.hypot(pr, pi);
+      pr *= norm;
+      pi *= norm;
+    }
+  }
+  return Math.hypot(re, im);
+}
+
+/** Third-octave frequencies (base-2, 1 kHz centred: 1000·2^(n/3)) from `from` to `to` Hz. */
+export function thirdOctaves(from = 20, to = 20000): number[] {
+  const out: number[] = [];
+  for (let n = -30; n <= 30; n++) {
+    const hz = 1000 * 2 ** (n / 3);
+    if (hz >= from * 0.98 && hz <= to * 1.02) out.push(hz); // the nominal 20 Hz band is 19.7 Hz
+  }
+  return out;
+}
+
+export const toDb = (gain: number): number => 20 * Math.log10(gain);

@@ -6,10 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { toApiNode } from '../../src/api/shapes.js';
 import type { NodeDefinition, PortSpec } from '../../src/engine/definition.js';
 import { createRegistry } from '../../src/engine/synchrotron.js';
 import type { DataValue } from '../../src/engine/types.js';
-import { toApiNode } from '../../src/lang/api-shapes.js';
 import { RATE, type Rig, rigsCleanedAfterEachTest } from './render.js';
 
 const registry = createRegistry();

@@ -4,10 +4,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { data, defineNode, type NodeDefinition, stream } from '../../src/engine/definition.js';
+import {
+  DataInput,
+  data,
+  defineNode,
+  type NodeDefinition,
+  type NodeIO,
+  StreamInput,
+  StreamOutput,
+  stream,
+  streamDefault,
+} from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { createRegistry, Synchrotron, toPortRef } from '../../src/engine/synchrotron.js';
-import { STREAM_MAX } from '../../src/engine/types.js';
+import { type DataValue, STREAM_MAX } from '../../src/engine/types.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { spectrum } from '../helpers/analysis.js';
 
@@ -201,3 +211,70 @@ export const SpecialValuesNode = defineNode({
     };
   },
 });
+
+/**
+ * A node instance outside the engine, for inputs the engine never delivers (NaN and ±Infinity inside a
+ * stream block): each stream input reads the given block (or its default), each data input the given value.
+ * A definition with `prepare` is prepared (synchronously) and configured first. Renders `blocks` blocks and
+ * returns each stream output's samples, concatenated.
+ */
+export function renderInstance(
+  definition: NodeDefinition,
+  inputs: Record<string, Float32Array | DataValue>,
+  options: { blocks?: number; blockSize?: number; sampleRate?: number; warnings?: string[] } = {},
+): Record<string, Float32Array> {
+  const blockSize = options.blockSize ?? 128;
+  const blocks = options.blocks ?? 1;
+  const sampleRate = options.sampleRate ?? RATE;
+  const warn = (message: string) => options.warnings?.push(message);
+  const streamInputs: Record<string, StreamInput | DataInput> = {};
+  for (const [port, spec] of Object.entries(definition.inputs)) {
+    const given = inputs[port];
+    if (spec.kind === 'stream') {
+      const input = new StreamInput(
+        streamDefault(spec),
+        new Float32Array(blockSize).fill(streamDefault(spec)),
+      );
+      if (given instanceof Float32Array) {
+        input.buf = given;
+        input.constant = given.every((x) => Object.is(x, given[0]));
+      }
+      streamInputs[port] = input;
+    } else if (spec.kind === 'data') {
+      const input = new DataInput(spec.default ?? null);
+      if (given !== undefined) input.source = { value: given as DataValue, version: 1 };
+      streamInputs[port] = input;
+    }
+  }
+  const outputs: Record<string, StreamOutput> = {};
+  for (const [port, spec] of Object.entries(definition.outputs))
+    if (spec.kind === 'stream') outputs[port] = new StreamOutput(new Float32Array(blockSize));
+  const context = {
+    name: 'direct',
+    type: definition.type,
+    sampleRate,
+    blockSize,
+    host: {},
+    clock: { frames: 0 },
+    master: { left: new Float32Array(blockSize), right: new Float32Array(blockSize) },
+    value: null,
+    publish() {},
+    debug() {},
+    warn,
+  };
+  const instance = definition.create(context, { inputs: streamInputs, outputs } as unknown as NodeIO);
+  if (definition.prepare) {
+    const values: Record<string, DataValue> = {};
+    for (const [port, spec] of Object.entries(definition.inputs))
+      if (spec.structural) values[port] = (inputs[port] as DataValue | undefined) ?? spec.default ?? null;
+    instance.configure?.(definition.prepare(values, { ...context, host: {} }));
+  }
+  const result: Record<string, Float32Array> = {};
+  for (const port of Object.keys(outputs)) result[port] = new Float32Array(blocks * blockSize);
+  for (let b = 0; b < blocks; b++) {
+    instance.process(blockSize);
+    context.clock.frames += blockSize;
+    for (const [port, output] of Object.entries(outputs)) result[port].set(output.buf, b * blockSize);
+  }
+  return result;
+}

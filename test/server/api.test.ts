@@ -158,16 +158,21 @@ describe('SPEC §4 routes', () => {
     expect(((await request(server, 'GET', '/nodes')).body as unknown[]).length).toBe(3);
   });
 
-  it('CORS allows any origin by default, with preflight', async () => {
-    const answer = await request(server, 'GET', '/nodes', undefined, { origin: 'http://example.com' });
-    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+  it('CORS: loopback origins (the original client on localhost:5173) are allowed, with preflight; others refused', async () => {
+    const original = { origin: 'http://localhost:5173' };
+    const answer = await request(server, 'GET', '/nodes', undefined, original);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     const preflight = await request(server, 'OPTIONS', '/connections', undefined, {
-      origin: 'http://example.com',
+      ...original,
       'access-control-request-method': 'PATCH',
       'access-control-request-headers': 'content-type',
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH');
+    const foreign = await request(server, 'GET', '/nodes', undefined, { origin: 'http://example.com' });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 

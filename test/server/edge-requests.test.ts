@@ -206,7 +206,7 @@ describe('a /ws client that stops reading', () => {
       const stalled = connect(Number(port), '127.0.0.1');
       await new Promise<void>((resolve) => stalled.on('connect', () => resolve()));
       stalled.write(
-        'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
           'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
       );
       stalled.pause();

@@ -1,8 +1,8 @@
 // /ws pushes every change to every client; /ws/audio streams the master as PCM that measures as sent.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AUDIO_HEADER_BYTES, type ServerMessage } from '../../src/api/protocol.js';
 import type { SynchrotronServer } from '../../src/server/index.js';
-import { AUDIO_HEADER_BYTES, type ServerMessage } from '../../src/server/protocol.js';
 import { dominantFrequency, peak, zeroCrossingFrequency } from '../helpers/analysis.js';
 import { EventClient, openSocket, request, sleep, startServer } from './helpers.js';
 

@@ -1,8 +1,8 @@
 // Helpers for server tests: a real server on loopback (port 0), fetch wrappers and a WebSocket client.
 
 import { createRequire } from 'node:module';
+import type { ServerMessage } from '../../src/api/protocol.js';
 import { createServer, type ServerOptions, type SynchrotronServer } from '../../src/server/index.js';
-import type { ServerMessage } from '../../src/server/protocol.js';
 
 export interface WsLike {
   readonly readyState: number;

@@ -84,9 +84,9 @@ describe.skipIf(!!missingPrerequisite())('browser listener (headless Chromium)',
     if (!existsSync(join(DIST, 'client', 'listener.js'))) throw new Error('run `npm run build` first');
     webRoot = mkdtempSync(join(tmpdir(), 'synchrotron-listener-'));
     mkdirSync(join(webRoot, 'client'));
-    mkdirSync(join(webRoot, 'server'));
+    mkdirSync(join(webRoot, 'api'));
     copyFileSync(join(DIST, 'client', 'listener.js'), join(webRoot, 'client', 'listener.js'));
-    copyFileSync(join(DIST, 'server', 'protocol.js'), join(webRoot, 'server', 'protocol.js'));
+    copyFileSync(join(DIST, 'api', 'protocol.js'), join(webRoot, 'api', 'protocol.js'));
     writeFileSync(join(webRoot, 'index.html'), PAGE);
     server = await startServer({
       webRoot,

@@ -3,14 +3,14 @@
 // (`openAudioStream`). The UI does nothing another client could not do, and nothing else in web/src
 // calls fetch or opens a socket — so a backend running the engine inside the page can be put in here.
 
-import type { NodeTypeInfo } from '../../src/engine/registry.js';
 import {
   type ApiConnection,
   type ApiNode,
   type ApiPort,
   AUDIO_HEADER_BYTES,
   type EngineStatus,
-} from '../../src/server/protocol.js';
+} from '../../src/api/protocol.js';
+import type { NodeTypeInfo } from '../../src/engine/registry.js';
 
 export type { ApiConnection, ApiNode, ApiPort, EngineStatus, NodeTypeInfo };
 

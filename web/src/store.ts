@@ -3,7 +3,7 @@
 // the same idempotent updates, so the UI never waits on the push that follows its own edit.
 
 import { useSyncExternalStore } from 'react';
-import type { ClientMessage, ServerMessage } from '../../src/server/protocol.js';
+import type { ClientMessage, ServerMessage } from '../../src/api/protocol.js';
 import {
   type ApiConnection,
   ApiError,

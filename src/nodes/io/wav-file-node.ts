@@ -6,17 +6,22 @@ const DEFAULT_PATH = 'output.wav';
  * Records `signal` into a 32-bit float mono WAV file while rendering. The file opens on the first block
  * rendered (fix: the original always used the default path), with the `path` value of that moment; a later
  * change of `path` closes the file and starts a new one. The file is closed — and valid — on stop, on
- * removal and at shutdown; after a stop the next start records afresh. A path the host refuses (or a host
- * without files) gives a warning, and the node renders on without recording. NaN/Infinity are written as 0.
+ * removal and at shutdown; after a stop the next start records afresh (over its own take). A file that
+ * exists and was not recorded by this server is never overwritten: the host records to the next free name
+ * (`take-1.wav`) and the node says so. A path the host refuses (another node writing it, outside the root,
+ * or a host without files) gives a warning, and the node renders on without recording. NaN/Infinity are
+ * written as 0.
  */
 export const WavFileNode = defineNode({
   type: 'WavFileNode',
   category: 'io',
+  holdsFile: true,
   description: 'Writes `signal` to a 32-bit float mono WAV file at `path` while rendering.',
   inputs: {
-    path: data("File to write, relative to the server's --root folder (default: the current directory).", {
-      default: DEFAULT_PATH,
-    }),
+    path: data(
+      "File to write, relative to the server's --root folder (default: the current directory). A file that exists and was not recorded by this server is kept: the take goes to the next free name (take-1.wav).",
+      { default: DEFAULT_PATH },
+    ),
     signal: stream('The signal to record.', { default: 0 }),
   },
   outputs: {},
@@ -51,6 +56,13 @@ export const WavFileNode = defineNode({
       }
       try {
         writer = ctx.host.openWav(requested, ctx.sampleRate);
+        if (writer.keptExisting !== undefined) {
+          // The host never overwrites a file it did not write: it chose the next free name.
+          ctx.warn(
+            `\`${requested}\` exists and was not recorded here: recording to \`${writer.path}\` instead`,
+          );
+        }
+        if (writer.path !== requested) ctx.publish({ 'File Path': writer.path });
       } catch (error) {
         // Host errors name the path already ("cannot write `x`: …", "file path `x` leaves …").
         const reason = (error as Error).message;

@@ -1,5 +1,6 @@
 // The WebSocket protocol at /ws (JSON text frames) and /ws/audio (binary PCM). Shared by the server,
-// the web UI and the console: this file is the contract. HTTP shapes are those of SPEC §4.
+// the web UI, the console and Synchrolang's results: this file is the contract. HTTP shapes are those of
+// SPEC §4. A leaf module: no imports.
 
 /** `{"node_name": "sine", "port_name": "out"}` */
 export interface ApiPort {

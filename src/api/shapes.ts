@@ -1,10 +1,11 @@
-// Graph objects in the JSON shapes of SPEC §4 (Node, Input, Output, Connection). Synchrolang results
-// and the HTTP/WebSocket server both use these, so the shapes are written in one place.
+// Graph objects in the JSON shapes of SPEC §4 (Node, Input, Output, Connection). Synchrolang results,
+// the HTTP/WebSocket server, the console and the web UI all use these, so the shapes are written in one
+// place. A leaf module: it imports only engine types (see DESIGN.md "Layers", test/layers.test.ts).
 
 import type { PortSpec } from '../engine/definition.js';
 import type { Connection, Graph, GraphNode } from '../engine/graph.js';
 import type { PortDirection, PortKind, PortRef } from '../engine/types.js';
-import type { ApiConnection, ApiInput, ApiNode, ApiOutput, ApiPort } from '../server/protocol.js';
+import type { ApiConnection, ApiInput, ApiNode, ApiOutput, ApiPort } from './protocol.js';
 
 const INPUT_TYPES: Record<PortKind, ApiInput['type']> = {
   stream: 'StreamInput',
@@ -79,6 +80,15 @@ export function toApiNode(graph: Graph, node: GraphNode): ApiNode {
 /** A node just added, which has no connections yet (no pass over the graph's connections). */
 export function toApiNewNode(graph: Graph, node: GraphNode): ApiNode {
   return buildNode(graph, node, new Map());
+}
+
+/**
+ * A maker of node shapes for many nodes of one unchanged graph (a batch's new nodes): the sinks are
+ * computed once, on first use, instead of a pass over every connection per node.
+ */
+export function apiNodeMaker(graph: Graph): (node: GraphNode) => ApiNode {
+  let sinks: Map<string, ApiPort[]> | undefined;
+  return (node) => buildNode(graph, node, (sinks ??= sinksByOutput(graph)));
 }
 
 /** Every node (`GET /nodes`), computing the sinks once for the whole graph. */

@@ -1,0 +1,183 @@
+import { defineNode, stream } from '../../engine/definition.js';
+import {
+  DEFAULT_CUTOFF,
+  MAX_CUTOFF_FRACTION,
+  MIN_CUTOFF,
+  NAN_CUTOFF,
+  NAN_READS_AS,
+  NAN_ZERO,
+  sanitizeStates,
+} from './filter-limits.js';
+
+/** Feedback k at resonance 1. The loop oscillates for k > 4 (at the cutoff each pole turns 45° and passes
+ * 1/√2); 4.6 puts the onset at resonance 0.87, so at 0.95 (k 4.37) an oscillation grows by e every ~7
+ * cycles of the cutoff, at 1 every ~4.5, until the saturator holds it. */
+const MAX_FEEDBACK = 4.6;
+/** Part of the passband loss 1/(1 + k) that the output makes up: DC gain (1 + k/2)/(1 + k), −4.6 dB at
+ * resonance 1 instead of −15 dB. A full make-up would push the self-oscillation past full scale. */
+const MAKEUP = 0.5;
+const MIN_DRIVE_DB = -24;
+const MAX_DRIVE_DB = 36;
+/** Level of the built-in noise floor (−160 dBFS), the "thermal noise" that lets a self-oscillating ladder
+ * start from silence, like the circuit does. */
+const NOISE_FLOOR = 1e-8;
+
+// Indices into the state array.
+/** The four one-pole integrators' states. */
+const S1 = 0;
+const S4 = 3;
+/** Cutoff (Hz), resonance and drive (dB), as read, that the coefficients below were computed for. */
+const CUTOFF = 4;
+const RESONANCE = 5;
+const DRIVE = 6;
+/** G = g/(1 + g) of each one-pole, with g = tan(π·f/rate). */
+const G = 7;
+/** Feedback k and input gain. */
+const K = 8;
+const INPUT_GAIN = 9;
+/** k·G⁴ (the loop's instantaneous gain), 1/(1 + k·G⁴), and the output make-up 1 + MAKEUP·k. */
+const KG4 = 10;
+const INVERSE = 11;
+const OUTPUT_GAIN = 12;
+const STATE_SIZE = 13;
+
+/**
+ * Four-pole (24 dB/octave) ladder lowpass with a saturating feedback loop, in zero-delay-feedback form
+ * (Zavalishin, "The Art of VA Filter Design", ch. 5): four trapezoidal one-poles in a loop with
+ * feedback k, solved each sample without a unit delay, so the resonance sits at the cutoff at every cutoff
+ * (a naive ladder's resonance drifts flat near Nyquist). The saturator tanh sits where the input and the
+ * feedback meet; it is solved by the "linearise at the prediction" method: tanh(v) is replaced by
+ * v·tanh(v̂)/v̂ with v̂ the linear solution, which keeps the loop zero-delay and costs one rational tanh.
+ * At resonance ≥ 0.87 the loop oscillates at the cutoff; the saturator holds the amplitude.
+ */
+export const LadderFilterNode = defineNode({
+  type: 'LadderFilterNode',
+  category: 'filters',
+  description:
+    '24 dB/octave ladder lowpass with a saturating feedback loop; self-oscillates into a sine at the cutoff from resonance 0.95.',
+  inputs: {
+    input: stream('Signal to filter.'),
+    cutoff: stream('Cutoff frequency; clamped to 10 Hz…0.45 × the sample rate (19.8 kHz at 44.1 kHz).', {
+      default: DEFAULT_CUTOFF,
+      unit: 'Hz',
+      min: MIN_CUTOFF,
+      max: 20000,
+    }),
+    resonance: stream(
+      'Feedback: 0 none; ≥ 0.95 sustains a sine at the cutoff even without input. Clamped to 0…1.',
+      { default: 0, unit: 'fraction', min: 0, max: 1 },
+    ),
+    drive: stream('Gain into the saturator: a ±1 signal starts to saturate at 0 dB. Clamped to −24…36 dB.', {
+      default: 0,
+      unit: 'dB',
+      min: MIN_DRIVE_DB,
+      max: MAX_DRIVE_DB,
+    }),
+  },
+  outputs: { out: stream('Filtered signal.') },
+  create(ctx, io) {
+    const { input, cutoff, resonance, drive } = io.inputs;
+    const out = io.outputs.out.buf;
+    const rate = ctx.sampleRate;
+    const maxCutoff = MAX_CUTOFF_FRACTION * rate;
+    const radiansPerHz = Math.PI / rate;
+    const state = new Float64Array(STATE_SIZE);
+    state[CUTOFF] = Number.NaN; // nothing computed yet
+    // The hiss generator's 32-bit state, in a typed array: an int32 held in a closure variable does not always
+    // fit a small integer, and V8 then boxes it (measured: a heap number every few samples).
+    const seed = Int32Array.of(hashName(ctx.name) & 0xffff);
+
+    /** Computes the coefficients for frame `i` of the inputs; NaN reads as the default. (A frame index, not
+     * the values: a call V8 does not inline boxes each double argument, a heap number per sample.) */
+    const design = (i: number) => {
+      const hz = cutoff.buf[i];
+      const r = resonance.buf[i];
+      const decibels = drive.buf[i];
+      state[CUTOFF] = hz;
+      state[RESONANCE] = r;
+      state[DRIVE] = decibels;
+      const f = Number.isNaN(hz) ? NAN_READS_AS[NAN_CUTOFF] : Math.min(maxCutoff, Math.max(MIN_CUTOFF, hz));
+      const res = Number.isNaN(r) ? NAN_READS_AS[NAN_ZERO] : Math.min(1, Math.max(0, r));
+      const db = Number.isNaN(decibels)
+        ? NAN_READS_AS[NAN_ZERO]
+        : Math.min(MAX_DRIVE_DB, Math.max(MIN_DRIVE_DB, decibels));
+      const g = Math.tan(f * radiansPerHz);
+      const gg = g / (1 + g);
+      const k = MAX_FEEDBACK * res;
+      state[G] = gg;
+      state[K] = k;
+      state[INPUT_GAIN] = 10 ** (db / 20);
+      state[KG4] = k * gg * gg * gg * gg;
+      state[INVERSE] = 1 / (1 + state[KG4]);
+      state[OUTPUT_GAIN] = 1 + MAKEUP * k;
+    };
+
+    return {
+      process: function ladderProcess(frames: number) {
+        const x = input.buf;
+        const fc = cutoff.buf;
+        const rs = resonance.buf;
+        const ds = drive.buf;
+        const moving = !(cutoff.constant && resonance.constant && drive.constant);
+        if (!moving && (fc[0] !== state[CUTOFF] || rs[0] !== state[RESONANCE] || ds[0] !== state[DRIVE]))
+          design(0);
+        // Nothing fractional is carried from one iteration to the next in a local: if V8 compiles this loop
+        // on-stack (OSR), such loop variables can end up boxed, a heap number per sample each (measured:
+        // ~67 B a sample in some runs). States and coefficients are read from the typed arrays each sample.
+        for (let i = 0; i < frames; i++) {
+          if (moving && (fc[i] !== state[CUTOFF] || rs[i] !== state[RESONANCE] || ds[i] !== state[DRIVE]))
+            design(i);
+          const gg = state[G];
+          const k = state[K];
+          const kg4 = state[KG4];
+          // mulberry32 noise at −160 dB: the circuit's own hiss, so oscillation can start from silence.
+          // A 16-bit linear congruential generator: its state always fits a small integer (a 32-bit one
+          // did not, and V8 boxed it when it compiled the loop on-stack).
+          const noise = (seed[0] * 25173 + 13849) & 0xffff;
+          seed[0] = noise;
+          const hiss = (noise - 32767.5) * (NOISE_FLOOR / 65536);
+          const u0 = x[i] * state[INPUT_GAIN] + hiss;
+          const s1 = state[S1];
+          const s2 = state[S1 + 1];
+          const s3 = state[S1 + 2];
+          const s4 = state[S4];
+          // Each one-pole: y = G·in + (1 − G)·s. Four in a row: y4 = G⁴·u + sum, with the states' share:
+          const sum = (((s1 * gg + s2) * gg + s3) * gg + s4) * (1 - gg);
+          // Linear solution v̂ of v = u0 − k·y4; the saturator's slope tanh(v̂)/v̂ there (a rational
+          // approximation, N/D); then the loop solved again with the saturator as that gain:
+          // u = slope·drive/(1 + slope·k·G⁴) = N·drive/(D + N·k·G⁴), one division.
+          const drivePart = u0 - k * sum;
+          const predicted = drivePart * state[INVERSE];
+          const p2 = predicted * predicted;
+          let u: number;
+          if (p2 < 9) {
+            const n = 27 + p2;
+            u = (n * drivePart) / (27 + 9 * p2 + n * kg4);
+          } else u = drivePart / (Math.sqrt(p2) + kg4); // tanh(v)/v ≈ 1/|v| beyond |v| = 3
+          // The four one-poles (trapezoidal: v = G·(in − s); y = v + s; s' = y + v).
+          let v = gg * (u - s1);
+          const y1 = v + s1;
+          state[S1] = y1 + v;
+          v = gg * (y1 - s2);
+          const y2 = v + s2;
+          state[S1 + 1] = y2 + v;
+          v = gg * (y2 - s3);
+          const y3 = v + s3;
+          state[S1 + 2] = y3 + v;
+          v = gg * (y3 - s4);
+          const y4 = v + s4;
+          state[S4] = y4 + v;
+          out[i] = y4 * state[OUTPUT_GAIN];
+        }
+        sanitizeStates(state, S1, S4 + 1);
+      },
+    };
+  },
+});
+
+/** FNV-1a hash of the name: a stable 32-bit seed, so a patch renders the same samples every time. */
+function hashName(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash | 0;
+}
