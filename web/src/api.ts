@@ -97,6 +97,12 @@ export interface ScriptCommandResult {
   column: number;
 }
 
+/** GET /nodes/{name}/patch: where a sub-patch node's patch is and its text (a .syn or .sui). */
+export interface InnerPatch {
+  path: string;
+  text: string;
+}
+
 export interface ScriptResult {
   results: ScriptCommandResult[];
   text: string;
@@ -121,6 +127,8 @@ export const api = {
   start: () => request<null>('GET', '/start'),
   stop: () => request<null>('GET', '/stop'),
   exportScript: () => request<string>('GET', '/export'),
+  /** The patch a sub-patch node is made of (the instruments issue's route; 404 until it lands). */
+  innerPatch: (name: string) => request<InnerPatch>('GET', `/nodes/${enc(name)}/patch`),
   /** Runs a script; answers each command's result, or throws an ApiError with line/column. */
   execute: async (script: string): Promise<ScriptResult> => {
     const answer = await request<ScriptResult | string>('POST', '/execute?format=json', script, true);

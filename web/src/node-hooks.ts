@@ -1,15 +1,15 @@
 // Per-type extensions of the editor, looked up by node type. The one hook so far is the seam for
-// sub-patches (SPEC §7, the instruments issue): a node type whose instances are made of another patch
-// (`PatchNode`, `VoicesNode`) answers where that inner patch is, and the node's context menu then offers
-// "Open inner patch". When that issue lands, register its types here and implement `openInnerPatch`
-// (fetch the file through the server's API, show it in a breadcrumb-navigated view of its own); nothing
-// else in the editor needs to change.
+// sub-patches (SPEC §7, the instruments issue, not landed yet): a node made of another patch answers
+// where that inner patch is, and its context menu then offers "Open inner patch", which (inner-patch.ts) asks the engine
+// for it through the one door (`backend.innerPatch`, the route `GET /nodes/{name}/patch` to be added with
+// that issue). Until a server answers the route, the editor says so; nothing else needs to change when it
+// does: open the answer in a breadcrumb-navigated view of its own (see README, "Sub-patches").
 
 import type { ApiNode } from './api';
 
 export interface NodeTypeHooks {
   /** The path of the patch this node is made of (relative to the server's --root), or null. */
-  innerPatch?(node: ApiNode): string | null;
+  innerPatch?(node: ApiNode, nodes: ReadonlyMap<string, ApiNode>): string | null;
 }
 
 const hooks = new Map<string, NodeTypeHooks>();
@@ -22,18 +22,32 @@ export function nodeHooks(type: string): NodeTypeHooks | undefined {
   return hooks.get(type);
 }
 
-/** The inner patch of a node, when its type has one. */
-export function innerPatchOf(node: ApiNode): string | null {
-  return hooks.get(node.type)?.innerPatch?.(node) ?? null;
+/** A patch file's name: what a `patch` input or a `Patch` export holds. */
+const PATCH_FILE = /\.(syn|sui)$/i;
+
+/** The .syn/.sui path held by the value node feeding `node`'s `patch` input, or null. */
+function patchInput(node: ApiNode, nodes: ReadonlyMap<string, ApiNode>): string | null {
+  const input = node.inputs.find((i) => i.port_name === 'patch' && i.source);
+  const value = input?.source ? nodes.get(input.source.node_name)?.exports.Value : undefined;
+  return typeof value === 'string' && PATCH_FILE.test(value) ? value : null;
+}
+
+/**
+ * The inner patch of a node: its type's hook, else any node with an input named `patch` fed by a value
+ * node holding a .syn/.sui path (how the instruments issue's PatchNode/VoicesNode are specified).
+ */
+export function innerPatchOf(node: ApiNode, nodes: ReadonlyMap<string, ApiNode>): string | null {
+  const hook = hooks.get(node.type)?.innerPatch;
+  return hook ? hook(node, nodes) : patchInput(node, nodes);
 }
 
 // The instruments issue's types, declared ahead so the menu appears as soon as the server has them: both
-// name their patch in an exported `File`/`Patch` or their `path`/`patch` input's value.
+// name their patch in an exported `Patch`/`File`/`Path`, or in the value feeding their `patch` input.
 for (const type of ['PatchNode', 'VoicesNode']) {
   registerNodeHooks(type, {
-    innerPatch: (node) => {
+    innerPatch: (node, nodes) => {
       const value = node.exports.Patch ?? node.exports.File ?? node.exports.Path;
-      return typeof value === 'string' && value ? value : null;
+      return typeof value === 'string' && value ? value : patchInput(node, nodes);
     },
   });
 }

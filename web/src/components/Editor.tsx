@@ -33,6 +33,7 @@ import { type ApiConnection, type ApiPort, api, type NodeTypeInfo } from '../api
 import { copyNodes, duplicate, hasClip, paste } from '../clipboard';
 import { fedPort, valueRange } from '../controls';
 import { addNode, link, moveCableEnd, recordMove, removeNodes, unlink } from '../edits';
+import { openInnerPatch } from '../inner-patch';
 import { placeMissing } from '../layout';
 import { innerPatchOf } from '../node-hooks';
 import { autoLayout, measured } from '../patch';
@@ -521,7 +522,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
       const names = selected.includes(name) ? selected : [name];
       const node = store.state.nodes.get(name);
       if (!node) return;
-      const inner = innerPatchOf(node);
+      const inner = innerPatchOf(node, store.state.nodes);
       const cables = store.state.connections.filter(
         (c) => names.includes(c.source.node_name) || names.includes(c.sink.node_name),
       );
@@ -560,8 +561,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
           ? [
               {
                 label: `Open inner patch (${inner})`,
-                action: () =>
-                  store.showToast(`Opening ${inner} inside the editor is not available yet.`, 'info'),
+                action: () => void openInnerPatch(name, inner),
               },
             ]
           : []),

@@ -166,7 +166,6 @@ function Scope({ port }: { port: ApiPort }) {
         <span className="scope-name" title={key}>
           {key}
         </span>
-        <span className="scope-freq" ref={label} data-testid={`scope-freq-${key}`} />
         <button
           type="button"
           className="icon-button"
@@ -177,7 +176,11 @@ function Scope({ port }: { port: ApiPort }) {
           ×
         </button>
       </div>
-      <canvas ref={canvas} className="scope-canvas" data-testid={`scope-canvas-${key}`} />
+      {/* The readout sits on the trace, as on a hardware scope: the header keeps its width for the name. */}
+      <div className="scope-screen">
+        <canvas ref={canvas} className="scope-canvas" data-testid={`scope-canvas-${key}`} />
+        <span className="scope-freq" ref={label} data-testid={`scope-freq-${key}`} />
+      </div>
       <div className="scope-controls">
         <label title="Time across the scope">
           <span className="visually-hidden">timebase of {key}</span>
