@@ -133,7 +133,7 @@ export class WorkletRenderLoop {
         this.host.setMidiPorts(message.names);
         break;
       case 'watch':
-        this.taps.watch(message.ports, message.spectrum, message.master);
+        this.taps.watch(message.ports, message.spectrum, message.master, message.views ?? []);
         break;
       case 'record':
         this.setRecording(message.enabled);

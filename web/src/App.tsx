@@ -1,6 +1,6 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect, useState } from 'react';
-import { api } from './api';
+import { api } from './backend';
 import { CanvasRail } from './components/CanvasRail';
 import { Console } from './components/Console';
 import { Dialogs } from './components/Dialogs';

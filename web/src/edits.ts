@@ -1,6 +1,7 @@
 // Every edit the editor makes, each through the public API and each undoable.
 
-import { type ApiConnection, type ApiNode, type ApiPort, api, type ScriptResult } from './api';
+import type { ApiConnection, ApiNode, ApiPort, ScriptResult } from './api';
+import { api } from './backend';
 import { type Edit, history } from './history';
 import { literal } from './lang';
 import { type Position, portKey, store } from './store';

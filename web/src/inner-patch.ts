@@ -1,6 +1,6 @@
 // The seam for sub-patches (see node-hooks.ts): what "Open inner patch" does today.
 
-import { api } from './api';
+import { api } from './backend';
 import { store } from './store';
 
 /**

@@ -4,7 +4,26 @@ import './controllers';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { servedByServer, serverToken } from './api';
+import { type Backend, requestedMode, setBackend } from './backend';
+import { ServerBackend } from './server-backend';
 
+/**
+ * Where the engine is (backend.ts): asked for in the address, else the server that served this page when
+ * there is one, else the engine in this page — a static host with no server behind it plays by itself.
+ */
+async function chooseBackend(): Promise<Backend> {
+  const asked = requestedMode();
+  const token = serverToken();
+  if (asked?.mode === 'server') return new ServerBackend({ base: asked.url, token });
+  if (asked?.mode !== 'local' && /^https?:$/.test(location.protocol) && (await servedByServer(token)))
+    return new ServerBackend({ base: location.origin, token });
+  // Loaded only in local mode: the engine, its nodes and kernels stay out of the server mode's page.
+  const { LocalBackend } = await import('./local-backend');
+  return new LocalBackend();
+}
+
+setBackend(await chooseBackend());
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

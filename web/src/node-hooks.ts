@@ -5,7 +5,7 @@
 // that issue). Until a server answers the route, the editor says so; nothing else needs to change when it
 // does: open the answer in a breadcrumb-navigated view of its own (see README, "Sub-patches").
 
-import type { ApiNode } from './api';
+import type { ApiNode } from '../../src/api/protocol.js';
 
 export interface NodeTypeHooks {
   /** The path of the patch this node is made of (relative to the server's --root), or null. */

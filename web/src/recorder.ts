@@ -1,9 +1,10 @@
-// Record: the master output as the server renders it (its /ws/audio stream, whether or not this page is
-// listening), kept in memory and downloaded as a 32-bit float stereo WAV when stopped. Blocks the
-// server dropped for a slow connection are filled with silence so the timing stays true, and counted.
+// Record: the master output as the engine renders it (whether or not this page is listening), kept in
+// memory and downloaded as a 32-bit float stereo WAV when stopped. The take comes from the backend: the
+// server's /ws/audio stream (streamTake, below) or the engine in the page (its own recorder).
 
 import { useSyncExternalStore } from 'react';
-import { type AudioFrame, openAudioStream } from './api';
+import type { AudioFrame } from './api';
+import { backend, type Take } from './backend';
 import { download } from './files';
 import { store } from './store';
 
@@ -23,14 +24,8 @@ const set = (next: State) => {
   for (const listener of listeners) listener();
 };
 
-let chunks: Float32Array[] = [];
-let frames = 0;
-let sampleRate = 0;
-let lastSequence: number | null = null;
-let lastFrames = 0;
-let lostBlocks = 0;
-let close: (() => void) | null = null;
-let lastShown = 0;
+let take: Take | null = null;
+let ticker: ReturnType<typeof setInterval> | undefined;
 
 export function useRecording(): State {
   return useSyncExternalStore(
@@ -42,50 +37,82 @@ export function useRecording(): State {
   );
 }
 
-function onFrame(frame: AudioFrame) {
-  if (!sampleRate) sampleRate = frame.sampleRate;
-  if (lastSequence !== null) {
-    const missed = (frame.sequence - lastSequence - 1) >>> 0;
-    if (missed > 0 && missed < 10000) {
-      lostBlocks += missed;
-      const silence = new Float32Array(missed * lastFrames * 2);
-      chunks.push(silence);
-      frames += missed * lastFrames;
+/**
+ * A take made of the server's /ws/audio frames (`open` starts the stream and answers how to close it).
+ * Blocks the server dropped for a slow connection are filled with silence so the timing stays true.
+ */
+export function streamTake(
+  open: (onFrame: (frame: AudioFrame) => void, onClose: (reason: string) => void) => () => void,
+  onEnd: (reason: string) => void,
+): Take {
+  const chunks: Float32Array[] = [];
+  let frames = 0;
+  let sampleRate = 0;
+  let lastSequence: number | null = null;
+  let lastFrames = 0;
+  let lostBlocks = 0;
+  let ended = false;
+  const onFrame = (frame: AudioFrame) => {
+    if (ended) return;
+    if (!sampleRate) sampleRate = frame.sampleRate;
+    if (lastSequence !== null) {
+      const missed = (frame.sequence - lastSequence - 1) >>> 0;
+      if (missed > 0 && missed < 10000) {
+        lostBlocks += missed;
+        chunks.push(new Float32Array(missed * lastFrames * 2));
+        frames += missed * lastFrames;
+      }
     }
-  }
-  lastSequence = frame.sequence;
-  lastFrames = frame.frames;
-  chunks.push(frame.interleaved.slice());
-  frames += frame.frames;
-  const seconds = frames / sampleRate;
-  if (seconds >= MAX_RECORD_SECONDS) {
-    store.showToast(
-      `Recording stopped at ${MAX_RECORD_SECONDS / 60} minutes (the longest take kept in memory).`,
-      'info',
-    );
-    void stopRecording();
-    return;
-  }
-  // The elapsed time shown moves in tenths of a second (no re-render per block).
-  if (seconds - lastShown >= 0.1) {
-    lastShown = seconds;
-    set({ recording: true, seconds });
-  }
+    lastSequence = frame.sequence;
+    lastFrames = frame.frames;
+    chunks.push(frame.interleaved.slice());
+    frames += frame.frames;
+    if (frames / sampleRate >= MAX_RECORD_SECONDS) {
+      ended = true;
+      onEnd(`it reached ${MAX_RECORD_SECONDS / 60} minutes (the longest take kept in memory)`);
+    }
+  };
+  const close = open(onFrame, (reason) => {
+    if (!ended) onEnd(reason);
+  });
+  return {
+    seconds: () => (sampleRate ? frames / sampleRate : 0),
+    stop: async () => {
+      ended = true;
+      close();
+      const seconds = sampleRate ? frames / sampleRate : 0;
+      if (!frames) return { wav: null, seconds };
+      const all = new Float32Array(frames * 2);
+      let at = 0;
+      for (const chunk of chunks) {
+        all.set(chunk, at);
+        at += chunk.length;
+      }
+      return {
+        wav: encodeWav(all, sampleRate),
+        seconds,
+        note: lostBlocks ? `${lostBlocks} blocks lost on a slow connection, filled with silence` : undefined,
+      };
+    },
+  };
 }
 
 export function startRecording() {
   if (state.recording) return;
-  chunks = [];
-  frames = 0;
-  sampleRate = 0;
-  lastSequence = null;
-  lostBlocks = 0;
-  lastShown = 0;
-  close = openAudioStream(onFrame, (reason) => {
-    store.showToast(`Recording: ${reason}; saving what was recorded.`);
-    void stopRecording();
-  });
+  try {
+    take = backend().record((reason) => {
+      store.showToast(`Recording stopped: ${reason}; saving what was recorded.`, 'info');
+      void stopRecording();
+    });
+  } catch (error) {
+    store.showToast(`Record: ${(error as Error).message}`);
+    return;
+  }
   set({ recording: true, seconds: 0 });
+  // The elapsed time shown moves in tenths of a second (no re-render per block).
+  ticker = setInterval(() => {
+    if (take) set({ recording: true, seconds: take.seconds() });
+  }, 100);
 }
 
 /** A WAV file (WAVE_FORMAT_IEEE_FLOAT, stereo) of interleaved samples. */
@@ -123,27 +150,18 @@ function stamp() {
 
 /** Stops and downloads the take; answers its length in seconds (0 when nothing arrived). */
 export async function stopRecording(): Promise<number> {
-  if (!state.recording) return 0;
-  close?.();
-  close = null;
-  const all = new Float32Array(frames * 2);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  chunks = [];
-  const seconds = sampleRate ? frames / sampleRate : 0;
+  if (!state.recording || !take) return 0;
+  const current = take;
+  take = null;
+  clearInterval(ticker);
+  const { wav, seconds, note } = await current.stop();
   set({ recording: false, seconds });
-  if (!frames) {
+  if (!wav) {
     store.showToast('Nothing was recorded: is the engine rendering (Start)?', 'info');
     return 0;
   }
-  download(`synchrotron-${stamp()}.wav`, encodeWav(all, sampleRate));
-  store.showToast(
-    `Recorded ${formatElapsed(seconds)}${lostBlocks ? ` (${lostBlocks} blocks lost on a slow connection, filled with silence)` : ''}.`,
-    'info',
-  );
+  download(`synchrotron-${stamp()}.wav`, wav);
+  store.showToast(`Recorded ${formatElapsed(seconds)}${note ? ` (${note})` : ''}.`, 'info');
   return seconds;
 }
 

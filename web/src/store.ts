@@ -1,5 +1,6 @@
-// The live graph as this browser sees it: filled by the server's `hello` and kept current by its pushes
-// on /ws (so edits by any client appear here within a block or two). HTTP answers are applied too, with
+// The live graph as this browser sees it: filled by the engine's `hello` and kept current by its pushes
+// (the server's /ws, or the engine in this page; backend.ts) so edits by any client appear here within a
+// block or two. HTTP answers are applied too, with
 // the same idempotent updates, so the UI never waits on the push that follows its own edit.
 
 import { useSyncExternalStore } from 'react';
@@ -9,12 +10,12 @@ import {
   ApiError,
   type ApiNode,
   type ApiPort,
-  api,
   type EngineStatus,
   type NodeTypeInfo,
   type ScriptResult,
-  wsUrl,
 } from './api';
+import { listening } from './audio';
+import { api, backend } from './backend';
 import { toPosition } from './files';
 import { followNode, handleMidi } from './midimap';
 
@@ -137,8 +138,7 @@ class Store {
   private listeners = new Set<() => void>();
   private pendingScripts = new Map<number, { resolve(r: ScriptResult): void; reject(e: Error): void }>();
   private scriptId = 0;
-  private socket: WebSocket | null = null;
-  private retryDelay = 250;
+  private connected = false;
   private logId = 0;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private positionsTimer: ReturnType<typeof setTimeout> | undefined;
@@ -156,46 +156,33 @@ class Store {
   // ---------------------------------------------------------------- WebSocket
 
   connect() {
-    if (this.socket) return;
+    if (this.connected) return;
+    this.connected = true;
     this.set({ link: 'connecting' });
-    const socket = new WebSocket(wsUrl('/ws'));
-    this.socket = socket;
-    socket.onopen = () => {
-      this.retryDelay = 250;
-      this.set({ link: 'open' });
-      this.sendWatch();
-    };
-    socket.onmessage = (event) => {
-      if (typeof event.data !== 'string') return;
-      let message: ServerMessage;
-      try {
-        message = JSON.parse(event.data) as ServerMessage;
-      } catch {
-        return;
-      }
-      this.pushes++;
-      this.receive(message);
-    };
-    socket.onclose = () => {
-      this.socket = null;
-      for (const pending of this.pendingScripts.values())
-        pending.reject(new ApiError(0, 'connection lost', null));
-      this.pendingScripts.clear();
-      this.set({ link: 'closed' });
-      setTimeout(() => this.connect(), this.retryDelay);
-      this.retryDelay = Math.min(this.retryDelay * 2, 3000);
-    };
-    socket.onerror = () => socket.close();
+    backend().connect({
+      open: () => {
+        this.set({ link: 'open' });
+        this.sendWatch();
+      },
+      message: (message) => {
+        this.pushes++;
+        this.receive(message);
+      },
+      close: () => {
+        for (const pending of this.pendingScripts.values())
+          pending.reject(new ApiError(0, 'connection lost', null));
+        this.pendingScripts.clear();
+        this.set({ link: 'closed' });
+      },
+    });
   }
 
   socketOpen(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return backend().isOpen();
   }
 
   send(message: ClientMessage): boolean {
-    if (this.socket?.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(JSON.stringify(message));
-    return true;
+    return backend().send(message);
   }
 
   /**
@@ -204,7 +191,7 @@ class Store {
    */
   execute(script: string): Promise<ScriptResult> {
     const id = ++this.scriptId;
-    if (this.socket?.readyState !== WebSocket.OPEN) return api.execute(script);
+    if (!backend().isOpen()) return api.execute(script);
     return new Promise((resolve, reject) => {
       this.pendingScripts.set(id, { resolve, reject });
       this.send({ type: 'execute', id, script });
@@ -421,6 +408,7 @@ class Store {
 
   setRunning(running: boolean) {
     if (this.state.status) this.set({ status: { ...this.state.status, running } });
+    if (running && backend().mode === 'local') listening.startedLocally();
   }
 
   // ---------------------------------------------------------------- positions (client-side only)

@@ -29,7 +29,8 @@ import {
   useRef,
   useState,
 } from 'react';
-import { type ApiConnection, type ApiPort, api, type NodeTypeInfo } from '../api';
+import type { ApiConnection, ApiPort, NodeTypeInfo } from '../api';
+import { api } from '../backend';
 import { copyNodes, duplicate, hasClip, paste } from '../clipboard';
 import { fedPort, valueRange } from '../controls';
 import { addNode, link, moveCableEnd, recordMove, removeNodes, unlink } from '../edits';

@@ -2,9 +2,9 @@
 // (Open, Save, Save as, Share), undo/redo, arrange, theme. One row down to 1024 px wide: on narrow
 // screens labels give way to icons (their names stay in tooltips and for screen readers).
 
-import { useState } from 'react';
-import { api } from '../api';
+import { useState, useSyncExternalStore } from 'react';
 import { listening } from '../audio';
+import { api, backend, modeUrl } from '../backend';
 import { askText } from '../dialog';
 import { pickFile } from '../files';
 import { history, useHistoryVersion } from '../history';
@@ -25,7 +25,7 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
   const link = useStore((s) => s.link);
   const status = useStore((s) => s.status);
   const fileName = useStore((s) => s.fileName);
-  const [listen, setListen] = useState(false);
+  const listen = useSyncExternalStore(listening.subscribe, () => listening.on);
   const [volume, setVolume] = useState(0.8);
   const recording = useRecording();
   useHistoryVersion();
@@ -41,17 +41,15 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
   };
 
   const toggleListen = async () => {
+    listening.chosen = true;
     if (listening.on) {
       await listening.stop();
-      setListen(false);
       return;
     }
-    setListen(true);
     try {
       await listening.start();
       listening.setVolume(volume);
     } catch (error) {
-      setListen(false);
       store.showToast(`Listen: ${(error as Error).message}`);
     }
   };
@@ -114,7 +112,31 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
     }
   };
 
+  /** Local ↔ a server: the editor reopens in the other mode (a fresh page, a fresh graph view). */
+  const switchMode = async () => {
+    const current = backend();
+    const answer = await askText(
+      'Engine',
+      current.mode === 'local'
+        ? 'The engine runs in this page. To use a Synchrotron server instead (its sound card, MIDI hardware, other clients), give its address.'
+        : `The engine is the server at ${current.where}. Give another server's address, or "local" to run the engine in this page.`,
+      current.mode === 'local' ? 'http://127.0.0.1:2031' : 'local',
+      {
+        confirm: 'Switch',
+        check: (text) =>
+          text.trim() === 'local' || /^https?:\/\/[^\s/]+/.test(text.trim())
+            ? null
+            : 'an address such as http://127.0.0.1:2031, or local',
+      },
+    );
+    if (!answer) return;
+    const text = answer.text.trim();
+    if (text !== 'local' && !(await confirmReplace('Switching to another engine'))) return;
+    location.assign(modeUrl(text === 'local' ? { mode: 'local' } : { mode: 'server', url: text }));
+  };
+
   const cpu = status ? status.cpuLoad * 100 : null;
+  const mode = backend().mode;
   return (
     <header className="topbar">
       <div className="brand" title={`Synchrotron${fileName ? ` — ${fileName}` : ''}`}>
@@ -151,16 +173,39 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
       </div>
 
       <div className="group status" data-testid="status">
-        <span className={`pill link-${link}`} data-testid="link-state" title="Connection to the server">
+        {/* Which engine, and its state; a click switches local ↔ a server. */}
+        <button
+          type="button"
+          className={`pill mode link-${link}`}
+          data-testid="link-state"
+          data-mode={mode}
+          title={
+            mode === 'local'
+              ? 'Local mode: the engine runs in this page, no server. Click to connect to a server.'
+              : `Server mode: the engine is the server at ${backend().where}. Click to switch.`
+          }
+          onClick={switchMode}
+        >
           <span className="dot" />
           <span className="pill-text">
-            {link === 'open' ? 'connected' : link === 'connecting' ? 'connecting…' : 'offline — retrying'}
+            {mode === 'local'
+              ? link === 'open'
+                ? 'local'
+                : link === 'connecting'
+                  ? 'starting…'
+                  : 'local: failed'
+              : link === 'open'
+                ? 'connected'
+                : link === 'connecting'
+                  ? 'connecting…'
+                  : 'offline — retrying'}
           </span>
-        </span>
+        </button>
         <span className={`pill ${running ? 'running' : 'stopped'}`} data-testid="render-state">
           {running ? 'rendering' : 'stopped'}
         </span>
-        {status && (
+        {/* The page's engine cannot measure its render time (an AudioWorklet has no clock to spare). */}
+        {status && mode === 'server' && (
           <span
             className={`pill cpu${cpu !== null && cpu > 80 ? ' hot' : ''}`}
             data-testid="cpu"
@@ -172,7 +217,10 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
       </div>
 
       <div className="group listen">
-        <label className="switch" title="Play the server's output in this browser">
+        <label
+          className="switch"
+          title={mode === 'local' ? 'Hear the engine' : "Play the server's output in this browser"}
+        >
           <input type="checkbox" checked={listen} onChange={toggleListen} data-testid="listen" />
           <span className="slider" />
           <span className="label">Listen</span>
