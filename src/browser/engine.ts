@@ -158,7 +158,7 @@ export async function createBrowserEngine(
 
 export class BrowserEngine {
   readonly context: BaseAudioContext;
-  /** The engine's output (2 channels). Its input is the seam for the microphone (see worklet.ts). */
+  /** The engine's output (2 channels). Its input feeds AudioInputNode (useMicrophone() connects one). */
   readonly node: AudioWorkletNode;
   readonly graph: Graph;
   readonly registry: NodeRegistry;
@@ -370,6 +370,42 @@ export class BrowserEngine {
   /** MIDI input port names: 0 is the virtual port, Web MIDI devices follow once enabled. */
   midiPorts(): string[] {
     return [...this.midiNames];
+  }
+
+  // ------------------------------------------------------------------------------- audio input
+
+  /**
+   * Connects the page's microphone to the engine (asks the user; needs a secure context), for
+   * AudioInputNode. Echo cancellation, noise suppression and automatic gain are off: an instrument, not a
+   * call. Resolves to a function that disconnects it and releases the device. Throws a SynchrotronError
+   * saying why when the browser refuses.
+   */
+  async useMicrophone(constraints: MediaTrackConstraints = {}): Promise<() => void> {
+    this.assertLive();
+    const context = this.context;
+    if (!('createMediaStreamSource' in context) || !globalThis.navigator?.mediaDevices?.getUserMedia) {
+      throw new SynchrotronError(
+        'io',
+        'this page cannot use a microphone (no getUserMedia, or an offline context)',
+      );
+    }
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, ...constraints },
+      });
+    } catch (error) {
+      throw new SynchrotronError('io', `the microphone was refused: ${(error as Error).message}`);
+    }
+    const source = (context as AudioContext).createMediaStreamSource(stream);
+    source.connect(this.node);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      source.disconnect();
+      for (const track of stream.getTracks()) track.stop();
+    };
   }
 
   // ------------------------------------------------------------------------------- taps

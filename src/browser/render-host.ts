@@ -4,7 +4,7 @@
 // of them). `readFile` (control side only) is given where a file store is at hand: the offline render.
 // No Node or DOM APIs.
 
-import type { MidiSource, RenderHost, WavWriter } from '../engine/definition.js';
+import type { AudioInputSource, MidiSource, RenderHost, WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 import { OpenPort, VirtualMidiInput } from '../io/virtual-midi.js';
 import { normalizeFileName } from './file-names.js';
@@ -23,6 +23,8 @@ export interface BrowserRenderHostOptions {
 
 /** What PlaybackNode shows as its device. */
 export const BROWSER_DEVICE_NAME = 'browser (Web Audio)';
+/** What AudioInputNode shows: whatever the page connects to the engine's node (engine.useMicrophone()). */
+export const BROWSER_INPUT_NAME = 'browser input (Web Audio)';
 
 type Post = (message: FromWorklet, transfer?: ArrayBuffer[]) => void;
 
@@ -70,6 +72,30 @@ export class BrowserRenderHost implements RenderHost {
     const input = this.inputs[port];
     if (!input) return `no MIDI input port ${port}`;
     return input.push(data, time, sender).error;
+  }
+
+  // ------------------------------------------------------------------------------- audio input
+
+  /** The page's audio input (what is connected to the engine's node: the microphone), kept in a ring. */
+  private readonly input = new InputRing(INPUT_RING_FRAMES);
+
+  /** Each quantum, before rendering: the node's input channels (`right` = `left` for mono). */
+  pushAudioInput(left: Float32Array, right: Float32Array, frames: number): void {
+    this.input.push(left, right, frames);
+  }
+
+  openAudioInput(): AudioInputSource {
+    const ring = this.input;
+    ring.readers++;
+    let open = true;
+    return {
+      name: BROWSER_INPUT_NAME,
+      read: (left, right, frames) => ring.read(left, right, frames),
+      close: () => {
+        if (open) ring.readers--;
+        open = false;
+      },
+    };
   }
 
   // ------------------------------------------------------------------------------- recordings
@@ -160,5 +186,62 @@ class MemoryWavWriter implements WavWriter {
     this.post({ kind: 'wav', id: this.id, path: this.path, sampleRate: this.sampleRate, samples, done }, [
       samples.buffer as ArrayBuffer,
     ]);
+  }
+}
+
+/** Frames of input kept: far more than a block (4096 frames at most) plus a quantum. */
+const INPUT_RING_FRAMES = 16384;
+
+/**
+ * The engine node's input, written a quantum at a time and read a block at a time. Reads follow on from
+ * each other; a read that finds fewer frames than it needs plays silence for the missing (oldest) part,
+ * and one that finds far more (nobody read for a while) skips to the newest, so the input is never late.
+ */
+class InputRing {
+  private readonly left: Float32Array;
+  private readonly right: Float32Array;
+  private readonly size: number;
+  /** Frames written and read since the start (float64: exact for centuries of audio). */
+  private readonly counts = new Float64Array(2);
+  /** AudioInputNodes reading: nothing is kept while there are none. */
+  readers = 0;
+
+  constructor(size: number) {
+    this.size = size;
+    this.left = new Float32Array(size);
+    this.right = new Float32Array(size);
+  }
+
+  push(left: Float32Array, right: Float32Array, frames: number): void {
+    if (this.readers === 0) return;
+    const size = this.size;
+    let at = this.counts[0] % size;
+    for (let i = 0; i < frames; i++) {
+      this.left[at] = left[i];
+      this.right[at] = right[i];
+      at = at + 1 === size ? 0 : at + 1;
+    }
+    this.counts[0] += frames;
+  }
+
+  read(left: Float32Array, right: Float32Array, frames: number): void {
+    const written = this.counts[0];
+    let from = this.counts[1];
+    // Far behind (no reader for a while, a block's worth and a quantum to spare): start at the newest.
+    if (written - from > frames + 128) from = written - frames;
+    const available = written - from;
+    const missing = available < frames ? frames - available : 0;
+    for (let i = 0; i < missing; i++) {
+      left[i] = 0;
+      right[i] = 0;
+    }
+    const size = this.size;
+    let at = from % size;
+    for (let i = missing; i < frames; i++) {
+      left[i] = this.left[at];
+      right[i] = this.right[at];
+      at = at + 1 === size ? 0 : at + 1;
+    }
+    this.counts[1] = from + frames - missing;
   }
 }

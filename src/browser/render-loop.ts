@@ -149,12 +149,21 @@ export class WorkletRenderLoop {
    * master, rendering engine blocks as they are needed. `contextFrame` is the quantum's first frame in the
    * AudioContext's timeline (the worklet scope's `currentFrame`).
    */
-  process(left: Float32Array, right: Float32Array, frames: number, contextFrame: number): void {
+  process(
+    left: Float32Array,
+    right: Float32Array,
+    frames: number,
+    contextFrame: number,
+    input?: readonly Float32Array[],
+  ): void {
     if (this.disposed) {
       left.fill(0);
       right.fill(0);
       return;
     }
+    // The node's input (the microphone, when the page connected one): for AudioInputNode. An input with
+    // nothing connected has no channels, and AudioInputNode then reads silence.
+    if (input && input.length > 0) this.host.pushAudioInput(input[0], input[1] ?? input[0], frames);
     const blockSize = this.blockSize;
     const master = this.renderer.master;
     let written = 0;

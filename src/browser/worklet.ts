@@ -38,16 +38,15 @@ class SynchrotronProcessor extends AudioWorkletProcessor {
   }
 
   /**
-   * One render quantum. `inputs[0]` is the node's input (two channels; silent unless the page connects a
-   * source): this is the seam for the microphone — the page connects a MediaStreamAudioSourceNode from
-   * getUserMedia() to the engine's node, and an AudioInputNode (not built yet) would read these channels
-   * through the WorkletHost, buffered to the engine block like the output below.
+   * One render quantum. `inputs[0]` is the node's input (the microphone the page connected with
+   * engine.useMicrophone(); no channels when nothing is connected): AudioInputNode reads it through the
+   * render host, buffered to the engine block like the output.
    */
-  process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+  process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
     const channels = outputs[0];
     const left = channels[0];
     const right = channels[1] ?? channels[0];
-    this.loop.process(left, right, left.length, currentFrame);
+    this.loop.process(left, right, left.length, currentFrame, inputs[0]);
     return !this.loop.isDisposed;
   }
 }

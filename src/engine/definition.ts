@@ -156,9 +156,24 @@ export interface MidiSource {
   close(): void;
 }
 
+/** The host's audio input (a microphone, a line in), as AudioInputNode reads it. Render side. */
+export interface AudioInputSource {
+  /** Name of the input, shown as the node's Device. */
+  readonly name: string;
+  /**
+   * Fills `left` and `right` with the next `frames` frames of input, oldest first; what has not arrived
+   * (the input started late or stalled) is silence. Allocates nothing.
+   */
+  read(left: Float32Array, right: Float32Array, frames: number): void;
+  /** The node is gone: stop keeping input for it. */
+  close(): void;
+}
+
 export interface RenderHost {
   /** Name of the audio device PlaybackNodes reach ('none' when there is none). */
   deviceName?: string;
+  /** Opens the audio input (render side, when a node is made); null or absent when the host has none. */
+  openAudioInput?(): AudioInputSource | null;
   /** Opens a WAV writer; throws a SynchrotronError when the path is refused. */
   openWav?(path: string, sampleRate: number): WavWriter;
   /** MIDI input ports the machine has. */

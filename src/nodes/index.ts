@@ -11,6 +11,7 @@ import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
 import { BiquadFilterNode } from './filters/biquad-filter-node.js';
 import { LadderFilterNode } from './filters/ladder-filter-node.js';
 import { StateVariableFilterNode } from './filters/state-variable-filter-node.js';
+import { AudioInputNode } from './io/audio-input-node.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { WavFileNode } from './io/wav-file-node.js';
 import { AddNode } from './math/add-node.js';
@@ -69,4 +70,5 @@ export const builtinNodes: NodeDefinition[] = [
   StateVariableFilterNode,
   LadderFilterNode,
   DelayNode,
+  AudioInputNode,
 ];

@@ -9,6 +9,7 @@
 // answers there (GET /status), else local — so the built editor on any static host plays by itself.
 
 import type { ClientMessage, ServerMessage } from '../../src/api/protocol.js';
+import type { FileStore, OfflineProgress } from '../../src/browser/index.js';
 import type { ApiConnection, ApiNode, EngineStatus, InnerPatch, NodeTypeInfo, ScriptResult } from './api';
 
 /** The engine's routes (SPEC §4 and the value/rename routes), as promises of the API's JSON shapes. */
@@ -73,6 +74,17 @@ export interface Backend {
   listen(): Promise<ListenSource>;
   /** Starts recording the master output (whether or not this page is listening). */
   record(onEnd: (reason: string) => void): Take;
+  /**
+   * Files nodes read by name (MidiFileNode's path …) and WavFileNode recordings, kept in this browser —
+   * local mode only (a server reads its own folder).
+   */
+  readonly files?: FileStore;
+  /** Renders the graph offline, faster than real time, into a stereo WAV — local mode only. */
+  renderOffline?(
+    seconds: number,
+    onProgress: (progress: OfflineProgress) => void,
+    signal: AbortSignal,
+  ): Promise<{ wav: Blob; elapsedMs: number }>;
 }
 
 let current: Backend | null = null;

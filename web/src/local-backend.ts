@@ -23,6 +23,7 @@ import offlineWorkerUrl from '../../src/browser/offline-worker.ts?worker&url';
 import workletUrl from '../../src/browser/worklet.ts?worker&url';
 import { ApiError, type ScriptResult } from './api';
 import type { Backend, EngineApi, EventHandlers, ListenSource, Take } from './backend';
+import { filesChanged } from './components/Files';
 import { encodeWav } from './recorder';
 
 /** An error of the engine as the server would have answered it. */
@@ -110,6 +111,7 @@ export class LocalBackend implements Backend {
       engine = await createBrowserEngine(context, {
         files: this.files,
         connect: false,
+        saveRecordings: false, // kept below, then the Files list is told
         workletUrl,
         offlineWorkerUrl,
       });
@@ -130,14 +132,30 @@ export class LocalBackend implements Backend {
     }
     this.engine = engine;
     (window as unknown as { synchrotron?: unknown }).synchrotron = { engine, backend: this };
-    engine.onMessage((message: ServerMessage) => handlers.message(message));
-    engine.onRecording((recording) =>
-      handlers.message({
-        type: 'warning',
-        node: '',
-        message: `recording \`${recording.path}\` finished (${(recording.frames / recording.sampleRate).toFixed(1)} s): it is in Files, ready to download`,
-      }),
-    );
+    engine.onMessage((message: ServerMessage) => {
+      handlers.message(message);
+      if (message.type === 'nodeAdded' || message.type === 'nodeRemoved') this.followMicrophone();
+    });
+    // A WavFileNode's finished recording is kept with the other files, to download from the Files list.
+    engine.onRecording((recording) => {
+      this.files
+        .put(recording.path, recording.blob, 'audio/wav')
+        .then(() => {
+          filesChanged();
+          handlers.message({
+            type: 'warning',
+            node: '',
+            message: `recording \`${recording.path}\` finished (${(recording.frames / recording.sampleRate).toFixed(1)} s): download it from Files`,
+          });
+        })
+        .catch((error: Error) =>
+          handlers.message({
+            type: 'warning',
+            node: '',
+            message: `recording \`${recording.path}\` could not be kept in this browser: ${error.message}`,
+          }),
+        );
+    });
     this.resolveReady({ engine, routes: localApi(engine) });
     handlers.open();
     handlers.message(engine.hello());
@@ -145,6 +163,37 @@ export class LocalBackend implements Backend {
 
   isOpen() {
     return this.engine !== null;
+  }
+
+  /** Releases the microphone; set while it is connected. */
+  private microphone: Promise<(() => void) | null> | null = null;
+
+  /**
+   * AudioInputNode hears the page's microphone: asked for when the first one appears (the browser asks
+   * the user), released when the last one goes.
+   */
+  private followMicrophone() {
+    const engine = this.engine;
+    if (!engine) return;
+    const inputs = engine.graph.nodes().filter((node) => node.type === 'AudioInputNode');
+    if (inputs.length > 0 && !this.microphone) {
+      const name = inputs[0].name;
+      this.microphone = engine.useMicrophone().then(
+        (release) => {
+          this.handlers?.message({ type: 'warning', node: name, message: 'the microphone is connected' });
+          return release;
+        },
+        (error: Error) => {
+          this.handlers?.message({ type: 'fault', node: name, message: error.message });
+          this.microphone = null;
+          return null;
+        },
+      );
+    } else if (inputs.length === 0 && this.microphone) {
+      const releasing = this.microphone;
+      this.microphone = null;
+      void releasing.then((release) => release?.());
+    }
   }
 
   /** The ClientMessages of /ws, answered by the engine in the page. */

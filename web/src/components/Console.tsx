@@ -94,7 +94,7 @@ export function Console() {
       ...fresh.map((l) => ({
         id: nextId.current++,
         input: '',
-        info: `${l.kind} ${l.node ?? ''}: ${l.text}`,
+        info: `${l.kind}${l.node ? ` ${l.node}` : ''}: ${l.text}`,
       })),
     ]);
   }, [log]);

@@ -30,7 +30,7 @@ import {
   useState,
 } from 'react';
 import type { ApiConnection, ApiPort, NodeTypeInfo } from '../api';
-import { api } from '../backend';
+import { api, backend } from '../backend';
 import { copyNodes, duplicate, hasClip, paste } from '../clipboard';
 import { fedPort, valueRange } from '../controls';
 import { addNode, link, moveCableEnd, recordMove, removeNodes, unlink } from '../edits';
@@ -40,6 +40,7 @@ import { innerPatchOf } from '../node-hooks';
 import { autoLayout, measured } from '../patch';
 import { connectionKey, type Position, store, useStore } from '../store';
 import { ContextMenu, type MenuEntry } from './ContextMenu';
+import { keepFiles } from './Files';
 import { QuickAdd } from './QuickAdd';
 import { kindOf, type SynthFlowNode, SynthNode } from './SynthNode';
 
@@ -490,6 +491,12 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
 
   const onDrop = useCallback(
     (event: DragEvent) => {
+      // Files dropped on the canvas (local mode): kept in this browser for nodes to read by name.
+      if (event.dataTransfer.files.length && backend().files) {
+        event.preventDefault();
+        void keepFiles(event.dataTransfer.files);
+        return;
+      }
       const type = event.dataTransfer.getData(PALETTE_MIME);
       if (!type) return;
       event.preventDefault();
@@ -678,7 +685,10 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
             openQuickAdd({ x: e.clientX, y: e.clientY });
         }}
         onDragOver={(event) => {
-          if (event.dataTransfer.types.includes(PALETTE_MIME)) {
+          if (
+            event.dataTransfer.types.includes(PALETTE_MIME) ||
+            (event.dataTransfer.types.includes('Files') && backend().files)
+          ) {
             event.preventDefault();
             event.dataTransfer.dropEffect = 'copy';
           }

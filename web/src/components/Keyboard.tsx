@@ -121,6 +121,7 @@ export function Keyboard() {
           type="button"
           className="small"
           onClick={connectMidi}
+          data-testid="web-midi"
           title={
             devices?.length ? `Forwarding: ${devices.join(', ')}` : 'Forward this browser’s MIDI devices'
           }

@@ -12,6 +12,7 @@ import { removeMapping, setLearning, useLearning, useMappings } from '../midimap
 import { togglePanel } from '../panels';
 import { clearSnapshot, morph, recallSnapshot, SLOTS, storeSnapshot, useSnapshots } from '../snapshots';
 import { portKey, type ScopeData, type ScopeMode, store, useStore } from '../store';
+import { Files } from './Files';
 
 const DB_FLOOR = -60;
 export const toDb = (x: number) => (x > 0 ? 20 * Math.log10(x) : Number.NEGATIVE_INFINITY);
@@ -461,6 +462,7 @@ export function Looking() {
           <Scope key={portKey(port)} port={port} />
         ))}
       </div>
+      <Files />
       <Snapshots />
       <MidiMappings />
     </aside>

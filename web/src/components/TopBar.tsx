@@ -131,7 +131,8 @@ export function TopBar({ theme, onTheme }: { theme: string; onTheme: () => void 
     );
     if (!answer) return;
     const text = answer.text.trim();
-    if (text !== 'local' && !(await confirmReplace('Switching to another engine'))) return;
+    // The page's own graph is left behind when it stops being the engine (a server keeps its graph).
+    if (current.mode === 'local' && !(await confirmReplace('Switching to a server'))) return;
     location.assign(modeUrl(text === 'local' ? { mode: 'local' } : { mode: 'server', url: text }));
   };
 
