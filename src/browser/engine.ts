@@ -158,7 +158,7 @@ export async function createBrowserEngine(
 
 export class BrowserEngine {
   readonly context: BaseAudioContext;
-  /** The engine's output (2 channels). Its input feeds AudioInputNode (useMicrophone() connects one). */
+  /** The engine's output (2 channels). Its input feeds AudioInputNode (connectMicrophone() connects one). */
   readonly node: AudioWorkletNode;
   readonly graph: Graph;
   readonly registry: NodeRegistry;
@@ -380,7 +380,7 @@ export class BrowserEngine {
    * call. Resolves to a function that disconnects it and releases the device. Throws a SynchrotronError
    * saying why when the browser refuses.
    */
-  async useMicrophone(constraints: MediaTrackConstraints = {}): Promise<() => void> {
+  async connectMicrophone(constraints: MediaTrackConstraints = {}): Promise<() => void> {
     this.assertLive();
     const context = this.context;
     if (!('createMediaStreamSource' in context) || !globalThis.navigator?.mediaDevices?.getUserMedia) {

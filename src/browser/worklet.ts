@@ -39,7 +39,7 @@ class SynchrotronProcessor extends AudioWorkletProcessor {
 
   /**
    * One render quantum. `inputs[0]` is the node's input (the microphone the page connected with
-   * engine.useMicrophone(); no channels when nothing is connected): AudioInputNode reads it through the
+   * engine.connectMicrophone(); no channels when nothing is connected): AudioInputNode reads it through the
    * render host, buffered to the engine block like the output.
    */
   process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {

@@ -178,7 +178,7 @@ export class LocalBackend implements Backend {
     const inputs = engine.graph.nodes().filter((node) => node.type === 'AudioInputNode');
     if (inputs.length > 0 && !this.microphone) {
       const name = inputs[0].name;
-      this.microphone = engine.useMicrophone().then(
+      this.microphone = engine.connectMicrophone().then(
         (release) => {
           this.handlers?.message({ type: 'warning', node: name, message: 'the microphone is connected' });
           return release;

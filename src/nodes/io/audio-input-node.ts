@@ -2,7 +2,7 @@ import { defineNode, stream } from '../../engine/definition.js';
 
 /**
  * The host's audio input: in a web page (the engine in the browser), the microphone the page was given
- * (`engine.useMicrophone()`; the editor asks for it when this node appears). A host without an input (the
+ * (`engine.connectMicrophone()`; the editor asks for it when this node appears). A host without an input (the
  * server, offline renders) gives silence and says so once.
  */
 export const AudioInputNode = defineNode({
