@@ -36,11 +36,24 @@ describe('web editor layers', () => {
     expect(files.map((f) => relative(WEB, f))).not.toContain('complete.ts');
   });
 
-  it('talks to the server only through api.ts and the store (one door for a local engine later)', () => {
+  it('talks to an engine through one interface: the server in api.ts and server-backend.ts, the page in local-backend.ts', () => {
     const direct = files.filter((file) => {
-      if (/[\\/](api|store)\.ts$/.test(file)) return false;
+      if (/[\\/](api|server-backend)\.ts$/.test(file)) return false;
       return /\bfetch\(|new WebSocket\(/.test(readFileSync(file, 'utf8'));
     });
     expect(direct.map((f) => relative(WEB, f))).toEqual([]);
+    // The engine itself (not just its types) is loaded by the local backend alone, so a page served by a
+    // server never downloads it.
+    const engine = files.filter((file) =>
+      /^import (?!type )[^;]*from '[./]+\/src\/browser\//m.test(readFileSync(file, 'utf8')),
+    );
+    expect(engine.map((f) => relative(WEB, f))).toEqual(['local-backend.ts']);
+    // Everything else reaches an engine through backend.ts: no component holds a backend of its own.
+    const backends = files.filter(
+      (file) =>
+        !/[\\/](main\.tsx|backend\.ts)$/.test(file) &&
+        /\bnew (Server|Local)Backend\(/.test(readFileSync(file, 'utf8')),
+    );
+    expect(backends.map((f) => relative(WEB, f))).toEqual([]);
   });
 });
