@@ -24,7 +24,7 @@ export interface BrowserRenderHostOptions {
 /** What PlaybackNode shows as its device. */
 export const BROWSER_DEVICE_NAME = 'browser (Web Audio)';
 /** What AudioInputNode shows: whatever the page connects to the engine's node (engine.connectMicrophone()). */
-export const BROWSER_INPUT_NAME = 'browser input (Web Audio)';
+export const BROWSER_INPUT_NAME = 'browser input';
 
 type Post = (message: FromWorklet, transfer?: ArrayBuffer[]) => void;
 

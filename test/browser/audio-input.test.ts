@@ -105,7 +105,7 @@ describe('AudioInputNode in the browser engine', () => {
       (m): m is Extract<FromWorklet, { kind: 'event' }> =>
         m.kind === 'event' && m.event.kind === 'exports' && m.event.node === 'mic',
     );
-    expect(exports.at(-1)?.event).toMatchObject({ exports: { Device: 'browser input (Web Audio)' } });
+    expect(exports.at(-1)?.event).toMatchObject({ exports: { Device: 'browser input' } });
   });
 });
 

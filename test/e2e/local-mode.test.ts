@@ -148,6 +148,12 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     await expect
       .poll(async () => Number(await page.getByTestId('master-meter').getAttribute('data-peak-db')))
       .toBeCloseTo(-6, 0);
+    // The master spectrum peaks at 440 Hz, to the bin (44100 / 2048 ≈ 21.5 Hz).
+    await expect
+      .poll(async () => Number(await page.getByTestId('spectrum').getAttribute('data-peak-hz')))
+      .toBeGreaterThan(400);
+    const spectrumHz = Number(await page.getByTestId('spectrum').getAttribute('data-peak-hz'));
+    expect(Math.abs(spectrumHz - 440)).toBeLessThan(22);
     // A timebase from the scope's menu reaches the engine in the page: 100 ms of 440 Hz is 44 periods.
     await page.getByTestId('scope-timebase-s.out').selectOption('0.1');
     await expect
@@ -159,6 +165,26 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
       .toBeGreaterThan(0);
     await screenshot(page, 'local-mode-440');
   }, 60_000);
+
+  test('the palette adds a node to the engine in the page', async () => {
+    const search = page.getByPlaceholder(/Search nodes/);
+    await search.fill('triangle');
+    await search.press('Enter');
+    await expect
+      .poll(() =>
+        page.evaluate(() =>
+          (window as never as InPage).synchrotron.engine.graph.nodes().some((n) => n.type === 'TriangleNode'),
+        ),
+      )
+      .toBe(true);
+    const name = await page.evaluate(
+      () =>
+        (window as never as InPage).synchrotron.engine.graph.nodes().find((n) => n.type === 'TriangleNode')!
+          .name,
+    );
+    await page.getByTestId(`node-${name}`).waitFor();
+    await runScript(`remove ${name}`);
+  });
 
   test('an edit typed in the editor is heard within one block of reaching the worklet, measured in frames', async () => {
     await page.evaluate(async () => {

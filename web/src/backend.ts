@@ -38,6 +38,8 @@ export interface EventHandlers {
   message(message: ServerMessage): void;
   /** The channel closed; `retrying` when it will reopen by itself. */
   close(retrying: boolean): void;
+  /** Something the user should know that is not an engine message (the microphone connected …). */
+  notice(text: string): void;
 }
 
 /** Where the master output can be heard: an AudioNode on a context of the page. */

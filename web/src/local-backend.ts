@@ -142,11 +142,9 @@ export class LocalBackend implements Backend {
         .put(recording.path, recording.blob, 'audio/wav')
         .then(() => {
           filesChanged();
-          handlers.message({
-            type: 'warning',
-            node: '',
-            message: `recording \`${recording.path}\` finished (${(recording.frames / recording.sampleRate).toFixed(1)} s): download it from Files`,
-          });
+          handlers.notice(
+            `Recording ${recording.path} finished (${(recording.frames / recording.sampleRate).toFixed(1)} s): download it from Files.`,
+          );
         })
         .catch((error: Error) =>
           handlers.message({
@@ -180,7 +178,7 @@ export class LocalBackend implements Backend {
       const name = inputs[0].name;
       this.microphone = engine.connectMicrophone().then(
         (release) => {
-          this.handlers?.message({ type: 'warning', node: name, message: 'the microphone is connected' });
+          this.handlers?.notice(`${name}: the microphone is connected`);
           return release;
         },
         (error: Error) => {

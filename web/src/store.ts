@@ -168,6 +168,10 @@ class Store {
         this.pushes++;
         this.receive(message);
       },
+      notice: (text) => {
+        this.addLog('info', text);
+        this.showToast(text, 'info');
+      },
       close: () => {
         for (const pending of this.pendingScripts.values())
           pending.reject(new ApiError(0, 'connection lost', null));

@@ -252,6 +252,10 @@ function Spectrum() {
     }
     if (!spectrum?.bins.length) return;
     const bins = spectrum.bins;
+    // The strongest bin's frequency, for tests and tools (as the scopes expose theirs).
+    let strongest = 1;
+    for (let i = 2; i < bins.length; i++) if (bins[i] > bins[strongest]) strongest = i;
+    el.dataset.peakHz = String(Math.round((strongest * nyquist) / bins.length));
     if (!smooth.current || smooth.current.length !== bins.length) smooth.current = Float32Array.from(bins);
     const s = smooth.current;
     // Fast rise, slow fall (≈ a peak-hold display without flicker).
