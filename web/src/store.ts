@@ -456,6 +456,10 @@ class Store {
 
   private pruneWatched() {
     const watched = this.state.watched.filter((p) => this.state.nodes.has(p.node_name));
+    // What a removed node's scopes last showed goes with it: a new node of the same name starts blank
+    // (its scope showed the old node's frequency until its first frame).
+    for (const p of this.state.watched)
+      if (!this.state.nodes.has(p.node_name)) this.signals.delete(portKey(p));
     if (watched.length !== this.state.watched.length) {
       this.set({ watched });
       this.saveWatched();
