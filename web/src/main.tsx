@@ -4,7 +4,7 @@ import './controllers';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { servedByServer, serverToken } from './api';
+import { servedByServer, serverApi, serverToken } from './api';
 import { type Backend, requestedMode, setBackend } from './backend';
 import { ServerBackend } from './server-backend';
 
@@ -16,8 +16,18 @@ async function chooseBackend(): Promise<Backend> {
   const asked = requestedMode();
   const token = serverToken();
   if (asked?.mode === 'server') return new ServerBackend({ base: asked.url, token });
-  if (asked?.mode !== 'local' && /^https?:$/.test(location.protocol) && (await servedByServer(token)))
-    return new ServerBackend({ base: location.origin, token });
+  if (asked?.mode !== 'local' && /^https?:$/.test(location.protocol)) {
+    if (await servedByServer(token)) return new ServerBackend({ base: location.origin, token });
+    // `npx vite` during development serves the page itself and proxies the API to a server.
+    const own = { base: location.origin, token };
+    if (
+      import.meta.env.DEV &&
+      (await serverApi(own)
+        .status()
+        .catch(() => null))
+    )
+      return new ServerBackend(own);
+  }
   // Loaded only in local mode: the engine, its nodes and kernels stay out of the server mode's page.
   const { LocalBackend } = await import('./local-backend');
   return new LocalBackend();

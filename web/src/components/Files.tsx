@@ -99,10 +99,9 @@ export function Files() {
         controller.signal,
       );
       download(`${(store.state.fileName ?? 'patch').replace(/\.(sui|syn)$/i, '')}-${seconds}s.wav`, wav);
-      store.showToast(
-        `Rendered ${seconds} s in ${(elapsedMs / 1000).toFixed(1)} s (${(seconds / (elapsedMs / 1000)).toFixed(0)}× real time).`,
-        'info',
-      );
+      const done = `Rendered ${seconds} s in ${(elapsedMs / 1000).toFixed(1)} s (${(seconds / (elapsedMs / 1000)).toFixed(0)}× real time).`;
+      store.addLog('info', done);
+      store.showToast(done, 'info');
     } catch (error) {
       if (!controller.signal.aborted) store.showToast(`Render: ${(error as Error).message}`);
     } finally {
