@@ -6,6 +6,8 @@
 
 import type { AudioInputSource, MidiSource, RenderHost, WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
+import type { DataValue } from '../engine/types.js';
+import { AudioInputRing } from '../io/audio-input-ring.js';
 import { OpenPort, VirtualMidiInput } from '../io/virtual-midi.js';
 import { normalizeFileName } from './file-names.js';
 import type { FromWorklet } from './messages.js';
@@ -19,12 +21,15 @@ export interface BrowserRenderHostOptions {
   maxRecordingFrames: number;
   /** Control side: files for nodes' `prepare` (absent in the worklet, where nothing reads files). */
   readFile?(path: string, options?: { maxBytes?: number }): Promise<Uint8Array>;
+  /**
+   * True in the AudioWorklet: the node's input (what the page connects, e.g. engine.useMicrophone()) feeds
+   * AudioInputNodes. False in the offline render, where AudioInputNode warns and plays silence.
+   */
+  liveInput?: boolean;
 }
 
 /** What PlaybackNode shows as its device. */
 export const BROWSER_DEVICE_NAME = 'browser (Web Audio)';
-/** What AudioInputNode shows: whatever the page connects to the engine's node (engine.connectMicrophone()). */
-export const BROWSER_INPUT_NAME = 'browser input';
 
 type Post = (message: FromWorklet, transfer?: ArrayBuffer[]) => void;
 
@@ -39,12 +44,37 @@ export class BrowserRenderHost implements RenderHost {
   private readonly openWriters = new Set<MemoryWavWriter>();
 
   readonly readFile?: (path: string, options?: { maxBytes?: number }) => Promise<Uint8Array>;
+  private readonly liveInput: boolean;
+  /** The worklet's input, made when the first AudioInputNode opens it. */
+  private input: AudioInputRing | null = null;
 
   constructor(options: BrowserRenderHostOptions) {
     this.post = options.post;
     this.maxRecordingFrames = options.maxRecordingFrames;
     this.setMidiPorts(options.midiPorts);
     if (options.readFile) this.readFile = options.readFile;
+    this.liveInput = options.liveInput ?? false;
+  }
+
+  // ------------------------------------------------------------------------------- audio input
+
+  /**
+   * Render side: a reader of the engine node's input, at most one engine block behind it. `device` is not chosen
+   * here: the page decides what it connects to the node (engine.useMicrophone() picks the device).
+   */
+  openAudioInput(
+    _device: DataValue,
+    options: { sampleRate: number; blockSize: number },
+  ): AudioInputSource | string {
+    if (!this.liveInput) return 'live input is not available in an offline render: silence';
+    this.input ??= new AudioInputRing(options.sampleRate);
+    return this.input.reader(options.blockSize, options.blockSize + 256);
+  }
+
+  /** Render side, each render quantum before it renders: the node's input channels (none connected: none). */
+  writeInput(left: Float32Array | undefined, right: Float32Array | undefined, frames: number): void {
+    if (!this.input || this.input.readerCount === 0 || !left) return;
+    this.input.write(left, right ?? null, frames);
   }
 
   // ------------------------------------------------------------------------------- MIDI
@@ -72,30 +102,6 @@ export class BrowserRenderHost implements RenderHost {
     const input = this.inputs[port];
     if (!input) return `no MIDI input port ${port}`;
     return input.push(data, time, sender).error;
-  }
-
-  // ------------------------------------------------------------------------------- audio input
-
-  /** The page's audio input (what is connected to the engine's node: the microphone), kept in a ring. */
-  private readonly input = new InputRing(INPUT_RING_FRAMES);
-
-  /** Each quantum, before rendering: the node's input channels (`right` = `left` for mono). */
-  pushAudioInput(left: Float32Array, right: Float32Array, frames: number): void {
-    this.input.push(left, right, frames);
-  }
-
-  openAudioInput(): AudioInputSource {
-    const ring = this.input;
-    ring.readers++;
-    let open = true;
-    return {
-      name: BROWSER_INPUT_NAME,
-      read: (left, right, frames) => ring.read(left, right, frames),
-      close: () => {
-        if (open) ring.readers--;
-        open = false;
-      },
-    };
   }
 
   // ------------------------------------------------------------------------------- recordings
@@ -186,62 +192,5 @@ class MemoryWavWriter implements WavWriter {
     this.post({ kind: 'wav', id: this.id, path: this.path, sampleRate: this.sampleRate, samples, done }, [
       samples.buffer as ArrayBuffer,
     ]);
-  }
-}
-
-/** Frames of input kept: far more than a block (4096 frames at most) plus a quantum. */
-const INPUT_RING_FRAMES = 16384;
-
-/**
- * The engine node's input, written a quantum at a time and read a block at a time. Reads follow on from
- * each other; a read that finds fewer frames than it needs plays silence for the missing (oldest) part,
- * and one that finds far more (nobody read for a while) skips to the newest, so the input is never late.
- */
-class InputRing {
-  private readonly left: Float32Array;
-  private readonly right: Float32Array;
-  private readonly size: number;
-  /** Frames written and read since the start (float64: exact for centuries of audio). */
-  private readonly counts = new Float64Array(2);
-  /** AudioInputNodes reading: nothing is kept while there are none. */
-  readers = 0;
-
-  constructor(size: number) {
-    this.size = size;
-    this.left = new Float32Array(size);
-    this.right = new Float32Array(size);
-  }
-
-  push(left: Float32Array, right: Float32Array, frames: number): void {
-    if (this.readers === 0) return;
-    const size = this.size;
-    let at = this.counts[0] % size;
-    for (let i = 0; i < frames; i++) {
-      this.left[at] = left[i];
-      this.right[at] = right[i];
-      at = at + 1 === size ? 0 : at + 1;
-    }
-    this.counts[0] += frames;
-  }
-
-  read(left: Float32Array, right: Float32Array, frames: number): void {
-    const written = this.counts[0];
-    let from = this.counts[1];
-    // Far behind (no reader for a while, a block's worth and a quantum to spare): start at the newest.
-    if (written - from > frames + 128) from = written - frames;
-    const available = written - from;
-    const missing = available < frames ? frames - available : 0;
-    for (let i = 0; i < missing; i++) {
-      left[i] = 0;
-      right[i] = 0;
-    }
-    const size = this.size;
-    let at = from % size;
-    for (let i = missing; i < frames; i++) {
-      left[i] = this.left[at];
-      right[i] = this.right[at];
-      at = at + 1 === size ? 0 : at + 1;
-    }
-    this.counts[1] = from + frames - missing;
   }
 }

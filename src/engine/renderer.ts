@@ -21,7 +21,8 @@ import {
 import { EMPTY_MIDI } from './midi.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
-import { type DataValue, dataToNumber, type PortRef, portKey } from './types.js';
+import { changeTempo, createTempoState } from './tempo.js';
+import { type DataSlotValue, type DataValue, dataToNumber, type PortRef, portKey } from './types.js';
 
 export const MIN_BLOCK_SIZE = 16;
 export const MAX_BLOCK_SIZE = 4096;
@@ -195,6 +196,8 @@ export class Renderer {
   readonly master: { left: Float32Array; right: Float32Array };
   /** Frames rendered since creation (the global clock). */
   readonly clock = { frames: 0 };
+  /** The engine tempo and beat grid nodes read (tempo.ts); moved by `tempo` ops at block boundaries. */
+  readonly tempo = createTempoState();
   onEvent: (event: RenderEvent) => void;
 
   private readonly pool: BufferPool;
@@ -240,6 +243,12 @@ export class Renderer {
     const outputs = this.nodes.get(ref.node)?.io.outputs;
     const output = outputs && Object.hasOwn(outputs, ref.port) ? outputs[ref.port] : undefined;
     return output instanceof StreamOutput ? output.buf : undefined;
+  }
+
+  /** The value a data output holds now (render side), for tests and diagnostics. */
+  dataOutput(ref: PortRef): DataSlotValue | undefined {
+    const output = this.nodes.get(ref.node)?.io.outputs[ref.port];
+    return output instanceof DataOutput ? output.slot.value : undefined;
   }
 
   isFaulted(name: string): boolean {
@@ -377,6 +386,9 @@ export class Renderer {
         this.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
         break;
       }
+      case 'tempo':
+        changeTempo(this.tempo, op.bpm, this.clock.frames, this.sampleRate);
+        break;
       case 'configure': {
         const node = this.nodes.get(op.name);
         if (!node?.instance.configure) return;
@@ -429,6 +441,7 @@ export class Renderer {
       blockSize: this.blockSize,
       host: this.host,
       clock: this.clock,
+      tempo: this.tempo,
       master: this.master,
       value,
       publish(exports) {

@@ -51,6 +51,8 @@ export type CommandAst = CommandBase &
     | { command: 'unlink'; target: ExprAst }
     | { command: 'remove'; name: Ident }
     | { command: 'set'; name: Ident; value: ValueAst }
+    /** `tempo 128` sets the engine tempo; `tempo` alone reads it. */
+    | { command: 'tempo'; value: ValueAst | null }
     | { command: 'start' | 'stop' | 'clear' | 'export' }
     | { command: 'eval'; expr: ExprAst }
   );
@@ -92,7 +94,7 @@ export function errorAt(
   });
 }
 
-const COMMAND_LIST = 'new, link, unlink, remove, set, start, stop, clear, export, eval';
+const COMMAND_LIST = 'new, link, unlink, remove, set, start, stop, clear, export, eval, tempo';
 
 function show(token: RawToken | undefined): string {
   if (!token) return 'the end of the script';
@@ -102,20 +104,13 @@ function show(token: RawToken | undefined): string {
 }
 
 class Parser {
-  private readonly tokens: RawToken[] = [];
+  private readonly tokens: RawToken[];
   private pos = 0;
   private readonly lines: LineIndex;
 
   constructor(private readonly src: string) {
     this.lines = new LineIndex(src);
-    for (const token of lex(src)) {
-      if (token.type === 'whitespace') continue;
-      if (token.type === 'comment') {
-        if (token.breaksLine) this.tokens.push({ ...token, type: 'newline' });
-        continue;
-      }
-      this.tokens.push(token);
-    }
+    this.tokens = lex(src, { trivia: false });
   }
 
   /** One literal value and nothing else (a value field's text). */
@@ -297,6 +292,19 @@ class Parser {
       }
       case 'eval':
         return done({ command: 'eval' as const, expr: this.expression(`\`${kw.text}\``) });
+      case 'tempo': {
+        const t = this.peek();
+        if (!t || t.type === 'newline' || t.type === 'semicolon')
+          return done({ command: 'tempo' as const, value: null });
+        if (!this.startsValue(t)) {
+          throw this.fail(
+            t,
+            `expected a tempo in beats per minute (e.g. \`${kw.text} 128\`), found ${show(t)}`,
+            ['value'],
+          );
+        }
+        return done({ command: 'tempo' as const, value: this.value(0) });
+      }
       default:
         return done({ command: canonical as 'start' | 'stop' | 'clear' | 'export' });
     }

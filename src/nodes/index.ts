@@ -22,13 +22,16 @@ import { CrossfadeNode } from './mixing/crossfade-node.js';
 import { GainNode } from './mixing/gain-node.js';
 import { MixerNode } from './mixing/mixer-node.js';
 import { PanNode } from './mixing/pan-node.js';
+import { oscNodes } from './osc/index.js';
 import { SawtoothNode } from './oscillators/sawtooth-node.js';
 import { SineNode } from './oscillators/sine-node.js';
 import { SquareNode } from './oscillators/square-node.js';
 import { TriangleNode } from './oscillators/triangle-node.js';
+import { SamplerNode } from './samples/sampler-node.js';
 import { ClockNode } from './sequencing/clock-node.js';
 import { SampleAndHoldNode } from './sequencing/sample-and-hold-node.js';
 import { SequenceNode } from './sequencing/sequence-node.js';
+import { TransportNode } from './sequencing/transport-node.js';
 import { DataNode } from './sources/data-node.js';
 import { NoiseNode } from './sources/noise-node.js';
 import { SilenceNode } from './sources/silence-node.js';
@@ -70,5 +73,8 @@ export const builtinNodes: NodeDefinition[] = [
   StateVariableFilterNode,
   LadderFilterNode,
   DelayNode,
+  SamplerNode,
   AudioInputNode,
+  TransportNode,
+  ...oscNodes,
 ];

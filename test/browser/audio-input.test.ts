@@ -1,127 +1,99 @@
-// AudioInputNode (issue 16): the engine node's input — the microphone a page connects — reaches the node
-// through the worklet's render loop, driven here in Node as the worklet drives it (128-frame quanta with
-// their input channels). Measured: the node's output is the input, delayed by nothing at blocks up to 128 frames
-// and by one block less a quantum at larger ones, continuous across blocks; silence where no input is connected,
-// and on a host without an input (the server's, an offline render), which says so.
+// The browser engine's live input: the AudioWorklet's input channels (what the page connects, e.g.
+// engine.useMicrophone()) reach AudioInputNodes at most one engine block behind, for any block size; the
+// offline render has no live input and says so. The render loop is driven in Node as the worklet drives it.
 
 import { describe, expect, it } from 'vitest';
 import type { FromWorklet, WorkletConfig } from '../../src/browser/messages.js';
+import { renderScriptOffline } from '../../src/browser/offline-render.js';
 import { WorkletRenderLoop } from '../../src/browser/render-loop.js';
 import { Graph } from '../../src/engine/graph.js';
-import { Preparer } from '../../src/engine/prepare.js';
-import { createRegistry, Synchrotron } from '../../src/engine/synchrotron.js';
+import { createRegistry } from '../../src/engine/synchrotron.js';
 import { execute } from '../../src/lang/index.js';
-import { maxStep, peak } from '../helpers/analysis.js';
+import { peak } from '../helpers/analysis.js';
 
 const RATE = 48000;
 const QUANTUM = 128;
-const PATCH =
-  'new AudioInputNode mic; new PlaybackNode out; link mic.left -> out.left; link mic.out -> out.right';
+const input = (frame: number) => 0.5 * Math.sin(frame * 0.05) + 0.1 * Math.sin(frame * 1.3);
 
-/** The worklet with a patch, fed `input(frame)` on its left input channel and its negation on the right. */
-function worklet(blockSize: number, script: string) {
+function warningsOf(messages: FromWorklet[]): string[] {
+  return messages.flatMap((m) => (m.kind === 'event' && m.event.kind === 'warning' ? [m.event.message] : []));
+}
+
+function worklet(blockSize: number) {
   const messages: FromWorklet[] = [];
   const config: WorkletConfig = {
     blockSize,
     running: true,
     limiter: false,
     midiPorts: ['Synchrotron virtual'],
-    maxRecordingFrames: RATE * 10,
+    maxRecordingFrames: RATE,
   };
-  const loop = new WorkletRenderLoop({ config, sampleRate: RATE, post: (m) => messages.push(m) });
+  const loop = new WorkletRenderLoop({ config, sampleRate: RATE, post: (message) => messages.push(message) });
   const graph = new Graph(createRegistry());
   let batch = 1;
-  const preparer = new Preparer({
-    graph,
-    sampleRate: RATE,
-    blockSize,
-    host: {},
-    deliver: (ops) => loop.handle({ kind: 'ops', id: batch++, ops }),
-  });
-  graph.on({ batch: (ops) => loop.handle({ kind: 'ops', id: batch++, ops: preparer.process(ops) }) });
-  execute({ graph, sampleRate: RATE, blockSize, clock: () => 0, start() {}, stop() {} }, script);
-  let frame = 0;
-  return {
-    messages,
-    /** Renders `quanta` quanta with the input given (or none connected); returns the output. */
-    quanta(quanta: number, input: ((frame: number) => number) | null) {
+  graph.on({ batch: (ops) => loop.handle({ kind: 'ops', id: batch++, ops: [...ops] }) });
+  execute(
+    { graph, sampleRate: RATE, blockSize, clock: () => 0, start() {}, stop() {} },
+    'new AudioInputNode mic\nnew PlaybackNode out\nlink mic.left -> out.left\nlink mic.right -> out.right',
+  );
+  return { loop, messages };
+}
+
+describe('browser engine: live input', () => {
+  for (const blockSize of [64, 128, 512]) {
+    it(`${blockSize}-frame blocks: the worklet's input plays through AudioInputNode, at most a block behind`, () => {
+      const { loop, messages } = worklet(blockSize);
+      const quanta = 40;
       const left = new Float32Array(quanta * QUANTUM);
       const right = new Float32Array(quanta * QUANTUM);
+      const inLeft = new Float32Array(QUANTUM);
+      const inRight = new Float32Array(QUANTUM);
       for (let q = 0; q < quanta; q++) {
-        const inLeft = new Float32Array(QUANTUM);
-        const inRight = new Float32Array(QUANTUM);
-        if (input)
-          for (let i = 0; i < QUANTUM; i++) {
-            inLeft[i] = input(frame + i);
-            inRight[i] = -inLeft[i];
-          }
+        for (let i = 0; i < QUANTUM; i++) {
+          inLeft[i] = input(q * QUANTUM + i);
+          inRight[i] = -inLeft[i];
+        }
         loop.process(
           left.subarray(q * QUANTUM, (q + 1) * QUANTUM),
           right.subarray(q * QUANTUM, (q + 1) * QUANTUM),
           QUANTUM,
-          frame,
-          input ? [inLeft, inRight] : [],
+          q * QUANTUM,
+          inLeft,
+          inRight,
         );
-        frame += QUANTUM;
       }
-      return { left, right };
-    },
-  };
-}
-
-/** A ramp that never repeats within a test: the delay between input and output can be read off exactly. */
-const ramp = (frame: number) => ((frame % 9973) + 1) / 10000;
-
-describe('AudioInputNode in the browser engine', () => {
-  for (const blockSize of [128, 512, 64]) {
-    it(`plays the page's input through, continuous across ${blockSize}-frame blocks`, () => {
-      const w = worklet(blockSize, PATCH);
-      w.quanta(8, ramp); // settle: the node opens its input on the first block
-      const { left, right } = w.quanta(64, ramp);
-      const start = 8 * QUANTUM;
-      // Output frame n is input frame n − delay, the same delay throughout.
-      const delay = start - Math.round(left[0] * 10000 - 1);
-      for (let n = 0; n < left.length; n++) expect(left[n]).toBeCloseTo(ramp(start + n - delay), 6);
-      // Larger blocks are rendered ahead of the quantum that plays them: one block less a quantum.
-      expect(delay).toBe(Math.max(0, blockSize - QUANTUM));
-      // `out` mixes both channels: the right input is the left negated, so it is silent.
-      expect(peak(right)).toBeLessThan(1e-6);
-      expect(maxStep(left.subarray(0, 9000))).toBeLessThan(0.002);
+      expect(warningsOf(messages)).toEqual([]);
+      // Each quantum's input is written before the blocks it needs are rendered: a block no longer than the
+      // quantum hears it at once; a longer one is rendered when its first quantum is due, so it lags by the
+      // rest of the block.
+      const lag = Math.max(0, blockSize - QUANTUM);
+      for (let i = 2 * blockSize + QUANTUM; i < left.length; i++) {
+        expect(left[i], `frame ${i}`).toBeCloseTo(input(i - lag), 6);
+        expect(right[i]).toBeCloseTo(-input(i - lag), 6);
+      }
+      expect(peak(left)).toBeGreaterThan(0.5);
     });
   }
 
-  it('gives silence while nothing is connected, and the input from the moment it is', () => {
-    const w = worklet(128, PATCH);
-    expect(peak(w.quanta(16, null).left)).toBe(0);
-    const { left } = w.quanta(16, () => 0.25);
-    expect(peak(left)).toBeCloseTo(0.25, 6);
-    expect(left[0]).toBeCloseTo(0.25, 6); // no stale input from before, no gap
-  });
-
-  it("shows the browser's input as its device", () => {
-    const w = worklet(128, PATCH);
-    w.quanta(2, null);
-    const exports = w.messages.filter(
-      (m): m is Extract<FromWorklet, { kind: 'event' }> =>
-        m.kind === 'event' && m.event.kind === 'exports' && m.event.node === 'mic',
-    );
-    expect(exports.at(-1)?.event).toMatchObject({ exports: { Device: 'browser input' } });
-  });
-});
-
-describe('AudioInputNode where there is no input', () => {
-  it('renders silence offline and warns once that this engine has no input', () => {
-    const engine = new Synchrotron({ sampleRate: RATE, blockSize: 128 });
-    const warnings: string[] = [];
-    engine.onEvent((event) => {
-      if (event.kind === 'warning') warnings.push(event.message);
-    });
-    engine.execute(PATCH);
-    engine.start();
-    const { left, right } = engine.renderFrames(RATE / 10);
+  it('with nothing connected to the node (no input channels): silence, no warning', () => {
+    const { loop, messages } = worklet(128);
+    const left = new Float32Array(QUANTUM);
+    const right = new Float32Array(QUANTUM);
+    for (let q = 0; q < 10; q++) loop.process(left, right, QUANTUM, q * QUANTUM);
     expect(peak(left)).toBe(0);
-    expect(peak(right)).toBe(0);
-    expect(warnings.filter((w) => /no audio input/.test(w))).toHaveLength(1);
-    expect(engine.graph.node('mic').exports.Device).toBe('none');
+    expect(warningsOf(messages)).toEqual([]);
+  });
+
+  it('an offline render has no live input: one warning, silence', async () => {
+    const events: Array<{ kind: string; message?: string }> = [];
+    const result = await renderScriptOffline(
+      'new AudioInputNode mic\nnew PlaybackNode out\nlink mic.left -> out.left',
+      { seconds: 0.1, sampleRate: RATE },
+      { onEvent: (event) => events.push(event) },
+    );
+    expect(result.chunks.every((chunk) => peak(chunk) === 0)).toBe(true);
+    expect(events.filter((e) => e.kind === 'warning').map((e) => e.message)).toEqual([
+      'no audio input: live input is not available in an offline render: silence',
+    ]);
   });
 });

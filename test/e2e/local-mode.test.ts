@@ -458,7 +458,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     });
     expect(heard.gaps).toBe(0);
     expect(heard.peak).toBeGreaterThan(0.01);
-    expect(await page.getByTestId('node-mic').textContent()).toContain('browser input');
+    expect(await page.getByTestId('node-mic').textContent()).toContain('default input');
     await screenshot(page, 'local-mode-microphone');
     // Removing the last AudioInputNode releases the device; the engine is silent again.
     await runScript('remove mic');

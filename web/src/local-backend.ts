@@ -176,17 +176,21 @@ export class LocalBackend implements Backend {
     const inputs = engine.graph.nodes().filter((node) => node.type === 'AudioInputNode');
     if (inputs.length > 0 && !this.microphone) {
       const name = inputs[0].name;
-      this.microphone = engine.connectMicrophone().then(
-        (release) => {
-          this.handlers?.notice(`${name}: the microphone is connected`);
-          return release;
-        },
-        (error: Error) => {
-          this.handlers?.message({ type: 'fault', node: name, message: error.message });
-          this.microphone = null;
-          return null;
-        },
-      );
+      // An instrument, not a call: no echo cancellation, noise suppression or automatic gain.
+      // biome-ignore lint/correctness/useHookAtTopLevel: a method of the browser engine, not a React hook
+      this.microphone = engine
+        .useMicrophone({ echoCancellation: false, noiseSuppression: false, autoGainControl: false })
+        .then(
+          (release) => {
+            this.handlers?.notice(`${name}: the microphone is connected`);
+            return release;
+          },
+          (error: Error) => {
+            this.handlers?.message({ type: 'fault', node: name, message: error.message });
+            this.microphone = null;
+            return null;
+          },
+        );
     } else if (inputs.length === 0 && this.microphone) {
       const releasing = this.microphone;
       this.microphone = null;

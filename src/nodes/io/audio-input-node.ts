@@ -1,39 +1,87 @@
-import { defineNode, stream } from '../../engine/definition.js';
+import { type AudioInputSource, type DataSlot, data, defineNode, stream } from '../../engine/definition.js';
+import type { DataSlotValue } from '../../engine/types.js';
 
 /**
- * The host's audio input: in a web page (the engine in the browser), the microphone the page was given
- * (`engine.connectMicrophone()`; the editor asks for it when this node appears). A host without an input (the
- * server, offline renders) gives silence and says so once.
+ * Live audio from a capture device (a microphone, a line input), through the host: in the server, the
+ * machine's input via node-web-audio-api; in the browser engine, whatever the page connects to the engine's
+ * AudioWorkletNode (engine.useMicrophone()). Where there is none — no device, an offline render, a host
+ * without input — one warning says why and the outputs are silence; nothing else is affected. Reading never
+ * waits: frames the device has not delivered yet are silence. `device` changes reopen at the next block.
  */
 export const AudioInputNode = defineNode({
   type: 'AudioInputNode',
   category: 'io',
   description:
-    "The audio input: the page's microphone when the engine runs in a browser; silence where there is none (server, offline render).",
-  inputs: {},
-  outputs: {
-    left: stream('Left channel of the input.', { unit: '-1…1' }),
-    right: stream('Right channel (the left again for a mono microphone).', { unit: '-1…1' }),
-    out: stream('Both channels mixed: (left + right) / 2.', { unit: '-1…1' }),
+    'Live audio from a capture device (null: the default input); silence with one warning where there is none (offline renders, machines without a device).',
+  inputs: {
+    device: data('The input device: null for the default, or a device name (or part of one) or number.', {
+      default: null,
+    }),
   },
-  initialExports: () => ({ Device: 'none' }),
+  outputs: {
+    left: stream('Left channel of the input (a mono input on both).', { unit: '-1…1' }),
+    right: stream('Right channel of the input.', { unit: '-1…1' }),
+  },
+  initialExports: () => ({ Device: null }),
   create(ctx, io) {
-    const source = ctx.host.openAudioInput?.() ?? null;
-    ctx.publish({ Device: source?.name ?? 'none' });
-    if (!source)
-      ctx.warn('this engine has no audio input: the node gives silence (the browser engine has one)');
+    const deviceInput = io.inputs.device;
     const left = io.outputs.left.buf;
     const right = io.outputs.right.buf;
-    const out = io.outputs.out.buf;
+    const host = ctx.host;
+    let source: AudioInputSource | null = null;
+    let seenSlot: DataSlot | null = null;
+    let seenVersion = -1;
+
+    const close = () => {
+      source?.close();
+      source = null;
+    };
+
+    // Control-rate work, only when `device` changes: opening may set up a device (asynchronously).
+    const select = (value: DataSlotValue) => {
+      close();
+      const device = value === undefined ? null : value;
+      if (device !== null && typeof device !== 'string' && typeof device !== 'number') {
+        ctx.publish({ Device: null });
+        ctx.warn(
+          `\`device\` must be a device name or number, or null for the default input; got ${JSON.stringify(device)}: silence`,
+        );
+        return;
+      }
+      const opened = host.openAudioInput
+        ? host.openAudioInput(device, { sampleRate: ctx.sampleRate, blockSize: ctx.blockSize })
+        : 'this engine has no live audio input: silence';
+      if (typeof opened === 'string') {
+        ctx.publish({ Device: null });
+        ctx.warn(`no audio input: ${opened}`);
+        return;
+      }
+      source = opened;
+      ctx.publish({ Device: device ?? 'default input' });
+    };
+
     return {
       process(frames) {
-        if (!source) return; // buffers start zeroed and stay so
+        const slot = deviceInput.source;
+        if (slot !== seenSlot || slot.version !== seenVersion) {
+          seenSlot = slot;
+          seenVersion = slot.version;
+          select(slot.value as DataSlotValue);
+        }
+        if (!source) {
+          left.fill(0, 0, frames);
+          right.fill(0, 0, frames);
+          return;
+        }
         source.read(left, right, frames);
-        for (let i = 0; i < frames; i++) out[i] = 0.5 * (left[i] + right[i]);
+        const problem = source.takeProblem();
+        if (problem !== null) {
+          ctx.publish({ Device: null });
+          ctx.warn(`no audio input: ${problem}`);
+          close();
+        }
       },
-      dispose() {
-        source?.close();
-      },
+      dispose: close,
     };
   },
 });
