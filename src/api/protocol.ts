@@ -103,20 +103,49 @@ export type ServerMessage =
   | { type: 'debug'; node: string; value: unknown }
   | { type: 'fault'; node: string; message: string }
   | { type: 'warning'; node: string; message: string }
-  /** Samples of a watched stream output (one block or a decimated window), for oscilloscopes. */
-  | { type: 'scope'; port: ApiPort; sampleRate: number; samples: number[] }
+  /**
+   * A frame of a watched stream output, for oscilloscopes. Watched without a timebase: its newest 512
+   * samples. With one (`ScopeWatch.seconds`): the window, as raw samples (`step` 1, at most 1024) or as
+   * 512 min/max columns (`min`, `max`; `samples` their midpoints; `step` samples per column), starting a
+   * tenth of the window before the trigger (`trigger` = its index) when one was found; `waiting` when a
+   * 'rising' view found no edge (keep the last frame). `frequency` (Hz) is measured over the output's
+   * newest ≈ 0.7 s (slower signals: up to 12 s), null when it is not periodic.
+   */
+  | {
+      type: 'scope';
+      port: ApiPort;
+      sampleRate: number;
+      samples: number[];
+      min?: number[];
+      max?: number[];
+      step?: number;
+      seconds?: number;
+      triggered?: boolean;
+      trigger?: number;
+      waiting?: boolean;
+      frequency?: number | null;
+    }
   /** Level of a watched output or of the master ('master' as port). */
   | { type: 'meter'; port: ApiPort | 'master'; peak: number; rms: number }
   /** Magnitude spectrum of the master output in dBFS, bins spaced sampleRate / (2 * bins.length). */
   | { type: 'spectrum'; sampleRate: number; bins: number[] }
   /** Answer to an 'execute': `results` are CommandResults, `text` their readable form; `error` is
    * `{detail, code, line, column, ...}` when the script failed (and changed nothing). */
-  | { type: 'result'; id: string | number; ok: boolean; results?: unknown[]; text?: string; error?: unknown };
+  | { type: 'result'; id: string | number; ok: boolean; results?: unknown[]; text?: string; error?: unknown }
+  /** Control changes that reached the virtual MIDI port (complete 3-byte messages), and who sent them. */
+  | { type: 'midi'; data: number[]; source?: string };
+
+/** A watched port with a scope timebase: `seconds` 0.001…10 (clamped), trigger 'auto' by default. */
+export interface ScopeWatch extends ApiPort {
+  seconds?: number;
+  trigger?: 'rising' | 'auto' | 'free';
+}
 
 /** Client → server on /ws. */
 export type ClientMessage =
-  /** Watch these stream outputs (scope + meter); replaces the previous watch list. */
-  | { type: 'watch'; ports: ApiPort[]; spectrum?: boolean }
+  /** Watch these stream outputs (scope + meter); replaces the previous watch list. A port with
+   * `seconds` gets scope frames of that timebase (see ScopeWatch and the 'scope' message). */
+  | { type: 'watch'; ports: Array<ApiPort | ScopeWatch>; spectrum?: boolean }
   | { type: 'execute'; id: string | number; script: string }
   /** Virtual MIDI in (keyboard, Web MIDI): raw bytes, optional time in ms (performance.now of sender). */
   | { type: 'midi'; source?: string; data: number[]; time?: number };

@@ -52,7 +52,8 @@ export class WorkletRenderLoop {
   readonly blockSize: number;
   private readonly post: Post;
   private readonly limiter: MasterLimiter | null;
-  private readonly taps = new Taps();
+  /** Scopes measure frequencies in Hz of this context's rate. */
+  private readonly taps: Taps;
   private running: boolean;
   private disposed = false;
   /** Frames of the current block already played out; blockSize when none is left. */
@@ -77,6 +78,7 @@ export class WorkletRenderLoop {
     const { config, sampleRate } = options;
     this.post = options.post;
     this.sampleRate = sampleRate;
+    this.taps = new Taps(sampleRate);
     this.blockSize = config.blockSize;
     this.host = new BrowserRenderHost({
       post: options.post,
@@ -132,7 +134,7 @@ export class WorkletRenderLoop {
         this.host.setMidiPorts(message.names);
         break;
       case 'watch':
-        this.taps.watch(message.ports, message.spectrum, message.master);
+        this.taps.watch(message.ports, message.spectrum, message.master, message.views ?? []);
         break;
       case 'record':
         this.setRecording(message.enabled);

@@ -128,6 +128,28 @@ class Parser {
     this.tokens = lex(src, { trivia: false });
   }
 
+  /** One literal value and nothing else (a value field's text). */
+  literal(): DataValue {
+    while (this.at('newline')) this.pos++;
+    const ast = this.value(0);
+    while (this.at('newline') || this.at('semicolon')) this.pos++;
+    const after = this.peek();
+    if (after !== undefined) {
+      throw this.fail(after, `expected the end of the value, found ${show(after)}`, ['end of the value']);
+    }
+    const toValue = (v: ValueAst): DataValue => {
+      if (v.kind === 'literal') return v.value;
+      if (v.kind === 'array') return v.items.map(toValue);
+      throw errorAt(
+        this.lines,
+        this.src,
+        v,
+        `\`$${v.name}\` is a variable, read when a script runs; here write the value itself`,
+      );
+    };
+    return toValue(ast);
+  }
+
   parse(): CommandAst[] {
     const commands: CommandAst[] = [];
     for (;;) {
@@ -527,4 +549,13 @@ class Parser {
 /** Parses a whole script; throws a SynchrolangError at the first mistake. */
 export function parse(script: string): CommandAst[] {
   return new Parser(script).parse();
+}
+
+/**
+ * One literal value as a value field holds it — `440`, `-1.5e3`, `"text"`, `true`, `null`, `[1, 2]` —
+ * read exactly as a script reads it (same escapes, same words). Throws a SynchrolangError at the first
+ * mistake; `$variables` are refused (they stand for a value only while a script runs).
+ */
+export function parseValue(text: string): DataValue {
+  return new Parser(text).literal();
 }

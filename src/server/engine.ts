@@ -14,6 +14,7 @@ import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
+import type { ScopeView } from '../engine/taps.js';
 import type { DataValue, PortRef } from '../engine/types.js';
 import { readFileInside, readFileInsideSync } from '../io/secure-files.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
@@ -116,7 +117,8 @@ export class LiveEngine {
   private readonly preparer: Preparer;
   private restarts: number[] = [];
   /** What the worker has been told besides the graph, to tell a replacement the same. */
-  private watching: { ports: PortRef[]; spectrum: boolean; master: boolean } | null = null;
+  private watching: { ports: PortRef[]; spectrum: boolean; master: boolean; views: ScopeView[] } | null =
+    null;
   private readonly log: (line: string) => void;
   private statusValue: EngineStatus;
   private statusAt = performance.now();
@@ -370,9 +372,16 @@ export class LiveEngine {
     if (changed) this.emit({ type: 'transport', running });
   }
 
-  /** Virtual MIDI in: forwarded to the worker's RenderHost.virtualMidi. */
-  midi(data: number[], time?: number): void {
+  /**
+   * Virtual MIDI in: forwarded to the worker's RenderHost.virtualMidi. Its control changes are also told
+   * to clients (`midi` events), for editors that map controllers to values (MIDI learn); `source` names
+   * the sender so it can skip its own.
+   */
+  midi(data: number[], time?: number, source?: string): void {
     this.post({ kind: 'midi', data, time });
+    if (this.messageListeners.size === 0) return;
+    const controls = controlChanges(data);
+    if (controls.length) this.emit({ type: 'midi', data: controls, ...(source ? { source } : {}) });
   }
 
   /** An OSC message for OscReceiveNodes listening at `address` (in the worker). */
@@ -408,9 +417,10 @@ export class LiveEngine {
     };
   }
 
-  watch(ports: PortRef[], spectrum: boolean, master: boolean): void {
-    this.watching = { ports, spectrum, master };
-    this.post({ kind: 'watch', ports, spectrum, master });
+  /** Scopes and meters: `ports` with the default view, `views` with a timebase (see taps.ts). */
+  watch(ports: PortRef[], spectrum: boolean, master: boolean, views: ScopeView[] = []): void {
+    this.watching = { ports, spectrum, master, views };
+    this.post({ kind: 'watch', ports, spectrum, master, views });
   }
 
   // ------------------------------------------------------------------------------- listeners
@@ -674,4 +684,37 @@ export class LiveEngine {
 function truncate(text: string | undefined, limit = 200): string {
   if (text === undefined) return 'undefined';
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+/** The control-change messages among MIDI bytes (as complete 3-byte messages; running status expanded). */
+export function controlChanges(data: readonly number[]): number[] {
+  const out: number[] = [];
+  let running = 0;
+  let i = 0;
+  while (i < data.length) {
+    const byte = data[i];
+    if (byte >= 0xf8) {
+      i++;
+      continue;
+    }
+    if (byte >= 0xf0) {
+      running = 0;
+      i++;
+      while (i < data.length && data[i] < 0x80) i++;
+      continue;
+    }
+    if (byte >= 0x80) {
+      running = byte;
+      i++;
+    } else if (!running) {
+      i++;
+      continue;
+    }
+    const kind = running & 0xf0;
+    const size = kind === 0xc0 || kind === 0xd0 ? 1 : 2;
+    if (i + size > data.length) break;
+    if (kind === 0xb0) out.push(running, data[i], data[i + 1]);
+    i += size;
+  }
+  return out;
 }

@@ -58,7 +58,7 @@ class RenderLoop {
   private readonly renderer: Renderer;
   private readonly output: AudioOutput;
   private readonly limiter: MasterLimiter;
-  private readonly taps = new Taps();
+  private readonly taps = new Taps(config.sampleRate);
   private readonly host: NodeHost;
   /** Wall clock ↔ engine frames, for scheduled messages and MIDI out times. */
   private readonly frameClock: FrameClock;
@@ -134,7 +134,7 @@ class RenderLoop {
         }
         break;
       case 'watch':
-        this.taps.watch(message.ports, message.spectrum, message.master);
+        this.taps.watch(message.ports, message.spectrum, message.master, message.views);
         break;
       case 'stream':
         this.streaming = message.enabled;

@@ -3,7 +3,7 @@
 
 import type { RenderOp } from '../engine/prepare.js';
 import type { RenderEvent } from '../engine/renderer.js';
-import type { TapReport } from '../engine/taps.js';
+import type { ScopeView, TapReport } from '../engine/taps.js';
 import type { DataValue, PortRef } from '../engine/types.js';
 import type { OutgoingMidi } from '../io/virtual-midi.js';
 
@@ -41,7 +41,8 @@ export type ToWorker =
   | { kind: 'midi'; data: number[]; time?: number; at?: number }
   /** An OSC message for OscReceiveNodes at `address`: its arguments as one value and the first number. */
   | { kind: 'osc'; address: string; value: DataValue; number: number; at?: number }
-  | { kind: 'watch'; ports: PortRef[]; spectrum: boolean; master: boolean }
+  /** `ports`: meters and the default scope view; `views`: scopes with a timebase (and their meters). */
+  | { kind: 'watch'; ports: PortRef[]; spectrum: boolean; master: boolean; views?: ScopeView[] }
   /** Whether any browser listens on /ws/audio (the worker sends PCM only then). */
   | { kind: 'stream'; enabled: boolean }
   | { kind: 'dispose' };
