@@ -74,7 +74,7 @@ describe.skipIf(!!missing)('capture and share', () => {
   test('Share puts the patch in a link that opens it elsewhere, after asking', async () => {
     await page.getByTestId('share').click();
     const url = await page.getByTestId('dialog-input').inputValue();
-    expect(url.startsWith(`${server.url}/#patch=`)).toBe(true);
+    expect(url.startsWith(`${server.url}/#patch=`), url).toBe(true);
     await screenshot(page, 'capture-share');
     await page.getByTestId('dialog-confirm').click();
     const graph = await exported();

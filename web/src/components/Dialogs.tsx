@@ -1,21 +1,23 @@
 // The one open question (see dialog.ts), as a modal: Enter confirms, Escape cancels, focus stays inside.
 
 import { useEffect, useRef, useState } from 'react';
-import { useQuestion } from '../dialog';
+import { type Question, useQuestion } from '../dialog';
 
 export function Dialogs() {
   const question = useQuestion();
-  const [text, setText] = useState('');
-  const [choice, setChoice] = useState<string | undefined>(undefined);
+  // Keyed by the question, so a new question's text is in the field from its first paint (setting it in an
+  // effect showed the previous text for a frame, which a quick reader — or a test — could take).
+  return question ? <Dialog key={question.id} question={question} /> : null;
+}
+
+function Dialog({ question }: { question: Question }) {
+  const [text, setText] = useState(question.text ?? '');
+  const [choice, setChoice] = useState<string | undefined>(question.choice);
   const [error, setError] = useState<string | null>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
-    if (!question) return;
-    setText(question.text ?? '');
-    setChoice(question.choice);
-    setError(null);
     requestAnimationFrame(() => {
       if (question.text !== undefined) {
         inputRef.current?.focus();
@@ -24,7 +26,6 @@ export function Dialogs() {
     });
   }, [question]);
 
-  if (!question) return null;
   const confirm = () => {
     if (question.text !== undefined && question.check) {
       const problem = question.check(text);
