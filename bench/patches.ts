@@ -9,6 +9,7 @@ import type { NodeRegistry } from '../src/engine/registry.js';
 import { createRegistry, Synchrotron } from '../src/engine/synchrotron.js';
 import { createNodeHost } from '../src/io/node-host.js';
 import { createWavWriter } from '../src/io/wav-writer.js';
+import { instrumentPatches } from './instruments.js';
 import { dynamicsChain, reverbChain } from './space-dynamics.js';
 
 export interface BenchPatch {
@@ -557,5 +558,6 @@ export function allPatches(squaresAvailable: boolean): PatchSpec[] {
     ...filterPatches(),
     voiceChain(),
     samplerBank(),
+    ...instrumentPatches(),
   ];
 }

@@ -24,6 +24,9 @@ export interface ApiNode {
   inputs: ApiInput[];
   outputs: ApiOutput[];
   exports: Record<string, unknown>;
+  /** Beside SPEC §4: literal values given to inputs when the node was made (`new PatchNode("v.syn")`);
+   * absent when none. */
+  args?: Record<string, unknown>;
 }
 
 export interface ApiConnection {
@@ -85,6 +88,9 @@ export type ServerMessage =
   | { type: 'nodeAdded'; node: ApiNode }
   | { type: 'nodeRemoved'; name: string }
   | { type: 'nodeRenamed'; from: string; to: string }
+  /** A node's ports changed (its patch file was edited or another chosen): the node as it is now. Links to
+   * ports that went were announced as `unlinked` first. */
+  | { type: 'nodeChanged'; node: ApiNode }
   | { type: 'linked'; connection: ApiConnection }
   | { type: 'unlinked'; connection: ApiConnection }
   | { type: 'exports'; name: string; exports: Record<string, unknown> }

@@ -642,8 +642,13 @@ export class BrowserEngine {
         case 'unlink':
           this.emit({ type: 'unlinked', connection: toApiConnection(op) });
           break;
+        case 'ports':
+          if (this.graph.hasNode(op.name))
+            this.emit({ type: 'nodeChanged', node: toApiNode(this.graph, this.graph.node(op.name)) });
+          break;
         case 'set':
-          break; // announced as `exports` by the graph
+        case 'reload':
+          break; // `set` is announced as `exports` by the graph; a reload by its ops
         case 'tempo':
           this.emit({ type: 'tempo', bpm: op.bpm });
           break;

@@ -21,7 +21,7 @@ const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--samp
   --block-size    frames per render block (default 128)
   --channels      2 (default) for stereo, 1 for mono (the average of left and right)
   --root          folder the patch's file paths (samples, MIDI files, WavFileNode recordings) are
-                  relative to and confined to (default: the patch's own folder)
+                  relative to and confined to, included patches too (default: the patch's own folder)
   --max-sample-bytes
                   largest sample file a SamplerNode reads (default ${DEFAULT_LIMITS.maxSampleBytes});
                   a larger one is a warning and that sampler is silent`;

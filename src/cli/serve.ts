@@ -2,7 +2,7 @@
 
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { limitFlag } from '../engine/limits.js';
 import { DEFAULT_LIMITS, LIMIT_HELP, type ServerLimits } from '../io/security.js';
@@ -50,6 +50,14 @@ function integer(name: string, text: string | undefined, fallback: number): numb
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text.trim())) throw new Error(`--${name} must be a whole number, got \`${text}\``);
   return Number(text);
+}
+
+/** The folder of `patchPath` relative to `root`, when it is inside; else undefined. */
+function patchDirIn(root: string, patchPath: string | undefined): string | undefined {
+  if (!patchPath) return undefined;
+  const dir = relative(root, dirname(resolve(patchPath)));
+  if (dir === '' || dir.startsWith('..') || isAbsolute(dir)) return undefined;
+  return dir.split(sep).join('/');
 }
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -130,6 +138,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       allowHosts: list(values['allow-host']),
       limits,
       patch,
+      // Patch paths in the file are relative to its folder (inside the root; outside it, to the root).
+      patchDir: patchDirIn(root, positionals[0]),
       start: !values.stopped,
       osc,
       log,

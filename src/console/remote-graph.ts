@@ -47,6 +47,7 @@ export class RemoteGraph {
         for (const connection of message.connections) this.connections.set(key(connection), connection);
         break;
       case 'nodeAdded':
+      case 'nodeChanged':
         this.nodes.set(message.node.name, message.node);
         break;
       case 'nodeRemoved':

@@ -4,6 +4,9 @@
 import type { AudioFileFormat, DecodedAudio } from '../dsp/audio-files.js';
 import type { LimitName } from './limits.js';
 import { EMPTY_MIDI, MidiBuffer } from './midi.js';
+import type { PatchDescription } from './patch.js';
+import type { RenderOp } from './prepare.js';
+import type { NodeRegistry } from './registry.js';
 import type { DataSlotValue, DataValue, PortKind } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -249,6 +252,18 @@ export interface RenderHost {
     device: DataValue,
     options: { sampleRate: number; blockSize: number },
   ): AudioInputSource | string;
+  /**
+   * Control side only: reads a whole file at once, confined and size-checked like `readFile`. For patch
+   * files, whose ports must be known while the script that names them runs (its links validate against them).
+   */
+  readFileSync?(path: string, options?: { maxBytes?: number; limit?: LimitName }): Uint8Array;
+  /**
+   * Control side only: a patch file (`.syn`) read, parsed and validated, with what its instances need
+   * (inner nodes, links, inlets, outlets, expanded node count). Synchrolang lives above the engine, so the
+   * host provides it (the library facade, the server and the CLI wire src/lang's PatchLoader in here).
+   * Throws a SynchrotronError naming the file, line and column of a mistake, or the chain of a recursion.
+   */
+  loadPatch?(path: string): PatchDescription;
 }
 
 /** A live audio input as the render side sees it (AudioInputNode). */
@@ -261,6 +276,26 @@ export interface AudioInputSource {
   /** A problem to report once (the device failed to open after all), then cleared; null when none. */
   takeProblem(): string | null;
   close(): void;
+}
+
+/**
+ * A nested plan of nodes, made by a node that holds a patch (PatchNode, each voice of a VoicesNode). It shares
+ * its parent's buffer pool, clock, node types and host; faults inside mute only the inner node and are
+ * reported as `outer/inner`. Render side: every method runs on the render thread.
+ */
+export interface ChildPlan {
+  /** At a block boundary: apply these edits now (instances created, plan compiled). */
+  apply(ops: readonly RenderOp[]): void;
+  /** Render one block of the inner nodes (no master bus, no clock of its own). */
+  render(frames: number): void;
+  /** An inner node's instance and ports, once added. */
+  instance(name: string): NodeInstance | undefined;
+  io(name: string): NodeIO | undefined;
+  /** An inner output went non-finite: mute the inner node that made it (the first in render order). */
+  muteNonFinite(frames: number): void;
+  start(): void;
+  stop(): void;
+  dispose(): void;
 }
 
 export interface NodeContext {
@@ -286,6 +321,30 @@ export interface NodeContext {
   debug(value: unknown): void;
   /** Report a problem that does not stop the node (e.g. a file it could not open). */
   warn(message: string): void;
+  /**
+   * A nested plan sharing this renderer's pool and clock (nodes that hold patches). `host` replaces the
+   * host for the inner nodes (paths inside an included patch resolve against its own folder); `label`
+   * prefixes its reports (e.g. `voice 3`).
+   */
+  createChild?(options?: { host?: RenderHost; label?: string }): ChildPlan;
+}
+
+/** What a definition's `ports` may use (control side, synchronous). */
+export interface PortsContext {
+  /** Control-side services: `loadPatch`. */
+  readonly host: RenderHost;
+  readonly registry: NodeRegistry;
+}
+
+/** A node's own ports for its structural values (see NodeDefinition.ports). */
+export interface NodePorts {
+  inputs: PortSpecs;
+  outputs: PortSpecs;
+  /** Nodes it counts for against the node limit: itself and every node it holds (1 when absent). */
+  weight?: number;
+  /** Changes whenever what the ports were built from changes (a patch file's text): the node is then
+   * prepared again, and reloads know which instances to update. */
+  revision?: string;
 }
 
 /** What a definition's `prepare` may use (control side). */
@@ -300,6 +359,8 @@ export interface PrepareContext {
   publish(exports: Record<string, unknown>): void;
   /** Report a problem that does not stop the node (a missing file: the node renders silence). */
   warn(message: string): void;
+  /** The node types, for nodes that prepare inner nodes (PatchNode). */
+  readonly registry?: NodeRegistry;
 }
 
 /** A node's render-side state. `process` is called once per block, after every node feeding it. */
@@ -319,6 +380,8 @@ export interface NodeInstance<P = unknown> {
    * current structural values (buffers, decoded files). Swap references; allocate nothing.
    */
   configure?(prepared: P): void;
+  /** Render side, at a block boundary: the node's ports were changed (`ports`): look its io up again. */
+  portsChanged?(): void;
   /**
    * Nodes that add to the master bus (PlaybackNode): what they added to its last frame in their last block,
    * [left, right]. When such a node stops (removed, muted) the renderer fades that out over the next block
@@ -352,6 +415,14 @@ export interface NodeDefinition<
    * worker): typed arrays and plain objects. It reaches the instance through `configure`.
    */
   prepare?(values: Record<string, DataValue>, ctx: PrepareContext): P | Promise<P>;
+  /**
+   * Control side, synchronous: the ports of one node for its structural values, for types whose ports
+   * depend on them (a patch's inlets and outlets, an inlet's kind). Called when the node is added and
+   * whenever one of those values changes, inside the edit (links in the same script validate against the
+   * result). Throws a SynchrotronError for values it cannot use; the edit is then refused whole. Without
+   * it, a node's ports are `inputs` and `outputs`, which stay what UIs list for the type.
+   */
+  ports?(values: Record<string, DataValue>, ctx: PortsContext): NodePorts;
   create(ctx: NodeContext, io: NodeIO<I, O>): NodeInstance<P>;
 }
 

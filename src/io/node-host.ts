@@ -8,12 +8,12 @@ import type { Limits } from '../engine/limits.js';
 import { audioInputHost } from './audio-input.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
 import { type OscHostOptions, type OscHostServices, oscHostServices } from './osc-host.js';
-import { FileGuard, readFileInside } from './secure-files.js';
+import { FileGuard, readFileInside, readFileInsideSync } from './secure-files.js';
 import { DEFAULT_LIMITS } from './security.js';
 import { wavWriterForFile } from './wav-writer.js';
 
 // Where other modules used to find these (the rules themselves live in src/io/security.ts).
-export { readFileInside } from './secure-files.js';
+export { readFileInside, readFileInsideSync } from './secure-files.js';
 export { resolveInside } from './security.js';
 
 export interface NodeHostOptions {
@@ -57,6 +57,8 @@ export function createNodeHost(
       enabled: options.audioInput ?? false,
       disabledReason: 'live input is not available in an offline render or a library engine: silence',
     }),
+    // Control side: patch files (PatchNode, VoicesNode), read while the script naming them runs.
+    readFileSync: (path, readOptions) => readFileInsideSync(root, path, readOptions),
     // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
     ...midiHostServices(options.midi),
     // OSC: oscIn, openOscInput(), openOscOutput(), flushOsc(), closeOsc() (src/io/osc-host.ts).

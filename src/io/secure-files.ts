@@ -3,7 +3,16 @@
 // a writer never overwrites a file this server did not write, never shares a path, never writes a
 // reserved one (the --session file), and never holds more than maxOpenFiles at once.
 
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, realpathSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  realpathSync,
+  type Stats,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { SynchrotronError } from '../engine/errors.js';
@@ -56,6 +65,44 @@ export async function readFileInside(
     await file?.close().catch(() => {});
     readsInFlight--;
     waitingReads.shift()?.();
+  }
+}
+
+/**
+ * `readFileInside`, synchronously (control side only: patch files, whose ports a script needs while it
+ * runs). The same rules: confined to `root`, no link followed, no FIFO waited on, the descriptor checked,
+ * the size checked before a byte is read.
+ */
+export function readFileInsideSync(
+  root: string,
+  path: string,
+  options: { maxBytes?: number } = {},
+): Uint8Array {
+  const target = resolveInside(resolve(root), path);
+  const maxBytes = options.maxBytes ?? DEFAULT_READ_BYTES;
+  let fd: number | undefined;
+  try {
+    fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    checkOpened(fd, stats, target, path);
+    if (stats.size > maxBytes) {
+      throw new SynchrotronError(
+        'invalid',
+        `cannot read \`${path}\`: it is ${formatBytes(stats.size)}, larger than the limit of ${formatBytes(maxBytes)}`,
+      );
+    }
+    const bytes = new Uint8Array(stats.size);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const read = readSync(fd, bytes, offset, bytes.length - offset, offset);
+      if (read === 0) break;
+      offset += read;
+    }
+    return offset === bytes.length ? bytes : bytes.subarray(0, offset);
+  } catch (error) {
+    throw openError(error, path, 'read');
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

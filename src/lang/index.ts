@@ -22,6 +22,8 @@ export { exportScript } from './export.js';
 export { errorMessage, formatError, formatResults } from './format.js';
 export { describedRegistry, mirrorGraph } from './mirror.js';
 export { type CommandAst, LineIndex, MAX_ARRAY_DEPTH, parse, parseValue } from './parser.js';
+//   PatchLoader: patch files read, parsed and validated for PatchNode/VoicesNode (a host's loadPatch)
+export { MAX_PATCH_BYTES, PatchLoader, type PatchLoaderOptions, type PatchView } from './patch-loader.js';
 //   parseSui(text) → { script, positions: Record<string, {x, y}> | null }; loadPatch(engine | host, text)
 export {
   loadPatch,

@@ -2,8 +2,8 @@
 // /connections or the /ws pushes) as a real Graph, so clients run the language's own completion and
 // checks against it instead of re-implementing them. The console and the web editor both use it.
 
-import type { ApiConnection, ApiNode } from '../api/protocol.js';
-import type { NodeDefinition, PortSpec } from '../engine/definition.js';
+import type { ApiConnection, ApiInput, ApiNode, ApiOutput } from '../api/protocol.js';
+import type { NodeDefinition, PortSpec, PortSpecs } from '../engine/definition.js';
 import { Graph } from '../engine/graph.js';
 import { NodeRegistry, type NodeTypeInfo } from '../engine/registry.js';
 import { type DataValue, isDataValue } from '../engine/types.js';
@@ -52,8 +52,16 @@ export function mirrorGraph(
   for (const node of nodes) {
     if (!registry.has(node.type)) continue;
     const value = node.exports.Value;
+    const definition = registry.get(node.type);
     try {
-      graph.addNode(node.type, node.name, (isDataValue(value) ? value : null) as DataValue);
+      // A node with ports of its own (a PatchNode's inlets) is mirrored with the ports the server shows.
+      const known = definition.ports
+        ? {
+            inputs: specsOf(node.inputs, definition.inputs),
+            outputs: specsOf(node.outputs, definition.outputs),
+          }
+        : undefined;
+      graph.addNode(node.type, node.name, (isDataValue(value) ? value : null) as DataValue, undefined, known);
     } catch {
       // a name or value this build would refuse: the copy does without it
     }
@@ -69,4 +77,24 @@ export function mirrorGraph(
     }
   }
   return graph;
+}
+
+const KINDS: Record<string, PortSpec['kind']> = {
+  StreamInput: 'stream',
+  StreamOutput: 'stream',
+  DataInput: 'data',
+  DataOutput: 'data',
+  MidiInput: 'midi',
+  MidiOutput: 'midi',
+};
+
+/** Port declarations from the API's shapes: the type's own where it has the port, else kind only. */
+function specsOf(ports: Array<ApiInput | ApiOutput>, declared: PortSpecs): PortSpecs {
+  const specs: PortSpecs = {};
+  for (const port of ports) {
+    specs[port.port_name] = Object.hasOwn(declared, port.port_name)
+      ? declared[port.port_name]
+      : { kind: KINDS[port.type] ?? 'stream', description: `${port.port_name} of this node` };
+  }
+  return specs;
 }

@@ -25,6 +25,7 @@ export const KEYWORDS: Readonly<Record<string, string>> = {
   get: 'eval',
   query: 'eval',
   tempo: 'tempo',
+  reload: 'reload',
 };
 
 /** The canonical command a word stands for (case-insensitive), or undefined. */
@@ -59,6 +60,9 @@ export type RawTokenType =
   | 'comma'
   | 'lbracket'
   | 'rbracket'
+  | 'lparen'
+  | 'rparen'
+  | 'colon'
   | 'semicolon'
   | 'newline'
   | 'whitespace'
@@ -269,6 +273,12 @@ export function lex(src: string, options?: { trivia: false }): RawToken[] {
       push('lbracket', i + 1);
     } else if (c === ']') {
       push('rbracket', i + 1);
+    } else if (c === '(') {
+      push('lparen', i + 1);
+    } else if (c === ')') {
+      push('rparen', i + 1);
+    } else if (c === ':') {
+      push('colon', i + 1);
     } else if (c === ';') {
       push('semicolon', i + 1);
     } else {
@@ -318,6 +328,9 @@ const SIMPLE_KINDS: Partial<Record<RawTokenType, TokenKind>> = {
   comma: 'punctuation',
   lbracket: 'punctuation',
   rbracket: 'punctuation',
+  lparen: 'punctuation',
+  rparen: 'punctuation',
+  colon: 'punctuation',
   semicolon: 'punctuation',
   newline: 'whitespace',
   whitespace: 'whitespace',
@@ -346,11 +359,18 @@ export function tokenize(script: string): Token[] {
       if (before?.type === 'dot') kind = 'port';
       else if (after?.type === 'dot') kind = 'name';
       else if (commandStart && keyword(t.text)) kind = 'keyword';
+      else if (
+        t.text.toLowerCase() === 'patch' &&
+        after?.type === 'string' &&
+        before?.type === 'word' &&
+        keyword(before.text) === 'new'
+      )
+        kind = 'keyword';
       else if (wordValue(t.text) !== undefined) kind = wordValue(t.text) === null ? 'null' : 'boolean';
       else kind = /^[A-Z]/.test(t.text) ? 'type' : 'name';
     }
-    if (t.type === 'lbracket') depth++;
-    if (t.type === 'rbracket') depth = Math.max(0, depth - 1);
+    if (t.type === 'lbracket' || t.type === 'lparen') depth++;
+    if (t.type === 'rbracket' || t.type === 'rparen') depth = Math.max(0, depth - 1);
     const separates =
       t.type === 'semicolon' ||
       ((t.type === 'newline' || (t.type === 'comment' && t.breaksLine)) && depth === 0);

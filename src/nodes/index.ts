@@ -11,6 +11,10 @@ import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
 import { BiquadFilterNode } from './filters/biquad-filter-node.js';
 import { LadderFilterNode } from './filters/ladder-filter-node.js';
 import { StateVariableFilterNode } from './filters/state-variable-filter-node.js';
+import { InletNode } from './instruments/inlet-node.js';
+import { OutletNode } from './instruments/outlet-node.js';
+import { PatchNode } from './instruments/patch-node.js';
+import { VoicesNode } from './instruments/voices-node.js';
 import { AudioInputNode } from './io/audio-input-node.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { WavFileNode } from './io/wav-file-node.js';
@@ -77,4 +81,8 @@ export const builtinNodes: NodeDefinition[] = [
   AudioInputNode,
   TransportNode,
   ...oscNodes,
+  InletNode,
+  OutletNode,
+  PatchNode,
+  VoicesNode,
 ];

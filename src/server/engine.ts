@@ -1,13 +1,14 @@
 // The live engine as the server's main thread sees it: the authoritative Graph (every edit validated
 // here), a render worker that mirrors it, and a stream of ServerMessages for clients.
 
-import { existsSync } from 'node:fs';
+import { existsSync, type FSWatcher, watch } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EngineStatus, MidiOutMessage, ServerMessage } from '../api/protocol.js';
 import { apiNodeMaker, toApiConnection, toApiNodes } from '../api/shapes.js';
 import { decodeCompressedAudio } from '../dsp/audio-decoders.js';
-import { Graph, type GraphOp } from '../engine/graph.js';
+import { Graph, type GraphOp, type ReloadReport } from '../engine/graph.js';
 import type { Limits } from '../engine/limits.js';
 import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
@@ -15,9 +16,9 @@ import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import type { ScopeView } from '../engine/taps.js';
 import type { DataValue, PortRef } from '../engine/types.js';
-import { readFileInside } from '../io/secure-files.js';
+import { readFileInside, readFileInsideSync } from '../io/secure-files.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
-import type { ScriptHost } from '../lang/index.js';
+import { PatchLoader, type PatchView, type ScriptHost } from '../lang/index.js';
 import type { AudioMode, FromWorker, TapReport, ToWorker, WorkerConfig } from './worker-messages.js';
 
 export interface EngineOptions {
@@ -40,10 +41,16 @@ export interface EngineOptions {
   limits?: Partial<Limits>;
   /** Paths nodes may never write, e.g. the session file (see FileGuard.reserve). */
   reservedPaths?: string[];
+  /** Watch the patch files PatchNodes and VoicesNodes use and reload them when they change (default true). */
+  watchPatches?: boolean;
 }
 
 /** Messages of the virtual MIDI output kept for GET /midi/out. */
 export const MIDI_OUT_HISTORY = 1024;
+/** Patch files watched at most (each holds a file descriptor or an inotify watch). */
+const MAX_WATCHED_PATCHES = 256;
+/** Quiet time after a patch file changes before reloading: an editor's save is several writes. */
+const PATCH_RELOAD_DEBOUNCE_MS = 150;
 
 /** The worker is compiled to dist/ with the rest; when running from sources (tests), use the build. */
 function workerUrl(): URL {
@@ -131,6 +138,11 @@ export class LiveEngine {
   private readonly jsonCache = new Map<string, string>();
   private jsonRevision = -1;
   private hello: { key: string; buffer: Buffer } | undefined;
+  /** Patch files (PatchNode, VoicesNode), read on this thread through the confined reader. */
+  readonly patches: PatchLoader;
+  private readonly watchers = new Map<string, FSWatcher>();
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private readonly watchPatches: boolean;
 
   private constructor(
     worker: Worker,
@@ -141,6 +153,7 @@ export class LiveEngine {
       midiPorts: string[];
       midiOutputPorts: string[];
       log: (line: string) => void;
+      watchPatches: boolean;
     },
   ) {
     this.worker = worker;
@@ -152,11 +165,23 @@ export class LiveEngine {
     // The control side's view of the worker's host, for exports shown before a node renders.
     const { midiPorts, midiOutputPorts } = options;
     this.limits = options.limits;
+    const root = options.config.root;
+    this.watchPatches = options.watchPatches;
+    this.patches = new PatchLoader({
+      registry: this.registry,
+      readFile: (path, readOptions) => readFileInsideSync(root, path, readOptions),
+      limits: options.limits,
+      sampleRate: options.sampleRate,
+      blockSize: options.blockSize,
+      onFile: (path) => this.watchPatch(path),
+    });
+    const loadPatch = (path: string) => this.patches.load(path);
     this.graph = new Graph(this.registry, {
       host: {
         deviceName: options.audio,
         midiPorts: () => midiPorts,
         midiOutputPorts: () => midiOutputPorts,
+        loadPatch,
       },
       limits: options.limits,
     });
@@ -170,7 +195,6 @@ export class LiveEngine {
       audio: options.audio,
       tempo: this.graph.tempo,
     };
-    const root = options.config.root;
     this.preparer = new Preparer({
       graph: this.graph,
       sampleRate: options.sampleRate,
@@ -179,6 +203,7 @@ export class LiveEngine {
         readFile: (path, readOptions) => readFileInside(root, path, readOptions),
         maxSampleBytes: options.limits.maxSampleBytes,
         decodeAudio: decodeCompressedAudio,
+        loadPatch,
       },
       deliver: (ops) => this.post({ kind: 'ops', ops }),
       onEvent: (event) => this.onWorker({ kind: 'event', event }),
@@ -284,6 +309,7 @@ export class LiveEngine {
       midiPorts: ready.midiPorts,
       midiOutputPorts: ready.midiOutputPorts,
       log,
+      watchPatches: options.watchPatches ?? true,
     });
   }
 
@@ -454,8 +480,66 @@ export class LiveEngine {
     return text;
   }
 
+  // ------------------------------------------------------------------------------- patch files
+
+  /**
+   * Reads every patch file again and updates the nodes made from one (PatchNode, VoicesNode) at one block
+   * boundary; unchanged inner nodes keep their state. Files that no longer load are reported (log and a
+   * `warning` to clients) and their instances keep playing the version they have.
+   */
+  reloadPatches(): ReloadReport {
+    const report = this.graph.reloadPatches();
+    if (report.reloaded.length > 0) this.log(`reloaded ${report.reloaded.join(', ')}`);
+    for (const failure of report.failed) {
+      const message = `could not reload: ${failure.message}; it keeps playing the version it has`;
+      this.log(`warning ${failure.node}: ${message}`);
+      this.emit({ type: 'warning', node: failure.node, message });
+    }
+    return report;
+  }
+
+  /** A patch file's inner graph for a read-only view (GET /patches?path=…). */
+  patchView(path: string): PatchView {
+    return this.patches.view(path);
+  }
+
+  /** Watches a patch file the loader read (once per file; at most MAX_WATCHED_PATCHES). */
+  private watchPatch(path: string): void {
+    if (!this.watchPatches || this.closed || this.watchers.has(path)) return;
+    if (this.watchers.size >= MAX_WATCHED_PATCHES) return;
+    try {
+      const watcher = watch(join(this.config.root, path), { persistent: false }, (event) => {
+        // An editor that saves by replacing the file ends this watch: read again, the file is watched anew.
+        if (event === 'rename') {
+          watcher.close();
+          this.watchers.delete(path);
+        }
+        this.scheduleReload();
+      });
+      watcher.on('error', () => {
+        watcher.close();
+        this.watchers.delete(path);
+      });
+      this.watchers.set(path, watcher);
+    } catch {
+      // Not watchable (gone meanwhile, no inotify left): `reload` by hand still works.
+    }
+  }
+
+  private scheduleReload(): void {
+    if (this.closed) return;
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      if (!this.closed) this.reloadPatches();
+    }, PATCH_RELOAD_DEBOUNCE_MS);
+  }
+
   /** Stops rendering, closes WAV files validly and the device, ends the worker. */
   close(): Promise<void> {
+    clearTimeout(this.reloadTimer);
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
     this.closed ??= (async () => {
       const worker = this.worker;
       if (!worker) return;
@@ -523,8 +607,13 @@ export class LiveEngine {
         case 'unlink':
           this.emit({ type: 'unlinked', connection: toApiConnection(op) });
           break;
+        case 'ports':
+          if (this.graph.hasNode(op.name))
+            this.emit({ type: 'nodeChanged', node: shape(this.graph.node(op.name)) });
+          break;
         case 'set':
-          break; // announced as `exports` by the graph
+        case 'reload':
+          break; // `set` is announced as `exports` by the graph; a reload by its ops
         case 'tempo':
           this.emit({ type: 'tempo', bpm: op.bpm });
           break;

@@ -46,6 +46,8 @@ export interface ServerOptions extends Omit<EngineOptions, 'limits'> {
   webRoot?: string;
   /** A patch script (contents of a .syn/.sui file) run at start-up. */
   patch?: string;
+  /** The folder of that patch file, relative to the root: patch paths in it are relative to it. */
+  patchDir?: string;
   /** Render from the start (default true). */
   start?: boolean;
   /** Largest request body in bytes (default 1 MiB). */
@@ -127,7 +129,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     registerSockets(app, engine, { log, maxClients: limits.maxClients });
 
     if (options.patch !== undefined) {
-      runScript(engine.scriptHost(), patchScript(options.patch));
+      runScript({ ...engine.scriptHost(), baseDir: options.patchDir }, patchScript(options.patch));
       // A patch starts rendering, unless asked to start stopped (`serve --stopped PATCH`).
       if (options.start !== false) engine.start();
     }
