@@ -54,13 +54,15 @@ export function mirrorGraph(
     const value = node.exports.Value;
     const definition = registry.get(node.type);
     try {
-      // A node with ports of its own (a PatchNode's inlets) is mirrored with the ports the server shows.
-      const known = definition.ports
-        ? {
-            inputs: specsOf(node.inputs, definition.inputs),
-            outputs: specsOf(node.outputs, definition.outputs),
-          }
-        : undefined;
+      // A node with ports of its own (a PatchNode's inlets and outlets) is mirrored with the ports the server
+      // shows; a described registry cannot ask the type (its `ports` needs the patch file).
+      const known =
+        definition.ports || !samePortNames(node, definition)
+          ? {
+              inputs: specsOf(node.inputs, definition.inputs),
+              outputs: specsOf(node.outputs, definition.outputs),
+            }
+          : undefined;
       graph.addNode(node.type, node.name, (isDataValue(value) ? value : null) as DataValue, undefined, known);
     } catch {
       // a name or value this build would refuse: the copy does without it
@@ -88,7 +90,15 @@ const KINDS: Record<string, PortSpec['kind']> = {
   MidiOutput: 'midi',
 };
 
-/** Port declarations from the API's shapes: the type's own where it has the port, else kind only. */
+function samePortNames(node: ApiNode, definition: NodeDefinition): boolean {
+  const names = (ports: Array<ApiInput | ApiOutput>) => ports.map((p) => p.port_name).join('\n');
+  return (
+    names(node.inputs) === Object.keys(definition.inputs).join('\n') &&
+    names(node.outputs) === Object.keys(definition.outputs).join('\n')
+  );
+}
+
+/** The specs of the ports a server shows: declared ones as declared, others by their kind. */
 function specsOf(ports: Array<ApiInput | ApiOutput>, declared: PortSpecs): PortSpecs {
   const specs: PortSpecs = {};
   for (const port of ports) {
