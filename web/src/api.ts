@@ -128,11 +128,8 @@ export interface ScriptCommandResult {
   column: number;
 }
 
-/** GET /nodes/{name}/patch: where a sub-patch node's patch is and its text (a .syn or .sui). */
-export interface InnerPatch {
-  path: string;
-  text: string;
-}
+/** GET /nodes/{name}/patch: the inner graph of the patch a PatchNode or VoicesNode plays, read-only. */
+export type InnerPatch = import('../../src/lang/patch-loader.js').PatchView;
 
 export interface ScriptResult {
   results: ScriptCommandResult[];

@@ -89,7 +89,7 @@ export class LocalBackend implements Backend {
       innerPatch: route(async (_r, name: string) => {
         throw new ApiError(
           404,
-          `the engine in this page cannot open \`${name}\`'s inner patch: sub-patches are not built yet`,
+          `the engine in this page plays no patch files, so \`${name}\` has no inside to show here (PatchNode and VoicesNode play on a server)`,
           null,
         );
       }),

@@ -1,9 +1,7 @@
 // Per-type extensions of the editor, looked up by node type. The one hook so far is the seam for
-// sub-patches (SPEC §7, the instruments issue, not landed yet): a node made of another patch answers
-// where that inner patch is, and its context menu then offers "Open inner patch", which (inner-patch.ts) asks the engine
-// for it through the one door (`backend.innerPatch`, the route `GET /nodes/{name}/patch` to be added with
-// that issue). Until a server answers the route, the editor says so; nothing else needs to change when it
-// does: open the answer in a breadcrumb-navigated view of its own (see README, "Sub-patches").
+// sub-patches (SPEC §7, the instruments issue): a node made of another patch answers where that inner
+// patch is, and its context menu then offers "Open inner patch", which (inner-patch.ts) asks the engine for
+// it through the one door (`api.innerPatch`, the route `GET /nodes/{name}/patch`).
 
 import type { ApiNode } from '../../src/api/protocol.js';
 
@@ -45,9 +43,10 @@ export function innerPatchOf(node: ApiNode, nodes: ReadonlyMap<string, ApiNode>)
 // name their patch in an exported `Patch`/`File`/`Path`, or in the value feeding their `patch` input.
 for (const type of ['PatchNode', 'VoicesNode']) {
   registerNodeHooks(type, {
+    // Always offered: the engine knows the file even when it came as a literal input (`new patch "v.syn"`).
     innerPatch: (node, nodes) => {
       const value = node.exports.Patch ?? node.exports.File ?? node.exports.Path;
-      return typeof value === 'string' && value ? value : patchInput(node, nodes);
+      return typeof value === 'string' && value ? value : (patchInput(node, nodes) ?? 'its patch');
     },
   });
 }
