@@ -10,6 +10,8 @@ export default defineConfig({
   // Relative asset paths: the UI works wherever the server mounts it.
   base: './',
   plugins: [react()],
+  // The engine's AudioWorklet and offline worker (local mode, `?worker&url` imports) are ES modules.
+  worker: { format: 'es' },
   logLevel: 'warn',
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),

@@ -11,13 +11,14 @@
 // Threads: every method runs on the page's main thread.
 
 import type { EngineStatus, ServerMessage } from '../api/protocol.js';
+import type { DecodedAudio } from '../dsp/audio-files.js';
 import type { RenderHost } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 import { Graph, type GraphOp } from '../engine/graph.js';
 import { Preparer, type RenderOp } from '../engine/prepare.js';
 import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, validateBlockSize } from '../engine/renderer.js';
-import type { TapReport } from '../engine/taps.js';
+import { MAX_VIEW_SECONDS, MIN_VIEW_SECONDS, type ScopeView, type TapReport } from '../engine/taps.js';
 import type { PortRef } from '../engine/types.js';
 import { parseMidiBytes, VIRTUAL_PORT_NAME } from '../io/virtual-midi.js';
 import {
@@ -50,6 +51,8 @@ import { WebMidiForwarder, type WebMidiOptions } from './web-midi.js';
 
 /** Most stream outputs watched at once (scope + meter each), as the server allows one client. */
 export const MAX_WATCHED_PORTS = 64;
+
+const TRIGGERS: readonly string[] = ['rising', 'auto', 'free'];
 
 export interface BrowserEngineOptions {
   /** Frames per engine block: a power of two 16…4096, default 128 (the render quantum). */
@@ -156,7 +159,7 @@ export async function createBrowserEngine(
 
 export class BrowserEngine {
   readonly context: BaseAudioContext;
-  /** The engine's output (2 channels). Its input is the seam for the microphone (see worklet.ts). */
+  /** The engine's output (2 channels). Its input feeds AudioInputNode (useMicrophone() connects one). */
   readonly node: AudioWorkletNode;
   readonly graph: Graph;
   readonly registry: NodeRegistry;
@@ -184,6 +187,7 @@ export class BrowserEngine {
   private readonly tapListeners = new Set<(report: TapReport) => void>();
   private readonly recordingListeners = new Set<(recording: Recording) => void>();
   private watched: PortRef[] = [];
+  private views: ScopeView[] = [];
   private watchingSpectrum = false;
   private readonly openRecordings = new Map<number, WavAssembler & { path: string }>();
   private masterRecording: {
@@ -222,7 +226,12 @@ export class BrowserEngine {
       graph: this.graph,
       sampleRate: this.sampleRate,
       blockSize: this.blockSize,
-      host: { readFile: (path, readOptions) => files.readFile(path, readOptions) },
+      host: {
+        readFile: (path, readOptions) => files.readFile(path, readOptions),
+        // FLAC, MP3 and Ogg Vorbis samples by the browser's own decoder (WAV needs none): nothing added to
+        // the bundle. The samples come at the context's rate, which is the engine's.
+        decodeAudio: (bytes) => decodeWithContext(context, bytes),
+      },
       deliver: (ops) => this.postOps(ops),
       onEvent: (event) => this.onRenderEvent(event),
     });
@@ -312,6 +321,31 @@ export class BrowserEngine {
     this.setRunning(false);
   }
 
+  // ------------------------------------------------------------------------------- live input
+
+  /**
+   * Plays the microphone (or the input `constraints` choose) into the engine's input, where AudioInputNodes
+   * hear it. Asks the browser's permission; resolves once connected, to a function that disconnects it.
+   * Needs an AudioContext (not an offline one) on a secure page (https or localhost).
+   */
+  async useMicrophone(constraints: MediaTrackConstraints | boolean = true): Promise<() => void> {
+    this.assertLive();
+    if (!(this.context instanceof AudioContext))
+      throw new SynchrotronError('invalid', 'live input needs an AudioContext, not an offline one');
+    if (!navigator.mediaDevices?.getUserMedia)
+      throw new SynchrotronError(
+        'io',
+        'this page cannot capture audio (it must be served over https or from localhost)',
+      );
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: constraints });
+    const source = new MediaStreamAudioSourceNode(this.context, { mediaStream: stream });
+    source.connect(this.node);
+    return () => {
+      source.disconnect();
+      for (const track of stream.getTracks()) track.stop();
+    };
+  }
+
   get isRunning(): boolean {
     return this.running;
   }
@@ -335,6 +369,7 @@ export class BrowserEngine {
       cpuLoad: 0,
       underruns: 0,
       audio: BROWSER_DEVICE_NAME,
+      tempo: this.graph.tempo,
     };
   }
 
@@ -376,21 +411,39 @@ export class BrowserEngine {
    * level; reported about 25 times a second to `onTaps` and, as `scope`/`meter`/`spectrum` messages, to
    * `onMessage`. Throws when a port is not a stream output.
    */
-  watch(ports: Array<string | PortRef>, options: { spectrum?: boolean; master?: boolean } = {}): void {
+  watch(
+    ports: Array<string | PortRef>,
+    options: { spectrum?: boolean; master?: boolean; views?: ScopeView[] } = {},
+  ): void {
     this.assertLive();
-    const refs = ports.map((port) => {
+    const stream = (port: string | PortRef): PortRef => {
       const ref = typeof port === 'string' ? parsePort(port) : port;
       const spec = this.graph.port(ref, 'output');
       if (spec.kind !== 'stream')
         throw new SynchrotronError('invalid', `\`${ref.node}.${ref.port}\` is not a stream output`);
       return { node: ref.node, port: ref.port };
+    };
+    const refs = ports.map(stream);
+    // Views with a timebase (1 ms…10 s) and trigger, as the server's `watch` takes them.
+    const views = (options.views ?? []).map((view): ScopeView => {
+      const seconds =
+        view.seconds === undefined || !Number.isFinite(view.seconds)
+          ? undefined
+          : Math.min(MAX_VIEW_SECONDS, Math.max(MIN_VIEW_SECONDS, view.seconds));
+      const trigger = view.trigger && TRIGGERS.includes(view.trigger) ? view.trigger : undefined;
+      return {
+        port: stream(view.port),
+        ...(seconds === undefined ? {} : { seconds }),
+        ...(trigger ? { trigger } : {}),
+      };
     });
-    if (refs.length > MAX_WATCHED_PORTS) {
+    if (refs.length + views.length > MAX_WATCHED_PORTS) {
       throw new SynchrotronError('invalid', `at most ${MAX_WATCHED_PORTS} ports can be watched at once`);
     }
     this.watched = refs;
+    this.views = views;
     this.watchingSpectrum = options.spectrum === true;
-    this.postWatch(options.master ?? (refs.length > 0 || this.watchingSpectrum));
+    this.postWatch(options.master ?? (refs.length + views.length > 0 || this.watchingSpectrum));
   }
 
   onTaps(listener: (report: TapReport) => void): () => void {
@@ -531,7 +584,13 @@ export class BrowserEngine {
   }
 
   private postWatch(master: boolean): void {
-    this.post({ kind: 'watch', ports: this.watched, spectrum: this.watchingSpectrum, master });
+    this.post({
+      kind: 'watch',
+      ports: this.watched,
+      spectrum: this.watchingSpectrum,
+      master,
+      views: this.views,
+    });
   }
 
   private setRunning(running: boolean): void {
@@ -562,17 +621,18 @@ export class BrowserEngine {
           break;
         case 'remove':
           this.emit({ type: 'nodeRemoved', name: op.name });
-          if (this.watched.some((port) => port.node === op.name)) {
+          if ([...this.watched, ...this.views.map((v) => v.port)].some((port) => port.node === op.name)) {
             this.watched = this.watched.filter((port) => port.node !== op.name);
+            this.views = this.views.filter((view) => view.port.node !== op.name);
             watchChanged = true;
           }
           break;
         case 'rename':
           this.emit({ type: 'nodeRenamed', from: op.from, to: op.to });
-          if (this.watched.some((port) => port.node === op.from)) {
-            this.watched = this.watched.map((port) =>
-              port.node === op.from ? { ...port, node: op.to } : port,
-            );
+          if ([...this.watched, ...this.views.map((v) => v.port)].some((port) => port.node === op.from)) {
+            const follow = (port: PortRef) => (port.node === op.from ? { ...port, node: op.to } : port);
+            this.watched = this.watched.map(follow);
+            this.views = this.views.map((view) => ({ ...view, port: follow(view.port) }));
             watchChanged = true;
           }
           break;
@@ -589,10 +649,13 @@ export class BrowserEngine {
         case 'set':
         case 'reload':
           break; // `set` is announced as `exports` by the graph; a reload by its ops
+        case 'tempo':
+          this.emit({ type: 'tempo', bpm: op.bpm });
+          break;
       }
     }
     // Watches follow the graph: a renamed node keeps streaming, a removed one stops.
-    if (watchChanged) this.postWatch(this.watched.length > 0 || this.watchingSpectrum);
+    if (watchChanged) this.postWatch(this.watched.length + this.views.length > 0 || this.watchingSpectrum);
   }
 
   private onWorklet(message: FromWorklet): void {
@@ -650,13 +713,9 @@ export class BrowserEngine {
   private onTapReport(report: TapReport): void {
     for (const listener of this.tapListeners) listener(report);
     if (this.messageListeners.size === 0) return;
-    for (const scope of report.scopes)
-      this.emit({
-        type: 'scope',
-        port: toApiPort(scope.port),
-        sampleRate: this.sampleRate,
-        samples: scope.samples,
-      });
+    // The whole frame, as the server sends it (timebase, trigger, min/max columns, frequency).
+    for (const { port, view: _view, ...frame } of report.scopes)
+      this.emit({ type: 'scope', port: toApiPort(port), sampleRate: this.sampleRate, ...frame });
     for (const meter of report.meters)
       this.emit({ type: 'meter', port: toApiPort(meter.port), peak: meter.peak, rms: meter.rms });
     if (report.master) this.emit({ type: 'meter', port: 'master', ...report.master });
@@ -715,4 +774,13 @@ function concat(chunks: Float32Array[]): Float32Array {
     at += chunk.length;
   }
   return out;
+}
+
+/** A compressed audio file decoded by the browser (its decodeAudioData), at the context's rate. */
+async function decodeWithContext(context: BaseAudioContext, bytes: Uint8Array): Promise<DecodedAudio> {
+  // decodeAudioData takes (and detaches) an ArrayBuffer of its own.
+  const buffer = await context.decodeAudioData(bytes.slice().buffer);
+  const channels: Float32Array[] = [];
+  for (let c = 0; c < buffer.numberOfChannels; c++) channels.push(buffer.getChannelData(c));
+  return { channels, sampleRate: buffer.sampleRate };
 }

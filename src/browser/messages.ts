@@ -5,7 +5,7 @@
 
 import type { RenderOp } from '../engine/prepare.js';
 import type { RenderEvent } from '../engine/renderer.js';
-import type { TapReport } from '../engine/taps.js';
+import type { ScopeView, TapReport } from '../engine/taps.js';
 import type { PortRef } from '../engine/types.js';
 
 /** The name the worklet module registers its processor under. */
@@ -39,7 +39,8 @@ export type ToWorklet =
   | { kind: 'midi'; port: number; data: number[]; time?: number; sender: string }
   /** The MIDI input port names changed (a Web MIDI device came or went). */
   | { kind: 'midiPorts'; names: string[] }
-  | { kind: 'watch'; ports: PortRef[]; spectrum: boolean; master: boolean }
+  /** `views`: scopes with a timebase and trigger (src/engine/taps.ts), besides the plain `ports`. */
+  | { kind: 'watch'; ports: PortRef[]; spectrum: boolean; master: boolean; views?: ScopeView[] }
   /** Start or stop recording the master output (what the node outputs, after the limiter). */
   | { kind: 'record'; enabled: boolean }
   | { kind: 'dispose' };

@@ -52,7 +52,8 @@ export class WorkletRenderLoop {
   readonly blockSize: number;
   private readonly post: Post;
   private readonly limiter: MasterLimiter | null;
-  private readonly taps = new Taps();
+  /** Scopes measure frequencies in Hz of this context's rate. */
+  private readonly taps: Taps;
   private running: boolean;
   private disposed = false;
   /** Frames of the current block already played out; blockSize when none is left. */
@@ -77,11 +78,13 @@ export class WorkletRenderLoop {
     const { config, sampleRate } = options;
     this.post = options.post;
     this.sampleRate = sampleRate;
+    this.taps = new Taps(sampleRate);
     this.blockSize = config.blockSize;
     this.host = new BrowserRenderHost({
       post: options.post,
       midiPorts: config.midiPorts,
       maxRecordingFrames: config.maxRecordingFrames,
+      liveInput: true,
     });
     this.renderer = new Renderer({
       sampleRate,
@@ -131,7 +134,7 @@ export class WorkletRenderLoop {
         this.host.setMidiPorts(message.names);
         break;
       case 'watch':
-        this.taps.watch(message.ports, message.spectrum, message.master);
+        this.taps.watch(message.ports, message.spectrum, message.master, message.views ?? []);
         break;
       case 'record':
         this.setRecording(message.enabled);
@@ -145,14 +148,23 @@ export class WorkletRenderLoop {
   /**
    * One render quantum: fills `frames` frames of `left` and `right` (the node's output channels) with the
    * master, rendering engine blocks as they are needed. `contextFrame` is the quantum's first frame in the
-   * AudioContext's timeline (the worklet scope's `currentFrame`).
+   * AudioContext's timeline (the worklet scope's `currentFrame`). `inputLeft`/`inputRight` are the node's
+   * input channels this quantum (absent when nothing is connected): AudioInputNodes read them.
    */
-  process(left: Float32Array, right: Float32Array, frames: number, contextFrame: number): void {
+  process(
+    left: Float32Array,
+    right: Float32Array,
+    frames: number,
+    contextFrame: number,
+    inputLeft?: Float32Array,
+    inputRight?: Float32Array,
+  ): void {
     if (this.disposed) {
       left.fill(0);
       right.fill(0);
       return;
     }
+    this.host.writeInput(inputLeft, inputRight, frames);
     const blockSize = this.blockSize;
     const master = this.renderer.master;
     let written = 0;

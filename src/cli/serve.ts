@@ -18,7 +18,8 @@ const LIMIT_LINES = LIMIT_NAMES.map(
 
 const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] [--sample-rate 44100]
                          [--block-size 128] [--audio auto|device|none] [--token TOKEN] [--root DIR]
-                         [--cors ORIGIN,ORIGIN…] [--allow-host NAME,NAME…] [--max-… N] [--stopped]
+                         [--cors ORIGIN,ORIGIN…] [--allow-host NAME,NAME…] [--osc PORT] [--max-… N]
+                         [--stopped]
 
   PATCH           a .syn or .sui script run at start (rendering starts)
   --host          address to bind (default 127.0.0.1; any other needs a token)
@@ -27,12 +28,17 @@ const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] 
                   none: real-time rendering without a device (listen in the browser)
   --token         token clients must send (generated and printed when binding beyond loopback);
                   with a token, the token alone decides who may call
-  --root          folder WavFileNode and MidiFileNode paths are confined to (default: the current one)
+  --root          folder WavFileNode, MidiFileNode and SamplerNode paths are confined to (default:
+                  the current one)
   --cors          more origins (web pages) allowed to call, comma-separated; by default only this
                   server's own pages and loopback origins (http://localhost:*, 127.0.0.1, [::1]);
                   '*' allows every page on the web (unsafe)
   --allow-host    more host names the server may be reached by, comma-separated (default: IP
                   addresses and localhost only, which stops DNS rebinding)
+  --osc           also listen for OSC over UDP on this port (e.g. 57130), on the same address as
+                  --host: /execute, /value, /start, /stop, /tempo, /midi and OscReceiveNode addresses;
+                  with a token in force (--token, or --host beyond loopback) every message carries it
+                  as its first argument, and one without it gets no reply (docs/interop.md)
   --stopped       start with rendering stopped
 
   Limits (a request past one is refused with a 4xx that names its flag):
@@ -79,9 +85,14 @@ export async function serveCommand(args: string[]): Promise<number> {
   let port: number;
   let sampleRate: number;
   let blockSize: number;
+  let osc: number | undefined;
   const limits: Partial<ServerLimits> = {};
   try {
     port = integer('port', values.port, DEFAULT_PORT);
+    if (values.osc !== undefined) {
+      osc = integer('osc', values.osc, 0);
+      if (osc < 1 || osc > 65535) throw new Error(`--osc must be a UDP port 1…65535, got ${values.osc}`);
+    }
     sampleRate = integer('sample-rate', values['sample-rate'], 44100);
     blockSize = integer('block-size', values['block-size'], 128);
     if (port > 65535) throw new Error(`--port must be 0…65535, got ${port}`);
@@ -130,6 +141,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       // Patch paths in the file are relative to its folder (inside the root; outside it, to the root).
       patchDir: patchDirIn(root, positionals[0]),
       start: !values.stopped,
+      osc,
       log,
     });
   } catch (error) {
@@ -187,12 +199,14 @@ function parse(args: string[]) {
       token: { type: 'string' },
       root: { type: 'string' },
       cors: { type: 'string' },
+      osc: { type: 'string' },
       'allow-host': { type: 'string' },
       'max-nodes': { type: 'string' },
       'max-value-bytes': { type: 'string' },
       'max-result-bytes': { type: 'string' },
       'max-open-files': { type: 'string' },
       'max-record-bytes': { type: 'string' },
+      'max-sample-bytes': { type: 'string' },
       'max-clients': { type: 'string' },
       stopped: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

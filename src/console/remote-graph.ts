@@ -1,12 +1,11 @@
 // A local copy of the server's graph for completion: kept from the WebSocket's hello and edit events
 // (or a GET /nodes), rebuilt as a real Graph only when completion asks for it.
 
-import type { ApiConnection, ApiInput, ApiNode, ApiOutput, ServerMessage } from '../api/protocol.js';
-import type { PortSpec, PortSpecs } from '../engine/definition.js';
-import { Graph } from '../engine/graph.js';
+import type { ApiConnection, ApiNode, ServerMessage } from '../api/protocol.js';
+import type { Graph } from '../engine/graph.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { createRegistry } from '../engine/synchrotron.js';
-import { type DataValue, isDataValue } from '../engine/types.js';
+import { mirrorGraph } from '../lang/mirror.js';
 
 const key = (c: ApiConnection) =>
   `${c.source.node_name}.${c.source.port_name}>${c.sink.node_name}.${c.sink.port_name}`;
@@ -95,61 +94,8 @@ export class RemoteGraph {
   /** The graph as a Graph of the local node types (types this console does not know are left out). */
   graph(): Graph {
     if (this.cached) return this.cached;
-    const graph = new Graph(this.registry);
-    for (const node of this.nodes.values()) {
-      if (!this.registry.has(node.type)) continue;
-      const value = node.exports.Value;
-      const definition = this.registry.get(node.type);
-      try {
-        // A node with ports of its own (a PatchNode's inlets) is mirrored with the ports the server shows.
-        const known = definition.ports
-          ? {
-              inputs: specsOf(node.inputs, definition.inputs),
-              outputs: specsOf(node.outputs, definition.outputs),
-            }
-          : undefined;
-        graph.addNode(
-          node.type,
-          node.name,
-          (isDataValue(value) ? value : null) as DataValue,
-          undefined,
-          known,
-        );
-      } catch {
-        // a name or value this build would refuse: completion just does without it
-      }
-    }
-    for (const c of this.connections.values()) {
-      try {
-        graph.link(
-          { node: c.source.node_name, port: c.source.port_name },
-          { node: c.sink.node_name, port: c.sink.port_name },
-        );
-      } catch {
-        // as above
-      }
-    }
+    const graph = mirrorGraph(this.registry, this.nodes.values(), this.connections.values());
     this.cached = graph;
     return graph;
   }
-}
-
-const KINDS: Record<string, PortSpec['kind']> = {
-  StreamInput: 'stream',
-  StreamOutput: 'stream',
-  DataInput: 'data',
-  DataOutput: 'data',
-  MidiInput: 'midi',
-  MidiOutput: 'midi',
-};
-
-/** Port declarations from the API's shapes: the type's own where it has the port, else kind only. */
-function specsOf(ports: Array<ApiInput | ApiOutput>, declared: PortSpecs): PortSpecs {
-  const specs: PortSpecs = {};
-  for (const port of ports) {
-    specs[port.port_name] = Object.hasOwn(declared, port.port_name)
-      ? declared[port.port_name]
-      : { kind: KINDS[port.type] ?? 'stream', description: `${port.port_name} of this node` };
-  }
-  return specs;
 }

@@ -6,6 +6,7 @@ import type { NodeDefinition, NodePorts, PortSpec, PortSpecs, RenderHost } from 
 import { SynchrotronError, suggest } from './errors.js';
 import { formatBytes, type Limits, limitError, valueBytes } from './limits.js';
 import type { NodeRegistry } from './registry.js';
+import { DEFAULT_TEMPO, validateTempo } from './tempo.js';
 import {
   type ConnectionRef,
   type DataValue,
@@ -71,7 +72,9 @@ export type GraphOp =
   | { op: 'rename'; from: string; to: string }
   | { op: 'link'; source: PortRef; sink: PortRef }
   | { op: 'unlink'; source: PortRef; sink: PortRef }
-  | { op: 'set'; name: string; value: DataValue };
+  | { op: 'set'; name: string; value: DataValue }
+  /** The engine tempo (bpm) changes; it takes over from the current beat phase. */
+  | { op: 'tempo'; bpm: number };
 
 export interface GraphListener {
   /** A committed batch of edits (one script, one API call). */
@@ -104,6 +107,7 @@ interface Snapshot {
   nodes: Map<string, GraphNode>;
   links: Map<string, Connection>;
   pending: number;
+  tempo: number;
   valueBytes: number;
   fileNodes: number;
   weight: number;
@@ -144,6 +148,8 @@ export class Graph {
   private pending: GraphOp[] = [];
   private depth = 0;
   private random: () => number;
+  /** Beats per minute of the whole engine (TransportNode, MIDI clock out, $tempo). */
+  private tempoValue = DEFAULT_TEMPO;
   /** What this graph may hold; every edit, from any entry point, is checked here. */
   readonly limits: GraphLimits;
   /** Sum of `valueBytes` over the held values, and the nodes that hold a file open (limits). */
@@ -188,6 +194,11 @@ export class Graph {
 
   connections(): Connection[] {
     return [...this.links.values()];
+  }
+
+  /** The engine tempo in beats per minute. */
+  get tempo(): number {
+    return this.tempoValue;
   }
 
   hasNode(name: string): boolean {
@@ -481,6 +492,20 @@ export class Graph {
     });
   }
 
+  /**
+   * Sets the engine tempo (bpm, 20…999; anything else is refused). It lands at a block boundary and the beat
+   * grid carries on from its current phase. `clear` leaves it alone: it belongs to the engine, not to a node.
+   */
+  setTempo(bpm: number): number {
+    validateTempo(bpm);
+    if (bpm === this.tempoValue) return bpm;
+    return this.edit(() => {
+      this.tempoValue = bpm;
+      this.pending.push({ op: 'tempo', bpm });
+      return bpm;
+    });
+  }
+
   clear(): number {
     const count = this.nodeMap.size;
     // In bulk: removing nodes one by one scans every connection each time (minutes for 20,000 nodes).
@@ -550,6 +575,7 @@ export class Graph {
     const ops: GraphOp[] = [];
     for (const node of this.nodeMap.values()) ops.push(addOp(node));
     for (const c of this.links.values()) ops.push({ op: 'link', source: c.source, sink: c.sink });
+    if (this.tempoValue !== DEFAULT_TEMPO) ops.push({ op: 'tempo', bpm: this.tempoValue });
     return ops;
   }
 
@@ -716,6 +742,7 @@ export class Graph {
       pending: this.pending.length,
       valueBytes: this.valueTotal,
       fileNodes: this.fileNodes,
+      tempo: this.tempoValue,
       weight: this.weightTotal,
       portsNodes: this.portsNodes,
     };
@@ -738,6 +765,7 @@ export class Graph {
     this.nodeMap = snapshot.nodes;
     this.links = snapshot.links;
     this.pending.length = snapshot.pending;
+    this.tempoValue = snapshot.tempo;
     this.valueTotal = snapshot.valueBytes;
     this.fileNodes = snapshot.fileNodes;
     this.weightTotal = snapshot.weight;

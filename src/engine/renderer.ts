@@ -23,7 +23,8 @@ import {
 import { EMPTY_MIDI } from './midi.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
-import { type DataValue, dataToNumber, type PortRef, portKey } from './types.js';
+import { changeTempo, createTempoState } from './tempo.js';
+import { type DataSlotValue, type DataValue, dataToNumber, type PortRef, portKey } from './types.js';
 
 export const MIN_BLOCK_SIZE = 16;
 export const MAX_BLOCK_SIZE = 4096;
@@ -194,7 +195,7 @@ export interface RendererOptions {
    * A nested plan (ChildPlan, made by `createChild`): the parent's pool and clock, shared. Its master bus is
    * scratch (PlaybackNodes inside a patch are silent) and rendering it does not advance the clock.
    */
-  parent?: { pool: BufferPool; clock: { frames: number } };
+  parent?: { pool: BufferPool; clock: { frames: number }; tempo: Float64Array };
 }
 
 export class Renderer implements ChildPlan {
@@ -206,6 +207,11 @@ export class Renderer implements ChildPlan {
   readonly master: { left: Float32Array; right: Float32Array };
   /** Frames rendered since creation (the global clock). */
   readonly clock: { frames: number };
+  /**
+   * The engine tempo and beat grid nodes read (tempo.ts); moved by `tempo` ops at block boundaries. A nested
+   * plan shares its parent's, as it shares the clock.
+   */
+  readonly tempo: Float64Array;
   onEvent: (event: RenderEvent) => void;
 
   private readonly pool: BufferPool;
@@ -231,6 +237,7 @@ export class Renderer implements ChildPlan {
     this.nested = options.parent !== undefined;
     this.pool = options.parent?.pool ?? new BufferPool(this.blockSize, { maxBuffers: options.maxBuffers });
     this.clock = options.parent?.clock ?? { frames: 0 };
+    this.tempo = options.parent?.tempo ?? createTempoState();
     this.master = { left: this.pool.alloc(), right: this.pool.alloc() };
   }
 
@@ -254,6 +261,12 @@ export class Renderer implements ChildPlan {
     const outputs = this.nodes.get(ref.node)?.io.outputs;
     const output = outputs && Object.hasOwn(outputs, ref.port) ? outputs[ref.port] : undefined;
     return output instanceof StreamOutput ? output.buf : undefined;
+  }
+
+  /** The value a data output holds now (render side), for tests and diagnostics. */
+  dataOutput(ref: PortRef): DataSlotValue | undefined {
+    const output = this.nodes.get(ref.node)?.io.outputs[ref.port];
+    return output instanceof DataOutput ? output.slot.value : undefined;
   }
 
   isFaulted(name: string): boolean {
@@ -340,7 +353,7 @@ export class Renderer implements ChildPlan {
       blockSize: this.blockSize,
       registry: this.registry,
       host: options.host ?? this.host,
-      parent: { pool: this.pool, clock: this.clock },
+      parent: { pool: this.pool, clock: this.clock, tempo: this.tempo },
       onEvent: (event) => {
         const node = `${context.name}/${event.node}`;
         if (event.kind === 'fault' || event.kind === 'warning')
@@ -472,6 +485,9 @@ export class Renderer implements ChildPlan {
         this.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
         break;
       }
+      case 'tempo':
+        changeTempo(this.tempo, op.bpm, this.clock.frames, this.sampleRate);
+        break;
       case 'configure': {
         const node = this.nodes.get(op.name);
         if (!node?.instance.configure) return;
@@ -500,6 +516,7 @@ export class Renderer implements ChildPlan {
       blockSize: this.blockSize,
       host: this.host,
       clock: this.clock,
+      tempo: this.tempo,
       master: this.master,
       value,
       publish(exports) {

@@ -165,6 +165,17 @@ export class Synchrotron {
     return this.graph.clear();
   }
 
+  /** The engine tempo in beats per minute (TransportNode, MidiClockOutNode, `$tempo`). */
+  get tempo(): number {
+    return this.graph.tempo;
+  }
+
+  /** Sets the engine tempo (20…999 bpm); it lands at the next block boundary, the beat phase carries on. */
+  setTempo(bpm: number): number {
+    this.assertLive();
+    return this.graph.setTempo(bpm);
+  }
+
   /** Several edits as one batch: all arrive at the same block boundary, or none if `fn` throws. */
   transaction<T>(fn: () => T): T {
     this.assertLive();

@@ -2,9 +2,12 @@
 // root directory (and, added beside them, MIDI ports). The server, the render CLI and tests create one.
 
 import { resolve } from 'node:path';
+import { decodeCompressedAudio } from '../dsp/audio-decoders.js';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import type { Limits } from '../engine/limits.js';
+import { audioInputHost } from './audio-input.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
+import { type OscHostOptions, type OscHostServices, oscHostServices } from './osc-host.js';
 import { FileGuard, readFileInside, readFileInsideSync } from './secure-files.js';
 import { DEFAULT_LIMITS } from './security.js';
 import { wavWriterForFile } from './wav-writer.js';
@@ -20,17 +23,26 @@ export interface NodeHostOptions {
   deviceName?: string;
   /** MIDI inputs: virtual port 0 plus hardware (`{hardware: false}` skips the native library). */
   midi?: MidiHostOptions;
-  /** Files open at once and bytes per recording (default: the server's DEFAULT_LIMITS). */
-  limits?: Partial<Pick<Limits, 'maxOpenFiles' | 'maxRecordBytes'>>;
+  /** Files open at once, bytes per recording and per sample file (default: the server's DEFAULT_LIMITS). */
+  limits?: Partial<Pick<Limits, 'maxOpenFiles' | 'maxRecordBytes' | 'maxSampleBytes'>>;
+  /** OSC: OscReceiveNodes always listen; OscSendNodes send only with a `destination` rule (the server). */
+  osc?: OscHostOptions;
   /** Paths nodes may never write (the --session file). */
   reserved?: readonly string[];
+  /**
+   * Live audio input (AudioInputNode) from the machine's capture device: the server's render worker turns
+   * it on; offline renders and library engines leave it off, and AudioInputNode plays silence there.
+   */
+  audioInput?: boolean;
 }
 
-export function createNodeHost(options: NodeHostOptions = {}): RenderHost & MidiHostServices {
+export function createNodeHost(
+  options: NodeHostOptions = {},
+): RenderHost & MidiHostServices & OscHostServices {
   const root = resolve(options.root ?? process.cwd());
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const files = new FileGuard({ root, maxOpenFiles: limits.maxOpenFiles, reserved: options.reserved });
-  const host: RenderHost & MidiHostServices = {
+  const host: RenderHost & MidiHostServices & OscHostServices = {
     deviceName: options.deviceName ?? 'none',
     // Render side (WavFileNode opens on its first block): the guard's checks, then a streaming writer.
     openWav(path: string, sampleRate: number): WavWriter {
@@ -39,10 +51,18 @@ export function createNodeHost(options: NodeHostOptions = {}): RenderHost & Midi
       });
     },
     readFile: (path, readOptions) => readFileInside(root, path, readOptions),
+    maxSampleBytes: limits.maxSampleBytes,
+    decodeAudio: decodeCompressedAudio,
+    ...audioInputHost({
+      enabled: options.audioInput ?? false,
+      disabledReason: 'live input is not available in an offline render or a library engine: silence',
+    }),
     // Control side: patch files (PatchNode, VoicesNode), read while the script naming them runs.
     readFileSync: (path, readOptions) => readFileInsideSync(root, path, readOptions),
     // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
     ...midiHostServices(options.midi),
+    // OSC: oscIn, openOscInput(), openOscOutput(), flushOsc(), closeOsc() (src/io/osc-host.ts).
+    ...oscHostServices(options.osc),
   };
   return host;
 }

@@ -16,7 +16,7 @@ import {
 import { open } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { SynchrotronError } from '../engine/errors.js';
-import { formatBytes, limitError } from '../engine/limits.js';
+import { formatBytes, type LimitName, limitError } from '../engine/limits.js';
 import { checkOpened, DEFAULT_LIMITS, DEFAULT_READ_BYTES, openError, resolveInside } from './security.js';
 
 /** Reads in flight at once per process: many file nodes in one batch must not exhaust descriptors. */
@@ -28,12 +28,13 @@ const waitingReads: Array<() => void> = [];
 /**
  * Reads a whole file inside `root` (control side: a node's `prepare`). Opened without following a link
  * and without blocking (a FIFO cannot hang it), checked on the descriptor, its size checked before a
- * byte is read; at most MAX_CONCURRENT_READS at once.
+ * byte is read; at most MAX_CONCURRENT_READS at once. When `limit` names the limit `maxBytes` comes from,
+ * a file over it is a `limit` error naming that limit's flag.
  */
 export async function readFileInside(
   root: string,
   path: string,
-  options: { maxBytes?: number } = {},
+  options: { maxBytes?: number; limit?: LimitName } = {},
 ): Promise<Uint8Array> {
   const target = resolveInside(resolve(root), path);
   const maxBytes = options.maxBytes ?? DEFAULT_READ_BYTES;
@@ -45,10 +46,9 @@ export async function readFileInside(
     const stats = await file.stat();
     checkOpened(file.fd, stats, target, path);
     if (stats.size > maxBytes) {
-      throw new SynchrotronError(
-        'invalid',
-        `cannot read \`${path}\`: it is ${formatBytes(stats.size)}, larger than the limit of ${formatBytes(maxBytes)}`,
-      );
+      const what = `cannot read \`${path}\`: it is ${formatBytes(stats.size)}, larger than the limit of ${formatBytes(maxBytes)}`;
+      if (options.limit) throw limitError(options.limit, what, { bytes: stats.size });
+      throw new SynchrotronError('invalid', what);
     }
     // Exactly the size seen: a file that grows meanwhile is read as it was.
     const bytes = new Uint8Array(stats.size);

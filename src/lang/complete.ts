@@ -30,6 +30,7 @@ const KEYWORD_DETAILS: Record<string, string> = {
   clear: 'remove every node',
   export: 'the whole graph as a script',
   eval: 'the value of a value, type, node, port or connection',
+  tempo: 'the engine tempo in bpm: tempo 128 sets it, tempo alone shows it',
 };
 
 const SIGNIFICANT = (t: RawToken) => t.type !== 'whitespace' && t.type !== 'comment';

@@ -27,7 +27,7 @@ export interface ScriptHost {
 /** One command's result. `value` is the JSON form for the API, `text` the readable form for consoles. */
 export interface CommandResult {
   /** The command keyword as written canonically: 'new', 'link', 'unlink', 'remove', 'start', 'stop',
-   * 'clear', 'export', 'eval'. */
+   * 'clear', 'export', 'eval', 'tempo'. */
   command: string;
   kind: 'node' | 'connection' | 'count' | 'value' | 'text' | 'none';
   value: unknown;

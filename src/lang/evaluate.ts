@@ -38,6 +38,7 @@ export const VARIABLES: Readonly<Record<string, { description: string; read(host
       description: 'seconds rendered so far ($clock / $rate)',
       read: (host) => host.clock() / host.sampleRate,
     },
+    tempo: { description: 'the engine tempo (beats per minute)', read: (host) => host.graph.tempo },
     nodes: { description: 'names of all nodes', read: (host) => host.graph.nodes().map((n) => n.name) },
     types: { description: 'names of all node types', read: (host) => host.graph.registry.names() },
   };
@@ -257,6 +258,15 @@ class Evaluator {
       }
       case 'eval':
         return this.evaluate(c, c.expr);
+      case 'tempo': {
+        if (c.value) {
+          const ast = c.value;
+          const bpm = this.value(ast);
+          this.at(ast, () => this.graph.setTempo(bpm as number));
+        }
+        const bpm = this.graph.tempo;
+        return this.result(c, 'value', bpm, `tempo ${formatValue(bpm)} bpm`);
+      }
     }
   }
 

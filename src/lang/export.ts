@@ -2,6 +2,7 @@
 // values and connections, in the same order.
 
 import type { Graph, GraphNode } from '../engine/graph.js';
+import { DEFAULT_TEMPO } from '../engine/tempo.js';
 import { formatValue } from './values.js';
 
 /** `Type` with its literal input values, if any: `VoicesNode(patch: "voice.syn", voices: 16)`. */
@@ -28,12 +29,16 @@ function nodeLine(node: GraphNode): string {
   return line;
 }
 
-/** One `new …;` line per node, a blank line, then one `link …;` line per connection. */
+/**
+ * One `new …;` line per node, a blank line, then one `link …;` line per connection. A tempo other than the
+ * default comes first (`tempo 128;`), so the patch plays back at its tempo.
+ */
 export function exportScript(graph: Graph): string {
+  const tempo = graph.tempo !== DEFAULT_TEMPO ? `tempo ${formatValue(graph.tempo)};\n` : '';
   const nodes = graph.nodes().map(nodeLine);
   const links = graph
     .connections()
     .map((c) => `link ${c.source.node}.${c.source.port} -> ${c.sink.node}.${c.sink.port};`);
-  if (nodes.length === 0) return '';
-  return links.length ? `${nodes.join('\n')}\n\n${links.join('\n')}\n` : `${nodes.join('\n')}\n`;
+  if (nodes.length === 0) return tempo;
+  return tempo + (links.length ? `${nodes.join('\n')}\n\n${links.join('\n')}\n` : `${nodes.join('\n')}\n`);
 }

@@ -20,11 +20,20 @@ export { describeNode, describeNodeLinks, execute, VARIABLES } from './evaluate.
 //   exportScript(graph: Graph): string                             — `export`/`save` text, re-readable
 export { exportScript } from './export.js';
 export { errorMessage, formatError, formatResults } from './format.js';
-export { type CommandAst, LineIndex, MAX_ARRAY_DEPTH, parse } from './parser.js';
+export { describedRegistry, mirrorGraph } from './mirror.js';
+export { type CommandAst, LineIndex, MAX_ARRAY_DEPTH, parse, parseValue } from './parser.js';
 //   PatchLoader: patch files read, parsed and validated for PatchNode/VoicesNode (a host's loadPatch)
 export { MAX_PATCH_BYTES, PatchLoader, type PatchLoaderOptions, type PatchView } from './patch-loader.js';
 //   parseSui(text) → { script, positions: Record<string, {x, y}> | null }; loadPatch(engine | host, text)
-export { loadPatch, type PatchTarget, type Positions, parseSui } from './sui.js';
+export {
+  loadPatch,
+  type PatchTarget,
+  type Positions,
+  parseSui,
+  type SuiFile,
+  suiHeader,
+  withSuiHeader,
+} from './sui.js';
 //   tokenize(script: string): Token[]                              — for highlighting (browser-safe module)
 export { KEYWORDS, keyword, lex, type RawToken, type Token, type TokenKind, tokenize } from './tokens.js';
 export { formatNumber, formatValue, quoteString } from './values.js';

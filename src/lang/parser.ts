@@ -66,6 +66,8 @@ export type CommandAst = CommandBase &
     | { command: 'unlink'; target: ExprAst }
     | { command: 'remove'; name: Ident }
     | { command: 'set'; name: Ident; value: ValueAst }
+    /** `tempo 128` sets the engine tempo; `tempo` alone reads it. */
+    | { command: 'tempo'; value: ValueAst | null }
     | { command: 'start' | 'stop' | 'clear' | 'export' | 'reload' }
     | { command: 'eval'; expr: ExprAst }
   );
@@ -107,7 +109,7 @@ export function errorAt(
   });
 }
 
-const COMMAND_LIST = 'new, link, unlink, remove, set, start, stop, clear, export, eval, reload';
+const COMMAND_LIST = 'new, link, unlink, remove, set, start, stop, clear, export, eval, tempo, reload';
 
 function show(token: RawToken | undefined): string {
   if (!token) return 'the end of the script';
@@ -117,20 +119,35 @@ function show(token: RawToken | undefined): string {
 }
 
 class Parser {
-  private readonly tokens: RawToken[] = [];
+  private readonly tokens: RawToken[];
   private pos = 0;
   private readonly lines: LineIndex;
 
   constructor(private readonly src: string) {
     this.lines = new LineIndex(src);
-    for (const token of lex(src)) {
-      if (token.type === 'whitespace') continue;
-      if (token.type === 'comment') {
-        if (token.breaksLine) this.tokens.push({ ...token, type: 'newline' });
-        continue;
-      }
-      this.tokens.push(token);
+    this.tokens = lex(src, { trivia: false });
+  }
+
+  /** One literal value and nothing else (a value field's text). */
+  literal(): DataValue {
+    while (this.at('newline')) this.pos++;
+    const ast = this.value(0);
+    while (this.at('newline') || this.at('semicolon')) this.pos++;
+    const after = this.peek();
+    if (after !== undefined) {
+      throw this.fail(after, `expected the end of the value, found ${show(after)}`, ['end of the value']);
     }
+    const toValue = (v: ValueAst): DataValue => {
+      if (v.kind === 'literal') return v.value;
+      if (v.kind === 'array') return v.items.map(toValue);
+      throw errorAt(
+        this.lines,
+        this.src,
+        v,
+        `\`$${v.name}\` is a variable, read when a script runs; here write the value itself`,
+      );
+    };
+    return toValue(ast);
   }
 
   parse(): CommandAst[] {
@@ -308,6 +325,19 @@ class Parser {
       }
       case 'eval':
         return done({ command: 'eval' as const, expr: this.expression(`\`${kw.text}\``) });
+      case 'tempo': {
+        const t = this.peek();
+        if (!t || t.type === 'newline' || t.type === 'semicolon')
+          return done({ command: 'tempo' as const, value: null });
+        if (!this.startsValue(t)) {
+          throw this.fail(
+            t,
+            `expected a tempo in beats per minute (e.g. \`${kw.text} 128\`), found ${show(t)}`,
+            ['value'],
+          );
+        }
+        return done({ command: 'tempo' as const, value: this.value(0) });
+      }
       default:
         return done({ command: canonical as 'start' | 'stop' | 'clear' | 'export' | 'reload' });
     }
@@ -519,4 +549,13 @@ class Parser {
 /** Parses a whole script; throws a SynchrolangError at the first mistake. */
 export function parse(script: string): CommandAst[] {
   return new Parser(script).parse();
+}
+
+/**
+ * One literal value as a value field holds it — `440`, `-1.5e3`, `"text"`, `true`, `null`, `[1, 2]` —
+ * read exactly as a script reads it (same escapes, same words). Throws a SynchrolangError at the first
+ * mistake; `$variables` are refused (they stand for a value only while a script runs).
+ */
+export function parseValue(text: string): DataValue {
+  return new Parser(text).literal();
 }

@@ -5,15 +5,17 @@ import { existsSync, type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { EngineStatus, ServerMessage } from '../api/protocol.js';
+import type { EngineStatus, MidiOutMessage, ServerMessage } from '../api/protocol.js';
 import { apiNodeMaker, toApiConnection, toApiNodes } from '../api/shapes.js';
+import { decodeCompressedAudio } from '../dsp/audio-decoders.js';
 import { Graph, type GraphOp, type ReloadReport } from '../engine/graph.js';
 import type { Limits } from '../engine/limits.js';
 import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
-import type { PortRef } from '../engine/types.js';
+import type { ScopeView } from '../engine/taps.js';
+import type { DataValue, PortRef } from '../engine/types.js';
 import { readFileInside, readFileInsideSync } from '../io/secure-files.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
 import { PatchLoader, type PatchView, type ScriptHost } from '../lang/index.js';
@@ -33,6 +35,8 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** Render from the start (default true); false waits for start(). */
   running?: boolean;
+  /** Where OscSendNodes may send: this machine only (default), or anywhere (opened with --host). */
+  oscSend?: 'loopback' | 'any';
   /** Limits on nodes, values, results and files (default: src/io/security.ts DEFAULT_LIMITS). */
   limits?: Partial<Limits>;
   /** Paths nodes may never write, e.g. the session file (see FileGuard.reserve). */
@@ -41,6 +45,8 @@ export interface EngineOptions {
   watchPatches?: boolean;
 }
 
+/** Messages of the virtual MIDI output kept for GET /midi/out. */
+export const MIDI_OUT_HISTORY = 1024;
 /** Patch files watched at most (each holds a file descriptor or an inotify watch). */
 const MAX_WATCHED_PATCHES = 256;
 /** Quiet time after a patch file changes before reloading: an editor's save is several writes. */
@@ -58,7 +64,7 @@ function workerUrl(): URL {
   return url;
 }
 
-type WorkerReady = { audio: string; fallback?: string; midiPorts: string[] };
+type WorkerReady = { audio: string; fallback?: string; midiPorts: string[]; midiOutputPorts: string[] };
 
 /** Starts a render worker and waits for it to open its output; rejects with a clear message if it cannot. */
 async function spawnWorker(config: WorkerConfig): Promise<{ worker: Worker; ready: WorkerReady }> {
@@ -111,7 +117,8 @@ export class LiveEngine {
   private readonly preparer: Preparer;
   private restarts: number[] = [];
   /** What the worker has been told besides the graph, to tell a replacement the same. */
-  private watching: { ports: PortRef[]; spectrum: boolean; master: boolean } | null = null;
+  private watching: { ports: PortRef[]; spectrum: boolean; master: boolean; views: ScopeView[] } | null =
+    null;
   private readonly log: (line: string) => void;
   private statusValue: EngineStatus;
   private statusAt = performance.now();
@@ -120,6 +127,14 @@ export class LiveEngine {
   private readonly audioListeners = new Set<(sequence: number, frames: number, pcm: Float32Array) => void>();
   private closed: Promise<void> | undefined;
   private lastDebugLog = new Map<string, number>();
+  /** While a scheduled action runs (an OSC bundle's time tag, Unix ms): what posts to the worker carry. */
+  private scheduledAt: number | undefined;
+  /** The virtual MIDI output's recent messages (for GET /midi/out), numbered from 1. */
+  private readonly midiOutHistory: MidiOutMessage[] = [];
+  private midiOutSequence = 0;
+  private midiOutDropped = 0;
+  /** Scheduled messages the worker applied late (their frame was already rendered). */
+  private lateScheduled = 0;
   private readonly jsonCache = new Map<string, string>();
   private jsonRevision = -1;
   private hello: { key: string; buffer: Buffer } | undefined;
@@ -136,6 +151,7 @@ export class LiveEngine {
       limits: Limits;
       audio: string;
       midiPorts: string[];
+      midiOutputPorts: string[];
       log: (line: string) => void;
       watchPatches: boolean;
     },
@@ -147,7 +163,7 @@ export class LiveEngine {
     this.log = options.log;
     this.registry = createRegistry();
     // The control side's view of the worker's host, for exports shown before a node renders.
-    const midiPorts = options.midiPorts;
+    const { midiPorts, midiOutputPorts } = options;
     this.limits = options.limits;
     const root = options.config.root;
     this.watchPatches = options.watchPatches;
@@ -161,7 +177,12 @@ export class LiveEngine {
     });
     const loadPatch = (path: string) => this.patches.load(path);
     this.graph = new Graph(this.registry, {
-      host: { deviceName: options.audio, midiPorts: () => midiPorts, loadPatch },
+      host: {
+        deviceName: options.audio,
+        midiPorts: () => midiPorts,
+        midiOutputPorts: () => midiOutputPorts,
+        loadPatch,
+      },
       limits: options.limits,
     });
     this.statusValue = {
@@ -172,12 +193,18 @@ export class LiveEngine {
       cpuLoad: 0,
       underruns: 0,
       audio: options.audio,
+      tempo: this.graph.tempo,
     };
     this.preparer = new Preparer({
       graph: this.graph,
       sampleRate: options.sampleRate,
       blockSize: options.blockSize,
-      host: { readFile: (path, readOptions) => readFileInside(root, path, readOptions), loadPatch },
+      host: {
+        readFile: (path, readOptions) => readFileInside(root, path, readOptions),
+        maxSampleBytes: options.limits.maxSampleBytes,
+        decodeAudio: decodeCompressedAudio,
+        loadPatch,
+      },
       deliver: (ops) => this.post({ kind: 'ops', ops }),
       onEvent: (event) => this.onWorker({ kind: 'event', event }),
     });
@@ -263,6 +290,7 @@ export class LiveEngine {
       latency: options.latency ?? 0.05,
       sinkId: options.sinkId,
       running: options.running ?? true,
+      oscSend: options.oscSend ?? 'loopback',
       limits: { maxOpenFiles: limits.maxOpenFiles, maxRecordBytes: limits.maxRecordBytes },
       reservedPaths: options.reservedPaths ?? [],
     };
@@ -279,6 +307,7 @@ export class LiveEngine {
       blockSize,
       audio: ready.audio,
       midiPorts: ready.midiPorts,
+      midiOutputPorts: ready.midiOutputPorts,
       log,
       watchPatches: options.watchPatches ?? true,
     });
@@ -287,7 +316,17 @@ export class LiveEngine {
   // ------------------------------------------------------------------------------- state
 
   status(): EngineStatus {
-    return { ...this.statusValue, clock: this.clock() };
+    return { ...this.statusValue, clock: this.clock(), tempo: this.graph.tempo };
+  }
+
+  /** How far ahead of the output the worker renders (seconds): more with a sound card (see render-worker). */
+  get renderAhead(): number {
+    return this.statusValue.audio === 'none' ? this.config.latency : Math.max(this.config.latency, 0.1);
+  }
+
+  /** Scheduled messages (OSC bundles) applied after their frame had been rendered, since start-up. */
+  get lateCount(): number {
+    return this.lateScheduled;
   }
 
   get running(): boolean {
@@ -333,14 +372,55 @@ export class LiveEngine {
     if (changed) this.emit({ type: 'transport', running });
   }
 
-  /** Virtual MIDI in: forwarded to the worker's RenderHost.virtualMidi. */
-  midi(data: number[], time?: number): void {
+  /**
+   * Virtual MIDI in: forwarded to the worker's RenderHost.virtualMidi. Its control changes are also told
+   * to clients (`midi` events), for editors that map controllers to values (MIDI learn); `source` names
+   * the sender so it can skip its own.
+   */
+  midi(data: number[], time?: number, source?: string): void {
     this.post({ kind: 'midi', data, time });
+    if (this.messageListeners.size === 0) return;
+    const controls = controlChanges(data);
+    if (controls.length) this.emit({ type: 'midi', data: controls, ...(source ? { source } : {}) });
   }
 
-  watch(ports: PortRef[], spectrum: boolean, master: boolean): void {
-    this.watching = { ports, spectrum, master };
-    this.post({ kind: 'watch', ports, spectrum, master });
+  /** An OSC message for OscReceiveNodes listening at `address` (in the worker). */
+  osc(address: string, value: DataValue, number: number): void {
+    this.post({ kind: 'osc', address, value, number });
+  }
+
+  /**
+   * Runs `action` (edits, transport, MIDI, OSC values) for the frame that plays at Unix time `atMs` (an OSC
+   * bundle's time tag): everything it sends the worker is applied then — edits at that frame's block, MIDI
+   * at the frame — or at once, reported, when that frame is already rendered. The graph here changes now.
+   */
+  scheduled<T>(atMs: number, action: () => T): T {
+    const outer = this.scheduledAt;
+    this.scheduledAt = atMs;
+    try {
+      return action();
+    } finally {
+      this.scheduledAt = outer;
+    }
+  }
+
+  /** Recent messages of the virtual MIDI output after sequence number `since` (0: all kept). */
+  midiOut(since = 0): { messages: MidiOutMessage[]; next: number; missed: number; dropped: number } {
+    const history = this.midiOutHistory;
+    const first = history.length > 0 ? history[0].seq : this.midiOutSequence + 1;
+    const messages = history.filter((m) => m.seq > since);
+    return {
+      messages,
+      next: this.midiOutSequence,
+      missed: Math.max(0, first - since - 1),
+      dropped: this.midiOutDropped,
+    };
+  }
+
+  /** Scopes and meters: `ports` with the default view, `views` with a timebase (see taps.ts). */
+  watch(ports: PortRef[], spectrum: boolean, master: boolean, views: ScopeView[] = []): void {
+    this.watching = { ports, spectrum, master, views };
+    this.post({ kind: 'watch', ports, spectrum, master, views });
   }
 
   // ------------------------------------------------------------------------------- listeners
@@ -487,6 +567,16 @@ export class LiveEngine {
 
   private post(message: ToWorker): void {
     if (this.closed || !this.worker) return;
+    if (
+      this.scheduledAt !== undefined &&
+      (message.kind === 'ops' ||
+        message.kind === 'transport' ||
+        message.kind === 'midi' ||
+        message.kind === 'osc')
+    ) {
+      this.worker.postMessage({ ...message, at: this.scheduledAt });
+      return;
+    }
     this.worker.postMessage(message);
   }
 
@@ -524,6 +614,9 @@ export class LiveEngine {
         case 'set':
         case 'reload':
           break; // `set` is announced as `exports` by the graph; a reload by its ops
+        case 'tempo':
+          this.emit({ type: 'tempo', bpm: op.bpm });
+          break;
       }
     }
   }
@@ -563,6 +656,25 @@ export class LiveEngine {
       case 'audio':
         for (const listener of this.audioListeners) listener(message.sequence, message.frames, message.pcm);
         break;
+      case 'midiOut': {
+        const messages: MidiOutMessage[] = message.messages.map((m) => ({
+          seq: ++this.midiOutSequence,
+          ...m,
+        }));
+        this.midiOutHistory.push(...messages);
+        if (this.midiOutHistory.length > MIDI_OUT_HISTORY)
+          this.midiOutHistory.splice(0, this.midiOutHistory.length - MIDI_OUT_HISTORY);
+        this.midiOutDropped += message.dropped;
+        this.emit({ type: 'midiOut', port: 0, messages });
+        break;
+      }
+      case 'late': {
+        this.lateScheduled += message.count;
+        const text = `${message.count} scheduled OSC message${message.count === 1 ? '' : 's'} arrived after ${message.count === 1 ? 'its' : 'their'} frame was rendered (up to ${message.worstMs} ms late): applied at once — send bundles further ahead`;
+        this.log(`warning: ${text}`);
+        this.emit({ type: 'warning', node: '', message: text });
+        break;
+      }
       default:
         break;
     }
@@ -572,4 +684,37 @@ export class LiveEngine {
 function truncate(text: string | undefined, limit = 200): string {
   if (text === undefined) return 'undefined';
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+/** The control-change messages among MIDI bytes (as complete 3-byte messages; running status expanded). */
+export function controlChanges(data: readonly number[]): number[] {
+  const out: number[] = [];
+  let running = 0;
+  let i = 0;
+  while (i < data.length) {
+    const byte = data[i];
+    if (byte >= 0xf8) {
+      i++;
+      continue;
+    }
+    if (byte >= 0xf0) {
+      running = 0;
+      i++;
+      while (i < data.length && data[i] < 0x80) i++;
+      continue;
+    }
+    if (byte >= 0x80) {
+      running = byte;
+      i++;
+    } else if (!running) {
+      i++;
+      continue;
+    }
+    const kind = running & 0xf0;
+    const size = kind === 0xc0 || kind === 0xd0 ? 1 : 2;
+    if (i + size > data.length) break;
+    if (kind === 0xb0) out.push(running, data[i], data[i + 1]);
+    i += size;
+  }
+  return out;
 }

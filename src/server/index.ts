@@ -12,11 +12,13 @@ import {
   DEFAULT_LIMITS,
   generateToken,
   isLoopbackAddress,
+  type OscRates,
   type ServerLimits,
 } from '../io/security.js';
 import { type EngineOptions, LiveEngine } from './engine.js';
 import { installGuard } from './guard.js';
 import { answerClientError, installErrors, installLenientJson, listenError, sendJson } from './http.js';
+import { OscServer } from './osc.js';
 import { registerRoutes } from './routes.js';
 import { sharedSchemas } from './schemas.js';
 import { patchScript, runScript } from './script.js';
@@ -50,6 +52,10 @@ export interface ServerOptions extends Omit<EngineOptions, 'limits'> {
   start?: boolean;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** UDP port for OSC (`--osc`); 0 picks a free one (tests); undefined: no OSC server. */
+  osc?: number;
+  /** OSC message and reply budgets (default: the security module's OSC_RATES). */
+  oscRates?: Partial<OscRates>;
 }
 
 export interface SynchrotronServer {
@@ -59,6 +65,8 @@ export interface SynchrotronServer {
   url: string;
   /** The token clients must send, when one is required. */
   token: string | undefined;
+  /** The OSC server, when started with `osc`. */
+  osc: OscServer | undefined;
   close(): Promise<void>;
 }
 
@@ -74,7 +82,15 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
   const access = new Access({ token, cors: options.cors, allowHosts: options.allowHosts });
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
 
-  const engine = await LiveEngine.create({ ...options, limits, log, running: options.start !== false });
+  const engine = await LiveEngine.create({
+    ...options,
+    limits,
+    log,
+    running: options.start !== false,
+    // OscSendNode may send beyond this machine only when the server itself was opened beyond it.
+    oscSend: isLoopbackAddress(host) ? 'loopback' : 'any',
+  });
+  let osc: OscServer | undefined;
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -109,7 +125,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
     await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
     registerWeb(app, options.webRoot);
-    registerRoutes(app, engine);
+    registerRoutes(app, engine, () => osc);
     registerSockets(app, engine, { log, maxClients: limits.maxClients });
 
     if (options.patch !== undefined) {
@@ -118,7 +134,14 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
       if (options.start !== false) engine.start();
     }
     await app.listen({ host, port });
+    if (options.osc !== undefined) {
+      osc = await OscServer.listen({ engine, port: options.osc, host, access, rates: options.oscRates, log });
+      log(
+        `OSC on udp://${host.includes(':') ? `[${host}]` : host}:${osc.port}${token ? ' (every message carries the token first)' : ''}`,
+      );
+    }
   } catch (error) {
+    await osc?.close();
     await app.close().catch(() => {});
     await engine.close();
     throw listenError(error, host, port);
@@ -132,8 +155,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     engine,
     url: `http://${urlHost}:${actualPort}`,
     token,
+    osc,
     close() {
       closing ??= (async () => {
+        await osc?.close();
         await app.close();
         await engine.close();
       })();

@@ -11,6 +11,7 @@ import { type DataValue, isDataValue } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
 import type { LiveEngine } from './engine.js';
 import { errorBody, scriptError, sendJson, sendJsonText } from './http.js';
+import type { OscServer } from './osc.js';
 import {
   CommandResultSchema,
   ConnectionSchema,
@@ -69,7 +70,11 @@ function argsFromQuery(query: Record<string, unknown>): Record<string, DataValue
   return Object.keys(args).length > 0 ? args : undefined;
 }
 
-export function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
+export function registerRoutes(
+  app: FastifyInstance,
+  engine: LiveEngine,
+  osc: () => OscServer | undefined = () => undefined,
+): void {
   const graph = engine.graph;
   const nullAnswer = { 200: Type.Null() };
 
@@ -216,11 +221,69 @@ export function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
     '/status',
     {
       schema: {
-        summary: 'Engine status: transport, clock, CPU load, underruns, audio output',
+        summary: 'Engine status: transport, clock, CPU load, underruns, audio output, tempo, OSC counters',
         response: { 200: ref('EngineStatus') },
       },
     },
-    async (_request, reply) => sendJson(reply, engine.status()),
+    async (_request, reply) => {
+      const oscServer = osc();
+      return sendJson(reply, oscServer ? { ...engine.status(), osc: oscServer.status() } : engine.status());
+    },
+  );
+  app.get(
+    '/tempo',
+    {
+      schema: {
+        summary: 'The engine tempo in beats per minute',
+        response: { 200: Type.Object({ bpm: Type.Number() }) },
+      },
+    },
+    async (_request, reply) => sendJson(reply, { bpm: graph.tempo }),
+  );
+  app.put<{ Body: { bpm: number } }>(
+    '/tempo',
+    {
+      schema: {
+        summary: 'Set the engine tempo (20…999 bpm); it lands at a block boundary, the beat phase carries on',
+        body: Type.Object({ bpm: Type.Number({ description: 'Beats per minute, 20…999' }) }),
+        response: { 200: Type.Object({ bpm: Type.Number() }), ...errors(422) },
+      },
+    },
+    async (request, reply) => sendJson(reply, { bpm: graph.setTempo(request.body.bpm) }),
+  );
+  app.get<{ Querystring: { since?: string } }>(
+    '/midi/out',
+    {
+      schema: {
+        summary:
+          'What MidiOutputNodes sent to the virtual output (port 0): the recent messages after `since`',
+        description:
+          'Poll with `?since=` the `next` of the previous answer. Up to 1024 recent messages are kept; `missed` ' +
+          'counts those that fell out before you asked, `dropped` those the engine dropped because nobody ' +
+          'read them. Live: the /ws `midiOut` messages.',
+        querystring: Type.Object({
+          since: Type.Optional(
+            Type.String({ pattern: '^[0-9]{1,15}$', description: 'Sequence number already seen' }),
+          ),
+        }),
+        response: {
+          200: Type.Object({
+            messages: Type.Array(
+              Type.Object({
+                seq: Type.Integer(),
+                frame: Type.Number(),
+                time: Type.Optional(Type.Number({ description: 'When the frame plays, Unix ms' })),
+                data: Type.Array(Type.Integer()),
+              }),
+            ),
+            next: Type.Integer(),
+            missed: Type.Integer(),
+            dropped: Type.Integer(),
+          }),
+        },
+      },
+    },
+    async (request, reply) => sendJson(reply, engine.midiOut(Number(request.query.since ?? 0))),
   );
   app.get(
     '/types',

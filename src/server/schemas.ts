@@ -69,6 +69,35 @@ export const StatusSchema = Type.Object(
     cpuLoad: Type.Number({ description: 'Render time ÷ block time over the last second.' }),
     underruns: Type.Number({ description: 'Blocks not ready when the output needed them, since start-up.' }),
     audio: Type.String({ description: "Audio output: a device name or 'none'." }),
+    tempo: Type.Number({ description: 'The engine tempo, beats per minute.' }),
+    osc: Type.Optional(
+      Type.Object(
+        {
+          port: Type.Integer(),
+          packets: Type.Integer({ description: 'Datagrams received.' }),
+          messages: Type.Integer({ description: 'Messages carried out or delivered to nodes.' }),
+          refused: Type.Object(
+            {
+              malformed: Type.Integer({
+                description: 'Not OSC: truncated, bad type tags, nested too deep …',
+              }),
+              huge: Type.Integer({ description: 'Larger than the packet limit.' }),
+              unauthenticated: Type.Integer({ description: 'Missing or wrong token (no reply is sent).' }),
+              peer: Type.Integer({ description: 'From beyond this machine without a token in force.' }),
+              rateLimited: Type.Integer(),
+            },
+            { additionalProperties: true },
+          ),
+          replies: Type.Integer(),
+          repliesDropped: Type.Integer({
+            description: "Replies not sent: the sender's reply budget was spent.",
+          }),
+          scheduled: Type.Integer({ description: 'Bundles waiting for their time.' }),
+          late: Type.Integer({ description: 'Scheduled messages applied after their frame was rendered.' }),
+        },
+        { description: 'The OSC server (serve --osc), when it runs.', additionalProperties: true },
+      ),
+    ),
   },
   { $id: 'EngineStatus' },
 );

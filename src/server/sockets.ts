@@ -5,6 +5,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiPort, AUDIO_HEADER_BYTES, type ClientMessage, type ServerMessage } from '../api/protocol.js';
 import { fromApiPort, toApiPort } from '../api/shapes.js';
 import { SynchrotronError } from '../engine/errors.js';
+import {
+  MAX_VIEW_SECONDS,
+  MIN_VIEW_SECONDS,
+  type ScopeView,
+  type TriggerMode,
+  viewKey,
+} from '../engine/taps.js';
 import type { PortRef } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
 import type { LiveEngine } from './engine.js';
@@ -23,6 +30,9 @@ const MAX_BEHIND_BYTES = 16 << 20;
 const OPEN = 1;
 /** Most stream outputs one client may watch at once (scope + meter each). */
 const MAX_WATCHED_PORTS = 64;
+/** Most distinct scope views (port, timebase, trigger) the render worker computes for all clients. */
+const MAX_VIEWS = 256;
+const TRIGGERS = new Set<TriggerMode>(['rising', 'auto', 'free']);
 
 /** The slice of a `ws` WebSocket used here (the package ships no types). */
 interface WebSocket {
@@ -37,10 +47,19 @@ interface WebSocket {
 
 interface Client {
   socket: WebSocket;
-  ports: PortRef[];
+  /** Every watched port (meters), each with the scope view it asked for (`seconds` absent: default). */
+  views: ScopeView[];
+  /** Keys of those ports, and of those views (taps.viewKey). */
   keys: Set<string>;
+  viewKeys: Set<string>;
   spectrum: boolean;
 }
+
+const setViews = (client: Client, views: ScopeView[]) => {
+  client.views = views;
+  client.keys = new Set(views.map((v) => keyOf(v.port)));
+  client.viewKeys = new Set(views.map(viewKey));
+};
 
 const keyOf = (ref: PortRef) => `${ref.node}.${ref.port}`;
 
@@ -83,7 +102,7 @@ export function registerSockets(
   });
 
   engine.onTaps((report) => {
-    const byKey = new Map(report.scopes.map((scope) => [keyOf(scope.port), scope]));
+    const byKey = new Map(report.scopes.map((scope) => [scope.view, scope]));
     const meters = new Map(report.meters.map((meter) => [keyOf(meter.port), meter]));
     const masterMeter = report.master
       ? JSON.stringify({ type: 'meter', port: 'master', ...report.master })
@@ -92,18 +111,19 @@ export function registerSockets(
       ? JSON.stringify({ type: 'spectrum', sampleRate: engine.sampleRate, bins: report.spectrum })
       : undefined;
     for (const client of clients) {
-      if (client.ports.length === 0 && !client.spectrum) continue;
-      for (const key of client.keys) {
+      if (client.views.length === 0 && !client.spectrum) continue;
+      for (const key of client.viewKeys) {
         const scope = byKey.get(key);
+        if (!scope) continue;
+        const { port, view: _view, ...frame } = scope;
+        sendMessage(
+          client,
+          { type: 'scope', port: toApiPort(port), sampleRate: engine.sampleRate, ...frame },
+          true,
+        );
+      }
+      for (const key of client.keys) {
         const meter = meters.get(key);
-        if (scope) {
-          const port = toApiPort(scope.port);
-          sendMessage(
-            client,
-            { type: 'scope', port, sampleRate: engine.sampleRate, samples: scope.samples },
-            true,
-          );
-        }
         if (meter)
           sendMessage(
             client,
@@ -125,13 +145,14 @@ export function registerSockets(
   ) => {
     let changed = false;
     for (const client of clients) {
-      const ports =
+      const views =
         change.type === 'nodeRenamed'
-          ? client.ports.map((port) => (port.node === change.from ? { ...port, node: change.to } : port))
-          : client.ports.filter((port) => port.node !== change.name);
-      if (ports.some((port, i) => port !== client.ports[i]) || ports.length !== client.ports.length) {
-        client.ports = ports;
-        client.keys = new Set(ports.map(keyOf));
+          ? client.views.map((v) =>
+              v.port.node === change.from ? { ...v, port: { ...v.port, node: change.to } } : v,
+            )
+          : client.views.filter((v) => v.port.node !== change.name);
+      if (views.some((v, i) => v !== client.views[i]) || views.length !== client.views.length) {
+        setViews(client, views);
         changed = true;
       }
     }
@@ -141,12 +162,18 @@ export function registerSockets(
   /** The worker taps the union of what every client watches. */
   const updateWatch = () => {
     const ports = new Map<string, PortRef>();
+    const views = new Map<string, ScopeView>();
     let spectrum = false;
     for (const client of clients) {
-      for (const port of client.ports) ports.set(keyOf(port), port);
+      for (const view of client.views) {
+        if (view.seconds === undefined) ports.set(keyOf(view.port), view.port);
+        else if (views.size < MAX_VIEWS) views.set(viewKey(view), view);
+      }
       spectrum ||= client.spectrum;
     }
-    engine.watch([...ports.values()], spectrum, ports.size > 0 || spectrum);
+    engine.watch([...ports.values()], spectrum, ports.size > 0 || views.size > 0 || spectrum, [
+      ...views.values(),
+    ]);
   };
 
   const handle = (client: Client, text: string) => {
@@ -167,7 +194,7 @@ export function registerSockets(
     }
     switch (message.type) {
       case 'watch': {
-        const ports: PortRef[] = [];
+        const views: ScopeView[] = [];
         if (message.ports !== undefined && !Array.isArray(message.ports)) {
           sendMessage(client, {
             type: 'warning',
@@ -189,7 +216,7 @@ export function registerSockets(
             const spec = engine.graph.port(ref, 'output');
             if (spec.kind !== 'stream')
               throw new SynchrotronError('invalid', `\`${keyOf(ref)}\` is not a stream output`);
-            ports.push(ref);
+            views.push(scopeView(ref, port));
           } catch (error) {
             sendMessage(client, {
               type: 'warning',
@@ -198,15 +225,14 @@ export function registerSockets(
             });
           }
         }
-        if (ports.length > MAX_WATCHED_PORTS) {
+        if (views.length > MAX_WATCHED_PORTS) {
           sendMessage(client, {
             type: 'warning',
             node: '',
-            message: `watching the first ${MAX_WATCHED_PORTS} of ${ports.length} ports only`,
+            message: `watching the first ${MAX_WATCHED_PORTS} of ${views.length} ports only`,
           });
         }
-        client.ports = ports.slice(0, MAX_WATCHED_PORTS);
-        client.keys = new Set(client.ports.map(keyOf));
+        setViews(client, views.slice(0, MAX_WATCHED_PORTS));
         client.spectrum = message.spectrum === true;
         updateWatch();
         break;
@@ -257,6 +283,7 @@ export function registerSockets(
         engine.midi(
           data,
           typeof message.time === 'number' && Number.isFinite(message.time) ? message.time : undefined,
+          typeof message.source === 'string' ? message.source.slice(0, 64) : undefined,
         );
         break;
       }
@@ -270,7 +297,7 @@ export function registerSockets(
   };
 
   app.get('/ws', { websocket: true, schema: { hide: true }, onRequest: roomForOne }, (socket: WebSocket) => {
-    const client: Client = { socket, ports: [], keys: new Set(), spectrum: false };
+    const client: Client = { socket, views: [], keys: new Set(), viewKeys: new Set(), spectrum: false };
     clients.add(client);
     send(client.socket, engine.helloBuffer(), false);
     sendMessage(client, { type: 'status', status: engine.status() }, true); // the hello's may be older
@@ -289,7 +316,7 @@ export function registerSockets(
     });
     socket.on('close', () => {
       clients.delete(client);
-      if (client.ports.length > 0 || client.spectrum) updateWatch();
+      if (client.views.length > 0 || client.spectrum) updateWatch();
     });
   });
 
@@ -336,6 +363,17 @@ function midiDataProblem(data: unknown): string | undefined {
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/** The view a watch entry asks for: a timebase (clamped to what scopes show) and a trigger mode. */
+function scopeView(port: PortRef, entry: unknown): ScopeView {
+  const { seconds, trigger } = entry as { seconds?: unknown; trigger?: unknown };
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return { port };
+  return {
+    port,
+    seconds: Math.min(MAX_VIEW_SECONDS, Math.max(MIN_VIEW_SECONDS, seconds)),
+    trigger: TRIGGERS.has(trigger as TriggerMode) ? (trigger as TriggerMode) : 'auto',
+  };
 }
 
 function validPort(port: unknown): PortRef | undefined {

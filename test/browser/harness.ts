@@ -29,6 +29,8 @@ export function missingBrowserPrerequisite(): string | null {
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
   '.json': 'application/json',
   '.wav': 'audio/wav',
   '.mid': 'audio/midi',

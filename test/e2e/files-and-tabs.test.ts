@@ -37,8 +37,13 @@ describe.skipIf(!!missing)('web editor: files, small screens, two tabs', () => {
   }
 
   async function open(name: string, text: string) {
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('open').click()]);
-    await chooser.setFiles({ name, mimeType: 'text/plain', buffer: Buffer.from(text) });
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByTestId('open').click();
+    // Unsaved changes: Open asks first (answered "replace" here; files.test.ts checks the question).
+    const asked = page.getByTestId('dialog-confirm');
+    await Promise.race([chooser, asked.waitFor()]);
+    if (await asked.isVisible()) await asked.click();
+    await (await chooser).setFiles({ name, mimeType: 'text/plain', buffer: Buffer.from(text) });
     await page.getByTestId('toast').filter({ hasText: name }).waitFor();
     return page.getByTestId('toast').textContent();
   }
@@ -144,6 +149,7 @@ describe.skipIf(!!missing)('web editor: files, small screens, two tabs', () => {
   });
 
   test('the demo on a 1280×720 screen is drawn at a readable zoom, and refits when the window grows', async () => {
+    // The graph is as the last file left it (nothing unsaved): the demo replaces it without asking.
     await runConsole(page, 'demo');
     await expect.poll(() => page.locator('.synth-node').count()).toBe(21);
     await page.waitForTimeout(500);

@@ -30,17 +30,52 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<RunningServer> {
+/** A real server on loopback; `options` go to createServer (e.g. `patch` text loaded before any page). */
+export async function startServer(options: Record<string, unknown> = {}): Promise<RunningServer> {
   const { createServer } = (await import(pathToFileURL(SERVER_ENTRY).href)) as {
     createServer(options: Record<string, unknown>): Promise<RunningServer>;
   };
-  return createServer({ host: '127.0.0.1', port: 0, audio: 'none', start: false, log: () => undefined });
+  return createServer({
+    host: '127.0.0.1',
+    port: 0,
+    audio: 'none',
+    start: false,
+    log: () => undefined,
+    ...options,
+  });
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** The canvas zoom (React Flow's viewport transform). */
+export const zoomOf = (page: Page) =>
+  page.locator('.react-flow__viewport').evaluate((el) => new DOMMatrix(getComputedStyle(el).transform).a);
+
+/** Waits until the view has stopped moving (a fit animates for a fraction of a second). */
+export async function viewSettled(page: Page) {
+  let last = '';
+  for (let i = 0; i < 100; i++) {
+    const now = await page.locator('.react-flow__viewport').evaluate((el) => getComputedStyle(el).transform);
+    if (now === last && now !== 'none') return;
+    last = now;
+    await page.waitForTimeout(120);
+  }
+}
+
+/** Runs a line in the editor's console and waits until it has been taken. */
+export async function runConsole(page: Page, script: string) {
+  const input = page.getByTestId('console-input');
+  await input.fill(script);
+  await input.press('Enter');
+  await page.waitForFunction(
+    () => (document.querySelector('[data-testid="console-input"]') as HTMLTextAreaElement).value === '',
+  );
+}
+
+/** `extraArgs`: more Chromium switches (e.g. the fake microphone of the local-mode test). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
+      ...extraArgs,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
@@ -64,6 +99,9 @@ export function collectErrors(page: Page): string[] {
 
 /** Loads the editor in `page`, collecting its errors, and waits until it is connected to the server. */
 export async function openEditor(page: Page, url: string): Promise<string[]> {
+  // An action that cannot happen fails with Playwright's reason (what covers the element …) well
+  // before the test's own timeout, instead of a bare "timed out".
+  page.setDefaultTimeout(15_000);
   const errors = collectErrors(page);
   await page.goto(url);
   await page.getByTestId('link-state').filter({ hasText: 'connected' }).waitFor();

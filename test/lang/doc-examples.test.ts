@@ -49,7 +49,9 @@ describe('docs/synchrolang.md', () => {
     const actual = triggers.map(message);
     // The doc abbreviates the command list with `…`.
     expect(
-      actual.map((m) => m.replace(/, remove, set, start, stop, clear, export, eval, reload\)/, ', …)')),
+      actual.map((m) =>
+        m.replace(/, remove, set, start, stop, clear, export, eval, tempo, reload\)/, ', …)'),
+      ),
     ).toEqual(documented);
   });
 });

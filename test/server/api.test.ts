@@ -272,7 +272,7 @@ describe('newer routes', () => {
   it('GET /status shows the engine rendering in real time, with load and underruns', async () => {
     const first = (await request(server, 'GET', '/status')).body as Record<string, number | string | boolean>;
     expect(Object.keys(first).sort()).toEqual(
-      ['audio', 'blockSize', 'clock', 'cpuLoad', 'running', 'sampleRate', 'underruns'].sort(),
+      ['audio', 'blockSize', 'clock', 'cpuLoad', 'running', 'sampleRate', 'tempo', 'underruns'].sort(),
     );
     expect(first).toMatchObject({ running: true, sampleRate: 44100, blockSize: 128, audio: 'none' });
     await sleep(600);

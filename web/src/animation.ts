@@ -11,7 +11,18 @@ let fpsWindowStart = 0;
 /** Frames per second of the drawing loop, measured over the last second (for tests and the status bar). */
 export let drawFps = 0;
 
+/** Canvases redraw at most this often: signals arrive ≈ 25 times a second, and every frame drawn costs
+ * CPU the audio engine or the browser's own audio may need. */
+const FRAME_MS = 1000 / 30 - 2;
+let lastDraw = 0;
+
 function loop(now: number) {
+  if (now - lastDraw < FRAME_MS) {
+    if (draws.size) requestAnimationFrame(loop);
+    else running = false;
+    return;
+  }
+  lastDraw = now;
   frames++;
   if (now - fpsWindowStart >= 1000) {
     drawFps = (frames * 1000) / (now - fpsWindowStart);
@@ -57,7 +68,28 @@ export function fitCanvas(canvas: HTMLCanvasElement) {
   return { ctx: canvas.getContext('2d')!, width, height, dpr };
 }
 
-/** A CSS custom property of the page (theme colours for canvases). */
+const cssCache = new Map<string, string>();
+let cssTheme: string | undefined;
+
+/** A CSS custom property of the page (theme colours for canvases), read again when the theme changes. */
 export function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+  const theme = document.documentElement.dataset.theme;
+  if (theme !== cssTheme) {
+    cssTheme = theme;
+    cssCache.clear();
+  }
+  let value = cssCache.get(name);
+  if (value === undefined) {
+    value = getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+    cssCache.set(name, value);
+  }
+  return value;
+}
+
+/** True when a canvas needs drawing: its data, size or theme changed since the last time it was drawn. */
+export function changed(canvas: HTMLCanvasElement, stamp: number | string | undefined): boolean {
+  const key = `${stamp}|${canvas.clientWidth}x${canvas.clientHeight}|${document.documentElement.dataset.theme}`;
+  if (canvas.dataset.drawn === key) return false;
+  canvas.dataset.drawn = key;
+  return true;
 }

@@ -1,8 +1,16 @@
-// The server's public HTTP API (SPEC §4 plus /types, /status, value and rename routes). The UI does
-// nothing another client could not do: every edit goes through these calls.
+// The server's public HTTP API as a client (SPEC §4 plus /types, /status, value and rename routes), and
+// its audio stream (/ws/audio): the server mode's half of the editor's one interface (backend.ts). The UI
+// does nothing another client could not do, and nothing else in web/src calls fetch.
 
-import type { ApiConnection, ApiNode, ApiPort, EngineStatus } from '../../src/api/protocol.js';
+import {
+  type ApiConnection,
+  type ApiNode,
+  type ApiPort,
+  AUDIO_HEADER_BYTES,
+  type EngineStatus,
+} from '../../src/api/protocol.js';
 import type { NodeTypeInfo } from '../../src/engine/registry.js';
+import type { EngineApi } from './backend';
 
 export type { ApiConnection, ApiNode, ApiPort, EngineStatus, NodeTypeInfo };
 
@@ -26,10 +34,10 @@ export class ApiError extends Error {
   }
 }
 
-/** Base URL of the server: the page's own origin (the server serves the UI), overridable by ?server=. */
-export function serverBase(): string {
-  const param = new URLSearchParams(location.search).get('server');
-  return (param ?? location.origin).replace(/\/$/, '');
+/** Where a server is: its base URL (no trailing slash) and the token it asks for, if any. */
+export interface ServerAddress {
+  base: string;
+  token: string | null;
 }
 
 /** The token a server bound beyond loopback asks for, given to the page as ?token=. */
@@ -37,13 +45,19 @@ export function serverToken(): string | null {
   return new URLSearchParams(location.search).get('token');
 }
 
-export function wsUrl(path: string): string {
-  const token = serverToken();
-  return `${serverBase().replace(/^http/, 'ws')}${path}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+export function wsUrl(server: ServerAddress, path: string): string {
+  const { base, token } = server;
+  return `${base.replace(/^http/, 'ws')}${path}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
-async function request<T>(method: string, path: string, body?: unknown, raw = false): Promise<T> {
-  const token = serverToken();
+async function request<T>(
+  server: ServerAddress,
+  method: string,
+  path: string,
+  body?: unknown,
+  raw = false,
+): Promise<T> {
+  const { token } = server;
   const init: RequestInit = {
     method,
     headers: { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
@@ -54,7 +68,7 @@ async function request<T>(method: string, path: string, body?: unknown, raw = fa
   }
   let response: Response;
   try {
-    response = await fetch(`${serverBase()}${path}`, init);
+    response = await fetch(`${server.base}${path}`, init);
   } catch (error) {
     throw new ApiError(0, `server unreachable (${(error as Error).message})`, null);
   }
@@ -77,6 +91,31 @@ async function request<T>(method: string, path: string, body?: unknown, raw = fa
   return parsed as T;
 }
 
+/** What a Synchrotron server answers for its page's address when asked for JSON (src/server/web.ts). */
+const HEALTH_TEXT = 'Synchrotron server running';
+
+/**
+ * True when this page was served by a Synchrotron server: its own address, asked for JSON, answers the
+ * server's health string (a static host answers the page again). Asking for the page itself never meets
+ * a 404, so a static host's console stays clean.
+ */
+export async function servedByServer(token: string | null): Promise<boolean> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 4000);
+  try {
+    const response = await fetch(`${location.origin}${location.pathname}`, {
+      headers: { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      signal: abort.signal,
+    });
+    if (!response.ok || !/json/.test(response.headers.get('content-type') ?? '')) return false;
+    return (await response.json()) === HEALTH_TEXT;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const enc = encodeURIComponent;
 
 /** One command's structured result from POST /execute?format=json. */
@@ -89,34 +128,87 @@ export interface ScriptCommandResult {
   column: number;
 }
 
+/** GET /nodes/{name}/patch: where a sub-patch node's patch is and its text (a .syn or .sui). */
+export interface InnerPatch {
+  path: string;
+  text: string;
+}
+
 export interface ScriptResult {
   results: ScriptCommandResult[];
   text: string;
 }
 
-export const api = {
-  types: async (): Promise<NodeTypeInfo[]> => {
-    const answer = await request<NodeTypeInfo[] | { types: NodeTypeInfo[] }>('GET', '/types');
-    return Array.isArray(answer) ? answer : answer.types;
-  },
-  status: () => request<EngineStatus>('GET', '/status'),
-  nodes: () => request<ApiNode[]>('GET', '/nodes'),
-  connections: () => request<ApiConnection[]>('GET', '/connections'),
-  addNode: (type: string, name?: string) =>
-    request<ApiNode>('POST', name ? `/nodes/${enc(name)}?type=${enc(type)}` : `/nodes?type=${enc(type)}`),
-  removeNode: (name: string) => request<ApiNode>('DELETE', `/nodes/${enc(name)}`),
-  renameNode: (name: string, to: string) => request<ApiNode>('PATCH', `/nodes/${enc(name)}`, { name: to }),
-  /** Body: the value itself as JSON (`440`, `"x"`, `[1, 2]`). */
-  setValue: (name: string, value: unknown) => request<ApiNode>('PUT', `/nodes/${enc(name)}/value`, value),
-  link: (connection: ApiConnection) => request<ApiConnection>('PATCH', '/connections', connection),
-  unlink: (connection: ApiConnection) => request<ApiConnection | null>('DELETE', '/connections', connection),
-  start: () => request<null>('GET', '/start'),
-  stop: () => request<null>('GET', '/stop'),
-  exportScript: () => request<string>('GET', '/export'),
-  /** Runs a script; answers each command's result, or throws an ApiError with line/column. */
-  execute: async (script: string): Promise<ScriptResult> => {
-    const answer = await request<ScriptResult | string>('POST', '/execute?format=json', script, true);
-    if (typeof answer === 'string') return { results: [], text: answer };
-    return answer;
-  },
-};
+/** The routes of the server at `server`. */
+export function serverApi(server: ServerAddress): EngineApi {
+  const call = <T>(method: string, path: string, body?: unknown, raw = false) =>
+    request<T>(server, method, path, body, raw);
+  return {
+    types: async (): Promise<NodeTypeInfo[]> => {
+      const answer = await call<NodeTypeInfo[] | { types: NodeTypeInfo[] }>('GET', '/types');
+      return Array.isArray(answer) ? answer : answer.types;
+    },
+    status: () => call<EngineStatus>('GET', '/status'),
+    nodes: () => call<ApiNode[]>('GET', '/nodes'),
+    connections: () => call<ApiConnection[]>('GET', '/connections'),
+    addNode: (type, name) =>
+      call<ApiNode>('POST', name ? `/nodes/${enc(name)}?type=${enc(type)}` : `/nodes?type=${enc(type)}`),
+    removeNode: (name) => call<ApiNode>('DELETE', `/nodes/${enc(name)}`),
+    renameNode: (name, to) => call<ApiNode>('PATCH', `/nodes/${enc(name)}`, { name: to }),
+    /** Body: the value itself as JSON (`440`, `"x"`, `[1, 2]`). */
+    setValue: (name, value) => call<ApiNode>('PUT', `/nodes/${enc(name)}/value`, value),
+    link: (connection) => call<ApiConnection>('PATCH', '/connections', connection),
+    unlink: (connection) => call<ApiConnection | null>('DELETE', '/connections', connection),
+    start: () => call<null>('GET', '/start'),
+    stop: () => call<null>('GET', '/stop'),
+    exportScript: () => call<string>('GET', '/export'),
+    execute: async (script) => {
+      const answer = await call<ScriptResult | string>('POST', '/execute?format=json', script, true);
+      if (typeof answer === 'string') return { results: [], text: answer };
+      return answer;
+    },
+    innerPatch: (name) => call<InnerPatch>('GET', `/nodes/${enc(name)}/patch`),
+  };
+}
+
+/** One block of the master output as /ws/audio sends it: interleaved stereo float32. */
+export interface AudioFrame {
+  sequence: number;
+  sampleRate: number;
+  frames: number;
+  interleaved: Float32Array;
+}
+
+/**
+ * Streams the master output (/ws/audio) to `onFrame` until the returned function is called. `onClose`
+ * hears when the stream ends for another reason (the server went away).
+ */
+export function openAudioStream(
+  server: ServerAddress,
+  onFrame: (frame: AudioFrame) => void,
+  onClose: (reason: string) => void,
+): () => void {
+  const socket = new WebSocket(wsUrl(server, '/ws/audio'));
+  socket.binaryType = 'arraybuffer';
+  let closedByUs = false;
+  socket.onmessage = (event) => {
+    if (!(event.data instanceof ArrayBuffer) || event.data.byteLength < AUDIO_HEADER_BYTES) return;
+    const view = new DataView(event.data);
+    const frames = view.getUint32(8, true);
+    const samples = (event.data.byteLength - AUDIO_HEADER_BYTES) / 4;
+    if (samples !== frames * 2) return;
+    onFrame({
+      sequence: view.getUint32(0, true),
+      sampleRate: view.getUint32(4, true),
+      frames,
+      interleaved: new Float32Array(event.data, AUDIO_HEADER_BYTES, samples),
+    });
+  };
+  socket.onclose = () => {
+    if (!closedByUs) onClose('the audio stream closed');
+  };
+  return () => {
+    closedByUs = true;
+    socket.close();
+  };
+}

@@ -1,8 +1,8 @@
-// Listening in this browser: the server's master output (/ws/audio) → volume → limiter → hard ceiling at
-// 0 dBFS → speakers, with an analyser for the level meter. The limiter sits after the volume so no
+// Listening in this browser: the master output (the server's /ws/audio, or the engine in this page) →
+// volume → limiter → hard ceiling at 0 dBFS → speakers, with an analyser for the level meter. The limiter sits after the volume so no
 // setting of the slider or the patch can send more than full scale to the ears.
 
-import { Listener } from './listener-source';
+import { backend, type ListenSource } from './backend';
 
 export interface ListenLevel {
   peak: number;
@@ -11,19 +11,47 @@ export interface ListenLevel {
 
 class Listening {
   private context: AudioContext | null = null;
-  private source: Listener | null = null;
+  private source: ListenSource | null = null;
   private volume: GainNode | null = null;
   private analyser: AnalyserNode | null = null;
   private buffer: Float32Array<ArrayBuffer> | null = null;
   private gain = 0.8;
-  on = false;
+  private isOn = false;
+  /** The user has used the Listen switch (then local mode leaves it as they set it). */
+  chosen = false;
+  private readonly listeners = new Set<() => void>();
+
+  get on() {
+    return this.isOn;
+  }
+
+  private setOn(on: boolean) {
+    this.isOn = on;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** For React (useSyncExternalStore): called when `on` changes. */
+  subscribe = (listener: () => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  /**
+   * Local mode: the engine is this page, so starting it (a click or a key, which lets the page play
+   * audio) makes it heard too — unless the user has switched Listen off.
+   */
+  startedLocally() {
+    if (!this.isOn && !this.chosen) void this.start().catch(() => undefined);
+  }
 
   async start(): Promise<void> {
-    if (this.on) return;
-    this.on = true;
+    if (this.isOn) return;
+    this.setOn(true);
     try {
-      this.source = new Listener();
-      const context = await this.source.start();
+      this.source = await backend().listen();
+      const context = this.source.context;
       this.context = context;
       const volume = new GainNode(context, { gain: this.gain });
       // Limiter: fast compressor just under full scale, then a hard clip so nothing exceeds ±1 ever.
@@ -49,7 +77,7 @@ class Listening {
   }
 
   async stop(): Promise<void> {
-    this.on = false;
+    this.setOn(false);
     const source = this.source;
     this.source = null;
     this.context = null;
@@ -77,7 +105,7 @@ class Listening {
   }
 
   stats() {
-    return this.source?.stats() ?? null;
+    return this.source?.stats?.() ?? null;
   }
 }
 

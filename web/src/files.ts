@@ -1,14 +1,6 @@
-// Patch files: .syn is a Synchrolang script; .sui is the same script preceded by
-// `/*** {JSON of node positions} ***/` — still a valid script, since that is a block comment.
+// Files in and out of the browser: downloads, the file chooser, and positions read from storage.
 
 import type { Position } from './store';
-
-export interface PatchFile {
-  script: string;
-  positions: Record<string, Position> | null;
-  /** Why the positions header's positions could not be used (the script still loads). */
-  positionsProblem?: string;
-}
 
 /** A position from a file or storage: `[x, y]` or `{x, y}` of finite numbers, else null. */
 export function toPosition(raw: unknown): Position | null {
@@ -22,53 +14,9 @@ export function toPosition(raw: unknown): Position | null {
     : null;
 }
 
-export function parsePatch(text: string): PatchFile {
-  const match = /^\s*\/\*\*\*([\s\S]*?)\*\*\*\//.exec(text);
-  if (!match) return { script: text, positions: null };
-  const script = text.slice(match[0].length).replace(/^\r?\n/, '');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(match[1]);
-  } catch (error) {
-    return {
-      script,
-      positions: null,
-      positionsProblem: `its positions header is not JSON (${(error as Error).message})`,
-    };
-  }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
-    return {
-      script,
-      positions: null,
-      positionsProblem: 'its positions header is not a {name: [x, y]} object',
-    };
-  const positions: Record<string, Position> = {};
-  const bad: string[] = [];
-  for (const [name, p] of Object.entries(raw)) {
-    const position = toPosition(p);
-    if (position) positions[name] = position;
-    else bad.push(name);
-  }
-  return {
-    script,
-    positions,
-    positionsProblem: bad.length
-      ? `it has no usable position (two finite numbers) for ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? '…' : ''}`
-      : undefined,
-  };
-}
-
-export function formatSui(script: string, positions: Record<string, Position>, names: string[]): string {
-  const used: Record<string, Position> = {};
-  for (const name of names) {
-    const p = positions[name];
-    if (p) used[name] = { x: Math.round(p.x), y: Math.round(p.y) };
-  }
-  return `/*** ${JSON.stringify(used)} ***/\n${script}`;
-}
-
-export function download(filename: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+export function download(filename: string, data: string | Blob) {
+  const blob = typeof data === 'string' ? new Blob([data], { type: 'text/plain' }) : data;
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
@@ -88,7 +36,9 @@ export function pickFile(accept: string): Promise<{ name: string; text: string }
     input.onchange = async () => {
       const file = input.files?.[0];
       input.remove();
-      resolve(file ? { name: file.name, text: await file.text() } : null);
+      // ignoreBOM keeps a byte-order mark in the text, so the file saves back as it came.
+      const text = file ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(await file.arrayBuffer()) : '';
+      resolve(file ? { name: file.name, text } : null);
     };
     input.oncancel = () => {
       input.remove();

@@ -17,6 +17,8 @@ class History {
   private past: Edit[] = [];
   private future: Edit[] = [];
   private busy: Promise<void> = Promise.resolve();
+  /** Edits recorded but still on their way to the server: an undo waits for them. */
+  private readonly inflight = new Set<Promise<void>>();
   private listeners = new Set<() => void>();
   private version = 0;
 
@@ -41,6 +43,32 @@ class History {
     this.changed();
   }
 
+  /**
+   * Records an edit as it starts, so an undo pressed at once undoes it (waiting for it to land first);
+   * if it fails, it is taken back out of the history.
+   */
+  async perform(edit: Edit, work: Promise<unknown>): Promise<void> {
+    this.record(edit);
+    const tracked = work.then(() => undefined);
+    this.inflight.add(tracked);
+    try {
+      await tracked;
+    } catch (error) {
+      const at = this.past.lastIndexOf(edit);
+      if (at >= 0) {
+        this.past.splice(at, 1);
+        this.changed();
+      }
+      throw error;
+    } finally {
+      this.inflight.delete(tracked);
+    }
+  }
+
+  private settled() {
+    return Promise.allSettled([...this.inflight]);
+  }
+
   /** Ends merging: the next edit starts a new undo step. */
   seal() {
     const top = this.past[this.past.length - 1];
@@ -63,6 +91,7 @@ class History {
   /** Steps are serialised: a fast double Ctrl+Z undoes two edits in order. */
   undo(): Promise<void> {
     this.busy = this.busy.then(async () => {
+      await this.settled();
       const edit = this.past.pop();
       if (!edit) return;
       edit.mergeKey = undefined;
@@ -81,6 +110,7 @@ class History {
 
   redo(): Promise<void> {
     this.busy = this.busy.then(async () => {
+      await this.settled();
       const edit = this.future.pop();
       if (!edit) return;
       try {

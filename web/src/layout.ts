@@ -2,19 +2,50 @@
 // layers by render order — each node one column right of the deepest node feeding it.
 
 import type { ApiConnection, ApiNode } from './api';
+import { literal } from './lang';
 import type { Position } from './store';
 
-const COLUMN_GAP = 70;
-const ROW_GAP = 28;
+/** Flow units between columns and between nodes in a column: room for cables, no more (a laptop screen
+ * must show a 20-node patch whole at a readable zoom). */
+const COLUMN_GAP = 34;
+const ROW_GAP = 14;
 
 export type Size = { width: number; height: number };
 export type Measure = (node: ApiNode) => Size;
 
-/** Rough drawn size of a node before it has been drawn (header, value field, ports, exports), px. */
+/** Width of monospace text at the node's 11 px, and of its 12 px bold names. */
+const MONO = 6.7;
+const NAME = 7.4;
+
+/**
+ * Drawn size of a node before it has been drawn (header, value, ports, exports), from its text: close
+ * enough that an automatic layout of nodes not yet drawn does not overlap them.
+ */
 export const estimateSize: Measure = (node) => {
+  const header =
+    node.name.length * NAME + (node.type === 'DataNode' ? 0 : (node.type.length - 4) * 6.2 + 8) + 22;
+  if (node.type === 'DataNode') {
+    const value = node.exports.Value;
+    const text = typeof value === 'number' ? 10 : Math.min(16, Math.max(6, literal(value).length + 1)) + 1.2;
+    const long = typeof value !== 'number' && literal(value).length > 28;
+    return { width: Math.min(240, Math.max(84, header, text * MONO + 30)), height: long ? 74 : 46 };
+  }
   const rows = Math.max(node.inputs.length, node.outputs.length);
-  const exportRows = node.type === 'DataNode' ? 0 : Object.keys(node.exports).length;
-  return { width: 170, height: 50 + rows * 20 + (node.type === 'DataNode' ? 36 : 0) + exportRows * 14 };
+  let widest = 0;
+  for (let i = 0; i < rows; i++) {
+    const a = node.inputs[i]?.port_name.length ?? 0;
+    const b = node.outputs[i]?.port_name.length ?? 0;
+    // An unlinked input may carry a 62 px control; outputs a scope toggle.
+    const control =
+      node.inputs[i] && !node.inputs[i].source && node.inputs[i].type === 'StreamInput' ? 66 : 0;
+    widest = Math.max(widest, (a + b) * MONO + control + (b ? 18 : 0) + 30);
+  }
+  const exportRows = Object.entries(node.exports);
+  const exportsWidth = Math.max(0, ...exportRows.map(([k, v]) => (k.length + String(v).length) * MONO + 24));
+  return {
+    width: Math.min(230, Math.max(88, header, widest, exportsWidth)),
+    height: 40 + rows * 17 + (exportRows.length ? 6 + exportRows.length * 15 : 0),
+  };
 };
 
 export function layeredLayout(
@@ -64,7 +95,10 @@ export function layeredLayout(
       const known = feeds.filter((v): v is number => v !== undefined);
       return known.length ? known.reduce((a, b) => a + b, 0) / known.length : Number.POSITIVE_INFINITY;
     };
-    column.sort((a, b) => score(a) - score(b) || a.name.localeCompare(b.name));
+    // Nodes linked to nothing go below the rest of their column, out of the signal's way.
+    const isolated = (node: ApiNode) =>
+      edges.some((c) => c.source.node_name === node.name || c.sink.node_name === node.name) ? 0 : 1;
+    column.sort((a, b) => isolated(a) - isolated(b) || score(a) - score(b) || a.name.localeCompare(b.name));
     let y = origin.y;
     let width = 0;
     column.forEach((node, index) => {

@@ -1,10 +1,12 @@
 // Notes from this browser to the server's virtual MIDI source (ClientMessage 'midi'), which
 // MidiInputNode can read: the on-screen keyboard, the computer keyboard and Web MIDI devices.
 
-import { store } from './store';
+import { handleMidi } from './midimap';
+import { MIDI_SOURCE, store } from './store';
 
-export function sendMidi(data: number[], source = 'browser') {
-  return store.send({ type: 'midi', source, data, time: performance.now() });
+/** To the server's virtual port, as this page (whose own controllers the server's echo then skips). */
+export function sendMidi(data: number[]) {
+  return store.send({ type: 'midi', source: MIDI_SOURCE, data, time: performance.now() });
 }
 
 export const noteOn = (note: number, velocity = 100) => sendMidi([0x90, note & 0x7f, velocity & 0x7f]);
@@ -45,7 +47,10 @@ export async function forwardWebMidi(onChange: (names: string[]) => void): Promi
     access.inputs.forEach((input) => {
       names.push(input.name ?? input.id);
       input.onmidimessage = (event) => {
-        if (event.data && event.data[0] < 0xf8) sendMidi([...event.data], input.name ?? 'webmidi');
+        if (!event.data || event.data[0] >= 0xf8) return;
+        // Controllers are mapped here (MIDI learn) and still reach the server's virtual port.
+        handleMidi(event.data);
+        sendMidi([...event.data]);
       };
     });
     onChange(names);

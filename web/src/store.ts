@@ -1,5 +1,6 @@
-// The live graph as this browser sees it: filled by the server's `hello` and kept current by its pushes
-// on /ws (so edits by any client appear here within a block or two). HTTP answers are applied too, with
+// The live graph as this browser sees it: filled by the engine's `hello` and kept current by its pushes
+// (the server's /ws, or the engine in this page; backend.ts) so edits by any client appear here within a
+// block or two. HTTP answers are applied too, with
 // the same idempotent updates, so the UI never waits on the push that follows its own edit.
 
 import { useSyncExternalStore } from 'react';
@@ -9,13 +10,14 @@ import {
   ApiError,
   type ApiNode,
   type ApiPort,
-  api,
   type EngineStatus,
   type NodeTypeInfo,
   type ScriptResult,
-  wsUrl,
 } from './api';
+import { listening } from './audio';
+import { api, backend } from './backend';
 import { toPosition } from './files';
+import { followNode, handleMidi } from './midimap';
 
 export type Position = { x: number; y: number };
 export type LinkState = 'connecting' | 'open' | 'closed';
@@ -40,12 +42,40 @@ export interface UiState {
   toast: { id: number; text: string; kind: 'error' | 'info' } | null;
   /** Bumped to ask the editor to fit the view (after loading a patch). */
   fitRequest: number;
+  /** Timebase and trigger of each scope, by `node.port`. */
+  scopes: Record<string, ScopeSettings>;
+  /** The file the graph was opened from or last saved to. */
+  fileName: string | null;
 }
+
+export type ScopeMode = 'auto' | 'rising' | 'free' | 'roll';
+
+export interface ScopeSettings {
+  /** Window length, seconds (0.001…10). */
+  seconds: number;
+  mode: ScopeMode;
+}
+
+export const DEFAULT_SCOPE: ScopeSettings = { seconds: 0.02, mode: 'auto' };
 
 /** Fast-changing signal data for the canvases: read in requestAnimationFrame, never through React. */
 export interface ScopeData {
   samples: Float32Array;
+  /** For a long window: each point's extremes (samples are their midpoints). */
+  min?: Float32Array;
+  max?: Float32Array;
+  /** Signal samples per point. */
+  step: number;
   sampleRate: number;
+  /** Window the points cover, seconds. */
+  seconds: number;
+  triggered: boolean;
+  /** Index of the trigger point. */
+  trigger?: number;
+  /** A rising-edge scope is waiting for an edge (the trace is the last one found). */
+  waiting: boolean;
+  /** Measured by the server, Hz (null: not periodic). */
+  frequency: number | null;
   peak: number;
   rms: number;
   /** performance.now() of the newest samples. */
@@ -58,6 +88,9 @@ const samePort = (a: ApiPort, b: ApiPort) => a.node_name === b.node_name && a.po
 
 const POSITIONS_KEY = 'synchrotron.positions';
 const WATCH_KEY = 'synchrotron.watched';
+const SCOPES_KEY = 'synchrotron.scopes';
+/** This page's name as a MIDI sender, so the server's echo of its own controllers is not applied twice. */
+export const MIDI_SOURCE = `editor-${Math.random().toString(36).slice(2, 10)}`;
 
 function loadJson<T>(key: string, fallback: T): T {
   try {
@@ -91,6 +124,8 @@ class Store {
     log: [],
     toast: null,
     fitRequest: 1,
+    scopes: loadJson<Record<string, ScopeSettings>>(SCOPES_KEY, {}),
+    fileName: null,
   };
   /** Scope/meter data per watched port key, plus 'master'. */
   readonly signals = new Map<string, ScopeData>();
@@ -103,8 +138,7 @@ class Store {
   private listeners = new Set<() => void>();
   private pendingScripts = new Map<number, { resolve(r: ScriptResult): void; reject(e: Error): void }>();
   private scriptId = 0;
-  private socket: WebSocket | null = null;
-  private retryDelay = 250;
+  private connected = false;
   private logId = 0;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private positionsTimer: ReturnType<typeof setTimeout> | undefined;
@@ -122,46 +156,37 @@ class Store {
   // ---------------------------------------------------------------- WebSocket
 
   connect() {
-    if (this.socket) return;
+    if (this.connected) return;
+    this.connected = true;
     this.set({ link: 'connecting' });
-    const socket = new WebSocket(wsUrl('/ws'));
-    this.socket = socket;
-    socket.onopen = () => {
-      this.retryDelay = 250;
-      this.set({ link: 'open' });
-      this.sendWatch();
-    };
-    socket.onmessage = (event) => {
-      if (typeof event.data !== 'string') return;
-      let message: ServerMessage;
-      try {
-        message = JSON.parse(event.data) as ServerMessage;
-      } catch {
-        return;
-      }
-      this.pushes++;
-      this.receive(message);
-    };
-    socket.onclose = () => {
-      this.socket = null;
-      for (const pending of this.pendingScripts.values())
-        pending.reject(new ApiError(0, 'connection lost', null));
-      this.pendingScripts.clear();
-      this.set({ link: 'closed' });
-      setTimeout(() => this.connect(), this.retryDelay);
-      this.retryDelay = Math.min(this.retryDelay * 2, 3000);
-    };
-    socket.onerror = () => socket.close();
+    backend().connect({
+      open: () => {
+        this.set({ link: 'open' });
+        this.sendWatch();
+      },
+      message: (message) => {
+        this.pushes++;
+        this.receive(message);
+      },
+      notice: (text) => {
+        this.addLog('info', text);
+        this.showToast(text, 'info');
+      },
+      close: () => {
+        for (const pending of this.pendingScripts.values())
+          pending.reject(new ApiError(0, 'connection lost', null));
+        this.pendingScripts.clear();
+        this.set({ link: 'closed' });
+      },
+    });
   }
 
   socketOpen(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return backend().isOpen();
   }
 
   send(message: ClientMessage): boolean {
-    if (this.socket?.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(JSON.stringify(message));
-    return true;
+    return backend().send(message);
   }
 
   /**
@@ -170,7 +195,7 @@ class Store {
    */
   execute(script: string): Promise<ScriptResult> {
     const id = ++this.scriptId;
-    if (this.socket?.readyState !== WebSocket.OPEN) return api.execute(script);
+    if (!backend().isOpen()) return api.execute(script);
     return new Promise((resolve, reject) => {
       this.pendingScripts.set(id, { resolve, reject });
       this.send({ type: 'execute', id, script });
@@ -237,22 +262,45 @@ class Store {
       case 'scope': {
         const key = portKey(message.port);
         const previous = this.signals.get(key);
+        const frequency = message.frequency === undefined ? (previous?.frequency ?? null) : message.frequency;
+        if (message.waiting && previous) {
+          // No edge yet: keep the last trace, with the newest frequency.
+          this.signals.set(key, { ...previous, waiting: true, frequency });
+          break;
+        }
         this.signals.set(key, {
-          // Each message is the newest window of the port (the server decimates in time), not a continuation.
+          // Each message is a whole window (the server triggers and decimates), not a continuation.
           samples: Float32Array.from(message.samples),
+          min: message.min ? Float32Array.from(message.min) : undefined,
+          max: message.max ? Float32Array.from(message.max) : undefined,
+          step: message.step ?? 1,
           sampleRate: message.sampleRate,
+          seconds: message.seconds ?? ((message.step ?? 1) * message.samples.length) / message.sampleRate,
+          triggered: !!message.triggered,
+          trigger: message.trigger,
+          waiting: !!message.waiting,
+          frequency,
           peak: previous?.peak ?? 0,
           rms: previous?.rms ?? 0,
           updated: performance.now(),
         });
         break;
       }
+      case 'midi':
+        if (message.source !== MIDI_SOURCE) handleMidi(message.data);
+        break;
       case 'meter': {
         const key = message.port === 'master' ? 'master' : portKey(message.port);
         const previous = this.signals.get(key);
         this.signals.set(key, {
-          samples: previous?.samples ?? new Float32Array(0),
-          sampleRate: previous?.sampleRate ?? 44100,
+          samples: new Float32Array(0),
+          step: 1,
+          seconds: 0,
+          triggered: false,
+          waiting: false,
+          frequency: null,
+          sampleRate: 44100,
+          ...previous,
           peak: message.peak,
           rms: message.rms,
           updated: performance.now(),
@@ -281,18 +329,30 @@ class Store {
 
   applyRemoved(name: string) {
     if (!this.state.nodes.has(name)) return;
+    followNode(name, null);
     const nodes = new Map(this.state.nodes);
     nodes.delete(name);
     const connections = this.state.connections.filter(
       (c) => c.source.node_name !== name && c.sink.node_name !== name,
     );
     this.set({ nodes, connections });
+    // An emptied graph (`clear`) forgets where its nodes were: a new graph's `osc` is not the old one's.
+    // (A node removed on its own keeps its place, for undo; a patch being loaded keeps the positions
+    // it brought.)
+    if (nodes.size === 0 && this.loading === 0) {
+      this.set({ positions: {} });
+      this.savePositions();
+    }
     this.pruneWatched();
   }
+
+  /** While > 0 a patch is being loaded: positions it brought are not forgotten as the old graph clears. */
+  loading = 0;
 
   applyRenamed(from: string, to: string) {
     const node = this.state.nodes.get(from);
     if (!node) return;
+    followNode(from, to);
     const rename = (port: ApiPort): ApiPort => (port.node_name === from ? { ...port, node_name: to } : port);
     const nodes = new Map<string, ApiNode>();
     for (const [name, n] of this.state.nodes) {
@@ -314,7 +374,10 @@ class Store {
       delete positions[from];
     }
     const watched = this.state.watched.map(rename);
-    this.set({ nodes, connections, positions, watched });
+    const scopes: Record<string, ScopeSettings> = {};
+    for (const [key, settings] of Object.entries(this.state.scopes))
+      scopes[key.startsWith(`${from}.`) ? `${to}${key.slice(from.length)}` : key] = settings;
+    this.set({ nodes, connections, positions, watched, scopes });
     this.savePositions();
     this.saveWatched();
   }
@@ -349,9 +412,14 @@ class Store {
 
   setRunning(running: boolean) {
     if (this.state.status) this.set({ status: { ...this.state.status, running } });
+    if (running && backend().mode === 'local') listening.startedLocally();
   }
 
   // ---------------------------------------------------------------- positions (client-side only)
+
+  /** Nodes this page is about to make where the user put them (paste, quick-add, a drop): the view
+   * need not move to show them. */
+  readonly placedHere = new Set<string>();
 
   setPositions(patch: Record<string, Position>, replace = false) {
     // A NaN or infinite position would break the whole canvas (SVG paths of NaN), and stay in storage.
@@ -388,6 +456,10 @@ class Store {
 
   private pruneWatched() {
     const watched = this.state.watched.filter((p) => this.state.nodes.has(p.node_name));
+    // What a removed node's scopes last showed goes with it: a new node of the same name starts blank
+    // (its scope showed the old node's frequency until its first frame).
+    for (const p of this.state.watched)
+      if (!this.state.nodes.has(p.node_name)) this.signals.delete(portKey(p));
     if (watched.length !== this.state.watched.length) {
       this.set({ watched });
       this.saveWatched();
@@ -403,8 +475,33 @@ class Store {
     }
   }
 
+  /** Each scope with its timebase and trigger (roll is drawn from untriggered frames). */
   sendWatch() {
-    this.send({ type: 'watch', ports: this.state.watched, spectrum: true });
+    const ports = this.state.watched.map((port) => {
+      const { seconds, mode } = this.scopeSettings(port);
+      return { ...port, seconds, trigger: mode === 'roll' ? ('free' as const) : mode };
+    });
+    this.send({ type: 'watch', ports, spectrum: true });
+  }
+
+  scopeSettings(port: ApiPort): ScopeSettings {
+    return this.state.scopes[portKey(port)] ?? DEFAULT_SCOPE;
+  }
+
+  setScope(port: ApiPort, patch: Partial<ScopeSettings>) {
+    const key = portKey(port);
+    const scopes = { ...this.state.scopes, [key]: { ...this.scopeSettings(port), ...patch } };
+    this.set({ scopes });
+    try {
+      localStorage.setItem(SCOPES_KEY, JSON.stringify(scopes));
+    } catch {
+      // ignore
+    }
+    this.sendWatch();
+  }
+
+  setFileName(fileName: string | null) {
+    this.set({ fileName });
   }
 
   // ---------------------------------------------------------------- messages

@@ -4,10 +4,11 @@
 import { Fragment, type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { tokenize } from '../../../src/lang/tokens.js';
 import type { ApiError } from '../api';
-import { type Completion, complete } from '../complete';
 import { DEMO_SUI } from '../demo';
 import { executeScript } from '../edits';
-import { autoLayout, loadPatch } from '../patch';
+import { type Completion, completeAt } from '../lang';
+import { togglePanel } from '../panels';
+import { autoLayout, confirmReplace, loadPatch } from '../patch';
 import { store, useStore } from '../store';
 
 const HISTORY_KEY = 'synchrotron.consoleHistory';
@@ -55,6 +56,7 @@ function ErrorMark({ input, error }: { input: string; error: NonNullable<Entry['
 const HELP = [
   'new SineNode osc · new 440 freq · link freq.out -> osc.frequency · unlink osc · remove osc',
   'start · stop · clear · export · eval $rate · demo (load the demo patch) · layout (auto-arrange)',
+  'On the canvas: double-click or N adds a node, right-click for menus, Ctrl+C/V/D copy, paste, duplicate, Space starts/stops.',
   'Enter runs, Shift+Enter adds a line, ↑/↓ history, Tab completes.',
 ];
 
@@ -92,7 +94,7 @@ export function Console() {
       ...fresh.map((l) => ({
         id: nextId.current++,
         input: '',
-        info: `${l.kind} ${l.node ?? ''}: ${l.text}`,
+        info: `${l.kind}${l.node ? ` ${l.node}` : ''}: ${l.text}`,
       })),
     ]);
   }, [log]);
@@ -106,8 +108,8 @@ export function Console() {
     setEntries((e) => [...e.slice(-300), { ...entry, id: nextId.current++ }]);
 
   const refreshCompletions = (value: string, caret: number) => {
-    const { nodes, types } = store.state;
-    setCompletions(complete(value, caret, nodes, types));
+    const { nodes, connections, types } = store.state;
+    setCompletions(completeAt(value, caret, nodes, connections, types));
     setChoice(0);
   };
 
@@ -126,8 +128,12 @@ export function Console() {
       if (word === 'help') {
         push({ input: script, output: HELP });
       } else if (word === 'demo') {
+        if (!(await confirmReplace('The demo'))) {
+          push({ input: script, output: ['Kept the current patch.'] });
+          return;
+        }
         await loadPatch(DEMO_SUI);
-        push({ input: script, output: ['Demo patch loaded: press Start (or type `start`), then Listen.'] });
+        push({ input: script, output: ['Demo patch loaded: press Start (or Space), then Listen.'] });
       } else if (word === 'layout') {
         autoLayout();
         push({ input: script, output: ['Arranged.'] });
@@ -152,10 +158,10 @@ export function Console() {
   };
 
   const accept = (c: Completion) => {
-    const next = text.slice(0, c.from) + c.text + text.slice(c.to);
+    const next = text.slice(0, c.from) + c.label + text.slice(c.to);
     setText(next);
     setCompletions([]);
-    pendingCaret.current = c.from + c.text.length;
+    pendingCaret.current = c.from + c.label.length;
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -180,7 +186,8 @@ export function Console() {
     if (e.key === 'Tab' || (e.key === ' ' && e.ctrlKey)) {
       e.preventDefault();
       const caret = el.selectionStart ?? text.length;
-      const found = complete(text, caret, store.state.nodes, store.state.types);
+      const { nodes, connections, types } = store.state;
+      const found = completeAt(text, caret, nodes, connections, types);
       if (found.length === 1) accept(found[0]);
       else {
         setCompletions(found);
@@ -216,6 +223,16 @@ export function Console() {
   const lineCount = Math.min(6, text.split('\n').length);
   return (
     <section className="console panel" aria-label="Console">
+      <button
+        type="button"
+        className="icon-button dock-hide"
+        title="Hide the console and keyboard"
+        aria-label="hide the console and keyboard"
+        data-testid="hide-dock"
+        onClick={() => togglePanel('dock')}
+      >
+        ⌄
+      </button>
       <div className="console-output" ref={output} data-testid="console-output">
         {entries.length === 0 && (
           <div className="console-hint">
@@ -274,7 +291,7 @@ export function Console() {
           {completions.length > 0 && (
             <ul className="completions" data-testid="completions">
               {completions.slice(0, 12).map((c, i) => (
-                <li key={c.text} className={i === choice ? 'active' : ''}>
+                <li key={`${c.kind}:${c.label}`} className={i === choice ? 'active' : ''}>
                   <button
                     type="button"
                     tabIndex={-1}

@@ -3,6 +3,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { forwardWebMidi, KEY_SEMITONES, noteName, noteOff, noteOn } from '../midi';
+import { togglePanel } from '../panels';
 
 const WHITE = [0, 2, 4, 5, 7, 9, 11];
 const BLACK_AFTER: Record<number, number> = { 0: 1, 2: 3, 5: 6, 7: 8, 9: 10 };
@@ -120,11 +121,22 @@ export function Keyboard() {
           type="button"
           className="small"
           onClick={connectMidi}
+          data-testid="web-midi"
           title={
             devices?.length ? `Forwarding: ${devices.join(', ')}` : 'Forward this browser’s MIDI devices'
           }
         >
           {devices === null ? 'Web MIDI' : devices.length ? `MIDI: ${devices.length}` : 'no MIDI'}
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          title="Hide the keyboard"
+          aria-label="hide the keyboard"
+          data-testid="hide-keys"
+          onClick={() => togglePanel('keys')}
+        >
+          ›
         </button>
       </div>
       <div

@@ -5,29 +5,11 @@ import { useReactFlow } from '@xyflow/react';
 import { useMemo, useRef, useState } from 'react';
 import type { NodeTypeInfo } from '../api';
 import { addNode } from '../edits';
+import { togglePanel } from '../panels';
 import { measured } from '../patch';
 import { type Position, store, useStore } from '../store';
+import { matchesType, rankType } from '../type-search';
 import { PALETTE_MIME } from './Editor';
-
-function matches(info: NodeTypeInfo, query: string) {
-  if (!query) return true;
-  const q = query.toLowerCase();
-  return (
-    info.type.toLowerCase().includes(q) ||
-    info.category.toLowerCase().includes(q) ||
-    info.description.toLowerCase().includes(q)
-  );
-}
-
-/** How well a type answers a query: its name first (prefix best), then its category, then its description. */
-function rank(info: NodeTypeInfo, query: string) {
-  const q = query.toLowerCase();
-  const name = info.type.toLowerCase();
-  if (name.startsWith(q)) return 0;
-  if (name.includes(q)) return 1;
-  if (info.category.toLowerCase().includes(q)) return 2;
-  return 3;
-}
 
 /** Moves a new node's spot down-right until it covers no node already drawn (flow units). */
 function freeSpot(spot: Position): Position {
@@ -66,14 +48,14 @@ export function Palette() {
   const filtered = useMemo(
     () =>
       types
-        .filter((t) => matches(t, query))
+        .filter((t) => matchesType(t, query))
         .sort((a, b) => a.category.localeCompare(b.category) || a.type.localeCompare(b.type)),
     [types, query],
   );
   const best = useMemo(() => {
     let index = 0;
     filtered.forEach((info, i) => {
-      if (rank(info, query) < rank(filtered[index], query)) index = i;
+      if (rankType(info, query) < rankType(filtered[index], query)) index = i;
     });
     return index;
   }, [filtered, query]);
@@ -91,24 +73,36 @@ export function Palette() {
   let category = '';
   return (
     <aside className="palette panel" aria-label="Node palette">
-      <input
-        className="palette-search"
-        type="search"
-        placeholder="Search nodes…"
-        aria-label="search node types"
-        value={query}
-        onChange={(e) => {
-          setQuery(e.target.value);
-          setChosen(null);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'ArrowDown') setActive((i) => Math.min(filtered.length - 1, i + 1));
-          else if (e.key === 'ArrowUp') setActive((i) => Math.max(0, i - 1));
-          else if (e.key === 'Enter' && filtered[active]) add(filtered[active].type);
-          else return;
-          e.preventDefault();
-        }}
-      />
+      <div className="palette-head">
+        <input
+          className="palette-search"
+          type="search"
+          placeholder="Search nodes…"
+          aria-label="search node types"
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            setChosen(null);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') setActive((i) => Math.min(filtered.length - 1, i + 1));
+            else if (e.key === 'ArrowUp') setActive((i) => Math.max(0, i - 1));
+            else if (e.key === 'Enter' && filtered[active]) add(filtered[active].type);
+            else return;
+            e.preventDefault();
+          }}
+        />
+        <button
+          type="button"
+          className="icon-button"
+          title="Hide the palette (double-click the canvas or press N to add nodes)"
+          aria-label="hide the palette"
+          data-testid="hide-palette"
+          onClick={() => togglePanel('palette')}
+        >
+          ‹
+        </button>
+      </div>
       <ul className="palette-list" ref={list}>
         {filtered.map((info, index) => {
           const header = info.category !== category;

@@ -1,58 +1,35 @@
-// A DataNode's value, edited in place: every keystroke that makes a valid literal is sent at once
-// (PUT /nodes/{name}/value), so the sound follows the typing. Arrow keys nudge the number at the caret
-// (Shift ×10, Alt ×0.1). One focus = one undo step.
+// A value node's value as text (strings, arrays, booleans, null — numbers get a slider), edited in place
+// and applied on Enter or when the field loses focus, never per keystroke: deleting "440" to type "220"
+// must not play 44 Hz, then 4 Hz, on the way. The language's own parser reads it. ↑/↓ nudge the number
+// at the caret (Shift ×10, Alt ×0.1) and apply at once; Escape puts the value back.
 
 import { useEffect, useRef, useState } from 'react';
 import { setValue } from '../edits';
 import { history } from '../history';
-import { formatLiteral, nudgeNumberAt, parseLiteral } from '../values';
+import { literal, nudgeNumberAt, readValue } from '../lang';
 
 export function ValueField({ name, value }: { name: string; value: unknown }) {
-  const [text, setText] = useState(() => formatLiteral(value));
+  const [text, setText] = useState(() => literal(value));
   const [error, setError] = useState<string | null>(null);
   const focused = useRef(false);
   const before = useRef<unknown>(value);
-  // Sends are serialised and coalesced: only the newest text is sent after a slow answer.
-  const inFlight = useRef(false);
-  const pending = useRef<{ value: unknown } | null>(null);
-  const lastSent = useRef<string>(formatLiteral(value));
+  const cancelled = useRef(false);
 
   useEffect(() => {
-    if (!focused.current) {
-      setText(formatLiteral(value));
-      lastSent.current = formatLiteral(value);
-    }
+    if (!focused.current) setText(literal(value));
   }, [value]);
 
-  const flush = async () => {
-    if (inFlight.current) return;
-    while (pending.current) {
-      const next = pending.current;
-      pending.current = null;
-      inFlight.current = true;
-      try {
-        await setValue(name, before.current, next.value);
-      } catch {
-        // reported by setValue
-      } finally {
-        inFlight.current = false;
-      }
-    }
-  };
-
-  const change = (next: string) => {
-    setText(next);
-    const parsed = parseLiteral(next);
-    if (!parsed.ok) {
-      setError(parsed.error);
-      return;
+  /** Sends the text if it reads as a value and differs from the node's; answers whether it was valid. */
+  const apply = (next: string) => {
+    const read = readValue(next);
+    if (!read.ok) {
+      setError(`column ${read.column}: ${read.error}`);
+      return false;
     }
     setError(null);
-    const literal = formatLiteral(parsed.value);
-    if (literal === lastSent.current) return;
-    lastSent.current = literal;
-    pending.current = { value: parsed.value };
-    void flush();
+    if (literal(read.value) !== literal(value))
+      setValue(name, before.current, read.value).catch(() => undefined);
+    return true;
   };
 
   const lines = text.length > 28 || text.includes('\n');
@@ -62,33 +39,46 @@ export function ValueField({ name, value }: { name: string; value: unknown }) {
       <Field
         className={`value-input nodrag nowheel${error ? ' invalid' : ''}`}
         aria-label={`value of ${name}`}
+        aria-invalid={!!error}
         data-testid={`value-${name}`}
         spellCheck={false}
         value={text}
-        rows={lines ? Math.min(3, Math.ceil(text.length / 28)) : undefined}
-        title={error ?? 'A number, "string", true/false, null or [array]. ↑/↓ nudge numbers.'}
+        rows={lines ? Math.min(3, Math.ceil(text.length / 16)) : undefined}
+        // As wide as its text (within limits), so layouts can tell a node's size from its value.
+        style={{ width: `${Math.min(16, Math.max(6, text.length + 1)) + 1.2}ch` }}
+        title={error ?? 'A number, "string", true/false, null or [array]. Enter applies; ↑/↓ nudge numbers.'}
         onFocus={() => {
           focused.current = true;
           before.current = value;
           history.seal();
         }}
-        onBlur={() => {
+        onBlur={(e) => {
           focused.current = false;
-          history.seal();
-          if (error) {
-            setText(formatLiteral(value));
+          if (cancelled.current) {
+            cancelled.current = false;
+            return;
+          }
+          // A mistake left in the field is not applied: the node keeps its value and the field shows it.
+          if (!apply(e.currentTarget.value)) {
+            setText(literal(value));
             setError(null);
           }
+          history.seal();
         }}
-        onChange={(e) => change(e.target.value)}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (error) setError(null);
+        }}
         onKeyDown={(e) => {
           e.stopPropagation();
           if (e.key === 'Enter' && !e.shiftKey) {
             e.preventDefault();
-            (e.target as HTMLElement).blur();
+            if (apply(text)) (e.target as HTMLElement).blur();
           }
           if (e.key === 'Escape') {
-            change(formatLiteral(before.current));
+            setText(literal(before.current));
+            setError(null);
+            cancelled.current = true;
             (e.target as HTMLElement).blur();
           }
           if ((e.key === 'ArrowUp' || e.key === 'ArrowDown') && !lines) {
@@ -97,13 +87,18 @@ export function ValueField({ name, value }: { name: string; value: unknown }) {
             const nudged = nudgeNumberAt(text, el.selectionStart ?? text.length, step);
             if (nudged) {
               e.preventDefault();
-              change(nudged.text);
+              setText(nudged.text);
+              apply(nudged.text);
               requestAnimationFrame(() => el.setSelectionRange(nudged.caret, nudged.caret));
             }
           }
         }}
       />
-      {error && <div className="value-error">{error}</div>}
+      {error && (
+        <div className="value-error" role="alert">
+          {error}
+        </div>
+      )}
     </div>
   );
 }
