@@ -133,7 +133,11 @@ const ORIGINAL_PWM = ['pwm.syn', 'pwm_plus.syn', 'pwm_plus_notes.syn'];
 describe('every example renders with `synchrotron render`', () => {
   const dir = mkdtempSync(join(tmpdir(), 'synchrotron-examples-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const patches = examplePatches();
+  // Voice patches (with OutletNodes) are parts to include, not to play: they have no PlaybackNode, and
+  // test/instruments/examples.test.ts plays each through the patch that includes it.
+  const patches = examplePatches().filter(
+    (patch) => !/\bOutletNode\b/.test(readFileSync(join(EXAMPLES, patch), 'utf8')),
+  );
 
   it('finds them all', () => {
     expect(patches.length).toBeGreaterThanOrEqual(15);
