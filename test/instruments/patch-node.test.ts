@@ -327,3 +327,16 @@ link loud.out -> speakers.left
     copy.dispose();
   });
 });
+
+describe('PatchNode: exports', () => {
+  it('exports the file it plays as `Patch` (what an editor opens), relative to the root', () => {
+    const r = make();
+    mkdirSync(join(r.root, 'voices'));
+    writeFileSync(join(r.root, 'voices', 'voice.syn'), VOICE);
+    r.s.execute('new patch "voices/voice.syn" v; new VoicesNode(patch: "voices/voice.syn") poly');
+    expect(r.s.graph.node('v').exports.Patch).toBe('voices/voice.syn');
+    expect(r.s.graph.node('poly').exports.Patch).toBe('voices/voice.syn');
+    r.s.execute('new PatchNode none');
+    expect(r.s.graph.node('none').exports.Patch).toBeNull();
+  });
+});

@@ -192,8 +192,11 @@ export const PatchNode = defineNode({
     if (!patch) return { inputs: { path: PATH }, outputs: {} };
     return patchPorts(patch, { path: PATH }, 'PatchNode');
   },
+  // `Patch`: the file it plays, for clients (an editor opens it with GET /nodes/{name}/patch).
+  initialExports: () => ({ Patch: null }),
   prepare(values, ctx): PatchPlan | null | Promise<PatchPlan> {
     const patch = loadPatchFile(ctx.host, values.path, 'PatchNode');
+    ctx.publish({ Patch: patch?.path ?? null });
     return patch ? preparePatch(patch, ctx) : null;
   },
   create(ctx, io) {

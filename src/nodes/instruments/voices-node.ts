@@ -126,13 +126,14 @@ export const VoicesNode = defineNode({
   prepare(values, ctx): VoicesPlan | null | Promise<VoicesPlan> {
     const voices = voiceCount(values.voices);
     const patch = loadPatchFile(ctx.host, values.patch, 'VoicesNode');
+    ctx.publish({ Patch: patch?.path ?? null });
     if (!patch) return null;
     // Each voice prepares its own inner nodes (a delay line per voice), here, off the render thread.
     const plans = Array.from({ length: voices }, () => preparePatch(patch, ctx));
     if (plans.every((plan) => !(plan instanceof Promise))) return { voices, plans: plans as PatchPlan[] };
     return Promise.all(plans).then((ready) => ({ voices, plans: ready }));
   },
-  initialExports: () => ({ 'Voices Sounding': 0 }),
+  initialExports: () => ({ Patch: null, 'Voices Sounding': 0 }),
   create(ctx, io) {
     const bank = new VoiceBank(ctx.sampleRate);
     const runtimes: PatchRuntime[] = [];
