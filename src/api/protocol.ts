@@ -43,6 +43,16 @@ export interface EngineStatus {
   underruns: number;
   /** Audio output in use: a device name, or 'none'. */
   audio: string;
+  /**
+   * Render-ahead now, in seconds: the server's grows after underruns (a busy machine) and shrinks back
+   * when calm. Always there from the server.
+   */
+  latency?: number;
+  /**
+   * Why the engine is not running although nobody pressed Stop: the render worker failed too often, or a
+   * session was restored stopped after the server did not exit cleanly. Absent otherwise.
+   */
+  reason?: string;
 }
 
 /** Server → client on /ws. */

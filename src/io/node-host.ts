@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import type { Limits } from '../engine/limits.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
-import { FileGuard, readFileInside } from './secure-files.js';
+import { FileGuard, type FileRecord, readFileInside } from './secure-files.js';
 import { DEFAULT_LIMITS } from './security.js';
 import { wavWriterForFile } from './wav-writer.js';
 
@@ -24,13 +24,30 @@ export interface NodeHostOptions {
   limits?: Partial<Pick<Limits, 'maxOpenFiles' | 'maxRecordBytes'>>;
   /** Paths nodes may never write (the --session file). */
   reserved?: readonly string[];
+  /** The server's records of files it wrote, from a previous render worker (see FileRecord). */
+  knownFiles?: ReadonlyArray<readonly [string, FileRecord]>;
+  /** Told of every change to those records, to hand them to a later render worker. */
+  onFileRecord?: (target: string, record: FileRecord) => void;
 }
 
-export function createNodeHost(options: NodeHostOptions = {}): RenderHost & MidiHostServices {
+export type NodeRenderHost = RenderHost &
+  MidiHostServices & {
+    /** Takes a previous render worker was writing and no node continued become ordinary files of ours. */
+    settleResumedFiles(): void;
+  };
+
+export function createNodeHost(options: NodeHostOptions = {}): NodeRenderHost {
   const root = resolve(options.root ?? process.cwd());
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const files = new FileGuard({ root, maxOpenFiles: limits.maxOpenFiles, reserved: options.reserved });
-  const host: RenderHost & MidiHostServices = {
+  const files = new FileGuard({
+    root,
+    maxOpenFiles: limits.maxOpenFiles,
+    reserved: options.reserved,
+    known: options.knownFiles,
+    onRecord: options.onFileRecord,
+  });
+  const host: NodeRenderHost = {
+    settleResumedFiles: () => files.settleResumable(),
     deviceName: options.deviceName ?? 'none',
     // Render side (WavFileNode opens on its first block): the guard's checks, then a streaming writer.
     openWav(path: string, sampleRate: number): WavWriter {

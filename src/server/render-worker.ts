@@ -3,16 +3,29 @@
 // sends back render events, status, taps and (for listening browsers) the PCM of the master.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RenderHost } from '../engine/definition.js';
+import type { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import { Taps } from '../engine/taps.js';
 import { type AudioOutput, DeviceOutput, NullOutput, probablyHasAudioDevice } from '../io/audio-output.js';
 import { MasterLimiter } from '../io/limiter.js';
-import { createNodeHost } from '../io/node-host.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
+import { createNodeHost, type NodeRenderHost } from '../io/node-host.js';
+import { registerNodeModules } from './node-modules.js';
+import {
+  type FromWorker,
+  HEARTBEAT,
+  PHASE_APPLYING,
+  type ToWorker,
+  type WorkerConfig,
+} from './worker-messages.js';
 
 const STATUS_INTERVAL_MS = 250;
+/** Render-ahead grows by this factor after an underrun (at least two blocks), up to config.maxLatency. */
+const LATENCY_GROWTH = 1.5;
+/** Without an underrun for this long, render-ahead shrinks by LATENCY_SHRINK every SHRINK_EVERY_MS. */
+const CALM_MS = 10_000;
+const SHRINK_EVERY_MS = 5_000;
+const LATENCY_SHRINK = 0.8;
 const TAP_INTERVAL_MS = 40; // 25 updates/s
 const DEBUG_INTERVAL_MS = 50; // at most 20 debug values/s per node
 /** Frames of master PCM per /ws/audio message (≈ 23 ms at 44.1 kHz). */
@@ -53,14 +66,30 @@ async function openOutput(): Promise<{ output: AudioOutput; fallback?: string }>
   }
 }
 
+/** Now in ms on a clock every thread of the process shares (the supervisor compares heartbeats with it). */
+function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 class RenderLoop {
   private readonly renderer: Renderer;
   private readonly output: AudioOutput;
   private readonly limiter: MasterLimiter;
   private readonly taps = new Taps();
-  private readonly host: RenderHost;
+  private readonly host: NodeRenderHost;
   private readonly blockFrames: number;
-  private readonly latencyFrames: number;
+  /** Render-ahead now (frames), between minLatencyFrames and maxLatencyFrames: it adapts to underruns. */
+  private latencyFrames: number;
+  private readonly minLatencyFrames: number;
+  private readonly maxLatencyFrames: number;
+  private lastUnderrun = performance.now();
+  private lastShrink = performance.now();
+  /** The supervisor's view of this loop (HEARTBEAT slots). */
+  private readonly heartbeat: Float64Array;
+  /** Takes of a replaced worker wait for their nodes' first block, then become ordinary files. */
+  private filesSettled = false;
+  /** The first batch of edits (the graph, replayed into a replacement worker) has arrived. */
+  private opsReceived = false;
   private readonly blockMs: number;
   /** Output frames produced so far. */
   private written = 0;
@@ -84,21 +113,29 @@ class RenderLoop {
   private debugValues = new Map<string, unknown>();
   private debugTimer: NodeJS.Timeout | undefined;
 
-  constructor(host: RenderHost, output: AudioOutput) {
+  constructor(host: NodeRenderHost, output: AudioOutput, registry: NodeRegistry) {
     this.host = host;
     this.output = output;
     this.renderer = new Renderer({
       sampleRate: config.sampleRate,
       blockSize: config.blockSize,
-      registry: createRegistry(),
+      registry,
       host,
       onEvent: (event) => this.onRenderEvent(event),
     });
+    // A replacement worker's clock goes on from its predecessor's: the clock never goes backwards.
+    this.renderer.clock.frames = config.startClock;
+    this.heartbeat = new Float64Array(config.heartbeat);
     this.limiter = new MasterLimiter(config.sampleRate);
     this.blockFrames = config.blockSize;
     this.blockMs = (config.blockSize / config.sampleRate) * 1000;
     const latency = output instanceof DeviceOutput ? deviceLatency() : config.latency;
-    this.latencyFrames = Math.max(2 * config.blockSize, Math.round(latency * config.sampleRate));
+    this.minLatencyFrames = Math.max(2 * config.blockSize, Math.round(latency * config.sampleRate));
+    this.maxLatencyFrames = Math.max(
+      this.minLatencyFrames,
+      Math.round(Math.max(latency, config.maxLatency) * config.sampleRate),
+    );
+    this.latencyFrames = this.minLatencyFrames;
     this.running = config.running ?? true;
     if (this.running) this.renderer.start();
   }
@@ -110,14 +147,18 @@ class RenderLoop {
   handle(message: ToWorker): void {
     switch (message.kind) {
       case 'ops':
+        this.opsReceived = true;
         this.renderer.enqueue(message.ops);
         // Stopped: apply now, so edits do not pile up and scopes see the new graph.
-        if (!this.running) this.renderer.order();
+        if (!this.running) this.applyEdits();
         break;
       case 'transport':
+        this.heartbeat[HEARTBEAT.phase] = PHASE_APPLYING;
         this.running = message.running;
         if (message.running) this.renderer.start();
         else this.renderer.stop();
+        this.heartbeat[HEARTBEAT.phase] = 0;
+        this.beat();
         break;
       case 'midi':
         (this.host as { virtualMidi?: VirtualMidi }).virtualMidi?.push(message.data, message.time);
@@ -146,10 +187,12 @@ class RenderLoop {
       // The output consumed frames that were not rendered in time: it played silence there.
       this.underruns += Math.ceil((now - this.written) / this.blockFrames);
       this.written = Math.ceil(now);
-    }
+      this.adaptLatency(true);
+    } else this.adaptLatency(false);
     const target = now + this.latencyFrames;
     while (this.written < target) this.renderOne();
     this.output.flush();
+    this.beat();
     const time = performance.now();
     if (time - this.lastStatus >= STATUS_INTERVAL_MS) {
       this.lastStatus = time;
@@ -169,12 +212,56 @@ class RenderLoop {
     );
   };
 
+  /**
+   * Render-ahead follows the machine: after an underrun (this thread did not get the CPU in time: other
+   * programs, a heavy graph) it grows by half, up to the maximum; after CALM_MS without one it shrinks
+   * step by step back towards the configured latency, so edits are heard as soon as the machine allows.
+   */
+  private adaptLatency(underrun: boolean): void {
+    const time = performance.now();
+    if (underrun) {
+      this.lastUnderrun = time;
+      const grown = Math.max(this.latencyFrames * LATENCY_GROWTH, this.latencyFrames + 2 * this.blockFrames);
+      this.latencyFrames = Math.min(this.maxLatencyFrames, Math.round(grown));
+      return;
+    }
+    if (this.latencyFrames === this.minLatencyFrames) return;
+    if (time - this.lastUnderrun < CALM_MS || time - this.lastShrink < SHRINK_EVERY_MS) return;
+    this.lastShrink = time;
+    this.latencyFrames = Math.max(this.minLatencyFrames, Math.round(this.latencyFrames * LATENCY_SHRINK));
+  }
+
+  /** Tells the supervisor this thread is alive (it replaces a worker whose heartbeat stops). */
+  private beat(): void {
+    this.heartbeat[HEARTBEAT.clock] = this.renderer.clock.frames;
+    this.heartbeat[HEARTBEAT.beat] = sharedNow();
+  }
+
+  /**
+   * Applies queued edits (creating nodes, compiling the plan) apart from rendering, marked in the
+   * heartbeat: a graph of thousands of nodes may take longer than a block, which is not a hang.
+   */
+  private applyEdits(): void {
+    if (!this.renderer.hasPending) return;
+    this.heartbeat[HEARTBEAT.phase] = PHASE_APPLYING;
+    try {
+      this.renderer.applyPending();
+    } finally {
+      this.heartbeat[HEARTBEAT.phase] = 0;
+      this.beat();
+    }
+  }
+
   private renderOne(): void {
     const frames = this.blockFrames;
     const { left, right } = this.renderer.master;
     if (this.running) {
-      const begin = performance.now();
+      let begin = performance.now();
       try {
+        if (this.renderer.hasPending) {
+          this.applyEdits();
+          begin = performance.now(); // CPU load counts rendering, not compiling
+        }
         this.renderer.renderBlock();
       } catch (error) {
         // The renderer isolates node faults itself; this is a last line of defence for the loop.
@@ -188,6 +275,11 @@ class RenderLoop {
       }
       this.renderMs[this.window] += performance.now() - begin;
       this.limiter.process(left, right, frames);
+      if (!this.filesSettled && this.opsReceived) {
+        // The graph replayed by the supervisor has had its first block: recording nodes have opened.
+        this.filesSettled = true;
+        this.host.settleResumedFiles();
+      }
     } else {
       left.fill(0);
       right.fill(0);
@@ -195,6 +287,7 @@ class RenderLoop {
     this.blocks[this.window]++;
     this.output.write(left, right, frames, this.written);
     this.written += frames;
+    this.beat();
     if (this.taps.active) this.taps.afterBlock((ref) => this.renderer.streamOutput(ref), left, right, frames);
     if (this.streaming) this.stream(left, right, frames);
   }
@@ -223,6 +316,7 @@ class RenderLoop {
       cpuLoad: blocks > 0 ? Math.round((renderMs / (blocks * this.blockMs)) * 1e4) / 1e4 : 0,
       underruns: this.underruns,
       audio: this.output.name,
+      latency: Math.round((this.latencyFrames / config.sampleRate) * 1e4) / 1e4,
     };
   }
 
@@ -278,14 +372,28 @@ async function main(): Promise<void> {
     post({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
     return;
   }
-  // Files confined to root, MIDI ports (the virtual one fed by POST /midi and the WebSocket).
+  const registry = createRegistry();
+  try {
+    await registerNodeModules(registry, config.nodeModules);
+  } catch (error) {
+    await opened.output.close().catch(() => {});
+    post({
+      kind: 'failed',
+      message: `node types: ${error instanceof Error ? error.message : String(error)}`,
+    });
+    return;
+  }
+  // Files confined to root, MIDI ports (the virtual one fed by POST /midi and the WebSocket). The host's
+  // records of files written go to the supervisor, which hands them to a replacement worker.
   const host = createNodeHost({
     root: config.root,
     deviceName: opened.output.name,
     limits: config.limits,
     reserved: config.reservedPaths,
+    knownFiles: config.knownFiles,
+    onFileRecord: (target, record) => post({ kind: 'file', target, record }),
   });
-  const loop = new RenderLoop(host, opened.output);
+  const loop = new RenderLoop(host, opened.output, registry);
   port.on('message', (message: ToWorker) => loop.handle(message));
   let midiPorts: string[] = [];
   try {
