@@ -73,6 +73,8 @@ export type ServerMessage =
   | { type: 'scope'; port: ApiPort; sampleRate: number; samples: number[] }
   /** Level of a watched output or of the master ('master' as port). */
   | { type: 'meter'; port: ApiPort | 'master'; peak: number; rms: number }
+  /** Node positions in the editor changed (GET/PUT /positions): name → {x, y}, or null when forgotten. */
+  | { type: 'positions'; positions: Record<string, { x: number; y: number } | null> }
   /** Magnitude spectrum of the master output in dBFS, bins spaced sampleRate / (2 * bins.length). */
   | { type: 'spectrum'; sampleRate: number; bins: number[] }
   /** Answer to an 'execute': `results` are CommandResults, `text` their readable form; `error` is

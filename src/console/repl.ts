@@ -7,7 +7,7 @@ import type { ServerMessage } from '../api/protocol.js';
 import { complete } from '../lang/index.js';
 import { type ServerClient, UnreachableError } from './client.js';
 import { joinContinuation, needsMoreInput } from './continuation.js';
-import { formatError, formatEvent, formatResult, formatType, nodeBlock } from './format.js';
+import { formatError, formatEvent, formatReason, formatResult, formatType, nodeBlock } from './format.js';
 import { highlight } from './highlight.js';
 import { HISTORY_SIZE, loadHistory, saveHistoryLine } from './history.js';
 import { parseSteps } from './notes.js';
@@ -136,9 +136,21 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       last.timer.unref();
     }
   };
+  // Why the engine is not running (a failed render worker, a session restored stopped): shown once when it
+  // appears — on connecting too — unless the same words just came as a warning.
+  let shownReason: string | undefined;
+  let lastWarning: string | undefined;
   client.onMessage((message: ServerMessage) => {
     const own = client.ownEditsInFlight > 0;
     remote.apply(message);
+    if (message.type === 'warning') lastWarning = message.message;
+    if (message.type === 'hello' || message.type === 'status') {
+      const reason = message.status.reason;
+      if (reason !== shownReason) {
+        shownReason = reason;
+        if (reason !== undefined && reason !== lastWarning) printAbove(formatReason(reason, style));
+      }
+    }
     const text = formatEvent(message, style, own);
     if (text === null) return;
     if (message.type === 'debug') showDebug(message.node, text);

@@ -11,6 +11,7 @@ import { isDataValue } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
 import type { LiveEngine } from './engine.js';
 import { errorBody, scriptError, sendJson, sendJsonText } from './http.js';
+import type { NodePositions } from './positions.js';
 import {
   CommandResultSchema,
   ConnectionSchema,
@@ -45,7 +46,7 @@ function scriptFromBody(body: unknown, contentType: string | undefined): string 
 
 type NameParams = { name: string };
 
-export function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
+export function registerRoutes(app: FastifyInstance, engine: LiveEngine, positions: NodePositions): void {
   const graph = engine.graph;
   const nullAnswer = { 200: Type.Null() };
 
@@ -180,6 +181,45 @@ export function registerRoutes(app: FastifyInstance, engine: LiveEngine): void {
       },
     },
     async (_request, reply) => sendJson(reply, engine.status()),
+  );
+  const PositionsSchema = Type.Record(Type.String(), Type.Object({ x: Type.Number(), y: Type.Number() }), {
+    description: 'Node name → position in the editor (flow units).',
+  });
+  app.get(
+    '/positions',
+    {
+      schema: {
+        summary: 'Node positions in the editor (kept with the session, shared by every editor)',
+        response: { 200: PositionsSchema },
+      },
+    },
+    async (_request, reply) => sendJson(reply, positions.all()),
+  );
+  app.put<{ Body: Record<string, unknown> }>(
+    '/positions',
+    {
+      schema: {
+        summary:
+          'Set positions of nodes ({name: {x, y}}, null forgets one); nodes the graph does not have are skipped',
+        body: Type.Record(
+          Type.String(),
+          Type.Union([Type.Object({ x: Type.Number(), y: Type.Number() }), Type.Null()]),
+        ),
+        response: {
+          200: Type.Object({
+            changed: Type.Record(
+              Type.String(),
+              Type.Union([Type.Object({ x: Type.Number(), y: Type.Number() }), Type.Null()]),
+            ),
+            skipped: Type.Array(Type.String()),
+          }),
+          ...errors(422),
+        },
+      },
+    },
+    async (request, reply) => {
+      return sendJson(reply, positions.set(request.body));
+    },
   );
   app.get(
     '/types',

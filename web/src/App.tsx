@@ -3,11 +3,13 @@ import { useEffect, useState } from 'react';
 import { api } from './api';
 import { Console } from './components/Console';
 import { Editor } from './components/Editor';
+import { EngineNotice } from './components/EngineNotice';
 import { Keyboard } from './components/Keyboard';
 import { Looking } from './components/Looking';
 import { Palette } from './components/Palette';
 import { TopBar } from './components/TopBar';
 import { history } from './history';
+import { syncPositionsWithServer } from './server-positions';
 import { store, useStore } from './store';
 
 const THEME_KEY = 'synchrotron.theme';
@@ -40,6 +42,7 @@ export function App() {
   useEffect(() => {
     store.connect();
   }, []);
+  useEffect(() => syncPositionsWithServer(), []);
 
   // Types and status over HTTP when (re)connected; the graph comes with the socket's hello.
   useEffect(() => {
@@ -75,6 +78,7 @@ export function App() {
     <ReactFlowProvider>
       <div className="app">
         <TopBar theme={theme} onTheme={() => setTheme((t) => (t === 'dark' ? 'light' : 'dark'))} />
+        <EngineNotice />
         <Palette />
         <main className="main">
           <Editor theme={theme} />
