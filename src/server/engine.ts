@@ -39,6 +39,11 @@ export interface EngineOptions {
   latency?: number;
   /** Most render-ahead in seconds (default 0.5): it grows after underruns up to this, and shrinks back. */
   maxLatency?: number;
+  /**
+   * Nice value the render thread asks for (default -10; 0 leaves it alone): on Linux with root,
+   * CAP_SYS_NICE or an RLIMIT_NICE it then gets the CPU before ordinary programs. Without, it says so.
+   */
+  renderNice?: number;
   /** node-web-audio-api sink id for `device` mode (tests: 'none'). */
   sinkId?: string;
   /** Log lines (default: stderr). */
@@ -68,7 +73,7 @@ function workerUrl(): URL {
   return url;
 }
 
-type WorkerReady = { audio: string; fallback?: string; midiPorts: string[] };
+type WorkerReady = { audio: string; fallback?: string; midiPorts: string[]; priority: string };
 
 /** Now in ms on a clock every thread of the process shares (the worker's heartbeat uses it too). */
 function sharedNow(): number {
@@ -405,6 +410,7 @@ export class LiveEngine {
       root: options.root ?? process.cwd(),
       latency,
       maxLatency: Math.max(latency, options.maxLatency ?? 0.5),
+      renderNice: options.renderNice ?? -10,
       sinkId: options.sinkId,
       limits: { maxOpenFiles: limits.maxOpenFiles, maxRecordBytes: limits.maxRecordBytes },
       reservedPaths: options.reservedPaths ?? [],
@@ -421,6 +427,7 @@ export class LiveEngine {
         `audio: no output device (${ready.fallback}); rendering in real time without one, as with --audio none`,
       );
     else log(`audio: ${ready.audio === 'none' ? 'none (real-time clock, no device)' : ready.audio}`);
+    log(`render thread: ${ready.priority}`);
     return new LiveEngine(thread, {
       config,
       running,

@@ -2,6 +2,8 @@
 // batches the main thread posts, renders ahead of the audio output's clock, limits the master, and
 // sends back render events, status, taps and (for listening browsers) the PCM of the master.
 
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer } from '../engine/renderer.js';
@@ -20,12 +22,17 @@ import {
 } from './worker-messages.js';
 
 const STATUS_INTERVAL_MS = 250;
-/** Render-ahead grows by this factor after an underrun (at least two blocks), up to config.maxLatency. */
-const LATENCY_GROWTH = 1.5;
-/** Without an underrun for this long, render-ahead shrinks by LATENCY_SHRINK every SHRINK_EVERY_MS. */
-const CALM_MS = 10_000;
+/**
+ * Render-ahead adapts (see adaptLatency): after an underrun it grows by half, or to cover twice the
+ * shortfall; a wake-up with less than NEAR_MISS of it left grows it by a quarter; after CALM_MS without
+ * either it shrinks by SHRINK every SHRINK_EVERY_MS, back towards the configured latency.
+ */
+const GROWTH = 1.5;
+const NEAR_MISS = 0.25;
+const NEAR_MISS_GROWTH = 1.25;
+const CALM_MS = 20_000;
 const SHRINK_EVERY_MS = 5_000;
-const LATENCY_SHRINK = 0.8;
+const SHRINK = 0.85;
 const TAP_INTERVAL_MS = 40; // 25 updates/s
 const DEBUG_INTERVAL_MS = 50; // at most 20 debug values/s per node
 /** Frames of master PCM per /ws/audio message (≈ 23 ms at 44.1 kHz). */
@@ -185,10 +192,11 @@ class RenderLoop {
       this.written = Math.ceil(now);
     } else if (now > this.written) {
       // The output consumed frames that were not rendered in time: it played silence there.
-      this.underruns += Math.ceil((now - this.written) / this.blockFrames);
+      const shortfall = now - this.written;
+      this.underruns += Math.ceil(shortfall / this.blockFrames);
       this.written = Math.ceil(now);
-      this.adaptLatency(true);
-    } else this.adaptLatency(false);
+      this.adaptLatency(shortfall);
+    } else this.adaptLatency(now - this.written);
     const target = now + this.latencyFrames;
     while (this.written < target) this.renderOne();
     this.output.flush();
@@ -213,22 +221,29 @@ class RenderLoop {
   };
 
   /**
-   * Render-ahead follows the machine: after an underrun (this thread did not get the CPU in time: other
-   * programs, a heavy graph) it grows by half, up to the maximum; after CALM_MS without one it shrinks
-   * step by step back towards the configured latency, so edits are heard as soon as the machine allows.
+   * Render-ahead follows the machine. `behind` (frames) is how far the output is past what was rendered
+   * when this thread woke: positive is an underrun (the thread did not get the CPU in time — other
+   * programs, a heavy graph), so render-ahead grows to cover it twice over; a wake-up with less than a
+   * quarter of it left is a near miss and grows it a little, before anything is heard. After CALM_MS
+   * without either it shrinks step by step back towards the configured latency, so edits are heard as
+   * soon as the machine allows. Always within [configured latency, maxLatency].
    */
-  private adaptLatency(underrun: boolean): void {
+  private adaptLatency(behind: number): void {
     const time = performance.now();
-    if (underrun) {
+    const latency = this.latencyFrames;
+    if (behind > 0 || -behind < NEAR_MISS * latency) {
       this.lastUnderrun = time;
-      const grown = Math.max(this.latencyFrames * LATENCY_GROWTH, this.latencyFrames + 2 * this.blockFrames);
+      const grown =
+        behind > 0
+          ? Math.max(latency * GROWTH, latency + 2 * behind + this.blockFrames)
+          : latency * NEAR_MISS_GROWTH;
       this.latencyFrames = Math.min(this.maxLatencyFrames, Math.round(grown));
       return;
     }
-    if (this.latencyFrames === this.minLatencyFrames) return;
+    if (latency === this.minLatencyFrames) return;
     if (time - this.lastUnderrun < CALM_MS || time - this.lastShrink < SHRINK_EVERY_MS) return;
     this.lastShrink = time;
-    this.latencyFrames = Math.max(this.minLatencyFrames, Math.round(this.latencyFrames * LATENCY_SHRINK));
+    this.latencyFrames = Math.max(this.minLatencyFrames, Math.round(latency * SHRINK));
   }
 
   /** Tells the supervisor this thread is alive (it replaces a worker whose heartbeat stops). */
@@ -364,7 +379,25 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Asks the OS to run this thread before ordinary work (config.renderNice), as audio programs do, so a busy
+ * machine takes the CPU from others first. Linux only (a thread's id is its own `pid` for setpriority);
+ * allowed for root, CAP_SYS_NICE or an RLIMIT_NICE (e.g. the `audio` group's limits). Says what it got.
+ */
+function raisePriority(): string {
+  if (process.platform !== 'linux' || config.renderNice === 0) return 'normal priority';
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return 'normal priority';
+    setPriority(tid, config.renderNice);
+    return `priority raised (nice ${getPriority(tid)})`;
+  } catch {
+    return 'normal priority (raising it needs CAP_SYS_NICE or an RLIMIT_NICE, e.g. the audio group)';
+  }
+}
+
 async function main(): Promise<void> {
+  const priority = raisePriority();
   let opened: { output: AudioOutput; fallback?: string };
   try {
     opened = await openOutput();
@@ -401,7 +434,7 @@ async function main(): Promise<void> {
   } catch {
     // no MIDI library: the virtual port only, as the node itself will say
   }
-  post({ kind: 'ready', audio: opened.output.name, fallback: opened.fallback, midiPorts });
+  post({ kind: 'ready', audio: opened.output.name, fallback: opened.fallback, midiPorts, priority });
   loop.start();
 }
 

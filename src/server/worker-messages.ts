@@ -19,6 +19,8 @@ export interface WorkerConfig {
   latency: number;
   /** The most render-ahead, in seconds: the lookahead grows after underruns up to this. */
   maxLatency: number;
+  /** Nice value the render thread asks for (Linux; 0 leaves it alone). */
+  renderNice: number;
   /** node-web-audio-api sink id for `device` (tests use 'none' to run the device path without a card). */
   sinkId?: string;
   /** Transport at start-up (default true): false renders nothing until a `transport` message. */
@@ -74,7 +76,8 @@ export type { TapReport };
 
 /** Worker → main. */
 export type FromWorker =
-  | { kind: 'ready'; audio: string; fallback?: string; midiPorts: string[] }
+  /** `priority`: what the render thread got (see raisePriority in render-worker.ts), for the log. */
+  | { kind: 'ready'; audio: string; fallback?: string; midiPorts: string[]; priority: string }
   | { kind: 'failed'; message: string }
   | { kind: 'event'; event: RenderEvent }
   | { kind: 'status'; status: WorkerStatus }
