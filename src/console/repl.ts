@@ -18,6 +18,8 @@ import { visibleLength } from './style.js';
 const PROMPT = 'syn> ';
 const CONTINUE = '...> ';
 const DEBUG_INTERVAL_MS = 500;
+/** Longest wait for the events socket before the prompt appears (ms). */
+const EVENTS_WAIT_MS = 15_000;
 
 export const HELP = `Type Synchrolang; a command runs when its line ends (a line that ends inside [ ], inside
 /* */ or after -> continues on the next). Tab completes types, nodes, ports and keywords.
@@ -169,6 +171,21 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     );
   });
   client.connectEvents();
+  // Events before the prompt: a command typed before the socket opened would miss what it causes (its
+  // debug values, warnings). A slow machine may take seconds; a server refusing the socket, at most this.
+  if (!client.connected) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, EVENTS_WAIT_MS);
+      const off = client.onConnection((connected) => {
+        if (connected) done();
+      });
+      function done() {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  }
 
   // 2. The line editor.
   const history = loadHistory(options.historyFile);
@@ -273,7 +290,12 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     try {
       for (const chord of steps) {
         if (stopped) break;
-        await client.midi(chord.flatMap((note) => [0x90, note, 100]));
+        // Timed: the server keeps the notes' spacing to the frame even when a message arrives late (a
+        // loaded machine), so a note is never cut short or lost.
+        await client.midi(
+          chord.flatMap((note) => [0x90, note, 100]),
+          performance.now(),
+        );
         try {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, ms);
@@ -284,7 +306,10 @@ export async function runRepl(options: ReplOptions): Promise<number> {
           });
         } finally {
           // Even when stopped or failing, the notes struck are released: none is left hanging.
-          await client.midi(chord.flatMap((note) => [0x80, note, 0]));
+          await client.midi(
+            chord.flatMap((note) => [0x80, note, 0]),
+            performance.now(),
+          );
         }
       }
     } finally {

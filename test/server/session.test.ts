@@ -164,7 +164,7 @@ describe('sessions', () => {
     again.child.kill('SIGTERM');
     await new Promise((resolve) => again.child.on('exit', resolve));
     expect(readSession(file)?.state).toMatchObject({ open: false, running: true });
-  }, 120_000);
+  });
 
   it('a PATCH given too wins, and --fresh starts empty; the session they replace is kept beside it', async () => {
     const dir = tempDir();
