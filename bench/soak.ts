@@ -12,6 +12,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -52,6 +53,8 @@ export interface SoakReport {
   dropoutsAfterFirstSecond: number;
   /** The server's render-ahead (adaptive latency), ms: at the start, the most it reached, and at the end. */
   renderAheadMs: { start: number; max: number; end: number };
+  /** What a watching editor gets, per second after the first (target ≥ 20 each): scopes, meters, spectra. */
+  watchedPerSecond: { scope: number; meter: number; spectrum: number };
   /** Render time ÷ block time of the worker: mean and worst of the 4×/s reports. */
   cpuLoad: { mean: number; max: number };
   latencyMs: { p50: number; p99: number; max: number };
@@ -186,7 +189,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         if (roll < 0.6) return call('GET', '/status');
         if (roll < 0.8 || values.length === 0) return call('GET', '/nodes');
         const name = values[pick(values.length)];
-        if (!server.engine.graph.hasNode(name)) return call('GET', '/nodes'); // switching examples
+        if (switching || !server.engine.graph.hasNode(name)) return call('GET', '/nodes');
         const value = server.engine.graph.node(name).value;
         return call('PUT', `/nodes/${encodeURIComponent(name)}/value`, typeof value === 'number' ? value : 0);
       }
@@ -207,6 +210,40 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       return call('POST', `/nodes/${name}?type=SineNode`).then(() => call('DELETE', `/nodes/${name}`));
     };
 
+    // An editor watching a stream output (a scope and a meter) and the master spectrum, counting updates.
+    const watched = { scope: 0, meter: 0, spectrum: 0 };
+    const { WebSocket } = createRequire(import.meta.url)('ws') as {
+      WebSocket: new (
+        url: string,
+      ) => {
+        on(event: string, listener: (data: Buffer) => void): void;
+        send(text: string): void;
+        close(): void;
+      };
+    };
+    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`);
+    let counting = false;
+    const watchSomething = () => {
+      const node = server.engine.graph
+        .nodes()
+        .find((n) => Object.values(n.definition.outputs).some((spec) => spec.kind === 'stream'));
+      if (!node) return;
+      const port = Object.entries(node.definition.outputs).find(([, spec]) => spec.kind === 'stream')?.[0];
+      socket.send(
+        JSON.stringify({ type: 'watch', ports: [{ node_name: node.name, port_name: port }], spectrum: true }),
+      );
+    };
+    await new Promise<void>((resolve) =>
+      socket.on('open', () => {
+        watchSomething();
+        resolve();
+      }),
+    );
+    socket.on('message', (data) => {
+      if (!counting) return;
+      const type = /"type":"(\w+)"/.exec(data.toString().slice(0, 40))?.[1];
+      if (type === 'scope' || type === 'meter' || type === 'spectrum') watched[type]++;
+    });
     const statuses: Array<EngineStatus & { t: number }> = [];
     const memory: Array<{ t: number; rss: number; heap: number }> = [];
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -218,8 +255,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const interval = 1000 / rate;
     let next = began;
     let playing = 0;
+    let switching = false;
+    let countingSince = 0;
     const sampler = setInterval(() => {
       statuses.push({ ...server.engine.status(), t: (performance.now() - began) / 1000 });
+      if (!counting && performance.now() - began >= 1000) {
+        counting = true;
+        countingSince = performance.now();
+      }
       // The next example when its share of the run is over.
       const due = Math.min(
         examples.length - 1,
@@ -228,10 +271,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (examples.length > 0 && due > playing) {
         playing = due;
         const next = examples[due];
+        switching = true;
         void (async () => {
           await fetch(`${base}/clear`);
           await load(next.script);
           findValues();
+          watchSomething();
+          switching = false;
         })();
       }
       const usage = process.memoryUsage();
@@ -249,6 +295,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
     }
     clearInterval(sampler);
+    const watchedSeconds = (performance.now() - countingSince) / 1000;
+    counting = false;
+    socket.close();
     await Promise.all(pending);
     const elapsed = (performance.now() - began) / 1000;
     const endStatus = server.engine.status();
@@ -287,6 +336,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         max: round(Math.max(0, ...aheads), 1),
         end: round((endStatus.latency ?? 0) * 1000, 1),
       },
+      watchedPerSecond: {
+        scope: round(watched.scope / watchedSeconds, 1),
+        meter: round(watched.meter / watchedSeconds, 1),
+        spectrum: round(watched.spectrum / watchedSeconds, 1),
+      },
       cpuLoad: {
         mean: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), 4),
         max: round(Math.max(0, ...loads), 4),
@@ -322,6 +376,7 @@ export function formatSoak(report: SoakReport): string {
     `  requests      ${report.requests} (${report.requestsPerSecond}/s), failed ${report.failedRequests}`,
     `  underruns     ${report.underruns} blocks; after the first second ${report.underrunsAfterFirstSecond} blocks in ${report.dropoutsAfterFirstSecond} dropouts   (target 0; ≤ 1 with two hogs)`,
     `  render-ahead  ${report.renderAheadMs.start} ms at the start, at most ${report.renderAheadMs.max} ms, ${report.renderAheadMs.end} ms at the end`,
+    `  watching      ${report.watchedPerSecond.scope} scopes, ${report.watchedPerSecond.meter} meters, ${report.watchedPerSecond.spectrum} spectra a second   (target ≥ 20 each)`,
     `  CPU load      mean ${(report.cpuLoad.mean * 100).toFixed(2)}%, max ${(report.cpuLoad.max * 100).toFixed(2)}% of real time`,
     `  latency       p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, max ${report.latencyMs.max} ms`,
     `  memory        rss ${report.memory.rssStartMB} → ${report.memory.rssEndMB} MB (${report.memory.rssGrowthMB >= 0 ? '+' : ''}${report.memory.rssGrowthMB}), heap ${report.memory.heapStartMB} → ${report.memory.heapEndMB} MB (${report.memory.heapGrowthMB >= 0 ? '+' : ''}${report.memory.heapGrowthMB})`,
