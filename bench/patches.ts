@@ -1,10 +1,15 @@
 // Benchmark patches, built with the library API exactly as a user would.
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeDefinition } from '../src/engine/definition.js';
 import type { NodeRegistry } from '../src/engine/registry.js';
 import { createRegistry, Synchrotron } from '../src/engine/synchrotron.js';
+import { createNodeHost } from '../src/io/node-host.js';
+import { createWavWriter } from '../src/io/wav-writer.js';
+import { instrumentPatches } from './instruments.js';
 import { dynamicsChain, reverbChain } from './space-dynamics.js';
 
 export interface BenchPatch {
@@ -411,6 +416,132 @@ export function filterPatches(): PatchSpec[] {
   ];
 }
 
+/**
+ * `voice-chain`: 16 subtractive voices, each saw → ladder → VCA (× ADSR) → gain, the ADSR also sweeping the
+ * ladder's cutoff (cutoff = 300 Hz + 2500 Hz × envelope: audio-rate modulation, the per-sample path). Gates
+ * from 4 clocks stepping [1, 0] sequences at different rates, so envelopes are in every stage. Per voice:
+ * SawtoothNode, LadderFilterNode, ADSRNode, MultiplyNode (depth), AddNode (cutoff), MultiplyNode (VCA),
+ * GainNode; mixed by MixerNodes.
+ */
+export function voiceChain(voices = 16): PatchSpec {
+  return {
+    name: 'voice-chain',
+    build(blockSize, registry) {
+      const synth = new Synchrotron({ sampleRate: 44100, blockSize, registry });
+      let renderingNodes = 0;
+      synth.transaction(() => {
+        synth.addValue([1, 0], 'pattern');
+        for (let g = 0; g < 4; g++) {
+          synth.addValue(3 + g * 1.3, `rate${g}`);
+          synth.add('ClockNode', `clock${g}`);
+          synth.link(`rate${g}.out`, `clock${g}.frequency`);
+          synth.add('SequenceNode', `gate${g}`);
+          synth.link('pattern.out', `gate${g}.sequence`);
+          synth.link(`clock${g}.out`, `gate${g}.step`);
+        }
+        for (const [name, value] of [
+          ['attack', 0.005],
+          ['decay', 0.2],
+          ['sustain', 0.4],
+          ['release', 0.15],
+          ['depthHz', 2500],
+          ['baseHz', 300],
+          ['resonance', 0.6],
+          ['level', -12],
+        ] as const)
+          synth.addValue(value, name);
+        const terms: string[] = [];
+        for (let i = 0; i < voices; i++) {
+          synth.addValue(55 * 2 ** ((i * 7) / 12 / 4), `hz${i}`);
+          synth.add('SawtoothNode', `saw${i}`);
+          synth.link(`hz${i}.out`, `saw${i}.frequency`);
+          synth.add('ADSRNode', `env${i}`);
+          synth.link(`gate${i % 4}.out`, `env${i}.gate`);
+          for (const port of ['attack', 'decay', 'sustain', 'release'])
+            synth.link(`${port}.out`, `env${i}.${port}`);
+          synth.add('MultiplyNode', `depth${i}`);
+          synth.link(`env${i}.envelope`, `depth${i}.a`);
+          synth.link('depthHz.out', `depth${i}.b`);
+          synth.add('AddNode', `cutoff${i}`);
+          synth.link(`depth${i}.out`, `cutoff${i}.a`);
+          synth.link('baseHz.out', `cutoff${i}.b`);
+          synth.add('LadderFilterNode', `ladder${i}`);
+          synth.link(`saw${i}.out`, `ladder${i}.input`);
+          synth.link(`cutoff${i}.out`, `ladder${i}.cutoff`);
+          synth.link('resonance.out', `ladder${i}.resonance`);
+          synth.add('MultiplyNode', `vca${i}`);
+          synth.link(`ladder${i}.out`, `vca${i}.a`);
+          synth.link(`env${i}.envelope`, `vca${i}.b`);
+          synth.add('GainNode', `gain${i}`);
+          synth.link(`vca${i}.out`, `gain${i}.input`);
+          synth.link('level.out', `gain${i}.gain`);
+          terms.push(`gain${i}.out`);
+        }
+        renderingNodes = 8 + 7 * voices + mixAndPlay(synth, terms);
+      });
+      return { synth, renderingNodes };
+    },
+  };
+}
+
+/** A 1 s stereo WAV at 48 kHz (resampled to 44.1 kHz by prepare) of two detuned partials, once per process. */
+let samplerRoot: string | undefined;
+function benchSampleRoot(): string {
+  if (samplerRoot) return samplerRoot;
+  samplerRoot = mkdtempSync(join(tmpdir(), 'synchrotron-bench-'));
+  const rate = 48000;
+  const left = new Float32Array(rate);
+  const right = new Float32Array(rate);
+  for (let i = 0; i < rate; i++) {
+    left[i] =
+      0.4 * Math.sin((2 * Math.PI * 220 * i) / rate) + 0.1 * Math.sin((2 * Math.PI * 1337 * i) / rate);
+    right[i] =
+      0.4 * Math.sin((2 * Math.PI * 221 * i) / rate) + 0.1 * Math.sin((2 * Math.PI * 1999 * i) / rate);
+  }
+  const writer = createWavWriter(join(samplerRoot, 'tone.wav'), rate, 2);
+  writer.writeChannels(left, right, rate);
+  writer.close();
+  const root = samplerRoot;
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  return samplerRoot;
+}
+
+/**
+ * `sampler-bank-100`: 100 SamplerNodes looping one stereo file at rates spread over 0.5…2 (fractional
+ * positions: the 4-point interpolation on every sample), triggered once, mixed by MixerNodes.
+ */
+export function samplerBank(count = 100): PatchSpec {
+  return {
+    name: `sampler-bank-${count}`,
+    build(blockSize, registry) {
+      const host = createNodeHost({ root: benchSampleRoot() });
+      const synth = new Synchrotron({ sampleRate: 44100, blockSize, registry, host });
+      let renderingNodes = 0;
+      synth.transaction(() => {
+        synth.addValue('tone.wav', 'file');
+        synth.addValue(true, 'looping');
+        synth.addValue(1, 'go');
+        synth.addValue(-20, 'level');
+        const left: string[] = [];
+        const right: string[] = [];
+        for (let i = 0; i < count; i++) {
+          synth.add('SamplerNode', `s${i}`);
+          synth.link('file.out', `s${i}.path`);
+          synth.link('looping.out', `s${i}.loop`);
+          synth.link('go.out', `s${i}.trigger`);
+          synth.link('level.out', `s${i}.gain`);
+          synth.addValue(0.5 + (1.5 * i) / count + 0.0013, `rate${i}`);
+          synth.link(`rate${i}.out`, `s${i}.rate`);
+          left.push(`s${i}.left`);
+          right.push(`s${i}.right`);
+        }
+        renderingNodes = count + mixAndPlay(synth, left, right);
+      });
+      return { synth, renderingNodes };
+    },
+  };
+}
+
 export function allPatches(squaresAvailable: boolean): PatchSpec[] {
   return [
     sines(1),
@@ -425,5 +556,8 @@ export function allPatches(squaresAvailable: boolean): PatchSpec[] {
     paletteAdsr(100),
     ...PALETTE_TYPES.map(paletteEach),
     ...filterPatches(),
+    voiceChain(),
+    samplerBank(),
+    ...instrumentPatches(),
   ];
 }

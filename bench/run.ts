@@ -7,6 +7,8 @@
 //   npm run bench -- --engine wasm         one engine only (wasm | js)
 //   npm run bench -- --soak-seconds 10     shorter server soak (default 60 s; 0 skips it; --only skips it)
 //   npm run bench -- --only reverb-tail    only the reverb's denormal check (also runs with --only reverb)
+//   npm run bench -- --only scsynth        only the whole-process race against scsynth (bench/versus-scsynth.ts)
+//   npm run bench -- --only osc            only OSC: decoding cost and /value → /done over loopback UDP
 //
 // After the offline cases comes the server soak (bench/soak.ts): real time on the `none` output with a
 // 200-node patch under 200 HTTP requests/s, reporting underruns, CPU load, p99 latency, memory growth.
@@ -26,9 +28,11 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../src/engine/wasm/kernels.js';
+import { formatOscBench, type OscBenchReport, runOscBench } from './osc.js';
 import { allPatches, benchRegistry } from './patches.js';
 import { formatSoak, runSoak, type SoakReport } from './soak.js';
 import { formatReverbTail, type ReverbTailReport, reverbTail } from './space-dynamics.js';
+import { formatVersus, type VersusReport, versusScsynth } from './versus-scsynth.js';
 
 const SAMPLE_RATE = 44100;
 const BLOCK_SIZES = [128, 256];
@@ -77,6 +81,7 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
 
   const buildStart = performance.now();
   const { synth, renderingNodes } = spec.build(blockSize, registry);
+  await synth.ready(); // files that structural inputs name (samples) are read and decoded
   synth.renderBlock(); // applies the queued edits: compile happens here
   const buildMs = performance.now() - buildStart;
 
@@ -276,6 +281,20 @@ async function main(): Promise<void> {
     console.log(`\n${formatReverbTail(tail)}`);
   }
 
+  // The whole-process race against scsynth (skipped when it is not installed).
+  let versus: VersusReport | null = null;
+  if (!only || 'versus-scsynth'.includes(only)) {
+    versus = versusScsynth();
+    console.log(`\n${formatVersus(versus)}`);
+  }
+
+  // OSC: decoding in this process, round trips against a real server on loopback.
+  let osc: OscBenchReport | null = null;
+  if (!only || 'osc'.includes(only)) {
+    osc = await runOscBench();
+    console.log(`\n${formatOscBench(osc)}`);
+  }
+
   const soakSeconds = Number(argument('--soak-seconds') ?? (only ? 0 : 60));
   let soak: SoakReport | null = null;
   if (soakSeconds > 0) {
@@ -300,6 +319,8 @@ async function main(): Promise<void> {
     results,
     skipped,
     reverbTail: tail,
+    versusScsynth: versus,
+    osc,
     soak,
   };
   writeFileSync(`${outDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);

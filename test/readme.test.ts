@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = new URL('../', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/cli/main.js');
-const DOCS = ['README.md', 'examples/README.md', 'docs/synchrolang.md'];
+const DOCS = ['README.md', 'examples/README.md', 'docs/synchrolang.md', 'docs/interop.md'];
 
 /** `npx synchrotron COMMAND …` lines of the docs, without their trailing `# comment`. */
 function commandLines(): { doc: string; command: string; options: string[] }[] {

@@ -24,6 +24,9 @@ export interface ApiNode {
   inputs: ApiInput[];
   outputs: ApiOutput[];
   exports: Record<string, unknown>;
+  /** Beside SPEC §4: literal values given to inputs when the node was made (`new PatchNode("v.syn")`);
+   * absent when none. */
+  args?: Record<string, unknown>;
 }
 
 export interface ApiConnection {
@@ -53,6 +56,40 @@ export interface EngineStatus {
    * session was restored stopped after the server did not exit cleanly. Absent otherwise.
    */
   reason?: string;
+  /** The engine tempo (beats per minute). */
+  tempo: number;
+  /** The OSC server (`serve --osc PORT`), when it runs: its port and what it counted. */
+  osc?: OscStatus;
+}
+
+/** What the OSC server counted since start-up (GET /status `osc`). */
+export interface OscStatus {
+  port: number;
+  /** Datagrams received, and messages in them that were carried out (or delivered to nodes). */
+  packets: number;
+  messages: number;
+  /** Datagrams refused, by reason: not OSC (truncated, bad tags …), over a bound (bytes, messages in
+   * one datagram, nesting), missing or wrong token, from a peer that may not talk to us, over the rate
+   * limit. None of them is answered. */
+  refused: { malformed: number; huge: number; unauthenticated: number; peer: number; rateLimited: number };
+  /** Replies sent, and replies not sent because the sender's reply budget was spent. */
+  replies: number;
+  repliesDropped: number;
+  /** Bundles waiting for their time, and scheduled messages that were applied late. */
+  scheduled: number;
+  late: number;
+}
+
+/** One message of the virtual MIDI output (MidiOutputNode port 0), as /ws `midiOut` and GET /midi/out give it. */
+export interface MidiOutMessage {
+  /** Numbered from 1 since the server started (GET /midi/out?since=N answers those after N). */
+  seq: number;
+  /** Engine frame the message belongs to. */
+  frame: number;
+  /** When that frame plays, Unix time in ms (absent before the engine has played). */
+  time?: number;
+  /** The bytes: [status, data1, data2], 2 bytes for program change / channel pressure, 1 for real-time. */
+  data: number[];
 }
 
 /** Server → client on /ws. */
@@ -61,10 +98,17 @@ export type ServerMessage =
   | { type: 'nodeAdded'; node: ApiNode }
   | { type: 'nodeRemoved'; name: string }
   | { type: 'nodeRenamed'; from: string; to: string }
+  /** A node's ports changed (its patch file was edited or another chosen): the node as it is now. Links to
+   * ports that went were announced as `unlinked` first. */
+  | { type: 'nodeChanged'; node: ApiNode }
   | { type: 'linked'; connection: ApiConnection }
   | { type: 'unlinked'; connection: ApiConnection }
   | { type: 'exports'; name: string; exports: Record<string, unknown> }
   | { type: 'transport'; running: boolean }
+  /** The engine tempo changed (Synchrolang `tempo`, PUT /tempo, OSC /tempo). */
+  | { type: 'tempo'; bpm: number }
+  /** What MidiOutputNodes sent to the virtual output (port 0), in order. */
+  | { type: 'midiOut'; port: 0; messages: MidiOutMessage[] }
   | { type: 'status'; status: EngineStatus }
   | { type: 'debug'; node: string; value: unknown }
   | { type: 'fault'; node: string; message: string }

@@ -48,7 +48,7 @@ function sinksByOutput(graph: Graph): Map<string, ApiPort[]> {
 }
 
 function buildNode(graph: Graph, node: GraphNode, sinks: Map<string, ApiPort[]>): ApiNode {
-  const inputs: ApiInput[] = Object.entries(node.definition.inputs).map(([port, spec]) => {
+  const inputs: ApiInput[] = Object.entries(node.inputs).map(([port, spec]) => {
     const source = graph.sourceOf({ node: node.name, port });
     return {
       node_name: node.name,
@@ -57,13 +57,16 @@ function buildNode(graph: Graph, node: GraphNode, sinks: Map<string, ApiPort[]>)
       source: source ? toApiPort(source.source) : null,
     };
   });
-  const outputs: ApiOutput[] = Object.entries(node.definition.outputs).map(([port, spec]) => ({
+  const outputs: ApiOutput[] = Object.entries(node.outputs).map(([port, spec]) => ({
     node_name: node.name,
     port_name: port,
     type: OUTPUT_TYPES[spec.kind],
     sinks: sinks.get(`${node.name}.${port}`) ?? [],
   }));
-  return { name: node.name, type: node.type, inputs, outputs, exports: { ...node.exports } };
+  const shape: ApiNode = { name: node.name, type: node.type, inputs, outputs, exports: { ...node.exports } };
+  // Beside the SPEC §4 fields: literal input values given with the node (a PatchNode's `path` …).
+  if (Object.keys(node.args).length > 0) shape.args = { ...node.args };
+  return shape;
 }
 
 /** One node as the API shows it (`GET /nodes/{name}`). */

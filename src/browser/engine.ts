@@ -11,6 +11,7 @@
 // Threads: every method runs on the page's main thread.
 
 import type { EngineStatus, ServerMessage } from '../api/protocol.js';
+import type { DecodedAudio } from '../dsp/audio-files.js';
 import type { RenderHost } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 import { Graph, type GraphOp } from '../engine/graph.js';
@@ -222,7 +223,12 @@ export class BrowserEngine {
       graph: this.graph,
       sampleRate: this.sampleRate,
       blockSize: this.blockSize,
-      host: { readFile: (path, readOptions) => files.readFile(path, readOptions) },
+      host: {
+        readFile: (path, readOptions) => files.readFile(path, readOptions),
+        // FLAC, MP3 and Ogg Vorbis samples by the browser's own decoder (WAV needs none): nothing added to
+        // the bundle. The samples come at the context's rate, which is the engine's.
+        decodeAudio: (bytes) => decodeWithContext(context, bytes),
+      },
       deliver: (ops) => this.postOps(ops),
       onEvent: (event) => this.onRenderEvent(event),
     });
@@ -312,6 +318,31 @@ export class BrowserEngine {
     this.setRunning(false);
   }
 
+  // ------------------------------------------------------------------------------- live input
+
+  /**
+   * Plays the microphone (or the input `constraints` choose) into the engine's input, where AudioInputNodes
+   * hear it. Asks the browser's permission; resolves once connected, to a function that disconnects it.
+   * Needs an AudioContext (not an offline one) on a secure page (https or localhost).
+   */
+  async useMicrophone(constraints: MediaTrackConstraints | boolean = true): Promise<() => void> {
+    this.assertLive();
+    if (!(this.context instanceof AudioContext))
+      throw new SynchrotronError('invalid', 'live input needs an AudioContext, not an offline one');
+    if (!navigator.mediaDevices?.getUserMedia)
+      throw new SynchrotronError(
+        'io',
+        'this page cannot capture audio (it must be served over https or from localhost)',
+      );
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: constraints });
+    const source = new MediaStreamAudioSourceNode(this.context, { mediaStream: stream });
+    source.connect(this.node);
+    return () => {
+      source.disconnect();
+      for (const track of stream.getTracks()) track.stop();
+    };
+  }
+
   get isRunning(): boolean {
     return this.running;
   }
@@ -335,6 +366,7 @@ export class BrowserEngine {
       cpuLoad: 0,
       underruns: 0,
       audio: BROWSER_DEVICE_NAME,
+      tempo: this.graph.tempo,
     };
   }
 
@@ -582,8 +614,16 @@ export class BrowserEngine {
         case 'unlink':
           this.emit({ type: 'unlinked', connection: toApiConnection(op) });
           break;
+        case 'ports':
+          if (this.graph.hasNode(op.name))
+            this.emit({ type: 'nodeChanged', node: toApiNode(this.graph, this.graph.node(op.name)) });
+          break;
         case 'set':
-          break; // announced as `exports` by the graph
+        case 'reload':
+          break; // `set` is announced as `exports` by the graph; a reload by its ops
+        case 'tempo':
+          this.emit({ type: 'tempo', bpm: op.bpm });
+          break;
       }
     }
     // Watches follow the graph: a renamed node keeps streaming, a removed one stops.
@@ -710,4 +750,13 @@ function concat(chunks: Float32Array[]): Float32Array {
     at += chunk.length;
   }
   return out;
+}
+
+/** A compressed audio file decoded by the browser (its decodeAudioData), at the context's rate. */
+async function decodeWithContext(context: BaseAudioContext, bytes: Uint8Array): Promise<DecodedAudio> {
+  // decodeAudioData takes (and detaches) an ArrayBuffer of its own.
+  const buffer = await context.decodeAudioData(bytes.slice().buffer);
+  const channels: Float32Array[] = [];
+  for (let c = 0; c < buffer.numberOfChannels; c++) channels.push(buffer.getChannelData(c));
+  return { channels, sampleRate: buffer.sampleRate };
 }

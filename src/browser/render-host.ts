@@ -4,8 +4,10 @@
 // of them). `readFile` (control side only) is given where a file store is at hand: the offline render.
 // No Node or DOM APIs.
 
-import type { MidiSource, RenderHost, WavWriter } from '../engine/definition.js';
+import type { AudioInputSource, MidiSource, RenderHost, WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
+import type { DataValue } from '../engine/types.js';
+import { AudioInputRing } from '../io/audio-input-ring.js';
 import { OpenPort, VirtualMidiInput } from '../io/virtual-midi.js';
 import { normalizeFileName } from './file-names.js';
 import type { FromWorklet } from './messages.js';
@@ -19,6 +21,11 @@ export interface BrowserRenderHostOptions {
   maxRecordingFrames: number;
   /** Control side: files for nodes' `prepare` (absent in the worklet, where nothing reads files). */
   readFile?(path: string, options?: { maxBytes?: number }): Promise<Uint8Array>;
+  /**
+   * True in the AudioWorklet: the node's input (what the page connects, e.g. engine.useMicrophone()) feeds
+   * AudioInputNodes. False in the offline render, where AudioInputNode warns and plays silence.
+   */
+  liveInput?: boolean;
 }
 
 /** What PlaybackNode shows as its device. */
@@ -37,12 +44,37 @@ export class BrowserRenderHost implements RenderHost {
   private readonly openWriters = new Set<MemoryWavWriter>();
 
   readonly readFile?: (path: string, options?: { maxBytes?: number }) => Promise<Uint8Array>;
+  private readonly liveInput: boolean;
+  /** The worklet's input, made when the first AudioInputNode opens it. */
+  private input: AudioInputRing | null = null;
 
   constructor(options: BrowserRenderHostOptions) {
     this.post = options.post;
     this.maxRecordingFrames = options.maxRecordingFrames;
     this.setMidiPorts(options.midiPorts);
     if (options.readFile) this.readFile = options.readFile;
+    this.liveInput = options.liveInput ?? false;
+  }
+
+  // ------------------------------------------------------------------------------- audio input
+
+  /**
+   * Render side: a reader of the engine node's input, at most one engine block behind it. `device` is not chosen
+   * here: the page decides what it connects to the node (engine.useMicrophone() picks the device).
+   */
+  openAudioInput(
+    _device: DataValue,
+    options: { sampleRate: number; blockSize: number },
+  ): AudioInputSource | string {
+    if (!this.liveInput) return 'live input is not available in an offline render: silence';
+    this.input ??= new AudioInputRing(options.sampleRate);
+    return this.input.reader(options.blockSize, options.blockSize + 256);
+  }
+
+  /** Render side, each render quantum before it renders: the node's input channels (none connected: none). */
+  writeInput(left: Float32Array | undefined, right: Float32Array | undefined, frames: number): void {
+    if (!this.input || this.input.readerCount === 0 || !left) return;
+    this.input.write(left, right ?? null, frames);
   }
 
   // ------------------------------------------------------------------------------- MIDI

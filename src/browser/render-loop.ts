@@ -82,6 +82,7 @@ export class WorkletRenderLoop {
       post: options.post,
       midiPorts: config.midiPorts,
       maxRecordingFrames: config.maxRecordingFrames,
+      liveInput: true,
     });
     this.renderer = new Renderer({
       sampleRate,
@@ -145,14 +146,23 @@ export class WorkletRenderLoop {
   /**
    * One render quantum: fills `frames` frames of `left` and `right` (the node's output channels) with the
    * master, rendering engine blocks as they are needed. `contextFrame` is the quantum's first frame in the
-   * AudioContext's timeline (the worklet scope's `currentFrame`).
+   * AudioContext's timeline (the worklet scope's `currentFrame`). `inputLeft`/`inputRight` are the node's
+   * input channels this quantum (absent when nothing is connected): AudioInputNodes read them.
    */
-  process(left: Float32Array, right: Float32Array, frames: number, contextFrame: number): void {
+  process(
+    left: Float32Array,
+    right: Float32Array,
+    frames: number,
+    contextFrame: number,
+    inputLeft?: Float32Array,
+    inputRight?: Float32Array,
+  ): void {
     if (this.disposed) {
       left.fill(0);
       right.fill(0);
       return;
     }
+    this.host.writeInput(inputLeft, inputRight, frames);
     const blockSize = this.blockSize;
     const master = this.renderer.master;
     let written = 0;

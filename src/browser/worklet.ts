@@ -38,16 +38,17 @@ class SynchrotronProcessor extends AudioWorkletProcessor {
   }
 
   /**
-   * One render quantum. `inputs[0]` is the node's input (two channels; silent unless the page connects a
-   * source): this is the seam for the microphone — the page connects a MediaStreamAudioSourceNode from
-   * getUserMedia() to the engine's node, and an AudioInputNode (not built yet) would read these channels
-   * through the WorkletHost, buffered to the engine block like the output below.
+   * One render quantum. `inputs[0]` is the node's input (two channels, none while nothing is connected):
+   * the microphone's way in — engine.useMicrophone() connects a MediaStreamAudioSourceNode from
+   * getUserMedia() to the engine's node, and AudioInputNodes read these channels through the render host,
+   * at most one engine block behind.
    */
-  process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+  process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
     const channels = outputs[0];
     const left = channels[0];
     const right = channels[1] ?? channels[0];
-    this.loop.process(left, right, left.length, currentFrame);
+    const input = inputs[0];
+    this.loop.process(left, right, left.length, currentFrame, input?.[0], input?.[1]);
     return !this.loop.isDisposed;
   }
 }

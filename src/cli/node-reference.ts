@@ -8,7 +8,7 @@ type PortInfo = NodeTypeInfo['inputs'][number];
 const KIND_LABEL = { stream: 'stream', data: 'data', midi: 'MIDI' } as const;
 
 /** Headings for categories whose capitalised id would read wrong ("Midi", "Io"). */
-const CATEGORY_TITLE: Record<string, string> = { midi: 'MIDI', io: 'Input and output' };
+const CATEGORY_TITLE: Record<string, string> = { midi: 'MIDI', osc: 'OSC', io: 'Input and output' };
 
 /** `data, structural` for structural inputs (they take a value, prepared off the render thread). */
 function kindLabel(port: PortInfo): string {
@@ -41,6 +41,7 @@ function sortedTypes(registry: NodeRegistry): NodeTypeInfo[] {
     'envelopes',
     'sequencing',
     'midi',
+    'osc',
     'io',
     'debug',
   ];

@@ -6,21 +6,29 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Synchrotron } from '../engine/synchrotron.js';
 import { createNodeHost } from '../io/node-host.js';
+import { DEFAULT_LIMITS } from '../io/security.js';
 import { createWavWriter } from '../io/wav-writer.js';
 import { formatError, parseSui, SynchrolangError } from '../lang/index.js';
 import { readPatchFile } from './patch-file.js';
 
 const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate 44100] [--block-size 128]
+                          [--channels 2] [--root DIR] [--max-sample-bytes N]
 
-  PATCH           a .syn or .sui script; its PlaybackNode mix is written to OUT.wav (stereo 32-bit float)
+  PATCH           a .syn or .sui script; its PlaybackNode mix is written to OUT.wav (32-bit float)
   --seconds       length to render, in seconds
   --out, -o       the WAV file to write (WavFileNodes in the patch also write their own files)
   --sample-rate   frames per second (default 44100)
-  --block-size    frames per render block (default 128)`;
+  --block-size    frames per render block (default 128)
+  --channels      2 (default) for stereo, 1 for mono (the average of left and right)
+  --root          folder the patch's file paths (samples, MIDI files, WavFileNode recordings) are
+                  relative to and confined to, included patches too (default: the patch's own folder)
+  --max-sample-bytes
+                  largest sample file a SamplerNode reads (default ${DEFAULT_LIMITS.maxSampleBytes});
+                  a larger one is a warning and that sampler is silent`;
 
 /** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
 const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
-const NUMBER_OPTIONS = new Set(['--seconds', '--sample-rate', '--block-size']);
+const NUMBER_OPTIONS = new Set(['--seconds', '--sample-rate', '--block-size', '--max-sample-bytes']);
 
 /** `--seconds -1` would read as a missing value followed by an option: join such pairs so the number
  * check below can say what is wrong with it. */
@@ -92,6 +100,9 @@ export async function renderCommand(args: string[]): Promise<number> {
         out: { type: 'string', short: 'o' },
         'sample-rate': { type: 'string' },
         'block-size': { type: 'string' },
+        root: { type: 'string' },
+        channels: { type: 'string' },
+        'max-sample-bytes': { type: 'string' },
       },
     });
   try {
@@ -111,6 +122,14 @@ export async function renderCommand(args: string[]): Promise<number> {
   } catch (error) {
     return fail((error as Error).message);
   }
+  const maxSampleText = options.values['max-sample-bytes'];
+  const maxSampleBytes = maxSampleText === undefined ? DEFAULT_LIMITS.maxSampleBytes : Number(maxSampleText);
+  if (!Number.isSafeInteger(maxSampleBytes) || maxSampleBytes < 1)
+    return fail(`--max-sample-bytes must be a whole number of bytes, at least 1, got \`${maxSampleText}\``);
+  const channelsText = options.values.channels ?? '2';
+  if (channelsText !== '1' && channelsText !== '2')
+    return fail(`--channels must be 1 (mono) or 2 (stereo), got \`${channelsText}\``);
+  const channels = Number(channelsText);
   const outPath = options.values.out;
   if (!outPath) return fail(`--out is required\n${USAGE}`);
   const totalFrames = Math.round(seconds * sampleRate);
@@ -131,15 +150,22 @@ export async function renderCommand(args: string[]): Promise<number> {
   if ('error' in read) return fail(`cannot read ${patchPath}: ${read.error}`);
   const { text } = read;
 
+  // SPEC §5: paths a patch names are relative to its own folder (or --root) and never leave it.
+  const root = resolve(options.values.root ?? dirname(resolve(patchPath)));
+  if (!existsSync(root) || !statSync(root).isDirectory()) return fail(`--root ${root} is not a folder`);
   let engine: Synchrotron;
   try {
-    engine = new Synchrotron({ sampleRate, blockSize, host: createNodeHost({ root: process.cwd() }) });
+    engine = new Synchrotron({
+      sampleRate,
+      blockSize,
+      host: createNodeHost({ root, limits: { maxSampleBytes } }),
+    });
   } catch (error) {
     return fail((error as Error).message);
   }
   engine.onEvent((event) => {
     if (event.kind === 'fault' || event.kind === 'warning')
-      process.stderr.write(`${event.kind}: ${event.message}\n`);
+      process.stderr.write(`${event.kind}: ${event.node}: ${event.message}\n`); // which node: a patch has many
     if (event.kind === 'debug') process.stderr.write(`debug ${event.node}: ${JSON.stringify(event.value)}\n`);
   });
   try {
@@ -159,11 +185,12 @@ export async function renderCommand(args: string[]): Promise<number> {
 
   let writer: ReturnType<typeof createWavWriter>;
   try {
-    writer = createWavWriter(resolve(outPath), sampleRate, 2);
+    writer = createWavWriter(resolve(outPath), sampleRate, channels);
   } catch (error) {
     return fail(`cannot write ${outPath}: ${(error as Error).message}`);
   }
 
+  const mono = new Float32Array(blockSize);
   engine.start();
   const started = performance.now();
   const progress = progressReporter(totalFrames, started);
@@ -172,7 +199,11 @@ export async function renderCommand(args: string[]): Promise<number> {
     while (done < totalFrames) {
       const { left, right } = engine.renderBlock();
       const frames = Math.min(blockSize, totalFrames - done);
-      writer.writeChannels(left, right, frames);
+      if (channels === 2) writer.writeChannels(left, right, frames);
+      else {
+        for (let i = 0; i < frames; i++) mono[i] = 0.5 * (left[i] + right[i]);
+        writer.write(mono, frames);
+      }
       done += frames;
       progress.update(done);
     }

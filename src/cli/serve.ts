@@ -2,7 +2,7 @@
 
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { limitFlag } from '../engine/limits.js';
 import { DEFAULT_LIMITS, LIMIT_HELP, type ServerLimits } from '../io/security.js';
@@ -18,8 +18,8 @@ const LIMIT_LINES = LIMIT_NAMES.map(
 
 const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] [--sample-rate 44100]
                          [--block-size 128] [--audio auto|device|none] [--token TOKEN] [--root DIR]
-                         [--cors ORIGIN,ORIGIN…] [--allow-host NAME,NAME…] [--max-… N] [--stopped]
-                         [--session FILE [--fresh]]
+                         [--cors ORIGIN,ORIGIN…] [--allow-host NAME,NAME…] [--osc PORT] [--max-… N]
+                         [--stopped] [--session FILE [--fresh]]
 
   PATCH           a .syn or .sui script run at start (rendering starts)
   --session FILE  keep the graph, values, node positions and Start/Stop in FILE (a .sui patch): restored
@@ -34,12 +34,17 @@ const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] 
                   none: real-time rendering without a device (listen in the browser)
   --token         token clients must send (generated and printed when binding beyond loopback);
                   with a token, the token alone decides who may call
-  --root          folder WavFileNode and MidiFileNode paths are confined to (default: the current one)
+  --root          folder WavFileNode, MidiFileNode and SamplerNode paths are confined to (default:
+                  the current one)
   --cors          more origins (web pages) allowed to call, comma-separated; by default only this
                   server's own pages and loopback origins (http://localhost:*, 127.0.0.1, [::1]);
                   '*' allows every page on the web (unsafe)
   --allow-host    more host names the server may be reached by, comma-separated (default: IP
                   addresses and localhost only, which stops DNS rebinding)
+  --osc           also listen for OSC over UDP on this port (e.g. 57130), on the same address as
+                  --host: /execute, /value, /start, /stop, /tempo, /midi and OscReceiveNode addresses;
+                  with a token in force (--token, or --host beyond loopback) every message carries it
+                  as its first argument, and one without it gets no reply (docs/interop.md)
   --stopped       start with rendering stopped
 
   Limits (a request past one is refused with a 4xx that names its flag):
@@ -51,6 +56,14 @@ function integer(name: string, text: string | undefined, fallback: number): numb
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text.trim())) throw new Error(`--${name} must be a whole number, got \`${text}\``);
   return Number(text);
+}
+
+/** The folder of `patchPath` relative to `root`, when it is inside; else undefined. */
+function patchDirIn(root: string, patchPath: string | undefined): string | undefined {
+  if (!patchPath) return undefined;
+  const dir = relative(root, dirname(resolve(patchPath)));
+  if (dir === '' || dir.startsWith('..') || isAbsolute(dir)) return undefined;
+  return dir.split(sep).join('/');
 }
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -78,9 +91,14 @@ export async function serveCommand(args: string[]): Promise<number> {
   let port: number;
   let sampleRate: number;
   let blockSize: number;
+  let osc: number | undefined;
   const limits: Partial<ServerLimits> = {};
   try {
     port = integer('port', values.port, DEFAULT_PORT);
+    if (values.osc !== undefined) {
+      osc = integer('osc', values.osc, 0);
+      if (osc < 1 || osc > 65535) throw new Error(`--osc must be a UDP port 1…65535, got ${values.osc}`);
+    }
     sampleRate = integer('sample-rate', values['sample-rate'], 44100);
     blockSize = integer('block-size', values['block-size'], 128);
     if (port > 65535) throw new Error(`--port must be 0…65535, got ${port}`);
@@ -130,9 +148,12 @@ export async function serveCommand(args: string[]): Promise<number> {
       allowHosts: list(values['allow-host']),
       limits,
       patch,
+      // Patch paths in the file are relative to its folder (inside the root; outside it, to the root).
+      patchDir: patchDirIn(root, positionals[0]),
       start: !values.stopped,
       session: values.session,
       fresh: values.fresh,
+      osc,
       log,
     });
   } catch (error) {
@@ -191,12 +212,14 @@ function parse(args: string[]) {
       token: { type: 'string' },
       root: { type: 'string' },
       cors: { type: 'string' },
+      osc: { type: 'string' },
       'allow-host': { type: 'string' },
       'max-nodes': { type: 'string' },
       'max-value-bytes': { type: 'string' },
       'max-result-bytes': { type: 'string' },
       'max-open-files': { type: 'string' },
       'max-record-bytes': { type: 'string' },
+      'max-sample-bytes': { type: 'string' },
       'max-clients': { type: 'string' },
       stopped: { type: 'boolean' },
       session: { type: 'string' },

@@ -173,6 +173,8 @@ export function formatEvent(message: ServerMessage, style: Style, own: boolean):
       return own ? null : `${tag('removed')} ${style.name(message.name)}`;
     case 'nodeRenamed':
       return own ? null : `${tag('renamed')} ${style.name(message.from)} → ${style.name(message.to)}`;
+    case 'nodeChanged':
+      return own ? null : `${tag('changed')} ${nodeLine(message.node, style)}`;
     case 'linked':
       return own ? null : `${tag('linked')} ${connectionText(message.connection)}`;
     case 'unlinked':

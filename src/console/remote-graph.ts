@@ -1,7 +1,8 @@
 // A local copy of the server's graph for completion: kept from the WebSocket's hello and edit events
 // (or a GET /nodes), rebuilt as a real Graph only when completion asks for it.
 
-import type { ApiConnection, ApiNode, ServerMessage } from '../api/protocol.js';
+import type { ApiConnection, ApiInput, ApiNode, ApiOutput, ServerMessage } from '../api/protocol.js';
+import type { PortSpec, PortSpecs } from '../engine/definition.js';
 import { Graph } from '../engine/graph.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { createRegistry } from '../engine/synchrotron.js';
@@ -47,6 +48,7 @@ export class RemoteGraph {
         for (const connection of message.connections) this.connections.set(key(connection), connection);
         break;
       case 'nodeAdded':
+      case 'nodeChanged':
         this.nodes.set(message.node.name, message.node);
         break;
       case 'nodeRemoved':
@@ -97,8 +99,22 @@ export class RemoteGraph {
     for (const node of this.nodes.values()) {
       if (!this.registry.has(node.type)) continue;
       const value = node.exports.Value;
+      const definition = this.registry.get(node.type);
       try {
-        graph.addNode(node.type, node.name, (isDataValue(value) ? value : null) as DataValue);
+        // A node with ports of its own (a PatchNode's inlets) is mirrored with the ports the server shows.
+        const known = definition.ports
+          ? {
+              inputs: specsOf(node.inputs, definition.inputs),
+              outputs: specsOf(node.outputs, definition.outputs),
+            }
+          : undefined;
+        graph.addNode(
+          node.type,
+          node.name,
+          (isDataValue(value) ? value : null) as DataValue,
+          undefined,
+          known,
+        );
       } catch {
         // a name or value this build would refuse: completion just does without it
       }
@@ -116,4 +132,24 @@ export class RemoteGraph {
     this.cached = graph;
     return graph;
   }
+}
+
+const KINDS: Record<string, PortSpec['kind']> = {
+  StreamInput: 'stream',
+  StreamOutput: 'stream',
+  DataInput: 'data',
+  DataOutput: 'data',
+  MidiInput: 'midi',
+  MidiOutput: 'midi',
+};
+
+/** Port declarations from the API's shapes: the type's own where it has the port, else kind only. */
+function specsOf(ports: Array<ApiInput | ApiOutput>, declared: PortSpecs): PortSpecs {
+  const specs: PortSpecs = {};
+  for (const port of ports) {
+    specs[port.port_name] = Object.hasOwn(declared, port.port_name)
+      ? declared[port.port_name]
+      : { kind: KINDS[port.type] ?? 'stream', description: `${port.port_name} of this node` };
+  }
+  return specs;
 }

@@ -3,7 +3,7 @@
 // Plain TypeScript; everything is allocated at construction, `up`/`down` allocate nothing (render side).
 
 /** Modified Bessel function of the first kind, order 0 (series; enough terms for β ≤ 20). */
-function besselI0(x: number): number {
+export function besselI0(x: number): number {
   let sum = 1;
   let term = 1;
   const quarter = (x * x) / 4;

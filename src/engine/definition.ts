@@ -1,7 +1,12 @@
 // How a node type is declared — once. The graph validates links from these declarations, the renderer
 // binds buffers from them, and the API listing, UI palette, completion and docs/nodes.md derive from them.
 
+import type { AudioFileFormat, DecodedAudio } from '../dsp/audio-files.js';
+import type { LimitName } from './limits.js';
 import { EMPTY_MIDI, MidiBuffer } from './midi.js';
+import type { PatchDescription } from './patch.js';
+import type { RenderOp } from './prepare.js';
+import type { NodeRegistry } from './registry.js';
 import type { DataSlotValue, DataValue, PortKind } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -156,8 +161,53 @@ export interface WavWriter {
 }
 
 export interface MidiSource {
-  /** Render side: move messages that arrived since the last call into `into`, stamped with frames. */
-  drain(into: MidiBuffer, frames: number): void;
+  /**
+   * Render side: move messages that arrived since the last call into `into`, stamped with frames.
+   * `blockStartFrame` is the engine frame (global clock) of the block's first frame, so messages scheduled
+   * for an engine frame (an OSC bundle's /midi) land on it.
+   */
+  drain(into: MidiBuffer, frames: number, blockStartFrame?: number): void;
+  close(): void;
+}
+
+export interface MidiSink {
+  /**
+   * Render side: one message for engine frame `frame` (global clock, absolute). Never blocks, throws or
+   * allocates; a full queue drops the oldest and counts it. Real-time messages pass data1 = data2 = 0.
+   */
+  send(frame: number, status: number, data1: number, data2: number): void;
+  close(): void;
+}
+
+/** Values one OSC address received in one block (render side; preallocated, written without allocating). */
+export class OscValues {
+  static readonly CAPACITY = 64;
+  /** Values in this block; entries past `count` are stale. */
+  count = 0;
+  /** Frame offset within the block of each value. */
+  readonly frame = new Int32Array(OscValues.CAPACITY);
+  /** The first numeric argument of each message (NaN when it had none). */
+  readonly number = new Float64Array(OscValues.CAPACITY);
+  /** The arguments of the newest message as one value (one argument: itself; several: an array). */
+  latest: DataValue = null;
+  /** Bumped whenever `latest` changes. */
+  version = 0;
+}
+
+export interface OscSource {
+  /** Render side: moves the values received since the last call into `into`, at their frames. */
+  drain(into: OscValues, frames: number, blockStartFrame: number): void;
+  close(): void;
+}
+
+export interface OscSink {
+  /**
+   * Render side: queue `address value` for host:port (sent by the render loop after the block). Returns
+   * null, or why the destination is refused (the server decides where OSC may go). Never blocks or throws.
+   */
+  send(host: string, port: number, address: string, value: DataValue): string | null;
+  /** Control rate: why `host` is refused as a destination, or null (so a node can say so at once). */
+  check(host: string): string | null;
   close(): void;
 }
 
@@ -171,12 +221,86 @@ export interface RenderHost {
   /** Opens MIDI input `index`; null when there is no such port. `sampleRate` (Hz) lets the source turn
    * message times into frame offsets. */
   openMidiInput?(index: number, options?: { sampleRate: number }): MidiSource | null;
+  /** MIDI output ports: 0 is the virtual port clients read (/ws `midiOut`, GET /midi/out), hardware follows. */
+  midiOutputPorts?(): string[];
+  /** Opens MIDI output `index`; null when there is no such port. */
+  openMidiOutput?(index: number, options?: { sampleRate: number }): MidiSink | null;
+  /** Listens to OSC messages sent to the server's --osc port at `address`; null without OSC input. */
+  openOscInput?(address: string): OscSource | null;
+  /** Sends OSC from the render thread (OscSendNode); null when this host sends none (offline renders). */
+  openOscOutput?(): OscSink | null;
   /**
    * Control side only (a node's `prepare`, never the render thread): reads a whole file (a MIDI file, a
    * sample), confined like WAV paths; rejects with a SynchrotronError when the path is refused, unreadable
-   * or larger than `maxBytes`.
+   * or larger than `maxBytes` (checked before reading; when `limit` names the limit that set `maxBytes`,
+   * the error is a `limit` error naming its flag).
    */
-  readFile?(path: string, options?: { maxBytes?: number }): Promise<Uint8Array>;
+  readFile?(path: string, options?: { maxBytes?: number; limit?: LimitName }): Promise<Uint8Array>;
+  /** Largest sample file SamplerNode reads, bytes (`--max-sample-bytes`); absent: its own default. */
+  maxSampleBytes?: number;
+  /**
+   * Control side only (a node's `prepare`): decodes a compressed audio file that `readFile` read (FLAC, MP3,
+   * Ogg Vorbis; WAV needs no host: src/dsp/audio-files.ts reads it). Rejects with an Error saying why
+   * (corrupt, longer than `maxSeconds`). Absent where no decoder is loaded (the AudioWorklet).
+   */
+  decodeAudio?(
+    bytes: Uint8Array,
+    format: Exclude<AudioFileFormat, 'wav'>,
+    options?: { maxSeconds?: number },
+  ): Promise<DecodedAudio>;
+  /**
+   * Render side: a live audio input (a capture device), read block by block without blocking; `device` is
+   * the AudioInputNode's `device` value (null: the default input). Answers a string saying why when there
+   * is none (no device on this machine, an offline render).
+   */
+  openAudioInput?(
+    device: DataValue,
+    options: { sampleRate: number; blockSize: number },
+  ): AudioInputSource | string;
+  /**
+   * Control side only: reads a whole file at once, confined and size-checked like `readFile`. For patch
+   * files, whose ports must be known while the script that names them runs (its links validate against them).
+   */
+  readFileSync?(path: string, options?: { maxBytes?: number; limit?: LimitName }): Uint8Array;
+  /**
+   * Control side only: a patch file (`.syn`) read, parsed and validated, with what its instances need
+   * (inner nodes, links, inlets, outlets, expanded node count). Synchrolang lives above the engine, so the
+   * host provides it (the library facade, the server and the CLI wire src/lang's PatchLoader in here).
+   * Throws a SynchrotronError naming the file, line and column of a mistake, or the chain of a recursion.
+   */
+  loadPatch?(path: string): PatchDescription;
+}
+
+/** A live audio input as the render side sees it (AudioInputNode). */
+export interface AudioInputSource {
+  /**
+   * Render side: the next `frames` frames of the input into `left` and `right`; where the device has not
+   * delivered enough yet, silence (never blocks). Returns the frames that were real input.
+   */
+  read(left: Float32Array, right: Float32Array, frames: number): number;
+  /** A problem to report once (the device failed to open after all), then cleared; null when none. */
+  takeProblem(): string | null;
+  close(): void;
+}
+
+/**
+ * A nested plan of nodes, made by a node that holds a patch (PatchNode, each voice of a VoicesNode). It shares
+ * its parent's buffer pool, clock, node types and host; faults inside mute only the inner node and are
+ * reported as `outer/inner`. Render side: every method runs on the render thread.
+ */
+export interface ChildPlan {
+  /** At a block boundary: apply these edits now (instances created, plan compiled). */
+  apply(ops: readonly RenderOp[]): void;
+  /** Render one block of the inner nodes (no master bus, no clock of its own). */
+  render(frames: number): void;
+  /** An inner node's instance and ports, once added. */
+  instance(name: string): NodeInstance | undefined;
+  io(name: string): NodeIO | undefined;
+  /** An inner output went non-finite: mute the inner node that made it (the first in render order). */
+  muteNonFinite(frames: number): void;
+  start(): void;
+  stop(): void;
+  dispose(): void;
 }
 
 export interface NodeContext {
@@ -187,6 +311,11 @@ export interface NodeContext {
   readonly host: RenderHost;
   /** Frames rendered since the engine was created, at the start of the current block. */
   readonly clock: { frames: number };
+  /**
+   * The engine tempo and beat grid (render side; see tempo.ts): `[bpm, anchor beat, anchor frame]`, read with
+   * `beatAt(tempo, frame, sampleRate)`. Changes only at block boundaries.
+   */
+  readonly tempo: Float64Array;
   /** The master bus that PlaybackNodes add into (render side). */
   readonly master: { left: Float32Array; right: Float32Array };
   /** Initial value for a DataNode-like node (its `new VALUE`). */
@@ -197,6 +326,30 @@ export interface NodeContext {
   debug(value: unknown): void;
   /** Report a problem that does not stop the node (e.g. a file it could not open). */
   warn(message: string): void;
+  /**
+   * A nested plan sharing this renderer's pool and clock (nodes that hold patches). `host` replaces the
+   * host for the inner nodes (paths inside an included patch resolve against its own folder); `label`
+   * prefixes its reports (e.g. `voice 3`).
+   */
+  createChild?(options?: { host?: RenderHost; label?: string }): ChildPlan;
+}
+
+/** What a definition's `ports` may use (control side, synchronous). */
+export interface PortsContext {
+  /** Control-side services: `loadPatch`. */
+  readonly host: RenderHost;
+  readonly registry: NodeRegistry;
+}
+
+/** A node's own ports for its structural values (see NodeDefinition.ports). */
+export interface NodePorts {
+  inputs: PortSpecs;
+  outputs: PortSpecs;
+  /** Nodes it counts for against the node limit: itself and every node it holds (1 when absent). */
+  weight?: number;
+  /** Changes whenever what the ports were built from changes (a patch file's text): the node is then
+   * prepared again, and reloads know which instances to update. */
+  revision?: string;
 }
 
 /** What a definition's `prepare` may use (control side). */
@@ -211,6 +364,8 @@ export interface PrepareContext {
   publish(exports: Record<string, unknown>): void;
   /** Report a problem that does not stop the node (a missing file: the node renders silence). */
   warn(message: string): void;
+  /** The node types, for nodes that prepare inner nodes (PatchNode). */
+  readonly registry?: NodeRegistry;
 }
 
 /** A node's render-side state. `process` is called once per block, after every node feeding it. */
@@ -230,6 +385,8 @@ export interface NodeInstance<P = unknown> {
    * current structural values (buffers, decoded files). Swap references; allocate nothing.
    */
   configure?(prepared: P): void;
+  /** Render side, at a block boundary: the node's ports were changed (`ports`): look its io up again. */
+  portsChanged?(): void;
   /**
    * Nodes that add to the master bus (PlaybackNode): what they added to its last frame in their last block,
    * [left, right]. When such a node stops (removed, muted) the renderer fades that out over the next block
@@ -263,6 +420,14 @@ export interface NodeDefinition<
    * worker): typed arrays and plain objects. It reaches the instance through `configure`.
    */
   prepare?(values: Record<string, DataValue>, ctx: PrepareContext): P | Promise<P>;
+  /**
+   * Control side, synchronous: the ports of one node for its structural values, for types whose ports
+   * depend on them (a patch's inlets and outlets, an inlet's kind). Called when the node is added and
+   * whenever one of those values changes, inside the edit (links in the same script validate against the
+   * result). Throws a SynchrotronError for values it cannot use; the edit is then refused whole. Without
+   * it, a node's ports are `inputs` and `outputs`, which stay what UIs list for the type.
+   */
+  ports?(values: Record<string, DataValue>, ctx: PortsContext): NodePorts;
   create(ctx: NodeContext, io: NodeIO<I, O>): NodeInstance<P>;
 }
 

@@ -2,10 +2,11 @@
 // checked here. Each successful edit (or batch of edits) is emitted as a list of GraphOps, which the
 // renderer applies at a block boundary — in this thread, or in a worker that keeps its own copy.
 
-import type { NodeDefinition, PortSpec, RenderHost } from './definition.js';
+import type { NodeDefinition, NodePorts, PortSpec, PortSpecs, RenderHost } from './definition.js';
 import { SynchrotronError, suggest } from './errors.js';
 import { formatBytes, type Limits, limitError, valueBytes } from './limits.js';
 import type { NodeRegistry } from './registry.js';
+import { DEFAULT_TEMPO, validateTempo } from './tempo.js';
 import {
   type ConnectionRef,
   type DataValue,
@@ -27,18 +28,53 @@ export interface GraphNode {
   value: DataValue;
   /** Facts shown to clients, e.g. `{Value: 440}`. Updated by edits and by the render side. */
   exports: Record<string, unknown>;
+  /**
+   * Its own ports: its type's `inputs`/`outputs`, or for types that declare `ports` (PatchNode, VoicesNode,
+   * InletNode, OutletNode) what that answered for its structural values. Links validate against these.
+   */
+  inputs: PortSpecs;
+  outputs: PortSpecs;
+  /** Literal input values given with the node (`new VoicesNode(patch: "voice.syn", voices: 16)`): what
+   * those inputs read while nothing is linked to them; structural ones are prepared from them. */
+  readonly args: Record<string, DataValue>;
+  /** Nodes it counts for against the node limit: 1, or more for a node holding a patch. */
+  weight: number;
+  /** For nodes holding patches: the revision of the patch (see NodePorts.revision). */
+  revision?: string;
 }
 
 export type Connection = ConnectionRef;
 
 /** One primitive edit. A batch of them is applied atomically at a block boundary. */
 export type GraphOp =
-  | { op: 'add'; name: string; type: string; value: DataValue }
+  | {
+      op: 'add';
+      name: string;
+      type: string;
+      value: DataValue;
+      /** Literal input values (absent: none). */
+      args?: Record<string, DataValue>;
+      /** The node's own ports, when they are not its type's. */
+      inputs?: PortSpecs;
+      outputs?: PortSpecs;
+    }
+  /** A node's ports (absent: its type's) or literal values changed; links to ports gone were unlinked first. */
+  | {
+      op: 'ports';
+      name: string;
+      inputs?: PortSpecs;
+      outputs?: PortSpecs;
+      args?: Record<string, DataValue>;
+    }
+  /** What a node's ports were built from changed (its patch file was edited): prepare it again. */
+  | { op: 'reload'; name: string }
   | { op: 'remove'; name: string }
   | { op: 'rename'; from: string; to: string }
   | { op: 'link'; source: PortRef; sink: PortRef }
   | { op: 'unlink'; source: PortRef; sink: PortRef }
-  | { op: 'set'; name: string; value: DataValue };
+  | { op: 'set'; name: string; value: DataValue }
+  /** The engine tempo (bpm) changes; it takes over from the current beat phase. */
+  | { op: 'tempo'; bpm: number };
 
 export interface GraphListener {
   /** A committed batch of edits (one script, one API call). */
@@ -71,8 +107,21 @@ interface Snapshot {
   nodes: Map<string, GraphNode>;
   links: Map<string, Connection>;
   pending: number;
+  tempo: number;
   valueBytes: number;
   fileNodes: number;
+  weight: number;
+  portsNodes: number;
+}
+
+/** What a reload did: nodes updated to their files' new text, and those whose new text was refused. */
+export interface ReloadReport {
+  reloaded: string[];
+  failed: Array<{ node: string; message: string }>;
+}
+
+function samePorts(a: PortSpecs, b: PortSpecs): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The limits a Graph enforces (the rest belong to the evaluator and the host). */
@@ -99,11 +148,17 @@ export class Graph {
   private pending: GraphOp[] = [];
   private depth = 0;
   private random: () => number;
+  /** Beats per minute of the whole engine (TransportNode, MIDI clock out, $tempo). */
+  private tempoValue = DEFAULT_TEMPO;
   /** What this graph may hold; every edit, from any entry point, is checked here. */
   readonly limits: GraphLimits;
   /** Sum of `valueBytes` over the held values, and the nodes that hold a file open (limits). */
   private valueTotal = 0;
   private fileNodes = 0;
+  /** Sum of the nodes' weights: the expanded node count the node limit applies to. */
+  private weightTotal = 0;
+  /** Nodes whose type answers its own ports (a value change may change theirs). */
+  private portsNodes = 0;
   private revisionCount = 0;
 
   constructor(
@@ -122,6 +177,11 @@ export class Graph {
     return this.nodeMap.size;
   }
 
+  /** Nodes counted against the node limit: every node, with those inside patches and voices. */
+  get expandedSize(): number {
+    return this.weightTotal;
+  }
+
   /** Changes with every committed batch and every exports update: answers built from the graph can be
    * reused while it stays the same. */
   get revision(): number {
@@ -134,6 +194,11 @@ export class Graph {
 
   connections(): Connection[] {
     return [...this.links.values()];
+  }
+
+  /** The engine tempo in beats per minute. */
+  get tempo(): number {
+    return this.tempoValue;
   }
 
   hasNode(name: string): boolean {
@@ -168,11 +233,24 @@ export class Graph {
    */
   structuralValues(name: string): Record<string, DataValue> {
     const node = this.node(name);
+    return this.structuralOf(name, node.inputs, node.args);
+  }
+
+  /** Each structural input's value: its linked DataNode's, else its literal, else its default. */
+  private structuralOf(
+    name: string,
+    inputs: PortSpecs,
+    args: Record<string, DataValue>,
+  ): Record<string, DataValue> {
     const values: Record<string, DataValue> = {};
-    for (const [port, spec] of Object.entries(node.definition.inputs)) {
+    for (const [port, spec] of Object.entries(inputs)) {
       if (!spec.structural) continue;
       const link = this.links.get(`${name}.${port}`);
-      values[port] = link ? (this.nodeMap.get(link.source.node)?.value ?? null) : (spec.default ?? null);
+      values[port] = link
+        ? (this.nodeMap.get(link.source.node)?.value ?? null)
+        : Object.hasOwn(args, port)
+          ? args[port]
+          : (spec.default ?? null);
     }
     return values;
   }
@@ -180,10 +258,10 @@ export class Graph {
   /** Checks that `ref` names an existing port of that direction and returns its declaration. */
   port(ref: PortRef, direction: PortDirection): PortSpec {
     const node = this.node(ref.node);
-    const own = direction === 'input' ? node.definition.inputs : node.definition.outputs;
+    const own = direction === 'input' ? node.inputs : node.outputs;
     const spec = ownPort(own, ref.port);
     if (spec) return spec;
-    const other = direction === 'input' ? node.definition.outputs : node.definition.inputs;
+    const other = direction === 'input' ? node.outputs : node.inputs;
     const names = Object.keys(own);
     if (ownPort(other, ref.port)) {
       throw new SynchrotronError(
@@ -214,7 +292,18 @@ export class Graph {
 
   // ------------------------------------------------------------------------------- edits
 
-  addNode(type: string, name?: string, value: DataValue = null): GraphNode {
+  /**
+   * Adds a node. `args` gives literal values to its inputs (structural ones included: a PatchNode's
+   * `path`), checked against its ports; a type with `ports` answers its own ports for them here.
+   */
+  addNode(
+    type: string,
+    name?: string,
+    value: DataValue = null,
+    args?: Record<string, DataValue>,
+    /** Ports known already (a client mirroring a server's graph): the type's `ports` is not asked. */
+    known?: NodePorts,
+  ): GraphNode {
     const definition = this.registry.get(type);
     if (name === undefined) name = this.inventName();
     validateNodeName(name);
@@ -226,8 +315,23 @@ export class Graph {
     }
     if (!isDataValue(value))
       throw new SynchrotronError('invalid', 'a node value must be a number, string, boolean, null or array');
-    if (this.nodeMap.size >= this.limits.maxNodes) {
+    if (this.weightTotal + 1 > this.limits.maxNodes) {
       throw limitError('maxNodes', `too many nodes: a graph holds at most ${this.limits.maxNodes}`);
+    }
+    const literal = this.checkArgs(definition, type, args ?? {});
+    let inputs: PortSpecs = definition.inputs;
+    let outputs: PortSpecs = definition.outputs;
+    let weight = 1;
+    let revision: string | undefined;
+    if (definition.ports) {
+      // No links yet: its structural values are its literals or defaults.
+      const ports =
+        known ?? this.answerPorts(definition, this.structuralOf(name, definition.inputs, literal));
+      ({ inputs, outputs } = ports);
+      weight = ports.weight ?? 1;
+      revision = ports.revision;
+      this.checkWeight(weight, 0, type);
+      this.checkArgs(definition, type, literal, inputs);
     }
     if (definition.holdsFile && this.fileNodes >= this.limits.maxOpenFiles) {
       throw limitError(
@@ -242,12 +346,19 @@ export class Graph {
       definition,
       value: definition.holdsValue ? value : null,
       exports: definition.initialExports?.(value, this.host) ?? {},
+      inputs,
+      outputs,
+      args: literal,
+      weight,
+      ...(revision !== undefined ? { revision } : {}),
     };
     return this.edit(() => {
       this.nodeMap.set(name, node);
       this.valueTotal += bytes;
+      this.weightTotal += weight;
+      if (definition.ports) this.portsNodes++;
       if (definition.holdsFile) this.fileNodes++;
-      this.pending.push({ op: 'add', name, type, value: node.value });
+      this.pending.push(addOp(node));
       return node;
     });
   }
@@ -255,8 +366,10 @@ export class Graph {
   removeNode(name: string): GraphNode {
     const node = this.node(name);
     return this.edit(() => {
-      this.unlinkNode(name);
+      this.removeLinks((c) => c.source.node === name || c.sink.node === name, name);
       this.nodeMap.delete(name);
+      this.weightTotal -= node.weight;
+      if (node.definition.ports) this.portsNodes--;
       if (node.definition.holdsValue) this.valueTotal -= valueBytes(node.value);
       if (node.definition.holdsFile) this.fileNodes--;
       this.pending.push({ op: 'remove', name });
@@ -314,6 +427,7 @@ export class Graph {
       if (old) this.pending.push({ op: 'unlink', source: old.source, sink: old.sink });
       this.links.set(portKey(sink), connection);
       this.pending.push({ op: 'link', source: connection.source, sink: connection.sink });
+      if (sinkSpec.structural) this.refreshPorts(sink.node);
       return connection;
     });
   }
@@ -327,6 +441,7 @@ export class Graph {
     return this.edit(() => {
       this.links.delete(portKey(sink));
       this.pending.push({ op: 'unlink', source: existing.source, sink: existing.sink });
+      if (this.port(sink, 'input').structural) this.refreshPorts(sink.node);
       return existing;
     });
   }
@@ -340,7 +455,7 @@ export class Graph {
   /** Removes every connection of one port (input or output); returns how many. */
   unlinkPort(ref: PortRef): number {
     const node = this.node(ref.node);
-    const { inputs, outputs } = node.definition;
+    const { inputs, outputs } = node;
     if (!ownPort(inputs, ref.port) && !ownPort(outputs, ref.port)) this.port(ref, 'input');
     const key = portKey(ref);
     return this.removeLinks((c) => portKey(c.source) === key || portKey(c.sink) === key);
@@ -365,7 +480,29 @@ export class Graph {
       node.value = value;
       node.exports = { ...node.exports, ...(node.definition.initialExports?.(value, this.host) ?? {}) };
       this.pending.push({ op: 'set', name, value });
+      // Nodes whose ports this value decides (a PatchNode's path) follow in the same batch.
+      if (this.portsNodes === 0) return node;
+      for (const c of this.connections()) {
+        if (c.source.node !== name) continue;
+        const sink = this.nodeMap.get(c.sink.node);
+        if (sink?.definition.ports && ownPort(sink.inputs, c.sink.port)?.structural)
+          this.refreshPorts(c.sink.node);
+      }
       return node;
+    });
+  }
+
+  /**
+   * Sets the engine tempo (bpm, 20…999; anything else is refused). It lands at a block boundary and the beat
+   * grid carries on from its current phase. `clear` leaves it alone: it belongs to the engine, not to a node.
+   */
+  setTempo(bpm: number): number {
+    validateTempo(bpm);
+    if (bpm === this.tempoValue) return bpm;
+    return this.edit(() => {
+      this.tempoValue = bpm;
+      this.pending.push({ op: 'tempo', bpm });
+      return bpm;
     });
   }
 
@@ -379,6 +516,8 @@ export class Graph {
       for (const name of this.nodeMap.keys()) this.pending.push({ op: 'remove', name });
       this.nodeMap.clear();
       this.valueTotal = 0;
+      this.weightTotal = 0;
+      this.portsNodes = 0;
       this.fileNodes = 0;
     });
     return count;
@@ -406,27 +545,175 @@ export class Graph {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Reads every patch file again and brings each node made from one (PatchNode, VoicesNode, and nodes
+   * holding those inside) to its file's present text, as one batch: ports follow (links to ports gone are
+   * removed), and the render side updates every instance at one block boundary, keeping the state of inner
+   * nodes that did not change. A file that no longer loads (a mistake in it) is reported and its
+   * instances keep the version they have.
+   */
+  reloadPatches(): ReloadReport {
+    const report: ReloadReport = { reloaded: [], failed: [] };
+    this.edit(() => {
+      for (const node of [...this.nodeMap.values()]) {
+        if (!node.definition.ports || node.revision === undefined) continue;
+        try {
+          if (this.refreshPorts(node.name)) report.reloaded.push(node.name);
+        } catch (error) {
+          report.failed.push({
+            node: node.name,
+            message: error instanceof Error ? error.message : String(error),
+          });
+        }
+      }
+    });
+    return report;
+  }
+
   /** The ops that would rebuild this graph from empty (for a renderer that joins late). */
   snapshotOps(): GraphOp[] {
     const ops: GraphOp[] = [];
-    for (const node of this.nodeMap.values())
-      ops.push({ op: 'add', name: node.name, type: node.type, value: node.value });
+    for (const node of this.nodeMap.values()) ops.push(addOp(node));
     for (const c of this.links.values()) ops.push({ op: 'link', source: c.source, sink: c.sink });
+    if (this.tempoValue !== DEFAULT_TEMPO) ops.push({ op: 'tempo', bpm: this.tempoValue });
     return ops;
   }
 
   // ------------------------------------------------------------------------------- internals
 
-  private removeLinks(match: (c: Connection) => boolean): number {
+  /** Removes the links that match; nodes whose ports a removed link decided follow (except `removing`). */
+  private removeLinks(match: (c: Connection) => boolean, removing?: string): number {
     const doomed = this.connections().filter(match);
     if (doomed.length === 0) return 0;
     this.edit(() => {
+      const refresh = new Set<string>();
       for (const c of doomed) {
         this.links.delete(portKey(c.sink));
         this.pending.push({ op: 'unlink', source: c.source, sink: c.sink });
+        const sink = this.nodeMap.get(c.sink.node);
+        if (
+          c.sink.node !== removing &&
+          sink?.definition.ports &&
+          ownPort(sink.inputs, c.sink.port)?.structural
+        )
+          refresh.add(c.sink.node);
       }
+      for (const name of refresh) if (this.nodeMap.has(name)) this.refreshPorts(name);
     });
     return doomed.length;
+  }
+
+  private answerPorts(definition: NodeDefinition, values: Record<string, DataValue>): NodePorts {
+    return definition.ports!(values, { host: this.host, registry: this.registry });
+  }
+
+  /**
+   * Asks a node's type for its ports again (its structural values changed, or its patch file did). New
+   * ports take effect in this batch; links to ports that are gone, or that changed kind so the link no
+   * longer fits, are removed first. Returns true when the revision changed (the node is prepared again).
+   * Throws (refusing the edit) when the type cannot use the values or the node limit would be passed.
+   */
+  private refreshPorts(name: string): boolean {
+    const node = this.nodeMap.get(name);
+    if (!node?.definition.ports) return false;
+    const ports = this.answerPorts(node.definition, this.structuralValues(name));
+    const weight = ports.weight ?? 1;
+    this.checkWeight(weight, node.weight, node.type);
+    const changedPorts = !samePorts(node.inputs, ports.inputs) || !samePorts(node.outputs, ports.outputs);
+    const changedRevision = node.revision !== ports.revision;
+    if (changedPorts) {
+      const fits = (c: Connection): boolean => {
+        if (c.sink.node === name) {
+          const spec = ownPort(ports.inputs, c.sink.port);
+          const source = this.nodeMap.get(c.source.node);
+          const sourceSpec = source && (c.source.node === name ? ports.outputs : source.outputs);
+          const out = sourceSpec && ownPort(sourceSpec, c.source.port);
+          if (!spec || !out || !linkable(out, spec)) return false;
+          if (spec.structural && !source?.definition.holdsValue) return false;
+        }
+        if (c.source.node === name) {
+          const spec = ownPort(ports.outputs, c.source.port);
+          const sinkSpec = c.sink.node === name ? ports.inputs : this.nodeMap.get(c.sink.node)?.inputs;
+          const into = sinkSpec && ownPort(sinkSpec, c.sink.port);
+          if (!spec || !into || !linkable(spec, into)) return false;
+        }
+        return true;
+      };
+      for (const c of this.connections()) {
+        if ((c.sink.node === name || c.source.node === name) && !fits(c)) {
+          this.links.delete(portKey(c.sink));
+          this.pending.push({ op: 'unlink', source: c.source, sink: c.sink });
+        }
+      }
+      node.inputs = ports.inputs;
+      node.outputs = ports.outputs;
+      this.pending.push({ op: 'ports', name, inputs: ports.inputs, outputs: ports.outputs });
+    }
+    this.weightTotal += weight - node.weight;
+    node.weight = weight;
+    if (changedRevision) {
+      node.revision = ports.revision;
+      this.pending.push({ op: 'reload', name });
+    }
+    return changedRevision;
+  }
+
+  /** Refuses a node counting `weight` (replacing `replacing`) when the expanded count would pass maxNodes. */
+  private checkWeight(weight: number, replacing: number, type: string): void {
+    const total = this.weightTotal - replacing + weight;
+    if (total <= this.limits.maxNodes) return;
+    throw limitError(
+      'maxNodes',
+      `too many nodes: a graph holds at most ${this.limits.maxNodes}, counting the nodes inside patches and voices; ` +
+        `this ${type} counts ${weight} and ${this.weightTotal - replacing} are there already`,
+      { weight },
+    );
+  }
+
+  /**
+   * Literal input values, checked: each names an input of the node (among `inputs`, its type's ports when
+   * absent), a stream input takes a number, a MIDI input none. Returns them as an own-properties record.
+   */
+  private checkArgs(
+    definition: NodeDefinition,
+    type: string,
+    args: Record<string, DataValue>,
+    inputs: PortSpecs = definition.inputs,
+  ): Record<string, DataValue> {
+    const checked: Record<string, DataValue> = {};
+    for (const [port, value] of Object.entries(args)) {
+      const spec = ownPort(inputs, port) ?? ownPort(definition.inputs, port);
+      if (!spec) {
+        const names = Object.keys(inputs).filter((p) => inputs[p].kind !== 'midi');
+        const suggestion = suggest(port, names);
+        throw new SynchrotronError(
+          'unknown_port',
+          `${type} has no input \`${port}\` to give a value` +
+            (suggestion ? ` — did you mean \`${suggestion}\`?` : '') +
+            (names.length ? ` (its inputs: ${names.join(', ')})` : ''),
+          { ports: names, ...(suggestion ? { suggestion } : {}) },
+        );
+      }
+      if (!isDataValue(value))
+        throw new SynchrotronError(
+          'invalid',
+          `the value of \`${port}\` must be a number, string, boolean, null or array`,
+        );
+      if (spec.kind === 'midi')
+        throw new SynchrotronError(
+          'invalid',
+          `\`${port}\` is a MIDI input: link a MIDI output to it instead of a value`,
+        );
+      if (spec.kind === 'stream' && typeof value !== 'number' && typeof value !== 'boolean')
+        throw new SynchrotronError(
+          'invalid',
+          `\`${port}\` is a stream input: its value is a number, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`,
+        );
+      checked[port] = value;
+    }
+    if (definition.holdsValue && Object.keys(checked).length > 0)
+      throw new SynchrotronError('invalid', `a ${type} takes its value with \`new VALUE\`, not input values`);
+    return checked;
   }
 
   /**
@@ -455,6 +742,9 @@ export class Graph {
       pending: this.pending.length,
       valueBytes: this.valueTotal,
       fileNodes: this.fileNodes,
+      tempo: this.tempoValue,
+      weight: this.weightTotal,
+      portsNodes: this.portsNodes,
     };
   }
 
@@ -465,14 +755,21 @@ export class Graph {
       if (live && live.type === copy.type && live.name === copy.name) {
         live.value = copy.value;
         live.exports = copy.exports;
+        live.inputs = copy.inputs;
+        live.outputs = copy.outputs;
+        live.weight = copy.weight;
+        live.revision = copy.revision;
         snapshot.nodes.set(name, live);
       }
     }
     this.nodeMap = snapshot.nodes;
     this.links = snapshot.links;
     this.pending.length = snapshot.pending;
+    this.tempoValue = snapshot.tempo;
     this.valueTotal = snapshot.valueBytes;
     this.fileNodes = snapshot.fileNodes;
+    this.weightTotal = snapshot.weight;
+    this.portsNodes = snapshot.portsNodes;
   }
 
   private edit<T>(fn: () => T): T {
@@ -505,4 +802,17 @@ export class Graph {
       if (node) for (const listener of this.listeners) listener.exports?.(name, node.exports);
     }
   }
+}
+
+/** The op that adds `node` as it is now (literals and own ports included when it has them). */
+function addOp(node: GraphNode): GraphOp {
+  const dynamic = node.definition.ports !== undefined;
+  return {
+    op: 'add',
+    name: node.name,
+    type: node.type,
+    value: node.value,
+    ...(Object.keys(node.args).length > 0 ? { args: node.args } : {}),
+    ...(dynamic ? { inputs: node.inputs, outputs: node.outputs } : {}),
+  };
 }

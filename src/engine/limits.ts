@@ -17,6 +17,8 @@ export interface Limits {
   maxOpenFiles: number;
   /** Bytes one recording (one WavFileNode take) may hold. */
   maxRecordBytes: number;
+  /** Bytes of one sample file a SamplerNode reads (checked before a byte is read). */
+  maxSampleBytes: number;
 }
 
 export type LimitName = keyof Limits;

@@ -7,6 +7,15 @@ export const NOTE_OFF = 0x80;
 export const NOTE_ON = 0x90;
 export const CONTROL_CHANGE = 0xb0;
 export const PITCH_BEND = 0xe0;
+/** System messages carried through the engine (for clock sync): Song Position Pointer (data1 = LSB,
+ * data2 = MSB, in sixteenth notes) and the real-time Clock (24 per quarter note), Start, Continue, Stop. */
+export const SONG_POSITION = 0xf2;
+export const CLOCK = 0xf8;
+export const START = 0xfa;
+export const CONTINUE = 0xfb;
+export const STOP = 0xfc;
+/** MIDI clock ticks per quarter note (beat). */
+export const CLOCKS_PER_BEAT = 24;
 
 export class MidiBuffer {
   /** Messages in this block; entries past `count` are stale. */

@@ -60,6 +60,7 @@ export class Preparer {
     const graph = this.options.graph;
     const touched = new Set<string>();
     let valueSources: Set<string> | undefined;
+    let reloaded: Set<string> | undefined;
     for (const op of ops) {
       switch (op.op) {
         case 'add':
@@ -87,6 +88,14 @@ export class Preparer {
           valueSources ??= new Set();
           valueSources.add(op.name);
           break;
+        case 'reload':
+          // Same values, new file contents: prepare it even though its values did not change.
+          if (graph.hasNode(op.name)) {
+            touched.add(op.name);
+            reloaded ??= new Set();
+            reloaded.add(op.name);
+          }
+          break;
       }
     }
     if (valueSources) {
@@ -97,7 +106,7 @@ export class Preparer {
     }
     if (touched.size === 0) return ops as RenderOp[];
     const out: RenderOp[] = [...ops];
-    for (const name of touched) this.prepare(name, false, out);
+    for (const name of touched) this.prepare(name, reloaded?.has(name) ?? false, out);
     return out;
   }
 
@@ -121,7 +130,7 @@ export class Preparer {
   private isStructural(node: string, port: string): boolean {
     const graph = this.options.graph;
     if (!graph.hasNode(node)) return false;
-    const inputs = graph.node(node).definition.inputs;
+    const inputs = graph.node(node).inputs;
     return Object.hasOwn(inputs, port) && inputs[port].structural === true;
   }
 
@@ -148,6 +157,7 @@ export class Preparer {
       sampleRate: this.options.sampleRate,
       blockSize: this.options.blockSize,
       host: this.options.host,
+      registry: graph.registry,
       publish: (exports) => {
         if (live()) graph.updateExports(current.name, exports);
       },

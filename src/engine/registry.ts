@@ -11,6 +11,9 @@ export interface NodeTypeInfo {
   description: string;
   inputs: Array<PortSpec & { name: string }>;
   outputs: Array<PortSpec & { name: string }>;
+  /** True when each node of the type has ports of its own beyond these (a PatchNode's inlets and
+   * outlets, an InletNode's kind): GET /nodes shows a node's real ports. */
+  dynamic?: boolean;
 }
 
 export class NodeRegistry {
@@ -61,6 +64,7 @@ export class NodeRegistry {
       description: definition.description,
       inputs: ports(definition.inputs),
       outputs: ports(definition.outputs),
+      ...(definition.ports ? { dynamic: true } : {}),
     };
   }
 

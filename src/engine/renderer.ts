@@ -4,6 +4,7 @@
 
 import { BufferPool } from './buffers.js';
 import {
+  type ChildPlan,
   DataInput,
   DataOutput,
   type DataSlot,
@@ -13,15 +14,17 @@ import {
   type NodeDefinition,
   type NodeInstance,
   type NodeIO,
+  type PortSpec,
+  type PortSpecs,
   type RenderHost,
   StreamInput,
   StreamOutput,
-  streamDefault,
 } from './definition.js';
 import { EMPTY_MIDI } from './midi.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
-import { type DataValue, dataToNumber, type PortRef, portKey } from './types.js';
+import { changeTempo, createTempoState } from './tempo.js';
+import { type DataSlotValue, type DataValue, dataToNumber, type PortRef, portKey } from './types.js';
 
 export const MIN_BLOCK_SIZE = 16;
 export const MAX_BLOCK_SIZE = 4096;
@@ -155,8 +158,12 @@ interface RenderNode {
   readonly context: MutableContext;
   instance: NodeInstance;
   readonly io: NodeIO;
-  readonly streamOutputs: StreamOutput[];
-  readonly midiOutputs: MidiOutput[];
+  /** Its own ports (its type's, or what a `ports` op gave) and literal input values. */
+  inputSpecs: PortSpecs;
+  outputSpecs: PortSpecs;
+  args: Record<string, DataValue>;
+  streamOutputs: StreamOutput[];
+  midiOutputs: MidiOutput[];
   /** Default-value buffers of stream inputs, by port. */
   readonly defaultBuffers: Map<string, Float32Array>;
   /** Data→stream converters by input port; kept across compiles so ramps and values persist. */
@@ -184,9 +191,14 @@ export interface RendererOptions {
   onEvent?: (event: RenderEvent) => void;
   /** Stream buffers to reserve in WebAssembly memory (see BufferPool; default 64 MiB worth). */
   maxBuffers?: number;
+  /**
+   * A nested plan (ChildPlan, made by `createChild`): the parent's pool and clock, shared. Its master bus is
+   * scratch (PlaybackNodes inside a patch are silent) and rendering it does not advance the clock.
+   */
+  parent?: { pool: BufferPool; clock: { frames: number }; tempo: Float64Array };
 }
 
-export class Renderer {
+export class Renderer implements ChildPlan {
   readonly sampleRate: number;
   readonly blockSize: number;
   readonly registry: NodeRegistry;
@@ -194,7 +206,12 @@ export class Renderer {
   /** The mix of every PlaybackNode for the block just rendered. */
   readonly master: { left: Float32Array; right: Float32Array };
   /** Frames rendered since creation (the global clock). */
-  readonly clock = { frames: 0 };
+  readonly clock: { frames: number };
+  /**
+   * The engine tempo and beat grid nodes read (tempo.ts); moved by `tempo` ops at block boundaries. A nested
+   * plan shares its parent's, as it shares the clock.
+   */
+  readonly tempo: Float64Array;
   onEvent: (event: RenderEvent) => void;
 
   private readonly pool: BufferPool;
@@ -207,6 +224,7 @@ export class Renderer {
   private readonly masterTail = new Float64Array(2);
   private dirty = false;
   private running = false;
+  private readonly nested: boolean;
 
   constructor(options: RendererOptions) {
     validateSampleRate(options.sampleRate);
@@ -216,7 +234,10 @@ export class Renderer {
     this.registry = options.registry;
     this.host = options.host ?? {};
     this.onEvent = options.onEvent ?? (() => {});
-    this.pool = new BufferPool(this.blockSize, { maxBuffers: options.maxBuffers });
+    this.nested = options.parent !== undefined;
+    this.pool = options.parent?.pool ?? new BufferPool(this.blockSize, { maxBuffers: options.maxBuffers });
+    this.clock = options.parent?.clock ?? { frames: 0 };
+    this.tempo = options.parent?.tempo ?? createTempoState();
     this.master = { left: this.pool.alloc(), right: this.pool.alloc() };
   }
 
@@ -252,6 +273,12 @@ export class Renderer {
     return output instanceof StreamOutput ? output.buf : undefined;
   }
 
+  /** The value a data output holds now (render side), for tests and diagnostics. */
+  dataOutput(ref: PortRef): DataSlotValue | undefined {
+    const output = this.nodes.get(ref.node)?.io.outputs[ref.port];
+    return output instanceof DataOutput ? output.slot.value : undefined;
+  }
+
   isFaulted(name: string): boolean {
     return this.nodes.get(name)?.faulted ?? false;
   }
@@ -285,6 +312,68 @@ export class Renderer {
     const right = this.master.right;
     left.fill(0);
     right.fill(0);
+    this.runPlan(frames);
+    if (this.masterTail[0] !== 0 || this.masterTail[1] !== 0) this.fadeOutTail(frames);
+    if (!allFinite(left, frames) || !allFinite(right, frames)) this.findNonFinite(frames);
+    this.clock.frames += frames;
+  }
+
+  // ------------------------------------------------------------------------------- as a child plan
+
+  /** ChildPlan: apply edits now (at the parent's block boundary, on the render thread). */
+  apply(ops: readonly RenderOp[]): void {
+    this.enqueue(ops);
+    this.applyQueued();
+  }
+
+  /** ChildPlan: render the inner nodes for one block. The master is scratch (silent), the clock the parent's. */
+  render(frames: number): void {
+    if (this.queue.length > 0 || this.dirty) this.applyQueued();
+    this.master.left.fill(0);
+    this.master.right.fill(0);
+    this.runPlan(frames);
+  }
+
+  instance(name: string): NodeInstance | undefined {
+    return this.nodes.get(name)?.instance;
+  }
+
+  io(name: string): NodeIO | undefined {
+    return this.nodes.get(name)?.io;
+  }
+
+  muteNonFinite(frames: number): void {
+    for (const node of this.plan) {
+      if (node.faulted) continue;
+      if (node.streamOutputs.some((output) => !allFinite(output.buf, frames))) {
+        this.fault(node, 'produced NaN or Infinity');
+        return;
+      }
+    }
+  }
+
+  /** A nested plan sharing this one's pool, clock, node types and (unless given) host. */
+  private createChild(
+    context: MutableContext,
+    options: { host?: RenderHost; label?: string } = {},
+  ): Renderer {
+    const label = options.label ? ` (${options.label})` : '';
+    return new Renderer({
+      sampleRate: this.sampleRate,
+      blockSize: this.blockSize,
+      registry: this.registry,
+      host: options.host ?? this.host,
+      parent: { pool: this.pool, clock: this.clock, tempo: this.tempo },
+      onEvent: (event) => {
+        const node = `${context.name}/${event.node}`;
+        if (event.kind === 'fault' || event.kind === 'warning')
+          this.onEvent({ ...event, node, message: `${context.name}${label}: ${event.message}` });
+        else this.onEvent({ ...event, node });
+      },
+    });
+  }
+
+  private runPlan(frames: number): void {
     const plan = this.plan;
     for (let n = 0; n < plan.length; n++) {
       const node = plan[n];
@@ -310,15 +399,21 @@ export class Renderer {
         }
       }
     }
-    if (this.masterTail[0] !== 0 || this.masterTail[1] !== 0) this.fadeOutTail(frames);
-    if (!allFinite(left, frames) || !allFinite(right, frames)) this.findNonFinite(frames);
-    this.clock.frames += frames;
   }
 
-  /** Stop everything and release files and devices (shutdown). */
+  /** Stop everything and release files and devices (shutdown). A nested plan gives its buffers back. */
   dispose(): void {
     this.stop();
-    for (const node of this.nodes.values()) this.safely(node, 'dispose', () => node.instance.dispose?.());
+    for (const node of this.nodes.values()) {
+      this.safely(node, 'dispose', () => node.instance.dispose?.());
+      if (this.nested) for (const buf of buffersOf(node)) this.pool.release(buf);
+    }
+    if (this.nested) {
+      for (const buf of this.releaseAfterCompile) this.pool.release(buf);
+      this.releaseAfterCompile = [];
+      this.pool.release(this.master.left);
+      this.pool.release(this.master.right);
+    }
     this.nodes.clear();
     this.plan = [];
   }
@@ -327,14 +422,14 @@ export class Renderer {
 
   private applyQueued(): void {
     const batches = this.queue.splice(0);
-    for (const ops of batches) for (const op of ops) this.apply(op);
+    for (const ops of batches) for (const op of ops) this.applyOp(op);
     if (this.dirty) this.compile();
   }
 
-  private apply(op: RenderOp): void {
+  private applyOp(op: RenderOp): void {
     switch (op.op) {
       case 'add':
-        this.addNode(op.name, op.type, op.value);
+        this.addNode(op.name, op.type, op.value, op.args ?? {}, op.inputs, op.outputs);
         break;
       case 'remove': {
         const node = this.nodes.get(op.name);
@@ -342,14 +437,27 @@ export class Renderer {
         this.safely(node, 'dispose', () => node.instance.dispose?.());
         this.keepTail(node);
         // Released after the next compile: inputs it fed still read their last samples for crossfades.
-        for (const output of node.streamOutputs) this.releaseAfterCompile.push(output.buf);
-        for (const buf of node.defaultBuffers.values()) this.releaseAfterCompile.push(buf);
-        for (const converter of node.converters.values()) this.releaseAfterCompile.push(converter.buf);
-        for (const fade of node.crossfades.values()) this.releaseAfterCompile.push(fade.buf);
+        for (const buf of buffersOf(node)) this.releaseAfterCompile.push(buf);
         this.nodes.delete(op.name);
         this.dirty = true;
         break;
       }
+      case 'ports': {
+        const node = this.nodes.get(op.name);
+        if (!node) return;
+        this.setPorts(
+          node,
+          op.inputs ?? node.definition.inputs,
+          op.outputs ?? node.definition.outputs,
+          op.args ?? node.args,
+        );
+        this.safely(node, 'portsChanged', () => node.instance.portsChanged?.());
+        this.dirty = true;
+        break;
+      }
+      case 'reload':
+        break; // the control side prepares the node again; its `configure` follows
+
       case 'rename': {
         const node = this.nodes.get(op.from);
         if (!node) return;
@@ -387,6 +495,9 @@ export class Renderer {
         this.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
         break;
       }
+      case 'tempo':
+        changeTempo(this.tempo, op.bpm, this.clock.frames, this.sampleRate);
+        break;
       case 'configure': {
         const node = this.nodes.get(op.name);
         if (!node?.instance.configure) return;
@@ -397,40 +508,16 @@ export class Renderer {
     }
   }
 
-  private addNode(name: string, type: string, value: DataValue): void {
+  private addNode(
+    name: string,
+    type: string,
+    value: DataValue,
+    args: Record<string, DataValue>,
+    inputSpecs: PortSpecs = this.registry.get(type).inputs,
+    outputSpecs: PortSpecs = this.registry.get(type).outputs,
+  ): void {
     const definition = this.registry.get(type);
-    const inputs: Record<string, StreamInput | DataInput | MidiInput> = {};
-    const outputs: Record<string, StreamOutput | DataOutput | MidiOutput> = {};
-    const streamOutputs: StreamOutput[] = [];
-    const midiOutputs: MidiOutput[] = [];
-    const defaultBuffers = new Map<string, Float32Array>();
-    for (const [port, spec] of Object.entries(definition.inputs)) {
-      if (spec.kind === 'stream') {
-        const fallback = streamDefault(spec);
-        const buf = this.pool.alloc();
-        buf.fill(fallback);
-        defaultBuffers.set(port, buf);
-        inputs[port] = new StreamInput(fallback, buf);
-      } else if (spec.kind === 'data') {
-        inputs[port] = new DataInput(spec.default ?? null);
-      } else {
-        inputs[port] = new MidiInput();
-      }
-    }
-    for (const [port, spec] of Object.entries(definition.outputs)) {
-      if (spec.kind === 'stream') {
-        const output = new StreamOutput(this.pool.alloc());
-        streamOutputs.push(output);
-        outputs[port] = output;
-      } else if (spec.kind === 'data') {
-        outputs[port] = new DataOutput();
-      } else {
-        const output = new MidiOutput();
-        midiOutputs.push(output);
-        outputs[port] = output;
-      }
-    }
-    const io = { inputs, outputs } as NodeIO;
+    const io = { inputs: {}, outputs: {} } as NodeIO;
     const renderer = this;
     const context: MutableContext = {
       name,
@@ -439,6 +526,7 @@ export class Renderer {
       blockSize: this.blockSize,
       host: this.host,
       clock: this.clock,
+      tempo: this.tempo,
       master: this.master,
       value,
       publish(exports) {
@@ -450,6 +538,9 @@ export class Renderer {
       warn(message) {
         renderer.onEvent({ kind: 'warning', node: context.name, message });
       },
+      createChild(options) {
+        return renderer.createChild(context, options);
+      },
     };
     const node: RenderNode = {
       name,
@@ -458,15 +549,19 @@ export class Renderer {
       context,
       instance: NOOP_INSTANCE,
       io,
-      streamOutputs,
-      midiOutputs,
-      defaultBuffers,
+      inputSpecs: {},
+      outputSpecs: {},
+      args: {},
+      streamOutputs: [],
+      midiOutputs: [],
+      defaultBuffers: new Map(),
       converters: new Map(),
       crossfades: new Map(),
       inputSteps: [],
       rendered: false,
       faulted: false,
     };
+    this.setPorts(node, inputSpecs, outputSpecs, args);
     this.nodes.set(name, node);
     try {
       node.instance = definition.create(context, io as never);
@@ -475,6 +570,75 @@ export class Renderer {
       this.fault(node, `could not be created: ${error instanceof Error ? error.message : String(error)}`);
     }
     this.dirty = true;
+  }
+
+  /**
+   * Makes a node's runtime ports match `inputSpecs`/`outputSpecs`: ports that stay (same kind) keep their
+   * objects, so what nodes hold stays valid; new ones are made; those gone give their buffers back after
+   * the next compile. A stream input reads its literal (`args`) or default while unlinked.
+   */
+  private setPorts(
+    node: RenderNode,
+    inputSpecs: PortSpecs,
+    outputSpecs: PortSpecs,
+    args: Record<string, DataValue>,
+  ): void {
+    const inputs = node.io.inputs as Record<string, StreamInput | DataInput | MidiInput>;
+    const outputs = node.io.outputs as Record<string, StreamOutput | DataOutput | MidiOutput>;
+    const fallbackOf = (port: string, spec: PortSpec): DataValue =>
+      Object.hasOwn(args, port) ? args[port] : (spec.default ?? null);
+    for (const port of Object.keys(inputs)) {
+      const spec = Object.hasOwn(inputSpecs, port) ? inputSpecs[port] : undefined;
+      const old = node.inputSpecs[port];
+      if (spec && spec.kind === old.kind && dataEqualsLoose(fallbackOf(port, spec), fallbackOf(port, old)))
+        continue;
+      const buf = node.defaultBuffers.get(port);
+      if (buf) this.releaseAfterCompile.push(buf);
+      node.defaultBuffers.delete(port);
+      const converter = node.converters.get(port);
+      if (converter) this.releaseAfterCompile.push(converter.buf);
+      node.converters.delete(port);
+      const fade = node.crossfades.get(port);
+      if (fade) this.releaseAfterCompile.push(fade.buf);
+      node.crossfades.delete(port);
+      delete inputs[port];
+    }
+    for (const [port, spec] of Object.entries(inputSpecs)) {
+      if (Object.hasOwn(inputs, port)) continue;
+      const fallback = fallbackOf(port, spec);
+      if (spec.kind === 'stream') {
+        const number = typeof fallback === 'number' || typeof fallback === 'boolean' ? Number(fallback) : 0;
+        const buf = this.pool.alloc();
+        buf.fill(number);
+        node.defaultBuffers.set(port, buf);
+        inputs[port] = new StreamInput(number, buf);
+      } else if (spec.kind === 'data') {
+        inputs[port] = new DataInput(fallback);
+      } else {
+        inputs[port] = new MidiInput();
+      }
+    }
+    for (const port of Object.keys(outputs)) {
+      const spec = Object.hasOwn(outputSpecs, port) ? outputSpecs[port] : undefined;
+      if (spec && spec.kind === node.outputSpecs[port].kind) continue;
+      const output = outputs[port];
+      if (output instanceof StreamOutput) this.releaseAfterCompile.push(output.buf);
+      delete outputs[port];
+    }
+    for (const [port, spec] of Object.entries(outputSpecs)) {
+      if (Object.hasOwn(outputs, port)) continue;
+      outputs[port] =
+        spec.kind === 'stream'
+          ? new StreamOutput(this.pool.alloc())
+          : spec.kind === 'data'
+            ? new DataOutput()
+            : new MidiOutput();
+    }
+    node.inputSpecs = inputSpecs;
+    node.outputSpecs = outputSpecs;
+    node.args = args;
+    node.streamOutputs = Object.values(outputs).filter((o) => o instanceof StreamOutput);
+    node.midiOutputs = Object.values(outputs).filter((o) => o instanceof MidiOutput);
   }
 
   /** An edit touched this node: give a muted node another chance. */
@@ -566,7 +730,7 @@ export class Renderer {
   private bind(node: RenderNode): void {
     const converters: InputStep[] = [];
     const fades: InputStep[] = [];
-    for (const [port, spec] of Object.entries(node.definition.inputs)) {
+    for (const [port, spec] of Object.entries(node.inputSpecs)) {
       const link = this.links.get(`${node.name}.${port}`);
       const source = link ? this.nodes.get(link.source.node) : undefined;
       const sourceOutput =
@@ -671,4 +835,18 @@ function scrub(buf: Float32Array, frames: number): void {
     const x = buf[i];
     if (x - x !== 0) buf[i] = 0;
   }
+}
+
+/** Every pool buffer a node holds (outputs, defaults, converters, crossfades). */
+function buffersOf(node: RenderNode): Float32Array[] {
+  const bufs: Float32Array[] = [];
+  for (const output of node.streamOutputs) bufs.push(output.buf);
+  for (const buf of node.defaultBuffers.values()) bufs.push(buf);
+  for (const converter of node.converters.values()) bufs.push(converter.buf);
+  for (const fade of node.crossfades.values()) bufs.push(fade.buf);
+  return bufs;
+}
+
+function dataEqualsLoose(a: DataValue, b: DataValue): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }

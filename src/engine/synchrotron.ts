@@ -2,11 +2,11 @@
 // `new Synchrotron({sampleRate, blockSize})`, add nodes, link them, render blocks. The server uses the
 // same Graph with a Renderer in a worker thread instead.
 
-import { type ExecuteResult, execute, exportScript } from '../lang/index.js';
+import { type ExecuteResult, execute, exportScript, PatchLoader } from '../lang/index.js';
 import { builtinNodes } from '../nodes/index.js';
 import type { RenderHost } from './definition.js';
 import { SynchrotronError } from './errors.js';
-import { type Connection, Graph, type GraphListener, type GraphNode } from './graph.js';
+import { type Connection, Graph, type GraphListener, type GraphNode, type ReloadReport } from './graph.js';
 import type { Limits } from './limits.js';
 import { Preparer } from './prepare.js';
 import { NodeRegistry } from './registry.js';
@@ -58,9 +58,26 @@ export class Synchrotron {
   private readonly eventListeners = new Set<(event: RenderEvent) => void>();
   private disposed = false;
 
+  /** Patch files read for PatchNode and VoicesNode (when the host reads files: `readFileSync`). */
+  readonly patches: PatchLoader | undefined;
+
   constructor(options: SynchrotronOptions = {}) {
     const registry = options.registry ?? createRegistry();
     const host = options.host ?? {};
+    // The control side's host: the render host plus patch files, read through its confined reader.
+    let control: RenderHost = host;
+    if (host.readFileSync && !host.loadPatch) {
+      const readFileSync = host.readFileSync.bind(host);
+      this.patches = new PatchLoader({
+        registry,
+        readFile: (path, readOptions) => readFileSync(path, readOptions),
+        limits: options.limits,
+        sampleRate: options.sampleRate ?? 44100,
+        blockSize: options.blockSize ?? 128,
+      });
+      control = Object.create(host) as RenderHost;
+      control.loadPatch = (path) => this.patches!.load(path);
+    }
     this.renderer = new Renderer({
       sampleRate: options.sampleRate ?? 44100,
       blockSize: options.blockSize ?? 128,
@@ -68,13 +85,13 @@ export class Synchrotron {
       host,
       onEvent: (event) => this.dispatch(event),
     });
-    this.graph = new Graph(registry, { host, random: options.random, limits: options.limits });
+    this.graph = new Graph(registry, { host: control, random: options.random, limits: options.limits });
     this.maxResultBytes = options.limits?.maxResultBytes;
     this.preparer = new Preparer({
       graph: this.graph,
       sampleRate: this.renderer.sampleRate,
       blockSize: this.renderer.blockSize,
-      host,
+      host: control,
       deliver: (ops) => {
         if (!this.disposed) this.renderer.enqueue(ops);
       },
@@ -148,6 +165,17 @@ export class Synchrotron {
     return this.graph.clear();
   }
 
+  /** The engine tempo in beats per minute (TransportNode, MidiClockOutNode, `$tempo`). */
+  get tempo(): number {
+    return this.graph.tempo;
+  }
+
+  /** Sets the engine tempo (20…999 bpm); it lands at the next block boundary, the beat phase carries on. */
+  setTempo(bpm: number): number {
+    this.assertLive();
+    return this.graph.setTempo(bpm);
+  }
+
   /** Several edits as one batch: all arrive at the same block boundary, or none if `fn` throws. */
   transaction<T>(fn: () => T): T {
     this.assertLive();
@@ -169,6 +197,16 @@ export class Synchrotron {
       },
       script,
     );
+  }
+
+  /**
+   * Reads every patch file again and updates the nodes made from them (as Synchrolang's `reload`): each
+   * instance at one block boundary, inner nodes that did not change keeping their state. Nodes whose file no
+   * longer loads are listed in `failed` and keep the version they have.
+   */
+  reloadPatches(): ReloadReport {
+    this.assertLive();
+    return this.graph.reloadPatches();
   }
 
   /** The graph as a Synchrolang script that rebuilds it (`export`). */

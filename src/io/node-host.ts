@@ -2,15 +2,18 @@
 // root directory (and, added beside them, MIDI ports). The server, the render CLI and tests create one.
 
 import { resolve } from 'node:path';
+import { decodeCompressedAudio } from '../dsp/audio-decoders.js';
 import type { RenderHost, WavWriter } from '../engine/definition.js';
 import type { Limits } from '../engine/limits.js';
+import { audioInputHost } from './audio-input.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
-import { FileGuard, type FileRecord, readFileInside } from './secure-files.js';
+import { type OscHostOptions, type OscHostServices, oscHostServices } from './osc-host.js';
+import { FileGuard, type FileRecord, readFileInside, readFileInsideSync } from './secure-files.js';
 import { DEFAULT_LIMITS } from './security.js';
 import { wavWriterForFile } from './wav-writer.js';
 
 // Where other modules used to find these (the rules themselves live in src/io/security.ts).
-export { readFileInside } from './secure-files.js';
+export { readFileInside, readFileInsideSync } from './secure-files.js';
 export { resolveInside } from './security.js';
 
 export interface NodeHostOptions {
@@ -20,18 +23,26 @@ export interface NodeHostOptions {
   deviceName?: string;
   /** MIDI inputs: virtual port 0 plus hardware (`{hardware: false}` skips the native library). */
   midi?: MidiHostOptions;
-  /** Files open at once and bytes per recording (default: the server's DEFAULT_LIMITS). */
-  limits?: Partial<Pick<Limits, 'maxOpenFiles' | 'maxRecordBytes'>>;
+  /** Files open at once, bytes per recording and per sample file (default: the server's DEFAULT_LIMITS). */
+  limits?: Partial<Pick<Limits, 'maxOpenFiles' | 'maxRecordBytes' | 'maxSampleBytes'>>;
+  /** OSC: OscReceiveNodes always listen; OscSendNodes send only with a `destination` rule (the server). */
+  osc?: OscHostOptions;
   /** Paths nodes may never write (the --session file). */
   reserved?: readonly string[];
   /** The server's records of files it wrote, from a previous render worker (see FileRecord). */
   knownFiles?: ReadonlyArray<readonly [string, FileRecord]>;
   /** Told of every change to those records, to hand them to a later render worker. */
   onFileRecord?: (target: string, record: FileRecord) => void;
+  /**
+   * Live audio input (AudioInputNode) from the machine's capture device: the server's render worker turns
+   * it on; offline renders and library engines leave it off, and AudioInputNode plays silence there.
+   */
+  audioInput?: boolean;
 }
 
 export type NodeRenderHost = RenderHost &
-  MidiHostServices & {
+  MidiHostServices &
+  OscHostServices & {
     /** Takes a previous render worker was writing and no node continued become ordinary files of ours. */
     settleResumedFiles(): void;
   };
@@ -56,8 +67,18 @@ export function createNodeHost(options: NodeHostOptions = {}): NodeRenderHost {
       });
     },
     readFile: (path, readOptions) => readFileInside(root, path, readOptions),
+    maxSampleBytes: limits.maxSampleBytes,
+    decodeAudio: decodeCompressedAudio,
+    ...audioInputHost({
+      enabled: options.audioInput ?? false,
+      disabledReason: 'live input is not available in an offline render or a library engine: silence',
+    }),
+    // Control side: patch files (PatchNode, VoicesNode), read while the script naming them runs.
+    readFileSync: (path, readOptions) => readFileInsideSync(root, path, readOptions),
     // MIDI: virtualMidi, midiPorts(), openMidiInput(), closeMidi() (src/io/midi-host.ts).
     ...midiHostServices(options.midi),
+    // OSC: oscIn, openOscInput(), openOscOutput(), flushOsc(), closeOsc() (src/io/osc-host.ts).
+    ...oscHostServices(options.osc),
   };
   return host;
 }

@@ -10,13 +10,14 @@ import {
   ftruncateSync,
   lstatSync,
   openSync,
+  readSync,
   realpathSync,
   type Stats,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { SynchrotronError } from '../engine/errors.js';
-import { formatBytes, limitError } from '../engine/limits.js';
+import { formatBytes, type LimitName, limitError } from '../engine/limits.js';
 import { checkOpened, DEFAULT_LIMITS, DEFAULT_READ_BYTES, openError, resolveInside } from './security.js';
 
 /** Reads in flight at once per process: many file nodes in one batch must not exhaust descriptors. */
@@ -28,12 +29,13 @@ const waitingReads: Array<() => void> = [];
 /**
  * Reads a whole file inside `root` (control side: a node's `prepare`). Opened without following a link
  * and without blocking (a FIFO cannot hang it), checked on the descriptor, its size checked before a
- * byte is read; at most MAX_CONCURRENT_READS at once.
+ * byte is read; at most MAX_CONCURRENT_READS at once. When `limit` names the limit `maxBytes` comes from,
+ * a file over it is a `limit` error naming that limit's flag.
  */
 export async function readFileInside(
   root: string,
   path: string,
-  options: { maxBytes?: number } = {},
+  options: { maxBytes?: number; limit?: LimitName } = {},
 ): Promise<Uint8Array> {
   const target = resolveInside(resolve(root), path);
   const maxBytes = options.maxBytes ?? DEFAULT_READ_BYTES;
@@ -45,10 +47,9 @@ export async function readFileInside(
     const stats = await file.stat();
     checkOpened(file.fd, stats, target, path);
     if (stats.size > maxBytes) {
-      throw new SynchrotronError(
-        'invalid',
-        `cannot read \`${path}\`: it is ${formatBytes(stats.size)}, larger than the limit of ${formatBytes(maxBytes)}`,
-      );
+      const what = `cannot read \`${path}\`: it is ${formatBytes(stats.size)}, larger than the limit of ${formatBytes(maxBytes)}`;
+      if (options.limit) throw limitError(options.limit, what, { bytes: stats.size });
+      throw new SynchrotronError('invalid', what);
     }
     // Exactly the size seen: a file that grows meanwhile is read as it was.
     const bytes = new Uint8Array(stats.size);
@@ -65,6 +66,44 @@ export async function readFileInside(
     await file?.close().catch(() => {});
     readsInFlight--;
     waitingReads.shift()?.();
+  }
+}
+
+/**
+ * `readFileInside`, synchronously (control side only: patch files, whose ports a script needs while it
+ * runs). The same rules: confined to `root`, no link followed, no FIFO waited on, the descriptor checked,
+ * the size checked before a byte is read.
+ */
+export function readFileInsideSync(
+  root: string,
+  path: string,
+  options: { maxBytes?: number } = {},
+): Uint8Array {
+  const target = resolveInside(resolve(root), path);
+  const maxBytes = options.maxBytes ?? DEFAULT_READ_BYTES;
+  let fd: number | undefined;
+  try {
+    fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    checkOpened(fd, stats, target, path);
+    if (stats.size > maxBytes) {
+      throw new SynchrotronError(
+        'invalid',
+        `cannot read \`${path}\`: it is ${formatBytes(stats.size)}, larger than the limit of ${formatBytes(maxBytes)}`,
+      );
+    }
+    const bytes = new Uint8Array(stats.size);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const read = readSync(fd, bytes, offset, bytes.length - offset, offset);
+      if (read === 0) break;
+      offset += read;
+    }
+    return offset === bytes.length ? bytes : bytes.subarray(0, offset);
+  } catch (error) {
+    throw openError(error, path, 'read');
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -1,7 +1,8 @@
 // Security: the one place where the rules are written down — who may talk to Synchrotron, which files its
 // nodes may touch, and how much anyone may ask for (DESIGN.md principles 10 and 11, SPEC §4). Every entry
 // point goes through it: HTTP routes and both WebSockets (src/server/guard.ts calls `Access.check`), the
-// render host's files (src/io/node-host.ts), and later OSC (`checkPeer`, `checkToken`, `RateLimiter`).
+// render host's files (src/io/node-host.ts), and OSC over UDP (src/server/osc.ts asks an `OscGate` about
+// every datagram; the render worker asks `oscDestinationProblem` where an OscSendNode may send).
 //
 // Who may talk:
 //  - With a token in force (`--token`; generated for any --host beyond loopback) the token decides: sent
@@ -19,6 +20,13 @@
 // before reading and never block on a FIFO; writers never overwrite a file this server did not write
 // (they record to the next free name, `take-1.wav`), never share a path with another writer, never write
 // a reserved path (the --session file).
+// OSC (UDP: no headers, and a sender address anyone can forge): the socket binds where HTTP does
+// (loopback by default) and hears only this machine, unless a token is in force (--token, or --host
+// beyond loopback) — then every message must carry the token as its first argument, and a datagram
+// that does not is dropped without a reply (a forged sender cannot make us send anything anywhere).
+// Datagrams are bounded (OSC_LIMITS) and messages and replies rate-limited per sender and in total
+// (OSC_RATES); wrong tokens share the HTTP guessing budget of their address. OscSendNode sends to
+// loopback only, unless the server was opened beyond it.
 // How much: DEFAULT_LIMITS, each with a flag (--max-nodes …); passing one is a 4xx (413; 429 for
 // clients) that names the flag. The Graph, the evaluator, the render host and the sockets enforce them.
 
@@ -43,6 +51,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   maxResultBytes: 16 * 1024 * 1024,
   maxOpenFiles: 64,
   maxRecordBytes: 1024 * 1024 * 1024,
+  maxSampleBytes: 64 * 1024 * 1024,
   maxClients: 32,
 };
 
@@ -53,6 +62,7 @@ export const LIMIT_HELP: Readonly<Record<keyof ServerLimits, string>> = {
   maxResultBytes: "bytes of one script's results ($nodes, arrays, export)",
   maxOpenFiles: 'files open at once (WavFileNodes recording)',
   maxRecordBytes: 'bytes one WavFileNode recording may hold',
+  maxSampleBytes: 'bytes of one SamplerNode file (a larger one: a warning, silence)',
   maxClients: 'WebSocket clients at once',
 };
 
@@ -68,6 +78,8 @@ export interface AccessOptions {
   cors?: readonly string[] | '*';
   /** More Host names allowed beyond IP literals and loopback names (e.g. `synth.local`). */
   allowHosts?: readonly string[];
+  /** Clock of the rate limits, in seconds (tests freeze it; default: performance.now()). */
+  now?: () => number;
 }
 
 /** What a listener knows about one request (HTTP or a WebSocket upgrade). */
@@ -130,11 +142,12 @@ export class Access {
   readonly token: string | undefined;
   private readonly cors: readonly string[] | '*';
   private readonly allowHosts: ReadonlySet<string>;
-  /** Failed token guesses: 20 at once per peer, then one every two seconds. */
-  private readonly guesses = new RateLimiter({ burst: 20, perSecond: 0.5 });
+  /** Failed token guesses (HTTP and OSC alike): 20 at once per peer, then one every two seconds. */
+  private readonly guesses: RateLimiter;
 
   constructor(options: AccessOptions = {}) {
     this.token = options.token || undefined;
+    this.guesses = new RateLimiter({ burst: 20, perSecond: 0.5, now: options.now });
     this.cors = options.cors ?? [];
     this.allowHosts = new Set((options.allowHosts ?? []).map((name) => name.toLowerCase()));
   }
@@ -146,14 +159,14 @@ export class Access {
       // request that follows must still bring the token.
       if (request.method === 'OPTIONS') return { ok: true };
       const peer = request.peer ?? '';
-      if (!this.guesses.allows(peer))
+      if (!this.mayGuess(peer))
         return {
           ok: false,
           status: 429,
           detail: 'too many wrong tokens from this address: wait a few seconds',
         };
       if (this.checkToken(request.token)) return { ok: true };
-      this.guesses.take(peer);
+      this.wrongGuess(peer);
       const detail = 'missing or wrong token: send `Authorization: Bearer <token>` or `?token=<token>`';
       return { ok: false, status: 401, detail };
     }
@@ -191,12 +204,22 @@ export class Access {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
+  /** False while `peer` has spent its budget of wrong tokens: it is not even asked for one then. */
+  mayGuess(peer: string): boolean {
+    return this.guesses.allows(peer);
+  }
+
+  /** Records a wrong or missing token from `peer`. */
+  wrongGuess(peer: string): void {
+    this.guesses.take(peer);
+  }
+
   /**
    * For listeners without HTTP headers (OSC over UDP): may a datagram from `address` be heard at all?
    * Without a token only this machine; with one, anyone — each message must then carry the token.
    */
   checkPeer(address: string): boolean {
-    return this.token !== undefined || isLoopbackAddress(address) || address === '::ffff:127.0.0.1';
+    return this.token !== undefined || isLoopbackAddress(address) || /^::ffff:127\./i.test(address);
   }
 
   private hostAllowed(host: string): boolean {
@@ -264,6 +287,128 @@ export class RateLimiter {
     if (!bucket) return this.burst;
     return Math.min(this.burst, bucket.tokens + (this.now() - bucket.at) * this.perSecond);
   }
+}
+
+// ------------------------------------------------------------------------------------------ OSC over UDP
+
+/** What one OSC datagram may hold; anything more is refused whole and counted. */
+export const OSC_LIMITS = {
+  /** Bytes in one datagram (a long script goes over HTTP). */
+  maxBytes: 16 * 1024,
+  /** Bundles inside bundles. */
+  maxDepth: 4,
+  /** Messages in one datagram, bundles included. */
+  maxMessages: 128,
+  /** Bundles waiting for their time tag at once, from everyone (more are answered with /error). */
+  maxScheduled: 1024,
+  /** How far ahead a time tag may lie, in ms (further is refused: a sender's clock is wrong). */
+  maxAheadMs: 60_000,
+  /** Characters of text in one reply (an /execute result, an error); the rest is cut. */
+  maxReplyChars: 8000,
+} as const;
+
+/** A token bucket: `burst` at once, then `perSecond`. */
+export interface Rate {
+  burst: number;
+  perSecond: number;
+}
+
+/** The budgets of an OSC listener (`OSC_RATES` by default). */
+export interface OscRates {
+  message: Rate;
+  total: Rate;
+  reply: Rate;
+  replyTotal: Rate;
+}
+
+/** Token buckets for what OSC senders may make us do. */
+export const OSC_RATES: Readonly<OscRates> = {
+  /** Messages from one sender address (a controller's faders stay far below). */
+  message: { burst: 2000, perSecond: 1000 },
+  /** Messages from everyone: forged source addresses cannot multiply the budget without bound. */
+  total: { burst: 10_000, perSecond: 5000 },
+  /** Replies to one sender address. */
+  reply: { burst: 200, perSecond: 100 },
+  /** Replies to everyone: what this server may send out in answers, whoever asks. */
+  replyTotal: { burst: 1000, perSecond: 500 },
+};
+
+/** Why a datagram was dropped unheard (each is counted; none is answered). */
+export type OscDropReason = 'peer' | 'unauthenticated' | 'rateLimited';
+
+/**
+ * The OSC listener's rules, one per listener. Call in this order for each datagram: `admit` (before
+ * decoding), `takeMessages` (the rest of a bundle's messages), `authenticate` (every message's first
+ * argument), and `mayReply` before each answer.
+ */
+export class OscGate {
+  readonly access: Access;
+  private readonly messages: RateLimiter;
+  private readonly total: RateLimiter;
+  private readonly replies: RateLimiter;
+  private readonly repliesTotal: RateLimiter;
+
+  constructor(access: Access, options: { rates?: Partial<OscRates>; now?: () => number } = {}) {
+    this.access = access;
+    const rates = { ...OSC_RATES, ...options.rates };
+    const now = options.now;
+    this.messages = new RateLimiter({ ...rates.message, now });
+    this.total = new RateLimiter({ ...rates.total, now });
+    this.replies = new RateLimiter({ ...rates.reply, now });
+    this.repliesTotal = new RateLimiter({ ...rates.replyTotal, now });
+  }
+
+  /** Whether messages must carry the token first (it is stripped before they are acted on). */
+  get tokenRequired(): boolean {
+    return this.access.token !== undefined;
+  }
+
+  /** Before a datagram from `peer` (an IP address) is decoded: why it is dropped, or null. */
+  admit(peer: string): OscDropReason | null {
+    if (!this.access.checkPeer(peer)) return 'peer';
+    // Too many wrong tokens from there lately: not even decoded, whatever it carries.
+    if (this.tokenRequired && !this.access.mayGuess(peer)) return 'unauthenticated';
+    return this.takeMessages(peer, 1) ? null : 'rateLimited';
+  }
+
+  /** Takes `count` messages from `peer`'s budget and everyone's; false when either is spent. */
+  takeMessages(peer: string, count: number): boolean {
+    for (let i = 0; i < count; i++) {
+      // The sender's own budget first: one over it does not spend everyone's.
+      if (!this.messages.take(peer) || !this.total.take('all')) return false;
+    }
+    return true;
+  }
+
+  /**
+   * True when every message's first argument is the token (or none is required). A datagram failing
+   * it is dropped whole and counts as a wrong guess from `peer`, shared with HTTP's budget.
+   */
+  authenticate(peer: string, firstArguments: ReadonlyArray<string | undefined>): boolean {
+    if (!this.tokenRequired) return true;
+    // Every one is compared (constant time each), so timing tells nothing about which failed.
+    let ok = firstArguments.length > 0;
+    for (const given of firstArguments) ok = this.access.checkToken(given) && ok;
+    if (!ok) this.access.wrongGuess(peer);
+    return ok;
+  }
+
+  /** Takes one reply to `peer` from its budget and everyone's; false: send nothing. */
+  mayReply(peer: string): boolean {
+    return this.repliesTotal.allows('all') && this.replies.take(peer) && this.repliesTotal.take('all');
+  }
+}
+
+/**
+ * Where an OscSendNode may send: loopback only (`localhost`, 127.x.x.x, ::1), unless the server was opened
+ * beyond loopback with --host (`widened`), when any host may be named. Why not, or null when allowed.
+ */
+export function oscDestinationProblem(host: string, widened: boolean): string | null {
+  if (typeof host !== 'string' || host === '' || host.length > 253)
+    return 'the host must be a name or address';
+  if (widened) return null;
+  if (host === 'localhost' || (isIP(host) !== 0 && isLoopbackAddress(host))) return null;
+  return `OSC goes to this machine only (127.0.0.1, ::1, localhost) unless the server is opened with --host; \`${host.slice(0, 100)}\` is refused`;
 }
 
 // ------------------------------------------------------------------------------------------ which files

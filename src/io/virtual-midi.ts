@@ -1,6 +1,7 @@
-// MIDI input ports that need no Node APIs: the virtual port fed by clients (the server's POST /midi and
-// WebSocket, the console's :play, the browser engine's midi() and Web MIDI forwarding), and the per-node
-// queue that turns timed messages into frame offsets. The Node host (midi-host.ts) adds hardware ports on
+// MIDI ports that need no Node APIs: the virtual input fed by clients (the server's POST /midi, WebSocket
+// and OSC /midi, the console's :play, the browser engine's midi() and Web MIDI forwarding), the per-node
+// queue that turns timed messages into frame offsets, and the virtual output clients read (MidiOutputNode
+// port 0). The Node host (midi-host.ts) adds hardware ports on
 // top; the browser's AudioWorklet host uses this file alone.
 //
 // Timing: a message pushed with a time (ms on the sender's clock, e.g. performance.now()) lands at the
@@ -34,6 +35,8 @@ export interface PendingMessage {
   /** Sender's clock, ms; undefined = as soon as possible. */
   time: number | undefined;
   sender: string;
+  /** An engine frame (global clock) to land on, when the sender scheduled one (OSC bundles). */
+  frame?: number;
 }
 
 /** One open port as seen by one MidiInputNode: its own queue and its own sender → frame anchors. */
@@ -60,7 +63,7 @@ export class OpenPort implements MidiSource {
     this.queue.push(message);
   }
 
-  drain(into: MidiBuffer, frames: number): void {
+  drain(into: MidiBuffer, frames: number, blockStartFrame?: number): void {
     const blockStart = this.framesDrained;
     this.framesDrained += frames;
     const queue = this.queue;
@@ -76,7 +79,15 @@ export class OpenPort implements MidiSource {
         continue;
       }
       let frame = 0;
-      if (message.time !== undefined) {
+      if (message.frame !== undefined) {
+        // Scheduled for an engine frame: exact, or as soon as possible when it is already past.
+        frame = blockStartFrame === undefined ? 0 : message.frame - blockStartFrame;
+        if (frame >= frames) {
+          queue[keep++] = message;
+          continue;
+        }
+        if (frame < 0) frame = 0;
+      } else if (message.time !== undefined) {
         let anchor = this.anchors.get(message.sender);
         if (!anchor) {
           anchor = { time: message.time, frame: blockStart + this.latencyFrames };
@@ -133,7 +144,16 @@ function sortByFrame(buffer: MidiBuffer, from: number): void {
   }
 }
 
-/** Raw MIDI bytes (running status allowed) → channel messages. System messages are skipped. */
+/** Real-time messages carried through the engine (clock sync); others (active sensing, reset) are dropped. */
+function carriedRealTime(status: number): boolean {
+  return status === 0xf8 || status === 0xfa || status === 0xfb || status === 0xfc;
+}
+
+/**
+ * Raw MIDI bytes (running status allowed) → messages: channel messages, the real-time Clock, Start,
+ * Continue and Stop (for clock sync; running status survives them) and Song Position Pointer. Other system
+ * messages (SysEx, active sensing, MTC …) are skipped.
+ */
 export function parseMidiBytes(bytes: readonly unknown[]): Array<[number, number, number]> {
   if (!Array.isArray(bytes)) throw new SynchrotronError('invalid', 'MIDI data must be an array of bytes');
   if (bytes.length > MAX_MIDI_PUSH_BYTES) {
@@ -158,7 +178,24 @@ export function parseMidiBytes(bytes: readonly unknown[]): Array<[number, number
   while (i < bytes.length) {
     let status = byteAt(i);
     if (status >= 0xf8) {
-      i++; // real-time (clock, start, stop, active sensing): not carried
+      // Real-time: one byte, leaves running status alone.
+      if (carriedRealTime(status)) messages.push([status, 0, 0]);
+      i++;
+      continue;
+    }
+    if (status === 0xf2) {
+      // Song Position Pointer: two data bytes (LSB, MSB) in sixteenth notes; cancels running status.
+      running = 0;
+      if (i + 2 >= bytes.length) {
+        throw new SynchrotronError('invalid', `MIDI Song Position at byte ${i} lacks its data bytes`);
+      }
+      const lsb = byteAt(i + 1);
+      const msb = byteAt(i + 2);
+      if (lsb > 127 || msb > 127) {
+        throw new SynchrotronError('invalid', `MIDI data bytes must be 0…127 (Song Position at byte ${i})`);
+      }
+      messages.push([status, lsb, msb]);
+      i += 3;
       continue;
     }
     if (status >= 0xf0) {
@@ -202,7 +239,6 @@ export function parseMidiBytes(bytes: readonly unknown[]): Array<[number, number
   return messages;
 }
 
-/** The virtual port: MIDI fed over the API, delivered to every MidiInputNode listening on port 0. */
 export class VirtualMidiInput {
   readonly listeners = new Set<OpenPort>();
 
@@ -229,5 +265,106 @@ export class VirtualMidiInput {
       for (const port of this.listeners) port.enqueue({ status, data1, data2, time: timeMs, sender });
     }
     return { taken: messages.length };
+  }
+
+  /**
+   * Pushes raw MIDI bytes to land on engine frame `frame` (global clock) — an OSC bundle's /midi, already
+   * mapped from its time tag. A frame already rendered lands at once. Never throws, like push().
+   */
+  pushAtFrame(bytes: readonly number[], frame: number): { taken: number; error?: string } {
+    let messages: Array<[number, number, number]>;
+    try {
+      messages = parseMidiBytes(bytes);
+    } catch (error) {
+      return { taken: 0, error: error instanceof Error ? error.message : String(error) };
+    }
+    const at = Number.isFinite(frame) ? Math.round(frame) : 0;
+    for (const [status, data1, data2] of messages) {
+      for (const port of this.listeners)
+        port.enqueue({ status, data1, data2, time: undefined, sender: 'scheduled', frame: at });
+    }
+    return { taken: messages.length };
+  }
+}
+
+// ------------------------------------------------------------------------------------ the virtual output
+
+/** Messages the virtual output holds for clients before the oldest are dropped (nobody reads). */
+export const VIRTUAL_OUTPUT_CAPACITY = 4096;
+
+/** One message sent to the virtual output, as clients get it. */
+export interface OutgoingMidi {
+  /** Engine frame (global clock) the message belongs to. */
+  frame: number;
+  /** The bytes: 1 for real-time messages, 2 for program change / channel pressure, else 3. */
+  data: number[];
+}
+
+/** The bytes of a message as it goes on a wire (real-time: 1 byte; 0xC0/0xD0: 2 bytes). */
+export function messageBytes(status: number, data1: number, data2: number): number[] {
+  if (status >= 0xf8) return [status];
+  const kind = status & 0xf0;
+  if (kind === 0xc0 || kind === 0xd0) return [status, data1];
+  return [status, data1, data2];
+}
+
+/** A fixed ring of (frame, status, data1, data2): written on the render side without allocating. */
+export class MessageRing {
+  readonly frames: Float64Array;
+  readonly bytes: Uint8Array;
+  head = 0;
+  count = 0;
+  dropped = 0;
+  constructor(readonly capacity: number) {
+    this.frames = new Float64Array(capacity);
+    this.bytes = new Uint8Array(capacity * 3);
+  }
+  push(frame: number, status: number, data1: number, data2: number): void {
+    if (this.count === this.capacity) {
+      this.head = (this.head + 1) % this.capacity; // drop the oldest
+      this.count--;
+      this.dropped++;
+    }
+    const slot = (this.head + this.count) % this.capacity;
+    this.frames[slot] = frame;
+    this.bytes[3 * slot] = status;
+    this.bytes[3 * slot + 1] = data1 & 0x7f;
+    this.bytes[3 * slot + 2] = data2 & 0x7f;
+    this.count++;
+  }
+  shift(): void {
+    this.head = (this.head + 1) % this.capacity;
+    this.count--;
+  }
+}
+
+/**
+ * The virtual MIDI output (port 0 of MidiOutputNode): what patches send there is held here for clients —
+ * the server posts it to /ws as `midiOut` and keeps the recent ones for GET /midi/out. Bounded: when
+ * nobody takes them, the oldest are dropped and counted.
+ */
+export class VirtualMidiOutput {
+  private readonly ring = new MessageRing(VIRTUAL_OUTPUT_CAPACITY);
+
+  /** Render side. */
+  send(frame: number, status: number, data1: number, data2: number): void {
+    this.ring.push(frame, status, data1, data2);
+  }
+
+  /** Loop side: every message sent since the last call, oldest first, and how many were dropped. */
+  drain(): { messages: OutgoingMidi[]; dropped: number } {
+    const ring = this.ring;
+    const messages: OutgoingMidi[] = [];
+    while (ring.count > 0) {
+      const slot = ring.head;
+      messages.push({
+        frame: ring.frames[slot],
+        data: messageBytes(ring.bytes[3 * slot], ring.bytes[3 * slot + 1], ring.bytes[3 * slot + 2]),
+      });
+      ring.shift();
+    }
+    const dropped = ring.dropped;
+    ring.dropped = 0;
+    return { messages, dropped };
   }
 }

@@ -30,6 +30,7 @@ const KEYWORD_DETAILS: Record<string, string> = {
   clear: 'remove every node',
   export: 'the whole graph as a script',
   eval: 'the value of a value, type, node, port or connection',
+  tempo: 'the engine tempo in bpm: tempo 128 sets it, tempo alone shows it',
 };
 
 const SIGNIFICANT = (t: RawToken) => t.type !== 'whitespace' && t.type !== 'comment';
@@ -77,8 +78,8 @@ export function complete(script: string, cursor: number, graph: Graph): Completi
   let depth = 0;
   for (let i = before.length - 1; i >= 0; i--) {
     const t = before[i];
-    if (t.type === 'rbracket') depth++;
-    if (t.type === 'lbracket') depth--;
+    if (t.type === 'rbracket' || t.type === 'rparen') depth++;
+    if (t.type === 'lbracket' || t.type === 'lparen') depth--;
     if (
       t.type === 'semicolon' ||
       ((t.type === 'newline' || (t.type === 'comment' && t.breaksLine)) && depth <= 0)
@@ -112,7 +113,7 @@ export function complete(script: string, cursor: number, graph: Graph): Completi
     const hinted: Completion[] = [];
     for (const n of list) {
       for (const direction of directions) {
-        const specs = direction === 'input' ? n.definition.inputs : n.definition.outputs;
+        const specs = direction === 'input' ? n.inputs : n.outputs;
         for (const [port, spec] of Object.entries(specs)) {
           if (!fits(spec)) continue;
           const unit = spec.unit ? `, ${spec.unit}` : '';
@@ -169,7 +170,7 @@ export function complete(script: string, cursor: number, graph: Graph): Completi
         const sourceNode =
           dot > 0 && graph.hasNode(hint.slice(0, dot)) ? graph.node(hint.slice(0, dot)) : undefined;
         const sourcePort = hint.slice(dot + 1);
-        const sourceOutputs = sourceNode?.definition.outputs;
+        const sourceOutputs = sourceNode?.outputs;
         const sourceSpec =
           sourceOutputs && Object.hasOwn(sourceOutputs, sourcePort) ? sourceOutputs[sourcePort] : undefined;
         const fits = sourceSpec

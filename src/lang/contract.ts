@@ -16,12 +16,18 @@ export interface ScriptHost {
   stop(): void;
   /** Most bytes (as `valueBytes` counts them) one script may build and answer; unlimited when absent. */
   maxResultBytes?: number;
+  /**
+   * The folder of the patch file the script comes from, relative to the root (a server's start-up patch):
+   * file paths written as literal values in it (`new patch "voice.syn"`, `new MidiFileNode(path: "a.mid")`)
+   * are relative to that folder, and stored relative to the root. Absent: relative to the root already.
+   */
+  baseDir?: string;
 }
 
 /** One command's result. `value` is the JSON form for the API, `text` the readable form for consoles. */
 export interface CommandResult {
   /** The command keyword as written canonically: 'new', 'link', 'unlink', 'remove', 'start', 'stop',
-   * 'clear', 'export', 'eval'. */
+   * 'clear', 'export', 'eval', 'tempo'. */
   command: string;
   kind: 'node' | 'connection' | 'count' | 'value' | 'text' | 'none';
   value: unknown;

@@ -6,10 +6,12 @@ import { SynchrotronError, suggest } from '../engine/errors.js';
 import type { Graph, GraphNode } from '../engine/graph.js';
 import { validateNodeName } from '../engine/graph.js';
 import { formatBytes, limitError, valueBytes } from '../engine/limits.js';
+import { joinPath } from '../engine/patch.js';
 import type { DataValue, PortDirection, PortRef } from '../engine/types.js';
 import { type CommandResult, type ExecuteResult, type ScriptHost, SynchrolangError } from './contract.js';
 import { exportScript } from './export.js';
 import {
+  type ArgAst,
   type CommandAst,
   type ExprAst,
   errorAt,
@@ -36,6 +38,7 @@ export const VARIABLES: Readonly<Record<string, { description: string; read(host
       description: 'seconds rendered so far ($clock / $rate)',
       read: (host) => host.clock() / host.sampleRate,
     },
+    tempo: { description: 'the engine tempo (beats per minute)', read: (host) => host.graph.tempo },
     nodes: { description: 'names of all nodes', read: (host) => host.graph.nodes().map((n) => n.name) },
     types: { description: 'names of all node types', read: (host) => host.graph.registry.names() },
   };
@@ -58,11 +61,11 @@ function describeConnection(c: { source: PortRef; sink: PortRef }): string {
 /** A node with its links, several lines (what `eval NODE` prints). */
 export function describeNodeLinks(graph: Graph, node: GraphNode): string {
   const lines = [describeNode(node)];
-  for (const port of Object.keys(node.definition.inputs)) {
+  for (const port of Object.keys(node.inputs)) {
     const source = graph.sourceOf({ node: node.name, port });
     lines.push(`  in  ${port}${source ? ` <- ${source.source.node}.${source.source.port}` : ''}`);
   }
-  for (const port of Object.keys(node.definition.outputs)) {
+  for (const port of Object.keys(node.outputs)) {
     const sinks = graph.sinksOf({ node: node.name, port }).map((c) => `${c.sink.node}.${c.sink.port}`);
     lines.push(`  out ${port}${sinks.length ? ` -> ${sinks.join(', ')}` : ''}`);
   }
@@ -172,7 +175,8 @@ class Evaluator {
             });
           }
         }
-        const node = this.at(c.value ?? c, () => this.graph.addNode(type, name, value));
+        const args = c.args ? this.args(type, c.args) : undefined;
+        const node = this.at(c.args?.[0] ?? c.value ?? c, () => this.graph.addNode(type, name, value, args));
         return this.result(c, 'node', toApiNewNode(this.graph, node), `created ${describeNode(node)}`);
       }
       case 'link': {
@@ -233,8 +237,36 @@ class Evaluator {
         const script = exportScript(this.graph);
         return this.result(c, 'text', script, script);
       }
+      case 'reload': {
+        const report = this.graph.reloadPatches();
+        if (report.failed.length > 0) {
+          this.fail(
+            c,
+            `could not reload ${report.failed.map((f) => `\`${f.node}\` (${f.message})`).join('; ')}; nothing was reloaded`,
+            { code: 'invalid', failed: report.failed },
+          );
+        }
+        const count = report.reloaded.length;
+        return this.result(
+          c,
+          'count',
+          count,
+          count > 0
+            ? `reloaded ${plural(count, 'node')}: ${report.reloaded.join(', ')}`
+            : 'reloaded: no patch file changed',
+        );
+      }
       case 'eval':
         return this.evaluate(c, c.expr);
+      case 'tempo': {
+        if (c.value) {
+          const ast = c.value;
+          const bpm = this.value(ast);
+          this.at(ast, () => this.graph.setTempo(bpm as number));
+        }
+        const bpm = this.graph.tempo;
+        return this.result(c, 'value', bpm, `tempo ${formatValue(bpm)} bpm`);
+      }
     }
   }
 
@@ -264,7 +296,7 @@ class Evaluator {
       case 'port': {
         const ref = this.anyPort(expr.port);
         const node = this.graph.node(ref.node);
-        const direction: PortDirection = Object.hasOwn(node.definition.inputs, ref.port) ? 'input' : 'output';
+        const direction: PortDirection = Object.hasOwn(node.inputs, ref.port) ? 'input' : 'output';
         const info = toApiPortInfo(this.graph, ref, direction);
         const links =
           'source' in info
@@ -293,6 +325,52 @@ class Evaluator {
     }
   }
 
+  /**
+   * The literal input values of `new Type(…)`: positional ones go to the type's structural inputs in
+   * order (`new PatchNode("voice.syn")` → path), named ones to the input named. Each mistake is reported
+   * at its own value.
+   */
+  private args(type: string, list: ArgAst[]): Record<string, DataValue> {
+    const definition = this.graph.registry.get(type);
+    const structural = Object.keys(definition.inputs).filter((port) => definition.inputs[port].structural);
+    const args: Record<string, DataValue> = {};
+    list.forEach((arg, index) => {
+      let port: string;
+      if (arg.port === null) {
+        if (index >= structural.length) {
+          this.fail(
+            arg,
+            structural.length === 0
+              ? `${type} takes no value by position: name the input (\`input: value\`)`
+              : `${type} takes ${plural(structural.length, 'value')} by position (${structural.join(', ')}); name the others (\`input: value\`)`,
+          );
+        }
+        port = structural[index];
+      } else {
+        port = arg.port.text;
+        if (!definition.ports && !Object.hasOwn(definition.inputs, port)) {
+          const names = Object.keys(definition.inputs).filter((p) => definition.inputs[p].kind !== 'midi');
+          const suggestion = suggest(port, names);
+          this.fail(
+            arg.port,
+            `${type} has no input \`${port}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ''}` +
+              (names.length ? ` (its inputs: ${names.join(', ')})` : ''),
+            { code: 'unknown_port', ports: names, ...(suggestion ? { suggestion } : {}) },
+          );
+        }
+      }
+      if (Object.hasOwn(args, port)) this.fail(arg, `\`${port}\` is given twice`);
+      let value = this.value(arg.value);
+      // A file named in a patch file is relative to that file's folder: kept relative to the root.
+      const spec = Object.hasOwn(definition.inputs, port) ? definition.inputs[port] : undefined;
+      const file = spec?.structural && (spec.unit === '.syn' || port === 'path');
+      if (this.host.baseDir && file && typeof value === 'string' && value !== '')
+        value = joinPath(this.host.baseDir, value);
+      args[port] = value;
+    });
+    return args;
+  }
+
   private node(name: { text: string } & Span, suggestCommands = false): GraphNode {
     return this.at(name, () => {
       try {
@@ -317,7 +395,7 @@ class Evaluator {
   /** A port of a known direction, each part checked at its own token. */
   private portRef(ast: PortAst, direction: PortDirection): PortRef {
     const node = this.node(ast.node);
-    const own = Object.keys(direction === 'input' ? node.definition.inputs : node.definition.outputs);
+    const own = Object.keys(direction === 'input' ? node.inputs : node.outputs);
     if (!ast.port) {
       const example = own.length ? ` (e.g. \`${node.name}.${own[0]}\`)` : '';
       this.fail(
@@ -336,7 +414,7 @@ class Evaluator {
   private anyPort(ast: PortAst): PortRef {
     const node = this.node(ast.node);
     const port = ast.port!;
-    const { inputs, outputs } = node.definition;
+    const { inputs, outputs } = node;
     if (!Object.hasOwn(inputs, port.text) && !Object.hasOwn(outputs, port.text)) {
       const names = [...Object.keys(inputs), ...Object.keys(outputs)];
       const suggestion = suggest(port.text, names);

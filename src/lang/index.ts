@@ -21,6 +21,8 @@ export { describeNode, describeNodeLinks, execute, VARIABLES } from './evaluate.
 export { exportScript } from './export.js';
 export { errorMessage, formatError, formatResults } from './format.js';
 export { type CommandAst, LineIndex, MAX_ARRAY_DEPTH, parse } from './parser.js';
+//   PatchLoader: patch files read, parsed and validated for PatchNode/VoicesNode (a host's loadPatch)
+export { MAX_PATCH_BYTES, PatchLoader, type PatchLoaderOptions, type PatchView } from './patch-loader.js';
 //   parseSui(text) → { script, positions: Record<string, {x, y}> | null }; loadPatch(engine | host, text)
 export { loadPatch, type PatchTarget, type Positions, parseSui } from './sui.js';
 //   tokenize(script: string): Token[]                              — for highlighting (browser-safe module)

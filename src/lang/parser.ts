@@ -39,6 +39,12 @@ export type ExprAst =
   | ({ kind: 'port'; port: PortAst } & Span)
   | ({ kind: 'connection'; source: PortAst; sink: PortAst; arrow: Span } & Span);
 
+/** A literal input value in `new Type(value, port: value) name`: `port` null for a positional one. */
+export interface ArgAst extends Span {
+  port: Ident | null;
+  value: ValueAst;
+}
+
 interface CommandBase extends Span {
   /** The keyword as written (null for a bare expression). */
   keyword: Ident | null;
@@ -46,12 +52,23 @@ interface CommandBase extends Span {
 
 export type CommandAst = CommandBase &
   (
-    | { command: 'new'; type: Ident | null; value: ValueAst | null; name: Ident | null }
+    | {
+        command: 'new';
+        type: Ident | null;
+        value: ValueAst | null;
+        name: Ident | null;
+        /** Literal input values: `new DelayNode(maxTime: 5)`; `new patch "v.syn"` is PatchNode with `path`. */
+        args?: ArgAst[];
+        /** Written in the short form `new patch "file.syn"`. */
+        patch?: boolean;
+      }
     | { command: 'link'; source: PortAst; sink: PortAst; arrow: Span }
     | { command: 'unlink'; target: ExprAst }
     | { command: 'remove'; name: Ident }
     | { command: 'set'; name: Ident; value: ValueAst }
-    | { command: 'start' | 'stop' | 'clear' | 'export' }
+    /** `tempo 128` sets the engine tempo; `tempo` alone reads it. */
+    | { command: 'tempo'; value: ValueAst | null }
+    | { command: 'start' | 'stop' | 'clear' | 'export' | 'reload' }
     | { command: 'eval'; expr: ExprAst }
   );
 
@@ -92,7 +109,7 @@ export function errorAt(
   });
 }
 
-const COMMAND_LIST = 'new, link, unlink, remove, set, start, stop, clear, export, eval';
+const COMMAND_LIST = 'new, link, unlink, remove, set, start, stop, clear, export, eval, tempo, reload';
 
 function show(token: RawToken | undefined): string {
   if (!token) return 'the end of the script';
@@ -102,20 +119,13 @@ function show(token: RawToken | undefined): string {
 }
 
 class Parser {
-  private readonly tokens: RawToken[] = [];
+  private readonly tokens: RawToken[];
   private pos = 0;
   private readonly lines: LineIndex;
 
   constructor(private readonly src: string) {
     this.lines = new LineIndex(src);
-    for (const token of lex(src)) {
-      if (token.type === 'whitespace') continue;
-      if (token.type === 'comment') {
-        if (token.breaksLine) this.tokens.push({ ...token, type: 'newline' });
-        continue;
-      }
-      this.tokens.push(token);
-    }
+    this.tokens = lex(src, { trivia: false });
   }
 
   parse(): CommandAst[] {
@@ -209,8 +219,19 @@ class Parser {
         const t = this.peek();
         let type: Ident | null = null;
         let value: ValueAst | null = null;
-        if (t?.type === 'word' && wordValue(t.text) === undefined) type = this.ident(t);
-        else if (t && this.startsValue(t)) value = this.value(0);
+        let args: ArgAst[] | undefined;
+        let patch = false;
+        if (t?.type === 'word' && t.text.toLowerCase() === 'patch' && this.peek(1)?.type === 'string') {
+          // `new patch "voice.syn" v`: a node made from a patch file (a PatchNode with that `path`).
+          const word = this.ident(t);
+          const file = this.value(0);
+          type = { text: 'PatchNode', start: word.start, end: file.end };
+          args = [{ port: null, value: file, start: file.start, end: file.end }];
+          patch = true;
+        } else if (t?.type === 'word' && wordValue(t.text) === undefined) {
+          type = this.ident(t);
+          if (this.at('lparen')) args = this.args(type.text);
+        } else if (t && this.startsValue(t)) value = this.value(0);
         else {
           throw this.fail(
             t,
@@ -228,7 +249,14 @@ class Parser {
             ['node name', '`;`', 'line break'],
           );
         }
-        return done({ command: 'new' as const, type, value, name });
+        return done({
+          command: 'new' as const,
+          type,
+          value,
+          name,
+          ...(args ? { args } : {}),
+          ...(patch ? { patch } : {}),
+        });
       }
       case 'link': {
         const source = this.port('an output', kw.text);
@@ -275,8 +303,79 @@ class Parser {
       }
       case 'eval':
         return done({ command: 'eval' as const, expr: this.expression(`\`${kw.text}\``) });
+      case 'tempo': {
+        const t = this.peek();
+        if (!t || t.type === 'newline' || t.type === 'semicolon')
+          return done({ command: 'tempo' as const, value: null });
+        if (!this.startsValue(t)) {
+          throw this.fail(
+            t,
+            `expected a tempo in beats per minute (e.g. \`${kw.text} 128\`), found ${show(t)}`,
+            ['value'],
+          );
+        }
+        return done({ command: 'tempo' as const, value: this.value(0) });
+      }
       default:
-        return done({ command: canonical as 'start' | 'stop' | 'clear' | 'export' });
+        return done({ command: canonical as 'start' | 'stop' | 'clear' | 'export' | 'reload' });
+    }
+  }
+
+  /** `(value, port: value, …)` after a type: literal input values, positional ones first. */
+  private args(type: string): ArgAst[] {
+    const open = this.peek()!;
+    this.pos++;
+    const args: ArgAst[] = [];
+    let named = false;
+    for (;;) {
+      while (this.at('newline')) this.pos++;
+      const t = this.peek();
+      if (t === undefined) {
+        throw errorAt(
+          this.lines,
+          this.src,
+          open,
+          `unclosed \`(\`: expected \`)\` to end the values of ${type}`,
+          {
+            expected: ['`)`'],
+          },
+        );
+      }
+      if (t.type === 'rparen') {
+        this.pos++;
+        return args;
+      }
+      let port: Ident | null = null;
+      if (t.type === 'word' && this.peek(1)?.type === 'colon') {
+        port = this.ident(t);
+        this.pos++;
+        named = true;
+      } else if (named) {
+        throw this.fail(
+          t,
+          `expected \`input: value\` (values given by position come first), found ${show(t)}`,
+          ['input: value'],
+        );
+      }
+      const v = this.peek();
+      if (!v || !this.startsValue(v)) {
+        throw this.fail(
+          v,
+          `expected ${port ? `the value of \`${port.text}\`` : `a value or \`input: value\``} in the values of ${type}, found ${show(v)}`,
+          ['value'],
+        );
+      }
+      const value = this.value(0);
+      args.push({ port, value, start: port?.start ?? value.start, end: value.end });
+      while (this.at('newline')) this.pos++;
+      if (this.at('comma')) this.pos++;
+      else if (!this.at('rparen') && this.peek() !== undefined) {
+        const bad = this.peek();
+        throw this.fail(bad, `expected \`,\` or \`)\` after a value of ${type}, found ${show(bad)}`, [
+          '`,`',
+          '`)`',
+        ]);
+      }
     }
   }
 

@@ -11,6 +11,11 @@ import { TriggerEnvelopeNode } from './envelopes/trigger-envelope-node.js';
 import { BiquadFilterNode } from './filters/biquad-filter-node.js';
 import { LadderFilterNode } from './filters/ladder-filter-node.js';
 import { StateVariableFilterNode } from './filters/state-variable-filter-node.js';
+import { InletNode } from './instruments/inlet-node.js';
+import { OutletNode } from './instruments/outlet-node.js';
+import { PatchNode } from './instruments/patch-node.js';
+import { VoicesNode } from './instruments/voices-node.js';
+import { AudioInputNode } from './io/audio-input-node.js';
 import { PlaybackNode } from './io/playback-node.js';
 import { WavFileNode } from './io/wav-file-node.js';
 import { AddNode } from './math/add-node.js';
@@ -21,13 +26,16 @@ import { CrossfadeNode } from './mixing/crossfade-node.js';
 import { GainNode } from './mixing/gain-node.js';
 import { MixerNode } from './mixing/mixer-node.js';
 import { PanNode } from './mixing/pan-node.js';
+import { oscNodes } from './osc/index.js';
 import { SawtoothNode } from './oscillators/sawtooth-node.js';
 import { SineNode } from './oscillators/sine-node.js';
 import { SquareNode } from './oscillators/square-node.js';
 import { TriangleNode } from './oscillators/triangle-node.js';
+import { SamplerNode } from './samples/sampler-node.js';
 import { ClockNode } from './sequencing/clock-node.js';
 import { SampleAndHoldNode } from './sequencing/sample-and-hold-node.js';
 import { SequenceNode } from './sequencing/sequence-node.js';
+import { TransportNode } from './sequencing/transport-node.js';
 import { DataNode } from './sources/data-node.js';
 import { NoiseNode } from './sources/noise-node.js';
 import { SilenceNode } from './sources/silence-node.js';
@@ -69,4 +77,12 @@ export const builtinNodes: NodeDefinition[] = [
   StateVariableFilterNode,
   LadderFilterNode,
   DelayNode,
+  SamplerNode,
+  AudioInputNode,
+  TransportNode,
+  ...oscNodes,
+  InletNode,
+  OutletNode,
+  PatchNode,
+  VoicesNode,
 ];

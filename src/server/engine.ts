@@ -1,22 +1,24 @@
 // The live engine as the server's main thread sees it: the authoritative Graph (every edit validated
 // here), a render worker that mirrors it, and a stream of ServerMessages for clients.
 
-import { existsSync } from 'node:fs';
+import { existsSync, type FSWatcher, watch } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { EngineStatus, ServerMessage } from '../api/protocol.js';
+import type { EngineStatus, MidiOutMessage, ServerMessage } from '../api/protocol.js';
 import { apiNodeMaker, toApiConnection, toApiNodes } from '../api/shapes.js';
-import { Graph, type GraphOp } from '../engine/graph.js';
+import { decodeCompressedAudio } from '../dsp/audio-decoders.js';
+import { Graph, type GraphOp, type ReloadReport } from '../engine/graph.js';
 import type { Limits } from '../engine/limits.js';
 import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
-import type { PortRef } from '../engine/types.js';
+import type { DataValue, PortRef } from '../engine/types.js';
 import type { FileRecord } from '../io/secure-files.js';
-import { readFileInside } from '../io/secure-files.js';
+import { readFileInside, readFileInsideSync } from '../io/secure-files.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
-import type { ScriptHost } from '../lang/index.js';
+import { PatchLoader, type PatchView, type ScriptHost } from '../lang/index.js';
 import { registerNodeModules } from './node-modules.js';
 import {
   type AudioMode,
@@ -50,6 +52,8 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** Render from the start (default true); false waits for start(). */
   running?: boolean;
+  /** Where OscSendNodes may send: this machine only (default), or anywhere (opened with --host). */
+  oscSend?: 'loopback' | 'any';
   /** Limits on nodes, values, results and files (default: src/io/security.ts DEFAULT_LIMITS). */
   limits?: Partial<Limits>;
   /** Paths nodes may never write, e.g. the session file (see FileGuard.reserve). */
@@ -59,7 +63,16 @@ export interface EngineOptions {
    * besides the built-in types, here and in every render worker: an embedding application's own nodes.
    */
   nodeModules?: string[];
+  /** Watch the patch files PatchNodes and VoicesNodes use and reload them when they change (default true). */
+  watchPatches?: boolean;
 }
+
+/** Messages of the virtual MIDI output kept for GET /midi/out. */
+export const MIDI_OUT_HISTORY = 1024;
+/** Patch files watched at most (each holds a file descriptor or an inotify watch). */
+const MAX_WATCHED_PATCHES = 256;
+/** Quiet time after a patch file changes before reloading: an editor's save is several writes. */
+const PATCH_RELOAD_DEBOUNCE_MS = 150;
 
 /** The worker is compiled to dist/ with the rest; when running from sources (tests), use the build. */
 function workerUrl(): URL {
@@ -73,7 +86,13 @@ function workerUrl(): URL {
   return url;
 }
 
-type WorkerReady = { audio: string; fallback?: string; midiPorts: string[]; priority: string };
+type WorkerReady = {
+  audio: string;
+  fallback?: string;
+  midiPorts: string[];
+  midiOutputPorts: string[];
+  priority: string;
+};
 
 /** Now in ms on a clock every thread of the process shares (the worker's heartbeat uses it too). */
 function sharedNow(): number {
@@ -194,9 +213,22 @@ export class LiveEngine {
   private readonly audioListeners = new Set<(sequence: number, frames: number, pcm: Float32Array) => void>();
   private closed: Promise<void> | undefined;
   private lastDebugLog = new Map<string, number>();
+  /** While a scheduled action runs (an OSC bundle's time tag, Unix ms): what posts to the worker carry. */
+  private scheduledAt: number | undefined;
+  /** The virtual MIDI output's recent messages (for GET /midi/out), numbered from 1. */
+  private readonly midiOutHistory: MidiOutMessage[] = [];
+  private midiOutSequence = 0;
+  private midiOutDropped = 0;
+  /** Scheduled messages the worker applied late (their frame was already rendered). */
+  private lateScheduled = 0;
   private readonly jsonCache = new Map<string, string>();
   private jsonRevision = -1;
   private hello: { key: string; buffer: Buffer } | undefined;
+  /** Patch files (PatchNode, VoicesNode), read on this thread through the confined reader. */
+  readonly patches: PatchLoader;
+  private readonly watchers = new Map<string, FSWatcher>();
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private readonly watchPatches: boolean;
 
   private constructor(
     thread: RenderThread,
@@ -207,7 +239,9 @@ export class LiveEngine {
       limits: Limits;
       audio: string;
       midiPorts: string[];
+      midiOutputPorts: string[];
       log: (line: string) => void;
+      watchPatches: boolean;
     },
   ) {
     this.current = thread;
@@ -217,10 +251,26 @@ export class LiveEngine {
     this.log = options.log;
     this.registry = options.registry;
     // The control side's view of the worker's host, for exports shown before a node renders.
-    const midiPorts = options.midiPorts;
+    const { midiPorts, midiOutputPorts } = options;
     this.limits = options.limits;
+    const root = options.config.root;
+    this.watchPatches = options.watchPatches;
+    this.patches = new PatchLoader({
+      registry: this.registry,
+      readFile: (path, readOptions) => readFileInsideSync(root, path, readOptions),
+      limits: options.limits,
+      sampleRate: options.sampleRate,
+      blockSize: options.blockSize,
+      onFile: (path) => this.watchPatch(path),
+    });
+    const loadPatch = (path: string) => this.patches.load(path);
     this.graph = new Graph(this.registry, {
-      host: { deviceName: options.audio, midiPorts: () => midiPorts },
+      host: {
+        deviceName: options.audio,
+        midiPorts: () => midiPorts,
+        midiOutputPorts: () => midiOutputPorts,
+        loadPatch,
+      },
       limits: options.limits,
     });
     this.statusValue = {
@@ -232,13 +282,18 @@ export class LiveEngine {
       underruns: 0,
       audio: options.audio,
       latency: options.config.latency,
+      tempo: this.graph.tempo,
     };
-    const root = options.config.root;
     this.preparer = new Preparer({
       graph: this.graph,
       sampleRate: options.sampleRate,
       blockSize: options.blockSize,
-      host: { readFile: (path, readOptions) => readFileInside(root, path, readOptions) },
+      host: {
+        readFile: (path, readOptions) => readFileInside(root, path, readOptions),
+        maxSampleBytes: options.limits.maxSampleBytes,
+        decodeAudio: decodeCompressedAudio,
+        loadPatch,
+      },
       deliver: (ops) => this.post({ kind: 'ops', ops }),
       onEvent: (event) => this.onWorker({ kind: 'event', event }),
     });
@@ -412,6 +467,7 @@ export class LiveEngine {
       maxLatency: Math.max(latency, options.maxLatency ?? 0.5),
       renderNice: options.renderNice ?? -10,
       sinkId: options.sinkId,
+      oscSend: options.oscSend ?? 'loopback',
       limits: { maxOpenFiles: limits.maxOpenFiles, maxRecordBytes: limits.maxRecordBytes },
       reservedPaths: options.reservedPaths ?? [],
       nodeModules,
@@ -437,15 +493,32 @@ export class LiveEngine {
       blockSize,
       audio: ready.audio,
       midiPorts: ready.midiPorts,
+      midiOutputPorts: ready.midiOutputPorts,
       log,
+      watchPatches: options.watchPatches ?? true,
     });
   }
 
   // ------------------------------------------------------------------------------- state
 
   status(): EngineStatus {
-    const status = { ...this.statusValue, clock: this.clock() };
+    const status = { ...this.statusValue, clock: this.clock(), tempo: this.graph.tempo };
     return this.reason === undefined ? status : { ...status, reason: this.reason };
+  }
+
+  /**
+   * How far ahead of the output the worker renders now (seconds): at least the configured latency (more
+   * with a sound card), more while the machine is busy (see the render worker's adaptLatency).
+   */
+  get renderAhead(): number {
+    const least =
+      this.statusValue.audio === 'none' ? this.config.latency : Math.max(this.config.latency, 0.1);
+    return Math.max(least, this.statusValue.latency ?? 0);
+  }
+
+  /** Scheduled messages (OSC bundles) applied after their frame had been rendered, since start-up. */
+  get lateCount(): number {
+    return this.lateScheduled;
   }
 
   get running(): boolean {
@@ -515,6 +588,39 @@ export class LiveEngine {
     this.post({ kind: 'midi', data, time });
   }
 
+  /** An OSC message for OscReceiveNodes listening at `address` (in the worker). */
+  osc(address: string, value: DataValue, number: number): void {
+    this.post({ kind: 'osc', address, value, number });
+  }
+
+  /**
+   * Runs `action` (edits, transport, MIDI, OSC values) for the frame that plays at Unix time `atMs` (an OSC
+   * bundle's time tag): everything it sends the worker is applied then — edits at that frame's block, MIDI
+   * at the frame — or at once, reported, when that frame is already rendered. The graph here changes now.
+   */
+  scheduled<T>(atMs: number, action: () => T): T {
+    const outer = this.scheduledAt;
+    this.scheduledAt = atMs;
+    try {
+      return action();
+    } finally {
+      this.scheduledAt = outer;
+    }
+  }
+
+  /** Recent messages of the virtual MIDI output after sequence number `since` (0: all kept). */
+  midiOut(since = 0): { messages: MidiOutMessage[]; next: number; missed: number; dropped: number } {
+    const history = this.midiOutHistory;
+    const first = history.length > 0 ? history[0].seq : this.midiOutSequence + 1;
+    const messages = history.filter((m) => m.seq > since);
+    return {
+      messages,
+      next: this.midiOutSequence,
+      missed: Math.max(0, first - since - 1),
+      dropped: this.midiOutDropped,
+    };
+  }
+
   watch(ports: PortRef[], spectrum: boolean, master: boolean): void {
     this.watching = { ports, spectrum, master };
     this.post({ kind: 'watch', ports, spectrum, master });
@@ -577,8 +683,66 @@ export class LiveEngine {
     return text;
   }
 
+  // ------------------------------------------------------------------------------- patch files
+
+  /**
+   * Reads every patch file again and updates the nodes made from one (PatchNode, VoicesNode) at one block
+   * boundary; unchanged inner nodes keep their state. Files that no longer load are reported (log and a
+   * `warning` to clients) and their instances keep playing the version they have.
+   */
+  reloadPatches(): ReloadReport {
+    const report = this.graph.reloadPatches();
+    if (report.reloaded.length > 0) this.log(`reloaded ${report.reloaded.join(', ')}`);
+    for (const failure of report.failed) {
+      const message = `could not reload: ${failure.message}; it keeps playing the version it has`;
+      this.log(`warning ${failure.node}: ${message}`);
+      this.emit({ type: 'warning', node: failure.node, message });
+    }
+    return report;
+  }
+
+  /** A patch file's inner graph for a read-only view (GET /patches?path=…). */
+  patchView(path: string): PatchView {
+    return this.patches.view(path);
+  }
+
+  /** Watches a patch file the loader read (once per file; at most MAX_WATCHED_PATCHES). */
+  private watchPatch(path: string): void {
+    if (!this.watchPatches || this.closed || this.watchers.has(path)) return;
+    if (this.watchers.size >= MAX_WATCHED_PATCHES) return;
+    try {
+      const watcher = watch(join(this.config.root, path), { persistent: false }, (event) => {
+        // An editor that saves by replacing the file ends this watch: read again, the file is watched anew.
+        if (event === 'rename') {
+          watcher.close();
+          this.watchers.delete(path);
+        }
+        this.scheduleReload();
+      });
+      watcher.on('error', () => {
+        watcher.close();
+        this.watchers.delete(path);
+      });
+      this.watchers.set(path, watcher);
+    } catch {
+      // Not watchable (gone meanwhile, no inotify left): `reload` by hand still works.
+    }
+  }
+
+  private scheduleReload(): void {
+    if (this.closed) return;
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      if (!this.closed) this.reloadPatches();
+    }, PATCH_RELOAD_DEBOUNCE_MS);
+  }
+
   /** Stops rendering, closes WAV files validly and the device, ends the worker. */
   close(): Promise<void> {
+    clearTimeout(this.reloadTimer);
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
     this.closed ??= (async () => {
       clearInterval(this.watchdog);
       const worker = this.current?.worker;
@@ -606,8 +770,19 @@ export class LiveEngine {
   // ------------------------------------------------------------------------------- internals
 
   private post(message: ToWorker): void {
-    if (this.closed || !this.current) return;
-    this.current.worker.postMessage(message);
+    const worker = this.current?.worker;
+    if (this.closed || !worker) return;
+    if (
+      this.scheduledAt !== undefined &&
+      (message.kind === 'ops' ||
+        message.kind === 'transport' ||
+        message.kind === 'midi' ||
+        message.kind === 'osc')
+    ) {
+      worker.postMessage({ ...message, at: this.scheduledAt });
+      return;
+    }
+    worker.postMessage(message);
   }
 
   private emit(message: ServerMessage): void {
@@ -637,8 +812,16 @@ export class LiveEngine {
         case 'unlink':
           this.emit({ type: 'unlinked', connection: toApiConnection(op) });
           break;
+        case 'ports':
+          if (this.graph.hasNode(op.name))
+            this.emit({ type: 'nodeChanged', node: shape(this.graph.node(op.name)) });
+          break;
         case 'set':
-          break; // announced as `exports` by the graph
+        case 'reload':
+          break; // `set` is announced as `exports` by the graph; a reload by its ops
+        case 'tempo':
+          this.emit({ type: 'tempo', bpm: op.bpm });
+          break;
       }
     }
   }
@@ -679,6 +862,25 @@ export class LiveEngine {
       case 'audio':
         for (const listener of this.audioListeners) listener(message.sequence, message.frames, message.pcm);
         break;
+      case 'midiOut': {
+        const messages: MidiOutMessage[] = message.messages.map((m) => ({
+          seq: ++this.midiOutSequence,
+          ...m,
+        }));
+        this.midiOutHistory.push(...messages);
+        if (this.midiOutHistory.length > MIDI_OUT_HISTORY)
+          this.midiOutHistory.splice(0, this.midiOutHistory.length - MIDI_OUT_HISTORY);
+        this.midiOutDropped += message.dropped;
+        this.emit({ type: 'midiOut', port: 0, messages });
+        break;
+      }
+      case 'late': {
+        this.lateScheduled += message.count;
+        const text = `${message.count} scheduled OSC message${message.count === 1 ? '' : 's'} arrived after ${message.count === 1 ? 'its' : 'their'} frame was rendered (up to ${message.worstMs} ms late): applied at once — send bundles further ahead`;
+        this.log(`warning: ${text}`);
+        this.emit({ type: 'warning', node: '', message: text });
+        break;
+      }
       default:
         break;
     }

@@ -12,11 +12,13 @@ import {
   DEFAULT_LIMITS,
   generateToken,
   isLoopbackAddress,
+  type OscRates,
   type ServerLimits,
 } from '../io/security.js';
 import { type EngineOptions, LiveEngine } from './engine.js';
 import { installGuard } from './guard.js';
 import { answerClientError, installErrors, installLenientJson, listenError, sendJson } from './http.js';
+import { OscServer } from './osc.js';
 import { NodePositions } from './positions.js';
 import { registerRoutes } from './routes.js';
 import { sharedSchemas } from './schemas.js';
@@ -46,6 +48,8 @@ export interface ServerOptions extends Omit<EngineOptions, 'limits'> {
   webRoot?: string;
   /** A patch script (contents of a .syn/.sui file) run at start-up. */
   patch?: string;
+  /** The folder of that patch file, relative to the root: patch paths in it are relative to it. */
+  patchDir?: string;
   /** Render from the start (default true). */
   start?: boolean;
   /** Largest request body in bytes (default 1 MiB). */
@@ -57,6 +61,10 @@ export interface ServerOptions extends Omit<EngineOptions, 'limits'> {
   session?: string;
   /** With `session`: start with an empty graph; the session there is kept as `*.previous.sui`. */
   fresh?: boolean;
+  /** UDP port for OSC (`--osc`); 0 picks a free one (tests); undefined: no OSC server. */
+  osc?: number;
+  /** OSC message and reply budgets (default: the security module's OSC_RATES). */
+  oscRates?: Partial<OscRates>;
 }
 
 export interface SynchrotronServer {
@@ -68,6 +76,8 @@ export interface SynchrotronServer {
   url: string;
   /** The token clients must send, when one is required. */
   token: string | undefined;
+  /** The OSC server, when started with `osc`. */
+  osc: OscServer | undefined;
   close(): Promise<void>;
 }
 
@@ -94,15 +104,19 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     for (const note of start.notes) log(note);
   }
   const running = start ? start.running : options.start !== false;
+
   const engine = await LiveEngine.create({
     ...options,
     limits,
     log,
     running,
     reservedPaths: [...(options.reservedPaths ?? []), ...(sessionFile?.reservedPaths() ?? [])],
+    // OscSendNode may send beyond this machine only when the server itself was opened beyond it.
+    oscSend: isLoopbackAddress(host) ? 'loopback' : 'any',
   });
   const positions = new NodePositions(engine.graph);
   let keeper: SessionKeeper | undefined;
+  let osc: OscServer | undefined;
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -137,12 +151,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
     await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
     registerWeb(app, options.webRoot);
-    registerRoutes(app, engine, positions);
+    registerRoutes(app, engine, positions, () => osc);
     registerSockets(app, engine, positions, { log, maxClients: limits.maxClients });
 
     if (options.patch !== undefined) {
       const patch = patchParts(options.patch);
-      runScript(engine.scriptHost(), patch.script);
+      runScript({ ...engine.scriptHost(), baseDir: options.patchDir }, patch.script);
       if (patch.positions) positions.set(onlyExisting(engine, patch.positions));
       // A patch starts rendering, unless asked to start stopped (`serve --stopped PATCH`).
       if (options.start !== false) engine.start();
@@ -171,8 +185,17 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
       await keeper.saveNow();
     }
     await app.listen({ host, port });
+    if (options.osc !== undefined) {
+      osc = await OscServer.listen({ engine, port: options.osc, host, access, rates: options.oscRates, log });
+      log(
+        `OSC on udp://${host.includes(':') ? `[${host}]` : host}:${osc.port}${token ? ' (every message carries the token first)' : ''}`,
+      );
+    }
   } catch (error) {
+    await osc?.close();
     await app.close().catch(() => {});
+    // A server that could not start closes its session cleanly: the next start restores it as it was.
+    await keeper?.close().catch(() => {});
     await engine.close();
     throw listenError(error, host, port);
   }
@@ -186,8 +209,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     positions,
     url: `http://${urlHost}:${actualPort}`,
     token,
+    osc,
     close() {
       closing ??= (async () => {
+        await osc?.close();
         await app.close();
         // The last save marks the session closed cleanly: the next start restores it as it is.
         await keeper?.close().catch((error: Error) => log(`session: last save failed: ${error.message}`));

@@ -12,6 +12,8 @@ import { Taps } from '../engine/taps.js';
 import { type AudioOutput, DeviceOutput, NullOutput, probablyHasAudioDevice } from '../io/audio-output.js';
 import { MasterLimiter } from '../io/limiter.js';
 import { createNodeHost, type NodeRenderHost } from '../io/node-host.js';
+import { oscDestinationProblem } from '../io/security.js';
+import { FrameClock } from './frame-clock.js';
 import { registerNodeModules } from './node-modules.js';
 import {
   type FromWorker,
@@ -38,9 +40,9 @@ const DEBUG_INTERVAL_MS = 50; // at most 20 debug values/s per node
 /** Frames of master PCM per /ws/audio message (≈ 23 ms at 44.1 kHz). */
 const STREAM_CHUNK_FRAMES = 1024;
 
-interface VirtualMidi {
-  push(data: number[], timeMs?: number): void;
-}
+type NodeHost = NodeRenderHost;
+/** Messages that keep their order with edits, and may be scheduled (`at`). */
+type Ordered = Extract<ToWorker, { kind: 'ops' | 'transport' | 'midi' | 'osc' }>;
 
 const port = parentPort!;
 const config = workerData as WorkerConfig;
@@ -83,7 +85,14 @@ class RenderLoop {
   private readonly output: AudioOutput;
   private readonly limiter: MasterLimiter;
   private readonly taps = new Taps();
-  private readonly host: NodeRenderHost;
+  private readonly host: NodeHost;
+  /** Wall clock ↔ engine frames, for scheduled messages and MIDI out times. */
+  private readonly frameClock: FrameClock;
+  /** Ordered messages waiting for their frame (or behind one that waits), oldest first. */
+  private readonly deferred: Ordered[] = [];
+  /** Scheduled messages applied after their frame had been rendered, since the last report. */
+  private lateCount = 0;
+  private lateWorstMs = 0;
   private readonly blockFrames: number;
   /** Render-ahead now (frames), between minLatencyFrames and maxLatencyFrames: it adapts to underruns. */
   private latencyFrames: number;
@@ -120,9 +129,14 @@ class RenderLoop {
   private debugValues = new Map<string, unknown>();
   private debugTimer: NodeJS.Timeout | undefined;
 
-  constructor(host: NodeRenderHost, output: AudioOutput, registry: NodeRegistry) {
+  constructor(host: NodeHost, output: AudioOutput, registry: NodeRegistry) {
     this.host = host;
     this.output = output;
+    this.frameClock = new FrameClock(config.sampleRate);
+    // Hardware MIDI outputs send each message when its frame plays (on this thread's performance clock).
+    host.setMidiFrameTime((frame) =>
+      this.frameClock.anchored ? this.frameClock.timeOf(frame) - performance.timeOrigin : undefined,
+    );
     this.renderer = new Renderer({
       sampleRate: config.sampleRate,
       blockSize: config.blockSize,
@@ -154,21 +168,15 @@ class RenderLoop {
   handle(message: ToWorker): void {
     switch (message.kind) {
       case 'ops':
-        this.opsReceived = true;
-        this.renderer.enqueue(message.ops);
-        // Stopped: apply now, so edits do not pile up and scopes see the new graph.
-        if (!this.running) this.applyEdits();
-        break;
       case 'transport':
-        this.heartbeat[HEARTBEAT.phase] = PHASE_APPLYING;
-        this.running = message.running;
-        if (message.running) this.renderer.start();
-        else this.renderer.stop();
-        this.heartbeat[HEARTBEAT.phase] = 0;
-        this.beat();
-        break;
       case 'midi':
-        (this.host as { virtualMidi?: VirtualMidi }).virtualMidi?.push(message.data, message.time);
+      case 'osc':
+        if (message.at !== undefined || this.deferred.length > 0) {
+          this.deferred.push(message);
+          if (!this.running) this.releaseByWallClock();
+        } else {
+          this.apply(message, undefined);
+        }
         break;
       case 'watch':
         this.taps.watch(message.ports, message.spectrum, message.master);
@@ -183,8 +191,78 @@ class RenderLoop {
     }
   }
 
+  /**
+   * Applies an ordered message. `frame` is the engine frame a scheduled one belongs to: MIDI and OSC values
+   * land on it; edits and transport apply at the start of its block (this one).
+   */
+  private apply(message: Ordered, frame: number | undefined): void {
+    switch (message.kind) {
+      case 'ops':
+        this.opsReceived = true;
+        this.renderer.enqueue(message.ops);
+        // Stopped: apply now, so edits do not pile up and scopes see the new graph.
+        if (!this.running) this.applyEdits();
+        break;
+      case 'transport':
+        if (this.running !== message.running) this.frameClock.reset();
+        this.heartbeat[HEARTBEAT.phase] = PHASE_APPLYING; // start() applies queued edits too
+        this.running = message.running;
+        if (message.running) this.renderer.start();
+        else this.renderer.stop();
+        this.heartbeat[HEARTBEAT.phase] = 0;
+        this.beat();
+        break;
+      case 'midi':
+        if (frame !== undefined) this.host.virtualMidi.pushAtFrame(message.data, frame);
+        else this.host.virtualMidi.push(message.data, message.time);
+        break;
+      case 'osc':
+        this.host.oscIn.deliver(message.address, message.value, message.number, frame);
+        break;
+    }
+  }
+
+  /** The engine frame the output plays now (fractional), while running. */
+  private playingFrame(): number {
+    return this.renderer.clock.frames - (this.written - this.output.position());
+  }
+
+  /** Running, before a block: applies what is due by the block's end (at their frames), oldest first. */
+  private releaseByFrame(): void {
+    const blockStart = this.renderer.clock.frames;
+    while (this.deferred.length > 0 && this.running) {
+      const message = this.deferred[0];
+      let frame: number | undefined;
+      if (message.at !== undefined) {
+        if (!this.frameClock.anchored) this.frameClock.observe(FrameClock.now(), this.playingFrame());
+        frame = Math.round(this.frameClock.frameAt(message.at));
+        if (frame >= blockStart + this.blockFrames) return; // later: it and everything behind it wait
+        if (frame < blockStart) {
+          this.lateCount++;
+          this.lateWorstMs = Math.max(this.lateWorstMs, ((blockStart - frame) / config.sampleRate) * 1000);
+        }
+      }
+      this.deferred.shift();
+      this.apply(message, frame);
+    }
+  }
+
+  /** Stopped (no frames advance): scheduled messages apply when their wall time comes. */
+  private releaseByWallClock(): void {
+    const now = FrameClock.now();
+    while (this.deferred.length > 0 && !this.running) {
+      const message = this.deferred[0];
+      if (message.at !== undefined && message.at > now) return;
+      this.deferred.shift();
+      this.apply(message, undefined);
+    }
+    if (this.running) this.releaseByFrame();
+  }
+
   private tick = (): void => {
     if (this.disposed) return;
+    if (this.running && this.primed) this.frameClock.observe(FrameClock.now(), this.playingFrame());
+    else if (!this.running) this.releaseByWallClock();
     const now = this.output.position();
     if (!this.primed) {
       // Start-up (worker boot, first compile) is not an underrun: begin at the output's position.
@@ -201,6 +279,7 @@ class RenderLoop {
     while (this.written < target) this.renderOne();
     this.output.flush();
     this.beat();
+    this.afterRender();
     const time = performance.now();
     if (time - this.lastStatus >= STATUS_INTERVAL_MS) {
       this.lastStatus = time;
@@ -268,9 +347,33 @@ class RenderLoop {
     }
   }
 
+  /** What the blocks just rendered sent out: the virtual MIDI output to clients, hardware MIDI, OSC. */
+  private afterRender(): void {
+    const host = this.host;
+    const { messages, dropped } = host.virtualMidiOut.drain();
+    if (messages.length > 0 || dropped > 0) {
+      const clock = this.frameClock;
+      post({
+        kind: 'midiOut',
+        messages: clock.anchored
+          ? messages.map((m) => ({ ...m, time: Math.round(clock.timeOf(m.frame) * 1000) / 1000 }))
+          : messages,
+        dropped,
+      });
+    }
+    host.pumpMidiOutputs();
+    host.flushOsc();
+    if (this.lateCount > 0) {
+      post({ kind: 'late', count: this.lateCount, worstMs: Math.round(this.lateWorstMs * 10) / 10 });
+      this.lateCount = 0;
+      this.lateWorstMs = 0;
+    }
+  }
+
   private renderOne(): void {
     const frames = this.blockFrames;
     const { left, right } = this.renderer.master;
+    if (this.running && this.deferred.length > 0) this.releaseByFrame();
     if (this.running) {
       let begin = performance.now();
       try {
@@ -361,7 +464,8 @@ class RenderLoop {
       post({ kind: 'event', event: { kind: 'warning', node: '', message: `shutdown: ${String(error)}` } });
     }
     try {
-      (this.host as { closeMidi?: () => void }).closeMidi?.();
+      this.host.closeMidi();
+      this.host.closeOsc();
     } catch {
       // ports that vanished are closed already
     }
@@ -417,25 +521,38 @@ async function main(): Promise<void> {
     });
     return;
   }
-  // Files confined to root, MIDI ports (the virtual one fed by POST /midi and the WebSocket). The host's
-  // records of files written go to the supervisor, which hands them to a replacement worker.
+  // Files confined to root, MIDI ports (the virtual one fed by POST /midi and the WebSocket), OSC (node
+  // addresses fed by the OSC server; OscSendNode to where the security rules allow). The host's records of
+  // files written go to the supervisor, which hands them to a replacement worker.
+  const widened = config.oscSend === 'any';
   const host = createNodeHost({
     root: config.root,
     deviceName: opened.output.name,
+    osc: { destination: (name) => oscDestinationProblem(name, widened) },
     limits: config.limits,
     reserved: config.reservedPaths,
     knownFiles: config.knownFiles,
     onFileRecord: (target, record) => post({ kind: 'file', target, record }),
+    audioInput: true,
   });
   const loop = new RenderLoop(host, opened.output, registry);
   port.on('message', (message: ToWorker) => loop.handle(message));
   let midiPorts: string[] = [];
+  let midiOutputPorts: string[] = [];
   try {
     midiPorts = host.midiPorts();
+    midiOutputPorts = host.midiOutputPorts();
   } catch {
     // no MIDI library: the virtual port only, as the node itself will say
   }
-  post({ kind: 'ready', audio: opened.output.name, fallback: opened.fallback, midiPorts, priority });
+  post({
+    kind: 'ready',
+    audio: opened.output.name,
+    fallback: opened.fallback,
+    midiPorts,
+    midiOutputPorts,
+    priority,
+  });
   loop.start();
 }
 

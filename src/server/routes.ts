@@ -7,10 +7,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConnection } from '../api/protocol.js';
 import { fromApiPort, toApiConnection, toApiNode, toApiNodes } from '../api/shapes.js';
 import { SynchrotronError } from '../engine/errors.js';
-import { isDataValue } from '../engine/types.js';
+import { type DataValue, isDataValue } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
 import type { LiveEngine } from './engine.js';
 import { errorBody, scriptError, sendJson, sendJsonText } from './http.js';
+import type { OscServer } from './osc.js';
 import type { NodePositions } from './positions.js';
 import {
   CommandResultSchema,
@@ -46,7 +47,36 @@ function scriptFromBody(body: unknown, contentType: string | undefined): string 
 
 type NameParams = { name: string };
 
-export function registerRoutes(app: FastifyInstance, engine: LiveEngine, positions: NodePositions): void {
+/** Query parameters that are not literal input values. */
+const NOT_ARGS = new Set(['type', 'token']);
+
+/**
+ * Literal input values from a query (`POST /nodes/v?type=PatchNode&path=voice.syn&voices=16`): every
+ * parameter but `type` and `token`, read as JSON when it is JSON (`16`, `true`, `[1,2]`), else as text.
+ */
+function argsFromQuery(query: Record<string, unknown>): Record<string, DataValue> | undefined {
+  const args: Record<string, DataValue> = {};
+  for (const [key, raw] of Object.entries(query)) {
+    if (NOT_ARGS.has(key)) continue;
+    if (typeof raw !== 'string') throw new SynchrotronError('invalid', `give \`${key}\` once`);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    if (!isDataValue(value)) value = raw;
+    args[key] = value as DataValue;
+  }
+  return Object.keys(args).length > 0 ? args : undefined;
+}
+
+export function registerRoutes(
+  app: FastifyInstance,
+  engine: LiveEngine,
+  positions: NodePositions,
+  osc: () => OscServer | undefined = () => undefined,
+): void {
   const graph = engine.graph;
   const nullAnswer = { 200: Type.Null() };
 
@@ -93,7 +123,14 @@ export function registerRoutes(app: FastifyInstance, engine: LiveEngine, positio
         engine.graphJson('nodes', () => toApiNodes(graph)),
       ),
   );
-  const typeQuery = Type.Object({ type: Type.String({ description: 'Node type, e.g. SineNode' }) });
+  const typeQuery = Type.Object(
+    { type: Type.String({ description: 'Node type, e.g. SineNode' }) },
+    {
+      additionalProperties: Type.String(),
+      description:
+        'Other parameters give inputs literal values (JSON, or text): `?type=PatchNode&path=voice.syn`, `?type=VoicesNode&patch=voice.syn&voices=16`.',
+    },
+  );
   app.post<{ Querystring: { type: string } }>(
     '/nodes',
     {
@@ -103,7 +140,11 @@ export function registerRoutes(app: FastifyInstance, engine: LiveEngine, positio
         response: { 200: ref('Node'), ...errors(404, 422) },
       },
     },
-    async (request, reply) => sendJson(reply, toApiNode(graph, graph.addNode(request.query.type))),
+    async (request, reply) =>
+      sendJson(
+        reply,
+        toApiNode(graph, graph.addNode(request.query.type, undefined, null, argsFromQuery(request.query))),
+      ),
   );
   app.get<{ Params: NameParams }>(
     '/nodes/:name',
@@ -120,7 +161,13 @@ export function registerRoutes(app: FastifyInstance, engine: LiveEngine, positio
       },
     },
     async (request, reply) =>
-      sendJson(reply, toApiNode(graph, graph.addNode(request.query.type, request.params.name))),
+      sendJson(
+        reply,
+        toApiNode(
+          graph,
+          graph.addNode(request.query.type, request.params.name, null, argsFromQuery(request.query)),
+        ),
+      ),
   );
   app.delete<{ Params: NameParams }>(
     '/nodes/:name',
@@ -176,11 +223,69 @@ export function registerRoutes(app: FastifyInstance, engine: LiveEngine, positio
     '/status',
     {
       schema: {
-        summary: 'Engine status: transport, clock, CPU load, underruns, audio output',
+        summary: 'Engine status: transport, clock, CPU load, underruns, audio output, tempo, OSC counters',
         response: { 200: ref('EngineStatus') },
       },
     },
-    async (_request, reply) => sendJson(reply, engine.status()),
+    async (_request, reply) => {
+      const oscServer = osc();
+      return sendJson(reply, oscServer ? { ...engine.status(), osc: oscServer.status() } : engine.status());
+    },
+  );
+  app.get(
+    '/tempo',
+    {
+      schema: {
+        summary: 'The engine tempo in beats per minute',
+        response: { 200: Type.Object({ bpm: Type.Number() }) },
+      },
+    },
+    async (_request, reply) => sendJson(reply, { bpm: graph.tempo }),
+  );
+  app.put<{ Body: { bpm: number } }>(
+    '/tempo',
+    {
+      schema: {
+        summary: 'Set the engine tempo (20…999 bpm); it lands at a block boundary, the beat phase carries on',
+        body: Type.Object({ bpm: Type.Number({ description: 'Beats per minute, 20…999' }) }),
+        response: { 200: Type.Object({ bpm: Type.Number() }), ...errors(422) },
+      },
+    },
+    async (request, reply) => sendJson(reply, { bpm: graph.setTempo(request.body.bpm) }),
+  );
+  app.get<{ Querystring: { since?: string } }>(
+    '/midi/out',
+    {
+      schema: {
+        summary:
+          'What MidiOutputNodes sent to the virtual output (port 0): the recent messages after `since`',
+        description:
+          'Poll with `?since=` the `next` of the previous answer. Up to 1024 recent messages are kept; `missed` ' +
+          'counts those that fell out before you asked, `dropped` those the engine dropped because nobody ' +
+          'read them. Live: the /ws `midiOut` messages.',
+        querystring: Type.Object({
+          since: Type.Optional(
+            Type.String({ pattern: '^[0-9]{1,15}$', description: 'Sequence number already seen' }),
+          ),
+        }),
+        response: {
+          200: Type.Object({
+            messages: Type.Array(
+              Type.Object({
+                seq: Type.Integer(),
+                frame: Type.Number(),
+                time: Type.Optional(Type.Number({ description: 'When the frame plays, Unix ms' })),
+                data: Type.Array(Type.Integer()),
+              }),
+            ),
+            next: Type.Integer(),
+            missed: Type.Integer(),
+            dropped: Type.Integer(),
+          }),
+        },
+      },
+    },
+    async (request, reply) => sendJson(reply, engine.midiOut(Number(request.query.since ?? 0))),
   );
   const PositionsSchema = Type.Record(Type.String(), Type.Object({ x: Type.Number(), y: Type.Number() }), {
     description: 'Node name → position in the editor (flow units).',
@@ -252,6 +357,56 @@ export function registerRoutes(app: FastifyInstance, engine: LiveEngine, positio
     async (request, reply) =>
       sendJson(reply, toApiNode(graph, graph.renameNode(request.params.name, request.body.name))),
   );
+  // --- Patch files (SPEC §7) ------------------------------------------------------------------------
+  app.post(
+    '/patches/reload',
+    {
+      schema: {
+        summary: 'Read every patch file again and update the nodes made from them (as `reload` does)',
+        description:
+          'Each PatchNode and VoicesNode whose file (or a file it includes) changed is updated at one block boundary; inner nodes that did not change keep their state. `failed` lists nodes whose file no longer loads: they keep the version they have.',
+        response: { 200: ref('ReloadReport') },
+      },
+    },
+    async (_request, reply) => sendJson(reply, engine.reloadPatches()),
+  );
+  app.get<{ Querystring: { path: string } }>(
+    '/patches',
+    {
+      schema: {
+        summary:
+          "A patch file's inner graph, read-only (for editors: the inside of a PatchNode or VoicesNode)",
+        querystring: Type.Object({
+          path: Type.String({ description: 'The .syn file, relative to the root (as a PatchNode names it)' }),
+        }),
+        response: { 200: ref('PatchView'), ...errors(404, 413, 422) },
+      },
+    },
+    async (request, reply) => sendJson(reply, engine.patchView(request.query.path)),
+  );
+  app.get<{ Params: NameParams }>(
+    '/nodes/:name/patch',
+    {
+      schema: {
+        summary: 'The inner graph of the patch a PatchNode or VoicesNode plays, read-only',
+        response: { 200: ref('PatchView'), ...errors(404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const node = graph.node(request.params.name);
+      const values = graph.structuralValues(node.name);
+      const path =
+        node.type === 'VoicesNode' ? values.patch : node.type === 'PatchNode' ? values.path : undefined;
+      if (typeof path !== 'string' || path === '') {
+        throw new SynchrotronError(
+          'invalid',
+          `\`${node.name}\` is a ${node.type}, which plays no patch file${node.type === 'PatchNode' || node.type === 'VoicesNode' ? ' (none given yet)' : ''}`,
+        );
+      }
+      return sendJson(reply, engine.patchView(path));
+    },
+  );
+
   const midiBody = Type.Union([MidiMessageSchema, Type.Array(MidiMessageSchema, { maxItems: 1024 })]);
   app.post<{ Body: { data: number[]; time?: number } | Array<{ data: number[]; time?: number }> }>(
     '/midi',

@@ -37,6 +37,12 @@ export const NodeSchema = Type.Object(
     inputs: Type.Array(Type.Ref('Input')),
     outputs: Type.Array(Type.Ref('Output')),
     exports: Type.Record(Type.String(), Type.Unknown()),
+    args: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          "Beside SPEC §4: literal values given to inputs when the node was made (a PatchNode's `path`); absent when none.",
+      }),
+    ),
   },
   { $id: 'Node' },
 );
@@ -71,6 +77,35 @@ export const StatusSchema = Type.Object(
         description:
           'Why the engine is not running although nobody stopped it (render worker failures, a session restored after an unclean exit).',
       }),
+    ),
+    tempo: Type.Number({ description: 'The engine tempo, beats per minute.' }),
+    osc: Type.Optional(
+      Type.Object(
+        {
+          port: Type.Integer(),
+          packets: Type.Integer({ description: 'Datagrams received.' }),
+          messages: Type.Integer({ description: 'Messages carried out or delivered to nodes.' }),
+          refused: Type.Object(
+            {
+              malformed: Type.Integer({
+                description: 'Not OSC: truncated, bad type tags, nested too deep …',
+              }),
+              huge: Type.Integer({ description: 'Larger than the packet limit.' }),
+              unauthenticated: Type.Integer({ description: 'Missing or wrong token (no reply is sent).' }),
+              peer: Type.Integer({ description: 'From beyond this machine without a token in force.' }),
+              rateLimited: Type.Integer(),
+            },
+            { additionalProperties: true },
+          ),
+          replies: Type.Integer(),
+          repliesDropped: Type.Integer({
+            description: "Replies not sent: the sender's reply budget was spent.",
+          }),
+          scheduled: Type.Integer({ description: 'Bundles waiting for their time.' }),
+          late: Type.Integer({ description: 'Scheduled messages applied after their frame was rendered.' }),
+        },
+        { description: 'The OSC server (serve --osc), when it runs.', additionalProperties: true },
+      ),
     ),
   },
   { $id: 'EngineStatus' },
@@ -108,8 +143,47 @@ export const NodeTypeSchema = Type.Object(
     description: Type.String(),
     inputs: Type.Array(PortSpecInfo),
     outputs: Type.Array(PortSpecInfo),
+    dynamic: Type.Optional(
+      Type.Boolean({
+        description:
+          "True when each node of the type has ports of its own beyond these (a PatchNode's inlets and outlets): GET /nodes shows them.",
+      }),
+    ),
   },
   { $id: 'NodeType' },
+);
+
+const PortInfoSchema = Type.Object({
+  name: Type.String(),
+  kind: Type.String(),
+  default: Type.Optional(Type.Unknown()),
+});
+
+export const PatchViewSchema = Type.Object(
+  {
+    path: Type.String(),
+    script: Type.String({ description: 'The text of the file.' }),
+    nodes: Type.Array(Type.Ref('Node')),
+    connections: Type.Array(Type.Ref('Connection')),
+    inlets: Type.Array(PortInfoSchema, { description: 'Its InletNodes: the inputs of a node made from it.' }),
+    outlets: Type.Array(PortInfoSchema, {
+      description: 'Its OutletNodes: the outputs of a node made from it.',
+    }),
+    weight: Type.Integer({ description: 'Nodes it expands to (nested patches and voices included).' }),
+    files: Type.Array(Type.String(), { description: 'Every file it is built from, itself first.' }),
+    revision: Type.String({ description: 'Changes whenever the text of one of those files does.' }),
+  },
+  { $id: 'PatchView' },
+);
+
+export const ReloadReportSchema = Type.Object(
+  {
+    reloaded: Type.Array(Type.String(), { description: "Nodes updated to their files' new text." }),
+    failed: Type.Array(Type.Object({ node: Type.String(), message: Type.String() }), {
+      description: 'Nodes whose file no longer loads (they keep the version they have), and why.',
+    }),
+  },
+  { $id: 'ReloadReport' },
 );
 
 export const MidiMessageSchema = Type.Object({
@@ -127,6 +201,8 @@ export const sharedSchemas: TSchema[] = [
   StatusSchema,
   CommandResultSchema,
   NodeTypeSchema,
+  PatchViewSchema,
+  ReloadReportSchema,
 ];
 
 export const ref = (id: string) => Type.Ref(id);

@@ -4,8 +4,9 @@
 import type { RenderOp } from '../engine/prepare.js';
 import type { RenderEvent } from '../engine/renderer.js';
 import type { TapReport } from '../engine/taps.js';
-import type { PortRef } from '../engine/types.js';
+import type { DataValue, PortRef } from '../engine/types.js';
 import type { FileRecord } from '../io/secure-files.js';
+import type { OutgoingMidi } from '../io/virtual-midi.js';
 
 export type AudioMode = 'auto' | 'device' | 'none';
 
@@ -25,6 +26,8 @@ export interface WorkerConfig {
   sinkId?: string;
   /** Transport at start-up (default true): false renders nothing until a `transport` message. */
   running?: boolean;
+  /** Where OscSendNodes may send: this machine only, or anywhere (the server was opened with --host). */
+  oscSend?: 'loopback' | 'any';
   /** Files open at once and bytes per recording, for the worker's render host. */
   limits: { maxOpenFiles: number; maxRecordBytes: number };
   /** Paths nodes may never write (the session file). */
@@ -52,11 +55,18 @@ export const HEARTBEAT_SLOTS = 3;
 /** The worker is applying a batch of edits: a large graph may take longer than a block's deadline. */
 export const PHASE_APPLYING = 1;
 
-/** Main → worker. */
+/**
+ * Main → worker. `at` (Unix time in ms, from an OSC bundle's time tag) schedules a message for the frame that
+ * plays then: edits and transport at the start of that frame's block, MIDI and OSC values at the frame.
+ * While one waits, later ops, transport, MIDI and OSC messages wait behind it, so everything still applies
+ * in the order the main thread sent it (the graph in the worker mirrors the main thread's).
+ */
 export type ToWorker =
-  | { kind: 'ops'; ops: RenderOp[] }
-  | { kind: 'transport'; running: boolean }
-  | { kind: 'midi'; data: number[]; time?: number }
+  | { kind: 'ops'; ops: RenderOp[]; at?: number }
+  | { kind: 'transport'; running: boolean; at?: number }
+  | { kind: 'midi'; data: number[]; time?: number; at?: number }
+  /** An OSC message for OscReceiveNodes at `address`: its arguments as one value and the first number. */
+  | { kind: 'osc'; address: string; value: DataValue; number: number; at?: number }
   | { kind: 'watch'; ports: PortRef[]; spectrum: boolean; master: boolean }
   /** Whether any browser listens on /ws/audio (the worker sends PCM only then). */
   | { kind: 'stream'; enabled: boolean }
@@ -77,7 +87,14 @@ export type { TapReport };
 /** Worker → main. */
 export type FromWorker =
   /** `priority`: what the render thread got (see raisePriority in render-worker.ts), for the log. */
-  | { kind: 'ready'; audio: string; fallback?: string; midiPorts: string[]; priority: string }
+  | {
+      kind: 'ready';
+      audio: string;
+      fallback?: string;
+      midiPorts: string[];
+      midiOutputPorts: string[];
+      priority: string;
+    }
   | { kind: 'failed'; message: string }
   | { kind: 'event'; event: RenderEvent }
   | { kind: 'status'; status: WorkerStatus }
@@ -86,4 +103,8 @@ export type FromWorker =
   | { kind: 'taps'; report: TapReport }
   /** A file this worker's host opened or closed for writing (to hand to a replacement worker). */
   | { kind: 'file'; target: string; record: FileRecord }
+  /** What MidiOutputNodes sent to the virtual output; `time` is when its frame plays (Unix ms), if known. */
+  | { kind: 'midiOut'; messages: Array<OutgoingMidi & { time?: number }>; dropped: number }
+  /** Scheduled messages (OSC bundles) whose frame was already rendered: applied at once. */
+  | { kind: 'late'; count: number; worstMs: number }
   | { kind: 'disposed' };

@@ -24,9 +24,9 @@ import { HELPERS, INDEX } from './page.js';
 
 const SECONDS = 3;
 
-/** examples/midi/chord.syn with its keyboard replaced by a MIDI file, and voice 1 recorded to a file. */
+/** examples/midi/chord-by-hand.syn (PolyphonicNode) with its keyboard replaced by a MIDI file, and voice 1 recorded to a file. */
 function filePatch(): string {
-  const chord = readFileSync(join(ROOT, 'examples', 'midi', 'chord.syn'), 'utf8');
+  const chord = readFileSync(join(ROOT, 'examples', 'midi', 'chord-by-hand.syn'), 'utf8');
   const patch = chord
     .replace('new MidiInputNode keys', 'new MidiFileNode keys')
     .replace(

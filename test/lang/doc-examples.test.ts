@@ -48,8 +48,10 @@ describe('docs/synchrolang.md', () => {
     ];
     const actual = triggers.map(message);
     // The doc abbreviates the command list with `…`.
-    expect(actual.map((m) => m.replace(/, remove, set, start, stop, clear, export, eval\)/, ', …)'))).toEqual(
-      documented,
-    );
+    expect(
+      actual.map((m) =>
+        m.replace(/, remove, set, start, stop, clear, export, eval, tempo, reload\)/, ', …)'),
+      ),
+    ).toEqual(documented);
   });
 });

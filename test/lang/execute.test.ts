@@ -363,12 +363,10 @@ describe('the original example patches run unchanged', () => {
     'pwm_plus.syn': [19, 20],
     'pwm_plus_notes.syn': [22, 23],
   };
-  it('all five are here', () => {
-    expect(
-      readdirSync(dir)
-        .filter((f) => f.endsWith('.syn'))
-        .sort(),
-    ).toEqual(Object.keys(expected).sort());
+  it('all five are here (beside the newer examples)', () => {
+    expect(readdirSync(dir).filter((f) => f.endsWith('.syn'))).toEqual(
+      expect.arrayContaining(Object.keys(expected)),
+    );
   });
   for (const [file, [nodes, connections]] of Object.entries(expected)) {
     it(`${file}: ${nodes} nodes, ${connections} connections, and it exports back to the same graph`, () => {

@@ -69,17 +69,18 @@ function build(spec: GraphSpec) {
     for (const [a, b, p, q] of spec.links) {
       const source = nodes[a % nodes.length];
       const sink = nodes[b % nodes.length];
-      const outputs = Object.keys(source.definition.outputs);
-      const inputs = Object.keys(sink.definition.inputs);
+      const outputs = Object.keys(source.outputs);
+      const inputs = Object.keys(sink.inputs);
       if (!outputs.length || !inputs.length) continue;
       const out = outputs[p % outputs.length];
       const input = inputs[q % inputs.length];
-      const midi = [source.definition.outputs[out].kind, sink.definition.inputs[input].kind].filter(
-        (k) => k === 'midi',
-      );
+      const midi = [source.outputs[out].kind, sink.inputs[input].kind].filter((k) => k === 'midi');
       if (midi.length === 1) continue;
       // Structural inputs take values only (the graph refuses anything else, tested elsewhere).
-      if (sink.definition.inputs[input].structural && !source.definition.holdsValue) continue;
+      if (sink.inputs[input].structural && !source.definition.holdsValue) continue;
+      // A random value into an input that decides a node's ports (a patch path, an inlet's kind) is
+      // refused (no such file, no such kind): tested in test/instruments.
+      if (sink.inputs[input].structural && sink.definition.ports) continue;
       s.graph.link({ node: source.name, port: out }, { node: sink.name, port: input });
     }
   }

@@ -1,5 +1,6 @@
 // The MIDI example patches, played through the virtual port and measured offline.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { noteToFrequency } from '../../src/engine/midi.js';
 import { peak, rms, spectrum } from '../helpers/analysis.js';
@@ -8,7 +9,10 @@ import { midiEngine } from './harness.js';
 const RATE = 48000;
 
 function load(name: string) {
-  const { engine, midi, events } = midiEngine({ sampleRate: RATE, blockSize: 128 });
+  // The examples' folder is the root, as `synchrotron render`/`check` make it: chord.syn names its voice
+  // patch (chord-voice.syn) relative to its own folder.
+  const root = fileURLToPath(new URL('../../examples/midi/', import.meta.url));
+  const { engine, midi, events } = midiEngine({ sampleRate: RATE, blockSize: 128, root });
   engine.execute(readFileSync(new URL(`../../examples/midi/${name}`, import.meta.url), 'utf8'));
   engine.renderBlock(); // opens the virtual port
   return { engine, midi, events };
@@ -60,6 +64,13 @@ describe('examples/midi/keyboard.syn', () => {
 });
 
 describe('examples/midi/chord.syn', () => {
+  it('is a VoicesNode patch of a dozen commands or fewer', () => {
+    const text = readFileSync(new URL('../../examples/midi/chord.syn', import.meta.url), 'utf8');
+    const commands = text.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('//'));
+    expect(commands.length).toBeLessThanOrEqual(12);
+    expect(text).toContain('VoicesNode');
+  });
+
   it('sounds a chord as a chord: three voices at the notes’ frequencies', () => {
     const { engine, midi, events } = load('chord.syn');
     expect(events.filter((e) => e.kind === 'fault')).toEqual([]);
@@ -71,6 +82,10 @@ describe('examples/midi/chord.syn', () => {
     expect(found.map((hz) => Math.round(hz))).toEqual([262, 330, 392]);
     midi.virtualMidi.push([0x80, 60, 0, 0x80, 64, 0, 0x80, 67, 0]);
     engine.renderBlock();
+    // The release (0.3 s) fades the chord out; then its voices are idle and the output is exactly silent.
+    const tail = engine.renderFrames(RATE / 2).left;
+    expect(rms(tail.subarray(0, 4800))).toBeGreaterThan(0);
+    expect(rms(tail.subarray(0, 4800))).toBeLessThan(rms(left.subarray(RATE / 4)));
     expect(rms(engine.renderFrames(4800).left)).toBe(0);
   });
 });

@@ -77,8 +77,8 @@ describe('virtual MIDI timing', () => {
       error: expect.stringMatching(/status byte/),
     });
     expect(midi.virtualMidi.push([0x90, 60, 1], Number.NaN).error).toMatch(/finite number of ms/);
-    // Running status, a real-time byte in between, and velocity-0 note-offs.
-    expect(midi.virtualMidi.push([0x90, 60, 100, 64, 100, 0xf8, 0x80, 60, 0])).toEqual({ taken: 3 });
+    // Running status, a real-time byte (a MIDI clock, carried for clock sync) in between, velocity-0 note-offs.
+    expect(midi.virtualMidi.push([0x90, 60, 100, 64, 100, 0xf8, 0x80, 60, 0])).toEqual({ taken: 4 }); // the clock too
   });
 });
 

@@ -21,8 +21,25 @@ function make(blockSize = 128): Rig {
   const r = trackedRig(blockSize);
   // A short MIDI file (C4 E4 G4, half a second each at 120 bpm) for nodes that read one.
   writeFileSync(join(r.root, 'conformance.mid'), standardMidiFile([60, 64, 67]));
+  // A small voice patch for nodes that play one (PatchNode, VoicesNode): a gated sine with a shared level.
+  writeFileSync(join(r.root, 'conformance.syn'), CONFORMANCE_PATCH);
   return r;
 }
+
+const CONFORMANCE_PATCH = `new InletNode frequency
+new InletNode(default: 1) gate
+new InletNode(default: 0.5) level
+new SineNode osc
+new MultiplyNode vca
+new MultiplyNode amp
+new OutletNode out
+link frequency.out -> osc.frequency
+link osc.out -> vca.a
+link gate.out -> vca.b
+link vca.out -> amp.a
+link level.out -> amp.b
+link amp.out -> out.input
+`;
 
 /** Format-0 SMF: each note on for 480 ticks (division 480 → 0.5 s at the default tempo). */
 function standardMidiFile(notes: number[]): Uint8Array {
@@ -69,6 +86,7 @@ function typicalNumber(port: string, spec: PortSpec): number {
 
 /** A typical value for a data input. */
 function typicalData(port: string, spec: PortSpec): DataValue | undefined {
+  if (spec.unit === '.syn') return 'conformance.syn'; // a patch file (PatchNode, VoicesNode)
   if (Array.isArray(spec.default)) return [220, 330, 440];
   if (port === 'path' && typeof spec.default !== 'string') return 'conformance.mid';
   if (typeof spec.default === 'boolean') return true;
@@ -92,7 +110,22 @@ function wire(
     if (definition.holdsValue) s.addValue(1, 'dut');
     else s.add(definition.type, 'dut');
   }
-  for (const [port, spec] of Object.entries(definition.inputs)) {
+  // Structural inputs first: they may decide the node's other ports (a PatchNode's inlets and outlets).
+  const structural = Object.entries(definition.inputs).filter(([, spec]) => spec.structural);
+  // Then the node's own other inputs, as those values made them.
+  let ports = structural;
+  let own = false;
+  for (let index = 0; ; index++) {
+    if (index === ports.length) {
+      if (own) break;
+      own = true;
+      const rest = Object.entries(s.graph.node('dut').inputs).filter(
+        ([port]) => !structural.some(([p]) => p === port),
+      );
+      ports = [...structural, ...rest];
+      if (index === ports.length) break;
+    }
+    const [port, spec] = ports[index];
     const source = `src_${port}${suffix}`;
     if (spec.kind === 'midi') {
       if (!midiSourceType) continue;
@@ -139,7 +172,7 @@ function wire(
     }
     neighbours.push(source);
   }
-  for (const [port, spec] of Object.entries(definition.outputs)) {
+  for (const [port, spec] of Object.entries(s.graph.node('dut').outputs)) {
     const sink = `sink_${port}${suffix}`;
     if (spec.kind === 'midi') {
       if (!midiSinkType) continue;
@@ -157,8 +190,9 @@ function wire(
   return neighbours;
 }
 
-const streamOutputs = (d: NodeDefinition) =>
-  Object.entries(d.outputs)
+/** The stream outputs of the node under test: its own ports (a PatchNode's are its patch's outlets). */
+const streamOutputs = (r: Rig) =>
+  Object.entries(r.s.graph.node('dut').outputs)
     .filter(([, spec]) => spec.kind === 'stream')
     .map(([port]) => `dut.${port}`);
 
@@ -166,9 +200,9 @@ const streamOutputs = (d: NodeDefinition) =>
  * Checks that each stream output is finite and within its unit's range. `noisy`: inputs jump every frame;
  * a band-limited oscillator whose edge chatters (pwm noise) may then overshoot more than the usual ~9 %.
  */
-function expectSane(definition: NodeDefinition, outputs: Float32Array[], noisy = false) {
+function expectSane(r: Rig, definition: NodeDefinition, outputs: Float32Array[], noisy = false) {
   const overshoot = noisy ? 2 : 1.25;
-  const ports = Object.entries(definition.outputs).filter(([, spec]) => spec.kind === 'stream');
+  const ports = Object.entries(r.s.graph.node('dut').outputs).filter(([, spec]) => spec.kind === 'stream');
   ports.forEach(([port, spec], i) => {
     const out = outputs[i];
     let min = Infinity;
@@ -217,14 +251,25 @@ describe.each(types)('%s conforms', (type) => {
     expect(definition.description.length).toBeGreaterThan(0);
     const r = make();
     wire(r, definition);
-    const api = toApiNode(r.s.graph, r.s.graph.node('dut'));
+    const node = r.s.graph.node('dut');
+    const api = toApiNode(r.s.graph, node);
     const kindName = { stream: 'Stream', data: 'Data', midi: 'Midi' } as const;
+    // The API shows the node's own ports: its type's, or (types with `ports`) what its values made.
     expect(api.inputs.map((p) => [p.port_name, p.type])).toEqual(
-      Object.entries(definition.inputs).map(([name, spec]) => [name, `${kindName[spec.kind]}Input`]),
+      Object.entries(node.inputs).map(([name, spec]) => [name, `${kindName[spec.kind]}Input`]),
     );
     expect(api.outputs.map((p) => [p.port_name, p.type])).toEqual(
-      Object.entries(definition.outputs).map(([name, spec]) => [name, `${kindName[spec.kind]}Output`]),
+      Object.entries(node.outputs).map(([name, spec]) => [name, `${kindName[spec.kind]}Output`]),
     );
+    if (!definition.ports) {
+      expect(node.inputs).toBe(definition.inputs);
+      expect(node.outputs).toBe(definition.outputs);
+    }
+    for (const [port, spec] of [...Object.entries(node.inputs), ...Object.entries(node.outputs)]) {
+      expect(port).toMatch(/^[a-z][A-Za-z0-9]*$/);
+      expect(spec.description.length, `${type}.${port} has a description`).toBeGreaterThan(0);
+    }
+    expect(info.dynamic === true).toBe(definition.ports !== undefined);
     expect(JSON.parse(JSON.stringify(api.exports))).toEqual(api.exports);
     // The JSON form of the type (GET /types, `synchrotron nodes`) is plain data.
     expect(JSON.parse(JSON.stringify(info))).toEqual(info);
@@ -235,10 +280,10 @@ describe.each(types)('%s conforms', (type) => {
     wire(r, definition);
     await r.s.ready(); // files that structural inputs name (the MIDI source) are read first
     r.s.start();
-    const outputs = r.capture(streamOutputs(definition), RATE);
+    const outputs = r.capture(streamOutputs(r), RATE);
     r.s.stop();
     expect(faults(r)).toEqual([]);
-    expectSane(definition, outputs);
+    expectSane(r, definition, outputs);
     const exports = r.s.graph.node('dut').exports;
     expect(JSON.parse(JSON.stringify(exports))).toEqual(exports);
   });
@@ -247,9 +292,9 @@ describe.each(types)('%s conforms', (type) => {
     const r = make();
     wire(r, definition, { audioRate: true });
     await r.s.ready();
-    const outputs = r.capture(streamOutputs(definition), RATE);
+    const outputs = r.capture(streamOutputs(r), RATE);
     expect(faults(r)).toEqual([]);
-    expectSane(definition, outputs, true);
+    expectSane(r, definition, outputs, true);
   });
 
   it('renders with every block size from 16 to 4096', async () => {
@@ -257,9 +302,9 @@ describe.each(types)('%s conforms', (type) => {
       const r = make(blockSize);
       wire(r, definition);
       await r.s.ready();
-      const outputs = r.capture(streamOutputs(definition), Math.max(2 * blockSize, RATE / 8));
+      const outputs = r.capture(streamOutputs(r), Math.max(2 * blockSize, RATE / 8));
       expect(faults(r), `block size ${blockSize}`).toEqual([]);
-      expectSane(definition, outputs);
+      expectSane(r, definition, outputs);
     }
   });
 
@@ -268,7 +313,7 @@ describe.each(types)('%s conforms', (type) => {
       const r = make(blockSize);
       wire(r, definition);
       await r.s.ready();
-      return r.capture(streamOutputs(definition), 16384);
+      return r.capture(streamOutputs(r), 16384);
     };
     const small = await render(64);
     const large = await render(256);
@@ -284,18 +329,20 @@ describe.each(types)('%s conforms', (type) => {
     const r = make();
     const s = r.s;
     const first = wire(r, definition);
-    const ports = streamOutputs(definition);
-    const check = () => expectSane(definition, r.capture(ports, 2048), true);
+    // Its stream outputs as they are now (a PatchNode without its patch has none).
+    const check = () => expectSane(r, definition, r.capture(streamOutputs(r), 2048), true);
     check();
-    // Unlink every input and output.
+    // Unlink every input and output (a link gone already went with its port: a PatchNode without its
+    // patch has no inlets or outlets).
+    const still = (c: { sink: { node: string; port: string } }) => s.graph.sourceOf(c.sink) === c;
     for (const c of s.graph.connections())
-      if (c.sink.node === 'dut' || c.source.node === 'dut') s.unlink(c.source, c.sink);
+      if ((c.sink.node === 'dut' || c.source.node === 'dut') && still(c)) s.unlink(c.source, c.sink);
     check();
     // Relink to a fresh set of neighbours, audio-rate this time (replacing nothing: all inputs are free).
     const second = wire(r, definition, { audioRate: true, suffix: '2' });
     check();
     // Relink the first set over the second (replacing connections), then remove the second set.
-    for (const c of s.graph.connections()) if (c.sink.node === 'dut') s.unlink(c.source, c.sink);
+    for (const c of s.graph.connections()) if (c.sink.node === 'dut' && still(c)) s.unlink(c.source, c.sink);
     const third = wire(r, definition, { suffix: '3' });
     for (const name of second) if (s.graph.hasNode(name)) s.remove(name);
     check();

@@ -17,6 +17,7 @@ import {
 } from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { createRegistry, Synchrotron, toPortRef } from '../../src/engine/synchrotron.js';
+import { createTempoState } from '../../src/engine/tempo.js';
 import { type DataValue, STREAM_MAX } from '../../src/engine/types.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { spectrum } from '../helpers/analysis.js';
@@ -256,6 +257,7 @@ export function renderInstance(
     blockSize,
     host: {},
     clock: { frames: 0 },
+    tempo: createTempoState(),
     master: { left: new Float32Array(blockSize), right: new Float32Array(blockSize) },
     value: null,
     publish() {},

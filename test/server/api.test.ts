@@ -273,7 +273,17 @@ describe('newer routes', () => {
     const began = performance.now();
     const first = (await request(server, 'GET', '/status')).body as Record<string, number | string | boolean>;
     expect(Object.keys(first).sort()).toEqual(
-      ['audio', 'blockSize', 'clock', 'cpuLoad', 'latency', 'running', 'sampleRate', 'underruns'].sort(),
+      [
+        'audio',
+        'blockSize',
+        'clock',
+        'cpuLoad',
+        'latency',
+        'running',
+        'sampleRate',
+        'tempo',
+        'underruns',
+      ].sort(),
     );
     expect(first).toMatchObject({ running: true, sampleRate: 44100, blockSize: 128, audio: 'none' });
     expect(first.latency).toBeGreaterThanOrEqual(0.05); // the least render-ahead, or more after underruns

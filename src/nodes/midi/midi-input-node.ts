@@ -105,7 +105,7 @@ export const MidiInputNode = defineNode({
           select(slot.value);
         }
         out.clear();
-        if (source) source.drain(out, frames);
+        if (source) source.drain(out, frames, ctx.clock.frames);
       },
       dispose: close,
     };

@@ -20,7 +20,7 @@ const RESOLUTION = 256;
 const CUTOFF = 0.42;
 
 /** The band-limited unit step B(x) for x in [−BLEP_DELAY, BLEP_DELAY] frames, RESOLUTION points a frame. */
-const STEP_TABLE: Float64Array = (() => {
+function stepTable(): Float64Array {
   const points = TAPS * RESOLUTION;
   const oversample = 16;
   const kernelLength = points * oversample;
@@ -47,7 +47,7 @@ const STEP_TABLE: Float64Array = (() => {
   table[points] = 1;
   table[points + 1] = 1;
   return table;
-})();
+}
 
 /**
  * The band-limited ramp's residual for a corner (a change of slope by 1 per frame) at x = 0, on the same
@@ -55,7 +55,7 @@ const STEP_TABLE: Float64Array = (() => {
  * zero outside ±BLEP_DELAY frames because the kernel is symmetric; the residue that numerical integration
  * leaves at the far end (~1e-12) is spread linearly so both ends are exactly 0.
  */
-const RAMP_TABLE: Float64Array = (() => {
+function rampTable(STEP_TABLE: Float64Array): Float64Array {
   const points = TAPS * RESOLUTION;
   const table = new Float64Array(points + 2);
   let integral = 0; // ∫ B from −BLEP_DELAY to x, in frames (trapezoids)
@@ -67,7 +67,18 @@ const RAMP_TABLE: Float64Array = (() => {
   for (let i = 0; i <= points; i++) table[i] -= (residue * i) / points;
   table[points + 1] = 0;
   return table;
-})();
+}
+
+// Built when the first oscillator that needs them is made, not at import: the step's 131,072-point kernel
+// costs ~0.1 s, which every process (a `render`, a `check`, the browser's worklet) paid at start-up.
+let tables: { step: Float64Array; ramp: Float64Array } | null = null;
+function blepTables(): { step: Float64Array; ramp: Float64Array } {
+  if (!tables) {
+    const step = stepTable();
+    tables = { step, ramp: rampTable(step) };
+  }
+  return tables;
+}
 
 /**
  * Turns a naive waveform with jumps into a band-limited one. Per frame: report the jumps that happened
@@ -85,6 +96,8 @@ export class BlepBuffer {
   readonly edgeFraction = new Float64Array(1);
   /** The slope change (value per frame) of the next corner (see corner()). */
   readonly slopeChange = new Float64Array(1);
+  private readonly stepTable = blepTables().step;
+  private readonly rampTable = blepTables().ramp;
 
   /** A jump of `height` at `fraction` (see edgeFraction). Convenience for code off the per-sample path. */
   step(height: number, fraction: number): void {
@@ -96,6 +109,7 @@ export class BlepBuffer {
   edge(height: number): void {
     const ring = this.ring;
     const position = this.position;
+    const STEP_TABLE = this.stepTable;
     // Output frame k (0 = the next one pushed) sits at x = k − DELAY + 1 − fraction from the jump.
     let index = (1 - this.edgeFraction[0]) * RESOLUTION;
     for (let k = 0; k < BLEP_DELAY; k++, index += RESOLUTION) {
@@ -120,6 +134,7 @@ export class BlepBuffer {
     const ring = this.ring;
     const position = this.position;
     const change = this.slopeChange[0];
+    const RAMP_TABLE = this.rampTable;
     let index = (1 - this.edgeFraction[0]) * RESOLUTION;
     for (let k = 0; k < TAPS; k++, index += RESOLUTION) {
       const whole = index | 0;

@@ -1,0 +1,75 @@
+// Instruments (issue 13): a subtractive voice (saw → ladder → ADSR → VCA) played by a VoicesNode.
+//   poly-32        32 voices, all sounding: the cost of a sounding voice
+//   poly-4-of-4    4 voices, all sounding; poly-4-of-128: 128 voices, 4 sounding (the other 124 idle)
+//   poly-idle-128  128 voices, none sounding
+// An idle voice costs (poly-4-of-128 − poly-4-of-4) / 124; a sounding voice poly-32 / 32.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Synchrotron } from '../src/engine/synchrotron.js';
+import { createNodeHost } from '../src/io/node-host.js';
+import type { PatchSpec } from './patches.js';
+
+/** The subtractive voice of examples/instruments/subtractive.syn, shared cutoff and resonance inlets. */
+export const SUBTRACTIVE_VOICE = `new InletNode frequency
+new InletNode gate
+new InletNode velocity
+new InletNode(default: 1800) cutoff
+new InletNode(default: 0.3) resonance
+new SawtoothNode osc
+new LadderFilterNode filter
+new ADSRNode(attack: 0.005, decay: 0.2, sustain: 0.6, release: 0.4) env
+new MultiplyNode vca
+new MultiplyNode amp
+new OutletNode out
+link frequency.out -> osc.frequency
+link osc.out -> filter.input
+link cutoff.out -> filter.cutoff
+link resonance.out -> filter.resonance
+link gate.out -> env.gate
+link filter.out -> vca.a
+link env.envelope -> vca.b
+link vca.out -> amp.a
+link velocity.out -> amp.b
+link amp.out -> out.input
+`;
+/** Nodes of the voice that render every block (the inlets included). */
+const VOICE_NODES = 11;
+
+/** `voices` voices, `sounding` of them held (notes from C2 up, a fifth apart mod the octave). */
+function poly(name: string, voices: number, sounding: number): PatchSpec {
+  return {
+    name,
+    build(blockSize, registry) {
+      const root = mkdtempSync(join(tmpdir(), 'synchrotron-bench-poly-'));
+      writeFileSync(join(root, 'voice.syn'), SUBTRACTIVE_VOICE);
+      const host = createNodeHost({ root, midi: { hardware: false } });
+      const synth = new Synchrotron({ sampleRate: 44100, blockSize, registry, host });
+      synth.execute(`new MidiInputNode keys
+new VoicesNode(patch: "voice.syn", voices: ${voices}) poly
+new GainNode(gain: -30) level
+new PlaybackNode play
+link keys.out -> poly.midi
+link poly.left -> level.input
+link level.out -> play.left
+link level.out -> play.right`);
+      synth.renderBlock(); // opens the virtual port
+      const notes: number[] = [];
+      for (let i = 0; i < sounding; i++) notes.push(0x90, 36 + ((i * 7) % 60), 100);
+      if (notes.length > 0) host.virtualMidi.push(notes);
+      synth.renderBlock();
+      // The voices sound (and the idle ones are skipped): the voices' nodes, plus keys, poly, level, play.
+      return { synth: synth as Synchrotron, renderingNodes: sounding * VOICE_NODES + 4 };
+    },
+  };
+}
+
+export function instrumentPatches(): PatchSpec[] {
+  return [
+    poly('poly-32', 32, 32),
+    poly('poly-4-of-4', 4, 4),
+    poly('poly-4-of-128', 128, 4),
+    poly('poly-idle-128', 128, 0),
+  ];
+}

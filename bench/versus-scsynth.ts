@@ -1,0 +1,266 @@
+// Whole-process race against SuperCollider's scsynth in non-realtime mode: the same work — 1,000 sines at
+// spread frequencies, summed, scaled, 10 s at 44.1 kHz — rendered to a float WAV by `synchrotron render` and
+// by `scsynth -N` from an OSC score. Runs alternate (ours, theirs, ours, …) so that load on a shared machine
+// falls on both alike. Skipped, with a note, when scsynth is not installed
+// (`apt-get install supercollider-server`).
+//
+// The score is written here: a SynthDef file (SCgf version 2, built by hand below: no SuperCollider
+// language on the machine) with Control → SinOsc → × amp → Out, then one /s_new per sine at time 0 and an
+// empty bundle at 10 s, which is where an NRT render ends. Both sides use 128-frame blocks.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type OscPacketInput, toBuffer } from 'osc-min';
+
+const SINES = 1000;
+const SECONDS = 10;
+const SAMPLE_RATE = 44100;
+const BLOCK_SIZE = 128;
+const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+/** The frequency of sine `i`, the same on both sides. */
+const frequency = (i: number) => 110 + i * 1.37;
+const amplitude = 1 / SINES;
+
+export interface VersusReport {
+  scsynth: string;
+  rounds: number;
+  synchrotronSeconds: number[];
+  scsynthSeconds: number[];
+  /** Best of each, whole process (start-up, build, render, write). */
+  synchrotronBest: number;
+  scsynthBest: number;
+  ratio: number;
+}
+
+export function sinesPatch(): string {
+  const lines = [
+    '// sines-1000: 1,000 SineNodes summed by 999 AddNodes, scaled, played (bench/versus-scsynth.ts)',
+  ];
+  for (let i = 0; i < SINES; i++)
+    lines.push(`new SineNode s${i}`, `new ${frequency(i)} f${i}`, `link f${i}.out -> s${i}.frequency`);
+  lines.push('new AddNode a0', 'link s0.out -> a0.a', 'link s1.out -> a0.b');
+  for (let i = 1; i < SINES - 1; i++)
+    lines.push(`new AddNode a${i}`, `link a${i - 1}.out -> a${i}.a`, `link s${i + 1}.out -> a${i}.b`);
+  lines.push(
+    'new MultiplyNode gain',
+    `new ${amplitude} level`,
+    'link level.out -> gain.b',
+    `link a${SINES - 2}.out -> gain.a`,
+    'new PlaybackNode play',
+    'link gain.out -> play.left',
+    'link gain.out -> play.right',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Big-endian byte writer for the SynthDef file. */
+class Bytes {
+  private readonly parts: number[] = [];
+  int8(v: number) {
+    this.parts.push(v & 0xff);
+    return this;
+  }
+  int16(v: number) {
+    return this.int8(v >> 8).int8(v);
+  }
+  int32(v: number) {
+    return this.int16(v >> 16).int16(v);
+  }
+  float32(v: number) {
+    const view = new DataView(new ArrayBuffer(4));
+    view.setFloat32(0, v);
+    for (let i = 0; i < 4; i++) this.int8(view.getUint8(i));
+    return this;
+  }
+  pstring(s: string) {
+    this.int8(s.length);
+    for (const c of s) this.int8(c.charCodeAt(0));
+    return this;
+  }
+  ascii(s: string) {
+    for (const c of s) this.int8(c.charCodeAt(0));
+    return this;
+  }
+  done(): Uint8Array {
+    return Uint8Array.from(this.parts);
+  }
+}
+
+/** SynthDef "sine": Control(freq, amp) → SinOsc.ar(freq, 0) → × amp → Out.ar(0, [x, x]). */
+function sineSynthDef(): Uint8Array {
+  const CONTROL = 1;
+  const AUDIO = 2;
+  const b = new Bytes().ascii('SCgf').int32(2).int16(1);
+  b.pstring('sine');
+  b.int32(1).float32(0); // constants: [0]
+  b.int32(2).float32(440).float32(0.001); // parameters' initial values
+  b.int32(2).pstring('freq').int32(0).pstring('amp').int32(1);
+  b.int32(4); // UGens
+  // 0: Control, control rate, two outputs.
+  b.pstring('Control').int8(CONTROL).int32(0).int32(2).int16(0).int8(CONTROL).int8(CONTROL);
+  // 1: SinOsc(freq, phase 0).
+  b.pstring('SinOsc').int8(AUDIO).int32(2).int32(1).int16(0);
+  b.int32(0).int32(0).int32(-1).int32(0).int8(AUDIO);
+  // 2: BinaryOpUGen '*' (special index 2): SinOsc × amp.
+  b.pstring('BinaryOpUGen').int8(AUDIO).int32(2).int32(1).int16(2);
+  b.int32(1).int32(0).int32(0).int32(1).int8(AUDIO);
+  // 3: Out(bus 0, left, right): Out sums into the bus, as our adders do.
+  b.pstring('Out').int8(AUDIO).int32(3).int32(0).int16(0);
+  b.int32(-1).int32(0).int32(2).int32(0).int32(2).int32(0);
+  b.int16(0); // variants
+  return b.done();
+}
+
+/** The NRT score: size-prefixed OSC bundles, time tags in seconds from the start. */
+export function score(): Uint8Array {
+  const bundles: OscPacketInput[] = [
+    {
+      timetag: [0, 0],
+      elements: [{ address: '/d_recv', args: [{ type: 'blob', value: sineSynthDef() }] }],
+    },
+  ];
+  // /s_new per sine, a hundred to a bundle (a bundle must stay within scsynth's packet size).
+  for (let first = 0; first < SINES; first += 100) {
+    const elements: OscPacketInput[] = [];
+    for (let i = first; i < Math.min(SINES, first + 100); i++)
+      elements.push({
+        address: '/s_new',
+        args: [
+          { type: 'string', value: 'sine' },
+          { type: 'integer', value: 1000 + i },
+          { type: 'integer', value: 1 }, // add to tail
+          { type: 'integer', value: 0 }, // of the root group
+          { type: 'string', value: 'freq' },
+          { type: 'float', value: frequency(i) },
+          { type: 'string', value: 'amp' },
+          { type: 'float', value: amplitude },
+        ],
+      });
+    bundles.push({ timetag: [0, 0], elements });
+  }
+  bundles.push({
+    timetag: [SECONDS, 0],
+    elements: [
+      {
+        address: '/c_set',
+        args: [
+          { type: 'integer', value: 0 },
+          { type: 'float', value: 0 },
+        ],
+      },
+    ],
+  });
+  const parts: Uint8Array[] = [];
+  for (const bundle of bundles) {
+    const view = toBuffer(bundle);
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    const size = new Uint8Array(4);
+    new DataView(size.buffer).setInt32(0, bytes.length);
+    parts.push(size, bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+function scsynthPath(): string | null {
+  try {
+    return execFileSync('sh', ['-c', 'command -v scsynth'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Wall seconds of one child process, which must succeed. */
+function timed(command: string, args: string[]): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    env: { ...process.env, SC_JACK_DEFAULT_INPUTS: '' },
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr}${result.stdout}`,
+    );
+  return seconds;
+}
+
+/** Runs the race `rounds` times each, alternating; null when scsynth is missing. */
+export function versusScsynth(rounds = 5): VersusReport | null {
+  const scsynth = scsynthPath();
+  if (!scsynth) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'synchrotron-versus-'));
+  try {
+    const patch = join(dir, 'sines-1000.syn');
+    const osc = join(dir, 'sines-1000.osc');
+    writeFileSync(patch, sinesPatch());
+    writeFileSync(osc, score());
+    const ours = () =>
+      timed(process.execPath, [
+        MAIN,
+        'render',
+        patch,
+        '--seconds',
+        String(SECONDS),
+        '--out',
+        join(dir, 'ours.wav'),
+        '--block-size',
+        String(BLOCK_SIZE),
+      ]);
+    // -N score input output rate header format; -z block size; -o 2 output channels; no input.
+    const theirs = () =>
+      timed(scsynth, [
+        '-z',
+        String(BLOCK_SIZE),
+        '-o',
+        '2',
+        '-i',
+        '0',
+        '-N',
+        osc,
+        '_',
+        join(dir, 'theirs.wav'),
+        String(SAMPLE_RATE),
+        'WAV',
+        'float',
+      ]);
+    ours(); // warm the file cache for both, untimed
+    theirs();
+    const synchrotronSeconds: number[] = [];
+    const scsynthSeconds: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      synchrotronSeconds.push(ours());
+      scsynthSeconds.push(theirs());
+    }
+    const synchrotronBest = Math.min(...synchrotronSeconds);
+    const scsynthBest = Math.min(...scsynthSeconds);
+    return {
+      scsynth,
+      rounds,
+      synchrotronSeconds,
+      scsynthSeconds,
+      synchrotronBest,
+      scsynthBest,
+      ratio: scsynthBest / synchrotronBest,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatVersus(report: VersusReport | null): string {
+  if (!report) return 'versus scsynth: skipped (scsynth not installed: apt-get install supercollider-server)';
+  const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+  return [
+    `versus scsynth (sines-1000, ${SECONDS} s at ${SAMPLE_RATE} Hz, ${BLOCK_SIZE}-frame blocks, whole process, ${report.rounds} alternating rounds):`,
+    `  synchrotron render  best ${report.synchrotronBest.toFixed(2)} s  (${list(report.synchrotronSeconds)})`,
+    `  scsynth -N          best ${report.scsynthBest.toFixed(2)} s  (${list(report.scsynthSeconds)})`,
+    `  ${report.ratio >= 1 ? 'faster' : 'SLOWER'}: scsynth / synchrotron = ${report.ratio.toFixed(2)}`,
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url))
+  console.log(formatVersus(versusScsynth(Number(process.argv[2] ?? 5))));

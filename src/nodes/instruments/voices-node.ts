@@ -1,0 +1,280 @@
+import {
+  data,
+  defineNode,
+  type MidiInput,
+  midi,
+  type NodeIO,
+  type NodePorts,
+  type PortSpecs,
+  type StreamInput,
+  stream,
+} from '../../engine/definition.js';
+import { SynchrotronError } from '../../engine/errors.js';
+import { type PatchDescription, type PatchPlan, preparePatch } from '../../engine/patch.js';
+import { type DataValue, dataToNumber } from '../../engine/types.js';
+import { isInlet } from './inlet-node.js';
+import { inletSpec, loadPatchFile } from './patch-node.js';
+import { PatchRuntime } from './patch-runtime.js';
+import {
+  MAX_VOICES,
+  STEAL_NONE,
+  STEAL_OLDEST,
+  STEAL_QUIETEST,
+  VOICE_INLETS,
+  VoiceBank,
+} from './voice-bank.js';
+
+const FIXED = {
+  patch: data(
+    'The voice patch (.syn) each voice plays: its inlets `frequency`, `gate`, `velocity`, `pressure`, `bend` are driven per voice, its other inlets become inputs of this node; its outlets `left`/`right` (or `out`) are summed. Structural.',
+    { default: null, structural: true, unit: '.syn' },
+  ),
+  voices: data('How many voices (1…128). Structural: voices are built off the render thread.', {
+    default: 8,
+    min: 1,
+    max: MAX_VOICES,
+    structural: true,
+  }),
+  steal: data(
+    'When every voice is held: "oldest" (the note struck first), "quietest" (the softest voice) or "none" (the new note is dropped). Released voices are always taken before held ones.',
+    { default: 'oldest' },
+  ),
+  midi: midi(
+    'Notes, pitch bend, channel and key pressure, sustain pedal (CC 64); bend and pressure per channel (MPE).',
+  ),
+  bendRange: data('Pitch bend range in semitones (2 is usual; 48 for MPE).', {
+    default: 2,
+    unit: 'semitones',
+    min: 0,
+    max: 96,
+  }),
+};
+
+const OUTPUTS = {
+  left: stream('The sum of the voices, left.', { unit: '-1…1' }),
+  right: stream('The sum of the voices, right.', { unit: '-1…1' }),
+};
+
+/** `voices` checked (control side): a whole number from 1 to 128. */
+function voiceCount(value: DataValue): number {
+  if (value === null) return 8;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_VOICES)
+    throw new SynchrotronError(
+      'invalid',
+      `a VoicesNode's \`voices\` is a whole number from 1 to ${MAX_VOICES}, not ${JSON.stringify(value)}`,
+    );
+  return value;
+}
+
+/** Refuses a voice patch a VoicesNode cannot play, saying why. */
+function checkVoicePatch(patch: PatchDescription): void {
+  const streams = patch.outlets.filter((o) => o.kind === 'stream').map((o) => o.name);
+  if (!(streams.includes('left') && streams.includes('right')) && !streams.includes('out')) {
+    throw new SynchrotronError(
+      'invalid',
+      `the voice patch ${patch.path} needs stream outlets \`left\` and \`right\`, or \`out\`` +
+        (patch.outlets.length
+          ? ` (it has ${patch.outlets.map((o) => `\`${o.name}\``).join(', ')})`
+          : ' (it has none)'),
+    );
+  }
+  for (const inlet of patch.inlets) {
+    if ((VOICE_INLETS as readonly string[]).includes(inlet.name) && inlet.kind !== 'stream')
+      throw new SynchrotronError(
+        'invalid',
+        `the inlet \`${inlet.name}\` of ${patch.path} is played per voice, so it must be a stream inlet (it is ${inlet.kind})`,
+      );
+  }
+}
+
+/** What `prepare` hands a VoicesNode: one plan per voice (inner delay lines and files are per voice). */
+interface VoicesPlan {
+  voices: number;
+  plans: PatchPlan[];
+}
+
+/**
+ * Polyphony (SPEC §7): the voice patch instantiated `voices` times, each voice given a held note through its
+ * inlets (frequency with pitch bend, held through the release; gate; velocity; pressure; bend), summed to
+ * left and right. Idle voices — released and below −90 dB for 50 ms — are not rendered at all. See
+ * voice-bank.ts for allocation and stealing.
+ */
+export const VoicesNode = defineNode({
+  type: 'VoicesNode',
+  category: 'instruments',
+  description:
+    'Plays a voice patch (.syn) polyphonically from MIDI: up to 128 voices, each note given a voice (frequency, gate, velocity, pressure, bend), voice stealing, sustain pedal, pitch bend, MPE.',
+  inputs: FIXED,
+  outputs: OUTPUTS,
+  ports(values, ctx): NodePorts {
+    const voices = voiceCount(values.voices);
+    const patch = loadPatchFile(ctx.host, values.patch, 'VoicesNode');
+    if (!patch) return { inputs: FIXED, outputs: OUTPUTS };
+    checkVoicePatch(patch);
+    const inputs: PortSpecs = { ...FIXED };
+    for (const inlet of patch.inlets) {
+      if ((VOICE_INLETS as readonly string[]).includes(inlet.name)) continue;
+      if (Object.hasOwn(FIXED, inlet.name))
+        throw new SynchrotronError(
+          'invalid',
+          `the inlet \`${inlet.name}\` of ${patch.path} clashes with the VoicesNode's own input \`${inlet.name}\`: rename the inlet`,
+        );
+      inputs[inlet.name] = inletSpec(patch, inlet.name, inlet.kind, inlet.default);
+    }
+    return { inputs, outputs: OUTPUTS, weight: 1 + voices * patch.weight, revision: patch.revision };
+  },
+  prepare(values, ctx): VoicesPlan | null | Promise<VoicesPlan> {
+    const voices = voiceCount(values.voices);
+    const patch = loadPatchFile(ctx.host, values.patch, 'VoicesNode');
+    if (!patch) return null;
+    // Each voice prepares its own inner nodes (a delay line per voice), here, off the render thread.
+    const plans = Array.from({ length: voices }, () => preparePatch(patch, ctx));
+    if (plans.every((plan) => !(plan instanceof Promise))) return { voices, plans: plans as PatchPlan[] };
+    return Promise.all(plans).then((ready) => ({ voices, plans: ready }));
+  },
+  initialExports: () => ({ 'Voices Sounding': 0 }),
+  create(ctx, io) {
+    const bank = new VoiceBank(ctx.sampleRate);
+    const runtimes: PatchRuntime[] = [];
+    /** Each voice's outlets' inputs (left and right; both the same for a voice with `out`). */
+    const voiceLeft: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const voiceRight: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const midiIn = io.inputs.midi as MidiInput;
+    let running = false;
+    let lastSteal: unknown = null;
+    // `Voices Sounding` for clients: published when it changed, at most every PUBLISH_FRAMES.
+    const publishEvery = Math.round(0.1 * ctx.sampleRate);
+    let published = -1;
+    let sincePublished = publishEvery;
+    let policy = STEAL_OLDEST;
+
+    /** Points voice `v`'s inlets at the bank's buffers (its own) or this node's inputs (shared). */
+    const bind = (v: number) => {
+      for (let k = 0; k < VOICE_INLETS.length; k++) bank.drive[k][v] = null;
+      voiceLeft[v] = null;
+      voiceRight[v] = null;
+      const runtime = runtimes[v];
+      const patch = runtime?.patch;
+      const plan = runtime?.plan;
+      if (!patch || !plan) return;
+      const inputs = io.inputs as NodeIO['inputs'];
+      for (const inlet of patch.inlets) {
+        const instance = plan.instance(inlet.name);
+        if (!isInlet(instance)) continue;
+        const k = (VOICE_INLETS as readonly string[]).indexOf(inlet.name);
+        if (k >= 0) bank.drive[k][v] = instance.drive();
+        else instance.follow(Object.hasOwn(inputs, inlet.name) ? inputs[inlet.name] : null);
+      }
+      const outlet = (name: string): StreamInput | null => {
+        const inner = plan.io(name)?.inputs as Record<string, unknown> | undefined;
+        const input = inner && Object.hasOwn(inner, 'input') ? inner.input : null;
+        return input && typeof input === 'object' && 'buf' in input ? (input as StreamInput) : null;
+      };
+      const left = outlet('left');
+      const right = outlet('right');
+      const mono = outlet('out');
+      voiceLeft[v] = left && right ? left : mono;
+      voiceRight[v] = left && right ? right : mono;
+    };
+
+    return {
+      configure(prepared: VoicesPlan | null) {
+        const count = prepared ? prepared.voices : 0;
+        for (let v = count; v < runtimes.length; v++) runtimes[v].clear();
+        bank.resize(count);
+        if (!prepared) return;
+        for (let v = 0; v < count; v++) {
+          let runtime = runtimes[v];
+          if (!runtime) {
+            runtime = new PatchRuntime(ctx, `voice ${v + 1}`);
+            if (running) runtime.start();
+            runtimes[v] = runtime;
+          }
+          runtime.update(prepared.plans[v]);
+          bind(v);
+        }
+      },
+      portsChanged() {
+        for (let v = 0; v < bank.count; v++) bind(v);
+      },
+      process(frames) {
+        const left = io.outputs.left.buf;
+        const right = io.outputs.right.buf;
+        left.fill(0, 0, frames);
+        right.fill(0, 0, frames);
+        const steal = io.inputs.steal.value;
+        if (steal !== lastSteal) {
+          lastSteal = steal;
+          policy = steal === 'quietest' ? STEAL_QUIETEST : steal === 'none' ? STEAL_NONE : STEAL_OLDEST;
+        }
+        const range = Math.min(96, Math.max(0, dataToNumber(io.inputs.bendRange.value as DataValue)));
+        const clock = ctx.clock.frames;
+        bank.run(midiIn.source, frames, clock, policy, range);
+        const active = bank.active;
+        const fadeAt = bank.fadeAt;
+        const twice = 2 * bank.fadeFrames;
+        for (let v = 0; v < bank.count; v++) {
+          if (active[v] === 0) continue;
+          runtimes[v].render(frames);
+          const l = voiceLeft[v];
+          const r = voiceRight[v];
+          if (l === null || r === null) {
+            bank.heard(v, 0, frames);
+            continue;
+          }
+          const lb = l.buf;
+          const rb = r.buf;
+          let peak = 0;
+          let check = 0;
+          for (let i = 0; i < frames; i++) {
+            const a = lb[i];
+            const b = rb[i];
+            check += a * 0 + b * 0;
+            peak = Math.max(peak, Math.abs(a), Math.abs(b));
+          }
+          if (check !== 0) {
+            // A non-finite sample: mute the inner node that made it; this voice adds nothing this block.
+            runtimes[v].plan?.muteNonFinite(frames);
+            continue;
+          }
+          if (fadeAt[v] < 0) {
+            for (let i = 0; i < frames; i++) {
+              left[i] += lb[i];
+              right[i] += rb[i];
+            }
+          } else {
+            for (let i = 0; i < frames; i++) {
+              const g = bank.gainAt(v, clock + i);
+              left[i] += g * lb[i];
+              right[i] += g * rb[i];
+            }
+            if (clock + frames - fadeAt[v] >= twice && bank.starting[v] === 0) fadeAt[v] = -1;
+          }
+          bank.heard(v, peak, frames);
+        }
+        sincePublished += frames;
+        if (sincePublished >= publishEvery) {
+          let sounding = 0;
+          for (let v = 0; v < bank.count; v++) sounding += active[v];
+          if (sounding !== published) {
+            published = sounding;
+            sincePublished = 0;
+            ctx.publish({ 'Voices Sounding': sounding });
+          }
+        }
+      },
+      start() {
+        running = true;
+        for (const runtime of runtimes) runtime.start();
+      },
+      stop() {
+        running = false;
+        for (const runtime of runtimes) runtime.stop();
+      },
+      dispose() {
+        for (const runtime of runtimes) runtime.dispose();
+        runtimes.length = 0;
+      },
+    };
+  },
+});
