@@ -233,5 +233,5 @@ describe('the HTTP routes treat such names as names', () => {
       }),
       { numRuns: 40 },
     );
-  }, 120_000);
+  });
 });

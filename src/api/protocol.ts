@@ -46,6 +46,16 @@ export interface EngineStatus {
   underruns: number;
   /** Audio output in use: a device name, or 'none'. */
   audio: string;
+  /**
+   * Render-ahead now, in seconds: the server's grows after underruns (a busy machine) and shrinks back
+   * when calm. Always there from the server.
+   */
+  latency?: number;
+  /**
+   * Why the engine is not running although nobody pressed Stop: the render worker failed too often, or a
+   * session was restored stopped after the server did not exit cleanly. Absent otherwise.
+   */
+  reason?: string;
   /** The engine tempo (beats per minute). */
   tempo: number;
   /** The OSC server (`serve --osc PORT`), when it runs: its port and what it counted. */
@@ -127,6 +137,8 @@ export type ServerMessage =
     }
   /** Level of a watched output or of the master ('master' as port). */
   | { type: 'meter'; port: ApiPort | 'master'; peak: number; rms: number }
+  /** Node positions in the editor changed (GET/PUT /positions): name → {x, y}, or null when forgotten. */
+  | { type: 'positions'; positions: Record<string, { x: number; y: number } | null> }
   /** Magnitude spectrum of the master output in dBFS, bins spaced sampleRate / (2 * bins.length). */
   | { type: 'spectrum'; sampleRate: number; bins: number[] }
   /** Answer to an 'execute': `results` are CommandResults, `text` their readable form; `error` is

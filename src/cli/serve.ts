@@ -19,9 +19,15 @@ const LIMIT_LINES = LIMIT_NAMES.map(
 const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] [--sample-rate 44100]
                          [--block-size 128] [--audio auto|device|none] [--token TOKEN] [--root DIR]
                          [--cors ORIGIN,ORIGIN…] [--allow-host NAME,NAME…] [--osc PORT] [--max-… N]
-                         [--stopped]
+                         [--stopped] [--session FILE [--fresh]]
 
   PATCH           a .syn or .sui script run at start (rendering starts)
+  --session FILE  keep the graph, values, node positions and Start/Stop in FILE (a .sui patch): restored
+                  from it at start when it exists, saved to it within a second of every change. After an
+                  unclean exit (crash, kill -9) the graph comes back stopped, and the editor says why.
+                  A PATCH given too wins: the server starts from PATCH, and the session it replaces is
+                  kept as FILE's .previous.sui (npm start uses .synchrotron/session.sui)
+  --fresh         with --session: start with an empty graph (the session is kept the same way)
   --host          address to bind (default 127.0.0.1; any other needs a token)
   --port          port (default ${DEFAULT_PORT})
   --audio         auto: the sound card if there is one, else none; device: the sound card or fail;
@@ -123,6 +129,10 @@ export async function serveCommand(args: string[]): Promise<number> {
       return 1;
     }
   }
+  if (values.fresh && values.session === undefined) {
+    process.stderr.write('synchrotron serve: --fresh goes with --session FILE\n');
+    return 2;
+  }
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let server: Awaited<ReturnType<typeof createServer>>;
   try {
@@ -141,6 +151,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       // Patch paths in the file are relative to its folder (inside the root; outside it, to the root).
       patchDir: patchDirIn(root, positionals[0]),
       start: !values.stopped,
+      session: values.session,
+      fresh: values.fresh,
       osc,
       log,
     });
@@ -175,6 +187,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGHUP', () => shutdown('SIGHUP')); // the terminal closed: save the session cleanly
   });
 }
 
@@ -209,6 +222,8 @@ function parse(args: string[]) {
       'max-sample-bytes': { type: 'string' },
       'max-clients': { type: 'string' },
       stopped: { type: 'boolean' },
+      session: { type: 'string' },
+      fresh: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -120,9 +120,18 @@ export class ServerClient {
     return this.json<TypeInfo[]>('GET', '/types');
   }
 
-  /** Virtual MIDI in (POST /midi): raw bytes, delivered at the next block. */
-  async midi(data: number[]): Promise<void> {
-    await this.json('POST', '/midi', JSON.stringify({ data }), 'application/json');
+  /**
+   * Virtual MIDI in (POST /midi): raw bytes, delivered at the next block — or, with `time` (ms on this
+   * process's performance.now()), at the frame that keeps their spacing to earlier timed messages, however
+   * late each one arrives.
+   */
+  async midi(data: number[], time?: number): Promise<void> {
+    await this.json(
+      'POST',
+      '/midi',
+      JSON.stringify(time === undefined ? { data } : { data, time }),
+      'application/json',
+    );
   }
 
   /** Runs a script: over the socket when it is open (ordered with pushed events), else over HTTP. */

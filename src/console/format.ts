@@ -192,6 +192,11 @@ export function formatEvent(message: ServerMessage, style: Style, own: boolean):
   }
 }
 
+/** Why the engine is not running although nobody stopped it (EngineStatus.reason), as one line. */
+export function formatReason(reason: string, style: Style): string {
+  return `${style.warn('[engine]')} ${reason}`;
+}
+
 function debugValue(value: unknown): string {
   if (Array.isArray(value) && value.length > 8 && value.every((v) => typeof v === 'number')) {
     const numbers = value as number[];

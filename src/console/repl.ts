@@ -7,7 +7,7 @@ import type { ServerMessage } from '../api/protocol.js';
 import { complete } from '../lang/index.js';
 import { type ServerClient, UnreachableError } from './client.js';
 import { joinContinuation, needsMoreInput } from './continuation.js';
-import { formatError, formatEvent, formatResult, formatType, nodeBlock } from './format.js';
+import { formatError, formatEvent, formatReason, formatResult, formatType, nodeBlock } from './format.js';
 import { highlight } from './highlight.js';
 import { HISTORY_SIZE, loadHistory, saveHistoryLine } from './history.js';
 import { parseSteps } from './notes.js';
@@ -18,6 +18,8 @@ import { visibleLength } from './style.js';
 const PROMPT = 'syn> ';
 const CONTINUE = '...> ';
 const DEBUG_INTERVAL_MS = 500;
+/** Longest wait for the events socket before the prompt appears (ms). */
+const EVENTS_WAIT_MS = 15_000;
 
 export const HELP = `Type Synchrolang; a command runs when its line ends (a line that ends inside [ ], inside
 /* */ or after -> continues on the next). Tab completes types, nodes, ports and keywords.
@@ -136,9 +138,21 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       last.timer.unref();
     }
   };
+  // Why the engine is not running (a failed render worker, a session restored stopped): shown once when it
+  // appears — on connecting too — unless the same words just came as a warning.
+  let shownReason: string | undefined;
+  let lastWarning: string | undefined;
   client.onMessage((message: ServerMessage) => {
     const own = client.ownEditsInFlight > 0;
     remote.apply(message);
+    if (message.type === 'warning') lastWarning = message.message;
+    if (message.type === 'hello' || message.type === 'status') {
+      const reason = message.status.reason;
+      if (reason !== shownReason) {
+        shownReason = reason;
+        if (reason !== undefined && reason !== lastWarning) printAbove(formatReason(reason, style));
+      }
+    }
     const text = formatEvent(message, style, own);
     if (text === null) return;
     if (message.type === 'debug') showDebug(message.node, text);
@@ -157,6 +171,21 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     );
   });
   client.connectEvents();
+  // Events before the prompt: a command typed before the socket opened would miss what it causes (its
+  // debug values, warnings). A slow machine may take seconds; a server refusing the socket, at most this.
+  if (!client.connected) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, EVENTS_WAIT_MS);
+      const off = client.onConnection((connected) => {
+        if (connected) done();
+      });
+      function done() {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  }
 
   // 2. The line editor.
   const history = loadHistory(options.historyFile);
@@ -261,7 +290,12 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     try {
       for (const chord of steps) {
         if (stopped) break;
-        await client.midi(chord.flatMap((note) => [0x90, note, 100]));
+        // Timed: the server keeps the notes' spacing to the frame even when a message arrives late (a
+        // loaded machine), so a note is never cut short or lost.
+        await client.midi(
+          chord.flatMap((note) => [0x90, note, 100]),
+          performance.now(),
+        );
         try {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, ms);
@@ -272,7 +306,10 @@ export async function runRepl(options: ReplOptions): Promise<number> {
           });
         } finally {
           // Even when stopped or failing, the notes struck are released: none is left hanging.
-          await client.midi(chord.flatMap((note) => [0x80, note, 0]));
+          await client.midi(
+            chord.flatMap((note) => [0x80, note, 0]),
+            performance.now(),
+          );
         }
       }
     } finally {

@@ -149,6 +149,11 @@ export interface WavWriter {
    * did not write, records to `path` instead: the path asked for (the node tells the user).
    */
   readonly keptExisting?: string;
+  /**
+   * Set when the host continues a take this server was recording when its render worker was replaced
+   * (the server's supervision): frames already in the file, after which this writer appends.
+   */
+  readonly resumedFrames?: number;
   /** Render side: append one block of samples. */
   write(samples: Float32Array, frames: number): void;
   /** Leaves a valid WAV file behind. Safe to call twice. */

@@ -250,6 +250,16 @@ export class Renderer implements ChildPlan {
     return this.nodes.size;
   }
 
+  /** Edits are queued that the next block (or `applyPending`) will apply. */
+  get hasPending(): boolean {
+    return this.queue.length > 0 || this.dirty;
+  }
+
+  /** Applies queued edits now (they would be at the start of the next block), e.g. to time them apart. */
+  applyPending(): void {
+    if (this.queue.length > 0 || this.dirty) this.applyQueued();
+  }
+
   /** Render order of the current plan (node names), for tests and diagnostics. */
   order(): string[] {
     if (this.queue.length > 0 || this.dirty) this.applyQueued();

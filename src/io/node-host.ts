@@ -8,7 +8,7 @@ import type { Limits } from '../engine/limits.js';
 import { audioInputHost } from './audio-input.js';
 import { type MidiHostOptions, type MidiHostServices, midiHostServices } from './midi-host.js';
 import { type OscHostOptions, type OscHostServices, oscHostServices } from './osc-host.js';
-import { FileGuard, readFileInside, readFileInsideSync } from './secure-files.js';
+import { FileGuard, type FileRecord, readFileInside, readFileInsideSync } from './secure-files.js';
 import { DEFAULT_LIMITS } from './security.js';
 import { wavWriterForFile } from './wav-writer.js';
 
@@ -29,6 +29,10 @@ export interface NodeHostOptions {
   osc?: OscHostOptions;
   /** Paths nodes may never write (the --session file). */
   reserved?: readonly string[];
+  /** The server's records of files it wrote, from a previous render worker (see FileRecord). */
+  knownFiles?: ReadonlyArray<readonly [string, FileRecord]>;
+  /** Told of every change to those records, to hand them to a later render worker. */
+  onFileRecord?: (target: string, record: FileRecord) => void;
   /**
    * Live audio input (AudioInputNode) from the machine's capture device: the server's render worker turns
    * it on; offline renders and library engines leave it off, and AudioInputNode plays silence there.
@@ -36,13 +40,25 @@ export interface NodeHostOptions {
   audioInput?: boolean;
 }
 
-export function createNodeHost(
-  options: NodeHostOptions = {},
-): RenderHost & MidiHostServices & OscHostServices {
+export type NodeRenderHost = RenderHost &
+  MidiHostServices &
+  OscHostServices & {
+    /** Takes a previous render worker was writing and no node continued become ordinary files of ours. */
+    settleResumedFiles(): void;
+  };
+
+export function createNodeHost(options: NodeHostOptions = {}): NodeRenderHost {
   const root = resolve(options.root ?? process.cwd());
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const files = new FileGuard({ root, maxOpenFiles: limits.maxOpenFiles, reserved: options.reserved });
-  const host: RenderHost & MidiHostServices & OscHostServices = {
+  const files = new FileGuard({
+    root,
+    maxOpenFiles: limits.maxOpenFiles,
+    reserved: options.reserved,
+    known: options.knownFiles,
+    onRecord: options.onFileRecord,
+  });
+  const host: NodeRenderHost = {
+    settleResumedFiles: () => files.settleResumable(),
     deviceName: options.deviceName ?? 'none',
     // Render side (WavFileNode opens on its first block): the guard's checks, then a streaming writer.
     openWav(path: string, sampleRate: number): WavWriter {

@@ -8,6 +8,7 @@ import {
   constants,
   fstatSync,
   ftruncateSync,
+  lstatSync,
   openSync,
   readSync,
   realpathSync,
@@ -113,7 +114,26 @@ export interface OpenedFile {
   readonly path: string;
   /** The path asked for, when a file not written here was there and `path` is the next free name. */
   readonly keptExisting?: string;
+  /**
+   * Opened to continue (not truncated, opened for reading too): this server was writing it when its render
+   * worker was replaced. The writer appends after the samples already there.
+   */
+  readonly resume?: boolean;
   close(): void;
+}
+
+/**
+ * What a guard knows of a file it wrote, keyed by real path: its identity as it left it, or `open` while it
+ * is being written (then size and change time are those at opening). The server keeps these across render
+ * worker restarts so a new worker's guard goes on treating the files as this server's own.
+ */
+export interface FileRecord {
+  dev: number;
+  ino: number;
+  size: number;
+  ctimeMs: number;
+  /** Being written when the record was made: a new guard continues it instead of starting over. */
+  open?: boolean;
 }
 
 /** Alternative names tried for a file that exists: take-1.wav … take-999.wav. */
@@ -137,11 +157,48 @@ export class FileGuard {
    * them differing (the file replaced, even under a reused inode, or touched since) makes it not ours.
    */
   private readonly ours = new Map<string, FileIdentity>();
+  /**
+   * Files a previous render worker of this server was writing when it was replaced: the first node to
+   * open one again continues it (same device and inode) instead of starting a new take beside it.
+   */
+  private readonly resumable = new Map<string, FileIdentity>();
+  private readonly onRecord: ((target: string, record: FileRecord) => void) | undefined;
 
-  constructor(options: { root: string; maxOpenFiles?: number; reserved?: readonly string[] }) {
+  constructor(options: {
+    root: string;
+    maxOpenFiles?: number;
+    reserved?: readonly string[];
+    /** Records of a previous guard of this server (see FileRecord). */
+    known?: ReadonlyArray<readonly [string, FileRecord]>;
+    /** Told of every change to the records (an open, a close), to hand them to a later guard. */
+    onRecord?: (target: string, record: FileRecord) => void;
+  }) {
     this.root = resolve(options.root);
     this.maxOpenFiles = options.maxOpenFiles ?? DEFAULT_LIMITS.maxOpenFiles;
     for (const path of options.reserved ?? []) this.reserve(path);
+    for (const [target, record] of options.known ?? []) {
+      const identity = { dev: record.dev, ino: record.ino, size: record.size, ctimeMs: record.ctimeMs };
+      if (record.open) this.resumable.set(target, identity);
+      else this.ours.set(target, identity);
+    }
+    this.onRecord = options.onRecord;
+  }
+
+  /**
+   * Files a previous worker was writing that no node has continued: from now on they are ordinary files
+   * of this server (a later take there starts afresh), if they are still the same file.
+   */
+  settleResumable(): void {
+    for (const [target, known] of this.resumable) {
+      this.resumable.delete(target);
+      try {
+        const stats = lstatSync(target);
+        if (stats.isFile() && stats.dev === known.dev && stats.ino === known.ino)
+          this.remember(target, stats);
+      } catch {
+        // gone: nothing to remember
+      }
+    }
   }
 
   /** Files being written now. */
@@ -180,14 +237,16 @@ export class FileGuard {
           throw new SynchrotronError('conflict', `cannot write \`${path}\`: another node is writing it`);
         continue;
       }
-      const fd = this.tryOpen(target, name);
-      if (fd === undefined) continue; // someone else's file: try the next name
+      const opened = this.tryOpen(target, name);
+      if (opened === undefined) continue; // someone else's file: try the next name
+      const { fd, resume } = opened;
       this.writing.add(target);
       let open = true;
       return {
         fd,
         path: name,
         ...(n > 0 ? { keptExisting: path } : {}),
+        ...(resume ? { resume } : {}),
         close: () => {
           if (!open) return;
           open = false;
@@ -206,20 +265,31 @@ export class FileGuard {
     );
   }
 
-  private remember(target: string, stats: Stats): void {
+  private remember(target: string, stats: Stats, open = false): void {
+    const identity = { dev: stats.dev, ino: stats.ino, size: stats.size, ctimeMs: stats.ctimeMs };
     this.ours.delete(target); // re-inserted last: the oldest entries are forgotten first
-    this.ours.set(target, { dev: stats.dev, ino: stats.ino, size: stats.size, ctimeMs: stats.ctimeMs });
+    this.ours.set(target, identity);
     if (this.ours.size > MAX_REMEMBERED) this.ours.delete(this.ours.keys().next().value as string);
+    this.onRecord?.(target, open ? { ...identity, open } : identity);
   }
 
-  /** The descriptor of `target` opened for writing, or undefined when it is an existing file not ours. */
-  private tryOpen(target: string, path: string): number | undefined {
+  /**
+   * `target` opened for writing — `resume` when it continues a take a previous render worker was writing —
+   * or undefined when it is an existing file not ours.
+   */
+  private tryOpen(target: string, path: string): { fd: number; resume?: boolean } | undefined {
     const flags = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
     let fd: number;
     try {
       fd = openSync(target, flags | constants.O_CREAT | constants.O_EXCL, 0o644);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw openError(error, path, 'write');
+      const unfinished = this.resumable.get(target);
+      if (unfinished) {
+        this.resumable.delete(target);
+        const resumed = this.tryResume(target, path, unfinished);
+        if (resumed !== undefined) return { fd: resumed, resume: true };
+      }
       const known = this.ours.get(target);
       if (!known) return undefined;
       try {
@@ -236,7 +306,8 @@ export class FileGuard {
         }
         checkOpened(fd, stats, target, path);
         ftruncateSync(fd, 0);
-        return fd;
+        this.remember(target, fstatSync(fd), true);
+        return { fd };
       } catch (checkError) {
         closeSync(fd);
         throw openError(checkError, path, 'write');
@@ -245,7 +316,33 @@ export class FileGuard {
     try {
       const stats = fstatSync(fd);
       checkOpened(fd, stats, target, path);
-      this.remember(target, stats);
+      this.remember(target, stats, true);
+      return { fd };
+    } catch (error) {
+      closeSync(fd);
+      throw openError(error, path, 'write');
+    }
+  }
+
+  /**
+   * Opens an unfinished take again, for reading (its header) and writing, if it is still the file that
+   * was being written (same device and inode; its size and change time moved on while it was written).
+   */
+  private tryResume(target: string, path: string, known: FileIdentity): number | undefined {
+    let fd: number;
+    try {
+      fd = openSync(target, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch {
+      return undefined; // gone or changed into something we cannot open: a new take, by the usual rules
+    }
+    try {
+      const stats = fstatSync(fd);
+      if (stats.dev !== known.dev || stats.ino !== known.ino) {
+        closeSync(fd);
+        return undefined; // replaced meanwhile: not ours
+      }
+      checkOpened(fd, stats, target, path);
+      this.remember(target, stats, true);
       return fd;
     } catch (error) {
       closeSync(fd);

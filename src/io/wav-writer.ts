@@ -2,7 +2,7 @@
 // an open fd, through a 64 KiB buffer), and the header's sizes are rewritten on close and after about
 // every second of audio, so a crash leaves a readable file with all but the last second.
 
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import * as wavefileModule from 'wavefile';
 
 // wavefile is CommonJS: Node's ESM loader exposes it as the default export, CJS loaders as named exports.
@@ -77,21 +77,56 @@ export function wavWriterForFile(
     file.close();
     throw error;
   }
+  const rate = Math.round(sampleRate);
+  let existing = 0;
+  if (file.resume) {
+    try {
+      existing = samplesToContinue(file.fd, rate, channels);
+    } catch (error) {
+      file.close();
+      throw new SynchrotronError('io', `cannot continue \`${file.path}\`: ${(error as Error).message}`);
+    }
+  }
   const writer = new FloatWavWriter(
     file.fd,
     file.path,
-    Math.round(sampleRate),
+    rate,
     channels,
     () => file.close(),
     options.maxDataBytes,
+    existing,
   );
   writer.keptExisting = file.keptExisting;
+  if (file.resume) writer.resumedFrames = existing / (4 * channels);
   return writer;
+}
+
+/**
+ * Bytes of whole frames after the header of a take this server was writing when its render worker was
+ * replaced, cut to them: the header may lag behind the samples by up to a second (it is rewritten about
+ * once a second), so the file's size counts, not the header's. A file whose header is not ours in this
+ * format is started afresh (0).
+ */
+function samplesToContinue(fd: number, sampleRate: number, channels: number): number {
+  const header = Buffer.alloc(HEADER_BYTES);
+  const read = readSync(fd, header, 0, HEADER_BYTES, 0);
+  const expected = floatWavHeader(sampleRate, channels, 0);
+  // Everything but the three size fields (RIFF size 4…8, fact frames 46…50, data size 54…58) must match.
+  const sizeField = (i: number) => (i >= 4 && i < 8) || (i >= 46 && i < 50) || i >= 54;
+  let same = read === HEADER_BYTES;
+  for (let i = 0; same && i < HEADER_BYTES; i++) if (!sizeField(i) && header[i] !== expected[i]) same = false;
+  const frameBytes = 4 * channels;
+  const size = fstatSync(fd).size;
+  const bytes = same ? Math.min(MAX_DATA_BYTES, size - HEADER_BYTES) : 0;
+  const whole = Math.max(0, bytes - (bytes % frameBytes));
+  ftruncateSync(fd, HEADER_BYTES + whole);
+  return whole;
 }
 
 class FloatWavWriter implements StreamingWavWriter {
   readonly path: string;
   keptExisting?: string;
+  resumedFrames?: number;
   readonly sampleRate: number;
   readonly channels: number;
   private fd: number | null;
@@ -113,8 +148,11 @@ class FloatWavWriter implements StreamingWavWriter {
     channels: number,
     closeFile: () => void,
     maxDataBytes?: number,
+    /** Bytes of samples already in the file (a continued take), written after the header. */
+    existingBytes = 0,
   ) {
     this.fd = fd;
+    this.dataBytes = existingBytes;
     this.path = path;
     this.sampleRate = sampleRate;
     this.channels = channels;
@@ -197,7 +235,7 @@ class FloatWavWriter implements StreamingWavWriter {
   private flushBuffer(): void {
     if (this.fd === null) throw new SynchrotronError('io', `\`${this.path}\` is closed`);
     if (this.used === 0) return;
-    const room = this.maxDataBytes - this.dataBytes;
+    const room = Math.max(0, this.maxDataBytes - this.dataBytes);
     const full = this.used > room;
     if (full) this.used = room - (room % (4 * this.channels)); // whole frames that fit, then stop
     let offset = 0;

@@ -16,10 +16,21 @@ import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import type { ScopeView } from '../engine/taps.js';
 import type { DataValue, PortRef } from '../engine/types.js';
+import type { FileRecord } from '../io/secure-files.js';
 import { readFileInside, readFileInsideSync } from '../io/secure-files.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
 import { PatchLoader, type PatchView, type ScriptHost } from '../lang/index.js';
-import type { AudioMode, FromWorker, TapReport, ToWorker, WorkerConfig } from './worker-messages.js';
+import { registerNodeModules } from './node-modules.js';
+import {
+  type AudioMode,
+  type FromWorker,
+  HEARTBEAT,
+  HEARTBEAT_SLOTS,
+  PHASE_APPLYING,
+  type TapReport,
+  type ToWorker,
+  type WorkerConfig,
+} from './worker-messages.js';
 
 export interface EngineOptions {
   sampleRate?: number;
@@ -27,8 +38,15 @@ export interface EngineOptions {
   audio?: AudioMode;
   /** Folder WavFileNode paths are confined to (default: the current directory). */
   root?: string;
-  /** Render lookahead in seconds (default 0.05). */
+  /** Least render-ahead in seconds (default 0.05; a device at least 0.1). */
   latency?: number;
+  /** Most render-ahead in seconds (default 0.5): it grows after underruns up to this, and shrinks back. */
+  maxLatency?: number;
+  /**
+   * Nice value the render thread asks for (default -10; 0 leaves it alone): on Linux with root,
+   * CAP_SYS_NICE or an RLIMIT_NICE it then gets the CPU before ordinary programs. Without, it says so.
+   */
+  renderNice?: number;
   /** node-web-audio-api sink id for `device` mode (tests: 'none'). */
   sinkId?: string;
   /** Log lines (default: stderr). */
@@ -41,6 +59,11 @@ export interface EngineOptions {
   limits?: Partial<Limits>;
   /** Paths nodes may never write, e.g. the session file (see FileGuard.reserve). */
   reservedPaths?: string[];
+  /**
+   * Modules (URLs or paths the render worker can import) whose exported node definitions are registered
+   * besides the built-in types, here and in every render worker: an embedding application's own nodes.
+   */
+  nodeModules?: string[];
   /** Watch the patch files PatchNodes and VoicesNodes use and reload them when they change (default true). */
   watchPatches?: boolean;
 }
@@ -64,12 +87,50 @@ function workerUrl(): URL {
   return url;
 }
 
-type WorkerReady = { audio: string; fallback?: string; midiPorts: string[]; midiOutputPorts: string[] };
+type WorkerReady = {
+  audio: string;
+  fallback?: string;
+  midiPorts: string[];
+  midiOutputPorts: string[];
+  priority: string;
+};
 
-/** Starts a render worker and waits for it to open its output; rejects with a clear message if it cannot. */
-async function spawnWorker(config: WorkerConfig): Promise<{ worker: Worker; ready: WorkerReady }> {
+/** Now in ms on a clock every thread of the process shares (the worker's heartbeat uses it too). */
+function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * A render worker with what the supervisor shares with it. (Files it opened are closed by Node when the
+ * thread ends — also after terminate() — so a replaced worker leaks no descriptors once it is gone.)
+ */
+interface RenderThread {
+  worker: Worker;
+  /** HEARTBEAT slots, written by the worker every block. */
+  heartbeat: Float64Array;
+}
+
+/** What a worker's config takes besides the engine's options: the shared memory and what it goes on from. */
+type SpawnState = Pick<WorkerConfig, 'running' | 'startClock' | 'knownFiles'>;
+
+/**
+ * Starts a render worker and waits for it to open its output; rejects with a clear message if it cannot,
+ * or if it does not say it is ready within `timeoutMs`.
+ */
+async function spawnWorker(
+  base: Omit<WorkerConfig, 'heartbeat' | keyof SpawnState>,
+  state: SpawnState,
+  timeoutMs: number,
+): Promise<{ thread: RenderThread; ready: WorkerReady }> {
+  const heartbeat = new SharedArrayBuffer(HEARTBEAT_SLOTS * Float64Array.BYTES_PER_ELEMENT);
+  const config: WorkerConfig = { ...base, ...state, heartbeat };
   const worker = new Worker(workerUrl(), { workerData: config });
   const ready = await new Promise<WorkerReady>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      void worker.terminate();
+      reject(new Error(`render worker did not start within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
     const onMessage = (message: FromWorker) => {
       if (message.kind === 'ready') {
         cleanup();
@@ -89,6 +150,7 @@ async function spawnWorker(config: WorkerConfig): Promise<{ worker: Worker; read
       reject(new Error(`render worker exited during start-up (code ${code})`));
     };
     const cleanup = () => {
+      clearTimeout(timer);
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
@@ -97,31 +159,57 @@ async function spawnWorker(config: WorkerConfig): Promise<{ worker: Worker; read
     worker.on('error', onError);
     worker.on('exit', onExit);
   });
-  return { worker, ready };
+  const thread: RenderThread = { worker, heartbeat: new Float64Array(heartbeat) };
+  thread.heartbeat[HEARTBEAT.beat] = sharedNow(); // the watchdog counts from here
+  return { thread, ready };
 }
 
 /** Restarts allowed within RESTART_WINDOW_MS before the engine gives up (a worker that dies at once). */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
+/** A worker that finishes no block for this long (ms) has hung: a node or a host call that never returns. */
+const HANG_MS = 1000;
+/** The same while it applies edits (builds nodes, compiles): a huge graph is slow, not hung. */
+const APPLY_HANG_MS = 30_000;
+const WATCHDOG_MS = 250;
+/** A worker that does not say it is ready within this long is given up (ms). */
+const STARTUP_TIMEOUT_MS = 30_000;
+/** Records of files written, kept for replacement workers (oldest forgotten first). */
+const MAX_FILE_RECORDS = 10_000;
 
 export class LiveEngine {
   readonly graph: Graph;
   readonly registry: NodeRegistry;
   readonly sampleRate: number;
   readonly blockSize: number;
-  /** The render worker; null while a dead one is being replaced (posts are dropped, then replayed). */
-  private worker: Worker | null;
-  private readonly config: WorkerConfig;
+  /** The render worker; null while a dead or hung one is being replaced (posts are dropped, then replayed). */
+  private current: RenderThread | null;
+  private readonly config: Omit<WorkerConfig, 'heartbeat' | keyof SpawnState>;
   readonly limits: Limits;
   /** Runs structural inputs' `prepare` here on the main thread; results go to the worker as ops. */
   private readonly preparer: Preparer;
   private restarts: number[] = [];
+  /** The restart limit was reached: no worker renders until start() tries again. */
+  private failed = false;
+  /** Why the engine is not running although nobody stopped it (a failure, an unclean session), for status. */
+  private reason: string | undefined;
+  /** Files the workers wrote and were writing (real path → record), for a replacement worker's host. */
+  private readonly files = new Map<string, FileRecord>();
+  /** The clock never goes backwards: the most any worker reported. */
+  private clockFloor = 0;
+  /** Underruns counted by workers that are gone, and silence while they were replaced (blocks). */
+  private underrunsBefore = 0;
+  /** Underruns the current worker reported. */
+  private workerUnderruns = 0;
+  /** Heartbeat of the last worker lost (ms, sharedNow): the output plays silence from about then. */
+  private lostAt: number | undefined;
+  private readonly watchdog: NodeJS.Timeout;
+  private lastWatch = sharedNow();
   /** What the worker has been told besides the graph, to tell a replacement the same. */
   private watching: { ports: PortRef[]; spectrum: boolean; master: boolean; views: ScopeView[] } | null =
     null;
   private readonly log: (line: string) => void;
   private statusValue: EngineStatus;
-  private statusAt = performance.now();
   private readonly messageListeners = new Set<(message: ServerMessage) => void>();
   private readonly tapListeners = new Set<(report: TapReport) => void>();
   private readonly audioListeners = new Set<(sequence: number, frames: number, pcm: Float32Array) => void>();
@@ -145,9 +233,11 @@ export class LiveEngine {
   private readonly watchPatches: boolean;
 
   private constructor(
-    worker: Worker,
+    thread: RenderThread,
     options: Required<Pick<EngineOptions, 'sampleRate' | 'blockSize'>> & {
-      config: WorkerConfig;
+      config: LiveEngine['config'];
+      running: boolean;
+      registry: NodeRegistry;
       limits: Limits;
       audio: string;
       midiPorts: string[];
@@ -156,12 +246,12 @@ export class LiveEngine {
       watchPatches: boolean;
     },
   ) {
-    this.worker = worker;
+    this.current = thread;
     this.config = options.config;
     this.sampleRate = options.sampleRate;
     this.blockSize = options.blockSize;
     this.log = options.log;
-    this.registry = createRegistry();
+    this.registry = options.registry;
     // The control side's view of the worker's host, for exports shown before a node renders.
     const { midiPorts, midiOutputPorts } = options;
     this.limits = options.limits;
@@ -186,13 +276,14 @@ export class LiveEngine {
       limits: options.limits,
     });
     this.statusValue = {
-      running: options.config.running ?? true,
+      running: options.running,
       sampleRate: options.sampleRate,
       blockSize: options.blockSize,
       clock: 0,
       cpuLoad: 0,
       underruns: 0,
       audio: options.audio,
+      latency: options.config.latency,
       tempo: this.graph.tempo,
     };
     this.preparer = new Preparer({
@@ -215,53 +306,136 @@ export class LiveEngine {
       },
       exports: (name, exports) => this.emit({ type: 'exports', name, exports }),
     });
-    this.attach(worker);
+    this.attach(thread);
+    this.watchdog = setInterval(this.checkHeartbeat, WATCHDOG_MS);
+    this.watchdog.unref();
   }
 
-  private attach(worker: Worker): void {
-    worker.on('message', (message: FromWorker) => this.onWorker(message));
+  private attach(thread: RenderThread): void {
+    const { worker } = thread;
+    worker.on('message', (message: FromWorker) => {
+      // Records of files are facts whoever reports them; everything else only from the current worker.
+      if (message.kind === 'file') this.recordFile(message.target, message.record);
+      else if (this.current === thread) this.onWorker(message);
+    });
     worker.on('error', (error) => this.log(`render worker error: ${error.message}`));
     worker.on('exit', (code) => {
-      if (!this.closed && this.worker === worker) void this.replaceWorker(code);
+      if (this.closed || this.current !== thread) return;
+      this.lose(thread);
+      void this.replaceWorker(`stopped (code ${code})`);
     });
   }
 
   /**
-   * The render worker died (a crash in native audio code, an out-of-memory, a bug): start another and
-   * rebuild the graph in it from the authoritative copy here, so the sound comes back and nothing a client
-   * made is lost. Node state (phases, envelopes) starts afresh; a WAV take that was recording goes on
-   * in a new file (`take-1.wav`): the new worker does not know the old take as its own, so never overwrites it.
+   * The watchdog: a worker that finished no block for HANG_MS (a node or a host call that never returns,
+   * a blocking read) is ended and replaced, as a crashed one is. It judges only when its own timer ran on
+   * time, so a stall of this thread (or of the whole process) is not taken for a hung worker.
    */
-  private async replaceWorker(code: number): Promise<void> {
-    this.worker = null;
+  private readonly checkHeartbeat = (): void => {
+    const now = sharedNow();
+    const gap = now - this.lastWatch;
+    this.lastWatch = now;
+    const thread = this.current;
+    if (!thread || this.closed || gap > 4 * WATCHDOG_MS) return;
+    const silent = now - thread.heartbeat[HEARTBEAT.beat];
+    const limit = thread.heartbeat[HEARTBEAT.phase] === PHASE_APPLYING ? APPLY_HANG_MS : HANG_MS;
+    if (silent <= limit) return;
+    this.lose(thread);
+    // A thread stuck in a system call ends (and its files close) only when the call returns.
+    void thread.worker.terminate().catch(() => {});
+    void this.replaceWorker(`did not finish a block for ${(silent / 1000).toFixed(1)} s (a node hung?)`);
+  };
+
+  /** The current worker is gone (dead, or hung and being ended): what it counted goes on without it. */
+  private lose(thread: RenderThread): void {
+    this.current = null;
+    this.clockFloor = Math.max(this.clockFloor, thread.heartbeat[HEARTBEAT.clock]);
+    this.lostAt ??= thread.heartbeat[HEARTBEAT.beat];
+    this.underrunsBefore += this.workerUnderruns;
+    this.workerUnderruns = 0;
+  }
+
+  private recordFile(target: string, record: FileRecord): void {
+    this.files.delete(target); // re-inserted last: the oldest are forgotten first
+    this.files.set(target, record);
+    if (this.files.size > MAX_FILE_RECORDS) this.files.delete(this.files.keys().next().value as string);
+  }
+
+  /**
+   * The render worker died (a crash in native audio code, an out-of-memory, a bug) or hung: start another
+   * and rebuild the graph in it from the authoritative copy here, so the sound comes back and nothing a
+   * client made is lost. Node state (phases, envelopes) starts afresh; the clock goes on; a WAV take that
+   * was recording goes on in the same file (the new worker's host knows it as this server's).
+   */
+  private async replaceWorker(why: string): Promise<void> {
     const now = performance.now();
     this.restarts = this.restarts.filter((at) => now - at < RESTART_WINDOW_MS);
     if (this.restarts.length >= MAX_RESTARTS) {
-      const message = `render worker stopped (code ${code}) ${MAX_RESTARTS} times within a minute; not restarting`;
-      this.log(message);
-      this.emit({ type: 'warning', node: '', message });
+      this.fail(`the render worker ${why}: ${MAX_RESTARTS + 1} failures within a minute`);
       return;
     }
     this.restarts.push(now);
-    const message = `render worker stopped (code ${code}); restarting it with the current graph`;
+    const message = `render worker ${why}; restarting it with the current graph`;
     this.log(message);
     this.emit({ type: 'warning', node: '', message });
+    await this.spawnReplacement();
+  }
+
+  /** Starts a worker in place of none and replays the graph, transport, watches and stream into it. */
+  private async spawnReplacement(): Promise<void> {
+    const began = performance.now();
+    let thread: RenderThread;
     try {
-      const { worker } = await spawnWorker(this.config);
-      if (this.closed) {
-        await worker.terminate();
-        return;
-      }
-      this.worker = worker;
-      this.attach(worker);
-      // Prepared structures were handed to the old worker: prepare them again for this one.
-      this.post({ kind: 'ops', ops: this.preparer.prepareAll(this.graph.snapshotOps()) });
-      this.post({ kind: 'transport', running: this.statusValue.running });
-      if (this.watching) this.post({ kind: 'watch', ...this.watching });
-      if (this.audioListeners.size > 0) this.post({ kind: 'stream', enabled: true });
+      ({ thread } = await spawnWorker(
+        this.config,
+        { running: this.statusValue.running, startClock: this.clock(), knownFiles: [...this.files] },
+        STARTUP_TIMEOUT_MS,
+      ));
     } catch (error) {
-      this.log(`render worker could not be restarted: ${(error as Error).message}`);
+      if (this.closed || this.failed) return;
+      await this.replaceWorker(`could not be started (${(error as Error).message})`);
+      return;
     }
+    if (this.closed || this.failed) {
+      await thread.worker.terminate();
+      return;
+    }
+    this.current = thread;
+    this.attach(thread);
+    if (this.lostAt !== undefined && this.statusValue.running) {
+      // The output played silence from when the old worker's render-ahead ran out until now.
+      const silentMs = sharedNow() - this.lostAt - (this.statusValue.latency ?? 0) * 1000;
+      const blockMs = (this.blockSize / this.sampleRate) * 1000;
+      this.underrunsBefore += Math.max(0, Math.ceil(silentMs / blockMs));
+      this.statusValue = { ...this.statusValue, underruns: this.underrunsBefore };
+    }
+    this.lostAt = undefined;
+    this.log(`render worker: a new one is running (started in ${Math.round(performance.now() - began)} ms)`);
+    // Prepared structures were handed to the old worker: prepare them again for this one.
+    this.post({ kind: 'ops', ops: this.preparer.prepareAll(this.graph.snapshotOps()) });
+    this.post({ kind: 'transport', running: this.statusValue.running });
+    if (this.watching) this.post({ kind: 'watch', ...this.watching });
+    if (this.audioListeners.size > 0) this.post({ kind: 'stream', enabled: true });
+    this.emit({ type: 'status', status: this.status() });
+  }
+
+  /**
+   * Too many failures: stop trying, and say so everywhere (status, a warning, the transport) rather than
+   * claim to play. The graph stays here, edits go on being accepted (and saved with a session); start()
+   * tries again.
+   */
+  private fail(why: string): void {
+    this.failed = true;
+    this.lostAt = undefined;
+    const reason = `rendering stopped: ${why}. The graph is kept; press Start (GET /start) to try again.`;
+    this.reason = reason;
+    this.log(reason);
+    this.emit({ type: 'warning', node: '', message: reason });
+    if (this.statusValue.running) {
+      this.statusValue = { ...this.statusValue, running: false };
+      this.emit({ type: 'transport', running: false });
+    }
+    this.emit({ type: 'status', status: this.status() });
   }
 
   /** Resolves when no structural input is being prepared (files read), e.g. before measuring. */
@@ -271,7 +445,7 @@ export class LiveEngine {
 
   /** For tests and diagnostics: end the render worker as a crash would. */
   async killWorkerForTest(): Promise<void> {
-    await this.worker?.terminate();
+    await this.current?.worker.terminate();
   }
 
   /** Starts the render worker and opens the audio output; rejects with a clear message if it cannot. */
@@ -282,26 +456,40 @@ export class LiveEngine {
     validateBlockSize(blockSize);
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const config: WorkerConfig = {
+    const nodeModules = options.nodeModules ?? [];
+    const registry = createRegistry();
+    await registerNodeModules(registry, nodeModules);
+    const latency = options.latency ?? 0.05;
+    const config: LiveEngine['config'] = {
       sampleRate,
       blockSize,
       audio: options.audio ?? 'auto',
       root: options.root ?? process.cwd(),
-      latency: options.latency ?? 0.05,
+      latency,
+      maxLatency: Math.max(latency, options.maxLatency ?? 0.5),
+      renderNice: options.renderNice ?? -10,
       sinkId: options.sinkId,
-      running: options.running ?? true,
       oscSend: options.oscSend ?? 'loopback',
       limits: { maxOpenFiles: limits.maxOpenFiles, maxRecordBytes: limits.maxRecordBytes },
       reservedPaths: options.reservedPaths ?? [],
+      nodeModules,
     };
-    const { worker, ready } = await spawnWorker(config);
+    const running = options.running ?? true;
+    const { thread, ready } = await spawnWorker(
+      config,
+      { running, startClock: 0, knownFiles: [] },
+      STARTUP_TIMEOUT_MS,
+    );
     if (ready.fallback)
       log(
         `audio: no output device (${ready.fallback}); rendering in real time without one, as with --audio none`,
       );
     else log(`audio: ${ready.audio === 'none' ? 'none (real-time clock, no device)' : ready.audio}`);
-    return new LiveEngine(worker, {
+    log(`render thread: ${ready.priority}`);
+    return new LiveEngine(thread, {
       config,
+      running,
+      registry,
       limits,
       sampleRate,
       blockSize,
@@ -316,12 +504,18 @@ export class LiveEngine {
   // ------------------------------------------------------------------------------- state
 
   status(): EngineStatus {
-    return { ...this.statusValue, clock: this.clock(), tempo: this.graph.tempo };
+    const status = { ...this.statusValue, clock: this.clock(), tempo: this.graph.tempo };
+    return this.reason === undefined ? status : { ...status, reason: this.reason };
   }
 
-  /** How far ahead of the output the worker renders (seconds): more with a sound card (see render-worker). */
+  /**
+   * How far ahead of the output the worker renders now (seconds): at least the configured latency (more
+   * with a sound card), more while the machine is busy (see the render worker's adaptLatency).
+   */
   get renderAhead(): number {
-    return this.statusValue.audio === 'none' ? this.config.latency : Math.max(this.config.latency, 0.1);
+    const least =
+      this.statusValue.audio === 'none' ? this.config.latency : Math.max(this.config.latency, 0.1);
+    return Math.max(least, this.statusValue.latency ?? 0);
   }
 
   /** Scheduled messages (OSC bundles) applied after their frame had been rendered, since start-up. */
@@ -333,12 +527,23 @@ export class LiveEngine {
     return this.statusValue.running;
   }
 
-  /** Frames rendered: the worker's last report, advanced by the time since (it reports 4×/s). */
+  /**
+   * Says why the engine is not running although nobody stopped it (shown by /status, /ws and the editor
+   * until the next start), e.g. a session restored stopped after an unclean exit.
+   */
+  setReason(reason: string | undefined): void {
+    this.reason = reason;
+    this.emit({ type: 'status', status: this.status() });
+  }
+
+  /**
+   * Frames rendered (the worker's clock, read from its heartbeat). It never goes backwards: a replacement
+   * worker goes on from here.
+   */
   clock(): number {
-    const s = this.statusValue;
-    if (!s.running) return s.clock;
-    const elapsed = ((performance.now() - this.statusAt) / 1000) * this.sampleRate;
-    return s.clock + Math.floor(elapsed / this.blockSize) * this.blockSize;
+    const thread = this.current;
+    if (thread) this.clockFloor = Math.max(this.clockFloor, thread.heartbeat[HEARTBEAT.clock]);
+    return this.clockFloor;
   }
 
   /** The host Synchrolang scripts run against. */
@@ -366,10 +571,18 @@ export class LiveEngine {
 
   private setRunning(running: boolean): void {
     const changed = this.statusValue.running !== running;
-    this.statusValue = { ...this.statusValue, clock: this.clock(), running };
-    this.statusAt = performance.now();
-    this.post({ kind: 'transport', running });
+    const hadReason = this.reason !== undefined;
+    this.reason = undefined; // started or stopped by someone: whatever stopped it before is history
+    this.statusValue = { ...this.statusValue, running };
+    if (running && this.failed) {
+      // Given up after repeated failures: the user asks to try again.
+      this.failed = false;
+      this.restarts = [];
+      this.log('render worker: starting again on request');
+      void this.spawnReplacement();
+    } else this.post({ kind: 'transport', running });
     if (changed) this.emit({ type: 'transport', running });
+    if (changed || hadReason) this.emit({ type: 'status', status: this.status() });
   }
 
   /**
@@ -541,7 +754,8 @@ export class LiveEngine {
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
     this.closed ??= (async () => {
-      const worker = this.worker;
+      clearInterval(this.watchdog);
+      const worker = this.current?.worker;
       if (!worker) return;
       const disposed = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 3000);
@@ -566,7 +780,8 @@ export class LiveEngine {
   // ------------------------------------------------------------------------------- internals
 
   private post(message: ToWorker): void {
-    if (this.closed || !this.worker) return;
+    const worker = this.current?.worker;
+    if (this.closed || !worker) return;
     if (
       this.scheduledAt !== undefined &&
       (message.kind === 'ops' ||
@@ -574,10 +789,10 @@ export class LiveEngine {
         message.kind === 'midi' ||
         message.kind === 'osc')
     ) {
-      this.worker.postMessage({ ...message, at: this.scheduledAt });
+      worker.postMessage({ ...message, at: this.scheduledAt });
       return;
     }
-    this.worker.postMessage(message);
+    worker.postMessage(message);
   }
 
   private emit(message: ServerMessage): void {
@@ -626,12 +841,13 @@ export class LiveEngine {
       case 'status':
         this.statusValue = {
           ...this.statusValue,
-          clock: message.status.clock,
           cpuLoad: message.status.cpuLoad,
-          underruns: message.status.underruns,
+          // Counted by each worker from its start: add what earlier workers counted.
+          underruns: this.underrunsBefore + message.status.underruns,
           audio: message.status.audio,
+          latency: message.status.latency,
         };
-        this.statusAt = performance.now();
+        this.workerUnderruns = message.status.underruns;
         this.emit({ type: 'status', status: this.status() });
         break;
       case 'event': {

@@ -19,9 +19,11 @@ import { type EngineOptions, LiveEngine } from './engine.js';
 import { installGuard } from './guard.js';
 import { answerClientError, installErrors, installLenientJson, listenError, sendJson } from './http.js';
 import { OscServer } from './osc.js';
+import { NodePositions } from './positions.js';
 import { registerRoutes } from './routes.js';
 import { sharedSchemas } from './schemas.js';
-import { patchScript, runScript } from './script.js';
+import { exportGraph, patchParts, runScript } from './script.js';
+import { SessionFile, SessionKeeper, type SessionStart } from './session.js';
 import { registerSockets } from './sockets.js';
 import { registerWeb } from './web.js';
 
@@ -52,6 +54,13 @@ export interface ServerOptions extends Omit<EngineOptions, 'limits'> {
   start?: boolean;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /**
+   * A session file (`--session`): the graph, values, positions and transport are restored from it when it
+   * exists and saved to it within a second of every change. See src/server/session.ts.
+   */
+  session?: string;
+  /** With `session`: start with an empty graph; the session there is kept as `*.previous.sui`. */
+  fresh?: boolean;
   /** UDP port for OSC (`--osc`); 0 picks a free one (tests); undefined: no OSC server. */
   osc?: number;
   /** OSC message and reply budgets (default: the security module's OSC_RATES). */
@@ -61,6 +70,8 @@ export interface ServerOptions extends Omit<EngineOptions, 'limits'> {
 export interface SynchrotronServer {
   app: FastifyInstance;
   engine: LiveEngine;
+  /** Node positions (the editor's layout), kept with the session. */
+  positions: NodePositions;
   /** Base URL, e.g. http://127.0.0.1:2031 */
   url: string;
   /** The token clients must send, when one is required. */
@@ -82,14 +93,29 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
   const access = new Access({ token, cors: options.cors, allowHosts: options.allowHosts });
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
 
+  // A session decides what the engine starts with (and whether it starts stopped, saying why).
+  const sessionFile = options.session !== undefined ? new SessionFile(options.session) : undefined;
+  let start: SessionStart | undefined;
+  if (sessionFile) {
+    start = await sessionFile.start({
+      replace: options.patch !== undefined ? 'patch' : options.fresh ? 'fresh' : undefined,
+      stopped: options.start === false,
+    });
+    for (const note of start.notes) log(note);
+  }
+  const running = start ? start.running : options.start !== false;
+
   const engine = await LiveEngine.create({
     ...options,
     limits,
     log,
-    running: options.start !== false,
+    running,
+    reservedPaths: [...(options.reservedPaths ?? []), ...(sessionFile?.reservedPaths() ?? [])],
     // OscSendNode may send beyond this machine only when the server itself was opened beyond it.
     oscSend: isLoopbackAddress(host) ? 'loopback' : 'any',
   });
+  const positions = new NodePositions(engine.graph);
+  let keeper: SessionKeeper | undefined;
   let osc: OscServer | undefined;
   const app = Fastify({
     logger: false,
@@ -125,13 +151,38 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
     await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
     registerWeb(app, options.webRoot);
-    registerRoutes(app, engine, () => osc);
-    registerSockets(app, engine, { log, maxClients: limits.maxClients });
+    registerRoutes(app, engine, positions, () => osc);
+    registerSockets(app, engine, positions, { log, maxClients: limits.maxClients });
 
     if (options.patch !== undefined) {
-      runScript({ ...engine.scriptHost(), baseDir: options.patchDir }, patchScript(options.patch));
+      const patch = patchParts(options.patch);
+      runScript({ ...engine.scriptHost(), baseDir: options.patchDir }, patch.script);
+      if (patch.positions) positions.set(onlyExisting(engine, patch.positions));
       // A patch starts rendering, unless asked to start stopped (`serve --stopped PATCH`).
       if (options.start !== false) engine.start();
+    }
+    if (sessionFile && start) {
+      const session = sessionFile;
+      keeper = new SessionKeeper(
+        session,
+        () => ({
+          // The export's JSON is cached per graph revision (GET /export uses it too).
+          script: JSON.parse(engine.graphJson('export', () => exportGraph(engine.graph))) as string,
+          positions: positions.all(),
+          running: engine.running,
+        }),
+        log,
+      );
+      if (start.script !== undefined) restoreSession(engine, positions, session, start, log);
+      if (start.reason) engine.setReason(start.reason);
+      // From now on every change is saved; this first save marks the session as in use (open).
+      const changed = () => keeper?.changed();
+      engine.graph.on({ batch: changed });
+      positions.onChange(changed);
+      engine.onMessage((message) => {
+        if (message.type === 'transport') changed();
+      });
+      await keeper.saveNow();
     }
     await app.listen({ host, port });
     if (options.osc !== undefined) {
@@ -143,6 +194,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
   } catch (error) {
     await osc?.close();
     await app.close().catch(() => {});
+    // A server that could not start closes its session cleanly: the next start restores it as it was.
+    await keeper?.close().catch(() => {});
     await engine.close();
     throw listenError(error, host, port);
   }
@@ -153,6 +206,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
   return {
     app,
     engine,
+    positions,
     url: `http://${urlHost}:${actualPort}`,
     token,
     osc,
@@ -160,9 +214,45 @@ export async function createServer(options: ServerOptions = {}): Promise<Synchro
       closing ??= (async () => {
         await osc?.close();
         await app.close();
+        // The last save marks the session closed cleanly: the next start restores it as it is.
+        await keeper?.close().catch((error: Error) => log(`session: last save failed: ${error.message}`));
         await engine.close();
       })();
       return closing;
     },
   };
+}
+
+/** Positions of nodes the graph has (a patch's header may name others). */
+function onlyExisting(engine: LiveEngine, positions: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [name, position] of Object.entries(positions))
+    if (engine.graph.hasNode(name)) out[name] = position;
+  return out;
+}
+
+/**
+ * Rebuilds the session's graph, with the session's marker file in place meanwhile, so a server that dies
+ * doing it does not try again at its next start. A session that no longer loads (a node type gone, a file
+ * damaged) is kept aside, never overwritten, and the server starts empty and stopped, saying where it is.
+ */
+function restoreSession(
+  engine: LiveEngine,
+  positions: NodePositions,
+  file: SessionFile,
+  start: SessionStart,
+  log: (line: string) => void,
+): void {
+  try {
+    file.restoring(() => runScript(engine.scriptHost(), start.script ?? ''));
+  } catch (error) {
+    const aside = file.keepAside('unreadable');
+    const reason = `the session could not be restored (${(error as Error).message}); it is kept as ${aside} and the graph is empty`;
+    log(`session: ${reason}`);
+    start.reason = reason;
+    engine.stop();
+    return;
+  }
+  positions.set(onlyExisting(engine, start.positions));
+  log(`session: ${engine.graph.size} nodes, ${engine.running ? 'rendering' : 'stopped'}`);
 }

@@ -2,24 +2,45 @@
 // batches the main thread posts, renders ahead of the audio output's clock, limits the master, and
 // sends back render events, status, taps and (for listening browsers) the PCM of the master.
 
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer } from '../engine/renderer.js';
 import { createRegistry } from '../engine/synchrotron.js';
 import { Taps } from '../engine/taps.js';
 import { type AudioOutput, DeviceOutput, NullOutput, probablyHasAudioDevice } from '../io/audio-output.js';
 import { MasterLimiter } from '../io/limiter.js';
-import { createNodeHost } from '../io/node-host.js';
+import { createNodeHost, type NodeRenderHost } from '../io/node-host.js';
 import { oscDestinationProblem } from '../io/security.js';
 import { FrameClock } from './frame-clock.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './worker-messages.js';
+import { registerNodeModules } from './node-modules.js';
+import {
+  type FromWorker,
+  HEARTBEAT,
+  PHASE_APPLYING,
+  type ToWorker,
+  type WorkerConfig,
+} from './worker-messages.js';
 
 const STATUS_INTERVAL_MS = 250;
+/**
+ * Render-ahead adapts (see adaptLatency): after an underrun it grows by half, or to cover twice the
+ * shortfall; a wake-up with less than NEAR_MISS of it left grows it by a quarter; after CALM_MS without
+ * either it shrinks by SHRINK every SHRINK_EVERY_MS, back towards the configured latency.
+ */
+const GROWTH = 1.5;
+const NEAR_MISS = 0.25;
+const NEAR_MISS_GROWTH = 1.25;
+const CALM_MS = 20_000;
+const SHRINK_EVERY_MS = 5_000;
+const SHRINK = 0.85;
 const TAP_INTERVAL_MS = 40; // 25 updates/s
 const DEBUG_INTERVAL_MS = 50; // at most 20 debug values/s per node
 /** Frames of master PCM per /ws/audio message (≈ 23 ms at 44.1 kHz). */
 const STREAM_CHUNK_FRAMES = 1024;
 
-type NodeHost = ReturnType<typeof createNodeHost>;
+type NodeHost = NodeRenderHost;
 /** Messages that keep their order with edits, and may be scheduled (`at`). */
 type Ordered = Extract<ToWorker, { kind: 'ops' | 'transport' | 'midi' | 'osc' }>;
 
@@ -54,6 +75,11 @@ async function openOutput(): Promise<{ output: AudioOutput; fallback?: string }>
   }
 }
 
+/** Now in ms on a clock every thread of the process shares (the supervisor compares heartbeats with it). */
+function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 class RenderLoop {
   private readonly renderer: Renderer;
   private readonly output: AudioOutput;
@@ -68,7 +94,18 @@ class RenderLoop {
   private lateCount = 0;
   private lateWorstMs = 0;
   private readonly blockFrames: number;
-  private readonly latencyFrames: number;
+  /** Render-ahead now (frames), between minLatencyFrames and maxLatencyFrames: it adapts to underruns. */
+  private latencyFrames: number;
+  private readonly minLatencyFrames: number;
+  private readonly maxLatencyFrames: number;
+  private lastUnderrun = performance.now();
+  private lastShrink = performance.now();
+  /** The supervisor's view of this loop (HEARTBEAT slots). */
+  private readonly heartbeat: Float64Array;
+  /** Takes of a replaced worker wait for their nodes' first block, then become ordinary files. */
+  private filesSettled = false;
+  /** The first batch of edits (the graph, replayed into a replacement worker) has arrived. */
+  private opsReceived = false;
   private readonly blockMs: number;
   /** Output frames produced so far. */
   private written = 0;
@@ -92,7 +129,7 @@ class RenderLoop {
   private debugValues = new Map<string, unknown>();
   private debugTimer: NodeJS.Timeout | undefined;
 
-  constructor(host: NodeHost, output: AudioOutput) {
+  constructor(host: NodeHost, output: AudioOutput, registry: NodeRegistry) {
     this.host = host;
     this.output = output;
     this.frameClock = new FrameClock(config.sampleRate);
@@ -103,15 +140,23 @@ class RenderLoop {
     this.renderer = new Renderer({
       sampleRate: config.sampleRate,
       blockSize: config.blockSize,
-      registry: createRegistry(),
+      registry,
       host,
       onEvent: (event) => this.onRenderEvent(event),
     });
+    // A replacement worker's clock goes on from its predecessor's: the clock never goes backwards.
+    this.renderer.clock.frames = config.startClock;
+    this.heartbeat = new Float64Array(config.heartbeat);
     this.limiter = new MasterLimiter(config.sampleRate);
     this.blockFrames = config.blockSize;
     this.blockMs = (config.blockSize / config.sampleRate) * 1000;
     const latency = output instanceof DeviceOutput ? deviceLatency() : config.latency;
-    this.latencyFrames = Math.max(2 * config.blockSize, Math.round(latency * config.sampleRate));
+    this.minLatencyFrames = Math.max(2 * config.blockSize, Math.round(latency * config.sampleRate));
+    this.maxLatencyFrames = Math.max(
+      this.minLatencyFrames,
+      Math.round(Math.max(latency, config.maxLatency) * config.sampleRate),
+    );
+    this.latencyFrames = this.minLatencyFrames;
     this.running = config.running ?? true;
     if (this.running) this.renderer.start();
   }
@@ -153,15 +198,19 @@ class RenderLoop {
   private apply(message: Ordered, frame: number | undefined): void {
     switch (message.kind) {
       case 'ops':
+        this.opsReceived = true;
         this.renderer.enqueue(message.ops);
         // Stopped: apply now, so edits do not pile up and scopes see the new graph.
-        if (!this.running) this.renderer.order();
+        if (!this.running) this.applyEdits();
         break;
       case 'transport':
         if (this.running !== message.running) this.frameClock.reset();
+        this.heartbeat[HEARTBEAT.phase] = PHASE_APPLYING; // start() applies queued edits too
         this.running = message.running;
         if (message.running) this.renderer.start();
         else this.renderer.stop();
+        this.heartbeat[HEARTBEAT.phase] = 0;
+        this.beat();
         break;
       case 'midi':
         if (frame !== undefined) this.host.virtualMidi.pushAtFrame(message.data, frame);
@@ -221,12 +270,15 @@ class RenderLoop {
       this.written = Math.ceil(now);
     } else if (now > this.written) {
       // The output consumed frames that were not rendered in time: it played silence there.
-      this.underruns += Math.ceil((now - this.written) / this.blockFrames);
+      const shortfall = now - this.written;
+      this.underruns += Math.ceil(shortfall / this.blockFrames);
       this.written = Math.ceil(now);
-    }
+      this.adaptLatency(shortfall);
+    } else this.adaptLatency(now - this.written);
     const target = now + this.latencyFrames;
     while (this.written < target) this.renderOne();
     this.output.flush();
+    this.beat();
     this.afterRender();
     const time = performance.now();
     if (time - this.lastStatus >= STATUS_INTERVAL_MS) {
@@ -237,7 +289,8 @@ class RenderLoop {
       this.blocks[this.window] = 0;
     }
     if (this.taps.active && time - this.lastTaps >= TAP_INTERVAL_MS) {
-      this.lastTaps = time;
+      // On a fixed cadence (25 a second on average however late the ticks come), never in a burst.
+      this.lastTaps = Math.max(this.lastTaps + TAP_INTERVAL_MS, time - TAP_INTERVAL_MS);
       post({ kind: 'taps', report: this.taps.report() });
     }
     // Wake about four times per lookahead; never busy-wait.
@@ -246,6 +299,53 @@ class RenderLoop {
       Math.max(1, Math.min(10, (this.latencyFrames / config.sampleRate) * 250)),
     );
   };
+
+  /**
+   * Render-ahead follows the machine. `behind` (frames) is how far the output is past what was rendered
+   * when this thread woke: positive is an underrun (the thread did not get the CPU in time — other
+   * programs, a heavy graph), so render-ahead grows to cover it twice over; a wake-up with less than a
+   * quarter of it left is a near miss and grows it a little, before anything is heard. After CALM_MS
+   * without either it shrinks step by step back towards the configured latency, so edits are heard as
+   * soon as the machine allows. Always within [configured latency, maxLatency].
+   */
+  private adaptLatency(behind: number): void {
+    const time = performance.now();
+    const latency = this.latencyFrames;
+    if (behind > 0 || -behind < NEAR_MISS * latency) {
+      this.lastUnderrun = time;
+      const grown =
+        behind > 0
+          ? Math.max(latency * GROWTH, latency + 2 * behind + this.blockFrames)
+          : latency * NEAR_MISS_GROWTH;
+      this.latencyFrames = Math.min(this.maxLatencyFrames, Math.round(grown));
+      return;
+    }
+    if (latency === this.minLatencyFrames) return;
+    if (time - this.lastUnderrun < CALM_MS || time - this.lastShrink < SHRINK_EVERY_MS) return;
+    this.lastShrink = time;
+    this.latencyFrames = Math.max(this.minLatencyFrames, Math.round(latency * SHRINK));
+  }
+
+  /** Tells the supervisor this thread is alive (it replaces a worker whose heartbeat stops). */
+  private beat(): void {
+    this.heartbeat[HEARTBEAT.clock] = this.renderer.clock.frames;
+    this.heartbeat[HEARTBEAT.beat] = sharedNow();
+  }
+
+  /**
+   * Applies queued edits (creating nodes, compiling the plan) apart from rendering, marked in the
+   * heartbeat: a graph of thousands of nodes may take longer than a block, which is not a hang.
+   */
+  private applyEdits(): void {
+    if (!this.renderer.hasPending) return;
+    this.heartbeat[HEARTBEAT.phase] = PHASE_APPLYING;
+    try {
+      this.renderer.applyPending();
+    } finally {
+      this.heartbeat[HEARTBEAT.phase] = 0;
+      this.beat();
+    }
+  }
 
   /** What the blocks just rendered sent out: the virtual MIDI output to clients, hardware MIDI, OSC. */
   private afterRender(): void {
@@ -275,8 +375,12 @@ class RenderLoop {
     const { left, right } = this.renderer.master;
     if (this.running && this.deferred.length > 0) this.releaseByFrame();
     if (this.running) {
-      const begin = performance.now();
+      let begin = performance.now();
       try {
+        if (this.renderer.hasPending) {
+          this.applyEdits();
+          begin = performance.now(); // CPU load counts rendering, not compiling
+        }
         this.renderer.renderBlock();
       } catch (error) {
         // The renderer isolates node faults itself; this is a last line of defence for the loop.
@@ -290,6 +394,11 @@ class RenderLoop {
       }
       this.renderMs[this.window] += performance.now() - begin;
       this.limiter.process(left, right, frames);
+      if (!this.filesSettled && this.opsReceived) {
+        // The graph replayed by the supervisor has had its first block: recording nodes have opened.
+        this.filesSettled = true;
+        this.host.settleResumedFiles();
+      }
     } else {
       left.fill(0);
       right.fill(0);
@@ -297,6 +406,7 @@ class RenderLoop {
     this.blocks[this.window]++;
     this.output.write(left, right, frames, this.written);
     this.written += frames;
+    this.beat();
     if (this.taps.active) this.taps.afterBlock((ref) => this.renderer.streamOutput(ref), left, right, frames);
     if (this.streaming) this.stream(left, right, frames);
   }
@@ -325,6 +435,7 @@ class RenderLoop {
       cpuLoad: blocks > 0 ? Math.round((renderMs / (blocks * this.blockMs)) * 1e4) / 1e4 : 0,
       underruns: this.underruns,
       audio: this.output.name,
+      latency: Math.round((this.latencyFrames / config.sampleRate) * 1e4) / 1e4,
     };
   }
 
@@ -373,7 +484,25 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Asks the OS to run this thread before ordinary work (config.renderNice), as audio programs do, so a busy
+ * machine takes the CPU from others first. Linux only (a thread's id is its own `pid` for setpriority);
+ * allowed for root, CAP_SYS_NICE or an RLIMIT_NICE (e.g. the `audio` group's limits). Says what it got.
+ */
+function raisePriority(): string {
+  if (process.platform !== 'linux' || config.renderNice === 0) return 'normal priority';
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return 'normal priority';
+    setPriority(tid, config.renderNice);
+    return `priority raised (nice ${getPriority(tid)})`;
+  } catch {
+    return 'normal priority (raising it needs CAP_SYS_NICE or an RLIMIT_NICE, e.g. the audio group)';
+  }
+}
+
 async function main(): Promise<void> {
+  const priority = raisePriority();
   let opened: { output: AudioOutput; fallback?: string };
   try {
     opened = await openOutput();
@@ -381,8 +510,20 @@ async function main(): Promise<void> {
     post({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
     return;
   }
+  const registry = createRegistry();
+  try {
+    await registerNodeModules(registry, config.nodeModules);
+  } catch (error) {
+    await opened.output.close().catch(() => {});
+    post({
+      kind: 'failed',
+      message: `node types: ${error instanceof Error ? error.message : String(error)}`,
+    });
+    return;
+  }
   // Files confined to root, MIDI ports (the virtual one fed by POST /midi and the WebSocket), OSC (node
-  // addresses fed by the OSC server; OscSendNode to where the security rules allow).
+  // addresses fed by the OSC server; OscSendNode to where the security rules allow). The host's records of
+  // files written go to the supervisor, which hands them to a replacement worker.
   const widened = config.oscSend === 'any';
   const host = createNodeHost({
     root: config.root,
@@ -390,9 +531,11 @@ async function main(): Promise<void> {
     osc: { destination: (name) => oscDestinationProblem(name, widened) },
     limits: config.limits,
     reserved: config.reservedPaths,
+    knownFiles: config.knownFiles,
+    onFileRecord: (target, record) => post({ kind: 'file', target, record }),
     audioInput: true,
   });
-  const loop = new RenderLoop(host, opened.output);
+  const loop = new RenderLoop(host, opened.output, registry);
   port.on('message', (message: ToWorker) => loop.handle(message));
   let midiPorts: string[] = [];
   let midiOutputPorts: string[] = [];
@@ -402,7 +545,14 @@ async function main(): Promise<void> {
   } catch {
     // no MIDI library: the virtual port only, as the node itself will say
   }
-  post({ kind: 'ready', audio: opened.output.name, fallback: opened.fallback, midiPorts, midiOutputPorts });
+  post({
+    kind: 'ready',
+    audio: opened.output.name,
+    fallback: opened.fallback,
+    midiPorts,
+    midiOutputPorts,
+    priority,
+  });
   loop.start();
 }
 

@@ -12,6 +12,7 @@ import { parseMidiBytes } from '../io/midi-host.js';
 import type { LiveEngine } from './engine.js';
 import { errorBody, scriptError, sendJson, sendJsonText } from './http.js';
 import type { OscServer } from './osc.js';
+import type { NodePositions } from './positions.js';
 import {
   CommandResultSchema,
   ConnectionSchema,
@@ -73,6 +74,7 @@ function argsFromQuery(query: Record<string, unknown>): Record<string, DataValue
 export function registerRoutes(
   app: FastifyInstance,
   engine: LiveEngine,
+  positions: NodePositions,
   osc: () => OscServer | undefined = () => undefined,
 ): void {
   const graph = engine.graph;
@@ -284,6 +286,45 @@ export function registerRoutes(
       },
     },
     async (request, reply) => sendJson(reply, engine.midiOut(Number(request.query.since ?? 0))),
+  );
+  const PositionsSchema = Type.Record(Type.String(), Type.Object({ x: Type.Number(), y: Type.Number() }), {
+    description: 'Node name → position in the editor (flow units).',
+  });
+  app.get(
+    '/positions',
+    {
+      schema: {
+        summary: 'Node positions in the editor (kept with the session, shared by every editor)',
+        response: { 200: PositionsSchema },
+      },
+    },
+    async (_request, reply) => sendJson(reply, positions.all()),
+  );
+  app.put<{ Body: Record<string, unknown> }>(
+    '/positions',
+    {
+      schema: {
+        summary:
+          'Set positions of nodes ({name: {x, y}}, null forgets one); nodes the graph does not have are skipped',
+        body: Type.Record(
+          Type.String(),
+          Type.Union([Type.Object({ x: Type.Number(), y: Type.Number() }), Type.Null()]),
+        ),
+        response: {
+          200: Type.Object({
+            changed: Type.Record(
+              Type.String(),
+              Type.Union([Type.Object({ x: Type.Number(), y: Type.Number() }), Type.Null()]),
+            ),
+            skipped: Type.Array(Type.String()),
+          }),
+          ...errors(422),
+        },
+      },
+    },
+    async (request, reply) => {
+      return sendJson(reply, positions.set(request.body));
+    },
   );
   app.get(
     '/types',

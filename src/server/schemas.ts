@@ -69,6 +69,15 @@ export const StatusSchema = Type.Object(
     cpuLoad: Type.Number({ description: 'Render time ÷ block time over the last second.' }),
     underruns: Type.Number({ description: 'Blocks not ready when the output needed them, since start-up.' }),
     audio: Type.String({ description: "Audio output: a device name or 'none'." }),
+    latency: Type.Number({
+      description: 'Render-ahead now, in seconds: grows after underruns, shrinks back when calm.',
+    }),
+    reason: Type.Optional(
+      Type.String({
+        description:
+          'Why the engine is not running although nobody stopped it (render worker failures, a session restored after an unclean exit).',
+      }),
+    ),
     tempo: Type.Number({ description: 'The engine tempo, beats per minute.' }),
     osc: Type.Optional(
       Type.Object(

@@ -32,3 +32,11 @@ export function exportGraph(graph: Graph): string {
 export function patchScript(text: string): string {
   return surface.parseSui ? surface.parseSui(text).script : text;
 }
+
+/** A patch file's script and, for `.sui` files, its node positions. */
+export function patchParts(text: string): {
+  script: string;
+  positions: Record<string, { x: number; y: number }> | null;
+} {
+  return surface.parseSui ? surface.parseSui(text) : { script: text, positions: null };
+}

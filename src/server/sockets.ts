@@ -16,6 +16,7 @@ import type { PortRef } from '../engine/types.js';
 import { parseMidiBytes } from '../io/midi-host.js';
 import type { LiveEngine } from './engine.js';
 import { refuse } from './http.js';
+import type { NodePositions } from './positions.js';
 import { runScript } from './script.js';
 
 /** A client further behind than this (bytes queued) skips droppable messages (status, scopes, audio). */
@@ -66,6 +67,7 @@ const keyOf = (ref: PortRef) => `${ref.node}.${ref.port}`;
 export function registerSockets(
   app: FastifyInstance,
   engine: LiveEngine,
+  positions: NodePositions,
   options: { log: (line: string) => void; maxClients: number },
 ): void {
   const { log, maxClients } = options;
@@ -99,6 +101,13 @@ export function registerSockets(
     const text = Buffer.from(JSON.stringify(message)); // one copy for every client's queue
     const droppable = message.type === 'status';
     for (const client of clients) send(client.socket, text, droppable);
+  });
+
+  // Moves in one editor appear in the others (a removed or renamed node's come as graph changes too).
+  positions.onChange((changed) => {
+    if (clients.size === 0) return;
+    const text = Buffer.from(JSON.stringify({ type: 'positions', positions: changed }));
+    for (const client of clients) send(client.socket, text, false);
   });
 
   engine.onTaps((report) => {

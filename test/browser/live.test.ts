@@ -102,7 +102,7 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser engine in a page (h
     expect(result.peak).toBeCloseTo(0.3, 3);
     expect(opened.errors).toEqual([]);
     await opened.page.close();
-  }, 60_000);
+  });
 
   it('plays a MIDI file from IndexedDB and hands a WavFileNode recording over as a WAV Blob, saved in the store', async () => {
     const midi = [...writeSmf(0, 480, [note(0, 480 * 16, 69)])]; // A4 for 16 beats at 120 bpm
@@ -183,7 +183,7 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser engine in a page (h
     );
     expect(result.warnings.join('\n')).toMatch(/`\/etc\/passwd.wav` is absolute/);
     expect(errors).toEqual([]);
-  }, 60_000);
+  });
 
   it('takes MIDI on the virtual port and reports scope, meters and spectrum as the server does', async () => {
     const result = await page.evaluate(async () => {
@@ -254,7 +254,7 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser engine in a page (h
     expect(result.hello.status.running).toBe(true);
     expect(result.hello.nodes.map((n) => n.name).sort()).toEqual(['keys', 'mono', 'out', 's']);
     expect(result.ports).toEqual(['Synchrotron virtual']);
-  }, 60_000);
+  });
 
   it('made on a suspended AudioContext, start() resumes it; records its output; renders its graph offline', async () => {
     const result = await page.evaluate(async () => {
@@ -325,7 +325,7 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser engine in a page (h
     expect(result.fractions.at(-1)).toBe(1);
     expect(result.cancelled).toBe('AbortError');
     expect(result.tooLong).toMatch(/too long to render in the page/);
-  }, 60_000);
+  });
 
   it("answers the server's HTTP calls in the page, with the server's shapes and error codes", async () => {
     const result = await page.evaluate(async () => {
@@ -390,5 +390,5 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser engine in a page (h
     expect(result.removed).toBe('osc');
     expect(result.connections).toEqual([]);
     expect(result.loaded).toEqual({ g: { x: 10, y: 20 } });
-  }, 60_000);
+  });
 });

@@ -184,7 +184,7 @@ describe.skipIf(!!missingBrowserPrerequisite())('offline render in the page (hea
         `offline render (${worker ? 'worker' : 'main thread'}): ${SECONDS} s in ${rendered.elapsedMs.toFixed(0)} ms ` +
           `(${((SECONDS * 1000) / rendered.elapsedMs).toFixed(1)}x real time)\n`,
       );
-    }, 120_000);
+    });
   }
 
   it('renders the example patches equal to the CLI, and refuses a bad script saying where', async () => {
@@ -215,5 +215,5 @@ describe.skipIf(!!missingBrowserPrerequisite())('offline render in the page (hea
     expect(failure).toMatchObject({ script: true, line: 2 });
     expect(failure?.message).toMatch(/nowhere/);
     expect(errors).toEqual([]);
-  }, 120_000);
+  });
 });

@@ -62,12 +62,15 @@ describe('console in pipe mode', () => {
     const patch = readFileSync(join(ROOT, 'examples/midi_in.syn'), 'utf8');
     const { code } = await runPiped(['--url', context.server.url], patch);
     expect(code).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const node = (await (await fetch(`${context.server.url}/nodes/_gffia`)).json()) as {
-      exports: Record<string, unknown>;
-    };
-    expect(node.exports['Available Ports']).toContain('Synchrotron virtual');
-    expect(node.exports['Selected Port']).toBe(null);
+    // The render side publishes the ports once the node has rendered: wait for them.
+    let node: { exports: Record<string, unknown> } | undefined;
+    const deadline = Date.now() + 60_000;
+    while (!node?.exports['Available Ports'] && Date.now() < deadline) {
+      node = (await (await fetch(`${context.server.url}/nodes/_gffia`)).json()) as typeof node;
+      if (!node?.exports['Available Ports']) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(node?.exports['Available Ports']).toContain('Synchrotron virtual');
+    expect(node?.exports['Selected Port']).toBe(null);
   });
 
   it('says clearly when no server is running, and exits 1', async () => {
@@ -200,6 +203,23 @@ describe('console in a terminal (tmux)', () => {
       await term.waitForText('error: `H9` is not a note');
     } finally {
       term.stop();
+    }
+  });
+
+  it('says when the engine is not running and why: on connecting, and when it happens', async () => {
+    await execute('clear');
+    const engine = context.server.engine;
+    engine.setReason('restored stopped: the last server did not exit cleanly (a test). Press Start to play.');
+    const term = new TmuxConsole('reason');
+    try {
+      term.start(['--url', context.server.url], { SYNCHROTRON_HISTORY: historyFile });
+      await term.waitForText('syn> ');
+      await term.waitForText('[engine] restored stopped: the last server did not exit cleanly (a test)');
+      engine.setReason('rendering stopped: the render worker failed (a test).');
+      await term.waitForText('[engine] rendering stopped: the render worker failed (a test).');
+    } finally {
+      term.stop();
+      engine.setReason(undefined);
     }
   });
 

@@ -122,7 +122,8 @@ export class TmuxConsole {
     return (lines[lines.length - 1] ?? '').trimEnd();
   }
 
-  async waitFor(test: (screen: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
+  /** Waits for the screen to show something (long: a loaded machine may be slow; it returns at once when it does). */
+  async waitFor(test: (screen: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.screen();

@@ -92,7 +92,7 @@ export class EventClient {
   next<T extends ServerMessage['type']>(
     type: T,
     match: (m: Extract<ServerMessage, { type: T }>) => boolean = () => true,
-    ms = 5000,
+    ms = PATIENCE_MS,
     since = 0,
   ): Promise<Extract<ServerMessage, { type: T }>> {
     const test = (m: ServerMessage) => m.type === type && match(m as Extract<ServerMessage, { type: T }>);
@@ -141,3 +141,24 @@ export function upgradeStatus(url: string, headers?: Record<string, string>): Pr
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How long a test waits for something that must happen (a message, a file, a restart): long, because a
+ * machine loaded by other work can be slow, and a wait for a condition costs nothing when it comes early.
+ */
+export const PATIENCE_MS = 30_000;
+
+/** Polls `condition` until it holds; fails after `ms`, naming `what`. A wait for a state, not a timing. */
+export async function waitUntil<T>(
+  condition: () => T | Promise<T>,
+  what: string,
+  ms = PATIENCE_MS,
+): Promise<NonNullable<T>> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const value = await condition();
+    if (value) return value as NonNullable<T>;
+    if (performance.now() > deadline) throw new Error(`waited ${ms / 1000} s for ${what}`);
+    await sleep(20);
+  }
+}

@@ -2,14 +2,14 @@
 // --root, and `synchrotron serve` shuts down on SIGTERM leaving valid WAV files.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WaveFile } from 'wavefile';
 import type { SynchrotronServer } from '../../src/server/index.js';
 import { zeroCrossingFrequency } from '../helpers/analysis.js';
-import { EventClient, request, sleep, startServer } from './helpers.js';
+import { EventClient, request, startServer, waitUntil } from './helpers.js';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
@@ -38,14 +38,19 @@ describe('render host in the server', () => {
       client.send({ type: 'watch', ports: [{ node_name: 'osc', port_name: 'out' }] });
       await client.next('scope');
       expect((await request(server, 'POST', '/midi', { data: [0x90, 69, 100] })).status).toBe(200);
-      await sleep(300);
+      // The note sounds from the block it lands in: A4 in the scope (it was silent before).
       const since = client.messages.length;
-      const scope = await client.next('scope', () => true, 5000, since);
+      const sounding = (samples: number[]) => new Set(samples.map((x) => Math.round(x * 1e4))).size > 1;
+      const scope = await client.next('scope', (m) => sounding(m.samples), undefined, since);
       expect(zeroCrossingFrequency(Float32Array.from(scope.samples), scope.sampleRate)).toBeCloseTo(440, -1);
-      // Note off: silence (MonophonicRenderNode → 0 Hz).
+      // Note off: silence (MonophonicRenderNode → 0 Hz), the sine holding one value from then on.
       await request(server, 'POST', '/midi', { data: [0x80, 69, 0] });
-      await sleep(300);
-      const after = await client.next('scope', () => true, 5000, client.messages.length);
+      const after = await client.next(
+        'scope',
+        (m) => !sounding(m.samples),
+        undefined,
+        client.messages.length,
+      );
       expect(new Set(after.samples.map((x) => Math.round(x * 1e4))).size).toBe(1);
     } finally {
       client.close();
@@ -88,8 +93,7 @@ describe('audio outputs', () => {
       expect(out.exports.Device).toBe(server.engine.status().audio);
       expect(out.exports.Device).not.toBe('none');
       const before = server.engine.status().clock;
-      await sleep(600);
-      expect((server.engine.status().clock - before) / 44100).toBeGreaterThan(0.3);
+      await waitUntil(() => server.engine.status().clock - before > 0.3 * 44100, 'the device clock to move');
     } finally {
       await server.close();
     }
@@ -126,7 +130,9 @@ describe('synchrotron serve', () => {
       expect((await request({ url }, 'GET', '/nodes/out')).body).toMatchObject({
         exports: { Device: 'none' },
       });
-      await sleep(1000);
+      // Let it record 0.8 s (the file grows as it records), then stop it.
+      const tone = join(root, 'tone.wav');
+      await waitUntil(() => existsSync(tone) && statSync(tone).size > 58 + 4 * 0.8 * 44100, '0.8 s recorded');
       const code = await new Promise<number | null>((resolve) => {
         child.on('exit', resolve);
         child.kill('SIGTERM');

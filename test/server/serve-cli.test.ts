@@ -2,7 +2,7 @@
 // a one-line message and an exit code, never a stack trace; SIGINT leaves a recording WAV valid.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,9 @@ async function serve(args: string[], cwd = tmpdir()) {
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, 'serve', '--audio', 'none', ...args], {
       cwd,
-      timeout: 15000,
+      // A safety net for a process that should exit by itself; starting a server takes a while when the
+      // machine is loaded.
+      timeout: 120_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -103,7 +105,11 @@ describe('synchrotron serve', () => {
         if (log.includes('rendering')) resolve();
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Some audio recorded (the file grows as it records: 0.1 s and more), then Ctrl-C.
+    const take = join(dir, 'take.wav');
+    while (!existsSync(take) || statSync(take).size <= 58 + 4 * 4410) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     child.kill('SIGINT');
     const { code, stderr } = await done;
     expect(code).toBe(0);

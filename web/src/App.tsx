@@ -5,6 +5,7 @@ import { CanvasRail } from './components/CanvasRail';
 import { Console } from './components/Console';
 import { Dialogs } from './components/Dialogs';
 import { Editor } from './components/Editor';
+import { EngineNotice } from './components/EngineNotice';
 import { Keyboard } from './components/Keyboard';
 import { Looking } from './components/Looking';
 import { Palette } from './components/Palette';
@@ -13,6 +14,7 @@ import { TopBar } from './components/TopBar';
 import { history } from './history';
 import { type PanelName, togglePanel, usePanels } from './panels';
 import { markSaved } from './patch';
+import { syncPositionsWithServer } from './server-positions';
 import { openSharedPatch } from './share';
 import { store, useStore } from './store';
 
@@ -66,6 +68,7 @@ export function App() {
   useEffect(() => {
     store.connect();
   }, []);
+  useEffect(() => syncPositionsWithServer(), []);
 
   // Types and status over HTTP when (re)connected; the graph comes with the socket's hello.
   useEffect(() => {
@@ -127,6 +130,7 @@ export function App() {
         <div className="split-area" style={{ gridArea: 'psplit' }}>
           {palette.open && <Splitter panel="palette" grows={1} label="Palette size" />}
         </div>
+        <EngineNotice />
         <main className="main">
           <CanvasRail />
           <Editor theme={theme} />

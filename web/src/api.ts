@@ -165,6 +165,8 @@ export function serverApi(server: ServerAddress): EngineApi {
       return answer;
     },
     innerPatch: (name) => call<InnerPatch>('GET', `/nodes/${enc(name)}/patch`),
+    positions: () => call<Record<string, { x: number; y: number }>>('GET', '/positions'),
+    setPositions: (positions) => call<unknown>('PUT', '/positions', positions),
   };
 }
 

@@ -31,6 +31,9 @@ export interface EngineApi {
   execute(script: string): Promise<ScriptResult>;
   /** The patch a sub-patch node is made of (the instruments issue's route; refused until it lands). */
   innerPatch(name: string): Promise<InnerPatch>;
+  /** Node positions the server keeps with its session (GET/PUT /positions) — server mode only. */
+  positions?(): Promise<Record<string, { x: number; y: number }>>;
+  setPositions?(positions: Record<string, { x: number; y: number }>): Promise<unknown>;
 }
 
 export interface EventHandlers {

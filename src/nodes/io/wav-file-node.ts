@@ -6,11 +6,12 @@ const DEFAULT_PATH = 'output.wav';
  * Records `signal` into a 32-bit float mono WAV file while rendering. The file opens on the first block
  * rendered (fix: the original always used the default path), with the `path` value of that moment; a later
  * change of `path` closes the file and starts a new one. The file is closed — and valid — on stop, on
- * removal and at shutdown; after a stop the next start records afresh (over its own take). A file that
- * exists and was not recorded by this server is never overwritten: the host records to the next free name
- * (`take-1.wav`) and the node says so. A path the host refuses (another node writing it, outside the root,
- * or a host without files) gives a warning, and the node renders on without recording. NaN/Infinity are
- * written as 0.
+ * removal and at shutdown; after a stop the next start records afresh (over its own take). When the server
+ * replaces a hung or crashed render worker, the take goes on in the same file (the host continues it). A
+ * file that exists and was not recorded by this server is never overwritten: the host records to the next
+ * free name (`take-1.wav`) and the node says so. A path the host refuses (another node writing it, outside
+ * the root, or a host without files) gives a warning, and the node renders on without recording.
+ * NaN/Infinity are written as 0.
  */
 export const WavFileNode = defineNode({
   type: 'WavFileNode',
@@ -61,6 +62,11 @@ export const WavFileNode = defineNode({
           ctx.warn(
             `\`${requested}\` exists and was not recorded here: recording to \`${writer.path}\` instead`,
           );
+        }
+        if (writer.resumedFrames !== undefined) {
+          // The server replaced its render worker: the take goes on in the same file, after a gap.
+          const seconds = (writer.resumedFrames / ctx.sampleRate).toFixed(1);
+          ctx.warn(`continuing \`${writer.path}\` after the render worker restarted (${seconds} s kept)`);
         }
         if (writer.path !== requested) ctx.publish({ 'File Path': writer.path });
       } catch (error) {
