@@ -170,9 +170,9 @@ describe.skipIf(!!missing)('the inside of a patch node', () => {
     const before = await mainState(page);
     expect(before.selected).toEqual(['poly']);
     await expect
-      .poll(() => inner.getByTestId('breadcrumb').innerText())
+      .poll(() => inner.getByTestId('breadcrumb').textContent())
       .toMatch(/^Graph\s*›\s*poly \(subtractive\.syn\)$/);
-    expect(await inner.getByTestId('inner-note').innerText()).toMatch(
+    expect(await inner.getByTestId('inner-note').textContent()).toMatch(
       /Read-only.*subtractive\.syn.*edit subtractive\.syn in a text editor and save.*reload/s,
     );
     await inner.locator('.synth-node').first().waitFor();
@@ -181,7 +181,7 @@ describe.skipIf(!!missing)('the inside of a patch node', () => {
     // Read-only: no name fields, no sliders or value fields, no scope toggles.
     expect(await inner.locator('button.node-name, input, [role="slider"], .scope-toggle').count()).toBe(0);
     // The literals the file gives show on their ports: the envelope's attack.
-    expect(await inner.getByTestId('node-env').innerText()).toMatch(/attack\s*0\.005/);
+    expect(await inner.getByTestId('node-env').textContent()).toMatch(/attack\s*0\.005/);
 
     // Laid out automatically (the file has no positions): nothing overlaps, all of it in view.
     await settled(inner);
@@ -244,11 +244,11 @@ describe.skipIf(!!missing)('the inside of a patch node', () => {
     await page.getByRole('menuitem', { name: /Open inner patch \(layers\/duo\.sui\)/ }).click();
     const inner = page.getByTestId('inner-view');
     await expect
-      .poll(() => inner.getByTestId('breadcrumb').innerText())
+      .poll(() => inner.getByTestId('breadcrumb').textContent())
       .toMatch(/^Graph\s*›\s*duo \(layers\/duo\.sui\)$/);
     await inner.locator('.synth-node').first().waitFor();
     expect(await drawnNames(inner)).toEqual(Object.keys(DUO_POSITIONS).sort());
-    expect(await inner.getByTestId('inner-note').innerText()).toMatch(/It includes subtractive\.syn/);
+    expect(await inner.getByTestId('inner-note').textContent()).toMatch(/It includes subtractive\.syn/);
 
     // Placed where the file's .sui header says: offsets on screen are the header's, times the zoom.
     await settled(inner);
@@ -266,7 +266,7 @@ describe.skipIf(!!missing)('the inside of a patch node', () => {
     // Second level: the PatchNode `low` inside duo plays ../subtractive.syn.
     await inner.getByTestId('node-low').locator('.node-type').dblclick();
     await expect
-      .poll(() => inner.getByTestId('breadcrumb').innerText())
+      .poll(() => inner.getByTestId('breadcrumb').textContent())
       .toMatch(/^Graph\s*›\s*duo \(layers\/duo\.sui\)\s*›\s*low \(subtractive\.syn\)$/);
     await inner.getByTestId('node-filter').waitFor();
     expect(await drawnNames(inner)).toEqual(namesIn(SUBTRACTIVE).sort());
@@ -275,7 +275,7 @@ describe.skipIf(!!missing)('the inside of a patch node', () => {
     // The first level's crumb leads back to it; Escape from there to the main graph.
     await inner.getByTestId('crumb-1').click();
     await inner.getByTestId('node-octave').waitFor();
-    expect(await inner.getByTestId('breadcrumb').innerText()).toMatch(
+    expect(await inner.getByTestId('breadcrumb').textContent()).toMatch(
       /^Graph\s*›\s*duo \(layers\/duo\.sui\)$/,
     );
     await page.keyboard.press('Escape');
