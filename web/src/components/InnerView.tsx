@@ -24,13 +24,12 @@ import {
   closeInnerLevels,
   type InnerLevel,
   innerLevels,
-  isPatchNodeType,
-  nestedPatchPath,
   openNestedPatch,
   refreshInnerPatch,
   useInnerLevels,
 } from '../inner-patch';
 import { placeMissing } from '../layout';
+import { isPatchNodeType, nestedPatchPath } from '../node-hooks';
 import type { Position } from '../store';
 import { connectionKey, store, useStore } from '../store';
 import { CanvasRail } from './CanvasRail';
