@@ -65,7 +65,13 @@ export function InnerView({ theme }: { theme: 'light' | 'dark' }) {
 
   // The file may have been edited meanwhile (in another window): read it again when this window comes
   // back to the front, and when the main graph's node changes (a reload gives it new ports).
-  const outer = useStore((s) => (levels[0] ? s.nodes.get(levels[0].node) : undefined));
+  // Its ports and file, not the node itself: a VoicesNode's exports change ten times a second as it plays.
+  const outer = useStore((s) => {
+    const node = levels[0] ? s.nodes.get(levels[0].node) : undefined;
+    if (!node) return '';
+    const ports = [...node.inputs, ...node.outputs].map((p) => p.port_name).join(',');
+    return `${ports}|${String(node.exports.Patch)}`;
+  });
   useEffect(() => {
     if (outer) void refreshInnerPatch();
   }, [outer]);
