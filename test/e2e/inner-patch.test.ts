@@ -303,6 +303,31 @@ describe.skipIf(!!missing)('the inside of a patch node', () => {
     expect(errors).toEqual([]);
   });
 
+  test('the view follows the file: edited and reloaded, the inside shows the new version', async () => {
+    const editor = page.getByTestId('editor');
+    await editor.getByTestId('node-poly').locator('.node-type').dblclick();
+    const inner = page.getByTestId('inner-view');
+    await inner.getByTestId('node-osc').waitFor();
+    const edited = `${SUBTRACTIVE}new InletNode(default: 0.2) drive\nlink drive.out -> filter.drive\n`;
+    writeFileSync(join(dir, 'subtractive.syn'), edited);
+    try {
+      await http(server.url, 'POST', '/patches/reload');
+      // The VoicesNode gained a shared port (drawn on the main canvas underneath); the view read the file again.
+      await editor.getByTestId('node-poly').locator('[data-handleid="drive"]').waitFor({ state: 'attached' });
+      await inner.getByTestId('node-drive').waitFor();
+      expect(await drawnNames(inner)).toEqual(namesIn(edited).sort());
+      expect(await inner.getByTestId('inner-note').textContent()).toMatch(/6 inlets/);
+    } finally {
+      writeFileSync(join(dir, 'subtractive.syn'), SUBTRACTIVE);
+      await http(server.url, 'POST', '/patches/reload');
+    }
+    await inner.getByTestId('node-drive').waitFor({ state: 'detached' });
+    await editor.getByTestId('node-poly').locator('[data-handleid="drive"]').waitFor({ state: 'detached' });
+    await page.keyboard.press('Escape');
+    await inner.waitFor({ state: 'detached' });
+    expect(errors).toEqual([]);
+  });
+
   test('Copy its script copies the file’s text', async () => {
     await page.getByTestId('editor').getByTestId('node-poly').locator('.node-type').dblclick();
     await page.getByTestId('copy-inner-script').click();
