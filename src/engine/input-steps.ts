@@ -73,6 +73,16 @@ export class RelinkCrossfade implements InputStep {
     this.target = input.buf;
   }
 
+  /** Has work left: a block to glide, or the target to restore. */
+  get active(): boolean {
+    return this.state !== 'idle';
+  }
+
+  /** Glides (or glided) to `target`. */
+  fadesTo(target: Float32Array): boolean {
+    return this.target === target;
+  }
+
   /** Control side, at compile: the input was bound to `target`; it last read `from`. */
   arm(from: number, target: Float32Array, targetConstant: boolean | null): void {
     this.from = Number.isFinite(from) ? from : 0;

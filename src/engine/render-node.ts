@@ -17,6 +17,7 @@ import {
   StreamOutput,
 } from './definition.js';
 import type { DataToStream, InputStep, RelinkCrossfade } from './input-steps.js';
+import type { RenderLink } from './plan.js';
 import type { DataValue } from './types.js';
 
 export interface RenderNode {
@@ -40,6 +41,10 @@ export interface RenderNode {
   readonly crossfades: Map<string, RelinkCrossfade>;
   /** Converters, then crossfades, bound in the current plan: run before the node renders. */
   inputSteps: InputStep[];
+  /** Links into this node, in the order the order pass visits its feeders (PlanLinks keeps it). */
+  inLinks: RenderLink[];
+  /** The order pass that last visited this node (plan.ts, orderNodes). */
+  visited: number;
   /** Has rendered at least one block (only then does a relink need a crossfade). */
   rendered: boolean;
   faulted: boolean;

@@ -390,13 +390,11 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
   }, 60_000);
 
   test('a WAV picked in Files plays through a SamplerNode in the page', async () => {
-    await page
-      .getByTestId('files-input')
-      .setInputFiles({
-        name: 'tone.wav',
-        mimeType: 'audio/wav',
-        buffer: Buffer.from(pcmWav(330, 1, 48000, 0.5)),
-      });
+    await page.getByTestId('files-input').setInputFiles({
+      name: 'tone.wav',
+      mimeType: 'audio/wav',
+      buffer: Buffer.from(pcmWav(330, 1, 48000, 0.5)),
+    });
     await page.getByTestId('file-tone.wav').waitFor();
     await runScript(
       'clear\nnew "tone.wav" file; new true looping; new 1 go; new SamplerNode smp\n' +
