@@ -7,8 +7,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Synchrotron } from '../src/engine/synchrotron.js';
 import { createNodeHost } from '../src/io/node-host.js';
+import { Synchrotron } from '../src/synchrotron.js';
 import type { PatchSpec } from './patches.js';
 
 /** The subtractive voice of examples/instruments/subtractive.syn, shared cutoff and resonance inlets. */

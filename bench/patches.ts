@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeDefinition } from '../src/engine/definition.js';
 import type { NodeRegistry } from '../src/engine/registry.js';
-import { createRegistry, Synchrotron } from '../src/engine/synchrotron.js';
 import { createNodeHost } from '../src/io/node-host.js';
 import { createWavWriter } from '../src/io/wav-writer.js';
+import { createRegistry, Synchrotron } from '../src/synchrotron.js';
 import { instrumentPatches } from './instruments.js';
 import { dynamicsChain, reverbChain } from './space-dynamics.js';
 

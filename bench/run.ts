@@ -9,6 +9,8 @@
 //   npm run bench -- --only reverb-tail    only the reverb's denormal check (also runs with --only reverb)
 //   npm run bench -- --only scsynth        only the whole-process race against scsynth (bench/versus-scsynth.ts)
 //   npm run bench -- --only osc            only OSC: decoding cost and /value → /done over loopback UDP
+//   npm run bench -- --only build-3000     parse and build a 3,000-node patch, by stage (bench/build-edit.ts)
+//   npm run bench -- --only edit-3000      the render thread's cost of one edit to a 3,000-node graph
 //
 // After the offline cases comes the server soak (bench/soak.ts): real time on the `none` output with a
 // 200-node patch under 200 HTTP requests/s, reporting underruns, CPU load, p99 latency, memory growth.
@@ -28,6 +30,14 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../src/engine/wasm/kernels.js';
+import {
+  type BuildReport,
+  buildBench,
+  type EditReport,
+  editBench,
+  formatBuild,
+  formatEdit,
+} from './build-edit.js';
 import { formatOscBench, type OscBenchReport, runOscBench } from './osc.js';
 import { allPatches, benchRegistry } from './patches.js';
 import { formatSoak, runSoak, type SoakReport } from './soak.js';
@@ -206,19 +216,22 @@ function runInChild(patch: string, blockSize: number, engine: Engine): Promise<C
 }
 
 function runTailInChild(): Promise<ReverbTailReport> {
+  return runInOwnProcess<ReverbTailReport>('--reverb-tail');
+}
+
+/** Runs this file with `flag` in a fresh process (a fresh JIT) and resolves with what it sends back. */
+function runInOwnProcess<T>(flag: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--reverb-tail'], {
+    const child = fork(fileURLToPath(import.meta.url), [flag], {
       execArgv: process.execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    let result: ReverbTailReport | undefined;
+    let result: T | undefined;
     child.on('message', (message) => {
-      result = message as ReverbTailReport;
+      result = message as T;
     });
     child.on('error', reject);
-    child.on('exit', (code) =>
-      result ? resolve(result) : reject(new Error(`reverb tail exited with ${code}`)),
-    );
+    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`${flag} exited with ${code}`))));
   });
 }
 
@@ -281,6 +294,18 @@ async function main(): Promise<void> {
     console.log(`\n${formatReverbTail(tail)}`);
   }
 
+  // Building and editing a 3,000-node patch (each in its own process).
+  let build: BuildReport | null = null;
+  if (!only || 'build-3000'.includes(only)) {
+    build = await runInOwnProcess<BuildReport>('--build-3000');
+    console.log(`\n${formatBuild(build)}`);
+  }
+  let edit: EditReport | null = null;
+  if (!only || 'edit-3000'.includes(only)) {
+    edit = await runInOwnProcess<EditReport>('--edit-3000');
+    console.log(`\n${formatEdit(edit)}`);
+  }
+
   // The whole-process race against scsynth (skipped when it is not installed).
   let versus: VersusReport | null = null;
   if (!only || 'versus-scsynth'.includes(only)) {
@@ -319,6 +344,8 @@ async function main(): Promise<void> {
     results,
     skipped,
     reverbTail: tail,
+    build3000: build,
+    edit3000: edit,
     versusScsynth: versus,
     osc,
     soak,
@@ -329,6 +356,10 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === '--reverb-tail') {
   process.send?.(reverbTail(await benchRegistry()));
+} else if (process.argv[2] === '--build-3000') {
+  process.send?.(buildBench());
+} else if (process.argv[2] === '--edit-3000') {
+  process.send?.(editBench());
 } else if (process.argv[2] === '--case') {
   const result = await runCase(process.argv[3], Number(process.argv[4]), process.argv[5] as Engine);
   process.send?.(result);

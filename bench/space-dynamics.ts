@@ -2,7 +2,7 @@
 // reverb's denormal check: a dying tail must cost no more CPU at its end than at its start.
 
 import type { NodeRegistry } from '../src/engine/registry.js';
-import { Synchrotron } from '../src/engine/synchrotron.js';
+import { Synchrotron } from '../src/synchrotron.js';
 import type { PatchSpec } from './patches.js';
 
 const SAMPLE_RATE = 44100;

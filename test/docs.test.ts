@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { nodeReferenceMarkdown } from '../src/cli/node-reference.js';
-import { createRegistry } from '../src/engine/synchrotron.js';
+import { createRegistry } from '../src/synchrotron.js';
 
 describe('docs/nodes.md', () => {
   it('matches the node definitions (run `npm run docs` when this fails)', () => {

@@ -5,9 +5,9 @@
 
 import { SynchrotronError } from '../engine/errors.js';
 import type { RenderEvent } from '../engine/renderer.js';
-import { Synchrotron } from '../engine/synchrotron.js';
 import { WAV_MAX_DATA_BYTES } from '../io/wav-header.js';
 import { parseSui } from '../lang/index.js';
+import { Synchrotron } from '../synchrotron.js';
 import type { FromWorklet } from './messages.js';
 import { BrowserRenderHost } from './render-host.js';
 

@@ -4,9 +4,9 @@
 
 import { dirname, resolve } from 'node:path';
 import { SynchrotronError } from '../engine/errors.js';
-import { Synchrotron } from '../engine/synchrotron.js';
 import { createNodeHost } from '../io/node-host.js';
 import { formatError, loadPatch, SynchrolangError } from '../lang/index.js';
+import { Synchrotron } from '../synchrotron.js';
 import { readPatchFile } from './patch-file.js';
 
 const USAGE = `usage: synchrotron check PATCH [PATCH…] [--root DIR]

@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRegistry } from '../engine/synchrotron.js';
+import { createRegistry } from '../synchrotron.js';
 import { nodeReferenceMarkdown, nodeReferenceText } from './node-reference.js';
 
 /** Refuses options a command does not know: `docs --chek` must not rewrite docs/nodes.md. */

@@ -4,11 +4,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Synchrotron } from '../engine/synchrotron.js';
 import { createNodeHost } from '../io/node-host.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
 import { createWavWriter } from '../io/wav-writer.js';
 import { formatError, parseSui, SynchrolangError } from '../lang/index.js';
+import { Synchrotron } from '../synchrotron.js';
 import { readPatchFile } from './patch-file.js';
 
 const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate 44100] [--block-size 128]

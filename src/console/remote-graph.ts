@@ -4,8 +4,8 @@
 import type { ApiConnection, ApiNode, ServerMessage } from '../api/protocol.js';
 import type { Graph } from '../engine/graph.js';
 import type { NodeRegistry } from '../engine/registry.js';
-import { createRegistry } from '../engine/synchrotron.js';
 import { mirrorGraph } from '../lang/mirror.js';
+import { createRegistry } from '../synchrotron.js';
 
 const key = (c: ApiConnection) =>
   `${c.source.node_name}.${c.source.port_name}>${c.sink.node_name}.${c.sink.port_name}`;

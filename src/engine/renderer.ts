@@ -1,30 +1,25 @@
-// The render side: node instances, their bound buffers, and the plan that renders them block by block.
-// It receives GraphOps (already validated by Graph) and applies them only at block boundaries.
+// The render side's loop: node instances, edits applied at block boundaries, and the plan rendered block by
+// block. It receives GraphOps (already validated by Graph). Its helpers: plan building (plan.ts), input steps
+// (input-steps.ts), fault handling (faults.ts) and the render-side node (render-node.ts).
 // Nothing here allocates per block in steady state; compiling a new plan after an edit may.
 
 import { BufferPool } from './buffers.js';
 import {
   type ChildPlan,
-  DataInput,
   DataOutput,
-  type DataSlot,
-  MidiInput,
-  MidiOutput,
-  type NodeContext,
-  type NodeDefinition,
   type NodeInstance,
   type NodeIO,
-  type PortSpec,
   type PortSpecs,
   type RenderHost,
-  StreamInput,
   StreamOutput,
 } from './definition.js';
-import { EMPTY_MIDI } from './midi.js';
+import { FaultGuard } from './faults.js';
+import { bindInputs, orderNodes, PlanLinks, renderOrder } from './plan.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
+import { buffersOf, type MutableContext, NOOP_INSTANCE, type RenderNode, setPorts } from './render-node.js';
 import { changeTempo, createTempoState } from './tempo.js';
-import { type DataSlotValue, type DataValue, dataToNumber, type PortRef, portKey } from './types.js';
+import type { DataSlotValue, DataValue, PortRef } from './types.js';
 
 export const MIN_BLOCK_SIZE = 16;
 export const MAX_BLOCK_SIZE = 4096;
@@ -54,134 +49,6 @@ export type RenderEvent =
   | { kind: 'debug'; node: string; value: unknown }
   | { kind: 'fault'; node: string; message: string }
   | { kind: 'warning'; node: string; message: string };
-
-/** Work done on a node's inputs before it renders (data→stream conversion, relink crossfades). */
-interface InputStep {
-  run(frames: number): void;
-}
-
-/** Turns a data value into a stream for one stream input; ramps value changes across one block. */
-class DataToStream implements InputStep {
-  slot: DataSlot;
-  readonly buf: Float32Array;
-  private readonly input: StreamInput;
-  private current = 0;
-  private started = false;
-  private filled = false;
-
-  constructor(slot: DataSlot, buf: Float32Array, input: StreamInput) {
-    this.slot = slot;
-    this.buf = buf;
-    this.input = input;
-  }
-
-  run(frames: number): void {
-    const target = dataToNumber(this.slot.value);
-    const input = this.input;
-    if (target === this.current && this.started) {
-      if (!this.filled) {
-        this.buf.fill(target);
-        this.filled = true;
-      }
-      input.constant = true;
-      return;
-    }
-    if (!this.started) {
-      this.started = true;
-      this.current = target;
-      this.buf.fill(target);
-      this.filled = true;
-      input.constant = true;
-      return;
-    }
-    // A control change: glide to the new value over this block instead of jumping (no zipper click).
-    const from = this.current;
-    const step = (target - from) / frames;
-    const buf = this.buf;
-    for (let i = 0; i < frames; i++) buf[i] = from + step * (i + 1);
-    this.current = target;
-    this.filled = false;
-    input.constant = false;
-  }
-}
-
-/**
- * A stream input that was relinked glides, for one block, from the last value it read to its new source,
- * so that changing what feeds an input never clicks (DESIGN principle 5). Then it reads the source itself.
- */
-class RelinkCrossfade implements InputStep {
-  readonly buf: Float32Array;
-  private readonly input: StreamInput;
-  private state: 'idle' | 'fading' | 'restoring' = 'idle';
-  private from = 0;
-  private target: Float32Array;
-  /** The target's constant flag to restore, or null when a converter manages it every block. */
-  private targetConstant: boolean | null = null;
-
-  constructor(buf: Float32Array, input: StreamInput) {
-    this.buf = buf;
-    this.input = input;
-    this.target = input.buf;
-  }
-
-  /** Control side, at compile: the input was bound to `target`; it last read `from`. */
-  arm(from: number, target: Float32Array, targetConstant: boolean | null): void {
-    this.from = Number.isFinite(from) ? from : 0;
-    this.target = target;
-    this.targetConstant = targetConstant;
-    this.state = 'fading';
-  }
-
-  run(frames: number): void {
-    const input = this.input;
-    if (this.state === 'fading') {
-      const target = this.target;
-      const buf = this.buf;
-      const from = this.from;
-      const scale = 1 / frames;
-      for (let i = 0; i < frames; i++) buf[i] = from + (target[i] - from) * (i + 1) * scale;
-      input.buf = buf;
-      input.constant = false;
-      this.state = 'restoring';
-    } else if (this.state === 'restoring') {
-      input.buf = this.target;
-      if (this.targetConstant !== null) input.constant = this.targetConstant;
-      this.state = 'idle';
-    }
-  }
-}
-
-interface RenderNode {
-  name: string;
-  readonly type: string;
-  readonly definition: NodeDefinition;
-  readonly context: MutableContext;
-  instance: NodeInstance;
-  readonly io: NodeIO;
-  /** Its own ports (its type's, or what a `ports` op gave) and literal input values. */
-  inputSpecs: PortSpecs;
-  outputSpecs: PortSpecs;
-  args: Record<string, DataValue>;
-  streamOutputs: StreamOutput[];
-  midiOutputs: MidiOutput[];
-  /** Default-value buffers of stream inputs, by port. */
-  readonly defaultBuffers: Map<string, Float32Array>;
-  /** Data→stream converters by input port; kept across compiles so ramps and values persist. */
-  readonly converters: Map<string, DataToStream>;
-  /** Relink crossfades by input port, allocated on the first relink. */
-  readonly crossfades: Map<string, RelinkCrossfade>;
-  /** Converters, then crossfades, bound in the current plan: run before the node renders. */
-  inputSteps: InputStep[];
-  /** Has rendered at least one block (only then does a relink need a crossfade). */
-  rendered: boolean;
-  faulted: boolean;
-}
-
-interface MutableContext extends NodeContext {
-  name: string;
-}
-
-const NOOP_INSTANCE: NodeInstance = { process() {} };
 
 export interface RendererOptions {
   sampleRate: number;
@@ -216,12 +83,18 @@ export class Renderer implements ChildPlan {
 
   private readonly pool: BufferPool;
   private readonly nodes = new Map<string, RenderNode>();
-  private readonly links = new Map<string, { source: PortRef; sink: PortRef }>();
+  private readonly links = new PlanLinks();
   private readonly queue: RenderOp[][] = [];
-  private plan: RenderNode[] = [];
+  /** The nodes in render order; rebuilt in place when nodes or links change. */
+  private readonly plan: RenderNode[] = [];
+  /** Nodes whose inputs the edits applied since the last compile touched: bound again by the next. */
+  private readonly rebind = new Set<RenderNode>();
+  /** Nodes or links changed since the last compile: the order is made again. */
+  private reorder = false;
+  /** Stamps order passes (plan.ts, orderNodes). */
+  private orderEpoch = 0;
   private releaseAfterCompile: Float32Array[] = [];
-  /** What removed or muted nodes last added to the master (left, right): faded out over the next block. */
-  private readonly masterTail = new Float64Array(2);
+  private readonly faults = new FaultGuard((event) => this.onEvent(event));
   private dirty = false;
   private running = false;
   private readonly nested: boolean;
@@ -288,8 +161,8 @@ export class Renderer implements ChildPlan {
     this.applyQueued();
     if (this.running) return;
     this.running = true;
-    this.masterTail.fill(0); // a node removed while stopped left no sound to fade out
-    for (const node of this.nodes.values()) this.safely(node, 'start', () => node.instance.start?.());
+    this.faults.clearTail(); // a node removed while stopped left no sound to fade out
+    for (const node of this.nodes.values()) this.faults.safely(node, 'start', () => node.instance.start?.());
   }
 
   /** Transport: files are flushed and closed. */
@@ -297,7 +170,7 @@ export class Renderer implements ChildPlan {
     this.applyQueued();
     if (!this.running) return;
     this.running = false;
-    for (const node of this.nodes.values()) this.safely(node, 'stop', () => node.instance.stop?.());
+    for (const node of this.nodes.values()) this.faults.safely(node, 'stop', () => node.instance.stop?.());
   }
 
   get isRunning(): boolean {
@@ -313,8 +186,8 @@ export class Renderer implements ChildPlan {
     left.fill(0);
     right.fill(0);
     this.runPlan(frames);
-    if (this.masterTail[0] !== 0 || this.masterTail[1] !== 0) this.fadeOutTail(frames);
-    if (!allFinite(left, frames) || !allFinite(right, frames)) this.findNonFinite(frames);
+    this.faults.fadeOutTail(this.master, frames);
+    this.faults.scrubMaster(this.plan, this.master, frames);
     this.clock.frames += frames;
   }
 
@@ -343,13 +216,7 @@ export class Renderer implements ChildPlan {
   }
 
   muteNonFinite(frames: number): void {
-    for (const node of this.plan) {
-      if (node.faulted) continue;
-      if (node.streamOutputs.some((output) => !allFinite(output.buf, frames))) {
-        this.fault(node, 'produced NaN or Infinity');
-        return;
-      }
-    }
+    this.faults.muteNonFinite(this.plan, frames);
   }
 
   /** A nested plan sharing this one's pool, clock, node types and (unless given) host. */
@@ -384,7 +251,7 @@ export class Renderer implements ChildPlan {
         node.instance.process(frames);
         node.rendered = true;
       } catch (error) {
-        this.fault(node, error instanceof Error ? error.message : String(error));
+        this.faults.fault(node, error instanceof Error ? error.message : String(error));
         continue;
       }
       // Cheap per-node sentinel: first and last sample. The full scan runs on the master below.
@@ -394,7 +261,7 @@ export class Renderer implements ChildPlan {
         const first = buf[0];
         const last = buf[frames - 1];
         if (first - first !== 0 || last - last !== 0) {
-          this.fault(node, 'produced NaN or Infinity');
+          this.faults.fault(node, 'produced NaN or Infinity');
           break;
         }
       }
@@ -405,7 +272,7 @@ export class Renderer implements ChildPlan {
   dispose(): void {
     this.stop();
     for (const node of this.nodes.values()) {
-      this.safely(node, 'dispose', () => node.instance.dispose?.());
+      this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
       if (this.nested) for (const buf of buffersOf(node)) this.pool.release(buf);
     }
     if (this.nested) {
@@ -415,7 +282,8 @@ export class Renderer implements ChildPlan {
       this.pool.release(this.master.right);
     }
     this.nodes.clear();
-    this.plan = [];
+    this.plan.length = 0;
+    this.rebind.clear();
   }
 
   // ------------------------------------------------------------------------------- edits
@@ -434,24 +302,32 @@ export class Renderer implements ChildPlan {
       case 'remove': {
         const node = this.nodes.get(op.name);
         if (!node) return;
-        this.safely(node, 'dispose', () => node.instance.dispose?.());
-        this.keepTail(node);
+        this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
+        this.faults.keepTail(node);
         // Released after the next compile: inputs it fed still read their last samples for crossfades.
         for (const buf of buffersOf(node)) this.releaseAfterCompile.push(buf);
         this.nodes.delete(op.name);
+        this.rebind.delete(node);
+        this.links.detach(op.name);
+        this.touchConsumers(op.name);
+        this.reorder = true;
         this.dirty = true;
         break;
       }
       case 'ports': {
         const node = this.nodes.get(op.name);
         if (!node) return;
-        this.setPorts(
+        setPorts(
           node,
           op.inputs ?? node.definition.inputs,
           op.outputs ?? node.definition.outputs,
           op.args ?? node.args,
+          this.pool,
+          this.releaseAfterCompile,
         );
-        this.safely(node, 'portsChanged', () => node.instance.portsChanged?.());
+        this.faults.safely(node, 'portsChanged', () => node.instance.portsChanged?.());
+        this.rebind.add(node);
+        this.touchConsumers(op.name);
         this.dirty = true;
         break;
       }
@@ -465,34 +341,33 @@ export class Renderer implements ChildPlan {
         node.name = op.to;
         node.context.name = op.to;
         this.nodes.set(op.to, node);
-        for (const [key, link] of [...this.links]) {
-          if (link.source.node !== op.from && link.sink.node !== op.from) continue;
-          this.links.delete(key);
-          const source = link.source.node === op.from ? { ...link.source, node: op.to } : link.source;
-          const sink = link.sink.node === op.from ? { ...link.sink, node: op.to } : link.sink;
-          this.links.set(portKey(sink), { source, sink });
-        }
+        this.links.rename(op.from, op.to);
+        this.rebind.add(node);
+        this.touchConsumers(op.to);
+        this.reorder = true;
         this.dirty = true;
         break;
       }
       case 'link':
-        this.links.set(portKey(op.sink), { source: op.source, sink: op.sink });
+        this.links.link(op.source, op.sink, this.nodes.get(op.source.node));
         this.revive(op.sink.node);
+        this.touch(op.sink.node);
+        this.reorder = true;
         this.dirty = true;
         break;
-      case 'unlink': {
-        const existing = this.links.get(portKey(op.sink));
-        if (existing && portKey(existing.source) === portKey(op.source)) this.links.delete(portKey(op.sink));
+      case 'unlink':
+        this.links.unlink(op.source, op.sink);
         this.revive(op.sink.node);
+        this.touch(op.sink.node);
+        this.reorder = true;
         this.dirty = true;
         break;
-      }
       case 'set': {
         const node = this.nodes.get(op.name);
         if (!node) return;
         this.revive(op.name);
-        for (const link of this.links.values()) if (link.source.node === op.name) this.revive(link.sink.node);
-        this.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
+        for (const link of this.links.outOfNode(op.name)) this.revive(link.sink.node);
+        this.faults.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
         break;
       }
       case 'tempo':
@@ -502,7 +377,7 @@ export class Renderer implements ChildPlan {
         const node = this.nodes.get(op.name);
         if (!node?.instance.configure) return;
         this.revive(op.name);
-        this.safely(node, 'configure', () => node.instance.configure?.(op.prepared));
+        this.faults.safely(node, 'configure', () => node.instance.configure?.(op.prepared));
         break;
       }
     }
@@ -558,87 +433,38 @@ export class Renderer implements ChildPlan {
       converters: new Map(),
       crossfades: new Map(),
       inputSteps: [],
+      inLinks: this.links.intoNode(name),
+      visited: 0,
       rendered: false,
       faulted: false,
     };
-    this.setPorts(node, inputSpecs, outputSpecs, args);
+    setPorts(node, inputSpecs, outputSpecs, args, this.pool, this.releaseAfterCompile);
     this.nodes.set(name, node);
+    this.links.attach(node);
+    this.rebind.add(node);
+    this.touchConsumers(name);
+    this.reorder = true;
     try {
       node.instance = definition.create(context, io as never);
       if (this.running) node.instance.start?.();
     } catch (error) {
-      this.fault(node, `could not be created: ${error instanceof Error ? error.message : String(error)}`);
+      this.faults.fault(
+        node,
+        `could not be created: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     this.dirty = true;
   }
 
-  /**
-   * Makes a node's runtime ports match `inputSpecs`/`outputSpecs`: ports that stay (same kind) keep their
-   * objects, so what nodes hold stays valid; new ones are made; those gone give their buffers back after
-   * the next compile. A stream input reads its literal (`args`) or default while unlinked.
-   */
-  private setPorts(
-    node: RenderNode,
-    inputSpecs: PortSpecs,
-    outputSpecs: PortSpecs,
-    args: Record<string, DataValue>,
-  ): void {
-    const inputs = node.io.inputs as Record<string, StreamInput | DataInput | MidiInput>;
-    const outputs = node.io.outputs as Record<string, StreamOutput | DataOutput | MidiOutput>;
-    const fallbackOf = (port: string, spec: PortSpec): DataValue =>
-      Object.hasOwn(args, port) ? args[port] : (spec.default ?? null);
-    for (const port of Object.keys(inputs)) {
-      const spec = Object.hasOwn(inputSpecs, port) ? inputSpecs[port] : undefined;
-      const old = node.inputSpecs[port];
-      if (spec && spec.kind === old.kind && dataEqualsLoose(fallbackOf(port, spec), fallbackOf(port, old)))
-        continue;
-      const buf = node.defaultBuffers.get(port);
-      if (buf) this.releaseAfterCompile.push(buf);
-      node.defaultBuffers.delete(port);
-      const converter = node.converters.get(port);
-      if (converter) this.releaseAfterCompile.push(converter.buf);
-      node.converters.delete(port);
-      const fade = node.crossfades.get(port);
-      if (fade) this.releaseAfterCompile.push(fade.buf);
-      node.crossfades.delete(port);
-      delete inputs[port];
-    }
-    for (const [port, spec] of Object.entries(inputSpecs)) {
-      if (Object.hasOwn(inputs, port)) continue;
-      const fallback = fallbackOf(port, spec);
-      if (spec.kind === 'stream') {
-        const number = typeof fallback === 'number' || typeof fallback === 'boolean' ? Number(fallback) : 0;
-        const buf = this.pool.alloc();
-        buf.fill(number);
-        node.defaultBuffers.set(port, buf);
-        inputs[port] = new StreamInput(number, buf);
-      } else if (spec.kind === 'data') {
-        inputs[port] = new DataInput(fallback);
-      } else {
-        inputs[port] = new MidiInput();
-      }
-    }
-    for (const port of Object.keys(outputs)) {
-      const spec = Object.hasOwn(outputSpecs, port) ? outputSpecs[port] : undefined;
-      if (spec && spec.kind === node.outputSpecs[port].kind) continue;
-      const output = outputs[port];
-      if (output instanceof StreamOutput) this.releaseAfterCompile.push(output.buf);
-      delete outputs[port];
-    }
-    for (const [port, spec] of Object.entries(outputSpecs)) {
-      if (Object.hasOwn(outputs, port)) continue;
-      outputs[port] =
-        spec.kind === 'stream'
-          ? new StreamOutput(this.pool.alloc())
-          : spec.kind === 'data'
-            ? new DataOutput()
-            : new MidiOutput();
-    }
-    node.inputSpecs = inputSpecs;
-    node.outputSpecs = outputSpecs;
-    node.args = args;
-    node.streamOutputs = Object.values(outputs).filter((o) => o instanceof StreamOutput);
-    node.midiOutputs = Object.values(outputs).filter((o) => o instanceof MidiOutput);
+  /** The next compile binds `name`'s inputs again. */
+  private touch(name: string): void {
+    const node = this.nodes.get(name);
+    if (node) this.rebind.add(node);
+  }
+
+  /** The next compile binds again every node `name` feeds (its outputs came, went or changed). */
+  private touchConsumers(name: string): void {
+    for (const link of this.links.outOfNode(name)) this.touch(link.sink.node);
   }
 
   /** An edit touched this node: give a muted node another chance. */
@@ -647,206 +473,37 @@ export class Renderer implements ChildPlan {
     if (node?.faulted && node.instance !== NOOP_INSTANCE) node.faulted = false;
   }
 
-  private fault(node: RenderNode, message: string): void {
-    if (!node.faulted) this.keepTail(node);
-    node.faulted = true;
-    for (const output of node.streamOutputs) output.buf.fill(0);
-    for (const output of node.midiOutputs) output.buf.clear();
-    this.onEvent({
-      kind: 'fault',
-      node: node.name,
-      message: `${node.type} \`${node.name}\` ${message}; muted`,
-    });
-  }
-
-  private safely(node: RenderNode, what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.onEvent({
-        kind: 'warning',
-        node: node.name,
-        message: `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
-      });
-    }
-  }
-
-  /**
-   * A node that played into the master stops (removed, `clear`, muted): its last output fades to 0 over the
-   * next block instead of stopping dead, which clicked at the level it was playing (0.9 for a 0.9 sine).
-   */
-  private keepTail(node: RenderNode): void {
-    const last = node.instance.masterContribution;
-    if (!last) return;
-    if (Number.isFinite(last[0]) && Number.isFinite(last[1])) {
-      this.masterTail[0] += last[0];
-      this.masterTail[1] += last[1];
-    }
-    last.fill(0);
-  }
-
-  private fadeOutTail(frames: number): void {
-    const tailLeft = this.masterTail[0];
-    const tailRight = this.masterTail[1];
-    const left = this.master.left;
-    const right = this.master.right;
-    const scale = 1 / frames;
-    for (let i = 0; i < frames; i++) {
-      const remaining = 1 - (i + 1) * scale;
-      left[i] += tailLeft * remaining;
-      right[i] += tailRight * remaining;
-    }
-    this.masterTail.fill(0);
-  }
-
-  /** The master went non-finite: find and mute the first node whose stream output did, scrub the block. */
-  private findNonFinite(frames: number): void {
-    for (const node of this.plan) {
-      if (node.faulted) continue;
-      if (node.streamOutputs.some((output) => !allFinite(output.buf, frames))) {
-        this.fault(node, 'produced NaN or Infinity');
-        break;
-      }
-    }
-    scrub(this.master.left, frames);
-    scrub(this.master.right, frames);
-  }
-
   // ------------------------------------------------------------------------------- compile
 
   /**
-   * Binds every input to its source's buffer and orders nodes so each renders after all that feed it.
-   * A link that closes a cycle is a back edge: its sink reads the source's previous block (a one-block
-   * delay), because output buffers persist between blocks.
+   * Binds the inputs of the nodes edits touched to their sources' buffers and, when nodes or links changed,
+   * orders the nodes so each renders after all that feed it (plan.ts). Nodes no edit touched keep their
+   * bindings, so one edit costs about the same on a graph of 10 nodes or 10,000.
    */
   private compile(): void {
     this.dirty = false;
-    for (const node of this.nodes.values()) this.bind(node);
-    this.plan = this.renderOrder();
+    for (const node of this.rebind) bindInputs(node, this.links, this.pool, this.blockSize);
+    this.rebind.clear();
+    if (this.reorder) {
+      this.reorder = false;
+      orderNodes(this.nodes.values(), ++this.orderEpoch, this.plan);
+    }
     for (const buf of this.releaseAfterCompile) this.pool.release(buf);
-    this.releaseAfterCompile = [];
+    this.releaseAfterCompile.length = 0;
   }
 
-  private bind(node: RenderNode): void {
-    const converters: InputStep[] = [];
-    const fades: InputStep[] = [];
-    for (const [port, spec] of Object.entries(node.inputSpecs)) {
-      const link = this.links.get(`${node.name}.${port}`);
-      const source = link ? this.nodes.get(link.source.node) : undefined;
-      const sourceOutput =
-        source && Object.hasOwn(source.io.outputs, link!.source.port)
-          ? (source.io.outputs[link!.source.port] as unknown)
-          : undefined;
-      const input = node.io.inputs[port];
-      if (spec.kind === 'stream') {
-        const streamInput = input as unknown as StreamInput;
-        const previous = streamInput.buf;
-        let targetConstant: boolean | null;
-        streamInput.linked = sourceOutput instanceof StreamOutput || sourceOutput instanceof DataOutput;
-        if (sourceOutput instanceof StreamOutput) {
-          streamInput.buf = sourceOutput.buf;
-          streamInput.constant = false;
-          targetConstant = false;
-        } else if (sourceOutput instanceof DataOutput) {
-          let converter = node.converters.get(port);
-          if (!converter) {
-            converter = new DataToStream(sourceOutput.slot, this.pool.alloc(), streamInput);
-            node.converters.set(port, converter);
-          }
-          converter.slot = sourceOutput.slot;
-          streamInput.buf = converter.buf;
-          converters.push(converter);
-          targetConstant = null;
-        } else {
-          streamInput.buf = node.defaultBuffers.get(port)!;
-          streamInput.constant = true;
-          targetConstant = true;
-        }
-        const fade = node.crossfades.get(port);
-        if (node.rendered && previous !== streamInput.buf && previous !== fade?.buf) {
-          let crossfade = fade;
-          if (!crossfade) {
-            crossfade = new RelinkCrossfade(this.pool.alloc(), streamInput);
-            node.crossfades.set(port, crossfade);
-          }
-          crossfade.arm(previous[this.blockSize - 1], streamInput.buf, targetConstant);
-          fades.push(crossfade);
-        } else if (fade && previous === fade.buf) {
-          // Relinked again mid-fade: glide on from where the fade is now.
-          fade.arm(previous[this.blockSize - 1], streamInput.buf, targetConstant);
-          fades.push(fade);
-        }
-      } else if (spec.kind === 'data') {
-        const dataInput = input as unknown as DataInput;
-        if (sourceOutput instanceof DataOutput) dataInput.source = sourceOutput.slot;
-        else if (sourceOutput instanceof StreamOutput) dataInput.source = sourceOutput.asData;
-        else dataInput.source = dataInput.defaultSlot;
-      } else {
-        (input as unknown as MidiInput).source =
-          sourceOutput instanceof MidiOutput ? sourceOutput.buf : EMPTY_MIDI;
-      }
-    }
-    node.inputSteps = converters.length + fades.length > 0 ? [...converters, ...fades] : converters;
+  /**
+   * Makes the next compile bind every node again and make the order afresh, as a from-scratch compile
+   * would: the reference the incremental compile is tested against (and a lever for diagnostics).
+   */
+  invalidatePlan(): void {
+    for (const node of this.nodes.values()) this.rebind.add(node);
+    this.reorder = true;
+    this.dirty = true;
   }
 
-  /** Depth-first post-order over "is fed by" edges, iterative (chains of thousands of nodes are fine). */
-  private renderOrder(): RenderNode[] {
-    const order: RenderNode[] = [];
-    const state = new Map<string, 1 | 2>(); // 1: on the stack, 2: done
-    const feeders = new Map<string, string[]>();
-    for (const link of this.links.values()) {
-      const list = feeders.get(link.sink.node);
-      if (list) list.push(link.source.node);
-      else feeders.set(link.sink.node, [link.source.node]);
-    }
-    for (const root of this.nodes.keys()) {
-      if (state.has(root)) continue;
-      const stack: Array<{ name: string; next: number }> = [{ name: root, next: 0 }];
-      state.set(root, 1);
-      while (stack.length > 0) {
-        const top = stack[stack.length - 1];
-        const sources = feeders.get(top.name) ?? [];
-        if (top.next < sources.length) {
-          const source = sources[top.next++];
-          if (!state.has(source) && this.nodes.has(source)) {
-            state.set(source, 1);
-            stack.push({ name: source, next: 0 });
-          }
-          // state 1 → back edge (cycle): left as a one-block delay. state 2 → already ordered.
-        } else {
-          stack.pop();
-          state.set(top.name, 2);
-          order.push(this.nodes.get(top.name)!);
-        }
-      }
-    }
-    return order;
+  /** Render order as a full pass over the by-sink links defines it (plan.ts `renderOrder`), for tests. */
+  referenceOrder(): string[] {
+    return renderOrder(this.nodes, this.links.bySink).map((n) => n.name);
   }
-}
-
-function allFinite(buf: Float32Array, frames: number): boolean {
-  let sum = 0;
-  for (let i = 0; i < frames; i++) sum += buf[i] * 0;
-  return sum === 0;
-}
-
-function scrub(buf: Float32Array, frames: number): void {
-  for (let i = 0; i < frames; i++) {
-    const x = buf[i];
-    if (x - x !== 0) buf[i] = 0;
-  }
-}
-
-/** Every pool buffer a node holds (outputs, defaults, converters, crossfades). */
-function buffersOf(node: RenderNode): Float32Array[] {
-  const bufs: Float32Array[] = [];
-  for (const output of node.streamOutputs) bufs.push(output.buf);
-  for (const buf of node.defaultBuffers.values()) bufs.push(buf);
-  for (const converter of node.converters.values()) bufs.push(converter.buf);
-  for (const fade of node.crossfades.values()) bufs.push(fade.buf);
-  return bufs;
-}
-
-function dataEqualsLoose(a: DataValue, b: DataValue): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }

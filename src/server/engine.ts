@@ -13,13 +13,13 @@ import type { Limits } from '../engine/limits.js';
 import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
-import { createRegistry } from '../engine/synchrotron.js';
 import type { ScopeView } from '../engine/taps.js';
 import type { DataValue, PortRef } from '../engine/types.js';
 import type { FileRecord } from '../io/secure-files.js';
 import { readFileInside, readFileInsideSync } from '../io/secure-files.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
 import { PatchLoader, type PatchView, type ScriptHost } from '../lang/index.js';
+import { createRegistry } from '../synchrotron.js';
 import { registerNodeModules } from './node-modules.js';
 import {
   type AudioMode,

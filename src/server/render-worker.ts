@@ -7,12 +7,12 @@ import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer } from '../engine/renderer.js';
-import { createRegistry } from '../engine/synchrotron.js';
 import { Taps } from '../engine/taps.js';
 import { type AudioOutput, DeviceOutput, NullOutput, probablyHasAudioDevice } from '../io/audio-output.js';
 import { MasterLimiter } from '../io/limiter.js';
 import { createNodeHost, type NodeRenderHost } from '../io/node-host.js';
 import { oscDestinationProblem } from '../io/security.js';
+import { createRegistry } from '../synchrotron.js';
 import { FrameClock } from './frame-clock.js';
 import { registerNodeModules } from './node-modules.js';
 import {

@@ -7,8 +7,8 @@ import type { FromWorklet, WorkletConfig } from '../../src/browser/messages.js';
 import { renderScriptOffline } from '../../src/browser/offline-render.js';
 import { WorkletRenderLoop } from '../../src/browser/render-loop.js';
 import { Graph } from '../../src/engine/graph.js';
-import { createRegistry } from '../../src/engine/synchrotron.js';
 import { execute } from '../../src/lang/index.js';
+import { createRegistry } from '../../src/synchrotron.js';
 import { peak } from '../helpers/analysis.js';
 
 const RATE = 48000;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM } from '../e2e/harness.js';
+import { pcmWav } from '../helpers/pcm-wav.js';
 import { missingBrowserPrerequisite, openPage, type StaticHost, serveStatic } from './harness.js';
 import { HELPERS, INDEX } from './page.js';
 
@@ -22,32 +23,6 @@ interface Helpers {
 }
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'samples');
-
-/** A 16-bit mono PCM WAV of a sine (what Chromium's fake capture device reads). */
-function pcmWav(hz: number, seconds: number, rate: number, amplitude: number): Uint8Array {
-  const frames = Math.round(seconds * rate);
-  const bytes = new Uint8Array(44 + frames * 2);
-  const view = new DataView(bytes.buffer);
-  const text = (at: number, s: string) => {
-    for (let i = 0; i < s.length; i++) bytes[at + i] = s.charCodeAt(i);
-  };
-  text(0, 'RIFF');
-  view.setUint32(4, 36 + frames * 2, true);
-  text(8, 'WAVE');
-  text(12, 'fmt ');
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true);
-  view.setUint16(22, 1, true);
-  view.setUint32(24, rate, true);
-  view.setUint32(28, rate * 2, true);
-  view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true);
-  text(36, 'data');
-  view.setUint32(40, frames * 2, true);
-  for (let i = 0; i < frames; i++)
-    view.setInt16(44 + i * 2, Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * hz * i) / rate)), true);
-  return bytes;
-}
 
 describe.skipIf(!!missingBrowserPrerequisite())(
   'browser engine: microphone and samples (headless Chromium)',

@@ -8,8 +8,8 @@ import type { FromWorklet, WorkletConfig } from '../../src/browser/messages.js';
 import { WorkletRenderLoop } from '../../src/browser/render-loop.js';
 import { Graph } from '../../src/engine/graph.js';
 import { Preparer } from '../../src/engine/prepare.js';
-import { createRegistry, Synchrotron } from '../../src/engine/synchrotron.js';
 import { execute } from '../../src/lang/index.js';
+import { createRegistry, Synchrotron } from '../../src/synchrotron.js';
 import { peak, zeroCrossingFrequency } from '../helpers/analysis.js';
 
 const RATE = 44100;

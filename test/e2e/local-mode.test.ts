@@ -15,6 +15,7 @@ import { decodeWav } from '../../src/browser/wav.js';
 import { type StaticHost, serveStatic } from '../browser/harness.js';
 import { HELPERS } from '../browser/page.js';
 import { peak, zeroCrossingFrequency } from '../helpers/analysis.js';
+import { pcmWav } from '../helpers/pcm-wav.js';
 import { note, writeSmf } from '../midi/smf-writer.js';
 import {
   collectErrors,
@@ -410,6 +411,29 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     expect(peak(tail)).toBeGreaterThan(0.9);
     await screenshot(page, 'local-mode-files');
   }, 60_000);
+
+  test('a WAV picked in Files plays through a SamplerNode in the page', async () => {
+    await page.getByTestId('files-input').setInputFiles({
+      name: 'tone.wav',
+      mimeType: 'audio/wav',
+      buffer: Buffer.from(pcmWav(330, 1, 48000, 0.5)),
+    });
+    await page.getByTestId('file-tone.wav').waitFor();
+    await runScript(
+      'clear\nnew "tone.wav" file; new true looping; new 1 go; new SamplerNode smp\n' +
+        'link file.out -> smp.path; link looping.out -> smp.loop; link go.out -> smp.trigger\n' +
+        'new PlaybackNode out; link smp.left -> out.left; link smp.right -> out.right\nstart',
+    );
+    await page.getByTestId('scope-toggle-smp.left').click();
+    // A 48 kHz file in a context at its own rate: resampled, it keeps its pitch.
+    await expect
+      .poll(async () => Number(await page.getByTestId('scope-freq-smp.left').getAttribute('data-frequency')))
+      .toBeGreaterThan(326);
+    expect(Number(await page.getByTestId('scope-freq-smp.left').getAttribute('data-frequency'))).toBeLessThan(
+      334,
+    );
+    await page.getByTestId('stop').click();
+  });
 
   test('a file dropped on the canvas is kept in the browser too', async () => {
     await page.evaluate(() => {

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { noteToFrequency } from '../../src/engine/midi.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import {
   allFinite,
   bandPowerDb,

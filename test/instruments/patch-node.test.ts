@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineNode, stream } from '../../src/engine/definition.js';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { maxStep, rms, spectrum, zeroCrossingFrequency } from '../helpers/analysis.js';
 import { RATE, rig, rigsCleanedAfterEachTest } from '../nodes/render.js';
 

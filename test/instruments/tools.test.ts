@@ -10,10 +10,10 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toApiNodes } from '../../src/api/shapes.js';
 import { RemoteGraph } from '../../src/console/remote-graph.js';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { readWav } from '../../src/io/wav-writer.js';
 import { complete } from '../../src/lang/index.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { peak } from '../helpers/analysis.js';
 
 const run = promisify(execFile);

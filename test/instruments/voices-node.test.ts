@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type DataInput, data, defineNode, midi } from '../../src/engine/definition.js';
 import { noteToFrequency } from '../../src/engine/midi.js';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { maxStep, peak, rms, spectrum } from '../helpers/analysis.js';
 import { RATE, type Rig, rigsCleanedAfterEachTest } from '../nodes/render.js';
 

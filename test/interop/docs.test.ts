@@ -3,8 +3,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { request, startServer } from '../server/helpers.js';
 
 const doc = readFileSync(new URL('../../docs/interop.md', import.meta.url), 'utf8');

@@ -5,9 +5,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { decodeOscPacket, type OscMessage } from '../../src/io/osc-codec.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { EventClient, request, startServer } from '../server/helpers.js';
 import { until } from './osc-client.js';
 

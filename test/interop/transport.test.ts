@@ -1,8 +1,8 @@
 // The engine tempo and TransportNode, offline and frame-exact; `tempo` in Synchrolang.
 
 import { describe, expect, it } from 'vitest';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { complete, tokenize } from '../../src/lang/index.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { midiEngine, nonZeroFrames, record } from '../midi/harness.js';
 
 function transportRig(blockSize = 128, sampleRate = 44100) {

@@ -1,7 +1,7 @@
 // Shared set-up for MIDI tests: an engine whose host has the virtual MIDI port and reads files.
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 
 export function midiEngine(
   options: { sampleRate?: number; blockSize?: number; hardware?: boolean; root?: string } = {},

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { noteToFrequency } from '../../src/engine/midi.js';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { parseMidiBytes } from '../../src/io/midi-host.js';
 import { POLYPHONIC_VOICES } from '../../src/nodes/midi/polyphonic-node.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { dominantFrequency, rms, spectrum, zeroCrossingFrequency } from '../helpers/analysis.js';
 import { midiEngine, nonZeroFrames, record } from './harness.js';
 

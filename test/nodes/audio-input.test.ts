@@ -5,10 +5,10 @@
 
 import { describe, expect, it } from 'vitest';
 import type { AudioInputSource, RenderHost } from '../../src/engine/definition.js';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { AudioInputRing } from '../../src/io/audio-input-ring.js';
 import { probablyHasAudioDevice } from '../../src/io/audio-output.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { peak, rms } from '../helpers/analysis.js';
 
 const RATE = 44100;

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toApiNode } from '../../src/api/shapes.js';
 import type { NodeDefinition, PortSpec } from '../../src/engine/definition.js';
-import { createRegistry } from '../../src/engine/synchrotron.js';
 import type { DataValue } from '../../src/engine/types.js';
+import { createRegistry } from '../../src/synchrotron.js';
 import { RATE, type Rig, rigsCleanedAfterEachTest } from './render.js';
 
 const registry = createRegistry();

@@ -3,7 +3,7 @@
 // DataNode while it plays, with the largest step measured against the steady sound before and after.
 
 import { describe, expect, it } from 'vitest';
-import { createRegistry } from '../../src/engine/synchrotron.js';
+import { createRegistry } from '../../src/synchrotron.js';
 import { allFinite, maxStep } from '../helpers/analysis.js';
 import { node, RATE, type Rig, rigsCleanedAfterEachTest, SpecialValuesNode } from './render.js';
 

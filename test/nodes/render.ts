@@ -16,10 +16,10 @@ import {
   streamDefault,
 } from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { createRegistry, Synchrotron, toPortRef } from '../../src/engine/synchrotron.js';
 import { createTempoState } from '../../src/engine/tempo.js';
 import { type DataValue, STREAM_MAX } from '../../src/engine/types.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { createRegistry, Synchrotron, toPortRef } from '../../src/synchrotron.js';
 import { spectrum } from '../helpers/analysis.js';
 
 export const RATE = 44100;

@@ -18,10 +18,10 @@ import { decodeCompressedAudio } from '../../src/dsp/audio-decoders.js';
 import { parseWav } from '../../src/dsp/audio-files.js';
 import { data, defineNode, stream } from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { createWavWriter } from '../../src/io/wav-writer.js';
 import { MAX_SAMPLE_BYTES, SAMPLER_FADE_SECONDS } from '../../src/nodes/samples/sampler-node.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { allFinite, maxStep, peak, rms, zeroCrossingFrequency } from '../helpers/analysis.js';
 import { note, writeSmf } from '../midi/smf-writer.js';
 import { RATE, type Rig, rigsCleanedAfterEachTest } from './render.js';
@@ -560,6 +560,28 @@ describe('SamplerNode: missing, bad and huge files are a warning and silence; th
     expect(warnings(r)[0]).toMatch(/`path` must be the path of a sample file, got 42/);
     const [l] = r.capture(['s.left'], 256);
     expect(peak(l)).toBe(0);
+  });
+
+  it('a trigger held high while the first file loads plays it once it has arrived (not lost)', async () => {
+    const r = newRig();
+    r.s.add('SamplerNode', 's');
+    r.s.addValue(1, 'go');
+    r.s.link('go.out', 's.trigger');
+    const [before] = r.capture(['s.left'], 512);
+    expect(peak(before)).toBe(0);
+    r.s.addValue(writeWav(r, 'late.wav', [sine(441, 1)]), 'file');
+    r.s.link('file.out', 's.path');
+    await r.s.ready();
+    const [l] = r.capture(['s.left'], 8192);
+    expect(Math.abs(l[0])).toBeLessThan(1e-6); // the sine's first sample: it starts at the block boundary
+    expect(zeroCrossingFrequency(l.subarray(0, 8000), RATE)).toBeCloseTo(441, 0);
+    expect(peak(l)).toBeGreaterThan(0.49);
+    // A second file does not start by itself: it waits for the next rise, as documented.
+    writeWav(r, 'other.wav', [sine(882, 1)]);
+    r.s.setValue('file', 'other.wav');
+    await r.s.ready();
+    const [after] = r.capture(['s.left'], 4410);
+    expect(peak(after.subarray(1000))).toBe(0);
   });
 
   it('no path: silent, no warning; triggers before the file is loaded play nothing', async () => {

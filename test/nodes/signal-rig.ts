@@ -8,8 +8,8 @@ import { afterEach } from 'vitest';
 import { fft } from '../../src/dsp/fft.js';
 import { defineNode, stream } from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { createRegistry, Synchrotron, toPortRef } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { createRegistry, Synchrotron, toPortRef } from '../../src/synchrotron.js';
 import { RATE, type Rig } from './render.js';
 
 /** What each TestSignalNode plays, by node name (set before the node is added). */

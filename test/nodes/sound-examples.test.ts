@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { readWav } from '../../src/io/wav-writer.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { allFinite, dominantFrequency, peak, rms, spectrum } from '../helpers/analysis.js';
 
 const run = promisify(execFile);

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Synchrotron } from '../../src/engine/synchrotron.js';
 import { readWav } from '../../src/io/wav-writer.js';
+import { Synchrotron } from '../../src/synchrotron.js';
 import { zeroCrossingFrequency } from '../helpers/analysis.js';
 import { node, RATE, rigsCleanedAfterEachTest } from './render.js';
 

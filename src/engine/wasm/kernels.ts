@@ -6,7 +6,7 @@
 // No Node APIs here: the binary is embedded as base64 and compiled synchronously (1.5 KB), so this runs in
 // Node, workers and browsers alike.
 
-import { SINE_TABLE } from '../../nodes/oscillators/sine-table.js';
+import { SINE_TABLE } from '../../dsp/sine-table.js';
 import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
 
 /** The kernels' exports. Pointers are byte offsets into the memory; frames is a multiple of 16. */

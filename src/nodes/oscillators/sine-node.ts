@@ -1,6 +1,6 @@
+import { SINE_TABLE, SINE_TABLE_SIZE, wrapPhase } from '../../dsp/sine-table.js';
 import { defineNode, stream } from '../../engine/definition.js';
 import { kernelsFor } from '../../engine/wasm/kernels.js';
-import { SINE_TABLE, SINE_TABLE_SIZE, wrapPhase } from './sine-table.js';
 
 const TAU = 2 * Math.PI;
 /** Blocks between restarts of the complex phase from the exact phase in cycles (bounds float64 drift). */

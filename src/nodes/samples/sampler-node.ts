@@ -61,10 +61,13 @@ export const SamplerNode = defineNode({
       "Path of the sample file (WAV, FLAC, MP3 or Ogg Vorbis), relative to the root folder (the server's --root, the patch's folder for render).",
       { default: null, structural: true },
     ),
-    trigger: stream('Each rise above 0 plays the sample from `start` (the sound before fades out in 5 ms).', {
-      default: 0,
-      unit: 'trigger',
-    }),
+    trigger: stream(
+      'Each rise above 0 plays the sample from `start` (the sound before fades out in 5 ms); a trigger already high when the first file has loaded plays it then.',
+      {
+        default: 0,
+        unit: 'trigger',
+      },
+    ),
     rate: stream(
       'Playback speed: 1 the file’s own pitch, 2 an octave up, 0.5 down, negative backwards. Held within ±16; NaN reads 1.',
       { default: 1, min: -4, max: 4 },
@@ -127,6 +130,8 @@ export const SamplerNode = defineNode({
     let current = -1; // the voice that plays (not fading), or -1
     let currentNote = -1; // its MIDI note, or -1 for a trigger's sound
     let started = false;
+    /** The first file arrived while the trigger was high: it plays from the next block's first frame. */
+    let playOnArrival = false;
 
     /** Moves `voice` into its fade-out (it keeps playing, falling to 0 in 5 ms). */
     const fadeOut = (voice: number) => {
@@ -195,6 +200,9 @@ export const SamplerNode = defineNode({
         if (current >= 0) fadeOut(current);
         current = -1;
         currentNote = -1;
+        // A trigger held high since before the first file arrived (a `1` linked in the same script as the
+        // path, while the file was still being read) would otherwise never rise again: it plays now.
+        playOnArrival = sample.frames === 0 && prepared.frames > 0 && levels[3] > 0;
         sample = prepared;
       },
       process(frames) {
@@ -219,6 +227,10 @@ export const SamplerNode = defineNode({
           target = levels[2];
         }
         let previous = levels[3];
+        if (playOnArrival) {
+          playOnArrival = false;
+          if (trig[0] > 0) play(0, 1, 1);
+        }
         for (let i = 0; i < frames; i++) {
           while (next < count && messages.frame[next] <= i) handleMidi(next++);
           const t = trig[i];

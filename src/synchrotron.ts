@@ -2,16 +2,22 @@
 // `new Synchrotron({sampleRate, blockSize})`, add nodes, link them, render blocks. The server uses the
 // same Graph with a Renderer in a worker thread instead.
 
-import { type ExecuteResult, execute, exportScript, PatchLoader } from '../lang/index.js';
-import { builtinNodes } from '../nodes/index.js';
-import type { RenderHost } from './definition.js';
-import { SynchrotronError } from './errors.js';
-import { type Connection, Graph, type GraphListener, type GraphNode, type ReloadReport } from './graph.js';
-import type { Limits } from './limits.js';
-import { Preparer } from './prepare.js';
-import { NodeRegistry } from './registry.js';
-import { type RenderEvent, Renderer } from './renderer.js';
-import type { DataValue, PortRef } from './types.js';
+import type { RenderHost } from './engine/definition.js';
+import { SynchrotronError } from './engine/errors.js';
+import {
+  type Connection,
+  Graph,
+  type GraphListener,
+  type GraphNode,
+  type ReloadReport,
+} from './engine/graph.js';
+import type { Limits } from './engine/limits.js';
+import { Preparer } from './engine/prepare.js';
+import { NodeRegistry } from './engine/registry.js';
+import { type RenderEvent, Renderer } from './engine/renderer.js';
+import type { DataValue, PortRef } from './engine/types.js';
+import { type ExecuteResult, execute, exportScript, PatchLoader } from './lang/index.js';
+import { builtinNodes } from './nodes/index.js';
 
 export interface SynchrotronOptions {
   /** Frames per second, default 44100. */

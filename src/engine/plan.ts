@@ -1,0 +1,299 @@
+// Plan building: binds nodes' inputs to their sources' buffers and puts the nodes in render order.
+// Runs when an edit is applied, at a block boundary (renderer.ts, render thread); it may allocate, the plan
+// it makes does not. It is incremental, so that one edit to a graph of thousands of nodes costs the render
+// thread microseconds (issue 14): only the nodes an edit touched are bound again, and the order is one
+// depth-first pass over node objects and the links they keep (no name look-ups). `renderOrder` below is the
+// definition that pass keeps to, used by tests to check it.
+// A link that closes a cycle is a back edge: its sink reads the source's previous block (a one-block
+// delay), because output buffers persist between blocks.
+
+import type { BufferPool } from './buffers.js';
+import {
+  type DataInput,
+  DataOutput,
+  type MidiInput,
+  MidiOutput,
+  type StreamInput,
+  StreamOutput,
+} from './definition.js';
+import { DataToStream, type InputStep, RelinkCrossfade } from './input-steps.js';
+import { EMPTY_MIDI } from './midi.js';
+import type { RenderNode } from './render-node.js';
+import { type PortRef, portKey } from './types.js';
+
+/** A link as the render side keeps it, by sink port (`node.port`). */
+export interface Link {
+  source: PortRef;
+  sink: PortRef;
+}
+
+/** A link with its source node resolved (undefined while no node of that name exists). */
+export interface RenderLink extends Link {
+  from: RenderNode | undefined;
+}
+
+const NO_LINKS: RenderLink[] = [];
+
+/**
+ * The render side's links, indexed three ways: by sink port (what binding reads), into each node in the
+ * order the order pass visits feeders, and out of each node (whom an edit to a source touches).
+ * Render thread, at block boundaries.
+ */
+export class PlanLinks {
+  /** By sink port, `node.port`, in insertion order (a relink of the same port keeps its place). */
+  readonly bySink = new Map<string, RenderLink>();
+  /**
+   * Links into each node, in `bySink`'s order restricted to that node: the order feeders are visited in.
+   * A node holds its array (RenderNode.inLinks), so the order pass needs no look-up.
+   */
+  private readonly into = new Map<string, RenderLink[]>();
+  private readonly outOf = new Map<string, Set<RenderLink>>();
+
+  /** The array of links into `name`, made on first use; a node keeps it as `inLinks`. */
+  intoNode(name: string): RenderLink[] {
+    let list = this.into.get(name);
+    if (!list) {
+      list = [];
+      this.into.set(name, list);
+    }
+    return list;
+  }
+
+  /** Links out of `name` (empty when none). */
+  outOfNode(name: string): ReadonlySet<RenderLink> | readonly RenderLink[] {
+    return this.outOf.get(name) ?? NO_LINKS;
+  }
+
+  get(sinkKey: string): RenderLink | undefined {
+    return this.bySink.get(sinkKey);
+  }
+
+  /** Links `source` to `sink` (replacing what fed that port, in its place); returns the new link. */
+  link(source: PortRef, sink: PortRef, from: RenderNode | undefined): RenderLink {
+    const key = portKey(sink);
+    const link: RenderLink = { source, sink, from };
+    const old = this.bySink.get(key);
+    const into = this.intoNode(sink.node);
+    if (old) {
+      this.outOf.get(old.source.node)?.delete(old);
+      into[into.indexOf(old)] = link;
+    } else {
+      into.push(link);
+    }
+    this.bySink.set(key, link);
+    this.addOut(link);
+    return link;
+  }
+
+  /** Removes the link into `sink` if `source` feeds it; true when one was removed. */
+  unlink(source: PortRef, sink: PortRef): boolean {
+    const key = portKey(sink);
+    const existing = this.bySink.get(key);
+    if (!existing || portKey(existing.source) !== portKey(source)) return false;
+    this.bySink.delete(key);
+    const into = this.into.get(sink.node);
+    if (into) into.splice(into.indexOf(existing), 1);
+    this.outOf.get(existing.source.node)?.delete(existing);
+    return true;
+  }
+
+  /**
+   * A node was renamed: links that name it are re-keyed and move to the end of `bySink` (in their order),
+   * as a delete and re-insert would; each other node's feeders from it move to the end of its list alike.
+   */
+  rename(from: string, to: string): void {
+    const touched: RenderLink[] = [];
+    for (const link of this.bySink.values())
+      if (link.source.node === from || link.sink.node === from) touched.push(link);
+    for (const link of touched) this.bySink.delete(portKey(link.sink));
+    for (const link of touched) {
+      if (link.source.node === from) link.source = { ...link.source, node: to };
+      if (link.sink.node === from) link.sink = { ...link.sink, node: to };
+      this.bySink.set(portKey(link.sink), link);
+    }
+    const into = this.into.get(from);
+    this.into.delete(from);
+    if (into) this.into.set(to, into);
+    const out = this.outOf.get(from);
+    this.outOf.delete(from);
+    if (out) {
+      this.outOf.set(to, out);
+      for (const sinkName of new Set([...out].map((l) => l.sink.node))) {
+        if (sinkName === to) continue; // all of its links moved: their order among themselves is kept
+        const list = this.into.get(sinkName);
+        if (!list) continue;
+        const stay = list.filter((l) => l.source.node !== to);
+        const moved = list.filter((l) => l.source.node === to);
+        list.length = 0;
+        list.push(...stay, ...moved);
+      }
+    }
+  }
+
+  /** `node` now exists under its name: links from that name resolve to it. */
+  attach(node: RenderNode): void {
+    for (const link of this.outOfNode(node.name)) link.from = node;
+  }
+
+  /** The node called `name` is gone: links from it resolve to nothing (their sinks read defaults). */
+  detach(name: string): void {
+    for (const link of this.outOfNode(name)) link.from = undefined;
+    if (this.into.get(name)?.length === 0) this.into.delete(name);
+    if (this.outOf.get(name)?.size === 0) this.outOf.delete(name);
+  }
+
+  private addOut(link: RenderLink): void {
+    let out = this.outOf.get(link.source.node);
+    if (!out) {
+      out = new Set();
+      this.outOf.set(link.source.node, out);
+    }
+    out.add(link);
+  }
+}
+
+/**
+ * Binds one node's inputs: a stream input reads its source's buffer, a data→stream converter or its default
+ * buffer; a relinked stream input that has rendered glides to its new source (RelinkCrossfade).
+ */
+export function bindInputs(node: RenderNode, links: PlanLinks, pool: BufferPool, blockSize: number): void {
+  const converters: InputStep[] = [];
+  const fades: InputStep[] = [];
+  for (const [port, spec] of Object.entries(node.inputSpecs)) {
+    const link = links.get(`${node.name}.${port}`);
+    const source = link?.from;
+    const sourceOutput =
+      source && Object.hasOwn(source.io.outputs, link!.source.port)
+        ? (source.io.outputs[link!.source.port] as unknown)
+        : undefined;
+    const input = node.io.inputs[port];
+    if (spec.kind === 'stream') {
+      const streamInput = input as unknown as StreamInput;
+      const previous = streamInput.buf;
+      let targetConstant: boolean | null;
+      streamInput.linked = sourceOutput instanceof StreamOutput || sourceOutput instanceof DataOutput;
+      if (sourceOutput instanceof StreamOutput) {
+        streamInput.buf = sourceOutput.buf;
+        streamInput.constant = false;
+        targetConstant = false;
+      } else if (sourceOutput instanceof DataOutput) {
+        let converter = node.converters.get(port);
+        if (!converter) {
+          converter = new DataToStream(sourceOutput.slot, pool.alloc(), streamInput);
+          node.converters.set(port, converter);
+        }
+        converter.slot = sourceOutput.slot;
+        streamInput.buf = converter.buf;
+        converters.push(converter);
+        targetConstant = null;
+      } else {
+        streamInput.buf = node.defaultBuffers.get(port)!;
+        streamInput.constant = true;
+        targetConstant = true;
+      }
+      const fade = node.crossfades.get(port);
+      if (node.rendered && previous !== streamInput.buf && previous !== fade?.buf) {
+        let crossfade = fade;
+        if (!crossfade) {
+          crossfade = new RelinkCrossfade(pool.alloc(), streamInput);
+          node.crossfades.set(port, crossfade);
+        }
+        crossfade.arm(previous[blockSize - 1], streamInput.buf, targetConstant);
+        fades.push(crossfade);
+      } else if (fade && previous === fade.buf && !fade.fadesTo(streamInput.buf)) {
+        // Relinked again mid-fade: glide on from where the fade is now.
+        fade.arm(previous[blockSize - 1], streamInput.buf, targetConstant);
+        fades.push(fade);
+      } else if (fade?.active && fade.fadesTo(streamInput.buf)) {
+        // Bound again to the same source (an edit elsewhere) while gliding: the glide goes on unchanged,
+        // as it does for a node no edit touched (which is not bound again at all).
+        fades.push(fade);
+      }
+    } else if (spec.kind === 'data') {
+      const dataInput = input as unknown as DataInput;
+      if (sourceOutput instanceof DataOutput) dataInput.source = sourceOutput.slot;
+      else if (sourceOutput instanceof StreamOutput) dataInput.source = sourceOutput.asData;
+      else dataInput.source = dataInput.defaultSlot;
+    } else {
+      (input as unknown as MidiInput).source =
+        sourceOutput instanceof MidiOutput ? sourceOutput.buf : EMPTY_MIDI;
+    }
+  }
+  node.inputSteps = converters.length + fades.length > 0 ? [...converters, ...fades] : converters;
+}
+
+/** Depth-first post-order over "is fed by" edges, iterative (chains of thousands of nodes are fine). */
+export function renderOrder(
+  nodes: ReadonlyMap<string, RenderNode>,
+  links: ReadonlyMap<string, Link>,
+): RenderNode[] {
+  const order: RenderNode[] = [];
+  const state = new Map<string, 1 | 2>(); // 1: on the stack, 2: done
+  const feeders = new Map<string, string[]>();
+  for (const link of links.values()) {
+    const list = feeders.get(link.sink.node);
+    if (list) list.push(link.source.node);
+    else feeders.set(link.sink.node, [link.source.node]);
+  }
+  for (const root of nodes.keys()) {
+    if (state.has(root)) continue;
+    const stack: Array<{ name: string; next: number }> = [{ name: root, next: 0 }];
+    state.set(root, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const sources = feeders.get(top.name) ?? [];
+      if (top.next < sources.length) {
+        const source = sources[top.next++];
+        if (!state.has(source) && nodes.has(source)) {
+          state.set(source, 1);
+          stack.push({ name: source, next: 0 });
+        }
+        // state 1 → back edge (cycle): left as a one-block delay. state 2 → already ordered.
+      } else {
+        stack.pop();
+        state.set(top.name, 2);
+        order.push(nodes.get(top.name)!);
+      }
+    }
+  }
+  return order;
+}
+
+/**
+ * The render order `renderOrder` defines, by one pass over node objects: roots in `nodes`' order, feeders in
+ * each node's `inLinks` order (PlanLinks keeps it equal to the by-sink order), resolved sources, and a visit
+ * stamp on each node instead of a map. Writes into `out`, reused from plan to plan. `epoch` must differ
+ * from every earlier pass's.
+ */
+export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: RenderNode[]): void {
+  out.length = 0;
+  const stack: RenderNode[] = [];
+  const next: number[] = [];
+  for (const root of nodes) {
+    if (root.visited === epoch) continue;
+    root.visited = epoch;
+    stack.push(root);
+    next.push(0);
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const node = stack[top];
+      const feeders = node.inLinks;
+      let pushed = false;
+      while (next[top] < feeders.length) {
+        const source = feeders[next[top]++].from;
+        if (source !== undefined && source.visited !== epoch) {
+          source.visited = epoch;
+          stack.push(source);
+          next.push(0);
+          pushed = true;
+          break;
+        }
+      }
+      if (!pushed) {
+        stack.pop();
+        next.pop();
+        out.push(node);
+      }
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// A node as the render side holds it: its instance, its runtime ports and the buffers bound to them.
+// Made and re-ported by edits (renderer.ts), bound and ordered by plan building (plan.ts).
+
+import type { BufferPool } from './buffers.js';
+import {
+  DataInput,
+  DataOutput,
+  MidiInput,
+  MidiOutput,
+  type NodeContext,
+  type NodeDefinition,
+  type NodeInstance,
+  type NodeIO,
+  type PortSpec,
+  type PortSpecs,
+  StreamInput,
+  StreamOutput,
+} from './definition.js';
+import type { DataToStream, InputStep, RelinkCrossfade } from './input-steps.js';
+import type { RenderLink } from './plan.js';
+import type { DataValue } from './types.js';
+
+export interface RenderNode {
+  name: string;
+  readonly type: string;
+  readonly definition: NodeDefinition;
+  readonly context: MutableContext;
+  instance: NodeInstance;
+  readonly io: NodeIO;
+  /** Its own ports (its type's, or what a `ports` op gave) and literal input values. */
+  inputSpecs: PortSpecs;
+  outputSpecs: PortSpecs;
+  args: Record<string, DataValue>;
+  streamOutputs: StreamOutput[];
+  midiOutputs: MidiOutput[];
+  /** Default-value buffers of stream inputs, by port. */
+  readonly defaultBuffers: Map<string, Float32Array>;
+  /** Data→stream converters by input port; kept across compiles so ramps and values persist. */
+  readonly converters: Map<string, DataToStream>;
+  /** Relink crossfades by input port, allocated on the first relink. */
+  readonly crossfades: Map<string, RelinkCrossfade>;
+  /** Converters, then crossfades, bound in the current plan: run before the node renders. */
+  inputSteps: InputStep[];
+  /** Links into this node, in the order the order pass visits its feeders (PlanLinks keeps it). */
+  inLinks: RenderLink[];
+  /** The order pass that last visited this node (plan.ts, orderNodes). */
+  visited: number;
+  /** Has rendered at least one block (only then does a relink need a crossfade). */
+  rendered: boolean;
+  faulted: boolean;
+}
+
+export interface MutableContext extends NodeContext {
+  name: string;
+}
+
+export const NOOP_INSTANCE: NodeInstance = { process() {} };
+
+/**
+ * Makes a node's runtime ports match `inputSpecs`/`outputSpecs`: ports that stay (same kind) keep their
+ * objects, so what nodes hold stays valid; new ones are made; those gone give their buffers back after
+ * the next compile. A stream input reads its literal (`args`) or default while unlinked. Called when an edit
+ * is applied at a block boundary (it may allocate).
+ */
+export function setPorts(
+  node: RenderNode,
+  inputSpecs: PortSpecs,
+  outputSpecs: PortSpecs,
+  args: Record<string, DataValue>,
+  pool: BufferPool,
+  releaseAfterCompile: Float32Array[],
+): void {
+  const inputs = node.io.inputs as Record<string, StreamInput | DataInput | MidiInput>;
+  const outputs = node.io.outputs as Record<string, StreamOutput | DataOutput | MidiOutput>;
+  const fallbackOf = (port: string, spec: PortSpec): DataValue =>
+    Object.hasOwn(args, port) ? args[port] : (spec.default ?? null);
+  for (const port of Object.keys(inputs)) {
+    const spec = Object.hasOwn(inputSpecs, port) ? inputSpecs[port] : undefined;
+    const old = node.inputSpecs[port];
+    if (spec && spec.kind === old.kind && dataEqualsLoose(fallbackOf(port, spec), fallbackOf(port, old)))
+      continue;
+    const buf = node.defaultBuffers.get(port);
+    if (buf) releaseAfterCompile.push(buf);
+    node.defaultBuffers.delete(port);
+    const converter = node.converters.get(port);
+    if (converter) releaseAfterCompile.push(converter.buf);
+    node.converters.delete(port);
+    const fade = node.crossfades.get(port);
+    if (fade) releaseAfterCompile.push(fade.buf);
+    node.crossfades.delete(port);
+    delete inputs[port];
+  }
+  for (const [port, spec] of Object.entries(inputSpecs)) {
+    if (Object.hasOwn(inputs, port)) continue;
+    const fallback = fallbackOf(port, spec);
+    if (spec.kind === 'stream') {
+      const number = typeof fallback === 'number' || typeof fallback === 'boolean' ? Number(fallback) : 0;
+      const buf = pool.alloc();
+      buf.fill(number);
+      node.defaultBuffers.set(port, buf);
+      inputs[port] = new StreamInput(number, buf);
+    } else if (spec.kind === 'data') {
+      inputs[port] = new DataInput(fallback);
+    } else {
+      inputs[port] = new MidiInput();
+    }
+  }
+  for (const port of Object.keys(outputs)) {
+    const spec = Object.hasOwn(outputSpecs, port) ? outputSpecs[port] : undefined;
+    if (spec && spec.kind === node.outputSpecs[port].kind) continue;
+    const output = outputs[port];
+    if (output instanceof StreamOutput) releaseAfterCompile.push(output.buf);
+    delete outputs[port];
+  }
+  for (const [port, spec] of Object.entries(outputSpecs)) {
+    if (Object.hasOwn(outputs, port)) continue;
+    outputs[port] =
+      spec.kind === 'stream'
+        ? new StreamOutput(pool.alloc())
+        : spec.kind === 'data'
+          ? new DataOutput()
+          : new MidiOutput();
+  }
+  node.inputSpecs = inputSpecs;
+  node.outputSpecs = outputSpecs;
+  node.args = args;
+  node.streamOutputs = Object.values(outputs).filter((o) => o instanceof StreamOutput);
+  node.midiOutputs = Object.values(outputs).filter((o) => o instanceof MidiOutput);
+}
+
+/** Every pool buffer a node holds (outputs, defaults, converters, crossfades). */
+export function buffersOf(node: RenderNode): Float32Array[] {
+  const bufs: Float32Array[] = [];
+  for (const output of node.streamOutputs) bufs.push(output.buf);
+  for (const buf of node.defaultBuffers.values()) bufs.push(buf);
+  for (const converter of node.converters.values()) bufs.push(converter.buf);
+  for (const fade of node.crossfades.values()) bufs.push(fade.buf);
+  return bufs;
+}
+
+function dataEqualsLoose(a: DataValue, b: DataValue): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
