@@ -188,6 +188,29 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     await runScript(`remove ${name}`);
   });
 
+  test('a patch node is refused clearly in the page; double-clicking one says its inside needs a server', async () => {
+    // Patch files need a server (docs/browser.md): the error says so where the script is run…
+    const input = page.getByTestId('console-input');
+    await input.fill('new patch "voice.syn" v');
+    await input.press('Enter');
+    await page
+      .locator('[data-testid="console-output"], [data-testid="console-error"]')
+      .getByText(/patch files cannot be read here/)
+      .first()
+      .waitFor();
+    await input.fill('');
+    // …and a VoicesNode without one opens no inside, with a toast rather than an empty view.
+    await runScript('new VoicesNode voices');
+    await page.getByTestId('node-voices').locator('.node-type').dblclick();
+    await page
+      .getByTestId('toast')
+      .filter({ hasText: /plays no patch files/ })
+      .waitFor();
+    expect(await page.getByTestId('inner-view').count()).toBe(0);
+    await runScript('remove voices');
+    await page.getByTestId('node-voices').waitFor({ state: 'detached' });
+  });
+
   test('an edit typed in the editor is heard within one block of reaching the worklet, measured in frames', async () => {
     await page.evaluate(async () => {
       const w = window as never as InPage;

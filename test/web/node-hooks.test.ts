@@ -3,7 +3,13 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ApiNode } from '../../src/api/protocol.js';
-import { innerPatchOf } from '../../web/src/node-hooks.js';
+import {
+  dirOf,
+  innerPatchOf,
+  isPatchNodeType,
+  joinPatchPath,
+  nestedPatchPath,
+} from '../../web/src/node-hooks.js';
 
 const value = (name: string, v: unknown): ApiNode => ({
   name,
@@ -51,5 +57,48 @@ describe('sub-patch seam', () => {
     const nodes = graph(exported, value('f', 'pad.syn'), withPatchInput('v', 'VoicesNode', 'f'));
     expect(innerPatchOf(exported, nodes)).toBe('bass.syn');
     expect(innerPatchOf(nodes.get('v')!, nodes)).toBe('pad.syn');
+  });
+});
+
+describe('nested patch nodes: the file a patch node inside a patch plays, as the engine resolves it', () => {
+  const patchNode = (
+    name: string,
+    args?: Record<string, unknown>,
+    source: string | null = null,
+  ): ApiNode => ({
+    ...withPatchInput(name, 'PatchNode', null),
+    inputs: [
+      {
+        node_name: name,
+        port_name: 'path',
+        type: 'DataInput',
+        source: source ? { node_name: source, port_name: 'out' } : null,
+      },
+    ],
+    ...(args ? { args } : {}),
+    exports: { Patch: null },
+  });
+
+  it('reads the literal it was made with, else the value node feeding it; VoicesNode reads `patch`', () => {
+    expect(nestedPatchPath(patchNode('low', { path: '../subtractive.syn' }), [])).toBe('../subtractive.syn');
+    const file = value('file', 'voice.sui');
+    expect(nestedPatchPath(patchNode('fed', undefined, 'file'), [file])).toBe('voice.sui');
+    const voices = { ...withPatchInput('v', 'VoicesNode', null), args: { patch: 'pad.syn' } };
+    expect(nestedPatchPath(voices, [])).toBe('pad.syn');
+    expect(nestedPatchPath(patchNode('none'), [])).toBeNull();
+  });
+
+  it('joins it to the including file’s folder, normalised (`..`, `.`, doubled slashes)', () => {
+    expect(joinPatchPath(dirOf('layers/duo.sui'), '../subtractive.syn')).toBe('subtractive.syn');
+    expect(joinPatchPath(dirOf('a/b/c.syn'), './d//e.syn')).toBe('a/b/d/e.syn');
+    expect(joinPatchPath(dirOf('top.syn'), 'voice.syn')).toBe('voice.syn');
+    expect(joinPatchPath(dirOf('a/top.syn'), '/abs/v.syn')).toBe('/abs/v.syn');
+    expect(joinPatchPath('', '../outside.syn')).toBe('../outside.syn');
+  });
+
+  it('only PatchNode and VoicesNode open by double-click', () => {
+    expect(isPatchNodeType('PatchNode')).toBe(true);
+    expect(isPatchNodeType('VoicesNode')).toBe(true);
+    expect(isPatchNodeType('PolyphonicNode')).toBe(false);
   });
 });

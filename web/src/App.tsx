@@ -6,12 +6,14 @@ import { Console } from './components/Console';
 import { Dialogs } from './components/Dialogs';
 import { Editor } from './components/Editor';
 import { EngineNotice } from './components/EngineNotice';
+import { InnerView } from './components/InnerView';
 import { Keyboard } from './components/Keyboard';
 import { Looking } from './components/Looking';
 import { Palette } from './components/Palette';
 import { Splitter } from './components/Splitter';
 import { TopBar } from './components/TopBar';
 import { history } from './history';
+import { insidePatch } from './inner-patch';
 import { type PanelName, togglePanel, usePanels } from './panels';
 import { markSaved } from './patch';
 import { syncPositionsWithServer } from './server-positions';
@@ -105,6 +107,8 @@ export function App() {
     const keys = (e: KeyboardEvent) => {
       const el = e.target as HTMLElement;
       if (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA') return;
+      // Inside a patch (read-only) an undo would change the main graph out of sight.
+      if (insidePatch()) return;
       const mod = e.ctrlKey || e.metaKey;
       if (mod && e.key.toLowerCase() === 'z') {
         e.preventDefault();
@@ -134,6 +138,7 @@ export function App() {
         <main className="main">
           <CanvasRail />
           <Editor theme={theme} />
+          <InnerView theme={theme} />
         </main>
         <div className="split-area" style={{ gridArea: 'ssplit' }}>
           {side.open && <Splitter panel="side" grows={-1} label="Side panel size" />}

@@ -128,7 +128,10 @@ export interface ScriptCommandResult {
   column: number;
 }
 
-/** GET /nodes/{name}/patch: the inner graph of the patch a PatchNode or VoicesNode plays, read-only. */
+/**
+ * GET /nodes/{name}/patch and GET /patches?path=…: the inner graph of the patch a PatchNode or VoicesNode
+ * plays, read-only.
+ */
 export type InnerPatch = import('../../src/lang/patch-loader.js').PatchView;
 
 export interface ScriptResult {
@@ -165,6 +168,7 @@ export function serverApi(server: ServerAddress): EngineApi {
       return answer;
     },
     innerPatch: (name) => call<InnerPatch>('GET', `/nodes/${enc(name)}/patch`),
+    patchFile: (path) => call<InnerPatch>('GET', `/patches?path=${enc(path)}`),
     positions: () => call<Record<string, { x: number; y: number }>>('GET', '/positions'),
     setPositions: (positions) => call<unknown>('PUT', '/positions', positions),
   };

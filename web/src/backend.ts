@@ -29,8 +29,10 @@ export interface EngineApi {
   exportScript(): Promise<string>;
   /** Runs a script: each command's result, or an ApiError with line/column. */
   execute(script: string): Promise<ScriptResult>;
-  /** The patch a sub-patch node is made of (the instruments issue's route; refused until it lands). */
+  /** The inner graph of the patch file a PatchNode or VoicesNode plays (GET /nodes/{name}/patch). */
   innerPatch(name: string): Promise<InnerPatch>;
+  /** A patch file's inner graph by its path relative to the root (GET /patches?path=…): nested patches. */
+  patchFile(path: string): Promise<InnerPatch>;
   /** Node positions the server keeps with its session (GET/PUT /positions) — server mode only. */
   positions?(): Promise<Record<string, { x: number; y: number }>>;
   setPositions?(positions: Record<string, { x: number; y: number }>): Promise<unknown>;
@@ -120,6 +122,7 @@ export const api: EngineApi = {
   exportScript: () => backend().api.exportScript(),
   execute: (script) => backend().api.execute(script),
   innerPatch: (name) => backend().api.innerPatch(name),
+  patchFile: (path) => backend().api.patchFile(path),
 };
 
 /** What the address asks for: local mode, a server URL, or nothing said. */

@@ -93,6 +93,13 @@ export class LocalBackend implements Backend {
           null,
         );
       }),
+      patchFile: route(async (_r, path: string) => {
+        throw new ApiError(
+          404,
+          `the engine in this page plays no patch files, so \`${path}\` cannot be opened here (PatchNode and VoicesNode play on a server)`,
+          null,
+        );
+      }),
     };
   }
 

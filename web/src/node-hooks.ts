@@ -1,7 +1,8 @@
 // Per-type extensions of the editor, looked up by node type. The one hook so far is the seam for
 // sub-patches (SPEC §7, the instruments issue): a node made of another patch answers where that inner
-// patch is, and its context menu then offers "Open inner patch", which (inner-patch.ts) asks the engine for
-// it through the one door (`api.innerPatch`, the route `GET /nodes/{name}/patch`).
+// patch is, and its context menu then offers "Open inner patch" (a PatchNode or VoicesNode also opens by
+// double-click), which (inner-patch.ts) asks the engine for it through the one door (`api.innerPatch`,
+// the route `GET /nodes/{name}/patch`). Below: how a patch node inside a patch names its file.
 
 import type { ApiNode } from '../../src/api/protocol.js';
 
@@ -49,4 +50,43 @@ for (const type of ['PatchNode', 'VoicesNode']) {
       return typeof value === 'string' && value ? value : (patchInput(node, nodes) ?? 'its patch');
     },
   });
+}
+
+/** True for the node types made of a patch file. */
+export function isPatchNodeType(type: string): boolean {
+  return type === 'PatchNode' || type === 'VoicesNode';
+}
+
+/**
+ * The patch file a patch node inside a patch names, relative to that patch's folder: the literal it was
+ * made with (`new patch "v.syn"`, `new VoicesNode(patch: "v.syn")`) or the value node feeding its input.
+ */
+export function nestedPatchPath(node: ApiNode, siblings: readonly ApiNode[]): string | null {
+  const port = node.type === 'VoicesNode' ? 'patch' : 'path';
+  const literal = node.args?.[port];
+  if (typeof literal === 'string' && literal) return literal;
+  const exported = node.exports.Patch;
+  if (typeof exported === 'string' && exported) return exported;
+  const source = node.inputs.find((i) => i.port_name === port)?.source;
+  const feeding = source && siblings.find((n) => n.name === source.node_name);
+  const value = feeding?.exports.Value;
+  return typeof value === 'string' && value ? value : null;
+}
+
+/** The folder of a root-relative path (`a/b.syn` → `a`). */
+export function dirOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
+/** `path` as seen from a patch in `dir`, normalised as the engine resolves it (src/engine/patch.ts). */
+export function joinPatchPath(dir: string, path: string): string {
+  const whole = path.startsWith('/') || dir === '' ? path : `${dir}/${path}`;
+  const parts: string[] = [];
+  for (const part of whole.split(/[/\\]+/)) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && parts.length > 0 && parts[parts.length - 1] !== '..') parts.pop();
+    else parts.push(part);
+  }
+  return (whole.startsWith('/') ? '/' : '') + parts.join('/');
 }

@@ -226,6 +226,11 @@ class Store {
       case 'nodeAdded':
         this.applyNode(message.node);
         break;
+      case 'nodeChanged':
+        // Its ports changed (a PatchNode/VoicesNode whose file was reloaded): drawn with the new ones.
+        this.applyNode(message.node);
+        this.pruneWatched();
+        break;
       case 'nodeRemoved':
         this.applyRemoved(message.name);
         break;

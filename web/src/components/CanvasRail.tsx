@@ -3,7 +3,8 @@
 import { useReactFlow, useViewport } from '@xyflow/react';
 import { canvas } from './Editor';
 
-export function CanvasRail() {
+/** `fit`: what the fit button does (default: the main canvas's readable fit). */
+export function CanvasRail({ fit }: { fit?: () => void } = {}) {
   const flow = useReactFlow();
   const { zoom } = useViewport();
   return (
@@ -39,7 +40,7 @@ export function CanvasRail() {
         title="Fit the graph in view"
         aria-label="fit view"
         data-testid="fit-view"
-        onClick={() => canvas.fit()}
+        onClick={() => (fit ?? canvas.fit)()}
       >
         <svg viewBox="0 0 16 16" aria-hidden="true">
           <path d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4" />

@@ -4,7 +4,8 @@
 // duplicate (Ctrl+C/V/D) with the links among the copied nodes; select all (Ctrl+A); quick-add at the
 // pointer (double-click, N, or a cable dropped on empty canvas); context menus on nodes, cables and the
 // canvas; Space starts or stops rendering. Drag empty canvas to select, middle-drag or scroll to pan,
-// Ctrl+scroll to zoom.
+// Ctrl+scroll to zoom. Double-clicking a PatchNode or VoicesNode opens its inside (InnerView.tsx) over
+// this canvas, which stays mounted and live underneath, its keys still until the way back.
 
 import {
   applyNodeChanges,
@@ -18,6 +19,7 @@ import {
   type NodeChange,
   type OnConnectStartParams,
   ReactFlow,
+  type ReactFlowInstance,
   useReactFlow,
 } from '@xyflow/react';
 import {
@@ -34,9 +36,9 @@ import { api, backend } from '../backend';
 import { copyNodes, duplicate, hasClip, paste } from '../clipboard';
 import { fedPort, valueRange } from '../controls';
 import { addNode, link, moveCableEnd, recordMove, removeNodes, unlink } from '../edits';
-import { openInnerPatch } from '../inner-patch';
+import { insidePatch, openInnerPatch, useInnerLevels } from '../inner-patch';
 import { placeMissing } from '../layout';
-import { innerPatchOf } from '../node-hooks';
+import { innerPatchOf, isPatchNodeType } from '../node-hooks';
 import { autoLayout, measured } from '../patch';
 import { connectionKey, type Position, store, useStore } from '../store';
 import { ContextMenu, type MenuEntry } from './ContextMenu';
@@ -76,6 +78,8 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   const types = useStore((s) => s.types);
   const watched = useStore((s) => s.watched);
   const log = useStore((s) => s.log);
+  /** While a patch's inside covers this canvas, its keys stand still (see inner-patch.ts). */
+  const inside = useInnerLevels().length > 0;
   const flow = useReactFlow();
   useEffect(() => {
     store.measure = (name) => {
@@ -190,24 +194,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
    * too big for that shows its beginning (top left, where the signal flow starts); the map in the side
    * panel and the fit button show the rest.
    */
-  const fitReadable = useCallback(() => {
-    const box = editorRef.current?.getBoundingClientRect();
-    const drawn = flow.getNodes();
-    if (!box?.width || !box.height || !drawn.length) return;
-    const bounds = flow.getNodesBounds(drawn);
-    const room = { width: box.width - 2 * FIT_MARGIN, height: box.height - 2 * FIT_MARGIN };
-    const fitZoom = Math.min(room.width / bounds.width, room.height / bounds.height, 1.5);
-    const zoom = Math.max(fitZoom, READABLE_ZOOM);
-    // Centred along an axis that fits, started at the top/left along one that does not.
-    const place = (size: number, start: number, space: number) =>
-      size * zoom <= space + 0.5
-        ? FIT_MARGIN + (space - size * zoom) / 2 - start * zoom
-        : FIT_MARGIN - start * zoom;
-    void flow.setViewport(
-      { x: place(bounds.width, bounds.x, room.width), y: place(bounds.height, bounds.y, room.height), zoom },
-      { duration: 150 },
-    );
-  }, [flow]);
+  const fitReadable = useCallback(() => fitInBox(flow, editorRef.current), [flow]);
   canvas.fit = fitReadable;
 
   useEffect(() => {
@@ -309,6 +296,8 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
       if (isTyping(e.target) || document.querySelector('.dialog-backdrop')) return;
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
+      // Inside a patch only Space (the transport) still reaches the main graph: edits would be unseen.
+      if (insidePatch() && e.code !== 'Space') return;
       if (mod && key === 'a') {
         e.preventDefault();
         selectOnly(flow.getNodes().map((n) => n.id));
@@ -352,7 +341,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
       copied.current = null;
     };
     const onPaste = (e: ClipboardEvent) => {
-      if (isTyping(e.target) || document.querySelector('.dialog-backdrop')) return;
+      if (isTyping(e.target) || document.querySelector('.dialog-backdrop') || insidePatch()) return;
       const text = e.clipboardData?.getData('text/plain') ?? null;
       if (!text && !hasClip()) return;
       e.preventDefault();
@@ -569,6 +558,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
           ? [
               {
                 label: `Open inner patch (${inner})`,
+                shortcut: isPatchNodeType(node.type) ? 'dbl-click' : undefined,
                 action: () => void openInnerPatch(name, inner),
               },
             ]
@@ -677,6 +667,14 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
           recordMove(dragStart.current, after);
         }}
         onNodeContextMenu={(e, node) => nodeMenu(e, node.id)}
+        onNodeDoubleClick={(e, flowNode) => {
+          // A patch node opens its inside — unless the double-click was on its name (rename) or a control.
+          const target = e.target as HTMLElement;
+          if (target.closest('button, input, textarea, [role="slider"], .react-flow__handle')) return;
+          const node = store.state.nodes.get(flowNode.id);
+          const path = node && innerPatchOf(node, store.state.nodes);
+          if (node && path && isPatchNodeType(node.type)) void openInnerPatch(node.name, path);
+        }}
         onEdgeContextMenu={edgeMenu}
         onPaneContextMenu={paneMenu}
         onDoubleClick={(e) => {
@@ -698,7 +696,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
           // Only gestures carry an event; programmatic fits do not.
           if (event) userMoved.current = true;
         }}
-        deleteKeyCode={['Delete', 'Backspace']}
+        deleteKeyCode={inside ? null : ['Delete', 'Backspace']}
         // As in VCV Rack: dragging empty canvas draws a selection box, the middle button or the wheel
         // (two fingers) pans, Ctrl+wheel (or a pinch) zooms. Shift is left to controls, for fine moves.
         panActivationKeyCode={null}
@@ -736,6 +734,32 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
         />
       )}
     </div>
+  );
+}
+
+/**
+ * Fits the nodes of `flow` in `element`'s box, never below READABLE_ZOOM (see fitReadable); also the inner
+ * patch view's fit.
+ */
+export function fitInBox(
+  flow: Pick<ReactFlowInstance, 'getNodes' | 'getNodesBounds' | 'setViewport'>,
+  element: HTMLElement | null,
+) {
+  const box = element?.getBoundingClientRect();
+  const drawn = flow.getNodes();
+  if (!box?.width || !box.height || !drawn.length) return;
+  const bounds = flow.getNodesBounds(drawn);
+  const room = { width: box.width - 2 * FIT_MARGIN, height: box.height - 2 * FIT_MARGIN };
+  const fitZoom = Math.min(room.width / bounds.width, room.height / bounds.height, 1.5);
+  const zoom = Math.max(fitZoom, READABLE_ZOOM);
+  // Centred along an axis that fits, started at the top/left along one that does not.
+  const place = (size: number, start: number, space: number) =>
+    size * zoom <= space + 0.5
+      ? FIT_MARGIN + (space - size * zoom) / 2 - start * zoom
+      : FIT_MARGIN - start * zoom;
+  void flow.setViewport(
+    { x: place(bounds.width, bounds.x, room.width), y: place(bounds.height, bounds.y, room.height), zoom },
+    { duration: 150 },
   );
 }
 

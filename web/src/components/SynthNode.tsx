@@ -21,6 +21,11 @@ export type SynthNodeData = {
   faulted: boolean;
   /** A value node holding a number: the range its slider covers. */
   range: ControlRange | null;
+  /**
+   * Drawn inside a patch (inner-patch.ts): values and names are shown, nothing is editable, no scope —
+   * the node is the file's, not the running graph's.
+   */
+  readOnly?: boolean;
 };
 export type SynthFlowNode = Node<SynthNodeData, 'synth'>;
 
@@ -175,9 +180,9 @@ function InputValue({
 }
 
 function SynthNodeView({ data, selected }: NodeProps<SynthFlowNode>) {
-  const { node, info, watched, faulted, range } = data;
+  const { node, info, watched, faulted, range, readOnly } = data;
   const isData = node.type === 'DataNode';
-  const numeric = isData && typeof node.exports.Value === 'number' && range;
+  const numeric = isData && typeof node.exports.Value === 'number' && range && !readOnly;
   const inputs = node.inputs;
   const outputs = isData ? [] : node.outputs;
   const rows = Math.max(inputs.length, outputs.length);
@@ -191,12 +196,22 @@ function SynthNodeView({ data, selected }: NodeProps<SynthFlowNode>) {
     >
       <header className={`node-header cat-${info?.category ?? 'other'}`}>
         {!isData && <span className="node-type">{node.type.replace(/Node$/, '')}</span>}
-        <NameEditor name={node.name} />
+        {readOnly ? (
+          <span className="node-name" title={node.name}>
+            {node.name}
+          </span>
+        ) : (
+          <NameEditor name={node.name} />
+        )}
       </header>
       {dataOut && (
         <div className="value-row">
           {numeric ? (
             <NumberValue node={node} range={range} />
+          ) : readOnly ? (
+            <span className="value-text" title={formatValue(node.exports.Value)}>
+              {formatValue(node.exports.Value)}
+            </span>
           ) : (
             <ValueField name={node.name} value={node.exports.Value} />
           )}
@@ -216,7 +231,14 @@ function SynthNodeView({ data, selected }: NodeProps<SynthFlowNode>) {
             const output = outputs[i];
             const spec = input && info?.inputs.find((p) => p.name === input.port_name);
             const control =
-              input && !input.source && input.type === 'StreamInput' && spec ? inputRange(spec) : null;
+              input && !input.source && input.type === 'StreamInput' && spec && !readOnly
+                ? inputRange(spec)
+                : null;
+            // Inside a patch an unlinked input shows what it reads: the literal it was made with.
+            const literal =
+              readOnly && input && !input.source && node.args && Object.hasOwn(node.args, input.port_name)
+                ? node.args[input.port_name]
+                : undefined;
             return (
               <div className="port-row" key={`${input?.port_name ?? ''}|${output?.port_name ?? ''}`}>
                 <div className="port port-in">
@@ -235,6 +257,11 @@ function SynthNodeView({ data, selected }: NodeProps<SynthFlowNode>) {
                       >
                         {input.port_name}
                       </span>
+                      {literal !== undefined && (
+                        <span className="port-literal" title={`${input.port_name} = ${formatValue(literal)}`}>
+                          {formatValue(literal)}
+                        </span>
+                      )}
                       {control && (
                         <InputValue
                           node={node}
@@ -249,7 +276,7 @@ function SynthNodeView({ data, selected }: NodeProps<SynthFlowNode>) {
                 <div className="port port-out">
                   {output && (
                     <>
-                      {output.type === 'StreamOutput' && (
+                      {output.type === 'StreamOutput' && !readOnly && (
                         <button
                           type="button"
                           className={`scope-toggle nodrag${watched.includes(output.port_name) ? ' on' : ''}`}
@@ -288,7 +315,8 @@ function SynthNodeView({ data, selected }: NodeProps<SynthFlowNode>) {
           })}
         </div>
       )}
-      <ExportsView exports={node.exports} skip={isData ? 'Value' : undefined} />
+      {/* Inside a patch nothing renders: the file's graph has no live exports to show. */}
+      {!readOnly && <ExportsView exports={node.exports} skip={isData ? 'Value' : undefined} />}
     </div>
   );
 }
