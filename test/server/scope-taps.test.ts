@@ -35,7 +35,7 @@ const sine =
     Math.sin((2 * Math.PI * hz * n) / RATE + phase);
 
 describe('scope frequency readout', () => {
-  it.each([20, 41, 110, 1000, 5000, 12345, 20000])('reads a %d Hz sine within 0.2 %%', (hz) => {
+  it.each([20, 41, 110, 1000, 5000, 12345, 20000])('reads a %d Hz sine within 0.2 percent', (hz) => {
     const samples = Float32Array.from({ length: RAW_SIZE }, (_, n) => sine(hz, 0.3)(n));
     const measured = measureFrequency(samples, RATE)!;
     expect(Math.abs(measured / hz - 1)).toBeLessThan(0.002);
