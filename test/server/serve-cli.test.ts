@@ -30,12 +30,14 @@ async function serve(args: string[], cwd = tmpdir()) {
 }
 
 /** Exit code and stderr of a process once it ends. */
-function ended(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
+function ended(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr += chunk.toString();
   });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
 }
 
 describe('synchrotron serve', () => {
@@ -111,8 +113,9 @@ describe('synchrotron serve', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     child.kill('SIGINT');
-    const { code, stderr } = await done;
-    expect(code).toBe(0);
+    const { code, signal, stderr } = await done;
+    // When it fails, say how the process ended and what it printed.
+    expect({ code, signal }, stderr).toEqual({ code: 0, signal: null });
     expect(stderr).toContain('SIGINT: closing files');
     // The header was finished: RIFF size = file size − 8.
     const bytes = readFileSync(join(dir, 'take.wav'));
