@@ -10,8 +10,11 @@ function sine(hz: number, rate: number, seconds: number, amplitude = 0.5): Float
   return out;
 }
 
-/** Amplitude of the component at exactly `hz` (least-squares fit of sin and cos), away from the edges. */
-function amplitudeAt(signal: Float32Array, hz: number, rate: number): number {
+/**
+ * Least-squares fit of sin and cos at exactly `hz` over the middle of the signal (away from the edges):
+ * the fitted coefficients and the range they were fitted over.
+ */
+function fitAt(signal: Float32Array, hz: number, rate: number) {
   const from = Math.floor(signal.length * 0.2);
   const to = Math.floor(signal.length * 0.8);
   let ss = 0;
@@ -29,32 +32,18 @@ function amplitudeAt(signal: Float32Array, hz: number, rate: number): number {
     xc += signal[i] * c;
   }
   const det = ss * cc - sc * sc;
-  const a = (xs * cc - xc * sc) / det;
-  const b = (xc * ss - xs * sc) / det;
+  return { a: (xs * cc - xc * sc) / det, b: (xc * ss - xs * sc) / det, from, to };
+}
+
+/** Amplitude of the component at exactly `hz`, away from the edges. */
+function amplitudeAt(signal: Float32Array, hz: number, rate: number): number {
+  const { a, b } = fitAt(signal, hz, rate);
   return Math.hypot(a, b);
 }
 
 /** RMS of what is left after removing the component at `hz` (the error of the conversion), in dB re `ref`. */
 function residualDb(signal: Float32Array, hz: number, rate: number, ref: number): number {
-  const from = Math.floor(signal.length * 0.2);
-  const to = Math.floor(signal.length * 0.8);
-  let ss = 0;
-  let cc = 0;
-  let sc = 0;
-  let xs = 0;
-  let xc = 0;
-  for (let i = from; i < to; i++) {
-    const s = Math.sin((2 * Math.PI * hz * i) / rate);
-    const c = Math.cos((2 * Math.PI * hz * i) / rate);
-    ss += s * s;
-    cc += c * c;
-    sc += s * c;
-    xs += signal[i] * s;
-    xc += signal[i] * c;
-  }
-  const det = ss * cc - sc * sc;
-  const a = (xs * cc - xc * sc) / det;
-  const b = (xc * ss - xs * sc) / det;
+  const { a, b, from, to } = fitAt(signal, hz, rate);
   let err = 0;
   for (let i = from; i < to; i++) {
     const fit = a * Math.sin((2 * Math.PI * hz * i) / rate) + b * Math.cos((2 * Math.PI * hz * i) / rate);
