@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordWithoutSkips } from '../helpers/realtime.js';
 import { note, writeSmf } from '../midi/smf-writer.js';
 import {
   launch,
@@ -85,18 +86,24 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser engine in a page (h
     await opened.page.waitForFunction(
       () => (window as never as { engineNodes: unknown[] }).engineNodes.length > 0,
     );
-    const result = await opened.page.evaluate(async () => {
-      const { engineNodes, helpers } = window as never as {
-        engineNodes: AudioWorkletNode[];
-        helpers: Helpers;
-      };
-      const node = engineNodes[0];
-      await helpers.audioTime(node.context, 0.2);
-      const recorder = await helpers.capture(node);
-      await helpers.audioTime(node.context, 0.5);
-      const { left, gaps } = await recorder.stop(0);
-      return { frequency: helpers.frequency(left, node.context.sampleRate), peak: helpers.peak(left), gaps };
-    });
+    const result = await recordWithoutSkips(() =>
+      opened.page.evaluate(async () => {
+        const { engineNodes, helpers } = window as never as {
+          engineNodes: AudioWorkletNode[];
+          helpers: Helpers;
+        };
+        const node = engineNodes[0];
+        await helpers.audioTime(node.context, 0.2);
+        const recorder = await helpers.capture(node);
+        await helpers.audioTime(node.context, 0.5);
+        const { left, gaps } = await recorder.stop(0);
+        return {
+          frequency: helpers.frequency(left, node.context.sampleRate),
+          peak: helpers.peak(left),
+          gaps,
+        };
+      }),
+    );
     expect(result.gaps).toBe(0);
     expect(Math.abs(result.frequency - 440) / 440).toBeLessThan(0.005);
     expect(result.peak).toBeCloseTo(0.3, 3);

@@ -83,7 +83,8 @@ describe.skipIf(!!missingBrowserPrerequisite())(
       });
       expect(result.warnings).toEqual([]);
       expect(Math.abs(result.frequency / 660 - 1)).toBeLessThan(0.01);
-      expect(result.peak).toBeGreaterThan(0.2);
+      // Heard, not silence: the fake device's own level varies from one beep to the next.
+      expect(result.peak).toBeGreaterThan(0.05);
       expect(errors).toEqual([]);
       await page.close();
     }, 60_000);

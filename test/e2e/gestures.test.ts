@@ -47,6 +47,13 @@ describe.skipIf(!!missing)('gestures', () => {
     return { x: editor.x + editor.width - 40, y: editor.y + editor.height - 40 };
   }
 
+  /**
+   * Waits until the editor draws a cable: the server may already hold a link (what `links` reads) that the
+   * page has not drawn yet, and a drag starting from that input would then pull nothing.
+   */
+  const cableDrawn = (id: string) =>
+    page.locator(`.react-flow__edge[data-id="${id}"]`).waitFor({ state: 'attached' });
+
   /** Screen point half-way along a cable. */
   function cablePoint(id: string) {
     return page.evaluate((edge) => {
@@ -147,10 +154,12 @@ describe.skipIf(!!missing)('gestures', () => {
 
   test('a cable dragged off an input is unplugged; onto another input, it moves there', async () => {
     const spot = await emptySpot();
+    await cableDrawn('osc.out->amp.a');
     await dragMouse(page, await centre(page, handle('amp', 'a')), spot);
     await expect.poll(links).not.toContain('osc.out->amp.a');
     await undo();
     await expect.poll(links).toContain('osc.out->amp.a');
+    await cableDrawn('osc.out->amp.a');
     await dragMouse(page, await centre(page, handle('amp', 'a')), await centre(page, handle('out', 'right')));
     await expect.poll(links).toContain('osc.out->out.right');
     expect(await links()).not.toContain('osc.out->amp.a');

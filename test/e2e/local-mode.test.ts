@@ -16,6 +16,7 @@ import { type StaticHost, serveStatic } from '../browser/harness.js';
 import { HELPERS } from '../browser/page.js';
 import { peak, zeroCrossingFrequency } from '../helpers/analysis.js';
 import { pcmWav } from '../helpers/pcm-wav.js';
+import { recordWithoutSkips } from '../helpers/realtime.js';
 import { note, writeSmf } from '../midi/smf-writer.js';
 import {
   collectErrors,
@@ -226,36 +227,42 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
   });
 
   test('an edit typed in the editor is heard within one block of reaching the worklet, measured in frames', async () => {
-    await page.evaluate(async () => {
-      const w = window as never as InPage;
-      w.recorder = await w.helpers.capture(w.synchrotron.engine.node);
-      await w.helpers.audioTime(w.synchrotron.engine.context, 0.3);
-    });
-    // Typed into the value node's field: applied on Enter.
-    await page.getByTestId('node-f').getByRole('slider').dblclick();
-    const input = page.getByTestId('control-f-input');
-    await input.press('Control+a');
-    await input.pressSequentially('660');
-    await input.press('Enter');
-    await expect
-      .poll(() => page.evaluate(() => (window as never as InPage).synchrotron.engine.graph.node('f').value))
-      .toBe(660);
-    const result = await page.evaluate(async () => {
-      const { synchrotron, helpers, recorder } = window as never as InPage;
-      const engine = synchrotron.engine;
-      const applied = (await engine.settled())!;
-      const rate = engine.sampleRate;
-      const { left, start, gaps } = await recorder!.stop(applied.contextFrame + Math.round(0.4 * rate));
-      const windows = helpers.windowFrequencies(left, rate, 128);
-      const firstChanged = windows.findIndex((hz) => Math.abs(hz - 440) / 440 > 0.02);
-      return {
-        applied,
-        gaps,
-        changedAt: start + firstChanged * 128,
-        windowsBefore: firstChanged,
-        after: helpers.frequency(left.subarray(left.length - Math.round(0.2 * rate)), rate),
-        blockSize: engine.blockSize,
-      };
+    const result = await recordWithoutSkips(async () => {
+      await runScript('set f 440');
+      await expect
+        .poll(() => page.evaluate(() => (window as never as InPage).synchrotron.engine.graph.node('f').value))
+        .toBe(440);
+      await page.evaluate(async () => {
+        const w = window as never as InPage;
+        w.recorder = await w.helpers.capture(w.synchrotron.engine.node);
+        await w.helpers.audioTime(w.synchrotron.engine.context, 0.3);
+      });
+      // Typed into the value node's field: applied on Enter.
+      await page.getByTestId('node-f').getByRole('slider').dblclick();
+      const input = page.getByTestId('control-f-input');
+      await input.press('Control+a');
+      await input.pressSequentially('660');
+      await input.press('Enter');
+      await expect
+        .poll(() => page.evaluate(() => (window as never as InPage).synchrotron.engine.graph.node('f').value))
+        .toBe(660);
+      return page.evaluate(async () => {
+        const { synchrotron, helpers, recorder } = window as never as InPage;
+        const engine = synchrotron.engine;
+        const applied = (await engine.settled())!;
+        const rate = engine.sampleRate;
+        const { left, start, gaps } = await recorder!.stop(applied.contextFrame + Math.round(0.4 * rate));
+        const windows = helpers.windowFrequencies(left, rate, 128);
+        const firstChanged = windows.findIndex((hz) => Math.abs(hz - 440) / 440 > 0.02);
+        return {
+          applied,
+          gaps,
+          changedAt: start + firstChanged * 128,
+          windowsBefore: firstChanged,
+          after: helpers.frequency(left.subarray(left.length - Math.round(0.2 * rate)), rate),
+          blockSize: engine.blockSize,
+        };
+      });
     });
     expect(result.gaps).toBe(0);
     expect(result.windowsBefore).toBeGreaterThan(10); // the edit landed inside the recording
@@ -270,38 +277,40 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
 
   test('ten seconds without a dropout while the editor moves values (counted, not timed)', async () => {
     await runScript('set f 440; new 1 other; new SineNode idle; link other.out -> idle.frequency');
-    const result = await page.evaluate(async () => {
-      const { synchrotron, helpers } = window as never as InPage;
-      const engine = synchrotron.engine;
-      const backend = (
-        window as never as {
-          synchrotron: { backend: { api: { setValue(n: string, v: number): Promise<unknown> } } };
+    const result = await recordWithoutSkips(() =>
+      page.evaluate(async () => {
+        const { synchrotron, helpers } = window as never as InPage;
+        const engine = synchrotron.engine;
+        const backend = (
+          window as never as {
+            synchrotron: { backend: { api: { setValue(n: string, v: number): Promise<unknown> } } };
+          }
+        ).synchrotron.backend;
+        await engine.settled();
+        const recorder = await helpers.capture(engine.node);
+        const rate = engine.sampleRate;
+        const begin = engine.context.currentTime;
+        // Edits through the editor's own interface, as a slider drag makes them, all along.
+        let edits = 0;
+        while (engine.context.currentTime - begin < 10.2) {
+          await backend.api.setValue('other', 1 + (edits % 7));
+          edits++;
+          await new Promise((resolve) => requestAnimationFrame(resolve));
         }
-      ).synchrotron.backend;
-      await engine.settled();
-      const recorder = await helpers.capture(engine.node);
-      const rate = engine.sampleRate;
-      const begin = engine.context.currentTime;
-      // Edits through the editor's own interface, as a slider drag makes them, all along.
-      let edits = 0;
-      while (engine.context.currentTime - begin < 10.2) {
-        await backend.api.setValue('other', 1 + (edits % 7));
-        edits++;
-        await new Promise((resolve) => requestAnimationFrame(resolve));
-      }
-      const { left, gaps } = await recorder.stop(0);
-      const steady = left.subarray(Math.round(0.05 * rate));
-      let quietest = Number.POSITIVE_INFINITY;
-      for (let at = 0; at + 128 <= steady.length; at += 128)
-        quietest = Math.min(quietest, helpers.peak(steady.subarray(at, at + 128)));
-      return {
-        seconds: left.length / rate,
-        gaps,
-        edits,
-        residual: helpers.worstResidual(steady, rate, 440).worst,
-        quietest,
-      };
-    });
+        const { left, gaps } = await recorder.stop(0);
+        const steady = left.subarray(Math.round(0.05 * rate));
+        let quietest = Number.POSITIVE_INFINITY;
+        for (let at = 0; at + 128 <= steady.length; at += 128)
+          quietest = Math.min(quietest, helpers.peak(steady.subarray(at, at + 128)));
+        return {
+          seconds: left.length / rate,
+          gaps,
+          edits,
+          residual: helpers.worstResidual(steady, rate, 440).worst,
+          quietest,
+        };
+      }),
+    );
     expect(result.seconds).toBeGreaterThanOrEqual(10);
     expect(result.gaps).toBe(0); // no quantum missing from the worklet's output
     expect(result.edits).toBeGreaterThan(20);
@@ -510,13 +519,15 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     await page.getByTestId('node-mic').waitFor();
     // The editor asked for the microphone when the node appeared; the fake device's tone comes through.
     await expect.poll(() => page.getByText('the microphone is connected').count()).toBeGreaterThan(0);
-    const heard = await page.evaluate(async () => {
-      const { synchrotron, helpers } = window as never as InPage;
-      const recorder = await helpers.capture(synchrotron.engine.node);
-      await helpers.audioTime(synchrotron.engine.context, 1.5);
-      const { left, gaps } = await recorder.stop(0);
-      return { peak: helpers.peak(left), gaps };
-    });
+    const heard = await recordWithoutSkips(() =>
+      page.evaluate(async () => {
+        const { synchrotron, helpers } = window as never as InPage;
+        const recorder = await helpers.capture(synchrotron.engine.node);
+        await helpers.audioTime(synchrotron.engine.context, 1.5);
+        const { left, gaps } = await recorder.stop(0);
+        return { peak: helpers.peak(left), gaps };
+      }),
+    );
     expect(heard.gaps).toBe(0);
     expect(heard.peak).toBeGreaterThan(0.01);
     expect(await page.getByTestId('node-mic').textContent()).toContain('default input');
