@@ -134,6 +134,17 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 2;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  // Signals are caught from before start-up: one that arrives while the server starts (or just as it says
+  // it is rendering) closes it cleanly once it is up, instead of killing the process with files half-written.
+  let stop: ((signal: string) => void) | undefined;
+  let stopRequested: string | undefined;
+  const onSignal = (signal: string) => () => (stop ? stop(signal) : (stopRequested ??= signal));
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => {
+    // SIGHUP: the terminal closed, so save the session cleanly.
+    const handler = onSignal(signal);
+    process.once(signal, handler);
+    return () => process.off(signal, handler);
+  });
   let server: Awaited<ReturnType<typeof createServer>>;
   try {
     server = await createServer({
@@ -160,6 +171,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     const where =
       positionals[0] && (error as { line?: number }).line !== undefined ? `${positionals[0]}: ` : '';
     process.stderr.write(`synchrotron serve: ${where}${(error as Error).message}\n`);
+    for (const remove of handlers) remove();
     return 1;
   }
   const tokenQuery = server.token ? `?token=${encodeURIComponent(server.token)}` : '';
@@ -185,9 +197,8 @@ export async function serveCommand(args: string[]): Promise<number> {
         },
       );
     };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGHUP', () => shutdown('SIGHUP')); // the terminal closed: save the session cleanly
+    stop = shutdown;
+    if (stopRequested) shutdown(stopRequested);
   });
 }
 

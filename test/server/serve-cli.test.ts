@@ -82,6 +82,18 @@ describe('synchrotron serve', () => {
     expect(stderr).toContain('bad.syn: line 2, column 15: unknown node `b`');
   });
 
+  it('SIGINT during start-up: the server finishes starting, then closes cleanly (exit 0)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synchrotron-serve-'));
+    const child = spawn(process.execPath, [CLI, 'serve', '--audio', 'none', '--port', '0'], { cwd: dir });
+    const done = ended(child);
+    // The first line comes from inside start-up (the audio output chosen), before the server listens.
+    await new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
+    child.kill('SIGINT');
+    const { code, signal, stderr } = await done;
+    expect({ code, signal }, stderr).toEqual({ code: 0, signal: null });
+    expect(stderr).toContain('SIGINT: closing files');
+  });
+
   it('SIGINT while a WavFileNode records leaves a valid WAV of what was rendered', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'synchrotron-serve-'));
     writeFileSync(
