@@ -1,17 +1,12 @@
-import {
-  type DataSlot,
-  data,
-  defineNode,
-  type MidiSource,
-  midi,
-  type RenderHost,
-} from '../../engine/definition.js';
+import { type DataSlot, data, defineNode, type MidiSource, midi } from '../../engine/definition.js';
 import type { DataSlotValue } from '../../engine/types.js';
+import { openChosenPort, type PortWords, safePorts } from './port-choice.js';
 
-/** How a port list reads in messages: `0 "Synchrotron virtual", 1 "USB Keyboard"`. */
-function describePorts(ports: string[]): string {
-  return ports.length === 0 ? 'none' : ports.map((name, index) => `${index} "${name}"`).join(', ');
-}
+const INPUT_WORDS: PortWords = {
+  none: 'no MIDI ports: this engine has no MIDI input (no virtual port and no device)',
+  missing: (value) => `no MIDI port ${value} is open`,
+  named: (index, name) => `MIDI port ${index} "${name}"`,
+};
 
 /**
  * MIDI from an input port of the host: index 0 is the virtual port fed over the API (POST /midi, the
@@ -47,53 +42,14 @@ export const MidiInputNode = defineNode({
       source = null;
     };
 
-    // Control-rate work, run only when `port` changes (it may enumerate and open devices).
     const select = (value: DataSlotValue) => {
       close();
-      const ports = safePorts(host);
-      const report = (selected: string | null) =>
-        ctx.publish({ 'Available Ports': ports, 'Selected Port': selected });
-      if (ports.length === 0 || !host.openMidiInput) {
-        report(null);
-        ctx.warn('no MIDI ports: this engine has no MIDI input (no virtual port and no device)');
-        return;
-      }
-      if (value === null) {
-        report(null);
-        return;
-      }
-      let index = -1;
-      if (typeof value === 'number' && Number.isFinite(value)) {
-        index = Math.round(value);
-      } else if (typeof value === 'string') {
-        const wanted = value.toLowerCase();
-        index = ports.findIndex((name) => name.toLowerCase() === wanted);
-        if (index < 0) index = ports.findIndex((name) => name.toLowerCase().includes(wanted));
-      } else {
-        report(null);
-        ctx.warn(`\`port\` must be a port index or name, got ${JSON.stringify(value)}`);
-        return;
-      }
-      if (index < 0 || index >= ports.length) {
-        report(null);
-        ctx.warn(`no MIDI port ${JSON.stringify(value)} is open (available: ${describePorts(ports)})`);
-        return;
-      }
-      try {
-        source = host.openMidiInput(index, { sampleRate: ctx.sampleRate });
-      } catch (error) {
-        source = null;
-        ctx.warn(
-          `MIDI port ${index} "${ports[index]}" could not be opened: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-      if (source) report(ports[index]);
-      else {
-        report(null);
-        ctx.warn(
-          `MIDI port ${index} "${ports[index]}" is not available (available: ${describePorts(ports)})`,
-        );
-      }
+      source = openChosenPort(
+        ctx,
+        value,
+        INPUT_WORDS,
+        host.openMidiInput && ((index) => host.openMidiInput!(index, { sampleRate: ctx.sampleRate })),
+      );
     };
 
     return {
@@ -111,11 +67,3 @@ export const MidiInputNode = defineNode({
     };
   },
 });
-
-function safePorts(host: RenderHost): string[] {
-  try {
-    return host.midiPorts?.() ?? [];
-  } catch {
-    return [];
-  }
-}

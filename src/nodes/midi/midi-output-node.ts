@@ -1,18 +1,13 @@
-import {
-  type DataSlot,
-  data,
-  defineNode,
-  type MidiSink,
-  midi,
-  type RenderHost,
-} from '../../engine/definition.js';
+import { type DataSlot, data, defineNode, type MidiSink, midi } from '../../engine/definition.js';
 import { CLOCK, CONTINUE, NOTE_OFF, NOTE_ON, START, STOP } from '../../engine/midi.js';
 import type { DataSlotValue } from '../../engine/types.js';
+import { openChosenPort, type PortWords, safePorts } from './port-choice.js';
 
-/** How a port list reads in messages: `0 "Synchrotron virtual", 1 "USB Synth"`. */
-function describePorts(ports: string[]): string {
-  return ports.length === 0 ? 'none' : ports.map((name, index) => `${index} "${name}"`).join(', ');
-}
+const OUTPUT_WORDS: PortWords = {
+  none: 'no MIDI outputs: this engine has no MIDI output (no virtual port and no device)',
+  missing: (value) => `no MIDI output ${value}`,
+  named: (index, name) => `MIDI output ${index} "${name}"`,
+};
 
 /**
  * MIDI to an output port of the host, each message at its frame. Port 0 is the virtual output that clients
@@ -68,55 +63,14 @@ export const MidiOutputNode = defineNode({
       sink = null;
     };
 
-    // Control-rate work, run only when `port` changes (it may enumerate and open devices).
     const select = (value: DataSlotValue) => {
       close();
-      const ports = safePorts(host);
-      const report = (selected: string | null) =>
-        ctx.publish({ 'Available Ports': ports, 'Selected Port': selected });
-      if (ports.length === 0 || !host.openMidiOutput) {
-        report(null);
-        ctx.warn('no MIDI outputs: this engine has no MIDI output (no virtual port and no device)');
-        return;
-      }
-      if (value === null) {
-        report(null);
-        return;
-      }
-      let index = -1;
-      if (typeof value === 'number' && Number.isFinite(value)) {
-        index = Math.round(value);
-      } else if (typeof value === 'string') {
-        const wanted = value.toLowerCase();
-        index = ports.findIndex((name) => name.toLowerCase() === wanted);
-        if (index < 0) index = ports.findIndex((name) => name.toLowerCase().includes(wanted));
-      } else {
-        report(null);
-        ctx.warn(`\`port\` must be a port index or name, got ${JSON.stringify(value)}`);
-        return;
-      }
-      if (index < 0 || index >= ports.length) {
-        report(null);
-        ctx.warn(`no MIDI output ${JSON.stringify(value)} (available: ${describePorts(ports)})`);
-        return;
-      }
-      try {
-        sink = host.openMidiOutput(index, { sampleRate: ctx.sampleRate });
-      } catch (error) {
-        sink = null;
-        ctx.warn(
-          `MIDI output ${index} "${ports[index]}" could not be opened: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        report(null);
-        return;
-      }
-      if (sink) report(ports[index]);
-      else {
-        report(null);
-        ctx.warn(
-          `MIDI output ${index} "${ports[index]}" is not available (available: ${describePorts(ports)})`,
-        );
-      }
+      sink = openChosenPort(
+        ctx,
+        value,
+        OUTPUT_WORDS,
+        host.openMidiOutput && ((index) => host.openMidiOutput!(index, { sampleRate: ctx.sampleRate })),
+      );
     };
 
     return {
@@ -162,11 +116,3 @@ export const MidiOutputNode = defineNode({
     };
   },
 });
-
-function safePorts(host: RenderHost): string[] {
-  try {
-    return host.midiOutputPorts?.() ?? [];
-  } catch {
-    return [];
-  }
-}
