@@ -56,8 +56,10 @@ export interface RendererOptions {
   registry: NodeRegistry;
   host?: RenderHost;
   onEvent?: (event: RenderEvent) => void;
-  /** Stream buffers to reserve in WebAssembly memory (see BufferPool; default 64 MiB worth). */
+  /** Most stream buffers in WebAssembly memory (see BufferPool; default 64 MiB worth). */
   maxBuffers?: number;
+  /** Stream buffers the WebAssembly memory starts with; it grows as needed (default 1 MiB worth). */
+  initialBuffers?: number;
   /**
    * A nested plan (ChildPlan, made by `createChild`): the parent's pool and clock, shared. Its master bus is
    * scratch (PlaybackNodes inside a patch are silent) and rendering it does not advance the clock.
@@ -108,7 +110,12 @@ export class Renderer implements ChildPlan {
     this.host = options.host ?? {};
     this.onEvent = options.onEvent ?? (() => {});
     this.nested = options.parent !== undefined;
-    this.pool = options.parent?.pool ?? new BufferPool(this.blockSize, { maxBuffers: options.maxBuffers });
+    this.pool =
+      options.parent?.pool ??
+      new BufferPool(this.blockSize, {
+        maxBuffers: options.maxBuffers,
+        initialBuffers: options.initialBuffers,
+      });
     this.clock = options.parent?.clock ?? { frames: 0 };
     this.tempo = options.parent?.tempo ?? createTempoState();
     this.master = { left: this.pool.alloc(), right: this.pool.alloc() };
