@@ -9,7 +9,7 @@
 // empty bundle at 10 s, which is where an NRT render ends. Both sides use 128-frame blocks.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,9 @@ export interface VersusReport {
   synchrotronBest: number;
   scsynthBest: number;
   ratio: number;
+  /** Peak resident memory of one more run of each, MB (GNU time's maximum RSS); null without /usr/bin/time. */
+  synchrotronPeakRssMB: number | null;
+  scsynthPeakRssMB: number | null;
 }
 
 export function sinesPatch(): string {
@@ -188,6 +191,19 @@ function timed(command: string, args: string[]): number {
   return seconds;
 }
 
+const GNU_TIME = '/usr/bin/time';
+
+/** Peak RSS in MB of one run of a child process (GNU time's %M, KiB); null when GNU time is missing. */
+function peakRssMB(command: string, args: string[]): number | null {
+  if (!existsSync(GNU_TIME)) return null;
+  const result = spawnSync(GNU_TIME, ['-f', 'peak-rss-kib %M', command, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SC_JACK_DEFAULT_INPUTS: '' },
+  });
+  const match = /peak-rss-kib (\d+)/.exec(result.stderr);
+  return result.status === 0 && match ? Number(match[1]) / 1024 : null;
+}
+
 /** Runs the race `rounds` times each, alternating; null when scsynth is missing. */
 export function versusScsynth(rounds = 5): VersusReport | null {
   const scsynth = scsynthPath();
@@ -198,35 +214,35 @@ export function versusScsynth(rounds = 5): VersusReport | null {
     const osc = join(dir, 'sines-1000.osc');
     writeFileSync(patch, sinesPatch());
     writeFileSync(osc, score());
-    const ours = () =>
-      timed(process.execPath, [
-        MAIN,
-        'render',
-        patch,
-        '--seconds',
-        String(SECONDS),
-        '--out',
-        join(dir, 'ours.wav'),
-        '--block-size',
-        String(BLOCK_SIZE),
-      ]);
+    const oursArgs = [
+      MAIN,
+      'render',
+      patch,
+      '--seconds',
+      String(SECONDS),
+      '--out',
+      join(dir, 'ours.wav'),
+      '--block-size',
+      String(BLOCK_SIZE),
+    ];
+    const ours = () => timed(process.execPath, oursArgs);
     // -N score input output rate header format; -z block size; -o 2 output channels; no input.
-    const theirs = () =>
-      timed(scsynth, [
-        '-z',
-        String(BLOCK_SIZE),
-        '-o',
-        '2',
-        '-i',
-        '0',
-        '-N',
-        osc,
-        '_',
-        join(dir, 'theirs.wav'),
-        String(SAMPLE_RATE),
-        'WAV',
-        'float',
-      ]);
+    const theirsArgs = [
+      '-z',
+      String(BLOCK_SIZE),
+      '-o',
+      '2',
+      '-i',
+      '0',
+      '-N',
+      osc,
+      '_',
+      join(dir, 'theirs.wav'),
+      String(SAMPLE_RATE),
+      'WAV',
+      'float',
+    ];
+    const theirs = () => timed(scsynth, theirsArgs);
     ours(); // warm the file cache for both, untimed
     theirs();
     const synchrotronSeconds: number[] = [];
@@ -245,11 +261,15 @@ export function versusScsynth(rounds = 5): VersusReport | null {
       synchrotronBest,
       scsynthBest,
       ratio: scsynthBest / synchrotronBest,
+      synchrotronPeakRssMB: peakRssMB(process.execPath, oursArgs),
+      scsynthPeakRssMB: peakRssMB(scsynth, theirsArgs),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const mb = (x: number | null) => (x === null ? 'n/a (no /usr/bin/time)' : `${x.toFixed(1)} MB`);
 
 export function formatVersus(report: VersusReport | null): string {
   if (!report) return 'versus scsynth: skipped (scsynth not installed: apt-get install supercollider-server)';
@@ -259,6 +279,7 @@ export function formatVersus(report: VersusReport | null): string {
     `  synchrotron render  best ${report.synchrotronBest.toFixed(2)} s  (${list(report.synchrotronSeconds)})`,
     `  scsynth -N          best ${report.scsynthBest.toFixed(2)} s  (${list(report.scsynthSeconds)})`,
     `  ${report.ratio >= 1 ? 'faster' : 'SLOWER'}: scsynth / synchrotron = ${report.ratio.toFixed(2)}`,
+    `  peak RSS (one more run each): synchrotron ${mb(report.synchrotronPeakRssMB)}, scsynth ${mb(report.scsynthPeakRssMB)}`,
   ].join('\n');
 }
 

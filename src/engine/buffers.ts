@@ -1,26 +1,31 @@
 // Stream buffers: blockSize Float32Array views handed out once when nodes are made, recycled on removal.
-// They live in one fixed-size WebAssembly memory (see wasm/kernels.ts) so SIMD kernels can work on them by
-// byte offset (`buf.byteOffset`). The memory is reserved up front (virtual memory: untouched pages cost
-// nothing) and never grows, because growing would detach every view that nodes hold. If a patch ever
-// needs more buffers than reserved, or WebAssembly is unavailable, further buffers come from plain JS
-// chunks and the nodes using them take their plain-JS loops: slower, never wrong.
+// They live in one WebAssembly memory (see wasm/kernels.ts) so SIMD kernels can work on them by byte
+// offset (`buf.byteOffset`). The memory starts at INITIAL_POOL_BYTES and doubles when a new buffer does not
+// fit, up to maxBuffers (default DEFAULT_POOL_BYTES worth); growing leaves every view that nodes hold valid
+// (kernels.ts says how). If a patch needs more than the maximum, or WebAssembly is unavailable, further
+// buffers come from plain JS chunks and the nodes using them take their plain-JS loops: slower, never wrong.
 
 import { BUFFERS_OFFSET, Kernels } from './wasm/kernels.js';
 
-/** Bytes of stream buffers reserved per renderer by default: 64 MiB (131072 buffers at 128 frames). */
+/** Most bytes of stream buffers per renderer by default: 64 MiB (131072 buffers at 128 frames). */
 export const DEFAULT_POOL_BYTES = 64 * 1024 * 1024;
+/** Bytes of stream buffers a renderer starts with: 1 MiB (2048 buffers at 128 frames; sines-1000 needs ~3000). */
+export const INITIAL_POOL_BYTES = 1024 * 1024;
 
 export interface BufferPoolOptions {
-  /** Buffers to reserve in WebAssembly memory (default: DEFAULT_POOL_BYTES worth, at least 1024). */
+  /** Most buffers the WebAssembly memory may hold (default: DEFAULT_POOL_BYTES worth, at least 1024). */
   maxBuffers?: number;
+  /** Buffers the memory holds at first (default: INITIAL_POOL_BYTES worth, at most maxBuffers). */
+  initialBuffers?: number;
 }
 
 export class BufferPool {
   readonly blockSize: number;
   /** The kernels bound to this pool's memory; null when running without WebAssembly. */
   readonly kernels: Kernels | null;
-  /** Buffers the WebAssembly memory holds. */
-  readonly capacity: number;
+  /** Most buffers the WebAssembly memory may hold (0 without WebAssembly). */
+  readonly maxBuffers: number;
+  private readonly bytesPerBuffer: number;
   private readonly buffersPerChunk: number;
   private readonly chunks: Float32Array[] = [];
   private readonly free: Float32Array[] = [];
@@ -31,9 +36,23 @@ export class BufferPool {
     this.blockSize = blockSize;
     this.buffersPerChunk = 256;
     const bytesPerBuffer = blockSize * 4;
+    this.bytesPerBuffer = bytesPerBuffer;
     const maxBuffers = options.maxBuffers ?? Math.max(1024, Math.floor(DEFAULT_POOL_BYTES / bytesPerBuffer));
-    this.kernels = Kernels.create(maxBuffers * bytesPerBuffer);
-    this.capacity = this.kernels ? maxBuffers : 0;
+    const initialBuffers = Math.min(
+      maxBuffers,
+      options.initialBuffers ?? Math.max(16, Math.floor(INITIAL_POOL_BYTES / bytesPerBuffer)),
+    );
+    this.kernels = Kernels.create(initialBuffers * bytesPerBuffer, maxBuffers * bytesPerBuffer);
+    this.maxBuffers = this.kernels ? maxBuffers : 0;
+  }
+
+  /** Buffers the WebAssembly memory holds now (it grows up to maxBuffers). */
+  get capacity(): number {
+    if (!this.kernels) return 0;
+    return Math.min(
+      this.maxBuffers,
+      Math.floor((this.kernels.byteLength - BUFFERS_OFFSET) / this.bytesPerBuffer),
+    );
   }
 
   /** A zeroed blockSize buffer (control side). */
@@ -43,8 +62,9 @@ export class BufferPool {
       recycled.fill(0);
       return recycled;
     }
-    if (this.kernels && this.wasmUsed < this.capacity) {
-      const byteOffset = BUFFERS_OFFSET + this.wasmUsed * this.blockSize * 4;
+    const end = BUFFERS_OFFSET + (this.wasmUsed + 1) * this.bytesPerBuffer;
+    if (this.kernels && this.wasmUsed < this.maxBuffers && this.kernels.grow(end)) {
+      const byteOffset = end - this.bytesPerBuffer;
       this.wasmUsed++;
       return new Float32Array(this.kernels.heap, byteOffset, this.blockSize);
     }
@@ -63,7 +83,7 @@ export class BufferPool {
 
   /** Byte offset of `buffer` in the kernels' memory, or -1 when it is a plain-JS buffer. */
   offsetOf(buffer: Float32Array): number {
-    return this.kernels && buffer.buffer === this.kernels.heap ? buffer.byteOffset : -1;
+    return this.kernels ? this.kernels.offsetOf(buffer) : -1;
   }
 
   /** Buffers handed out and not released. */

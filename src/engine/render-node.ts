@@ -72,12 +72,14 @@ export function setPorts(
 ): void {
   const inputs = node.io.inputs as Record<string, StreamInput | DataInput | MidiInput>;
   const outputs = node.io.outputs as Record<string, StreamOutput | DataOutput | MidiOutput>;
-  const fallbackOf = (port: string, spec: PortSpec): DataValue =>
-    Object.hasOwn(args, port) ? args[port] : (spec.default ?? null);
   for (const port of Object.keys(inputs)) {
     const spec = Object.hasOwn(inputSpecs, port) ? inputSpecs[port] : undefined;
     const old = node.inputSpecs[port];
-    if (spec && spec.kind === old.kind && dataEqualsLoose(fallbackOf(port, spec), fallbackOf(port, old)))
+    if (
+      spec &&
+      spec.kind === old.kind &&
+      dataEqualsLoose(fallbackOf(args, port, spec), fallbackOf(args, port, old))
+    )
       continue;
     const buf = node.defaultBuffers.get(port);
     if (buf) releaseAfterCompile.push(buf);
@@ -92,7 +94,7 @@ export function setPorts(
   }
   for (const [port, spec] of Object.entries(inputSpecs)) {
     if (Object.hasOwn(inputs, port)) continue;
-    const fallback = fallbackOf(port, spec);
+    const fallback = fallbackOf(args, port, spec);
     if (spec.kind === 'stream') {
       const number = typeof fallback === 'number' || typeof fallback === 'boolean' ? Number(fallback) : 0;
       const buf = pool.alloc();
@@ -124,8 +126,27 @@ export function setPorts(
   node.inputSpecs = inputSpecs;
   node.outputSpecs = outputSpecs;
   node.args = args;
-  node.streamOutputs = Object.values(outputs).filter((o) => o instanceof StreamOutput);
-  node.midiOutputs = Object.values(outputs).filter((o) => o instanceof MidiOutput);
+  // One pass, and no arrays left behind when a node has no outputs of a kind (most have no MIDI).
+  const streamOutputs: StreamOutput[] = [];
+  let midiOutputs: MidiOutput[] = NO_MIDI_OUTPUTS;
+  for (const port in outputs) {
+    const output = outputs[port];
+    if (output instanceof StreamOutput) streamOutputs.push(output);
+    else if (output instanceof MidiOutput) {
+      if (midiOutputs === NO_MIDI_OUTPUTS) midiOutputs = [];
+      midiOutputs.push(output);
+    }
+  }
+  node.streamOutputs = streamOutputs;
+  node.midiOutputs = midiOutputs;
+}
+
+/** Shared by every node without MIDI outputs; never pushed to (setPorts makes a new array for a node that has some). */
+const NO_MIDI_OUTPUTS: MidiOutput[] = [];
+
+/** What a stream input reads while unlinked: its literal value, else its default. */
+function fallbackOf(args: Record<string, DataValue>, port: string, spec: PortSpec): DataValue {
+  return Object.hasOwn(args, port) ? args[port] : (spec.default ?? null);
 }
 
 /** Every pool buffer a node holds (outputs, defaults, converters, crossfades). */

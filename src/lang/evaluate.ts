@@ -1,6 +1,7 @@
 // The evaluator: parsed commands → graph edits, run as one transaction (all or nothing). Errors from the
 // graph (unknown type, port, name taken …) are re-raised as SynchrolangErrors at the offending token.
 
+import type { ApiNode } from '../api/protocol.js';
 import { toApiConnection, toApiNewNode, toApiNode, toApiPortInfo } from '../api/shapes.js';
 import { SynchrotronError, suggest } from '../engine/errors.js';
 import type { Graph, GraphNode } from '../engine/graph.js';
@@ -151,6 +152,29 @@ class Evaluator {
     return { command: name, kind, value, text, line, column };
   }
 
+  /**
+   * The result of `new`. Its value (the node's API shape, about ten objects) is built when first read: the
+   * server answers it, but a 3,000-line script run by `render` or the library never reads it, and those
+   * shapes, alive until the script ends, were a good part of what the build spent in GC. Built from a copy
+   * of the node as it was made, so a later line of the script (a link, a value) does not change it.
+   */
+  private created(c: CommandAst, node: GraphNode): CommandResult {
+    const { line, column } = this.lines.position(c.start);
+    const made = { ...node };
+    let shape: ApiNode | undefined;
+    return {
+      command: c.command,
+      kind: 'node',
+      get value() {
+        shape ??= toApiNewNode(made);
+        return shape;
+      },
+      text: `created ${describeNode(node)}`,
+      line,
+      column,
+    };
+  }
+
   private run(c: CommandAst): CommandResult {
     switch (c.command) {
       case 'new': {
@@ -177,7 +201,7 @@ class Evaluator {
         }
         const args = c.args ? this.args(type, c.args) : undefined;
         const node = this.at(c.args?.[0] ?? c.value ?? c, () => this.graph.addNode(type, name, value, args));
-        return this.result(c, 'node', toApiNewNode(this.graph, node), `created ${describeNode(node)}`);
+        return this.created(c, node);
       }
       case 'link': {
         const source = this.portRef(c.source, 'output');

@@ -1,8 +1,12 @@
 // The WebAssembly SIMD kernels (built from scripts/wasm/kernels.ts) and the linear memory they work in.
 // BufferPool owns one Kernels per renderer: stream buffers are Float32Array views into `memory`, so a node
-// passes `buf.byteOffset` to a kernel. The memory has a fixed size and never grows, so the views stay valid
-// for the life of the renderer (a grown memory would detach every view). Where WebAssembly or SIMD is
-// missing, or kernels are switched off, there are no Kernels and nodes run their plain-JS loops.
+// passes `buf.byteOffset` to a kernel. The memory starts small and grows on demand (by doubling, up to a
+// maximum). Growing an ordinary WebAssembly memory detaches every view made on it, and nodes hold their
+// views for life, so the growable memory is a *shared* one: growing it gives `memory.buffer` a new, longer
+// SharedArrayBuffer while the views on the old ones stay valid (same memory, same byte offsets). Where
+// shared memory is unavailable (a browser page without cross-origin isolation) the memory is made at its
+// maximum size up front and never grows, as before. Where WebAssembly or SIMD is missing, or kernels are
+// switched off, there are no Kernels and nodes run their plain-JS loops.
 // No Node APIs here: the binary is embedded as base64 and compiled synchronously (1.5 KB), so this runs in
 // Node, workers and browsers alike.
 
@@ -33,11 +37,12 @@ export interface KernelExports {
 // The few WebAssembly declarations needed, without pulling the DOM typings into the core.
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
   validate(bytes: Uint8Array): boolean;
 }
 
@@ -47,8 +52,13 @@ export const SINE_TABLE_OFFSET = 64;
 /** Byte offset of the first stream buffer: page 0 holds the tables, and 0 is never a buffer's offset. */
 export const BUFFERS_OFFSET = WASM_PAGE_BYTES;
 
+/** The most pages a memory import may declare (4 GiB), so the shared variant links with any maximum. */
+const MAX_PAGES = 65536;
+
 let enabled = true;
 let compiled: object | null | undefined;
+/** The same module importing a shared memory (see sharedMemoryVariant); null where that is unsupported. */
+let compiledShared: object | null | undefined;
 
 /**
  * Turns the WebAssembly kernels on or off for renderers created afterwards (tests and the bench compare the
@@ -82,6 +92,99 @@ function compiledModule(): object | null {
   return compiled;
 }
 
+/** The module with a shared memory import, or null (no shared memory here: no SharedArrayBuffer, or a page
+ * without cross-origin isolation, where making a shared memory throws). */
+function compiledSharedModule(): object | null {
+  if (compiledShared !== undefined) return compiledShared;
+  compiledShared = null;
+  const api = wasmApi();
+  if (!api || compiledModule() === null || typeof SharedArrayBuffer !== 'function') return compiledShared;
+  try {
+    const probe = new api.Memory({ initial: 1, maximum: 1, shared: true });
+    if (!(probe.buffer instanceof SharedArrayBuffer)) return compiledShared;
+    compiledShared = new api.Module(sharedMemoryVariant(decodeBase64(KERNELS_WASM_BASE64)));
+  } catch {
+    compiledShared = null;
+  }
+  return compiledShared;
+}
+
+/**
+ * The kernels binary with its memory import declared shared (limits 0x03: minimum, maximum MAX_PAGES).
+ * A module must declare an imported memory shared to accept a shared one, and one embedded binary serves
+ * both kinds, so the shared variant is derived here rather than built and embedded twice: the import
+ * section is re-encoded and every other section copied as it is.
+ */
+export function sharedMemoryVariant(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  let at = 8; // magic and version
+  const out: number[] = Array.from(bytes.subarray(0, 8));
+  const leb = (): number => {
+    let value = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return value;
+  };
+  const encode = (value: number, into: number[]): void => {
+    do {
+      const byte = value % 128;
+      value = Math.floor(value / 128);
+      into.push(value > 0 ? byte | 0x80 : byte);
+    } while (value > 0);
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = leb();
+    const end = at + size;
+    let content: number[];
+    if (id !== 2) {
+      content = Array.from(bytes.subarray(at, end));
+    } else {
+      content = [];
+      const copy = (from: number) => content.push(...bytes.subarray(from, at));
+      let from = at;
+      const count = leb();
+      copy(from);
+      for (let i = 0; i < count; i++) {
+        from = at;
+        const moduleName = leb(); // two statements: `at += leb()` would read `at` before leb() moves it
+        at += moduleName;
+        const fieldName = leb();
+        at += fieldName;
+        const kind = bytes[at++];
+        if (kind === 2) {
+          copy(from);
+          const flags = bytes[at++];
+          const minimum = leb();
+          if (flags & 1) leb();
+          content.push(0x03);
+          encode(minimum, content);
+          encode(MAX_PAGES, content);
+          continue;
+        }
+        if (kind === 0 || kind === 4) {
+          if (kind === 4) at++;
+          leb();
+        } else if (kind === 1) {
+          at++; // reference type
+          if (bytes[at++] & 1) leb();
+          leb();
+        } else if (kind === 3) at += 2; // value type, mutability
+        copy(from);
+      }
+    }
+    at = end;
+    out.push(id);
+    encode(content.length, out);
+    out.push(...content);
+  }
+  return new Uint8Array(out);
+}
+
 const owners = new WeakMap<ArrayBuffer, Kernels>();
 
 /** The Kernels whose memory holds `buf`, or null (plain-JS buffer). Control side: call at create time. */
@@ -90,39 +193,89 @@ export function kernelsFor(buf: Float32Array): Kernels | null {
 }
 
 export class Kernels {
-  /** The memory's buffer; a Float32Array lives in this memory when `buf.buffer === heap`. */
-  readonly heap: ArrayBuffer;
+  /**
+   * The memory's buffer as of the last growth, on which new views are made. After a growth, views made
+   * earlier sit on an older (shorter) buffer of the same memory: ask `holds`/`offsetOf`, not `=== heap`.
+   */
+  heap: ArrayBuffer;
   readonly exports: KernelExports;
-  readonly byteLength: number;
+  /** Bytes of memory now. */
+  byteLength: number;
+  /** Bytes the memory may grow to (equal to byteLength when it cannot grow). */
+  readonly maxByteLength: number;
   readonly sineTable = SINE_TABLE_OFFSET;
+  private readonly memory: WasmMemory;
 
-  private constructor(memory: WasmMemory, exports: KernelExports) {
+  private constructor(memory: WasmMemory, exports: KernelExports, maxByteLength: number) {
+    this.memory = memory;
     this.heap = memory.buffer;
     this.exports = exports;
     this.byteLength = this.heap.byteLength;
+    this.maxByteLength = maxByteLength;
     new Float64Array(this.heap, SINE_TABLE_OFFSET, SINE_TABLE.length).set(SINE_TABLE);
     owners.set(this.heap, this);
   }
 
   /**
-   * A fixed-size memory of `bufferBytes` after the table page, with the kernels bound to it; null when
+   * A memory of `bufferBytes` after the table page, growable to `maxBufferBytes` where shared memory is
+   * available (else made at `maxBufferBytes` up front), with the kernels bound to it; null when
    * WebAssembly SIMD is unavailable or switched off.
    */
-  static create(bufferBytes: number): Kernels | null {
+  static create(bufferBytes: number, maxBufferBytes = bufferBytes): Kernels | null {
     const api = wasmApi();
     const module = enabled ? compiledModule() : null;
     if (!api || !module) return null;
     const pages = Math.ceil((BUFFERS_OFFSET + bufferBytes) / WASM_PAGE_BYTES);
-    const memory = new api.Memory({ initial: pages, maximum: pages });
+    const maxPages = Math.min(
+      MAX_PAGES,
+      Math.max(pages, Math.ceil((BUFFERS_OFFSET + maxBufferBytes) / WASM_PAGE_BYTES)),
+    );
+    const shared = maxPages > pages ? compiledSharedModule() : null;
+    if (shared) {
+      const memory = new api.Memory({ initial: pages, maximum: maxPages, shared: true });
+      const instance = new api.Instance(shared, { env: { memory } });
+      return new Kernels(memory, instance.exports as KernelExports, maxPages * WASM_PAGE_BYTES);
+    }
+    const memory = new api.Memory({ initial: maxPages, maximum: maxPages });
     const instance = new api.Instance(module, { env: { memory } });
-    return new Kernels(memory, instance.exports as KernelExports);
+    return new Kernels(memory, instance.exports as KernelExports, maxPages * WASM_PAGE_BYTES);
+  }
+
+  /** True when `buf` is a view into this memory (on its current buffer or one from before a growth). */
+  holds(buf: Float32Array): boolean {
+    return owners.get(buf.buffer as ArrayBuffer) === this;
+  }
+
+  /** `buf`'s byte offset in this memory, or -1 when it lies elsewhere (a plain-JS buffer). */
+  offsetOf(buf: Float32Array): number {
+    return owners.get(buf.buffer as ArrayBuffer) === this ? buf.byteOffset : -1;
+  }
+
+  /**
+   * Grows the memory to at least `byteLength` bytes (doubling, up to maxByteLength); false when it cannot.
+   * Views made before stay valid (a shared memory never detaches). May allocate: call when applying an
+   * edit, not while rendering a block.
+   */
+  grow(byteLength: number): boolean {
+    if (byteLength <= this.byteLength) return true;
+    if (byteLength > this.maxByteLength) return false;
+    const target = Math.min(this.maxByteLength, Math.max(byteLength, this.byteLength * 2));
+    try {
+      this.memory.grow(Math.ceil((target - this.byteLength) / WASM_PAGE_BYTES));
+    } catch {
+      return false;
+    }
+    this.heap = this.memory.buffer;
+    this.byteLength = this.heap.byteLength;
+    owners.set(this.heap, this);
+    return true;
   }
 }
 
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** Base64 → bytes without atob/Buffer (absent in some worklet scopes). */
-export function decodeBase64(text: string): Uint8Array {
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const values = new Uint8Array(128);
   for (let i = 0; i < BASE64_ALPHABET.length; i++) values[BASE64_ALPHABET.charCodeAt(i)] = i;
   let length = text.length;

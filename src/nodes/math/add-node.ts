@@ -34,7 +34,6 @@ export const AddNode = defineNode({
     // `.buffer`/`.byteOffset` costs more than the kernel itself); -1 marks a buffer outside the kernels'
     // memory (pool overflow), which takes the JS loop, as do blocks that are not whole multiples of 16.
     const wasm = kernels.exports;
-    const heap = kernels.heap;
     const outAt = out.byteOffset;
     let boundA: Float32Array | null = null;
     let boundB: Float32Array | null = null;
@@ -46,11 +45,11 @@ export const AddNode = defineNode({
         const y = b.buf;
         if (x !== boundA) {
           boundA = x;
-          aAt = x.buffer === heap ? x.byteOffset : -1;
+          aAt = kernels.offsetOf(x);
         }
         if (y !== boundB) {
           boundB = y;
-          bAt = y.buffer === heap ? y.byteOffset : -1;
+          bAt = kernels.offsetOf(y);
         }
         if (aAt < 0 || bAt < 0 || (frames & 15) !== 0) addBlock(a, b, out, frames);
         else if (b.constant) {

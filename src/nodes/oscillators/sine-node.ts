@@ -46,7 +46,6 @@ export const SineNode = defineNode({
     const inverseRate = 1 / ctx.sampleRate;
     const kernels = kernelsFor(out);
     const wasm = kernels?.exports;
-    const heap = kernels?.heap;
     const outAt = out.byteOffset;
     const tableAt = kernels?.sineTable ?? 0;
     // The frequency buffer's byte offset, looked up only when the renderer rebinds the input.
@@ -108,7 +107,7 @@ export const SineNode = defineNode({
         } else {
           if (f !== boundFrequency) {
             boundFrequency = f;
-            frequencyAt = f.buffer === heap ? f.byteOffset : -1;
+            frequencyAt = kernels ? kernels.offsetOf(f) : -1;
           }
           if (wasm !== undefined && frequencyAt >= 0) {
             phase = wasm.sineModulated(
