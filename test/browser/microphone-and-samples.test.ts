@@ -87,7 +87,7 @@ describe.skipIf(!!missingBrowserPrerequisite())(
       expect(result.peak).toBeGreaterThan(0.05);
       expect(errors).toEqual([]);
       await page.close();
-    }, 60_000);
+    });
 
     it('SamplerNode plays FLAC and Ogg Vorbis files from the store, decoded by the browser', async () => {
       const { page, errors } = await openPage(browser, `${host.url}/test/index.html`);
@@ -140,6 +140,6 @@ describe.skipIf(!!missingBrowserPrerequisite())(
       expect(result.measured['tone.flac'].exports).toMatchObject({ File: 'tone.flac', Channels: 2 });
       expect(errors).toEqual([]);
       await page.close();
-    }, 60_000);
+    });
   },
 );

@@ -388,7 +388,7 @@ describe.skipIf(!!missing)('web editor', () => {
     await screenshot(page, '06-demo-4k');
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.getByTestId('stop').click();
-  }, 90_000);
+  });
 
   test('no console errors', () => {
     expect(errors).toEqual([]);

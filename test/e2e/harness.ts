@@ -100,8 +100,9 @@ export function collectErrors(page: Page): string[] {
 /** Loads the editor in `page`, collecting its errors, and waits until it is connected to the server. */
 export async function openEditor(page: Page, url: string): Promise<string[]> {
   // An action that cannot happen fails with Playwright's reason (what covers the element …) well
-  // before the test's own timeout, instead of a bare "timed out".
-  page.setDefaultTimeout(15_000);
+  // before the test's own timeout, instead of a bare "timed out". Generous: under two CPU hogs a page that
+  // plays audio can take over 15 s to answer one click.
+  page.setDefaultTimeout(45_000);
   const errors = collectErrors(page);
   await page.goto(url);
   await page.getByTestId('link-state').filter({ hasText: 'connected' }).waitFor();

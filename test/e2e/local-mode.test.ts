@@ -75,7 +75,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     context = await browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
     await context.grantPermissions(['microphone']);
     page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(45_000);
     errors = collectErrors(page);
     page.on('response', (r) =>
       responses.push({ url: r.url(), status: r.status(), method: r.request().method() }),
@@ -167,7 +167,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
       )
       .toBeGreaterThan(0);
     await screenshot(page, 'local-mode-440');
-  }, 60_000);
+  });
 
   test('the palette adds a node to the engine in the page', async () => {
     const search = page.getByPlaceholder(/Search nodes/);
@@ -273,7 +273,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     expect(latency).toBeGreaterThanOrEqual(0);
     expect(latency).toBeLessThan(result.blockSize);
     expect(Math.abs(result.after - 660) / 660).toBeLessThan(0.005);
-  }, 60_000);
+  });
 
   test('ten seconds without a dropout while the editor moves values (counted, not timed)', async () => {
     await runScript('set f 440; new 1 other; new SineNode idle; link other.out -> idle.frequency');
@@ -317,7 +317,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     // An unbroken sine: a lost, repeated or silent block would break the recurrence by ~0.1 or more.
     expect(result.residual).toBeLessThan(1e-4);
     expect(result.quietest).toBeGreaterThan(0.3);
-  }, 90_000);
+  });
 
   test('the computer keyboard plays into a MidiInputNode', async () => {
     await runScript(
@@ -334,7 +334,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
       Number(await page.getByTestId('scope-freq-voice.out').getAttribute('data-frequency')),
     ).toBeLessThan(445);
     await page.keyboard.up('KeyH');
-  }, 60_000);
+  });
 
   test('Web MIDI devices play into the engine in the page', async () => {
     // A MIDI device as the browser would hand it over (headless Chromium has none of its own).
@@ -368,7 +368,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
         },
       ),
     );
-  }, 60_000);
+  });
 
   test('MIDI learn maps a Web MIDI controller to a slider of the engine in the page', async () => {
     const cc = (value: number) =>
@@ -395,7 +395,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     await expect.poll(freq).toBeCloseTo(0.1);
     await cc(127);
     await expect.poll(freq).toBe(20000);
-  }, 60_000);
+  });
 
   test('a MIDI file picked in Files is kept in IndexedDB and plays; a WavFileNode take lands in Files', async () => {
     const midi = writeSmf(0, 480, [note(0, 480 * 16, 69)]); // A4 for 8 s at 120 bpm
@@ -433,7 +433,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     expect(Math.abs(zeroCrossingFrequency(tail, wav.sampleRate) - 440) / 440).toBeLessThan(0.005);
     expect(peak(tail)).toBeGreaterThan(0.9);
     await screenshot(page, 'local-mode-files');
-  }, 60_000);
+  });
 
   test('a WAV picked in Files plays through a SamplerNode in the page', async () => {
     await page.getByTestId('files-input').setInputFiles({
@@ -497,7 +497,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
       .getByText(/Rendered 60 s in/)
       .first()
       .waitFor();
-  }, 60_000);
+  });
 
   test('Record downloads what the engine in the page played', async () => {
     await page.getByTestId('start').click();
@@ -510,7 +510,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     expect(wav.channels[0].length).toBeGreaterThan(wav.sampleRate * 0.9);
     expect(Math.abs(zeroCrossingFrequency(wav.channels[0], wav.sampleRate) - 440) / 440).toBeLessThan(0.005);
     await page.getByTestId('stop').click();
-  }, 60_000);
+  });
 
   test("AudioInputNode hears the page's microphone (Chromium's fake capture device)", async () => {
     await runScript(
@@ -536,7 +536,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     await runScript('remove mic');
     await page.getByTestId('node-mic').waitFor({ state: 'detached' });
     await page.getByTestId('stop').click();
-  }, 60_000);
+  });
 
   describe('switching engines', () => {
     let server: RunningServer;
@@ -572,7 +572,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
         .filter({ hasText: 'local' })
         .waitFor();
       await viewSettled(page);
-    }, 60_000);
+    });
   });
 
   test('what the page loads to play: the editor, the engine and its kernels (gzip, reported)', () => {

@@ -50,7 +50,7 @@ describe('synchrotron serve --osc', () => {
         expect(failed.stderr).toContain(message);
       }),
     );
-  }, 90_000);
+  });
 
   it('listens for OSC beside HTTP, says where, and answers /execute', async () => {
     const port = await freeUdpPort();
@@ -75,5 +75,5 @@ describe('synchrotron serve --osc', () => {
     } finally {
       client.close();
     }
-  }, 90_000);
+  });
 });

@@ -173,7 +173,7 @@ describe('every example renders with `synchrotron render`', () => {
       expect(Math.max(peak(left), peak(right)), 'within 0 dBFS').toBeLessThanOrEqual(ceiling);
       if (/\bMidiInputNode\b/.test(text)) expect(peak(left) + peak(right), 'no MIDI, no sound').toBe(0);
       else expect(rms(left) + rms(right), 'not silent').toBeGreaterThan(0.01);
-    }, 60_000);
+    });
   }
 });
 
@@ -223,7 +223,7 @@ describe('examples/samples: drum samples made by Synchrotron patches', () => {
       expect(peak(x.subarray(0, at(0.03)))).toBeGreaterThan(0.3);
       expect(peak(x)).toBeLessThanOrEqual(1);
       expect(peak(x.subarray(x.length - 64))).toBeLessThan(0.002);
-    }, 60_000);
+    });
   }
 
   it('the kick is low (its body falls to about 48 Hz), the hats are high', () => {
@@ -312,7 +312,7 @@ describe('samples over --max-sample-bytes', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });
 
 describe('examples/space.syn', () => {

@@ -70,7 +70,7 @@ describe('samples and live input in the server', () => {
     } finally {
       client.close();
     }
-  }, 60_000);
+  });
 
   it('a missing sample is one warning naming the file; the server carries on', async () => {
     const client = await EventClient.open(`${server.url}/ws`);
@@ -87,7 +87,7 @@ describe('samples and live input in the server', () => {
     } finally {
       client.close();
     }
-  }, 60_000);
+  });
 
   it('a sample over --max-sample-bytes is one warning naming the flag; the sampler is silent', async () => {
     const client = await EventClient.open(`${server.url}/ws`);
@@ -107,7 +107,7 @@ describe('samples and live input in the server', () => {
     } finally {
       client.close();
     }
-  }, 60_000);
+  });
 
   it.skipIf(probablyHasAudioDevice())(
     'AudioInputNode without a capture device: one warning saying so',
