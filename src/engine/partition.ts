@@ -5,7 +5,8 @@
 // `movable` in the caller) that nothing on the main renderer feeds and that has no cycle: its nodes only
 // feed each other and, by stream links, the main renderer's nodes (PlaybackNodes, the master). Such a part
 // renders the same on any thread, so the master sums the same samples in the same order as on one thread.
-// Parts go to threads by cost (longest first, to the least loaded thread); part 0 is the main thread's own.
+// Parts go to threads by cost (longest first, to the least loaded thread); part 0 is the main thread's own,
+// rendered before the main plan. Parts too cheap to be worth a thread stay in the main plan (MAIN).
 
 /** Owner of a node: MAIN (the main renderer with the master), or a part thread 0…threads-1. */
 export const MAIN = -1;
@@ -32,7 +33,7 @@ export interface PlacementOptions {
   threads: number;
   /** Cost each thread's parts carry now; updated in place by the placement. */
   load: number[];
-  /** Least cost of a part worth a thread of its own; cheaper parts stay on the main thread (part 0). */
+  /** Least cost of a part worth a thread of its own; cheaper parts stay in the main renderer's plan. */
   minPartCost: number;
 }
 
@@ -111,10 +112,13 @@ export function placeNodes(
   }
   fresh.sort((a, b) => b.cost - a.cost);
   for (const { members, cost } of fresh) {
-    let best = 0;
-    if (cost >= options.minPartCost)
+    // A cheap part stays in the main plan itself: rendered there exactly as on one thread, no copies.
+    let best = MAIN;
+    if (cost >= options.minPartCost) {
+      best = 0;
       for (let t = 1; t < options.threads; t++) if (options.load[t] < options.load[best]) best = t;
-    options.load[best] += cost;
+      options.load[best] += cost;
+    }
     for (const i of members) owners.set(nodes[i].name, best);
   }
   // Every link must still be renderable as placed: within one owner, or a part's stream into the main renderer.

@@ -27,7 +27,7 @@ export const MAX_AUTO_THREADS = 4;
  * Least cost (nodes) of a part worth its own thread. Below it, waking a worker and waiting for it each block
  * costs more than the part saves (measured: `npm run bench -- --only threads`, docs/performance.md).
  */
-export const MIN_PART_COST = 24;
+export const MIN_PART_COST = 96;
 /** Output blocks a worker can share with the main thread (its parts' outputs the main plan reads). */
 export const MAX_SLOTS_PER_WORKER = 1024;
 

@@ -28,14 +28,12 @@ describe('placeNodes: which thread renders which node', () => {
     expect(new Set([owners.get('a'), owners.get('c')])).toEqual(new Set([0, 1]));
   });
 
-  it('keeps parts cheaper than minPartCost on the main thread (part 0)', () => {
-    const owners = placeNodes(twoChains.nodes, twoChains.links, {
-      threads: 2,
-      load: [0, 0],
-      minPartCost: 3,
-    })!;
-    expect(owners.get('a')).toBe(0);
-    expect(owners.get('c')).toBe(0);
+  it('keeps parts cheaper than minPartCost in the main plan itself', () => {
+    const load = [0, 0];
+    const owners = placeNodes(twoChains.nodes, twoChains.links, { threads: 2, load, minPartCost: 3 })!;
+    expect(owners.get('a')).toBe(MAIN);
+    expect(owners.get('c')).toBe(MAIN);
+    expect(load).toEqual([0, 0]);
   });
 
   it('keeps on the main renderer a chain a pinned node feeds, one with a cycle, and one sending data out', () => {
