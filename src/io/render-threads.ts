@@ -20,6 +20,7 @@ import type { RenderOp } from '../engine/prepare.js';
 import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer, type RendererOptions } from '../engine/renderer.js';
 import type { PortRef } from '../engine/types.js';
+import { builtinNodes } from '../nodes/index.js';
 
 /** Most threads `auto` uses; beyond a few, per-block wake-ups cost more than parts of a patch gain. */
 export const MAX_AUTO_THREADS = 4;
@@ -31,6 +32,8 @@ export const MIN_PART_COST = 96;
 /** Output blocks a worker can share with the main thread (its parts' outputs the main plan reads). */
 export const MAX_SLOTS_PER_WORKER = 1024;
 
+/** The types a render thread knows (an embedding application's own types stay on the main renderer). */
+const BUILTIN = new Set(builtinNodes);
 /** Categories of node types that never leave the main renderer: files, devices, ports, nested patches. */
 const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
 
@@ -394,7 +397,10 @@ export class ThreadedRenderer extends Renderer {
           this.model.set(op.name, {
             add: op,
             movable:
-              !PINNED_CATEGORIES.has(definition.category) && !definition.holdsFile && !definition.ports,
+              BUILTIN.has(definition) &&
+              !PINNED_CATEGORIES.has(definition.category) &&
+              !definition.holdsFile &&
+              !definition.ports,
             owner: MAIN,
           });
           break;
