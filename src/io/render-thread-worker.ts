@@ -49,6 +49,7 @@ function takeEdits(): void {
 }
 
 let seen = 0;
+Atomics.store(control, CONTROL.ready, 1);
 for (;;) {
   // Spin briefly before sleeping: the next block usually comes within microseconds of the last.
   for (let spin = 0; spin < 2000 && Atomics.load(control, CONTROL.go) === seen; spin++);

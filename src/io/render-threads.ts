@@ -38,7 +38,7 @@ const BUILTIN = new Set(builtinNodes);
 const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
 
 /** Control words in each worker's shared Int32Array. */
-export const CONTROL = { go: 0, done: 1, seq: 2 } as const;
+export const CONTROL = { go: 0, done: 1, seq: 2, ready: 3 } as const;
 /** `go` value that tells a worker to end. */
 export const GO_EXIT = -1;
 
@@ -190,6 +190,11 @@ class WorkerPart {
     return this.pending.length > 0 || this.exportsChanged;
   }
 
+  /** The worker has started and waits for blocks (it sets the flag itself: no event loop needed here). */
+  get ready(): boolean {
+    return Atomics.load(this.control, CONTROL.ready) === 1;
+  }
+
   /** A slot for `node.port`'s block (the same one while it is exported); -1 when none is left. */
   exportSlot(node: string, port: string): number {
     const key = `${node}.${port}`;
@@ -271,6 +276,12 @@ export interface ThreadedRendererOptions extends RendererOptions {
   threads: number;
   /** Least cost of a part worth its own thread (default MIN_PART_COST). */
   minPartCost?: number;
+  /**
+   * Start the workers now and give parts only to those that have started (default false: start one when
+   * a part first goes to it, and wait for it). A real-time render thread cannot wait for a thread to
+   * start (a second or more on a busy machine: the server's supervisor would take it for hung).
+   */
+  eager?: boolean;
 }
 
 /**
@@ -297,7 +308,11 @@ export class ThreadedRenderer extends Renderer {
     this.minPartCost = options.minPartCost ?? MIN_PART_COST;
     this.load = new Array(this.threads).fill(0);
     this.workers = new Array(this.threads).fill(null);
+    this.eager = options.eager ?? false;
+    if (this.eager) for (let w = 1; w < this.threads; w++) this.workerFor(w);
   }
+
+  private readonly eager: boolean;
 
   /** Nodes each thread renders: [main renderer, part 0, worker 1, …], for tests and diagnostics. */
   placement(): Map<string, number> {
@@ -313,11 +328,16 @@ export class ThreadedRenderer extends Renderer {
     }
     const before = new Map(this.owners);
     this.updateModel(ops);
+    // Eager: a worker still starting takes no part (as if full); its load is kept as it was.
+    const load = this.load.map((cost, t) =>
+      t >= 1 && this.eager && !this.workers[t]?.ready ? Number.POSITIVE_INFINITY : cost,
+    );
     const owners = placeNodes(this.placementNodes(), this.placementLinks(), {
       threads: this.threads,
-      load: this.load,
+      load,
       minPartCost: this.minPartCost,
     });
+    for (let t = 0; t < load.length; t++) if (Number.isFinite(load[t])) this.load[t] = load[t];
     if (!owners) {
       this.collapse(ops, before);
       return;
@@ -352,7 +372,8 @@ export class ThreadedRenderer extends Renderer {
     const workers = this.workers;
     for (let w = 1; w < workers.length; w++) {
       const worker = workers[w];
-      if (worker !== null && (worker.nodes > 0 || worker.hasPending)) worker.kick(frames);
+      // A worker still starting is woken for its parts only: waiting for it for edits alone would stall.
+      if (worker !== null && (worker.nodes > 0 || (worker.hasPending && worker.ready))) worker.kick(frames);
     }
     const local = this.local;
     if (local !== null) {

@@ -15,6 +15,8 @@ async function record(threads: number): Promise<Float64Array[]> {
   const server = await startServer({ root, threads });
   const files = ['chain0.wav', 'chain1.wav'].map((name) => join(root, name));
   try {
+    // The render worker starts its part workers at once and gives them parts once they run.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
     const script = `${chainsPatch(2, 40)}
 new "chain0.wav" path0
 new WavFileNode rec0
