@@ -4,7 +4,7 @@
 
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { NodeRegistry } from '../engine/registry.js';
-import { Renderer } from '../engine/renderer.js';
+import { type RenderEvent, Renderer } from '../engine/renderer.js';
 import { builtinNodes } from '../nodes/index.js';
 import { CONTROL, GO_EXIT, type PartWorkerData, type ToPartWorker } from './render-threads.js';
 
@@ -48,16 +48,7 @@ function takeEdits(): void {
   }
 }
 
-let seen = 0;
-Atomics.store(control, CONTROL.ready, 1);
-for (;;) {
-  // Spin briefly before sleeping: the next block usually comes within microseconds of the last.
-  for (let spin = 0; spin < 2000 && Atomics.load(control, CONTROL.go) === seen; spin++);
-  Atomics.wait(control, CONTROL.go, seen);
-  const go = Atomics.load(control, CONTROL.go);
-  if (go === GO_EXIT) break;
-  if (go === seen) continue;
-  seen = go;
+function renderBlock(): void {
   takeEdits();
   renderer.clock.frames = clock[0];
   renderer.renderBlock();
@@ -70,6 +61,28 @@ for (;;) {
     const { from, to } = exports[i];
     if (from !== undefined) to.set(from);
     else to.fill(0);
+  }
+}
+
+let seen = 0;
+Atomics.store(control, CONTROL.ready, 1);
+for (;;) {
+  // Spin briefly before sleeping: the next block usually comes within microseconds of the last.
+  for (let spin = 0; spin < 2000 && Atomics.load(control, CONTROL.go) === seen; spin++);
+  Atomics.wait(control, CONTROL.go, seen);
+  const go = Atomics.load(control, CONTROL.go);
+  if (go === GO_EXIT) break;
+  if (go === seen) continue;
+  seen = go;
+  try {
+    renderBlock();
+  } catch (error) {
+    // The main thread waits for `done` with no event loop to hear of a crash: report it and answer anyway.
+    data.events.postMessage({
+      kind: 'fault',
+      node: '',
+      message: `render thread: ${error instanceof Error ? error.message : String(error)}`,
+    } satisfies RenderEvent);
   }
   Atomics.store(control, CONTROL.done, go);
   Atomics.notify(control, CONTROL.done);
