@@ -11,6 +11,7 @@
 //   npm run bench -- --only osc            only OSC: decoding cost and /value → /done over loopback UDP
 //   npm run bench -- --only build-3000     parse and build a 3,000-node patch, by stage (bench/build-edit.ts)
 //   npm run bench -- --only edit-3000      the render thread's cost of one edit to a 3,000-node graph
+//   npm run bench -- --only threads        multi-core: 1 thread vs 2 on independent chains (bench/threads.ts)
 //
 // After the offline cases comes the server soak (bench/soak.ts): real time on the `none` output with a
 // 200-node patch under 200 HTTP requests/s, reporting underruns, CPU load, p99 latency, memory growth.
@@ -42,6 +43,7 @@ import { formatOscBench, type OscBenchReport, runOscBench } from './osc.js';
 import { allPatches, benchRegistry } from './patches.js';
 import { formatSoak, runSoak, type SoakReport } from './soak.js';
 import { formatReverbTail, type ReverbTailReport, reverbTail } from './space-dynamics.js';
+import { formatThreads, type ThreadsReport, threadsBench } from './threads.js';
 import { formatVersus, type VersusReport, versusScsynth } from './versus-scsynth.js';
 
 const SAMPLE_RATE = 44100;
@@ -306,6 +308,13 @@ async function main(): Promise<void> {
     console.log(`\n${formatEdit(edit)}`);
   }
 
+  // Multi-core: one thread against two, alternating, in a process of its own.
+  let threads: ThreadsReport | null = null;
+  if (!only || 'threads'.includes(only)) {
+    threads = await runInOwnProcess<ThreadsReport>('--threads');
+    console.log(`\n${formatThreads(threads)}`);
+  }
+
   // The whole-process race against scsynth (skipped when it is not installed).
   let versus: VersusReport | null = null;
   if (!only || 'versus-scsynth'.includes(only)) {
@@ -346,6 +355,7 @@ async function main(): Promise<void> {
     reverbTail: tail,
     build3000: build,
     edit3000: edit,
+    threads,
     versusScsynth: versus,
     osc,
     soak,
@@ -358,6 +368,8 @@ if (process.argv[2] === '--reverb-tail') {
   process.send?.(reverbTail(await benchRegistry()));
 } else if (process.argv[2] === '--build-3000') {
   process.send?.(buildBench());
+} else if (process.argv[2] === '--threads') {
+  process.send?.(threadsBench());
 } else if (process.argv[2] === '--edit-3000') {
   process.send?.(editBench());
 } else if (process.argv[2] === '--case') {

@@ -14,7 +14,7 @@ import {
 import type { Limits } from './engine/limits.js';
 import { Preparer } from './engine/prepare.js';
 import { NodeRegistry } from './engine/registry.js';
-import { type RenderEvent, Renderer } from './engine/renderer.js';
+import { type RenderEvent, Renderer, type RendererOptions } from './engine/renderer.js';
 import type { DataValue, PortRef } from './engine/types.js';
 import { type ExecuteResult, execute, exportScript, PatchLoader } from './lang/index.js';
 import { builtinNodes } from './nodes/index.js';
@@ -32,6 +32,11 @@ export interface SynchrotronOptions {
   random?: () => number;
   /** Limits on nodes, values and script results (none by default; the server's are in src/io/security.ts). */
   limits?: Partial<Limits>;
+  /**
+   * Makes the renderer (default: a Renderer). Node programs pass a ThreadedRenderer (src/io/render-threads.ts)
+   * to render independent parts of the graph on several threads.
+   */
+  createRenderer?: (options: RendererOptions) => Renderer;
 }
 
 /** `"node.port"` or `{node, port}` → PortRef. */
@@ -84,13 +89,14 @@ export class Synchrotron {
       control = Object.create(host) as RenderHost;
       control.loadPatch = (path) => this.patches!.load(path);
     }
-    this.renderer = new Renderer({
+    const rendererOptions: RendererOptions = {
       sampleRate: options.sampleRate ?? 44100,
       blockSize: options.blockSize ?? 128,
       registry,
       host,
       onEvent: (event) => this.dispatch(event),
-    });
+    };
+    this.renderer = options.createRenderer?.(rendererOptions) ?? new Renderer(rendererOptions);
     this.graph = new Graph(registry, { host: control, random: options.random, limits: options.limits });
     this.maxResultBytes = options.limits?.maxResultBytes;
     this.preparer = new Preparer({

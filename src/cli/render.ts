@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createNodeHost } from '../io/node-host.js';
+import { autoThreads, MAX_AUTO_THREADS, ThreadedRenderer } from '../io/render-threads.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
 import { createWavWriter } from '../io/wav-writer.js';
 import { formatError, parseSui, SynchrolangError } from '../lang/index.js';
@@ -12,7 +13,7 @@ import { Synchrotron } from '../synchrotron.js';
 import { readPatchFile } from './patch-file.js';
 
 const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate 44100] [--block-size 128]
-                          [--channels 2] [--root DIR] [--max-sample-bytes N]
+                          [--channels 2] [--root DIR] [--max-sample-bytes N] [--threads auto|N]
 
   PATCH           a .syn or .sui script; its PlaybackNode mix is written to OUT.wav (32-bit float)
   --seconds       length to render, in seconds
@@ -24,7 +25,10 @@ const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--samp
                   relative to and confined to, included patches too (default: the patch's own folder)
   --max-sample-bytes
                   largest sample file a SamplerNode reads (default ${DEFAULT_LIMITS.maxSampleBytes});
-                  a larger one is a warning and that sampler is silent`;
+                  a larger one is a warning and that sampler is silent
+  --threads       threads to render on (default auto: the cores, at most ${MAX_AUTO_THREADS}). Chains that
+                  meet only at PlaybackNodes render in parallel when they are large enough to gain;
+                  the output is the same on any number of threads. 1 renders on this thread only`;
 
 /** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
 const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
@@ -103,6 +107,7 @@ export async function renderCommand(args: string[]): Promise<number> {
         root: { type: 'string' },
         channels: { type: 'string' },
         'max-sample-bytes': { type: 'string' },
+        threads: { type: 'string' },
       },
     });
   try {
@@ -130,6 +135,10 @@ export async function renderCommand(args: string[]): Promise<number> {
   if (channelsText !== '1' && channelsText !== '2')
     return fail(`--channels must be 1 (mono) or 2 (stereo), got \`${channelsText}\``);
   const channels = Number(channelsText);
+  const threadsText = options.values.threads ?? 'auto';
+  const threads = threadsText === 'auto' ? autoThreads() : Number(threadsText);
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > 64)
+    return fail(`--threads must be auto or a whole number from 1 to 64, got \`${threadsText}\``);
   const outPath = options.values.out;
   if (!outPath) return fail(`--out is required\n${USAGE}`);
   const totalFrames = Math.round(seconds * sampleRate);
@@ -159,6 +168,8 @@ export async function renderCommand(args: string[]): Promise<number> {
       sampleRate,
       blockSize,
       host: createNodeHost({ root, limits: { maxSampleBytes } }),
+      createRenderer:
+        threads > 1 ? (rendererOptions) => new ThreadedRenderer({ ...rendererOptions, threads }) : undefined,
     });
   } catch (error) {
     return fail((error as Error).message);

@@ -19,7 +19,7 @@ const LIMIT_LINES = LIMIT_NAMES.map(
 const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] [--sample-rate 44100]
                          [--block-size 128] [--audio auto|device|none] [--token TOKEN] [--root DIR]
                          [--cors ORIGIN,ORIGIN…] [--allow-host NAME,NAME…] [--osc PORT] [--max-… N]
-                         [--stopped] [--session FILE [--fresh]]
+                         [--stopped] [--session FILE [--fresh]] [--threads auto|N]
 
   PATCH           a .syn or .sui script run at start (rendering starts)
   --session FILE  keep the graph, values, node positions and Start/Stop in FILE (a .sui patch): restored
@@ -46,6 +46,9 @@ const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] 
                   with a token in force (--token, or --host beyond loopback) every message carries it
                   as its first argument, and one without it gets no reply (docs/interop.md)
   --stopped       start with rendering stopped
+  --threads       threads to render on (default auto: the cores, at most 4). Chains that meet only at
+                  PlaybackNodes, added large enough to gain, render in parallel; the sound is the same.
+                  1 renders on the render thread only
 
   Limits (a request past one is refused with a 4xx that names its flag):
 ${LIMIT_LINES}
@@ -91,6 +94,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let port: number;
   let sampleRate: number;
   let blockSize: number;
+  let threads: number | undefined;
   let osc: number | undefined;
   const limits: Partial<ServerLimits> = {};
   try {
@@ -101,6 +105,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     sampleRate = integer('sample-rate', values['sample-rate'], 44100);
     blockSize = integer('block-size', values['block-size'], 128);
+    threads =
+      values.threads === undefined || values.threads === 'auto'
+        ? undefined
+        : integer('threads', values.threads, 1);
+    if (threads !== undefined && (threads < 1 || threads > 64))
+      throw new Error(`--threads must be auto or a whole number from 1 to 64, got ${values.threads}`);
     if (port > 65535) throw new Error(`--port must be 0…65535, got ${port}`);
     for (const name of LIMIT_NAMES) {
       const flag = limitFlag(name).slice(2);
@@ -152,6 +162,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       port,
       sampleRate,
       blockSize,
+      threads,
       audio,
       token: values.token,
       root,
@@ -219,6 +230,7 @@ function parse(args: string[]) {
       port: { type: 'string' },
       'sample-rate': { type: 'string' },
       'block-size': { type: 'string' },
+      threads: { type: 'string' },
       audio: { type: 'string' },
       token: { type: 'string' },
       root: { type: 'string' },

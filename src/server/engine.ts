@@ -15,6 +15,7 @@ import type { NodeRegistry } from '../engine/registry.js';
 import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
 import type { ScopeView } from '../engine/taps.js';
 import type { DataValue, PortRef } from '../engine/types.js';
+import { autoThreads } from '../io/render-threads.js';
 import type { FileRecord } from '../io/secure-files.js';
 import { readFileInside, readFileInsideSync } from '../io/secure-files.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
@@ -47,6 +48,11 @@ export interface EngineOptions {
    * CAP_SYS_NICE or an RLIMIT_NICE it then gets the CPU before ordinary programs. Without, it says so.
    */
   renderNice?: number;
+  /**
+   * Threads the render worker renders on (default: autoThreads(), the cores up to 4): independent chains
+   * large enough to gain render in parallel (src/io/render-threads.ts). 1: the render thread alone.
+   */
+  threads?: number;
   /** node-web-audio-api sink id for `device` mode (tests: 'none'). */
   sinkId?: string;
   /** Log lines (default: stderr). */
@@ -468,6 +474,7 @@ export class LiveEngine {
       latency,
       maxLatency: Math.max(latency, options.maxLatency ?? 0.5),
       renderNice: options.renderNice ?? -10,
+      threads: options.threads ?? autoThreads(),
       sinkId: options.sinkId,
       oscSend: options.oscSend ?? 'loopback',
       limits: { maxOpenFiles: limits.maxOpenFiles, maxRecordBytes: limits.maxRecordBytes },

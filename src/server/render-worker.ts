@@ -11,6 +11,7 @@ import { Taps } from '../engine/taps.js';
 import { type AudioOutput, DeviceOutput, NullOutput, probablyHasAudioDevice } from '../io/audio-output.js';
 import { MasterLimiter } from '../io/limiter.js';
 import { createNodeHost, type NodeRenderHost } from '../io/node-host.js';
+import { ThreadedRenderer } from '../io/render-threads.js';
 import { oscDestinationProblem } from '../io/security.js';
 import { createRegistry } from '../synchrotron.js';
 import { FrameClock } from './frame-clock.js';
@@ -137,13 +138,17 @@ class RenderLoop {
     host.setMidiFrameTime((frame) =>
       this.frameClock.anchored ? this.frameClock.timeOf(frame) - performance.timeOrigin : undefined,
     );
-    this.renderer = new Renderer({
+    const rendererOptions = {
       sampleRate: config.sampleRate,
       blockSize: config.blockSize,
       registry,
       host,
-      onEvent: (event) => this.onRenderEvent(event),
-    });
+      onEvent: (event: RenderEvent) => this.onRenderEvent(event),
+    };
+    this.renderer =
+      config.threads > 1
+        ? new ThreadedRenderer({ ...rendererOptions, threads: config.threads, eager: true })
+        : new Renderer(rendererOptions);
     // A replacement worker's clock goes on from its predecessor's: the clock never goes backwards.
     this.renderer.clock.frames = config.startClock;
     this.heartbeat = new Float64Array(config.heartbeat);

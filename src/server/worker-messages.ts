@@ -22,6 +22,8 @@ export interface WorkerConfig {
   maxLatency: number;
   /** Nice value the render thread asks for (Linux; 0 leaves it alone). */
   renderNice: number;
+  /** Threads to render on, the render worker's own included (src/io/render-threads.ts). */
+  threads: number;
   /** node-web-audio-api sink id for `device` (tests use 'none' to run the device path without a card). */
   sinkId?: string;
   /** Transport at start-up (default true): false renders nothing until a `transport` message. */

@@ -1,0 +1,129 @@
+// `npm run bench -- --only threads`: multi-core rendering (issue 14 item 3). Each case renders the same patch
+// on one thread (a plain Renderer) and on two (ThreadedRenderer, placement left to the engine), in
+// alternating rounds in one process, so both see the same machine load; it reports the wall time of each,
+// the range over rounds, and the load average. The patches are independent chains that meet only at the
+// master (test/helpers/chains.ts): two heavy ones, a medium pair near the threshold, and a small graph.
+
+import { loadavg } from 'node:os';
+import { ThreadedRenderer } from '../src/io/render-threads.js';
+import { Synchrotron } from '../src/synchrotron.js';
+import { chainsPatch } from '../test/helpers/chains.js';
+
+const BLOCK_SIZE = 128;
+const SAMPLE_RATE = 44100;
+const ROUNDS = 7;
+const WARM_UP_BLOCKS = 400;
+
+const CASES = [
+  { name: 'chains-2x100', chains: 2, voices: 100, blocks: 300 }, // 2 × 200 saw→ladder, ~600 nodes
+  { name: 'chains-2x40', chains: 2, voices: 40, blocks: 600 }, // ~160 nodes a chain, above MIN_PART_COST
+  { name: 'chains-2x8', chains: 2, voices: 8, blocks: 2000 }, // ~34 nodes a chain: stays on one thread
+  { name: 'chains-2x2', chains: 2, voices: 2, blocks: 4000 }, // small: stays on one thread
+];
+
+export interface ThreadsCase {
+  name: string;
+  nodes: number;
+  /** Threads the engine chose to render on (1: the graph stayed on the main thread). */
+  threadsUsed: number;
+  /** Wall ms per round, one thread and two, in round order (alternating). */
+  oneMs: number[];
+  twoMs: number[];
+  /** Median of one-thread time / two-thread time over the rounds (pairs in the same round). */
+  speedupMedian: number;
+  speedupMin: number;
+  speedupMax: number;
+  /** Median CPU ms per round of the whole process (all threads), one thread and two: the cost of threading. */
+  oneCpuMs: number;
+  twoCpuMs: number;
+  /** Audio seconds per round. */
+  seconds: number;
+}
+
+export interface ThreadsReport {
+  loadAverageBefore: number;
+  loadAverageAfter: number;
+  cases: ThreadsCase[];
+}
+
+function build(script: string, threads: number): Synchrotron {
+  const synth = new Synchrotron({
+    sampleRate: SAMPLE_RATE,
+    blockSize: BLOCK_SIZE,
+    createRenderer: threads > 1 ? (options) => new ThreadedRenderer({ ...options, threads }) : undefined,
+  });
+  synth.execute(script);
+  synth.start();
+  return synth;
+}
+
+/** Renders `blocks` blocks; wall ms, and CPU ms of the whole process (every thread). */
+function timeBlocks(synth: Synchrotron, blocks: number, cpu?: number[]): number {
+  const cpuStart = process.cpuUsage();
+  const started = performance.now();
+  for (let b = 0; b < blocks; b++) synth.renderBlock();
+  const wall = performance.now() - started;
+  const used = process.cpuUsage(cpuStart);
+  cpu?.push((used.user + used.system) / 1000);
+  return wall;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export function threadsBench(): ThreadsReport {
+  const loadAverageBefore = loadavg()[0];
+  const cases: ThreadsCase[] = [];
+  for (const spec of CASES) {
+    const script = chainsPatch(spec.chains, spec.voices);
+    const one = build(script, 1);
+    const two = build(script, 2);
+    timeBlocks(one, WARM_UP_BLOCKS);
+    timeBlocks(two, WARM_UP_BLOCKS);
+    const oneMs: number[] = [];
+    const twoMs: number[] = [];
+    const oneCpu: number[] = [];
+    const twoCpu: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round % 2 === 0) {
+        oneMs.push(timeBlocks(one, spec.blocks, oneCpu));
+        twoMs.push(timeBlocks(two, spec.blocks, twoCpu));
+      } else {
+        twoMs.push(timeBlocks(two, spec.blocks, twoCpu));
+        oneMs.push(timeBlocks(one, spec.blocks, oneCpu));
+      }
+    }
+    const speedups = oneMs.map((ms, i) => ms / twoMs[i]);
+    const renderer = two.renderer as ThreadedRenderer;
+    cases.push({
+      name: spec.name,
+      nodes: one.graph.nodes().length,
+      threadsUsed: new Set([...renderer.placement().values()].filter((owner) => owner >= 0)).size || 1,
+      oneMs,
+      twoMs,
+      speedupMedian: median(speedups),
+      speedupMin: Math.min(...speedups),
+      speedupMax: Math.max(...speedups),
+      oneCpuMs: median(oneCpu),
+      twoCpuMs: median(twoCpu),
+      seconds: (spec.blocks * BLOCK_SIZE) / SAMPLE_RATE,
+    });
+    one.dispose();
+    two.dispose();
+  }
+  return { loadAverageBefore, loadAverageAfter: loadavg()[0], cases };
+}
+
+export function formatThreads(report: ThreadsReport): string {
+  const lines = [
+    `multi-core, 1 thread vs 2 (alternating rounds, wall time; load average ${report.loadAverageBefore.toFixed(2)} → ${report.loadAverageAfter.toFixed(2)})`,
+    'case            nodes  used  1 thread ms (med, range)   2 threads ms (med, range)   speed-up med (range)    CPU ms 1 → 2',
+  ];
+  const range = (values: number[]) =>
+    `${median(values).toFixed(0)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
+  for (const c of report.cases) {
+    lines.push(
+      `${c.name.padEnd(15)} ${String(c.nodes).padStart(5)} ${String(c.threadsUsed).padStart(5)}  ${range(c.oneMs).padEnd(26)} ${range(c.twoMs).padEnd(27)} ${`${c.speedupMedian.toFixed(2)}× (${c.speedupMin.toFixed(2)}–${c.speedupMax.toFixed(2)})`.padEnd(22)} ${c.oneCpuMs.toFixed(0)} → ${c.twoCpuMs.toFixed(0)}`,
+    );
+  }
+  return lines.join('\n');
+}

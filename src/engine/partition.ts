@@ -1,0 +1,158 @@
+// Which thread renders which node, for multi-core rendering (issue 14 item 3). Pure and control-side: the
+// thread mechanics live above the engine (src/io/render-threads.ts); this decides only the placement.
+//
+// A part is a connected component of the movable nodes (those that touch nothing outside the process, see
+// `movable` in the caller) that nothing on the main renderer feeds and that has no cycle: its nodes only
+// feed each other and, by stream links, the main renderer's nodes (PlaybackNodes, the master). Such a part
+// renders the same on any thread, so the master sums the same samples in the same order as on one thread.
+// Parts go to threads by cost (longest first, to the least loaded thread); part 0 is the main thread's own,
+// rendered before the main plan. Parts too cheap to be worth a thread stay in the main plan (MAIN).
+
+/** Owner of a node: MAIN (the main renderer with the master), or a part thread 0…threads-1. */
+export const MAIN = -1;
+
+export interface PlacementNode {
+  name: string;
+  /** May render on another thread (it has no file, device, port or patch of its own). */
+  movable: boolean;
+  /** Where it renders now; undefined for a node this batch adds. */
+  owner: number | undefined;
+  /** Relative render cost (1 for an ordinary node). */
+  cost: number;
+}
+
+export interface PlacementLink {
+  source: string;
+  sink: string;
+  /** The source port is a stream output (only streams cross threads: a block of samples in shared memory). */
+  stream: boolean;
+}
+
+export interface PlacementOptions {
+  /** Threads parts may go to, the main thread's own part 0 included. */
+  threads: number;
+  /** Cost each thread's parts carry now; updated in place by the placement. */
+  load: number[];
+  /** Least cost of a part worth a thread of its own; cheaper parts stay in the main renderer's plan. */
+  minPartCost: number;
+}
+
+/**
+ * Owners for every node after a batch: the old ones kept (a node's state cannot move between threads),
+ * new nodes placed. Returns null when the graph no longer splits as placed (a link now joins two threads'
+ * parts, or the main renderer now feeds a part): the caller renders everything on one thread.
+ */
+export function placeNodes(
+  nodes: readonly PlacementNode[],
+  links: readonly PlacementLink[],
+  options: PlacementOptions,
+): Map<string, number> | null {
+  const index = new Map<string, number>();
+  for (let i = 0; i < nodes.length; i++) index.set(nodes[i].name, i);
+  const parent = nodes.map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
+  };
+  for (const link of links) {
+    const s = index.get(link.source);
+    const k = index.get(link.sink);
+    if (s === undefined || k === undefined) continue;
+    if (nodes[s].movable && nodes[k].movable) parent[find(s)] = find(k);
+  }
+  const components = new Map<number, number[]>();
+  for (let i = 0; i < nodes.length; i++) {
+    if (!nodes[i].movable) continue;
+    const root = find(i);
+    const list = components.get(root);
+    if (list) list.push(i);
+    else components.set(root, [i]);
+  }
+  // What keeps a component on the main renderer: a feeder there, a cycle, a non-stream link out.
+  const mustStay = new Set<number>();
+  const inside = new Map<number, number[]>(); // links within each component, as [source, sink] pairs
+  for (const link of links) {
+    const s = index.get(link.source);
+    const k = index.get(link.sink);
+    if (s === undefined || k === undefined) continue;
+    const sourceRoot = nodes[s].movable ? find(s) : -1;
+    const sinkRoot = nodes[k].movable ? find(k) : -1;
+    if (sinkRoot >= 0 && sourceRoot !== sinkRoot) mustStay.add(sinkRoot);
+    if (sourceRoot >= 0 && sourceRoot !== sinkRoot && !link.stream) mustStay.add(sourceRoot);
+    if (sourceRoot >= 0 && sourceRoot === sinkRoot) {
+      const pairs = inside.get(sourceRoot);
+      if (pairs) pairs.push(s, k);
+      else inside.set(sourceRoot, [s, k]);
+    }
+  }
+  for (const [root, members] of components) if (hasCycle(members, inside.get(root) ?? [])) mustStay.add(root);
+
+  const owners = new Map<string, number>();
+  const fresh: Array<{ members: number[]; cost: number }> = [];
+  for (const node of nodes) if (!node.movable) owners.set(node.name, node.owner ?? MAIN);
+  for (const [root, members] of components) {
+    const old = new Set<number>();
+    for (const i of members) if (nodes[i].owner !== undefined) old.add(nodes[i].owner!);
+    if (old.size > 1) return null;
+    let owner: number | undefined = old.size === 1 ? [...old][0] : undefined;
+    if (mustStay.has(root)) {
+      if (owner !== undefined && owner !== MAIN) return null;
+      owner = MAIN;
+    }
+    if (owner === undefined) {
+      let cost = 0;
+      for (const i of members) cost += nodes[i].cost;
+      fresh.push({ members, cost });
+      continue;
+    }
+    for (const i of members) owners.set(nodes[i].name, owner);
+  }
+  fresh.sort((a, b) => b.cost - a.cost);
+  for (const { members, cost } of fresh) {
+    // A cheap part stays in the main plan itself: rendered there exactly as on one thread, no copies.
+    let best = MAIN;
+    if (cost >= options.minPartCost) {
+      best = 0;
+      for (let t = 1; t < options.threads; t++) if (options.load[t] < options.load[best]) best = t;
+      options.load[best] += cost;
+    }
+    for (const i of members) owners.set(nodes[i].name, best);
+  }
+  // Every link must still be renderable as placed: within one owner, or a part's stream into the main renderer.
+  for (const link of links) {
+    const s = owners.get(link.source);
+    const k = owners.get(link.sink);
+    if (s === undefined || k === undefined || s === k) continue;
+    if (!(s >= 0 && k === MAIN && link.stream)) return null;
+  }
+  return owners;
+}
+
+/** Kahn's algorithm over one component's inner links: true when some nodes never become free. */
+function hasCycle(members: readonly number[], pairs: readonly number[]): boolean {
+  const indegree = new Map<number, number>();
+  const out = new Map<number, number[]>();
+  for (const i of members) indegree.set(i, 0);
+  for (let p = 0; p < pairs.length; p += 2) {
+    const [s, k] = [pairs[p], pairs[p + 1]];
+    indegree.set(k, indegree.get(k)! + 1);
+    const list = out.get(s);
+    if (list) list.push(k);
+    else out.set(s, [k]);
+  }
+  const ready = members.filter((i) => indegree.get(i) === 0);
+  let freed = 0;
+  while (ready.length > 0) {
+    const i = ready.pop()!;
+    freed++;
+    for (const k of out.get(i) ?? []) {
+      const left = indegree.get(k)! - 1;
+      indegree.set(k, left);
+      if (left === 0) ready.push(k);
+    }
+  }
+  return freed < members.length;
+}

@@ -1,0 +1,706 @@
+// Multi-core rendering (issue 14 item 3): a Renderer that renders independent parts of the graph on other
+// threads. The engine decides which nodes go where (src/engine/partition.ts); this module is the thread
+// mechanics, Node-only (worker_threads, SharedArrayBuffer, Atomics), so the DSP core stays portable.
+//
+// Threads: this renderer (the main one, with the master bus, PlaybackNodes and every node that touches the
+// outside) plus parts. Part 0 renders on this thread before the main plan; parts 1… each on a worker
+// (render-thread-worker.ts) that holds a Renderer of its own, fed the edits to its nodes. Per block: the
+// workers are woken (Atomics.notify), part 0 renders, then the main plan, in which each node a part feeds
+// is a stand-in (RemoteOutputsNode, same name) that waits for its part's block and copies its outputs from
+// shared memory. The main plan's order and the master's summation are those of one thread, and each part
+// computes the same samples on any thread: the output is bit-identical (test/io/render-threads.test.ts).
+
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { defineNode, type NodeInstance, type PortSpecs } from '../engine/definition.js';
+import { MAIN, type PlacementLink, type PlacementNode, placeNodes } from '../engine/partition.js';
+import type { RenderOp } from '../engine/prepare.js';
+import { NodeRegistry } from '../engine/registry.js';
+import { type RenderEvent, Renderer, type RendererOptions } from '../engine/renderer.js';
+import type { PortRef } from '../engine/types.js';
+import { builtinNodes } from '../nodes/index.js';
+
+/** Most threads `auto` uses; beyond a few, per-block wake-ups cost more than parts of a patch gain. */
+export const MAX_AUTO_THREADS = 4;
+/**
+ * Least cost (nodes) of a part worth its own thread. Below it, waking a worker and waiting for it each block
+ * costs more than the part saves (measured: `npm run bench -- --only threads`, docs/performance.md).
+ */
+export const MIN_PART_COST = 96;
+/** Output blocks a worker can share with the main thread (its parts' outputs the main plan reads). */
+export const MAX_SLOTS_PER_WORKER = 1024;
+
+/** The types a render thread knows (an embedding application's own types stay on the main renderer). */
+const BUILTIN = new Set(builtinNodes);
+/** Categories of node types that never leave the main renderer: files, devices, ports, nested patches. */
+const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
+
+/** Control words in each worker's shared Int32Array. */
+export const CONTROL = { go: 0, done: 1, seq: 2, ready: 3 } as const;
+/** `go` value that tells a worker to end. */
+export const GO_EXIT = -1;
+
+/** Messages to a worker's edit port, applied at its next block boundary. */
+export type ToPartWorker =
+  | { seq: number; kind: 'ops'; ops: RenderOp[] }
+  | { seq: number; kind: 'exports'; exports: Array<[node: string, port: string, slot: number]> }
+  | { seq: number; kind: 'transport'; running: boolean };
+
+/** A message before the worker part numbers it. */
+type Unsequenced = ToPartWorker extends infer T ? (T extends unknown ? Omit<T, 'seq'> : never) : never;
+
+export interface PartWorkerData {
+  sampleRate: number;
+  blockSize: number;
+  control: SharedArrayBuffer;
+  clock: SharedArrayBuffer;
+  slots: SharedArrayBuffer;
+  edits: MessagePort;
+  events: MessagePort;
+}
+
+/** Shared memory and Atomics exist here (Node; a cross-origin isolated page). */
+export function sharedMemoryAvailable(): boolean {
+  return typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object';
+}
+
+/** Threads for `auto`: the cores this process may use, at most MAX_AUTO_THREADS; 1 without shared memory. */
+export function autoThreads(): number {
+  return sharedMemoryAvailable() ? Math.max(1, Math.min(MAX_AUTO_THREADS, availableParallelism())) : 1;
+}
+
+/** Stand-in on the main renderer for a node rendered by a part: the same name and stream outputs. */
+interface RemoteOutputs {
+  /** Waits until the part has rendered this block (nothing for part 0, rendered before the main plan). */
+  wait: () => void;
+  /** Each output port's block as the part wrote it, in `ports` order. */
+  sources: Float32Array[];
+  ports: string[];
+}
+
+export const RemoteOutputsNode = defineNode<PortSpecs, PortSpecs, RemoteOutputs>({
+  type: 'RemoteOutputsNode',
+  category: 'internal',
+  description: "A node rendered on another thread, as the main renderer sees it: that node's stream outputs.",
+  inputs: {},
+  outputs: {},
+  create(_ctx, io) {
+    let wait = () => {};
+    let sources: Float32Array[] = [];
+    let targets: Float32Array[] = [];
+    const instance: NodeInstance<RemoteOutputs> = {
+      configure(prepared) {
+        wait = prepared.wait;
+        sources = prepared.sources;
+        targets = prepared.ports.map((port) => (io.outputs[port] as unknown as { buf: Float32Array }).buf);
+      },
+      process(frames) {
+        wait();
+        for (let i = 0; i < targets.length; i++) {
+          const target = targets[i];
+          const source = sources[i];
+          for (let f = 0; f < frames; f++) target[f] = source[f];
+        }
+      },
+    };
+    return instance;
+  },
+});
+
+/** The compiled worker, also when running from sources (tests): like the server's render worker. */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  const url = here.endsWith('.ts')
+    ? new URL('../../dist/io/render-thread-worker.js', here)
+    : new URL('./render-thread-worker.js', here);
+  if (!existsSync(fileURLToPath(url)))
+    throw new Error(`render thread worker not found at ${fileURLToPath(url)}: run \`npm run build\` first`);
+  return url;
+}
+
+/** A worker thread rendering parts: its shared memory, its edit queue and the stand-ins waiting on it. */
+class WorkerPart {
+  readonly worker: Worker;
+  readonly control: Int32Array;
+  readonly clock: Float64Array;
+  readonly slots: Float32Array;
+  private readonly edits: MessagePort;
+  private readonly events: MessagePort;
+  private readonly pending: ToPartWorker[] = [];
+  private seq = 0;
+  private go = 0;
+  /** Nodes it renders; a worker with none is not woken. */
+  nodes = 0;
+  /** Exported outputs, `node.port` → slot. */
+  readonly exports = new Map<string, number>();
+  private readonly freeSlots: number[] = [];
+  private exportsChanged = false;
+  /** Wait for this block; a stand-in's `wait`. Bound once, allocation-free per block. */
+  readonly wait: () => void;
+  private waitedFor = 0;
+
+  constructor(
+    private readonly blockSize: number,
+    sampleRate: number,
+    private readonly onEvent: (event: RenderEvent) => void,
+  ) {
+    this.control = new Int32Array(new SharedArrayBuffer(4 * 4));
+    this.clock = new Float64Array(new SharedArrayBuffer(8));
+    this.slots = new Float32Array(new SharedArrayBuffer(MAX_SLOTS_PER_WORKER * blockSize * 4));
+    for (let s = MAX_SLOTS_PER_WORKER - 1; s >= 0; s--) this.freeSlots.push(s);
+    const edits = new MessageChannel();
+    const events = new MessageChannel();
+    this.edits = edits.port1;
+    this.events = events.port1;
+    const data: PartWorkerData = {
+      sampleRate,
+      blockSize,
+      control: this.control.buffer as SharedArrayBuffer,
+      clock: this.clock.buffer as SharedArrayBuffer,
+      slots: this.slots.buffer as SharedArrayBuffer,
+      edits: edits.port2,
+      events: events.port2,
+    };
+    this.worker = new Worker(workerUrl(), { workerData: data, transferList: [edits.port2, events.port2] });
+    this.worker.unref();
+    this.edits.unref();
+    this.events.unref();
+    this.worker.on('error', (error) =>
+      this.onEvent({ kind: 'fault', node: '', message: `render thread: ${error.message}` }),
+    );
+    this.wait = () => {
+      if (this.waitedFor === this.go) return;
+      const control = this.control;
+      // Spin briefly first: a futex wake-up costs tens of µs on a busy machine, a block often less.
+      for (let spin = 0; spin < 2000; spin++) if (Atomics.load(control, CONTROL.done) === this.go) break;
+      while (Atomics.load(control, CONTROL.done) !== this.go)
+        Atomics.wait(control, CONTROL.done, this.go - 1, 1000);
+      this.waitedFor = this.go;
+      this.drainEvents();
+    };
+  }
+
+  post(message: Unsequenced): void {
+    this.pending.push({ ...message, seq: ++this.seq } as ToPartWorker);
+  }
+
+  get hasPending(): boolean {
+    return this.pending.length > 0 || this.exportsChanged;
+  }
+
+  /** The worker has started and waits for blocks (it sets the flag itself: no event loop needed here). */
+  get ready(): boolean {
+    return Atomics.load(this.control, CONTROL.ready) === 1;
+  }
+
+  /** A slot for `node.port`'s block (the same one while it is exported); -1 when none is left. */
+  exportSlot(node: string, port: string): number {
+    const key = `${node}.${port}`;
+    const known = this.exports.get(key);
+    if (known !== undefined) return known;
+    const slot = this.freeSlots.pop();
+    if (slot === undefined) return -1;
+    this.exports.set(key, slot);
+    this.exportsChanged = true;
+    return slot;
+  }
+
+  /** `node`'s exports end (it was removed or renamed away). */
+  unexport(node: string): void {
+    for (const [key, slot] of this.exports)
+      if (key.slice(0, key.lastIndexOf('.')) === node) {
+        this.exports.delete(key);
+        this.freeSlots.push(slot);
+        this.exportsChanged = true;
+      }
+  }
+
+  slotView(slot: number): Float32Array {
+    return this.slots.subarray(slot * this.blockSize, (slot + 1) * this.blockSize);
+  }
+
+  /** Sends queued edits and wakes the worker for the block starting at `frames`. */
+  kick(frames: number): void {
+    if (this.exportsChanged) {
+      this.exportsChanged = false;
+      const exports: Array<[string, string, number]> = [];
+      for (const [key, slot] of this.exports) {
+        const dot = key.lastIndexOf('.');
+        exports.push([key.slice(0, dot), key.slice(dot + 1), slot]);
+      }
+      this.post({ kind: 'exports', exports });
+    }
+    if (this.pending.length > 0) {
+      for (const message of this.pending) this.edits.postMessage(message);
+      this.pending.length = 0;
+      Atomics.store(this.control, CONTROL.seq, this.seq);
+    }
+    this.clock[0] = frames;
+    this.go++;
+    Atomics.store(this.control, CONTROL.go, this.go);
+    Atomics.notify(this.control, CONTROL.go);
+  }
+
+  private drainEvents(): void {
+    for (;;) {
+      const received = receiveMessageOnPort(this.events);
+      if (!received) return;
+      this.onEvent(received.message as RenderEvent);
+    }
+  }
+
+  dispose(): void {
+    Atomics.store(this.control, CONTROL.go, GO_EXIT);
+    Atomics.notify(this.control, CONTROL.go);
+    this.drainEvents();
+    void this.worker.terminate();
+    this.edits.close();
+    this.events.close();
+  }
+}
+
+/** What the control model knows of a node: enough to place it, route its edits and rebuild it. */
+interface ModelNode {
+  add: Extract<RenderOp, { op: 'add' }>;
+  configure?: RenderOp;
+  movable: boolean;
+  owner: number;
+  /** Its stand-in's stream ports on the main renderer, when a part renders it and the main plan reads it. */
+  remote?: string[];
+}
+
+export interface ThreadedRendererOptions extends RendererOptions {
+  /** Threads to render on, this one included (1: exactly the plain Renderer). */
+  threads: number;
+  /** Least cost of a part worth its own thread (default MIN_PART_COST). */
+  minPartCost?: number;
+  /**
+   * Start the workers now and give parts only to those that have started (default false: start one when
+   * a part first goes to it, and wait for it). A real-time render thread cannot wait for a thread to
+   * start (a second or more on a busy machine: the server's supervisor would take it for hung).
+   */
+  eager?: boolean;
+}
+
+/**
+ * A Renderer that renders independent parts of its graph on `threads` threads. With one thread, or once an
+ * edit joins parts (see partition.ts), it is the plain Renderer: every node in its own plan.
+ */
+export class ThreadedRenderer extends Renderer {
+  /** Threads in use now (1 once collapsed). */
+  threads: number;
+  private readonly minPartCost: number;
+  private readonly model = new Map<string, ModelNode>();
+  /** Links by sink port key. */
+  private readonly modelLinks = new Map<string, { source: PortRef; sink: PortRef }>();
+  private readonly load: number[];
+  private local: Renderer | null = null;
+  private readonly workers: Array<WorkerPart | null>;
+  private readonly options: ThreadedRendererOptions;
+
+  constructor(options: ThreadedRendererOptions) {
+    const registry = new NodeRegistry([...options.registry.definitions(), RemoteOutputsNode]);
+    super({ ...options, registry });
+    this.options = options;
+    this.threads = sharedMemoryAvailable() ? Math.max(1, Math.floor(options.threads)) : 1;
+    this.minPartCost = options.minPartCost ?? MIN_PART_COST;
+    this.load = new Array(this.threads).fill(0);
+    this.workers = new Array(this.threads).fill(null);
+    this.eager = options.eager ?? false;
+    if (this.eager) for (let w = 1; w < this.threads; w++) this.workerFor(w);
+  }
+
+  private readonly eager: boolean;
+
+  /** Nodes each thread renders: [main renderer, part 0, worker 1, …], for tests and diagnostics. */
+  placement(): Map<string, number> {
+    const owners = new Map<string, number>();
+    for (const [name, node] of this.model) owners.set(name, this.threads > 1 ? node.owner : MAIN);
+    return owners;
+  }
+
+  override enqueue(ops: readonly RenderOp[]): void {
+    if (this.threads === 1) {
+      super.enqueue(ops);
+      return;
+    }
+    const before = new Map(this.owners);
+    this.updateModel(ops);
+    // Eager: a worker still starting takes no part (as if full); its load is kept as it was.
+    const load = this.load.map((cost, t) =>
+      t >= 1 && this.eager && !this.workers[t]?.ready ? Number.POSITIVE_INFINITY : cost,
+    );
+    const owners = placeNodes(this.placementNodes(), this.placementLinks(), {
+      threads: this.threads,
+      load,
+      minPartCost: this.minPartCost,
+    });
+    for (let t = 0; t < load.length; t++) if (Number.isFinite(load[t])) this.load[t] = load[t];
+    if (!owners) {
+      this.collapse(ops, before);
+      return;
+    }
+    for (const [name, owner] of owners) this.model.get(name)!.owner = owner;
+    this.route(ops);
+  }
+
+  override get hasPending(): boolean {
+    return super.hasPending || (this.local?.hasPending ?? false) || this.workers.some((w) => w?.hasPending);
+  }
+
+  override applyPending(): void {
+    super.applyPending();
+    this.local?.applyPending();
+  }
+
+  override start(): void {
+    this.local?.start();
+    for (const worker of this.workers) worker?.post({ kind: 'transport', running: true });
+    super.start();
+  }
+
+  override stop(): void {
+    this.local?.stop();
+    for (const worker of this.workers) worker?.post({ kind: 'transport', running: false });
+    super.stop();
+  }
+
+  override renderBlock(): void {
+    const frames = this.clock.frames;
+    const workers = this.workers;
+    for (let w = 1; w < workers.length; w++) {
+      const worker = workers[w];
+      // A worker still starting is woken for its parts only: waiting for it for edits alone would stall.
+      if (worker !== null && (worker.nodes > 0 || (worker.hasPending && worker.ready))) worker.kick(frames);
+    }
+    const local = this.local;
+    if (local !== null) {
+      local.clock.frames = frames;
+      local.renderBlock();
+    }
+    super.renderBlock();
+    // A worker no stand-in waited for (its outputs unread this block) still finishes before the next.
+    for (let w = 1; w < workers.length; w++) workers[w]?.wait();
+  }
+
+  override streamOutput(ref: PortRef): Float32Array | undefined {
+    const node = this.model.get(ref.node);
+    if (this.threads === 1 || node === undefined || node.owner === MAIN) return super.streamOutput(ref);
+    if (node.owner === 0) return this.local?.streamOutput(ref);
+    const worker = this.workers[node.owner]!;
+    const slot = worker.exportSlot(ref.node, ref.port);
+    return slot < 0 ? undefined : worker.slotView(slot);
+  }
+
+  override isFaulted(name: string): boolean {
+    const node = this.model.get(name);
+    if (this.threads > 1 && node?.owner === 0) return this.local?.isFaulted(name) ?? false;
+    return super.isFaulted(name);
+  }
+
+  override dispose(): void {
+    for (const worker of this.workers) worker?.dispose();
+    this.workers.fill(null);
+    this.local?.dispose();
+    this.local = null;
+    super.dispose();
+  }
+
+  // ------------------------------------------------------------------------------- the control model
+
+  private updateModel(ops: readonly RenderOp[]): void {
+    for (const op of ops) {
+      switch (op.op) {
+        case 'add': {
+          const definition = this.registry.get(op.type);
+          this.model.set(op.name, {
+            add: op,
+            movable:
+              BUILTIN.has(definition) &&
+              !PINNED_CATEGORIES.has(definition.category) &&
+              !definition.holdsFile &&
+              !definition.ports,
+            owner: MAIN,
+          });
+          break;
+        }
+        case 'remove':
+          this.model.delete(op.name);
+          for (const [key, link] of this.modelLinks)
+            if (link.source.node === op.name || link.sink.node === op.name) this.modelLinks.delete(key);
+          break;
+        case 'ports': {
+          const node = this.model.get(op.name);
+          if (node)
+            node.add = {
+              ...node.add,
+              inputs: op.inputs,
+              outputs: op.outputs,
+              args: op.args ?? node.add.args,
+            };
+          break;
+        }
+        case 'rename': {
+          const node = this.model.get(op.from);
+          if (!node) break;
+          this.model.delete(op.from);
+          node.add = { ...node.add, name: op.to };
+          this.model.set(op.to, node);
+          const renamed = [...this.modelLinks.values()].map((link) => ({
+            source: link.source.node === op.from ? { ...link.source, node: op.to } : link.source,
+            sink: link.sink.node === op.from ? { ...link.sink, node: op.to } : link.sink,
+          }));
+          this.modelLinks.clear();
+          for (const link of renamed) this.modelLinks.set(`${link.sink.node}.${link.sink.port}`, link);
+          break;
+        }
+        case 'link':
+          this.modelLinks.set(`${op.sink.node}.${op.sink.port}`, { source: op.source, sink: op.sink });
+          break;
+        case 'unlink': {
+          const key = `${op.sink.node}.${op.sink.port}`;
+          const link = this.modelLinks.get(key);
+          if (link && link.source.node === op.source.node && link.source.port === op.source.port)
+            this.modelLinks.delete(key);
+          break;
+        }
+        case 'set': {
+          const node = this.model.get(op.name);
+          if (node) node.add = { ...node.add, value: op.value };
+          break;
+        }
+        case 'configure': {
+          const node = this.model.get(op.name);
+          if (node) node.configure = op;
+          break;
+        }
+      }
+    }
+  }
+
+  private outputsOf(node: ModelNode): PortSpecs {
+    return node.add.outputs ?? this.registry.get(node.add.type).outputs;
+  }
+
+  private placementNodes(): PlacementNode[] {
+    const nodes: PlacementNode[] = [];
+    for (const [name, node] of this.model)
+      nodes.push({ name, movable: node.movable, owner: this.owners.get(name), cost: 1 });
+    return nodes;
+  }
+
+  private placementLinks(): PlacementLink[] {
+    const links: PlacementLink[] = [];
+    for (const { source, sink } of this.modelLinks.values()) {
+      const from = this.model.get(source.node);
+      const spec = from ? this.outputsOf(from)[source.port] : undefined;
+      links.push({ source: source.node, sink: sink.node, stream: spec?.kind === 'stream' });
+    }
+    return links;
+  }
+
+  // ------------------------------------------------------------------------------- routing edits
+
+  /** The worker for part `owner` (≥ 1), started on first use. */
+  private workerFor(owner: number): WorkerPart {
+    let worker = this.workers[owner];
+    if (!worker) {
+      worker = new WorkerPart(this.blockSize, this.sampleRate, (event) => this.onEvent(event));
+      if (this.isRunning) worker.post({ kind: 'transport', running: true });
+      if (this.lastTempo) worker.post({ kind: 'ops', ops: [this.lastTempo] });
+      this.workers[owner] = worker;
+    }
+    return worker;
+  }
+
+  private localPart(): Renderer {
+    if (!this.local) {
+      this.local = new Renderer({ ...this.options, onEvent: (event) => this.onEvent(event) });
+      if (this.lastTempo) this.local.enqueue([this.lastTempo]);
+      if (this.isRunning) this.local.start();
+    }
+    return this.local;
+  }
+
+  /** Sends each op of a batch to the thread that renders its node, and keeps stand-ins in step. */
+  private route(ops: readonly RenderOp[]): void {
+    const batches = new Map<number, RenderOp[]>();
+    const to = (owner: number, op: RenderOp) => {
+      const list = batches.get(owner);
+      if (list) list.push(op);
+      else batches.set(owner, [op]);
+    };
+    const owners = this.owners;
+    const ownerOf = (name: string) => owners.get(name) ?? MAIN;
+    for (const op of ops) {
+      switch (op.op) {
+        case 'add': {
+          // A node this batch also removes is not in the model: it lives and goes on the main renderer.
+          const owner = this.model.get(op.name)?.owner ?? MAIN;
+          owners.set(op.name, owner);
+          to(owner, op);
+          if (owner >= 1) this.workerFor(owner).nodes++;
+          break;
+        }
+        case 'remove': {
+          const owner = ownerOf(op.name);
+          owners.delete(op.name);
+          to(owner, op);
+          if (owner >= 1) {
+            const worker = this.workerFor(owner);
+            worker.nodes--;
+            worker.unexport(op.name);
+          }
+          if (this.remoteNames.delete(op.name)) to(MAIN, op);
+          break;
+        }
+        case 'rename': {
+          const owner = ownerOf(op.from);
+          owners.delete(op.from);
+          owners.set(op.to, owner);
+          to(owner, op);
+          if (this.remoteNames.delete(op.from)) {
+            // The stand-in and the main renderer's links from it take the new name; its slots are made anew.
+            this.remoteNames.add(op.to);
+            if (owner >= 1) this.workerFor(owner).unexport(op.from);
+            to(MAIN, op);
+            this.refreshRemote(op.to, to);
+          }
+          break;
+        }
+        case 'link':
+        case 'unlink': {
+          const sinkOwner = ownerOf(op.sink.node);
+          if (op.op === 'link' && ownerOf(op.source.node) >= 0 && sinkOwner === MAIN)
+            this.ensureRemote(op.source.node, to);
+          to(sinkOwner, op);
+          break;
+        }
+        case 'ports': {
+          const owner = ownerOf(op.name);
+          to(owner, op);
+          if (this.remoteNames.has(op.name)) this.refreshRemote(op.name, to);
+          break;
+        }
+        case 'tempo':
+          this.lastTempo = op;
+          to(MAIN, op);
+          if (this.local) to(0, op);
+          for (let w = 1; w < this.workers.length; w++) if (this.workers[w]) to(w, op);
+          break;
+        default:
+          to(ownerOf(op.name), op);
+      }
+    }
+    // Parts first, so that what the stand-ins read exists when the main renderer applies its edits.
+    for (const [owner, list] of [...batches].sort((a, b) => b[0] - a[0])) {
+      if (owner === MAIN) super.enqueue(list);
+      else if (owner === 0) this.localPart().enqueue(list);
+      else this.workerFor(owner).post({ kind: 'ops', ops: list });
+    }
+  }
+
+  /** Where each node renders, as routed (the model's owner once its add was routed). */
+  private readonly owners = new Map<string, number>();
+  private lastTempo: RenderOp | undefined;
+
+  /** Names with a stand-in on the main renderer. */
+  private readonly remoteNames = new Set<string>();
+
+  /** Makes the stand-in for `name` (rendered by a part) on the main renderer, before a link from it. */
+  private ensureRemote(name: string, to: (owner: number, op: RenderOp) => void): void {
+    if (this.remoteNames.has(name)) return;
+    this.remoteNames.add(name);
+    const node = this.model.get(name)!;
+    const outputs = this.streamOutputs(node);
+    to(MAIN, { op: 'add', name, type: 'RemoteOutputsNode', value: null, inputs: {}, outputs });
+    to(MAIN, { op: 'configure', name, prepared: this.remoteOf(name, node, Object.keys(outputs)) });
+  }
+
+  private refreshRemote(name: string, to: (owner: number, op: RenderOp) => void): void {
+    const node = this.model.get(name)!;
+    const outputs = this.streamOutputs(node);
+    to(MAIN, { op: 'ports', name, inputs: {}, outputs });
+    to(MAIN, { op: 'configure', name, prepared: this.remoteOf(name, node, Object.keys(outputs)) });
+  }
+
+  private streamOutputs(node: ModelNode): PortSpecs {
+    const outputs: PortSpecs = {};
+    for (const [port, spec] of Object.entries(this.outputsOf(node)))
+      if (spec.kind === 'stream') outputs[port] = spec;
+    return outputs;
+  }
+
+  /**
+   * What the stand-in reads. Part 0's buffers are read where they are: resolved lazily, because the local
+   * renderer makes them when it applies this batch, after this is built.
+   */
+  private remoteOf(name: string, node: ModelNode, ports: string[]): RemoteOutputs {
+    node.remote = ports;
+    if (node.owner === 0) {
+      const local = this.localPart();
+      const remote: RemoteOutputs = { wait: () => {}, sources: [], ports };
+      let resolved = false;
+      remote.wait = () => {
+        if (resolved) return;
+        resolved = true;
+        for (const port of ports)
+          remote.sources.push(local.streamOutput({ node: name, port }) ?? new Float32Array(this.blockSize));
+      };
+      return remote;
+    }
+    const worker = this.workerFor(node.owner);
+    const sources = ports.map((port) => {
+      const slot = worker.exportSlot(name, port);
+      if (slot >= 0) return worker.slotView(slot);
+      this.onEvent({ kind: 'warning', node: name, message: 'no shared block left for its output: silent' });
+      return new Float32Array(this.blockSize);
+    });
+    return { wait: worker.wait, sources, ports };
+  }
+
+  // ------------------------------------------------------------------------------- collapse to one thread
+
+  /**
+   * An edit joined parts that render on different threads: from now on everything renders on this one.
+   * The nodes parts rendered are made again here (their state starts afresh, once); the rest carry on.
+   */
+  private collapse(ops: readonly RenderOp[], before: ReadonlyMap<string, number>): void {
+    const moved = new Set<string>();
+    for (const [name, owner] of before) if (owner !== MAIN && this.model.has(name)) moved.add(name);
+    const rebuild: RenderOp[] = [];
+    // Remove stand-ins, and apply the batch's edits to what stays here (ops for moved nodes are in the model).
+    for (const name of this.remoteNames) rebuild.push({ op: 'remove', name });
+    this.remoteNames.clear();
+    for (const worker of this.workers) worker?.dispose();
+    this.workers.fill(null);
+    this.local?.dispose();
+    this.local = null;
+    this.threads = 1;
+    const involvesMoved = (op: RenderOp): boolean => {
+      if (op.op === 'link' || op.op === 'unlink') return moved.has(op.sink.node);
+      if (op.op === 'rename') return moved.has(op.to);
+      if (op.op === 'tempo') return false;
+      return moved.has(op.name) || (op.op === 'remove' && (before.get(op.name) ?? MAIN) !== MAIN);
+    };
+    for (const op of ops) if (!involvesMoved(op)) rebuild.push(op);
+    for (const name of this.owners.keys()) this.owners.set(name, MAIN);
+    for (const name of moved) {
+      const node = this.model.get(name)!;
+      node.owner = MAIN;
+      node.remote = undefined;
+      rebuild.push(node.add);
+      if (node.configure) rebuild.push(node.configure);
+    }
+    for (const link of this.modelLinks.values())
+      if (moved.has(link.sink.node)) rebuild.push({ op: 'link', source: link.source, sink: link.sink });
+    this.onEvent({
+      kind: 'warning',
+      node: '',
+      message: 'an edit joined parts rendered on different threads: rendering on one thread from now on',
+    });
+    super.enqueue(rebuild);
+  }
+}

@@ -1,0 +1,55 @@
+// The server's render worker renders independent chains on several threads (src/io/render-threads.ts):
+// what it records is the same, sample for sample, as with one thread.
+
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readWav } from '../../src/io/wav-writer.js';
+import { chainsPatch } from '../helpers/chains.js';
+import { request, startServer, waitUntil } from './helpers.js';
+
+/** Records 0.3 s of each of two ~160-node chains (a WavFileNode per chain) on a server with `threads`. */
+async function record(threads: number): Promise<Float64Array[]> {
+  const root = mkdtempSync(join(tmpdir(), `synchrotron-threads-${threads}-`));
+  const server = await startServer({ root, threads });
+  const files = ['chain0.wav', 'chain1.wav'].map((name) => join(root, name));
+  try {
+    // The render worker starts its part workers at once and gives them parts once they run.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const script = `${chainsPatch(2, 40)}
+new "chain0.wav" path0
+new WavFileNode rec0
+link path0.out -> rec0.path
+link scale0.out -> rec0.signal
+new "chain1.wav" path1
+new WavFileNode rec1
+link path1.out -> rec1.path
+link scale1.out -> rec1.signal`;
+    const answer = await request(server, 'POST', '/execute', script);
+    expect(answer.status).toBe(200);
+    const bytes = 58 + 4 * 0.3 * 44100;
+    await waitUntil(
+      () => files.every((file) => existsSync(file) && statSync(file).size > bytes),
+      '0.3 s recorded',
+      60_000,
+    );
+  } finally {
+    await server.close(); // stops the transport: the files are closed whole
+  }
+  return files.map((file) => readWav(file).channels[0].subarray(0, Math.floor(0.3 * 44100)));
+}
+
+describe('server: rendering on several threads', () => {
+  it('records the same samples from two chains with threads: 2 as with threads: 1', async () => {
+    const one = await record(1);
+    const two = await record(2);
+    for (let chain = 0; chain < 2; chain++) {
+      let peak = 0;
+      for (const x of one[chain]) peak = Math.max(peak, Math.abs(x));
+      expect(peak, `chain ${chain} sounds`).toBeGreaterThan(0.05);
+      const differs = one[chain].findIndex((x, i) => !Object.is(x, two[chain][i]));
+      expect(differs, `chain ${chain}: first differing sample`).toBe(-1);
+    }
+  }, 120_000);
+});
