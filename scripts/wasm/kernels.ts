@@ -187,3 +187,165 @@ export function sineModulated(
   }
   return p;
 }
+
+// ------------------------------------------------------------------------------------------- the op list
+// The compiled plan's WebAssembly part (src/engine/op-list.ts writes it): fixed-size records of OP_WORDS
+// i32 words, run in order by one call per segment. Word 0 is the opcode, word 1 is 1 while the node is muted
+// (faulted), word 2 the output buffer; the rest are the opcode's operands. A stream input is two words: its
+// buffer and a pointer to an i32 that is 1 while the buffer is constant (StreamInput.constant, mirrored).
+// Opcodes, operand order and state layouts must match src/engine/wasm/ops.ts and the nodes' encode().
+
+const OP_BYTES: usize = 128;
+const OP_SINE: i32 = 1;
+const OP_ADD: i32 = 2;
+const OP_MULTIPLY: i32 = 3;
+
+const TAU: f64 = 2 * Math.PI;
+const SINE_TABLE_SIZE: f64 = 4096;
+/** SineNode's blocks between restarts of the complex phase (src/nodes/oscillators/sine-node.ts). */
+const RESYNC_BLOCKS: f64 = 64;
+
+/**
+ * Runs `count` ops from `ops` for one block. Returns the index of the first op whose output's first or last
+ * sample is NaN or ±Infinity (the caller mutes that node and runs on from the next op), or -1.
+ */
+export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
+  for (let i = 0; i < count; i++) {
+    const op = ops + <usize>i * OP_BYTES;
+    if (load<i32>(op, 4) !== 0) continue;
+    const code = load<i32>(op);
+    const out = <usize>load<i32>(op, 8);
+    if (code === OP_SINE) {
+      sineOp(
+        out,
+        <usize>load<i32>(op, 12),
+        <usize>load<i32>(op, 16),
+        <usize>load<i32>(op, 20),
+        frames,
+        table,
+      );
+    } else if (code === OP_ADD) {
+      addOp(
+        out,
+        <usize>load<i32>(op, 12),
+        <usize>load<i32>(op, 16),
+        <usize>load<i32>(op, 20),
+        <usize>load<i32>(op, 24),
+        frames,
+      );
+    } else if (code === OP_MULTIPLY) {
+      multiplyOp(
+        out,
+        <usize>load<i32>(op, 12),
+        <usize>load<i32>(op, 16),
+        <usize>load<i32>(op, 20),
+        <usize>load<i32>(op, 24),
+        frames,
+      );
+    }
+    const first = load<f32>(out);
+    const last = load<f32>(out + ((<usize>(frames - 1)) << 2));
+    if (first - first !== 0 || last - last !== 0) return i;
+  }
+  return -1;
+}
+
+/** AddNode: the loop picked by which inputs are constant, as addBlock in src/nodes/math/add-node.ts. */
+function addOp(out: usize, a: usize, aConstant: usize, b: usize, bConstant: usize, frames: i32): void {
+  if (load<i32>(bConstant) !== 0) {
+    if (load<i32>(aConstant) !== 0) fill(out, <f32>(<f64>load<f32>(a) + <f64>load<f32>(b)), frames);
+    else addConstant(a, load<f32>(b), out, frames);
+  } else if (load<i32>(aConstant) !== 0) addConstant(b, load<f32>(a), out, frames);
+  else add(a, b, out, frames);
+}
+
+/** MultiplyNode, as multiplyBlock in src/nodes/math/multiply-node.ts. */
+function multiplyOp(out: usize, a: usize, aConstant: usize, b: usize, bConstant: usize, frames: i32): void {
+  if (load<i32>(bConstant) !== 0) {
+    if (load<i32>(aConstant) !== 0) fill(out, <f32>(<f64>load<f32>(a) * <f64>load<f32>(b)), frames);
+    else multiplyConstant(a, load<f32>(b), out, frames);
+  } else if (load<i32>(aConstant) !== 0) multiplyConstant(b, load<f32>(a), out, frames);
+  else multiply(a, b, out, frames);
+}
+
+// SineNode's state (float64 slots; the same layout as SINE_* in src/nodes/oscillators/sine-node.ts).
+const PHASE: usize = 0;
+const RE: usize = 8;
+const IM: usize = 16;
+const HZ: usize = 24;
+const FRAMES: usize = 32;
+const INCREMENT: usize = 40;
+const COS_STEP: usize = 48;
+const SIN_STEP: usize = 56;
+const COS_BLOCK: usize = 64;
+const SIN_BLOCK: usize = 72;
+const BLOCKS_TO_RESYNC: usize = 80;
+const INVERSE_RATE: usize = 88;
+
+/** SineNode.process, step for step (constant frequency: rotator; audio-rate frequency: table). */
+function sineOp(
+  out: usize,
+  frequency: usize,
+  frequencyConstant: usize,
+  state: usize,
+  frames: i32,
+  table: usize,
+): void {
+  let phase = load<f64>(state, PHASE);
+  if (load<i32>(frequencyConstant) !== 0) {
+    const hz = <f64>load<f32>(frequency);
+    if (hz !== load<f64>(state, HZ) || <f64>frames !== load<f64>(state, FRAMES)) {
+      store<f64>(state, hz, HZ);
+      store<f64>(state, <f64>frames, FRAMES);
+      const increment = nyquistClamped(hz * load<f64>(state, INVERSE_RATE));
+      store<f64>(state, increment, INCREMENT);
+      const step = TAU * increment;
+      store<f64>(state, Math.cos(step), COS_STEP);
+      store<f64>(state, Math.sin(step), SIN_STEP);
+      store<f64>(state, Math.cos(step * <f64>frames), COS_BLOCK);
+      store<f64>(state, Math.sin(step * <f64>frames), SIN_BLOCK);
+      store<f64>(state, 0, BLOCKS_TO_RESYNC);
+    }
+    if (load<f64>(state, BLOCKS_TO_RESYNC) === 0) {
+      const angle = TAU * phase;
+      store<f64>(state, Math.cos(angle), RE);
+      store<f64>(state, Math.sin(angle), IM);
+      store<f64>(state, RESYNC_BLOCKS, BLOCKS_TO_RESYNC);
+    }
+    store<f64>(state, load<f64>(state, BLOCKS_TO_RESYNC) - 1, BLOCKS_TO_RESYNC);
+    const re = load<f64>(state, RE);
+    const im = load<f64>(state, IM);
+    sineConstant(out, frames, re, im, load<f64>(state, COS_STEP), load<f64>(state, SIN_STEP));
+    phase = wrapPhase(phase + load<f64>(state, INCREMENT) * <f64>frames);
+    const cosBlock = load<f64>(state, COS_BLOCK);
+    const sinBlock = load<f64>(state, SIN_BLOCK);
+    store<f64>(state, re * cosBlock - im * sinBlock, RE);
+    store<f64>(state, im * cosBlock + re * sinBlock, IM);
+  } else {
+    phase = sineModulated(
+      out,
+      frequency,
+      frames,
+      phase,
+      load<f64>(state, INVERSE_RATE),
+      table,
+      SINE_TABLE_SIZE,
+    );
+    store<f64>(state, 0, BLOCKS_TO_RESYNC);
+  }
+  if (phase - phase !== 0) {
+    phase = 0;
+    store<f64>(state, 0, BLOCKS_TO_RESYNC);
+  }
+  store<f64>(state, phase, PHASE);
+}
+
+function nyquistClamped(increment: f64): f64 {
+  if (increment !== increment) return 0; // NaN holds the phase
+  return Math.min(0.5, Math.max(-0.5, increment));
+}
+
+function wrapPhase(phase: f64): f64 {
+  const wrapped = phase - Math.floor(phase);
+  return wrapped < 1 ? wrapped : 0;
+}

@@ -9,6 +9,13 @@ import { BUFFERS_OFFSET, Kernels } from './wasm/kernels.js';
 
 /** Bytes of stream buffers reserved per renderer by default: 64 MiB (131072 buffers at 128 frames). */
 export const DEFAULT_POOL_BYTES = 64 * 1024 * 1024;
+/**
+ * State memory reserved after the buffers (node state that kernels run on, op lists, constant flags): 64
+ * bytes a buffer, at least 2 MiB. A sine's state is 96 bytes and its op 128, so this covers any graph whose
+ * buffers fit; when it runs out, further nodes keep their state in JS and render by `process`.
+ */
+const STATE_BYTES_PER_BUFFER = 64;
+const MIN_STATE_BYTES = 2 * 1024 * 1024;
 
 export interface BufferPoolOptions {
   /** Buffers to reserve in WebAssembly memory (default: DEFAULT_POOL_BYTES worth, at least 1024). */
@@ -32,7 +39,10 @@ export class BufferPool {
     this.buffersPerChunk = 256;
     const bytesPerBuffer = blockSize * 4;
     const maxBuffers = options.maxBuffers ?? Math.max(1024, Math.floor(DEFAULT_POOL_BYTES / bytesPerBuffer));
-    this.kernels = Kernels.create(maxBuffers * bytesPerBuffer);
+    this.kernels = Kernels.create(
+      maxBuffers * bytesPerBuffer,
+      Math.max(MIN_STATE_BYTES, maxBuffers * STATE_BYTES_PER_BUFFER),
+    );
     this.capacity = this.kernels ? maxBuffers : 0;
   }
 

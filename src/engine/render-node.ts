@@ -45,6 +45,8 @@ export interface RenderNode {
   inLinks: RenderLink[];
   /** The order pass that last visited this node (plan.ts, orderNodes). */
   visited: number;
+  /** Its op's index in the plan's op list (op-list.ts), or -1 when it renders by `process`. */
+  op: number;
   /** Has rendered at least one block (only then does a relink need a crossfade). */
   rendered: boolean;
   faulted: boolean;

@@ -28,6 +28,11 @@ export interface KernelExports {
     table: number,
     tableSize: number,
   ): number;
+  /**
+   * Runs `count` op records from byte offset `ops` (src/engine/op-list.ts) for one block; returns the index
+   * of the first op whose output went non-finite (it stopped there), or -1.
+   */
+  runOps(ops: number, count: number, frames: number, table: number): number;
 }
 
 // The few WebAssembly declarations needed, without pulling the DOM typings into the core.
@@ -42,8 +47,14 @@ interface WasmApi {
 }
 
 export const WASM_PAGE_BYTES = 65536;
+/** Byte offset of an i32 that is always 1: the "is constant" flag of an input bound to a constant buffer. */
+export const ALWAYS_CONSTANT = 16;
+/** Byte offset of an i32 that is always 0: the flag of an input bound to another node's output. */
+export const NEVER_CONSTANT = 20;
 /** Byte offset of the float64 sine table (SINE_TABLE, copied in at creation). */
 export const SINE_TABLE_OFFSET = 64;
+/** State memory's allocation unit: every block is 16-byte aligned. */
+const STATE_ALIGN = 16;
 /** Byte offset of the first stream buffer: page 0 holds the tables, and 0 is never a buffer's offset. */
 export const BUFFERS_OFFSET = WASM_PAGE_BYTES;
 
@@ -96,26 +107,65 @@ export class Kernels {
   readonly byteLength: number;
   readonly sineTable = SINE_TABLE_OFFSET;
 
-  private constructor(memory: WasmMemory, exports: KernelExports) {
+  /** Where state memory (node state, op lists, flags) begins: after the stream buffers. */
+  readonly stateStart: number;
+  private stateUsed: number;
+  /** Freed state blocks by size, reused before the bump pointer moves. */
+  private readonly freeState = new Map<number, number[]>();
+
+  private constructor(memory: WasmMemory, exports: KernelExports, stateStart: number) {
     this.heap = memory.buffer;
     this.exports = exports;
     this.byteLength = this.heap.byteLength;
+    this.stateStart = stateStart;
+    this.stateUsed = stateStart;
     new Float64Array(this.heap, SINE_TABLE_OFFSET, SINE_TABLE.length).set(SINE_TABLE);
+    new Int32Array(this.heap, ALWAYS_CONSTANT, 1)[0] = 1;
     owners.set(this.heap, this);
   }
 
   /**
-   * A fixed-size memory of `bufferBytes` after the table page, with the kernels bound to it; null when
-   * WebAssembly SIMD is unavailable or switched off.
+   * A fixed-size memory of `bufferBytes` after the table page, then `stateBytes` of state memory, with the
+   * kernels bound to it; null when WebAssembly SIMD is unavailable or switched off.
    */
-  static create(bufferBytes: number): Kernels | null {
+  static create(bufferBytes: number, stateBytes = 0): Kernels | null {
     const api = wasmApi();
     const module = enabled ? compiledModule() : null;
     if (!api || !module) return null;
-    const pages = Math.ceil((BUFFERS_OFFSET + bufferBytes) / WASM_PAGE_BYTES);
+    const stateStart = BUFFERS_OFFSET + Math.ceil(bufferBytes / STATE_ALIGN) * STATE_ALIGN;
+    const pages = Math.ceil((stateStart + stateBytes) / WASM_PAGE_BYTES);
     const memory = new api.Memory({ initial: pages, maximum: pages });
     const instance = new api.Instance(module, { env: { memory } });
-    return new Kernels(memory, instance.exports as KernelExports);
+    return new Kernels(memory, instance.exports as KernelExports, stateStart);
+  }
+
+  /**
+   * `bytes` of zeroed state memory (control side): the byte offset, 16-byte aligned, or -1 when the state
+   * memory is full (the caller then keeps its state in JS and renders by its own `process`).
+   */
+  allocState(bytes: number): number {
+    const size = Math.ceil(bytes / STATE_ALIGN) * STATE_ALIGN;
+    const recycled = this.freeState.get(size)?.pop();
+    if (recycled !== undefined) {
+      new Uint8Array(this.heap, recycled, size).fill(0);
+      return recycled;
+    }
+    if (this.stateUsed + size > this.byteLength) return -1;
+    const at = this.stateUsed;
+    this.stateUsed += size;
+    return at;
+  }
+
+  /** Gives back a block from `allocState` (same `bytes`). */
+  releaseState(at: number, bytes: number): void {
+    if (at < 0) return;
+    const size = Math.ceil(bytes / STATE_ALIGN) * STATE_ALIGN;
+    let list = this.freeState.get(size);
+    if (!list) {
+      list = [];
+      this.freeState.set(size, list);
+    }
+    list.push(at);
   }
 }
 
