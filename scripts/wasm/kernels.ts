@@ -189,13 +189,12 @@ export function sineModulated(
 }
 
 // ------------------------------------------------------------------------------------------- the op list
-// The compiled plan's WebAssembly part (src/engine/op-list.ts writes it): fixed-size records of OP_WORDS
-// i32 words, run in order by one call per segment. Word 0 is the opcode, word 1 is 1 while the node is muted
-// (faulted), word 2 the output buffer; the rest are the opcode's operands. A stream input is two words: its
-// buffer and a pointer to an i32 that is 1 while the buffer is constant (StreamInput.constant, mirrored).
+// The compiled plan's WebAssembly part (src/engine/op-list.ts writes it): an array of pointers to op records
+// in render order, run by one call per segment. A record is i32 words: 0 the opcode, 1 is 1 while the node is
+// muted (faulted), 2 the output buffer, then the opcode's operands. A stream input is two words: its buffer
+// and a pointer to an i32 that is 1 while the buffer is constant (StreamInput.constant, mirrored).
 // Opcodes, operand order and state layouts must match src/engine/wasm/ops.ts and the nodes' encode().
 
-const OP_BYTES: usize = 128;
 const OP_SINE: i32 = 1;
 const OP_ADD: i32 = 2;
 const OP_MULTIPLY: i32 = 3;
@@ -206,12 +205,13 @@ const SINE_TABLE_SIZE: f64 = 4096;
 const RESYNC_BLOCKS: f64 = 64;
 
 /**
- * Runs `count` ops from `ops` for one block. Returns the index of the first op whose output's first or last
- * sample is NaN or ±Infinity (the caller mutes that node and runs on from the next op), or -1.
+ * Runs the `count` ops whose record pointers are at `ops`, for one block. Returns the index of the first op
+ * whose output's first or last sample is NaN or ±Infinity (the caller mutes that node and runs on from the
+ * next op), or -1.
  */
 export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
   for (let i = 0; i < count; i++) {
-    const op = ops + <usize>i * OP_BYTES;
+    const op = <usize>load<i32>(ops + ((<usize>i) << 2));
     if (load<i32>(op, 4) !== 0) continue;
     const code = load<i32>(op);
     const out = <usize>load<i32>(op, 8);

@@ -1,8 +1,10 @@
-// The compiled plan's WebAssembly part (issue 14 item 1): the nodes that have a kernel, as a flat list of op
-// records in the kernels' memory (wasm/ops.ts), cut into segments at the nodes that render in JS. One
-// `runOps` call renders a whole segment; JS nodes are called at their place in the order between segments.
-// Written when a plan is built (renderer.ts compile, render thread at a block boundary; may allocate);
-// running it allocates nothing.
+// The compiled plan's WebAssembly part (issue 14 item 1): the nodes that have a kernel, as a flat list of ops
+// in the kernels' memory (wasm/ops.ts), cut into segments at the nodes that render in JS. One `runOps` call
+// renders a whole segment; JS nodes are called at their place in the order between segments.
+// Each such node owns its op record (opcode, operands), written only when its inputs are bound again; the
+// list itself is an array of record pointers in render order, so rebuilding it after an edit is one word a
+// node (edits to a 3,000-node graph must cost the render thread well under 0.5 ms). Written when a plan is
+// built (renderer.ts compile, render thread at a block boundary; may allocate); running allocates nothing.
 //
 // A node with input steps other than data→stream converters (a relink crossfade) renders in JS for that
 // plan. Converters of a segment's nodes run before the segment: each reads a data slot, which only JS nodes
@@ -13,7 +15,7 @@ import type { StreamInput } from './definition.js';
 import { DataToStream, type InputStep } from './input-steps.js';
 import type { RenderNode } from './render-node.js';
 import { ALWAYS_CONSTANT, type Kernels, NEVER_CONSTANT, SINE_TABLE_OFFSET } from './wasm/kernels.js';
-import { OP_BYTES, OP_WORDS, type OpWriter } from './wasm/ops.js';
+import { OP_BYTES, type OpWriter } from './wasm/ops.js';
 
 /** A run of consecutive ops in the render order, and the converters of their nodes (run first). */
 export class Segment {
@@ -24,8 +26,8 @@ export class Segment {
 
 const NO_STEPS: InputStep[] = [];
 
-/** The least op capacity an op list reserves; it doubles when a plan needs more. */
-const MIN_OPS = 64;
+/** The least op capacity a list reserves; it doubles when a plan needs more. */
+const MIN_OPS = 256;
 
 export class OpList implements OpWriter {
   /**
@@ -35,45 +37,79 @@ export class OpList implements OpWriter {
   readonly schedule: number[] = [];
   readonly segments: Segment[] = [];
   segmentCount = 0;
-  /** The node of each op, by op index (for faults and the `rendered` flag). */
+  /** The node of each op, by its index in the list (for faults and the `rendered` flag). */
   readonly nodes: RenderNode[] = [];
   count = 0;
   private readonly kernels: Kernels;
+  /** The list: `capacity` i32 record pointers at byte offset `at`. */
   private capacity = 0;
   private at = -1;
-  private words: Int32Array;
-  /** Where the next operand goes (word index), and the node being encoded. */
+  private list: Int32Array;
+  private readonly words: Int32Array;
+  /** Where the next operand goes (word index in `words`), and the node being encoded. */
   private cursor = 0;
   private node: RenderNode | null = null;
 
   constructor(kernels: Kernels) {
     this.kernels = kernels;
-    this.words = new Int32Array(0);
+    this.words = new Int32Array(kernels.heap);
+    this.list = new Int32Array(0);
   }
 
-  /** Writes the op list for `plan` (in render order) from scratch. */
+  /**
+   * Writes `node`'s op record after its inputs were bound (`node.opAt` ≥ 0 when it renders as an op, -1 when
+   * by `process`: no kernel, input steps other than converters, or an operand a kernel cannot reach).
+   */
+  encode(node: RenderNode): void {
+    const instance = node.instance;
+    node.opAt = -1;
+    if (instance.encode === undefined || !convertersOnly(node)) return;
+    if (node.opRecord < 0) {
+      node.opRecord = this.kernels.allocState(OP_BYTES);
+      if (node.opRecord < 0) return;
+    }
+    this.node = node;
+    this.cursor = node.opRecord >> 2;
+    let ok = false;
+    try {
+      ok = instance.encode(this);
+    } catch {
+      ok = false; // a node that cannot say its op renders by `process`, where a throw is a fault
+    }
+    this.node = null;
+    if (ok) node.opAt = node.opRecord;
+  }
+
+  /** Gives a removed node's record back. */
+  forget(node: RenderNode): void {
+    this.kernels.releaseState(node.opRecord, OP_BYTES);
+    node.opRecord = -1;
+    node.opAt = -1;
+  }
+
+  /** Writes the list for `plan` (in render order, nodes encoded). */
   build(plan: readonly RenderNode[]): void {
     this.reserve(plan.length);
     this.schedule.length = 0;
     this.segmentCount = 0;
     this.count = 0;
+    const list = this.list;
     let open: Segment | null = null;
     for (let n = 0; n < plan.length; n++) {
       const node = plan[n];
-      node.op = -1;
-      if (this.count < this.capacity && this.encodeAt(node, this.count)) {
+      if (node.opAt >= 0 && this.count < this.capacity) {
         if (open === null) {
           open = this.segment();
           open.first = this.count;
           this.schedule.push(~(this.segmentCount - 1));
         }
-        node.op = this.count;
+        list[this.count] = node.opAt;
         this.nodes[this.count] = node;
         this.count++;
         open.end = this.count;
         const steps = node.inputSteps;
         for (let s = 0; s < steps.length; s++) open.steps.push(steps[s]);
-      } else if (node.instance.inert !== true || node.inputSteps.length > 0) {
+      } else if (!node.inert || node.inputSteps.length > 0) {
         open = null;
         this.schedule.push(n);
       }
@@ -81,35 +117,9 @@ export class OpList implements OpWriter {
     this.nodes.length = this.count;
   }
 
-  /**
-   * Writes the ops of `nodes` (their inputs were bound again, the order is unchanged) in place. False when
-   * that cannot be done in place (a node gained or lost its op, or an inert node its input steps): the
-   * caller builds the list again.
-   */
-  update(nodes: Iterable<RenderNode>): boolean {
-    for (const node of nodes) {
-      if (node.op < 0) {
-        if (node.instance.encode !== undefined && this.eligible(node)) return false;
-        if (node.instance.inert === true) return false;
-        continue;
-      }
-      if (!this.encodeAt(node, node.op)) return false;
-    }
-    // Converters may have come or gone: collect each segment's again (cheap: a pass over their nodes).
-    for (let k = 0; k < this.segmentCount; k++) {
-      const segment = this.segments[k];
-      segment.steps.length = 0;
-      for (let i = segment.first; i < segment.end; i++) {
-        const steps = this.nodes[i].inputSteps;
-        for (let s = 0; s < steps.length; s++) segment.steps.push(steps[s]);
-      }
-    }
-    return true;
-  }
-
-  /** Marks op `op` muted (its node faulted) or not. */
-  setMuted(op: number, muted: boolean): void {
-    this.words[op * OP_WORDS + 1] = muted ? 1 : 0;
+  /** Marks `node`'s op muted (it faulted) or not. */
+  setMuted(node: RenderNode, muted: boolean): void {
+    if (node.opRecord >= 0) this.words[(node.opRecord >> 2) + 1] = muted ? 1 : 0;
   }
 
   /**
@@ -126,15 +136,16 @@ export class OpList implements OpWriter {
   /** Runs ops `from` … `end` − 1; as `run`. */
   resume(from: number, end: number, frames: number): number {
     if (from >= end) return -1;
-    const bad = this.kernels.exports.runOps(this.at + from * OP_BYTES, end - from, frames, SINE_TABLE_OFFSET);
+    const bad = this.kernels.exports.runOps(this.at + from * 4, end - from, frames, SINE_TABLE_OFFSET);
     return bad < 0 ? -1 : from + bad;
   }
 
   /** Gives the list's memory back (the renderer is disposed). */
   release(): void {
-    this.kernels.releaseState(this.at, this.capacity * OP_BYTES);
+    this.kernels.releaseState(this.at, this.capacity * 4);
     this.at = -1;
     this.capacity = 0;
+    this.list = new Int32Array(0);
     this.count = 0;
     this.segmentCount = 0;
     this.schedule.length = 0;
@@ -143,8 +154,8 @@ export class OpList implements OpWriter {
   // ---------------------------------------------------------------------------- OpWriter (nodes' encode)
 
   begin(opcode: number, out: Float32Array): boolean {
-    const base = this.cursor;
     if (out.buffer !== this.kernels.heap) return false;
+    const base = this.cursor;
     this.words[base] = opcode;
     this.words[base + 1] = this.node?.faulted ? 1 : 0;
     this.words[base + 2] = out.byteOffset;
@@ -177,29 +188,6 @@ export class OpList implements OpWriter {
 
   // ----------------------------------------------------------------------------------------- inside
 
-  /** A node whose op the list can hold: a kernel, and no input steps but converters. */
-  private eligible(node: RenderNode): boolean {
-    const steps = node.inputSteps;
-    for (let s = 0; s < steps.length; s++) if (!(steps[s] instanceof DataToStream)) return false;
-    return true;
-  }
-
-  /** Encodes `node` as op `index`; false when it renders in JS (the record is then not valid). */
-  private encodeAt(node: RenderNode, index: number): boolean {
-    const instance = node.instance;
-    if (instance.encode === undefined || !this.eligible(node)) return false;
-    this.node = node;
-    this.cursor = index * OP_WORDS;
-    let ok = false;
-    try {
-      ok = instance.encode(this);
-    } catch {
-      ok = false; // a node that cannot say its op renders by `process`, where a throw is a fault
-    }
-    this.node = null;
-    return ok;
-  }
-
   private segment(): Segment {
     if (this.segmentCount === this.segments.length) this.segments.push(new Segment());
     const segment = this.segments[this.segmentCount++];
@@ -207,21 +195,28 @@ export class OpList implements OpWriter {
     return segment;
   }
 
-  /** Room for `ops` ops (a new, larger block of state memory when needed). */
+  /** Room for `ops` pointers (a new, larger block of state memory when needed). */
   private reserve(ops: number): void {
     if (ops <= this.capacity) return;
     let capacity = Math.max(MIN_OPS, this.capacity * 2);
     while (capacity < ops) capacity *= 2;
-    let at = this.kernels.allocState(capacity * OP_BYTES);
+    let at = this.kernels.allocState(capacity * 4);
     if (at < 0) {
       // State memory is short: take what fits of exactly what is needed; the rest renders in JS.
-      at = this.kernels.allocState(ops * OP_BYTES);
+      at = this.kernels.allocState(ops * 4);
       if (at < 0) return;
       capacity = ops;
     }
-    this.kernels.releaseState(this.at, this.capacity * OP_BYTES);
+    this.kernels.releaseState(this.at, this.capacity * 4);
     this.at = at;
     this.capacity = capacity;
-    this.words = new Int32Array(this.kernels.heap, at, capacity * OP_WORDS);
+    this.list = new Int32Array(this.kernels.heap, at, capacity);
   }
+}
+
+/** Its input steps are data→stream converters only (a relink crossfade swaps buffers under the op). */
+function convertersOnly(node: RenderNode): boolean {
+  const steps = node.inputSteps;
+  for (let s = 0; s < steps.length; s++) if (!(steps[s] instanceof DataToStream)) return false;
+  return true;
 }

@@ -107,7 +107,7 @@ export class Renderer implements ChildPlan {
   private readonly faults = new FaultGuard(
     (event) => this.onEvent(event),
     (node) => {
-      if (node.op >= 0) this.ops?.setMuted(node.op, true);
+      this.ops?.setMuted(node, true);
     },
   );
   /** The plan's nodes that have kernels, as ops in WebAssembly memory (null without kernels). */
@@ -340,7 +340,11 @@ export class Renderer implements ChildPlan {
     this.stop();
     for (const node of this.nodes.values()) {
       this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
-      if (this.nested) for (const buf of buffersOf(node)) this.pool.release(buf);
+      if (this.nested) {
+        for (const buf of buffersOf(node)) this.pool.release(buf);
+        for (const converter of node.converters.values()) converter.release();
+        this.ops?.forget(node);
+      }
     }
     if (this.nested) {
       for (const buf of this.releaseAfterCompile) this.pool.release(buf);
@@ -376,7 +380,7 @@ export class Renderer implements ChildPlan {
         // Released after the next compile: inputs it fed still read their last samples for crossfades.
         for (const buf of buffersOf(node)) this.releaseAfterCompile.push(buf);
         for (const converter of node.converters.values()) converter.release();
-        node.op = -1;
+        this.ops?.forget(node);
         this.nodes.delete(op.name);
         this.rebind.delete(node);
         this.links.detach(op.name);
@@ -506,7 +510,9 @@ export class Renderer implements ChildPlan {
       inputSteps: [],
       inLinks: this.links.intoNode(name),
       visited: 0,
-      op: -1,
+      inert: false,
+      opRecord: -1,
+      opAt: -1,
       rendered: false,
       faulted: false,
     };
@@ -518,6 +524,7 @@ export class Renderer implements ChildPlan {
     this.reorder = true;
     try {
       node.instance = definition.create(context, io as never);
+      node.inert = node.instance.inert === true;
       if (this.running) node.instance.start?.();
     } catch (error) {
       this.faults.fault(
@@ -544,7 +551,7 @@ export class Renderer implements ChildPlan {
     const node = this.nodes.get(name);
     if (node?.faulted && node.instance !== NOOP_INSTANCE) {
       node.faulted = false;
-      if (node.op >= 0) this.ops?.setMuted(node.op, false);
+      this.ops?.setMuted(node, false);
     }
   }
 
@@ -557,21 +564,25 @@ export class Renderer implements ChildPlan {
    */
   private compile(): void {
     this.dirty = false;
+    const ops = this.ops;
     for (const node of this.rebind) {
       bindInputs(node, this.links, this.pool, this.blockSize);
-      if (this.ops !== null && node.instance.encode !== undefined && gliding(node)) {
+      if (ops === null || node.instance.encode === undefined) continue;
+      ops.encode(node);
+      if (gliding(node)) {
         this.settling.push(node);
         this.settleBlocks = SETTLE_BLOCKS;
       }
     }
+    const rebound = this.rebind.size > 0;
+    this.rebind.clear();
     if (this.reorder) {
       this.reorder = false;
       orderNodes(this.nodes.values(), ++this.orderEpoch, this.plan);
-      this.ops?.build(this.plan);
-    } else if (this.ops !== null && this.rebind.size > 0 && !this.ops.update(this.rebind)) {
-      this.ops.build(this.plan);
+      ops?.build(this.plan);
+    } else if (rebound) {
+      ops?.build(this.plan);
     }
-    this.rebind.clear();
     this.opsUnrendered = this.ops !== null;
     for (const buf of this.releaseAfterCompile) this.pool.release(buf);
     this.releaseAfterCompile.length = 0;

@@ -29,8 +29,8 @@ export interface KernelExports {
     tableSize: number,
   ): number;
   /**
-   * Runs `count` op records from byte offset `ops` (src/engine/op-list.ts) for one block; returns the index
-   * of the first op whose output went non-finite (it stopped there), or -1.
+   * Runs the `count` ops whose record pointers are at byte offset `ops` (src/engine/op-list.ts) for one
+   * block; returns the index of the first op whose output went non-finite (it stopped there), or -1.
    */
   runOps(ops: number, count: number, frames: number, table: number): number;
 }

@@ -3,9 +3,8 @@
 
 import type { StreamInput } from '../definition.js';
 
-/** Bytes of one op record: 32 i32 words (opcode, muted flag, output, operands). */
+/** Bytes of one op record: up to 32 i32 words (opcode, muted flag, output, operands). */
 export const OP_BYTES = 128;
-export const OP_WORDS = OP_BYTES / 4;
 
 /** SineNode: output, frequency input (buffer, constant flag), state (SINE_STATE_BYTES). */
 export const OP_SINE = 1;
