@@ -198,6 +198,7 @@ export function sineModulated(
 const OP_SINE: i32 = 1;
 const OP_ADD: i32 = 2;
 const OP_MULTIPLY: i32 = 3;
+const OP_GAIN: i32 = 4;
 
 const TAU: f64 = 2 * Math.PI;
 const SINE_TABLE_SIZE: f64 = 4096;
@@ -231,6 +232,16 @@ export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
         <usize>load<i32>(op, 16),
         <usize>load<i32>(op, 20),
         <usize>load<i32>(op, 24),
+        frames,
+      );
+    } else if (code === OP_GAIN) {
+      gainOp(
+        out,
+        <usize>load<i32>(op, 12),
+        <usize>load<i32>(op, 16),
+        <usize>load<i32>(op, 20),
+        <usize>load<i32>(op, 24),
+        <usize>load<i32>(op, 28),
         frames,
       );
     } else if (code === OP_MULTIPLY) {
@@ -348,4 +359,75 @@ function nyquistClamped(increment: f64): f64 {
 function wrapPhase(phase: f64): f64 {
   const wrapped = phase - Math.floor(phase);
   return wrapped < 1 ? wrapped : 0;
+}
+
+// GainNode's state (float64 slots; the layout of GAIN_* in src/nodes/mixing/gain-node.ts).
+const GAIN_NOW: usize = 0;
+const GAIN_LAST_DB: usize = 8;
+const GAIN_LAST_LINEAR: usize = 16;
+const GAIN_STARTED: usize = 24;
+const GAIN_GLIDE: usize = 32;
+/** GainNode's limits and the smoother's snap (src/nodes/mixing/gain-node.ts, smoothing.ts, STREAM_MAX). */
+const SILENT_BELOW_DB: f64 = -120;
+const MAX_GAIN_DB: f64 = 40;
+const DB_TO_LN: f64 = Math.LN10 / 20;
+const SMOOTHING_SNAP: f64 = 1e-6;
+const STREAM_MAX: f64 = 3.4028234663852886e38;
+
+/** dB → linear gain as GainNode has it: silence below −120 dB, at most +40 dB, NaN as 0 dB. */
+function dbToGain(d: f64): f64 {
+  return d >= SILENT_BELOW_DB ? Math.exp(Math.min(d, MAX_GAIN_DB) * DB_TO_LN) : d < SILENT_BELOW_DB ? 0 : 1;
+}
+
+function clampStream(v: f64): f32 {
+  return <f32>Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
+}
+
+/** GainNode.process, step for step (float64 arithmetic, as in JS). */
+function gainOp(
+  out: usize,
+  input: usize,
+  inputConstant: usize,
+  gain: usize,
+  gainConstant: usize,
+  state: usize,
+  frames: i32,
+): void {
+  if (load<f64>(state, GAIN_STARTED) === 0) {
+    store<f64>(state, dbToGain(<f64>load<f32>(gain)), GAIN_NOW);
+    store<f64>(state, 1, GAIN_STARTED);
+  }
+  let g = load<f64>(state, GAIN_NOW);
+  const glide = load<f64>(state, GAIN_GLIDE);
+  const n = <usize>frames;
+  if (load<i32>(gainConstant) !== 0) {
+    const d = <f64>load<f32>(gain);
+    if (d !== load<f64>(state, GAIN_LAST_DB)) {
+      store<f64>(state, d, GAIN_LAST_DB);
+      store<f64>(state, dbToGain(d), GAIN_LAST_LINEAR);
+    }
+    const target = load<f64>(state, GAIN_LAST_LINEAR);
+    if (g === target) {
+      if (load<i32>(inputConstant) !== 0) {
+        fill(out, clampStream(<f64>load<f32>(input) * g), frames);
+      } else {
+        for (let i: usize = 0; i < n; i++)
+          store<f32>(out + (i << 2), clampStream(<f64>load<f32>(input + (i << 2)) * g));
+      }
+      return;
+    }
+    for (let i: usize = 0; i < n; i++) {
+      const gap = target - g;
+      g = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? g + gap * glide : target;
+      store<f32>(out + (i << 2), clampStream(<f64>load<f32>(input + (i << 2)) * g));
+    }
+  } else {
+    for (let i: usize = 0; i < n; i++) {
+      const target = dbToGain(<f64>load<f32>(gain + (i << 2)));
+      const gap = target - g;
+      g = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? g + gap * glide : target;
+      store<f32>(out + (i << 2), clampStream(<f64>load<f32>(input + (i << 2)) * g));
+    }
+  }
+  store<f64>(state, g, GAIN_NOW);
 }

@@ -67,12 +67,16 @@ const build: Step = (s) => {
   s.add('MultiplyNode', 'scale');
   s.link('sum2.out', 'scale.a');
   s.link('gain.out', 'scale.b');
+  s.addValue(-6, 'levelDb');
+  s.add('GainNode', 'level');
+  s.link('scale.out', 'level.input');
+  s.link('levelDb.out', 'level.gain');
   s.add('PlaybackNode', 'play');
-  s.link('scale.out', 'play.left');
+  s.link('level.out', 'play.left');
 };
 
-/** Kernel nodes in `build`: 4 sines, swing, hz, sum1, sum2, scale. */
-const KERNEL_NODES = 9;
+/** Kernel nodes in `build`: 4 sines, swing, hz, sum1, sum2, scale, level. */
+const KERNEL_NODES = 10;
 
 describe('the plan runs its kernel nodes as WebAssembly ops', () => {
   for (const blockSize of BLOCK_SIZES) {
@@ -89,7 +93,13 @@ describe('the plan runs its kernel nodes as WebAssembly ops', () => {
         },
         (s) => s.link('sine2.out', 'sum1.a'), // relink: sum1 glides (crossfade), rendered by JS for now
         (s) => s.remove('sine1'),
-        (s) => s.setValue('gain', 0.5),
+        (s) => {
+          s.setValue('gain', 0.5);
+          s.setValue('levelDb', 3); // the gain glides
+        },
+        // Audio-rate dB (±1 dB: a louder gain would scale float32 rounding upstream past the tolerance).
+        (s) => s.link('sine3.out', 'level.gain'),
+        (s) => s.setValue('depth', 20),
       ];
       const wasm = render(true, blockSize, steps, blocks);
       const js = render(false, blockSize, steps, blocks);
@@ -107,6 +117,7 @@ describe('the plan runs its kernel nodes as WebAssembly ops', () => {
       // sine1 is gone, sum1 has its op again.
       expect(wasm.stats[4].ops).toBe(KERNEL_NODES - 1);
       expect(wasm.stats[4].js).toBe(2);
+      expect(wasm.stats[7].ops).toBe(KERNEL_NODES - 1);
       expect(js.stats.every((stat) => stat.ops === 0)).toBe(true);
     });
   }
@@ -128,6 +139,35 @@ describe('the plan runs its kernel nodes as WebAssembly ops', () => {
     );
     expect(maxDifference(incremental.out, fromScratch.out)).toBe(0);
     expect(incremental.stats).toEqual(fromScratch.stats);
+  });
+
+  it('GainNode as an op: silence below −120 dB, the +40 dB limit and the glide agree with JS', () => {
+    // A small constant input (exact in both paths) through a gain sweeping ±200 dB at audio rate.
+    const sweep: Step = (s) => {
+      s.addValue(0.001, 'x');
+      s.addValue(30, 'rate');
+      s.add('SineNode', 'lfo');
+      s.link('rate.out', 'lfo.frequency');
+      s.addValue(200, 'depth');
+      s.add('MultiplyNode', 'db');
+      s.link('lfo.out', 'db.a');
+      s.link('depth.out', 'db.b');
+      s.add('GainNode', 'level');
+      s.link('x.out', 'level.input');
+      s.link('db.out', 'level.gain');
+      s.add('PlaybackNode', 'play');
+      s.link('level.out', 'play.left');
+    };
+    for (const blockSize of BLOCK_SIZES) {
+      const blocks = Math.max(2, Math.ceil(4096 / blockSize));
+      const steps: Step[] = [sweep, (s) => s.unlink('db.out', 'level.gain'), (s) => s.setValue('x', -0.002)];
+      const wasm = render(true, blockSize, steps, blocks);
+      const js = render(false, blockSize, steps, blocks);
+      expect(wasm.stats[0].ops).toBe(3);
+      expect(maxDifference(wasm.out, js.out)).toBeLessThan(TOLERANCE);
+      expect(Math.max(...wasm.out)).toBeCloseTo(0.1, 3); // +40 dB
+      expect(Math.min(...wasm.out.subarray(0, blocks * blockSize).map(Math.abs))).toBe(0); // silence
+    }
   });
 
   it('an op whose output goes non-finite is muted and reported, as in JS, and revived by an edit', () => {

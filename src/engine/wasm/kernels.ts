@@ -53,6 +53,11 @@ export const ALWAYS_CONSTANT = 16;
 export const NEVER_CONSTANT = 20;
 /** Byte offset of the float64 sine table (SINE_TABLE, copied in at creation). */
 export const SINE_TABLE_OFFSET = 64;
+/**
+ * Byte offset of the kernels' static data (tables of Math.exp and the like, placed by the compiler at
+ * instantiation: `--memoryBase` in scripts/build-wasm.mjs); page 0 holds it up to BUFFERS_OFFSET.
+ */
+export const STATIC_DATA_OFFSET = 40960;
 /** State memory's allocation unit: every block is 16-byte aligned. */
 const STATE_ALIGN = 16;
 /** Byte offset of the first stream buffer: page 0 holds the tables, and 0 is never a buffer's offset. */
@@ -119,6 +124,8 @@ export class Kernels {
     this.byteLength = this.heap.byteLength;
     this.stateStart = stateStart;
     this.stateUsed = stateStart;
+    if (SINE_TABLE_OFFSET + SINE_TABLE.byteLength > STATIC_DATA_OFFSET)
+      throw new Error('sine table overlaps');
     new Float64Array(this.heap, SINE_TABLE_OFFSET, SINE_TABLE.length).set(SINE_TABLE);
     new Int32Array(this.heap, ALWAYS_CONSTANT, 1)[0] = 1;
     owners.set(this.heap, this);

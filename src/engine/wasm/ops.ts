@@ -12,6 +12,8 @@ export const OP_SINE = 1;
 export const OP_ADD = 2;
 /** MultiplyNode: as OP_ADD. */
 export const OP_MULTIPLY = 3;
+/** GainNode: output, input (buffer, flag), gain (buffer, flag), state. */
+export const OP_GAIN = 4;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
