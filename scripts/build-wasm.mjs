@@ -22,6 +22,10 @@ export const FLAGS = [
   '--noExportMemory',
   '--initialMemory',
   '0',
+  // The compiler's static data (Math.exp's tables) goes after the sine table in page 0 (wasm/kernels.ts,
+  // STATIC_DATA_OFFSET), not at its default low offset, where the sine table copied in would overwrite it.
+  '--memoryBase',
+  '40960',
 ];
 
 export function sourceHash(sourceText) {

@@ -187,3 +187,247 @@ export function sineModulated(
   }
   return p;
 }
+
+// ------------------------------------------------------------------------------------------- the op list
+// The compiled plan's WebAssembly part (src/engine/op-list.ts writes it): an array of pointers to op records
+// in render order, run by one call per segment. A record is i32 words: 0 the opcode, 1 is 1 while the node is
+// muted (faulted), 2 the output buffer, then the opcode's operands. A stream input is two words: its buffer
+// and a pointer to an i32 that is 1 while the buffer is constant (StreamInput.constant, mirrored).
+// Opcodes, operand order and state layouts must match src/engine/wasm/ops.ts and the nodes' encode().
+
+const OP_SINE: i32 = 1;
+const OP_ADD: i32 = 2;
+const OP_MULTIPLY: i32 = 3;
+const OP_GAIN: i32 = 4;
+
+const TAU: f64 = 2 * Math.PI;
+const SINE_TABLE_SIZE: f64 = 4096;
+/** SineNode's blocks between restarts of the complex phase (src/nodes/oscillators/sine-node.ts). */
+const RESYNC_BLOCKS: f64 = 64;
+
+/**
+ * Runs the `count` ops whose record pointers are at `ops`, for one block. Returns the index of the first op
+ * whose output's first or last sample is NaN or ±Infinity (the caller mutes that node and runs on from the
+ * next op), or -1.
+ */
+export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
+  for (let i = 0; i < count; i++) {
+    const op = <usize>load<i32>(ops + ((<usize>i) << 2));
+    if (load<i32>(op, 4) !== 0) continue;
+    const code = load<i32>(op);
+    const out = <usize>load<i32>(op, 8);
+    if (code === OP_SINE) {
+      sineOp(
+        out,
+        <usize>load<i32>(op, 12),
+        <usize>load<i32>(op, 16),
+        <usize>load<i32>(op, 20),
+        frames,
+        table,
+      );
+    } else if (code === OP_ADD) {
+      addOp(
+        out,
+        <usize>load<i32>(op, 12),
+        <usize>load<i32>(op, 16),
+        <usize>load<i32>(op, 20),
+        <usize>load<i32>(op, 24),
+        frames,
+      );
+    } else if (code === OP_GAIN) {
+      gainOp(
+        out,
+        <usize>load<i32>(op, 12),
+        <usize>load<i32>(op, 16),
+        <usize>load<i32>(op, 20),
+        <usize>load<i32>(op, 24),
+        <usize>load<i32>(op, 28),
+        frames,
+      );
+    } else if (code === OP_MULTIPLY) {
+      multiplyOp(
+        out,
+        <usize>load<i32>(op, 12),
+        <usize>load<i32>(op, 16),
+        <usize>load<i32>(op, 20),
+        <usize>load<i32>(op, 24),
+        frames,
+      );
+    }
+    const first = load<f32>(out);
+    const last = load<f32>(out + ((<usize>(frames - 1)) << 2));
+    if (first - first !== 0 || last - last !== 0) return i;
+  }
+  return -1;
+}
+
+/** AddNode: the loop picked by which inputs are constant, as addBlock in src/nodes/math/add-node.ts. */
+function addOp(out: usize, a: usize, aConstant: usize, b: usize, bConstant: usize, frames: i32): void {
+  if (load<i32>(bConstant) !== 0) {
+    if (load<i32>(aConstant) !== 0) fill(out, <f32>(<f64>load<f32>(a) + <f64>load<f32>(b)), frames);
+    else addConstant(a, load<f32>(b), out, frames);
+  } else if (load<i32>(aConstant) !== 0) addConstant(b, load<f32>(a), out, frames);
+  else add(a, b, out, frames);
+}
+
+/** MultiplyNode, as multiplyBlock in src/nodes/math/multiply-node.ts. */
+function multiplyOp(out: usize, a: usize, aConstant: usize, b: usize, bConstant: usize, frames: i32): void {
+  if (load<i32>(bConstant) !== 0) {
+    if (load<i32>(aConstant) !== 0) fill(out, <f32>(<f64>load<f32>(a) * <f64>load<f32>(b)), frames);
+    else multiplyConstant(a, load<f32>(b), out, frames);
+  } else if (load<i32>(aConstant) !== 0) multiplyConstant(b, load<f32>(a), out, frames);
+  else multiply(a, b, out, frames);
+}
+
+// SineNode's state (float64 slots; the same layout as SINE_* in src/nodes/oscillators/sine-node.ts).
+const PHASE: usize = 0;
+const RE: usize = 8;
+const IM: usize = 16;
+const HZ: usize = 24;
+const FRAMES: usize = 32;
+const INCREMENT: usize = 40;
+const COS_STEP: usize = 48;
+const SIN_STEP: usize = 56;
+const COS_BLOCK: usize = 64;
+const SIN_BLOCK: usize = 72;
+const BLOCKS_TO_RESYNC: usize = 80;
+const INVERSE_RATE: usize = 88;
+
+/** SineNode.process, step for step (constant frequency: rotator; audio-rate frequency: table). */
+function sineOp(
+  out: usize,
+  frequency: usize,
+  frequencyConstant: usize,
+  state: usize,
+  frames: i32,
+  table: usize,
+): void {
+  let phase = load<f64>(state, PHASE);
+  if (load<i32>(frequencyConstant) !== 0) {
+    const hz = <f64>load<f32>(frequency);
+    if (hz !== load<f64>(state, HZ) || <f64>frames !== load<f64>(state, FRAMES)) {
+      store<f64>(state, hz, HZ);
+      store<f64>(state, <f64>frames, FRAMES);
+      const increment = nyquistClamped(hz * load<f64>(state, INVERSE_RATE));
+      store<f64>(state, increment, INCREMENT);
+      const step = TAU * increment;
+      store<f64>(state, Math.cos(step), COS_STEP);
+      store<f64>(state, Math.sin(step), SIN_STEP);
+      store<f64>(state, Math.cos(step * <f64>frames), COS_BLOCK);
+      store<f64>(state, Math.sin(step * <f64>frames), SIN_BLOCK);
+      store<f64>(state, 0, BLOCKS_TO_RESYNC);
+    }
+    if (load<f64>(state, BLOCKS_TO_RESYNC) === 0) {
+      const angle = TAU * phase;
+      store<f64>(state, Math.cos(angle), RE);
+      store<f64>(state, Math.sin(angle), IM);
+      store<f64>(state, RESYNC_BLOCKS, BLOCKS_TO_RESYNC);
+    }
+    store<f64>(state, load<f64>(state, BLOCKS_TO_RESYNC) - 1, BLOCKS_TO_RESYNC);
+    const re = load<f64>(state, RE);
+    const im = load<f64>(state, IM);
+    sineConstant(out, frames, re, im, load<f64>(state, COS_STEP), load<f64>(state, SIN_STEP));
+    phase = wrapPhase(phase + load<f64>(state, INCREMENT) * <f64>frames);
+    const cosBlock = load<f64>(state, COS_BLOCK);
+    const sinBlock = load<f64>(state, SIN_BLOCK);
+    store<f64>(state, re * cosBlock - im * sinBlock, RE);
+    store<f64>(state, im * cosBlock + re * sinBlock, IM);
+  } else {
+    phase = sineModulated(
+      out,
+      frequency,
+      frames,
+      phase,
+      load<f64>(state, INVERSE_RATE),
+      table,
+      SINE_TABLE_SIZE,
+    );
+    store<f64>(state, 0, BLOCKS_TO_RESYNC);
+  }
+  if (phase - phase !== 0) {
+    phase = 0;
+    store<f64>(state, 0, BLOCKS_TO_RESYNC);
+  }
+  store<f64>(state, phase, PHASE);
+}
+
+function nyquistClamped(increment: f64): f64 {
+  if (isNaN(increment)) return 0; // NaN holds the phase
+  return Math.min(0.5, Math.max(-0.5, increment));
+}
+
+function wrapPhase(phase: f64): f64 {
+  const wrapped = phase - Math.floor(phase);
+  return wrapped < 1 ? wrapped : 0;
+}
+
+// GainNode's state (float64 slots; the layout of GAIN_* in src/nodes/mixing/gain-node.ts).
+const GAIN_NOW: usize = 0;
+const GAIN_LAST_DB: usize = 8;
+const GAIN_LAST_LINEAR: usize = 16;
+const GAIN_STARTED: usize = 24;
+const GAIN_GLIDE: usize = 32;
+/** GainNode's limits and the smoother's snap (src/nodes/mixing/gain-node.ts, smoothing.ts, STREAM_MAX). */
+const SILENT_BELOW_DB: f64 = -120;
+const MAX_GAIN_DB: f64 = 40;
+const DB_TO_LN: f64 = Math.LN10 / 20;
+const SMOOTHING_SNAP: f64 = 1e-6;
+const STREAM_MAX: f64 = 3.4028234663852886e38;
+
+/** dB → linear gain as GainNode has it: silence below −120 dB, at most +40 dB, NaN as 0 dB. */
+function dbToGain(d: f64): f64 {
+  return d >= SILENT_BELOW_DB ? Math.exp(Math.min(d, MAX_GAIN_DB) * DB_TO_LN) : d < SILENT_BELOW_DB ? 0 : 1;
+}
+
+function clampStream(v: f64): f32 {
+  return <f32>Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
+}
+
+/** GainNode.process, step for step (float64 arithmetic, as in JS). */
+function gainOp(
+  out: usize,
+  input: usize,
+  inputConstant: usize,
+  gain: usize,
+  gainConstant: usize,
+  state: usize,
+  frames: i32,
+): void {
+  if (load<f64>(state, GAIN_STARTED) === 0) {
+    store<f64>(state, dbToGain(<f64>load<f32>(gain)), GAIN_NOW);
+    store<f64>(state, 1, GAIN_STARTED);
+  }
+  let g = load<f64>(state, GAIN_NOW);
+  const glide = load<f64>(state, GAIN_GLIDE);
+  const n = <usize>frames;
+  if (load<i32>(gainConstant) !== 0) {
+    const d = <f64>load<f32>(gain);
+    if (d !== load<f64>(state, GAIN_LAST_DB)) {
+      store<f64>(state, d, GAIN_LAST_DB);
+      store<f64>(state, dbToGain(d), GAIN_LAST_LINEAR);
+    }
+    const target = load<f64>(state, GAIN_LAST_LINEAR);
+    if (g === target) {
+      if (load<i32>(inputConstant) !== 0) {
+        fill(out, clampStream(<f64>load<f32>(input) * g), frames);
+      } else {
+        for (let i: usize = 0; i < n; i++)
+          store<f32>(out + (i << 2), clampStream(<f64>load<f32>(input + (i << 2)) * g));
+      }
+      return;
+    }
+    for (let i: usize = 0; i < n; i++) {
+      const gap = target - g;
+      g = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? g + gap * glide : target;
+      store<f32>(out + (i << 2), clampStream(<f64>load<f32>(input + (i << 2)) * g));
+    }
+  } else {
+    for (let i: usize = 0; i < n; i++) {
+      const target = dbToGain(<f64>load<f32>(gain + (i << 2)));
+      const gap = target - g;
+      g = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? g + gap * glide : target;
+      store<f32>(out + (i << 2), clampStream(<f64>load<f32>(input + (i << 2)) * g));
+    }
+  }
+  store<f64>(state, g, GAIN_NOW);
+}

@@ -11,6 +11,14 @@ import { BUFFERS_OFFSET, Kernels } from './wasm/kernels.js';
 export const DEFAULT_POOL_BYTES = 64 * 1024 * 1024;
 /** Bytes of stream buffers a renderer starts with: 1 MiB (2048 buffers at 128 frames; sines-1000 needs ~3000). */
 export const INITIAL_POOL_BYTES = 1024 * 1024;
+/**
+ * Room for state beside the buffers (node state that kernels run on, op lists, constant flags), taken from
+ * the same memory as made (Kernels.reserve): 64 bytes a buffer, at least 2 MiB, added to the maximum. A
+ * sine's state is 96 bytes and its op 128; when memory runs out, further nodes keep their state in JS and
+ * render by `process`.
+ */
+const STATE_BYTES_PER_BUFFER = 64;
+const MIN_STATE_BYTES = 2 * 1024 * 1024;
 
 export interface BufferPoolOptions {
   /** Most buffers the WebAssembly memory may hold (default: DEFAULT_POOL_BYTES worth, at least 1024). */
@@ -42,11 +50,12 @@ export class BufferPool {
       maxBuffers,
       options.initialBuffers ?? Math.max(16, Math.floor(INITIAL_POOL_BYTES / bytesPerBuffer)),
     );
-    this.kernels = Kernels.create(initialBuffers * bytesPerBuffer, maxBuffers * bytesPerBuffer);
+    const stateBytes = Math.max(MIN_STATE_BYTES, maxBuffers * STATE_BYTES_PER_BUFFER);
+    this.kernels = Kernels.create(initialBuffers * bytesPerBuffer, maxBuffers * bytesPerBuffer + stateBytes);
     this.maxBuffers = this.kernels ? maxBuffers : 0;
   }
 
-  /** Buffers the WebAssembly memory holds now (it grows up to maxBuffers). */
+  /** Buffers the WebAssembly memory could hold now, state blocks aside (it grows up to maxBuffers). */
   get capacity(): number {
     if (!this.kernels) return 0;
     return Math.min(
@@ -62,11 +71,11 @@ export class BufferPool {
       recycled.fill(0);
       return recycled;
     }
-    const end = BUFFERS_OFFSET + (this.wasmUsed + 1) * this.bytesPerBuffer;
-    if (this.kernels && this.wasmUsed < this.maxBuffers && this.kernels.grow(end)) {
-      const byteOffset = end - this.bytesPerBuffer;
+    const kernels = this.wasmUsed < this.maxBuffers ? this.kernels : null;
+    const byteOffset = kernels ? kernels.reserve(this.bytesPerBuffer) : -1;
+    if (kernels && byteOffset >= 0) {
       this.wasmUsed++;
-      return new Float32Array(this.kernels.heap, byteOffset, this.blockSize);
+      return new Float32Array(kernels.heap, byteOffset, this.blockSize);
     }
     const chunkIndex = Math.floor(this.used / this.buffersPerChunk);
     if (chunkIndex === this.chunks.length) {

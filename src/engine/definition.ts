@@ -8,6 +8,7 @@ import type { PatchDescription } from './patch.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
 import type { DataSlotValue, DataValue, PortKind } from './types.js';
+import type { OpWriter } from './wasm/ops.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Port declarations (control side: plain data, JSON-friendly)
@@ -393,6 +394,18 @@ export interface NodeInstance<P = unknown> {
    * instead of letting the sound stop dead, which clicks at the level it was playing.
    */
   readonly masterContribution?: Float64Array;
+  /**
+   * Nodes with a WebAssembly kernel: write this node's op (wasm/ops.ts) for the plan's op list and return
+   * true; the renderer then runs the op instead of calling `process`, on state the node keeps in the
+   * kernels' memory, so both read the same phase or filter state. Called at plan building, after the
+   * inputs are bound (render thread, at a block boundary). False: render by `process` this plan.
+   */
+  encode?(writer: OpWriter): boolean;
+  /**
+   * True when `process` does nothing (a DataNode: edits change its output): the plan need not call it, and it
+   * does not cut a run of ops in two.
+   */
+  readonly inert?: boolean;
 }
 
 export interface NodeDefinition<

@@ -9,16 +9,22 @@ export class FaultGuard {
   /** What removed or muted nodes last added to the master (left, right): faded out over the next block. */
   private readonly masterTail = new Float64Array(2);
   private readonly report: (event: RenderEvent) => void;
+  private readonly muted: (node: RenderNode) => void;
 
-  /** `report` is called for every fault and warning (render thread). */
-  constructor(report: (event: RenderEvent) => void) {
+  /**
+   * `report` is called for every fault and warning (render thread); `muted` when a node is muted (the op
+   * list mutes its op too).
+   */
+  constructor(report: (event: RenderEvent) => void, muted: (node: RenderNode) => void = () => {}) {
     this.report = report;
+    this.muted = muted;
   }
 
   /** Mutes `node` (its outputs read silence from now on) and reports why. */
   fault(node: RenderNode, message: string): void {
     if (!node.faulted) this.keepTail(node);
     node.faulted = true;
+    this.muted(node);
     for (const output of node.streamOutputs) output.buf.fill(0);
     for (const output of node.midiOutputs) output.buf.clear();
     this.report({

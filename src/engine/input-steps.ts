@@ -3,6 +3,7 @@
 
 import type { DataSlot, StreamInput } from './definition.js';
 import { dataToNumber } from './types.js';
+import type { Kernels } from './wasm/kernels.js';
 
 /** Work done on a node's inputs before it renders (data→stream conversion, relink crossfades). */
 export interface InputStep {
@@ -13,15 +14,31 @@ export interface InputStep {
 export class DataToStream implements InputStep {
   slot: DataSlot;
   readonly buf: Float32Array;
-  private readonly input: StreamInput;
+  readonly input: StreamInput;
+  /**
+   * `input.constant` mirrored as an i32 in the kernels' memory, for the op of the node it feeds (op-list.ts):
+   * its byte offset, or -1 without kernels (or when their state memory is full).
+   */
+  readonly constantAt: number;
+  private readonly constantFlag: Int32Array;
+  private readonly kernels: Kernels | null;
   private current = 0;
   private started = false;
   private filled = false;
 
-  constructor(slot: DataSlot, buf: Float32Array, input: StreamInput) {
+  constructor(slot: DataSlot, buf: Float32Array, input: StreamInput, kernels: Kernels | null = null) {
     this.slot = slot;
     this.buf = buf;
     this.input = input;
+    this.kernels = kernels;
+    this.constantAt = kernels ? kernels.allocState(4) : -1;
+    this.constantFlag =
+      kernels && this.constantAt >= 0 ? new Int32Array(kernels.heap, this.constantAt, 1) : new Int32Array(1);
+  }
+
+  /** Gives the flag back (the node is removed). */
+  release(): void {
+    this.kernels?.releaseState(this.constantAt, 4);
   }
 
   run(frames: number): void {
@@ -33,6 +50,7 @@ export class DataToStream implements InputStep {
         this.filled = true;
       }
       input.constant = true;
+      this.constantFlag[0] = 1;
       return;
     }
     if (!this.started) {
@@ -41,6 +59,7 @@ export class DataToStream implements InputStep {
       this.buf.fill(target);
       this.filled = true;
       input.constant = true;
+      this.constantFlag[0] = 1;
       return;
     }
     // A control change: glide to the new value over this block instead of jumping (no zipper click).
@@ -51,6 +70,7 @@ export class DataToStream implements InputStep {
     this.current = target;
     this.filled = false;
     input.constant = false;
+    this.constantFlag[0] = 0;
   }
 }
 

@@ -179,7 +179,7 @@ export function bindInputs(node: RenderNode, links: PlanLinks, pool: BufferPool,
       } else if (sourceOutput instanceof DataOutput) {
         let converter = node.converters.get(port);
         if (!converter) {
-          converter = new DataToStream(sourceOutput.slot, pool.alloc(), streamInput);
+          converter = new DataToStream(sourceOutput.slot, pool.alloc(), streamInput, pool.kernels);
           node.converters.set(port, converter);
         }
         converter.slot = sourceOutput.slot;

@@ -45,6 +45,12 @@ export interface RenderNode {
   inLinks: RenderLink[];
   /** The order pass that last visited this node (plan.ts, orderNodes). */
   visited: number;
+  /** Its instance is `inert` (process does nothing), kept here so plan building reads one known shape. */
+  inert: boolean;
+  /** Byte offset of its op record in the kernels' memory (op-list.ts), or -1 before it has one. */
+  opRecord: number;
+  /** `opRecord` when the current binding renders as that op, -1 when it renders by `process`. */
+  opAt: number;
   /** Has rendered at least one block (only then does a relink need a crossfade). */
   rendered: boolean;
   faulted: boolean;

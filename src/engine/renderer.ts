@@ -14,6 +14,8 @@ import {
   StreamOutput,
 } from './definition.js';
 import { FaultGuard } from './faults.js';
+import { RelinkCrossfade } from './input-steps.js';
+import { OpList } from './op-list.js';
 import { bindInputs, orderNodes, PlanLinks, renderOrder } from './plan.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
@@ -22,6 +24,14 @@ import { changeTempo, createTempoState } from './tempo.js';
 import type { DataSlotValue, DataValue, PortRef } from './types.js';
 
 export const MIN_BLOCK_SIZE = 16;
+/** Blocks a relink crossfade takes (one to glide, one to restore the target; input-steps.ts). */
+const SETTLE_BLOCKS = 2;
+
+/** The node has a relink crossfade in its input steps. */
+function gliding(node: RenderNode): boolean {
+  for (const step of node.inputSteps) if (step instanceof RelinkCrossfade) return true;
+  return false;
+}
 export const MAX_BLOCK_SIZE = 4096;
 
 export function validateBlockSize(blockSize: number): void {
@@ -142,7 +152,22 @@ export class Renderer implements ChildPlan {
   /** Stamps order passes (plan.ts, orderNodes). */
   private orderEpoch = 0;
   private releaseAfterCompile: Float32Array[] = [];
-  private readonly faults = new FaultGuard((event) => this.onEvent(event));
+  private readonly faults = new FaultGuard(
+    (event) => this.onEvent(event),
+    (node) => {
+      this.ops?.setMuted(node, true);
+    },
+  );
+  /** The plan's nodes that have kernels, as ops in WebAssembly memory (null without kernels). */
+  private readonly ops: OpList | null;
+  /** A plan was built since the ops last rendered: their nodes' `rendered` flags are set after a block. */
+  private opsUnrendered = false;
+  /**
+   * Nodes that glide to a new source (a relink crossfade) render in JS meanwhile; when the glide is over
+   * (SETTLE_BLOCKS later) they are bound again, which gives them their ops back.
+   */
+  private readonly settling: RenderNode[] = [];
+  private settleBlocks = 0;
   private dirty = false;
   private running = false;
   private readonly nested: boolean;
@@ -167,6 +192,7 @@ export class Renderer implements ChildPlan {
     this.clock = options.parent?.clock ?? { frames: 0 };
     this.tempo = options.parent?.tempo ?? createTempoState();
     this.master = { left: this.pool.alloc(), right: this.pool.alloc() };
+    this.ops = this.pool.kernels ? new OpList(this.pool.kernels) : null;
   }
 
   /** Control side: queue a batch of edits; it takes effect at the start of the next block. */
@@ -192,6 +218,17 @@ export class Renderer implements ChildPlan {
   order(): string[] {
     if (this.queue.length > 0 || this.dirty) this.applyQueued();
     return this.plan.map((n) => n.name);
+  }
+
+  /**
+   * How the current plan runs (tests, diagnostics): nodes rendered as WebAssembly ops, the segments they
+   * form (one call each), and nodes called in JS (inert nodes, which need no call, are not counted).
+   */
+  opStats(): { ops: number; segments: number; js: number } {
+    if (this.queue.length > 0 || this.dirty) this.applyQueued();
+    const ops = this.ops;
+    if (ops === null) return { ops: 0, segments: 0, js: this.plan.length };
+    return { ops: ops.count, segments: ops.segmentCount, js: ops.schedule.length - ops.segmentCount };
   }
 
   /** The live buffer of a stream output (render side: valid until the next block), for scopes and meters. */
@@ -297,28 +334,58 @@ export class Renderer implements ChildPlan {
 
   private runPlan(frames: number): void {
     const plan = this.plan;
-    for (let n = 0; n < plan.length; n++) {
-      const node = plan[n];
-      if (node.faulted) continue;
-      const steps = node.inputSteps;
-      for (let c = 0; c < steps.length; c++) steps[c].run(frames);
-      try {
-        node.instance.process(frames);
-        node.rendered = true;
-      } catch (error) {
-        this.faults.fault(node, error instanceof Error ? error.message : String(error));
-        continue;
-      }
-      // Cheap per-node sentinel: first and last sample. The full scan runs on the master below.
-      const outputs = node.streamOutputs;
-      for (let o = 0; o < outputs.length; o++) {
-        const buf = outputs[o].buf;
-        const first = buf[0];
-        const last = buf[frames - 1];
-        if (first - first !== 0 || last - last !== 0) {
-          this.faults.fault(node, 'produced NaN or Infinity');
-          break;
-        }
+    const ops = this.ops;
+    if (ops === null) {
+      for (let n = 0; n < plan.length; n++) this.runNode(plan[n], frames);
+      return;
+    }
+    const schedule = ops.schedule;
+    for (let i = 0; i < schedule.length; i++) {
+      const entry = schedule[i];
+      if (entry >= 0) this.runNode(plan[entry], frames);
+      else this.runSegment(ops, ~entry, frames);
+    }
+    if (this.opsUnrendered) {
+      this.opsUnrendered = false;
+      const nodes = ops.nodes;
+      for (let i = 0; i < ops.count; i++) if (!nodes[i].faulted) nodes[i].rendered = true;
+    }
+    if (this.settleBlocks > 0 && --this.settleBlocks === 0) {
+      for (const node of this.settling) if (this.nodes.get(node.name) === node) this.rebind.add(node);
+      this.settling.length = 0;
+      this.dirty = true;
+    }
+  }
+
+  /** One segment of ops (one WebAssembly call unless an op's output goes non-finite: it is muted). */
+  private runSegment(ops: OpList, k: number, frames: number): void {
+    let bad = ops.run(k, frames);
+    while (bad >= 0) {
+      this.faults.fault(ops.nodes[bad], 'produced NaN or Infinity');
+      bad = ops.resume(bad + 1, ops.segments[k].end, frames);
+    }
+  }
+
+  private runNode(node: RenderNode, frames: number): void {
+    if (node.faulted) return;
+    const steps = node.inputSteps;
+    for (let c = 0; c < steps.length; c++) steps[c].run(frames);
+    try {
+      node.instance.process(frames);
+      node.rendered = true;
+    } catch (error) {
+      this.faults.fault(node, error instanceof Error ? error.message : String(error));
+      return;
+    }
+    // Cheap per-node sentinel: first and last sample. The full scan runs on the master below.
+    const outputs = node.streamOutputs;
+    for (let o = 0; o < outputs.length; o++) {
+      const buf = outputs[o].buf;
+      const first = buf[0];
+      const last = buf[frames - 1];
+      if (first - first !== 0 || last - last !== 0) {
+        this.faults.fault(node, 'produced NaN or Infinity');
+        break;
       }
     }
   }
@@ -328,7 +395,11 @@ export class Renderer implements ChildPlan {
     this.stop();
     for (const node of this.nodes.values()) {
       this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
-      if (this.nested) for (const buf of buffersOf(node)) this.pool.release(buf);
+      if (this.nested) {
+        for (const buf of buffersOf(node)) this.pool.release(buf);
+        for (const converter of node.converters.values()) converter.release();
+        this.ops?.forget(node);
+      }
     }
     if (this.nested) {
       for (const buf of this.releaseAfterCompile) this.pool.release(buf);
@@ -339,6 +410,8 @@ export class Renderer implements ChildPlan {
     this.nodes.clear();
     this.plan.length = 0;
     this.rebind.clear();
+    this.settling.length = 0;
+    this.ops?.release();
   }
 
   // ------------------------------------------------------------------------------- edits
@@ -361,6 +434,8 @@ export class Renderer implements ChildPlan {
         this.faults.keepTail(node);
         // Released after the next compile: inputs it fed still read their last samples for crossfades.
         for (const buf of buffersOf(node)) this.releaseAfterCompile.push(buf);
+        for (const converter of node.converters.values()) converter.release();
+        this.ops?.forget(node);
         this.nodes.delete(op.name);
         this.rebind.delete(node);
         this.links.detach(op.name);
@@ -467,6 +542,9 @@ export class Renderer implements ChildPlan {
       inputSteps: [],
       inLinks: this.links.intoNode(name),
       visited: 0,
+      inert: false,
+      opRecord: -1,
+      opAt: -1,
       rendered: false,
       faulted: false,
     };
@@ -478,6 +556,7 @@ export class Renderer implements ChildPlan {
     this.reorder = true;
     try {
       node.instance = definition.create(context, io as never);
+      node.inert = node.instance.inert === true;
       if (this.running) node.instance.start?.();
     } catch (error) {
       this.faults.fault(
@@ -502,7 +581,10 @@ export class Renderer implements ChildPlan {
   /** An edit touched this node: give a muted node another chance. */
   private revive(name: string): void {
     const node = this.nodes.get(name);
-    if (node?.faulted && node.instance !== NOOP_INSTANCE) node.faulted = false;
+    if (node?.faulted && node.instance !== NOOP_INSTANCE) {
+      node.faulted = false;
+      this.ops?.setMuted(node, false);
+    }
   }
 
   // ------------------------------------------------------------------------------- compile
@@ -514,12 +596,26 @@ export class Renderer implements ChildPlan {
    */
   private compile(): void {
     this.dirty = false;
-    for (const node of this.rebind) bindInputs(node, this.links, this.pool, this.blockSize);
+    const ops = this.ops;
+    for (const node of this.rebind) {
+      bindInputs(node, this.links, this.pool, this.blockSize);
+      if (ops === null || node.instance.encode === undefined) continue;
+      ops.encode(node);
+      if (gliding(node)) {
+        this.settling.push(node);
+        this.settleBlocks = SETTLE_BLOCKS;
+      }
+    }
+    const rebound = this.rebind.size > 0;
     this.rebind.clear();
     if (this.reorder) {
       this.reorder = false;
       orderNodes(this.nodes.values(), ++this.orderEpoch, this.plan);
+      ops?.build(this.plan);
+    } else if (rebound) {
+      ops?.build(this.plan);
     }
+    this.opsUnrendered = this.ops !== null;
     for (const buf of this.releaseAfterCompile) this.pool.release(buf);
     this.releaseAfterCompile.length = 0;
   }

@@ -32,6 +32,11 @@ export interface KernelExports {
     table: number,
     tableSize: number,
   ): number;
+  /**
+   * Runs the `count` ops whose record pointers are at byte offset `ops` (src/engine/op-list.ts) for one
+   * block; returns the index of the first op whose output went non-finite (it stopped there), or -1.
+   */
+  runOps(ops: number, count: number, frames: number, table: number): number;
 }
 
 // The few WebAssembly declarations needed, without pulling the DOM typings into the core.
@@ -47,8 +52,19 @@ interface WasmApi {
 }
 
 export const WASM_PAGE_BYTES = 65536;
+/** Byte offset of an i32 that is always 1: the "is constant" flag of an input bound to a constant buffer. */
+export const ALWAYS_CONSTANT = 16;
+/** Byte offset of an i32 that is always 0: the flag of an input bound to another node's output. */
+export const NEVER_CONSTANT = 20;
 /** Byte offset of the float64 sine table (SINE_TABLE, copied in at creation). */
 export const SINE_TABLE_OFFSET = 64;
+/**
+ * Byte offset of the kernels' static data (tables of Math.exp and the like, placed by the compiler at
+ * instantiation: `--memoryBase` in scripts/build-wasm.mjs); page 0 holds it up to BUFFERS_OFFSET.
+ */
+export const STATIC_DATA_OFFSET = 40960;
+/** State memory's allocation unit: every block is 16-byte aligned. */
+const STATE_ALIGN = 16;
 /** Byte offset of the first stream buffer: page 0 holds the tables, and 0 is never a buffer's offset. */
 export const BUFFERS_OFFSET = WASM_PAGE_BYTES;
 
@@ -206,20 +222,28 @@ export class Kernels {
   readonly sineTable = SINE_TABLE_OFFSET;
   private readonly memory: WasmMemory;
 
+  /** Where the next buffer or state block goes: memory below it is handed out, above it is free. */
+  private top = BUFFERS_OFFSET;
+  /** Freed state blocks by size, reused before `top` moves. */
+  private readonly freeState = new Map<number, number[]>();
+
   private constructor(memory: WasmMemory, exports: KernelExports, maxByteLength: number) {
     this.memory = memory;
     this.heap = memory.buffer;
     this.exports = exports;
     this.byteLength = this.heap.byteLength;
     this.maxByteLength = maxByteLength;
+    if (SINE_TABLE_OFFSET + SINE_TABLE.byteLength > STATIC_DATA_OFFSET)
+      throw new Error('sine table overlaps');
     new Float64Array(this.heap, SINE_TABLE_OFFSET, SINE_TABLE.length).set(SINE_TABLE);
+    new Int32Array(this.heap, ALWAYS_CONSTANT, 1)[0] = 1;
     owners.set(this.heap, this);
   }
 
   /**
-   * A memory of `bufferBytes` after the table page, growable to `maxBufferBytes` where shared memory is
-   * available (else made at `maxBufferBytes` up front), with the kernels bound to it; null when
-   * WebAssembly SIMD is unavailable or switched off.
+   * A memory of `bufferBytes` after the table page (stream buffers and state, see `reserve`), growable to
+   * `maxBufferBytes` where shared memory is available (else made at `maxBufferBytes` up front), with the
+   * kernels bound to it; null when WebAssembly SIMD is unavailable or switched off.
    */
   static create(bufferBytes: number, maxBufferBytes = bufferBytes): Kernels | null {
     const api = wasmApi();
@@ -269,6 +293,44 @@ export class Kernels {
     this.byteLength = this.heap.byteLength;
     owners.set(this.heap, this);
     return true;
+  }
+
+  /**
+   * `bytes` (a multiple of 16) of never-used, zeroed memory at the top, growing the memory when needed; -1
+   * when it cannot grow that far. Stream buffers and state blocks come from here, interleaved as made.
+   * Control side (it may grow the memory).
+   */
+  reserve(bytes: number): number {
+    if (!this.grow(this.top + bytes)) return -1;
+    const at = this.top;
+    this.top += bytes;
+    return at;
+  }
+
+  /**
+   * `bytes` of zeroed state memory (control side): the byte offset, 16-byte aligned, or -1 when the state
+   * memory is full (the caller then keeps its state in JS and renders by its own `process`).
+   */
+  allocState(bytes: number): number {
+    const size = Math.ceil(bytes / STATE_ALIGN) * STATE_ALIGN;
+    const recycled = this.freeState.get(size)?.pop();
+    if (recycled !== undefined) {
+      new Uint8Array(this.heap, recycled, size).fill(0);
+      return recycled;
+    }
+    return this.reserve(size);
+  }
+
+  /** Gives back a block from `allocState` (same `bytes`). */
+  releaseState(at: number, bytes: number): void {
+    if (at < 0) return;
+    const size = Math.ceil(bytes / STATE_ALIGN) * STATE_ALIGN;
+    let list = this.freeState.get(size);
+    if (!list) {
+      list = [];
+      this.freeState.set(size, list);
+    }
+    list.push(at);
   }
 }
 

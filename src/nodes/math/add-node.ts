@@ -1,5 +1,6 @@
 import { defineNode, type StreamInput, stream } from '../../engine/definition.js';
 import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_ADD } from '../../engine/wasm/ops.js';
 
 /** out = a + b for `frames` samples, picking the loop by which inputs are constant (plain JS). */
 export function addBlock(a: StreamInput, b: StreamInput, out: Float32Array, frames: number): void {
@@ -40,6 +41,9 @@ export const AddNode = defineNode({
     let aAt = -1;
     let bAt = -1;
     return {
+      encode(writer) {
+        return writer.begin(OP_ADD, out) && writer.input(a) && writer.input(b);
+      },
       process(frames) {
         const x = a.buf;
         const y = b.buf;

@@ -1,5 +1,7 @@
 import { defineNode, stream } from '../../engine/definition.js';
 import { STREAM_MAX } from '../../engine/types.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_GAIN } from '../../engine/wasm/ops.js';
 import { SMOOTHING_SNAP, smoothingCoefficient } from './smoothing.js';
 
 /** Below this gain (dB) the output is silent: −∞ dB. */
@@ -8,6 +10,19 @@ export const SILENT_BELOW_DB = -120;
 export const MAX_GAIN_DB = 40;
 /** ln(10)/20: gain = e^(dB·DB_TO_LN). */
 const DB_TO_LN = Math.LN10 / 20;
+
+// Indices into a GainNode's state (the same layout as gainOp's in scripts/wasm/kernels.ts).
+/** The linear gain now. */
+const NOW = 0;
+/** The last dB value seen and its linear gain. */
+const LAST_DB = 1;
+const LAST_LINEAR = 2;
+/** 1 once the first gain was read (the glide starts there). */
+const STARTED = 3;
+/** The smoother's per-frame coefficient. */
+// biome-ignore lint/correctness/noUnusedVariables: the kernel reads the state at this index; kept to name it
+const GLIDE = 4;
+const STATE_SIZE = 5;
 
 /**
  * A gain in decibels: out = input · 10^(gain/20). The linear gain glides to a new value over ≤ 5 ms
@@ -30,38 +45,54 @@ export const GainNode = defineNode({
     const { input, gain } = io.inputs;
     const out = io.outputs.out.buf;
     const glide = smoothingCoefficient(ctx.sampleRate);
-    // [the linear gain now, the last dB value seen and its linear gain]: a typed array, since a fraction
-    // in a closure variable is a fresh heap number each block.
-    const state = Float64Array.of(1, 0, 1);
-    let started = false;
+    // A typed array, since a fraction in a closure variable is a fresh heap number each block; with
+    // kernels, in their memory, where the plan's op (OP_GAIN) runs on the same state as process().
+    const kernels = kernelsFor(out);
+    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
+    const state =
+      kernels && stateAt >= 0
+        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
+        : new Float64Array(STATE_SIZE);
+    state.set([1, 0, 1, 0, glide]);
     return {
+      encode(writer) {
+        return (
+          writer.begin(OP_GAIN, io.outputs.out.buf) &&
+          writer.input(input) &&
+          writer.input(gain) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+      },
       process(frames) {
         const x = input.buf;
         const db = gain.buf;
-        if (!started) {
+        if (state[STARTED] === 0) {
           const d = db[0];
-          state[0] =
+          state[NOW] =
             d >= SILENT_BELOW_DB
               ? Math.exp(Math.min(d, MAX_GAIN_DB) * DB_TO_LN)
               : d < SILENT_BELOW_DB
                 ? 0
                 : 1;
-          started = true;
+          state[STARTED] = 1;
         }
-        let g = state[0];
+        let g = state[NOW];
         if (gain.constant) {
           // One conversion per block (or none, while the value stays).
           const d = db[0];
-          if (d !== state[1]) {
-            state[1] = d;
-            state[2] =
+          if (d !== state[LAST_DB]) {
+            state[LAST_DB] = d;
+            state[LAST_LINEAR] =
               d >= SILENT_BELOW_DB
                 ? Math.exp(Math.min(d, MAX_GAIN_DB) * DB_TO_LN)
                 : d < SILENT_BELOW_DB
                   ? 0
                   : 1;
           }
-          const target = state[2];
+          const target = state[LAST_LINEAR];
           if (g === target) {
             if (input.constant) {
               const v = x[0] * g;
@@ -95,7 +126,7 @@ export const GainNode = defineNode({
             out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
           }
         }
-        state[0] = g;
+        state[NOW] = g;
       },
     };
   },

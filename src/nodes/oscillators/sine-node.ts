@@ -1,12 +1,13 @@
 import { SINE_TABLE, SINE_TABLE_SIZE, wrapPhase } from '../../dsp/sine-table.js';
 import { defineNode, stream } from '../../engine/definition.js';
 import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_SINE } from '../../engine/wasm/ops.js';
 
 const TAU = 2 * Math.PI;
 /** Blocks between restarts of the complex phase from the exact phase in cycles (bounds float64 drift). */
 const RESYNC_BLOCKS = 64;
 
-// Indices into a SineNode's state array.
+// Indices into a SineNode's state array (the same layout as sineOp's in scripts/wasm/kernels.ts).
 /** Phase in cycles, [0, 1). */
 const PHASE = 0;
 /** (RE, IM) = e^{2πi·phase}, kept for the constant-frequency path. */
@@ -24,7 +25,9 @@ const SIN_STEP = 7;
 const COS_BLOCK = 8;
 const SIN_BLOCK = 9;
 const BLOCKS_TO_RESYNC = 10;
-const STATE_SIZE = 11;
+/** 1 / sample rate, for the kernel. */
+const INVERSE_RATE = 11;
+const STATE_SIZE = 12;
 
 /**
  * Sine, amplitude 1, phase continuous across blocks and frequency changes.
@@ -52,13 +55,25 @@ export const SineNode = defineNode({
     let boundFrequency: Float32Array | null = null;
     let frequencyAt = -1;
     // The state lives in a Float64Array: in V8, assigning a fractional number to a closure variable
-    // allocates a heap number, and process() must allocate nothing.
-    const state = new Float64Array(STATE_SIZE);
+    // allocates a heap number, and process() must allocate nothing. With kernels it is in their memory, where
+    // the plan's op (OP_SINE) runs on the same state that process() does.
+    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
+    const state =
+      kernels && stateAt >= 0
+        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
+        : new Float64Array(STATE_SIZE);
+    state[INVERSE_RATE] = inverseRate;
     state[RE] = 1;
     state[COS_STEP] = 1;
     state[COS_BLOCK] = 1;
     state[HZ] = Number.NaN;
     return {
+      encode(writer) {
+        return writer.begin(OP_SINE, out) && writer.input(frequency) && writer.pointer(stateAt);
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+      },
       process(frames) {
         const f = frequency.buf;
         let phase = state[PHASE];

@@ -13,6 +13,7 @@ export const DataNode = defineNode({
     const out = io.outputs.out;
     out.set(ctx.value);
     return {
+      inert: true,
       process() {},
       setValue(value) {
         out.set(value);

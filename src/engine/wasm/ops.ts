@@ -1,0 +1,29 @@
+// The op list's vocabulary, shared by the nodes that have a kernel (their `encode`) and the plan that writes
+// the list (op-list.ts). Opcodes, record size and operand order must match `runOps` in scripts/wasm/kernels.ts.
+
+import type { StreamInput } from '../definition.js';
+
+/** Bytes of one op record: up to 32 i32 words (opcode, muted flag, output, operands). */
+export const OP_BYTES = 128;
+
+/** SineNode: output, frequency input (buffer, constant flag), state (SINE_STATE_BYTES). */
+export const OP_SINE = 1;
+/** AddNode: output, a (buffer, constant flag), b (buffer, constant flag). */
+export const OP_ADD = 2;
+/** MultiplyNode: as OP_ADD. */
+export const OP_MULTIPLY = 3;
+/** GainNode: output, input (buffer, flag), gain (buffer, flag), state. */
+export const OP_GAIN = 4;
+
+/**
+ * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
+ * kernel (a buffer outside the kernels' memory): the node then renders by `process`, as without kernels.
+ */
+export interface OpWriter {
+  /** Starts the op: its opcode and the output buffer it writes. */
+  begin(opcode: number, out: Float32Array): boolean;
+  /** The next operand is a stream input: its bound buffer and its "constant this block" flag. */
+  input(input: StreamInput): boolean;
+  /** The next operand is a byte offset in the kernels' memory (the node's state from `allocState`). */
+  pointer(byteOffset: number): boolean;
+}
