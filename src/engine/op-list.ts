@@ -45,7 +45,8 @@ export class OpList implements OpWriter {
   private capacity = 0;
   private at = -1;
   private list: Int32Array;
-  private readonly words: Int32Array;
+  /** The whole memory as words, remade after the memory grew (it then has a larger buffer). */
+  private words: Int32Array;
   /** Where the next operand goes (word index in `words`), and the node being encoded. */
   private cursor = 0;
   private node: RenderNode | null = null;
@@ -68,6 +69,7 @@ export class OpList implements OpWriter {
       node.opRecord = this.kernels.allocState(OP_BYTES);
       if (node.opRecord < 0) return;
     }
+    if (this.words.buffer !== this.kernels.heap) this.words = new Int32Array(this.kernels.heap);
     this.node = node;
     this.cursor = node.opRecord >> 2;
     let ok = false;
@@ -154,7 +156,7 @@ export class OpList implements OpWriter {
   // ---------------------------------------------------------------------------- OpWriter (nodes' encode)
 
   begin(opcode: number, out: Float32Array): boolean {
-    if (out.buffer !== this.kernels.heap) return false;
+    if (!this.kernels.holds(out)) return false;
     const base = this.cursor;
     this.words[base] = opcode;
     this.words[base + 1] = this.node?.faulted ? 1 : 0;
@@ -165,7 +167,7 @@ export class OpList implements OpWriter {
 
   input(input: StreamInput): boolean {
     const buf = input.buf;
-    if (buf.buffer !== this.kernels.heap) return false;
+    if (!this.kernels.holds(buf)) return false;
     let flag = input.constant ? ALWAYS_CONSTANT : NEVER_CONSTANT;
     const steps = this.node?.inputSteps ?? NO_STEPS;
     for (let s = 0; s < steps.length; s++) {
