@@ -17,6 +17,7 @@ import {
   type RunningServer,
   screenshot,
   startServer,
+  viewSettled,
 } from './harness.js';
 
 const missing = missingPrerequisite();
@@ -41,7 +42,8 @@ describe.skipIf(!!missing)('web editor', () => {
 
   async function fitView() {
     await page.getByTestId('fit-view').click();
-    await page.waitForTimeout(350);
+    // Until the view stops moving: its animation takes far longer than its 300 ms when the machine is loaded.
+    await viewSettled(page);
   }
 
   beforeAll(async () => {
@@ -133,6 +135,8 @@ describe.skipIf(!!missing)('web editor', () => {
   });
 
   test('renames a node, and undo/redo walk the edit back and forth', async () => {
+    // Every node in view first: a node added off-screen by an earlier test can sit under the top bar.
+    await fitView();
     await page.getByTestId('node-sine1').locator('.node-name').dblclick();
     const input = page.getByLabel('node name');
     await input.fill('osc');
