@@ -41,20 +41,10 @@ describe.skipIf(!!missing)('gestures', () => {
       .sort();
   const undo = () => page.keyboard.press('Control+z');
 
-  /**
-   * A spot of empty canvas near the editor's bottom right: the first point, moving inwards, where the page
-   * itself says the canvas is on top (a panel still settling under load, or a node, can cover a fixed spot).
-   */
+  /** A spot of empty canvas: right of the graph, inside the editor. */
   async function emptySpot() {
-    return page.getByTestId('editor').evaluate((editor) => {
-      const box = editor.getBoundingClientRect();
-      for (let inset = 40; inset < Math.min(box.width, box.height) / 2; inset += 10) {
-        const x = box.right - inset;
-        const y = box.bottom - inset;
-        if (document.elementFromPoint(x, y)?.classList.contains('react-flow__pane')) return { x, y };
-      }
-      throw new Error('no empty canvas in the editor');
-    });
+    const editor = (await page.getByTestId('editor').boundingBox())!;
+    return { x: editor.x + editor.width - 40, y: editor.y + editor.height - 40 };
   }
 
   /**

@@ -137,10 +137,15 @@ export async function centre(page: Page, selector: string) {
 
 /** Drags with real mouse events (React Flow listens to pointer/mouse moves). */
 export async function dragMouse(page: Page, from: { x: number; y: number }, to: { x: number; y: number }) {
+  // The page handles each stage before the next: on a loaded machine a press, the moves and the release
+  // can otherwise all arrive before the editor has started the drag.
+  const frame = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
   await page.mouse.move(from.x, from.y);
   await page.mouse.down();
+  await frame();
   for (let i = 1; i <= 10; i++) {
     await page.mouse.move(from.x + ((to.x - from.x) * i) / 10, from.y + ((to.y - from.y) * i) / 10);
   }
+  await frame();
   await page.mouse.up();
 }
