@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createNodeHost } from '../io/node-host.js';
-import { autoThreads, MAX_AUTO_THREADS, ThreadedRenderer } from '../io/render-threads.js';
+import { MAX_AUTO_THREADS, ThreadedRenderer, threadsOption } from '../io/render-threads.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
 import { createWavWriter } from '../io/wav-writer.js';
 import { formatError, parseSui, SynchrolangError } from '../lang/index.js';
@@ -135,10 +135,12 @@ export async function renderCommand(args: string[]): Promise<number> {
   if (channelsText !== '1' && channelsText !== '2')
     return fail(`--channels must be 1 (mono) or 2 (stereo), got \`${channelsText}\``);
   const channels = Number(channelsText);
-  const threadsText = options.values.threads ?? 'auto';
-  const threads = threadsText === 'auto' ? autoThreads() : Number(threadsText);
-  if (!Number.isSafeInteger(threads) || threads < 1 || threads > 64)
-    return fail(`--threads must be auto or a whole number from 1 to 64, got \`${threadsText}\``);
+  let threads: number;
+  try {
+    threads = threadsOption(options.values.threads);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
   const outPath = options.values.out;
   if (!outPath) return fail(`--out is required\n${USAGE}`);
   const totalFrames = Math.round(seconds * sampleRate);

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { limitFlag } from '../engine/limits.js';
+import { threadsOption } from '../io/render-threads.js';
 import { DEFAULT_LIMITS, LIMIT_HELP, type ServerLimits } from '../io/security.js';
 import { createServer, DEFAULT_PORT } from '../server/index.js';
 import type { AudioMode } from '../server/worker-messages.js';
@@ -94,7 +95,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let port: number;
   let sampleRate: number;
   let blockSize: number;
-  let threads: number | undefined;
+  let threads: number;
   let osc: number | undefined;
   const limits: Partial<ServerLimits> = {};
   try {
@@ -105,12 +106,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     sampleRate = integer('sample-rate', values['sample-rate'], 44100);
     blockSize = integer('block-size', values['block-size'], 128);
-    threads =
-      values.threads === undefined || values.threads === 'auto'
-        ? undefined
-        : integer('threads', values.threads, 1);
-    if (threads !== undefined && (threads < 1 || threads > 64))
-      throw new Error(`--threads must be auto or a whole number from 1 to 64, got ${values.threads}`);
+    threads = threadsOption(values.threads);
     if (port > 65535) throw new Error(`--port must be 0…65535, got ${port}`);
     for (const name of LIMIT_NAMES) {
       const flag = limitFlag(name).slice(2);

@@ -71,6 +71,18 @@ export function autoThreads(): number {
   return sharedMemoryAvailable() ? Math.max(1, Math.min(MAX_AUTO_THREADS, availableParallelism())) : 1;
 }
 
+/** Most threads `--threads` may ask for. */
+export const MAX_THREADS = 64;
+
+/** The count a `--threads` option asks for (render and serve): `auto` or absent is autoThreads(). */
+export function threadsOption(text: string | undefined): number {
+  if (text === undefined || text === 'auto') return autoThreads();
+  const threads = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!(threads >= 1 && threads <= MAX_THREADS))
+    throw new Error(`--threads must be auto or a whole number from 1 to ${MAX_THREADS}, got \`${text}\``);
+  return threads;
+}
+
 /** Stand-in on the main renderer for a node rendered by a part: the same name and stream outputs. */
 interface RemoteOutputs {
   /** Waits until the part has rendered this block (nothing for part 0, rendered before the main plan). */
