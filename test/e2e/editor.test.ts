@@ -307,10 +307,14 @@ describe.skipIf(!!missing)('web editor', () => {
     const before = await page.getByTestId('node-osc').boundingBox();
     await page.reload();
     await page.getByTestId('node-osc').waitFor();
-    await page.waitForTimeout(400);
-    const after = await page.getByTestId('node-osc').boundingBox();
-    expect(Math.abs(after!.x - before!.x)).toBeLessThan(2);
-    expect(Math.abs(after!.y - before!.y)).toBeLessThan(2);
+    // The view is restored (and may animate) after the node appears: wait until the node is back in place.
+    const moved = async () => {
+      const after = (await page.getByTestId('node-osc').boundingBox())!;
+      return Math.max(Math.abs(after.x - before!.x), Math.abs(after.y - before!.y));
+    };
+    await expect.poll(moved).toBeLessThan(2);
+    await viewSettled(page);
+    expect(await moved()).toBeLessThan(2);
   });
 
   test('the console marks the position of an error', async () => {

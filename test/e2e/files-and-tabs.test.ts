@@ -16,6 +16,7 @@ import {
   type RunningServer,
   screenshot,
   startServer,
+  viewSettled,
 } from './harness.js';
 
 const missing = missingPrerequisite();
@@ -75,7 +76,7 @@ describe.skipIf(!!missing)('web editor: files, small screens, two tabs', () => {
     await search.press('Enter');
     await search.press('Enter');
     await page.getByTestId('node-sine3').waitFor();
-    await page.waitForTimeout(300);
+    await viewSettled(page);
     const boxes = await Promise.all(
       ['sine1', 'sine2', 'sine3'].map(async (n) => (await page.getByTestId(`node-${n}`).boundingBox())!),
     );
@@ -152,7 +153,9 @@ describe.skipIf(!!missing)('web editor: files, small screens, two tabs', () => {
     // The graph is as the last file left it (nothing unsaved): the demo replaces it without asking.
     await runConsole(page, 'demo');
     await expect.poll(() => page.locator('.synth-node').count()).toBe(21);
-    await page.waitForTimeout(500);
+    // The fit animates after the nodes arrive: wait for its zoom, then for the view to stop moving.
+    await expect.poll(() => zoom(page)).toBeGreaterThanOrEqual(0.7 - 1e-6);
+    await viewSettled(page);
     expect(await zoom(page)).toBeGreaterThanOrEqual(0.7 - 1e-6);
     await screenshot(page, '10-demo-1280-readable');
     // The start of the signal flow is in view.
