@@ -268,6 +268,19 @@ describe('engine: live editing', () => {
     expect(left[63]).toBeCloseTo(1, 6);
     expect(maxStep(left)).toBeLessThan(0.02);
     expect(s.renderBlock().left[0]).toBe(1);
+    // Settled for a few blocks (the converter then only repeats its flags), a change still ramps, and a
+    // change back, and setting the same value again changes nothing.
+    for (let i = 0; i < 3; i++) expect(s.renderBlock().left.every((v) => v === 1)).toBe(true);
+    s.setValue('level', 0.5);
+    const down = s.renderBlock().left;
+    expect(down[0]).toBeCloseTo(1 - 0.5 / 64, 6);
+    expect(down[63]).toBeCloseTo(0.5, 6);
+    for (let i = 0; i < 3; i++) expect(s.renderBlock().left.every((v) => v === 0.5)).toBe(true);
+    s.setValue('level', 0.5);
+    expect(s.renderBlock().left.every((v) => v === 0.5)).toBe(true);
+    s.setValue('level', 1);
+    expect(s.renderBlock().left[63]).toBeCloseTo(1, 6);
+    expect(s.renderBlock().left.every((v) => v === 1)).toBe(true);
   });
 
   it('applies a batch at one block boundary, and none of it if the batch fails', () => {

@@ -25,6 +25,13 @@ export class DataToStream implements InputStep {
   private current = 0;
   private started = false;
   private filled = false;
+  /**
+   * The slot and its version when the value last settled into a filled, constant block. Until the slot
+   * changes, a block only repeats the flags: most converters feed fixed values, and a large patch has
+   * thousands of them, so the common case skips reading and converting the value.
+   */
+  private settledSlot: DataSlot | null = null;
+  private settledVersion = -1;
 
   constructor(slot: DataSlot, buf: Float32Array, input: StreamInput, kernels: Kernels | null = null) {
     this.slot = slot;
@@ -42,12 +49,21 @@ export class DataToStream implements InputStep {
   }
 
   run(frames: number): void {
-    const target = dataToNumber(this.slot.value);
+    const slot = this.slot;
     const input = this.input;
+    if (slot === this.settledSlot && slot.version === this.settledVersion) {
+      input.constant = true;
+      this.constantFlag[0] = 1;
+      return;
+    }
+    const target = dataToNumber(slot.value);
     if (target === this.current && this.started) {
       if (!this.filled) {
         this.buf.fill(target);
         this.filled = true;
+      } else {
+        this.settledSlot = slot;
+        this.settledVersion = slot.version;
       }
       input.constant = true;
       this.constantFlag[0] = 1;
