@@ -4,11 +4,10 @@
 // only (a host's `decodeAudio`, called from a node's `prepare`). The file is fed in slices, yielding to the
 // event loop between them, so a long file does not stall a server's HTTP answers while it decodes; and
 // decoding stops as soon as the file proves longer than allowed, before it can take the memory.
-// WAV is read by audio-files.ts without these.
+// WAV is read by audio-files.ts without these. Each decoder's package is imported on first use: the three
+// are about 50 modules, which every process that merely might read a sample (every `render`, every server)
+// would otherwise load and compile at start-up.
 
-import { FLACDecoder } from '@wasm-audio-decoders/flac';
-import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
-import { MPEGDecoder } from 'mpg123-decoder';
 import { type AudioFileFormat, type DecodedAudio, FORMAT_NAMES, TooLongError } from './audio-files.js';
 import { yieldToEventLoop } from './yield.js';
 
@@ -31,6 +30,12 @@ interface StreamingDecoder {
   free(): void;
 }
 
+async function makeDecoder(format: Exclude<AudioFileFormat, 'wav'>): Promise<StreamingDecoder> {
+  if (format === 'flac') return new (await import('@wasm-audio-decoders/flac')).FLACDecoder();
+  if (format === 'ogg') return new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder();
+  return new (await import('mpg123-decoder')).MPEGDecoder();
+}
+
 /**
  * Decodes a FLAC, MP3 or Ogg Vorbis file. Rejects with an Error saying why (not that format, corrupt,
  * longer than `maxSeconds`: a TooLongError).
@@ -41,8 +46,7 @@ export async function decodeCompressedAudio(
   options: { maxSeconds?: number } = {},
 ): Promise<DecodedAudio> {
   const maxSeconds = options.maxSeconds ?? Number.POSITIVE_INFINITY;
-  const decoder: StreamingDecoder =
-    format === 'flac' ? new FLACDecoder() : format === 'ogg' ? new OggVorbisDecoder() : new MPEGDecoder();
+  const decoder = await makeDecoder(format);
   const pieces: Float32Array[][] = [];
   let frames = 0;
   let sampleRate = 0;
