@@ -81,74 +81,94 @@ export function fill(out: usize, k: f32, frames: i32): void {
 const SEGMENT: i32 = 128;
 
 /**
- * Constant-frequency sine: out[i] = Im((re + i·im) · (cosStep + i·sinStep)^i), i.e. sin(φ + i·ω) given
- * re = cos φ, im = sin φ, cosStep = cos ω, sinStep = sin ω (radians per sample).
- * Eight float32 lanes (two v128 pairs) hold phases φ+kω, k = 0…7, and all rotate by 8ω per step; every
- * SEGMENT samples the lanes restart from a float64 phase, so float32 rounding never grows past ~16 steps.
+ * Constant-frequency sine: out[i] = Im((re + i·im) · e^{iωi}), i.e. sin(φ + iω) given re = cos φ,
+ * im = sin φ, for a SineNode whose state (layout below) holds cos ω and sin ω.
+ * Sixteen float32 lanes (four v128 pairs, four independent dependency chains) hold phases φ+kω, k = 0…15,
+ * and all rotate by 16ω per step; every SEGMENT samples the lanes restart from a float64 phase, so float32
+ * rounding never grows past ~8 steps. The lanes' rotations e^{ikω} depend only on the frequency: they are
+ * computed once (in float64, then rounded) when it changes and kept in the state, so a block costs the
+ * seeding (four complex multiplies) and the rotations. `frames` is a multiple of 16.
  */
-export function sineConstant(out: usize, frames: i32, re: f64, im: f64, cosStep: f64, sinStep: f64): void {
-  // Powers of the per-sample rotation, in float64: e^{ikω} for k = 1…7 and 8.
-  const c1 = cosStep;
-  const s1 = sinStep;
-  const c2 = c1 * c1 - s1 * s1;
-  const s2 = 2 * c1 * s1;
-  const c3 = c2 * c1 - s2 * s1;
-  const s3 = s2 * c1 + c2 * s1;
-  const c4 = c2 * c2 - s2 * s2;
-  const s4 = 2 * c2 * s2;
-  const c5 = c4 * c1 - s4 * s1;
-  const s5 = s4 * c1 + c4 * s1;
-  const c6 = c4 * c2 - s4 * s2;
-  const s6 = s4 * c2 + c4 * s2;
-  const c7 = c4 * c3 - s4 * s3;
-  const s7 = s4 * c3 + c4 * s3;
-  const c8 = c4 * c4 - s4 * s4;
-  const s8 = 2 * c4 * s4;
-  // e^{i·SEGMENT·ω} = (e^{8iω})^16 by four squarings.
-  let cs = c8;
-  let ss = s8;
-  for (let k = 0; k < 4; k++) {
-    const c = cs * cs - ss * ss;
-    ss = 2 * cs * ss;
-    cs = c;
-  }
-  const cosStep8 = f32x4.splat(<f32>c8);
-  const sinStep8 = f32x4.splat(<f32>s8);
+export function sineConstant(out: usize, frames: i32, re: f64, im: f64, state: usize): void {
+  if (load<f64>(state, POWERS_STALE) !== 0) sinePowers(state);
+  const powRe0 = v128.load(state, LANE_POWERS);
+  const powRe1 = v128.load(state, LANE_POWERS + 16);
+  const powRe2 = v128.load(state, LANE_POWERS + 32);
+  const powRe3 = v128.load(state, LANE_POWERS + 48);
+  const powIm0 = v128.load(state, LANE_POWERS + 64);
+  const powIm1 = v128.load(state, LANE_POWERS + 80);
+  const powIm2 = v128.load(state, LANE_POWERS + 96);
+  const powIm3 = v128.load(state, LANE_POWERS + 112);
+  const cosStep16 = f32x4.splat(<f32>load<f64>(state, COS_STEP16));
+  const sinStep16 = f32x4.splat(<f32>load<f64>(state, SIN_STEP16));
+  const cosSegment = load<f64>(state, COS_SEGMENT);
+  const sinSegment = load<f64>(state, SIN_SEGMENT);
 
   const end = out + ((<usize>frames) << 2);
   while (out < end) {
-    // Seeds of the eight lanes: (re, im) · e^{ikω}.
-    let reA = f32x4(<f32>re, <f32>(re * c1 - im * s1), <f32>(re * c2 - im * s2), <f32>(re * c3 - im * s3));
-    let imA = f32x4(<f32>im, <f32>(im * c1 + re * s1), <f32>(im * c2 + re * s2), <f32>(im * c3 + re * s3));
-    let reB = f32x4(
-      <f32>(re * c4 - im * s4),
-      <f32>(re * c5 - im * s5),
-      <f32>(re * c6 - im * s6),
-      <f32>(re * c7 - im * s7),
-    );
-    let imB = f32x4(
-      <f32>(im * c4 + re * s4),
-      <f32>(im * c5 + re * s5),
-      <f32>(im * c6 + re * s6),
-      <f32>(im * c7 + re * s7),
-    );
+    // Seeds of the sixteen lanes: (re + i·im) · e^{ikω}.
+    const r = f32x4.splat(<f32>re);
+    const i = f32x4.splat(<f32>im);
+    let re0 = f32x4.sub(f32x4.mul(r, powRe0), f32x4.mul(i, powIm0));
+    let im0 = f32x4.add(f32x4.mul(i, powRe0), f32x4.mul(r, powIm0));
+    let re1 = f32x4.sub(f32x4.mul(r, powRe1), f32x4.mul(i, powIm1));
+    let im1 = f32x4.add(f32x4.mul(i, powRe1), f32x4.mul(r, powIm1));
+    let re2 = f32x4.sub(f32x4.mul(r, powRe2), f32x4.mul(i, powIm2));
+    let im2 = f32x4.add(f32x4.mul(i, powRe2), f32x4.mul(r, powIm2));
+    let re3 = f32x4.sub(f32x4.mul(r, powRe3), f32x4.mul(i, powIm3));
+    let im3 = f32x4.add(f32x4.mul(i, powRe3), f32x4.mul(r, powIm3));
     let segmentEnd = out + ((<usize>SEGMENT) << 2);
     if (segmentEnd > end) segmentEnd = end;
     while (out < segmentEnd) {
-      v128.store(out, imA);
-      v128.store(out, imB, 16);
-      const nextReA = f32x4.sub(f32x4.mul(reA, cosStep8), f32x4.mul(imA, sinStep8));
-      imA = f32x4.add(f32x4.mul(imA, cosStep8), f32x4.mul(reA, sinStep8));
-      reA = nextReA;
-      const nextReB = f32x4.sub(f32x4.mul(reB, cosStep8), f32x4.mul(imB, sinStep8));
-      imB = f32x4.add(f32x4.mul(imB, cosStep8), f32x4.mul(reB, sinStep8));
-      reB = nextReB;
-      out += 32;
+      v128.store(out, im0);
+      v128.store(out, im1, 16);
+      v128.store(out, im2, 32);
+      v128.store(out, im3, 48);
+      const next0 = f32x4.sub(f32x4.mul(re0, cosStep16), f32x4.mul(im0, sinStep16));
+      im0 = f32x4.add(f32x4.mul(im0, cosStep16), f32x4.mul(re0, sinStep16));
+      re0 = next0;
+      const next1 = f32x4.sub(f32x4.mul(re1, cosStep16), f32x4.mul(im1, sinStep16));
+      im1 = f32x4.add(f32x4.mul(im1, cosStep16), f32x4.mul(re1, sinStep16));
+      re1 = next1;
+      const next2 = f32x4.sub(f32x4.mul(re2, cosStep16), f32x4.mul(im2, sinStep16));
+      im2 = f32x4.add(f32x4.mul(im2, cosStep16), f32x4.mul(re2, sinStep16));
+      re2 = next2;
+      const next3 = f32x4.sub(f32x4.mul(re3, cosStep16), f32x4.mul(im3, sinStep16));
+      im3 = f32x4.add(f32x4.mul(im3, cosStep16), f32x4.mul(re3, sinStep16));
+      re3 = next3;
+      out += 64;
     }
-    const nextRe = re * cs - im * ss;
-    im = im * cs + re * ss;
+    const nextRe = re * cosSegment - im * sinSegment;
+    im = im * cosSegment + re * sinSegment;
     re = nextRe;
   }
+}
+
+/** The lanes' rotations e^{ikω} (k = 0…15, float32), e^{16iω} and e^{i·SEGMENT·ω}, from cos ω, sin ω. */
+function sinePowers(state: usize): void {
+  const c1 = load<f64>(state, COS_STEP);
+  const s1 = load<f64>(state, SIN_STEP);
+  let c: f64 = 1;
+  let s: f64 = 0;
+  for (let k: usize = 0; k < 16; k++) {
+    store<f32>(state + LANE_POWERS + (k << 2), <f32>c);
+    store<f32>(state + LANE_POWERS + 64 + (k << 2), <f32>s);
+    // e^{i(k+1)ω} by one more rotation: float64 rounding over 16 steps stays near 1e-15.
+    const next = c * c1 - s * s1;
+    s = s * c1 + c * s1;
+    c = next;
+  }
+  store<f64>(state, c, COS_STEP16);
+  store<f64>(state, s, SIN_STEP16);
+  // e^{i·SEGMENT·ω} = (e^{16iω})^8 by three squarings.
+  for (let k = 0; k < 3; k++) {
+    const squared = c * c - s * s;
+    s = 2 * c * s;
+    c = squared;
+  }
+  store<f64>(state, c, COS_SEGMENT);
+  store<f64>(state, s, SIN_SEGMENT);
+  store<f64>(state, 0, POWERS_STALE);
 }
 
 /**
@@ -292,6 +312,14 @@ const COS_BLOCK: usize = 64;
 const SIN_BLOCK: usize = 72;
 const BLOCKS_TO_RESYNC: usize = 80;
 const INVERSE_RATE: usize = 88;
+/** Nonzero when the lanes' rotations below are stale (the frequency changed). */
+const POWERS_STALE: usize = 96;
+const COS_STEP16: usize = 104;
+const SIN_STEP16: usize = 112;
+const COS_SEGMENT: usize = 120;
+const SIN_SEGMENT: usize = 128;
+/** Sixteen float32 cosines, then sixteen sines: e^{ikω}, k = 0…15. */
+const LANE_POWERS: usize = 136;
 
 /** SineNode.process, step for step (constant frequency: rotator; audio-rate frequency: table). */
 function sineOp(
@@ -316,6 +344,7 @@ function sineOp(
       store<f64>(state, Math.cos(step * <f64>frames), COS_BLOCK);
       store<f64>(state, Math.sin(step * <f64>frames), SIN_BLOCK);
       store<f64>(state, 0, BLOCKS_TO_RESYNC);
+      store<f64>(state, 1, POWERS_STALE);
     }
     if (load<f64>(state, BLOCKS_TO_RESYNC) === 0) {
       const angle = TAU * phase;
@@ -326,7 +355,7 @@ function sineOp(
     store<f64>(state, load<f64>(state, BLOCKS_TO_RESYNC) - 1, BLOCKS_TO_RESYNC);
     const re = load<f64>(state, RE);
     const im = load<f64>(state, IM);
-    sineConstant(out, frames, re, im, load<f64>(state, COS_STEP), load<f64>(state, SIN_STEP));
+    sineConstant(out, frames, re, im, state);
     phase = wrapPhase(phase + load<f64>(state, INCREMENT) * <f64>frames);
     const cosBlock = load<f64>(state, COS_BLOCK);
     const sinBlock = load<f64>(state, SIN_BLOCK);

@@ -20,8 +20,8 @@ export interface KernelExports {
   multiply(a: number, b: number, out: number, frames: number): void;
   multiplyConstant(a: number, k: number, out: number, frames: number): void;
   fill(out: number, k: number, frames: number): void;
-  /** sin(φ + iω) for i < frames, given cos φ, sin φ, cos ω, sin ω. */
-  sineConstant(out: number, frames: number, re: number, im: number, cosStep: number, sinStep: number): void;
+  /** sin(φ + iω) for i < frames, given cos φ, sin φ and a SineNode's state (cos ω, sin ω, cached rotations). */
+  sineConstant(out: number, frames: number, re: number, im: number, state: number): void;
   /** Table sine with an audio-rate frequency buffer; returns the phase (cycles) after the block. */
   sineModulated(
     out: number,

@@ -27,14 +27,16 @@ const SIN_BLOCK = 9;
 const BLOCKS_TO_RESYNC = 10;
 /** 1 / sample rate, for the kernel. */
 const INVERSE_RATE = 11;
-const STATE_SIZE = 12;
+/** Nonzero when the kernel's cached lane rotations (slots 13…32, its own) are stale. */
+const POWERS_STALE = 12;
+const STATE_SIZE = 33;
 
 /**
  * Sine, amplitude 1, phase continuous across blocks and frequency changes.
  * Constant frequency: a complex rotator (4 multiplies a sample) started from the block's phase, held as a
  * unit complex number that advances by one rotation per block; the trig is redone only when the frequency
  * changes and every RESYNC_BLOCKS blocks from the exact phase in cycles, so rounding never accumulates.
- * The WebAssembly kernel runs eight rotators in SIMD lanes. Audio-rate frequency: phase accumulator and an
+ * The WebAssembly kernel runs sixteen rotators in SIMD lanes. Audio-rate frequency: phase accumulator and an
  * interpolated table (a scalar WebAssembly kernel, or the same loop in JS).
  */
 export const SineNode = defineNode({
@@ -67,6 +69,7 @@ export const SineNode = defineNode({
     state[COS_STEP] = 1;
     state[COS_BLOCK] = 1;
     state[HZ] = Number.NaN;
+    state[POWERS_STALE] = 1;
     return {
       encode(writer) {
         return writer.begin(OP_SINE, out) && writer.input(frequency) && writer.pointer(stateAt);
@@ -89,6 +92,7 @@ export const SineNode = defineNode({
             state[COS_BLOCK] = Math.cos(step * frames);
             state[SIN_BLOCK] = Math.sin(step * frames);
             state[BLOCKS_TO_RESYNC] = 0;
+            state[POWERS_STALE] = 1;
           }
           if (state[BLOCKS_TO_RESYNC] === 0) {
             const angle = TAU * phase;
@@ -101,8 +105,8 @@ export const SineNode = defineNode({
           const im = state[IM];
           const cosStep = state[COS_STEP];
           const sinStep = state[SIN_STEP];
-          if (wasm !== undefined && (frames & 7) === 0) {
-            wasm.sineConstant(outAt, frames, re, im, cosStep, sinStep);
+          if (wasm !== undefined && stateAt >= 0 && (frames & 15) === 0) {
+            wasm.sineConstant(outAt, frames, re, im, stateAt);
           } else {
             let r = re;
             let s = im;
