@@ -3,12 +3,8 @@
 // every second of audio, so a crash leaves a readable file with all but the last second.
 
 import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import * as wavefileModule from 'wavefile';
-
-// wavefile is CommonJS: Node's ESM loader exposes it as the default export, CJS loaders as named exports.
-const { WaveFile } = ((wavefileModule as unknown as { default?: typeof wavefileModule }).default ??
-  wavefileModule) as typeof wavefileModule;
-
+import { createRequire } from 'node:module';
+import type * as wavefileModule from 'wavefile';
 import type { WavWriter } from '../engine/definition.js';
 import { SynchrotronError } from '../engine/errors.js';
 import { formatBytes, limitError } from '../engine/limits.js';
@@ -291,6 +287,9 @@ export interface WavData {
 
 /** Reads a whole WAV file (any format wavefile understands) as float channels — for tests and tools. */
 export function readWav(path: string): WavData {
+  // wavefile (CommonJS, 41 KB) is required on first use: only tests and tools read WAVs this way, and
+  // importing it made every render and server parse it at start-up.
+  const { WaveFile } = createRequire(import.meta.url)('wavefile') as typeof wavefileModule;
   const wav = new WaveFile(readFileSync(path));
   const fmt = wav.fmt as { numChannels: number; sampleRate: number };
   const samples = wav.getSamples(false, Float64Array) as unknown as Float64Array | Float64Array[];
