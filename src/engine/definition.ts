@@ -102,11 +102,22 @@ export class DataInput {
   }
 }
 
+/**
+ * Counts every DataOutput.set in this JS realm (all renderers in it). A reader that finds the same count as
+ * before knows that no data value anywhere changed: the op list skips its settled converters then.
+ */
+let dataChanges = 0;
+
+export function dataChangeCount(): number {
+  return dataChanges;
+}
+
 export class DataOutput {
   readonly slot: DataSlot = { value: null, version: 0 };
   set(value: DataSlotValue): void {
     this.slot.value = value;
     this.slot.version++;
+    dataChanges++;
   }
 }
 

@@ -48,6 +48,11 @@ export class DataToStream implements InputStep {
     this.kernels?.releaseState(this.constantAt, 4);
   }
 
+  /** Its value has settled: until the slot changes, a block only repeats the flags. */
+  get settled(): boolean {
+    return this.slot === this.settledSlot && this.slot.version === this.settledVersion;
+  }
+
   run(frames: number): void {
     const slot = this.slot;
     const input = this.input;

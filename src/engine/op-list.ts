@@ -11,7 +11,7 @@
 // write, and those all ran before the segment (or, across a cycle, after it in either case), and each
 // writes a buffer only its own node reads. The converters mirror `constant` into the flag an op reads.
 
-import type { StreamInput } from './definition.js';
+import { dataChangeCount, type StreamInput } from './definition.js';
 import { DataToStream, type InputStep } from './input-steps.js';
 import type { RenderNode } from './render-node.js';
 import { ALWAYS_CONSTANT, type Kernels, NEVER_CONSTANT, SINE_TABLE_OFFSET } from './wasm/kernels.js';
@@ -22,6 +22,12 @@ export class Segment {
   first = 0;
   end = 0;
   readonly steps: InputStep[] = [];
+  /**
+   * `dataChangeCount()` when its converters last ran and had all settled; -1 when they must run. While no
+   * data value anywhere has changed since, running them again would only repeat the same flags, and a
+   * patch with thousands of fixed values paid that every block.
+   */
+  settledAt = -1;
 }
 
 const NO_STEPS: InputStep[] = [];
@@ -130,8 +136,17 @@ export class OpList implements OpWriter {
    */
   run(k: number, frames: number): number {
     const segment = this.segments[k];
-    const steps = segment.steps;
-    for (let s = 0; s < steps.length; s++) steps[s].run(frames);
+    const changes = dataChangeCount();
+    if (segment.settledAt !== changes) {
+      const steps = segment.steps;
+      let settled = true;
+      for (let s = 0; s < steps.length; s++) {
+        const step = steps[s];
+        step.run(frames);
+        if (settled && !(step instanceof DataToStream && step.settled)) settled = false;
+      }
+      segment.settledAt = settled ? changes : -1;
+    }
     return this.resume(segment.first, segment.end, frames);
   }
 
@@ -194,6 +209,7 @@ export class OpList implements OpWriter {
     if (this.segmentCount === this.segments.length) this.segments.push(new Segment());
     const segment = this.segments[this.segmentCount++];
     segment.steps.length = 0;
+    segment.settledAt = -1;
     return segment;
   }
 

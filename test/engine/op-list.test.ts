@@ -122,6 +122,46 @@ describe('the plan runs its kernel nodes as WebAssembly ops', () => {
     });
   }
 
+  it('a data value a JS node changes while rendering reaches the ops that read it, block by block', () => {
+    // The TransportNode sets its position (data) every 1/24 beat from process(); a SineNode op reads it
+    // through a converter. Settled converters are skipped only while no data value changed anywhere, so the
+    // op must follow each new position exactly as the plain-JS path does.
+    const steps: Step[] = [
+      (s) => {
+        s.add('TransportNode', 'transport');
+        s.addValue(110, 'base');
+        s.addValue(55, 'perBeat');
+        s.add('MultiplyNode', 'rise');
+        s.link('transport.position', 'rise.a');
+        s.link('perBeat.out', 'rise.b');
+        s.add('AddNode', 'hz');
+        s.link('rise.out', 'hz.a');
+        s.link('base.out', 'hz.b');
+        s.add('SineNode', 'sine');
+        s.link('hz.out', 'sine.frequency');
+        s.add('PlaybackNode', 'play');
+        s.link('sine.out', 'play.left');
+      },
+    ];
+    for (const blockSize of [16, 128]) {
+      const blocks = Math.ceil((2 * SAMPLE_RATE) / blockSize); // two seconds: four beats at 120 bpm
+      const wasm = render(true, blockSize, steps, blocks);
+      const js = render(false, blockSize, steps, blocks);
+      expect(wasm.stats[0].ops).toBe(3);
+      expect(maxDifference(wasm.out, js.out)).toBeLessThan(TOLERANCE);
+      // The pitch did rise: the last quarter second has more zero crossings than the first.
+      const crossings = (from: number, to: number) => {
+        let n = 0;
+        for (let i = from + 1; i < to; i++) if (wasm.out[i - 1] < 0 !== wasm.out[i] < 0) n++;
+        return n;
+      };
+      const quarter = SAMPLE_RATE / 4;
+      expect(crossings(wasm.out.length - quarter, wasm.out.length)).toBeGreaterThan(
+        crossings(0, quarter) * 1.5,
+      );
+    }
+  });
+
   it('an incremental plan and one built from scratch run the same ops and sound the same', () => {
     const blockSize = 128;
     const incremental = render(true, blockSize, [build, (s) => s.link('sine2.out', 'sum2.b')], 8);
