@@ -4,12 +4,13 @@
 // test/perf/kernels.test.ts fails when it is stale.  Usage: `npm run build:wasm` (`--check` only verifies).
 
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourcePath = 'scripts/wasm/kernels.ts';
+const sourceDir = 'scripts/wasm';
 const targetPath = 'src/engine/wasm/kernels.generated.ts';
 export const FLAGS = [
   '--enable',
@@ -33,7 +34,12 @@ export function sourceHash(sourceText) {
 }
 
 async function main() {
-  const sourceText = readFileSync(join(root, sourcePath), 'utf8');
+  // Every source in the directory (kernels.ts imports the op files there), in a fixed order.
+  const sourceText = readdirSync(join(root, sourceDir))
+    .filter((name) => name.endsWith('.ts'))
+    .sort()
+    .map((name) => readFileSync(join(root, sourceDir, name), 'utf8'))
+    .join('\n');
   const hash = sourceHash(sourceText);
   if (process.argv.includes('--check')) {
     const generated = readFileSync(join(root, targetPath), 'utf8');

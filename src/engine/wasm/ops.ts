@@ -15,6 +15,10 @@ export const OP_MULTIPLY = 3;
 /** GainNode: output, input (buffer, flag), gain (buffer, flag), state. */
 export const OP_GAIN = 4;
 
+// Filters and mixing (opcodes 30–49; kernels in scripts/wasm/ops-filter.ts, `runFilterOp`).
+/** LadderFilterNode: output, input, cutoff, resonance, drive (buffer, flag each), state. */
+export const OP_LADDER = 30;
+
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
  * kernel (a buffer outside the kernels' memory): the node then renders by `process`, as without kernels.

@@ -1,0 +1,178 @@
+// AssemblyScript: the op kernels of the filter and mixing nodes (opcodes 30–49 of src/engine/wasm/ops.ts),
+// imported by scripts/wasm/kernels.ts, whose `runOps` hands every op in that range to `runFilterOp`. Each
+// kernel is its node's `process` step for step, in float64 where JS computes in doubles, with float32 stores,
+// the same clamps, NaN readings and state sanitising, on the state block that `process` uses too (the layouts
+// below must match the nodes' state indices). test/engine/op-list-filter.test.ts compares the two paths.
+
+const OP_LADDER: i32 = 30;
+
+/** Runs one op of this range (`op` its record, `out` its first output); runOps checks that output after. */
+export function runFilterOp(code: i32, op: usize, out: usize, frames: i32): void {
+  if (code === OP_LADDER) {
+    ladderOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 24),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 32),
+      <usize>load<i32>(op, 36),
+      <usize>load<i32>(op, 40),
+      <usize>load<i32>(op, 44),
+      frames,
+    );
+  }
+}
+
+// ------------------------------------------------------------------------------------------- shared limits
+// As src/nodes/filters/filter-limits.ts.
+
+const MIN_CUTOFF: f64 = 10;
+/** What a NaN cutoff reads as (DEFAULT_CUTOFF). */
+const NAN_CUTOFF: f64 = 1000;
+const STATE_LIMIT: f64 = 1e30;
+const STATE_FLOOR: f64 = 1e-30;
+
+/** sanitizeStates for one state: 0 unless finite, below STATE_LIMIT and above STATE_FLOOR in magnitude. */
+function sanitized(s: f64): f64 {
+  const magnitude = Math.abs(s);
+  return magnitude > STATE_FLOOR && magnitude < STATE_LIMIT ? s : 0;
+}
+
+// ------------------------------------------------------------------------------------------- ladder
+// LadderFilterNode (src/nodes/filters/ladder-filter-node.ts): its constants and state layout (float64 slots,
+// then the hiss generator's int32 seed).
+
+const MAX_FEEDBACK: f64 = 4.6;
+const MAKEUP: f64 = 0.5;
+const MIN_DRIVE_DB: f64 = -24;
+const MAX_DRIVE_DB: f64 = 36;
+const NOISE_FLOOR: f64 = 1e-8;
+
+const L_S1: usize = 0;
+const L_S2: usize = 8;
+const L_S3: usize = 16;
+const L_S4: usize = 24;
+const L_CUTOFF: usize = 32;
+const L_RESONANCE: usize = 40;
+const L_DRIVE: usize = 48;
+const L_G: usize = 56;
+const L_K: usize = 64;
+const L_INPUT_GAIN: usize = 72;
+const L_KG4: usize = 80;
+const L_INVERSE: usize = 88;
+const L_OUTPUT_GAIN: usize = 96;
+const L_MAX_CUTOFF: usize = 104;
+const L_RADIANS_PER_HZ: usize = 112;
+const L_SEED: usize = 120;
+
+/** The ladder's `design(i)`: coefficients for these parameter values (as read), NaN as the default. */
+function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
+  store<f64>(state, hz, L_CUTOFF);
+  store<f64>(state, r, L_RESONANCE);
+  store<f64>(state, decibels, L_DRIVE);
+  const f = isNaN(hz) ? NAN_CUTOFF : Math.min(load<f64>(state, L_MAX_CUTOFF), Math.max(MIN_CUTOFF, hz));
+  const res = isNaN(r) ? 0 : Math.min(1, Math.max(0, r));
+  const db = isNaN(decibels) ? 0 : Math.min(MAX_DRIVE_DB, Math.max(MIN_DRIVE_DB, decibels));
+  const g = Math.tan(f * load<f64>(state, L_RADIANS_PER_HZ));
+  const gg = g / (1 + g);
+  const k = MAX_FEEDBACK * res;
+  const kg4 = k * gg * gg * gg * gg;
+  store<f64>(state, gg, L_G);
+  store<f64>(state, k, L_K);
+  store<f64>(state, 10 ** (db / 20), L_INPUT_GAIN);
+  store<f64>(state, kg4, L_KG4);
+  store<f64>(state, 1 / (1 + kg4), L_INVERSE);
+  store<f64>(state, 1 + MAKEUP * k, L_OUTPUT_GAIN);
+}
+
+/** LadderFilterNode.process, step for step. */
+function ladderOp(
+  out: usize,
+  input: usize,
+  cutoff: usize,
+  cutoffConstant: usize,
+  resonance: usize,
+  resonanceConstant: usize,
+  drive: usize,
+  driveConstant: usize,
+  state: usize,
+  frames: i32,
+): void {
+  const moving =
+    load<i32>(cutoffConstant) === 0 || load<i32>(resonanceConstant) === 0 || load<i32>(driveConstant) === 0;
+  if (!moving) {
+    const hz = <f64>load<f32>(cutoff);
+    const r = <f64>load<f32>(resonance);
+    const d = <f64>load<f32>(drive);
+    if (
+      hz !== load<f64>(state, L_CUTOFF) ||
+      r !== load<f64>(state, L_RESONANCE) ||
+      d !== load<f64>(state, L_DRIVE)
+    )
+      ladderDesign(state, hz, r, d);
+  }
+  let gg = load<f64>(state, L_G);
+  let k = load<f64>(state, L_K);
+  let kg4 = load<f64>(state, L_KG4);
+  let inputGain = load<f64>(state, L_INPUT_GAIN);
+  let inverse = load<f64>(state, L_INVERSE);
+  let outputGain = load<f64>(state, L_OUTPUT_GAIN);
+  let s1 = load<f64>(state, L_S1);
+  let s2 = load<f64>(state, L_S2);
+  let s3 = load<f64>(state, L_S3);
+  let s4 = load<f64>(state, L_S4);
+  let seed = load<i32>(state, L_SEED);
+  const hissScale = NOISE_FLOOR / 65536;
+  for (let i = 0; i < frames; i++) {
+    const at = (<usize>i) << 2;
+    if (moving) {
+      const hz = <f64>load<f32>(cutoff + at);
+      const r = <f64>load<f32>(resonance + at);
+      const d = <f64>load<f32>(drive + at);
+      if (
+        hz !== load<f64>(state, L_CUTOFF) ||
+        r !== load<f64>(state, L_RESONANCE) ||
+        d !== load<f64>(state, L_DRIVE)
+      ) {
+        ladderDesign(state, hz, r, d);
+        gg = load<f64>(state, L_G);
+        k = load<f64>(state, L_K);
+        kg4 = load<f64>(state, L_KG4);
+        inputGain = load<f64>(state, L_INPUT_GAIN);
+        inverse = load<f64>(state, L_INVERSE);
+        outputGain = load<f64>(state, L_OUTPUT_GAIN);
+      }
+    }
+    seed = (seed * 25173 + 13849) & 0xffff;
+    const hiss = (<f64>seed - 32767.5) * hissScale;
+    const u0 = <f64>load<f32>(input + at) * inputGain + hiss;
+    const sum = (((s1 * gg + s2) * gg + s3) * gg + s4) * (1 - gg);
+    const drivePart = u0 - k * sum;
+    const predicted = drivePart * inverse;
+    const p2 = predicted * predicted;
+    let u: f64;
+    if (p2 < 9) {
+      const n = 27 + p2;
+      u = (n * drivePart) / (27 + 9 * p2 + n * kg4);
+    } else u = drivePart / (Math.sqrt(p2) + kg4);
+    let v = gg * (u - s1);
+    const y1 = v + s1;
+    s1 = y1 + v;
+    v = gg * (y1 - s2);
+    const y2 = v + s2;
+    s2 = y2 + v;
+    v = gg * (y2 - s3);
+    const y3 = v + s3;
+    s3 = y3 + v;
+    v = gg * (y3 - s4);
+    const y4 = v + s4;
+    s4 = y4 + v;
+    store<f32>(out + at, <f32>(y4 * outputGain));
+  }
+  store<i32>(state, seed, L_SEED);
+  store<f64>(state, sanitized(s1), L_S1);
+  store<f64>(state, sanitized(s2), L_S2);
+  store<f64>(state, sanitized(s3), L_S3);
+  store<f64>(state, sanitized(s4), L_S4);
+}

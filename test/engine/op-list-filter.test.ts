@@ -1,0 +1,189 @@
+// The filter and mixing nodes as WebAssembly ops (scripts/wasm/ops-filter.ts): each renders as an op of the
+// plan's op list and equals its plain-JS `process` (kernels switched off) within 1e-5 at 16, 128 and 4096
+// frames, with constant and audio-rate parameters, values changing mid-render (a converter ramps for a
+// block), relinks (a crossfade renders the node in JS for a plan, on the same state), removals, clamps of
+// out-of-range parameters, and a fault (a non-finite output mutes the node, as in JS).
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RenderEvent } from '../../src/engine/renderer.js';
+import { setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
+import { Synchrotron } from '../../src/index.js';
+
+const SAMPLE_RATE = 44100;
+const BLOCK_SIZES = [16, 128, 4096];
+const TOLERANCE = 1e-5;
+
+afterEach(() => setWasmKernelsEnabled(true));
+
+type Step = (s: Synchrotron) => void;
+
+/** Renders `frames` frames (left master) after each step's edits, with or without kernels. */
+function render(wasm: boolean, blockSize: number, steps: Step[], frames: number, events: RenderEvent[] = []) {
+  setWasmKernelsEnabled(wasm);
+  const s = new Synchrotron({ sampleRate: SAMPLE_RATE, blockSize });
+  setWasmKernelsEnabled(true);
+  s.onEvent((event) => events.push(event));
+  const length = Math.max(1, Math.ceil(frames / blockSize)) * blockSize;
+  const out = new Float32Array(steps.length * length);
+  const stats: Array<{ ops: number; segments: number; js: number }> = [];
+  steps.forEach((step, k) => {
+    step(s);
+    stats.push(s.renderer.opStats());
+    out.set(s.renderFrames(length).left, k * length);
+  });
+  s.dispose();
+  return { out, stats };
+}
+
+function maxDifference(a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+function peak(a: Float32Array): number {
+  let most = 0;
+  for (let i = 0; i < a.length; i++) most = Math.max(most, Math.abs(a[i]));
+  return most;
+}
+
+/** Runs `steps` on both paths at every block size; returns the op path's renders and stats. */
+function expectParity(steps: Step[], frames: number) {
+  const results = [];
+  for (const blockSize of BLOCK_SIZES) {
+    const wasm = render(true, blockSize, steps, frames);
+    const js = render(false, blockSize, steps, frames);
+    expect(maxDifference(wasm.out, js.out), `${blockSize} frames per block`).toBeLessThan(TOLERANCE);
+    expect(js.stats.every((stat) => stat.ops === 0)).toBe(true);
+    results.push({ blockSize, ...wasm });
+  }
+  return results;
+}
+
+/** A sine `name` at `hz`, scaled by `depth` and offset by `centre` (SineNode, MultiplyNode, AddNode). */
+function lfo(s: Synchrotron, name: string, hz: number, centre: number, depth: number): string {
+  s.addValue(hz, `${name}_hz`);
+  s.add('SineNode', name);
+  s.link(`${name}_hz.out`, `${name}.frequency`);
+  s.addValue(depth, `${name}_depth`);
+  s.add('MultiplyNode', `${name}_scaled`);
+  s.link(`${name}.out`, `${name}_scaled.a`);
+  s.link(`${name}_depth.out`, `${name}_scaled.b`);
+  s.addValue(centre, `${name}_centre`);
+  s.add('AddNode', `${name}_moved`);
+  s.link(`${name}_scaled.out`, `${name}_moved.a`);
+  s.link(`${name}_centre.out`, `${name}_moved.b`);
+  return `${name}_moved.out`;
+}
+
+/**
+ * Noise `name` (NoiseNode of `color`, JS in both paths and seeded by its name, so the same samples in both)
+ * scaled by `depth` and offset by `centre`: an audio-rate parameter that is the same in both paths to the
+ * bit (MultiplyNode and AddNode are exact in float32 either way). A sine LFO would not do: the two paths'
+ * sines differ by ~1e-7, and a filter's oscillation integrates such a cutoff error into a phase error.
+ */
+function wander(s: Synchrotron, name: string, color: string, centre: number, depth: number): string {
+  s.add('NoiseNode', name);
+  s.addValue(color, `${name}_color`);
+  s.link(`${name}_color.out`, `${name}.color`);
+  s.addValue(depth, `${name}_depth`);
+  s.add('MultiplyNode', `${name}_scaled`);
+  s.link(`${name}.out`, `${name}_scaled.a`);
+  s.link(`${name}_depth.out`, `${name}_scaled.b`);
+  s.addValue(centre, `${name}_centre`);
+  s.add('AddNode', `${name}_moved`);
+  s.link(`${name}_scaled.out`, `${name}_moved.a`);
+  s.link(`${name}_centre.out`, `${name}_moved.b`);
+  return `${name}_moved.out`;
+}
+
+describe('LadderFilterNode as an op', () => {
+  const build: Step = (s) => {
+    s.add('LadderFilterNode', 'ladder');
+    s.link(wander(s, 'source', 'white', 0, 0.4), 'ladder.input');
+    s.addValue(800, 'cut');
+    s.link('cut.out', 'ladder.cutoff');
+    s.addValue(0.5, 'res');
+    s.link('res.out', 'ladder.resonance');
+    s.add('PlaybackNode', 'play');
+    s.link('ladder.out', 'play.left');
+  };
+
+  it('agrees with JS through value changes, audio-rate parameters, relinks and removals', () => {
+    const steps: Step[] = [
+      build,
+      (s) => s.setValue('cut', 3000), // ramps for a block: the op reads the converter's flag
+      (s) => {
+        s.setValue('res', 0.97); // self-oscillating, held by the saturator
+        s.addValue(12, 'drive');
+        s.link('drive.out', 'ladder.drive');
+      },
+      // Relink: a crossfade (the ladder renders in JS for a while, on the same state), then audio rate.
+      (s) => s.link(wander(s, 'sweep', 'brown', 2000, 1500), 'ladder.cutoff'),
+      (s) => s.link(wander(s, 'wobble', 'white', 0.5, 0.5), 'ladder.resonance'),
+      // ±40 dB around 6 dB and cutoffs far outside 10 Hz…19.8 kHz: both paths clamp alike.
+      (s) => s.link(wander(s, 'push', 'brown', 6, 40), 'ladder.drive'),
+      (s) => s.setValue('sweep_depth', 40000),
+      (s) => s.unlink('source_moved.out', 'ladder.input'), // silence in: the loop rings on by its own hiss
+      (s) => s.remove('sweep_moved'), // the cutoff reads its default
+    ];
+    for (const { stats, out } of expectParity(steps, 8192)) {
+      // The source's multiply and add, and the ladder, are ops: one segment after the NoiseNode, then the
+      // PlaybackNode.
+      expect(stats[0]).toEqual({ ops: 3, segments: 1, js: 2 });
+      // A new link crossfades: the ladder renders in JS for that plan…
+      expect(stats[2].ops).toBe(2);
+      // … and is an op again once it settled, here with all three parameters at audio rate (their 6 ops).
+      expect(stats[6].ops).toBe(9);
+      expect(peak(out)).toBeGreaterThan(0.2);
+    }
+  });
+
+  it('self-oscillates from silence (its hiss) and the two paths stay together for a second', () => {
+    const steps: Step[] = [
+      (s) => {
+        s.add('LadderFilterNode', 'ladder');
+        s.addValue(1, 'res');
+        s.link('res.out', 'ladder.resonance');
+        s.addValue(500, 'cut');
+        s.link('cut.out', 'ladder.cutoff');
+        s.add('PlaybackNode', 'play');
+        s.link('ladder.out', 'play.left');
+      },
+    ];
+    for (const { out, stats } of expectParity(steps, SAMPLE_RATE)) {
+      expect(stats[0]).toEqual({ ops: 1, segments: 1, js: 1 });
+      expect(peak(out.subarray(0, 64))).toBeLessThan(1e-6);
+      expect(peak(out.subarray(out.length / 2))).toBeGreaterThan(0.3);
+    }
+  });
+
+  it('a non-finite input sample mid-block mutes the ladder, as in JS', () => {
+    for (const blockSize of [16, 128]) {
+      // A sine of half a cycle a block × 1e39: ±Infinity inside the block, finite first and last samples,
+      // so the multiplies pass their sentinel and the ladder's state goes NaN.
+      const steps: Step[] = [
+        (s) => {
+          s.add('LadderFilterNode', 'ladder');
+          s.add('MultiplyNode', 'huge');
+          s.link(lfo(s, 'tone', SAMPLE_RATE / (2 * blockSize), 0, 0), 'huge.a');
+          s.addValue(10, 'ten');
+          s.link('ten.out', 'huge.b');
+          s.link('huge.out', 'ladder.input');
+          s.add('PlaybackNode', 'play');
+          s.link('ladder.out', 'play.left');
+        },
+        (s) => s.setValue('tone_depth', 1e38),
+      ];
+      const wasmEvents: RenderEvent[] = [];
+      const jsEvents: RenderEvent[] = [];
+      const wasm = render(true, blockSize, steps, 4 * blockSize, wasmEvents);
+      const js = render(false, blockSize, steps, 4 * blockSize, jsEvents);
+      expect(maxDifference(wasm.out, js.out)).toBeLessThan(TOLERANCE);
+      const faults = (events: RenderEvent[]) => events.filter((e) => e.kind === 'fault').map((e) => e.node);
+      expect(faults(wasmEvents)).toEqual(['ladder']);
+      expect(faults(jsEvents)).toEqual(['ladder']);
+      expect(wasm.stats[0].ops).toBeGreaterThanOrEqual(5);
+    }
+  });
+});
