@@ -5,6 +5,7 @@
 // below must match the nodes' state indices). test/engine/op-list-filter.test.ts compares the two paths.
 
 const OP_LADDER: i32 = 30;
+const OP_SVF: i32 = 31;
 
 /** Runs one op of this range (`op` its record, `out` its first output); runOps checks that output after. */
 export function runFilterOp(code: i32, op: usize, out: usize, frames: i32): void {
@@ -21,7 +22,32 @@ export function runFilterOp(code: i32, op: usize, out: usize, frames: i32): void
       <usize>load<i32>(op, 44),
       frames,
     );
+  } else if (code === OP_SVF) {
+    svfOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 24),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 32),
+      <usize>load<i32>(op, 36),
+      <usize>load<i32>(op, 40),
+      <usize>load<i32>(op, 44),
+      <usize>load<i32>(op, 48),
+      frames,
+    );
   }
+}
+
+/**
+ * A node with more than one output: runOps checks only the first, so when another one's first or last
+ * sample is non-finite (where the JS path's check would mute the node), the first output's first sample is
+ * made NaN. The node is then muted and all its outputs zeroed, as in JS.
+ */
+function flagOtherOutput(out: usize, other: usize, frames: i32): void {
+  const first = load<f32>(other);
+  const last = load<f32>(other + ((<usize>(frames - 1)) << 2));
+  if (first - first !== 0 || last - last !== 0) store<f32>(out, NaN);
 }
 
 // ------------------------------------------------------------------------------------------- shared limits
@@ -175,4 +201,100 @@ function ladderOp(
   store<f64>(state, sanitized(s2), L_S2);
   store<f64>(state, sanitized(s3), L_S3);
   store<f64>(state, sanitized(s4), L_S4);
+}
+
+// ------------------------------------------------------------------------------------------- state variable
+// StateVariableFilterNode (src/nodes/filters/state-variable-filter-node.ts): its state layout (float64).
+
+const V_IC1: usize = 0;
+const V_IC2: usize = 8;
+const V_CUTOFF: usize = 16;
+const V_RESONANCE: usize = 24;
+const V_G: usize = 32;
+const V_K: usize = 40;
+const V_MAX_CUTOFF: usize = 48;
+const V_RADIANS_PER_HZ: usize = 56;
+
+/** The SVF's `design(i)`: g and k for these parameter values (as read), NaN as the default. */
+function svfDesign(state: usize, hz: f64, r: f64): void {
+  store<f64>(state, hz, V_CUTOFF);
+  store<f64>(state, r, V_RESONANCE);
+  const f = isNaN(hz) ? NAN_CUTOFF : Math.min(load<f64>(state, V_MAX_CUTOFF), Math.max(MIN_CUTOFF, hz));
+  const res = isNaN(r) ? 0 : Math.min(1, Math.max(0, r));
+  store<f64>(state, Math.tan(f * load<f64>(state, V_RADIANS_PER_HZ)), V_G);
+  store<f64>(state, Math.SQRT2 * (1 - 0.999 * res), V_K);
+}
+
+/** StateVariableFilterNode.process, step for step (the four outputs: low at `out`, high, band, notch). */
+function svfOp(
+  out: usize,
+  input: usize,
+  cutoff: usize,
+  cutoffConstant: usize,
+  resonance: usize,
+  resonanceConstant: usize,
+  high: usize,
+  band: usize,
+  notch: usize,
+  state: usize,
+  frames: i32,
+): void {
+  let ic1 = load<f64>(state, V_IC1);
+  let ic2 = load<f64>(state, V_IC2);
+  if (load<i32>(cutoffConstant) !== 0 && load<i32>(resonanceConstant) !== 0) {
+    const hz = <f64>load<f32>(cutoff);
+    const r = <f64>load<f32>(resonance);
+    if (hz !== load<f64>(state, V_CUTOFF) || r !== load<f64>(state, V_RESONANCE)) svfDesign(state, hz, r);
+    const g = load<f64>(state, V_G);
+    const k = load<f64>(state, V_K);
+    const a1 = 1 / (1 + g * (g + k));
+    const a2 = g * a1;
+    const a3 = g * a2;
+    for (let i = 0; i < frames; i++) {
+      const at = (<usize>i) << 2;
+      const v0 = <f64>load<f32>(input + at);
+      const v3 = v0 - ic2;
+      const v1 = a1 * ic1 + a2 * v3;
+      const v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2 * v1 - ic1;
+      ic2 = 2 * v2 - ic2;
+      const h = v0 - k * v1 - v2;
+      store<f32>(out + at, <f32>v2);
+      store<f32>(high + at, <f32>h);
+      store<f32>(band + at, <f32>(k * v1));
+      store<f32>(notch + at, <f32>(v2 + h));
+    }
+  } else {
+    let g = load<f64>(state, V_G);
+    let k = load<f64>(state, V_K);
+    for (let i = 0; i < frames; i++) {
+      const at = (<usize>i) << 2;
+      const hz = <f64>load<f32>(cutoff + at);
+      const r = <f64>load<f32>(resonance + at);
+      if (hz !== load<f64>(state, V_CUTOFF) || r !== load<f64>(state, V_RESONANCE)) {
+        svfDesign(state, hz, r);
+        g = load<f64>(state, V_G);
+        k = load<f64>(state, V_K);
+      }
+      const a1 = 1 / (1 + g * (g + k));
+      const a2 = g * a1;
+      const a3 = g * a2;
+      const v0 = <f64>load<f32>(input + at);
+      const v3 = v0 - ic2;
+      const v1 = a1 * ic1 + a2 * v3;
+      const v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2 * v1 - ic1;
+      ic2 = 2 * v2 - ic2;
+      const h = v0 - k * v1 - v2;
+      store<f32>(out + at, <f32>v2);
+      store<f32>(high + at, <f32>h);
+      store<f32>(band + at, <f32>(k * v1));
+      store<f32>(notch + at, <f32>(v2 + h));
+    }
+  }
+  store<f64>(state, sanitized(ic1), V_IC1);
+  store<f64>(state, sanitized(ic2), V_IC2);
+  flagOtherOutput(out, high, frames);
+  flagOtherOutput(out, band, frames);
+  flagOtherOutput(out, notch, frames);
 }

@@ -187,3 +187,80 @@ describe('LadderFilterNode as an op', () => {
     }
   });
 });
+
+describe('StateVariableFilterNode as an op', () => {
+  const build: Step = (s) => {
+    s.add('StateVariableFilterNode', 'svf');
+    s.link(wander(s, 'source', 'white', 0, 0.4), 'svf.input');
+    s.addValue(800, 'cut');
+    s.link('cut.out', 'svf.cutoff');
+    s.addValue(0.5, 'res');
+    s.link('res.out', 'svf.resonance');
+    s.add('PlaybackNode', 'play');
+  };
+
+  for (const output of ['lowpass', 'highpass', 'bandpass', 'notch']) {
+    it(`${output}: agrees with JS through value changes, audio-rate parameters, relinks and removals`, () => {
+      const steps: Step[] = [
+        (s) => {
+          build(s);
+          s.link(`svf.${output}`, 'play.left');
+        },
+        (s) => s.setValue('cut', 5000), // ramps for a block: the op reads the converter's flag
+        (s) => s.setValue('res', 0.99), // Q 141: rings
+        (s) => s.link(wander(s, 'sweep', 'brown', 2000, 1500), 'svf.cutoff'), // a crossfade, then audio rate
+        (s) => s.link(wander(s, 'wobble', 'white', 0.5, 0.6), 'svf.resonance'), // beyond 0…1: clamped
+        (s) => s.setValue('sweep_depth', 40000), // cutoffs far outside 10 Hz…19.8 kHz: clamped
+        (s) => s.unlink('source_moved.out', 'svf.input'), // silence in: it rings out
+        (s) => s.remove('sweep_moved'), // the cutoff reads its default
+      ];
+      for (const { stats, out } of expectParity(steps, 8192)) {
+        // The source's multiply and add, and the filter, are ops: one segment after the NoiseNode.
+        expect(stats[0]).toEqual({ ops: 3, segments: 1, js: 2 });
+        expect(stats[2].ops).toBe(3);
+        // A new link crossfades: the filter renders in JS for that plan, then is an op again, both
+        // parameters at audio rate (their 4 ops).
+        expect(stats[3].ops).toBe(2 + 2);
+        expect(stats[5].ops).toBe(3 + 4);
+        expect(peak(out)).toBeGreaterThan(0.1);
+      }
+    });
+  }
+
+  it('an overflow in an output other than the first (highpass) mutes the filter, as in JS', () => {
+    // A full-scale 10 kHz sine into a 5 kHz filter at resonance 0.5: the highpass passes it with a gain of
+    // 1.2 and overflows float32, the lowpass (gain 0.3) stays finite. The op checks only its first output
+    // itself, so the kernel must report the others.
+    for (const blockSize of BLOCK_SIZES) {
+      const steps: Step[] = [
+        (s) => {
+          s.add('StateVariableFilterNode', 'svf');
+          s.link(lfo(s, 'tone', 10000, 0, 1e39), 'svf.input'); // ±the largest float32
+          s.addValue(5000, 'cut');
+          s.link('cut.out', 'svf.cutoff');
+          s.addValue(0.5, 'res');
+          s.link('res.out', 'svf.resonance');
+          s.add('MultiplyNode', 'scaled'); // the lowpass at about ±0.3
+          s.link('svf.lowpass', 'scaled.a');
+          s.addValue(1e-38, 'tiny');
+          s.link('tiny.out', 'scaled.b');
+          s.add('PlaybackNode', 'play');
+          s.link('scaled.out', 'play.left');
+        },
+      ];
+      const wasmEvents: RenderEvent[] = [];
+      const jsEvents: RenderEvent[] = [];
+      const wasm = render(true, blockSize, steps, 8 * 4096, wasmEvents);
+      const js = render(false, blockSize, steps, 8 * 4096, jsEvents);
+      expect(maxDifference(wasm.out, js.out)).toBeLessThan(TOLERANCE);
+      expect(wasm.stats[0]).toEqual({ ops: 5, segments: 1, js: 1 });
+      const faults = (events: RenderEvent[]) => events.filter((e) => e.kind === 'fault').map((e) => e.node);
+      expect(faults(wasmEvents)).toEqual(['svf']);
+      expect(faults(jsEvents)).toEqual(['svf']);
+      // The lowpass played, finite (below 3.4e38 everywhere), until the filter was muted; then silence.
+      expect(peak(wasm.out)).toBeGreaterThan(0.2);
+      expect(peak(wasm.out)).toBeLessThan(3.4);
+      expect(peak(wasm.out.subarray(wasm.out.length - blockSize))).toBe(0);
+    }
+  });
+});

@@ -18,6 +18,11 @@ export const OP_GAIN = 4;
 // Filters and mixing (opcodes 30–49; kernels in scripts/wasm/ops-filter.ts, `runFilterOp`).
 /** LadderFilterNode: output, input, cutoff, resonance, drive (buffer, flag each), state. */
 export const OP_LADDER = 30;
+/**
+ * StateVariableFilterNode: lowpass output, input, cutoff, resonance (buffer, flag each), the highpass,
+ * bandpass and notch outputs (pointers), state.
+ */
+export const OP_SVF = 31;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
