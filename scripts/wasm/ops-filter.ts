@@ -6,6 +6,8 @@
 
 const OP_LADDER: i32 = 30;
 const OP_SVF: i32 = 31;
+const OP_PAN: i32 = 32;
+const OP_CROSSFADE: i32 = 33;
 
 /** Runs one op of this range (`op` its record, `out` its first output); runOps checks that output after. */
 export function runFilterOp(code: i32, op: usize, out: usize, frames: i32): void {
@@ -34,6 +36,27 @@ export function runFilterOp(code: i32, op: usize, out: usize, frames: i32): void
       <usize>load<i32>(op, 40),
       <usize>load<i32>(op, 44),
       <usize>load<i32>(op, 48),
+      frames,
+    );
+  } else if (code === OP_PAN) {
+    panOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 16),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 24),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 32),
+      frames,
+    );
+  } else if (code === OP_CROSSFADE) {
+    crossfadeOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 32),
+      <usize>load<i32>(op, 36),
       frames,
     );
   }
@@ -297,4 +320,138 @@ function svfOp(
   flagOtherOutput(out, high, frames);
   flagOtherOutput(out, band, frames);
   flagOtherOutput(out, notch, frames);
+}
+
+// ------------------------------------------------------------------------------------------- pan, crossfade
+// PanNode and CrossfadeNode (src/nodes/mixing/): the same state layout (float64): the position now, the
+// position whose two gains are cached, those gains, 1 once started, the smoother's coefficient.
+
+const M_POSITION: usize = 0;
+const M_CACHED: usize = 8;
+const M_GAIN_1: usize = 16;
+const M_GAIN_2: usize = 24;
+const M_STARTED: usize = 32;
+const M_GLIDE: usize = 40;
+/** The smoother's snap (src/nodes/mixing/smoothing.ts) and the float32 range (STREAM_MAX). */
+const SMOOTHING_SNAP: f64 = 1e-6;
+const STREAM_MAX: f64 = 3.4028234663852886e38;
+const QUARTER: f64 = Math.PI / 4;
+const QUARTER_TURN: f64 = Math.PI / 2;
+
+/** A pan position as PanNode reads it: clamped to −1…1, NaN as 0. */
+function panPosition(p: f64): f64 {
+  return p >= -1 ? Math.min(p, 1) : p < -1 ? -1 : 0;
+}
+
+/** PanNode.process, step for step (left at `out`, right). */
+function panOp(
+  out: usize,
+  input: usize,
+  inputConstant: usize,
+  pan: usize,
+  panConstant: usize,
+  right: usize,
+  state: usize,
+  frames: i32,
+): void {
+  if (load<f64>(state, M_STARTED) === 0) {
+    store<f64>(state, panPosition(<f64>load<f32>(pan)), M_POSITION);
+    store<f64>(state, 1, M_STARTED);
+  }
+  let position = load<f64>(state, M_POSITION);
+  const target = panPosition(<f64>load<f32>(pan));
+  if (load<i32>(panConstant) !== 0 && position === target) {
+    if (target !== load<f64>(state, M_CACHED)) {
+      store<f64>(state, target, M_CACHED);
+      store<f64>(state, Math.cos((target + 1) * QUARTER), M_GAIN_1);
+      store<f64>(state, Math.sin((target + 1) * QUARTER), M_GAIN_2);
+    }
+    const l = load<f64>(state, M_GAIN_1);
+    const r = load<f64>(state, M_GAIN_2);
+    if (load<i32>(inputConstant) !== 0) {
+      const x = <f64>load<f32>(input);
+      const lv = <f32>(x * l);
+      const rv = <f32>(x * r);
+      for (let i = 0; i < frames; i++) {
+        const at = (<usize>i) << 2;
+        store<f32>(out + at, lv);
+        store<f32>(right + at, rv);
+      }
+    } else {
+      for (let i = 0; i < frames; i++) {
+        const at = (<usize>i) << 2;
+        const v = <f64>load<f32>(input + at);
+        store<f32>(out + at, <f32>(v * l));
+        store<f32>(right + at, <f32>(v * r));
+      }
+    }
+  } else {
+    const glide = load<f64>(state, M_GLIDE);
+    for (let i = 0; i < frames; i++) {
+      const at = (<usize>i) << 2;
+      const wanted = panPosition(<f64>load<f32>(pan + at));
+      const gap = wanted - position;
+      position = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? position + gap * glide : wanted;
+      const theta = (position + 1) * QUARTER;
+      const v = <f64>load<f32>(input + at);
+      store<f32>(out + at, <f32>(v * Math.cos(theta)));
+      store<f32>(right + at, <f32>(v * Math.sin(theta)));
+    }
+    store<f64>(state, position, M_POSITION);
+  }
+  flagOtherOutput(out, right, frames);
+}
+
+/** A crossfade's mix as CrossfadeNode reads it: clamped to 0…1, NaN as 0.5. */
+function mixPosition(m: f64): f64 {
+  return m >= 0 ? Math.min(m, 1) : m < 0 ? 0 : 0.5;
+}
+
+function clampStream(v: f64): f32 {
+  return <f32>Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
+}
+
+/** CrossfadeNode.process, step for step. */
+function crossfadeOp(
+  out: usize,
+  a: usize,
+  b: usize,
+  mix: usize,
+  mixConstant: usize,
+  state: usize,
+  frames: i32,
+): void {
+  if (load<f64>(state, M_STARTED) === 0) {
+    store<f64>(state, mixPosition(<f64>load<f32>(mix)), M_POSITION);
+    store<f64>(state, 1, M_STARTED);
+  }
+  let position = load<f64>(state, M_POSITION);
+  const target = mixPosition(<f64>load<f32>(mix));
+  if (load<i32>(mixConstant) !== 0 && position === target) {
+    if (target !== load<f64>(state, M_CACHED)) {
+      store<f64>(state, target, M_CACHED);
+      store<f64>(state, Math.cos(target * QUARTER_TURN), M_GAIN_1);
+      store<f64>(state, Math.sin(target * QUARTER_TURN), M_GAIN_2);
+    }
+    const ga = load<f64>(state, M_GAIN_1);
+    const gb = load<f64>(state, M_GAIN_2);
+    for (let i = 0; i < frames; i++) {
+      const at = (<usize>i) << 2;
+      store<f32>(out + at, clampStream(<f64>load<f32>(a + at) * ga + <f64>load<f32>(b + at) * gb));
+    }
+    return;
+  }
+  const glide = load<f64>(state, M_GLIDE);
+  for (let i = 0; i < frames; i++) {
+    const at = (<usize>i) << 2;
+    const wanted = mixPosition(<f64>load<f32>(mix + at));
+    const gap = wanted - position;
+    position = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? position + gap * glide : wanted;
+    const theta = position * QUARTER_TURN;
+    store<f32>(
+      out + at,
+      clampStream(<f64>load<f32>(a + at) * Math.cos(theta) + <f64>load<f32>(b + at) * Math.sin(theta)),
+    );
+  }
+  store<f64>(state, position, M_POSITION);
 }

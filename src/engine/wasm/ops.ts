@@ -23,6 +23,10 @@ export const OP_LADDER = 30;
  * bandpass and notch outputs (pointers), state.
  */
 export const OP_SVF = 31;
+/** PanNode: left output, input, pan (buffer, flag each), the right output (pointer), state. */
+export const OP_PAN = 32;
+/** CrossfadeNode: output, a, b, mix (buffer, flag each), state. */
+export const OP_CROSSFADE = 33;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
