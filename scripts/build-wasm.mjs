@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourcePath = 'scripts/wasm/kernels.ts';
+const sourceDir = 'scripts/wasm';
 const targetPath = 'src/engine/wasm/kernels.generated.ts';
 export const FLAGS = [
   '--enable',
@@ -34,10 +35,10 @@ export function sourceHash(sourceText) {
 
 /** Every AssemblyScript file of the kernels (kernels.ts imports the others), in a fixed order. */
 function sourceFiles() {
-  return readdirSync(join(root, 'scripts/wasm'))
+  return readdirSync(join(root, sourceDir))
     .filter((name) => name.endsWith('.ts'))
     .sort()
-    .map((name) => readFileSync(join(root, 'scripts/wasm', name), 'utf8'));
+    .map((name) => readFileSync(join(root, sourceDir, name), 'utf8'));
 }
 
 async function main() {

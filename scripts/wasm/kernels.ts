@@ -208,6 +208,8 @@ export function sineModulated(
   return p;
 }
 
+import { runFilterOp } from './ops-filter';
+
 // ------------------------------------------------------------------------------------------- the op list
 // The compiled plan's WebAssembly part (src/engine/op-list.ts writes it): an array of pointers to op records
 // in render order, run by one call per segment. A record is i32 words: 0 the opcode, 1 is 1 while the node is
@@ -236,7 +238,8 @@ export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
     if (load<i32>(op, 4) !== 0) continue;
     const code = load<i32>(op);
     const out = <usize>load<i32>(op, 8);
-    if (code === OP_SINE) {
+    if (code >= 30 && code < 50) runFilterOp(code, op, out, frames);
+    else if (code === OP_SINE) {
       sineOp(
         out,
         <usize>load<i32>(op, 12),

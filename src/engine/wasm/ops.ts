@@ -15,6 +15,19 @@ export const OP_MULTIPLY = 3;
 /** GainNode: output, input (buffer, flag), gain (buffer, flag), state. */
 export const OP_GAIN = 4;
 
+// Filters and mixing (opcodes 30–49; kernels in scripts/wasm/ops-filter.ts, `runFilterOp`).
+/** LadderFilterNode: output, input, cutoff, resonance, drive (buffer, flag each), state. */
+export const OP_LADDER = 30;
+/**
+ * StateVariableFilterNode: lowpass output, input, cutoff, resonance (buffer, flag each), the highpass,
+ * bandpass and notch outputs (pointers), state.
+ */
+export const OP_SVF = 31;
+/** PanNode: left output, input, pan (buffer, flag each), the right output (pointer), state. */
+export const OP_PAN = 32;
+/** CrossfadeNode: output, a, b, mix (buffer, flag each), state. */
+export const OP_CROSSFADE = 33;
+
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
  * kernel (a buffer outside the kernels' memory): the node then renders by `process`, as without kernels.

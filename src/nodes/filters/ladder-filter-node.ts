@@ -1,4 +1,6 @@
 import { defineNode, stream } from '../../engine/definition.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_LADDER } from '../../engine/wasm/ops.js';
 import {
   DEFAULT_CUTOFF,
   MAX_CUTOFF_FRACTION,
@@ -22,7 +24,7 @@ const MAX_DRIVE_DB = 36;
  * start from silence, like the circuit does. */
 const NOISE_FLOOR = 1e-8;
 
-// Indices into the state array.
+// Indices into the state array (the same layout as ladderOp's in scripts/wasm/ops-filter.ts).
 /** The four one-pole integrators' states. */
 const S1 = 0;
 const S4 = 3;
@@ -39,7 +41,12 @@ const INPUT_GAIN = 9;
 const KG4 = 10;
 const INVERSE = 11;
 const OUTPUT_GAIN = 12;
-const STATE_SIZE = 13;
+/** The highest cutoff (Hz) and π / rate, for the kernel (process() has them as constants). */
+const MAX_CUTOFF = 13;
+const RADIANS_PER_HZ = 14;
+const STATE_SIZE = 15;
+/** Bytes of the state: the doubles, then the hiss generator's int32 seed (8 bytes, for alignment). */
+const STATE_BYTES = STATE_SIZE * 8 + 8;
 
 /**
  * Four-pole (24 dB/octave) ladder lowpass with a saturating feedback loop, in zero-delay-feedback form
@@ -81,11 +88,20 @@ export const LadderFilterNode = defineNode({
     const rate = ctx.sampleRate;
     const maxCutoff = MAX_CUTOFF_FRACTION * rate;
     const radiansPerHz = Math.PI / rate;
-    const state = new Float64Array(STATE_SIZE);
+    // With kernels the state lives in their memory, where the plan's op (OP_LADDER) runs on the same state
+    // as process(), so switching paths never jumps.
+    const kernels = kernelsFor(out);
+    const stateAt = kernels ? kernels.allocState(STATE_BYTES) : -1;
+    const heap = kernels && stateAt >= 0 ? kernels.heap : new ArrayBuffer(STATE_BYTES);
+    const at = Math.max(stateAt, 0);
+    const state = new Float64Array(heap, at, STATE_SIZE);
     state[CUTOFF] = Number.NaN; // nothing computed yet
+    state[MAX_CUTOFF] = maxCutoff;
+    state[RADIANS_PER_HZ] = radiansPerHz;
     // The hiss generator's 32-bit state, in a typed array: an int32 held in a closure variable does not always
     // fit a small integer, and V8 then boxes it (measured: a heap number every few samples).
-    const seed = Int32Array.of(hashName(ctx.name) & 0xffff);
+    const seed = new Int32Array(heap, at + STATE_SIZE * 8, 1);
+    seed[0] = hashName(ctx.name) & 0xffff;
 
     /** Computes the coefficients for frame `i` of the inputs; NaN reads as the default. (A frame index, not
      * the values: a call V8 does not inline boxes each double argument, a heap number per sample.) */
@@ -113,6 +129,19 @@ export const LadderFilterNode = defineNode({
     };
 
     return {
+      encode(writer) {
+        return (
+          writer.begin(OP_LADDER, out) &&
+          writer.input(input) &&
+          writer.input(cutoff) &&
+          writer.input(resonance) &&
+          writer.input(drive) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_BYTES);
+      },
       process: function ladderProcess(frames: number) {
         const x = input.buf;
         const fc = cutoff.buf;

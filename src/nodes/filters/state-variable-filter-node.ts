@@ -1,4 +1,6 @@
 import { defineNode, stream } from '../../engine/definition.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_SVF } from '../../engine/wasm/ops.js';
 import {
   DEFAULT_CUTOFF,
   MAX_CUTOFF_FRACTION,
@@ -9,7 +11,7 @@ import {
   sanitizeStates,
 } from './filter-limits.js';
 
-// Indices into the state array.
+// Indices into the state array (the same layout as svfOp's in scripts/wasm/ops-filter.ts).
 /** The trapezoidal integrators' states (Simper's ic1eq, ic2eq). */
 const IC1 = 0;
 const IC2 = 1;
@@ -19,7 +21,10 @@ const RESONANCE = 3;
 /** g = tan(π·f/rate) and the damping k = 1/Q. */
 const G = 4;
 const K = 5;
-const STATE_SIZE = 6;
+/** The highest cutoff (Hz) and π / rate, for the kernel (process() has them as constants). */
+const MAX_CUTOFF = 6;
+const RADIANS_PER_HZ = 7;
+const STATE_SIZE = 8;
 
 /**
  * Trapezoidal (zero-delay-feedback) state variable filter after Zavalishin ("The Art of VA Filter
@@ -63,8 +68,17 @@ export const StateVariableFilterNode = defineNode({
     const rate = ctx.sampleRate;
     const maxCutoff = MAX_CUTOFF_FRACTION * rate;
     const radiansPerHz = Math.PI / rate;
-    const state = new Float64Array(STATE_SIZE);
+    // With kernels the state lives in their memory, where the plan's op (OP_SVF) runs on the same state as
+    // process(), so switching paths never jumps.
+    const kernels = kernelsFor(lowOut);
+    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
+    const state =
+      kernels && stateAt >= 0
+        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
+        : new Float64Array(STATE_SIZE);
     state[CUTOFF] = Number.NaN; // nothing computed yet
+    state[MAX_CUTOFF] = maxCutoff;
+    state[RADIANS_PER_HZ] = radiansPerHz;
 
     /** Computes g and k for frame `i` of the inputs; NaN reads as the default. (A frame index, not the
      * values: a call V8 does not inline boxes each double argument, a heap number per sample.) */
@@ -80,6 +94,22 @@ export const StateVariableFilterNode = defineNode({
     };
 
     return {
+      encode(writer) {
+        if (!kernels) return false;
+        return (
+          writer.begin(OP_SVF, lowOut) &&
+          writer.input(input) &&
+          writer.input(cutoff) &&
+          writer.input(resonance) &&
+          writer.pointer(kernels.offsetOf(highOut)) &&
+          writer.pointer(kernels.offsetOf(bandOut)) &&
+          writer.pointer(kernels.offsetOf(notchOut)) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+      },
       process(frames) {
         const x = input.buf;
         const fc = cutoff.buf;

@@ -1,9 +1,24 @@
 import { defineNode, stream } from '../../engine/definition.js';
 import { STREAM_MAX } from '../../engine/types.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_CROSSFADE } from '../../engine/wasm/ops.js';
 import { SMOOTHING_SNAP, smoothingCoefficient } from './smoothing.js';
 
 /** A quarter turn over the mix range: out = a·cos(mix·π/2) + b·sin(mix·π/2). */
 const QUARTER_TURN = Math.PI / 2;
+
+// Indices into a CrossfadeNode's state (the same layout as crossfadeOp's in scripts/wasm/ops-filter.ts).
+/** The mix now. */
+const POSITION = 0;
+/** The mix whose gains are cached, and those gains (a, b). */
+const CACHED = 1;
+const A_GAIN = 2;
+const B_GAIN = 3;
+/** 1 once the first mix was read (the glide starts there). */
+const STARTED = 4;
+/** The smoother's per-frame coefficient, for the kernel. */
+const GLIDE = 5;
+const STATE_SIZE = 6;
 
 /**
  * Equal-power crossfade: out = a·cos(mix·π/2) + b·sin(mix·π/2). At mix 0.5 each is at −3.01 dB (0.7071),
@@ -29,30 +44,49 @@ export const CrossfadeNode = defineNode({
     const { a, b, mix } = io.inputs;
     const out = io.outputs.out.buf;
     const glide = smoothingCoefficient(ctx.sampleRate);
-    // [mix now; the mix whose gains are cached, and those gains (a, b)]: a typed array (boxing).
-    const state = Float64Array.of(0.5, 0.5, Math.SQRT1_2, Math.SQRT1_2);
-    let started = false;
+    // A typed array (boxing); with kernels, in their memory, where the plan's op (OP_CROSSFADE) runs on the
+    // same state as process().
+    const kernels = kernelsFor(out);
+    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
+    const state =
+      kernels && stateAt >= 0
+        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
+        : new Float64Array(STATE_SIZE);
+    state.set([0.5, 0.5, Math.SQRT1_2, Math.SQRT1_2]);
+    state[GLIDE] = glide;
     return {
+      encode(writer) {
+        return (
+          writer.begin(OP_CROSSFADE, out) &&
+          writer.input(a) &&
+          writer.input(b) &&
+          writer.input(mix) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+      },
       process(frames) {
         const x = a.buf;
         const y = b.buf;
         const m = mix.buf;
-        if (!started) {
+        if (state[STARTED] === 0) {
           const first = m[0];
-          state[0] = first >= 0 ? Math.min(first, 1) : first < 0 ? 0 : 0.5;
-          started = true;
+          state[POSITION] = first >= 0 ? Math.min(first, 1) : first < 0 ? 0 : 0.5;
+          state[STARTED] = 1;
         }
-        let position = state[0];
+        let position = state[POSITION];
         const first = m[0];
         const target = first >= 0 ? Math.min(first, 1) : first < 0 ? 0 : 0.5;
         if (mix.constant && position === target) {
-          if (target !== state[1]) {
-            state[1] = target;
-            state[2] = Math.cos(target * QUARTER_TURN);
-            state[3] = Math.sin(target * QUARTER_TURN);
+          if (target !== state[CACHED]) {
+            state[CACHED] = target;
+            state[A_GAIN] = Math.cos(target * QUARTER_TURN);
+            state[B_GAIN] = Math.sin(target * QUARTER_TURN);
           }
-          const ga = state[2];
-          const gb = state[3];
+          const ga = state[A_GAIN];
+          const gb = state[B_GAIN];
           for (let i = 0; i < frames; i++) {
             const v = x[i] * ga + y[i] * gb;
             out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
@@ -68,7 +102,7 @@ export const CrossfadeNode = defineNode({
           const v = x[i] * Math.cos(theta) + y[i] * Math.sin(theta);
           out[i] = Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
         }
-        state[0] = position;
+        state[POSITION] = position;
       },
     };
   },

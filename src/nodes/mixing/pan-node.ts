@@ -1,8 +1,23 @@
 import { defineNode, stream } from '../../engine/definition.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_PAN } from '../../engine/wasm/ops.js';
 import { SMOOTHING_SNAP, smoothingCoefficient } from './smoothing.js';
 
 /** Quarter turn over the pan range: θ = (pan + 1)·π/4, left = cos θ, right = sin θ. */
 const QUARTER = Math.PI / 4;
+
+// Indices into a PanNode's state (the same layout as panOp's in scripts/wasm/ops-filter.ts).
+/** The position now. */
+const POSITION = 0;
+/** The position whose gains are cached, and those gains (left, right). */
+const CACHED = 1;
+const LEFT_GAIN = 2;
+const RIGHT_GAIN = 3;
+/** 1 once the first position was read (the glide starts there). */
+const STARTED = 4;
+/** The smoother's per-frame coefficient, for the kernel. */
+const GLIDE = 5;
+const STATE_SIZE = 6;
 
 /**
  * Equal-power panner: left = cos θ, right = sin θ with θ = (pan + 1)·π/4, so left² + right² = 1 at every
@@ -34,30 +49,50 @@ export const PanNode = defineNode({
     const left = io.outputs.left.buf;
     const right = io.outputs.right.buf;
     const glide = smoothingCoefficient(ctx.sampleRate);
-    // [position now; the position whose gains are cached, and those gains (left, right)]: a typed array,
-    // since fractions in closure variables are fresh heap numbers.
-    const state = Float64Array.of(0, 0, Math.SQRT1_2, Math.SQRT1_2);
-    let started = false;
+    // A typed array, since fractions in closure variables are fresh heap numbers; with kernels, in their
+    // memory, where the plan's op (OP_PAN) runs on the same state as process().
+    const kernels = kernelsFor(left);
+    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
+    const state =
+      kernels && stateAt >= 0
+        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
+        : new Float64Array(STATE_SIZE);
+    state[LEFT_GAIN] = Math.SQRT1_2;
+    state[RIGHT_GAIN] = Math.SQRT1_2;
+    state[GLIDE] = glide;
     return {
+      encode(writer) {
+        if (!kernels) return false;
+        return (
+          writer.begin(OP_PAN, left) &&
+          writer.input(input) &&
+          writer.input(pan) &&
+          writer.pointer(kernels.offsetOf(right)) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+      },
       process(frames) {
         const x = input.buf;
         const p = pan.buf;
-        if (!started) {
+        if (state[STARTED] === 0) {
           const first = p[0];
-          state[0] = first >= -1 ? Math.min(first, 1) : first < -1 ? -1 : 0;
-          started = true;
+          state[POSITION] = first >= -1 ? Math.min(first, 1) : first < -1 ? -1 : 0;
+          state[STARTED] = 1;
         }
-        let position = state[0];
+        let position = state[POSITION];
         const first = p[0];
         const target = first >= -1 ? Math.min(first, 1) : first < -1 ? -1 : 0;
         if (pan.constant && position === target) {
-          if (target !== state[1]) {
-            state[1] = target;
-            state[2] = Math.cos((target + 1) * QUARTER);
-            state[3] = Math.sin((target + 1) * QUARTER);
+          if (target !== state[CACHED]) {
+            state[CACHED] = target;
+            state[LEFT_GAIN] = Math.cos((target + 1) * QUARTER);
+            state[RIGHT_GAIN] = Math.sin((target + 1) * QUARTER);
           }
-          const l = state[2];
-          const r = state[3];
+          const l = state[LEFT_GAIN];
+          const r = state[RIGHT_GAIN];
           if (input.constant) {
             left.fill(x[0] * l, 0, frames);
             right.fill(x[0] * r, 0, frames);
@@ -81,7 +116,7 @@ export const PanNode = defineNode({
           left[i] = v * Math.cos(theta);
           right[i] = v * Math.sin(theta);
         }
-        state[0] = position;
+        state[POSITION] = position;
       },
     };
   },

@@ -1,0 +1,457 @@
+// AssemblyScript: the op kernels of the filter and mixing nodes (opcodes 30–49 of src/engine/wasm/ops.ts),
+// imported by scripts/wasm/kernels.ts, whose `runOps` hands every op in that range to `runFilterOp`. Each
+// kernel is its node's `process` step for step, in float64 where JS computes in doubles, with float32 stores,
+// the same clamps, NaN readings and state sanitising, on the state block that `process` uses too (the layouts
+// below must match the nodes' state indices). test/engine/op-list-filter.test.ts compares the two paths.
+
+const OP_LADDER: i32 = 30;
+const OP_SVF: i32 = 31;
+const OP_PAN: i32 = 32;
+const OP_CROSSFADE: i32 = 33;
+
+/** Runs one op of this range (`op` its record, `out` its first output); runOps checks that output after. */
+export function runFilterOp(code: i32, op: usize, out: usize, frames: i32): void {
+  if (code === OP_LADDER) {
+    ladderOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 24),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 32),
+      <usize>load<i32>(op, 36),
+      <usize>load<i32>(op, 40),
+      <usize>load<i32>(op, 44),
+      frames,
+    );
+  } else if (code === OP_SVF) {
+    svfOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 24),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 32),
+      <usize>load<i32>(op, 36),
+      <usize>load<i32>(op, 40),
+      <usize>load<i32>(op, 44),
+      <usize>load<i32>(op, 48),
+      frames,
+    );
+  } else if (code === OP_PAN) {
+    panOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 16),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 24),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 32),
+      frames,
+    );
+  } else if (code === OP_CROSSFADE) {
+    crossfadeOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 32),
+      <usize>load<i32>(op, 36),
+      frames,
+    );
+  }
+}
+
+/**
+ * A node with more than one output: runOps checks only the first, so when another one's first or last
+ * sample is non-finite (where the JS path's check would mute the node), the first output's first sample is
+ * made NaN. The node is then muted and all its outputs zeroed, as in JS.
+ */
+function flagOtherOutput(out: usize, other: usize, frames: i32): void {
+  const first = load<f32>(other);
+  const last = load<f32>(other + ((<usize>(frames - 1)) << 2));
+  if (first - first !== 0 || last - last !== 0) store<f32>(out, NaN);
+}
+
+// ------------------------------------------------------------------------------------------- shared limits
+// As src/nodes/filters/filter-limits.ts.
+
+const MIN_CUTOFF: f64 = 10;
+/** What a NaN cutoff reads as (DEFAULT_CUTOFF). */
+const NAN_CUTOFF: f64 = 1000;
+const STATE_LIMIT: f64 = 1e30;
+const STATE_FLOOR: f64 = 1e-30;
+
+/** sanitizeStates for one state: 0 unless finite, below STATE_LIMIT and above STATE_FLOOR in magnitude. */
+function sanitized(s: f64): f64 {
+  const magnitude = Math.abs(s);
+  return magnitude > STATE_FLOOR && magnitude < STATE_LIMIT ? s : 0;
+}
+
+// ------------------------------------------------------------------------------------------- ladder
+// LadderFilterNode (src/nodes/filters/ladder-filter-node.ts): its constants and state layout (float64 slots,
+// then the hiss generator's int32 seed).
+
+const MAX_FEEDBACK: f64 = 4.6;
+const MAKEUP: f64 = 0.5;
+const MIN_DRIVE_DB: f64 = -24;
+const MAX_DRIVE_DB: f64 = 36;
+const NOISE_FLOOR: f64 = 1e-8;
+
+const L_S1: usize = 0;
+const L_S2: usize = 8;
+const L_S3: usize = 16;
+const L_S4: usize = 24;
+const L_CUTOFF: usize = 32;
+const L_RESONANCE: usize = 40;
+const L_DRIVE: usize = 48;
+const L_G: usize = 56;
+const L_K: usize = 64;
+const L_INPUT_GAIN: usize = 72;
+const L_KG4: usize = 80;
+const L_INVERSE: usize = 88;
+const L_OUTPUT_GAIN: usize = 96;
+const L_MAX_CUTOFF: usize = 104;
+const L_RADIANS_PER_HZ: usize = 112;
+const L_SEED: usize = 120;
+
+/** The ladder's `design(i)`: coefficients for these parameter values (as read), NaN as the default. */
+function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
+  store<f64>(state, hz, L_CUTOFF);
+  store<f64>(state, r, L_RESONANCE);
+  store<f64>(state, decibels, L_DRIVE);
+  const f = isNaN(hz) ? NAN_CUTOFF : Math.min(load<f64>(state, L_MAX_CUTOFF), Math.max(MIN_CUTOFF, hz));
+  const res = isNaN(r) ? 0 : Math.min(1, Math.max(0, r));
+  const db = isNaN(decibels) ? 0 : Math.min(MAX_DRIVE_DB, Math.max(MIN_DRIVE_DB, decibels));
+  const g = Math.tan(f * load<f64>(state, L_RADIANS_PER_HZ));
+  const gg = g / (1 + g);
+  const k = MAX_FEEDBACK * res;
+  const kg4 = k * gg * gg * gg * gg;
+  store<f64>(state, gg, L_G);
+  store<f64>(state, k, L_K);
+  store<f64>(state, 10 ** (db / 20), L_INPUT_GAIN);
+  store<f64>(state, kg4, L_KG4);
+  store<f64>(state, 1 / (1 + kg4), L_INVERSE);
+  store<f64>(state, 1 + MAKEUP * k, L_OUTPUT_GAIN);
+}
+
+/** LadderFilterNode.process, step for step. */
+function ladderOp(
+  out: usize,
+  input: usize,
+  cutoff: usize,
+  cutoffConstant: usize,
+  resonance: usize,
+  resonanceConstant: usize,
+  drive: usize,
+  driveConstant: usize,
+  state: usize,
+  frames: i32,
+): void {
+  const moving =
+    load<i32>(cutoffConstant) === 0 || load<i32>(resonanceConstant) === 0 || load<i32>(driveConstant) === 0;
+  if (!moving) {
+    const hz = <f64>load<f32>(cutoff);
+    const r = <f64>load<f32>(resonance);
+    const d = <f64>load<f32>(drive);
+    if (
+      hz !== load<f64>(state, L_CUTOFF) ||
+      r !== load<f64>(state, L_RESONANCE) ||
+      d !== load<f64>(state, L_DRIVE)
+    )
+      ladderDesign(state, hz, r, d);
+  }
+  let gg = load<f64>(state, L_G);
+  let k = load<f64>(state, L_K);
+  let kg4 = load<f64>(state, L_KG4);
+  let inputGain = load<f64>(state, L_INPUT_GAIN);
+  let inverse = load<f64>(state, L_INVERSE);
+  let outputGain = load<f64>(state, L_OUTPUT_GAIN);
+  let s1 = load<f64>(state, L_S1);
+  let s2 = load<f64>(state, L_S2);
+  let s3 = load<f64>(state, L_S3);
+  let s4 = load<f64>(state, L_S4);
+  let seed = load<i32>(state, L_SEED);
+  const hissScale = NOISE_FLOOR / 65536;
+  for (let i = 0; i < frames; i++) {
+    const at = (<usize>i) << 2;
+    if (moving) {
+      const hz = <f64>load<f32>(cutoff + at);
+      const r = <f64>load<f32>(resonance + at);
+      const d = <f64>load<f32>(drive + at);
+      if (
+        hz !== load<f64>(state, L_CUTOFF) ||
+        r !== load<f64>(state, L_RESONANCE) ||
+        d !== load<f64>(state, L_DRIVE)
+      ) {
+        ladderDesign(state, hz, r, d);
+        gg = load<f64>(state, L_G);
+        k = load<f64>(state, L_K);
+        kg4 = load<f64>(state, L_KG4);
+        inputGain = load<f64>(state, L_INPUT_GAIN);
+        inverse = load<f64>(state, L_INVERSE);
+        outputGain = load<f64>(state, L_OUTPUT_GAIN);
+      }
+    }
+    seed = (seed * 25173 + 13849) & 0xffff;
+    const hiss = (<f64>seed - 32767.5) * hissScale;
+    const u0 = <f64>load<f32>(input + at) * inputGain + hiss;
+    const sum = (((s1 * gg + s2) * gg + s3) * gg + s4) * (1 - gg);
+    const drivePart = u0 - k * sum;
+    const predicted = drivePart * inverse;
+    const p2 = predicted * predicted;
+    let u: f64;
+    if (p2 < 9) {
+      const n = 27 + p2;
+      u = (n * drivePart) / (27 + 9 * p2 + n * kg4);
+    } else u = drivePart / (Math.sqrt(p2) + kg4);
+    let v = gg * (u - s1);
+    const y1 = v + s1;
+    s1 = y1 + v;
+    v = gg * (y1 - s2);
+    const y2 = v + s2;
+    s2 = y2 + v;
+    v = gg * (y2 - s3);
+    const y3 = v + s3;
+    s3 = y3 + v;
+    v = gg * (y3 - s4);
+    const y4 = v + s4;
+    s4 = y4 + v;
+    store<f32>(out + at, <f32>(y4 * outputGain));
+  }
+  store<i32>(state, seed, L_SEED);
+  store<f64>(state, sanitized(s1), L_S1);
+  store<f64>(state, sanitized(s2), L_S2);
+  store<f64>(state, sanitized(s3), L_S3);
+  store<f64>(state, sanitized(s4), L_S4);
+}
+
+// ------------------------------------------------------------------------------------------- state variable
+// StateVariableFilterNode (src/nodes/filters/state-variable-filter-node.ts): its state layout (float64).
+
+const V_IC1: usize = 0;
+const V_IC2: usize = 8;
+const V_CUTOFF: usize = 16;
+const V_RESONANCE: usize = 24;
+const V_G: usize = 32;
+const V_K: usize = 40;
+const V_MAX_CUTOFF: usize = 48;
+const V_RADIANS_PER_HZ: usize = 56;
+
+/** The SVF's `design(i)`: g and k for these parameter values (as read), NaN as the default. */
+function svfDesign(state: usize, hz: f64, r: f64): void {
+  store<f64>(state, hz, V_CUTOFF);
+  store<f64>(state, r, V_RESONANCE);
+  const f = isNaN(hz) ? NAN_CUTOFF : Math.min(load<f64>(state, V_MAX_CUTOFF), Math.max(MIN_CUTOFF, hz));
+  const res = isNaN(r) ? 0 : Math.min(1, Math.max(0, r));
+  store<f64>(state, Math.tan(f * load<f64>(state, V_RADIANS_PER_HZ)), V_G);
+  store<f64>(state, Math.SQRT2 * (1 - 0.999 * res), V_K);
+}
+
+/** StateVariableFilterNode.process, step for step (the four outputs: low at `out`, high, band, notch). */
+function svfOp(
+  out: usize,
+  input: usize,
+  cutoff: usize,
+  cutoffConstant: usize,
+  resonance: usize,
+  resonanceConstant: usize,
+  high: usize,
+  band: usize,
+  notch: usize,
+  state: usize,
+  frames: i32,
+): void {
+  let ic1 = load<f64>(state, V_IC1);
+  let ic2 = load<f64>(state, V_IC2);
+  if (load<i32>(cutoffConstant) !== 0 && load<i32>(resonanceConstant) !== 0) {
+    const hz = <f64>load<f32>(cutoff);
+    const r = <f64>load<f32>(resonance);
+    if (hz !== load<f64>(state, V_CUTOFF) || r !== load<f64>(state, V_RESONANCE)) svfDesign(state, hz, r);
+    const g = load<f64>(state, V_G);
+    const k = load<f64>(state, V_K);
+    const a1 = 1 / (1 + g * (g + k));
+    const a2 = g * a1;
+    const a3 = g * a2;
+    for (let i = 0; i < frames; i++) {
+      const at = (<usize>i) << 2;
+      const v0 = <f64>load<f32>(input + at);
+      const v3 = v0 - ic2;
+      const v1 = a1 * ic1 + a2 * v3;
+      const v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2 * v1 - ic1;
+      ic2 = 2 * v2 - ic2;
+      const h = v0 - k * v1 - v2;
+      store<f32>(out + at, <f32>v2);
+      store<f32>(high + at, <f32>h);
+      store<f32>(band + at, <f32>(k * v1));
+      store<f32>(notch + at, <f32>(v2 + h));
+    }
+  } else {
+    let g = load<f64>(state, V_G);
+    let k = load<f64>(state, V_K);
+    for (let i = 0; i < frames; i++) {
+      const at = (<usize>i) << 2;
+      const hz = <f64>load<f32>(cutoff + at);
+      const r = <f64>load<f32>(resonance + at);
+      if (hz !== load<f64>(state, V_CUTOFF) || r !== load<f64>(state, V_RESONANCE)) {
+        svfDesign(state, hz, r);
+        g = load<f64>(state, V_G);
+        k = load<f64>(state, V_K);
+      }
+      const a1 = 1 / (1 + g * (g + k));
+      const a2 = g * a1;
+      const a3 = g * a2;
+      const v0 = <f64>load<f32>(input + at);
+      const v3 = v0 - ic2;
+      const v1 = a1 * ic1 + a2 * v3;
+      const v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2 * v1 - ic1;
+      ic2 = 2 * v2 - ic2;
+      const h = v0 - k * v1 - v2;
+      store<f32>(out + at, <f32>v2);
+      store<f32>(high + at, <f32>h);
+      store<f32>(band + at, <f32>(k * v1));
+      store<f32>(notch + at, <f32>(v2 + h));
+    }
+  }
+  store<f64>(state, sanitized(ic1), V_IC1);
+  store<f64>(state, sanitized(ic2), V_IC2);
+  flagOtherOutput(out, high, frames);
+  flagOtherOutput(out, band, frames);
+  flagOtherOutput(out, notch, frames);
+}
+
+// ------------------------------------------------------------------------------------------- pan, crossfade
+// PanNode and CrossfadeNode (src/nodes/mixing/): the same state layout (float64): the position now, the
+// position whose two gains are cached, those gains, 1 once started, the smoother's coefficient.
+
+const M_POSITION: usize = 0;
+const M_CACHED: usize = 8;
+const M_GAIN_1: usize = 16;
+const M_GAIN_2: usize = 24;
+const M_STARTED: usize = 32;
+const M_GLIDE: usize = 40;
+/** The smoother's snap (src/nodes/mixing/smoothing.ts) and the float32 range (STREAM_MAX). */
+const SMOOTHING_SNAP: f64 = 1e-6;
+const STREAM_MAX: f64 = 3.4028234663852886e38;
+const QUARTER: f64 = Math.PI / 4;
+const QUARTER_TURN: f64 = Math.PI / 2;
+
+/** A pan position as PanNode reads it: clamped to −1…1, NaN as 0. */
+function panPosition(p: f64): f64 {
+  return p >= -1 ? Math.min(p, 1) : p < -1 ? -1 : 0;
+}
+
+/** PanNode.process, step for step (left at `out`, right). */
+function panOp(
+  out: usize,
+  input: usize,
+  inputConstant: usize,
+  pan: usize,
+  panConstant: usize,
+  right: usize,
+  state: usize,
+  frames: i32,
+): void {
+  if (load<f64>(state, M_STARTED) === 0) {
+    store<f64>(state, panPosition(<f64>load<f32>(pan)), M_POSITION);
+    store<f64>(state, 1, M_STARTED);
+  }
+  let position = load<f64>(state, M_POSITION);
+  const target = panPosition(<f64>load<f32>(pan));
+  if (load<i32>(panConstant) !== 0 && position === target) {
+    if (target !== load<f64>(state, M_CACHED)) {
+      store<f64>(state, target, M_CACHED);
+      store<f64>(state, Math.cos((target + 1) * QUARTER), M_GAIN_1);
+      store<f64>(state, Math.sin((target + 1) * QUARTER), M_GAIN_2);
+    }
+    const l = load<f64>(state, M_GAIN_1);
+    const r = load<f64>(state, M_GAIN_2);
+    if (load<i32>(inputConstant) !== 0) {
+      const x = <f64>load<f32>(input);
+      const lv = <f32>(x * l);
+      const rv = <f32>(x * r);
+      for (let i = 0; i < frames; i++) {
+        const at = (<usize>i) << 2;
+        store<f32>(out + at, lv);
+        store<f32>(right + at, rv);
+      }
+    } else {
+      for (let i = 0; i < frames; i++) {
+        const at = (<usize>i) << 2;
+        const v = <f64>load<f32>(input + at);
+        store<f32>(out + at, <f32>(v * l));
+        store<f32>(right + at, <f32>(v * r));
+      }
+    }
+  } else {
+    const glide = load<f64>(state, M_GLIDE);
+    for (let i = 0; i < frames; i++) {
+      const at = (<usize>i) << 2;
+      const wanted = panPosition(<f64>load<f32>(pan + at));
+      const gap = wanted - position;
+      position = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? position + gap * glide : wanted;
+      const theta = (position + 1) * QUARTER;
+      const v = <f64>load<f32>(input + at);
+      store<f32>(out + at, <f32>(v * Math.cos(theta)));
+      store<f32>(right + at, <f32>(v * Math.sin(theta)));
+    }
+    store<f64>(state, position, M_POSITION);
+  }
+  flagOtherOutput(out, right, frames);
+}
+
+/** A crossfade's mix as CrossfadeNode reads it: clamped to 0…1, NaN as 0.5. */
+function mixPosition(m: f64): f64 {
+  return m >= 0 ? Math.min(m, 1) : m < 0 ? 0 : 0.5;
+}
+
+function clampStream(v: f64): f32 {
+  return <f32>Math.min(STREAM_MAX, Math.max(v, -STREAM_MAX));
+}
+
+/** CrossfadeNode.process, step for step. */
+function crossfadeOp(
+  out: usize,
+  a: usize,
+  b: usize,
+  mix: usize,
+  mixConstant: usize,
+  state: usize,
+  frames: i32,
+): void {
+  if (load<f64>(state, M_STARTED) === 0) {
+    store<f64>(state, mixPosition(<f64>load<f32>(mix)), M_POSITION);
+    store<f64>(state, 1, M_STARTED);
+  }
+  let position = load<f64>(state, M_POSITION);
+  const target = mixPosition(<f64>load<f32>(mix));
+  if (load<i32>(mixConstant) !== 0 && position === target) {
+    if (target !== load<f64>(state, M_CACHED)) {
+      store<f64>(state, target, M_CACHED);
+      store<f64>(state, Math.cos(target * QUARTER_TURN), M_GAIN_1);
+      store<f64>(state, Math.sin(target * QUARTER_TURN), M_GAIN_2);
+    }
+    const ga = load<f64>(state, M_GAIN_1);
+    const gb = load<f64>(state, M_GAIN_2);
+    for (let i = 0; i < frames; i++) {
+      const at = (<usize>i) << 2;
+      store<f32>(out + at, clampStream(<f64>load<f32>(a + at) * ga + <f64>load<f32>(b + at) * gb));
+    }
+    return;
+  }
+  const glide = load<f64>(state, M_GLIDE);
+  for (let i = 0; i < frames; i++) {
+    const at = (<usize>i) << 2;
+    const wanted = mixPosition(<f64>load<f32>(mix + at));
+    const gap = wanted - position;
+    position = gap > SMOOTHING_SNAP || gap < -SMOOTHING_SNAP ? position + gap * glide : wanted;
+    const theta = position * QUARTER_TURN;
+    store<f32>(
+      out + at,
+      clampStream(<f64>load<f32>(a + at) * Math.cos(theta) + <f64>load<f32>(b + at) * Math.sin(theta)),
+    );
+  }
+  store<f64>(state, position, M_POSITION);
+}
