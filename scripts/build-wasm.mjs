@@ -4,12 +4,14 @@
 // test/perf/kernels.test.ts fails when it is stale.  Usage: `npm run build:wasm` (`--check` only verifies).
 
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourcePath = 'scripts/wasm/kernels.ts';
+/** The entry and the files it imports (ops-*.ts): all of them are hashed. */
+const sourceDir = 'scripts/wasm';
 const targetPath = 'src/engine/wasm/kernels.generated.ts';
 export const FLAGS = [
   '--enable',
@@ -32,9 +34,16 @@ export function sourceHash(sourceText) {
   return createHash('sha256').update(sourceText).update(FLAGS.join(' ')).digest('hex');
 }
 
+/** Every AssemblyScript file of the kernels, by name, so an edit to an imported one also makes it stale. */
+function sourcesText() {
+  const names = readdirSync(join(root, sourceDir))
+    .filter((name) => name.endsWith('.ts'))
+    .sort();
+  return names.map((name) => `// ${name}\n${readFileSync(join(root, sourceDir, name), 'utf8')}`).join('\n');
+}
+
 async function main() {
-  const sourceText = readFileSync(join(root, sourcePath), 'utf8');
-  const hash = sourceHash(sourceText);
+  const hash = sourceHash(sourcesText());
   if (process.argv.includes('--check')) {
     const generated = readFileSync(join(root, targetPath), 'utf8');
     if (!generated.includes(hash)) {

@@ -15,6 +15,11 @@ export const OP_MULTIPLY = 3;
 /** GainNode: output, input (buffer, flag), gain (buffer, flag), state. */
 export const OP_GAIN = 4;
 
+// Oscillators and envelopes (opcodes 10–29; kernels in scripts/wasm/ops-osc.ts). `tables`: the BLEP step
+// table followed by the ramp table in the kernels' memory (src/nodes/oscillators/blep.ts, blepTablesIn).
+/** SquareNode: output, frequency (buffer, flag), pwm (buffer, flag), state (OSC_STATE_BYTES), tables. */
+export const OP_SQUARE = 10;
+
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
  * kernel (a buffer outside the kernels' memory): the node then renders by `process`, as without kernels.
