@@ -5,6 +5,7 @@
 // A record's words: 0 opcode, 1 muted, 2 output (byte 8), then the operands from byte 12 (kernels.ts).
 
 const OP_SQUARE: i32 = 10;
+const OP_SAWTOOTH: i32 = 11;
 
 /** Runs the op at `op` (opcode `code`, 10–29) for one block into `out`. */
 export function runOscOp(code: i32, op: usize, out: usize, frames: i32): void {
@@ -17,6 +18,8 @@ export function runOscOp(code: i32, op: usize, out: usize, frames: i32): void {
       <usize>load<i32>(op, 32),
       frames,
     );
+  } else if (code === OP_SAWTOOTH) {
+    sawtoothOp(out, <usize>load<i32>(op, 12), <usize>load<i32>(op, 20), <usize>load<i32>(op, 24), frames);
   }
 }
 
@@ -116,5 +119,36 @@ function squareOp(out: usize, frequency: usize, pwm: usize, state: usize, tables
   }
   store<f64>(state, p, PHASE);
   store<f64>(state, d, DUTY);
+  store<f64>(state, <f64>position, POSITION);
+}
+
+// ------------------------------------------------------------------------------------------- SawtoothNode
+
+/** SawtoothNode.process (src/nodes/oscillators/sawtooth-node.ts). */
+function sawtoothOp(out: usize, frequency: usize, state: usize, tables: usize, frames: i32): void {
+  const ring = state;
+  const inverseRate = load<f64>(state, INVERSE_RATE);
+  let p = load<f64>(state, PHASE);
+  let position = <i32>load<f64>(state, POSITION);
+  if (load<f64>(state, STARTED) === 0) {
+    edge(ring, position, tables, 1, 2 * p - 1); // the ramp starts from silence
+    store<f64>(state, 1, STARTED);
+  }
+  for (let i = 0; i < frames; i++) {
+    push(ring, position, 2 * p - 1, out, i);
+    position = (position + 1) & MASK;
+    const increment = incrementAt(frequency, i, inverseRate);
+    const next = p + increment;
+    if (next >= 1) {
+      edge(ring, position, tables, (1 - p) / increment, -2);
+      p = next - 1;
+    } else if (next < 0) {
+      edge(ring, position, tables, p / -increment, 2);
+      p = next + 1;
+    } else {
+      p = next;
+    }
+  }
+  store<f64>(state, p, PHASE);
   store<f64>(state, <f64>position, POSITION);
 }

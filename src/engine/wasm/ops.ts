@@ -19,6 +19,8 @@ export const OP_GAIN = 4;
 // table followed by the ramp table in the kernels' memory (src/nodes/oscillators/blep.ts, blepTablesIn).
 /** SquareNode: output, frequency (buffer, flag), pwm (buffer, flag), state (OSC_STATE_BYTES), tables. */
 export const OP_SQUARE = 10;
+/** SawtoothNode: output, frequency (buffer, flag), state (OSC_STATE_BYTES), tables. */
+export const OP_SAWTOOTH = 11;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
