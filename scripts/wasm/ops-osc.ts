@@ -6,6 +6,7 @@
 
 const OP_SQUARE: i32 = 10;
 const OP_SAWTOOTH: i32 = 11;
+const OP_TRIANGLE: i32 = 12;
 
 /** Runs the op at `op` (opcode `code`, 10–29) for one block into `out`. */
 export function runOscOp(code: i32, op: usize, out: usize, frames: i32): void {
@@ -20,6 +21,8 @@ export function runOscOp(code: i32, op: usize, out: usize, frames: i32): void {
     );
   } else if (code === OP_SAWTOOTH) {
     sawtoothOp(out, <usize>load<i32>(op, 12), <usize>load<i32>(op, 20), <usize>load<i32>(op, 24), frames);
+  } else if (code === OP_TRIANGLE) {
+    triangleOp(out, <usize>load<i32>(op, 12), <usize>load<i32>(op, 20), <usize>load<i32>(op, 24), frames);
   }
 }
 
@@ -31,6 +34,8 @@ const DELAY: i32 = 16;
 const TAPS: i32 = 2 * DELAY;
 const MASK: i32 = TAPS - 1;
 const RESOLUTION: f64 = 256;
+/** The ramp table's offset from the step table's (each 2·DELAY·256 + 2 float64). */
+const RAMP_TABLE: usize = (<usize>TAPS * 256 + 2) << 3;
 
 // A band-limited oscillator's state after the ring (float64 slots; OSC_* in src/nodes/oscillators/blep.ts).
 const POSITION: usize = 8 * 32;
@@ -55,6 +60,19 @@ function edge(ring: usize, position: i32, tables: usize, fraction: f64, height: 
     const a = load<f64>(at);
     const slot = ring + ((<usize>((position + k) & MASK)) << 3);
     store<f64>(slot, load<f64>(slot) + height * (a + (index - <f64>whole) * (load<f64>(at, 8) - a) - 1));
+  }
+}
+
+/** BlepBuffer.corner: the slope changes by `change` per frame at `fraction` (as edge). */
+function corner(ring: usize, position: i32, tables: usize, fraction: f64, change: f64): void {
+  const ramp = tables + RAMP_TABLE;
+  let index = (1 - fraction) * RESOLUTION;
+  for (let k = 0; k < TAPS; k++, index += RESOLUTION) {
+    const whole = <i32>index;
+    const at = ramp + ((<usize>whole) << 3);
+    const a = load<f64>(at);
+    const slot = ring + ((<usize>((position + k) & MASK)) << 3);
+    store<f64>(slot, load<f64>(slot) + change * (a + (index - <f64>whole) * (load<f64>(at, 8) - a)));
   }
 }
 
@@ -147,6 +165,45 @@ function sawtoothOp(out: usize, frequency: usize, state: usize, tables: usize, f
       p = next + 1;
     } else {
       p = next;
+    }
+  }
+  store<f64>(state, p, PHASE);
+  store<f64>(state, <f64>position, POSITION);
+}
+
+// ------------------------------------------------------------------------------------------- TriangleNode
+
+/** TriangleNode.process (src/nodes/oscillators/triangle-node.ts). */
+function triangleOp(out: usize, frequency: usize, state: usize, tables: usize, frames: i32): void {
+  const ring = state;
+  const inverseRate = load<f64>(state, INVERSE_RATE);
+  let position = <i32>load<f64>(state, POSITION);
+  if (load<f64>(state, STARTED) === 0) {
+    // From silence the slope jumps from 0 to the wave's: clampIncrement (NaN → 0, at most ±0.5).
+    let first = <f64>load<f32>(frequency) * inverseRate;
+    first = !(first <= 0.5) ? (first > 0.5 ? 0.5 : 0) : Math.max(first, -0.5);
+    corner(ring, position, tables, 1, 4 * first);
+    store<f64>(state, 1, STARTED);
+  }
+  let p = load<f64>(state, PHASE);
+  for (let i = 0; i < frames; i++) {
+    push(ring, position, p < 0.25 ? 4 * p : p < 0.75 ? 2 - 4 * p : 4 * p - 4, out, i);
+    position = (position + 1) & MASK;
+    const increment = incrementAt(frequency, i, inverseRate);
+    const next = p + increment;
+    // Corners between p and next: peaks at 0.25 + k, troughs at 0.75 + k.
+    if (increment > 0) {
+      const bend = 8 * increment;
+      if (p < 0.25 && next >= 0.25) corner(ring, position, tables, (0.25 - p) / increment, -bend);
+      if (p < 0.75 && next >= 0.75) corner(ring, position, tables, (0.75 - p) / increment, bend);
+      if (next >= 1.25) corner(ring, position, tables, (1.25 - p) / increment, -bend);
+      p = next >= 1 ? next - 1 : next;
+    } else if (increment < 0) {
+      const bend = -8 * increment;
+      if (p > 0.75 && next <= 0.75) corner(ring, position, tables, (p - 0.75) / -increment, bend);
+      if (p > 0.25 && next <= 0.25) corner(ring, position, tables, (p - 0.25) / -increment, -bend);
+      if (next <= -0.25) corner(ring, position, tables, (p + 0.25) / -increment, bend);
+      p = next < 0 ? next + 1 : next;
     }
   }
   store<f64>(state, p, PHASE);

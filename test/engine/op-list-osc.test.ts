@@ -177,6 +177,15 @@ describe('the oscillators run as WebAssembly ops and agree with their JS', () =>
       expect(perSize[4].ops).toBe(8);
     }
   });
+
+  it('TriangleNode: constant and audio-rate frequency, backwards, clamps, hostile values, relinks', () => {
+    const stats = expectParity([oscillators('TriangleNode'), ...oscillatorEdits('TriangleNode')]);
+    for (const perSize of stats) {
+      expect(perSize[0]).toEqual({ ops: 10, segments: 1, js: 1 });
+      expect(perSize[3]).toEqual({ ops: 9, segments: 2, js: 2 });
+      expect(perSize[4].ops).toBe(8);
+    }
+  });
 });
 
 describe('a fault among oscillator ops', () => {

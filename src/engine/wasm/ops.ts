@@ -21,6 +21,8 @@ export const OP_GAIN = 4;
 export const OP_SQUARE = 10;
 /** SawtoothNode: output, frequency (buffer, flag), state (OSC_STATE_BYTES), tables. */
 export const OP_SAWTOOTH = 11;
+/** TriangleNode: as OP_SAWTOOTH. */
+export const OP_TRIANGLE = 12;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
