@@ -4,9 +4,12 @@
 // the same state in the kernels' memory, so the paths agree to float32 rounding and switching never jumps.
 // A record's words: 0 opcode, 1 muted, 2 output (byte 8), then the operands from byte 12 (kernels.ts).
 
+import { fill } from './kernels';
+
 const OP_SQUARE: i32 = 10;
 const OP_SAWTOOTH: i32 = 11;
 const OP_TRIANGLE: i32 = 12;
+const OP_ADSR: i32 = 13;
 
 /** Runs the op at `op` (opcode `code`, 10–29) for one block into `out`. */
 export function runOscOp(code: i32, op: usize, out: usize, frames: i32): void {
@@ -23,6 +26,19 @@ export function runOscOp(code: i32, op: usize, out: usize, frames: i32): void {
     sawtoothOp(out, <usize>load<i32>(op, 12), <usize>load<i32>(op, 20), <usize>load<i32>(op, 24), frames);
   } else if (code === OP_TRIANGLE) {
     triangleOp(out, <usize>load<i32>(op, 12), <usize>load<i32>(op, 20), <usize>load<i32>(op, 24), frames);
+  } else if (code === OP_ADSR) {
+    adsrOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 16),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 36),
+      <usize>load<i32>(op, 40),
+      <usize>load<i32>(op, 44),
+      <usize>load<i32>(op, 52),
+      frames,
+    );
   }
 }
 
@@ -208,4 +224,150 @@ function triangleOp(out: usize, frequency: usize, state: usize, tables: usize, f
   }
   store<f64>(state, p, PHASE);
   store<f64>(state, <f64>position, POSITION);
+}
+
+// ------------------------------------------------------------------------------------------- ADSRNode
+
+// ADSRNode's state (float64 slots; the layout in src/nodes/envelopes/adsr-node.ts).
+const LEVEL: usize = 0;
+const PROGRESS: usize = 8;
+const CURVE_NOW: usize = 16;
+const CURVE: usize = 24;
+const RELEASE_FROM: usize = 32;
+const SEEN_TIME: usize = 40;
+const STEP: usize = 48;
+const STEP_RATIO: usize = 56;
+const STAGE: usize = 64;
+const GATE_HIGH: usize = 72;
+const RATE: usize = 80;
+
+const IDLE: i32 = 0;
+const ATTACK: i32 = 1;
+const DECAY: i32 = 2;
+const SUSTAIN: i32 = 3;
+const RELEASE: i32 = 4;
+/** Where decay and release count as arrived (ARRIVED in adsr-node.ts). */
+const ARRIVED: f64 = 0.001;
+
+/** The sustain input's level: clamped to 0…1, NaN reads 0.7. */
+function sustainLevel(level: f64): f64 {
+  return level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
+}
+
+/** ADSRNode.process (src/nodes/envelopes/adsr-node.ts). */
+function adsrOp(
+  out: usize,
+  gate: usize,
+  gateConstant: usize,
+  attack: usize,
+  decay: usize,
+  sustain: usize,
+  sustainConstant: usize,
+  release: usize,
+  state: usize,
+  frames: i32,
+): void {
+  let y = load<f64>(state, LEVEL);
+  let s = <i32>load<f64>(state, STAGE);
+  let high = load<f64>(state, GATE_HIGH) !== 0;
+  // Idle, or sustaining with nothing moving: a constant block.
+  if (load<i32>(gateConstant) !== 0 && load<f32>(gate) > 0 === high) {
+    if (s === IDLE) {
+      fill(out, <f32>y, frames);
+      return;
+    }
+    if (s === SUSTAIN && load<i32>(sustainConstant) !== 0 && sustainLevel(<f64>load<f32>(sustain)) === y) {
+      fill(out, <f32>y, frames);
+      return;
+    }
+  }
+  const rate = load<f64>(state, RATE);
+  let u = load<f64>(state, PROGRESS);
+  let m = load<f64>(state, CURVE_NOW);
+  let k = load<f64>(state, CURVE);
+  let from = load<f64>(state, RELEASE_FROM);
+  let seen = load<f64>(state, SEEN_TIME);
+  let step = load<f64>(state, STEP);
+  let ratio = load<f64>(state, STEP_RATIO);
+  for (let i = 0; i < frames; i++) {
+    const at = (<usize>i) << 2;
+    const held = load<f32>(gate + at) > 0;
+    if (held !== high) {
+      high = held;
+      if (held) {
+        s = ATTACK;
+      } else {
+        s = RELEASE;
+        from = y;
+        u = 0;
+        m = 1;
+        k = y > ARRIVED ? Math.log(y / ARRIVED) : 0;
+        seen = NaN;
+      }
+    }
+    // Output this frame, then advance to the next.
+    store<f32>(out + at, <f32>y);
+    if (s === SUSTAIN) {
+      y = sustainLevel(<f64>load<f32>(sustain + at));
+    } else if (s === ATTACK) {
+      const seconds = <f64>load<f32>(attack + at);
+      const climb = seconds * rate > 1 ? 1 / (seconds * rate) : 1; // a frame or less, ≤ 0, NaN: instant
+      y += climb;
+      if (y >= 1 - 0.5 * climb) {
+        const target = sustainLevel(<f64>load<f32>(sustain + at));
+        if (1 - target > ARRIVED) {
+          s = DECAY;
+          y = 1;
+          u = 0;
+          m = 1;
+          k = Math.log((1 - target) / ARRIVED);
+          seen = NaN;
+        } else {
+          s = SUSTAIN;
+          y = target;
+        }
+      }
+    } else if (s === DECAY) {
+      const d = <f64>load<f32>(decay + at);
+      if (d !== seen) {
+        seen = d;
+        step = d * rate > 1 ? 1 / (d * rate) : 1;
+        ratio = Math.exp(-k * step);
+      }
+      u += step;
+      m *= ratio;
+      const target = sustainLevel(<f64>load<f32>(sustain + at));
+      if (u >= 1 - 0.5 * step) {
+        y = target;
+        s = SUSTAIN;
+      } else {
+        y = target + (1 - target) * m;
+      }
+    } else if (s === RELEASE) {
+      const r = <f64>load<f32>(release + at);
+      if (r !== seen) {
+        seen = r;
+        step = r * rate > 1 ? 1 / (r * rate) : 1;
+        ratio = Math.exp(-k * step);
+      }
+      u += step;
+      m *= ratio;
+      if (u >= 1 - 0.5 * step || k === 0) {
+        y = 0;
+        s = IDLE;
+      } else {
+        y = from * m;
+      }
+    }
+  }
+  store<f64>(state, y, LEVEL);
+  store<f64>(state, u, PROGRESS);
+  store<f64>(state, m, CURVE_NOW);
+  store<f64>(state, k, CURVE);
+  store<f64>(state, from, RELEASE_FROM);
+  store<f64>(state, seen, SEEN_TIME);
+  store<f64>(state, step, STEP);
+  store<f64>(state, ratio, STEP_RATIO);
+  store<f64>(state, <f64>s, STAGE);
+  store<f64>(state, high ? 1 : 0, GATE_HIGH);
 }

@@ -7,7 +7,13 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
+import { KERNELS_WASM_BASE64 } from '../../src/engine/wasm/kernels.generated.js';
+import {
+  BUFFERS_OFFSET,
+  decodeBase64,
+  STATIC_DATA_OFFSET,
+  setWasmKernelsEnabled,
+} from '../../src/engine/wasm/kernels.js';
 import { createRegistry, Synchrotron } from '../../src/index.js';
 import { SpecialValuesNode } from '../nodes/render.js';
 
@@ -188,9 +194,129 @@ describe('the oscillators run as WebAssembly ops and agree with their JS', () =>
   });
 });
 
-describe('a fault among oscillator ops', () => {
-  it('mutes the faulting op and the oscillators after it play on, as in JS', () => {
-    // `scale` = 3 × gain overflows to ±∞ at a gain of 2e38; hz = scale + 200 drives the oscillators.
+/**
+ * Four envelopes summed, scaled, played. env0: constant gate (a DataNode, switched by edits) and times;
+ * env1: gated by an 8 Hz square (rises and falls inside blocks), decay and sustain swept at audio rate by a
+ * 3 Hz sine; env2: gate held, attack and sustain from a DataNode; env3 (below). Kernel nodes: lfoRate, lfo,
+ * gateOsc, pulse, decaySwing, decayTime, sustainSwing, sustainLevel, env0…3, sum, sum2, sum3, scale (16).
+ */
+const envelopes: Step = (s) => {
+  s.addValue(3, 'lfoHz');
+  s.addValue(0, 'zero');
+  s.add('AddNode', 'lfoRate'); // audio rate for the sine: its table path, exact in both (see oscillators)
+  s.link('lfoHz.out', 'lfoRate.a');
+  s.link('zero.out', 'lfoRate.b');
+  s.add('SineNode', 'lfo');
+  s.link('lfoRate.out', 'lfo.frequency');
+  s.addValue(8, 'gateHz');
+  s.addValue(0.6, 'gateDuty');
+  s.add('SquareNode', 'gateOsc');
+  s.link('gateHz.out', 'gateOsc.frequency');
+  s.link('gateDuty.out', 'gateOsc.pwm');
+  s.addValue(0.01, 'decayDepth');
+  s.addValue(0.02, 'decayCentre');
+  s.add('MultiplyNode', 'decaySwing');
+  s.link('lfo.out', 'decaySwing.a');
+  s.link('decayDepth.out', 'decaySwing.b');
+  s.add('AddNode', 'decayTime');
+  s.link('decaySwing.out', 'decayTime.a');
+  s.link('decayCentre.out', 'decayTime.b');
+  s.addValue(0.3, 'sustainDepth');
+  s.addValue(0.5, 'sustainCentre');
+  s.add('MultiplyNode', 'sustainSwing');
+  s.link('lfo.out', 'sustainSwing.a');
+  s.link('sustainDepth.out', 'sustainSwing.b');
+  s.add('AddNode', 'sustainLevel');
+  s.link('sustainSwing.out', 'sustainLevel.a');
+  s.link('sustainCentre.out', 'sustainLevel.b');
+  // env3: 1.25 ms pulses into a 10 s attack: each release starts below ARRIVED (nothing left to fall).
+  s.addValue(0.01, 'pulseDuty');
+  s.add('SquareNode', 'pulse');
+  s.link('gateHz.out', 'pulse.frequency');
+  s.link('pulseDuty.out', 'pulse.pwm');
+  for (const i of [0, 1, 2, 3]) s.add('ADSRNode', `env${i}`);
+  s.addValue(10, 'attack3');
+  s.link('attack3.out', 'env3.attack');
+  s.link('pulse.out', 'env3.gate');
+  s.addValue(1, 'g0');
+  s.link('g0.out', 'env0.gate');
+  s.addValue(0.01, 'attack0');
+  s.link('attack0.out', 'env0.attack');
+  s.addValue(0.05, 'decay0');
+  s.link('decay0.out', 'env0.decay');
+  s.addValue(0.5, 'sustain0');
+  s.link('sustain0.out', 'env0.sustain');
+  s.addValue(0.04, 'release0');
+  s.link('release0.out', 'env0.release');
+  s.link('gateOsc.out', 'env1.gate');
+  s.link('decayTime.out', 'env1.decay');
+  s.link('sustainLevel.out', 'env1.sustain');
+  s.addValue(1, 'g2');
+  s.link('g2.out', 'env2.gate');
+  s.addValue(0.002, 'attack2');
+  s.link('attack2.out', 'env2.attack');
+  s.link('sustain0.out', 'env2.sustain');
+  s.add('AddNode', 'sum');
+  s.link('env0.envelope', 'sum.a');
+  s.link('env1.envelope', 'sum.b');
+  s.add('AddNode', 'sum2');
+  s.link('sum.out', 'sum2.a');
+  s.link('env2.envelope', 'sum2.b');
+  s.add('AddNode', 'sum3');
+  s.link('sum2.out', 'sum3.a');
+  s.link('env3.envelope', 'sum3.b');
+  s.addValue(0.25, 'gain');
+  s.add('MultiplyNode', 'scale');
+  s.link('sum3.out', 'scale.a');
+  s.link('gain.out', 'scale.b');
+  s.add('PlaybackNode', 'play');
+  s.link('scale.out', 'play.left');
+};
+
+describe('the envelope runs as a WebAssembly op and agrees with its JS', () => {
+  it('ADSRNode: every stage, constant and audio-rate gates and times, clamps, hostile values, relinks', () => {
+    const steps: Step[] = [
+      envelopes,
+      (s) => s.setValue('decay0', 0.2), // mid-decay: the step is computed again
+      (s) => s.setValue('g0', 0), // release (the gate ramps down for a block)
+      (s) => {
+        s.setValue('g0', 1); // retrigger from the release's level
+        s.setValue('sustain0', 1.5); // clamped to 1: the attack lands on sustain, no decay
+      },
+      (s) => s.link('sustainLevel.out', 'env0.sustain'), // env0 glides, rendered by `process`
+      (s) => {
+        // Hostile values from a JS node: NaN, ±∞, ±1e30, −0 … into times and the sustain level.
+        s.add('SpecialValuesNode', 'special');
+        s.link('special.out', 'env2.attack');
+        s.link('special.out', 'env2.sustain');
+        s.add('SpecialValuesNode', 'held');
+        s.addValue(15, 'holdFor');
+        s.link('holdFor.out', 'held.hold');
+        s.link('held.out', 'env2.release');
+        s.link('held.out', 'env1.decay');
+      },
+      (s) => s.setValue('g2', 0), // env2 releases with hostile release times
+      (s) => s.setValue('g2', 1), // … and attacks with hostile attack times and sustain levels
+      (s) => s.remove('env1'),
+      (s) => {
+        s.setValue('g0', 0);
+        s.setValue('release0', 0); // instant
+      },
+      () => {}, // idle: the constant-block path
+    ];
+    const stats = expectParity(steps, 4096);
+    for (const perSize of stats) {
+      expect(perSize[0]).toEqual({ ops: 16, segments: 1, js: 1 });
+      expect(perSize[4]).toEqual({ ops: 15, segments: 2, js: 2 });
+      expect(perSize[10].ops).toBe(15); // env1 removed; the others have their ops again
+    }
+  });
+});
+
+describe('a fault among oscillator and envelope ops', () => {
+  it('mutes the faulting op; the square and envelope after it play on, as in JS', () => {
+    // `scale` = 3 × gain overflows to ±∞ at a gain of 2e38; hz = scale + 200 drives a square and gates its
+    // envelope (sustain 0.7).
     const faulting: Step = (s) => {
       s.addValue(3, 'three');
       s.addValue(0.25, 'gain');
@@ -203,8 +329,13 @@ describe('a fault among oscillator ops', () => {
       s.link('base.out', 'hz.b');
       s.add('SquareNode', 'square');
       s.link('hz.out', 'square.frequency');
+      s.add('ADSRNode', 'env'); // held by hz > 0
+      s.link('hz.out', 'env.gate');
+      s.add('MultiplyNode', 'vca');
+      s.link('square.out', 'vca.a');
+      s.link('env.envelope', 'vca.b');
       s.add('PlaybackNode', 'play');
-      s.link('square.out', 'play.left');
+      s.link('vca.out', 'play.left');
     };
     for (const blockSize of [16, 128]) {
       const steps: Step[] = [
@@ -222,10 +353,55 @@ describe('a fault among oscillator ops', () => {
       const faults = (events: RenderEvent[]) => events.filter((e) => e.kind === 'fault').map((e) => e.node);
       expect(faults(wasmEvents)).toEqual(['scale', 'scale']);
       expect(faults(jsEvents)).toEqual(['scale', 'scale']);
-      expect(wasm.stats[3]).toEqual({ ops: 3, segments: 1, js: 1 });
-      // While `scale` is muted the square plays on at 200 Hz (its op ran after the fault).
+      expect(wasm.stats[3]).toEqual({ ops: 5, segments: 1, js: 1 });
+      // While `scale` is muted the square and its envelope play on (their ops ran after the fault).
       const muted = wasm.out.subarray(blocks * blockSize + 2 * blockSize, 3 * blocks * blockSize);
-      expect(peak(muted)).toBeGreaterThan(0.9);
+      expect(peak(muted)).toBeGreaterThan(0.6);
+    }
+  });
+});
+
+/** The active data segments of a WebAssembly binary: [offset, bytes] (offsets as i32.const expressions). */
+function dataSegments(bytes: Uint8Array): Array<[number, number]> {
+  let at = 8;
+  const leb = (): number => {
+    let value = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return value;
+  };
+  const segments: Array<[number, number]> = [];
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const end = leb() + at;
+    if (id === 11) {
+      for (let count = leb(); count > 0; count--) {
+        if (leb() !== 0) throw new Error('only active segments of memory 0 expected');
+        if (bytes[at++] !== 0x41) throw new Error('an i32.const offset expected');
+        const offset = leb(); // non-negative and below 2^27 here, so signed and unsigned LEB agree
+        at++; // end
+        const length = leb();
+        at += length;
+        segments.push([offset, length]);
+      }
+    }
+    at = end;
+  }
+  return segments;
+}
+
+describe("the kernels' static data", () => {
+  it('sits between the sine table and the first buffer (Math.log and Math.exp tables included)', () => {
+    const segments = dataSegments(decodeBase64(KERNELS_WASM_BASE64));
+    expect(segments.length).toBeGreaterThan(0);
+    for (const [offset, length] of segments) {
+      expect(offset).toBeGreaterThanOrEqual(STATIC_DATA_OFFSET);
+      expect(offset + length).toBeLessThanOrEqual(BUFFERS_OFFSET);
     }
   });
 });

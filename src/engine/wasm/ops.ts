@@ -23,6 +23,8 @@ export const OP_SQUARE = 10;
 export const OP_SAWTOOTH = 11;
 /** TriangleNode: as OP_SAWTOOTH. */
 export const OP_TRIANGLE = 12;
+/** ADSRNode: output, gate, attack, decay, sustain, release (each buffer, flag), state. */
+export const OP_ADSR = 13;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
