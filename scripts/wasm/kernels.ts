@@ -4,6 +4,8 @@
 // multiple of 16, so every loop works on whole v128 vectors (4 float32 samples). Each kernel must match the
 // plain-JS path of its node (src/nodes/...) within 1e-5: test/perf/kernels.test.ts checks it.
 
+import { runOscOp } from './ops-osc';
+
 // ------------------------------------------------------------------------------------------- add / multiply
 
 /** out = a + b */
@@ -238,8 +240,7 @@ export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
     if (load<i32>(op, 4) !== 0) continue;
     const code = load<i32>(op);
     const out = <usize>load<i32>(op, 8);
-    if (code >= 30 && code < 50) runFilterOp(code, op, out, frames);
-    else if (code === OP_SINE) {
+    if (code === OP_SINE) {
       sineOp(
         out,
         <usize>load<i32>(op, 12),
@@ -276,7 +277,8 @@ export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
         <usize>load<i32>(op, 24),
         frames,
       );
-    }
+    } else if (code >= 10 && code < 30) runOscOp(code, op, out, frames);
+    else if (code >= 30 && code < 50) runFilterOp(code, op, out, frames);
     const first = load<f32>(out);
     const last = load<f32>(out + ((<usize>(frames - 1)) << 2));
     if (first - first !== 0 || last - last !== 0) return i;

@@ -15,6 +15,17 @@ export const OP_MULTIPLY = 3;
 /** GainNode: output, input (buffer, flag), gain (buffer, flag), state. */
 export const OP_GAIN = 4;
 
+// Oscillators and envelopes (opcodes 10–29; kernels in scripts/wasm/ops-osc.ts). `tables`: the BLEP step
+// table followed by the ramp table in the kernels' memory (src/nodes/oscillators/blep.ts, blepTablesIn).
+/** SquareNode: output, frequency (buffer, flag), pwm (buffer, flag), state (OSC_STATE_BYTES), tables. */
+export const OP_SQUARE = 10;
+/** SawtoothNode: output, frequency (buffer, flag), state (OSC_STATE_BYTES), tables. */
+export const OP_SAWTOOTH = 11;
+/** TriangleNode: as OP_SAWTOOTH. */
+export const OP_TRIANGLE = 12;
+/** ADSRNode: output, gate, attack, decay, sustain, release (each buffer, flag), state. */
+export const OP_ADSR = 13;
+
 // Filters and mixing (opcodes 30–49; kernels in scripts/wasm/ops-filter.ts, `runFilterOp`).
 /** LadderFilterNode: output, input, cutoff, resonance, drive (buffer, flag each), state. */
 export const OP_LADDER = 30;

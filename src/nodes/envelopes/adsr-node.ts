@@ -1,4 +1,28 @@
 import { defineNode, stream } from '../../engine/definition.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_ADSR } from '../../engine/wasm/ops.js';
+
+// Indices into an ADSRNode's state (the same layout as adsrOp's in scripts/wasm/ops-osc.ts).
+/** The level to output next. */
+const LEVEL = 0;
+/** The decay's or release's progress 0…1, and m = e^(−k·u), advanced by multiplying. */
+const PROGRESS = 1;
+const CURVE_NOW = 2;
+/** The stage's curve k: ln of how far it falls in units of ARRIVED. */
+const CURVE = 3;
+/** The release's start level. */
+const RELEASE_FROM = 4;
+/** The stage time the step was computed for (NaN: compute it), the step in u per frame, e^(−k·step). */
+const SEEN_TIME = 5;
+const STEP = 6;
+const STEP_RATIO = 7;
+/** IDLE … RELEASE. */
+const STAGE = 8;
+/** 1 while the gate was high at the last frame. */
+const GATE_HIGH = 9;
+/** The sample rate, for the op. */
+const RATE = 10;
+const STATE_SIZE = 11;
 
 const IDLE = 0;
 const ATTACK = 1;
@@ -68,23 +92,40 @@ export const ADSRNode = defineNode({
     const { gate, attack, decay, sustain, release } = io.inputs;
     const out = io.outputs.envelope.buf;
     const rate = ctx.sampleRate;
-    // Fractional state in a typed array (fractions in closure variables are fresh heap numbers): the level
-    // to output next; u, the decay's or release's progress 0…1; m = e^(−k·u), advanced by multiplying, and
-    // k, the stage's curve (ln of how far it falls in units of ARRIVED); the release's start level; the
-    // stage time the step was computed for (NaN: compute it), the step in u per frame and e^(−k·step).
-    const state = Float64Array.of(0, 0, 1, 0, 0, Number.NaN, 1, 1);
-    let stage = IDLE;
-    let gateWasHigh = false;
+    // State in a typed array (fractions in closure variables are fresh heap numbers); with kernels, in
+    // their memory, where the plan's op (OP_ADSR) runs on the same state as process().
+    const kernels = kernelsFor(out);
+    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
+    const state =
+      kernels && stateAt >= 0
+        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
+        : new Float64Array(STATE_SIZE);
+    state.set([0, 0, 1, 0, 0, Number.NaN, 1, 1, IDLE, 0]);
+    state[RATE] = rate;
     return {
+      encode(writer) {
+        return (
+          writer.begin(OP_ADSR, out) &&
+          writer.input(gate) &&
+          writer.input(attack) &&
+          writer.input(decay) &&
+          writer.input(sustain) &&
+          writer.input(release) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+      },
       process(frames) {
         const g = gate.buf;
         const at = attack.buf;
         const dt = decay.buf;
         const st = sustain.buf;
         const rt = release.buf;
-        let y = state[0];
-        let s = stage;
-        let high = gateWasHigh;
+        let y = state[LEVEL];
+        let s = state[STAGE];
+        let high = state[GATE_HIGH] !== 0;
         // Idle, or sustaining with nothing moving: a constant block.
         if (gate.constant && g[0] > 0 === high) {
           if (s === IDLE) {
@@ -100,13 +141,13 @@ export const ADSRNode = defineNode({
             }
           }
         }
-        let u = state[1];
-        let m = state[2];
-        let k = state[3];
-        let from = state[4];
-        let seen = state[5];
-        let step = state[6];
-        let ratio = state[7];
+        let u = state[PROGRESS];
+        let m = state[CURVE_NOW];
+        let k = state[CURVE];
+        let from = state[RELEASE_FROM];
+        let seen = state[SEEN_TIME];
+        let step = state[STEP];
+        let ratio = state[STEP_RATIO];
         for (let i = 0; i < frames; i++) {
           const held = g[i] > 0;
           if (held !== high) {
@@ -182,16 +223,16 @@ export const ADSRNode = defineNode({
             }
           }
         }
-        state[0] = y;
-        state[1] = u;
-        state[2] = m;
-        state[3] = k;
-        state[4] = from;
-        state[5] = seen;
-        state[6] = step;
-        state[7] = ratio;
-        stage = s;
-        gateWasHigh = high;
+        state[LEVEL] = y;
+        state[PROGRESS] = u;
+        state[CURVE_NOW] = m;
+        state[CURVE] = k;
+        state[RELEASE_FROM] = from;
+        state[SEEN_TIME] = seen;
+        state[STEP] = step;
+        state[STEP_RATIO] = ratio;
+        state[STAGE] = s;
+        state[GATE_HIGH] = high ? 1 : 0;
       },
     };
   },

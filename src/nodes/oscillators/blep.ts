@@ -8,6 +8,8 @@
 // aliasing of a 3 kHz saw at 44.1 kHz: the strongest non-harmonic component is about −100 dB below the
 // fundamental (2-point PolyBLEP gave −22 dB, a 4-point B-spline BLEP −37 dB).
 
+import type { Kernels } from '../../engine/wasm/kernels.js';
+
 /** Output delay in frames (half the kernel). */
 export const BLEP_DELAY = 16;
 const TAPS = 2 * BLEP_DELAY;
@@ -16,6 +18,8 @@ export const BLEP_MASK = TAPS - 1;
 const MASK = BLEP_MASK;
 /** Table points per frame. */
 const RESOLUTION = 256;
+/** Points in each table (the step's and the ramp's). */
+const TABLE_POINTS = TAPS * RESOLUTION + 2;
 /** Cutoff as a fraction of the sample rate (0.5 = Nyquist): 18.5 kHz at 44.1 kHz. */
 const CUTOFF = 0.42;
 
@@ -38,7 +42,7 @@ function stepTable(): Float64Array {
     kernel[i] = sinc * window;
     total += kernel[i];
   }
-  const table = new Float64Array(points + 2);
+  const table = new Float64Array(TABLE_POINTS);
   let sum = 0;
   for (let i = 0; i < points; i++) {
     table[i] = sum / total;
@@ -57,7 +61,7 @@ function stepTable(): Float64Array {
  */
 function rampTable(STEP_TABLE: Float64Array): Float64Array {
   const points = TAPS * RESOLUTION;
-  const table = new Float64Array(points + 2);
+  const table = new Float64Array(TABLE_POINTS);
   let integral = 0; // ∫ B from −BLEP_DELAY to x, in frames (trapezoids)
   for (let i = 0; i <= points; i++) {
     table[i] = integral - Math.max(i / RESOLUTION - BLEP_DELAY, 0);
@@ -80,6 +84,60 @@ function blepTables(): { step: Float64Array; ramp: Float64Array } {
   return tables;
 }
 
+/** Bytes of the tables in the kernels' memory: the step's, then the ramp's (see blepTablesIn). */
+const TABLES_BYTES = 2 * TABLE_POINTS * 8;
+const tablesInKernels = new WeakMap<Kernels, number>();
+
+/**
+ * The byte offset of the step table, followed by the ramp table, in `kernels`' memory (copied in by the
+ * first oscillator there, kept for the kernels' life: 131 KB), for the oscillators' ops; -1 when the memory
+ * is full. Control side.
+ */
+export function blepTablesIn(kernels: Kernels): number {
+  const known = tablesInKernels.get(kernels);
+  if (known !== undefined) return known;
+  const at = kernels.allocState(TABLES_BYTES);
+  if (at >= 0) {
+    const { step, ramp } = blepTables();
+    new Float64Array(kernels.heap, at, TABLE_POINTS).set(step);
+    new Float64Array(kernels.heap, at + TABLE_POINTS * 8, TABLE_POINTS).set(ramp);
+    tablesInKernels.set(kernels, at);
+  }
+  return at;
+}
+
+// The state of a band-limited oscillator (float64 slots), shared by its `process` and its op: the BLEP
+// ring, then these (the layout of OSC_* in scripts/wasm/ops-osc.ts).
+/** The ring index of the next output frame (BlepBuffer.position between blocks). */
+export const OSC_POSITION = TAPS;
+/** 1 once the first block band-limited the start from silence. */
+export const OSC_STARTED = TAPS + 1;
+/** Phase in cycles, [0, 1). */
+export const OSC_PHASE = TAPS + 2;
+/** SquareNode's duty cycle. */
+export const OSC_DUTY = TAPS + 3;
+/** 1 / sample rate, for the op. */
+export const OSC_INVERSE_RATE = TAPS + 4;
+const OSC_STATE_SIZE = TAPS + 5;
+export const OSC_STATE_BYTES = OSC_STATE_SIZE * 8;
+
+/**
+ * An oscillator's state: in `kernels`' memory when there is room (`at` ≥ 0, where its op finds it), else a
+ * plain array (`at` = -1). Control side.
+ */
+export function oscillatorState(
+  kernels: Kernels | null,
+  inverseRate: number,
+): { at: number; state: Float64Array } {
+  const at = kernels ? kernels.allocState(OSC_STATE_BYTES) : -1;
+  const state =
+    kernels && at >= 0
+      ? new Float64Array(kernels.heap, at, OSC_STATE_SIZE)
+      : new Float64Array(OSC_STATE_SIZE);
+  state[OSC_INVERSE_RATE] = inverseRate;
+  return { at, state };
+}
+
 /**
  * Turns a naive waveform with jumps into a band-limited one. Per frame: report the jumps that happened
  * since the previous frame, then add the naive value of the new frame at ring[(position + BLEP_DELAY) &
@@ -89,7 +147,7 @@ function blepTables(): { step: Float64Array; ramp: Float64Array } {
  * Render side only; allocates nothing after construction.
  */
 export class BlepBuffer {
-  readonly ring = new Float64Array(TAPS);
+  readonly ring: Float64Array;
   /** Ring index of the next output frame. */
   position = 0;
   /** Where the next edge falls, 0 < fraction ≤ 1 of the way from the previous frame to the next. */
@@ -98,6 +156,11 @@ export class BlepBuffer {
   readonly slopeChange = new Float64Array(1);
   private readonly stepTable = blepTables().step;
   private readonly rampTable = blepTables().ramp;
+
+  /** `ring`: 2·BLEP_DELAY float64, the start of an oscillator's state (see oscillatorState). */
+  constructor(ring: Float64Array = new Float64Array(TAPS)) {
+    this.ring = ring;
+  }
 
   /** A jump of `height` at `fraction` (see edgeFraction). Convenience for code off the per-sample path. */
   step(height: number, fraction: number): void {

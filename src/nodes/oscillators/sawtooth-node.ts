@@ -1,5 +1,17 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { BLEP_DELAY, BLEP_MASK, BlepBuffer } from './blep.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_SAWTOOTH } from '../../engine/wasm/ops.js';
+import {
+  BLEP_DELAY,
+  BLEP_MASK,
+  BlepBuffer,
+  blepTablesIn,
+  OSC_PHASE,
+  OSC_POSITION,
+  OSC_STARTED,
+  OSC_STATE_BYTES,
+  oscillatorState,
+} from './blep.js';
 
 /**
  * Rising ramp from −1 to 1 (fix: the original gave 0…1), band-limited with windowed-sinc BLEPs (see
@@ -16,21 +28,35 @@ export const SawtoothNode = defineNode({
     const frequency = io.inputs.frequency;
     const out = io.outputs.out.buf;
     const inverseRate = 1 / ctx.sampleRate;
-    const blep = new BlepBuffer();
-    // Phase in cycles, [0, 1) (the naive value is 2·phase − 1); in a typed array, since a fraction stored
-    // in a closure variable is a fresh heap number each block.
-    const state = new Float64Array(1);
+    // The BLEP ring and the phase in cycles, [0, 1) (the naive value is 2·phase − 1), in a typed array,
+    // since a fraction stored in a closure variable is a fresh heap number each block; with kernels, in
+    // their memory, where the plan's op (OP_SAWTOOTH) runs on the same state.
+    const kernels = kernelsFor(out);
+    const { at: stateAt, state } = oscillatorState(kernels, inverseRate);
+    const tablesAt = kernels && stateAt >= 0 ? blepTablesIn(kernels) : -1;
+    const blep = new BlepBuffer(state.subarray(0, 2 * BLEP_DELAY));
     const edgeFraction = blep.edgeFraction;
     const ring = blep.ring;
-    let started = false;
     return {
+      encode(writer) {
+        return (
+          writer.begin(OP_SAWTOOTH, out) &&
+          writer.input(frequency) &&
+          writer.pointer(stateAt) &&
+          writer.pointer(tablesAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, OSC_STATE_BYTES);
+      },
       process(frames) {
         const f = frequency.buf;
-        let p = state[0];
-        if (!started) {
+        let p = state[OSC_PHASE];
+        blep.position = state[OSC_POSITION] | 0;
+        if (state[OSC_STARTED] === 0) {
           // The ramp starts from silence: band-limit that first jump too.
           blep.step(2 * p - 1, 1);
-          started = true;
+          state[OSC_STARTED] = 1;
         }
         let position = blep.position;
         for (let i = 0; i < frames; i++) {
@@ -57,7 +83,8 @@ export const SawtoothNode = defineNode({
             p = next;
           }
         }
-        state[0] = p;
+        state[OSC_PHASE] = p;
+        state[OSC_POSITION] = position;
       },
     };
   },

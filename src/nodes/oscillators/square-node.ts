@@ -1,5 +1,18 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { BLEP_DELAY, BLEP_MASK, BlepBuffer } from './blep.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_SQUARE } from '../../engine/wasm/ops.js';
+import {
+  BLEP_DELAY,
+  BLEP_MASK,
+  BlepBuffer,
+  blepTablesIn,
+  OSC_DUTY,
+  OSC_PHASE,
+  OSC_POSITION,
+  OSC_STARTED,
+  OSC_STATE_BYTES,
+  oscillatorState,
+} from './blep.js';
 
 /** Duty-cycle limits: a pulse never narrows into a constant (DC-stuck) signal. */
 const MIN_PWM = 0.01;
@@ -28,26 +41,42 @@ export const SquareNode = defineNode({
     const { frequency, pwm } = io.inputs;
     const out = io.outputs.out.buf;
     const inverseRate = 1 / ctx.sampleRate;
-    const blep = new BlepBuffer();
-    // [phase in cycles, 0…1: the rising edge is at 0, the falling edge at the duty cycle; duty cycle]. A
-    // typed array, since a fraction stored in a closure variable is a fresh heap number each block.
-    const state = Float64Array.of(0, 0.5);
+    // The BLEP ring, phase in cycles (0…1: the rising edge is at 0, the falling edge at the duty cycle) and
+    // duty cycle, in a typed array, since a fraction stored in a closure variable is a fresh heap number each
+    // block; with kernels, in their memory, where the plan's op (OP_SQUARE) runs on the same state.
+    const kernels = kernelsFor(out);
+    const { at: stateAt, state } = oscillatorState(kernels, inverseRate);
+    state[OSC_DUTY] = 0.5;
+    const tablesAt = kernels && stateAt >= 0 ? blepTablesIn(kernels) : -1;
+    const blep = new BlepBuffer(state.subarray(0, 2 * BLEP_DELAY));
     const edgeFraction = blep.edgeFraction;
     const ring = blep.ring;
-    let started = false;
     return {
+      encode(writer) {
+        return (
+          writer.begin(OP_SQUARE, out) &&
+          writer.input(frequency) &&
+          writer.input(pwm) &&
+          writer.pointer(stateAt) &&
+          writer.pointer(tablesAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, OSC_STATE_BYTES);
+      },
       process(frames) {
         const f = frequency.buf;
         const w = pwm.buf;
-        if (!started) {
-          state[1] = clampDuty(w[0]);
-          blep.step(state[0] < state[1] ? 1 : -1, 1); // from silence to the first level, band-limited
-          started = true;
+        blep.position = state[OSC_POSITION] | 0;
+        if (state[OSC_STARTED] === 0) {
+          state[OSC_DUTY] = clampDuty(w[0]);
+          blep.step(state[OSC_PHASE] < state[OSC_DUTY] ? 1 : -1, 1); // from silence to the first level
+          state[OSC_STARTED] = 1;
         }
         // Both read from the typed array, so V8 keeps them unboxed doubles through the loop (a value
         // returned by a call merged in here once made every sample allocate).
-        let p = state[0];
-        let d = state[1];
+        let p = state[OSC_PHASE];
+        let d = state[OSC_DUTY];
         let position = blep.position;
         for (let i = 0; i < frames; i++) {
           ring[(position + BLEP_DELAY) & BLEP_MASK] += p < d ? 1 : -1;
@@ -91,8 +120,9 @@ export const SquareNode = defineNode({
           p = next >= 1 ? next - 1 : next < 0 ? next + 1 : next;
           d = nextDuty;
         }
-        state[0] = p;
-        state[1] = d;
+        state[OSC_PHASE] = p;
+        state[OSC_DUTY] = d;
+        state[OSC_POSITION] = position;
       },
     };
   },

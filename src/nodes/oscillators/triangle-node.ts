@@ -1,5 +1,17 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { BLEP_DELAY, BLEP_MASK, BlepBuffer } from './blep.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { OP_TRIANGLE } from '../../engine/wasm/ops.js';
+import {
+  BLEP_DELAY,
+  BLEP_MASK,
+  BlepBuffer,
+  blepTablesIn,
+  OSC_PHASE,
+  OSC_POSITION,
+  OSC_STARTED,
+  OSC_STATE_BYTES,
+  oscillatorState,
+} from './blep.js';
 
 /**
  * Triangle ±1, band-limited: the naive triangle's corners (where its slope jumps) get the windowed-sinc
@@ -30,24 +42,38 @@ export const TriangleNode = defineNode({
     const frequency = io.inputs.frequency;
     const out = io.outputs.out.buf;
     const inverseRate = 1 / ctx.sampleRate;
-    const blep = new BlepBuffer();
-    // Phase in cycles, [0, 1). A typed array: a fraction in a closure variable is a fresh heap number.
-    const state = new Float64Array(1);
+    // The BLEP ring and the phase in cycles, [0, 1), in a typed array: a fraction in a closure variable is
+    // a fresh heap number. With kernels, in their memory, where the plan's op (OP_TRIANGLE) runs on it too.
+    const kernels = kernelsFor(out);
+    const { at: stateAt, state } = oscillatorState(kernels, inverseRate);
+    const tablesAt = kernels && stateAt >= 0 ? blepTablesIn(kernels) : -1;
+    const blep = new BlepBuffer(state.subarray(0, 2 * BLEP_DELAY));
     const edgeFraction = blep.edgeFraction;
     const slopeChange = blep.slopeChange;
     const ring = blep.ring;
-    let started = false;
     return {
+      encode(writer) {
+        return (
+          writer.begin(OP_TRIANGLE, out) &&
+          writer.input(frequency) &&
+          writer.pointer(stateAt) &&
+          writer.pointer(tablesAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, OSC_STATE_BYTES);
+      },
       process(frames) {
         const f = frequency.buf;
-        if (!started) {
+        blep.position = state[OSC_POSITION] | 0;
+        if (state[OSC_STARTED] === 0) {
           // From silence the slope jumps from 0 to the wave's: band-limit that first corner too.
           edgeFraction[0] = 1;
           slopeChange[0] = 4 * clampIncrement(f[0] * inverseRate);
           blep.corner();
-          started = true;
+          state[OSC_STARTED] = 1;
         }
-        let p = state[0];
+        let p = state[OSC_PHASE];
         let position = blep.position;
         for (let i = 0; i < frames; i++) {
           ring[(position + BLEP_DELAY) & BLEP_MASK] += p < 0.25 ? 4 * p : p < 0.75 ? 2 - 4 * p : 4 * p - 4;
@@ -102,7 +128,8 @@ export const TriangleNode = defineNode({
             p = next < 0 ? next + 1 : next;
           }
         }
-        state[0] = p;
+        state[OSC_PHASE] = p;
+        state[OSC_POSITION] = position;
       },
     };
   },

@@ -1,0 +1,373 @@
+// AssemblyScript (not TypeScript; built with kernels.ts, which imports it): the ops of the band-limited
+// oscillators and the envelope, opcodes 10–29 of src/engine/wasm/ops.ts. Each op is its node's `process`
+// (src/nodes/oscillators, src/nodes/envelopes) step for step, in float64 where JS computes in doubles and on
+// the same state in the kernels' memory, so the paths agree to float32 rounding and switching never jumps.
+// A record's words: 0 opcode, 1 muted, 2 output (byte 8), then the operands from byte 12 (kernels.ts).
+
+import { fill } from './kernels';
+
+const OP_SQUARE: i32 = 10;
+const OP_SAWTOOTH: i32 = 11;
+const OP_TRIANGLE: i32 = 12;
+const OP_ADSR: i32 = 13;
+
+/** Runs the op at `op` (opcode `code`, 10–29) for one block into `out`. */
+export function runOscOp(code: i32, op: usize, out: usize, frames: i32): void {
+  if (code === OP_SQUARE) {
+    squareOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 32),
+      frames,
+    );
+  } else if (code === OP_SAWTOOTH) {
+    sawtoothOp(out, <usize>load<i32>(op, 12), <usize>load<i32>(op, 20), <usize>load<i32>(op, 24), frames);
+  } else if (code === OP_TRIANGLE) {
+    triangleOp(out, <usize>load<i32>(op, 12), <usize>load<i32>(op, 20), <usize>load<i32>(op, 24), frames);
+  } else if (code === OP_ADSR) {
+    adsrOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 16),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 36),
+      <usize>load<i32>(op, 40),
+      <usize>load<i32>(op, 44),
+      <usize>load<i32>(op, 52),
+      frames,
+    );
+  }
+}
+
+// ------------------------------------------------------------------------------------------- BLEP
+// As BlepBuffer in src/nodes/oscillators/blep.ts: a ring of 2·DELAY float64 at the start of the state, and
+// the step table (TABLE_POINTS float64) followed by the ramp table at `tables`.
+
+const DELAY: i32 = 16;
+const TAPS: i32 = 2 * DELAY;
+const MASK: i32 = TAPS - 1;
+const RESOLUTION: f64 = 256;
+/** The ramp table's offset from the step table's (each 2·DELAY·256 + 2 float64). */
+const RAMP_TABLE: usize = (<usize>TAPS * 256 + 2) << 3;
+
+// A band-limited oscillator's state after the ring (float64 slots; OSC_* in src/nodes/oscillators/blep.ts).
+const POSITION: usize = 8 * 32;
+const STARTED: usize = 8 * 33;
+const PHASE: usize = 8 * 34;
+const DUTY: usize = 8 * 35;
+const INVERSE_RATE: usize = 8 * 36;
+
+/** BlepBuffer.edge: a jump of `height` at `fraction` of the way to the frame at ring index `position`. */
+function edge(ring: usize, position: i32, tables: usize, fraction: f64, height: f64): void {
+  let index = (1 - fraction) * RESOLUTION;
+  for (let k = 0; k < DELAY; k++, index += RESOLUTION) {
+    const whole = <i32>index; // `index | 0` in JS: index ≥ 0 here
+    const at = tables + ((<usize>whole) << 3);
+    const a = load<f64>(at);
+    const slot = ring + ((<usize>((position + k) & MASK)) << 3);
+    store<f64>(slot, load<f64>(slot) + height * (a + (index - <f64>whole) * (load<f64>(at, 8) - a)));
+  }
+  for (let k = DELAY; k < TAPS; k++, index += RESOLUTION) {
+    const whole = <i32>index;
+    const at = tables + ((<usize>whole) << 3);
+    const a = load<f64>(at);
+    const slot = ring + ((<usize>((position + k) & MASK)) << 3);
+    store<f64>(slot, load<f64>(slot) + height * (a + (index - <f64>whole) * (load<f64>(at, 8) - a) - 1));
+  }
+}
+
+/** BlepBuffer.corner: the slope changes by `change` per frame at `fraction` (as edge). */
+function corner(ring: usize, position: i32, tables: usize, fraction: f64, change: f64): void {
+  const ramp = tables + RAMP_TABLE;
+  let index = (1 - fraction) * RESOLUTION;
+  for (let k = 0; k < TAPS; k++, index += RESOLUTION) {
+    const whole = <i32>index;
+    const at = ramp + ((<usize>whole) << 3);
+    const a = load<f64>(at);
+    const slot = ring + ((<usize>((position + k) & MASK)) << 3);
+    store<f64>(slot, load<f64>(slot) + change * (a + (index - <f64>whole) * (load<f64>(at, 8) - a)));
+  }
+}
+
+/** Adds the naive value of the frame DELAY ahead, writes the output frame `i` from `position`. */
+function push(ring: usize, position: i32, naive: f64, out: usize, i: i32): void {
+  const ahead = ring + ((<usize>((position + DELAY) & MASK)) << 3);
+  store<f64>(ahead, load<f64>(ahead) + naive);
+  const now = ring + ((<usize>position) << 3);
+  store<f32>(out + ((<usize>i) << 2), <f32>load<f64>(now));
+  store<f64>(now, 0);
+}
+
+/** Cycles per frame from the frequency input's frame `i`: at most ±0.5 (Nyquist), NaN → 0. */
+function incrementAt(frequency: usize, i: i32, inverseRate: f64): f64 {
+  let increment = <f64>load<f32>(frequency + ((<usize>i) << 2)) * inverseRate;
+  if (!(increment <= 0.5)) increment = increment > 0.5 ? 0.5 : 0;
+  else if (increment < -0.5) increment = -0.5;
+  return increment;
+}
+
+// ------------------------------------------------------------------------------------------- SquareNode
+
+const MIN_PWM: f64 = 0.01;
+const MAX_PWM: f64 = 0.99;
+
+/** SquareNode.process (src/nodes/oscillators/square-node.ts). */
+function squareOp(out: usize, frequency: usize, pwm: usize, state: usize, tables: usize, frames: i32): void {
+  const ring = state;
+  const inverseRate = load<f64>(state, INVERSE_RATE);
+  let position = <i32>load<f64>(state, POSITION);
+  if (load<f64>(state, STARTED) === 0) {
+    const first = <f64>load<f32>(pwm);
+    const duty = Number.isNaN(first) ? 0.5 : Math.min(MAX_PWM, Math.max(MIN_PWM, first));
+    store<f64>(state, duty, DUTY);
+    edge(ring, position, tables, 1, load<f64>(state, PHASE) < duty ? 1 : -1); // from silence
+    store<f64>(state, 1, STARTED);
+  }
+  let p = load<f64>(state, PHASE);
+  let d = load<f64>(state, DUTY);
+  for (let i = 0; i < frames; i++) {
+    push(ring, position, p < d ? 1 : -1, out, i);
+    position = (position + 1) & MASK;
+    const increment = incrementAt(frequency, i, inverseRate);
+    // Next frame's duty cycle (the pwm of frame i+1 when it is in this block).
+    const wanted = <f64>load<f32>(pwm + ((<usize>(i + 1 < frames ? i + 1 : i)) << 2));
+    const nextDuty = !Number.isNaN(wanted) ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
+    const next = p + increment;
+    // Rising edge where the phase passes a whole cycle.
+    if (next >= 1) edge(ring, position, tables, (1 - p) / increment, 2);
+    else if (next < 0) edge(ring, position, tables, p / -increment, -2);
+    // Falling edges where phase − duty passes a whole number (the duty may move, too).
+    const from = p - d;
+    const to = next - nextDuty;
+    const delta = to - from;
+    if (delta > 0) {
+      for (let k = Math.floor(from) + 1; k <= to; k++) edge(ring, position, tables, (k - from) / delta, -2);
+    } else if (delta < 0) {
+      for (let k = Math.floor(from); k > to; k--) edge(ring, position, tables, (from - k) / -delta, 2);
+    }
+    p = next >= 1 ? next - 1 : next < 0 ? next + 1 : next;
+    d = nextDuty;
+  }
+  store<f64>(state, p, PHASE);
+  store<f64>(state, d, DUTY);
+  store<f64>(state, <f64>position, POSITION);
+}
+
+// ------------------------------------------------------------------------------------------- SawtoothNode
+
+/** SawtoothNode.process (src/nodes/oscillators/sawtooth-node.ts). */
+function sawtoothOp(out: usize, frequency: usize, state: usize, tables: usize, frames: i32): void {
+  const ring = state;
+  const inverseRate = load<f64>(state, INVERSE_RATE);
+  let p = load<f64>(state, PHASE);
+  let position = <i32>load<f64>(state, POSITION);
+  if (load<f64>(state, STARTED) === 0) {
+    edge(ring, position, tables, 1, 2 * p - 1); // the ramp starts from silence
+    store<f64>(state, 1, STARTED);
+  }
+  for (let i = 0; i < frames; i++) {
+    push(ring, position, 2 * p - 1, out, i);
+    position = (position + 1) & MASK;
+    const increment = incrementAt(frequency, i, inverseRate);
+    const next = p + increment;
+    if (next >= 1) {
+      edge(ring, position, tables, (1 - p) / increment, -2);
+      p = next - 1;
+    } else if (next < 0) {
+      edge(ring, position, tables, p / -increment, 2);
+      p = next + 1;
+    } else {
+      p = next;
+    }
+  }
+  store<f64>(state, p, PHASE);
+  store<f64>(state, <f64>position, POSITION);
+}
+
+// ------------------------------------------------------------------------------------------- TriangleNode
+
+/** TriangleNode.process (src/nodes/oscillators/triangle-node.ts). */
+function triangleOp(out: usize, frequency: usize, state: usize, tables: usize, frames: i32): void {
+  const ring = state;
+  const inverseRate = load<f64>(state, INVERSE_RATE);
+  let position = <i32>load<f64>(state, POSITION);
+  if (load<f64>(state, STARTED) === 0) {
+    // From silence the slope jumps from 0 to the wave's: clampIncrement (NaN → 0, at most ±0.5).
+    let first = <f64>load<f32>(frequency) * inverseRate;
+    first = !(first <= 0.5) ? (first > 0.5 ? 0.5 : 0) : Math.max(first, -0.5);
+    corner(ring, position, tables, 1, 4 * first);
+    store<f64>(state, 1, STARTED);
+  }
+  let p = load<f64>(state, PHASE);
+  for (let i = 0; i < frames; i++) {
+    push(ring, position, p < 0.25 ? 4 * p : p < 0.75 ? 2 - 4 * p : 4 * p - 4, out, i);
+    position = (position + 1) & MASK;
+    const increment = incrementAt(frequency, i, inverseRate);
+    const next = p + increment;
+    // Corners between p and next: peaks at 0.25 + k, troughs at 0.75 + k.
+    if (increment > 0) {
+      const bend = 8 * increment;
+      if (p < 0.25 && next >= 0.25) corner(ring, position, tables, (0.25 - p) / increment, -bend);
+      if (p < 0.75 && next >= 0.75) corner(ring, position, tables, (0.75 - p) / increment, bend);
+      if (next >= 1.25) corner(ring, position, tables, (1.25 - p) / increment, -bend);
+      p = next >= 1 ? next - 1 : next;
+    } else if (increment < 0) {
+      const bend = -8 * increment;
+      if (p > 0.75 && next <= 0.75) corner(ring, position, tables, (p - 0.75) / -increment, bend);
+      if (p > 0.25 && next <= 0.25) corner(ring, position, tables, (p - 0.25) / -increment, -bend);
+      if (next <= -0.25) corner(ring, position, tables, (p + 0.25) / -increment, bend);
+      p = next < 0 ? next + 1 : next;
+    }
+  }
+  store<f64>(state, p, PHASE);
+  store<f64>(state, <f64>position, POSITION);
+}
+
+// ------------------------------------------------------------------------------------------- ADSRNode
+
+// ADSRNode's state (float64 slots; the layout in src/nodes/envelopes/adsr-node.ts).
+const LEVEL: usize = 0;
+const PROGRESS: usize = 8;
+const CURVE_NOW: usize = 16;
+const CURVE: usize = 24;
+const RELEASE_FROM: usize = 32;
+const SEEN_TIME: usize = 40;
+const STEP: usize = 48;
+const STEP_RATIO: usize = 56;
+const STAGE: usize = 64;
+const GATE_HIGH: usize = 72;
+const RATE: usize = 80;
+
+const IDLE: i32 = 0;
+const ATTACK: i32 = 1;
+const DECAY: i32 = 2;
+const SUSTAIN: i32 = 3;
+const RELEASE: i32 = 4;
+/** Where decay and release count as arrived (ARRIVED in adsr-node.ts). */
+const ARRIVED: f64 = 0.001;
+
+/** The sustain input's level: clamped to 0…1, NaN reads 0.7. */
+function sustainLevel(level: f64): f64 {
+  return level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
+}
+
+/** ADSRNode.process (src/nodes/envelopes/adsr-node.ts). */
+function adsrOp(
+  out: usize,
+  gate: usize,
+  gateConstant: usize,
+  attack: usize,
+  decay: usize,
+  sustain: usize,
+  sustainConstant: usize,
+  release: usize,
+  state: usize,
+  frames: i32,
+): void {
+  let y = load<f64>(state, LEVEL);
+  let s = <i32>load<f64>(state, STAGE);
+  let high = load<f64>(state, GATE_HIGH) !== 0;
+  // Idle, or sustaining with nothing moving: a constant block.
+  if (load<i32>(gateConstant) !== 0 && load<f32>(gate) > 0 === high) {
+    if (s === IDLE) {
+      fill(out, <f32>y, frames);
+      return;
+    }
+    if (s === SUSTAIN && load<i32>(sustainConstant) !== 0 && sustainLevel(<f64>load<f32>(sustain)) === y) {
+      fill(out, <f32>y, frames);
+      return;
+    }
+  }
+  const rate = load<f64>(state, RATE);
+  let u = load<f64>(state, PROGRESS);
+  let m = load<f64>(state, CURVE_NOW);
+  let k = load<f64>(state, CURVE);
+  let from = load<f64>(state, RELEASE_FROM);
+  let seen = load<f64>(state, SEEN_TIME);
+  let step = load<f64>(state, STEP);
+  let ratio = load<f64>(state, STEP_RATIO);
+  for (let i = 0; i < frames; i++) {
+    const at = (<usize>i) << 2;
+    const held = load<f32>(gate + at) > 0;
+    if (held !== high) {
+      high = held;
+      if (held) {
+        s = ATTACK;
+      } else {
+        s = RELEASE;
+        from = y;
+        u = 0;
+        m = 1;
+        k = y > ARRIVED ? Math.log(y / ARRIVED) : 0;
+        seen = NaN;
+      }
+    }
+    // Output this frame, then advance to the next.
+    store<f32>(out + at, <f32>y);
+    if (s === SUSTAIN) {
+      y = sustainLevel(<f64>load<f32>(sustain + at));
+    } else if (s === ATTACK) {
+      const seconds = <f64>load<f32>(attack + at);
+      const climb = seconds * rate > 1 ? 1 / (seconds * rate) : 1; // a frame or less, ≤ 0, NaN: instant
+      y += climb;
+      if (y >= 1 - 0.5 * climb) {
+        const target = sustainLevel(<f64>load<f32>(sustain + at));
+        if (1 - target > ARRIVED) {
+          s = DECAY;
+          y = 1;
+          u = 0;
+          m = 1;
+          k = Math.log((1 - target) / ARRIVED);
+          seen = NaN;
+        } else {
+          s = SUSTAIN;
+          y = target;
+        }
+      }
+    } else if (s === DECAY) {
+      const d = <f64>load<f32>(decay + at);
+      if (d !== seen) {
+        seen = d;
+        step = d * rate > 1 ? 1 / (d * rate) : 1;
+        ratio = Math.exp(-k * step);
+      }
+      u += step;
+      m *= ratio;
+      const target = sustainLevel(<f64>load<f32>(sustain + at));
+      if (u >= 1 - 0.5 * step) {
+        y = target;
+        s = SUSTAIN;
+      } else {
+        y = target + (1 - target) * m;
+      }
+    } else if (s === RELEASE) {
+      const r = <f64>load<f32>(release + at);
+      if (r !== seen) {
+        seen = r;
+        step = r * rate > 1 ? 1 / (r * rate) : 1;
+        ratio = Math.exp(-k * step);
+      }
+      u += step;
+      m *= ratio;
+      if (u >= 1 - 0.5 * step || k === 0) {
+        y = 0;
+        s = IDLE;
+      } else {
+        y = from * m;
+      }
+    }
+  }
+  store<f64>(state, y, LEVEL);
+  store<f64>(state, u, PROGRESS);
+  store<f64>(state, m, CURVE_NOW);
+  store<f64>(state, k, CURVE);
+  store<f64>(state, from, RELEASE_FROM);
+  store<f64>(state, seen, SEEN_TIME);
+  store<f64>(state, step, STEP);
+  store<f64>(state, ratio, STEP_RATIO);
+  store<f64>(state, <f64>s, STAGE);
+  store<f64>(state, high ? 1 : 0, GATE_HIGH);
+}
