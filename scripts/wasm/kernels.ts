@@ -50,6 +50,38 @@ export function multiply(a: usize, b: usize, out: usize, frames: i32): void {
   }
 }
 
+/**
+ * One voice into a VoicesNode's mix: the loudest |sample| of `a` and `b`, and, when every sample of both is
+ * finite, left += a and right += b. Returns NaN (and adds nothing) when a sample is NaN or ±Infinity.
+ */
+export function mixVoice(left: usize, right: usize, a: usize, b: usize, frames: i32): f32 {
+  const zero = f32x4.splat(0);
+  let peak = zero;
+  let poison = zero;
+  const n = (<usize>frames) << 2;
+  for (let i: usize = 0; i < n; i += 16) {
+    const x = v128.load(a + i);
+    const y = v128.load(b + i);
+    peak = f32x4.max(peak, f32x4.max(f32x4.abs(x), f32x4.abs(y)));
+    // x·0 is 0 for a finite x and NaN for NaN or ±Infinity: the sum stays 0 only while all are finite.
+    poison = f32x4.add(poison, f32x4.add(f32x4.mul(x, zero), f32x4.mul(y, zero)));
+  }
+  const check =
+    f32x4.extract_lane(poison, 0) +
+    f32x4.extract_lane(poison, 1) +
+    f32x4.extract_lane(poison, 2) +
+    f32x4.extract_lane(poison, 3);
+  if (check !== 0) return NaN;
+  for (let i: usize = 0; i < n; i += 16) {
+    v128.store(left + i, f32x4.add(v128.load(left + i), v128.load(a + i)));
+    v128.store(right + i, f32x4.add(v128.load(right + i), v128.load(b + i)));
+  }
+  return Mathf.max(
+    Mathf.max(f32x4.extract_lane(peak, 0), f32x4.extract_lane(peak, 1)),
+    Mathf.max(f32x4.extract_lane(peak, 2), f32x4.extract_lane(peak, 3)),
+  );
+}
+
 /** out = a × k */
 export function multiplyConstant(a: usize, k: f32, out: usize, frames: i32): void {
   const end = out + ((<usize>frames) << 2);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type DataInput, data, defineNode, midi } from '../../src/engine/definition.js';
 import { noteToFrequency } from '../../src/engine/midi.js';
+import { setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { Synchrotron } from '../../src/synchrotron.js';
 import { maxStep, peak, rms, spectrum } from '../helpers/analysis.js';
@@ -375,4 +376,48 @@ describe('VoicesNode: reload', () => {
       difference = Math.max(difference, Math.abs(after[0][i] - 0.5 * sustain * after[1][i]));
     expect(difference).toBeLessThan(1e-5);
   });
+});
+
+describe('VoicesNode: a voice that goes non-finite', () => {
+  // Each voice scales its sine by velocity × 1e20 × 1e20: the quiet note (velocity 1, ≈ 1/127) stays
+  // finite (≈ 8e37), the loud one (127) overflows float32 to ±Infinity. That voice's node is muted and
+  // the voice adds nothing, while the quiet voice plays on — with the kernels (the mix in one SIMD call)
+  // and without them (the JS loop), the same.
+  const LOUD_VOICE = `new InletNode frequency
+new InletNode gate
+new InletNode velocity
+new SineNode osc
+new 1e20 huge
+new MultiplyNode scale
+new MultiplyNode boom
+new MultiplyNode boom2
+new OutletNode out
+link frequency.out -> osc.frequency
+link osc.out -> scale.a
+link velocity.out -> scale.b
+link scale.out -> boom.a
+link huge.out -> boom.b
+link boom.out -> boom2.a
+link huge.out -> boom2.b
+link boom2.out -> out.input
+`;
+  for (const kernels of [true, false]) {
+    it(`mutes only that voice's node, reports it, and the mix stays finite (kernels ${kernels ? 'on' : 'off'})`, () => {
+      setWasmKernelsEnabled(kernels);
+      try {
+        const r = make();
+        play(r, LOUD_VOICE, [on(0, 57, 1), on(4410, 69, 127)]);
+        const [left] = r.capture(['poly.left'], RATE / 2);
+        expect(left.every(Number.isFinite)).toBe(true);
+        // The quiet voice sounds before the loud note and goes on after it.
+        expect(peak(left.subarray(0, 4410))).toBeGreaterThan(1e37);
+        expect(peak(left.subarray(RATE / 4))).toBeGreaterThan(1e37);
+        const faults = r.events.filter((event) => event.kind === 'fault');
+        expect(faults.length).toBe(1);
+        expect(faults[0].message).toContain('NaN or Infinity');
+      } finally {
+        setWasmKernelsEnabled(true);
+      }
+    });
+  }
 });

@@ -22,6 +22,11 @@ export interface KernelExports {
   fill(out: number, k: number, frames: number): void;
   /** sin(φ + iω) for i < frames, given cos φ, sin φ and a SineNode's state (cos ω, sin ω, cached rotations). */
   sineConstant(out: number, frames: number, re: number, im: number, state: number): void;
+  /**
+   * A voice into a VoicesNode's mix: returns the peak |sample| of `a` and `b` and adds them to `left` and
+   * `right`; returns NaN and adds nothing when a sample is not finite.
+   */
+  mixVoice(left: number, right: number, a: number, b: number, frames: number): number;
   /** Table sine with an audio-rate frequency buffer; returns the phase (cycles) after the block. */
   sineModulated(
     out: number,

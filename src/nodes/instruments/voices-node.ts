@@ -12,6 +12,7 @@ import {
 import { SynchrotronError } from '../../engine/errors.js';
 import { type PatchDescription, type PatchPlan, preparePatch } from '../../engine/patch.js';
 import { type DataValue, dataToNumber } from '../../engine/types.js';
+import { kernelsFor } from '../../engine/wasm/kernels.js';
 import { isInlet } from './inlet-node.js';
 import { inletSpec, loadPatchFile } from './patch-node.js';
 import { PatchRuntime } from './patch-runtime.js';
@@ -141,6 +142,10 @@ export const VoicesNode = defineNode({
     const voiceLeft: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
     const voiceRight: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
     const midiIn = io.inputs.midi as MidiInput;
+    // The mix runs in the kernels when the outputs live in their memory (the voices' buffers do too).
+    const kernels = kernelsFor(io.outputs.left.buf);
+    const leftAt = kernels?.offsetOf(io.outputs.left.buf) ?? -1;
+    const rightAt = kernels?.offsetOf(io.outputs.right.buf) ?? -1;
     let running = false;
     let lastSteal: unknown = null;
     // `Voices Sounding` for clients: published when it changed, at most every PUBLISH_FRAMES.
@@ -225,6 +230,20 @@ export const VoicesNode = defineNode({
           }
           const lb = l.buf;
           const rb = r.buf;
+          if (kernels !== null && fadeAt[v] < 0) {
+            // The usual case, in one SIMD call: check, measure and mix the voice.
+            const a = kernels.offsetOf(lb);
+            const b = kernels.offsetOf(rb);
+            if (a >= 0 && b >= 0 && leftAt >= 0 && rightAt >= 0) {
+              const loudest = kernels.exports.mixVoice(leftAt, rightAt, a, b, frames);
+              if (loudest - loudest !== 0) {
+                runtimes[v].plan?.muteNonFinite(frames);
+                continue;
+              }
+              bank.heard(v, loudest, frames);
+              continue;
+            }
+          }
           let peak = 0;
           let check = 0;
           for (let i = 0; i < frames; i++) {
