@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav } from '../../src/io/wav-writer.js';
+import { maxDifference } from '../helpers/analysis.js';
 import { note, tempo, writeSmf } from '../midi/smf-writer.js';
 import {
   DIST,
@@ -142,13 +143,6 @@ describe.skipIf(!!missingBrowserPrerequisite())('offline render in the page (hea
     const path = join(work, name);
     writeFileSync(path, Buffer.from(base64, 'base64'));
     return readWav(path).channels;
-  }
-
-  function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-    expect(a.length).toBe(b.length);
-    let worst = 0;
-    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-    return worst;
   }
 
   function peakOf(channel: ArrayLike<number>): number {

@@ -15,6 +15,7 @@ import {
   setWasmKernelsEnabled,
 } from '../../src/engine/wasm/kernels.js';
 import { createRegistry, Synchrotron } from '../../src/index.js';
+import { maxDifference, peak } from '../helpers/analysis.js';
 import { SpecialValuesNode } from '../nodes/render.js';
 
 const SAMPLE_RATE = 44100;
@@ -43,18 +44,6 @@ function render(wasm: boolean, blockSize: number, steps: Step[], blocks: number,
   });
   s.dispose();
   return { out, stats };
-}
-
-function maxDifference(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
-
-function peak(a: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]));
-  return worst;
 }
 
 /** Renders `steps` both ways at every block size; the outputs agree; returns the op path's stats. */

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
 import { Synchrotron } from '../../src/index.js';
+import { maxDifference } from '../helpers/analysis.js';
 
 const SAMPLE_RATE = 44100;
 const BLOCK_SIZES = [16, 128, 4096];
@@ -31,12 +32,6 @@ function render(wasm: boolean, blockSize: number, steps: Step[], blocks: number,
   });
   s.dispose();
   return { out, stats };
-}
-
-function maxDifference(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
 }
 
 /** Four sines (two fed by DataNodes, one FM'd by another sine) summed by AddNodes, scaled, played. */

@@ -24,6 +24,14 @@ export function peak(signal: Signal): number {
   return max;
 }
 
+/** The largest |a[i] − b[i]|: how far two renders of the same thing (two engines, two paths) differ. */
+export function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} and ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
 export function rms(signal: Signal): number {
   let sum = 0;
   for (const x of signal) sum += x * x;

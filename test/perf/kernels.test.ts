@@ -24,6 +24,7 @@ import {
 } from '../../src/index.js';
 import { AddNode } from '../../src/nodes/math/add-node.js';
 import { MultiplyNode } from '../../src/nodes/math/multiply-node.js';
+import { maxDifference } from '../helpers/analysis.js';
 
 const SAMPLE_RATE = 44100;
 const BLOCK_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
@@ -56,13 +57,6 @@ function render(
   out.set(first);
   out.set(second, half);
   return out;
-}
-
-function maxDifference(a: Float32Array, b: Float32Array | Float64Array): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
 }
 
 /** Frames to render for a block size: at least 4 blocks and 8192 frames. */
