@@ -15,7 +15,9 @@ const targetPath = 'src/engine/wasm/kernels.generated.ts';
 export const FLAGS = [
   '--enable',
   'simd',
-  '-O3',
+  // Speed, shrinking what does not pay: the binary is embedded (base64) in the page's engine and in its
+  // worklet, whose sizes have a budget (test/browser/bundle.test.ts); -O3 without shrinking doubled it.
+  '-O3s',
   '--runtime',
   'stub',
   '--noAssert',
