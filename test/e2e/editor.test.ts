@@ -80,17 +80,23 @@ describe.skipIf(!!missing)('web editor', () => {
     for (const name of ['freq', 'out', 'trig']) await page.getByTestId(`node-${name}`).waitFor();
     const names = (await get<ApiNode[]>('/nodes')).map((n) => n.name).sort();
     expect(names).toEqual(['freq', 'out', 'sine1', 'trig']);
-    // No two nodes on top of each other.
-    const boxes = await Promise.all(names.map((n) => page.getByTestId(`node-${n}`).boundingBox()));
-    for (let i = 0; i < boxes.length; i++) {
-      for (let j = i + 1; j < boxes.length; j++) {
-        const a = boxes[i]!;
-        const b = boxes[j]!;
-        const overlap =
-          a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-        expect(overlap, `${names[i]} overlaps ${names[j]}`).toBe(false);
+    // No two nodes on top of each other, once the layout has placed the new ones (it runs after they appear).
+    const overlapping = async () => {
+      const boxes = await Promise.all(names.map((n) => page.getByTestId(`node-${n}`).boundingBox()));
+      const pairs: string[] = [];
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i]!;
+          const b = boxes[j]!;
+          if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
+            pairs.push(`${names[i]} overlaps ${names[j]}`);
+        }
       }
-    }
+      return pairs;
+    };
+    await expect.poll(overlapping).toEqual([]);
+    await viewSettled(page);
+    expect(await overlapping()).toEqual([]);
   });
 
   test('connects by dragging from an output to an input', async () => {
