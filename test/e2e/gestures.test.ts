@@ -54,16 +54,23 @@ describe.skipIf(!!missing)('gestures', () => {
   const cableDrawn = (id: string) =>
     page.locator(`.react-flow__edge[data-id="${id}"]`).waitFor({ state: 'attached' });
 
-  /** Screen point half-way along a cable. */
-  function cablePoint(id: string) {
-    return page.evaluate((edge) => {
+  /**
+   * Screen point half-way along a cable, once the cable is what a click there would hit: after an undo the
+   * page may still be re-drawing the restored node, which can sit over the cable for a moment.
+   */
+  async function cablePoint(id: string) {
+    const handle = await page.waitForFunction((edge) => {
       const path = document.querySelector<SVGPathElement>(
         `.react-flow__edge[data-id="${CSS.escape(edge)}"] path.react-flow__edge-path`,
-      )!;
+      );
+      if (!path) return null;
       const p = path.getPointAtLength(path.getTotalLength() / 2);
       const m = path.getScreenCTM()!;
-      return { x: p.x * m.a + p.y * m.c + m.e, y: p.x * m.b + p.y * m.d + m.f };
+      const point = { x: p.x * m.a + p.y * m.c + m.e, y: p.x * m.b + p.y * m.d + m.f };
+      const hit = document.elementFromPoint(point.x, point.y)?.closest<HTMLElement>('.react-flow__edge');
+      return hit?.dataset.id === edge ? point : null;
     }, id);
+    return (await handle.jsonValue()) as { x: number; y: number };
   }
 
   beforeAll(async () => {
