@@ -213,6 +213,16 @@ export function kernelsFor(buf: Float32Array): Kernels | null {
   return owners.get(buf.buffer as ArrayBuffer) ?? null;
 }
 
+/**
+ * A node's state of `slots` float64s: in `kernels`' memory when there is room (`at` ≥ 0, the offset its op
+ * reads it at), else a plain array (`at` = -1). Either way `process()` uses the same array. Control side.
+ */
+export function nodeState(kernels: Kernels | null, slots: number): { at: number; state: Float64Array } {
+  const at = kernels ? kernels.allocState(slots * 8) : -1;
+  const state = kernels && at >= 0 ? new Float64Array(kernels.heap, at, slots) : new Float64Array(slots);
+  return { at, state };
+}
+
 export class Kernels {
   /**
    * The memory's buffer as of the last growth, on which new views are made. After a growth, views made

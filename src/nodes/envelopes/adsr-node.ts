@@ -1,5 +1,5 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
 import { OP_ADSR } from '../../engine/wasm/ops.js';
 
 // Indices into an ADSRNode's state (the same layout as adsrOp's in scripts/wasm/ops-osc.ts).
@@ -95,11 +95,7 @@ export const ADSRNode = defineNode({
     // State in a typed array (fractions in closure variables are fresh heap numbers); with kernels, in
     // their memory, where the plan's op (OP_ADSR) runs on the same state as process().
     const kernels = kernelsFor(out);
-    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
-    const state =
-      kernels && stateAt >= 0
-        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
-        : new Float64Array(STATE_SIZE);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
     state.set([0, 0, 1, 0, 0, Number.NaN, 1, 1, IDLE, 0]);
     state[RATE] = rate;
     return {

@@ -1,5 +1,5 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
 import { OP_SVF } from '../../engine/wasm/ops.js';
 import {
   DEFAULT_CUTOFF,
@@ -71,11 +71,7 @@ export const StateVariableFilterNode = defineNode({
     // With kernels the state lives in their memory, where the plan's op (OP_SVF) runs on the same state as
     // process(), so switching paths never jumps.
     const kernels = kernelsFor(lowOut);
-    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
-    const state =
-      kernels && stateAt >= 0
-        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
-        : new Float64Array(STATE_SIZE);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
     state[CUTOFF] = Number.NaN; // nothing computed yet
     state[MAX_CUTOFF] = maxCutoff;
     state[RADIANS_PER_HZ] = radiansPerHz;

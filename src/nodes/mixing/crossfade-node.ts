@@ -1,6 +1,6 @@
 import { defineNode, stream } from '../../engine/definition.js';
 import { STREAM_MAX } from '../../engine/types.js';
-import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
 import { OP_CROSSFADE } from '../../engine/wasm/ops.js';
 import { SMOOTHING_SNAP, smoothingCoefficient } from './smoothing.js';
 
@@ -47,11 +47,7 @@ export const CrossfadeNode = defineNode({
     // A typed array (boxing); with kernels, in their memory, where the plan's op (OP_CROSSFADE) runs on the
     // same state as process().
     const kernels = kernelsFor(out);
-    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
-    const state =
-      kernels && stateAt >= 0
-        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
-        : new Float64Array(STATE_SIZE);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
     state.set([0.5, 0.5, Math.SQRT1_2, Math.SQRT1_2]);
     state[GLIDE] = glide;
     return {

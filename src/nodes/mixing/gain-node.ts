@@ -1,6 +1,6 @@
 import { defineNode, stream } from '../../engine/definition.js';
 import { STREAM_MAX } from '../../engine/types.js';
-import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
 import { OP_GAIN } from '../../engine/wasm/ops.js';
 import { SMOOTHING_SNAP, smoothingCoefficient } from './smoothing.js';
 
@@ -48,11 +48,7 @@ export const GainNode = defineNode({
     // A typed array, since a fraction in a closure variable is a fresh heap number each block; with
     // kernels, in their memory, where the plan's op (OP_GAIN) runs on the same state as process().
     const kernels = kernelsFor(out);
-    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
-    const state =
-      kernels && stateAt >= 0
-        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
-        : new Float64Array(STATE_SIZE);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
     state.set([1, 0, 1, 0, glide]);
     return {
       encode(writer) {

@@ -1,5 +1,5 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
 import { OP_PAN } from '../../engine/wasm/ops.js';
 import { SMOOTHING_SNAP, smoothingCoefficient } from './smoothing.js';
 
@@ -52,11 +52,7 @@ export const PanNode = defineNode({
     // A typed array, since fractions in closure variables are fresh heap numbers; with kernels, in their
     // memory, where the plan's op (OP_PAN) runs on the same state as process().
     const kernels = kernelsFor(left);
-    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
-    const state =
-      kernels && stateAt >= 0
-        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
-        : new Float64Array(STATE_SIZE);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
     state[LEFT_GAIN] = Math.SQRT1_2;
     state[RIGHT_GAIN] = Math.SQRT1_2;
     state[GLIDE] = glide;

@@ -8,7 +8,7 @@
 // aliasing of a 3 kHz saw at 44.1 kHz: the strongest non-harmonic component is about −100 dB below the
 // fundamental (2-point PolyBLEP gave −22 dB, a 4-point B-spline BLEP −37 dB).
 
-import type { Kernels } from '../../engine/wasm/kernels.js';
+import { type Kernels, nodeState } from '../../engine/wasm/kernels.js';
 
 /** Output delay in frames (half the kernel). */
 export const BLEP_DELAY = 16;
@@ -129,11 +129,7 @@ export function oscillatorState(
   kernels: Kernels | null,
   inverseRate: number,
 ): { at: number; state: Float64Array } {
-  const at = kernels ? kernels.allocState(OSC_STATE_BYTES) : -1;
-  const state =
-    kernels && at >= 0
-      ? new Float64Array(kernels.heap, at, OSC_STATE_SIZE)
-      : new Float64Array(OSC_STATE_SIZE);
+  const { at, state } = nodeState(kernels, OSC_STATE_SIZE);
   state[OSC_INVERSE_RATE] = inverseRate;
   return { at, state };
 }

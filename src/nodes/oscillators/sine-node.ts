@@ -1,6 +1,6 @@
 import { SINE_TABLE, SINE_TABLE_SIZE, wrapPhase } from '../../dsp/sine-table.js';
 import { defineNode, stream } from '../../engine/definition.js';
-import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
 import { OP_SINE } from '../../engine/wasm/ops.js';
 
 const TAU = 2 * Math.PI;
@@ -59,11 +59,7 @@ export const SineNode = defineNode({
     // The state lives in a Float64Array: in V8, assigning a fractional number to a closure variable
     // allocates a heap number, and process() must allocate nothing. With kernels it is in their memory, where
     // the plan's op (OP_SINE) runs on the same state that process() does.
-    const stateAt = kernels ? kernels.allocState(STATE_SIZE * 8) : -1;
-    const state =
-      kernels && stateAt >= 0
-        ? new Float64Array(kernels.heap, stateAt, STATE_SIZE)
-        : new Float64Array(STATE_SIZE);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
     state[INVERSE_RATE] = inverseRate;
     state[RE] = 1;
     state[COS_STEP] = 1;
