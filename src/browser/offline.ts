@@ -9,7 +9,9 @@ import type { RenderEvent } from '../engine/renderer.js';
 import { deserializeError, serializeError } from './errors.js';
 import type { FileStore } from './file-store.js';
 import { type FromOfflineWorker, OFFLINE_WORKER_FILE, type ToOfflineWorker } from './messages.js';
-import { type OfflineRenderData, offlineFrames, renderScriptOffline } from './offline-render.js';
+import { offlineFrames } from './offline-limits.js';
+import type { OfflineRenderData } from './offline-render.js';
+import type * as OfflineModule from './offline-worker.js';
 import { WavAssembler } from './wav.js';
 
 export interface OfflineProgress {
@@ -119,7 +121,10 @@ async function renderHere(
 ): Promise<OfflineRenderData> {
   const signal = options.signal;
   try {
-    return await renderScriptOffline(script, settings, {
+    // The renderer lives in the offline worker's file, which is also a module: loading it here keeps the
+    // engine and its kernels out of the page's own bundle until a render on this thread needs them.
+    const offline = (await import(/* @vite-ignore */ defaultWorkerUrl().href)) as typeof OfflineModule;
+    return await offline.renderScriptOffline(script, settings, {
       readFile: options.files ? (path, o) => options.files!.readFile(path, o) : undefined,
       onProgress: (frames, total) => options.onProgress?.(progressOf(frames, total)),
       onEvent: options.onEvent,
