@@ -537,6 +537,7 @@ export class BrowserEngine {
       sampleRate: this.sampleRate,
       blockSize: this.blockSize,
       worker: this.offlineWorkerUrl,
+      moduleUrl: this.offlineWorkerUrl,
       ...options,
       files: this.files,
     });

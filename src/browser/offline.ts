@@ -43,6 +43,12 @@ export interface RenderOfflineOptions {
    * elsewhere, `false` on this thread in slices (the page stays responsive, the render is slower).
    */
   worker?: boolean | string | URL;
+  /**
+   * Where the offline worker's file is, when `worker` is `false` (the render on this thread imports it as a
+   * module: the renderer lives there, not in this bundle). Default: `worker` if it is a URL, else the file
+   * next to this module.
+   */
+  moduleUrl?: string | URL;
 }
 
 export interface OfflineRecording {
@@ -80,7 +86,7 @@ export async function renderOffline(
   const worker = options.worker ?? true;
   const data =
     worker === false
-      ? await renderHere(script, settings, options)
+      ? await renderHere(script, settings, options, options.moduleUrl ?? defaultWorkerUrl())
       : await renderInWorker(script, settings, options, worker === true ? defaultWorkerUrl() : worker);
   const wav = new WavAssembler(data.sampleRate, 2);
   for (const chunk of data.chunks) wav.appendInterleaved(chunk);
@@ -118,12 +124,13 @@ async function renderHere(
   script: string,
   settings: { seconds: number; sampleRate: number; blockSize: number },
   options: RenderOfflineOptions,
+  moduleUrl: string | URL,
 ): Promise<OfflineRenderData> {
   const signal = options.signal;
   try {
     // The renderer lives in the offline worker's file, which is also a module: loading it here keeps the
     // engine and its kernels out of the page's own bundle until a render on this thread needs them.
-    const offline = (await import(/* @vite-ignore */ defaultWorkerUrl().href)) as typeof OfflineModule;
+    const offline = (await import(/* @vite-ignore */ String(moduleUrl))) as typeof OfflineModule;
     return await offline.renderScriptOffline(script, settings, {
       readFile: options.files ? (path, o) => options.files!.readFile(path, o) : undefined,
       onProgress: (frames, total) => options.onProgress?.(progressOf(frames, total)),
