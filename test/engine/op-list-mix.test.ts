@@ -41,6 +41,18 @@ function render(wasm: boolean, blockSize: number, steps: Step[], blocks: number,
 
 const faultsIn = (events: RenderEvent[]) => events.filter((e) => e.kind === 'fault').map((e) => e.node);
 
+/**
+ * The largest difference relative to the reference's magnitude (at least 1): the absolute difference for
+ * signals within ±1, and for a hostile ±3.4e38 passing through a one-pole (whose pole, e^x, may round
+ * differently in the kernels' Math.exp and V8's by an ulp) a float64 rounding's worth, not 1e22.
+ */
+function maxRelativeDifference(a: Float32Array, reference: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++)
+    worst = Math.max(worst, Math.abs(a[i] - reference[i]) / Math.max(1, Math.abs(reference[i])));
+  return worst;
+}
+
 /** Renders `steps` both ways at every block size; the outputs and faults agree; returns the op path's stats. */
 function expectParity(steps: Step[], framesPerStep = 2048): Stats[][] {
   const all: Stats[][] = [];
@@ -50,7 +62,7 @@ function expectParity(steps: Step[], framesPerStep = 2048): Stats[][] {
     const jsEvents: RenderEvent[] = [];
     const wasm = render(true, blockSize, steps, blocks, wasmEvents);
     const js = render(false, blockSize, steps, blocks, jsEvents);
-    expect(maxDifference(wasm.out, js.out), `${blockSize} frames a block`).toBeLessThan(TOLERANCE);
+    expect(maxRelativeDifference(wasm.out, js.out), `${blockSize} frames a block`).toBeLessThan(TOLERANCE);
     expect(peak(wasm.out)).toBeGreaterThan(0.1);
     expect(faultsIn(wasmEvents)).toEqual(faultsIn(jsEvents));
     expect(js.stats.every((stat) => stat.ops === 0)).toBe(true);
@@ -189,5 +201,139 @@ describe('MixerNode as an op (a record longer than OP_BYTES)', () => {
       () => {},
     ];
     expectParity(steps, 1024);
+  });
+});
+
+/** Sums `terms` (up to 8) in a MixerNode (its sum held within float32) and plays it on the left. */
+function mixAndPlay(s: Synchrotron, terms: string[]): void {
+  s.add('MixerNode', 'sum');
+  terms.forEach((term, k) => s.link(term, `sum.input${k + 1}`));
+  s.add('PlaybackNode', 'play');
+  s.link('sum.out', 'play.left');
+}
+
+describe('LagNode as an op', () => {
+  // lag0: a constant input (a DataNode, switched by edits: the constant-block path once settled) with
+  // constant times; lag1: white noise with rise and fall times wandering at audio rate around 5 ms (below
+  // 0 at times: it follows at once). Ops: the noise's 2, the times' 4, lag0, lag1, the mixer.
+  const build: Step = (s) => {
+    s.add('LagNode', 'lag0');
+    s.addValue(0.2, 'v0');
+    s.link('v0.out', 'lag0.input');
+    s.addValue(0.01, 'r0');
+    s.link('r0.out', 'lag0.rise');
+    s.addValue(0.05, 'f0');
+    s.link('f0.out', 'lag0.fall');
+    s.add('LagNode', 'lag1');
+    s.link(wander(s, 'a', 'white', 0, 0.8), 'lag1.input');
+    s.link(wander(s, 'up', 'brown', 0.005, 0.01), 'lag1.rise');
+    s.link(wander(s, 'down', 'pink', 0.003, 0.01), 'lag1.fall');
+    mixAndPlay(s, ['lag0.out', 'lag1.out']);
+  };
+
+  it('agrees with JS through steps, constant and audio-rate times, hostile values, relinks and removals', () => {
+    const steps: Step[] = [
+      build,
+      (s) => s.setValue('v0', 0.8), // ramps for a block, then rises
+      (s) => s.setValue('v0', -0.5), // falls
+      (s) => {
+        s.setValue('r0', 0); // follows at once
+        s.setValue('f0', -1);
+        s.setValue('v0', 0.6);
+      },
+      (s) => s.link('a_moved.out', 'lag0.input'), // a crossfade: lag0 renders in JS for a plan …
+      () => {}, // … then as an op again
+      (s) => {
+        // Hostile values from JS nodes: NaN reads 0 (input) or follows at once (times), ±∞ clamps.
+        s.add('SpecialValuesNode', 'special');
+        s.link('special.out', 'lag1.input');
+        s.add('SpecialValuesNode', 'held');
+        s.addValue(15, 'holdFor');
+        s.link('holdFor.out', 'held.hold');
+        s.link('held.out', 'lag0.rise');
+        s.link('held.out', 'lag0.fall');
+      },
+      (s) => {
+        s.remove('special');
+        s.remove('held'); // lag0's times read their defaults
+        s.remove('up_moved');
+      },
+      (s) => {
+        s.setValue('v0', 0.3);
+        s.link('v0.out', 'lag0.input');
+      },
+      () => {}, // settled on a constant: the constant-block path
+    ];
+    const stats = expectParity(steps, 4096);
+    for (const perSize of stats) {
+      expect(perSize[0]).toEqual({ ops: 9, segments: 4, js: 4 });
+      expect(perSize[4].ops).toBe(8); // lag0 glides to its new input in JS
+      expect(perSize[5].ops).toBe(9);
+      expect(perSize[6].ops).toBe(7); // both glide to the special values
+      expect(perSize[9].ops).toBe(8); // up_moved removed; all others are ops
+    }
+  });
+});
+
+describe('TriggerEnvelopeNode as an op', () => {
+  // env0: triggered by an 8 Hz square (edges inside blocks), constant times; env1: triggered by a DataNode
+  // (switched by edits), attack and decay wandering at audio rate around 10 ms and 30 ms (below 0 at times:
+  // a jump). Ops: the square, the times' 4, env0, env1, the mixer.
+  const build: Step = (s) => {
+    s.addValue(8, 'gateHz');
+    s.add('SquareNode', 'gate');
+    s.link('gateHz.out', 'gate.frequency');
+    s.add('TriggerEnvelopeNode', 'env0');
+    s.link('gate.out', 'env0.trigger');
+    s.addValue(0.005, 'a0');
+    s.link('a0.out', 'env0.attack');
+    s.addValue(0.04, 'd0');
+    s.link('d0.out', 'env0.decay');
+    s.add('TriggerEnvelopeNode', 'env1');
+    s.addValue(0, 't1');
+    s.link('t1.out', 'env1.trigger');
+    s.link(wander(s, 'att', 'brown', 0.01, 0.02), 'env1.attack');
+    s.link(wander(s, 'dec', 'pink', 0.03, 0.04), 'env1.decay');
+    mixAndPlay(s, ['env0.envelope', 'env1.envelope']);
+  };
+
+  it('agrees with JS through triggers, retriggers, constant and audio-rate times, hostile values, relinks', () => {
+    const steps: Step[] = [
+      build,
+      (s) => s.setValue('t1', 1), // a rising edge mid-ramp
+      (s) => s.setValue('t1', 0),
+      (s) => s.setValue('t1', 0.5), // retriggered from where it is
+      (s) => {
+        s.setValue('a0', 0); // jumps
+        s.setValue('d0', -1);
+      },
+      (s) => s.link('gate.out', 'env1.trigger'), // a crossfade: env1 renders in JS for a plan …
+      () => {}, // … then as an op again
+      (s) => {
+        // Hostile values from JS nodes: a NaN trigger reads 0; NaN, ±∞, ±1e30 times.
+        s.add('SpecialValuesNode', 'special');
+        s.link('special.out', 'env0.trigger');
+        s.add('SpecialValuesNode', 'held');
+        s.addValue(15, 'holdFor');
+        s.link('holdFor.out', 'held.hold');
+        s.link('held.out', 'env1.attack');
+        s.link('held.out', 'env1.decay');
+      },
+      (s) => {
+        s.remove('special'); // env0's trigger reads 0: it decays and idles
+        s.remove('held');
+        s.setValue('a0', 0.02);
+        s.link('gate.out', 'env0.trigger');
+      },
+      () => {},
+    ];
+    const stats = expectParity(steps, 4096);
+    for (const perSize of stats) {
+      expect(perSize[0]).toEqual({ ops: 8, segments: 3, js: 3 });
+      expect(perSize[5].ops).toBe(7); // env1 glides to its new trigger in JS
+      expect(perSize[6].ops).toBe(8);
+      expect(perSize[7].ops).toBe(6); // both glide to the special values
+      expect(perSize[9].ops).toBe(8);
+    }
   });
 });

@@ -53,6 +53,10 @@ export const OP_CROSSFADE = 33;
  * started flag, glide coefficient, then the float64 sum of a block). Longer than OP_BYTES.
  */
 export const OP_MIXER = 70;
+/** LagNode: output, input, rise, fall (buffer, flag each), state. */
+export const OP_LAG = 71;
+/** TriggerEnvelopeNode: output, trigger, attack, decay (buffer, flag each), state. */
+export const OP_TRIGGER_ENVELOPE = 72;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
