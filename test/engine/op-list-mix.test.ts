@@ -207,7 +207,7 @@ describe('MixerNode as an op (a record longer than OP_BYTES)', () => {
 /** Sums `terms` (up to 8) in a MixerNode (its sum held within float32) and plays it on the left. */
 function mixAndPlay(s: Synchrotron, terms: string[]): void {
   s.add('MixerNode', 'sum');
-  terms.forEach((term, k) => s.link(term, `sum.input${k + 1}`));
+  for (const [k, term] of terms.entries()) s.link(term, `sum.input${k + 1}`);
   s.add('PlaybackNode', 'play');
   s.link('sum.out', 'play.left');
 }
