@@ -5,8 +5,10 @@
 // the shared state while its input glides, then by its op again), removals, and faults.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { defineNode, type StreamInput, stream } from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
+import { kernelsFor, setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
+import { OP_ADD, opRecordBytes } from '../../src/engine/wasm/ops.js';
 import { createRegistry, Synchrotron } from '../../src/index.js';
 import { maxDifference, peak } from '../helpers/analysis.js';
 import { SpecialValuesNode } from '../nodes/render.js';
@@ -24,6 +26,8 @@ type Stats = { ops: number; segments: number; js: number };
 function render(wasm: boolean, blockSize: number, steps: Step[], blocks: number, events: RenderEvent[] = []) {
   const registry = createRegistry();
   registry.register(SpecialValuesNode);
+  registry.register(WideSumNode);
+  registry.register(OverfullSumNode);
   setWasmKernelsEnabled(wasm);
   const s = new Synchrotron({ sampleRate: SAMPLE_RATE, blockSize, registry });
   setWasmKernelsEnabled(true);
@@ -38,6 +42,42 @@ function render(wasm: boolean, blockSize: number, steps: Step[], blocks: number,
   s.dispose();
   return { out, stats };
 }
+
+/**
+ * Test nodes for the record size: out = in1 + in2 (OP_ADD reads the first two inputs), with 18 more stream
+ * inputs that only the encode writes. WideSumNode asks for a record that holds all 20; OverfullSumNode
+ * leaves the default (OP_BYTES, 14 inputs), so its 15th operand is refused and it renders by `process`.
+ */
+function sumNodeWithWideRecord(type: string, sized: boolean) {
+  const inputs: Record<string, ReturnType<typeof stream>> = {};
+  for (let k = 1; k <= 20; k++) inputs[`in${k}`] = stream(`Input ${k}.`, { default: 0 });
+  return defineNode({
+    type,
+    category: 'debug',
+    description: 'Test: in1 + in2, with 18 more inputs in its op record.',
+    inputs,
+    outputs: { out: stream('in1 + in2.') },
+    create(_ctx, io) {
+      const all = Object.values(io.inputs) as StreamInput[];
+      const out = io.outputs.out.buf;
+      const kernels = kernelsFor(out);
+      return {
+        encode(writer) {
+          if (!kernels || !writer.begin(OP_ADD, out, sized ? opRecordBytes(20, 0) : undefined)) return false;
+          for (const input of all) if (!writer.input(input)) return false;
+          return true;
+        },
+        process(frames) {
+          const a = all[0].buf;
+          const b = all[1].buf;
+          for (let i = 0; i < frames; i++) out[i] = a[i] + b[i];
+        },
+      };
+    },
+  });
+}
+const WideSumNode = sumNodeWithWideRecord('WideSumNode', true);
+const OverfullSumNode = sumNodeWithWideRecord('OverfullSumNode', false);
 
 const faultsIn = (events: RenderEvent[]) => events.filter((e) => e.kind === 'fault').map((e) => e.node);
 
@@ -334,6 +374,42 @@ describe('TriggerEnvelopeNode as an op', () => {
       expect(perSize[6].ops).toBe(8);
       expect(perSize[7].ops).toBe(6); // both glide to the special values
       expect(perSize[9].ops).toBe(8);
+    }
+  });
+});
+
+describe('op records sized by their node', () => {
+  it('a node asking for a longer record is an op; one whose operands overflow the default renders in JS', () => {
+    const steps: Step[] = [
+      (s) => {
+        s.add('WideSumNode', 'wide');
+        s.link(wander(s, 'a', 'white', 0, 0.5), 'wide.in1');
+        s.addValue(0.25, 'dc');
+        s.link('dc.out', 'wide.in2');
+        s.add('OverfullSumNode', 'overfull');
+        s.link('a_moved.out', 'overfull.in1');
+        s.link('dc.out', 'overfull.in2');
+        s.add('MixerNode', 'sum');
+        s.link('wide.out', 'sum.input1');
+        s.link('overfull.out', 'sum.input2');
+        s.add('PlaybackNode', 'play');
+        s.link('sum.out', 'play.left');
+      },
+      (s) => s.link('dc.out', 'wide.in20'), // re-encoded into the record it has
+      (s) => s.remove('wide'), // its record goes back to the allocator …
+      (s) => {
+        s.add('WideSumNode', 'wide2'); // … and a new node of its size may take it
+        s.link('a_moved.out', 'wide2.in1');
+        s.link('wide2.out', 'sum.input3');
+      },
+      () => {},
+    ];
+    const stats = expectParity(steps);
+    for (const perSize of stats) {
+      // The noise's two ops, wide, the mixer; overfull renders by `process` (with the NoiseNode, play).
+      expect(perSize[0]).toEqual({ ops: 4, segments: 2, js: 3 });
+      expect(perSize[1].ops).toBe(3); // wide glides to its new in20 (JS for a plan)
+      expect(perSize[4].ops).toBe(4);
     }
   });
 });
