@@ -523,6 +523,7 @@ export class Renderer implements ChildPlan {
       visited: 0,
       inert: false,
       opRecord: -1,
+      opBytes: 0,
       opAt: -1,
       rendered: false,
       faulted: false,
