@@ -39,6 +39,7 @@ export class BufferPool {
   private readonly free: Float32Array[] = [];
   private used = 0;
   private wasmUsed = 0;
+  private silent: Float32Array | undefined;
 
   constructor(blockSize: number, options: BufferPoolOptions = {}) {
     this.blockSize = blockSize;
@@ -84,6 +85,15 @@ export class BufferPool {
     const offset = (this.used % this.buffersPerChunk) * this.blockSize;
     this.used++;
     return this.chunks[chunkIndex].subarray(offset, offset + this.blockSize);
+  }
+
+  /**
+   * One shared block of zeros, what a stream input reads before its first binding (no node renders
+   * before it is bound; nodes never write their inputs). In the pool, so kernels could address it too.
+   */
+  silence(): Float32Array {
+    this.silent ??= this.alloc();
+    return this.silent;
   }
 
   release(buffer: Float32Array): void {

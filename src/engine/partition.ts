@@ -73,7 +73,7 @@ export function placeNodes(
   }
   // What keeps a component on the main renderer: a feeder there, a cycle, a non-stream link out.
   const mustStay = new Set<number>();
-  const inside = new Map<number, number[]>(); // links within each component, as [source, sink] pairs
+  const inside: number[] = []; // links within a component, as [source, sink] pairs
   for (const link of links) {
     const s = index.get(link.source);
     const k = index.get(link.sink);
@@ -82,13 +82,9 @@ export function placeNodes(
     const sinkRoot = nodes[k].movable ? find(k) : -1;
     if (sinkRoot >= 0 && sourceRoot !== sinkRoot) mustStay.add(sinkRoot);
     if (sourceRoot >= 0 && sourceRoot !== sinkRoot && !link.stream) mustStay.add(sourceRoot);
-    if (sourceRoot >= 0 && sourceRoot === sinkRoot) {
-      const pairs = inside.get(sourceRoot);
-      if (pairs) pairs.push(s, k);
-      else inside.set(sourceRoot, [s, k]);
-    }
+    if (sourceRoot >= 0 && sourceRoot === sinkRoot) inside.push(s, k);
   }
-  for (const [root, members] of components) if (hasCycle(members, inside.get(root) ?? [])) mustStay.add(root);
+  for (const i of nodesOnCycles(nodes.length, inside)) mustStay.add(find(i));
 
   const owners = new Map<string, number>();
   const fresh: Array<{ members: number[]; cost: number }> = [];
@@ -131,28 +127,31 @@ export function placeNodes(
   return owners;
 }
 
-/** Kahn's algorithm over one component's inner links: true when some nodes never become free. */
-function hasCycle(members: readonly number[], pairs: readonly number[]): boolean {
-  const indegree = new Map<number, number>();
-  const out = new Map<number, number[]>();
-  for (const i of members) indegree.set(i, 0);
+/**
+ * Kahn's algorithm over the links within components (`pairs`: source, sink, … as node indices): the nodes
+ * that never become free, i.e. on or after a cycle. One pass over typed arrays for all components: it runs
+ * for every batch, and on a 3,000-node patch Maps per component cost a tenth of `render`'s build.
+ */
+function nodesOnCycles(count: number, pairs: readonly number[]): number[] {
+  const indegree = new Int32Array(count);
+  const first = new Int32Array(count + 1); // sinks of node i: targets[first[i] … first[i + 1]]
   for (let p = 0; p < pairs.length; p += 2) {
-    const [s, k] = [pairs[p], pairs[p + 1]];
-    indegree.set(k, indegree.get(k)! + 1);
-    const list = out.get(s);
-    if (list) list.push(k);
-    else out.set(s, [k]);
+    first[pairs[p] + 1]++;
+    indegree[pairs[p + 1]]++;
   }
-  const ready = members.filter((i) => indegree.get(i) === 0);
-  let freed = 0;
-  while (ready.length > 0) {
-    const i = ready.pop()!;
-    freed++;
-    for (const k of out.get(i) ?? []) {
-      const left = indegree.get(k)! - 1;
-      indegree.set(k, left);
-      if (left === 0) ready.push(k);
-    }
+  for (let i = 0; i < count; i++) first[i + 1] += first[i];
+  const targets = new Int32Array(pairs.length / 2);
+  const fill = first.slice(0, count);
+  for (let p = 0; p < pairs.length; p += 2) targets[fill[pairs[p]]++] = pairs[p + 1];
+  const ready = new Int32Array(count);
+  let readyCount = 0;
+  for (let i = 0; i < count; i++) if (indegree[i] === 0) ready[readyCount++] = i;
+  while (readyCount > 0) {
+    const i = ready[--readyCount];
+    for (let t = first[i]; t < first[i + 1]; t++)
+      if (--indegree[targets[t]] === 0) ready[readyCount++] = targets[t];
   }
-  return freed < members.length;
+  const stuck: number[] = [];
+  for (let i = 0; i < count; i++) if (indegree[i] > 0) stuck.push(i);
+  return stuck;
 }

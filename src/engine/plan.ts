@@ -187,7 +187,13 @@ export function bindInputs(node: RenderNode, links: PlanLinks, pool: BufferPool,
         converters.push(converter);
         targetConstant = null;
       } else {
-        streamInput.buf = node.defaultBuffers.get(port)!;
+        let buf = node.defaultBuffers.get(port);
+        if (buf === undefined) {
+          buf = pool.alloc();
+          buf.fill(streamInput.defaultValue);
+          node.defaultBuffers.set(port, buf);
+        }
+        streamInput.buf = buf;
         streamInput.constant = true;
         targetConstant = true;
       }

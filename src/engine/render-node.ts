@@ -33,7 +33,7 @@ export interface RenderNode {
   args: Record<string, DataValue>;
   streamOutputs: StreamOutput[];
   midiOutputs: MidiOutput[];
-  /** Default-value buffers of stream inputs, by port. */
+  /** Default-value buffers of stream inputs, by port: made when the input is first bound unlinked. */
   readonly defaultBuffers: Map<string, Float32Array>;
   /** Data→stream converters by input port; kept across compiles so ramps and values persist. */
   readonly converters: Map<string, DataToStream>;
@@ -104,11 +104,10 @@ export function setPorts(
     if (Object.hasOwn(inputs, port)) continue;
     const fallback = fallbackOf(args, port, spec);
     if (spec.kind === 'stream') {
+      // Its default-value buffer is made when binding finds the input unlinked (plan.ts, bindInputs): most
+      // inputs are linked, and a buffer each was a third of the buffers (and their views) a patch made.
       const number = typeof fallback === 'number' || typeof fallback === 'boolean' ? Number(fallback) : 0;
-      const buf = pool.alloc();
-      buf.fill(number);
-      node.defaultBuffers.set(port, buf);
-      inputs[port] = new StreamInput(number, buf);
+      inputs[port] = new StreamInput(number, pool.silence());
     } else if (spec.kind === 'data') {
       inputs[port] = new DataInput(fallback);
     } else {

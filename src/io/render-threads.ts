@@ -338,7 +338,6 @@ export class ThreadedRenderer extends Renderer {
       super.enqueue(ops);
       return;
     }
-    const before = new Map(this.owners);
     this.updateModel(ops);
     // Eager: a worker still starting takes no part (as if full); its load is kept as it was.
     const load = this.load.map((cost, t) =>
@@ -351,7 +350,8 @@ export class ThreadedRenderer extends Renderer {
     });
     for (let t = 0; t < load.length; t++) if (Number.isFinite(load[t])) this.load[t] = load[t];
     if (!owners) {
-      this.collapse(ops, before);
+      // Routing has not run, so `this.owners` is still as before this batch (copied: collapse resets it).
+      this.collapse(ops, new Map(this.owners));
       return;
     }
     for (const [name, owner] of owners) this.model.get(name)!.owner = owner;

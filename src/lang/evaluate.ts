@@ -1,10 +1,10 @@
 // The evaluator: parsed commands → graph edits, run as one transaction (all or nothing). Errors from the
 // graph (unknown type, port, name taken …) are re-raised as SynchrolangErrors at the offending token.
 
-import type { ApiNode } from '../api/protocol.js';
+import type { ApiConnection, ApiNode } from '../api/protocol.js';
 import { toApiConnection, toApiNewNode, toApiNode, toApiPortInfo } from '../api/shapes.js';
 import { SynchrotronError, suggest } from '../engine/errors.js';
-import type { Graph, GraphNode } from '../engine/graph.js';
+import type { Connection, Graph, GraphNode } from '../engine/graph.js';
 import { validateNodeName } from '../engine/graph.js';
 import { formatBytes, limitError, valueBytes } from '../engine/limits.js';
 import { joinPath } from '../engine/patch.js';
@@ -128,17 +128,26 @@ class Evaluator {
   }
 
   runAll(commands: CommandAst[]): ExecuteResult {
+    // Without a budget the texts are not counted, so a result's text is made only when read (below).
+    const budget = this.host.maxResultBytes !== undefined;
     const results = this.graph.transaction(() =>
       commands.map((command) => {
         const result = this.run(command);
-        this.spend(result.text.length, command);
+        if (budget) this.spend(result.text.length, command);
         return result;
       }),
     );
     for (const { command, span } of this.transport) {
       this.at(span, () => (command === 'start' ? this.host.start() : this.host.stop()));
     }
-    return { results, text: results.map((r) => r.text).join('\n') };
+    let text: string | undefined;
+    return {
+      results,
+      get text() {
+        text ??= results.map((r) => r.text).join('\n');
+        return text;
+      },
+    };
   }
 
   private result(
@@ -162,6 +171,7 @@ class Evaluator {
     const { line, column } = this.lines.position(c.start);
     const made = { ...node };
     let shape: ApiNode | undefined;
+    let text: string | undefined;
     return {
       command: c.command,
       kind: 'node',
@@ -169,7 +179,36 @@ class Evaluator {
         shape ??= toApiNewNode(made);
         return shape;
       },
-      text: `created ${describeNode(node)}`,
+      get text() {
+        text ??= `created ${describeNode(made)}`;
+        return text;
+      },
+      line,
+      column,
+    };
+  }
+
+  /** The result of `link`, its value and text made when read (as for `new`: `render` reads neither). The
+   * connections are immutable values (a rename makes new ones), so reading later gives the same. */
+  private linked(c: CommandAst, connection: Connection, old: Connection | undefined): CommandResult {
+    const { line, column } = this.lines.position(c.start);
+    let value: ApiConnection | undefined;
+    let text: string | undefined;
+    return {
+      command: c.command,
+      kind: 'connection',
+      get value() {
+        value ??= toApiConnection(connection);
+        return value;
+      },
+      get text() {
+        if (text === undefined) {
+          const made = describeConnection(connection);
+          const was = old && describeConnection(old);
+          text = `linked ${made}${was && was !== made ? ` (replacing ${was})` : ''}`;
+        }
+        return text;
+      },
       line,
       column,
     };
@@ -208,16 +247,7 @@ class Evaluator {
         const sink = this.portRef(c.sink, 'input');
         const old = this.graph.sourceOf(sink);
         const connection = this.at(c.arrow, () => this.graph.link(source, sink));
-        const replaced =
-          old && describeConnection(old) !== describeConnection(connection)
-            ? ` (replacing ${describeConnection(old)})`
-            : '';
-        return this.result(
-          c,
-          'connection',
-          toApiConnection(connection),
-          `linked ${describeConnection(connection)}${replaced}`,
-        );
+        return this.linked(c, connection, old);
       }
       case 'unlink': {
         const t = c.target;
