@@ -39,6 +39,11 @@ export const OP_PAN = 32;
 /** CrossfadeNode: output, a, b, mix (buffer, flag each), state. */
 export const OP_CROSSFADE = 33;
 
+// Nodes with a data input (opcodes 50–69; kernels in scripts/wasm/ops-data.ts, `runDataOp`). Each node's
+// `readData` writes what its data input decides into its state before the op runs.
+/** MathNode: output, a, b (buffer, flag each), the fade's scratch block (pointer), state. */
+export const OP_MATH = 50;
+
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
  * kernel (a buffer outside the kernels' memory): the node then renders by `process`, as without kernels.

@@ -1,0 +1,194 @@
+// The nodes with a data input as WebAssembly ops (scripts/wasm/ops-data.ts): each renders as an op of the
+// plan's op list and equals its plain-JS `process` (kernels switched off) within 1e-5 at 16, 128 and 4096
+// frames, with constant and audio-rate inputs, values changing mid-render, the DATA input changing
+// mid-render (read by the node's `readData` before its op), NaN/±∞/±1e30 inputs, relinks, removals.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RenderEvent } from '../../src/engine/renderer.js';
+import { setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
+import { createRegistry, Synchrotron } from '../../src/index.js';
+import { MATH_OPS } from '../../src/nodes/math/math-node.js';
+import { maxDifference } from '../helpers/analysis.js';
+import { SpecialValuesNode } from '../nodes/render.js';
+
+const SAMPLE_RATE = 44100;
+const BLOCK_SIZES = [16, 128, 4096];
+const TOLERANCE = 1e-5;
+
+afterEach(() => setWasmKernelsEnabled(true));
+
+type Step = (s: Synchrotron) => void;
+
+/**
+ * Renders `frames` frames after each step's edits, with or without kernels: per step the left master, then
+ * the right. Also the op list's stats after each step's edits, and the events.
+ */
+function render(wasm: boolean, blockSize: number, steps: Step[], frames: number, events: RenderEvent[] = []) {
+  const registry = createRegistry();
+  registry.register(SpecialValuesNode);
+  setWasmKernelsEnabled(wasm);
+  const s = new Synchrotron({ sampleRate: SAMPLE_RATE, blockSize, registry });
+  setWasmKernelsEnabled(true);
+  s.onEvent((event) => events.push(event));
+  const length = Math.max(1, Math.ceil(frames / blockSize)) * blockSize;
+  const out = new Float32Array(steps.length * 2 * length);
+  const stats: Array<{ ops: number; segments: number; js: number }> = [];
+  steps.forEach((step, k) => {
+    step(s);
+    stats.push(s.renderer.opStats());
+    const { left, right } = s.renderFrames(length);
+    out.set(left, 2 * k * length);
+    out.set(right, (2 * k + 1) * length);
+  });
+  s.dispose();
+  return { out, stats };
+}
+
+/** The largest difference relative to the reference's magnitude (at least 1): for samples up to ±3.4e38. */
+function maxRelativeDifference(a: Float32Array, reference: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++)
+    worst = Math.max(worst, Math.abs(a[i] - reference[i]) / Math.max(1, Math.abs(reference[i])));
+  return worst;
+}
+
+function peak(a: Float32Array): number {
+  let most = 0;
+  for (let i = 0; i < a.length; i++) most = Math.max(most, Math.abs(a[i]));
+  return most;
+}
+
+const faults = (events: RenderEvent[]) => events.filter((e) => e.kind === 'fault').map((e) => e.node);
+
+/**
+ * Runs `steps` on both paths at every block size; the difference (absolute, or `relative` to the samples'
+ * size) must be within 1e-5, faults alike. Returns the op path's renders and stats.
+ */
+function expectParity(steps: Step[], frames: number, relative = false) {
+  const results = [];
+  for (const blockSize of BLOCK_SIZES) {
+    const wasmEvents: RenderEvent[] = [];
+    const jsEvents: RenderEvent[] = [];
+    const wasm = render(true, blockSize, steps, frames, wasmEvents);
+    const js = render(false, blockSize, steps, frames, jsEvents);
+    const difference = relative ? maxRelativeDifference(wasm.out, js.out) : maxDifference(wasm.out, js.out);
+    expect(difference, `${blockSize} frames per block`).toBeLessThan(TOLERANCE);
+    expect(js.stats.every((stat) => stat.ops === 0)).toBe(true);
+    expect(faults(wasmEvents)).toEqual(faults(jsEvents));
+    results.push({ blockSize, events: wasmEvents, ...wasm });
+  }
+  return results;
+}
+
+/**
+ * Noise `name` (NoiseNode of `color`, JS in both paths and seeded by its name, so the same samples in both)
+ * scaled by `depth` and offset by `centre`: an audio-rate input that is the same in both paths to the bit.
+ */
+function wander(s: Synchrotron, name: string, color: string, centre: number, depth: number): string {
+  s.add('NoiseNode', name);
+  s.addValue(color, `${name}_color`);
+  s.link(`${name}_color.out`, `${name}.color`);
+  s.addValue(depth, `${name}_depth`);
+  s.add('MultiplyNode', `${name}_scaled`);
+  s.link(`${name}.out`, `${name}_scaled.a`);
+  s.link(`${name}_depth.out`, `${name}_scaled.b`);
+  s.addValue(centre, `${name}_centre`);
+  s.add('AddNode', `${name}_moved`);
+  s.link(`${name}_scaled.out`, `${name}_moved.a`);
+  s.link(`${name}_centre.out`, `${name}_moved.b`);
+  return `${name}_moved.out`;
+}
+
+/** Every op in turn (each a change of the data input mid-render, crossfading over 5 ms), then a bad one. */
+function everyOp(frames: number): { steps: Step[]; frames: number } {
+  const steps: Step[] = MATH_OPS.map((op) => (s: Synchrotron) => s.setValue('op', op));
+  steps.push((s) => s.setValue('op', 'sideways')); // not an op: a warning, the last op stays
+  return { steps, frames };
+}
+
+describe('MathNode as an op', () => {
+  const build = (first: string, b: number | ((s: Synchrotron) => string)): Step => {
+    return (s) => {
+      s.add('MathNode', 'math');
+      s.link(wander(s, 'x', 'white', 0.2, 3), 'math.a');
+      const source = typeof b === 'number' ? b : b(s);
+      if (typeof source === 'number') {
+        s.addValue(source, 'y');
+        s.link('y.out', 'math.b');
+      } else s.link(source, 'math.b');
+      s.addValue(first, 'op');
+      s.link('op.out', 'math.op');
+      s.add('PlaybackNode', 'play');
+      s.link('math.out', 'play.left');
+    };
+  };
+
+  it('agrees with JS for every op and op change, a constant b, changed mid-render', () => {
+    const { steps } = everyOp(1024);
+    const all: Step[] = [
+      build('power', 1.7),
+      ...steps,
+      (s) => s.setValue('y', -0.6), // ramps for a block: the op reads the converter's flag
+      ...steps,
+    ];
+    for (const { stats, out, events } of expectParity(all, 1024)) {
+      // The source's multiply and add and the math are ops: one segment after the NoiseNode.
+      expect(stats[0]).toEqual({ ops: 3, segments: 1, js: 2 });
+      expect(stats.at(-1)?.ops).toBe(3);
+      expect(peak(out)).toBeGreaterThan(1);
+      expect(events.filter((e) => e.kind === 'warning').length).toBe(2); // 'sideways', twice
+    }
+  });
+
+  it('agrees with JS with both operands at audio rate, relinks, and the op relinked and removed', () => {
+    const { steps } = everyOp(1024);
+    const all: Step[] = [
+      build('subtract', (s) => wander(s, 'yy', 'brown', 0.5, 2)),
+      ...steps,
+      (s) => {
+        // The op's data input relinked to another DataNode: a new plan reads it first.
+        s.addValue('modulo', 'op2');
+        s.link('op2.out', 'math.op');
+      },
+      (s) => s.link(wander(s, 'z', 'pink', -1, 4), 'math.b'), // a crossfade (JS for a plan), then an op
+      () => {},
+      (s) => s.remove('op2'), // the op reads its default, subtract: a fade
+      (s) => s.remove('z_moved'), // b reads its default
+      (s) => s.unlink('x_moved.out', 'math.a'), // both constant: one frame computed, filled
+      (s) => s.setValue('op', 'tanh'), // the op input is unlinked: nothing changes
+    ];
+    for (const { stats, out } of expectParity(all, 1024)) {
+      // Two segments: the NoiseNodes cut them (yy's, then x's and the math).
+      expect(stats[0]).toEqual({ ops: 5, segments: 2, js: 3 });
+      // The math renders in JS while the new link to b crossfades, then as an op with z's two.
+      expect(stats[MATH_OPS.length + 3].ops).toBe(4 + 2);
+      expect(Math.max(...stats.map((stat) => stat.ops))).toBe(5 + 2);
+      expect(peak(out)).toBeGreaterThan(1);
+    }
+  });
+
+  it('NaN, ±∞, ±the largest float32 and ±1e30 operands: every op, on both paths, never faults', () => {
+    const { steps } = everyOp(512);
+    const all: Step[] = [
+      (s) => {
+        s.add('SpecialValuesNode', 'special');
+        s.add('SpecialValuesNode', 'slow');
+        s.addValue(15, 'hold');
+        s.link('hold.out', 'slow.hold'); // with `special`, every pair of values within 225 frames
+        s.add('MathNode', 'math');
+        s.link('special.out', 'math.a');
+        s.link('slow.out', 'math.b');
+        s.addValue('subtract', 'op');
+        s.link('op.out', 'math.op');
+        s.add('PlaybackNode', 'play');
+        s.link('math.out', 'play.left');
+      },
+      ...steps,
+    ];
+    for (const { stats, out, events } of expectParity(all, 512, true)) {
+      expect(stats[0]).toEqual({ ops: 1, segments: 1, js: 3 });
+      expect(faults(events)).toEqual([]);
+      expect(peak(out)).toBeGreaterThan(1e38);
+    }
+  });
+});
