@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
 import { createRegistry, Synchrotron } from '../../src/index.js';
+import { BIQUAD_MODES } from '../../src/nodes/filters/biquad-filter-node.js';
 import { MATH_OPS } from '../../src/nodes/math/math-node.js';
 import { maxDifference } from '../helpers/analysis.js';
 import { SpecialValuesNode } from '../nodes/render.js';
@@ -189,6 +190,98 @@ describe('MathNode as an op', () => {
       expect(stats[0]).toEqual({ ops: 1, segments: 1, js: 3 });
       expect(faults(events)).toEqual([]);
       expect(peak(out)).toBeGreaterThan(1e38);
+    }
+  });
+});
+
+describe('BiquadFilterNode as an op', () => {
+  const build: Step = (s) => {
+    s.add('BiquadFilterNode', 'filter');
+    s.link(wander(s, 'source', 'white', 0, 0.4), 'filter.input');
+    s.addValue(800, 'cut');
+    s.link('cut.out', 'filter.cutoff');
+    s.addValue(2, 'q');
+    s.link('q.out', 'filter.q');
+    s.addValue(6, 'gain');
+    s.link('gain.out', 'filter.gain');
+    s.addValue('lowpass', 'mode');
+    s.link('mode.out', 'filter.mode');
+    s.add('PlaybackNode', 'play');
+    s.link('filter.out', 'play.left');
+  };
+  /** Every mode in turn, each a change of the data input mid-render (a 5 ms glide), then a bad one. */
+  const everyMode: Step[] = [
+    ...BIQUAD_MODES.map((mode) => (s: Synchrotron) => s.setValue('mode', mode)),
+    (s) => s.setValue('mode', 'sideways'), // a warning; the mode stays
+    (s) => s.setValue('mode', 'lowshelf'),
+  ];
+
+  it('agrees with JS through every mode change, constant and audio-rate parameters, relinks, removals', () => {
+    const steps: Step[] = [
+      build,
+      ...everyMode,
+      (s) => s.setValue('cut', 3000), // ramps for a block: the op reads the converter's flag
+      (s) => s.link(wander(s, 'sweep', 'brown', 2000, 1500), 'filter.cutoff'), // a crossfade, then audio rate
+      () => {},
+      ...everyMode, // mode glides on the per-sample path
+      (s) => s.link(wander(s, 'wobble', 'white', 3, 5), 'filter.q'), // beyond 0.1…40: clamped
+      (s) => s.link(wander(s, 'boost', 'pink', 0, 80), 'filter.gain'), // beyond ±48 dB: clamped
+      () => {},
+      (s) => s.setValue('mode', 'peak'),
+      (s) => s.setValue('sweep_depth', 40000), // cutoffs far outside 10 Hz…19.8 kHz: clamped
+      (s) => {
+        // The mode's data input relinked to another DataNode, then removed (reads its default, lowpass).
+        s.addValue('highshelf', 'mode2');
+        s.link('mode2.out', 'filter.mode');
+      },
+      (s) => s.remove('mode2'),
+      (s) => s.remove('sweep_moved'), // the cutoff reads its default
+      (s) => s.unlink('source_moved.out', 'filter.input'), // silence in: it rings out
+    ];
+    for (const { stats, out, events } of expectParity(steps, 1024)) {
+      // The source's multiply and add, and the filter, are ops: one segment after the NoiseNode.
+      expect(stats[0]).toEqual({ ops: 3, segments: 1, js: 2 });
+      expect(Math.max(...stats.map((stat) => stat.ops))).toBe(3 + 6);
+      expect(peak(out)).toBeGreaterThan(0.1);
+      expect(events.filter((e) => e.kind === 'warning').length).toBe(2); // 'sideways', twice
+    }
+  });
+
+  it('NaN, ±∞ and ±1e30 parameters are clamped alike; in the input they mute the filter alike', () => {
+    const special =
+      (hold: number): Step =>
+      (s) => {
+        s.add('SpecialValuesNode', `special${hold}`);
+        s.addValue(hold, `hold${hold}`);
+        s.link(`hold${hold}.out`, `special${hold}.hold`);
+      };
+    const parameters: Step[] = [
+      (s) => {
+        build(s);
+        special(1)(s);
+        special(15)(s);
+        s.link('special1.out', 'filter.cutoff');
+        s.link('special15.out', 'filter.q');
+      },
+      (s) => s.link('special1.out', 'filter.gain'),
+      (s) => s.setValue('mode', 'highshelf'),
+      (s) => s.link('special15.out', 'filter.cutoff'),
+    ];
+    for (const { stats, out, events } of expectParity(parameters, 1024)) {
+      expect(stats[0].ops).toBe(3);
+      expect(faults(events)).toEqual([]);
+      expect(peak(out)).toBeGreaterThan(0.1);
+    }
+    const input: Step[] = [
+      (s) => {
+        build(s);
+        special(15)(s);
+        s.link('special15.out', 'filter.input');
+      },
+    ];
+    for (const { stats, events } of expectParity(input, 1024, true)) {
+      expect(stats[0].ops).toBe(3);
+      expect(faults(events)).toEqual(['filter']);
     }
   });
 });

@@ -43,6 +43,8 @@ export const OP_CROSSFADE = 33;
 // `readData` writes what its data input decides into its state before the op runs.
 /** MathNode: output, a, b (buffer, flag each), the fade's scratch block (pointer), state. */
 export const OP_MATH = 50;
+/** BiquadFilterNode: output, input, cutoff, q, gain (buffer, flag each), state. */
+export const OP_BIQUAD = 51;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
