@@ -7,6 +7,7 @@
 
 const OP_MATH: i32 = 50;
 const OP_BIQUAD: i32 = 51;
+const OP_DELAY: i32 = 52;
 
 /** Runs one op of this range (`op` its record, `out` its output); runOps checks that output after. */
 export function runDataOp(code: i32, op: usize, out: usize, frames: i32): void {
@@ -32,6 +33,17 @@ export function runDataOp(code: i32, op: usize, out: usize, frames: i32): void {
       <usize>load<i32>(op, 36),
       <usize>load<i32>(op, 40),
       <usize>load<i32>(op, 44),
+      frames,
+    );
+  } else if (code === OP_DELAY) {
+    delayOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 24),
+      <usize>load<i32>(op, 28),
+      <usize>load<i32>(op, 32),
+      <usize>load<i32>(op, 36),
       frames,
     );
   }
@@ -352,4 +364,164 @@ function biquadOp(
   store<f64>(state, glideLeft, B_GLIDE_LEFT);
   store<f64>(state, sanitized(ic1), B_IC1);
   store<f64>(state, sanitized(ic2), B_IC2);
+}
+
+// ------------------------------------------------------------------------------------------- delay
+// DelayNode (src/nodes/delay/delay-node.ts): its constants and state layout (float64); the line (float32)
+// is at the byte offset LINE_AT holds, LENGTH samples long.
+
+const DEFAULT_TIME: f64 = 0.25;
+const MIN_DELAY_SAMPLES: f64 = 2;
+const MAX_FEEDBACK: f64 = 0.99;
+const MAX_FOLLOW: f64 = 1;
+const LINE_LIMIT: f64 = 100;
+const WHOLE_SNAP: f64 = 1.0 / 4194304; // 2^-22
+
+const D_CURRENT: usize = 0;
+const D_NEXT: usize = 8;
+const D_LONGEST: usize = 16;
+const D_WRITE: usize = 24;
+const D_FADE_LEFT: usize = 32;
+const D_STARTED: usize = 40;
+const D_LENGTH: usize = 48;
+const D_LINE_AT: usize = 56;
+const D_RATE: usize = 64;
+const D_FADE_FRAMES: usize = 72;
+
+/** delaySamples: a `time` value (seconds) in samples, clamped to 2…longest, NaN as the default, snapped. */
+function delaySamples(seconds: f64, rate: f64, longest: f64): f64 {
+  const d = isNaN(seconds)
+    ? Math.min(longest, DEFAULT_TIME * rate)
+    : Math.min(longest, Math.max(MIN_DELAY_SAMPLES, seconds * rate));
+  const nearest = Math.round(d);
+  return Math.abs(d - nearest) <= d * WHOLE_SNAP ? nearest : d;
+}
+
+/** A feedback value as DelayNode reads it: clamped to ±0.99, NaN as 0. */
+function feedbackGain(g: f64): f64 {
+  return isNaN(g) ? 0 : Math.min(MAX_FEEDBACK, Math.max(-MAX_FEEDBACK, g));
+}
+
+/** What goes into the line: within ±LINE_LIMIT, NaN as 0. */
+function lineValue(v: f64): f32 {
+  if (!(v >= -LINE_LIMIT && v <= LINE_LIMIT)) v = v > 0 ? LINE_LIMIT : v < 0 ? -LINE_LIMIT : 0;
+  return <f32>v;
+}
+
+/** readAt: the line `delay` samples before slot `write`, 4-point Lagrange interpolated. */
+function readAt(line: usize, length: i32, write: i32, delay: f64): f64 {
+  const whole = Math.floor(delay);
+  const f = delay - whole;
+  let r = write - <i32>whole - 2;
+  if (r < 0) r += length;
+  const r1 = r + 1 < length ? r + 1 : r + 1 - length;
+  const r2 = r1 + 1 < length ? r1 + 1 : r1 + 1 - length;
+  if (f === 0) return <f64>load<f32>(line + ((<usize>r2) << 2));
+  const r3 = r2 + 1 < length ? r2 + 1 : r2 + 1 - length;
+  const fm1 = f - 1;
+  const fm2 = f - 2;
+  const fp1 = f + 1;
+  return (
+    ((fp1 * f * fm1) / 6) * <f64>load<f32>(line + ((<usize>r) << 2)) -
+    ((fp1 * f * fm2) / 2) * <f64>load<f32>(line + ((<usize>r1) << 2)) +
+    ((fp1 * fm1 * fm2) / 2) * <f64>load<f32>(line + ((<usize>r2) << 2)) -
+    ((f * fm1 * fm2) / 6) * <f64>load<f32>(line + ((<usize>r3) << 2))
+  );
+}
+
+/** DelayNode.process, step for step. */
+function delayOp(
+  out: usize,
+  input: usize,
+  time: usize,
+  timeConstant: usize,
+  feedback: usize,
+  feedbackConstant: usize,
+  state: usize,
+  frames: i32,
+): void {
+  const length = <i32>load<f64>(state, D_LENGTH);
+  if (length === 0) {
+    for (let i = 0; i < frames; i++) store<f32>(out + ((<usize>i) << 2), 0);
+    return;
+  }
+  const line = <usize>(<i32>load<f64>(state, D_LINE_AT));
+  const rate = load<f64>(state, D_RATE);
+  const longest = load<f64>(state, D_LONGEST);
+  let w = <i32>load<f64>(state, D_WRITE);
+  let fadeLeft = <i32>load<f64>(state, D_FADE_LEFT);
+  if (load<f64>(state, D_STARTED) === 0) {
+    store<f64>(state, delaySamples(<f64>load<f32>(time), rate, longest), D_CURRENT);
+    store<f64>(state, 1, D_STARTED);
+  }
+  if (
+    load<i32>(timeConstant) !== 0 &&
+    load<i32>(feedbackConstant) !== 0 &&
+    fadeLeft === 0 &&
+    delaySamples(<f64>load<f32>(time), rate, longest) === load<f64>(state, D_CURRENT)
+  ) {
+    const d = load<f64>(state, D_CURRENT);
+    const whole = Math.floor(d);
+    const f = d - whole;
+    const gain = feedbackGain(<f64>load<f32>(feedback));
+    const fm1 = f - 1;
+    const fm2 = f - 2;
+    const fp1 = f + 1;
+    const h0 = (-f * fm1 * fm2) / 6;
+    const h1 = (fp1 * fm1 * fm2) / 2;
+    const h2 = (-fp1 * f * fm2) / 2;
+    const h3 = (fp1 * f * fm1) / 6;
+    let r = w - <i32>whole - 2;
+    if (r < 0) r += length;
+    for (let i = 0; i < frames; i++) {
+      const r1 = r + 1 < length ? r + 1 : r + 1 - length;
+      const r2 = r1 + 1 < length ? r1 + 1 : r1 + 1 - length;
+      const r3 = r2 + 1 < length ? r2 + 1 : r2 + 1 - length;
+      const y: f64 =
+        f === 0
+          ? <f64>load<f32>(line + ((<usize>r2) << 2))
+          : h3 * <f64>load<f32>(line + ((<usize>r) << 2)) +
+            h2 * <f64>load<f32>(line + ((<usize>r1) << 2)) +
+            h1 * <f64>load<f32>(line + ((<usize>r2) << 2)) +
+            h0 * <f64>load<f32>(line + ((<usize>r3) << 2));
+      const at = (<usize>i) << 2;
+      store<f32>(out + at, <f32>y);
+      store<f32>(line + ((<usize>w) << 2), lineValue(<f64>load<f32>(input + at) + gain * y));
+      w = w + 1 < length ? w + 1 : 0;
+      r = r1;
+    }
+  } else {
+    const fadeFrames = <i32>load<f64>(state, D_FADE_FRAMES);
+    const inverseFade = 1 / <f64>fadeFrames;
+    let current = load<f64>(state, D_CURRENT);
+    let next = load<f64>(state, D_NEXT);
+    for (let i = 0; i < frames; i++) {
+      const at = (<usize>i) << 2;
+      const target = delaySamples(<f64>load<f32>(time + at), rate, longest);
+      let y: f64;
+      if (fadeLeft === 0) {
+        if (Math.abs(target - current) <= MAX_FOLLOW) current = target;
+        else {
+          next = target;
+          fadeLeft = fadeFrames;
+        }
+      } else if (Math.abs(target - next) <= MAX_FOLLOW) next = target;
+      const from = readAt(line, length, w, current);
+      if (fadeLeft > 0) {
+        const p = <f64>(fadeFrames - fadeLeft + 1) * inverseFade;
+        const weight = p * p * (3 - 2 * p);
+        y = from + (readAt(line, length, w, next) - from) * weight;
+        fadeLeft--;
+        if (fadeLeft === 0) current = next;
+      } else y = from;
+      store<f32>(out + at, <f32>y);
+      const gain = feedbackGain(<f64>load<f32>(feedback + at));
+      store<f32>(line + ((<usize>w) << 2), lineValue(<f64>load<f32>(input + at) + gain * y));
+      w = w + 1 < length ? w + 1 : 0;
+    }
+    store<f64>(state, current, D_CURRENT);
+    store<f64>(state, next, D_NEXT);
+  }
+  store<f64>(state, <f64>w, D_WRITE);
+  store<f64>(state, <f64>fadeLeft, D_FADE_LEFT);
 }

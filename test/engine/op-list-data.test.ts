@@ -285,3 +285,71 @@ describe('BiquadFilterNode as an op', () => {
     }
   });
 });
+
+describe('DelayNode as an op', () => {
+  const build: Step = (s) => {
+    s.add('DelayNode', 'delay');
+    s.link(wander(s, 'source', 'white', 0, 0.4), 'delay.input');
+    s.addValue(0.01, 'time');
+    s.link('time.out', 'delay.time');
+    s.addValue(0.6, 'feedback');
+    s.link('feedback.out', 'delay.feedback');
+    s.addValue(0.05, 'maxTime');
+    s.link('maxTime.out', 'delay.maxTime');
+    s.add('PlaybackNode', 'play');
+    s.link('delay.out', 'play.left');
+  };
+
+  it('agrees with JS through time and feedback changes, audio-rate time, maxTime changes, removals', () => {
+    const steps: Step[] = [
+      build,
+      (s) => s.setValue('time', 0.0123456), // a jump: a crossfade to the new (fractional) position
+      (s) => s.setValue('feedback', -0.9),
+      (s) => s.setValue('feedback', 5), // clamped to 0.99
+      (s) => s.link(wander(s, 'chorus', 'brown', 0.02, 0.004), 'delay.time'), // followed sample by sample
+      () => {},
+      (s) => s.setValue('chorus_depth', 0.03), // beyond maxTime and 2 samples: clamped, and jumps crossfade
+      (s) => s.link(wander(s, 'wobble', 'white', 0.5, 0.8), 'delay.feedback'), // audio-rate feedback
+      (s) => s.setValue('maxTime', 0.02), // a new, silent line (in the kernels' memory again)
+      (s) => s.setValue('maxTime', 0), // the shortest line: 2 samples
+      (s) => s.setValue('maxTime', 60), // the longest: 10 MB, the memory grows
+      (s) => s.remove('chorus_moved'), // the time reads its default, 0.25 s
+      (s) => s.remove('maxTime'), // maxTime reads its default, 2 s: a new line
+      (s) => {
+        // Removed and made again under the same name: its line and state come from recycled memory.
+        s.remove('delay');
+        s.add('DelayNode', 'delay');
+        s.link('source_moved.out', 'delay.input');
+        s.link('feedback.out', 'delay.feedback');
+        s.link('delay.out', 'play.left');
+      },
+      (s) => s.unlink('source_moved.out', 'delay.input'), // silence in: the echoes ring out
+    ];
+    for (const { stats, out } of expectParity(steps, 2048)) {
+      expect(stats[0]).toEqual({ ops: 3, segments: 1, js: 2 });
+      expect(Math.max(...stats.map((stat) => stat.ops))).toBe(3 + 4);
+      expect(peak(out)).toBeGreaterThan(0.1);
+    }
+  });
+
+  it('NaN, ±∞ and ±1e30 in the input, time and feedback: clamped alike, never a fault', () => {
+    const steps: Step[] = [
+      (s) => {
+        build(s);
+        s.add('SpecialValuesNode', 'special');
+        s.add('SpecialValuesNode', 'slow');
+        s.addValue(15, 'hold');
+        s.link('hold.out', 'slow.hold');
+        s.link('special.out', 'delay.input');
+      },
+      (s) => s.link('slow.out', 'delay.time'),
+      (s) => s.link('special.out', 'delay.feedback'),
+      (s) => s.link('slow.out', 'delay.input'),
+    ];
+    for (const { stats, out, events } of expectParity(steps, 1024)) {
+      expect(stats[0].ops).toBe(3);
+      expect(faults(events)).toEqual([]);
+      expect(peak(out)).toBeGreaterThan(10); // the line holds ±100 at most
+    }
+  });
+});

@@ -225,12 +225,18 @@ export function nodeState(kernels: Kernels | null, slots: number): { at: number;
 
 /**
  * A node's own float32 buffer of `length` samples (a fade's scratch block, a delay line), zeroed: in
- * `kernels`' memory when there is room (`at` ≥ 0), else a plain array (`at` = -1), as `nodeState`. Control
- * side (it may grow the memory); give it back with `releaseState(at, length * 4)`.
+ * `kernels`' memory when there is room (`at` ≥ 0), else `fallback` or a new plain array (`at` = -1), as
+ * `nodeState`. Control side, or an edit's block boundary (it may grow the memory); give it back with
+ * `releaseState(at, length * 4)`.
  */
-export function nodeSamples(kernels: Kernels | null, length: number): { at: number; samples: Float32Array } {
+export function nodeSamples(
+  kernels: Kernels | null,
+  length: number,
+  fallback?: Float32Array,
+): { at: number; samples: Float32Array } {
   const at = kernels ? kernels.allocState(length * 4) : -1;
-  const samples = kernels && at >= 0 ? new Float32Array(kernels.heap, at, length) : new Float32Array(length);
+  const samples =
+    kernels && at >= 0 ? new Float32Array(kernels.heap, at, length) : (fallback ?? new Float32Array(length));
   return { at, samples };
 }
 

@@ -45,6 +45,8 @@ export const OP_CROSSFADE = 33;
 export const OP_MATH = 50;
 /** BiquadFilterNode: output, input, cutoff, q, gain (buffer, flag each), state. */
 export const OP_BIQUAD = 51;
+/** DelayNode: output, input, time, feedback (buffer, flag each), state (which holds the line's offset). */
+export const OP_DELAY = 52;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
