@@ -113,21 +113,60 @@ function mathValue(op: i32, p: f64, q: f64): f64 {
   }
 }
 
+/** A vector of stream samples as operands: NaN → 0, ±∞ → ±the largest float32 (as `operand`, lane-wise). */
+function operands(v: v128): v128 {
+  const finite = v128.and(v, f32x4.eq(v, v)); // NaN lanes → +0
+  return f32x4.pmin(f32x4.splat(<f32>STREAM_MAX), f32x4.pmax(f32x4.splat(<f32>-STREAM_MAX), finite));
+}
+
+/** A vector of results held within ±the largest float32 (an overflow to ±∞ in float32 is that edge). */
+function heldLanes(v: v128): v128 {
+  return f32x4.pmin(f32x4.splat(<f32>STREAM_MAX), f32x4.pmax(f32x4.splat(<f32>-STREAM_MAX), v));
+}
+
 /**
- * MathNode's `compute`: out[i] = op(a[i], b[i]); both operands constant → the first frame, filled. One loop
- * with the op chosen per sample (JS has a loop per op): a branch the CPU predicts, and a small binary (the
- * kernels are embedded in the browser bundles, which have a size budget).
+ * MathNode's `compute`: out[i] = op(a[i], b[i]); both operands constant → the first frame, filled. The ops
+ * built of +, −, ÷, min, max, |x| and comparisons run four samples at a time in float32: JS computes them
+ * in float64 and rounds to float32 once, which gives the same float32 (one rounding of an exact operation on
+ * float32 operands), and a float32 overflow to ±∞ is held at the edge as JS holds a float64 beyond it.
+ * power, modulo and tanh (and the constant case) compute each sample in float64, as JS, with the op chosen
+ * per sample: Math.pow, tanh and fmod are most of this file's code, which the browser bundles carry.
  */
 function mathCompute(op: i32, x: usize, y: usize, out: usize, constant: bool, frames: i32): void {
-  const n = constant ? 1 : frames;
-  for (let i = 0; i < n; i++) {
-    const at = (<usize>i) << 2;
-    const v = mathValue(op, operand(<f64>load<f32>(x + at)), operand(<f64>load<f32>(y + at)));
-    store<f32>(out + at, <f32>v);
+  if (constant || op === 4 || op === 5 || op === 9) {
+    const n = constant ? 1 : frames;
+    for (let i = 0; i < n; i++) {
+      const at = (<usize>i) << 2;
+      const v = mathValue(op, operand(<f64>load<f32>(x + at)), operand(<f64>load<f32>(y + at)));
+      store<f32>(out + at, <f32>v);
+    }
+    if (constant) {
+      const first = load<f32>(out);
+      for (let i = 1; i < frames; i++) store<f32>(out + ((<usize>i) << 2), first);
+    }
+    return;
   }
-  if (constant) {
-    const first = load<f32>(out);
-    for (let i = 1; i < frames; i++) store<f32>(out + ((<usize>i) << 2), first);
+  const one = f32x4.splat(1);
+  const end = (<usize>frames) << 2;
+  for (let at: usize = 0; at < end; at += 16) {
+    const p = operands(v128.load(x + at));
+    const q = operands(v128.load(y + at));
+    let r: v128;
+    if (op === 0) r = heldLanes(f32x4.sub(p, q));
+    else if (op === 1) {
+      // x/0 → +0: the quotient's lanes where b = 0 are cleared
+      r = v128.andnot(heldLanes(f32x4.div(p, q)), f32x4.eq(q, f32x4.splat(0)));
+    } else if (op === 2) r = f32x4.min(p, q);
+    else if (op === 3) r = f32x4.max(p, q);
+    else if (op === 6) r = f32x4.abs(p);
+    else if (op === 7) r = f32x4.neg(p);
+    else if (op === 8) {
+      // clip: a > |b| → |b|, else max(a, −|b|)
+      const limit = f32x4.abs(q);
+      r = v128.bitselect(limit, f32x4.max(p, f32x4.neg(limit)), f32x4.gt(p, limit));
+    } else if (op === 10) r = v128.and(f32x4.lt(p, q), one);
+    else r = v128.and(f32x4.gt(p, q), one);
+    v128.store(out + at, r);
   }
 }
 
