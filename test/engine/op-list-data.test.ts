@@ -353,3 +353,70 @@ describe('DelayNode as an op', () => {
     }
   });
 });
+
+describe('readData, the data inputs of ops', () => {
+  it('is called only when a data value changed (or the plan is new), never while nothing changes', () => {
+    setWasmKernelsEnabled(true);
+    const s = new Synchrotron({ sampleRate: SAMPLE_RATE, blockSize: 128 });
+    s.add('MathNode', 'math');
+    s.addValue(2, 'y');
+    s.link('y.out', 'math.b');
+    s.addValue('negate', 'op');
+    s.link('op.out', 'math.op');
+    s.add('PlaybackNode', 'play');
+    s.link('math.out', 'play.left');
+    s.renderFrames(128 * 4); // the first value read, the converters settled
+    expect(s.renderer.opStats().ops).toBe(1);
+    const instance = s.renderer.instance('math')!;
+    const read = instance.readData!;
+    let calls = 0;
+    (instance as { readData?: () => void }).readData = () => {
+      calls++;
+      read();
+    };
+    s.renderFrames(128 * 50);
+    expect(calls).toBe(0); // 50 blocks, no data value changed: the gate stays shut
+    s.setValue('y', 3); // a data value (not the op) changed: read when the segment next runs, and while
+    s.renderFrames(128 * 10); // its converter ramps and settles …
+    const afterValue = calls;
+    expect(afterValue).toBeGreaterThanOrEqual(1);
+    s.renderFrames(128 * 20);
+    expect(calls).toBe(afterValue); // … then not again
+    s.setValue('op', 'abs');
+    const { left } = s.renderFrames(128 * 10);
+    expect(calls).toBeGreaterThan(afterValue);
+    expect(left[left.length - 1]).toBe(0); // abs(0): the op change reached the kernel
+    s.dispose();
+  });
+});
+
+describe('DelayNode lines beyond the kernels memory', () => {
+  it('a line that finds no room renders by process(), beside lines that do, alike on both paths', () => {
+    // Eight 60 s lines (10.6 MB each) at 128 frames: the memory's maximum (64 MiB of buffers and 8 MiB of
+    // state, 72 MiB) holds seven; the eighth stays the prepared plain array and renders by process().
+    const steps: Step[] = [
+      (s) => {
+        s.add('PlaybackNode', 'play');
+        s.addValue(60, 'longest');
+        let last = '';
+        for (let i = 0; i < 8; i++) {
+          s.add('DelayNode', `d${i}`);
+          s.link('longest.out', `d${i}.maxTime`);
+          s.addValue(0.001 + i * 0.0007, `t${i}`);
+          s.link(`t${i}.out`, `d${i}.time`);
+          s.link(i === 0 ? wander(s, 'source', 'white', 0, 0.4) : `d${i - 1}.out`, `d${i}.input`);
+          last = `d${i}.out`;
+        }
+        s.link(last, 'play.left');
+      },
+      (s) => s.setValue('t3', 0.004),
+    ];
+    const wasm = render(true, 128, steps, 2048);
+    const js = render(false, 128, steps, 2048);
+    expect(maxDifference(wasm.out, js.out)).toBeLessThan(TOLERANCE);
+    // The source's multiply and add, and seven of the eight delays.
+    expect(wasm.stats[1].ops).toBe(2 + 7);
+    expect(wasm.stats[1].js).toBe(3); // the NoiseNode, the eighth delay and the PlaybackNode
+    expect(peak(wasm.out)).toBeGreaterThan(0.05);
+  });
+});
