@@ -3,7 +3,8 @@
 //   synchrotron-worklet.js         the AudioWorklet module: the render loop, nodes and WebAssembly kernels
 //   synchrotron-offline-worker.js  the offline render worker
 // Each is built on its own (no shared chunks), so `audioWorklet.addModule` and `new Worker` load one file;
-// the entry finds the other two relative to its own URL. Prints the sizes (raw and gzip) and records them in
+// the entry finds the other two relative to its own URL. The entry carries no renderer and no kernels: a
+// render on the page's own thread imports the offline worker's file as a module (src/browser/offline.ts). Prints the sizes (raw and gzip) and records them in
 // dist/browser/sizes.json. Run by `npm run build` after tsc (whose .d.ts files give the entry its types).
 
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -15,9 +15,10 @@ const targetPath = 'src/engine/wasm/kernels.generated.ts';
 export const FLAGS = [
   '--enable',
   'simd',
-  // Speed, shrinking what does not pay: the binary is embedded (base64) in the page's engine and in its
-  // worklet, whose sizes have a budget (test/browser/bundle.test.ts); -O3 without shrinking doubled it.
-  '-O3s',
+  // Speed. The binary (base64) is embedded only where something renders: the worklet and the offline worker,
+  // not the page's own bundle (its control side never loads the kernels), so -O3's size fits the budget
+  // (test/browser/bundle.test.ts).
+  '-O3',
   '--runtime',
   'stub',
   '--noAssert',

@@ -17,7 +17,8 @@ import { SynchrotronError } from '../engine/errors.js';
 import { Graph, type GraphOp } from '../engine/graph.js';
 import { Preparer, type RenderOp } from '../engine/prepare.js';
 import { NodeRegistry } from '../engine/registry.js';
-import { type RenderEvent, validateBlockSize } from '../engine/renderer.js';
+import { validateBlockSize } from '../engine/render-settings.js';
+import type { RenderEvent } from '../engine/renderer.js';
 import { MAX_VIEW_SECONDS, MIN_VIEW_SECONDS, type ScopeView, type TapReport } from '../engine/taps.js';
 import type { PortRef } from '../engine/types.js';
 import { parseMidiBytes, VIRTUAL_PORT_NAME } from '../io/virtual-midi.js';
@@ -44,7 +45,7 @@ import {
   type WorkletStatus,
 } from './messages.js';
 import { type OfflineRenderResult, type RenderOfflineOptions, renderOffline } from './offline.js';
-import { MAX_RECORDING_SECONDS } from './offline-render.js';
+import { MAX_RECORDING_SECONDS } from './offline-limits.js';
 import { BROWSER_DEVICE_NAME } from './render-host.js';
 import { WavAssembler } from './wav.js';
 import { WebMidiForwarder, type WebMidiOptions } from './web-midi.js';
@@ -536,6 +537,7 @@ export class BrowserEngine {
       sampleRate: this.sampleRate,
       blockSize: this.blockSize,
       worker: this.offlineWorkerUrl,
+      moduleUrl: this.offlineWorkerUrl,
       ...options,
       files: this.files,
     });

@@ -40,6 +40,6 @@ export {
   type RenderOfflineOptions,
   renderOffline,
 } from './offline.js';
-export { MAX_OFFLINE_BYTES, MAX_RECORDING_SECONDS } from './offline-render.js';
+export { MAX_OFFLINE_BYTES, MAX_RECORDING_SECONDS } from './offline-limits.js';
 export { decodeWav, WavAssembler } from './wav.js';
 export type { WebMidiOptions } from './web-midi.js';

@@ -5,25 +5,11 @@
 
 import { SynchrotronError } from '../engine/errors.js';
 import type { RenderEvent } from '../engine/renderer.js';
-import { WAV_MAX_DATA_BYTES } from '../io/wav-header.js';
 import { parseSui } from '../lang/index.js';
 import { Synchrotron } from '../synchrotron.js';
 import type { FromWorklet } from './messages.js';
+import { MAX_RECORDING_SECONDS, type OfflineRenderSettings, offlineFrames } from './offline-limits.js';
 import { BrowserRenderHost } from './render-host.js';
-
-/** Longest offline render, in bytes of stereo float32 audio held in memory: 1 GiB (≈ 50 min at 44.1 kHz). */
-export const MAX_OFFLINE_BYTES = 1024 * 1024 * 1024;
-/** Longest WavFileNode recording in an offline render or in the worklet, in seconds (mono, in memory). */
-export const MAX_RECORDING_SECONDS = 30 * 60;
-
-export interface OfflineRenderSettings {
-  /** Length to render, in seconds (the output has exactly round(seconds × sampleRate) frames). */
-  seconds: number;
-  /** Frames per second (default 44100, as the CLI). */
-  sampleRate?: number;
-  /** Frames per block (default 128, as the CLI). */
-  blockSize?: number;
-}
 
 export interface OfflineRenderIo {
   /** Control side: the files nodes read (the engine's file store). */
@@ -54,29 +40,6 @@ export interface OfflineRenderData {
   chunks: Float32Array[];
   /** WavFileNode recordings made during the render, by path (the last one of a path wins). */
   recordings: OfflineRecordingData[];
-}
-
-/** The render's length in frames, checked as the CLI checks it; throws a SynchrotronError saying why not. */
-export function offlineFrames(settings: OfflineRenderSettings): number {
-  const { seconds } = settings;
-  const sampleRate = settings.sampleRate ?? 44100;
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new SynchrotronError(
-      'invalid',
-      `seconds to render must be a positive number, got ${String(seconds)}`,
-    );
-  }
-  const frames = Math.round(seconds * sampleRate);
-  if (frames < 1)
-    throw new SynchrotronError('invalid', `${seconds} s is less than one frame at ${sampleRate} Hz`);
-  const limit = Math.min(MAX_OFFLINE_BYTES, WAV_MAX_DATA_BYTES);
-  if (frames * 8 > limit) {
-    throw new SynchrotronError(
-      'invalid',
-      `${seconds} s is too long to render in the page: at most ${Math.floor(limit / 8 / sampleRate)} s of stereo float audio at ${sampleRate} Hz`,
-    );
-  }
-  return frames;
 }
 
 /** Renders `script` (Synchrolang, or a .sui patch's text) offline; see the module comment. */

@@ -1,11 +1,15 @@
 // The offline render worker (built to dist/browser/synchrotron-offline-worker.js, a module worker): renders
 // a patch faster than real time off the page's thread and sends the audio back. Files come from the page's
 // file store by message, so any FileStore the engine was given works here too.
+// The same file is also imported as a module by the page for a render on its own thread (offline.ts,
+// `worker: false`): it then only exports the renderer and listens to nothing.
 
 import type { RenderEvent } from '../engine/renderer.js';
 import { deserializeError, serializeError } from './errors.js';
 import type { FromOfflineWorker, ToOfflineWorker } from './messages.js';
 import { renderScriptOffline } from './offline-render.js';
+
+export { renderScriptOffline };
 
 interface WorkerScope {
   postMessage(message: FromOfflineWorker, transfer?: ArrayBuffer[]): void;
@@ -63,14 +67,20 @@ function plainEvent(event: RenderEvent): RenderEvent {
   return event;
 }
 
-scope.onmessage = (event) => {
-  const message = event.data;
-  if (message.kind === 'render') void render(message);
-  else if (message.kind === 'file') {
-    const pending = pendingFiles.get(message.id);
-    pendingFiles.delete(message.id);
-    if (!pending) return;
-    if (message.bytes) pending.resolve(message.bytes);
-    else pending.reject(deserializeError(message.error ?? { code: 'io', message: 'no file', details: {} }));
-  }
-};
+/** Loaded by `new Worker`, not imported by a page (whose `onmessage` is the window's). */
+const inWorker =
+  typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'function' &&
+  globalThis instanceof (globalThis as unknown as { WorkerGlobalScope: new () => object }).WorkerGlobalScope;
+
+if (inWorker)
+  scope.onmessage = (event) => {
+    const message = event.data;
+    if (message.kind === 'render') void render(message);
+    else if (message.kind === 'file') {
+      const pending = pendingFiles.get(message.id);
+      pendingFiles.delete(message.id);
+      if (!pending) return;
+      if (message.bytes) pending.resolve(message.bytes);
+      else pending.reject(deserializeError(message.error ?? { code: 'io', message: 'no file', details: {} }));
+    }
+  };

@@ -9,7 +9,9 @@ import type { RenderEvent } from '../engine/renderer.js';
 import { deserializeError, serializeError } from './errors.js';
 import type { FileStore } from './file-store.js';
 import { type FromOfflineWorker, OFFLINE_WORKER_FILE, type ToOfflineWorker } from './messages.js';
-import { type OfflineRenderData, offlineFrames, renderScriptOffline } from './offline-render.js';
+import { offlineFrames } from './offline-limits.js';
+import type { OfflineRenderData } from './offline-render.js';
+import type * as OfflineModule from './offline-worker.js';
 import { WavAssembler } from './wav.js';
 
 export interface OfflineProgress {
@@ -41,6 +43,12 @@ export interface RenderOfflineOptions {
    * elsewhere, `false` on this thread in slices (the page stays responsive, the render is slower).
    */
   worker?: boolean | string | URL;
+  /**
+   * Where the offline worker's file is, when `worker` is `false` (the render on this thread imports it as a
+   * module: the renderer lives there, not in this bundle). Default: `worker` if it is a URL, else the file
+   * next to this module.
+   */
+  moduleUrl?: string | URL;
 }
 
 export interface OfflineRecording {
@@ -78,7 +86,7 @@ export async function renderOffline(
   const worker = options.worker ?? true;
   const data =
     worker === false
-      ? await renderHere(script, settings, options)
+      ? await renderHere(script, settings, options, options.moduleUrl ?? defaultWorkerUrl())
       : await renderInWorker(script, settings, options, worker === true ? defaultWorkerUrl() : worker);
   const wav = new WavAssembler(data.sampleRate, 2);
   for (const chunk of data.chunks) wav.appendInterleaved(chunk);
@@ -116,10 +124,14 @@ async function renderHere(
   script: string,
   settings: { seconds: number; sampleRate: number; blockSize: number },
   options: RenderOfflineOptions,
+  moduleUrl: string | URL,
 ): Promise<OfflineRenderData> {
   const signal = options.signal;
   try {
-    return await renderScriptOffline(script, settings, {
+    // The renderer lives in the offline worker's file, which is also a module: loading it here keeps the
+    // engine and its kernels out of the page's own bundle until a render on this thread needs them.
+    const offline = (await import(/* @vite-ignore */ String(moduleUrl))) as typeof OfflineModule;
+    return await offline.renderScriptOffline(script, settings, {
       readFile: options.files ? (path, o) => options.files!.readFile(path, o) : undefined,
       onProgress: (frames, total) => options.onProgress?.(progressOf(frames, total)),
       onEvent: options.onEvent,

@@ -58,8 +58,12 @@ export class OpList implements OpWriter {
   private list: Int32Array;
   /** The whole memory as words, remade after the memory grew (it then has a larger buffer). */
   private words: Int32Array;
-  /** Where the next operand goes (word index in `words`), and the node being encoded. */
+  /**
+   * Where the next operand goes (word index in `words`) and the end of the record being written (an operand
+   * past it makes the node render by `process`, never overwrites the next block), and the node being encoded.
+   */
   private cursor = 0;
+  private limit = 0;
   private node: RenderNode | null = null;
 
   constructor(kernels: Kernels) {
@@ -76,13 +80,9 @@ export class OpList implements OpWriter {
     const instance = node.instance;
     node.opAt = -1;
     if (instance.encode === undefined || !convertersOnly(node)) return;
-    if (node.opRecord < 0) {
-      node.opRecord = this.kernels.allocState(OP_BYTES);
-      if (node.opRecord < 0) return;
-    }
-    if (this.words.buffer !== this.kernels.heap) this.words = new Int32Array(this.kernels.heap);
     this.node = node;
-    this.cursor = node.opRecord >> 2;
+    this.cursor = 0;
+    this.limit = 0;
     let ok = false;
     try {
       ok = instance.encode(this);
@@ -90,13 +90,14 @@ export class OpList implements OpWriter {
       ok = false; // a node that cannot say its op renders by `process`, where a throw is a fault
     }
     this.node = null;
-    if (ok) node.opAt = node.opRecord;
+    if (ok && this.limit > 0) node.opAt = node.opRecord;
   }
 
   /** Gives a removed node's record back. */
   forget(node: RenderNode): void {
-    this.kernels.releaseState(node.opRecord, OP_BYTES);
+    this.kernels.releaseState(node.opRecord, node.opBytes);
     node.opRecord = -1;
+    node.opBytes = 0;
     node.opAt = -1;
   }
 
@@ -180,11 +181,21 @@ export class OpList implements OpWriter {
 
   // ---------------------------------------------------------------------------- OpWriter (nodes' encode)
 
-  begin(opcode: number, out: Float32Array): boolean {
-    if (!this.kernels.holds(out)) return false;
-    const base = this.cursor;
+  begin(opcode: number, out: Float32Array, bytes = OP_BYTES): boolean {
+    const node = this.node;
+    if (node === null || !this.kernels.holds(out)) return false;
+    if (node.opBytes < bytes) {
+      // First encode, or a node that now needs a longer record: a new one (records never shrink).
+      this.kernels.releaseState(node.opRecord, node.opBytes);
+      node.opRecord = this.kernels.allocState(bytes);
+      node.opBytes = node.opRecord < 0 ? 0 : bytes;
+      if (node.opRecord < 0) return false;
+    }
+    if (this.words.buffer !== this.kernels.heap) this.words = new Int32Array(this.kernels.heap);
+    const base = node.opRecord >> 2;
+    this.limit = base + (bytes >> 2);
     this.words[base] = opcode;
-    this.words[base + 1] = this.node?.faulted ? 1 : 0;
+    this.words[base + 1] = node.faulted ? 1 : 0;
     this.words[base + 2] = out.byteOffset;
     this.cursor = base + 3;
     return true;
@@ -192,7 +203,7 @@ export class OpList implements OpWriter {
 
   input(input: StreamInput): boolean {
     const buf = input.buf;
-    if (!this.kernels.holds(buf)) return false;
+    if (this.cursor + 2 > this.limit || !this.kernels.holds(buf)) return false;
     let flag = input.constant ? ALWAYS_CONSTANT : NEVER_CONSTANT;
     const steps = this.node?.inputSteps ?? NO_STEPS;
     for (let s = 0; s < steps.length; s++) {
@@ -208,7 +219,7 @@ export class OpList implements OpWriter {
   }
 
   pointer(byteOffset: number): boolean {
-    if (byteOffset < 0) return false;
+    if (byteOffset < 0 || this.cursor >= this.limit) return false;
     this.words[this.cursor++] = byteOffset;
     return true;
   }

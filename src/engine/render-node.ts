@@ -49,6 +49,8 @@ export interface RenderNode {
   inert: boolean;
   /** Byte offset of its op record in the kernels' memory (op-list.ts), or -1 before it has one. */
   opRecord: number;
+  /** Bytes of that record (a node's encode asks for as many as its operands need; OP_BYTES by default). */
+  opBytes: number;
   /** `opRecord` when the current binding renders as that op, -1 when it renders by `process`. */
   opAt: number;
   /** Has rendered at least one block (only then does a relink need a crossfade). */

@@ -20,10 +20,10 @@ import { bindInputs, orderNodes, PlanLinks, renderOrder } from './plan.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
 import { buffersOf, type MutableContext, NOOP_INSTANCE, type RenderNode, setPorts } from './render-node.js';
+import { validateBlockSize, validateSampleRate } from './render-settings.js';
 import { changeTempo, createTempoState } from './tempo.js';
 import type { DataSlotValue, DataValue, PortRef } from './types.js';
 
-export const MIN_BLOCK_SIZE = 16;
 /** Blocks a relink crossfade takes (one to glide, one to restore the target; input-steps.ts). */
 const SETTLE_BLOCKS = 2;
 
@@ -32,27 +32,6 @@ function gliding(node: RenderNode): boolean {
   for (const step of node.inputSteps) if (step instanceof RelinkCrossfade) return true;
   return false;
 }
-export const MAX_BLOCK_SIZE = 4096;
-
-export function validateBlockSize(blockSize: number): void {
-  if (
-    !Number.isInteger(blockSize) ||
-    blockSize < MIN_BLOCK_SIZE ||
-    blockSize > MAX_BLOCK_SIZE ||
-    (blockSize & (blockSize - 1)) !== 0
-  ) {
-    throw new RangeError(
-      `block size must be a power of two from ${MIN_BLOCK_SIZE} to ${MAX_BLOCK_SIZE}, got ${blockSize}`,
-    );
-  }
-}
-
-export function validateSampleRate(sampleRate: number): void {
-  if (!Number.isFinite(sampleRate) || sampleRate < 1000 || sampleRate > 768000) {
-    throw new RangeError(`sample rate must be between 1000 and 768000 Hz, got ${sampleRate}`);
-  }
-}
-
 /** Something the render side tells the control side. Rare: never per block in steady state. */
 export type RenderEvent =
   | { kind: 'exports'; node: string; exports: Record<string, unknown> }
@@ -549,6 +528,7 @@ export class Renderer implements ChildPlan {
       visited: 0,
       inert: false,
       opRecord: -1,
+      opBytes: 0,
       opAt: -1,
       rendered: false,
       faulted: false,

@@ -12,7 +12,7 @@ import { Graph, type GraphOp, type ReloadReport } from '../engine/graph.js';
 import type { Limits } from '../engine/limits.js';
 import { Preparer } from '../engine/prepare.js';
 import type { NodeRegistry } from '../engine/registry.js';
-import { validateBlockSize, validateSampleRate } from '../engine/renderer.js';
+import { validateBlockSize, validateSampleRate } from '../engine/render-settings.js';
 import type { ScopeView } from '../engine/taps.js';
 import type { DataValue, PortRef } from '../engine/types.js';
 import { autoThreads } from '../io/render-threads.js';

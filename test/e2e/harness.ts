@@ -130,9 +130,19 @@ export async function http<T>(base: string, method: string, path: string, body?:
 
 /** Centre of an element, for mouse drags. */
 export async function centre(page: Page, selector: string) {
-  const box = await page.locator(selector).first().boundingBox();
-  if (!box) throw new Error(`${selector} is not visible`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  await page.locator(selector).first().waitFor();
+  // Once a press there would reach it: a node being placed or re-drawn can cover it for a moment.
+  const point = await page.waitForFunction((css) => {
+    const element = document.querySelector(css);
+    if (!element) return null;
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) return null;
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    return hit && (hit === element || element.contains(hit)) ? { x, y } : null;
+  }, selector);
+  return (await point.jsonValue()) as { x: number; y: number };
 }
 
 /** Drags with real mouse events (React Flow listens to pointer/mouse moves). */

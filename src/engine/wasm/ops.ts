@@ -3,8 +3,16 @@
 
 import type { StreamInput } from '../definition.js';
 
-/** Bytes of one op record: up to 32 i32 words (opcode, muted flag, output, operands). */
+/**
+ * Bytes of an op record unless its node asks for more (`OpWriter.begin`): 32 i32 words (opcode, muted
+ * flag, output, operands).
+ */
 export const OP_BYTES = 128;
+
+/** Bytes of a record with `streamInputs` inputs (two words each) and `pointers` pointer operands. */
+export function opRecordBytes(streamInputs: number, pointers: number): number {
+  return (3 + 2 * streamInputs + pointers) * 4;
+}
 
 /** SineNode: output, frequency input (buffer, constant flag), state (SINE_STATE_BYTES). */
 export const OP_SINE = 1;
@@ -47,14 +55,27 @@ export const OP_MATH = 50;
 export const OP_BIQUAD = 51;
 /** DelayNode: output, input, time, feedback (buffer, flag each), state (which holds the line's offset). */
 export const OP_DELAY = 52;
+// Mixing, envelopes and dynamics (opcodes 70–89; kernels in scripts/wasm/ops-mix.ts, `runMixOp`).
+/**
+ * MixerNode: output, then per channel its input and its level (buffer, flag each), state (the levels,
+ * started flag, glide coefficient, then the float64 sum of a block). Longer than OP_BYTES.
+ */
+export const OP_MIXER = 70;
+/** LagNode: output, input, rise, fall (buffer, flag each), state. */
+export const OP_LAG = 71;
+/** TriggerEnvelopeNode: output, trigger, attack, decay (buffer, flag each), state. */
+export const OP_TRIGGER_ENVELOPE = 72;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
  * kernel (a buffer outside the kernels' memory): the node then renders by `process`, as without kernels.
  */
 export interface OpWriter {
-  /** Starts the op: its opcode and the output buffer it writes. */
-  begin(opcode: number, out: Float32Array): boolean;
+  /**
+   * Starts the op: its opcode, the output buffer it writes and, for an op with more operands than OP_BYTES
+   * holds, its record's size (`opRecordBytes`). An operand past that size is refused (returns false).
+   */
+  begin(opcode: number, out: Float32Array, bytes?: number): boolean;
   /** The next operand is a stream input: its bound buffer and its "constant this block" flag. */
   input(input: StreamInput): boolean;
   /** The next operand is a byte offset in the kernels' memory (the node's state from `allocState`). */

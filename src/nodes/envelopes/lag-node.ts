@@ -1,8 +1,24 @@
 import { defineNode, stream } from '../../engine/definition.js';
 import { STREAM_MAX } from '../../engine/types.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
+import { OP_LAG } from '../../engine/wasm/ops.js';
 
 /** Closer than this to the input, the output is the input (no endless creep into denormal numbers). */
 const SNAP = 1e-30;
+
+// Indices into a LagNode's state (the same layout as lagOp's in scripts/wasm/ops-mix.ts).
+/** The output level. */
+const LEVEL = 0;
+/** The last rise time seen and its pole e^(−1/(time·rate)); the same for fall. */
+const RISE_SEEN = 1;
+const RISE_POLE = 2;
+const FALL_SEEN = 3;
+const FALL_POLE = 4;
+/** 1 once the first input was read (it starts there). */
+const STARTED = 5;
+/** The sample rate, for the kernel. */
+const RATE = 6;
+const STATE_SIZE = 7;
 
 /**
  * One-pole smoothing with separate rise and fall times (portamento, slew): out moves toward the input by a
@@ -37,30 +53,46 @@ export const LagNode = defineNode({
     const { input, rise, fall } = io.inputs;
     const out = io.outputs.out.buf;
     const rate = ctx.sampleRate;
-    // [output level; last rise time seen and its pole e^(−1/(time·rate)); the same for fall]. A typed
-    // array: fractions in closure variables are fresh heap numbers.
-    const state = Float64Array.of(0, -1, 0, -1, 0);
-    let started = false;
+    // A typed array (fractions in closure variables are fresh heap numbers); with kernels, in their memory,
+    // where the plan's op (OP_LAG) runs on the same state as process().
+    const kernels = kernelsFor(out);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
+    state[RISE_SEEN] = -1;
+    state[FALL_SEEN] = -1;
+    state[RATE] = rate;
     return {
+      encode(writer) {
+        if (!kernels) return false;
+        return (
+          writer.begin(OP_LAG, out) &&
+          writer.input(input) &&
+          writer.input(rise) &&
+          writer.input(fall) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+      },
       process(frames) {
         const x = input.buf;
         const up = rise.buf;
         const down = fall.buf;
-        if (!started) {
+        if (state[STARTED] === 0) {
           const first = x[0];
-          state[0] = Number.isNaN(first) ? 0 : Math.min(STREAM_MAX, Math.max(-STREAM_MAX, first));
-          started = true;
+          state[LEVEL] = Number.isNaN(first) ? 0 : Math.min(STREAM_MAX, Math.max(-STREAM_MAX, first));
+          state[STARTED] = 1;
         }
-        let y = state[0];
+        let y = state[LEVEL];
         // Settled on a constant input: a constant block.
         if (input.constant && x[0] === y) {
           out.fill(y, 0, frames);
           return;
         }
-        let riseSeen = state[1];
-        let risePole = state[2];
-        let fallSeen = state[3];
-        let fallPole = state[4];
+        let riseSeen = state[RISE_SEEN];
+        let risePole = state[RISE_POLE];
+        let fallSeen = state[FALL_SEEN];
+        let fallPole = state[FALL_POLE];
         for (let i = 0; i < frames; i++) {
           const raw = x[i];
           const target = Number.isNaN(raw) ? 0 : Math.min(STREAM_MAX, Math.max(-STREAM_MAX, raw));
@@ -84,11 +116,11 @@ export const LagNode = defineNode({
           y = gap > SNAP || gap < -SNAP ? target + gap * pole : target;
           out[i] = y;
         }
-        state[0] = y;
-        state[1] = riseSeen;
-        state[2] = risePole;
-        state[3] = fallSeen;
-        state[4] = fallPole;
+        state[LEVEL] = y;
+        state[RISE_SEEN] = riseSeen;
+        state[RISE_POLE] = risePole;
+        state[FALL_SEEN] = fallSeen;
+        state[FALL_POLE] = fallPole;
       },
     };
   },

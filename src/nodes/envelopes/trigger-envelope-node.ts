@@ -1,8 +1,22 @@
 import { defineNode, stream } from '../../engine/definition.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
+import { OP_TRIGGER_ENVELOPE } from '../../engine/wasm/ops.js';
 
 const IDLE = 0;
 const ATTACK = 1;
 const DECAY = 2;
+
+// Indices into a TriggerEnvelopeNode's state (the same layout as triggerEnvelopeOp's in
+// scripts/wasm/ops-mix.ts).
+/** The level to output next. */
+const LEVEL = 0;
+/** IDLE, ATTACK or DECAY. */
+const STAGE = 1;
+/** The last trigger sample (NaN read as 0): a rising edge is non-zero after zero. */
+const PREVIOUS_TRIGGER = 2;
+/** The sample rate, for the kernel. */
+const RATE = 3;
+const STATE_SIZE = 4;
 
 /**
  * Attack–decay envelope (fix: unfinished in the original). On each trigger — a non-zero frame after a zero
@@ -28,17 +42,31 @@ export const TriggerEnvelopeNode = defineNode({
     const { trigger, attack, decay } = io.inputs;
     const out = io.outputs.envelope.buf;
     const rate = ctx.sampleRate;
-    let level = 0;
-    let stage = IDLE;
-    let previousTrigger = 0;
+    // With kernels, in their memory, where the plan's op (OP_TRIGGER_ENVELOPE) runs on the same state.
+    const kernels = kernelsFor(out);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
+    state[RATE] = rate;
     return {
+      encode(writer) {
+        if (!kernels) return false;
+        return (
+          writer.begin(OP_TRIGGER_ENVELOPE, out) &&
+          writer.input(trigger) &&
+          writer.input(attack) &&
+          writer.input(decay) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+      },
       process(frames) {
         const t = trigger.buf;
         const a = attack.buf;
         const d = decay.buf;
-        let y = level;
-        let s = stage;
-        let previous = previousTrigger;
+        let y = state[LEVEL];
+        let s = state[STAGE];
+        let previous = state[PREVIOUS_TRIGGER];
         for (let i = 0; i < frames; i++) {
           const x = t[i];
           if (x !== 0 && previous === 0 && !Number.isNaN(x)) s = ATTACK;
@@ -61,9 +89,9 @@ export const TriggerEnvelopeNode = defineNode({
             }
           }
         }
-        level = y;
-        stage = s;
-        previousTrigger = previous;
+        state[LEVEL] = y;
+        state[STAGE] = s;
+        state[PREVIOUS_TRIGGER] = previous;
       },
     };
   },

@@ -1,11 +1,23 @@
 import { defineNode, type PortSpec, type StreamInput, stream } from '../../engine/definition.js';
 import { STREAM_MAX } from '../../engine/types.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
+import { OP_MIXER, opRecordBytes } from '../../engine/wasm/ops.js';
 import { SMOOTHING_SNAP, smoothingCoefficient } from './smoothing.js';
 
 /** Channels of a MixerNode. */
 export const MIXER_CHANNELS = 8;
 /** Largest level (×2 = +6 dB); more is held here. */
 export const MAX_LEVEL = 2;
+
+// Indices into a MixerNode's state (the same layout as mixerOp's in scripts/wasm/ops-mix.ts).
+/** Each channel's level now (MIXER_CHANNELS slots). */
+const LEVELS = 0;
+/** 1 once the first levels were read (each glide starts there). */
+const STARTED = MIXER_CHANNELS;
+/** The smoother's per-frame coefficient, for the kernel. */
+const GLIDE = MIXER_CHANNELS + 1;
+/** The block's sum in float64 (blockSize slots), a scratch the kernel needs in its memory too. */
+const SUM = 16;
 
 function channelPorts(): Record<string, PortSpec & { kind: 'stream' }> {
   const ports: Record<string, PortSpec & { kind: 'stream' }> = {};
@@ -40,18 +52,33 @@ export const MixerNode = defineNode({
     }
     const out = io.outputs.out.buf;
     const glide = smoothingCoefficient(ctx.sampleRate);
-    const sum = new Float64Array(ctx.blockSize);
-    // Each channel's level now: a typed array (fractions in closure variables are fresh heap numbers).
-    const levels = new Float64Array(MIXER_CHANNELS);
-    let started = false;
+    // A typed array (fractions in closure variables are fresh heap numbers); with kernels, in their memory,
+    // where the plan's op (OP_MIXER) runs on the same levels as process().
+    const kernels = kernelsFor(out);
+    const stateSlots = SUM + ctx.blockSize;
+    const { at: stateAt, state } = nodeState(kernels, stateSlots);
+    const levels = state.subarray(LEVELS, LEVELS + MIXER_CHANNELS);
+    const sum = state.subarray(SUM);
+    state[GLIDE] = glide;
     return {
+      encode(writer) {
+        if (!kernels) return false;
+        if (!writer.begin(OP_MIXER, out, opRecordBytes(2 * MIXER_CHANNELS, 1))) return false;
+        for (let k = 0; k < MIXER_CHANNELS; k++) {
+          if (!writer.input(channels[k]) || !writer.input(levelInputs[k])) return false;
+        }
+        return writer.pointer(stateAt);
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, stateSlots * 8);
+      },
       process(frames) {
-        if (!started) {
+        if (state[STARTED] === 0) {
           for (let k = 0; k < MIXER_CHANNELS; k++) {
             const first = levelInputs[k].buf[0];
             levels[k] = first >= 0 ? Math.min(first, MAX_LEVEL) : first < 0 ? 0 : 1;
           }
-          started = true;
+          state[STARTED] = 1;
         }
         sum.fill(0, 0, frames);
         for (let k = 0; k < MIXER_CHANNELS; k++) {
