@@ -242,6 +242,7 @@ export function sineModulated(
   return p;
 }
 
+import { runDataOp } from './ops-data';
 import { runFilterOp } from './ops-filter';
 import { runMixOp } from './ops-mix';
 
@@ -312,6 +313,7 @@ export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
       );
     } else if (code >= 10 && code < 30) runOscOp(code, op, out, frames);
     else if (code >= 30 && code < 50) runFilterOp(code, op, out, frames);
+    else if (code >= 50 && code < 70) runDataOp(code, op, out, frames);
     else if (code >= 70 && code < 90) runMixOp(code, op, out, frames);
     const first = load<f32>(out);
     const last = load<f32>(out + ((<usize>(frames - 1)) << 2));

@@ -413,6 +413,14 @@ export interface NodeInstance<P = unknown> {
    */
   encode?(writer: OpWriter): boolean;
   /**
+   * Nodes with an op whose rendering depends on a data input (MathNode's `op`, BiquadFilterNode's `mode`):
+   * read the data inputs exactly as `process` does first thing, and write what they decide (an op code, a
+   * fade) into the state the op reads. `process` calls it itself; the op list calls it before the node's
+   * op in a block where a data value may have changed (`dataChangeCount` moved, or the plan is new), never
+   * while the node is muted. Render side: allocate nothing, never throw.
+   */
+  readData?(): void;
+  /**
    * True when `process` does nothing (a DataNode: edits change its output): the plan need not call it, and it
    * does not cut a run of ops in two.
    */

@@ -10,6 +10,9 @@
 // plan. Converters of a segment's nodes run before the segment: each reads a data slot, which only JS nodes
 // write, and those all ran before the segment (or, across a cycle, after it in either case), and each
 // writes a buffer only its own node reads. The converters mirror `constant` into the flag an op reads.
+// Likewise a node whose op depends on a data input reads it (`readData`) before the segment, whenever a data
+// value may have changed since the segment last ran: the same gate as the converters', so nothing while
+// no data value changes.
 
 import { dataChangeCount, type StreamInput } from './definition.js';
 import { DataToStream, type InputStep } from './input-steps.js';
@@ -22,6 +25,8 @@ export class Segment {
   first = 0;
   end = 0;
   readonly steps: InputStep[] = [];
+  /** Its nodes whose op depends on a data input (`readData`): read before the ops, with the converters. */
+  readonly readers: RenderNode[] = [];
   /**
    * `dataChangeCount()` when its converters last ran and had all settled; -1 when they must run. While no
    * data value anywhere has changed since, running them again would only repeat the same flags, and a
@@ -118,6 +123,7 @@ export class OpList implements OpWriter {
         open.end = this.count;
         const steps = node.inputSteps;
         for (let s = 0; s < steps.length; s++) open.steps.push(steps[s]);
+        if (node.instance.readData !== undefined) open.readers.push(node);
       } else if (!node.inert || node.inputSteps.length > 0) {
         open = null;
         this.schedule.push(n);
@@ -129,6 +135,8 @@ export class OpList implements OpWriter {
   /** Marks `node`'s op muted (it faulted) or not. */
   setMuted(node: RenderNode, muted: boolean): void {
     if (node.opRecord >= 0) this.words[(node.opRecord >> 2) + 1] = muted ? 1 : 0;
+    // A muted node's data were not read (as `process` is not called); unmuted, it reads them next block.
+    if (!muted) for (let k = 0; k < this.segmentCount; k++) this.segments[k].settledAt = -1;
   }
 
   /**
@@ -146,6 +154,8 @@ export class OpList implements OpWriter {
         step.run(frames);
         if (settled && !(step instanceof DataToStream && step.settled)) settled = false;
       }
+      const readers = segment.readers;
+      for (let r = 0; r < readers.length; r++) if (!readers[r].faulted) readers[r].instance.readData?.();
       segment.settledAt = settled ? changes : -1;
     }
     return this.resume(segment.first, segment.end, frames);
@@ -220,6 +230,7 @@ export class OpList implements OpWriter {
     if (this.segmentCount === this.segments.length) this.segments.push(new Segment());
     const segment = this.segments[this.segmentCount++];
     segment.steps.length = 0;
+    segment.readers.length = 0;
     segment.settledAt = -1;
     return segment;
   }

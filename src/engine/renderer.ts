@@ -487,6 +487,11 @@ export class Renderer implements ChildPlan {
         if (!node?.instance.configure) return;
         this.revive(op.name);
         this.faults.safely(node, 'configure', () => node.instance.configure?.(op.prepared));
+        // What it took may change its op (a delay line in the kernels' memory, or not): encode it again.
+        if (node.instance.encode !== undefined) {
+          this.rebind.add(node);
+          this.dirty = true;
+        }
         break;
       }
     }

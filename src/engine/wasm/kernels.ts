@@ -223,6 +223,23 @@ export function nodeState(kernels: Kernels | null, slots: number): { at: number;
   return { at, state };
 }
 
+/**
+ * A node's own float32 buffer of `length` samples (a fade's scratch block, a delay line), zeroed: in
+ * `kernels`' memory when there is room (`at` ≥ 0), else `fallback` or a new plain array (`at` = -1), as
+ * `nodeState`. Control side, or an edit's block boundary (it may grow the memory); give it back with
+ * `releaseState(at, length * 4)`.
+ */
+export function nodeSamples(
+  kernels: Kernels | null,
+  length: number,
+  fallback?: Float32Array,
+): { at: number; samples: Float32Array } {
+  const at = kernels ? kernels.allocState(length * 4) : -1;
+  const samples =
+    kernels && at >= 0 ? new Float32Array(kernels.heap, at, length) : (fallback ?? new Float32Array(length));
+  return { at, samples };
+}
+
 export class Kernels {
   /**
    * The memory's buffer as of the last growth, on which new views are made. After a growth, views made

@@ -47,6 +47,14 @@ export const OP_PAN = 32;
 /** CrossfadeNode: output, a, b, mix (buffer, flag each), state. */
 export const OP_CROSSFADE = 33;
 
+// Nodes with a data input (opcodes 50–69; kernels in scripts/wasm/ops-data.ts, `runDataOp`). Each node's
+// `readData` writes what its data input decides into its state before the op runs.
+/** MathNode: output, a, b (buffer, flag each), the fade's scratch block (pointer), state. */
+export const OP_MATH = 50;
+/** BiquadFilterNode: output, input, cutoff, q, gain (buffer, flag each), state. */
+export const OP_BIQUAD = 51;
+/** DelayNode: output, input, time, feedback (buffer, flag each), state (which holds the line's offset). */
+export const OP_DELAY = 52;
 // Mixing, envelopes and dynamics (opcodes 70–89; kernels in scripts/wasm/ops-mix.ts, `runMixOp`).
 /**
  * MixerNode: output, then per channel its input and its level (buffer, flag each), state (the levels,

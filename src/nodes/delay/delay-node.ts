@@ -1,5 +1,7 @@
 import { data, defineNode, type PrepareContext, stream } from '../../engine/definition.js';
 import type { DataValue } from '../../engine/types.js';
+import { kernelsFor, nodeSamples, nodeState } from '../../engine/wasm/kernels.js';
+import { OP_DELAY } from '../../engine/wasm/ops.js';
 
 /** Longest line a DelayNode may ask for (seconds): 60 s is 10 MB of float32 at 44.1 kHz. */
 export const MAX_DELAY_SECONDS = 60;
@@ -25,13 +27,23 @@ const LINE_LIMIT = 100;
  * (0.1 s is 0.100000001…) still return an impulse at exactly time·rate. */
 const WHOLE_SNAP = 2 ** -22;
 
-// Indices into the state array.
+// Indices into the state array (the same layout as delayOp's in scripts/wasm/ops-data.ts).
 /** The read position (samples of delay) now, and the one a crossfade goes to. */
 const CURRENT = 0;
 const NEXT = 1;
 /** Longest delay the line allows (samples). */
 const LONGEST = 2;
-const STATE_SIZE = 3;
+/** The slot written next, frames of a crossfade left, 1 once started (the first `time` read). */
+const WRITE = 3;
+const FADE_LEFT = 4;
+const STARTED = 5;
+/** The line's length (0: none yet, silence) and byte offset in the kernels' memory (-1: a plain array). */
+const LENGTH = 6;
+const LINE_AT = 7;
+/** The sample rate and a crossfade's length (frames), for the kernel (process() has them as constants). */
+const RATE = 8;
+const FADE_FRAMES = 9;
+const STATE_SIZE = 10;
 
 /** What `prepare` builds for a maxTime: the line (zeros), sized for the longest delay plus the taps. */
 interface DelayLine {
@@ -80,23 +92,46 @@ export const DelayNode = defineNode({
     const fadeFrames = Math.max(1, Math.round(FADE_SECONDS * rate));
     const inverseFade = 1 / fadeFrames;
     let line: Float32Array = new Float32Array(0); // none until configure(): silence
-    let length = 0;
-    let write = 0;
-    let fadeLeft = 0;
-    let started = false;
-    // Doubles live in a typed array: a fraction assigned to a closure variable is a fresh heap number.
-    const state = new Float64Array(STATE_SIZE);
+    // With kernels the state and the line live in their memory, where the plan's op (OP_DELAY) renders on
+    // the same state as process(), so switching paths never jumps. (Doubles live in a typed array either
+    // way: a fraction assigned to a closure variable is a fresh heap number.)
+    const kernels = kernelsFor(out);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
+    state[LINE_AT] = -1;
+    state[RATE] = rate;
+    state[FADE_FRAMES] = fadeFrames;
 
     return {
       configure(prepared: DelayLine) {
-        line = prepared.line;
-        length = line.length;
-        write = 0;
-        fadeLeft = 0;
+        // The line moves into the kernels' memory when there is room (zeros, as prepared): the op reads it
+        // at LINE_AT; where there is none, the prepared one renders by process() (the renderer encodes the
+        // node again after configure).
+        kernels?.releaseState(state[LINE_AT], state[LENGTH] * 4);
+        const { at, samples } = nodeSamples(kernels, prepared.line.length, prepared.line);
+        line = samples;
+        state[LINE_AT] = at;
+        state[LENGTH] = line.length;
+        state[WRITE] = 0;
+        state[FADE_LEFT] = 0;
         state[LONGEST] = prepared.longest;
         state[CURRENT] = Math.min(state[CURRENT], prepared.longest);
       },
+      encode(writer) {
+        if (!kernels || (state[LENGTH] > 0 && state[LINE_AT] < 0)) return false;
+        return (
+          writer.begin(OP_DELAY, out) &&
+          writer.input(input) &&
+          writer.input(time) &&
+          writer.input(feedback) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(state[LINE_AT], state[LENGTH] * 4);
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+      },
       process(frames) {
+        const length = state[LENGTH];
         if (length === 0) {
           out.fill(0, 0, frames);
           return;
@@ -105,10 +140,11 @@ export const DelayNode = defineNode({
         const t = time.buf;
         const fb = feedback.buf;
         const longest = state[LONGEST];
-        let w = write;
-        if (!started) {
+        let w = state[WRITE];
+        let fadeLeft = state[FADE_LEFT];
+        if (state[STARTED] === 0) {
           state[CURRENT] = delaySamples(t[0], rate, longest);
-          started = true;
+          state[STARTED] = 1;
         }
         if (
           time.constant &&
@@ -179,7 +215,8 @@ export const DelayNode = defineNode({
           state[CURRENT] = current;
           state[NEXT] = next;
         }
-        write = w;
+        state[WRITE] = w;
+        state[FADE_LEFT] = fadeLeft;
       },
     };
   },

@@ -1,5 +1,7 @@
 import type { DataSlot } from '../../engine/definition.js';
 import { data, defineNode, stream } from '../../engine/definition.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
+import { OP_BIQUAD } from '../../engine/wasm/ops.js';
 import {
   DATA_GLIDE_SECONDS,
   DEFAULT_CUTOFF,
@@ -52,7 +54,7 @@ const CLAMPED_Q = 1;
 const GAIN_DB = 2;
 const DESIGN_SIZE = 3;
 
-// Indices into the state array.
+// Indices into the state array (the same layout as biquadOp's in scripts/wasm/ops-data.ts).
 /** The trapezoidal integrators' states (Simper's ic1eq, ic2eq). */
 const IC1 = 0;
 const IC2 = 1;
@@ -60,7 +62,18 @@ const IC2 = 1;
 const CUTOFF = 2;
 const Q = 3;
 const GAIN = 4;
-const STATE_SIZE = 5;
+/** Coefficients (G … M2) for the current parameters and mode, and those a mode change glides from. */
+const TARGET = 5;
+const FROM = TARGET + COEFFICIENTS;
+/** The mode, the mode `TARGET` was designed for (-1: none yet), frames of a mode glide left, its length. */
+const CURRENT_MODE = FROM + COEFFICIENTS;
+const DESIGNED_MODE = CURRENT_MODE + 1;
+const GLIDE_LEFT = CURRENT_MODE + 2;
+const GLIDE_FRAMES = CURRENT_MODE + 3;
+/** The highest cutoff (Hz) and π / rate, for the kernel (process() has them as constants). */
+const MAX_CUTOFF = CURRENT_MODE + 4;
+const RADIANS_PER_HZ = CURRENT_MODE + 5;
+const STATE_SIZE = CURRENT_MODE + 6;
 
 /**
  * The eight responses of the RBJ audio-EQ cookbook, realised as a trapezoidal (zero-delay-feedback) state
@@ -108,18 +121,23 @@ export const BiquadFilterNode = defineNode({
     const maxCutoff = MAX_CUTOFF_FRACTION * rate;
     const radiansPerHz = Math.PI / rate;
     const glideFrames = Math.max(1, Math.round(DATA_GLIDE_SECONDS * rate));
-    // Doubles live in typed arrays: a fraction assigned to a closure variable is a fresh heap number.
-    const state = new Float64Array(STATE_SIZE);
+    // With kernels the state lives in their memory, where the plan's op (OP_BIQUAD) runs on the same state
+    // as process(), so switching paths never jumps. (Doubles live in typed arrays either way: a fraction
+    // assigned to a closure variable is a fresh heap number.)
+    const kernels = kernelsFor(out);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
     state[CUTOFF] = Number.NaN; // nothing designed yet
+    state[CURRENT_MODE] = LOWPASS;
+    state[DESIGNED_MODE] = -1;
+    state[GLIDE_FRAMES] = glideFrames;
+    state[MAX_CUTOFF] = maxCutoff;
+    state[RADIANS_PER_HZ] = radiansPerHz;
     /** Coefficients for the current parameters and mode. */
-    const target = new Float64Array(COEFFICIENTS);
+    const target = state.subarray(TARGET, TARGET + COEFFICIENTS);
+    /** Coefficients when a mode change began, gliding towards `target`. */
+    const from = state.subarray(FROM, FROM + COEFFICIENTS);
     /** Clamped parameters for designInto: tan(π·cutoff/rate), q, gain (dB). */
     const wanted = new Float64Array(DESIGN_SIZE);
-    /** Coefficients when a mode change began, gliding towards `target`. */
-    const from = new Float64Array(COEFFICIENTS);
-    let currentMode = LOWPASS;
-    let designedMode = -1;
-    let glideLeft = 0;
     let seenSlot: DataSlot | null = null;
     let seenVersion = -1;
 
@@ -134,7 +152,7 @@ export const BiquadFilterNode = defineNode({
       state[CUTOFF] = hz;
       state[Q] = resonance;
       state[GAIN] = decibels;
-      designedMode = currentMode;
+      state[DESIGNED_MODE] = state[CURRENT_MODE];
       // NaN reads as the default; everything else is clamped to the documented range.
       const f = Number.isNaN(hz) ? NAN_READS_AS[NAN_CUTOFF] : Math.min(maxCutoff, Math.max(MIN_CUTOFF, hz));
       wanted[TAN_W] = Math.tan(f * radiansPerHz);
@@ -144,43 +162,63 @@ export const BiquadFilterNode = defineNode({
       wanted[GAIN_DB] = Number.isNaN(decibels)
         ? NAN_READS_AS[NAN_ZERO]
         : Math.min(MAX_GAIN_DB, Math.max(-MAX_GAIN_DB, decibels));
-      designInto(target, currentMode, wanted);
+      designInto(target, state[CURRENT_MODE], wanted);
+    };
+
+    /** Reads `mode`; a change glides from the coefficients in use now. The op reads the result in `state`. */
+    const readData = () => {
+      const slot = mode.source;
+      if (slot === seenSlot && slot.version === seenVersion) return;
+      seenSlot = slot;
+      seenVersion = slot.version;
+      const requested = parseMode(slot.value);
+      if (requested < 0) {
+        ctx.warn(
+          `\`mode\` must be one of ${BIQUAD_MODES.join(', ')}; got ${JSON.stringify(slot.value)} (keeping ${BIQUAD_MODES[state[CURRENT_MODE]]})`,
+        );
+      } else if (requested !== state[CURRENT_MODE]) {
+        state[CURRENT_MODE] = requested;
+        if (state[DESIGNED_MODE] >= 0) {
+          // Glide from the coefficients in use now (mid-glide ones included) to the new mode's.
+          const glideLeft = state[GLIDE_LEFT];
+          if (glideLeft > 0) blend(from, target, glideLeft / glideFrames, from);
+          else from.set(target);
+          state[GLIDE_LEFT] = glideFrames;
+        }
+        state[DESIGNED_MODE] = -1; // redesign for the new mode
+      }
     };
 
     return {
+      readData,
+      encode(writer) {
+        if (!kernels) return false;
+        return (
+          writer.begin(OP_BIQUAD, out) &&
+          writer.input(input) &&
+          writer.input(cutoff) &&
+          writer.input(q) &&
+          writer.input(gain) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+      },
       process(frames) {
-        const slot = mode.source;
-        if (slot !== seenSlot || slot.version !== seenVersion) {
-          seenSlot = slot;
-          seenVersion = slot.version;
-          const requested = parseMode(slot.value);
-          if (requested < 0) {
-            ctx.warn(
-              `\`mode\` must be one of ${BIQUAD_MODES.join(', ')}; got ${JSON.stringify(slot.value)} (keeping ${BIQUAD_MODES[currentMode]})`,
-            );
-          } else if (requested !== currentMode) {
-            currentMode = requested;
-            if (designedMode >= 0) {
-              // Glide from the coefficients in use now (mid-glide ones included) to the new mode's.
-              if (glideLeft > 0) blend(from, target, glideLeft / glideFrames, from);
-              else from.set(target);
-              glideLeft = glideFrames;
-            }
-            designedMode = -1; // redesign for the new mode
-          }
-        }
-
+        readData();
         const x = input.buf;
         const fc = cutoff.buf;
         const qs = q.buf;
         const gs = gain.buf;
         let ic1 = state[IC1];
         let ic2 = state[IC2];
+        let glideLeft = state[GLIDE_LEFT];
 
         if (cutoff.constant && q.constant && gain.constant && glideLeft === 0) {
           // Fast path: one design per block at most, then two integrators and a mix per sample.
           if (
-            designedMode !== currentMode ||
+            state[DESIGNED_MODE] !== state[CURRENT_MODE] ||
             fc[0] !== state[CUTOFF] ||
             qs[0] !== state[Q] ||
             gs[0] !== state[GAIN]
@@ -209,7 +247,7 @@ export const BiquadFilterNode = defineNode({
             const resonance = qs[i];
             const decibels = gs[i];
             if (
-              designedMode !== currentMode ||
+              state[DESIGNED_MODE] !== state[CURRENT_MODE] ||
               hz !== state[CUTOFF] ||
               resonance !== state[Q] ||
               decibels !== state[GAIN]
@@ -241,6 +279,7 @@ export const BiquadFilterNode = defineNode({
             out[i] = m0 * v0 + m1 * v1 + m2 * v2;
           }
         }
+        state[GLIDE_LEFT] = glideLeft;
         state[IC1] = ic1;
         state[IC2] = ic2;
         sanitizeStates(state, IC1, IC2 + 1);

@@ -1,5 +1,7 @@
 import { type DataSlot, data, defineNode, type StreamInput, stream } from '../../engine/definition.js';
 import { STREAM_MAX } from '../../engine/types.js';
+import { kernelsFor, nodeSamples, nodeState } from '../../engine/wasm/kernels.js';
+import { OP_MATH } from '../../engine/wasm/ops.js';
 
 /** The operations, in the order of their codes. */
 export const MATH_OPS = [
@@ -18,6 +20,15 @@ export const MATH_OPS = [
 ] as const;
 
 const SUBTRACT = 0;
+
+// Indices into the state array (the same layout as mathOp's in scripts/wasm/ops-data.ts).
+/** The op (its index in MATH_OPS), and the one an op change fades from. */
+const OP = 0;
+const FADING_FROM = 1;
+/** Frames of the current fade done (≥ FADE_FRAMES: not fading), and a fade's length in frames. */
+const FADE_DONE = 2;
+const FADE_FRAMES = 3;
+const STATE_SIZE = 4;
 
 /** Seconds over which a change of `op` crossfades from the old result to the new one (no click). */
 const OP_FADE_SECONDS = 0.005;
@@ -44,52 +55,72 @@ export const MathNode = defineNode({
     const { a, b } = io.inputs;
     const opInput = io.inputs.op;
     const out = io.outputs.out.buf;
-    // The old op's result while an op change fades (allocated once, here).
-    const previous = new Float32Array(ctx.blockSize);
+    // With kernels, the state and the old op's result while an op change fades live in their memory, where
+    // the plan's op (OP_MATH) renders on the same state as process(), so switching paths never jumps.
+    const kernels = kernelsFor(out);
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
+    const { at: previousAt, samples: previous } = nodeSamples(kernels, ctx.blockSize);
     const fadeFrames = Math.max(1, Math.round(OP_FADE_SECONDS * ctx.sampleRate));
-    let op = SUBTRACT;
-    let fadingFrom = SUBTRACT;
-    let fadeDone = fadeFrames; // frames of the current fade done; ≥ fadeFrames: not fading
+    state[OP] = SUBTRACT;
+    state[FADING_FROM] = SUBTRACT;
+    state[FADE_DONE] = fadeFrames; // not fading
+    state[FADE_FRAMES] = fadeFrames;
     let seenSlot: DataSlot | null = null;
     let seenVersion = -1;
     let seenValue: unknown;
     let started = false;
 
-    const readOp = () => {
+    /** Reads `op`; a change of op starts a fade (not the first value). The op reads the result in `state`. */
+    const readData = () => {
       const slot = opInput.source;
-      if (slot === seenSlot && slot.version === seenVersion && slot.value === seenValue) return;
-      seenSlot = slot;
-      seenVersion = slot.version;
-      seenValue = slot.value;
-      const value = slot.value;
-      const wanted = typeof value === 'string' ? MATH_OPS.indexOf(value.trim().toLowerCase() as never) : -1;
-      if (wanted < 0) {
-        const shown = value instanceof Float32Array ? 'a stream' : JSON.stringify(value);
-        ctx.warn(`op ${shown} is not one of ${MATH_OPS.join(', ')}: keeping ${MATH_OPS[op]}`);
-        return;
+      if (slot !== seenSlot || slot.version !== seenVersion || slot.value !== seenValue) {
+        seenSlot = slot;
+        seenVersion = slot.version;
+        seenValue = slot.value;
+        const value = slot.value;
+        const wanted = typeof value === 'string' ? MATH_OPS.indexOf(value.trim().toLowerCase() as never) : -1;
+        const op = state[OP];
+        if (wanted < 0) {
+          const shown = value instanceof Float32Array ? 'a stream' : JSON.stringify(value);
+          ctx.warn(`op ${shown} is not one of ${MATH_OPS.join(', ')}: keeping ${MATH_OPS[op]}`);
+        } else if (!started)
+          state[OP] = wanted; // the first value: no fade
+        else if (wanted !== op) {
+          state[FADING_FROM] = op;
+          state[OP] = wanted;
+          state[FADE_DONE] = 0;
+        }
       }
-      if (!started)
-        op = wanted; // the first value: no fade
-      else if (wanted !== op) {
-        fadingFrom = op;
-        op = wanted;
-        fadeDone = 0;
-      }
+      started = true;
     };
 
     return {
+      readData,
+      encode(writer) {
+        if (!kernels) return false;
+        return (
+          writer.begin(OP_MATH, out) &&
+          writer.input(a) &&
+          writer.input(b) &&
+          writer.pointer(previousAt) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
+        kernels?.releaseState(previousAt, ctx.blockSize * 4);
+      },
       process(frames) {
-        readOp();
-        started = true;
-        compute(op, a, b, out, frames);
-        if (fadeDone < fadeFrames) {
-          compute(fadingFrom, a, b, previous, frames);
-          let done = fadeDone;
+        readData();
+        compute(state[OP], a, b, out, frames);
+        let done = state[FADE_DONE];
+        if (done < fadeFrames) {
+          compute(state[FADING_FROM], a, b, previous, frames);
           for (let i = 0; i < frames && done < fadeFrames; i++, done++) {
             const w = done / fadeFrames;
             out[i] = previous[i] + (out[i] - previous[i]) * w;
           }
-          fadeDone = done;
+          state[FADE_DONE] = done;
         }
       },
     };
