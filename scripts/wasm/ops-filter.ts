@@ -113,7 +113,14 @@ const L_INVERSE: usize = 88;
 const L_OUTPUT_GAIN: usize = 96;
 const L_MAX_CUTOFF: usize = 104;
 const L_RADIANS_PER_HZ: usize = 112;
-const L_SEED: usize = 120;
+const L_G2: usize = 120;
+const L_G3: usize = 128;
+const L_G4: usize = 136;
+const L_SUM_GAIN: usize = 144;
+const L_SATURATOR_BASE: usize = 152;
+const L_SATURATOR_SLOPE: usize = 160;
+const L_SUM: usize = 168;
+const L_SEED: usize = 176;
 
 /** The ladder's `design(i)`: coefficients for these parameter values (as read), NaN as the default. */
 function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
@@ -133,9 +140,23 @@ function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
   store<f64>(state, kg4, L_KG4);
   store<f64>(state, 1 / (1 + kg4), L_INVERSE);
   store<f64>(state, 1 + MAKEUP * k, L_OUTPUT_GAIN);
+  const g2 = gg * gg;
+  const g3 = g2 * gg;
+  const g4 = g3 * gg;
+  store<f64>(state, g2, L_G2);
+  store<f64>(state, g3, L_G3);
+  store<f64>(state, g4, L_G4);
+  store<f64>(state, 8 * (1 - gg) * g4, L_SUM_GAIN);
+  store<f64>(state, 27 + 27 * kg4, L_SATURATOR_BASE);
+  store<f64>(state, 9 + kg4, L_SATURATOR_SLOPE);
 }
 
-/** LadderFilterNode.process, step for step. */
+/** The ladder's `stateSum`: the states' share of the fourth pole's output, for the gain `gg`. */
+function ladderSum(s1: f64, s2: f64, s3: f64, s4: f64, gg: f64): f64 {
+  return (((s1 * gg + s2) * gg + s3) * gg + s4) * (1 - gg);
+}
+
+/** LadderFilterNode.process, step for step (its comments say why the loop is written so). */
 function ladderOp(
   out: usize,
   input: usize,
@@ -148,6 +169,11 @@ function ladderOp(
   state: usize,
   frames: i32,
 ): void {
+  let s1 = load<f64>(state, L_S1);
+  let s2 = load<f64>(state, L_S2);
+  let s3 = load<f64>(state, L_S3);
+  let s4 = load<f64>(state, L_S4);
+  let sum = ladderSum(s1, s2, s3, s4, load<f64>(state, L_G));
   const moving =
     load<i32>(cutoffConstant) === 0 || load<i32>(resonanceConstant) === 0 || load<i32>(driveConstant) === 0;
   if (!moving) {
@@ -158,8 +184,10 @@ function ladderOp(
       hz !== load<f64>(state, L_CUTOFF) ||
       r !== load<f64>(state, L_RESONANCE) ||
       d !== load<f64>(state, L_DRIVE)
-    )
+    ) {
       ladderDesign(state, hz, r, d);
+      sum = ladderSum(s1, s2, s3, s4, load<f64>(state, L_G));
+    }
   }
   let gg = load<f64>(state, L_G);
   let k = load<f64>(state, L_K);
@@ -167,10 +195,12 @@ function ladderOp(
   let inputGain = load<f64>(state, L_INPUT_GAIN);
   let inverse = load<f64>(state, L_INVERSE);
   let outputGain = load<f64>(state, L_OUTPUT_GAIN);
-  let s1 = load<f64>(state, L_S1);
-  let s2 = load<f64>(state, L_S2);
-  let s3 = load<f64>(state, L_S3);
-  let s4 = load<f64>(state, L_S4);
+  let g2 = load<f64>(state, L_G2);
+  let g3 = load<f64>(state, L_G3);
+  let g4 = load<f64>(state, L_G4);
+  let sumGain = load<f64>(state, L_SUM_GAIN);
+  let saturatorBase = load<f64>(state, L_SATURATOR_BASE);
+  let saturatorSlope = load<f64>(state, L_SATURATOR_SLOPE);
   let seed = load<i32>(state, L_SEED);
   const hissScale = NOISE_FLOOR / 65536;
   for (let i = 0; i < frames; i++) {
@@ -191,35 +221,40 @@ function ladderOp(
         inputGain = load<f64>(state, L_INPUT_GAIN);
         inverse = load<f64>(state, L_INVERSE);
         outputGain = load<f64>(state, L_OUTPUT_GAIN);
+        g2 = load<f64>(state, L_G2);
+        g3 = load<f64>(state, L_G3);
+        g4 = load<f64>(state, L_G4);
+        sumGain = load<f64>(state, L_SUM_GAIN);
+        saturatorBase = load<f64>(state, L_SATURATOR_BASE);
+        saturatorSlope = load<f64>(state, L_SATURATOR_SLOPE);
+        sum = ladderSum(s1, s2, s3, s4, gg);
       }
     }
     seed = (seed * 25173 + 13849) & 0xffff;
     const hiss = (<f64>seed - 32767.5) * hissScale;
     const u0 = <f64>load<f32>(input + at) * inputGain + hiss;
-    const sum = (((s1 * gg + s2) * gg + s3) * gg + s4) * (1 - gg);
     const drivePart = u0 - k * sum;
     const predicted = drivePart * inverse;
     const p2 = predicted * predicted;
     let u: f64;
-    if (p2 < 9) {
-      const n = 27 + p2;
-      u = (n * drivePart) / (27 + 9 * p2 + n * kg4);
-    } else u = drivePart / (Math.sqrt(p2) + kg4);
-    let v = gg * (u - s1);
-    const y1 = v + s1;
-    s1 = y1 + v;
-    v = gg * (y1 - s2);
-    const y2 = v + s2;
-    s2 = y2 + v;
-    v = gg * (y2 - s3);
-    const y3 = v + s3;
-    s3 = y3 + v;
-    v = gg * (y3 - s4);
-    const y4 = v + s4;
-    s4 = y4 + v;
+    if (p2 < 9) u = ((27 + p2) * drivePart) / (saturatorBase + saturatorSlope * p2);
+    else u = drivePart / (Math.sqrt(p2) + kg4);
+    const h = 1 - gg;
+    const c1 = h * s1;
+    const c2 = gg * c1 + h * s2;
+    const c3 = gg * c2 + h * s3;
+    const y4 = g4 * u + sum;
+    const next =
+      sumGain * u + h * (g3 * (2 * c1 - s1) + g2 * (2 * c2 - s2) + (gg * (2 * c3 - s3) + (2 * sum - s4)));
+    s1 = 2 * (gg * u + c1) - s1;
+    s2 = 2 * (g2 * u + c2) - s2;
+    s3 = 2 * (g3 * u + c3) - s3;
+    s4 = 2 * y4 - s4;
+    sum = next;
     store<f32>(out + at, <f32>(y4 * outputGain));
   }
   store<i32>(state, seed, L_SEED);
+  store<f64>(state, sum, L_SUM);
   store<f64>(state, sanitized(s1), L_S1);
   store<f64>(state, sanitized(s2), L_S2);
   store<f64>(state, sanitized(s3), L_S3);

@@ -129,9 +129,9 @@ function squareOp(out: usize, frequency: usize, pwm: usize, state: usize, tables
   let p = load<f64>(state, PHASE);
   let d = load<f64>(state, DUTY);
   for (let i = 0; i < frames; i++) {
-    push(ring, position, p < d ? 1 : -1, out, i);
+    inline.always(push(ring, position, p < d ? 1 : -1, out, i));
     position = (position + 1) & MASK;
-    const increment = incrementAt(frequency, i, inverseRate);
+    const increment = inline.always(incrementAt(frequency, i, inverseRate));
     // Next frame's duty cycle (the pwm of frame i+1 when it is in this block).
     const wanted = <f64>load<f32>(pwm + ((<usize>(i + 1 < frames ? i + 1 : i)) << 2));
     const nextDuty = !Number.isNaN(wanted) ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
@@ -169,9 +169,9 @@ function sawtoothOp(out: usize, frequency: usize, state: usize, tables: usize, f
     store<f64>(state, 1, STARTED);
   }
   for (let i = 0; i < frames; i++) {
-    push(ring, position, 2 * p - 1, out, i);
+    inline.always(push(ring, position, 2 * p - 1, out, i));
     position = (position + 1) & MASK;
-    const increment = incrementAt(frequency, i, inverseRate);
+    const increment = inline.always(incrementAt(frequency, i, inverseRate));
     const next = p + increment;
     if (next >= 1) {
       edge(ring, position, tables, (1 - p) / increment, -2);
@@ -203,9 +203,9 @@ function triangleOp(out: usize, frequency: usize, state: usize, tables: usize, f
   }
   let p = load<f64>(state, PHASE);
   for (let i = 0; i < frames; i++) {
-    push(ring, position, p < 0.25 ? 4 * p : p < 0.75 ? 2 - 4 * p : 4 * p - 4, out, i);
+    inline.always(push(ring, position, p < 0.25 ? 4 * p : p < 0.75 ? 2 - 4 * p : 4 * p - 4, out, i));
     position = (position + 1) & MASK;
-    const increment = incrementAt(frequency, i, inverseRate);
+    const increment = inline.always(incrementAt(frequency, i, inverseRate));
     const next = p + increment;
     // Corners between p and next: peaks at 0.25 + k, troughs at 0.75 + k.
     if (increment > 0) {
@@ -308,7 +308,7 @@ function adsrOp(
     // Output this frame, then advance to the next.
     store<f32>(out + at, <f32>y);
     if (s === SUSTAIN) {
-      y = sustainLevel(<f64>load<f32>(sustain + at));
+      y = inline.always(sustainLevel(<f64>load<f32>(sustain + at)));
     } else if (s === ATTACK) {
       const seconds = <f64>load<f32>(attack + at);
       const climb = seconds * rate > 1 ? 1 / (seconds * rate) : 1; // a frame or less, ≤ 0, NaN: instant

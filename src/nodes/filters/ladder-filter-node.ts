@@ -44,7 +44,17 @@ const OUTPUT_GAIN = 12;
 /** The highest cutoff (Hz) and π / rate, for the kernel (process() has them as constants). */
 const MAX_CUTOFF = 13;
 const RADIANS_PER_HZ = 14;
-const STATE_SIZE = 15;
+/** G², G³, G⁴ and 8·(1 − G)·G⁴, the gain from the loop's input u to the next sample's `sum` (see process). */
+const G2 = 15;
+const G3 = 16;
+const G4 = 17;
+const SUM_GAIN = 18;
+/** The saturator's denominator as 27·(1 + k·G⁴) + (9 + k·G⁴)·v̂²: its two coefficients. */
+const SATURATOR_BASE = 19;
+const SATURATOR_SLOPE = 20;
+/** The states' contribution to the fourth pole's output, carried from sample to sample within a block. */
+const SUM = 21;
+const STATE_SIZE = 22;
 /** Bytes of the state: the doubles, then the hiss generator's int32 seed (8 bytes, for alignment). */
 const STATE_BYTES = STATE_SIZE * 8 + 8;
 
@@ -126,6 +136,18 @@ export const LadderFilterNode = defineNode({
       state[KG4] = k * gg * gg * gg * gg;
       state[INVERSE] = 1 / (1 + state[KG4]);
       state[OUTPUT_GAIN] = 1 + MAKEUP * k;
+      state[G2] = gg * gg;
+      state[G3] = state[G2] * gg;
+      state[G4] = state[G3] * gg;
+      state[SUM_GAIN] = 8 * (1 - gg) * state[G4];
+      state[SATURATOR_BASE] = 27 + 27 * state[KG4];
+      state[SATURATOR_SLOPE] = 9 + state[KG4];
+      stateSum(); // `sum` belongs to the coefficients: a new G weighs the states anew
+    };
+    /** `sum` from the states, for the current G (at the start of a block, and when G changes). */
+    const stateSum = () => {
+      const gg = state[G];
+      state[SUM] = (((state[S1] * gg + state[S1 + 1]) * gg + state[S1 + 2]) * gg + state[S4]) * (1 - gg);
     };
 
     return {
@@ -148,6 +170,7 @@ export const LadderFilterNode = defineNode({
         const rs = resonance.buf;
         const ds = drive.buf;
         const moving = !(cutoff.constant && resonance.constant && drive.constant);
+        stateSum();
         if (!moving && (fc[0] !== state[CUTOFF] || rs[0] !== state[RESONANCE] || ds[0] !== state[DRIVE]))
           design(0);
         // Nothing fractional is carried from one iteration to the next in a local: if V8 compiles this loop
@@ -170,32 +193,35 @@ export const LadderFilterNode = defineNode({
           const s2 = state[S1 + 1];
           const s3 = state[S1 + 2];
           const s4 = state[S4];
-          // Each one-pole: y = G·in + (1 − G)·s. Four in a row: y4 = G⁴·u + sum, with the states' share:
-          const sum = (((s1 * gg + s2) * gg + s3) * gg + s4) * (1 - gg);
+          // Each one-pole: y = G·in + (1 − G)·s. Four in a row: y4 = G⁴·u + sum, sum the states' share
+          // (carried from the previous sample, see below).
+          const sum = state[SUM];
           // Linear solution v̂ of v = u0 − k·y4; the saturator's slope tanh(v̂)/v̂ there (a rational
-          // approximation, N/D); then the loop solved again with the saturator as that gain:
-          // u = slope·drive/(1 + slope·k·G⁴) = N·drive/(D + N·k·G⁴), one division.
+          // approximation, (27 + v̂²)/(27 + 9·v̂²)); then the loop solved again with the saturator as that
+          // gain: u = slope·drive/(1 + slope·k·G⁴), one division.
           const drivePart = u0 - k * sum;
           const predicted = drivePart * state[INVERSE];
           const p2 = predicted * predicted;
           let u: number;
-          if (p2 < 9) {
-            const n = 27 + p2;
-            u = (n * drivePart) / (27 + 9 * p2 + n * kg4);
-          } else u = drivePart / (Math.sqrt(p2) + kg4); // tanh(v)/v ≈ 1/|v| beyond |v| = 3
-          // The four one-poles (trapezoidal: v = G·(in − s); y = v + s; s' = y + v).
-          let v = gg * (u - s1);
-          const y1 = v + s1;
-          state[S1] = y1 + v;
-          v = gg * (y1 - s2);
-          const y2 = v + s2;
-          state[S1 + 1] = y2 + v;
-          v = gg * (y2 - s3);
-          const y3 = v + s3;
-          state[S1 + 2] = y3 + v;
-          v = gg * (y3 - s4);
-          const y4 = v + s4;
-          state[S4] = y4 + v;
+          if (p2 < 9) u = ((27 + p2) * drivePart) / (state[SATURATOR_BASE] + state[SATURATOR_SLOPE] * p2);
+          else u = drivePart / (Math.sqrt(p2) + kg4); // tanh(v)/v ≈ 1/|v| beyond |v| = 3
+          // The four trapezoidal one-poles (v = G·(in − s); y = v + s; s' = y + v = 2y − s), written so that
+          // little waits for u: each y_i = G^i·u + c_i, with c_i from the states alone. The next sample's sum
+          // is 8·(1 − G)·G⁴·u + (1 − G)·(G³·d1 + G²·d2 + G·d3 + d4), d_i = 2·c_i − s_i (c4 = sum): from one
+          // sample to the next only u → sum → u is serial (the ladder's loop was ~100 cycles of latency).
+          const h = 1 - gg;
+          const c1 = h * s1;
+          const c2 = gg * c1 + h * s2;
+          const c3 = gg * c2 + h * s3;
+          const y4 = state[G4] * u + sum;
+          state[S1] = 2 * (gg * u + c1) - s1;
+          state[S1 + 1] = 2 * (state[G2] * u + c2) - s2;
+          state[S1 + 2] = 2 * (state[G3] * u + c3) - s3;
+          state[S4] = 2 * y4 - s4;
+          state[SUM] =
+            state[SUM_GAIN] * u +
+            h *
+              (state[G3] * (2 * c1 - s1) + state[G2] * (2 * c2 - s2) + (gg * (2 * c3 - s3) + (2 * sum - s4)));
           out[i] = y4 * state[OUTPUT_GAIN];
         }
         sanitizeStates(state, S1, S4 + 1);
