@@ -4,6 +4,8 @@
 // the same clamps, NaN readings and state sanitising, on the state block that `process` uses too (the layouts
 // below must match the nodes' state indices). test/engine/op-list-filter.test.ts compares the two paths.
 
+import { constantBlock } from './kernels';
+
 const OP_LADDER: i32 = 30;
 const OP_SVF: i32 = 31;
 const OP_PAN: i32 = 32;
@@ -174,8 +176,13 @@ function ladderOp(
   let s3 = load<f64>(state, L_S3);
   let s4 = load<f64>(state, L_S4);
   let sum = ladderSum(s1, s2, s3, s4, load<f64>(state, L_G));
-  const moving =
-    load<i32>(cutoffConstant) === 0 || load<i32>(resonanceConstant) === 0 || load<i32>(driveConstant) === 0;
+  // Inputs constant this block, flagged or found so (a cutoff from an inlet): process() takes its per-frame
+  // path there, which designs at most once, at frame 0, as this constant path does.
+  const moving = !(
+    constantBlock(cutoff, cutoffConstant, frames) &&
+    constantBlock(resonance, resonanceConstant, frames) &&
+    constantBlock(drive, driveConstant, frames)
+  );
   if (!moving) {
     const hz = <f64>load<f32>(cutoff);
     const r = <f64>load<f32>(resonance);

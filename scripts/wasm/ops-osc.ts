@@ -4,7 +4,7 @@
 // the same state in the kernels' memory, so the paths agree to float32 rounding and switching never jumps.
 // A record's words: 0 opcode, 1 muted, 2 output (byte 8), then the operands from byte 12 (kernels.ts).
 
-import { fill } from './kernels';
+import { constantBlock, fill } from './kernels';
 
 const OP_SQUARE: i32 = 10;
 const OP_SAWTOOTH: i32 = 11;
@@ -270,13 +270,19 @@ function adsrOp(
   let y = load<f64>(state, LEVEL);
   let s = <i32>load<f64>(state, STAGE);
   let high = load<f64>(state, GATE_HIGH) !== 0;
-  // Idle, or sustaining with nothing moving: a constant block.
-  if (load<i32>(gateConstant) !== 0 && load<f32>(gate) > 0 === high) {
+  // Idle, or sustaining with nothing moving: a constant block. The gate (and sustain) may be flagged constant
+  // or found so (a voice's gate, driven by its VoicesNode): process() renders such a block frame by frame
+  // to the same constant.
+  if (
+    (s === IDLE || s === SUSTAIN) &&
+    load<f32>(gate) > 0 === high &&
+    constantBlock(gate, gateConstant, frames)
+  ) {
     if (s === IDLE) {
       fill(out, <f32>y, frames);
       return;
     }
-    if (s === SUSTAIN && load<i32>(sustainConstant) !== 0 && sustainLevel(<f64>load<f32>(sustain)) === y) {
+    if (sustainLevel(<f64>load<f32>(sustain)) === y && constantBlock(sustain, sustainConstant, frames)) {
       fill(out, <f32>y, frames);
       return;
     }
