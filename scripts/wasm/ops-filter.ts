@@ -122,7 +122,10 @@ const L_SUM_GAIN: usize = 144;
 const L_SATURATOR_BASE: usize = 152;
 const L_SATURATOR_SLOPE: usize = 160;
 const L_SUM: usize = 168;
-const L_SEED: usize = 176;
+const L_D_OWN: usize = 176;
+const L_D_NEXT: usize = 184;
+const L_D_NEXT2: usize = 192;
+const L_SEED: usize = 200;
 
 /** The ladder's `design(i)`: coefficients for these parameter values (as read), NaN as the default. */
 function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
@@ -151,6 +154,10 @@ function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
   store<f64>(state, 8 * (1 - gg) * g4, L_SUM_GAIN);
   store<f64>(state, 27 + 27 * kg4, L_SATURATOR_BASE);
   store<f64>(state, 9 + kg4, L_SATURATOR_SLOPE);
+  const next = 2 * gg * (1 - gg);
+  store<f64>(state, 1 - 2 * gg, L_D_OWN);
+  store<f64>(state, next, L_D_NEXT);
+  store<f64>(state, next * gg, L_D_NEXT2);
 }
 
 /** The ladder's `stateSum`: the states' share of the fourth pole's output, for the gain `gg`. */
@@ -208,6 +215,9 @@ function ladderOp(
   let sumGain = load<f64>(state, L_SUM_GAIN);
   let saturatorBase = load<f64>(state, L_SATURATOR_BASE);
   let saturatorSlope = load<f64>(state, L_SATURATOR_SLOPE);
+  let own = load<f64>(state, L_D_OWN);
+  let next1 = load<f64>(state, L_D_NEXT);
+  let next2 = load<f64>(state, L_D_NEXT2);
   let seed = load<i32>(state, L_SEED);
   const hissScale = NOISE_FLOOR / 65536;
   for (let i = 0; i < frames; i++) {
@@ -234,6 +244,9 @@ function ladderOp(
         sumGain = load<f64>(state, L_SUM_GAIN);
         saturatorBase = load<f64>(state, L_SATURATOR_BASE);
         saturatorSlope = load<f64>(state, L_SATURATOR_SLOPE);
+        own = load<f64>(state, L_D_OWN);
+        next1 = load<f64>(state, L_D_NEXT);
+        next2 = load<f64>(state, L_D_NEXT2);
         sum = ladderSum(s1, s2, s3, s4, gg);
       }
     }
@@ -246,18 +259,16 @@ function ladderOp(
     let u: f64;
     if (p2 < 9) u = ((27 + p2) * drivePart) / (saturatorBase + saturatorSlope * p2);
     else u = drivePart / (Math.sqrt(p2) + kg4);
-    const h = 1 - gg;
-    const c1 = h * s1;
-    const c2 = gg * c1 + h * s2;
-    const c3 = gg * c2 + h * s3;
+    const d1 = own * s1;
+    const d2 = next1 * s1 + own * s2;
+    const d3 = next2 * s1 + next1 * s2 + own * s3;
+    const d4 = 2 * sum - s4;
     const y4 = g4 * u + sum;
-    const next =
-      sumGain * u + h * (g3 * (2 * c1 - s1) + g2 * (2 * c2 - s2) + (gg * (2 * c3 - s3) + (2 * sum - s4)));
-    s1 = 2 * (gg * u + c1) - s1;
-    s2 = 2 * (g2 * u + c2) - s2;
-    s3 = 2 * (g3 * u + c3) - s3;
-    s4 = 2 * y4 - s4;
-    sum = next;
+    s1 = 2 * gg * u + d1;
+    s2 = 2 * g2 * u + d2;
+    s3 = 2 * g3 * u + d3;
+    s4 = 2 * g4 * u + d4;
+    sum = sumGain * u + (1 - gg) * (g3 * d1 + g2 * d2 + (gg * d3 + d4));
     store<f32>(out + at, <f32>(y4 * outputGain));
   }
   store<i32>(state, seed, L_SEED);

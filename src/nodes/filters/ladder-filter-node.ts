@@ -54,7 +54,11 @@ const SATURATOR_BASE = 19;
 const SATURATOR_SLOPE = 20;
 /** The states' contribution to the fourth pole's output, carried from sample to sample within a block. */
 const SUM = 21;
-const STATE_SIZE = 22;
+/** 1 − 2G, 2G·(1 − G) and 2G²·(1 − G): the states' weights in d1, d2, d3 (see process). */
+const D_OWN = 22;
+const D_NEXT = 23;
+const D_NEXT2 = 24;
+const STATE_SIZE = 25;
 /** Bytes of the state: the doubles, then the hiss generator's int32 seed (8 bytes, for alignment). */
 const STATE_BYTES = STATE_SIZE * 8 + 8;
 
@@ -142,6 +146,9 @@ export const LadderFilterNode = defineNode({
       state[SUM_GAIN] = 8 * (1 - gg) * state[G4];
       state[SATURATOR_BASE] = 27 + 27 * state[KG4];
       state[SATURATOR_SLOPE] = 9 + state[KG4];
+      state[D_OWN] = 1 - 2 * gg;
+      state[D_NEXT] = 2 * gg * (1 - gg);
+      state[D_NEXT2] = state[D_NEXT] * gg;
       stateSum(); // `sum` belongs to the coefficients: a new G weighs the states anew
     };
     /** `sum` from the states, for the current G (at the start of a block, and when G changes). */
@@ -206,22 +213,21 @@ export const LadderFilterNode = defineNode({
           if (p2 < 9) u = ((27 + p2) * drivePart) / (state[SATURATOR_BASE] + state[SATURATOR_SLOPE] * p2);
           else u = drivePart / (Math.sqrt(p2) + kg4); // tanh(v)/v ≈ 1/|v| beyond |v| = 3
           // The four trapezoidal one-poles (v = G·(in − s); y = v + s; s' = y + v = 2y − s), written so that
-          // little waits for u: each y_i = G^i·u + c_i, with c_i from the states alone. The next sample's sum
-          // is 8·(1 − G)·G⁴·u + (1 − G)·(G³·d1 + G²·d2 + G·d3 + d4), d_i = 2·c_i − s_i (c4 = sum): from one
-          // sample to the next only u → sum → u is serial (the ladder's loop was ~100 cycles of latency).
-          const h = 1 - gg;
-          const c1 = h * s1;
-          const c2 = gg * c1 + h * s2;
-          const c3 = gg * c2 + h * s3;
+          // little waits for u: each new state is 2G^i·u + d_i, d_i from the old states alone (d_i = 2·c_i − s_i
+          // where y_i = G^i·u + c_i; c4 = sum), and the next sample's sum is 8·(1 − G)·G⁴·u +
+          // (1 − G)·(G³·d1 + G²·d2 + G·d3 + d4). From one sample to the next only u → sum → u is serial (the
+          // ladder's loop, written pole after pole, was ~100 cycles of latency a sample).
+          const own = state[D_OWN];
+          const d1 = own * s1;
+          const d2 = state[D_NEXT] * s1 + own * s2;
+          const d3 = state[D_NEXT2] * s1 + state[D_NEXT] * s2 + own * s3;
+          const d4 = 2 * sum - s4;
           const y4 = state[G4] * u + sum;
-          state[S1] = 2 * (gg * u + c1) - s1;
-          state[S1 + 1] = 2 * (state[G2] * u + c2) - s2;
-          state[S1 + 2] = 2 * (state[G3] * u + c3) - s3;
-          state[S4] = 2 * y4 - s4;
-          state[SUM] =
-            state[SUM_GAIN] * u +
-            h *
-              (state[G3] * (2 * c1 - s1) + state[G2] * (2 * c2 - s2) + (gg * (2 * c3 - s3) + (2 * sum - s4)));
+          state[S1] = 2 * gg * u + d1;
+          state[S1 + 1] = 2 * state[G2] * u + d2;
+          state[S1 + 2] = 2 * state[G3] * u + d3;
+          state[S4] = 2 * state[G4] * u + d4;
+          state[SUM] = state[SUM_GAIN] * u + (1 - gg) * (state[G3] * d1 + state[G2] * d2 + (gg * d3 + d4));
           out[i] = y4 * state[OUTPUT_GAIN];
         }
         sanitizeStates(state, S1, S4 + 1);
