@@ -125,7 +125,8 @@ const L_SUM: usize = 168;
 const L_D_OWN: usize = 176;
 const L_D_NEXT: usize = 184;
 const L_D_NEXT2: usize = 192;
-const L_SEED: usize = 200;
+const L_K_INVERSE: usize = 200;
+const L_SEED: usize = 208;
 
 /** The ladder's `design(i)`: coefficients for these parameter values (as read), NaN as the default. */
 function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
@@ -158,6 +159,7 @@ function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
   store<f64>(state, 1 - 2 * gg, L_D_OWN);
   store<f64>(state, next, L_D_NEXT);
   store<f64>(state, next * gg, L_D_NEXT2);
+  store<f64>(state, k * (1 / (1 + kg4)), L_K_INVERSE);
 }
 
 /** The ladder's `stateSum`: the states' share of the fourth pole's output, for the gain `gg`. */
@@ -218,6 +220,7 @@ function ladderOp(
   let own = load<f64>(state, L_D_OWN);
   let next1 = load<f64>(state, L_D_NEXT);
   let next2 = load<f64>(state, L_D_NEXT2);
+  let kInverse = load<f64>(state, L_K_INVERSE);
   let seed = load<i32>(state, L_SEED);
   const hissScale = NOISE_FLOOR / 65536;
   for (let i = 0; i < frames; i++) {
@@ -247,6 +250,7 @@ function ladderOp(
         own = load<f64>(state, L_D_OWN);
         next1 = load<f64>(state, L_D_NEXT);
         next2 = load<f64>(state, L_D_NEXT2);
+        kInverse = load<f64>(state, L_K_INVERSE);
         sum = ladderSum(s1, s2, s3, s4, gg);
       }
     }
@@ -254,11 +258,20 @@ function ladderOp(
     const hiss = (<f64>seed - 32767.5) * hissScale;
     const u0 = <f64>load<f32>(input + at) * inputGain + hiss;
     const drivePart = u0 - k * sum;
-    const predicted = drivePart * inverse;
+    const predicted = u0 * inverse - kInverse * sum;
     const p2 = predicted * predicted;
     let u: f64;
-    if (p2 < 9) u = ((27 + p2) * drivePart) / (saturatorBase + saturatorSlope * p2);
-    else u = drivePart / (Math.sqrt(p2) + kg4);
+    let fromU: f64;
+    if (p2 < 9) {
+      const numerator = (27 + p2) * drivePart;
+      const denominator = saturatorBase + saturatorSlope * p2;
+      u = numerator / denominator;
+      fromU = (sumGain * numerator) / denominator;
+    } else {
+      const denominator = Math.sqrt(p2) + kg4;
+      u = drivePart / denominator;
+      fromU = (sumGain * drivePart) / denominator;
+    }
     const d1 = own * s1;
     const d2 = next1 * s1 + own * s2;
     const d3 = next2 * s1 + next1 * s2 + own * s3;
@@ -268,7 +281,7 @@ function ladderOp(
     s2 = 2 * g2 * u + d2;
     s3 = 2 * g3 * u + d3;
     s4 = 2 * g4 * u + d4;
-    sum = sumGain * u + (1 - gg) * (g3 * d1 + g2 * d2 + (gg * d3 + d4));
+    sum = fromU + (1 - gg) * (g3 * d1 + g2 * d2 + (gg * d3 + d4));
     store<f32>(out + at, <f32>(y4 * outputGain));
   }
   store<i32>(state, seed, L_SEED);

@@ -58,7 +58,9 @@ const SUM = 21;
 const D_OWN = 22;
 const D_NEXT = 23;
 const D_NEXT2 = 24;
-const STATE_SIZE = 25;
+/** k/(1 + k·G⁴): the prediction v̂ is u0/(1 + k·G⁴) − that·sum, one step after sum. */
+const K_INVERSE = 25;
+const STATE_SIZE = 26;
 /** Bytes of the state: the doubles, then the hiss generator's int32 seed (8 bytes, for alignment). */
 const STATE_BYTES = STATE_SIZE * 8 + 8;
 
@@ -149,6 +151,7 @@ export const LadderFilterNode = defineNode({
       state[D_OWN] = 1 - 2 * gg;
       state[D_NEXT] = 2 * gg * (1 - gg);
       state[D_NEXT2] = state[D_NEXT] * gg;
+      state[K_INVERSE] = k * state[INVERSE];
       stateSum(); // `sum` belongs to the coefficients: a new G weighs the states anew
     };
     /** `sum` from the states, for the current G (at the start of a block, and when G changes). */
@@ -206,12 +209,22 @@ export const LadderFilterNode = defineNode({
           // Linear solution v̂ of v = u0 − k·y4; the saturator's slope tanh(v̂)/v̂ there (a rational
           // approximation, (27 + v̂²)/(27 + 9·v̂²)); then the loop solved again with the saturator as that
           // gain: u = slope·drive/(1 + slope·k·G⁴), one division.
+          // (Both u and A·u, see below, are divided out directly: the next sum then waits for one division.)
           const drivePart = u0 - k * sum;
-          const predicted = drivePart * state[INVERSE];
+          const predicted = u0 * state[INVERSE] - state[K_INVERSE] * sum;
           const p2 = predicted * predicted;
           let u: number;
-          if (p2 < 9) u = ((27 + p2) * drivePart) / (state[SATURATOR_BASE] + state[SATURATOR_SLOPE] * p2);
-          else u = drivePart / (Math.sqrt(p2) + kg4); // tanh(v)/v ≈ 1/|v| beyond |v| = 3
+          let fromU: number;
+          if (p2 < 9) {
+            const numerator = (27 + p2) * drivePart;
+            const denominator = state[SATURATOR_BASE] + state[SATURATOR_SLOPE] * p2;
+            u = numerator / denominator;
+            fromU = (state[SUM_GAIN] * numerator) / denominator;
+          } else {
+            const denominator = Math.sqrt(p2) + kg4; // tanh(v)/v ≈ 1/|v| beyond |v| = 3
+            u = drivePart / denominator;
+            fromU = (state[SUM_GAIN] * drivePart) / denominator;
+          }
           // The four trapezoidal one-poles (v = G·(in − s); y = v + s; s' = y + v = 2y − s), written so that
           // little waits for u: each new state is 2G^i·u + d_i, d_i from the old states alone (d_i = 2·c_i − s_i
           // where y_i = G^i·u + c_i; c4 = sum), and the next sample's sum is 8·(1 − G)·G⁴·u +
@@ -227,7 +240,7 @@ export const LadderFilterNode = defineNode({
           state[S1 + 1] = 2 * state[G2] * u + d2;
           state[S1 + 2] = 2 * state[G3] * u + d3;
           state[S4] = 2 * state[G4] * u + d4;
-          state[SUM] = state[SUM_GAIN] * u + (1 - gg) * (state[G3] * d1 + state[G2] * d2 + (gg * d3 + d4));
+          state[SUM] = fromU + (1 - gg) * (state[G3] * d1 + state[G2] * d2 + (gg * d3 + d4));
           out[i] = y4 * state[OUTPUT_GAIN];
         }
         sanitizeStates(state, S1, S4 + 1);
