@@ -109,6 +109,21 @@ export function fill(out: usize, k: f32, frames: i32): void {
   }
 }
 
+/**
+ * True when an op's input is constant this block: flagged so (`flag` → 1), or found so — every sample
+ * equal to the first (by ==, so never for NaN). An input fed by another node is never flagged constant,
+ * though it often is for whole blocks (a voice's gate, a cutoff from an inlet); an op that has a constant
+ * path takes it then, with the same result as its per-frame path.
+ */
+export function constantBlock(buf: usize, flag: usize, frames: i32): bool {
+  if (load<i32>(flag) !== 0) return true;
+  const first = f32x4.splat(load<f32>(buf));
+  let same = f32x4.eq(first, first);
+  const end = buf + ((<usize>frames) << 2);
+  for (let at = buf; at < end; at += 16) same = v128.and(same, f32x4.eq(v128.load(at), first));
+  return i32x4.all_true(same);
+}
+
 // ------------------------------------------------------------------------------------------- sine
 
 /** Samples per restart of the float32 rotators from the float64 phase (bounds rounding growth to ~1e-6). */

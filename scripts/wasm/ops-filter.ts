@@ -4,6 +4,8 @@
 // the same clamps, NaN readings and state sanitising, on the state block that `process` uses too (the layouts
 // below must match the nodes' state indices). test/engine/op-list-filter.test.ts compares the two paths.
 
+import { constantBlock } from './kernels';
+
 const OP_LADDER: i32 = 30;
 const OP_SVF: i32 = 31;
 const OP_PAN: i32 = 32;
@@ -113,7 +115,18 @@ const L_INVERSE: usize = 88;
 const L_OUTPUT_GAIN: usize = 96;
 const L_MAX_CUTOFF: usize = 104;
 const L_RADIANS_PER_HZ: usize = 112;
-const L_SEED: usize = 120;
+const L_G2: usize = 120;
+const L_G3: usize = 128;
+const L_G4: usize = 136;
+const L_SUM_GAIN: usize = 144;
+const L_SATURATOR_BASE: usize = 152;
+const L_SATURATOR_SLOPE: usize = 160;
+const L_SUM: usize = 168;
+const L_D_OWN: usize = 176;
+const L_D_NEXT: usize = 184;
+const L_D_NEXT2: usize = 192;
+const L_K_INVERSE: usize = 200;
+const L_SEED: usize = 208;
 
 /** The ladder's `design(i)`: coefficients for these parameter values (as read), NaN as the default. */
 function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
@@ -133,9 +146,28 @@ function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
   store<f64>(state, kg4, L_KG4);
   store<f64>(state, 1 / (1 + kg4), L_INVERSE);
   store<f64>(state, 1 + MAKEUP * k, L_OUTPUT_GAIN);
+  const g2 = gg * gg;
+  const g3 = g2 * gg;
+  const g4 = g3 * gg;
+  store<f64>(state, g2, L_G2);
+  store<f64>(state, g3, L_G3);
+  store<f64>(state, g4, L_G4);
+  store<f64>(state, 8 * (1 - gg) * g4, L_SUM_GAIN);
+  store<f64>(state, 27 + 27 * kg4, L_SATURATOR_BASE);
+  store<f64>(state, 9 + kg4, L_SATURATOR_SLOPE);
+  const next = 2 * gg * (1 - gg);
+  store<f64>(state, 1 - 2 * gg, L_D_OWN);
+  store<f64>(state, next, L_D_NEXT);
+  store<f64>(state, next * gg, L_D_NEXT2);
+  store<f64>(state, k * (1 / (1 + kg4)), L_K_INVERSE);
 }
 
-/** LadderFilterNode.process, step for step. */
+/** The ladder's `stateSum`: the states' share of the fourth pole's output, for the gain `gg`. */
+function ladderSum(s1: f64, s2: f64, s3: f64, s4: f64, gg: f64): f64 {
+  return (((s1 * gg + s2) * gg + s3) * gg + s4) * (1 - gg);
+}
+
+/** LadderFilterNode.process, step for step (its comments say why the loop is written so). */
 function ladderOp(
   out: usize,
   input: usize,
@@ -148,8 +180,18 @@ function ladderOp(
   state: usize,
   frames: i32,
 ): void {
-  const moving =
-    load<i32>(cutoffConstant) === 0 || load<i32>(resonanceConstant) === 0 || load<i32>(driveConstant) === 0;
+  let s1 = load<f64>(state, L_S1);
+  let s2 = load<f64>(state, L_S2);
+  let s3 = load<f64>(state, L_S3);
+  let s4 = load<f64>(state, L_S4);
+  let sum = ladderSum(s1, s2, s3, s4, load<f64>(state, L_G));
+  // Inputs constant this block, flagged or found so (a cutoff from an inlet): process() takes its per-frame
+  // path there, which designs at most once, at frame 0, as this constant path does.
+  const moving = !(
+    constantBlock(cutoff, cutoffConstant, frames) &&
+    constantBlock(resonance, resonanceConstant, frames) &&
+    constantBlock(drive, driveConstant, frames)
+  );
   if (!moving) {
     const hz = <f64>load<f32>(cutoff);
     const r = <f64>load<f32>(resonance);
@@ -158,8 +200,10 @@ function ladderOp(
       hz !== load<f64>(state, L_CUTOFF) ||
       r !== load<f64>(state, L_RESONANCE) ||
       d !== load<f64>(state, L_DRIVE)
-    )
+    ) {
       ladderDesign(state, hz, r, d);
+      sum = ladderSum(s1, s2, s3, s4, load<f64>(state, L_G));
+    }
   }
   let gg = load<f64>(state, L_G);
   let k = load<f64>(state, L_K);
@@ -167,10 +211,16 @@ function ladderOp(
   let inputGain = load<f64>(state, L_INPUT_GAIN);
   let inverse = load<f64>(state, L_INVERSE);
   let outputGain = load<f64>(state, L_OUTPUT_GAIN);
-  let s1 = load<f64>(state, L_S1);
-  let s2 = load<f64>(state, L_S2);
-  let s3 = load<f64>(state, L_S3);
-  let s4 = load<f64>(state, L_S4);
+  let g2 = load<f64>(state, L_G2);
+  let g3 = load<f64>(state, L_G3);
+  let g4 = load<f64>(state, L_G4);
+  let sumGain = load<f64>(state, L_SUM_GAIN);
+  let saturatorBase = load<f64>(state, L_SATURATOR_BASE);
+  let saturatorSlope = load<f64>(state, L_SATURATOR_SLOPE);
+  let own = load<f64>(state, L_D_OWN);
+  let next1 = load<f64>(state, L_D_NEXT);
+  let next2 = load<f64>(state, L_D_NEXT2);
+  let kInverse = load<f64>(state, L_K_INVERSE);
   let seed = load<i32>(state, L_SEED);
   const hissScale = NOISE_FLOOR / 65536;
   for (let i = 0; i < frames; i++) {
@@ -191,35 +241,51 @@ function ladderOp(
         inputGain = load<f64>(state, L_INPUT_GAIN);
         inverse = load<f64>(state, L_INVERSE);
         outputGain = load<f64>(state, L_OUTPUT_GAIN);
+        g2 = load<f64>(state, L_G2);
+        g3 = load<f64>(state, L_G3);
+        g4 = load<f64>(state, L_G4);
+        sumGain = load<f64>(state, L_SUM_GAIN);
+        saturatorBase = load<f64>(state, L_SATURATOR_BASE);
+        saturatorSlope = load<f64>(state, L_SATURATOR_SLOPE);
+        own = load<f64>(state, L_D_OWN);
+        next1 = load<f64>(state, L_D_NEXT);
+        next2 = load<f64>(state, L_D_NEXT2);
+        kInverse = load<f64>(state, L_K_INVERSE);
+        sum = ladderSum(s1, s2, s3, s4, gg);
       }
     }
     seed = (seed * 25173 + 13849) & 0xffff;
     const hiss = (<f64>seed - 32767.5) * hissScale;
     const u0 = <f64>load<f32>(input + at) * inputGain + hiss;
-    const sum = (((s1 * gg + s2) * gg + s3) * gg + s4) * (1 - gg);
     const drivePart = u0 - k * sum;
-    const predicted = drivePart * inverse;
+    const predicted = u0 * inverse - kInverse * sum;
     const p2 = predicted * predicted;
     let u: f64;
+    let fromU: f64;
     if (p2 < 9) {
-      const n = 27 + p2;
-      u = (n * drivePart) / (27 + 9 * p2 + n * kg4);
-    } else u = drivePart / (Math.sqrt(p2) + kg4);
-    let v = gg * (u - s1);
-    const y1 = v + s1;
-    s1 = y1 + v;
-    v = gg * (y1 - s2);
-    const y2 = v + s2;
-    s2 = y2 + v;
-    v = gg * (y2 - s3);
-    const y3 = v + s3;
-    s3 = y3 + v;
-    v = gg * (y3 - s4);
-    const y4 = v + s4;
-    s4 = y4 + v;
+      const numerator = (27 + p2) * drivePart;
+      const denominator = saturatorBase + saturatorSlope * p2;
+      u = numerator / denominator;
+      fromU = (sumGain * numerator) / denominator;
+    } else {
+      const denominator = Math.sqrt(p2) + kg4;
+      u = drivePart / denominator;
+      fromU = (sumGain * drivePart) / denominator;
+    }
+    const d1 = own * s1;
+    const d2 = next1 * s1 + own * s2;
+    const d3 = next2 * s1 + next1 * s2 + own * s3;
+    const d4 = 2 * sum - s4;
+    const y4 = g4 * u + sum;
+    s1 = 2 * gg * u + d1;
+    s2 = 2 * g2 * u + d2;
+    s3 = 2 * g3 * u + d3;
+    s4 = 2 * g4 * u + d4;
+    sum = fromU + (1 - gg) * (g3 * d1 + g2 * d2 + (gg * d3 + d4));
     store<f32>(out + at, <f32>(y4 * outputGain));
   }
   store<i32>(state, seed, L_SEED);
+  store<f64>(state, sum, L_SUM);
   store<f64>(state, sanitized(s1), L_S1);
   store<f64>(state, sanitized(s2), L_S2);
   store<f64>(state, sanitized(s3), L_S3);

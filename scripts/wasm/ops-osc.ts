@@ -4,7 +4,7 @@
 // the same state in the kernels' memory, so the paths agree to float32 rounding and switching never jumps.
 // A record's words: 0 opcode, 1 muted, 2 output (byte 8), then the operands from byte 12 (kernels.ts).
 
-import { fill } from './kernels';
+import { constantBlock, fill } from './kernels';
 
 const OP_SQUARE: i32 = 10;
 const OP_SAWTOOTH: i32 = 11;
@@ -17,15 +17,30 @@ export function runOscOp(code: i32, op: usize, out: usize, frames: i32): void {
     squareOp(
       out,
       <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 16),
       <usize>load<i32>(op, 20),
       <usize>load<i32>(op, 28),
       <usize>load<i32>(op, 32),
       frames,
     );
   } else if (code === OP_SAWTOOTH) {
-    sawtoothOp(out, <usize>load<i32>(op, 12), <usize>load<i32>(op, 20), <usize>load<i32>(op, 24), frames);
+    sawtoothOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 16),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 24),
+      frames,
+    );
   } else if (code === OP_TRIANGLE) {
-    triangleOp(out, <usize>load<i32>(op, 12), <usize>load<i32>(op, 20), <usize>load<i32>(op, 24), frames);
+    triangleOp(
+      out,
+      <usize>load<i32>(op, 12),
+      <usize>load<i32>(op, 16),
+      <usize>load<i32>(op, 20),
+      <usize>load<i32>(op, 24),
+      frames,
+    );
   } else if (code === OP_ADSR) {
     adsrOp(
       out,
@@ -115,7 +130,15 @@ const MIN_PWM: f64 = 0.01;
 const MAX_PWM: f64 = 0.99;
 
 /** SquareNode.process (src/nodes/oscillators/square-node.ts). */
-function squareOp(out: usize, frequency: usize, pwm: usize, state: usize, tables: usize, frames: i32): void {
+function squareOp(
+  out: usize,
+  frequency: usize,
+  frequencyConstant: usize,
+  pwm: usize,
+  state: usize,
+  tables: usize,
+  frames: i32,
+): void {
   const ring = state;
   const inverseRate = load<f64>(state, INVERSE_RATE);
   let position = <i32>load<f64>(state, POSITION);
@@ -128,10 +151,13 @@ function squareOp(out: usize, frequency: usize, pwm: usize, state: usize, tables
   }
   let p = load<f64>(state, PHASE);
   let d = load<f64>(state, DUTY);
+  // A frequency constant this block (flagged, or found so): its increment once, not per frame.
+  const steady = constantBlock(frequency, frequencyConstant, frames);
+  const fixed = incrementAt(frequency, 0, inverseRate);
   for (let i = 0; i < frames; i++) {
-    push(ring, position, p < d ? 1 : -1, out, i);
+    inline.always(push(ring, position, p < d ? 1 : -1, out, i));
     position = (position + 1) & MASK;
-    const increment = incrementAt(frequency, i, inverseRate);
+    const increment = steady ? fixed : inline.always(incrementAt(frequency, i, inverseRate));
     // Next frame's duty cycle (the pwm of frame i+1 when it is in this block).
     const wanted = <f64>load<f32>(pwm + ((<usize>(i + 1 < frames ? i + 1 : i)) << 2));
     const nextDuty = !Number.isNaN(wanted) ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
@@ -159,7 +185,14 @@ function squareOp(out: usize, frequency: usize, pwm: usize, state: usize, tables
 // ------------------------------------------------------------------------------------------- SawtoothNode
 
 /** SawtoothNode.process (src/nodes/oscillators/sawtooth-node.ts). */
-function sawtoothOp(out: usize, frequency: usize, state: usize, tables: usize, frames: i32): void {
+function sawtoothOp(
+  out: usize,
+  frequency: usize,
+  frequencyConstant: usize,
+  state: usize,
+  tables: usize,
+  frames: i32,
+): void {
   const ring = state;
   const inverseRate = load<f64>(state, INVERSE_RATE);
   let p = load<f64>(state, PHASE);
@@ -168,10 +201,13 @@ function sawtoothOp(out: usize, frequency: usize, state: usize, tables: usize, f
     edge(ring, position, tables, 1, 2 * p - 1); // the ramp starts from silence
     store<f64>(state, 1, STARTED);
   }
+  // A frequency constant this block (flagged, or found so): its increment once, not per frame.
+  const steady = constantBlock(frequency, frequencyConstant, frames);
+  const fixed = incrementAt(frequency, 0, inverseRate);
   for (let i = 0; i < frames; i++) {
-    push(ring, position, 2 * p - 1, out, i);
+    inline.always(push(ring, position, 2 * p - 1, out, i));
     position = (position + 1) & MASK;
-    const increment = incrementAt(frequency, i, inverseRate);
+    const increment = steady ? fixed : inline.always(incrementAt(frequency, i, inverseRate));
     const next = p + increment;
     if (next >= 1) {
       edge(ring, position, tables, (1 - p) / increment, -2);
@@ -190,7 +226,14 @@ function sawtoothOp(out: usize, frequency: usize, state: usize, tables: usize, f
 // ------------------------------------------------------------------------------------------- TriangleNode
 
 /** TriangleNode.process (src/nodes/oscillators/triangle-node.ts). */
-function triangleOp(out: usize, frequency: usize, state: usize, tables: usize, frames: i32): void {
+function triangleOp(
+  out: usize,
+  frequency: usize,
+  frequencyConstant: usize,
+  state: usize,
+  tables: usize,
+  frames: i32,
+): void {
   const ring = state;
   const inverseRate = load<f64>(state, INVERSE_RATE);
   let position = <i32>load<f64>(state, POSITION);
@@ -202,10 +245,13 @@ function triangleOp(out: usize, frequency: usize, state: usize, tables: usize, f
     store<f64>(state, 1, STARTED);
   }
   let p = load<f64>(state, PHASE);
+  // A frequency constant this block (flagged, or found so): its increment once, not per frame.
+  const steady = constantBlock(frequency, frequencyConstant, frames);
+  const fixed = incrementAt(frequency, 0, inverseRate);
   for (let i = 0; i < frames; i++) {
-    push(ring, position, p < 0.25 ? 4 * p : p < 0.75 ? 2 - 4 * p : 4 * p - 4, out, i);
+    inline.always(push(ring, position, p < 0.25 ? 4 * p : p < 0.75 ? 2 - 4 * p : 4 * p - 4, out, i));
     position = (position + 1) & MASK;
-    const increment = incrementAt(frequency, i, inverseRate);
+    const increment = steady ? fixed : inline.always(incrementAt(frequency, i, inverseRate));
     const next = p + increment;
     // Corners between p and next: peaks at 0.25 + k, troughs at 0.75 + k.
     if (increment > 0) {
@@ -270,13 +316,19 @@ function adsrOp(
   let y = load<f64>(state, LEVEL);
   let s = <i32>load<f64>(state, STAGE);
   let high = load<f64>(state, GATE_HIGH) !== 0;
-  // Idle, or sustaining with nothing moving: a constant block.
-  if (load<i32>(gateConstant) !== 0 && load<f32>(gate) > 0 === high) {
+  // Idle, or sustaining with nothing moving: a constant block. The gate (and sustain) may be flagged constant
+  // or found so (a voice's gate, driven by its VoicesNode): process() renders such a block frame by frame
+  // to the same constant.
+  if (
+    (s === IDLE || s === SUSTAIN) &&
+    load<f32>(gate) > 0 === high &&
+    constantBlock(gate, gateConstant, frames)
+  ) {
     if (s === IDLE) {
       fill(out, <f32>y, frames);
       return;
     }
-    if (s === SUSTAIN && load<i32>(sustainConstant) !== 0 && sustainLevel(<f64>load<f32>(sustain)) === y) {
+    if (sustainLevel(<f64>load<f32>(sustain)) === y && constantBlock(sustain, sustainConstant, frames)) {
       fill(out, <f32>y, frames);
       return;
     }
@@ -308,7 +360,7 @@ function adsrOp(
     // Output this frame, then advance to the next.
     store<f32>(out + at, <f32>y);
     if (s === SUSTAIN) {
-      y = sustainLevel(<f64>load<f32>(sustain + at));
+      y = inline.always(sustainLevel(<f64>load<f32>(sustain + at)));
     } else if (s === ATTACK) {
       const seconds = <f64>load<f32>(attack + at);
       const climb = seconds * rate > 1 ? 1 / (seconds * rate) : 1; // a frame or less, ≤ 0, NaN: instant

@@ -128,6 +128,11 @@ export class Renderer implements ChildPlan {
   private readonly rebind = new Set<RenderNode>();
   /** Nodes or links changed since the last compile: the order is made again. */
   private reorder = false;
+  /**
+   * A node of the plan adds to the master bus (PlaybackNode: `masterContribution`). A nested plan's master is
+   * scratch, cleared each block only while one does: a VoicesNode renders dozens of nested plans a block.
+   */
+  private writesMaster = false;
   /** Stamps order passes (plan.ts, orderNodes). */
   private orderEpoch = 0;
   private releaseAfterCompile: Float32Array[] = [];
@@ -273,8 +278,10 @@ export class Renderer implements ChildPlan {
   /** ChildPlan: render the inner nodes for one block. The master is scratch (silent), the clock the parent's. */
   render(frames: number): void {
     if (this.queue.length > 0 || this.dirty) this.applyQueued();
-    this.master.left.fill(0);
-    this.master.right.fill(0);
+    if (this.writesMaster) {
+      this.master.left.fill(0);
+      this.master.right.fill(0);
+    }
     this.runPlan(frames);
   }
 
@@ -597,6 +604,8 @@ export class Renderer implements ChildPlan {
       this.reorder = false;
       orderNodes(this.nodes.values(), ++this.orderEpoch, this.plan);
       ops?.build(this.plan);
+      this.writesMaster = false;
+      for (const node of this.plan) if (node.instance.masterContribution) this.writesMaster = true;
     } else if (rebound) {
       ops?.build(this.plan);
     }

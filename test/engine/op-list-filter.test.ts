@@ -134,6 +134,22 @@ describe('LadderFilterNode as an op', () => {
       (s) => s.setValue('sweep_depth', 40000),
       (s) => s.unlink('source_moved.out', 'ladder.input'), // silence in: the loop rings on by its own hiss
       (s) => s.remove('sweep_moved'), // the cutoff reads its default
+      (s) => {
+        // Parameters from other nodes that hold still for whole blocks (as a voice's inlets do): the kernel
+        // finds them constant and takes its constant path, which must sound as process()'s per-frame one.
+        s.link('source_moved.out', 'ladder.input');
+        s.addValue(2, 'twice');
+        s.add('MultiplyNode', 'steadyCut');
+        s.link('cut.out', 'steadyCut.a');
+        s.link('twice.out', 'steadyCut.b');
+        s.link('steadyCut.out', 'ladder.cutoff');
+        s.add('MultiplyNode', 'steadyRes');
+        s.link('res.out', 'steadyRes.a');
+        s.link('wobble_depth.out', 'steadyRes.b');
+        s.link('steadyRes.out', 'ladder.resonance');
+        s.remove('push_moved');
+      },
+      (s) => s.setValue('cut', 600), // a step between blocks of a node-fed cutoff
     ];
     for (const { stats, out } of expectParity(steps, 8192)) {
       // The source's multiply and add, and the ladder, are ops: one segment after the NoiseNode, then the

@@ -5,8 +5,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineNode, stream } from '../../src/engine/definition.js';
+import {
+  DataInput,
+  defineNode,
+  type NodeContext,
+  type NodeIO,
+  StreamInput,
+  StreamOutput,
+  stream,
+} from '../../src/engine/definition.js';
 import { createNodeHost } from '../../src/io/node-host.js';
+import { type InletInstance, InletNode } from '../../src/nodes/instruments/inlet-node.js';
 import { Synchrotron } from '../../src/synchrotron.js';
 import { maxStep, rms, spectrum, zeroCrossingFrequency } from '../helpers/analysis.js';
 import { RATE, rig, rigsCleanedAfterEachTest } from '../nodes/render.js';
@@ -338,5 +347,37 @@ describe('PatchNode: exports', () => {
     expect(r.s.graph.node('poly').exports.Patch).toBe('voices/voice.syn');
     r.s.execute('new PatchNode none');
     expect(r.s.graph.node('none').exports.Patch).toBeNull();
+  });
+});
+
+describe('InletNode following an outer input', () => {
+  it('passes on every value of a constant input, also when it jumps between blocks, and every sample of a moving one', () => {
+    const frames = 16;
+    const out = new StreamOutput(new Float32Array(frames));
+    const io = { inputs: { kind: new DataInput('stream'), default: new DataInput(0) }, outputs: { out } };
+    const inlet = InletNode.create({} as NodeContext, io as unknown as NodeIO) as InletInstance;
+    const source = new StreamInput(0, new Float32Array(frames).fill(0.5));
+    source.constant = true;
+    inlet.follow(source);
+    const seen: number[][] = [];
+    const block = () => {
+      inlet.process(frames);
+      seen.push([...out.buf]);
+    };
+    block(); // 0.5
+    block(); // 0.5 again (nothing to copy)
+    source.buf.fill(0.75); // a constant input that jumps (a refilled default buffer)
+    block();
+    source.buf = new Float32Array(frames).fill(0.75); // another buffer, the same value
+    block();
+    source.constant = false;
+    source.buf[3] = 2;
+    block();
+    source.constant = true;
+    source.buf.fill(0.75); // back to constant: frame 3 must not keep the 2
+    block();
+    const expected = [0.5, 0.5, 0.75, 0.75, 0.75, 0.75].map((v) => new Array(frames).fill(v));
+    expected[4][3] = 2;
+    expect(seen).toEqual(expected);
   });
 });

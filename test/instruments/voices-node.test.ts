@@ -171,6 +171,44 @@ describe('VoicesNode: notes', () => {
     expect(frequency[700]).toBeCloseTo(440, 3);
   });
 
+  it("a held note's inlets are exact at every frame through bends within and across blocks, any block size", () => {
+    // The bank writes only the frames of a driven inlet whose value changed: a stale frame would show here.
+    const bends: Array<[number, number]> = [
+      [500, 880],
+      [700, 440],
+      [1023, 880],
+      [1024, 440],
+      [1500, 880],
+      [2047, 440],
+    ];
+    for (const blockSize of [16, 128, 1024]) {
+      const r = make(blockSize);
+      writeFileSync(
+        join(r.root, 'voice.syn'),
+        'new InletNode frequency\nnew InletNode velocity\nnew OutletNode left\nnew OutletNode right\nlink frequency.out -> left.input\nlink velocity.out -> right.input\n',
+      );
+      r.s.execute(
+        'new VoicesNode(patch: "voice.syn", voices: 1, bendRange: 12) poly\nnew ScriptedMidiNode keys\nlink keys.out -> poly.midi',
+      );
+      addEvents(r);
+      const up = [0x7f, 0x7f];
+      const centre = [0x00, 0x40];
+      r.s.setValue('events', [
+        on(100, 69, 127),
+        ...bends.map(([frame, hz]) => [frame, 0xe0, ...(hz === 880 ? up : centre)]),
+      ]);
+      const [frequency, velocity] = r.capture(['poly.left', 'poly.right'], 3072);
+      let wrong = 0;
+      for (let i = 0; i < 3072; i++) {
+        let hz = i < 100 ? 0 : 440;
+        for (const [frame, value] of bends) if (i >= frame) hz = value;
+        if (Math.abs(frequency[i] - hz) > 1e-3 * hz || velocity[i] !== (i < 100 ? 0 : 1)) wrong++;
+      }
+      expect(wrong, `block size ${blockSize}`).toBe(0);
+      r.cleanup();
+    }
+  });
+
   it('sustain pedal (CC 64) holds released notes until it is lifted, at that frame', () => {
     const r = make();
     play(r, PROBE, [on(100, 60), [200, 0xb0, 64, 127], off(300, 60), [900, 0xb0, 64, 0]]);
@@ -303,6 +341,14 @@ describe('VoicesNode: ports and limits', () => {
     r.s.execute('new 0.1 level; link level.out -> poly.level');
     r.capture(['poly.left'], 256);
     expect(r.capture(['poly.left'], 256)[0][255]).toBeCloseTo(0.2, 6);
+    // The voices' inlets copy a constant input only when it changed: every change still arrives, whole.
+    for (const level of [0.3, 0.25, 0.25, 0.1]) {
+      r.s.setValue('level', level);
+      r.capture(['poly.left'], 256);
+      const block = r.capture(['poly.left'], 256)[0];
+      expect(Math.min(...block)).toBeCloseTo(2 * level, 6);
+      expect(Math.max(...block)).toBeCloseTo(2 * level, 6);
+    }
   });
 
   it('refuses clashing inlets, a voice patch without outlets, bad voice counts, and patch bombs', () => {

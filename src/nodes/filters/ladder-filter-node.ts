@@ -44,7 +44,23 @@ const OUTPUT_GAIN = 12;
 /** The highest cutoff (Hz) and π / rate, for the kernel (process() has them as constants). */
 const MAX_CUTOFF = 13;
 const RADIANS_PER_HZ = 14;
-const STATE_SIZE = 15;
+/** G², G³, G⁴ and 8·(1 − G)·G⁴, the gain from the loop's input u to the next sample's `sum` (see process). */
+const G2 = 15;
+const G3 = 16;
+const G4 = 17;
+const SUM_GAIN = 18;
+/** The saturator's denominator as 27·(1 + k·G⁴) + (9 + k·G⁴)·v̂²: its two coefficients. */
+const SATURATOR_BASE = 19;
+const SATURATOR_SLOPE = 20;
+/** The states' contribution to the fourth pole's output, carried from sample to sample within a block. */
+const SUM = 21;
+/** 1 − 2G, 2G·(1 − G) and 2G²·(1 − G): the states' weights in d1, d2, d3 (see process). */
+const D_OWN = 22;
+const D_NEXT = 23;
+const D_NEXT2 = 24;
+/** k/(1 + k·G⁴): the prediction v̂ is u0/(1 + k·G⁴) − that·sum, one step after sum. */
+const K_INVERSE = 25;
+const STATE_SIZE = 26;
 /** Bytes of the state: the doubles, then the hiss generator's int32 seed (8 bytes, for alignment). */
 const STATE_BYTES = STATE_SIZE * 8 + 8;
 
@@ -126,6 +142,22 @@ export const LadderFilterNode = defineNode({
       state[KG4] = k * gg * gg * gg * gg;
       state[INVERSE] = 1 / (1 + state[KG4]);
       state[OUTPUT_GAIN] = 1 + MAKEUP * k;
+      state[G2] = gg * gg;
+      state[G3] = state[G2] * gg;
+      state[G4] = state[G3] * gg;
+      state[SUM_GAIN] = 8 * (1 - gg) * state[G4];
+      state[SATURATOR_BASE] = 27 + 27 * state[KG4];
+      state[SATURATOR_SLOPE] = 9 + state[KG4];
+      state[D_OWN] = 1 - 2 * gg;
+      state[D_NEXT] = 2 * gg * (1 - gg);
+      state[D_NEXT2] = state[D_NEXT] * gg;
+      state[K_INVERSE] = k * state[INVERSE];
+      stateSum(); // `sum` belongs to the coefficients: a new G weighs the states anew
+    };
+    /** `sum` from the states, for the current G (at the start of a block, and when G changes). */
+    const stateSum = () => {
+      const gg = state[G];
+      state[SUM] = (((state[S1] * gg + state[S1 + 1]) * gg + state[S1 + 2]) * gg + state[S4]) * (1 - gg);
     };
 
     return {
@@ -148,6 +180,7 @@ export const LadderFilterNode = defineNode({
         const rs = resonance.buf;
         const ds = drive.buf;
         const moving = !(cutoff.constant && resonance.constant && drive.constant);
+        stateSum();
         if (!moving && (fc[0] !== state[CUTOFF] || rs[0] !== state[RESONANCE] || ds[0] !== state[DRIVE]))
           design(0);
         // Nothing fractional is carried from one iteration to the next in a local: if V8 compiles this loop
@@ -170,32 +203,44 @@ export const LadderFilterNode = defineNode({
           const s2 = state[S1 + 1];
           const s3 = state[S1 + 2];
           const s4 = state[S4];
-          // Each one-pole: y = G·in + (1 − G)·s. Four in a row: y4 = G⁴·u + sum, with the states' share:
-          const sum = (((s1 * gg + s2) * gg + s3) * gg + s4) * (1 - gg);
+          // Each one-pole: y = G·in + (1 − G)·s. Four in a row: y4 = G⁴·u + sum, sum the states' share
+          // (carried from the previous sample, see below).
+          const sum = state[SUM];
           // Linear solution v̂ of v = u0 − k·y4; the saturator's slope tanh(v̂)/v̂ there (a rational
-          // approximation, N/D); then the loop solved again with the saturator as that gain:
-          // u = slope·drive/(1 + slope·k·G⁴) = N·drive/(D + N·k·G⁴), one division.
+          // approximation, (27 + v̂²)/(27 + 9·v̂²)); then the loop solved again with the saturator as that
+          // gain: u = slope·drive/(1 + slope·k·G⁴), one division.
+          // (Both u and A·u, see below, are divided out directly: the next sum then waits for one division.)
           const drivePart = u0 - k * sum;
-          const predicted = drivePart * state[INVERSE];
+          const predicted = u0 * state[INVERSE] - state[K_INVERSE] * sum;
           const p2 = predicted * predicted;
           let u: number;
+          let fromU: number;
           if (p2 < 9) {
-            const n = 27 + p2;
-            u = (n * drivePart) / (27 + 9 * p2 + n * kg4);
-          } else u = drivePart / (Math.sqrt(p2) + kg4); // tanh(v)/v ≈ 1/|v| beyond |v| = 3
-          // The four one-poles (trapezoidal: v = G·(in − s); y = v + s; s' = y + v).
-          let v = gg * (u - s1);
-          const y1 = v + s1;
-          state[S1] = y1 + v;
-          v = gg * (y1 - s2);
-          const y2 = v + s2;
-          state[S1 + 1] = y2 + v;
-          v = gg * (y2 - s3);
-          const y3 = v + s3;
-          state[S1 + 2] = y3 + v;
-          v = gg * (y3 - s4);
-          const y4 = v + s4;
-          state[S4] = y4 + v;
+            const numerator = (27 + p2) * drivePart;
+            const denominator = state[SATURATOR_BASE] + state[SATURATOR_SLOPE] * p2;
+            u = numerator / denominator;
+            fromU = (state[SUM_GAIN] * numerator) / denominator;
+          } else {
+            const denominator = Math.sqrt(p2) + kg4; // tanh(v)/v ≈ 1/|v| beyond |v| = 3
+            u = drivePart / denominator;
+            fromU = (state[SUM_GAIN] * drivePart) / denominator;
+          }
+          // The four trapezoidal one-poles (v = G·(in − s); y = v + s; s' = y + v = 2y − s), written so that
+          // little waits for u: each new state is 2G^i·u + d_i, d_i from the old states alone (d_i = 2·c_i − s_i
+          // where y_i = G^i·u + c_i; c4 = sum), and the next sample's sum is 8·(1 − G)·G⁴·u +
+          // (1 − G)·(G³·d1 + G²·d2 + G·d3 + d4). From one sample to the next only u → sum → u is serial (the
+          // ladder's loop, written pole after pole, was ~100 cycles of latency a sample).
+          const own = state[D_OWN];
+          const d1 = own * s1;
+          const d2 = state[D_NEXT] * s1 + own * s2;
+          const d3 = state[D_NEXT2] * s1 + state[D_NEXT] * s2 + own * s3;
+          const d4 = 2 * sum - s4;
+          const y4 = state[G4] * u + sum;
+          state[S1] = 2 * gg * u + d1;
+          state[S1 + 1] = 2 * state[G2] * u + d2;
+          state[S1 + 2] = 2 * state[G3] * u + d3;
+          state[S4] = 2 * state[G4] * u + d4;
+          state[SUM] = fromU + (1 - gg) * (state[G3] * d1 + state[G2] * d2 + (gg * d3 + d4));
           out[i] = y4 * state[OUTPUT_GAIN];
         }
         sanitizeStates(state, S1, S4 + 1);

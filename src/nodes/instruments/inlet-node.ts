@@ -91,8 +91,13 @@ export const InletNode = defineNode({
     // Data: the slot and version last passed on; stream default: the default slot's version filled.
     let lastSlot: DataSlot | null = null;
     let lastVersion = -1;
+    // Following a constant stream: the value the first `heldFrames` frames of the output already hold (a
+    // voice's unlinked inputs are constant, and copying them every block was a twentieth of poly-32's time).
+    const held = new Float64Array(1);
+    let heldFrames = 0;
     const instance: InletInstance = {
       follow(input) {
+        heldFrames = 0;
         source = input;
         mode = input === null ? DEFAULT : FOLLOW;
         lastSlot = null;
@@ -103,6 +108,7 @@ export const InletNode = defineNode({
         return out instanceof StreamOutput ? out.buf : null;
       },
       portsChanged() {
+        heldFrames = 0;
         out = io.outputs.out as StreamOutput | DataOutput | MidiOutput;
         lastSlot = null;
         if (mode === DRIVEN) mode = DEFAULT; // the driver asks again after a change
@@ -113,6 +119,11 @@ export const InletNode = defineNode({
           if (mode === FOLLOW && source instanceof StreamInput) {
             const from = source.buf;
             const to = out.buf;
+            if (source.constant) {
+              if (from[0] === held[0] && heldFrames >= frames) return;
+              held[0] = from[0];
+              heldFrames = from[0] - from[0] === 0 ? frames : 0; // a non-finite one mutes (zeroes) the inlet
+            } else heldFrames = 0;
             for (let i = 0; i < frames; i++) to[i] = from[i];
             return;
           }

@@ -90,6 +90,13 @@ export class VoiceBank {
   readonly drive: Array<Array<Float32Array | null>> = VOICE_INLETS.map(() =>
     Array.from({ length: MAX_VOICES }, () => null),
   );
+  /**
+   * By inlet·MAX_VOICES + voice: the value that frames 0 … heldFrames − 1 of that inlet buffer already hold.
+   * A held note writes the same values block after block; flush skips what is already there (it was a
+   * tenth of poly-32's render time).
+   */
+  private readonly heldValue = new Float64Array(VOICE_INLETS.length * MAX_VOICES);
+  private readonly heldFrames = new Int32Array(VOICE_INLETS.length * MAX_VOICES);
 
   constructor(sampleRate: number) {
     this.fadeFrames = Math.max(1, Math.floor(FADE_SECONDS * sampleRate));
@@ -103,6 +110,11 @@ export class VoiceBank {
   resize(count: number): void {
     for (let v = count; v < this.count; v++) this.reset(v);
     this.count = count;
+  }
+
+  /** Voice `v`'s inlet buffers (drive) were bound again: write them whole from now on (control side). */
+  driveChanged(v: number): void {
+    for (let k = 0; k < VOICE_INLETS.length; k++) this.heldFrames[k * MAX_VOICES + v] = 0;
   }
 
   /** A voice as new: no note, idle. */
@@ -361,10 +373,25 @@ export class VoiceBank {
     values[VELOCITY] = this.heardVelocity[v];
     values[PRESSURE] = this.pressure[v];
     values[BEND] = this.bend[ch];
+    const heldValue = this.heldValue;
+    const heldFrames = this.heldFrames;
     for (let k = 0; k < VOICE_INLETS.length; k++) {
       const buf = drive[k][v];
       if (buf === null) continue;
-      for (let i = from; i < to; i++) buf[i] = values[k];
+      const h = k * MAX_VOICES + v;
+      let start = from;
+      if (values[k] === heldValue[h]) {
+        // Frames below heldFrames hold this value already; the run of it grows when this write joins it.
+        if (start <= heldFrames[h]) {
+          start = heldFrames[h];
+          if (to > start) heldFrames[h] = to;
+        }
+      } else if (start === 0) {
+        // Only a finite value is held: a non-finite one gets the inlet muted, which zeroes its buffer.
+        heldValue[h] = values[k];
+        heldFrames[h] = values[k] - values[k] === 0 ? to : 0;
+      } else if (start < heldFrames[h]) heldFrames[h] = start;
+      for (let i = start; i < to; i++) buf[i] = values[k];
     }
   }
 }

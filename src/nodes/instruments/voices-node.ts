@@ -146,6 +146,12 @@ export const VoicesNode = defineNode({
     const kernels = kernelsFor(io.outputs.left.buf);
     const leftAt = kernels?.offsetOf(io.outputs.left.buf) ?? -1;
     const rightAt = kernels?.offsetOf(io.outputs.right.buf) ?? -1;
+    // Each voice's outlet buffers as last seen and their offsets in the kernels' memory (-1: not there), so
+    // the memory's owner is looked up (a WeakMap) only when an inner relink or reload changed a buffer.
+    const seenLeft: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const seenLeftAt = new Int32Array(MAX_VOICES).fill(-1);
+    const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
     let running = false;
     let lastSteal: unknown = null;
     // `Voices Sounding` for clients: published when it changed, at most every PUBLISH_FRAMES.
@@ -157,6 +163,7 @@ export const VoicesNode = defineNode({
     /** Points voice `v`'s inlets at the bank's buffers (its own) or this node's inputs (shared). */
     const bind = (v: number) => {
       for (let k = 0; k < VOICE_INLETS.length; k++) bank.drive[k][v] = null;
+      bank.driveChanged(v);
       voiceLeft[v] = null;
       voiceRight[v] = null;
       const runtime = runtimes[v];
@@ -232,8 +239,16 @@ export const VoicesNode = defineNode({
           const rb = r.buf;
           if (kernels !== null && fadeAt[v] < 0) {
             // The usual case, in one SIMD call: check, measure and mix the voice.
-            const a = kernels.offsetOf(lb);
-            const b = kernels.offsetOf(rb);
+            if (seenLeft[v] !== lb) {
+              seenLeft[v] = lb;
+              seenLeftAt[v] = kernels.offsetOf(lb);
+            }
+            if (seenRight[v] !== rb) {
+              seenRight[v] = rb;
+              seenRightAt[v] = kernels.offsetOf(rb);
+            }
+            const a = seenLeftAt[v];
+            const b = seenRightAt[v];
             if (a >= 0 && b >= 0 && leftAt >= 0 && rightAt >= 0) {
               const loudest = kernels.exports.mixVoice(leftAt, rightAt, a, b, frames);
               if (loudest - loudest !== 0) {
