@@ -224,3 +224,93 @@ describe('CompressorNode as an op (Gain Reduction published after its segment)',
     }
   });
 });
+
+describe('DistortionNode as an op (its shape read by readData)', () => {
+  // dist: white noise in (0.5 deep), drive wandering at audio rate around 12 dB (past both clamps at
+  // times), shape and mix from values. Ops: the noise's 2, the drive's 2, dist.
+  const build: Step = (s) => {
+    s.add('DistortionNode', 'dist');
+    s.link(wander(s, 'a', 'white', 0, 0.5), 'dist.input');
+    s.link(wander(s, 'd', 'brown', 12, 60), 'dist.drive');
+    s.addValue('tanh', 'shape');
+    s.link('shape.out', 'dist.shape');
+    s.addValue(0.8, 'mx');
+    s.link('mx.out', 'dist.mix');
+    play(s, 'dist.out');
+  };
+
+  it('agrees with JS through shape changes and fades, hostile values, relinks and removals', () => {
+    const steps: Step[] = [
+      build,
+      (s) => s.setValue('shape', 'hardclip'), // a 5 ms crossfade between the curves
+      (s) => s.setValue('shape', 'fold'),
+      (s) => {
+        s.setValue('shape', 'no such shape'); // warns, reads tanh
+        s.setValue('mx', 0.3);
+      },
+      (s) => {
+        s.addValue('fold', 'other');
+        s.link('other.out', 'dist.shape'); // a data relink: the node is bound again, reads the new slot
+      },
+      (s) => s.link(wander(s, 'm', 'pink', 0.5, 1), 'dist.mix'), // audio-rate mix: JS for a plan …
+      () => {}, // … then as an op again
+      (s) => {
+        // Hostile values from JS nodes: NaN, ±∞, ±1e30 into the input and the drive.
+        s.add('SpecialValuesNode', 'special');
+        s.link('special.out', 'dist.input');
+        s.add('SpecialValuesNode', 'held');
+        s.addValue(15, 'holdFor');
+        s.link('holdFor.out', 'held.hold');
+        s.link('held.out', 'dist.drive');
+      },
+      (s) => {
+        s.remove('special'); // the input reads 0: the tail of the filters, then silence
+        s.remove('held'); // the drive reads its default
+        s.setValue('other', 'hardclip');
+        s.link('a_moved.out', 'dist.input');
+      },
+      (s) => s.remove('other'), // shape unlinked: its default (tanh)
+      () => {},
+    ];
+    const { stats } = expectParity(steps, 4096);
+    for (const perSize of stats) {
+      expect(perSize[0]).toEqual({ ops: 5, segments: 2, js: 3 });
+      expect(perSize[5].ops).toBe(6); // dist glides to its mix in JS (the pink noise's two are ops)
+      expect(perSize[6].ops).toBe(7);
+      expect(perSize[10].ops).toBe(7);
+    }
+  });
+
+  it('a fault upstream in the same segment mutes that op only; the distortion plays on, as in JS', () => {
+    for (const blockSize of [16, 128]) {
+      const steps: Step[] = [
+        (s) => {
+          s.addValue(3, 'three');
+          s.addValue(0.25, 'gain');
+          s.add('MultiplyNode', 'scale');
+          s.link('three.out', 'scale.a');
+          s.link('gain.out', 'scale.b');
+          s.add('AddNode', 'sum');
+          s.link('scale.out', 'sum.a');
+          s.link(wander(s, 'a', 'white', 0, 0.5), 'sum.b');
+          s.add('DistortionNode', 'dist');
+          s.link('sum.out', 'dist.input');
+          play(s, 'dist.out');
+        },
+        (s) => s.setValue('gain', 2e38),
+        (s) => s.setValue('gain', 0.5),
+        (s) => s.setValue('gain', 0.1),
+      ];
+      const wasmEvents: RenderEvent[] = [];
+      const jsEvents: RenderEvent[] = [];
+      const blocks = Math.ceil(1024 / blockSize);
+      const wasm = render(true, blockSize, steps, blocks, wasmEvents);
+      const js = render(false, blockSize, steps, blocks, jsEvents);
+      expect(maxRelativeDifference(wasm.out, js.out)).toBeLessThan(TOLERANCE);
+      expect(faultsIn(wasmEvents)).toEqual(faultsIn(jsEvents));
+      expect(faultsIn(wasmEvents)).toContain('scale');
+      expect(wasm.stats[0].ops).toBe(5); // scale; the noise's two, sum, dist
+      expect(peak(wasm.out.subarray(3 * blocks * blockSize))).toBeGreaterThan(0.1);
+    }
+  });
+});

@@ -72,6 +72,11 @@ export const OP_TRIGGER_ENVELOPE = 72;
  * knee, attack, release, makeup (buffer, flag each), state (with the peak window after its slots).
  */
 export const OP_COMPRESSOR = 90;
+/**
+ * DistortionNode: output, input, drive, mix (buffer, flag each), state (with its rings, block scratch and
+ * the oversampler's taps and histories after its slots). Its `readData` writes the shape into the state.
+ */
+export const OP_DISTORTION = 91;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
