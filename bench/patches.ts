@@ -259,7 +259,6 @@ export function paletteEach(type: string): PatchSpec {
           CrossfadeNode: { mix: 0.3 },
           TriggerEnvelopeNode: { attack: 0.005, decay: 0.05 },
           CompressorNode: { threshold: -20, ratio: 4 },
-          DistortionNode: { drive: 12 },
         };
         const signals: Record<string, Record<string, string>> = {
           MathNode: { a: 'sine.out' },
@@ -271,7 +270,6 @@ export function paletteEach(type: string): PatchSpec {
           CrossfadeNode: { a: 'sine.out', b: 'stepped.out' },
           TriggerEnvelopeNode: { trigger: 'tick.out' },
           CompressorNode: { input: 'sine.out' },
-          DistortionNode: { input: 'sine.out' },
         };
         for (const [port, value] of Object.entries(constants[type] ?? {})) synth.addValue(value, `c_${port}`);
         for (let i = 0; i < count; i++) {
@@ -302,7 +300,6 @@ export const PALETTE_TYPES = [
   'CrossfadeNode',
   'TriggerEnvelopeNode',
   'CompressorNode',
-  'DistortionNode',
 ];
 
 /**
