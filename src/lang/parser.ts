@@ -125,10 +125,10 @@ class Parser {
   private readonly lexer: Lexer;
   /** Where the last consumed token ended. */
   private consumedEnd = 0;
-  private readonly lines: LineIndex;
+  /** Made on the first error: only errors need lines and columns (the evaluator makes its own). */
+  private lineIndex: LineIndex | undefined;
 
   constructor(private readonly src: string) {
-    this.lines = new LineIndex(src);
     this.lexer = new Lexer(src, false);
   }
 
@@ -185,6 +185,11 @@ class Parser {
       );
     }
     return token;
+  }
+
+  private get lines(): LineIndex {
+    this.lineIndex ??= new LineIndex(this.src);
+    return this.lineIndex;
   }
 
   /** The token `offset` places after the current one, unchecked. */
