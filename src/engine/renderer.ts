@@ -384,7 +384,7 @@ export class Renderer implements ChildPlan {
       this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
       if (this.nested) {
         for (const buf of buffersOf(node)) this.pool.release(buf);
-        if (node.converters) for (const converter of node.converters.values()) converter.release();
+        for (const converter of node.converters.values()) converter.release();
         this.ops?.forget(node);
       }
     }
@@ -421,7 +421,7 @@ export class Renderer implements ChildPlan {
         this.faults.keepTail(node);
         // Released after the next compile: inputs it fed still read their last samples for crossfades.
         for (const buf of buffersOf(node)) this.releaseAfterCompile.push(buf);
-        if (node.converters) for (const converter of node.converters.values()) converter.release();
+        for (const converter of node.converters.values()) converter.release();
         this.ops?.forget(node);
         this.nodes.delete(op.name);
         this.rebind.delete(node);
@@ -528,9 +528,9 @@ export class Renderer implements ChildPlan {
       args: {},
       streamOutputs: [],
       midiOutputs: [],
-      defaultBuffers: undefined,
-      converters: undefined,
-      crossfades: undefined,
+      defaultBuffers: new Map(),
+      converters: new Map(),
+      crossfades: new Map(),
       inputSteps: [],
       inLinks: this.links.intoNode(name),
       visited: 0,

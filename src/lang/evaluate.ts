@@ -140,7 +140,14 @@ class Evaluator {
     for (const { command, span } of this.transport) {
       this.at(span, () => (command === 'start' ? this.host.start() : this.host.stop()));
     }
-    return executeResult(results);
+    let text: string | undefined;
+    return {
+      results,
+      get text() {
+        text ??= results.map((r) => r.text).join('\n');
+        return text;
+      },
+    };
   }
 
   private result(
@@ -500,20 +507,6 @@ class Evaluator {
       }
     }
   }
-}
-
-/** The answer to a script, its text joined when read. Made outside `runAll` so that the getter's closure
- * holds only the results: one made inside held runAll's scope, the whole syntax tree with it (2.8 MB for a
- * 3,000-node script), for as long as the caller kept the answer. */
-function executeResult(results: CommandResult[]): ExecuteResult {
-  let text: string | undefined;
-  return {
-    results,
-    get text() {
-      text ??= results.map((r) => r.text).join('\n');
-      return text;
-    },
-  };
 }
 
 /**
