@@ -350,7 +350,6 @@ export class Renderer implements ChildPlan {
       this.faults.fault(ops.nodes[bad], 'produced NaN or Infinity');
       bad = ops.resume(bad + 1, ops.segments[k].end, frames);
     }
-    ops.publish(k, frames);
   }
 
   private runNode(node: RenderNode, frames: number): void {
