@@ -9,7 +9,7 @@ import { setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
 import { createRegistry, Synchrotron } from '../../src/index.js';
 import { BIQUAD_MODES } from '../../src/nodes/filters/biquad-filter-node.js';
 import { MATH_OPS } from '../../src/nodes/math/math-node.js';
-import { maxDifference } from '../helpers/analysis.js';
+import { maxDifference, maxRelativeDifference, peak } from '../helpers/analysis.js';
 import { SpecialValuesNode } from '../nodes/render.js';
 
 const SAMPLE_RATE = 44100;
@@ -43,20 +43,6 @@ function render(wasm: boolean, blockSize: number, steps: Step[], frames: number,
   });
   s.dispose();
   return { out, stats };
-}
-
-/** The largest difference relative to the reference's magnitude (at least 1): for samples up to ±3.4e38. */
-function maxRelativeDifference(a: Float32Array, reference: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++)
-    worst = Math.max(worst, Math.abs(a[i] - reference[i]) / Math.max(1, Math.abs(reference[i])));
-  return worst;
-}
-
-function peak(a: Float32Array): number {
-  let most = 0;
-  for (let i = 0; i < a.length; i++) most = Math.max(most, Math.abs(a[i]));
-  return most;
 }
 
 const faults = (events: RenderEvent[]) => events.filter((e) => e.kind === 'fault').map((e) => e.node);

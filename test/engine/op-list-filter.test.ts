@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
 import { Synchrotron } from '../../src/index.js';
-import { maxDifference } from '../helpers/analysis.js';
+import { maxDifference, maxRelativeDifference, peak } from '../helpers/analysis.js';
 
 const SAMPLE_RATE = 44100;
 const BLOCK_SIZES = [16, 128, 4096];
@@ -39,20 +39,6 @@ function render(wasm: boolean, blockSize: number, steps: Step[], frames: number,
   });
   s.dispose();
   return { out, stats };
-}
-
-/** The largest difference relative to the reference's magnitude (at least 1). */
-function maxRelativeDifference(a: Float32Array, reference: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++)
-    worst = Math.max(worst, Math.abs(a[i] - reference[i]) / Math.max(1, Math.abs(reference[i])));
-  return worst;
-}
-
-function peak(a: Float32Array): number {
-  let most = 0;
-  for (let i = 0; i < a.length; i++) most = Math.max(most, Math.abs(a[i]));
-  return most;
 }
 
 /** Runs `steps` on both paths at every block size; returns the op path's renders and stats. */

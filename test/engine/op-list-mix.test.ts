@@ -10,7 +10,7 @@ import type { RenderEvent } from '../../src/engine/renderer.js';
 import { kernelsFor, setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
 import { OP_ADD, opRecordBytes } from '../../src/engine/wasm/ops.js';
 import { createRegistry, Synchrotron } from '../../src/index.js';
-import { maxDifference, peak } from '../helpers/analysis.js';
+import { maxDifference, maxRelativeDifference, peak } from '../helpers/analysis.js';
 import { SpecialValuesNode } from '../nodes/render.js';
 
 const SAMPLE_RATE = 44100;
@@ -80,18 +80,6 @@ const WideSumNode = sumNodeWithWideRecord('WideSumNode', true);
 const OverfullSumNode = sumNodeWithWideRecord('OverfullSumNode', false);
 
 const faultsIn = (events: RenderEvent[]) => events.filter((e) => e.kind === 'fault').map((e) => e.node);
-
-/**
- * The largest difference relative to the reference's magnitude (at least 1): the absolute difference for
- * signals within ±1, and for a hostile ±3.4e38 passing through a one-pole (whose pole, e^x, may round
- * differently in the kernels' Math.exp and V8's by an ulp) a float64 rounding's worth, not 1e22.
- */
-function maxRelativeDifference(a: Float32Array, reference: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++)
-    worst = Math.max(worst, Math.abs(a[i] - reference[i]) / Math.max(1, Math.abs(reference[i])));
-  return worst;
-}
 
 /** Renders `steps` both ways at every block size; the outputs and faults agree; returns the op path's stats. */
 function expectParity(steps: Step[], framesPerStep = 2048): Stats[][] {

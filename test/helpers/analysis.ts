@@ -32,6 +32,18 @@ export function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   return worst;
 }
 
+/**
+ * The largest |a[i] − reference[i]| relative to the reference's magnitude (at least 1): equal to
+ * `maxDifference` for signals within ±1, and meaningful for samples up to ±3.4e38.
+ */
+export function maxRelativeDifference(a: ArrayLike<number>, reference: ArrayLike<number>): number {
+  if (a.length !== reference.length) throw new Error(`lengths differ: ${a.length} and ${reference.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++)
+    worst = Math.max(worst, Math.abs(a[i] - reference[i]) / Math.max(1, Math.abs(reference[i])));
+  return worst;
+}
+
 export function rms(signal: Signal): number {
   let sum = 0;
   for (const x of signal) sum += x * x;
