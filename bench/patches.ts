@@ -258,6 +258,7 @@ export function paletteEach(type: string): PatchSpec {
           MixerNode: { level1: 1, level2: 0.5, level3: 0.25, level4: 2 },
           CrossfadeNode: { mix: 0.3 },
           TriggerEnvelopeNode: { attack: 0.005, decay: 0.05 },
+          CompressorNode: { threshold: -20, ratio: 4 },
         };
         const signals: Record<string, Record<string, string>> = {
           MathNode: { a: 'sine.out' },
@@ -268,6 +269,7 @@ export function paletteEach(type: string): PatchSpec {
           MixerNode: { input1: 'sine.out', input2: 'stepped.out', input3: 'sine.out', input4: 'stepped.out' },
           CrossfadeNode: { a: 'sine.out', b: 'stepped.out' },
           TriggerEnvelopeNode: { trigger: 'tick.out' },
+          CompressorNode: { input: 'sine.out' },
         };
         for (const [port, value] of Object.entries(constants[type] ?? {})) synth.addValue(value, `c_${port}`);
         for (let i = 0; i < count; i++) {
@@ -297,6 +299,7 @@ export const PALETTE_TYPES = [
   'MixerNode',
   'CrossfadeNode',
   'TriggerEnvelopeNode',
+  'CompressorNode',
 ];
 
 /**

@@ -71,6 +71,20 @@ export function oversamplerLatency(specs: OversamplerStageSpec[]): number {
 }
 
 /**
+ * Float64s an Oversampler of `specs` for blocks of `maxFrames` keeps (its taps, histories and buffers), for a
+ * caller that hands it one array (`storage`): per stage its even taps, interpolator history and decimator
+ * history, then the buffers at 2×, 4×, … — the layout a WebAssembly kernel reads (scripts/wasm/ops-dyn.ts).
+ */
+export function oversamplerStorage(specs: OversamplerStageSpec[], maxFrames: number): number {
+  let length = 0;
+  specs.forEach((spec, k) => {
+    const inputFrames = maxFrames * 2 ** k;
+    length += (spec.m + 1) / 2 + spec.m + inputFrames + 2 * spec.m + 2 * inputFrames + 2 * inputFrames;
+  });
+  return length;
+}
+
+/**
  * Up- and down-sampling by 2^stages.length. `up` turns `frames` samples at the base rate into
  * frames·factor samples; `down` does the reverse. Each direction keeps its own history, so one
  * Oversampler serves one signal path. `latency` is the round trip (up then down) in base-rate frames.
@@ -83,22 +97,29 @@ export class Oversampler {
   /** Intermediate buffers: rate 2^k · maxFrames for k = 1…stages (index k − 1). */
   private readonly buffers: Float64Array[];
 
-  constructor(specs: OversamplerStageSpec[], maxFrames: number) {
+  /** `storage`: one array of `oversamplerStorage(specs, maxFrames)` float64s (zeroed) to keep everything in. */
+  constructor(specs: OversamplerStageSpec[], maxFrames: number, storage?: Float64Array) {
     this.factor = 2 ** specs.length;
+    let used = 0;
+    const take = (length: number): Float64Array => {
+      if (storage === undefined) return new Float64Array(length);
+      used += length;
+      return storage.subarray(used - length, used);
+    };
     this.stages = specs.map((spec, k) => {
       const taps = halfbandTaps(spec.m, kaiserBeta(spec.db));
       const count = (spec.m + 1) / 2;
-      const even = new Float64Array(count);
+      const even = take(count);
       for (let j = 0; j < count; j++) even[j] = taps[2 * j];
       const inputFrames = maxFrames * 2 ** k;
       return {
         m: spec.m,
         even,
-        upHistory: new Float64Array(spec.m + inputFrames),
-        downHistory: new Float64Array(2 * spec.m + 2 * inputFrames),
+        upHistory: take(spec.m + inputFrames),
+        downHistory: take(2 * spec.m + 2 * inputFrames),
       };
     });
-    this.buffers = specs.map((_, k) => new Float64Array(maxFrames * 2 ** (k + 1)));
+    this.buffers = specs.map((_, k) => take(maxFrames * 2 ** (k + 1)));
     this.latency = oversamplerLatency(specs);
   }
 

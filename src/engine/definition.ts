@@ -421,6 +421,14 @@ export interface NodeInstance<P = unknown> {
    */
   readData?(): void;
   /**
+   * Nodes with an op that export what their block measured (CompressorNode's `Gain Reduction`): an op cannot
+   * call `ctx.publish`, so the node's op leaves the value in its state and this publishes it, at the rate
+   * `process` did. `process` calls it itself at its end; the op list calls it after the node's segment in
+   * every block, never while the node is muted. Render side: allocate nothing (but what `ctx.publish` does),
+   * never throw.
+   */
+  publishExports?(frames: number): void;
+  /**
    * True when `process` does nothing (a DataNode: edits change its output): the plan need not call it, and it
    * does not cut a run of ops in two.
    */

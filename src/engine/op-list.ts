@@ -27,6 +27,8 @@ export class Segment {
   readonly steps: InputStep[] = [];
   /** Its nodes whose op depends on a data input (`readData`): read before the ops, with the converters. */
   readonly readers: RenderNode[] = [];
+  /** Its nodes that publish exports from their op's state (`publishExports`): called after the ops. */
+  readonly publishers: RenderNode[] = [];
   /**
    * `dataChangeCount()` when its converters last ran and had all settled; -1 when they must run. While no
    * data value anywhere has changed since, running them again would only repeat the same flags, and a
@@ -124,6 +126,7 @@ export class OpList implements OpWriter {
         const steps = node.inputSteps;
         for (let s = 0; s < steps.length; s++) open.steps.push(steps[s]);
         if (node.instance.readData !== undefined) open.readers.push(node);
+        if (node.instance.publishExports !== undefined) open.publishers.push(node);
       } else if (!node.inert || node.inputSteps.length > 0) {
         open = null;
         this.schedule.push(n);
@@ -159,6 +162,13 @@ export class OpList implements OpWriter {
       segment.settledAt = settled ? changes : -1;
     }
     return this.resume(segment.first, segment.end, frames);
+  }
+
+  /** After segment `k` ran (faults and all): its nodes publish the exports their ops left in their state. */
+  publish(k: number, frames: number): void {
+    const publishers = this.segments[k].publishers;
+    for (let p = 0; p < publishers.length; p++)
+      if (!publishers[p].faulted) publishers[p].instance.publishExports?.(frames);
   }
 
   /** Runs ops `from` … `end` − 1; as `run`. */
@@ -231,6 +241,7 @@ export class OpList implements OpWriter {
     const segment = this.segments[this.segmentCount++];
     segment.steps.length = 0;
     segment.readers.length = 0;
+    segment.publishers.length = 0;
     segment.settledAt = -1;
     return segment;
   }

@@ -6,7 +6,8 @@
 // feed each other and, by stream links, the main renderer's nodes (PlaybackNodes, the master). Such a part
 // renders the same on any thread, so the master sums the same samples in the same order as on one thread.
 // Parts go to threads by cost (longest first, to the least loaded thread); part 0 is the main thread's own,
-// rendered before the main plan. Parts too cheap to be worth a thread stay in the main plan (MAIN).
+// rendered before the main plan. Parts too cheap to be worth a thread stay in the main plan (MAIN), and so
+// do the parts of a batch that gives no worker a part: a patch that cannot split renders as on one thread.
 
 /** Owner of a node: MAIN (the main renderer with the master), or a part thread 0…threads-1. */
 export const MAIN = -1;
@@ -89,6 +90,7 @@ export function placeNodes(
   const owners = new Map<string, number>();
   const fresh: Array<{ members: number[]; cost: number }> = [];
   for (const node of nodes) if (!node.movable) owners.set(node.name, node.owner ?? MAIN);
+  let workerParts = false; // a part on a worker thread (1…), kept from before or placed now
   for (const [root, members] of components) {
     const old = new Set<number>();
     for (const i of members) if (nodes[i].owner !== undefined) old.add(nodes[i].owner!);
@@ -104,9 +106,11 @@ export function placeNodes(
       fresh.push({ members, cost });
       continue;
     }
+    if (owner >= 1) workerParts = true;
     for (const i of members) owners.set(nodes[i].name, owner);
   }
   fresh.sort((a, b) => b.cost - a.cost);
+  const partZero: number[][] = [];
   for (const { members, cost } of fresh) {
     // A cheap part stays in the main plan itself: rendered there exactly as on one thread, no copies.
     let best = MAIN;
@@ -114,9 +118,15 @@ export function placeNodes(
       best = 0;
       for (let t = 1; t < options.threads; t++) if (options.load[t] < options.load[best]) best = t;
       options.load[best] += cost;
+      if (best === 0) partZero.push(members);
+      else workerParts = true;
     }
     for (const i of members) owners.set(nodes[i].name, best);
   }
+  // Part 0 exists so that the main thread renders its share while workers render theirs. With no worker
+  // part it would only cost a renderer and a copy per block: its new components join the main plan and
+  // render exactly as on one thread. Their cost stays in load[0], so a later part goes to a worker.
+  if (!workerParts) for (const members of partZero) for (const i of members) owners.set(nodes[i].name, MAIN);
   // Every link must still be renderable as placed: within one owner, or a part's stream into the main renderer.
   for (const link of links) {
     const s = owners.get(link.source);

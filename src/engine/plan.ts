@@ -177,32 +177,32 @@ export function bindInputs(node: RenderNode, links: PlanLinks, pool: BufferPool,
         streamInput.constant = false;
         targetConstant = false;
       } else if (sourceOutput instanceof DataOutput) {
-        let converter = node.converters.get(port);
+        let converter = node.converters?.get(port);
         if (!converter) {
           converter = new DataToStream(sourceOutput.slot, pool.alloc(), streamInput, pool.kernels);
-          node.converters.set(port, converter);
+          (node.converters ??= new Map()).set(port, converter);
         }
         converter.slot = sourceOutput.slot;
         streamInput.buf = converter.buf;
         converters.push(converter);
         targetConstant = null;
       } else {
-        let buf = node.defaultBuffers.get(port);
+        let buf = node.defaultBuffers?.get(port);
         if (buf === undefined) {
           buf = pool.alloc();
           buf.fill(streamInput.defaultValue);
-          node.defaultBuffers.set(port, buf);
+          (node.defaultBuffers ??= new Map()).set(port, buf);
         }
         streamInput.buf = buf;
         streamInput.constant = true;
         targetConstant = true;
       }
-      const fade = node.crossfades.get(port);
+      const fade = node.crossfades?.get(port);
       if (node.rendered && previous !== streamInput.buf && previous !== fade?.buf) {
         let crossfade = fade;
         if (!crossfade) {
           crossfade = new RelinkCrossfade(pool.alloc(), streamInput);
-          node.crossfades.set(port, crossfade);
+          (node.crossfades ??= new Map()).set(port, crossfade);
         }
         crossfade.arm(previous[blockSize - 1], streamInput.buf, targetConstant);
         fades.push(crossfade);

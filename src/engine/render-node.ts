@@ -33,12 +33,14 @@ export interface RenderNode {
   args: Record<string, DataValue>;
   streamOutputs: StreamOutput[];
   midiOutputs: MidiOutput[];
+  // The three maps below are made on their first entry: most nodes need one or none, and three empty Maps
+  // per node were ~9,000 long-lived objects in a 3,000-node build (each one copied by every scavenge).
   /** Default-value buffers of stream inputs, by port: made when the input is first bound unlinked. */
-  readonly defaultBuffers: Map<string, Float32Array>;
+  defaultBuffers: Map<string, Float32Array> | undefined;
   /** Data→stream converters by input port; kept across compiles so ramps and values persist. */
-  readonly converters: Map<string, DataToStream>;
+  converters: Map<string, DataToStream> | undefined;
   /** Relink crossfades by input port, allocated on the first relink. */
-  readonly crossfades: Map<string, RelinkCrossfade>;
+  crossfades: Map<string, RelinkCrossfade> | undefined;
   /** Converters, then crossfades, bound in the current plan: run before the node renders. */
   inputSteps: InputStep[];
   /** Links into this node, in the order the order pass visits its feeders (PlanLinks keeps it). */
@@ -89,15 +91,15 @@ export function setPorts(
       dataEqualsLoose(fallbackOf(args, port, spec), fallbackOf(args, port, old))
     )
       continue;
-    const buf = node.defaultBuffers.get(port);
+    const buf = node.defaultBuffers?.get(port);
     if (buf) releaseAfterCompile.push(buf);
-    node.defaultBuffers.delete(port);
-    const converter = node.converters.get(port);
+    node.defaultBuffers?.delete(port);
+    const converter = node.converters?.get(port);
     if (converter) releaseAfterCompile.push(converter.buf);
-    node.converters.delete(port);
-    const fade = node.crossfades.get(port);
+    node.converters?.delete(port);
+    const fade = node.crossfades?.get(port);
     if (fade) releaseAfterCompile.push(fade.buf);
-    node.crossfades.delete(port);
+    node.crossfades?.delete(port);
     delete inputs[port];
   }
   for (const [port, spec] of Object.entries(inputSpecs)) {
@@ -160,9 +162,9 @@ function fallbackOf(args: Record<string, DataValue>, port: string, spec: PortSpe
 export function buffersOf(node: RenderNode): Float32Array[] {
   const bufs: Float32Array[] = [];
   for (const output of node.streamOutputs) bufs.push(output.buf);
-  for (const buf of node.defaultBuffers.values()) bufs.push(buf);
-  for (const converter of node.converters.values()) bufs.push(converter.buf);
-  for (const fade of node.crossfades.values()) bufs.push(fade.buf);
+  if (node.defaultBuffers) for (const buf of node.defaultBuffers.values()) bufs.push(buf);
+  if (node.converters) for (const converter of node.converters.values()) bufs.push(converter.buf);
+  if (node.crossfades) for (const fade of node.crossfades.values()) bufs.push(fade.buf);
   return bufs;
 }
 

@@ -350,6 +350,7 @@ export class Renderer implements ChildPlan {
       this.faults.fault(ops.nodes[bad], 'produced NaN or Infinity');
       bad = ops.resume(bad + 1, ops.segments[k].end, frames);
     }
+    ops.publish(k, frames);
   }
 
   private runNode(node: RenderNode, frames: number): void {
@@ -383,7 +384,7 @@ export class Renderer implements ChildPlan {
       this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
       if (this.nested) {
         for (const buf of buffersOf(node)) this.pool.release(buf);
-        for (const converter of node.converters.values()) converter.release();
+        if (node.converters) for (const converter of node.converters.values()) converter.release();
         this.ops?.forget(node);
       }
     }
@@ -420,7 +421,7 @@ export class Renderer implements ChildPlan {
         this.faults.keepTail(node);
         // Released after the next compile: inputs it fed still read their last samples for crossfades.
         for (const buf of buffersOf(node)) this.releaseAfterCompile.push(buf);
-        for (const converter of node.converters.values()) converter.release();
+        if (node.converters) for (const converter of node.converters.values()) converter.release();
         this.ops?.forget(node);
         this.nodes.delete(op.name);
         this.rebind.delete(node);
@@ -527,9 +528,9 @@ export class Renderer implements ChildPlan {
       args: {},
       streamOutputs: [],
       midiOutputs: [],
-      defaultBuffers: new Map(),
-      converters: new Map(),
-      crossfades: new Map(),
+      defaultBuffers: undefined,
+      converters: undefined,
+      crossfades: undefined,
       inputSteps: [],
       inLinks: this.links.intoNode(name),
       visited: 0,

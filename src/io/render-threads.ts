@@ -339,6 +339,12 @@ export class ThreadedRenderer extends Renderer {
       return;
     }
     this.updateModel(ops);
+    // Only a new node, link or port kind can place a node or join parts: other edits keep every owner.
+    if (!ops.some((op) => op.op === 'add' || op.op === 'link' || op.op === 'ports')) {
+      if (this.hasParts()) this.route(ops);
+      else this.routeAllToMain(ops);
+      return;
+    }
     // Eager: a worker still starting takes no part (as if full); its load is kept as it was.
     const load = this.load.map((cost, t) =>
       t >= 1 && this.eager && !this.workers[t]?.ready ? Number.POSITIVE_INFINITY : cost,
@@ -354,8 +360,13 @@ export class ThreadedRenderer extends Renderer {
       this.collapse(ops, new Map(this.owners));
       return;
     }
-    for (const [name, owner] of owners) this.model.get(name)!.owner = owner;
-    this.route(ops);
+    let parts = this.hasParts();
+    for (const [name, owner] of owners) {
+      this.model.get(name)!.owner = owner;
+      if (owner !== MAIN) parts = true;
+    }
+    if (parts) this.route(ops);
+    else this.routeAllToMain(ops);
   }
 
   override get hasPending(): boolean {
@@ -534,6 +545,36 @@ export class ThreadedRenderer extends Renderer {
       if (this.isRunning) this.local.start();
     }
     return this.local;
+  }
+
+  /** Some node renders in a part (on part 0's renderer or a worker), or has a stand-in here. */
+  private hasParts(): boolean {
+    return (
+      this.local !== null || this.remoteNames.size > 0 || this.workers.some((w) => w !== null && w.nodes > 0)
+    );
+  }
+
+  /**
+   * `route` when every node renders on the main renderer and no part exists (a patch that cannot split):
+   * the batch goes to it as it is, with no per-thread lists. Only the routed owners are kept.
+   */
+  private routeAllToMain(ops: readonly RenderOp[]): void {
+    const owners = this.owners;
+    const tempo: RenderOp[] = [];
+    for (const op of ops) {
+      if (op.op === 'add') owners.set(op.name, MAIN);
+      else if (op.op === 'remove') owners.delete(op.name);
+      else if (op.op === 'rename') {
+        owners.delete(op.from);
+        owners.set(op.to, MAIN);
+      } else if (op.op === 'tempo') {
+        this.lastTempo = op;
+        tempo.push(op);
+      }
+    }
+    // Workers started early (eager) and idle keep the tempo, as `route` gives it them.
+    if (tempo.length > 0) for (const worker of this.workers) worker?.post({ kind: 'ops', ops: tempo });
+    super.enqueue(ops);
   }
 
   /** Sends each op of a batch to the thread that renders its node, and keeps stand-ins in step. */

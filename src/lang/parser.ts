@@ -5,7 +5,7 @@
 import { suggest } from '../engine/errors.js';
 import type { DataValue } from '../engine/types.js';
 import { SynchrolangError } from './contract.js';
-import { KEYWORDS, keyword, lex, type RawToken, wordValue } from './tokens.js';
+import { KEYWORDS, keyword, Lexer, type RawToken, wordValue } from './tokens.js';
 
 /** Arrays nest at most this deep (deeper data is refused by the graph, and recursion must stay bounded). */
 export const MAX_ARRAY_DEPTH = 64;
@@ -119,20 +119,24 @@ function show(token: RawToken | undefined): string {
 }
 
 class Parser {
-  private readonly tokens: RawToken[];
-  private pos = 0;
-  private readonly lines: LineIndex;
+  /** Tokens pulled from the lexer and not yet consumed: the current one first, then look-ahead (at most
+   * three). Consumed tokens are dropped, so they die young instead of living until parsing ends. */
+  private readonly ahead: RawToken[] = [];
+  private readonly lexer: Lexer;
+  /** Where the last consumed token ended. */
+  private consumedEnd = 0;
+  /** Made on the first error: only errors need lines and columns (the evaluator makes its own). */
+  private lineIndex: LineIndex | undefined;
 
   constructor(private readonly src: string) {
-    this.lines = new LineIndex(src);
-    this.tokens = lex(src, { trivia: false });
+    this.lexer = new Lexer(src, false);
   }
 
   /** One literal value and nothing else (a value field's text). */
   literal(): DataValue {
-    while (this.at('newline')) this.pos++;
+    while (this.at('newline')) this.advance();
     const ast = this.value(0);
-    while (this.at('newline') || this.at('semicolon')) this.pos++;
+    while (this.at('newline') || this.at('semicolon')) this.advance();
     const after = this.peek();
     if (after !== undefined) {
       throw this.fail(after, `expected the end of the value, found ${show(after)}`, ['end of the value']);
@@ -153,7 +157,7 @@ class Parser {
   parse(): CommandAst[] {
     const commands: CommandAst[] = [];
     for (;;) {
-      while (this.at('newline') || this.at('semicolon')) this.pos++;
+      while (this.at('newline') || this.at('semicolon')) this.advance();
       if (this.peek() === undefined) return commands;
       commands.push(this.command());
       const after = this.peek();
@@ -170,7 +174,7 @@ class Parser {
 
   /** The current token; an unreadable one is reported here, in script order. */
   private peek(offset = 0): RawToken | undefined {
-    const token = this.tokens[this.pos + offset];
+    const token = this.lookAhead(offset);
     if (token?.type === 'error' && offset === 0) {
       const at = token.errorAt ?? token.start;
       throw errorAt(
@@ -181,6 +185,29 @@ class Parser {
       );
     }
     return token;
+  }
+
+  private get lines(): LineIndex {
+    this.lineIndex ??= new LineIndex(this.src);
+    return this.lineIndex;
+  }
+
+  /** The token `offset` places after the current one, unchecked. */
+  private lookAhead(offset: number): RawToken | undefined {
+    while (this.ahead.length <= offset) {
+      const token = this.lexer.next();
+      if (token === undefined) return undefined;
+      this.ahead.push(token);
+    }
+    return this.ahead[offset];
+  }
+
+  /** Consumes the current token. */
+  private advance(): void {
+    const token = this.lookAhead(0);
+    if (token === undefined) return;
+    this.consumedEnd = token.end;
+    this.ahead.shift();
   }
 
   private at(type: RawToken['type']): boolean {
@@ -198,7 +225,7 @@ class Parser {
   }
 
   private ident(token: RawToken): Ident {
-    this.pos++;
+    this.advance();
     return { text: token.text, start: token.start, end: token.end };
   }
 
@@ -233,7 +260,7 @@ class Parser {
     const done = <T extends object>(rest: T) => ({
       keyword: kw,
       start,
-      end: this.tokens[this.pos - 1].end,
+      end: this.consumedEnd,
       ...rest,
     });
     switch (canonical) {
@@ -288,7 +315,7 @@ class Parser {
             '`->`',
           ]);
         }
-        this.pos++;
+        this.advance();
         const sink = this.port('an input', '->');
         return done({
           command: 'link' as const,
@@ -346,11 +373,11 @@ class Parser {
   /** `(value, port: value, …)` after a type: literal input values, positional ones first. */
   private args(type: string): ArgAst[] {
     const open = this.peek()!;
-    this.pos++;
+    this.advance();
     const args: ArgAst[] = [];
     let named = false;
     for (;;) {
-      while (this.at('newline')) this.pos++;
+      while (this.at('newline')) this.advance();
       const t = this.peek();
       if (t === undefined) {
         throw errorAt(
@@ -364,13 +391,13 @@ class Parser {
         );
       }
       if (t.type === 'rparen') {
-        this.pos++;
+        this.advance();
         return args;
       }
       let port: Ident | null = null;
       if (t.type === 'word' && this.peek(1)?.type === 'colon') {
         port = this.ident(t);
-        this.pos++;
+        this.advance();
         named = true;
       } else if (named) {
         throw this.fail(
@@ -389,8 +416,8 @@ class Parser {
       }
       const value = this.value(0);
       args.push({ port, value, start: port?.start ?? value.start, end: value.end });
-      while (this.at('newline')) this.pos++;
-      if (this.at('comma')) this.pos++;
+      while (this.at('newline')) this.advance();
+      if (this.at('comma')) this.advance();
       else if (!this.at('rparen') && this.peek() !== undefined) {
         const bad = this.peek();
         throw this.fail(bad, `expected \`,\` or \`)\` after a value of ${type}, found ${show(bad)}`, [
@@ -409,7 +436,7 @@ class Parser {
     if (this.peek(1)?.type === 'dot') {
       throw this.fail(
         t,
-        `expected a node name after \`${after}\`, found a port \`${t.text}.${this.tokens[this.pos + 2]?.text ?? ''}\``,
+        `expected a node name after \`${after}\`, found a port \`${t.text}.${this.lookAhead(2)?.text ?? ''}\``,
         ['node name'],
       );
     }
@@ -431,7 +458,7 @@ class Parser {
     }
     const node = this.ident(t);
     if (!this.at('dot')) return { node, port: null, start: node.start, end: node.end };
-    this.pos++;
+    this.advance();
     const p = this.peek();
     if (p?.type !== 'word') {
       throw this.fail(p, `expected a port name after \`${node.text}.\`, found ${show(p)}`, ['port name']);
@@ -444,7 +471,7 @@ class Parser {
     const source = this.port('a port', 'the command');
     if (!this.at('arrow')) return { kind: 'port', port: source, start: source.start, end: source.end };
     const arrow = this.peek()!;
-    this.pos++;
+    this.advance();
     const sink = this.port('an input', '->');
     return {
       kind: 'connection',
@@ -504,7 +531,7 @@ class Parser {
         ['value'],
       );
     }
-    this.pos++;
+    this.advance();
     const span = { start: t.start, end: t.end };
     switch (t.type) {
       case 'number':
@@ -522,7 +549,7 @@ class Parser {
     }
     const items: ValueAst[] = [];
     for (;;) {
-      while (this.at('newline')) this.pos++;
+      while (this.at('newline')) this.advance();
       const next = this.peek();
       if (next === undefined) {
         throw errorAt(this.lines, this.src, span, 'unclosed `[`: expected `]` to end the array', {
@@ -530,7 +557,7 @@ class Parser {
         });
       }
       if (next.type === 'rbracket') {
-        this.pos++;
+        this.advance();
         return { kind: 'array', items, start: span.start, end: next.end };
       }
       if (!this.startsValue(next)) {
@@ -540,8 +567,8 @@ class Parser {
         ]);
       }
       items.push(this.value(depth + 1));
-      while (this.at('newline')) this.pos++;
-      if (this.at('comma')) this.pos++;
+      while (this.at('newline')) this.advance();
+      if (this.at('comma')) this.advance();
     }
   }
 }

@@ -186,107 +186,128 @@ function unexpectedCharacter(code: number, char: string): string {
   return `unexpected invisible character ${hex}${hint}`;
 }
 
-/** Splits a script into raw tokens, covering every character exactly once. */
-export function lex(src: string): RawToken[];
-/** With `trivia: false`, for the parser: no whitespace or comment tokens; a comment spanning lines becomes a
- * `newline` token (it separates commands like one). Half the tokens of a typical patch are whitespace. */
-export function lex(src: string, options: { trivia: false }): RawToken[];
-export function lex(src: string, options?: { trivia: false }): RawToken[] {
-  const tokens: RawToken[] = [];
-  const trivia = options?.trivia ?? true;
-  let i = 0;
-  // Tokens without extras are built in one shape (no spread): a 3,000-node patch is ~60,000 tokens, and the
-  // spread of an empty object per token was a third of the lexer's time.
-  const push = (type: RawTokenType, end: number, extra?: Partial<RawToken>) => {
-    const token: RawToken = { type, start: i, end, text: src.slice(i, end) };
-    tokens.push(extra === undefined ? token : Object.assign(token, extra));
-    i = end;
-  };
-  while (i < src.length) {
-    const c = src[i];
-    const next = src[i + 1];
-    if (c === '\n' || c === '\r') {
-      push('newline', c === '\r' && next === '\n' ? i + 2 : i + 1);
-    } else if (isBlank(src.charCodeAt(i))) {
-      let j = i + 1;
-      while (j < src.length && isBlank(src.charCodeAt(j))) j++;
-      if (trivia) push('whitespace', j);
-      else i = j;
-    } else if (c === '/' && next === '/') {
-      let j = i + 2;
-      while (j < src.length && src[j] !== '\n' && src[j] !== '\r') j++;
-      if (trivia) push('comment', j);
-      else i = j;
-    } else if (c === '/' && next === '*') {
-      const close = src.indexOf('*/', i + 2);
-      if (close < 0) {
-        push('error', src.length, { message: 'unterminated comment: `/*` is never closed by `*/`' });
-      } else {
+/**
+ * Reads a script's tokens one at a time. The parser pulls them as it goes, so each token can die young: a
+ * 3,000-node patch is ~60,000 tokens, and holding them all until parsing ended made every scavenge copy them.
+ * With `trivia: false` (for the parser) there are no whitespace or comment tokens, and a comment spanning
+ * lines becomes a `newline` token (it separates commands like one); half the tokens of a patch are whitespace.
+ */
+export class Lexer {
+  private i = 0;
+
+  constructor(
+    private readonly src: string,
+    private readonly trivia = true,
+  ) {}
+
+  /** The next token, or undefined at the end of the script. */
+  next(): RawToken | undefined {
+    const src = this.src;
+    while (this.i < src.length) {
+      const i = this.i;
+      const c = src[i];
+      const next = src[i + 1];
+      if (c === '\n' || c === '\r') {
+        return this.token('newline', c === '\r' && next === '\n' ? i + 2 : i + 1);
+      }
+      if (isBlank(src.charCodeAt(i))) {
+        let j = i + 1;
+        while (j < src.length && isBlank(src.charCodeAt(j))) j++;
+        if (this.trivia) return this.token('whitespace', j);
+        this.i = j;
+      } else if (c === '/' && next === '/') {
+        let j = i + 2;
+        while (j < src.length && src[j] !== '\n' && src[j] !== '\r') j++;
+        if (this.trivia) return this.token('comment', j);
+        this.i = j;
+      } else if (c === '/' && next === '*') {
+        const close = src.indexOf('*/', i + 2);
+        if (close < 0) {
+          return this.token('error', src.length, {
+            message: 'unterminated comment: `/*` is never closed by `*/`',
+          });
+        }
         const end = close + 2;
         const breaksLine = /[\n\r]/.test(src.slice(i, end));
-        if (trivia) push('comment', end, { breaksLine });
-        else if (breaksLine) push('newline', end);
-        else i = end;
-      }
-    } else if (c === '"') {
-      const token = lexString(src, i);
-      tokens.push(token);
-      i = token.end;
-    } else if (c === '-' && next === '>') {
-      push('arrow', i + 2);
-    } else if (
-      isDigit(src.charCodeAt(i)) ||
-      ((c === '.' || c === '-' || c === '+') && (next === '.' || isDigit(src.charCodeAt(i + 1))))
-    ) {
-      NUMBER.lastIndex = i;
-      const match = NUMBER.exec(src);
-      if (!match) {
-        push(c === '.' ? 'dot' : 'error', i + 1, c === '.' ? {} : { message: `unexpected \`${c}\`` });
-        continue;
-      }
-      let end = i + match[0].length;
-      if (end < src.length && isWordChar(src.charCodeAt(end))) {
-        while (end < src.length && /[A-Za-z0-9_.]/.test(src[end])) end++;
-        push('error', end, { message: `invalid number \`${src.slice(i, end)}\`` });
-        continue;
-      }
-      const value = Number(match[0]);
-      if (!Number.isFinite(value)) {
-        push('error', end, { message: `number out of range: \`${match[0]}\`` });
+        if (this.trivia) return this.token('comment', end, { breaksLine });
+        if (breaksLine) return this.token('newline', end);
+        this.i = end;
+      } else if (c === '"') {
+        const token = lexString(src, i);
+        this.i = token.end;
+        return token;
+      } else if (c === '-' && next === '>') {
+        return this.token('arrow', i + 2);
+      } else if (
+        isDigit(src.charCodeAt(i)) ||
+        ((c === '.' || c === '-' || c === '+') && (next === '.' || isDigit(src.charCodeAt(i + 1))))
+      ) {
+        NUMBER.lastIndex = i;
+        const match = NUMBER.exec(src);
+        if (!match) {
+          return c === '.'
+            ? this.token('dot', i + 1)
+            : this.token('error', i + 1, { message: `unexpected \`${c}\`` });
+        }
+        let end = i + match[0].length;
+        if (end < src.length && isWordChar(src.charCodeAt(end))) {
+          while (end < src.length && /[A-Za-z0-9_.]/.test(src[end])) end++;
+          return this.token('error', end, { message: `invalid number \`${src.slice(i, end)}\`` });
+        }
+        const value = Number(match[0]);
+        if (!Number.isFinite(value))
+          return this.token('error', end, { message: `number out of range: \`${match[0]}\`` });
+        return this.token('number', end, { value });
+      } else if (isWordStart(src.charCodeAt(i))) {
+        let j = i + 1;
+        while (j < src.length && isWordChar(src.charCodeAt(j))) j++;
+        return this.token('word', j);
+      } else if (c === '$') {
+        let j = i + 1;
+        while (j < src.length && isWordChar(src.charCodeAt(j))) j++;
+        if (j === i + 1)
+          return this.token('error', j, { message: 'expected a variable name after `$` (e.g. `$rate`)' });
+        return this.token('variable', j);
       } else {
-        push('number', end, { value });
+        const single = SINGLE[c];
+        if (single !== undefined) return this.token(single, i + 1);
+        const code = src.codePointAt(i)!;
+        const char = String.fromCodePoint(code);
+        return this.token('error', i + char.length, { message: unexpectedCharacter(code, char) });
       }
-    } else if (isWordStart(src.charCodeAt(i))) {
-      let j = i + 1;
-      while (j < src.length && isWordChar(src.charCodeAt(j))) j++;
-      push('word', j);
-    } else if (c === '$') {
-      let j = i + 1;
-      while (j < src.length && isWordChar(src.charCodeAt(j))) j++;
-      if (j === i + 1) push('error', j, { message: 'expected a variable name after `$` (e.g. `$rate`)' });
-      else push('variable', j);
-    } else if (c === '.') {
-      push('dot', i + 1);
-    } else if (c === ',') {
-      push('comma', i + 1);
-    } else if (c === '[') {
-      push('lbracket', i + 1);
-    } else if (c === ']') {
-      push('rbracket', i + 1);
-    } else if (c === '(') {
-      push('lparen', i + 1);
-    } else if (c === ')') {
-      push('rparen', i + 1);
-    } else if (c === ':') {
-      push('colon', i + 1);
-    } else if (c === ';') {
-      push('semicolon', i + 1);
-    } else {
-      const code = src.codePointAt(i)!;
-      const char = String.fromCodePoint(code);
-      push('error', i + char.length, { message: unexpectedCharacter(code, char) });
     }
+    return undefined;
   }
+
+  /** A token from the current offset to `end`. Tokens without extras are built in one shape (no spread): the
+   * spread of an empty object per token was a third of the lexer's time. */
+  private token(type: RawTokenType, end: number, extra?: Partial<RawToken>): RawToken {
+    const token: RawToken = { type, start: this.i, end, text: this.src.slice(this.i, end) };
+    this.i = end;
+    return extra === undefined ? token : Object.assign(token, extra);
+  }
+}
+
+/** One-character punctuation tokens. */
+const SINGLE: Readonly<Record<string, RawTokenType>> = {
+  '.': 'dot',
+  ',': 'comma',
+  '[': 'lbracket',
+  ']': 'rbracket',
+  '(': 'lparen',
+  ')': 'rparen',
+  ':': 'colon',
+  ';': 'semicolon',
+};
+
+/** Splits a script into raw tokens, covering every character exactly once. */
+export function lex(src: string): RawToken[];
+/** With `trivia: false`: no whitespace or comment tokens (see Lexer). */
+export function lex(src: string, options: { trivia: false }): RawToken[];
+export function lex(src: string, options?: { trivia: false }): RawToken[] {
+  const lexer = new Lexer(src, options?.trivia ?? true);
+  const tokens: RawToken[] = [];
+  for (let token = lexer.next(); token !== undefined; token = lexer.next()) tokens.push(token);
   return tokens;
 }
 

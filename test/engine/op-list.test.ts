@@ -81,10 +81,12 @@ describe('the plan runs its kernel nodes as WebAssembly ops', () => {
         build,
         (s) => s.setValue('f1', 5000), // a value ramps for a block (the op reads the converter's flag)
         (s) => {
-          // A JS node in the middle cuts the ops into two segments.
-          s.add('DistortionNode', 'dirt');
-          s.link('sum1.out', 'dirt.input');
-          s.link('dirt.out', 'sum2.a');
+          // A JS node in the middle cuts the ops into two segments (SampleAndHoldNode has no op).
+          s.add('SampleAndHoldNode', 'held');
+          s.link('sum1.out', 'held.input');
+          s.addValue(1, 'take'); // one rise: it holds sum1's first sample (an edge from a sine would move
+          s.link('take.out', 'held.trigger'); // with its float32 rounding on the op path)
+          s.link('held.out', 'sum2.a');
         },
         (s) => s.link('sine2.out', 'sum1.a'), // relink: sum1 glides (crossfade), rendered by JS for now
         (s) => s.remove('sine1'),
@@ -104,7 +106,7 @@ describe('the plan runs its kernel nodes as WebAssembly ops', () => {
       // DataNodes need no call: one segment, and the PlaybackNode.
       expect(wasm.stats[0]).toEqual({ ops: KERNEL_NODES, segments: 1, js: 1 });
       expect(wasm.stats[1]).toEqual({ ops: KERNEL_NODES, segments: 1, js: 1 });
-      // The DistortionNode cuts the ops in two; sum2 (relinked to it) glides, in JS, for this plan.
+      // The SampleAndHoldNode cuts the ops in two; sum2 (relinked to it) glides, in JS, for this plan.
       expect(wasm.stats[2]).toEqual({ ops: KERNEL_NODES - 1, segments: 2, js: 3 });
       // sum2 has its op again; sum1 glides now.
       expect(wasm.stats[3].ops).toBe(KERNEL_NODES - 1);

@@ -59,6 +59,21 @@ describe('placeNodes: which thread renders which node', () => {
     for (const name of ['a', 'b', 'c', 'd', 'e']) expect(owners.get(name), name).toBe(MAIN);
   });
 
+  it('keeps a batch that gives no worker a part in the main plan, its cost counted on the main thread', () => {
+    const oneChain = { nodes: twoChains.nodes.slice(0, 3), links: twoChains.links.slice(0, 2) };
+    const load = [0, 0];
+    const owners = placeNodes(oneChain.nodes, oneChain.links, { threads: 2, load, minPartCost: 1 })!;
+    expect(owners.get('a')).toBe(MAIN);
+    expect(owners.get('b')).toBe(MAIN);
+    expect(load).toEqual([2, 0]);
+    // The next batch's chain goes to the worker, as the main thread already carries the first.
+    const placed = twoChains.nodes.map((n) => ({ ...n, owner: owners.get(n.name) }));
+    const next = placeNodes(placed, twoChains.links, { threads: 2, load, minPartCost: 1 })!;
+    expect(next.get('a')).toBe(MAIN);
+    expect(next.get('c')).toBe(1);
+    expect(next.get('d')).toBe(1);
+  });
+
   it('keeps placed nodes where they are and adds a new node to the part it joins', () => {
     const nodes = [node('play', false, MAIN), node('a', true, 1), node('b', true, 1), node('x')];
     const links = [link('a', 'b'), link('b', 'play'), link('x', 'a')];

@@ -129,6 +129,26 @@ describe('ThreadedRenderer', () => {
     expect(firstDifference(one.left, many.left)).toBe(-1);
   });
 
+  it('renders a patch that is one part in the main plan, as one thread would, and a later chain on a worker', () => {
+    const first = chainsPatch(1, 3);
+    const second = chainsPatch(2, 3).slice(first.length + 1); // chain 1's lines: chain 0's come first
+    const { one, many } = renderBoth(first, 2, 24, {
+      3: (synth) => synth.setValue('f0_0', 330), // edits while nothing is split: straight to the main plan
+      5: (synth) => synth.setTempo(140),
+      6: (synth) => synth.graph.renameNode('saw0_1', 'renamed'),
+      8: (synth) => synth.execute(second),
+      12: (synth) => synth.remove('saw0_2'),
+      14: (synth) => synth.setValue('f1_0', 220),
+    });
+    const placement = (many.synth.renderer as ThreadedRenderer).placement();
+    expect(placement.get('lp0_0')).toBe(MAIN); // alone, it had no part-0 renderer, stand-in or copy
+    expect(placement.get('lp1_0')).toBe(1); // the main thread carries chain 0, so chain 1 went to the worker
+    expect(threadsOf(many.synth)).toEqual(new Set([MAIN, 1]));
+    expect(peak(one.left.subarray(10 * BLOCK))).toBeGreaterThan(0.05);
+    expect(firstDifference(one.left, many.left)).toBe(-1);
+    expect(firstDifference(one.right, many.right)).toBe(-1);
+  });
+
   it('keeps small graphs in the main plan by default', () => {
     const synth = new Synchrotron({
       createRenderer: (options) => new ThreadedRenderer({ ...options, threads: 2 }),

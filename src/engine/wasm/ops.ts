@@ -66,6 +66,18 @@ export const OP_LAG = 71;
 /** TriggerEnvelopeNode: output, trigger, attack, decay (buffer, flag each), state. */
 export const OP_TRIGGER_ENVELOPE = 72;
 
+// Dynamics (opcodes 90–109; kernels in scripts/wasm/ops-dyn.ts, `runDynOp`).
+/**
+ * CompressorNode: output, input, detector (the sidechain when linked, else the input), threshold, ratio,
+ * knee, attack, release, makeup (buffer, flag each), state (with the peak window after its slots).
+ */
+export const OP_COMPRESSOR = 90;
+/**
+ * DistortionNode: output, input, drive, mix (buffer, flag each), state (with its rings, block scratch and
+ * the oversampler's taps and histories after its slots). Its `readData` writes the shape into the state.
+ */
+export const OP_DISTORTION = 91;
+
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
  * kernel (a buffer outside the kernels' memory): the node then renders by `process`, as without kernels.

@@ -1,4 +1,6 @@
 import { defineNode, stream } from '../../engine/definition.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
+import { OP_COMPRESSOR } from '../../engine/wasm/ops.js';
 
 /** The level detector holds each peak this long (s): a steady sine of 50 Hz or more reads its amplitude. */
 const HOLD_SECONDS = 0.01;
@@ -18,6 +20,33 @@ const ATTACK_MAX = 1;
 const RELEASE_MAX = 5;
 const MAKEUP_MIN = -24;
 const MAKEUP_MAX = 40;
+
+// Indices into a CompressorNode's state (the same layout as compressorOp's in scripts/wasm/ops-dyn.ts).
+/** The gain reduction (dB) and the smoothed makeup (dB). */
+const REDUCTION = 0;
+const MAKEUP_DB = 1;
+/** The last attack time seen (s) and its coefficient; the same for release. */
+const ATTACK_SEEN = 2;
+const ATTACK_COEFFICIENT = 3;
+const RELEASE_SEEN = 4;
+const RELEASE_COEFFICIENT = 5;
+/** The deepest reduction since the last publish (the op leaves it here for `publishExports`). */
+const DEEPEST = 6;
+/** The last published Gain Reduction (read by `publishExports` only). */
+const PUBLISHED = 7;
+/** 1 once started (the makeup starts at its first value). */
+const STARTED = 8;
+/** The peak window's deque: front, back, the frame counter (integers mod 2³⁰). */
+const HEAD = 9;
+const TAIL = 10;
+const TIME = 11;
+/** Constants for the kernel: the rate, the window in frames, the rings' length (a power of 2). */
+const RATE = 12;
+const HOLD = 13;
+const CAPACITY = 14;
+const MAKEUP_COEFFICIENT = 15;
+/** The slots; after them the deque's peaks, then their times (each `capacity` float64s). */
+const SLOTS = 16;
 
 /**
  * Feed-forward compressor with peak detection and a quadratic soft knee (Giannoulis, Massberg & Reiss,
@@ -93,25 +122,59 @@ export const CompressorNode = defineNode({
     const rate = ctx.sampleRate;
     const hold = Math.max(1, Math.round(HOLD_SECONDS * rate));
     const publishEvery = Math.round(PUBLISH_SECONDS * rate);
-    const makeupCoefficient = 1 - Math.exp(-1 / (MAKEUP_SMOOTHING * rate));
 
-    // Sliding-window maximum: a deque of (value, time) with decreasing values; the front is the peak.
+    // Sliding-window maximum: a deque of (value, time) with decreasing values; the front is the peak. Its
+    // two rings follow the slots in the state, which lives in the kernels' memory when there is room: the
+    // plan's op (OP_COMPRESSOR) runs on the same state as process().
     let capacity = 1;
     while (capacity < hold + 1) capacity *= 2;
-    const dequeMask = capacity - 1;
-    const peaks = new Float64Array(capacity);
-    const times = new Int32Array(capacity);
+    const kernels = kernelsFor(out);
+    const stateSize = SLOTS + 2 * capacity;
+    const { at: stateAt, state } = nodeState(kernels, stateSize);
+    const peaks = state.subarray(SLOTS, SLOTS + capacity);
+    const times = state.subarray(SLOTS + capacity);
+    state[ATTACK_SEEN] = -1;
+    state[RELEASE_SEEN] = -1;
+    state[RATE] = rate;
+    state[HOLD] = hold;
+    state[CAPACITY] = capacity;
+    state[MAKEUP_COEFFICIENT] = 1 - Math.exp(-1 / (MAKEUP_SMOOTHING * rate));
     // Integers only in closure variables (small integers are not allocated; fractions would be).
-    let head = 0;
-    let tail = 0;
-    let time = 0;
     let sincePublish = 0;
-    // [0] reduction (dB), [1] makeup (smoothed, dB), [2] last attack (s), [3] attack coefficient,
-    // [4] last release (s), [5] release coefficient, [6] deepest reduction since the last publish,
-    // [7] last published value, [8] 1 once started.
-    const state = Float64Array.of(0, 0, -1, 0, -1, 0, 0, 0, 0);
+
+    const publishExports = (frames: number): void => {
+      sincePublish += frames;
+      if (sincePublish >= publishEvery) {
+        sincePublish = 0;
+        const shown = Math.round(state[DEEPEST] * 10) / 10;
+        state[DEEPEST] = 0;
+        if (shown !== state[PUBLISHED]) {
+          state[PUBLISHED] = shown;
+          ctx.publish({ 'Gain Reduction': shown });
+        }
+      }
+    };
 
     return {
+      encode(writer) {
+        if (!kernels || stateAt < 0) return false;
+        return (
+          writer.begin(OP_COMPRESSOR, out) &&
+          writer.input(input) &&
+          writer.input(sidechain.linked ? sidechain : input) &&
+          writer.input(threshold) &&
+          writer.input(ratio) &&
+          writer.input(knee) &&
+          writer.input(attack) &&
+          writer.input(release) &&
+          writer.input(makeup) &&
+          writer.pointer(stateAt)
+        );
+      },
+      publishExports,
+      dispose() {
+        kernels?.releaseState(stateAt, stateSize * 8);
+      },
       process(frames) {
         const x = input.buf;
         const detect = sidechain.linked ? sidechain.buf : x;
@@ -121,13 +184,18 @@ export const CompressorNode = defineNode({
         const attacks = attack.buf;
         const releases = release.buf;
         const makeups = makeup.buf;
-        if (state[8] === 0) {
-          state[1] = clampMakeup(makeups[0]);
-          state[8] = 1;
+        if (state[STARTED] === 0) {
+          state[MAKEUP_DB] = clampMakeup(makeups[0]);
+          state[STARTED] = 1;
         }
-        let reduction = state[0];
-        let gainDb = state[1];
-        let deepest = state[6];
+        const makeupCoefficient = state[MAKEUP_COEFFICIENT];
+        const dequeMask = capacity - 1;
+        let head = state[HEAD] | 0;
+        let tail = state[TAIL] | 0;
+        let time = state[TIME] | 0;
+        let reduction = state[REDUCTION];
+        let gainDb = state[MAKEUP_DB];
+        let deepest = state[DEEPEST];
         for (let i = 0; i < frames; i++) {
           // 1. Peak level over the hold window (Math.min/max clamps: a ternary mixing constants into a
           // fraction makes V8 box it).
@@ -160,18 +228,20 @@ export const CompressorNode = defineNode({
           let coefficient: number;
           if (wanted > reduction) {
             const seconds = attacks[i];
-            if (seconds !== state[2]) {
-              state[2] = seconds;
-              state[3] = seconds > 0 ? Math.exp(-1 / (Math.min(ATTACK_MAX, seconds) * rate)) : 0.0;
+            if (seconds !== state[ATTACK_SEEN]) {
+              state[ATTACK_SEEN] = seconds;
+              state[ATTACK_COEFFICIENT] =
+                seconds > 0 ? Math.exp(-1 / (Math.min(ATTACK_MAX, seconds) * rate)) : 0.0;
             }
-            coefficient = state[3];
+            coefficient = state[ATTACK_COEFFICIENT];
           } else {
             const seconds = releases[i];
-            if (seconds !== state[4]) {
-              state[4] = seconds;
-              state[5] = seconds > 0 ? Math.exp(-1 / (Math.min(RELEASE_MAX, seconds) * rate)) : 0.0;
+            if (seconds !== state[RELEASE_SEEN]) {
+              state[RELEASE_SEEN] = seconds;
+              state[RELEASE_COEFFICIENT] =
+                seconds > 0 ? Math.exp(-1 / (Math.min(RELEASE_MAX, seconds) * rate)) : 0.0;
             }
-            coefficient = state[5];
+            coefficient = state[RELEASE_COEFFICIENT];
           }
           reduction = wanted + coefficient * (reduction - wanted);
           if (reduction > deepest) deepest = reduction;
@@ -184,19 +254,13 @@ export const CompressorNode = defineNode({
           const clean = Number.isNaN(v) ? 0.0 : Math.min(INPUT_LIMIT, Math.max(-INPUT_LIMIT, v));
           out[i] = clean * Math.exp((gainDb - reduction) / DB_PER_NEPER);
         }
-        state[0] = reduction;
-        state[1] = gainDb;
-        state[6] = deepest;
-        sincePublish += frames;
-        if (sincePublish >= publishEvery) {
-          sincePublish = 0;
-          const shown = Math.round(deepest * 10) / 10;
-          state[6] = 0;
-          if (shown !== state[7]) {
-            state[7] = shown;
-            ctx.publish({ 'Gain Reduction': shown });
-          }
-        }
+        state[HEAD] = head;
+        state[TAIL] = tail;
+        state[TIME] = time;
+        state[REDUCTION] = reduction;
+        state[MAKEUP_DB] = gainDb;
+        state[DEEPEST] = deepest;
+        publishExports(frames);
       },
     };
   },

@@ -1,5 +1,12 @@
-import { Oversampler, type OversamplerStageSpec, oversamplerLatency } from '../../dsp/oversampler.js';
+import {
+  Oversampler,
+  type OversamplerStageSpec,
+  oversamplerLatency,
+  oversamplerStorage,
+} from '../../dsp/oversampler.js';
 import { type DataSlot, data, defineNode, stream } from '../../engine/definition.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
+import { OP_DISTORTION } from '../../engine/wasm/ops.js';
 
 /**
  * Oversampling ×8 in three half-band stages. The first carries the audio band: at 44.1 kHz flat (±0.01 dB)
@@ -37,6 +44,37 @@ const SMOOTHING = 0.001;
 const SHAPE_FADE = 0.005;
 /** Below this step between oversampled inputs, ADAA's difference quotient is ill-conditioned: use f(mid). */
 const ADAA_EPSILON = 1e-6;
+
+// Indices into a DistortionNode's state (the same layout as distortionOp's in scripts/wasm/ops-dyn.ts, which
+// also assumes STAGES' half-lengths 49, 11, 7).
+/** Drive gain (linear, smoothed), drive in dB last read, its gain; mix (smoothed). */
+const GAIN = 0;
+const DRIVE_SEEN = 1;
+const DRIVE_GAIN = 2;
+const MIX = 3;
+/** The previous oversampled input x₀, F(x₀) of the current shape, F(x₀) of the shape faded from. */
+const X0 = 4;
+const F0 = 5;
+const G0 = 6;
+/** 1 once started. */
+const STARTED = 7;
+/** The shape (0 tanh, 1 hardclip, 2 fold), the shape faded from, oversampled samples of the fade left. */
+const CURRENT = 8;
+const PREVIOUS = 9;
+const FADE_LEFT = 10;
+/** Write positions in the dry line and the padding ring. */
+const DRY_WRITE = 11;
+const PAD_WRITE = 12;
+/** Constants for the kernel: smoother coefficient, fade length, block size, latency, padding, dry ring. */
+const SMOOTHING_COEFFICIENT = 13;
+const FADE_FRAMES = 14;
+const MAX_FRAMES = 15;
+const LATENCY_FRAMES = 16;
+const PADDING_SAMPLES = 17;
+const DRY_CAPACITY = 18;
+/** The slots; after them the padding ring (8), the dry line, `driven`, `wet`, then the oversampler's arrays. */
+const SLOTS = 20;
+const PAD_LENGTH = 8;
 
 /**
  * Waveshaping distortion, anti-aliased twice over: the shaper runs at 8× the engine rate, and with
@@ -77,27 +115,33 @@ export const DistortionNode = defineNode({
     const { input, drive, shape, mix } = io.inputs;
     const out = io.outputs.out.buf;
     const rate = ctx.sampleRate;
-    const oversampler = new Oversampler(STAGES, ctx.blockSize);
-    const driven = new Float64Array(ctx.blockSize);
-    const wet = new Float64Array(ctx.blockSize);
+    const blockSize = ctx.blockSize;
     let dryCapacity = 1;
     while (dryCapacity < LATENCY + 1) dryCapacity *= 2;
     const dryMask = dryCapacity - 1;
-    const dryLine = new Float64Array(dryCapacity);
-    const pad = new Float64Array(8); // oversampled padding delay (PADDING < 8)
+    // Everything in one state block, in the kernels' memory when there is room: the plan's op
+    // (OP_DISTORTION) runs on the same state, rings and filter histories as process().
+    const kernels = kernelsFor(out);
+    const padAt = SLOTS;
+    const dryAt = padAt + PAD_LENGTH;
+    const drivenAt = dryAt + dryCapacity;
+    const wetAt = drivenAt + blockSize;
+    const oversamplerAt = wetAt + blockSize;
+    const stateSize = oversamplerAt + oversamplerStorage(STAGES, blockSize);
+    const { at: stateAt, state } = nodeState(kernels, stateSize);
+    const pad = state.subarray(padAt, dryAt); // oversampled padding delay (PADDING < 8)
+    const dryLine = state.subarray(dryAt, drivenAt);
+    const driven = state.subarray(drivenAt, wetAt);
+    const wet = state.subarray(wetAt, oversamplerAt);
+    const oversampler = new Oversampler(STAGES, blockSize, state.subarray(oversamplerAt));
     const smoothing = 1 - Math.exp(-1 / (SMOOTHING * rate));
     const fadeFrames = Math.max(1, Math.round(SHAPE_FADE * rate * FACTOR));
-
-    // [0] drive gain (linear, smoothed), [1] drive in dB last read, [2] its gain, [3] mix (smoothed),
-    // [4] previous oversampled input x₀, [5] F(x₀) of the current shape, [6] F(x₀) of the shape faded
-    // from, [7] 1 once started.
-    const state = new Float64Array(8);
-    // Integers only in closure variables (small integers are not allocated; fractions would be).
-    let current = TANH;
-    let previous = TANH;
-    let fadeLeft = 0;
-    let dryWrite = 0;
-    let padWrite = 0;
+    state[SMOOTHING_COEFFICIENT] = smoothing;
+    state[FADE_FRAMES] = fadeFrames;
+    state[MAX_FRAMES] = blockSize;
+    state[LATENCY_FRAMES] = LATENCY;
+    state[PADDING_SAMPLES] = PADDING;
+    state[DRY_CAPACITY] = dryCapacity;
     let seenSlot: DataSlot | null = null;
     let seenVersion = -1;
 
@@ -111,57 +155,80 @@ export const DistortionNode = defineNode({
         );
         wanted = TANH;
       }
-      if (wanted === current) return;
-      if (state[7] === 1) {
-        previous = current;
-        state[6] = state[5];
-        fadeLeft = fadeFrames;
+      if (wanted === state[CURRENT]) return;
+      if (state[STARTED] === 1) {
+        state[PREVIOUS] = state[CURRENT];
+        state[G0] = state[F0];
+        state[FADE_LEFT] = fadeFrames;
       }
-      current = wanted;
-      state[5] = antiderivative(current, state[4]);
+      state[CURRENT] = wanted;
+      state[F0] = antiderivative(wanted, state[X0]);
+    };
+
+    /** Reads `shape` when its slot or its version moved (process, or the op list before the op). */
+    const readData = (): void => {
+      if (shape.source !== seenSlot || shape.source.version !== seenVersion) {
+        seenSlot = shape.source;
+        seenVersion = shape.source.version;
+        readShape();
+      }
     };
 
     return {
+      encode(writer) {
+        if (!kernels || stateAt < 0) return false;
+        return (
+          writer.begin(OP_DISTORTION, out) &&
+          writer.input(input) &&
+          writer.input(drive) &&
+          writer.input(mix) &&
+          writer.pointer(stateAt)
+        );
+      },
+      readData,
+      dispose() {
+        kernels?.releaseState(stateAt, stateSize * 8);
+      },
       process(frames) {
-        if (shape.source !== seenSlot || shape.source.version !== seenVersion) {
-          seenSlot = shape.source;
-          seenVersion = shape.source.version;
-          readShape();
-        }
+        readData();
         const x = input.buf;
         const drives = drive.buf;
         const mixes = mix.buf;
-        if (state[7] === 0) {
+        if (state[STARTED] === 0) {
           const d = drives[0];
-          state[1] = d;
-          state[2] = dbToGain(d);
-          state[0] = state[2];
+          state[DRIVE_SEEN] = d;
+          state[DRIVE_GAIN] = dbToGain(d);
+          state[GAIN] = state[DRIVE_GAIN];
           const m = mixes[0];
-          state[3] = Number.isNaN(m) ? 0 : Math.min(1, Math.max(0, m));
-          state[7] = 1;
+          state[MIX] = Number.isNaN(m) ? 0 : Math.min(1, Math.max(0, m));
+          state[STARTED] = 1;
         }
 
         // Drive (smoothed as a linear gain) at the engine rate; then up to 8×.
-        let gain = state[0];
+        let gain = state[GAIN];
         for (let i = 0; i < frames; i++) {
           const d = drives[i];
-          if (d !== state[1]) {
-            state[1] = d;
-            state[2] = dbToGain(d);
+          if (d !== state[DRIVE_SEEN]) {
+            state[DRIVE_SEEN] = d;
+            state[DRIVE_GAIN] = dbToGain(d);
           }
-          gain += smoothing * (state[2] - gain);
+          gain += smoothing * (state[DRIVE_GAIN] - gain);
           const v = x[i];
           const clean = Number.isNaN(v) ? 0.0 : Math.min(INPUT_LIMIT, Math.max(-INPUT_LIMIT, v));
           driven[i] = Math.min(DRIVEN_LIMIT, Math.max(-DRIVEN_LIMIT, clean * gain));
         }
-        state[0] = gain;
+        state[GAIN] = gain;
         oversampler.up(driven, frames);
 
         // The shaper with first-order ADAA, on the oversampled signal (delayed by PADDING samples first).
         const buffer = oversampler.buffer;
         const count = frames * FACTOR;
-        let x0 = state[4];
-        let f0 = state[5];
+        const current = state[CURRENT] | 0;
+        const previous = state[PREVIOUS] | 0;
+        let fadeLeft = state[FADE_LEFT] | 0;
+        let padWrite = state[PAD_WRITE] | 0;
+        let x0 = state[X0];
+        let f0 = state[F0];
         for (let n = 0; n < count; n++) {
           pad[padWrite] = buffer[n];
           const x1 = pad[(padWrite - PADDING) & 7];
@@ -172,13 +239,13 @@ export const DistortionNode = defineNode({
             step > ADAA_EPSILON || step < -ADAA_EPSILON ? (f1 - f0) / step : curve(current, 0.5 * (x0 + x1));
           if (fadeLeft > 0) {
             // Crossfade from the previous shape (its own ADAA state kept alongside).
-            const g0 = state[6];
+            const g0 = state[G0];
             const g1 = antiderivative(previous, x1);
             const old =
               step > ADAA_EPSILON || step < -ADAA_EPSILON
                 ? (g1 - g0) / step
                 : curve(previous, 0.5 * (x0 + x1));
-            state[6] = g1;
+            state[G0] = g1;
             const t = fadeLeft / fadeFrames;
             y = old * t + y * (1 - t);
             fadeLeft--;
@@ -188,12 +255,15 @@ export const DistortionNode = defineNode({
           x0 = x1;
           f0 = f1;
         }
-        state[4] = x0;
-        state[5] = f0;
+        state[X0] = x0;
+        state[F0] = f0;
+        state[FADE_LEFT] = fadeLeft;
+        state[PAD_WRITE] = padWrite;
         oversampler.down(wet, frames);
 
         // Mix with the dry signal delayed by the same latency.
-        let m = state[3];
+        let dryWrite = state[DRY_WRITE] | 0;
+        let m = state[MIX];
         for (let i = 0; i < frames; i++) {
           const v = x[i];
           dryLine[dryWrite] = Number.isNaN(v) ? 0.0 : Math.min(INPUT_LIMIT, Math.max(-INPUT_LIMIT, v));
@@ -204,7 +274,8 @@ export const DistortionNode = defineNode({
           m += smoothing * (target - m);
           out[i] = dry + m * (wet[i] - dry);
         }
-        state[3] = m;
+        state[MIX] = m;
+        state[DRY_WRITE] = dryWrite;
       },
     };
   },
