@@ -97,6 +97,13 @@ describe.skipIf(!!missing)('gestures', () => {
     await expect.poll(() => page.locator('.synth-node.selected').count()).toBe(5);
     await page.mouse.click(spot.x, spot.y);
     await expect.poll(() => page.locator('.synth-node.selected').count()).toBe(0);
+    // An unrelated update afterwards (a value set elsewhere) leaves the cleared selection cleared.
+    await http(server.url, 'PUT', '/nodes/g/value', '0.25');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="node-g"]')?.innerHTML.includes('0.25'),
+    );
+    expect(await page.locator('.synth-node.selected').count()).toBe(0);
+    await http(server.url, 'PUT', '/nodes/g/value', '0.5');
   });
 
   test('copy and paste bring the links between the copied nodes, at the pointer; one undo step', async () => {

@@ -254,7 +254,11 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   );
   const selectOnly = useCallback((names: string[]) => {
     const chosen = new Set(names);
-    selectAfter.current = chosen;
+    // Only names still to arrive (a paste's, a quick-add's) wait for the next rebuild; a selection of nodes
+    // already drawn (Ctrl+A) must not linger there, or the next unrelated update would re-apply it after
+    // the user had cleared it.
+    const nodes = store.state.nodes;
+    selectAfter.current = names.every((name) => nodes.has(name)) ? null : chosen;
     setFlowNodes((previous) => previous.map((n) => ({ ...n, selected: chosen.has(n.id) })));
   }, []);
 
