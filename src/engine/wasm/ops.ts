@@ -78,6 +78,13 @@ export const OP_COMPRESSOR = 90;
  */
 export const OP_DISTORTION = 91;
 
+// Space (opcodes 110–129; kernels in scripts/wasm/ops-space.ts, `runSpaceOp`).
+/**
+ * ReverbNode: left output, inputLeft, inputRight, decay, damping, size, mix (buffer, flag each), the right
+ * output (pointer), state (its slots, scratch and float32 delay lines in one block).
+ */
+export const OP_REVERB = 110;
+
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a
  * kernel (a buffer outside the kernels' memory): the node then renders by `process`, as without kernels.
