@@ -25,7 +25,7 @@ export const OP_GAIN = 4;
 
 // Oscillators and envelopes (opcodes 10–29; kernels in scripts/wasm/ops-osc.ts). `tables`: the BLEP step
 // table followed by the ramp table in the kernels' memory (src/nodes/oscillators/blep.ts, blepTablesIn).
-/** SquareNode: output, frequency (buffer, flag), pwm (buffer, flag), state (OSC_STATE_BYTES), tables. */
+/** SquareNode: output, frequency (buffer, flag), pwm (buffer, flag), state (its own: a 64-frame ring), tables. */
 export const OP_SQUARE = 10;
 /** SawtoothNode: output, frequency (buffer, flag), state (OSC_STATE_BYTES), tables. */
 export const OP_SAWTOOTH = 11;
