@@ -67,6 +67,8 @@ const MASK: i32 = TAPS - 1;
 const RESOLUTION: f64 = 256;
 /** The ramp table's offset from the step table's (each 2·DELAY·256 + 2 float64). */
 const RAMP_TABLE: usize = (<usize>TAPS * 256 + 2) << 3;
+/** The step table again by rows after the ramp table: row r (0…257) holds the 32 taps' entry r + 256k. */
+const STEP_BY_ROW: usize = 2 * RAMP_TABLE;
 
 // A band-limited oscillator's state after the ring (float64 slots; OSC_* in src/nodes/oscillators/blep.ts).
 const POSITION: usize = 8 * 32;
@@ -76,23 +78,26 @@ const INVERSE_RATE: usize = 8 * 36;
 
 /**
  * BlepBuffer.edge: a jump of `height` at `fraction` of the way to the frame at ring index `position`
- * (`mask`: the ring's length − 1).
+ * (`mask`: the ring's length − 1). Reads the step table by rows (STEP_BY_ROW): the 32 taps of one
+ * fractional index side by side, so two taps are one vector and an edge touches 8 cache lines, not 32. Its
+ * index is (1 − fraction)·256 + 256k exactly, where JS sums 256 per tap (the same within ~1e-13).
  */
 function edge(ring: usize, mask: i32, position: i32, tables: usize, fraction: f64, height: f64): void {
-  let index = (1 - fraction) * RESOLUTION;
-  for (let k = 0; k < DELAY; k++, index += RESOLUTION) {
-    const whole = <i32>index; // `index | 0` in JS: index ≥ 0 here
-    const at = tables + ((<usize>whole) << 3);
-    const a = load<f64>(at);
-    const slot = ring + ((<usize>((position + k) & mask)) << 3);
-    store<f64>(slot, load<f64>(slot) + height * (a + (index - <f64>whole) * (load<f64>(at, 8) - a)));
-  }
-  for (let k = DELAY; k < TAPS; k++, index += RESOLUTION) {
-    const whole = <i32>index;
-    const at = tables + ((<usize>whole) << 3);
-    const a = load<f64>(at);
-    const slot = ring + ((<usize>((position + k) & mask)) << 3);
-    store<f64>(slot, load<f64>(slot) + height * (a + (index - <f64>whole) * (load<f64>(at, 8) - a) - 1));
+  const index = (1 - fraction) * RESOLUTION;
+  const whole = <i32>index; // `index | 0` in JS: index ≥ 0 here
+  const f = f64x2.splat(index - <f64>whole);
+  const h = f64x2.splat(height);
+  const row = tables + STEP_BY_ROW + ((<usize>whole) << 8);
+  for (let k = 0; k < TAPS; k += 2) {
+    const a = v128.load(row + ((<usize>k) << 3));
+    let v = f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + ((<usize>k) << 3), 256), a)));
+    // From DELAY on the naive (delayed) signal already contains the jump: only the residual B − 1.
+    if (k >= DELAY) v = f64x2.sub(v, f64x2.splat(1));
+    v = f64x2.mul(h, v);
+    const slot0 = ring + ((<usize>((position + k) & mask)) << 3);
+    const slot1 = ring + ((<usize>((position + k + 1) & mask)) << 3);
+    store<f64>(slot0, load<f64>(slot0) + f64x2.extract_lane(v, 0));
+    store<f64>(slot1, load<f64>(slot1) + f64x2.extract_lane(v, 1));
   }
 }
 
@@ -150,7 +155,8 @@ function duty(wanted: f64): f64 {
 /** `duty` of two float32 pwm samples (the low 64 bits of `pair`), lane by lane. */
 function duties(pair: v128): v128 {
   const wanted = f64x2.promote_low_f32x4(pair);
-  const clamped = f64x2.min(f64x2.splat(MAX_PWM), f64x2.max(f64x2.splat(MIN_PWM), wanted));
+  // pmin/pmax (one instruction each, where min/max take several for NaN and −0): a NaN lane is replaced below.
+  const clamped = f64x2.pmin(f64x2.pmax(wanted, f64x2.splat(MIN_PWM)), f64x2.splat(MAX_PWM));
   return v128.bitselect(clamped, f64x2.splat(0.5), f64x2.eq(wanted, wanted));
 }
 
