@@ -54,6 +54,11 @@ const R_CHUNK_AT: usize = 2176;
 const R_DRY_LEFT: usize = 4224;
 const R_DRY_RIGHT: usize = 4352;
 const R_LINES_AT: usize = 4480;
+/**
+ * Where each line's reads of a chunk start (sample index into the lines), when none wraps: kept in the dry
+ * scratch, which is free until the chunk's inputs are read after the lines (16 float64).
+ */
+const R_READ: usize = R_DRY_LEFT;
 
 const R_LINES: usize = 16;
 const R_CHUNK: i32 = 16;
@@ -197,8 +202,71 @@ function reverbChunk(
   const chunk = state + R_CHUNK_AT;
   const write = <i32>load<f64>(state, R_WRITE);
   const flush = f64x2.splat(R_FLUSH);
-  if (load<f64>(state, R_GLIDING) === 0 && load<f64>(state, R_RAMPING) === 0) {
-    // At rest (the usual case): whole lengths, fixed coefficients; lines k and k + 1 in the two lanes.
+  const resting = load<f64>(state, R_GLIDING) === 0 && load<f64>(state, R_RAMPING) === 0;
+  // Where no line's 16 reads wrap around its ring (nearly always), where each line starts reading.
+  let straight = resting;
+  for (let k: usize = 0; straight && k < R_LINES << 3; k += 8) {
+    const mask = <i32>load<f64>(state + k, R_MASK);
+    const from = (write - <i32>load<f64>(state + k, R_LENGTH)) & mask;
+    if (from > mask + 1 - R_CHUNK) straight = false;
+    else store<f64>(state + k, <f64>(from + <i32>load<f64>(state + k, R_OFFSET)), R_READ);
+  }
+  if (straight) {
+    // At rest, no wrap: eight lines at a time, two to a vector; four independent one-pole chains overlap
+    // (one chain's latency is what bound this loop).
+    for (let k: usize = 0; k < R_LINES << 3; k += 64) {
+      const r0 = lines + ((<usize>(<i32>load<f64>(state + k, R_READ))) << 2);
+      const r1 = lines + ((<usize>(<i32>load<f64>(state + k, R_READ + 8))) << 2);
+      const r2 = lines + ((<usize>(<i32>load<f64>(state + k, R_READ + 16))) << 2);
+      const r3 = lines + ((<usize>(<i32>load<f64>(state + k, R_READ + 24))) << 2);
+      const r4 = lines + ((<usize>(<i32>load<f64>(state + k, R_READ + 32))) << 2);
+      const r5 = lines + ((<usize>(<i32>load<f64>(state + k, R_READ + 40))) << 2);
+      const r6 = lines + ((<usize>(<i32>load<f64>(state + k, R_READ + 48))) << 2);
+      const r7 = lines + ((<usize>(<i32>load<f64>(state + k, R_READ + 56))) << 2);
+      const a0 = v128.load(state + k, R_POLE);
+      const a1 = v128.load(state + k, R_POLE + 16);
+      const a2 = v128.load(state + k, R_POLE + 32);
+      const a3 = v128.load(state + k, R_POLE + 48);
+      const b0 = v128.load(state + k, R_GAIN);
+      const b1 = v128.load(state + k, R_GAIN + 16);
+      const b2 = v128.load(state + k, R_GAIN + 32);
+      const b3 = v128.load(state + k, R_GAIN + 48);
+      let y0 = v128.load(state + k, R_FILTERED);
+      let y1 = v128.load(state + k, R_FILTERED + 16);
+      let y2 = v128.load(state + k, R_FILTERED + 32);
+      let y3 = v128.load(state + k, R_FILTERED + 48);
+      const row = chunk + (k << 4);
+      for (let n: usize = 0; n < (<usize>R_CHUNK) << 2; n += 4) {
+        const x0 = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(r0 + n)), 1, <f64>load<f32>(r1 + n));
+        const x1 = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(r2 + n)), 1, <f64>load<f32>(r3 + n));
+        const x2 = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(r4 + n)), 1, <f64>load<f32>(r5 + n));
+        const x3 = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(r6 + n)), 1, <f64>load<f32>(r7 + n));
+        y0 = f64x2.add(f64x2.mul(b0, x0), f64x2.mul(a0, y0));
+        y1 = f64x2.add(f64x2.mul(b1, x1), f64x2.mul(a1, y1));
+        y2 = f64x2.add(f64x2.mul(b2, x2), f64x2.mul(a2, y2));
+        y3 = f64x2.add(f64x2.mul(b3, x3), f64x2.mul(a3, y3));
+        // |y| ≤ FLUSH (and NaN) → 0, as JS's !(y > FLUSH || y < -FLUSH).
+        y0 = v128.and(y0, f64x2.gt(f64x2.abs(y0), flush));
+        y1 = v128.and(y1, f64x2.gt(f64x2.abs(y1), flush));
+        y2 = v128.and(y2, f64x2.gt(f64x2.abs(y2), flush));
+        y3 = v128.and(y3, f64x2.gt(f64x2.abs(y3), flush));
+        const f = row + (n << 1);
+        store<f64>(f, f64x2.extract_lane(y0, 0));
+        store<f64>(f, f64x2.extract_lane(y0, 1), 128);
+        store<f64>(f, f64x2.extract_lane(y1, 0), 256);
+        store<f64>(f, f64x2.extract_lane(y1, 1), 384);
+        store<f64>(f, f64x2.extract_lane(y2, 0), 512);
+        store<f64>(f, f64x2.extract_lane(y2, 1), 640);
+        store<f64>(f, f64x2.extract_lane(y3, 0), 768);
+        store<f64>(f, f64x2.extract_lane(y3, 1), 896);
+      }
+      v128.store(state + k, y0, R_FILTERED);
+      v128.store(state + k, y1, R_FILTERED + 16);
+      v128.store(state + k, y2, R_FILTERED + 32);
+      v128.store(state + k, y3, R_FILTERED + 48);
+    }
+  } else if (resting) {
+    // At rest, some line's reads wrap (once per ring length): two lines at a time, reads masked.
     for (let k: usize = 0; k < R_LINES << 3; k += 16) {
       const line0 = lines + ((<usize>(<i32>load<f64>(state + k, R_OFFSET))) << 2);
       const line1 = lines + ((<usize>(<i32>load<f64>(state + k, R_OFFSET + 8))) << 2);
@@ -210,15 +278,13 @@ function reverbChunk(
       const b = v128.load(state + k, R_GAIN);
       let y = v128.load(state + k, R_FILTERED);
       const row0 = chunk + (k << 4);
-      const row1 = row0 + 128;
       for (let n = 0; n < R_CHUNK; n++) {
         let x = f64x2.splat(<f64>load<f32>(line0 + ((<usize>((start0 + n) & mask0)) << 2)));
         x = f64x2.replace_lane(x, 1, <f64>load<f32>(line1 + ((<usize>((start1 + n) & mask1)) << 2)));
         y = f64x2.add(f64x2.mul(b, x), f64x2.mul(a, y));
-        // |y| ≤ FLUSH (and NaN) → 0, as JS's !(y > FLUSH || y < -FLUSH).
         y = v128.and(y, f64x2.gt(f64x2.abs(y), flush));
         store<f64>(row0 + ((<usize>n) << 3), f64x2.extract_lane(y, 0));
-        store<f64>(row1 + ((<usize>n) << 3), f64x2.extract_lane(y, 1));
+        store<f64>(row0 + ((<usize>n) << 3), f64x2.extract_lane(y, 1), 128);
       }
       v128.store(state + k, y, R_FILTERED);
     }
