@@ -261,6 +261,7 @@ import { runDataOp } from './ops-data';
 import { runDynOp } from './ops-dyn';
 import { runFilterOp } from './ops-filter';
 import { runMixOp } from './ops-mix';
+import { runSpaceOp } from './ops-space';
 
 // ------------------------------------------------------------------------------------------- the op list
 // The compiled plan's WebAssembly part (src/engine/op-list.ts writes it): an array of pointers to op records
@@ -332,6 +333,7 @@ export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
     else if (code >= 50 && code < 70) runDataOp(code, op, out, frames);
     else if (code >= 70 && code < 90) runMixOp(code, op, out, frames);
     else if (code >= 90 && code < 110) runDynOp(code, op, out, frames);
+    else if (code >= 110 && code < 130) runSpaceOp(code, op, out, frames);
     const first = load<f32>(out);
     const last = load<f32>(out + ((<usize>(frames - 1)) << 2));
     if (first - first !== 0 || last - last !== 0) return i;

@@ -67,30 +67,37 @@ const MASK: i32 = TAPS - 1;
 const RESOLUTION: f64 = 256;
 /** The ramp table's offset from the step table's (each 2·DELAY·256 + 2 float64). */
 const RAMP_TABLE: usize = (<usize>TAPS * 256 + 2) << 3;
+/** The step table again by rows after the ramp table: row r (0…257) holds the 32 taps' entry r + 256k. */
+const STEP_BY_ROW: usize = 2 * RAMP_TABLE;
 
 // A band-limited oscillator's state after the ring (float64 slots; OSC_* in src/nodes/oscillators/blep.ts).
 const POSITION: usize = 8 * 32;
 const STARTED: usize = 8 * 33;
 const PHASE: usize = 8 * 34;
-const DUTY: usize = 8 * 35;
 const INVERSE_RATE: usize = 8 * 36;
 
-/** BlepBuffer.edge: a jump of `height` at `fraction` of the way to the frame at ring index `position`. */
-function edge(ring: usize, position: i32, tables: usize, fraction: f64, height: f64): void {
-  let index = (1 - fraction) * RESOLUTION;
-  for (let k = 0; k < DELAY; k++, index += RESOLUTION) {
-    const whole = <i32>index; // `index | 0` in JS: index ≥ 0 here
-    const at = tables + ((<usize>whole) << 3);
-    const a = load<f64>(at);
-    const slot = ring + ((<usize>((position + k) & MASK)) << 3);
-    store<f64>(slot, load<f64>(slot) + height * (a + (index - <f64>whole) * (load<f64>(at, 8) - a)));
-  }
-  for (let k = DELAY; k < TAPS; k++, index += RESOLUTION) {
-    const whole = <i32>index;
-    const at = tables + ((<usize>whole) << 3);
-    const a = load<f64>(at);
-    const slot = ring + ((<usize>((position + k) & MASK)) << 3);
-    store<f64>(slot, load<f64>(slot) + height * (a + (index - <f64>whole) * (load<f64>(at, 8) - a) - 1));
+/**
+ * BlepBuffer.edge: a jump of `height` at `fraction` of the way to the frame at ring index `position`
+ * (`mask`: the ring's length − 1). Reads the step table by rows (STEP_BY_ROW): the 32 taps of one
+ * fractional index side by side, so two taps are one vector and an edge touches 8 cache lines, not 32. Its
+ * index is (1 − fraction)·256 + 256k exactly, where JS sums 256 per tap (the same within ~1e-13).
+ */
+function edge(ring: usize, mask: i32, position: i32, tables: usize, fraction: f64, height: f64): void {
+  const index = (1 - fraction) * RESOLUTION;
+  const whole = <i32>index; // `index | 0` in JS: index ≥ 0 here
+  const f = f64x2.splat(index - <f64>whole);
+  const h = f64x2.splat(height);
+  const row = tables + STEP_BY_ROW + ((<usize>whole) << 8);
+  for (let k = 0; k < TAPS; k += 2) {
+    const a = v128.load(row + ((<usize>k) << 3));
+    let v = f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + ((<usize>k) << 3), 256), a)));
+    // From DELAY on the naive (delayed) signal already contains the jump: only the residual B − 1.
+    if (k >= DELAY) v = f64x2.sub(v, f64x2.splat(1));
+    v = f64x2.mul(h, v);
+    const slot0 = ring + ((<usize>((position + k) & mask)) << 3);
+    const slot1 = ring + ((<usize>((position + k + 1) & mask)) << 3);
+    store<f64>(slot0, load<f64>(slot0) + f64x2.extract_lane(v, 0));
+    store<f64>(slot1, load<f64>(slot1) + f64x2.extract_lane(v, 1));
   }
 }
 
@@ -129,7 +136,38 @@ function incrementAt(frequency: usize, i: i32, inverseRate: f64): f64 {
 const MIN_PWM: f64 = 0.01;
 const MAX_PWM: f64 = 0.99;
 
-/** SquareNode.process (src/nodes/oscillators/square-node.ts). */
+// SquareNode's state (float64 slots; the layout in src/nodes/oscillators/square-node.ts): a 64-frame ring, so
+// that 16 frames' edges (each writing 32 frames ahead) never wrap onto the 16 frames being rendered, then
+// the slots, then the scratch: the unwrapped phases of 16 frames and the one after.
+const SQ_MASK: i32 = 63;
+const SQ_POSITION: usize = 8 * 64;
+const SQ_STARTED: usize = 8 * 65;
+const SQ_PHASE: usize = 8 * 66;
+const SQ_DUTY: usize = 8 * 67;
+const SQ_INVERSE_RATE: usize = 8 * 68;
+const SQ_PHASES: usize = 8 * 70;
+
+/** The duty cycle from a pwm sample: clamped to MIN_PWM…MAX_PWM, NaN → 0.5 (SquareNode's clamp). */
+function duty(wanted: f64): f64 {
+  return !Number.isNaN(wanted) ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
+}
+
+/** `duty` of two float32 pwm samples (the low 64 bits of `pair`), lane by lane. */
+function duties(pair: v128): v128 {
+  const wanted = f64x2.promote_low_f32x4(pair);
+  // pmin/pmax (one instruction each, where min/max take several for NaN and −0): a NaN lane is replaced below.
+  const clamped = f64x2.pmin(f64x2.pmax(wanted, f64x2.splat(MIN_PWM)), f64x2.splat(MAX_PWM));
+  return v128.bitselect(clamped, f64x2.splat(0.5), f64x2.eq(wanted, wanted));
+}
+
+/**
+ * SquareNode.process (src/nodes/oscillators/square-node.ts), 16 frames at a time. The phases are kept
+ * unwrapped within the 16 (u[j]: at a constant frequency u0 + j·increment, so no serial chain; else summed
+ * frame by frame); two frames to a vector, the naive ±1 goes into the ring and frames with an edge are
+ * flagged: rising where ⌊u⌋ changes, falling where ⌊u − duty⌋ does. Only those frames (edges are sparse)
+ * run JS's edge code, on the same u, so the flags and the edges always agree. Then the 16 output frames
+ * leave the ring. Phases and the ring's sums round differently from JS's: the same within float32.
+ */
 function squareOp(
   out: usize,
   frequency: usize,
@@ -140,46 +178,144 @@ function squareOp(
   frames: i32,
 ): void {
   const ring = state;
-  const inverseRate = load<f64>(state, INVERSE_RATE);
-  let position = <i32>load<f64>(state, POSITION);
-  if (load<f64>(state, STARTED) === 0) {
-    const first = <f64>load<f32>(pwm);
-    const duty = Number.isNaN(first) ? 0.5 : Math.min(MAX_PWM, Math.max(MIN_PWM, first));
-    store<f64>(state, duty, DUTY);
-    edge(ring, position, tables, 1, load<f64>(state, PHASE) < duty ? 1 : -1); // from silence
-    store<f64>(state, 1, STARTED);
+  const inverseRate = load<f64>(state, SQ_INVERSE_RATE);
+  let position = <i32>load<f64>(state, SQ_POSITION);
+  if (load<f64>(state, SQ_STARTED) === 0) {
+    store<f64>(state, duty(<f64>load<f32>(pwm)), SQ_DUTY);
+    // From silence to the first level.
+    edge(ring, SQ_MASK, position, tables, 1, load<f64>(state, SQ_PHASE) < load<f64>(state, SQ_DUTY) ? 1 : -1);
+    store<f64>(state, 1, SQ_STARTED);
   }
-  let p = load<f64>(state, PHASE);
-  let d = load<f64>(state, DUTY);
+  let p = load<f64>(state, SQ_PHASE);
+  const firstDuty = load<f64>(state, SQ_DUTY); // frame 0's; frame i's is duty(pwm[i]) after
   // A frequency constant this block (flagged, or found so): its increment once, not per frame.
   const steady = constantBlock(frequency, frequencyConstant, frames);
-  const fixed = incrementAt(frequency, 0, inverseRate);
-  for (let i = 0; i < frames; i++) {
-    inline.always(push(ring, position, p < d ? 1 : -1, out, i));
-    position = (position + 1) & MASK;
-    const increment = steady ? fixed : inline.always(incrementAt(frequency, i, inverseRate));
-    // Next frame's duty cycle (the pwm of frame i+1 when it is in this block).
-    const wanted = <f64>load<f32>(pwm + ((<usize>(i + 1 < frames ? i + 1 : i)) << 2));
-    const nextDuty = !Number.isNaN(wanted) ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
-    const next = p + increment;
-    // Rising edge where the phase passes a whole cycle.
-    if (next >= 1) edge(ring, position, tables, (1 - p) / increment, 2);
-    else if (next < 0) edge(ring, position, tables, p / -increment, -2);
-    // Falling edges where phase − duty passes a whole number (the duty may move, too).
-    const from = p - d;
-    const to = next - nextDuty;
-    const delta = to - from;
-    if (delta > 0) {
-      for (let k = Math.floor(from) + 1; k <= to; k++) edge(ring, position, tables, (k - from) / delta, -2);
-    } else if (delta < 0) {
-      for (let k = Math.floor(from); k > to; k--) edge(ring, position, tables, (from - k) / -delta, 2);
+  const fixed = f64x2.splat(incrementAt(frequency, 0, inverseRate));
+  const u = state + SQ_PHASES;
+  const one = f64x2.splat(1);
+  const zero = f64x2.splat(0);
+  const two = f64x2.splat(2);
+  for (let c = 0; c < frames; c += 16) {
+    if (steady) {
+      const start = f64x2.splat(p);
+      let k = f64x2.replace_lane(zero, 1, 1); // frames j, j + 1
+      for (let j: usize = 0; j < 18 << 3; j += 16) {
+        v128.store(u + j, f64x2.add(start, f64x2.mul(k, fixed)));
+        k = f64x2.add(k, two);
+      }
+    } else {
+      store<f64>(u, p);
+      for (let j = 0; j < 16; j++) {
+        p += inline.always(incrementAt(frequency, c + j, inverseRate));
+        store<f64>(u + ((<usize>(j + 1)) << 3), p);
+      }
     }
-    p = next >= 1 ? next - 1 : next < 0 ? next + 1 : next;
-    d = nextDuty;
+    // Per frame j = 0…16, two to a vector: whole = ⌊u⌋ and shifted = ⌊u − duty⌋; frame j has an edge when
+    // either differs at j + 1. Frame 0's duty is the last block's; frame 16's is frame 15's at the block's
+    // end (JS reads no further).
+    const at = pwm + ((<usize>c) << 2);
+    let now = v128.load(u);
+    let d = duties(v128.load64_zero(at));
+    if (c === 0) d = f64x2.replace_lane(d, 0, firstDuty);
+    let whole = f64x2.floor(now);
+    let shifted = f64x2.floor(f64x2.sub(now, d));
+    const naive = ring + ((<usize>((position + 16) & SQ_MASK)) << 3);
+    let edges = 0;
+    for (let j = 0; j < 16; j += 2) {
+      const then = v128.load(u + ((<usize>(j + 2)) << 3));
+      const dThen =
+        j < 14
+          ? duties(v128.load64_zero(at + ((<usize>(j + 2)) << 2)))
+          : f64x2.splat(duty(<f64>load<f32>(pwm + ((<usize>(c + 16 < frames ? c + 16 : frames - 1)) << 2))));
+      const wholeThen = f64x2.floor(then);
+      const shiftedThen = f64x2.floor(f64x2.sub(then, dThen));
+      const slot = naive + ((<usize>j) << 3);
+      const high = f64x2.lt(f64x2.sub(now, whole), d);
+      v128.store(slot, f64x2.add(v128.load(slot), v128.bitselect(one, f64x2.neg(one), high)));
+      // Frames j + 1, j + 2: lane 1 of this pair, lane 0 of the next.
+      const wholeNext = i8x16.shuffle(
+        whole,
+        wholeThen,
+        8,
+        9,
+        10,
+        11,
+        12,
+        13,
+        14,
+        15,
+        16,
+        17,
+        18,
+        19,
+        20,
+        21,
+        22,
+        23,
+      );
+      const shiftedNext = i8x16.shuffle(
+        shifted,
+        shiftedThen,
+        8,
+        9,
+        10,
+        11,
+        12,
+        13,
+        14,
+        15,
+        16,
+        17,
+        18,
+        19,
+        20,
+        21,
+        22,
+        23,
+      );
+      edges |= i64x2.bitmask(v128.or(f64x2.ne(wholeNext, whole), f64x2.ne(shiftedNext, shifted))) << j;
+      now = then;
+      d = dThen;
+      whole = wholeThen;
+      shifted = shiftedThen;
+    }
+    while (edges !== 0) {
+      const j = ctz(edges);
+      edges &= edges - 1;
+      const i = c + j;
+      const d = i === 0 ? firstDuty : duty(<f64>load<f32>(pwm + ((<usize>i) << 2)));
+      const nextDuty = duty(<f64>load<f32>(pwm + ((<usize>(i + 1 < frames ? i + 1 : i)) << 2)));
+      const now = load<f64>(u + ((<usize>j) << 3));
+      const next = load<f64>(u + ((<usize>(j + 1)) << 3));
+      const at = (position + j + 1) & SQ_MASK;
+      // Rising edge where the phase passes a whole cycle.
+      const whole = Math.floor(now);
+      const nextWhole = Math.floor(next);
+      if (nextWhole > whole) edge(ring, SQ_MASK, at, tables, (nextWhole - now) / (next - now), 2);
+      else if (nextWhole < whole) edge(ring, SQ_MASK, at, tables, (now - whole) / (now - next), -2);
+      // Falling edges where phase − duty passes a whole number (the duty may move, too).
+      const from = now - d;
+      const to = next - nextDuty;
+      const delta = to - from;
+      if (delta > 0) {
+        for (let k = Math.floor(from) + 1; k <= to; k++)
+          edge(ring, SQ_MASK, at, tables, (k - from) / delta, -2);
+      } else if (delta < 0) {
+        for (let k = Math.floor(from); k > to; k--) edge(ring, SQ_MASK, at, tables, (from - k) / -delta, 2);
+      }
+    }
+    for (let j = 0; j < 16; j += 2) {
+      const slot = ring + ((<usize>(position + j)) << 3);
+      v128.store64_lane(out + ((<usize>(c + j)) << 2), f32x4.demote_f64x2_zero(v128.load(slot)), 0);
+      v128.store(slot, zero);
+    }
+    position = (position + 16) & SQ_MASK;
+    const end = load<f64>(u, 16 << 3);
+    p = end - Math.floor(end);
   }
-  store<f64>(state, p, PHASE);
-  store<f64>(state, d, DUTY);
-  store<f64>(state, <f64>position, POSITION);
+  store<f64>(state, p, SQ_PHASE);
+  store<f64>(state, duty(<f64>load<f32>(pwm + ((<usize>(frames - 1)) << 2))), SQ_DUTY);
+  store<f64>(state, <f64>position, SQ_POSITION);
 }
 
 // ------------------------------------------------------------------------------------------- SawtoothNode
@@ -198,7 +334,7 @@ function sawtoothOp(
   let p = load<f64>(state, PHASE);
   let position = <i32>load<f64>(state, POSITION);
   if (load<f64>(state, STARTED) === 0) {
-    edge(ring, position, tables, 1, 2 * p - 1); // the ramp starts from silence
+    edge(ring, MASK, position, tables, 1, 2 * p - 1); // the ramp starts from silence
     store<f64>(state, 1, STARTED);
   }
   // A frequency constant this block (flagged, or found so): its increment once, not per frame.
@@ -210,10 +346,10 @@ function sawtoothOp(
     const increment = steady ? fixed : inline.always(incrementAt(frequency, i, inverseRate));
     const next = p + increment;
     if (next >= 1) {
-      edge(ring, position, tables, (1 - p) / increment, -2);
+      edge(ring, MASK, position, tables, (1 - p) / increment, -2);
       p = next - 1;
     } else if (next < 0) {
-      edge(ring, position, tables, p / -increment, 2);
+      edge(ring, MASK, position, tables, p / -increment, 2);
       p = next + 1;
     } else {
       p = next;

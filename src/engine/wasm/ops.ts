@@ -25,7 +25,7 @@ export const OP_GAIN = 4;
 
 // Oscillators and envelopes (opcodes 10–29; kernels in scripts/wasm/ops-osc.ts). `tables`: the BLEP step
 // table followed by the ramp table in the kernels' memory (src/nodes/oscillators/blep.ts, blepTablesIn).
-/** SquareNode: output, frequency (buffer, flag), pwm (buffer, flag), state (OSC_STATE_BYTES), tables. */
+/** SquareNode: output, frequency (buffer, flag), pwm (buffer, flag), state (its own: a 64-frame ring), tables. */
 export const OP_SQUARE = 10;
 /** SawtoothNode: output, frequency (buffer, flag), state (OSC_STATE_BYTES), tables. */
 export const OP_SAWTOOTH = 11;
@@ -77,6 +77,13 @@ export const OP_COMPRESSOR = 90;
  * the oversampler's taps and histories after its slots). Its `readData` writes the shape into the state.
  */
 export const OP_DISTORTION = 91;
+
+// Space (opcodes 110–129; kernels in scripts/wasm/ops-space.ts, `runSpaceOp`).
+/**
+ * ReverbNode: left output, inputLeft, inputRight, decay, damping, size, mix (buffer, flag each), the right
+ * output (pointer), state (its slots, scratch and float32 delay lines in one block).
+ */
+export const OP_REVERB = 110;
 
 /**
  * What a node's `encode` writes its op with. Each call returns false when the operand cannot be given to a

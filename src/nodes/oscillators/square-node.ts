@@ -1,22 +1,29 @@
 import { defineNode, stream } from '../../engine/definition.js';
-import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
 import { OP_SQUARE } from '../../engine/wasm/ops.js';
-import {
-  BLEP_DELAY,
-  BLEP_MASK,
-  BlepBuffer,
-  blepTablesIn,
-  OSC_DUTY,
-  OSC_PHASE,
-  OSC_POSITION,
-  OSC_STARTED,
-  OSC_STATE_BYTES,
-  oscillatorState,
-} from './blep.js';
+import { BLEP_DELAY, BlepBuffer, blepTablesIn } from './blep.js';
 
 /** Duty-cycle limits: a pulse never narrows into a constant (DC-stuck) signal. */
 const MIN_PWM = 0.01;
 const MAX_PWM = 0.99;
+
+// The state (float64 slots; the layout of SQ_* in scripts/wasm/ops-osc.ts). Its BLEP ring is 64 frames, not
+// the usual 32: the op renders 16 frames at a time, and an edge in them writes 32 frames ahead of itself,
+// which must not wrap onto the 16 it has yet to output. Frame by frame, as here, any ring ≥ 32 is the same.
+const RING = 64;
+const RING_MASK = RING - 1;
+/** The ring index of the next output frame (a multiple of 16 between blocks). */
+const POSITION = RING;
+/** 1 once the first block band-limited the start from silence. */
+const STARTED = RING + 1;
+/** Phase in cycles, [0, 1): the rising edge is at 0, the falling edge at the duty cycle. */
+const PHASE = RING + 2;
+/** The duty cycle in effect at the next frame. */
+const DUTY = RING + 3;
+/** 1 / sample rate, for the op. */
+const INVERSE_RATE = RING + 4;
+/** Then the op's scratch: the unwrapped phases of the 16 frames it renders at once and the one after (+1). */
+const STATE_SIZE = RING + 6 + 18;
 
 /**
  * Square ±1, high for the first `pwm` of each cycle. Both edges are band-limited with windowed-sinc BLEPs
@@ -45,10 +52,11 @@ export const SquareNode = defineNode({
     // duty cycle, in a typed array, since a fraction stored in a closure variable is a fresh heap number each
     // block; with kernels, in their memory, where the plan's op (OP_SQUARE) runs on the same state.
     const kernels = kernelsFor(out);
-    const { at: stateAt, state } = oscillatorState(kernels, inverseRate);
-    state[OSC_DUTY] = 0.5;
+    const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
+    state[INVERSE_RATE] = inverseRate;
+    state[DUTY] = 0.5;
     const tablesAt = kernels && stateAt >= 0 ? blepTablesIn(kernels) : -1;
-    const blep = new BlepBuffer(state.subarray(0, 2 * BLEP_DELAY));
+    const blep = new BlepBuffer(state.subarray(0, RING));
     const edgeFraction = blep.edgeFraction;
     const ring = blep.ring;
     return {
@@ -62,27 +70,27 @@ export const SquareNode = defineNode({
         );
       },
       dispose() {
-        kernels?.releaseState(stateAt, OSC_STATE_BYTES);
+        kernels?.releaseState(stateAt, STATE_SIZE * 8);
       },
       process(frames) {
         const f = frequency.buf;
         const w = pwm.buf;
-        blep.position = state[OSC_POSITION] | 0;
-        if (state[OSC_STARTED] === 0) {
-          state[OSC_DUTY] = clampDuty(w[0]);
-          blep.step(state[OSC_PHASE] < state[OSC_DUTY] ? 1 : -1, 1); // from silence to the first level
-          state[OSC_STARTED] = 1;
+        blep.position = state[POSITION] | 0;
+        if (state[STARTED] === 0) {
+          state[DUTY] = clampDuty(w[0]);
+          blep.step(state[PHASE] < state[DUTY] ? 1 : -1, 1); // from silence to the first level
+          state[STARTED] = 1;
         }
         // Both read from the typed array, so V8 keeps them unboxed doubles through the loop (a value
         // returned by a call merged in here once made every sample allocate).
-        let p = state[OSC_PHASE];
-        let d = state[OSC_DUTY];
+        let p = state[PHASE];
+        let d = state[DUTY];
         let position = blep.position;
         for (let i = 0; i < frames; i++) {
-          ring[(position + BLEP_DELAY) & BLEP_MASK] += p < d ? 1 : -1;
+          ring[(position + BLEP_DELAY) & RING_MASK] += p < d ? 1 : -1;
           out[i] = ring[position];
           ring[position] = 0;
-          position = (position + 1) & BLEP_MASK;
+          position = (position + 1) & RING_MASK;
           blep.position = position;
           let increment = f[i] * inverseRate;
           if (!(increment <= 0.5))
@@ -120,9 +128,9 @@ export const SquareNode = defineNode({
           p = next >= 1 ? next - 1 : next < 0 ? next + 1 : next;
           d = nextDuty;
         }
-        state[OSC_PHASE] = p;
-        state[OSC_DUTY] = d;
-        state[OSC_POSITION] = position;
+        state[PHASE] = p;
+        state[DUTY] = d;
+        state[POSITION] = position;
       },
     };
   },

@@ -1,4 +1,6 @@
 import { defineNode, stream } from '../../engine/definition.js';
+import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
+import { OP_REVERB } from '../../engine/wasm/ops.js';
 
 /** Delay lines of the feedback delay network (a power of two: the Hadamard mix below is 4 butterflies). */
 const LINES = 16;
@@ -47,6 +49,53 @@ const HF_DECADES = 1.5;
 const SMOOTHING = 0.001;
 /** A gliding coefficient this close to its target snaps to it (and the network is at rest again). */
 const SETTLED = 1e-9;
+
+// The state block (float64 slots; the same layout as reverbOp's in scripts/wasm/ops-space.ts, which renders
+// on it): scalars, then per-line arrays of LINES, the chunk scratch, then the lines themselves (float32).
+/** `mix` smoothed. */
+const MIX = 0;
+/** Wet gain at the chunk's start, at its end, and where it is heading. */
+const WET_START = 1;
+const WET_END = 2;
+const WET_TARGET = 3;
+/** `decay`, `damping` and `size` as last read (clamped). */
+const DECAY = 4;
+const DAMPING = 5;
+const SIZE = 6;
+/** Write position of every line (frames, a multiple of CHUNK). */
+const WRITE = 7;
+/** 1 while any line glides; 1 while coefficients ramp; 1 once started (smoothers start at the first value). */
+const GLIDING = 8;
+const RAMPING = 9;
+const STARTED = 10;
+/** Constants for the kernel: the sample rate, the lines' total length at size 1, the two smoothers. */
+const RATE = 11;
+const BASE_TOTAL = 12;
+const MIX_COEFFICIENT = 13;
+const COEFFICIENT_GLIDE = 14;
+/** Per-line arrays (LINES each, in this order from ARRAYS_AT). */
+const ARRAYS_AT = 16;
+const BASE = 0;
+const OFFSET = 1;
+const MASK = 2;
+const GLIDE_RATE = 3;
+const FEED_LEFT = 4;
+const FEED_RIGHT = 5;
+const LENGTH = 6;
+const LENGTH_END = 7;
+const TARGET = 8;
+const POLE = 9;
+const GAIN = 10;
+const POLE_END = 11;
+const GAIN_END = 12;
+const POLE_TARGET = 13;
+const GAIN_TARGET = 14;
+const FILTERED = 15;
+const CHUNK_AT = ARRAYS_AT + 16 * LINES;
+const DRY_LEFT_AT = CHUNK_AT + LINES * CHUNK;
+const DRY_RIGHT_AT = DRY_LEFT_AT + CHUNK;
+/** Where the lines start (float32 from this slot's byte, 16-byte aligned). */
+const LINES_AT = DRY_RIGHT_AT + CHUNK;
 
 /**
  * Stereo algorithmic reverb: a 16-line feedback delay network (Jot). Each line's output passes a one-pole
@@ -101,59 +150,65 @@ export const ReverbNode = defineNode({
     const outRight = io.outputs.right.buf;
     const rate = ctx.sampleRate;
 
-    // Delay lines: power-of-two rings long enough for size 1, side by side in one array (allocated here, once).
-    const base = new Float64Array(LINES); // length at size 1, frames
+    // Delay lines: power-of-two rings long enough for size 1, side by side in one array.
     const offsets = new Int32Array(LINES);
     const masks = new Int32Array(LINES);
     let capacityTotal = 0;
-    let longest = 0;
     for (let k = 0; k < LINES; k++) {
-      base[k] = (BASE_LENGTHS_44K[k] * rate) / 44100;
-      const needed = Math.ceil(base[k]) + 4;
+      const needed = Math.ceil((BASE_LENGTHS_44K[k] * rate) / 44100) + 4;
       let capacity = 1;
       while (capacity < needed) capacity *= 2;
       offsets[k] = capacityTotal;
       masks[k] = capacity - 1;
       capacityTotal += capacity;
-      longest = Math.max(longest, base[k]);
     }
-    const memory = new Float32Array(capacityTotal);
-    let baseTotal = 0;
-    for (let k = 0; k < LINES; k++) baseTotal += base[k];
-    /** Per line: frames per frame it may glide. */
-    const glide = new Float64Array(LINES);
-    for (let k = 0; k < LINES; k++) glide[k] = (GLIDE * base[k]) / longest;
-
+    // Everything in one state block (allocated here, once), in the kernels' memory when there is room: the
+    // plan's op (OP_REVERB) renders on the same state and lines as process(). The lines are float32 after
+    // the float64 slots.
+    const kernels = kernelsFor(outLeft);
+    const stateSize = LINES_AT + Math.ceil(capacityTotal / 2);
+    const { at: stateAt, state } = nodeState(kernels, stateSize);
+    const memory = new Float32Array(state.buffer, state.byteOffset + LINES_AT * 8, capacityTotal);
+    const line = (array: number) =>
+      state.subarray(ARRAYS_AT + array * LINES, ARRAYS_AT + (array + 1) * LINES);
+    const base = line(BASE); // length at size 1, frames
+    const glide = line(GLIDE_RATE); // per line: frames per frame it may glide
     // Input sign patterns: two rows of the 16×16 Hadamard matrix, ±1/4 (unit norm). The output taps are
     // rows TAP_LEFT_ROW and TAP_RIGHT_ROW of the mixed vector itself (see below).
-    const feedLeft = new Float64Array(LINES);
-    const feedRight = new Float64Array(LINES);
+    const feedLeft = line(FEED_LEFT);
+    const feedRight = line(FEED_RIGHT);
+    const length = line(LENGTH); // length at the start of the chunk, frames
+    const lengthEnd = line(LENGTH_END); // … and at its end (they differ only while gliding)
+    const target = line(TARGET); // where a glide is heading: whole frames
+    const pole = line(POLE); // one-pole feedback coefficient a (0 at damping 0)
+    const gain = line(GAIN); // one-pole input gain b = g0·(1 − a)
+    const poleEnd = line(POLE_END); // coefficients at the end of the chunk (ramped linearly)
+    const gainEnd = line(GAIN_END);
+    const poleTarget = line(POLE_TARGET); // … and where they are heading
+    const gainTarget = line(GAIN_TARGET);
+    const filtered = line(FILTERED); // one-pole state = the line's last output after absorption
+    /** Chunk scratch: LINES rows of CHUNK frames — each line's absorbed output, then the mixed vectors. */
+    const chunk = state.subarray(CHUNK_AT, CHUNK_AT + LINES * CHUNK);
+    const dryLeft = state.subarray(DRY_LEFT_AT, DRY_LEFT_AT + CHUNK);
+    const dryRight = state.subarray(DRY_RIGHT_AT, DRY_RIGHT_AT + CHUNK);
+    let longest = 0;
+    let baseTotal = 0;
     for (let k = 0; k < LINES; k++) {
+      base[k] = (BASE_LENGTHS_44K[k] * rate) / 44100;
+      longest = Math.max(longest, base[k]);
+      baseTotal += base[k];
+      state[ARRAYS_AT + OFFSET * LINES + k] = offsets[k];
+      state[ARRAYS_AT + MASK * LINES + k] = masks[k];
       feedLeft[k] = hadamardSign(FEED_LEFT_ROW, k) / 4;
       feedRight[k] = hadamardSign(FEED_RIGHT_ROW, k) / 4;
     }
-
-    // Render state, all in typed arrays (a fraction kept in a closure variable allocates per write).
-    const length = new Float64Array(LINES); // length at the start of the chunk, frames
-    const lengthEnd = new Float64Array(LINES); // … and at its end (they differ only while gliding)
-    const target = new Float64Array(LINES); // where a glide is heading: whole frames
-    const pole = new Float64Array(LINES); // one-pole feedback coefficient a (0 at damping 0)
-    const gain = new Float64Array(LINES); // one-pole input gain b = g0·(1 − a)
-    const poleEnd = new Float64Array(LINES); // coefficients at the end of the chunk (ramped linearly)
-    const gainEnd = new Float64Array(LINES);
-    const poleTarget = new Float64Array(LINES); // … and where they are heading
-    const gainTarget = new Float64Array(LINES);
-    const filtered = new Float64Array(LINES); // one-pole state = the line's last output after absorption
-    /** Chunk scratch: LINES rows of CHUNK frames — each line's absorbed output, then the mixed vectors. */
-    const chunk = new Float64Array(LINES * CHUNK);
-    const dryLeft = new Float64Array(CHUNK);
-    const dryRight = new Float64Array(CHUNK);
-    // [0] mix (smoothed), [1] wet gain at the chunk start, [2] at its end, [3] decay, [4] damping,
-    // [5] size last read, [6] write position, [7] 1 while any line glides, [8] 1 while coefficients ramp,
-    // [9] 1 once started (smoothers start at the first value they see), [10] wet gain target.
-    const state = new Float64Array(11);
+    for (let k = 0; k < LINES; k++) glide[k] = (GLIDE * base[k]) / longest;
     const mixCoefficient = 1 - Math.exp(-1 / (SMOOTHING * rate));
     const coefficientGlide = 1 - Math.exp(-CHUNK / (SMOOTHING * rate));
+    state[RATE] = rate;
+    state[BASE_TOTAL] = baseTotal;
+    state[MIX_COEFFICIENT] = mixCoefficient;
+    state[COEFFICIENT_GLIDE] = coefficientGlide;
 
     /**
      * Render side, at the start of each chunk (frame i of the block): reads the parameters and sets where
@@ -161,11 +216,11 @@ export const ReverbNode = defineNode({
      * written out inline: a helper returning a fraction, when V8 does not inline it, allocates.
      */
     const control = (i: number): void => {
-      const started = state[9] === 1;
+      const started = state[STARTED] === 1;
       const rawSize = size.buf[i];
       const sizeValue = Number.isNaN(rawSize) ? 0 : Math.min(1, Math.max(0, rawSize));
-      if (!started || sizeValue !== state[5]) {
-        state[5] = sizeValue;
+      if (!started || sizeValue !== state[SIZE]) {
+        state[SIZE] = sizeValue;
         const scale = MIN_SCALE + (1 - MIN_SCALE) * sizeValue;
         for (let k = 0; k < LINES; k++) {
           target[k] = Math.max(MIN_LENGTH, Math.round(base[k] * scale));
@@ -181,15 +236,15 @@ export const ReverbNode = defineNode({
         lengthEnd[k] = next;
         if (next !== now) moving = 1;
       }
-      state[7] = moving;
+      state[GLIDING] = moving;
       const rawDecay = decay.buf[i];
       const seconds = Number.isNaN(rawDecay) ? DECAY_MIN : Math.min(DECAY_MAX, Math.max(DECAY_MIN, rawDecay));
       const rawDamping = damping.buf[i];
       const damp = Number.isNaN(rawDamping) ? 0 : Math.min(1, Math.max(0, rawDamping));
-      const retarget = !started || moving === 1 || seconds !== state[3] || damp !== state[4];
+      const retarget = !started || moving === 1 || seconds !== state[DECAY] || damp !== state[DAMPING];
       if (retarget) {
-        state[3] = seconds;
-        state[4] = damp;
+        state[DECAY] = seconds;
+        state[DAMPING] = damp;
         // g0 = 10^(−3·L / (T60·rate)): −60 dB per T60 at DC; the highs' T60 is shorter by 10^(1.5·damping).
         const perFrame = (-3 * Math.LN10) / (seconds * rate);
         const highPerFrame = perFrame * 10 ** (HF_DECADES * damp);
@@ -204,14 +259,14 @@ export const ReverbNode = defineNode({
           gainTarget[k] = g0 * (1 - a);
         }
         // The wet level falls as the lines lengthen (the same energy spread thinner): level-match sizes.
-        state[10] = Math.sqrt(total / (REFERENCE_SCALE * baseTotal));
+        state[WET_TARGET] = Math.sqrt(total / (REFERENCE_SCALE * baseTotal));
       }
       if (!started) {
         pole.set(poleTarget);
         gain.set(gainTarget);
-        state[1] = state[10];
-        state[8] = 0;
-      } else if (retarget || state[8] === 1) {
+        state[WET_START] = state[WET_TARGET];
+        state[RAMPING] = 0;
+      } else if (retarget || state[RAMPING] === 1) {
         // Glide every coefficient toward its target (one-pole, τ = 1 ms: settled within 5 ms), so a jump
         // of `decay` or `damping` changes the tail's level smoothly instead of within a chunk.
         let remaining = 0;
@@ -224,17 +279,17 @@ export const ReverbNode = defineNode({
           gainEnd[k] = b;
           if (a !== pole[k] || b !== gain[k]) remaining = 1;
         }
-        let wet = state[1] + coefficientGlide * (state[10] - state[1]);
-        if (Math.abs(state[10] - wet) < SETTLED) wet = state[10];
-        state[2] = wet;
-        if (wet !== state[1]) remaining = 1;
-        state[8] = remaining;
+        let wet = state[WET_START] + coefficientGlide * (state[WET_TARGET] - state[WET_START]);
+        if (Math.abs(state[WET_TARGET] - wet) < SETTLED) wet = state[WET_TARGET];
+        state[WET_END] = wet;
+        if (wet !== state[WET_START]) remaining = 1;
+        state[RAMPING] = remaining;
       }
-      if (state[8] === 0) state[2] = state[1];
+      if (state[RAMPING] === 0) state[WET_END] = state[WET_START];
       if (!started) {
         const rawMix = mix.buf[i];
-        state[0] = Number.isNaN(rawMix) ? 0 : Math.min(1, Math.max(0, rawMix));
-        state[9] = 1;
+        state[MIX] = Number.isNaN(rawMix) ? 0 : Math.min(1, Math.max(0, rawMix));
+        state[STARTED] = 1;
       }
     };
 
@@ -244,9 +299,9 @@ export const ReverbNode = defineNode({
      * the lines are mixed frame by frame, then written back.
      */
     const renderChunk = (i: number): void => {
-      const write = state[6];
-      const gliding = state[7] === 1;
-      const ramping = state[8] === 1;
+      const write = state[WRITE];
+      const gliding = state[GLIDING] === 1;
+      const ramping = state[RAMPING] === 1;
       for (let k = 0; k < LINES; k++) {
         const offset = offsets[k];
         const mask = masks[k];
@@ -321,14 +376,14 @@ export const ReverbNode = defineNode({
         for (let n = 0; n < CHUNK; n++)
           memory[offset + ((write + n) & mask)] = 0.25 * chunk[row + n] + fl * dryLeft[n] + fr * dryRight[n];
       }
-      state[6] = (write + CHUNK) & 0x3fffffff;
+      state[WRITE] = (write + CHUNK) & 0x3fffffff;
       // Outputs. Row r of H·y is the tap with the signs of Hadamard row r: the taps cost nothing.
       const tapL = TAP_LEFT_ROW * CHUNK;
       const tapR = TAP_RIGHT_ROW * CHUNK;
       const mixBuf = mix.buf;
-      const w0 = state[1];
-      const wStep = (state[2] - w0) / CHUNK;
-      let smoothMix = state[0];
+      const w0 = state[WET_START];
+      const wStep = (state[WET_END] - w0) / CHUNK;
+      let smoothMix = state[MIX];
       for (let n = 0; n < CHUNK; n++) {
         const rawMix = mixBuf[i + n];
         const m = Number.isNaN(rawMix) ? 0.0 : Math.min(1, Math.max(0, rawMix));
@@ -337,11 +392,28 @@ export const ReverbNode = defineNode({
         outLeft[i + n] = (1 - smoothMix) * dryLeft[n] + wet * chunk[tapL + n];
         outRight[i + n] = (1 - smoothMix) * dryRight[n] + wet * chunk[tapR + n];
       }
-      state[0] = smoothMix;
-      state[1] = state[2];
+      state[MIX] = smoothMix;
+      state[WET_START] = state[WET_END];
     };
 
     return {
+      encode(writer) {
+        if (!kernels || stateAt < 0) return false;
+        return (
+          writer.begin(OP_REVERB, outLeft) &&
+          writer.input(inputLeft) &&
+          writer.input(inputRight) &&
+          writer.input(decay) &&
+          writer.input(damping) &&
+          writer.input(size) &&
+          writer.input(mix) &&
+          writer.pointer(kernels.offsetOf(outRight)) &&
+          writer.pointer(stateAt)
+        );
+      },
+      dispose() {
+        kernels?.releaseState(stateAt, stateSize * 8);
+      },
       process(frames) {
         // Block sizes are powers of two ≥ 16, so chunks never straddle blocks and land on the same frames
         // whatever the block size.
