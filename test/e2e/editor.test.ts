@@ -10,6 +10,7 @@ import type { ApiConnection, ApiNode, EngineStatus } from '../../src/api/protoco
 import {
   centre,
   dragMouse,
+  explainFailure,
   http,
   launchBrowser,
   missingPrerequisite,
@@ -359,11 +360,17 @@ describe.skipIf(!!missing)('web editor', () => {
       'clear\nnew MidiInputNode keys\nnew MonophonicRenderNode mono\nnew SineNode voice\nlink keys.out -> mono.midi\nlink mono.frequency -> voice.frequency\nstart',
     );
     await page.getByTestId('scope-toggle-voice.out').click();
+    // The scope is open before a note is played (its readout is what the test reads).
+    await page.getByTestId('scope-voice.out').waitFor();
     await page.getByTestId('editor').click({ position: { x: 5, y: 5 } });
-    await page.keyboard.down('KeyH'); // A4 in the default octave: 440 Hz
-    await expect
-      .poll(async () => Number(await page.getByTestId('scope-freq-voice.out').getAttribute('data-frequency')))
-      .toBeGreaterThan(435);
+    await explainFailure(page, 'editor-keyboard', async () => {
+      await page.keyboard.down('KeyH'); // A4 in the default octave: 440 Hz
+      await expect
+        .poll(async () =>
+          Number(await page.getByTestId('scope-freq-voice.out').getAttribute('data-frequency')),
+        )
+        .toBeGreaterThan(435);
+    });
     expect(
       Number(await page.getByTestId('scope-freq-voice.out').getAttribute('data-frequency')),
     ).toBeLessThan(445);

@@ -114,6 +114,37 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 }
 
+/**
+ * Runs `steps`; if they fail, saves a screenshot named `name-failed` and adds what the page showed (scopes,
+ * the console's last lines, the engine state) to the error, so an intermittent failure says what it saw.
+ */
+export async function explainFailure(page: Page, name: string, steps: () => Promise<void>) {
+  try {
+    await steps();
+  } catch (error) {
+    await screenshot(page, `${name}-failed`).catch(() => undefined);
+    const seen = await page
+      .evaluate(() => {
+        const text = (selector: string) =>
+          [...document.querySelectorAll(selector)].map((e) => e.textContent?.trim()).join(' | ');
+        return {
+          scopes: text('.scope-name'),
+          readouts: text('.scope-freq'),
+          console: text('.console-entry').slice(-400),
+          status: text('[data-testid="link-state"], [data-testid="status"]'),
+          focus: document.activeElement?.outerHTML.slice(0, 120),
+        };
+      })
+      .catch((e) => ({ unavailable: String(e) }));
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}\npage showed: ${JSON.stringify(seen)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
 export async function http<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${base}${path}`, {
     method,

@@ -20,6 +20,7 @@ import { recordWithoutSkips } from '../helpers/realtime.js';
 import { note, writeSmf } from '../midi/smf-writer.js';
 import {
   collectErrors,
+  explainFailure,
   launchBrowser,
   missingPrerequisite,
   ROOT,
@@ -325,11 +326,17 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
         'link keys.out -> mono.midi\nlink mono.frequency -> voice.frequency\nlink voice.out -> out.left\nstart',
     );
     await page.getByTestId('scope-toggle-voice.out').click();
+    // The scope is open before a note is played (its readout is what the test reads).
+    await page.getByTestId('scope-voice.out').waitFor();
     await page.getByTestId('editor').click({ position: { x: 5, y: 5 } });
-    await page.keyboard.down('KeyH'); // A4 in the default octave: 440 Hz
-    await expect
-      .poll(async () => Number(await page.getByTestId('scope-freq-voice.out').getAttribute('data-frequency')))
-      .toBeGreaterThan(435);
+    await explainFailure(page, 'local-mode-keyboard', async () => {
+      await page.keyboard.down('KeyH'); // A4 in the default octave: 440 Hz
+      await expect
+        .poll(async () =>
+          Number(await page.getByTestId('scope-freq-voice.out').getAttribute('data-frequency')),
+        )
+        .toBeGreaterThan(435);
+    });
     expect(
       Number(await page.getByTestId('scope-freq-voice.out').getAttribute('data-frequency')),
     ).toBeLessThan(445);
