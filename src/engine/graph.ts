@@ -11,6 +11,7 @@ import {
   type ConnectionRef,
   type DataValue,
   dataEquals,
+  EMPTY_RECORD,
   isDataValue,
   type PortDirection,
   type PortRef,
@@ -318,7 +319,7 @@ export class Graph {
     if (this.weightTotal + 1 > this.limits.maxNodes) {
       throw limitError('maxNodes', `too many nodes: a graph holds at most ${this.limits.maxNodes}`);
     }
-    const literal = this.checkArgs(definition, type, args ?? {});
+    const literal = args === undefined ? EMPTY_RECORD : this.checkArgs(definition, type, args);
     let inputs: PortSpecs = definition.inputs;
     let outputs: PortSpecs = definition.outputs;
     let weight = 1;
@@ -345,13 +346,13 @@ export class Graph {
       type,
       definition,
       value: definition.holdsValue ? value : null,
-      exports: definition.initialExports?.(value, this.host) ?? {},
+      exports: definition.initialExports?.(value, this.host) ?? EMPTY_RECORD,
       inputs,
       outputs,
       args: literal,
       weight,
-      ...(revision !== undefined ? { revision } : {}),
     };
+    if (revision !== undefined) node.revision = revision;
     return this.edit(() => {
       this.nodeMap.set(name, node);
       this.valueTotal += bytes;
@@ -680,6 +681,12 @@ export class Graph {
     args: Record<string, DataValue>,
     inputs: PortSpecs = definition.inputs,
   ): Record<string, DataValue> {
+    let any = false;
+    for (const _ in args) {
+      any = true;
+      break;
+    }
+    if (!any) return EMPTY_RECORD;
     const checked: Record<string, DataValue> = {};
     for (const [port, value] of Object.entries(args)) {
       const spec = ownPort(inputs, port) ?? ownPort(definition.inputs, port);
@@ -806,13 +813,12 @@ export class Graph {
 
 /** The op that adds `node` as it is now (literals and own ports included when it has them). */
 function addOp(node: GraphNode): GraphOp {
-  const dynamic = node.definition.ports !== undefined;
-  return {
-    op: 'add',
-    name: node.name,
-    type: node.type,
-    value: node.value,
-    ...(Object.keys(node.args).length > 0 ? { args: node.args } : {}),
-    ...(dynamic ? { inputs: node.inputs, outputs: node.outputs } : {}),
-  };
+  // Built in one shape, no spreads: one op per new node lives until the renderer applies the batch.
+  const op: GraphOp = { op: 'add', name: node.name, type: node.type, value: node.value };
+  if (node.args !== EMPTY_RECORD && Object.keys(node.args).length > 0) op.args = node.args;
+  if (node.definition.ports !== undefined) {
+    op.inputs = node.inputs;
+    op.outputs = node.outputs;
+  }
+  return op;
 }

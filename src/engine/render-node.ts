@@ -102,8 +102,10 @@ export function setPorts(
     node.crossfades?.delete(port);
     delete inputs[port];
   }
-  for (const [port, spec] of Object.entries(inputSpecs)) {
+  // for…in over the specs, not Object.entries: no array of pairs per node (a build makes thousands).
+  for (const port in inputSpecs) {
     if (Object.hasOwn(inputs, port)) continue;
+    const spec = inputSpecs[port];
     const fallback = fallbackOf(args, port, spec);
     if (spec.kind === 'stream') {
       // Its default-value buffer is made when binding finds the input unlinked (plan.ts, bindInputs): most
@@ -123,8 +125,9 @@ export function setPorts(
     if (output instanceof StreamOutput) releaseAfterCompile.push(output.buf);
     delete outputs[port];
   }
-  for (const [port, spec] of Object.entries(outputSpecs)) {
+  for (const port in outputSpecs) {
     if (Object.hasOwn(outputs, port)) continue;
+    const spec = outputSpecs[port];
     outputs[port] =
       spec.kind === 'stream'
         ? new StreamOutput(pool.alloc())

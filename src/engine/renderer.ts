@@ -16,13 +16,13 @@ import {
 import { FaultGuard } from './faults.js';
 import { RelinkCrossfade } from './input-steps.js';
 import { OpList } from './op-list.js';
-import { bindInputs, orderNodes, PlanLinks, renderOrder } from './plan.js';
+import { bindInputs, NO_STEPS, orderNodes, PlanLinks, renderOrder } from './plan.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
 import { buffersOf, type MutableContext, NOOP_INSTANCE, type RenderNode, setPorts } from './render-node.js';
 import { validateBlockSize, validateSampleRate } from './render-settings.js';
 import { changeTempo, createTempoState } from './tempo.js';
-import type { DataSlotValue, DataValue, PortRef } from './types.js';
+import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef } from './types.js';
 
 /** Blocks a relink crossfade takes (one to glide, one to restore the target; input-steps.ts). */
 const SETTLE_BLOCKS = 2;
@@ -412,7 +412,7 @@ export class Renderer implements ChildPlan {
   private applyOp(op: RenderOp): void {
     switch (op.op) {
       case 'add':
-        this.addNode(op.name, op.type, op.value, op.args ?? {}, op.inputs, op.outputs);
+        this.addNode(op.name, op.type, op.value, op.args ?? EMPTY_RECORD, op.inputs, op.outputs);
         break;
       case 'remove': {
         const node = this.nodes.get(op.name);
@@ -523,15 +523,15 @@ export class Renderer implements ChildPlan {
       context,
       instance: NOOP_INSTANCE,
       io,
-      inputSpecs: {},
-      outputSpecs: {},
-      args: {},
+      inputSpecs: EMPTY_RECORD,
+      outputSpecs: EMPTY_RECORD,
+      args: EMPTY_RECORD,
       streamOutputs: [],
       midiOutputs: [],
       defaultBuffers: undefined,
       converters: undefined,
       crossfades: undefined,
-      inputSteps: [],
+      inputSteps: NO_STEPS,
       inLinks: this.links.intoNode(name),
       visited: 0,
       inert: false,
@@ -591,7 +591,7 @@ export class Renderer implements ChildPlan {
     this.dirty = false;
     const ops = this.ops;
     for (const node of this.rebind) {
-      bindInputs(node, this.links, this.pool, this.blockSize);
+      bindInputs(node, this.pool, this.blockSize);
       if (ops === null || node.instance.encode === undefined) continue;
       ops.encode(node);
       if (gliding(node)) {
