@@ -353,15 +353,20 @@ export class Graph {
       weight,
     };
     if (revision !== undefined) node.revision = revision;
-    return this.edit(() => {
-      this.nodeMap.set(name, node);
-      this.valueTotal += bytes;
-      this.weightTotal += weight;
-      if (definition.ports) this.portsNodes++;
-      if (definition.holdsFile) this.fileNodes++;
-      this.pending.push(addOp(node));
-      return node;
-    });
+    // Inside a batch (a script) there is nothing to snapshot: no closure per node (edit's fast path).
+    if (this.depth > 0) return this.commitAdd(node, bytes);
+    return this.edit(() => this.commitAdd(node, bytes));
+  }
+
+  private commitAdd(node: GraphNode, bytes: number): GraphNode {
+    const definition = node.definition;
+    this.nodeMap.set(node.name, node);
+    this.valueTotal += bytes;
+    this.weightTotal += node.weight;
+    if (definition.ports) this.portsNodes++;
+    if (definition.holdsFile) this.fileNodes++;
+    this.pending.push(addOp(node));
+    return node;
   }
 
   removeNode(name: string): GraphNode {
@@ -423,14 +428,19 @@ export class Graph {
       }
     }
     const connection: Connection = { source: { ...source }, sink: { ...sink } };
-    return this.edit(() => {
-      const old = this.links.get(portKey(sink));
-      if (old) this.pending.push({ op: 'unlink', source: old.source, sink: old.sink });
-      this.links.set(portKey(sink), connection);
-      this.pending.push({ op: 'link', source: connection.source, sink: connection.sink });
-      if (sinkSpec.structural) this.refreshPorts(sink.node);
-      return connection;
-    });
+    if (this.depth > 0) return this.commitLink(connection, sinkSpec);
+    return this.edit(() => this.commitLink(connection, sinkSpec));
+  }
+
+  private commitLink(connection: Connection, sinkSpec: PortSpec): Connection {
+    const { sink } = connection;
+    const key = portKey(sink);
+    const old = this.links.get(key);
+    if (old) this.pending.push({ op: 'unlink', source: old.source, sink: old.sink });
+    this.links.set(key, connection);
+    this.pending.push({ op: 'link', source: connection.source, sink });
+    if (sinkSpec.structural) this.refreshPorts(sink.node);
+    return connection;
   }
 
   /** Removes the connection from `source` to `sink`; null when there is none. */
@@ -779,6 +789,8 @@ export class Graph {
     this.portsNodes = snapshot.portsNodes;
   }
 
+  /** Runs `fn` as an edit: the outermost one snapshots first, restores on a throw and flushes after.
+   * Inside a batch it only runs `fn` (so addNode and link call their commit directly there). */
   private edit<T>(fn: () => T): T {
     const outermost = this.depth === 0;
     const before = outermost ? this.snapshot() : undefined;
