@@ -139,12 +139,15 @@ export function setPorts(
   node.outputSpecs = outputSpecs;
   node.args = args;
   // One pass, and no arrays left behind when a node has no outputs of a kind (most have no MIDI).
-  const streamOutputs: StreamOutput[] = [];
+  // The first stream output starts a one-element array: pushing to an empty one reserves 17 slots.
+  let streamOutputs: StreamOutput[] = NO_STREAM_OUTPUTS;
   let midiOutputs: MidiOutput[] = NO_MIDI_OUTPUTS;
   for (const port in outputs) {
     const output = outputs[port];
-    if (output instanceof StreamOutput) streamOutputs.push(output);
-    else if (output instanceof MidiOutput) {
+    if (output instanceof StreamOutput) {
+      if (streamOutputs === NO_STREAM_OUTPUTS) streamOutputs = [output];
+      else streamOutputs.push(output);
+    } else if (output instanceof MidiOutput) {
       if (midiOutputs === NO_MIDI_OUTPUTS) midiOutputs = [];
       midiOutputs.push(output);
     }
@@ -155,6 +158,8 @@ export function setPorts(
 
 /** Shared by every node without MIDI outputs; never pushed to (setPorts makes a new array for a node that has some). */
 const NO_MIDI_OUTPUTS: MidiOutput[] = [];
+/** Shared by every node without stream outputs, likewise never pushed to. */
+export const NO_STREAM_OUTPUTS: StreamOutput[] = [];
 
 /** What a stream input reads while unlinked: its literal value, else its default. */
 function fallbackOf(args: Record<string, DataValue>, port: string, spec: PortSpec): DataValue {

@@ -19,7 +19,14 @@ import { OpList } from './op-list.js';
 import { bindInputs, NO_STEPS, orderNodes, PlanLinks, renderOrder } from './plan.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
-import { buffersOf, type MutableContext, NOOP_INSTANCE, type RenderNode, setPorts } from './render-node.js';
+import {
+  buffersOf,
+  type MutableContext,
+  NO_STREAM_OUTPUTS,
+  NOOP_INSTANCE,
+  type RenderNode,
+  setPorts,
+} from './render-node.js';
 import { validateBlockSize, validateSampleRate } from './render-settings.js';
 import { changeTempo, createTempoState } from './tempo.js';
 import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef } from './types.js';
@@ -63,26 +70,38 @@ type ChildMaker = (context: MutableContext, options?: { host?: RenderHost; label
  * here, garbage the build then paid for in GC. Its name follows renames (the renderer sets it).
  */
 class RenderContext implements MutableContext {
-  readonly sampleRate: number;
-  readonly blockSize: number;
-  readonly host: RenderHost;
-  readonly clock: { frames: number };
-  readonly tempo: Float64Array;
-  readonly master: { left: Float32Array; right: Float32Array };
-
   constructor(
     private readonly renderer: Renderer,
     public name: string,
     readonly type: string,
     readonly value: DataValue,
     private readonly makeChild: ChildMaker,
-  ) {
-    this.sampleRate = renderer.sampleRate;
-    this.blockSize = renderer.blockSize;
-    this.host = renderer.host;
-    this.clock = renderer.clock;
-    this.tempo = renderer.tempo;
-    this.master = renderer.master;
+  ) {}
+
+  // The renderer's, read through it rather than copied into each of thousands of contexts (nodes read them
+  // when made, not per block).
+  get sampleRate(): number {
+    return this.renderer.sampleRate;
+  }
+
+  get blockSize(): number {
+    return this.renderer.blockSize;
+  }
+
+  get host(): RenderHost {
+    return this.renderer.host;
+  }
+
+  get clock(): { frames: number } {
+    return this.renderer.clock;
+  }
+
+  get tempo(): Float64Array {
+    return this.renderer.tempo;
+  }
+
+  get master(): { left: Float32Array; right: Float32Array } {
+    return this.renderer.master;
   }
 
   publish(exports: Record<string, unknown>): void {
@@ -526,7 +545,7 @@ export class Renderer implements ChildPlan {
       inputSpecs: EMPTY_RECORD,
       outputSpecs: EMPTY_RECORD,
       args: EMPTY_RECORD,
-      streamOutputs: [],
+      streamOutputs: NO_STREAM_OUTPUTS,
       midiOutputs: [],
       defaultBuffers: undefined,
       converters: undefined,
