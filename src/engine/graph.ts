@@ -813,9 +813,14 @@ export class Graph {
     this.revisionCount++;
     const ops = this.pending;
     this.pending = [];
+    // The names whose exports changed, only when someone listens for exports (the library and `render` do
+    // not: a set of every new node's name was built for nothing).
+    for (const listener of this.listeners) listener.batch?.(ops);
+    let listening = false;
+    for (const listener of this.listeners) if (listener.exports !== undefined) listening = true;
+    if (!listening) return;
     const exportsChanged = new Set<string>();
     for (const op of ops) if (op.op === 'set' || op.op === 'add') exportsChanged.add(op.name);
-    for (const listener of this.listeners) listener.batch?.(ops);
     for (const name of exportsChanged) {
       const node = this.nodeMap.get(name);
       if (node) for (const listener of this.listeners) listener.exports?.(name, node.exports);
