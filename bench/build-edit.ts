@@ -139,9 +139,10 @@ export function formatBuild(report: BuildReport): string {
       `  ${stage.padEnd(11)} ${String(s.best).padStart(7)} / ${String(s.median).padStart(7)} / ${String(s.worst).padStart(7)}   (${report.firstRound[stage].toFixed(1)})`,
     );
   }
-  const met = report.stages.total.best <= BUILD_BUDGET_MS;
+  // The issue asks for the median, not the best round (a best round says little on a shared machine).
+  const met = report.stages.total.median <= BUILD_BUDGET_MS;
   lines.push(
-    `  target create + execute + first block ≤ ${BUILD_BUDGET_MS} ms: ${met ? 'met' : 'NOT met'} (best ${report.stages.total.best} ms, median ${report.stages.total.median} ms)`,
+    `  target create + execute + first block ≤ ${BUILD_BUDGET_MS} ms by the median: ${met ? 'met' : 'NOT met'} (best ${report.stages.total.best} ms, median ${report.stages.total.median} ms)`,
   );
   return lines.join('\n');
 }

@@ -11,6 +11,7 @@ import {
   type ConnectionRef,
   type DataValue,
   dataEquals,
+  EMPTY_RECORD,
   isDataValue,
   type PortDirection,
   type PortRef,
@@ -318,7 +319,7 @@ export class Graph {
     if (this.weightTotal + 1 > this.limits.maxNodes) {
       throw limitError('maxNodes', `too many nodes: a graph holds at most ${this.limits.maxNodes}`);
     }
-    const literal = this.checkArgs(definition, type, args ?? {});
+    const literal = args === undefined ? EMPTY_RECORD : this.checkArgs(definition, type, args);
     let inputs: PortSpecs = definition.inputs;
     let outputs: PortSpecs = definition.outputs;
     let weight = 1;
@@ -345,22 +346,27 @@ export class Graph {
       type,
       definition,
       value: definition.holdsValue ? value : null,
-      exports: definition.initialExports?.(value, this.host) ?? {},
+      exports: definition.initialExports?.(value, this.host) ?? EMPTY_RECORD,
       inputs,
       outputs,
       args: literal,
       weight,
-      ...(revision !== undefined ? { revision } : {}),
     };
-    return this.edit(() => {
-      this.nodeMap.set(name, node);
-      this.valueTotal += bytes;
-      this.weightTotal += weight;
-      if (definition.ports) this.portsNodes++;
-      if (definition.holdsFile) this.fileNodes++;
-      this.pending.push(addOp(node));
-      return node;
-    });
+    if (revision !== undefined) node.revision = revision;
+    // Inside a batch (a script) there is nothing to snapshot: no closure per node (edit's fast path).
+    if (this.depth > 0) return this.commitAdd(node, bytes);
+    return this.edit(() => this.commitAdd(node, bytes));
+  }
+
+  private commitAdd(node: GraphNode, bytes: number): GraphNode {
+    const definition = node.definition;
+    this.nodeMap.set(node.name, node);
+    this.valueTotal += bytes;
+    this.weightTotal += node.weight;
+    if (definition.ports) this.portsNodes++;
+    if (definition.holdsFile) this.fileNodes++;
+    this.pending.push(addOp(node));
+    return node;
   }
 
   removeNode(name: string): GraphNode {
@@ -422,14 +428,19 @@ export class Graph {
       }
     }
     const connection: Connection = { source: { ...source }, sink: { ...sink } };
-    return this.edit(() => {
-      const old = this.links.get(portKey(sink));
-      if (old) this.pending.push({ op: 'unlink', source: old.source, sink: old.sink });
-      this.links.set(portKey(sink), connection);
-      this.pending.push({ op: 'link', source: connection.source, sink: connection.sink });
-      if (sinkSpec.structural) this.refreshPorts(sink.node);
-      return connection;
-    });
+    if (this.depth > 0) return this.commitLink(connection, sinkSpec);
+    return this.edit(() => this.commitLink(connection, sinkSpec));
+  }
+
+  private commitLink(connection: Connection, sinkSpec: PortSpec): Connection {
+    const { sink } = connection;
+    const key = portKey(sink);
+    const old = this.links.get(key);
+    if (old) this.pending.push({ op: 'unlink', source: old.source, sink: old.sink });
+    this.links.set(key, connection);
+    this.pending.push({ op: 'link', source: connection.source, sink });
+    if (sinkSpec.structural) this.refreshPorts(sink.node);
+    return connection;
   }
 
   /** Removes the connection from `source` to `sink`; null when there is none. */
@@ -680,6 +691,12 @@ export class Graph {
     args: Record<string, DataValue>,
     inputs: PortSpecs = definition.inputs,
   ): Record<string, DataValue> {
+    let any = false;
+    for (const _ in args) {
+      any = true;
+      break;
+    }
+    if (!any) return EMPTY_RECORD;
     const checked: Record<string, DataValue> = {};
     for (const [port, value] of Object.entries(args)) {
       const spec = ownPort(inputs, port) ?? ownPort(definition.inputs, port);
@@ -772,6 +789,8 @@ export class Graph {
     this.portsNodes = snapshot.portsNodes;
   }
 
+  /** Runs `fn` as an edit: the outermost one snapshots first, restores on a throw and flushes after.
+   * Inside a batch it only runs `fn` (so addNode and link call their commit directly there). */
   private edit<T>(fn: () => T): T {
     const outermost = this.depth === 0;
     const before = outermost ? this.snapshot() : undefined;
@@ -794,9 +813,14 @@ export class Graph {
     this.revisionCount++;
     const ops = this.pending;
     this.pending = [];
+    // The names whose exports changed, only when someone listens for exports (the library and `render` do
+    // not: a set of every new node's name was built for nothing).
+    for (const listener of this.listeners) listener.batch?.(ops);
+    let listening = false;
+    for (const listener of this.listeners) if (listener.exports !== undefined) listening = true;
+    if (!listening) return;
     const exportsChanged = new Set<string>();
     for (const op of ops) if (op.op === 'set' || op.op === 'add') exportsChanged.add(op.name);
-    for (const listener of this.listeners) listener.batch?.(ops);
     for (const name of exportsChanged) {
       const node = this.nodeMap.get(name);
       if (node) for (const listener of this.listeners) listener.exports?.(name, node.exports);
@@ -806,13 +830,12 @@ export class Graph {
 
 /** The op that adds `node` as it is now (literals and own ports included when it has them). */
 function addOp(node: GraphNode): GraphOp {
-  const dynamic = node.definition.ports !== undefined;
-  return {
-    op: 'add',
-    name: node.name,
-    type: node.type,
-    value: node.value,
-    ...(Object.keys(node.args).length > 0 ? { args: node.args } : {}),
-    ...(dynamic ? { inputs: node.inputs, outputs: node.outputs } : {}),
-  };
+  // Built in one shape, no spreads: one op per new node lives until the renderer applies the batch.
+  const op: GraphOp = { op: 'add', name: node.name, type: node.type, value: node.value };
+  if (node.args !== EMPTY_RECORD && Object.keys(node.args).length > 0) op.args = node.args;
+  if (node.definition.ports !== undefined) {
+    op.inputs = node.inputs;
+    op.outputs = node.outputs;
+  }
+  return op;
 }

@@ -102,8 +102,10 @@ export function setPorts(
     node.crossfades?.delete(port);
     delete inputs[port];
   }
-  for (const [port, spec] of Object.entries(inputSpecs)) {
+  // for…in over the specs, not Object.entries: no array of pairs per node (a build makes thousands).
+  for (const port in inputSpecs) {
     if (Object.hasOwn(inputs, port)) continue;
+    const spec = inputSpecs[port];
     const fallback = fallbackOf(args, port, spec);
     if (spec.kind === 'stream') {
       // Its default-value buffer is made when binding finds the input unlinked (plan.ts, bindInputs): most
@@ -123,8 +125,9 @@ export function setPorts(
     if (output instanceof StreamOutput) releaseAfterCompile.push(output.buf);
     delete outputs[port];
   }
-  for (const [port, spec] of Object.entries(outputSpecs)) {
+  for (const port in outputSpecs) {
     if (Object.hasOwn(outputs, port)) continue;
+    const spec = outputSpecs[port];
     outputs[port] =
       spec.kind === 'stream'
         ? new StreamOutput(pool.alloc())
@@ -136,12 +139,15 @@ export function setPorts(
   node.outputSpecs = outputSpecs;
   node.args = args;
   // One pass, and no arrays left behind when a node has no outputs of a kind (most have no MIDI).
-  const streamOutputs: StreamOutput[] = [];
+  // The first stream output starts a one-element array: pushing to an empty one reserves 17 slots.
+  let streamOutputs: StreamOutput[] = NO_STREAM_OUTPUTS;
   let midiOutputs: MidiOutput[] = NO_MIDI_OUTPUTS;
   for (const port in outputs) {
     const output = outputs[port];
-    if (output instanceof StreamOutput) streamOutputs.push(output);
-    else if (output instanceof MidiOutput) {
+    if (output instanceof StreamOutput) {
+      if (streamOutputs === NO_STREAM_OUTPUTS) streamOutputs = [output];
+      else streamOutputs.push(output);
+    } else if (output instanceof MidiOutput) {
       if (midiOutputs === NO_MIDI_OUTPUTS) midiOutputs = [];
       midiOutputs.push(output);
     }
@@ -152,6 +158,8 @@ export function setPorts(
 
 /** Shared by every node without MIDI outputs; never pushed to (setPorts makes a new array for a node that has some). */
 const NO_MIDI_OUTPUTS: MidiOutput[] = [];
+/** Shared by every node without stream outputs, likewise never pushed to. */
+export const NO_STREAM_OUTPUTS: StreamOutput[] = [];
 
 /** What a stream input reads while unlinked: its literal value, else its default. */
 function fallbackOf(args: Record<string, DataValue>, port: string, spec: PortSpec): DataValue {

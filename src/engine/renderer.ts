@@ -16,13 +16,20 @@ import {
 import { FaultGuard } from './faults.js';
 import { RelinkCrossfade } from './input-steps.js';
 import { OpList } from './op-list.js';
-import { bindInputs, orderNodes, PlanLinks, renderOrder } from './plan.js';
+import { bindInputs, NO_STEPS, orderNodes, PlanLinks, renderOrder } from './plan.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
-import { buffersOf, type MutableContext, NOOP_INSTANCE, type RenderNode, setPorts } from './render-node.js';
+import {
+  buffersOf,
+  type MutableContext,
+  NO_STREAM_OUTPUTS,
+  NOOP_INSTANCE,
+  type RenderNode,
+  setPorts,
+} from './render-node.js';
 import { validateBlockSize, validateSampleRate } from './render-settings.js';
 import { changeTempo, createTempoState } from './tempo.js';
-import type { DataSlotValue, DataValue, PortRef } from './types.js';
+import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef } from './types.js';
 
 /** Blocks a relink crossfade takes (one to glide, one to restore the target; input-steps.ts). */
 const SETTLE_BLOCKS = 2;
@@ -63,26 +70,38 @@ type ChildMaker = (context: MutableContext, options?: { host?: RenderHost; label
  * here, garbage the build then paid for in GC. Its name follows renames (the renderer sets it).
  */
 class RenderContext implements MutableContext {
-  readonly sampleRate: number;
-  readonly blockSize: number;
-  readonly host: RenderHost;
-  readonly clock: { frames: number };
-  readonly tempo: Float64Array;
-  readonly master: { left: Float32Array; right: Float32Array };
-
   constructor(
     private readonly renderer: Renderer,
     public name: string,
     readonly type: string,
     readonly value: DataValue,
     private readonly makeChild: ChildMaker,
-  ) {
-    this.sampleRate = renderer.sampleRate;
-    this.blockSize = renderer.blockSize;
-    this.host = renderer.host;
-    this.clock = renderer.clock;
-    this.tempo = renderer.tempo;
-    this.master = renderer.master;
+  ) {}
+
+  // The renderer's, read through it rather than copied into each of thousands of contexts (nodes read them
+  // when made, not per block).
+  get sampleRate(): number {
+    return this.renderer.sampleRate;
+  }
+
+  get blockSize(): number {
+    return this.renderer.blockSize;
+  }
+
+  get host(): RenderHost {
+    return this.renderer.host;
+  }
+
+  get clock(): { frames: number } {
+    return this.renderer.clock;
+  }
+
+  get tempo(): Float64Array {
+    return this.renderer.tempo;
+  }
+
+  get master(): { left: Float32Array; right: Float32Array } {
+    return this.renderer.master;
   }
 
   publish(exports: Record<string, unknown>): void {
@@ -412,7 +431,7 @@ export class Renderer implements ChildPlan {
   private applyOp(op: RenderOp): void {
     switch (op.op) {
       case 'add':
-        this.addNode(op.name, op.type, op.value, op.args ?? {}, op.inputs, op.outputs);
+        this.addNode(op.name, op.type, op.value, op.args ?? EMPTY_RECORD, op.inputs, op.outputs);
         break;
       case 'remove': {
         const node = this.nodes.get(op.name);
@@ -523,15 +542,15 @@ export class Renderer implements ChildPlan {
       context,
       instance: NOOP_INSTANCE,
       io,
-      inputSpecs: {},
-      outputSpecs: {},
-      args: {},
-      streamOutputs: [],
+      inputSpecs: EMPTY_RECORD,
+      outputSpecs: EMPTY_RECORD,
+      args: EMPTY_RECORD,
+      streamOutputs: NO_STREAM_OUTPUTS,
       midiOutputs: [],
       defaultBuffers: undefined,
       converters: undefined,
       crossfades: undefined,
-      inputSteps: [],
+      inputSteps: NO_STEPS,
       inLinks: this.links.intoNode(name),
       visited: 0,
       inert: false,
@@ -591,7 +610,7 @@ export class Renderer implements ChildPlan {
     this.dirty = false;
     const ops = this.ops;
     for (const node of this.rebind) {
-      bindInputs(node, this.links, this.pool, this.blockSize);
+      bindInputs(node, this.pool, this.blockSize);
       if (ops === null || node.instance.encode === undefined) continue;
       ops.encode(node);
       if (gliding(node)) {

@@ -21,6 +21,13 @@ export interface ConnectionRef {
   sink: PortRef;
 }
 
+/**
+ * The empty record a node without literal values or exports shares (frozen: writing to it throws rather
+ * than leaking into every other node). An object per node each was thousands of long-lived objects in a
+ * large build, each copied by the scavenges that met it.
+ */
+export const EMPTY_RECORD: Readonly<Record<string, never>> = Object.freeze({});
+
 export function portKey(ref: PortRef): string {
   return `${ref.node}.${ref.port}`;
 }

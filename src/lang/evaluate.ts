@@ -78,13 +78,19 @@ class Evaluator {
   private readonly transport: Array<{ command: 'start' | 'stop'; span: Span }> = [];
   /** Bytes of values built and texts answered so far, against the host's maxResultBytes. */
   private spent = 0;
+  /** What each command answered, made into results when read (Answers). */
+  private readonly answers: Answers;
 
   constructor(
     private readonly host: ScriptHost,
     private readonly src: string,
-    private readonly lines: LineIndex,
   ) {
     this.graph = host.graph;
+    this.answers = new Answers(src);
+  }
+
+  private get lines(): LineIndex {
+    return this.answers.lines;
   }
 
   /** Runs `fn`; a SynchrotronError it throws becomes a SynchrolangError pointing at `span`. */
@@ -92,14 +98,23 @@ class Evaluator {
     try {
       return fn();
     } catch (error) {
-      if (error instanceof SynchrotronError && !(error instanceof SynchrolangError)) {
-        throw errorAt(this.lines, this.src, span, error.message + extra, {
-          code: error.code,
-          ...error.details,
-        });
-      }
-      throw error;
+      this.relocate(span, error, extra);
     }
+  }
+
+  /**
+   * Throws `error`, a SynchrotronError (not already a SynchrolangError) as a SynchrolangError pointing at
+   * `span`. The hot commands (`new`, `link`) catch and call this themselves rather than pass `at` a closure:
+   * closures per command were garbage a 3,000-line script paid for in GC.
+   */
+  private relocate(span: Span, error: unknown, extra = ''): never {
+    if (error instanceof SynchrotronError && !(error instanceof SynchrolangError)) {
+      throw errorAt(this.lines, this.src, span, error.message + extra, {
+        code: error.code,
+        ...error.details,
+      });
+    }
+    throw error;
   }
 
   private fail(span: Span, message: string, details: Record<string, unknown> = {}): never {
@@ -128,19 +143,21 @@ class Evaluator {
   }
 
   runAll(commands: CommandAst[]): ExecuteResult {
-    // Without a budget the texts are not counted, so a result's text is made only when read (below).
+    // Without a budget the texts are not counted, so a result is made only when read (Answers).
     const budget = this.host.maxResultBytes !== undefined;
-    const results = this.graph.transaction(() =>
-      commands.map((command) => {
+    const answers = this.answers;
+    this.graph.transaction(() => {
+      for (let i = 0; i < commands.length; i++) {
+        const command = commands[i];
         const result = this.run(command);
-        if (budget) this.spend(result.text.length, command);
-        return result;
-      }),
-    );
+        if (result !== undefined) answers.ready(result);
+        if (budget) this.spend(answers.made(answers.length - 1).text.length, command);
+      }
+    });
     for (const { command, span } of this.transport) {
       this.at(span, () => (command === 'start' ? this.host.start() : this.host.stop()));
     }
-    return executeResult(results);
+    return executeResult(answers);
   }
 
   private result(
@@ -154,77 +171,33 @@ class Evaluator {
     return { command: name, kind, value, text, line, column };
   }
 
-  /**
-   * The result of `new`. Its value (the node's API shape, about ten objects) is built when first read: the
-   * server answers it, but a 3,000-line script run by `render` or the library never reads it, and those
-   * shapes, alive until the script ends, were a good part of what the build spent in GC. Built from a copy
-   * of the node as it was made, so a later line of the script (a link, a value) does not change it.
-   */
-  private created(c: CommandAst, node: GraphNode): CommandResult {
-    const { line, column } = this.lines.position(c.start);
-    const made = { ...node };
-    let shape: ApiNode | undefined;
-    let text: string | undefined;
-    return {
-      command: c.command,
-      kind: 'node',
-      get value() {
-        shape ??= toApiNewNode(made);
-        return shape;
-      },
-      get text() {
-        text ??= `created ${describeNode(made)}`;
-        return text;
-      },
-      line,
-      column,
-    };
-  }
-
-  /** The result of `link`, its value and text made when read (as for `new`: `render` reads neither). The
-   * connections are immutable values (a rename makes new ones), so reading later gives the same. */
-  private linked(c: CommandAst, connection: Connection, old: Connection | undefined): CommandResult {
-    const { line, column } = this.lines.position(c.start);
-    let value: ApiConnection | undefined;
-    let text: string | undefined;
-    return {
-      command: c.command,
-      kind: 'connection',
-      get value() {
-        value ??= toApiConnection(connection);
-        return value;
-      },
-      get text() {
-        if (text === undefined) {
-          const made = describeConnection(connection);
-          const was = old && describeConnection(old);
-          text = `linked ${made}${was && was !== made ? ` (replacing ${was})` : ''}`;
-        }
-        return text;
-      },
-      line,
-      column,
-    };
-  }
-
-  private run(c: CommandAst): CommandResult {
+  /** Runs a command: its result, or undefined when it recorded its answer to be made when read (`new`, `link`). */
+  private run(c: CommandAst): CommandResult | undefined {
     switch (c.command) {
       case 'new': {
         let type = 'DataNode';
         let value: DataValue = null;
         if (c.type) {
           type = c.type.text;
-          this.at(
-            c.type,
-            () => this.graph.registry.get(type),
-            /^[A-Z]/.test(type)
-              ? ''
-              : ' (types start with an upper-case letter; for a DataNode write a value, e.g. `new 440 freq`)',
-          );
+          try {
+            this.graph.registry.get(type);
+          } catch (error) {
+            this.relocate(
+              c.type,
+              error,
+              /^[A-Z]/.test(type)
+                ? ''
+                : ' (types start with an upper-case letter; for a DataNode write a value, e.g. `new 440 freq`)',
+            );
+          }
         } else value = this.value(c.value!);
         const name = c.name?.text;
         if (c.name && name !== undefined) {
-          this.at(c.name, () => validateNodeName(name));
+          try {
+            validateNodeName(name);
+          } catch (error) {
+            this.relocate(c.name, error);
+          }
           if (this.graph.hasNode(name)) {
             this.fail(c.name, `a node called \`${name}\` already exists (a ${this.graph.node(name).type})`, {
               code: 'conflict',
@@ -232,15 +205,27 @@ class Evaluator {
           }
         }
         const args = c.args ? this.args(type, c.args) : undefined;
-        const node = this.at(c.args?.[0] ?? c.value ?? c, () => this.graph.addNode(type, name, value, args));
-        return this.created(c, node);
+        let node: GraphNode;
+        try {
+          node = this.graph.addNode(type, name, value, args);
+        } catch (error) {
+          this.relocate(c.args?.[0] ?? c.value ?? c, error);
+        }
+        this.answers.created(c.start, node);
+        return undefined;
       }
       case 'link': {
         const source = this.portRef(c.source, 'output');
         const sink = this.portRef(c.sink, 'input');
         const old = this.graph.sourceOf(sink);
-        const connection = this.at(c.arrow, () => this.graph.link(source, sink));
-        return this.linked(c, connection, old);
+        let connection: Connection;
+        try {
+          connection = this.graph.link(source, sink);
+        } catch (error) {
+          this.relocate(c.arrow, error);
+        }
+        this.answers.linked(c.start, connection, old);
+        return undefined;
       }
       case 'unlink': {
         const t = c.target;
@@ -419,31 +404,28 @@ class Evaluator {
   }
 
   private node(name: { text: string } & Span, suggestCommands = false): GraphNode {
-    return this.at(name, () => {
-      try {
-        return this.graph.node(name.text);
-      } catch (error) {
-        const command = suggestCommands ? suggest(name.text, Object.keys(KEYWORDS)) : undefined;
-        if (error instanceof SynchrotronError && !error.details.suggestion && command) {
-          throw new SynchrotronError(
-            error.code,
-            `${error.message} — did you mean the command \`${command}\`?`,
-            {
-              ...error.details,
-              suggestion: command,
-            },
-          );
-        }
-        throw error;
+    try {
+      return this.graph.node(name.text);
+    } catch (error) {
+      const command = suggestCommands ? suggest(name.text, Object.keys(KEYWORDS)) : undefined;
+      if (error instanceof SynchrotronError && !error.details.suggestion && command) {
+        this.relocate(
+          name,
+          new SynchrotronError(error.code, `${error.message} — did you mean the command \`${command}\`?`, {
+            ...error.details,
+            suggestion: command,
+          }),
+        );
       }
-    });
+      this.relocate(name, error);
+    }
   }
 
   /** A port of a known direction, each part checked at its own token. */
   private portRef(ast: PortAst, direction: PortDirection): PortRef {
     const node = this.node(ast.node);
-    const own = Object.keys(direction === 'input' ? node.inputs : node.outputs);
     if (!ast.port) {
+      const own = Object.keys(direction === 'input' ? node.inputs : node.outputs);
       const example = own.length ? ` (e.g. \`${node.name}.${own[0]}\`)` : '';
       this.fail(
         ast.node,
@@ -453,7 +435,11 @@ class Evaluator {
       );
     }
     const ref = { node: node.name, port: ast.port.text };
-    this.at(ast.port, () => this.graph.port(ref, direction));
+    try {
+      this.graph.port(ref, direction);
+    } catch (error) {
+      this.relocate(ast.port, error);
+    }
     return ref;
   }
 
@@ -502,15 +488,150 @@ class Evaluator {
   }
 }
 
-/** The answer to a script, its text joined when read. Made outside `runAll` so that the getter's closure
- * holds only the results: one made inside held runAll's scope, the whole syntax tree with it (2.8 MB for a
- * 3,000-node script), for as long as the caller kept the answer. */
-function executeResult(results: CommandResult[]): ExecuteResult {
+/**
+ * What each command of a script answered, kept small until someone reads it. A `new` records its offset
+ * and a copy of the node as made, a `link` its offset and connection; the result objects (with their
+ * lazily built API shapes and texts) are made when the answer's `results` or `text` is first read. The
+ * server reads them at once; `render` and the library, building 3,000 nodes, never do, and a result object
+ * with two getters per command, alive until the script ended, was garbage every scavenge of the build copied.
+ * Other commands' results are made at once (`ready`). Never holds the syntax tree.
+ */
+class Answers {
+  /** Per command: a result, a node copy (`new`) or a connection (`link`), told apart by `tags`. */
+  private readonly items: Array<CommandResult | GraphNode | Connection> = [];
+  private readonly tags: number[] = [];
+  private readonly starts: number[] = [];
+  /** The connections links replaced, by command index (a relink; rare). */
+  private olds: Map<number, Connection> | undefined;
+  private lineIndex: LineIndex | undefined;
+  private results: CommandResult[] | undefined;
+
+  constructor(private readonly src: string) {}
+
+  /** Made on first use: errors and results need lines and columns, a build that reads neither does not. */
+  get lines(): LineIndex {
+    this.lineIndex ??= new LineIndex(this.src);
+    return this.lineIndex;
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  ready(result: CommandResult): void {
+    this.items.push(result);
+    this.tags.push(READY);
+    this.starts.push(0);
+  }
+
+  /** A copy of the node as made, so a later line of the script (a link, a value) does not change its result. */
+  created(start: number, node: GraphNode): void {
+    this.items.push({ ...node });
+    this.tags.push(CREATED);
+    this.starts.push(start);
+  }
+
+  /** Connections are immutable values (a rename makes new ones), so reading later gives the same. */
+  linked(start: number, connection: Connection, old: Connection | undefined): void {
+    if (old) (this.olds ??= new Map()).set(this.items.length, old);
+    this.items.push(connection);
+    this.tags.push(LINKED);
+    this.starts.push(start);
+  }
+
+  /** The result of command `i`, made now if it was recorded. */
+  made(i: number): CommandResult {
+    const item = this.items[i];
+    const tag = this.tags[i];
+    if (tag === READY) return item as CommandResult;
+    const result =
+      tag === CREATED
+        ? createdResult(this.lines.position(this.starts[i]), item as GraphNode)
+        : linkedResult(this.lines.position(this.starts[i]), item as Connection, this.olds?.get(i));
+    this.items[i] = result;
+    this.tags[i] = READY;
+    return result;
+  }
+
+  all(): CommandResult[] {
+    if (this.results === undefined) {
+      const results: CommandResult[] = [];
+      for (let i = 0; i < this.items.length; i++) results.push(this.made(i));
+      this.results = results;
+    }
+    return this.results;
+  }
+}
+
+const READY = 0;
+const CREATED = 1;
+const LINKED = 2;
+
+/**
+ * The result of `new`. Its value (the node's API shape, about ten objects) is built when first read: the
+ * server answers it, but a 3,000-line script run by `render` or the library never reads it.
+ */
+function createdResult(at: { line: number; column: number }, made: GraphNode): CommandResult {
+  let shape: ApiNode | undefined;
   let text: string | undefined;
   return {
-    results,
+    command: 'new',
+    kind: 'node',
+    get value() {
+      shape ??= toApiNewNode(made);
+      return shape;
+    },
     get text() {
-      text ??= results.map((r) => r.text).join('\n');
+      text ??= `created ${describeNode(made)}`;
+      return text;
+    },
+    line: at.line,
+    column: at.column,
+  };
+}
+
+/** The result of `link`, its value and text made when read (as for `new`). */
+function linkedResult(
+  at: { line: number; column: number },
+  connection: Connection,
+  old: Connection | undefined,
+): CommandResult {
+  let value: ApiConnection | undefined;
+  let text: string | undefined;
+  return {
+    command: 'link',
+    kind: 'connection',
+    get value() {
+      value ??= toApiConnection(connection);
+      return value;
+    },
+    get text() {
+      if (text === undefined) {
+        const made = describeConnection(connection);
+        const was = old && describeConnection(old);
+        text = `linked ${made}${was && was !== made ? ` (replacing ${was})` : ''}`;
+      }
+      return text;
+    },
+    line: at.line,
+    column: at.column,
+  };
+}
+
+/** The answer to a script, its results made and text joined when read. Made outside `runAll` so that the
+ * getters' closure holds only the answers: one made inside held runAll's scope, the whole syntax tree with it
+ * (2.8 MB for a 3,000-node script), for as long as the caller kept the answer. */
+function executeResult(answers: Answers): ExecuteResult {
+  let text: string | undefined;
+  return {
+    get results() {
+      return answers.all();
+    },
+    get text() {
+      text ??= answers
+        .all()
+        .map((r) => r.text)
+        .join('\n');
       return text;
     },
   };
@@ -522,5 +643,5 @@ function executeResult(results: CommandResult[]): ExecuteResult {
  */
 export function execute(host: ScriptHost, script: string): ExecuteResult {
   const commands = parse(script);
-  return new Evaluator(host, script, new LineIndex(script)).runAll(commands);
+  return new Evaluator(host, script).runAll(commands);
 }

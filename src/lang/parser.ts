@@ -257,12 +257,6 @@ class Parser {
     }
     const kw = this.ident(first);
     const start = first.start;
-    const done = <T extends object>(rest: T) => ({
-      keyword: kw,
-      start,
-      end: this.consumedEnd,
-      ...rest,
-    });
     switch (canonical) {
       case 'new': {
         const t = this.peek();
@@ -270,7 +264,12 @@ class Parser {
         let value: ValueAst | null = null;
         let args: ArgAst[] | undefined;
         let patch = false;
-        if (t?.type === 'word' && t.text.toLowerCase() === 'patch' && this.peek(1)?.type === 'string') {
+        if (
+          t?.type === 'word' &&
+          t.text.length === 5 &&
+          t.text.toLowerCase() === 'patch' &&
+          this.peek(1)?.type === 'string'
+        ) {
           // `new patch "voice.syn" v`: a node made from a patch file (a PatchNode with that `path`).
           const word = this.ident(t);
           const file = this.value(0);
@@ -298,14 +297,20 @@ class Parser {
             ['node name', '`;`', 'line break'],
           );
         }
-        return done({
-          command: 'new' as const,
+        // Built directly (not through `done`): `new` and `link` are most of a large patch's lines, and the
+        // spread made a second object per command.
+        const made: CommandAst = {
+          keyword: kw,
+          start,
+          end: this.consumedEnd,
+          command: 'new',
           type,
           value,
           name,
-          ...(args ? { args } : {}),
-          ...(patch ? { patch } : {}),
-        });
+        };
+        if (args) made.args = args;
+        if (patch) made.patch = patch;
+        return made;
       }
       case 'link': {
         const source = this.port('an output', kw.text);
@@ -317,12 +322,15 @@ class Parser {
         }
         this.advance();
         const sink = this.port('an input', '->');
-        return done({
-          command: 'link' as const,
+        return {
+          keyword: kw,
+          start,
+          end: this.consumedEnd,
+          command: 'link',
           source,
           sink,
           arrow: { start: arrow.start, end: arrow.end },
-        });
+        };
       }
       case 'unlink': {
         const t = this.peek();
@@ -334,10 +342,10 @@ class Parser {
           );
         }
         const target = this.peek(1)?.type === 'dot' ? this.portOrConnection() : this.nodeExpr(t);
-        return done({ command: 'unlink' as const, target });
+        return this.done(kw, start, { command: 'unlink' as const, target });
       }
       case 'remove':
-        return done({ command: 'remove' as const, name: this.name(kw.text) });
+        return this.done(kw, start, { command: 'remove' as const, name: this.name(kw.text) });
       case 'set': {
         const name = this.name(kw.text);
         const t = this.peek();
@@ -348,14 +356,14 @@ class Parser {
             ['value'],
           );
         }
-        return done({ command: 'set' as const, name, value: this.value(0) });
+        return this.done(kw, start, { command: 'set' as const, name, value: this.value(0) });
       }
       case 'eval':
-        return done({ command: 'eval' as const, expr: this.expression(`\`${kw.text}\``) });
+        return this.done(kw, start, { command: 'eval' as const, expr: this.expression(`\`${kw.text}\``) });
       case 'tempo': {
         const t = this.peek();
         if (!t || t.type === 'newline' || t.type === 'semicolon')
-          return done({ command: 'tempo' as const, value: null });
+          return this.done(kw, start, { command: 'tempo' as const, value: null });
         if (!this.startsValue(t)) {
           throw this.fail(
             t,
@@ -363,11 +371,18 @@ class Parser {
             ['value'],
           );
         }
-        return done({ command: 'tempo' as const, value: this.value(0) });
+        return this.done(kw, start, { command: 'tempo' as const, value: this.value(0) });
       }
       default:
-        return done({ command: canonical as 'start' | 'stop' | 'clear' | 'export' | 'reload' });
+        return this.done(kw, start, {
+          command: canonical as 'start' | 'stop' | 'clear' | 'export' | 'reload',
+        });
     }
+  }
+
+  /** A command from its keyword, its start and the rest of its fields (it ends where the last token did). */
+  private done<T extends object>(keyword: Ident, start: number, rest: T) {
+    return { keyword, start, end: this.consumedEnd, ...rest };
   }
 
   /** `(value, port: value, …)` after a type: literal input values, positional ones first. */

@@ -30,12 +30,16 @@ export const KEYWORDS: Readonly<Record<string, string>> = {
 
 /** The canonical command a word stands for (case-insensitive), or undefined. */
 export function keyword(word: string): string | undefined {
+  // No keyword is longer than ten letters (`disconnect`): spares a lower-cased copy of longer words.
+  if (word.length > 10) return undefined;
   const lower = word.toLowerCase();
   return Object.hasOwn(KEYWORDS, lower) ? KEYWORDS[lower] : undefined;
 }
 
 /** Words that are values (any case); `_` alone is null too. */
 export function wordValue(word: string): boolean | null | undefined {
+  // Longer words are never values: spares a lower-cased copy of every type and node name.
+  if (word.length > 5) return undefined;
   switch (word.toLowerCase()) {
     case 'true':
       return true;
@@ -257,7 +261,10 @@ export class Lexer {
         const value = Number(match[0]);
         if (!Number.isFinite(value))
           return this.token('error', end, { message: `number out of range: \`${match[0]}\`` });
-        return this.token('number', end, { value });
+        // One literal, not token() and an extra merged in (an object and a shape change per number).
+        const token: RawToken = { type: 'number', start: i, end, text: match[0], value };
+        this.i = end;
+        return token;
       } else if (isWordStart(src.charCodeAt(i))) {
         let j = i + 1;
         while (j < src.length && isWordChar(src.charCodeAt(j))) j++;
