@@ -100,6 +100,49 @@ describe.skipIf(!!missing)('web editor', () => {
     expect(await overlapping()).toEqual([]);
   });
 
+  test("a script's nodes are laid out together even when its changes reach the page slowly", async () => {
+    // A busy page or network can space one script's changes further apart than the layout's pause between
+    // changes. A second page whose socket hands it each graph change 80 ms after the one before still
+    // places the chain as one, left to right (laid out half-way, it stacked the rest in a column).
+    // The other page leaves meanwhile: it would lay the new nodes out itself and share their positions.
+    await page.goto('about:blank');
+    const slow = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await slow.routeWebSocket(/\/ws(\?|$)/, (ws) => {
+      const toServer = ws.connectToServer();
+      let queue = Promise.resolve();
+      toServer.onMessage((message) => {
+        const graphChange = typeof message === 'string' && /^\{"type":"(nodeAdded|linked)"/.test(message);
+        queue = queue
+          .then(() => (graphChange ? new Promise((resolve) => setTimeout(resolve, 80)) : undefined))
+          .then(() => ws.send(message));
+      });
+    });
+    const chain = ['ch_f', 'ch_osc', 'ch_amp', 'ch_pan', 'ch_out'];
+    try {
+      await openEditor(slow, server.url);
+      const input = slow.getByTestId('console-input');
+      await input.fill(
+        'new 330 ch_f; new SineNode ch_osc; new GainNode ch_amp; new PanNode ch_pan; new PlaybackNode ch_out; ' +
+          'link ch_f.out -> ch_osc.frequency; link ch_osc.out -> ch_amp.input; link ch_amp.out -> ch_pan.input; ' +
+          'link ch_pan.left -> ch_out.left',
+      );
+      await input.press('Enter');
+      for (const name of chain) await slow.getByTestId(`node-${name}`).waitFor();
+      await expect.poll(() => get<ApiConnection[]>('/connections').then((c) => c.length)).toBeGreaterThan(3);
+      await viewSettled(slow);
+      const placed = async () => {
+        const boxes = await Promise.all(chain.map((n) => slow.getByTestId(`node-${n}`).boundingBox()));
+        return chain.slice(1).every((_, i) => boxes[i + 1]!.x > boxes[i]!.x);
+      };
+      await expect.poll(placed).toBe(true);
+    } finally {
+      await slow.close();
+      await page.goto(server.url);
+      await page.getByTestId('link-state').filter({ hasText: 'connected' }).waitFor();
+    }
+    await runConsole(chain.map((n) => `remove ${n}`).join('; '));
+  });
+
   test('connects by dragging from an output to an input', async () => {
     await fitView();
     await dragMouse(

@@ -42,6 +42,12 @@ export interface UiState {
   toast: { id: number; text: string; kind: 'error' | 'info' } | null;
   /** Bumped to ask the editor to fit the view (after loading a patch). */
   fitRequest: number;
+  /**
+   * This page's scripts sent and not yet answered. Their graph changes arrive before their answer, so the
+   * editor lays new nodes out only when this is 0: a busy page may take longer than the layout's pause
+   * between two of one script's changes, and a layout of half a script stacks its nodes in a column.
+   */
+  scriptsRunning: number;
   /** Timebase and trigger of each scope, by `node.port`. */
   scopes: Record<string, ScopeSettings>;
   /** The file the graph was opened from or last saved to. */
@@ -124,6 +130,7 @@ class Store {
     log: [],
     toast: null,
     fitRequest: 1,
+    scriptsRunning: 0,
     scopes: loadJson<Record<string, ScopeSettings>>(SCOPES_KEY, {}),
     fileName: null,
   };
@@ -176,7 +183,7 @@ class Store {
         for (const pending of this.pendingScripts.values())
           pending.reject(new ApiError(0, 'connection lost', null));
         this.pendingScripts.clear();
-        this.set({ link: 'closed' });
+        this.set({ link: 'closed', scriptsRunning: 0 });
       },
     });
   }
@@ -198,6 +205,7 @@ class Store {
     if (!backend().isOpen()) return api.execute(script);
     return new Promise((resolve, reject) => {
       this.pendingScripts.set(id, { resolve, reject });
+      this.set({ scriptsRunning: this.pendingScripts.size });
       this.send({ type: 'execute', id, script });
     });
   }
@@ -208,6 +216,7 @@ class Store {
         const pending = this.pendingScripts.get(Number(message.id));
         if (!pending) break;
         this.pendingScripts.delete(Number(message.id));
+        this.set({ scriptsRunning: this.pendingScripts.size });
         if (message.ok) {
           const text = (message as { text?: string }).text ?? '';
           pending.resolve({ results: (message.results ?? []) as ScriptResult['results'], text });

@@ -76,6 +76,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   const connections = useStore((s) => s.connections);
   const positions = useStore((s) => s.positions);
   const types = useStore((s) => s.types);
+  const scriptsRunning = useStore((s) => s.scriptsRunning);
   const watched = useStore((s) => s.watched);
   const log = useStore((s) => s.log);
   /** While a patch's inside covers this canvas, its keys stand still (see inner-patch.ts). */
@@ -118,15 +119,16 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-armed by every change; reads the newest state when it fires
   useEffect(() => {
     const timer = setTimeout(() => {
-      const { nodes: now, connections: links, positions: placed, types: known } = store.state;
+      const { nodes: now, connections: links, positions: placed, types: known, scriptsRunning } = store.state;
       // Not before the types are known: until then nodes are drawn without their controls, narrower
-      // than they will be, and a layout from those sizes would overlap.
-      if (!known.length) return;
+      // than they will be, and a layout from those sizes would overlap. Not while a script of this page
+      // is still arriving: its links shape the layout.
+      if (!known.length || scriptsRunning > 0) return;
       const missing = placeMissing([...now.values()], links, placed, measured);
       if (Object.keys(missing).length) store.setPositions(missing);
     }, 40);
     return () => clearTimeout(timer);
-  }, [nodes, connections, positions, types]);
+  }, [nodes, connections, positions, types, scriptsRunning]);
 
   // A node that appears out of sight (placed below the graph, or where a node of its name once was)
   // brings the view to it, unless the user has placed the view themselves.
