@@ -16,6 +16,7 @@ import {
 } from '../engine/definition.js';
 import type { PatchDescription, PatchPlan } from '../engine/patch.js';
 import type { NodeRegistry } from '../engine/registry.js';
+import { type Kernels, kernelsFor } from '../engine/wasm/kernels.js';
 import { isInlet } from '../nodes/instruments/inlet-node.js';
 import { PatchRuntime } from '../nodes/instruments/patch-runtime.js';
 import { MAX_VOICES, VOICE_INLETS } from '../nodes/instruments/voice-bank.js';
@@ -324,6 +325,35 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
     );
     const voiceLeft: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
     const voiceRight: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
+    // Each voice's outlet buffers as last seen and their offsets in the kernels' memory (−1: not there),
+    // so that the peak is measured in one SIMD call, as the VoicesNode's mix does on the main thread.
+    const seenLeft: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const seenLeftAt = new Int32Array(MAX_VOICES).fill(-1);
+    const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
+    /** The renderer's kernels (one memory for all its buffers), found with the first voice's buffers. */
+    let kernels: Kernels | null = null;
+    /** The loudest |sample| of a voice's outputs, NaN when one is not finite (as VoicesNode measures it). */
+    const peakOf = (v: number, lb: Float32Array, rb: Float32Array, frames: number): number => {
+      if (seenLeft[v] !== lb || seenRight[v] !== rb) {
+        seenLeft[v] = lb;
+        seenRight[v] = rb;
+        kernels = kernelsFor(lb);
+        seenLeftAt[v] = kernels?.offsetOf(lb) ?? -1;
+        seenRightAt[v] = kernels !== null && kernelsFor(rb) === kernels ? kernels.offsetOf(rb) : -1;
+      }
+      if (kernels !== null && seenLeftAt[v] >= 0 && seenRightAt[v] >= 0)
+        return kernels.exports.voicePeak(seenLeftAt[v], seenRightAt[v], frames);
+      let peak = 0;
+      let check = 0;
+      for (let f = 0; f < frames; f++) {
+        const a = lb[f];
+        const b = rb[f];
+        check += a * 0 + b * 0;
+        peak = Math.max(peak, Math.abs(a), Math.abs(b));
+      }
+      return check === 0 ? peak : Number.NaN;
+    };
     let views: ShareViews | null = null;
     let voices = new Int32Array(0);
     let running = false;
@@ -396,7 +426,8 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
             const to = drive[k][v];
             const from = current.shared[k][v];
             if (to === null || from === null) continue;
-            for (let f = 0; f < frames; f++) to[f] = from[f];
+            if (frames === to.length) to.set(from);
+            else for (let f = 0; f < frames; f++) to[f] = from[f];
           }
           const runtime = runtimes[v]!;
           runtime.render(frames);
@@ -408,24 +439,22 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
           }
           const lb = l.buf;
           const rb = r.buf;
-          let peak = 0;
-          let check = 0;
-          for (let f = 0; f < frames; f++) {
-            const a = lb[f];
-            const b = rb[f];
-            check += a * 0 + b * 0;
-            peak = Math.max(peak, Math.abs(a), Math.abs(b));
-          }
-          if (check !== 0) {
+          const peak = peakOf(v, lb, rb, frames);
+          if (Number.isNaN(peak)) {
             runtime.plan?.muteNonFinite(frames);
             peaks[v] = Number.NaN;
             continue;
           }
           const toLeft = current.left[v]!;
           const toRight = current.right[v]!;
-          for (let f = 0; f < frames; f++) {
-            toLeft[f] = lb[f];
-            toRight[f] = rb[f];
+          if (frames === toLeft.length) {
+            toLeft.set(lb); // a memcpy
+            toRight.set(rb);
+          } else {
+            for (let f = 0; f < frames; f++) {
+              toLeft[f] = lb[f];
+              toRight[f] = rb[f];
+            }
           }
           peaks[v] = peak;
         }
