@@ -140,6 +140,8 @@ export function formatThreads(report: ThreadsReport): string {
  * (MIN_VOICES_COST), to show where splitting stops paying.
  */
 const POLY_CASES = [
+  { name: 'poly-128', voices: 128, blocks: 150, forced: false },
+  { name: 'poly-64', voices: 64, blocks: 300, forced: false },
   { name: 'poly-32', voices: 32, blocks: 600, forced: false },
   { name: 'poly-16', voices: 16, blocks: 1000, forced: false },
   { name: 'poly-8', voices: 8, blocks: 2000, forced: false }, // 88 < MIN_VOICES_COST: stays on one thread
@@ -223,11 +225,12 @@ export function polyThreadsBench(): ThreadsReport {
 export function formatPolyThreads(report: ThreadsReport): string {
   const lines = [formatThreads(report).replace('multi-core, 1 thread vs 2', 'voices on threads, 1 vs 2')];
   lines.push('case            RT× wall 1 → 2 (median rounds)   RT× cpu 1 → 2');
-  for (const c of report.cases)
+  const rt = (ms: number, seconds: number) => (seconds / (ms / 1000)).toFixed(1);
+  for (const c of report.cases) {
+    const wall = `${rt(median(c.oneMs), c.seconds)} → ${rt(median(c.twoMs), c.seconds)}`;
     lines.push(
-      `${c.name.padEnd(15)} ${(c.seconds / (median(c.oneMs) / 1000)).toFixed(1)} → ${(c.seconds / (median(c.twoMs) / 1000)).toFixed(1)}`.padEnd(
-        49,
-      ) + `${(c.seconds / (c.oneCpuMs / 1000)).toFixed(1)} → ${(c.seconds / (c.twoCpuMs / 1000)).toFixed(1)}`,
+      `${c.name.padEnd(15)} ${wall.padEnd(32)} ${rt(c.oneCpuMs, c.seconds)} → ${rt(c.twoCpuMs, c.seconds)}`,
     );
+  }
   return lines.join('\n');
 }

@@ -24,10 +24,12 @@ import type { RemoteVoices, VoicesPlan } from '../nodes/instruments/voices-node.
 
 /**
  * Least cost (voices × nodes of the voice patch) of a VoicesNode whose voices are split among threads.
- * Below it, waking a worker and waiting for it each block costs more than its voices save (measured:
- * `npm run bench -- --only threads`, the poly cases; docs/performance.md).
+ * Below it, waking a worker and waiting for it twice a block (~40 µs wall, ~75 µs CPU on this 2-core
+ * machine under load) costs more than its half of the voices saves: poly-32 of the 11-node subtractive
+ * voice (352) came out at 0.55–1.0× one thread, so it stays on one (measured: `npm run bench -- --only
+ * poly-32-threads`; docs/performance.md, docs/decisions.md).
  */
-export const MIN_VOICES_COST = 96;
+export const MIN_VOICES_COST = 512;
 
 /** Categories of inner nodes that keep a voice patch on the main thread (files, devices, nested patches). */
 const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);

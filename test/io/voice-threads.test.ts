@@ -1,7 +1,8 @@
 // The voices of a VoicesNode on several threads (issue 14 item 3): a poly patch rendered with its voices
 // split between the main thread and a worker gives the same samples, bit for bit, as one thread — through
-// voice stealing, a value set on the voices' shared inlet and a reload of the voice patch. A small poly patch
-// stays on one thread. The workers run from dist/ (npm run build).
+// voice stealing, a value set on the voices' shared inlet and a reload of the voice patch; eagerly (the
+// server) once the worker has started. A poly patch below MIN_VOICES_COST stays on one thread. The workers
+// run from dist/ (npm run build).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,7 +103,7 @@ interface Engine {
   root: string;
 }
 
-function engine(threads: number, minVoicesCost?: number): Engine {
+function engine(threads: number, minVoicesCost?: number, eager = false): Engine {
   const root = mkdtempSync(join(tmpdir(), 'synchrotron-voice-threads-'));
   writeFileSync(join(root, 'voice.syn'), VOICE);
   const registry = createRegistry();
@@ -111,7 +112,7 @@ function engine(threads: number, minVoicesCost?: number): Engine {
     blockSize: BLOCK,
     registry,
     host: createNodeHost({ root, midi: { hardware: false } }),
-    createRenderer: (options) => new ThreadedRenderer({ ...options, threads, minVoicesCost }),
+    createRenderer: (options) => new ThreadedRenderer({ ...options, threads, minVoicesCost, eager }),
   });
   const events: RenderEvent[] = [];
   synth.onEvent((event) => events.push(event));
@@ -186,13 +187,49 @@ describe('VoicesNode voices on threads', () => {
     expect(firstDifference(a, b)).toBe(-1);
   });
 
+  it("eager (the server's render worker): splits once its worker has started, then renders as one thread", async () => {
+    const one = engine(1);
+    const eager = engine(2, 1, true);
+    for (const e of [one, eager]) {
+      e.synth.execute(POLY(6));
+      e.synth.addValue([], 'events');
+      e.synth.link('events.out', 'keys.events');
+      e.synth.start();
+    }
+    const renderer = eager.synth.renderer as ThreadedRenderer;
+    // Silence until the worker is ready (the render thread never waits for it to start).
+    let blocks = 0;
+    const started = Date.now();
+    while (renderer.voiceThreads('poly') === 1 && Date.now() - started < 20_000) {
+      eager.synth.renderBlock();
+      one.synth.renderBlock();
+      blocks++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(renderer.voiceThreads('poly')).toBe(2);
+    const shift = (blocks + 2) * BLOCK;
+    const events = EVENTS.map(([frame, ...message]) => [frame + shift, ...message]);
+    const [a, b] = [one, eager].map((e) => {
+      e.synth.setValue('events', events);
+      const left = new Float32Array(60 * BLOCK);
+      for (let i = 0; i < 60; i++) left.set(e.synth.renderBlock().left, i * BLOCK);
+      return left;
+    });
+    expect(peak(a)).toBeGreaterThan(0.05);
+    expect(firstDifference(a, b)).toBe(-1);
+  });
+
   it('keeps a small poly patch on one thread', () => {
     const small = engine(2);
     small.synth.execute(POLY(2));
     small.synth.renderBlock();
     expect((small.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(1);
+    const medium = engine(2);
+    medium.synth.execute(POLY(32)); // 320 nodes: below MIN_VOICES_COST, a worker would not pay
+    medium.synth.renderBlock();
+    expect((medium.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(1);
     const large = engine(2);
-    large.synth.execute(POLY(32));
+    large.synth.execute(POLY(64));
     large.synth.renderBlock();
     expect((large.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
   });
