@@ -136,8 +136,9 @@ export function formatThreads(report: ThreadsReport): string {
 
 /**
  * `npm run bench -- --only poly-32-threads`: a VoicesNode's voices on one thread and on two (the subtractive
- * voice of bench/instruments.ts, every voice sounding). `forced` splits below the engine's threshold
- * (MIN_VOICES_COST), to show where splitting stops paying.
+ * voice of bench/instruments.ts, a note per voice; from 60 voices on, notes repeat, so about 60 sound). Two
+ * threads with `splitVoices` on (off by default); `forced` splits below MIN_VOICES_COST too, to show what
+ * the handoff alone costs.
  */
 const POLY_CASES = [
   { name: 'poly-128', voices: 128, blocks: 150, forced: false },
@@ -160,7 +161,13 @@ function buildPoly(voices: number, threads: number, forced: boolean): Synchrotro
     host,
     createRenderer:
       threads > 1
-        ? (options) => new ThreadedRenderer({ ...options, threads, ...(forced ? { minVoicesCost: 0 } : {}) })
+        ? (options) =>
+            new ThreadedRenderer({
+              ...options,
+              threads,
+              splitVoices: true,
+              ...(forced ? { minVoicesCost: 0 } : {}),
+            })
         : undefined,
   });
   synth.execute(`new MidiInputNode keys

@@ -290,6 +290,12 @@ export interface ThreadedRendererOptions extends RendererOptions {
   threads: number;
   /** Least cost of a part worth its own thread (default MIN_PART_COST). */
   minPartCost?: number;
+  /**
+   * Render the voices of VoicesNodes that cost at least `minVoicesCost` on worker threads (default false:
+   * on the shared 2-core machine here every size measured slower on two threads than on one, as the
+   * per-block handoff costs more than half the voices save; docs/performance.md). Bit-identical either way.
+   */
+  splitVoices?: boolean;
   /** Least cost (voices × voice nodes) of a VoicesNode whose voices are split (default MIN_VOICES_COST). */
   minVoicesCost?: number;
   /**
@@ -322,7 +328,9 @@ export class ThreadedRenderer extends Renderer {
     this.options = options;
     this.threads = sharedMemoryAvailable() ? Math.max(1, Math.floor(options.threads)) : 1;
     this.minPartCost = options.minPartCost ?? MIN_PART_COST;
-    this.minVoicesCost = options.minVoicesCost ?? MIN_VOICES_COST;
+    this.minVoicesCost = options.splitVoices
+      ? (options.minVoicesCost ?? MIN_VOICES_COST)
+      : Number.POSITIVE_INFINITY;
     this.load = new Array(this.threads).fill(0);
     this.workers = new Array(this.threads).fill(null);
     this.voiceWorkers = new Array(this.threads).fill(null);

@@ -23,11 +23,11 @@ import { MAX_VOICES, VOICE_INLETS } from '../nodes/instruments/voice-bank.js';
 import type { RemoteVoices, VoicesPlan } from '../nodes/instruments/voices-node.js';
 
 /**
- * Least cost (voices × nodes of the voice patch) of a VoicesNode whose voices are split among threads.
- * Below it, waking a worker and waiting for it twice a block (~40 µs wall, ~75 µs CPU on this 2-core
- * machine under load) costs more than its half of the voices saves: poly-32 of the 11-node subtractive
- * voice (352) came out at 0.55–1.0× one thread, so it stays on one (measured: `npm run bench -- --only
- * poly-32-threads`; docs/performance.md, docs/decisions.md).
+ * Least cost (voices × nodes of the voice patch) of a VoicesNode whose voices are split among threads, when
+ * splitting is on (ThreadedRendererOptions.splitVoices; off by default). Below it, waking a worker and
+ * waiting for it twice a block (~40 µs wall, ~75–90 µs CPU on this 2-core machine under load) costs more
+ * than its half of the voices can save: poly-32 of the 11-node subtractive voice (352) came out at
+ * 0.55–1.0× one thread (measured: `npm run bench -- --only poly-32-threads`; docs/performance.md).
  */
 export const MIN_VOICES_COST = 512;
 

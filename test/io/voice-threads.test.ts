@@ -1,8 +1,8 @@
 // The voices of a VoicesNode on several threads (issue 14 item 3): a poly patch rendered with its voices
 // split between the main thread and a worker gives the same samples, bit for bit, as one thread — through
 // voice stealing, a value set on the voices' shared inlet and a reload of the voice patch; eagerly (the
-// server) once the worker has started. A poly patch below MIN_VOICES_COST stays on one thread. The workers
-// run from dist/ (npm run build).
+// server) once the worker has started. A poly patch below MIN_VOICES_COST stays on one thread, and so does
+// every one unless `splitVoices` is on. The workers run from dist/ (npm run build).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,7 +103,7 @@ interface Engine {
   root: string;
 }
 
-function engine(threads: number, minVoicesCost?: number, eager = false): Engine {
+function engine(threads: number, minVoicesCost?: number, eager = false, splitVoices = true): Engine {
   const root = mkdtempSync(join(tmpdir(), 'synchrotron-voice-threads-'));
   writeFileSync(join(root, 'voice.syn'), VOICE);
   const registry = createRegistry();
@@ -112,7 +112,8 @@ function engine(threads: number, minVoicesCost?: number, eager = false): Engine 
     blockSize: BLOCK,
     registry,
     host: createNodeHost({ root, midi: { hardware: false } }),
-    createRenderer: (options) => new ThreadedRenderer({ ...options, threads, minVoicesCost, eager }),
+    createRenderer: (options) =>
+      new ThreadedRenderer({ ...options, threads, splitVoices, minVoicesCost, eager }),
   });
   const events: RenderEvent[] = [];
   synth.onEvent((event) => events.push(event));
@@ -232,5 +233,10 @@ describe('VoicesNode voices on threads', () => {
     large.synth.execute(POLY(64));
     large.synth.renderBlock();
     expect((large.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
+    // Splitting is off unless asked for (it measured slower here at every size).
+    const off = engine(2, undefined, false, false);
+    off.synth.execute(POLY(64));
+    off.synth.renderBlock();
+    expect((off.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(1);
   });
 });
