@@ -136,9 +136,14 @@ link level.out -> play.left
 link level.out -> play.right`;
 
 /** Renders the poly patch on each engine, applying `edits[block]` before that block on both. */
-function render(engines: Engine[], blocks: number, edits: Record<number, (e: Engine) => void> = {}) {
+function render(
+  engines: Engine[],
+  blocks: number,
+  edits: Record<number, (e: Engine) => void> = {},
+  script = POLY(6),
+) {
   return engines.map((e) => {
-    e.synth.execute(POLY(6));
+    e.synth.execute(script);
     e.synth.addValue(EVENTS, 'events');
     e.synth.link('events.out', 'keys.events');
     e.synth.start();
@@ -178,6 +183,34 @@ describe('VoicesNode voices on threads', () => {
     expect(peak(a)).toBeGreaterThan(0.05);
     // The reload is heard (the sine and the longer release change the sound after block 50).
     expect(peak(a.subarray(75 * BLOCK))).toBeGreaterThan(1e-4);
+    expect(firstDifference(a, b)).toBe(-1);
+    expect(two.events.filter((e) => e.kind === 'fault')).toEqual([]);
+  });
+
+  it('stays bit-identical through a change of voice count, a rename, a steal policy and a removal', () => {
+    const one = engine(1);
+    const two = engine(2, 1);
+    const edits: Record<number, (e: Engine) => void> = {
+      20: (e) => e.synth.setValue('count', 9), // structural: every voice's plan again, the same replicas
+      35: (e) => e.synth.graph.renameNode('poly', 'chords'),
+      40: (e) => e.synth.setValue('policy', 'quietest'),
+      45: (e) => e.synth.setValue('count', 3), // voices past 3 forgotten, on both threads
+      70: (e) => e.synth.remove('chords'),
+      72: (e) =>
+        e.synth.execute(`new VoicesNode(patch: "voice.syn", voices: 5) poly
+link keys.out -> poly.midi
+link poly.left -> level.input`),
+    };
+    const script = `${POLY(6)}
+new 6 count
+new "oldest" policy
+link count.out -> poly.voices
+link policy.out -> poly.steal`;
+    const [a, b] = render([one, two], 110, edits, script);
+    const renderer = two.synth.renderer as ThreadedRenderer;
+    expect(renderer.voiceThreads('chords')).toBe(1); // removed
+    expect(renderer.voiceThreads('poly')).toBe(2); // the new one
+    expect(peak(a.subarray(0, 70 * BLOCK))).toBeGreaterThan(0.05);
     expect(firstDifference(a, b)).toBe(-1);
     expect(two.events.filter((e) => e.kind === 'fault')).toEqual([]);
   });
