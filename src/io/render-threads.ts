@@ -411,6 +411,7 @@ export class ThreadedRenderer extends Renderer {
 
   override renderBlock(): void {
     if (this.waitingVoices.size > 0) this.splitWaitingVoices();
+    const flushed = this.voiceWorkersToFlush.size > 0 ? this.flushVoiceWorkers() : null;
     const frames = this.clock.frames;
     const workers = this.workers;
     for (let w = 1; w < workers.length; w++) {
@@ -426,6 +427,7 @@ export class ThreadedRenderer extends Renderer {
     super.renderBlock();
     // A worker no stand-in waited for (its outputs unread this block) still finishes before the next.
     for (let w = 1; w < workers.length; w++) workers[w]?.wait();
+    if (flushed !== null) for (const t of flushed) this.voiceWorkers[t]?.wait();
   }
 
   override streamOutput(ref: PortRef): Float32Array | undefined {
@@ -820,9 +822,7 @@ export class ThreadedRenderer extends Renderer {
       return null;
     }
     const before = this.splits.get(op.name);
-    for (const t of before?.threads ?? [])
-      if (!threads.includes(t))
-        this.voiceWorkerFor(t).post({ kind: 'ops', ops: [{ op: 'remove', name: op.name }] });
+    for (const t of before?.threads ?? []) if (!threads.includes(t)) this.dropReplicas(t, op.name);
     const workers = threads.map((t) => this.voiceWorkerFor(t));
     const split = new VoiceSplit(plan!, this.blockSize, workers);
     threads.forEach((t, w) => {
@@ -848,8 +848,38 @@ export class ThreadedRenderer extends Renderer {
     const split = this.splits.get(name);
     if (!split) return;
     this.splits.delete(name);
-    for (const t of split.threads)
-      this.voiceWorkerFor(t).post({ kind: 'ops', ops: [{ op: 'remove', name }] });
+    for (const t of split.threads) this.dropReplicas(t, name);
+  }
+
+  /** Voice worker `t` drops `name`'s replicas (sent by the next `begin` of a split using it, else flushed). */
+  private dropReplicas(t: number, name: string): void {
+    this.voiceWorkerFor(t).post({ kind: 'ops', ops: [{ op: 'remove', name }] });
+    this.voiceWorkersToFlush.add(t);
+  }
+
+  /** Voice workers with edits that no VoicesNode's `begin` may send (none of their splits is left). */
+  private readonly voiceWorkersToFlush = new Set<number>();
+
+  /**
+   * Wakes the voice workers that no split uses any more, so that they drop their replicas; only those:
+   * a woken worker's share nodes read words the main thread writes without atomics during `begin`.
+   */
+  private flushVoiceWorkers(): number[] {
+    const flushed: number[] = [];
+    for (const t of this.voiceWorkersToFlush) {
+      const worker = this.voiceWorkers[t];
+      let used = false;
+      for (const split of this.splits.values()) if (split.threads.includes(t)) used = true;
+      if (worker === null || used) {
+        this.voiceWorkersToFlush.delete(t);
+        continue;
+      }
+      if (!worker.ready) continue;
+      this.voiceWorkersToFlush.delete(t);
+      worker.kick(this.clock.frames);
+      flushed.push(t);
+    }
+    return flushed;
   }
 
   /** Eager: VoicesNodes that waited for their workers to start are configured again now that they have. */
@@ -889,6 +919,7 @@ export class ThreadedRenderer extends Renderer {
     }
     this.splits.clear();
     this.waitingVoices.clear();
+    this.voiceWorkersToFlush.clear();
     this.local?.dispose();
     this.local = null;
     this.threads = 1;
