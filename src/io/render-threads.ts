@@ -336,6 +336,8 @@ export class ThreadedRenderer extends Renderer {
     this.voiceWorkers = new Array(this.threads).fill(null);
     this.eager = options.eager ?? false;
     if (this.eager) for (let w = 1; w < this.threads; w++) this.workerFor(w);
+    // Voice workers too, when voices may split: a patch posted once they run splits at once, not later.
+    if (this.eager && options.splitVoices) for (let t = 1; t < this.threads; t++) this.voiceWorkerFor(t);
   }
 
   private readonly eager: boolean;
