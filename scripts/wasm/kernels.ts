@@ -51,33 +51,6 @@ export function multiply(a: usize, b: usize, out: usize, frames: i32): void {
 }
 
 /**
- * A voice rendered on a worker for a VoicesNode (src/io/voice-threads.ts): the loudest |sample| of `a` and `b`
- * as mixVoice measures it, or NaN when a sample is NaN or ±Infinity. Adds nothing anywhere.
- */
-export function voicePeak(a: usize, b: usize, frames: i32): f32 {
-  const zero = f32x4.splat(0);
-  let peak = zero;
-  let poison = zero;
-  const n = (<usize>frames) << 2;
-  for (let i: usize = 0; i < n; i += 16) {
-    const x = v128.load(a + i);
-    const y = v128.load(b + i);
-    peak = f32x4.max(peak, f32x4.max(f32x4.abs(x), f32x4.abs(y)));
-    poison = f32x4.add(poison, f32x4.add(f32x4.mul(x, zero), f32x4.mul(y, zero)));
-  }
-  const check =
-    f32x4.extract_lane(poison, 0) +
-    f32x4.extract_lane(poison, 1) +
-    f32x4.extract_lane(poison, 2) +
-    f32x4.extract_lane(poison, 3);
-  if (check !== 0) return NaN;
-  return Mathf.max(
-    Mathf.max(f32x4.extract_lane(peak, 0), f32x4.extract_lane(peak, 1)),
-    Mathf.max(f32x4.extract_lane(peak, 2), f32x4.extract_lane(peak, 3)),
-  );
-}
-
-/**
  * One voice into a VoicesNode's mix: the loudest |sample| of `a` and `b`, and, when every sample of both is
  * finite, left += a and right += b. Returns NaN (and adds nothing) when a sample is NaN or ±Infinity.
  */

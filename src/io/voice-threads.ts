@@ -16,7 +16,6 @@ import {
 } from '../engine/definition.js';
 import type { PatchDescription, PatchPlan } from '../engine/patch.js';
 import type { NodeRegistry } from '../engine/registry.js';
-import { type Kernels, kernelsFor } from '../engine/wasm/kernels.js';
 import { isInlet } from '../nodes/instruments/inlet-node.js';
 import { PatchRuntime } from '../nodes/instruments/patch-runtime.js';
 import { MAX_VOICES, VOICE_INLETS } from '../nodes/instruments/voice-bank.js';
@@ -327,25 +326,12 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
     );
     const voiceLeft: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
     const voiceRight: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
-    // Each voice's outlet buffers as last seen and their offsets in the kernels' memory (−1: not there),
-    // so that the peak is measured in one SIMD call, as the VoicesNode's mix does on the main thread.
-    const seenLeft: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
-    const seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
-    const seenLeftAt = new Int32Array(MAX_VOICES).fill(-1);
-    const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
-    /** The renderer's kernels (one memory for all its buffers), found with the first voice's buffers. */
-    let kernels: Kernels | null = null;
-    /** The loudest |sample| of a voice's outputs, NaN when one is not finite (as VoicesNode measures it). */
-    const peakOf = (v: number, lb: Float32Array, rb: Float32Array, frames: number): number => {
-      if (seenLeft[v] !== lb || seenRight[v] !== rb) {
-        seenLeft[v] = lb;
-        seenRight[v] = rb;
-        kernels = kernelsFor(lb);
-        seenLeftAt[v] = kernels?.offsetOf(lb) ?? -1;
-        seenRightAt[v] = kernels !== null && kernelsFor(rb) === kernels ? kernels.offsetOf(rb) : -1;
-      }
-      if (kernels !== null && seenLeftAt[v] >= 0 && seenRightAt[v] >= 0)
-        return kernels.exports.voicePeak(seenLeftAt[v], seenRightAt[v], frames);
+    /**
+     * The loudest |sample| of a voice's outputs, NaN when one is not finite (as VoicesNode's mix measures
+     * it: |x| and max of float32 values are exact in doubles, so the figure is the same). In JS, not a
+     * kernel: the page's worklet bundle, which carries the kernels, has no room for one only Node uses.
+     */
+    const peakOf = (lb: Float32Array, rb: Float32Array, frames: number): number => {
       let peak = 0;
       let check = 0;
       for (let f = 0; f < frames; f++) {
@@ -441,7 +427,7 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
           }
           const lb = l.buf;
           const rb = r.buf;
-          const peak = peakOf(v, lb, rb, frames);
+          const peak = peakOf(lb, rb, frames);
           if (Number.isNaN(peak)) {
             runtime.plan?.muteNonFinite(frames);
             peaks[v] = Number.NaN;

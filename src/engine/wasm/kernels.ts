@@ -27,8 +27,6 @@ export interface KernelExports {
    * `right`; returns NaN and adds nothing when a sample is not finite.
    */
   mixVoice(left: number, right: number, a: number, b: number, frames: number): number;
-  /** mixVoice's peak of `a` and `b` (NaN when a sample is not finite), adding nothing. */
-  voicePeak(a: number, b: number, frames: number): number;
   /** Table sine with an audio-rate frequency buffer; returns the phase (cycles) after the block. */
   sineModulated(
     out: number,
