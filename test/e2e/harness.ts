@@ -60,13 +60,28 @@ export async function viewSettled(page: Page) {
   }
 }
 
-/** Runs a line in the editor's console and waits until it has been taken. */
+/**
+ * Runs a line in the editor's console and waits until it has been answered and every node it made has its
+ * place on the canvas (a click aimed at a node before the layout has moved it would land elsewhere).
+ */
 export async function runConsole(page: Page, script: string) {
   const input = page.getByTestId('console-input');
   await input.fill(script);
   await input.press('Enter');
+  await consoleSettled(page);
+}
+
+/**
+ * Until the console has no command running and the editor no node waiting for its place — or a dialog asks
+ * something first (`demo` over a graph asks before replacing it; the test answers it).
+ */
+export async function consoleSettled(page: Page) {
   await page.waitForFunction(
-    () => (document.querySelector('[data-testid="console-input"]') as HTMLTextAreaElement).value === '',
+    () =>
+      (document.querySelector('[data-testid="console-input"]') as HTMLTextAreaElement).value === '' &&
+      (!!document.querySelector('.dialog-backdrop') ||
+        (!document.querySelector('.console[data-busy]') &&
+          !document.querySelector('[data-testid="editor"][data-placing]'))),
   );
 }
 

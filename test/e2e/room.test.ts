@@ -246,6 +246,12 @@ describe.skipIf(!!missing)('room on a laptop screen', () => {
       expect((await measureRoom(shot)).outside).toEqual([]);
       await screenshot(shot, `screen-${width}x${height}-${theme}`);
       await shot.getByTestId('stop').click();
+      // Stopped before the page goes: the next screenshot's page starts the engine again with Start.
+      await expect
+        .poll(
+          async () => ((await (await fetch(`${server.url}/status`)).json()) as { running: boolean }).running,
+        )
+        .toBe(false);
       await shots.close();
       expect(shotErrors).toEqual([]);
     },

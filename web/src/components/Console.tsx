@@ -222,7 +222,8 @@ export function Console() {
 
   const lineCount = Math.min(6, text.split('\n').length);
   return (
-    <section className="console panel" aria-label="Console">
+    // data-busy: a command is still running (tools and tests wait for its answer by it).
+    <section className="console panel" aria-label="Console" data-busy={busy || undefined}>
       <button
         type="button"
         className="icon-button dock-hide"

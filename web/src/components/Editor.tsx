@@ -645,6 +645,8 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
     <div
       className="editor"
       data-testid="editor"
+      // Nodes still waiting for the layout to give them a place (tools and tests wait until none are).
+      data-placing={[...nodes.keys()].some((name) => !positions[name]) || undefined}
       ref={editorRef}
       onMouseMove={(e) => {
         pointer.current = { x: e.clientX, y: e.clientY };
