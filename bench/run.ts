@@ -12,6 +12,7 @@
 //   npm run bench -- --only build-3000     parse and build a 3,000-node patch, by stage (bench/build-edit.ts)
 //   npm run bench -- --only edit-3000      the render thread's cost of one edit to a 3,000-node graph
 //   npm run bench -- --only threads        multi-core: 1 thread vs 2 on independent chains (bench/threads.ts)
+//   npm run bench -- --only poly-32-threads  a VoicesNode's voices on 1 thread vs 2 (bench/threads.ts)
 //
 // After the offline cases comes the server soak (bench/soak.ts): real time on the `none` output with a
 // 200-node patch under 200 HTTP requests/s, reporting underruns, CPU load, p99 latency, memory growth.
@@ -43,7 +44,13 @@ import { formatOscBench, type OscBenchReport, runOscBench } from './osc.js';
 import { allPatches, benchRegistry } from './patches.js';
 import { formatSoak, runSoak, type SoakReport } from './soak.js';
 import { formatReverbTail, type ReverbTailReport, reverbTail } from './space-dynamics.js';
-import { formatThreads, type ThreadsReport, threadsBench } from './threads.js';
+import {
+  formatPolyThreads,
+  formatThreads,
+  polyThreadsBench,
+  type ThreadsReport,
+  threadsBench,
+} from './threads.js';
 import { formatVersus, type VersusReport, versusScsynth } from './versus-scsynth.js';
 
 const SAMPLE_RATE = 44100;
@@ -314,6 +321,11 @@ async function main(): Promise<void> {
     threads = await runInOwnProcess<ThreadsReport>('--threads');
     console.log(`\n${formatThreads(threads)}`);
   }
+  let polyThreads: ThreadsReport | null = null;
+  if (!only || 'poly-32-threads'.includes(only)) {
+    polyThreads = await runInOwnProcess<ThreadsReport>('--poly-threads');
+    console.log(`\n${formatPolyThreads(polyThreads)}`);
+  }
 
   // The whole-process race against scsynth (skipped when it is not installed).
   let versus: VersusReport | null = null;
@@ -356,6 +368,7 @@ async function main(): Promise<void> {
     build3000: build,
     edit3000: edit,
     threads,
+    polyThreads,
     versusScsynth: versus,
     osc,
     soak,
@@ -370,6 +383,8 @@ if (process.argv[2] === '--reverb-tail') {
   process.send?.(buildBench());
 } else if (process.argv[2] === '--threads') {
   process.send?.(threadsBench());
+} else if (process.argv[2] === '--poly-threads') {
+  process.send?.(polyThreadsBench());
 } else if (process.argv[2] === '--edit-3000') {
   process.send?.(editBench());
 } else if (process.argv[2] === '--case') {

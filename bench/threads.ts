@@ -4,10 +4,14 @@
 // the range over rounds, and the load average. The patches are independent chains that meet only at the
 // master (test/helpers/chains.ts): two heavy ones, a medium pair near the threshold, and a small graph.
 
-import { loadavg } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNodeHost } from '../src/io/node-host.js';
 import { ThreadedRenderer } from '../src/io/render-threads.js';
 import { Synchrotron } from '../src/synchrotron.js';
 import { chainsPatch } from '../test/helpers/chains.js';
+import { SUBTRACTIVE_VOICE } from './instruments.js';
 
 const BLOCK_SIZE = 128;
 const SAMPLE_RATE = 44100;
@@ -123,6 +127,116 @@ export function formatThreads(report: ThreadsReport): string {
   for (const c of report.cases) {
     lines.push(
       `${c.name.padEnd(15)} ${String(c.nodes).padStart(5)} ${String(c.threadsUsed).padStart(5)}  ${range(c.oneMs).padEnd(26)} ${range(c.twoMs).padEnd(27)} ${`${c.speedupMedian.toFixed(2)}× (${c.speedupMin.toFixed(2)}–${c.speedupMax.toFixed(2)})`.padEnd(22)} ${c.oneCpuMs.toFixed(0)} → ${c.twoCpuMs.toFixed(0)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+// ------------------------------------------------------------------------------- voices on threads
+
+/**
+ * `npm run bench -- --only poly-32-threads`: a VoicesNode's voices on one thread and on two (the subtractive
+ * voice of bench/instruments.ts, a note per voice; from 60 voices on, notes repeat, so about 60 sound). Two
+ * threads with `splitVoices` on (off by default); `forced` splits below MIN_VOICES_COST too, to show what
+ * the handoff alone costs.
+ */
+const POLY_CASES = [
+  { name: 'poly-128', voices: 128, blocks: 150, forced: false },
+  { name: 'poly-64', voices: 64, blocks: 300, forced: false },
+  { name: 'poly-32', voices: 32, blocks: 600, forced: false },
+  { name: 'poly-16', voices: 16, blocks: 1000, forced: false },
+  { name: 'poly-8', voices: 8, blocks: 2000, forced: false }, // 88 < MIN_VOICES_COST: stays on one thread
+  { name: 'poly-8-forced', voices: 8, blocks: 2000, forced: true },
+  { name: 'poly-4-forced', voices: 4, blocks: 3000, forced: true },
+  { name: 'poly-2-forced', voices: 2, blocks: 4000, forced: true },
+];
+
+function buildPoly(voices: number, threads: number, forced: boolean): Synchrotron {
+  const root = mkdtempSync(join(tmpdir(), 'synchrotron-bench-polythreads-'));
+  writeFileSync(join(root, 'voice.syn'), SUBTRACTIVE_VOICE);
+  const host = createNodeHost({ root, midi: { hardware: false } });
+  const synth = new Synchrotron({
+    sampleRate: SAMPLE_RATE,
+    blockSize: BLOCK_SIZE,
+    host,
+    createRenderer:
+      threads > 1
+        ? (options) =>
+            new ThreadedRenderer({
+              ...options,
+              threads,
+              splitVoices: true,
+              ...(forced ? { minVoicesCost: 0 } : {}),
+            })
+        : undefined,
+  });
+  synth.execute(`new MidiInputNode keys
+new VoicesNode(patch: "voice.syn", voices: ${voices}) poly
+new GainNode(gain: -30) level
+new PlaybackNode play
+link keys.out -> poly.midi
+link poly.left -> level.input
+link level.out -> play.left
+link level.out -> play.right`);
+  synth.start();
+  synth.renderBlock(); // opens the virtual port
+  const notes: number[] = [];
+  for (let i = 0; i < voices; i++) notes.push(0x90, 36 + ((i * 7) % 60), 100);
+  host.virtualMidi.push(notes);
+  synth.renderBlock();
+  return synth;
+}
+
+export function polyThreadsBench(): ThreadsReport {
+  const loadAverageBefore = loadavg()[0];
+  const cases: ThreadsCase[] = [];
+  for (const spec of POLY_CASES) {
+    const one = buildPoly(spec.voices, 1, spec.forced);
+    const two = buildPoly(spec.voices, 2, spec.forced);
+    timeBlocks(one, WARM_UP_BLOCKS);
+    timeBlocks(two, WARM_UP_BLOCKS);
+    const oneMs: number[] = [];
+    const twoMs: number[] = [];
+    const oneCpu: number[] = [];
+    const twoCpu: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round % 2 === 0) {
+        oneMs.push(timeBlocks(one, spec.blocks, oneCpu));
+        twoMs.push(timeBlocks(two, spec.blocks, twoCpu));
+      } else {
+        twoMs.push(timeBlocks(two, spec.blocks, twoCpu));
+        oneMs.push(timeBlocks(one, spec.blocks, oneCpu));
+      }
+    }
+    const speedups = oneMs.map((ms, i) => ms / twoMs[i]);
+    cases.push({
+      name: spec.name,
+      nodes: spec.voices * 11 + 4,
+      threadsUsed: (two.renderer as ThreadedRenderer).voiceThreads('poly'),
+      oneMs,
+      twoMs,
+      speedupMedian: median(speedups),
+      speedupMin: Math.min(...speedups),
+      speedupMax: Math.max(...speedups),
+      oneCpuMs: median(oneCpu),
+      twoCpuMs: median(twoCpu),
+      seconds: (spec.blocks * BLOCK_SIZE) / SAMPLE_RATE,
+    });
+    one.dispose();
+    two.dispose();
+  }
+  return { loadAverageBefore, loadAverageAfter: loadavg()[0], cases };
+}
+
+/** The voices' table: as formatThreads, with realtime factors (audio s per wall s, and per CPU s). */
+export function formatPolyThreads(report: ThreadsReport): string {
+  const lines = [formatThreads(report).replace('multi-core, 1 thread vs 2', 'voices on threads, 1 vs 2')];
+  lines.push('case            RT× wall 1 → 2 (median rounds)   RT× cpu 1 → 2');
+  const rt = (ms: number, seconds: number) => (seconds / (ms / 1000)).toFixed(1);
+  for (const c of report.cases) {
+    const wall = `${rt(median(c.oneMs), c.seconds)} → ${rt(median(c.twoMs), c.seconds)}`;
+    lines.push(
+      `${c.name.padEnd(15)} ${wall.padEnd(32)} ${rt(c.oneCpuMs, c.seconds)} → ${rt(c.twoCpuMs, c.seconds)}`,
     );
   }
   return lines.join('\n');

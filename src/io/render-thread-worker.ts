@@ -7,6 +7,7 @@ import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer } from '../engine/renderer.js';
 import { builtinNodes } from '../nodes/index.js';
 import { CONTROL, GO_EXIT, type PartWorkerData, type ToPartWorker } from './render-threads.js';
+import { VoiceShareNode } from './voice-threads.js';
 
 const data = workerData as PartWorkerData;
 const control = new Int32Array(data.control);
@@ -15,7 +16,7 @@ const slots = new Float32Array(data.slots);
 const renderer = new Renderer({
   sampleRate: data.sampleRate,
   blockSize: data.blockSize,
-  registry: new NodeRegistry(builtinNodes),
+  registry: new NodeRegistry([...builtinNodes, VoiceShareNode]),
   onEvent: (event) => data.events.postMessage(event),
 });
 /** Exported outputs: the part's live buffer and the shared block it is copied to after each block. */

@@ -21,6 +21,8 @@ import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer, type RendererOptions } from '../engine/renderer.js';
 import type { PortRef } from '../engine/types.js';
 import { builtinNodes } from '../nodes/index.js';
+import { VoicesNode, type VoicesPlan } from '../nodes/instruments/voices-node.js';
+import { MIN_VOICES_COST, VoiceShareNode, VoiceSplit, voicesCanSplit, voicesCost } from './voice-threads.js';
 
 /** Most threads `auto` uses; beyond a few, per-block wake-ups cost more than parts of a patch gain. */
 export const MAX_AUTO_THREADS = 4;
@@ -289,6 +291,14 @@ export interface ThreadedRendererOptions extends RendererOptions {
   /** Least cost of a part worth its own thread (default MIN_PART_COST). */
   minPartCost?: number;
   /**
+   * Render the voices of VoicesNodes that cost at least `minVoicesCost` on worker threads (default false:
+   * on the shared 2-core machine here every size measured slower on two threads than on one, as the
+   * per-block handoff costs more than half the voices save; docs/performance.md). Bit-identical either way.
+   */
+  splitVoices?: boolean;
+  /** Least cost (voices × voice nodes) of a VoicesNode whose voices are split (default MIN_VOICES_COST). */
+  minVoicesCost?: number;
+  /**
    * Start the workers now and give parts only to those that have started (default false: start one when
    * a part first goes to it, and wait for it). A real-time render thread cannot wait for a thread to
    * start (a second or more on a busy machine: the server's supervisor would take it for hung).
@@ -318,10 +328,16 @@ export class ThreadedRenderer extends Renderer {
     this.options = options;
     this.threads = sharedMemoryAvailable() ? Math.max(1, Math.floor(options.threads)) : 1;
     this.minPartCost = options.minPartCost ?? MIN_PART_COST;
+    this.minVoicesCost = options.splitVoices
+      ? (options.minVoicesCost ?? MIN_VOICES_COST)
+      : Number.POSITIVE_INFINITY;
     this.load = new Array(this.threads).fill(0);
     this.workers = new Array(this.threads).fill(null);
+    this.voiceWorkers = new Array(this.threads).fill(null);
     this.eager = options.eager ?? false;
     if (this.eager) for (let w = 1; w < this.threads; w++) this.workerFor(w);
+    // Voice workers too, when voices may split: a patch posted once they run splits at once, not later.
+    if (this.eager && options.splitVoices) for (let t = 1; t < this.threads; t++) this.voiceWorkerFor(t);
   }
 
   private readonly eager: boolean;
@@ -333,14 +349,16 @@ export class ThreadedRenderer extends Renderer {
     return owners;
   }
 
-  override enqueue(ops: readonly RenderOp[]): void {
+  override enqueue(batch: readonly RenderOp[]): void {
     if (this.threads === 1) {
-      super.enqueue(ops);
+      super.enqueue(batch);
       return;
     }
-    this.updateModel(ops);
+    this.updateModel(batch);
+    let ops = batch;
     // Only a new node, link or port kind can place a node or join parts: other edits keep every owner.
     if (!ops.some((op) => op.op === 'add' || op.op === 'link' || op.op === 'ports')) {
+      ops = this.splitVoices(ops);
       if (this.hasParts()) this.route(ops);
       else this.routeAllToMain(ops);
       return;
@@ -365,6 +383,7 @@ export class ThreadedRenderer extends Renderer {
       this.model.get(name)!.owner = owner;
       if (owner !== MAIN) parts = true;
     }
+    ops = this.splitVoices(ops);
     if (parts) this.route(ops);
     else this.routeAllToMain(ops);
   }
@@ -381,16 +400,20 @@ export class ThreadedRenderer extends Renderer {
   override start(): void {
     this.local?.start();
     for (const worker of this.workers) worker?.post({ kind: 'transport', running: true });
+    for (const worker of this.voiceWorkers) worker?.post({ kind: 'transport', running: true });
     super.start();
   }
 
   override stop(): void {
     this.local?.stop();
     for (const worker of this.workers) worker?.post({ kind: 'transport', running: false });
+    for (const worker of this.voiceWorkers) worker?.post({ kind: 'transport', running: false });
     super.stop();
   }
 
   override renderBlock(): void {
+    if (this.waitingVoices.size > 0) this.splitWaitingVoices();
+    const flushed = this.voiceWorkersToFlush.size > 0 ? this.flushVoiceWorkers() : null;
     const frames = this.clock.frames;
     const workers = this.workers;
     for (let w = 1; w < workers.length; w++) {
@@ -406,6 +429,7 @@ export class ThreadedRenderer extends Renderer {
     super.renderBlock();
     // A worker no stand-in waited for (its outputs unread this block) still finishes before the next.
     for (let w = 1; w < workers.length; w++) workers[w]?.wait();
+    if (flushed !== null) for (const t of flushed) this.voiceWorkers[t]?.wait();
   }
 
   override streamOutput(ref: PortRef): Float32Array | undefined {
@@ -426,6 +450,9 @@ export class ThreadedRenderer extends Renderer {
   override dispose(): void {
     for (const worker of this.workers) worker?.dispose();
     this.workers.fill(null);
+    for (const worker of this.voiceWorkers) worker?.dispose();
+    this.voiceWorkers.fill(null);
+    this.splits.clear();
     this.local?.dispose();
     this.local = null;
     super.dispose();
@@ -573,7 +600,8 @@ export class ThreadedRenderer extends Renderer {
       }
     }
     // Workers started early (eager) and idle keep the tempo, as `route` gives it them.
-    if (tempo.length > 0) for (const worker of this.workers) worker?.post({ kind: 'ops', ops: tempo });
+    if (tempo.length > 0)
+      for (const worker of [...this.workers, ...this.voiceWorkers]) worker?.post({ kind: 'ops', ops: tempo });
     super.enqueue(ops);
   }
 
@@ -642,6 +670,7 @@ export class ThreadedRenderer extends Renderer {
           to(MAIN, op);
           if (this.local) to(0, op);
           for (let w = 1; w < this.workers.length; w++) if (this.workers[w]) to(w, op);
+          for (const worker of this.voiceWorkers) worker?.post({ kind: 'ops', ops: [op] });
           break;
         default:
           to(ownerOf(op.name), op);
@@ -714,6 +743,160 @@ export class ThreadedRenderer extends Renderer {
     return { wait: worker.wait, sources, ports };
   }
 
+  // ------------------------------------------------------------------------------- voices on threads
+
+  /** Workers that render voices of VoicesNodes, by thread (1 …); apart from the parts' workers. */
+  private readonly voiceWorkers: Array<WorkerPart | null>;
+  /** Each split VoicesNode's workers (by thread) and the shared memory its voices use now. */
+  private readonly splits = new Map<string, { threads: number[]; split: VoiceSplit }>();
+  /** VoicesNodes worth splitting whose workers are still starting (eager): split once they are ready. */
+  private readonly waitingVoices = new Set<string>();
+  private readonly minVoicesCost: number;
+
+  /** The threads a VoicesNode's voices render on (1: all on the main thread), for tests and diagnostics. */
+  voiceThreads(name: string): number {
+    const split = this.splits.get(name);
+    return split ? split.threads.length + 1 : 1;
+  }
+
+  private voiceWorkerFor(thread: number): WorkerPart {
+    let worker = this.voiceWorkers[thread];
+    if (!worker) {
+      worker = new WorkerPart(this.blockSize, this.sampleRate, (event) => this.onEvent(event));
+      if (this.isRunning) worker.post({ kind: 'transport', running: true });
+      if (this.lastTempo) worker.post({ kind: 'ops', ops: [this.lastTempo] });
+      this.voiceWorkers[thread] = worker;
+    }
+    return worker;
+  }
+
+  /**
+   * A batch's edits of VoicesNodes, as they reach the main renderer: a VoicesNode whose voices are worth
+   * splitting is configured with a VoiceSplit, and the workers get their replicas' plans in the same block.
+   */
+  private splitVoices(ops: readonly RenderOp[]): readonly RenderOp[] {
+    let out: RenderOp[] | null = null;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      let replaced: RenderOp | null = null;
+      if (op.op === 'configure') {
+        const node = this.model.get(op.name);
+        if (node && this.registry.get(node.add.type) === VoicesNode) replaced = this.configureVoices(op);
+      } else if (op.op === 'remove') {
+        this.waitingVoices.delete(op.name);
+        if (this.splits.has(op.name)) this.unsplit(op.name);
+      } else if (op.op === 'rename') {
+        if (this.waitingVoices.delete(op.from)) this.waitingVoices.add(op.to);
+        const split = this.splits.get(op.from);
+        if (split) {
+          this.splits.delete(op.from);
+          this.splits.set(op.to, split);
+          for (const t of split.threads) this.voiceWorkerFor(t).post({ kind: 'ops', ops: [op] });
+        }
+      }
+      if (replaced !== null && out === null) out = ops.slice(0, i);
+      if (out !== null) out.push(replaced ?? op);
+    }
+    return out ?? ops;
+  }
+
+  /** The configure op the main renderer gets for a VoicesNode (with a VoiceSplit when its voices split). */
+  private configureVoices(op: Extract<RenderOp, { op: 'configure' }>): RenderOp | null {
+    const plan = op.prepared as VoicesPlan | null;
+    const worth =
+      plan !== null &&
+      plan.plans.length > 0 &&
+      voicesCost(plan) >= this.minVoicesCost &&
+      voicesCanSplit(plan.plans[0].patch, this.registry, BUILTIN);
+    this.waitingVoices.delete(op.name);
+    let threads: number[] = [];
+    if (worth) {
+      for (let t = 1; t < this.threads && t < plan.voices; t++) threads.push(t);
+      // Eager (a real-time thread): only workers that have started; the rest start now, and the node
+      // splits again once they are ready (splitWaitingVoices).
+      if (this.eager && threads.some((t) => !this.voiceWorkerFor(t).ready)) {
+        this.waitingVoices.add(op.name);
+        threads = threads.filter((t) => this.voiceWorkerFor(t).ready);
+      }
+    }
+    if (!worth || threads.length === 0) {
+      if (this.splits.has(op.name)) this.unsplit(op.name);
+      return null;
+    }
+    const before = this.splits.get(op.name);
+    for (const t of before?.threads ?? []) if (!threads.includes(t)) this.dropReplicas(t, op.name);
+    const workers = threads.map((t) => this.voiceWorkerFor(t));
+    const split = new VoiceSplit(plan!, this.blockSize, workers);
+    threads.forEach((t, w) => {
+      const ops: RenderOp[] = [];
+      if (!before?.threads.includes(t))
+        ops.push({
+          op: 'add',
+          name: op.name,
+          type: VoiceShareNode.type,
+          value: null,
+          inputs: {},
+          outputs: {},
+        });
+      ops.push({ op: 'configure', name: op.name, prepared: split.shares[w] });
+      workers[w].post({ kind: 'ops', ops });
+    });
+    this.splits.set(op.name, { threads, split });
+    return { op: 'configure', name: op.name, prepared: { ...plan!, remote: split } satisfies VoicesPlan };
+  }
+
+  /** A VoicesNode's voices no longer split: the workers drop their replicas. */
+  private unsplit(name: string): void {
+    const split = this.splits.get(name);
+    if (!split) return;
+    this.splits.delete(name);
+    for (const t of split.threads) this.dropReplicas(t, name);
+  }
+
+  /** Voice worker `t` drops `name`'s replicas (sent by the next `begin` of a split using it, else flushed). */
+  private dropReplicas(t: number, name: string): void {
+    this.voiceWorkerFor(t).post({ kind: 'ops', ops: [{ op: 'remove', name }] });
+    this.voiceWorkersToFlush.add(t);
+  }
+
+  /** Voice workers with edits that no VoicesNode's `begin` may send (none of their splits is left). */
+  private readonly voiceWorkersToFlush = new Set<number>();
+
+  /**
+   * Wakes the voice workers that no split uses any more, so that they drop their replicas; only those:
+   * a woken worker's share nodes read words the main thread writes without atomics during `begin`.
+   */
+  private flushVoiceWorkers(): number[] {
+    const flushed: number[] = [];
+    for (const t of this.voiceWorkersToFlush) {
+      const worker = this.voiceWorkers[t];
+      let used = false;
+      for (const split of this.splits.values()) if (split.threads.includes(t)) used = true;
+      if (worker === null || used) {
+        this.voiceWorkersToFlush.delete(t);
+        continue;
+      }
+      if (!worker.ready) continue;
+      this.voiceWorkersToFlush.delete(t);
+      worker.kick(this.clock.frames);
+      flushed.push(t);
+    }
+    return flushed;
+  }
+
+  /** Eager: VoicesNodes that waited for their workers to start are configured again now that they have. */
+  private splitWaitingVoices(): void {
+    const ready = this.voiceWorkers.every((worker) => worker === null || worker.ready);
+    if (!ready) return;
+    const ops: RenderOp[] = [];
+    for (const name of this.waitingVoices) {
+      const configure = this.model.get(name)?.configure;
+      if (configure) ops.push(configure);
+    }
+    this.waitingVoices.clear();
+    if (ops.length > 0) this.enqueue(ops);
+  }
+
   // ------------------------------------------------------------------------------- collapse to one thread
 
   /**
@@ -729,6 +912,16 @@ export class ThreadedRenderer extends Renderer {
     this.remoteNames.clear();
     for (const worker of this.workers) worker?.dispose();
     this.workers.fill(null);
+    // Split voices come home: their VoicesNodes are configured again without workers (those voices afresh).
+    for (const worker of this.voiceWorkers) worker?.dispose();
+    this.voiceWorkers.fill(null);
+    for (const name of this.splits.keys()) {
+      const configure = this.model.get(name)?.configure;
+      if (configure && !ops.includes(configure)) rebuild.push(configure);
+    }
+    this.splits.clear();
+    this.waitingVoices.clear();
+    this.voiceWorkersToFlush.clear();
     this.local?.dispose();
     this.local = null;
     this.threads = 1;

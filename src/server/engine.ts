@@ -53,6 +53,8 @@ export interface EngineOptions {
    * large enough to gain render in parallel (src/io/render-threads.ts). 1: the render thread alone.
    */
   threads?: number;
+  /** Also render a large VoicesNode's voices on those threads (default false; see ThreadedRendererOptions). */
+  splitVoices?: boolean;
   /** node-web-audio-api sink id for `device` mode (tests: 'none'). */
   sinkId?: string;
   /** Log lines (default: stderr). */
@@ -475,6 +477,7 @@ export class LiveEngine {
       maxLatency: Math.max(latency, options.maxLatency ?? 0.5),
       renderNice: options.renderNice ?? -10,
       threads: options.threads ?? autoThreads(),
+      splitVoices: options.splitVoices ?? false,
       sinkId: options.sinkId,
       oscSend: options.oscSend ?? 'loopback',
       limits: { maxOpenFiles: limits.maxOpenFiles, maxRecordBytes: limits.maxRecordBytes },

@@ -147,7 +147,12 @@ class RenderLoop {
     };
     this.renderer =
       config.threads > 1
-        ? new ThreadedRenderer({ ...rendererOptions, threads: config.threads, eager: true })
+        ? new ThreadedRenderer({
+            ...rendererOptions,
+            threads: config.threads,
+            eager: true,
+            splitVoices: config.splitVoices === true,
+          })
         : new Renderer(rendererOptions);
     // A replacement worker's clock goes on from its predecessor's: the clock never goes backwards.
     this.renderer.clock.frames = config.startClock;

@@ -24,6 +24,8 @@ export interface WorkerConfig {
   renderNice: number;
   /** Threads to render on, the render worker's own included (src/io/render-threads.ts). */
   threads: number;
+  /** Render a large VoicesNode's voices on those threads too (ThreadedRendererOptions.splitVoices). */
+  splitVoices?: boolean;
   /** node-web-audio-api sink id for `device` (tests use 'none' to run the device path without a card). */
   sinkId?: string;
   /** Transport at start-up (default true): false renders nothing until a `transport` message. */

@@ -1,7 +1,8 @@
-// `synchrotron render --threads N`: the same WAV file, byte for byte, on one thread and on two.
+// `synchrotron render --threads N`: the same WAV file, byte for byte, on one thread and on two (chains, and
+// a VoicesNode's voices with --split-voices).
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +12,25 @@ import { chainsPatch } from '../helpers/chains.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+
+const VOICE = `new InletNode frequency
+new InletNode gate
+new InletNode velocity
+new SawtoothNode osc
+new LadderFilterNode(cutoff: 1500) filter
+new ADSRNode(attack: 0.005, decay: 0.1, sustain: 0.6, release: 0.1) env
+new MultiplyNode vca
+new MultiplyNode amp
+new OutletNode out
+link frequency.out -> osc.frequency
+link osc.out -> filter.input
+link gate.out -> env.gate
+link filter.out -> vca.a
+link env.envelope -> vca.b
+link vca.out -> amp.a
+link velocity.out -> amp.b
+link amp.out -> out.input
+`;
 
 describe('synchrotron render --threads', () => {
   const dir = mkdtempSync(join(tmpdir(), 'synchrotron-threads-'));
@@ -38,6 +58,41 @@ describe('synchrotron render --threads', () => {
     expect(files[0].length).toBeGreaterThan(44100 * 8 * 0.5);
     expect(files[1].equals(files[0])).toBe(true);
     const wav = readWav(join(dir, 'out-2.wav'));
+    expect(Math.max(...wav.channels[0].map(Math.abs))).toBeGreaterThan(0.05);
+  });
+
+  it('writes the same file with --threads 2 --split-voices (voices on a worker) as with one', async () => {
+    // 64 voices of a saw → ladder → ADSR voice (576 nodes, above MIN_VOICES_COST), notes from a MIDI file.
+    const voices = mkdtempSync(join(tmpdir(), 'synchrotron-threads-voices-'));
+    writeFileSync(join(voices, 'voice.syn'), VOICE);
+    copyFileSync(new URL('../../examples/instruments/tune.mid', import.meta.url), join(voices, 'tune.mid'));
+    writeFileSync(
+      join(voices, 'poly.syn'),
+      `new MidiFileNode(path: "tune.mid", loop: true) tune
+new VoicesNode(patch: "voice.syn", voices: 64) poly
+new PlaybackNode play
+link tune.out -> poly.midi
+link poly.left -> play.left
+link poly.right -> play.right`,
+    );
+    const files = [];
+    for (const threads of [['1'], ['2', '--split-voices']]) {
+      const out = join(voices, `out-${threads[0]}.wav`);
+      await run(process.execPath, [
+        CLI,
+        'render',
+        join(voices, 'poly.syn'),
+        '--seconds',
+        '1',
+        '--out',
+        out,
+        '--threads',
+        ...threads,
+      ]);
+      files.push(readFileSync(out));
+    }
+    expect(files[1].equals(files[0])).toBe(true);
+    const wav = readWav(join(voices, 'out-2.wav'));
     expect(Math.max(...wav.channels[0].map(Math.abs))).toBeGreaterThan(0.05);
   });
 

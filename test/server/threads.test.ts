@@ -1,7 +1,8 @@
-// The server's render worker renders independent chains on several threads (src/io/render-threads.ts):
-// what it records is the same, sample for sample, as with one thread.
+// The server's render worker renders independent chains, and with splitVoices a VoicesNode's voices, on
+// several threads (src/io/render-threads.ts, voice-threads.ts): what it records is the same, sample for
+// sample, as with one thread.
 
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,5 +52,61 @@ describe('server: rendering on several threads', () => {
       const differs = one[chain].findIndex((x, i) => !Object.is(x, two[chain][i]));
       expect(differs, `chain ${chain}: first differing sample`).toBe(-1);
     }
+  }, 120_000);
+});
+
+const VOICE = `new InletNode frequency
+new InletNode gate
+new InletNode velocity
+new SawtoothNode osc
+new LadderFilterNode(cutoff: 1500) filter
+new ADSRNode(attack: 0.005, decay: 0.1, sustain: 0.6, release: 0.1) env
+new MultiplyNode vca
+new MultiplyNode amp
+new OutletNode out
+link frequency.out -> osc.frequency
+link osc.out -> filter.input
+link gate.out -> env.gate
+link filter.out -> vca.a
+link env.envelope -> vca.b
+link vca.out -> amp.a
+link velocity.out -> amp.b
+link amp.out -> out.input
+`;
+
+/** Records 0.3 s of a 64-voice VoicesNode playing a MIDI file, on a server with `threads` (voices split). */
+async function recordVoices(threads: number): Promise<Float64Array> {
+  const root = mkdtempSync(join(tmpdir(), `synchrotron-voices-${threads}-`));
+  writeFileSync(join(root, 'voice.syn'), VOICE);
+  copyFileSync(new URL('../../examples/instruments/tune.mid', import.meta.url), join(root, 'tune.mid'));
+  const server = await startServer({ root, threads, splitVoices: true });
+  const file = join(root, 'poly.wav');
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // the voice workers start
+    const script = `new MidiFileNode(path: "tune.mid") tune
+new VoicesNode(patch: "voice.syn", voices: 64) poly
+new "poly.wav" path
+new WavFileNode rec
+link tune.out -> poly.midi
+link path.out -> rec.path
+link poly.left -> rec.signal`;
+    const answer = await request(server, 'POST', '/execute', script);
+    expect(answer.status).toBe(200);
+    const bytes = 58 + 4 * 0.3 * 44100;
+    await waitUntil(() => existsSync(file) && statSync(file).size > bytes, '0.3 s recorded', 60_000);
+  } finally {
+    await server.close();
+  }
+  return readWav(file).channels[0].subarray(0, Math.floor(0.3 * 44100));
+}
+
+describe("server: a VoicesNode's voices on several threads", () => {
+  it('records the same samples with threads: 2 and splitVoices as with one thread', async () => {
+    const one = await recordVoices(1);
+    const two = await recordVoices(2);
+    let peak = 0;
+    for (const x of one) peak = Math.max(peak, Math.abs(x));
+    expect(peak).toBeGreaterThan(0.01);
+    expect(one.findIndex((x, i) => !Object.is(x, two[i]))).toBe(-1);
   }, 120_000);
 });

@@ -6,7 +6,7 @@ import {
   type NodeIO,
   type NodePorts,
   type PortSpecs,
-  type StreamInput,
+  StreamInput,
   stream,
 } from '../../engine/definition.js';
 import { SynchrotronError } from '../../engine/errors.js';
@@ -88,10 +88,42 @@ function checkVoicePatch(patch: PatchDescription): void {
   }
 }
 
+/**
+ * Voices of a VoicesNode that other threads render (given by src/io/voice-threads.ts, so this file stays
+ * free of threads). Per block the node writes every voice's inlets (the bank, into `drive`), `begin` wakes
+ * the threads, the node renders its own voices, `end` waits; then it mixes every voice here in voice order,
+ * so the sum is one thread's, bit for bit.
+ */
+export interface RemoteVoices {
+  /** By voice: 1 when another thread renders it. */
+  readonly remote: Uint8Array;
+  /** Voice v's buffer for VOICE_INLETS[k], which the bank writes (null: the patch has no such inlet). */
+  drive(k: number, v: number): Float32Array | null;
+  /** Voice v's left and right output as its thread left them (valid after `end`). */
+  readonly left: ReadonlyArray<Float32Array | null>;
+  readonly right: ReadonlyArray<Float32Array | null>;
+  /** Voice v's peak this block (after `end`): NaN when it went non-finite (muted there), −1: no outlets. */
+  readonly peak: Float64Array;
+  /** The voice patch's other inlets (all stream inlets), whose inputs `begin` passes on. */
+  readonly inputs: readonly string[];
+  /** Render side: wake the threads for this block (not when none of their voices is active). */
+  begin(
+    frames: number,
+    clock: number,
+    active: Uint8Array,
+    count: number,
+    inputs: ReadonlyArray<StreamInput | null>,
+  ): void;
+  /** Render side: wait until the threads woken by `begin` have rendered. */
+  end(): void;
+}
+
 /** What `prepare` hands a VoicesNode: one plan per voice (inner delay lines and files are per voice). */
-interface VoicesPlan {
+export interface VoicesPlan {
   voices: number;
   plans: PatchPlan[];
+  /** Set by a threaded renderer when other threads render some voices. */
+  remote?: RemoteVoices;
 }
 
 /**
@@ -159,6 +191,16 @@ export const VoicesNode = defineNode({
     let published = -1;
     let sincePublished = publishEvery;
     let policy = STEAL_OLDEST;
+    let remote: RemoteVoices | null = null;
+    /** The node's inputs that `remote.inputs` name, in that order. */
+    let remoteInputs: Array<StreamInput | null> = [];
+    const bindRemoteInputs = () => {
+      const inputs = io.inputs as NodeIO['inputs'];
+      remoteInputs = (remote?.inputs ?? []).map((name) => {
+        const input = Object.hasOwn(inputs, name) ? inputs[name] : null;
+        return input instanceof StreamInput ? input : null;
+      });
+    };
 
     /** Points voice `v`'s inlets at the bank's buffers (its own) or this node's inputs (shared). */
     const bind = (v: number) => {
@@ -166,6 +208,10 @@ export const VoicesNode = defineNode({
       bank.driveChanged(v);
       voiceLeft[v] = null;
       voiceRight[v] = null;
+      if (remote?.remote[v]) {
+        for (let k = 0; k < VOICE_INLETS.length; k++) bank.drive[k][v] = remote.drive(k, v);
+        return;
+      }
       const runtime = runtimes[v];
       const patch = runtime?.patch;
       const plan = runtime?.plan;
@@ -190,11 +236,48 @@ export const VoicesNode = defineNode({
       voiceRight[v] = left && right ? right : mono;
     };
 
+    /** Mixes voice `v`, rendered by another thread: what the loop below does with a voice rendered here. */
+    const mixRemote = (
+      from: RemoteVoices,
+      v: number,
+      left: Float32Array,
+      right: Float32Array,
+      frames: number,
+      clock: number,
+    ) => {
+      const peak = from.peak[v];
+      if (Number.isNaN(peak)) return; // non-finite: its thread muted the inner node; it adds nothing
+      if (peak < 0) {
+        bank.heard(v, 0, frames); // no outlets
+        return;
+      }
+      const lb = from.left[v]!;
+      const rb = from.right[v]!;
+      const fadeAt = bank.fadeAt;
+      // JS sums here equal the kernel's f32 sums: a double sum of two floats rounds to the same float.
+      if (fadeAt[v] < 0) {
+        for (let i = 0; i < frames; i++) {
+          left[i] += lb[i];
+          right[i] += rb[i];
+        }
+      } else {
+        for (let i = 0; i < frames; i++) {
+          const g = bank.gainAt(v, clock + i);
+          left[i] += g * lb[i];
+          right[i] += g * rb[i];
+        }
+        if (clock + frames - fadeAt[v] >= 2 * bank.fadeFrames && bank.starting[v] === 0) fadeAt[v] = -1;
+      }
+      bank.heard(v, peak, frames);
+    };
+
     return {
       configure(prepared: VoicesPlan | null) {
         const count = prepared ? prepared.voices : 0;
         for (let v = count; v < runtimes.length; v++) runtimes[v].clear();
         bank.resize(count);
+        remote = prepared?.remote ?? null;
+        bindRemoteInputs();
         if (!prepared) return;
         for (let v = 0; v < count; v++) {
           let runtime = runtimes[v];
@@ -203,12 +286,15 @@ export const VoicesNode = defineNode({
             if (running) runtime.start();
             runtimes[v] = runtime;
           }
-          runtime.update(prepared.plans[v]);
+          // A voice another thread holds has no inner nodes here.
+          if (remote?.remote[v]) runtime.clear();
+          else runtime.update(prepared.plans[v]);
           bind(v);
         }
       },
       portsChanged() {
         for (let v = 0; v < bank.count; v++) bind(v);
+        bindRemoteInputs();
       },
       process(frames) {
         const left = io.outputs.left.buf;
@@ -226,9 +312,20 @@ export const VoicesNode = defineNode({
         const active = bank.active;
         const fadeAt = bank.fadeAt;
         const twice = 2 * bank.fadeFrames;
+        if (remote !== null) {
+          // Other threads render their voices meanwhile; every voice is mixed below, in voice order.
+          remote.begin(frames, clock, active, bank.count, remoteInputs);
+          for (let v = 0; v < bank.count; v++)
+            if (active[v] !== 0 && remote.remote[v] === 0) runtimes[v].render(frames);
+          remote.end();
+        }
         for (let v = 0; v < bank.count; v++) {
           if (active[v] === 0) continue;
-          runtimes[v].render(frames);
+          if (remote === null) runtimes[v].render(frames);
+          else if (remote.remote[v] !== 0) {
+            mixRemote(remote, v, left, right, frames, clock);
+            continue;
+          }
           const l = voiceLeft[v];
           const r = voiceRight[v];
           if (l === null || r === null) {

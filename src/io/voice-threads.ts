@@ -1,0 +1,464 @@
+// The voices of a VoicesNode on several threads (issue 14 item 3). The VoicesNode stays on the main
+// renderer with its voice bank (allocation, stealing, idleness: they need every voice's level); voices
+// v with v mod T ≠ 0 (T threads) render on workers, each holding a replica of the voice patch for its voices
+// in a VoiceShareNode of its own Renderer. Per block the main thread's bank writes every voice's inlets
+// (frequency, gate …) — the workers' voices' into shared memory —, `begin` wakes the workers, the main
+// thread renders its voices, `end` waits (Atomics), and the VoicesNode mixes every voice in voice order from
+// where it lies: the output is one thread's, bit for bit. Thread mechanics (shared memory, waking) are here
+// and in render-threads.ts; the nodes only see typed arrays and two calls.
+
+import {
+  type ChildPlan,
+  defineNode,
+  type NodeDefinition,
+  type NodeInstance,
+  StreamInput,
+} from '../engine/definition.js';
+import type { PatchDescription, PatchPlan } from '../engine/patch.js';
+import type { NodeRegistry } from '../engine/registry.js';
+import { isInlet } from '../nodes/instruments/inlet-node.js';
+import { PatchRuntime } from '../nodes/instruments/patch-runtime.js';
+import { MAX_VOICES, VOICE_INLETS } from '../nodes/instruments/voice-bank.js';
+import type { RemoteVoices, VoicesPlan } from '../nodes/instruments/voices-node.js';
+
+/**
+ * Least cost (voices × nodes of the voice patch) of a VoicesNode whose voices are split among threads, when
+ * splitting is on (ThreadedRendererOptions.splitVoices; off by default). Below it, waking a worker and
+ * waiting for it twice a block (~40 µs wall, ~75–90 µs CPU on this 2-core machine under load) costs more
+ * than its half of the voices can save: poly-32 of the 11-node subtractive voice (352) came out at
+ * 0.55–1.0× one thread (measured: `npm run bench -- --only poly-32-threads`; docs/performance.md).
+ */
+export const MIN_VOICES_COST = 512;
+
+/** Categories of inner nodes that keep a voice patch on the main thread (files, devices, nested patches). */
+const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
+const PATCH_PORTS = new Set(['InletNode', 'OutletNode']);
+
+/**
+ * A voice patch whose voices may render elsewhere: only built-in node types that touch nothing outside
+ * the engine, and only stream inlets besides the voice inlets (their blocks are copied to the workers;
+ * data and MIDI inlets are not carried yet).
+ */
+export function voicesCanSplit(
+  patch: PatchDescription,
+  registry: NodeRegistry,
+  builtin: Set<NodeDefinition>,
+) {
+  for (const node of patch.nodes) {
+    if (PATCH_PORTS.has(node.type)) continue;
+    if (!registry.has(node.type)) return false;
+    const definition = registry.get(node.type);
+    if (!builtin.has(definition) || PINNED_CATEGORIES.has(definition.category) || definition.holdsFile)
+      return false;
+  }
+  return patch.inlets.every(
+    (inlet) => (VOICE_INLETS as readonly string[]).includes(inlet.name) || inlet.kind === 'stream',
+  );
+}
+
+/** What the work of a VoicesNode's voices is estimated at (see MIN_VOICES_COST). */
+export function voicesCost(plan: VoicesPlan): number {
+  return plan.voices * (plan.plans[0]?.patch.weight ?? 0);
+}
+
+/** The thread (0: the main one) that renders voice `v` of a node split over `threads` threads. */
+export function threadOfVoice(v: number, threads: number): number {
+  return v % threads;
+}
+
+/** One worker as a split sees it (render-threads.ts's WorkerPart). */
+export interface VoiceWorker {
+  kick(frames: number): void;
+  wait(): void;
+  readonly hasPending: boolean;
+}
+
+/** What a worker's VoiceShareNode is configured with (crosses to the worker: plain data and shared memory). */
+export interface VoiceShare {
+  /** Its word in `control` (the workers of a split count from 0). */
+  slot: number;
+  workers: number;
+  /** The voices it renders and their plans, aligned. */
+  voices: number[];
+  plans: PatchPlan[];
+  /** The voice patch's other inlets (stream), whose blocks the main thread copies to `blocks`. */
+  inputs: string[];
+  layout: ShareLayout;
+  control: SharedArrayBuffer;
+  peak: SharedArrayBuffer;
+  blocks: SharedArrayBuffer;
+}
+
+/** Where things lie in a split's shared memory (by voice index; Int32 words, Float32 blocks). */
+interface ShareLayout {
+  blockSize: number;
+  voices: number;
+  /** control: [due flag per worker slot] [active per voice] [constant per input] */
+  activeAt: number;
+  constantAt: number;
+  /** blocks: drive blocks by inlet k (−1: the patch lacks it) at driveAt[k] + v·blockSize; outputs; inputs. */
+  driveAt: number[];
+  leftAt: number;
+  rightAt: number;
+  inputsAt: number;
+  floats: number;
+}
+
+function layoutFor(
+  blockSize: number,
+  voices: number,
+  workers: number,
+  patch: PatchDescription,
+  inputs: number,
+) {
+  let floats = 0;
+  const driveAt = VOICE_INLETS.map((name) => {
+    if (!patch.inlets.some((inlet) => inlet.name === name)) return -1;
+    const at = floats;
+    floats += voices * blockSize;
+    return at;
+  });
+  const leftAt = floats;
+  floats += voices * blockSize;
+  const rightAt = floats;
+  floats += voices * blockSize;
+  const inputsAt = floats;
+  floats += inputs * blockSize;
+  return {
+    blockSize,
+    voices,
+    activeAt: workers,
+    constantAt: workers + voices,
+    driveAt,
+    leftAt,
+    rightAt,
+    inputsAt,
+    floats,
+  } satisfies ShareLayout;
+}
+
+/**
+ * The main thread's side of a VoicesNode split among threads: the RemoteVoices its VoicesNode renders
+ * with. Made again (new shared memory) at each configure of the node; the workers' replicas keep their state.
+ */
+export class VoiceSplit implements RemoteVoices {
+  readonly remote = new Uint8Array(MAX_VOICES);
+  readonly left: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+  readonly right: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+  readonly peak: Float64Array;
+  readonly inputs: readonly string[];
+  /** One VoiceShare per worker, in worker order, to post to them. */
+  readonly shares: VoiceShare[];
+  private readonly drives: Array<Array<Float32Array | null>>;
+  private readonly control: Int32Array;
+  private readonly blocks: Float32Array;
+  private readonly layout: ShareLayout;
+  private readonly inputBlocks: Float32Array[];
+  private readonly kicked: Uint8Array;
+
+  constructor(
+    plan: VoicesPlan,
+    blockSize: number,
+    private readonly workers: readonly VoiceWorker[],
+  ) {
+    const patch = plan.plans[0].patch;
+    const threads = workers.length + 1;
+    const voices = plan.voices;
+    this.inputs = patch.inlets
+      .filter((inlet) => !(VOICE_INLETS as readonly string[]).includes(inlet.name))
+      .map((inlet) => inlet.name);
+    const layout = layoutFor(blockSize, voices, workers.length, patch, this.inputs.length);
+    this.layout = layout;
+    const control = new SharedArrayBuffer(4 * (layout.constantAt + this.inputs.length));
+    const peak = new SharedArrayBuffer(8 * voices);
+    const blocks = new SharedArrayBuffer(4 * layout.floats);
+    this.control = new Int32Array(control);
+    this.peak = new Float64Array(peak);
+    this.blocks = new Float32Array(blocks);
+    this.kicked = new Uint8Array(workers.length);
+    const view = (at: number) => this.blocks.subarray(at, at + blockSize);
+    this.drives = layout.driveAt.map((at) =>
+      Array.from({ length: MAX_VOICES }, (_, v) => (at >= 0 && v < voices ? view(at + v * blockSize) : null)),
+    );
+    this.inputBlocks = this.inputs.map((_, i) => view(layout.inputsAt + i * blockSize));
+    this.shares = workers.map((_, w) => ({
+      slot: w,
+      workers: workers.length,
+      voices: [],
+      plans: [],
+      inputs: [...this.inputs],
+      layout,
+      control,
+      peak,
+      blocks,
+    }));
+    for (let v = 0; v < voices; v++) {
+      const thread = threadOfVoice(v, threads);
+      if (thread === 0) continue;
+      this.remote[v] = 1;
+      this.left[v] = view(layout.leftAt + v * blockSize);
+      this.right[v] = view(layout.rightAt + v * blockSize);
+      this.shares[thread - 1].voices.push(v);
+      this.shares[thread - 1].plans.push(plan.plans[v]);
+    }
+  }
+
+  drive(k: number, v: number): Float32Array | null {
+    return this.drives[k][v];
+  }
+
+  begin(
+    frames: number,
+    clock: number,
+    active: Uint8Array,
+    count: number,
+    inputs: ReadonlyArray<StreamInput | null>,
+  ): void {
+    const control = this.control;
+    const threads = this.workers.length + 1;
+    const activeAt = this.layout.activeAt;
+    let copied = false;
+    for (let w = 0; w < this.workers.length; w++) {
+      let any = 0;
+      for (let v = w + 1; v < count; v += threads) {
+        control[activeAt + v] = active[v];
+        any |= active[v];
+      }
+      const worker = this.workers[w];
+      // A worker with no voice sounding sleeps, unless edits wait for it (its replicas change at this block).
+      if (any === 0 && !worker.hasPending) continue;
+      if (!copied) {
+        copied = true;
+        this.copyInputs(frames, inputs);
+      }
+      control[w] = 1;
+      this.kicked[w] = 1;
+      worker.kick(clock);
+    }
+  }
+
+  end(): void {
+    for (let w = 0; w < this.workers.length; w++) {
+      if (this.kicked[w] === 0) continue;
+      this.kicked[w] = 0;
+      this.workers[w].wait();
+    }
+  }
+
+  private copyInputs(frames: number, inputs: ReadonlyArray<StreamInput | null>): void {
+    const control = this.control;
+    const constantAt = this.layout.constantAt;
+    for (let i = 0; i < this.inputBlocks.length; i++) {
+      const to = this.inputBlocks[i];
+      const input = i < inputs.length ? inputs[i] : null;
+      if (input === null) {
+        for (let f = 0; f < frames; f++) to[f] = 0;
+        control[constantAt + i] = 1;
+        continue;
+      }
+      const from = input.buf;
+      for (let f = 0; f < frames; f++) to[f] = from[f];
+      control[constantAt + i] = input.constant ? 1 : 0;
+    }
+  }
+}
+
+// --------------------------------------------------------------------------------------- worker side
+
+interface ShareViews {
+  share: VoiceShare;
+  control: Int32Array;
+  peak: Float64Array;
+  /** By inlet k, by voice: the block the main thread wrote (null: the patch lacks it). */
+  shared: Array<Array<Float32Array | null>>;
+  left: Array<Float32Array | null>;
+  right: Array<Float32Array | null>;
+  inputs: StreamInput[];
+}
+
+function viewsOf(share: VoiceShare): ShareViews {
+  const { layout } = share;
+  const blocks = new Float32Array(share.blocks);
+  const size = layout.blockSize;
+  const view = (at: number) => blocks.subarray(at, at + size);
+  const left: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+  const right: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+  for (const v of share.voices) {
+    left[v] = view(layout.leftAt + v * size);
+    right[v] = view(layout.rightAt + v * size);
+  }
+  return {
+    share,
+    control: new Int32Array(share.control),
+    peak: new Float64Array(share.peak),
+    shared: layout.driveAt.map((at) =>
+      Array.from({ length: MAX_VOICES }, (_, v) =>
+        at >= 0 && v < layout.voices ? view(at + v * size) : null,
+      ),
+    ),
+    left,
+    right,
+    inputs: share.inputs.map((_, i) => {
+      const input = new StreamInput(0, view(layout.inputsAt + i * size));
+      input.linked = true;
+      return input;
+    }),
+  };
+}
+
+/**
+ * A worker's replica of some voices of a VoicesNode (same name as it): renders its active voices when the
+ * main thread asks (its due word), from the inlet blocks the main thread wrote, into shared output blocks,
+ * with each voice's peak — NaN when it went non-finite, after muting the inner node as the VoicesNode would.
+ */
+export const VoiceShareNode = defineNode<Record<string, never>, Record<string, never>, VoiceShare | null>({
+  type: 'VoiceShareNode',
+  category: 'internal',
+  description:
+    'Some voices of a VoicesNode, rendered on a worker thread for it (see src/io/voice-threads.ts).',
+  inputs: {},
+  outputs: {},
+  create(ctx) {
+    const runtimes: Array<PatchRuntime | null> = Array.from({ length: MAX_VOICES }, () => null);
+    /** Each own voice's inlet buffers (the inner InletNodes' outputs), by inlet. */
+    const drive: Array<Array<Float32Array | null>> = VOICE_INLETS.map(() =>
+      Array.from({ length: MAX_VOICES }, () => null),
+    );
+    const voiceLeft: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const voiceRight: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
+    /**
+     * The loudest |sample| of a voice's outputs, NaN when one is not finite (as VoicesNode's mix measures
+     * it: |x| and max of float32 values are exact in doubles, so the figure is the same). In JS, not a
+     * kernel: the page's worklet bundle, which carries the kernels, has no room for one only Node uses.
+     */
+    const peakOf = (lb: Float32Array, rb: Float32Array, frames: number): number => {
+      let peak = 0;
+      let check = 0;
+      for (let f = 0; f < frames; f++) {
+        const a = lb[f];
+        const b = rb[f];
+        check += a * 0 + b * 0;
+        peak = Math.max(peak, Math.abs(a), Math.abs(b));
+      }
+      return check === 0 ? peak : Number.NaN;
+    };
+    let views: ShareViews | null = null;
+    let voices = new Int32Array(0);
+    let running = false;
+
+    const bind = (v: number, plan: ChildPlan | null, patch: PatchDescription | null, current: ShareViews) => {
+      for (let k = 0; k < VOICE_INLETS.length; k++) drive[k][v] = null;
+      voiceLeft[v] = null;
+      voiceRight[v] = null;
+      if (!plan || !patch) return;
+      for (const inlet of patch.inlets) {
+        const instance = plan.instance(inlet.name);
+        if (!isInlet(instance)) continue;
+        const k = (VOICE_INLETS as readonly string[]).indexOf(inlet.name);
+        if (k >= 0) drive[k][v] = instance.drive();
+        else {
+          const i = current.share.inputs.indexOf(inlet.name);
+          instance.follow(i >= 0 ? current.inputs[i] : null);
+        }
+      }
+      const outlet = (name: string): StreamInput | null => {
+        const inner = plan.io(name)?.inputs as Record<string, unknown> | undefined;
+        const input = inner && Object.hasOwn(inner, 'input') ? inner.input : null;
+        return input instanceof StreamInput ? input : null;
+      };
+      const left = outlet('left');
+      const right = outlet('right');
+      const mono = outlet('out');
+      voiceLeft[v] = left && right ? left : mono;
+      voiceRight[v] = left && right ? right : mono;
+    };
+
+    const instance: NodeInstance<VoiceShare | null> = {
+      configure(share) {
+        const owned = new Set(share?.voices ?? []);
+        for (let v = 0; v < MAX_VOICES; v++) if (!owned.has(v)) runtimes[v]?.clear();
+        if (!share) {
+          views = null;
+          voices = new Int32Array(0);
+          return;
+        }
+        const current = viewsOf(share);
+        share.voices.forEach((v, j) => {
+          let runtime = runtimes[v];
+          if (!runtime) {
+            runtime = new PatchRuntime(ctx, `voice ${v + 1}`);
+            if (running) runtime.start();
+            runtimes[v] = runtime;
+          }
+          runtime.update(share.plans[j]);
+          bind(v, runtime.plan, runtime.patch, current);
+        });
+        views = current;
+        voices = Int32Array.from(share.voices);
+      },
+      process(frames) {
+        const current = views;
+        if (current === null) return;
+        const control = current.control;
+        const slot = current.share.slot;
+        if (control[slot] === 0) return; // the main thread woke this worker for another VoicesNode
+        control[slot] = 0;
+        const { layout } = current.share;
+        const inputs = current.inputs;
+        for (let i = 0; i < inputs.length; i++) inputs[i].constant = control[layout.constantAt + i] !== 0;
+        const peaks = current.peak;
+        for (let j = 0; j < voices.length; j++) {
+          const v = voices[j];
+          if (control[layout.activeAt + v] === 0) continue;
+          for (let k = 0; k < VOICE_INLETS.length; k++) {
+            const to = drive[k][v];
+            const from = current.shared[k][v];
+            if (to === null || from === null) continue;
+            if (frames === to.length) to.set(from);
+            else for (let f = 0; f < frames; f++) to[f] = from[f];
+          }
+          const runtime = runtimes[v]!;
+          runtime.render(frames);
+          const l = voiceLeft[v];
+          const r = voiceRight[v];
+          if (l === null || r === null) {
+            peaks[v] = -1;
+            continue;
+          }
+          const lb = l.buf;
+          const rb = r.buf;
+          const peak = peakOf(lb, rb, frames);
+          if (Number.isNaN(peak)) {
+            runtime.plan?.muteNonFinite(frames);
+            peaks[v] = Number.NaN;
+            continue;
+          }
+          const toLeft = current.left[v]!;
+          const toRight = current.right[v]!;
+          if (frames === toLeft.length) {
+            toLeft.set(lb); // a memcpy
+            toRight.set(rb);
+          } else {
+            for (let f = 0; f < frames; f++) {
+              toLeft[f] = lb[f];
+              toRight[f] = rb[f];
+            }
+          }
+          peaks[v] = peak;
+        }
+      },
+      start() {
+        running = true;
+        for (const runtime of runtimes) runtime?.start();
+      },
+      stop() {
+        running = false;
+        for (const runtime of runtimes) runtime?.stop();
+      },
+      dispose() {
+        for (const runtime of runtimes) runtime?.dispose();
+      },
+    };
+    return instance;
+  },
+});
