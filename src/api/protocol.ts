@@ -60,6 +60,17 @@ export interface EngineStatus {
   tempo: number;
   /** The OSC server (`serve --osc PORT`), when it runs: its port and what it counted. */
   osc?: OscStatus;
+  /** Voices on threads (`serve --threads N --split-voices`), when on. */
+  voiceThreads?: VoiceThreadsStatus;
+}
+
+/**
+ * Whether the voice workers have started (a VoicesNode splits only at its first block, so one added
+ * before then renders on one thread for good), and how many VoicesNodes render on several threads now.
+ */
+export interface VoiceThreadsStatus {
+  workersReady: boolean;
+  split: number;
 }
 
 /** What the OSC server counted since start-up (GET /status `osc`). */

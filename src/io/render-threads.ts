@@ -413,6 +413,15 @@ export class ThreadedRenderer extends Renderer {
 
   override renderBlock(): void {
     if (this.waitingVoices.size > 0) this.splitWaitingVoices();
+    // Voices configured by now render in this block (or were applied already): from here on they carry
+    // state, and stay on the thread they are on (see configureVoices).
+    if (this.voicesToRender.size > 0) {
+      for (const name of this.voicesToRender) {
+        this.unrenderedVoices.delete(name);
+        this.waitingVoices.delete(name);
+      }
+      this.voicesToRender.clear();
+    }
     const flushed = this.voiceWorkersToFlush.size > 0 ? this.flushVoiceWorkers() : null;
     const frames = this.clock.frames;
     const workers = this.workers;
@@ -753,10 +762,39 @@ export class ThreadedRenderer extends Renderer {
   private readonly waitingVoices = new Set<string>();
   private readonly minVoicesCost: number;
 
+  /**
+   * VoicesNodes whose voices have not rendered a block yet (added, not yet configured with voices, or
+   * configured since the last block): only these may move voices to or from workers, as moving a voice
+   * that rendered would drop its state (phases, envelopes, filters) and change the sound.
+   */
+  private readonly unrenderedVoices = new Set<string>();
+  /** Of those, the ones configured with voices: they render from the next block on. */
+  private readonly voicesToRender = new Set<string>();
+
   /** The threads a VoicesNode's voices render on (1: all on the main thread), for tests and diagnostics. */
   voiceThreads(name: string): number {
     const split = this.splits.get(name);
     return split ? split.threads.length + 1 : 1;
+  }
+
+  /** VoicesNodes whose voices render on several threads now (for status and tests). */
+  get splitVoicesNodes(): number {
+    return this.splits.size;
+  }
+
+  /**
+   * Whether the voice workers have started (true when voices never split: none is needed), so that a
+   * VoicesNode posted now splits at its first block (status and tests wait for it rather than sleep).
+   */
+  voiceWorkersReady(): boolean {
+    if (!Number.isFinite(this.minVoicesCost)) return true;
+    for (let t = 1; t < this.threads; t++) if (!this.voiceWorkerReady(t)) return false;
+    return true;
+  }
+
+  /** Whether voice worker `thread` has started (it is started if need be). Tests delay it by overriding. */
+  protected voiceWorkerReady(thread: number): boolean {
+    return this.voiceWorkerFor(thread).ready;
   }
 
   private voiceWorkerFor(thread: number): WorkerPart {
@@ -782,11 +820,17 @@ export class ThreadedRenderer extends Renderer {
       if (op.op === 'configure') {
         const node = this.model.get(op.name);
         if (node && this.registry.get(node.add.type) === VoicesNode) replaced = this.configureVoices(op);
+      } else if (op.op === 'add') {
+        if (this.registry.get(op.type) === VoicesNode) this.unrenderedVoices.add(op.name);
       } else if (op.op === 'remove') {
         this.waitingVoices.delete(op.name);
+        this.unrenderedVoices.delete(op.name);
+        this.voicesToRender.delete(op.name);
         if (this.splits.has(op.name)) this.unsplit(op.name);
       } else if (op.op === 'rename') {
         if (this.waitingVoices.delete(op.from)) this.waitingVoices.add(op.to);
+        if (this.unrenderedVoices.delete(op.from)) this.unrenderedVoices.add(op.to);
+        if (this.voicesToRender.delete(op.from)) this.voicesToRender.add(op.to);
         const split = this.splits.get(op.from);
         if (split) {
           this.splits.delete(op.from);
@@ -800,26 +844,33 @@ export class ThreadedRenderer extends Renderer {
     return out ?? ops;
   }
 
-  /** The configure op the main renderer gets for a VoicesNode (with a VoiceSplit when its voices split). */
+  /**
+   * The configure op the main renderer gets for a VoicesNode (with a VoiceSplit when its voices split).
+   * Voices move between threads only before they first render: a replica starts afresh, so moving a voice
+   * that rendered would change samples. Afterwards a configure (a reload, another voice count) keeps the
+   * node's threads, whatever the cost says; it leaves them only when the workers cannot hold the new voice
+   * patch (pinned nodes) or it has no voices, where nothing else is possible.
+   */
   private configureVoices(op: Extract<RenderOp, { op: 'configure' }>): RenderOp | null {
     const plan = op.prepared as VoicesPlan | null;
-    const worth =
-      plan !== null &&
-      plan.plans.length > 0 &&
-      voicesCost(plan) >= this.minVoicesCost &&
-      voicesCanSplit(plan.plans[0].patch, this.registry, BUILTIN);
+    const splittable =
+      plan !== null && plan.plans.length > 0 && voicesCanSplit(plan.plans[0].patch, this.registry, BUILTIN);
+    const fresh = this.unrenderedVoices.has(op.name);
+    if (fresh && plan !== null) this.voicesToRender.add(op.name);
     this.waitingVoices.delete(op.name);
     let threads: number[] = [];
-    if (worth) {
+    if (!fresh) {
+      if (splittable) threads = [...(this.splits.get(op.name)?.threads ?? [])];
+    } else if (splittable && voicesCost(plan) >= this.minVoicesCost) {
       for (let t = 1; t < this.threads && t < plan.voices; t++) threads.push(t);
-      // Eager (a real-time thread): only workers that have started; the rest start now, and the node
-      // splits again once they are ready (splitWaitingVoices).
-      if (this.eager && threads.some((t) => !this.voiceWorkerFor(t).ready)) {
+      // Eager (a real-time thread): only when every worker has started; if one has not, the node renders
+      // here, and splits if its workers are ready before its first block (splitWaitingVoices), else never.
+      if (this.eager && threads.some((t) => !this.voiceWorkerReady(t))) {
         this.waitingVoices.add(op.name);
-        threads = threads.filter((t) => this.voiceWorkerFor(t).ready);
+        threads = [];
       }
     }
-    if (!worth || threads.length === 0) {
+    if (threads.length === 0) {
       if (this.splits.has(op.name)) this.unsplit(op.name);
       return null;
     }
@@ -884,10 +935,13 @@ export class ThreadedRenderer extends Renderer {
     return flushed;
   }
 
-  /** Eager: VoicesNodes that waited for their workers to start are configured again now that they have. */
+  /**
+   * Eager: VoicesNodes that waited for their workers to start, and have not rendered yet, are configured
+   * again now that the workers have.
+   */
   private splitWaitingVoices(): void {
-    const ready = this.voiceWorkers.every((worker) => worker === null || worker.ready);
-    if (!ready) return;
+    for (let t = 1; t < this.threads; t++)
+      if (this.voiceWorkers[t] !== null && !this.voiceWorkerReady(t)) return;
     const ops: RenderOp[] = [];
     for (const name of this.waitingVoices) {
       const configure = this.model.get(name)?.configure;
@@ -921,6 +975,8 @@ export class ThreadedRenderer extends Renderer {
     }
     this.splits.clear();
     this.waitingVoices.clear();
+    this.unrenderedVoices.clear();
+    this.voicesToRender.clear();
     this.voiceWorkersToFlush.clear();
     this.local?.dispose();
     this.local = null;

@@ -856,6 +856,7 @@ export class LiveEngine {
           underruns: this.underrunsBefore + message.status.underruns,
           audio: message.status.audio,
           latency: message.status.latency,
+          ...(message.status.voiceThreads ? { voiceThreads: message.status.voiceThreads } : {}),
         };
         this.workerUnderruns = message.status.underruns;
         this.emit({ type: 'status', status: this.status() });

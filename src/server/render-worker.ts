@@ -446,6 +446,14 @@ class RenderLoop {
       underruns: this.underruns,
       audio: this.output.name,
       latency: Math.round((this.latencyFrames / config.sampleRate) * 1e4) / 1e4,
+      ...(this.renderer instanceof ThreadedRenderer && config.splitVoices === true
+        ? {
+            voiceThreads: {
+              workersReady: this.renderer.voiceWorkersReady(),
+              split: this.renderer.splitVoicesNodes,
+            },
+          }
+        : {}),
     };
   }
 

@@ -107,6 +107,17 @@ export const StatusSchema = Type.Object(
         { description: 'The OSC server (serve --osc), when it runs.', additionalProperties: true },
       ),
     ),
+    voiceThreads: Type.Optional(
+      Type.Object(
+        {
+          workersReady: Type.Boolean({
+            description: 'The voice workers have started: a VoicesNode added now splits at its first block.',
+          }),
+          split: Type.Integer({ description: 'VoicesNodes whose voices render on several threads now.' }),
+        },
+        { description: 'Voices on threads (serve --split-voices), when on.', additionalProperties: true },
+      ),
+    ),
   },
   { $id: 'EngineStatus' },
 );

@@ -1,6 +1,7 @@
 // Messages between the server's main thread (authoritative Graph, HTTP, WebSockets) and the render
 // worker (its own Renderer, the audio output and the real-time clock).
 
+import type { VoiceThreadsStatus } from '../api/protocol.js';
 import type { RenderOp } from '../engine/prepare.js';
 import type { RenderEvent } from '../engine/renderer.js';
 import type { ScopeView, TapReport } from '../engine/taps.js';
@@ -85,6 +86,8 @@ export interface WorkerStatus {
   audio: string;
   /** Render-ahead now, in seconds (it adapts to underruns). */
   latency: number;
+  /** With splitVoices (EngineStatus.voiceThreads). */
+  voiceThreads?: VoiceThreadsStatus;
 }
 
 export type { TapReport };

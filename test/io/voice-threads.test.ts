@@ -1,8 +1,9 @@
 // The voices of a VoicesNode on several threads (issue 14 item 3): a poly patch rendered with its voices
 // split between the main thread and a worker gives the same samples, bit for bit, as one thread — through
 // voice stealing, a value set on the voices' shared inlet and a reload of the voice patch; eagerly (the
-// server) once the worker has started. A poly patch below MIN_VOICES_COST stays on one thread, and so does
-// every one unless `splitVoices` is on. The workers run from dist/ (npm run build).
+// server) when posted once the worker has started, and never by moving voices that have rendered (a
+// worker that starts late leaves the node on one thread). A poly patch below MIN_VOICES_COST stays on one
+// thread, and so does every one unless `splitVoices` is on. The workers run from dist/ (npm run build).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,7 +104,24 @@ interface Engine {
   root: string;
 }
 
-function engine(threads: number, minVoicesCost?: number, eager = false, splitVoices = true): Engine {
+/**
+ * A threaded renderer whose voice workers count as started only once `open` is set (and they have):
+ * a worker that starts late, made deterministic.
+ */
+class LateVoiceWorkers extends ThreadedRenderer {
+  open = false;
+  protected override voiceWorkerReady(thread: number): boolean {
+    return super.voiceWorkerReady(thread) && this.open;
+  }
+}
+
+function engine(
+  threads: number,
+  minVoicesCost?: number,
+  eager = false,
+  splitVoices = true,
+  late = false,
+): Engine {
   const root = mkdtempSync(join(tmpdir(), 'synchrotron-voice-threads-'));
   writeFileSync(join(root, 'voice.syn'), VOICE);
   const registry = createRegistry();
@@ -113,7 +131,9 @@ function engine(threads: number, minVoicesCost?: number, eager = false, splitVoi
     registry,
     host: createNodeHost({ root, midi: { hardware: false } }),
     createRenderer: (options) =>
-      new ThreadedRenderer({ ...options, threads, splitVoices, minVoicesCost, eager }),
+      late
+        ? new LateVoiceWorkers({ ...options, threads, splitVoices, minVoicesCost, eager })
+        : new ThreadedRenderer({ ...options, threads, splitVoices, minVoicesCost, eager }),
   });
   const events: RenderEvent[] = [];
   synth.onEvent((event) => events.push(event));
@@ -221,36 +241,59 @@ link policy.out -> poly.steal`;
     expect(firstDifference(a, b)).toBe(-1);
   });
 
-  it("eager (the server's render worker): splits once its worker has started, then renders as one thread", async () => {
+  it("eager (the server's render worker): a poly patch posted once its worker has started splits and renders as one thread", async () => {
     const one = engine(1);
     const eager = engine(2, 1, true);
-    for (const e of [one, eager]) {
-      e.synth.execute(POLY(6));
-      e.synth.addValue([], 'events');
-      e.synth.link('events.out', 'keys.events');
-      e.synth.start();
-    }
     const renderer = eager.synth.renderer as ThreadedRenderer;
-    // Silence until the worker is ready (the render thread never waits for it to start).
-    let blocks = 0;
     const started = Date.now();
-    while (renderer.voiceThreads('poly') === 1 && Date.now() - started < 20_000) {
-      eager.synth.renderBlock();
-      one.synth.renderBlock();
-      blocks++;
+    while (!renderer.voiceWorkersReady() && Date.now() - started < 20_000)
       await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    expect(renderer.voiceWorkersReady()).toBe(true);
+    const [a, b] = render([one, eager], 60);
     expect(renderer.voiceThreads('poly')).toBe(2);
-    const shift = (blocks + 2) * BLOCK;
-    const events = EVENTS.map(([frame, ...message]) => [frame + shift, ...message]);
-    const [a, b] = [one, eager].map((e) => {
-      e.synth.setValue('events', events);
-      const left = new Float32Array(60 * BLOCK);
-      for (let i = 0; i < 60; i++) left.set(e.synth.renderBlock().left, i * BLOCK);
-      return left;
-    });
     expect(peak(a)).toBeGreaterThan(0.05);
     expect(firstDifference(a, b)).toBe(-1);
+  });
+
+  it('never moves voices that have rendered: workers that start after the first blocks change no sample', async () => {
+    const one = engine(1);
+    const late = engine(2, 1, true, true, true);
+    const renderer = late.synth.renderer as LateVoiceWorkers;
+    // The worker really starts (nothing to split yet), then counts as not started until block 10.
+    renderer.open = true;
+    const started = Date.now();
+    while (!renderer.voiceWorkersReady() && Date.now() - started < 20_000)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(renderer.voiceWorkersReady()).toBe(true);
+    renderer.open = false;
+    const threads: Record<string, number> = {};
+    const edits: Record<number, (e: Engine) => void> = {
+      // Notes sound from block 0 on; the worker "starts" at block 10, with voices carrying state.
+      10: (e) => {
+        if (e === late) renderer.open = true;
+      },
+      // A second VoicesNode, posted now: it splits at its first block.
+      20: (e) =>
+        e.synth.execute(`new VoicesNode(patch: "voice.syn", voices: 6) poly2
+link keys.out -> poly2.midi
+link poly2.left -> level.input`),
+      // A reload with voices sounding: each node keeps its threads (inner nodes keep their state).
+      30: (e) => {
+        writeFileSync(join(e.root, 'voice.syn'), VOICE_RELOADED);
+        e.synth.execute('reload');
+      },
+      40: (e) => {
+        if (e === late) for (const name of ['poly', 'poly2']) threads[name] = renderer.voiceThreads(name);
+      },
+    };
+    const [a, b] = render([one, late], 90, edits);
+    expect(peak(a.subarray(0, 20 * BLOCK))).toBeGreaterThan(0.05);
+    expect(peak(a.subarray(20 * BLOCK))).toBeGreaterThan(0.05);
+    expect(firstDifference(a, b)).toBe(-1);
+    // `poly` rendered before the worker started: it stays on one thread for good; `poly2` splits.
+    expect(threads).toEqual({ poly: 1, poly2: 2 });
+    expect(renderer.splitVoicesNodes).toBe(1);
+    expect(late.events.filter((e) => e.kind === 'fault')).toEqual([]);
   });
 
   it('keeps a small poly patch on one thread', () => {

@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { EngineStatus, VoiceThreadsStatus } from '../../src/api/protocol.js';
 import { readWav } from '../../src/io/wav-writer.js';
 import { chainsPatch } from '../helpers/chains.js';
 import { request, startServer, waitUntil } from './helpers.js';
@@ -74,15 +75,34 @@ link velocity.out -> amp.b
 link amp.out -> out.input
 `;
 
-/** Records 0.3 s of a 64-voice VoicesNode playing a MIDI file, on a server with `threads` (voices split). */
-async function recordVoices(threads: number): Promise<Float64Array> {
+/** Seconds a poly run records: the tune's first 0.3 s after the MIDI file has loaded. */
+const RECORDED = 1.5;
+
+/** What GET /status says of the voice threads (absent with one thread). */
+async function voiceThreads(server: { url: string }): Promise<VoiceThreadsStatus | undefined> {
+  const answer = await request(server, 'GET', '/status');
+  return (answer.body as EngineStatus).voiceThreads;
+}
+
+/**
+ * Records the first 0.3 s of a 64-voice VoicesNode playing a MIDI file, on a server with `threads` (voices
+ * split), and how many VoicesNodes were split while it recorded.
+ */
+async function recordVoices(threads: number): Promise<{ samples: Float64Array; split: number }> {
   const root = mkdtempSync(join(tmpdir(), `synchrotron-voices-${threads}-`));
   writeFileSync(join(root, 'voice.syn'), VOICE);
   copyFileSync(new URL('../../examples/instruments/tune.mid', import.meta.url), join(root, 'tune.mid'));
   const server = await startServer({ root, threads, splitVoices: true });
   const file = join(root, 'poly.wav');
+  let split = 0;
   try {
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // the voice workers start
+    // A VoicesNode splits only at its first block: post it once the voice workers have started.
+    if (threads > 1)
+      await waitUntil(
+        async () => (await voiceThreads(server))?.workersReady,
+        'voice workers started',
+        60_000,
+      );
     const script = `new MidiFileNode(path: "tune.mid") tune
 new VoicesNode(patch: "voice.syn", voices: 64) poly
 new "poly.wav" path
@@ -92,18 +112,29 @@ link path.out -> rec.path
 link poly.left -> rec.signal`;
     const answer = await request(server, 'POST', '/execute', script);
     expect(answer.status).toBe(200);
-    const bytes = 58 + 4 * 0.3 * 44100;
-    await waitUntil(() => existsSync(file) && statSync(file).size > bytes, '0.3 s recorded', 60_000);
+    const bytes = 58 + 4 * RECORDED * 44100;
+    await waitUntil(() => existsSync(file) && statSync(file).size > bytes, 'recorded', 60_000);
+    // The status comes from the render worker every 250 ms: wait for one made since the node was added.
+    if (threads > 1)
+      split =
+        (await waitUntil(async () => (await voiceThreads(server))?.split, 'the VoicesNode split', 5000)) ?? 0;
   } finally {
     await server.close();
   }
-  return readWav(file).channels[0].subarray(0, Math.floor(0.3 * 44100));
+  // From the tune's first sound: the MIDI file loads asynchronously, so the tune starts a varying number
+  // of blocks after the recording does (on one thread as on two).
+  const samples = readWav(file).channels[0];
+  const start = samples.findIndex((x) => x !== 0);
+  expect(start, 'the tune starts in time').toBeGreaterThanOrEqual(0);
+  expect(start + 0.3 * 44100, 'the tune starts in time').toBeLessThan(samples.length);
+  return { samples: samples.subarray(start, start + Math.floor(0.3 * 44100)), split };
 }
 
 describe("server: a VoicesNode's voices on several threads", () => {
   it('records the same samples with threads: 2 and splitVoices as with one thread', async () => {
-    const one = await recordVoices(1);
-    const two = await recordVoices(2);
+    const { samples: one } = await recordVoices(1);
+    const { samples: two, split } = await recordVoices(2);
+    expect(split, 'VoicesNodes split').toBe(1);
     let peak = 0;
     for (const x of one) peak = Math.max(peak, Math.abs(x));
     expect(peak).toBeGreaterThan(0.01);
