@@ -130,6 +130,15 @@ export async function screenshot(page: Page, name: string) {
 }
 
 /**
+ * Opens the scope of `port` ("node.output") with its toggle and waits until the scope is on the panel; if it
+ * never shows, the error says what the page showed (an intermittent case seen once in six loaded runs).
+ */
+export async function openScope(page: Page, port: string) {
+  await page.getByTestId(`scope-toggle-${port}`).click();
+  await explainFailure(page, `scope-${port}`, () => page.getByTestId(`scope-${port}`).waitFor());
+}
+
+/**
  * Runs `steps`; if they fail, saves a screenshot named `name-failed` and adds what the page showed (scopes,
  * the console's last lines, the engine state) to the error, so an intermittent failure says what it saw.
  */

@@ -23,6 +23,7 @@ import {
   explainFailure,
   launchBrowser,
   missingPrerequisite,
+  openScope,
   ROOT,
   type RunningServer,
   runConsole,
@@ -142,7 +143,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     expect(result.peak).toBeGreaterThan(0.49);
     expect(result.peak).toBeLessThan(0.51);
 
-    await page.getByTestId('scope-toggle-s.out').click();
+    await openScope(page, 's.out');
     await expect
       .poll(async () => Number(await page.getByTestId('scope-freq-s.out').getAttribute('data-frequency')))
       .toBeGreaterThan(0);
@@ -325,9 +326,8 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
       'clear\nnew MidiInputNode keys\nnew MonophonicRenderNode mono\nnew SineNode voice\nnew PlaybackNode out\n' +
         'link keys.out -> mono.midi\nlink mono.frequency -> voice.frequency\nlink voice.out -> out.left\nstart',
     );
-    await page.getByTestId('scope-toggle-voice.out').click();
     // The scope is open before a note is played (its readout is what the test reads).
-    await page.getByTestId('scope-voice.out').waitFor();
+    await openScope(page, 'voice.out');
     await page.getByTestId('editor').click({ position: { x: 5, y: 5 } });
     await explainFailure(page, 'local-mode-keyboard', async () => {
       await page.keyboard.down('KeyH'); // A4 in the default octave: 440 Hz
@@ -405,7 +405,8 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
   });
 
   test('a MIDI file picked in Files is kept in IndexedDB and plays; a WavFileNode take lands in Files', async () => {
-    const midi = writeSmf(0, 480, [note(0, 480 * 16, 69)]); // A4 for 8 s at 120 bpm
+    // A4 for 64 s at 120 bpm: longer than a loaded machine can take to reach the checks below.
+    const midi = writeSmf(0, 480, [note(0, 480 * 128, 69)]);
     await page
       .getByTestId('files-input')
       .setInputFiles({ name: 'a4.mid', mimeType: 'audio/midi', buffer: Buffer.from(midi) });
@@ -415,7 +416,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
         'new MonophonicRenderNode mono; link file.out -> mono.midi\nnew SineNode s; link mono.frequency -> s.frequency\n' +
         'new PlaybackNode out; link s.out -> out.left\nnew "take.wav" tp; new WavFileNode rec; link tp.out -> rec.path; link s.out -> rec.signal\nstart',
     );
-    await page.getByTestId('scope-toggle-s.out').click();
+    await openScope(page, 's.out');
     await expect
       .poll(async () => Number(await page.getByTestId('scope-freq-s.out').getAttribute('data-frequency')))
       .toBeGreaterThan(435);
@@ -454,7 +455,7 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
         'link file.out -> smp.path; link looping.out -> smp.loop; link go.out -> smp.trigger\n' +
         'new PlaybackNode out; link smp.left -> out.left; link smp.right -> out.right\nstart',
     );
-    await page.getByTestId('scope-toggle-smp.left').click();
+    await openScope(page, 'smp.left');
     // A 48 kHz file in a context at its own rate: resampled, it keeps its pitch.
     await expect
       .poll(async () => Number(await page.getByTestId('scope-freq-smp.left').getAttribute('data-frequency')))
