@@ -72,7 +72,8 @@ export async function runConsole(page: Page, script: string) {
 }
 
 /**
- * Until the console has no command running and the editor no node waiting for its place — or a dialog asks
+ * Until the console has no command running and the editor no node waiting for its place nor a view about
+ * to move or moving (a fit to new nodes) — or a dialog asks
  * something first (`demo` over a graph asks before replacing it; the test answers it).
  */
 export async function consoleSettled(page: Page) {
@@ -81,7 +82,9 @@ export async function consoleSettled(page: Page) {
       (document.querySelector('[data-testid="console-input"]') as HTMLTextAreaElement).value === '' &&
       (!!document.querySelector('.dialog-backdrop') ||
         (!document.querySelector('.console[data-busy]') &&
-          !document.querySelector('[data-testid="editor"][data-placing]'))),
+          !document.querySelector(
+            '[data-testid="editor"][data-placing], [data-testid="editor"][data-moving]',
+          ))),
   );
 }
 

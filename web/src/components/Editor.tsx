@@ -27,6 +27,7 @@ import {
   type MouseEvent as ReactMouseEvent,
   useCallback,
   useEffect,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -130,9 +131,36 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
     return () => clearTimeout(timer);
   }, [nodes, connections, positions, types, scriptsRunning]);
 
+  // Markers for tools and tests, on the editor element, set before the browser paints: `data-placing` while
+  // a node waits for the layout to give it a place, `data-moving` while the view may be about to move or is
+  // moving (a fit after new nodes, a resize). A click aimed at a node meanwhile could land elsewhere.
+  const known = useRef(new Set<string>());
+  const movingUntil = useRef(0);
+  const movingTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const markMoving = useCallback((ms: number) => {
+    const element = editorRef.current;
+    if (!element) return;
+    movingUntil.current = Math.max(movingUntil.current, performance.now() + ms);
+    element.dataset.moving = 'true';
+    clearTimeout(movingTimer.current);
+    const clear = () => {
+      const left = movingUntil.current - performance.now();
+      if (left > 0) movingTimer.current = setTimeout(clear, left);
+      else delete element.dataset.moving;
+    };
+    movingTimer.current = setTimeout(clear, ms);
+  }, []);
+  useLayoutEffect(() => {
+    const element = editorRef.current;
+    if (!element) return;
+    if ([...nodes.keys()].some((name) => !positions[name])) element.dataset.placing = 'true';
+    else delete element.dataset.placing;
+    // Newly placed nodes: the effect below decides (after paint) whether the view goes to them.
+    if ([...nodes.keys()].some((name) => positions[name] && !known.current.has(name))) markMoving(250);
+  }, [nodes, positions, markMoving]);
+
   // A node that appears out of sight (placed below the graph, or where a node of its name once was)
   // brings the view to it, unless the user has placed the view themselves.
-  const known = useRef(new Set<string>());
   useEffect(() => {
     const fresh = [...nodes.keys()].filter(
       (name) => !known.current.has(name) && positions[name] && !store.placedHere.has(name),
@@ -155,8 +183,11 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
         top + size.height * zoom > box.bottom
       );
     });
-    if (outside) store.requestFit();
-  }, [nodes, positions, flow]);
+    if (outside) {
+      markMoving(600);
+      store.requestFit();
+    }
+  }, [nodes, positions, flow, markMoving]);
 
   // Store → flow nodes, keeping React Flow's own fields (measured size, selection, dragging).
   useEffect(() => {
@@ -196,7 +227,10 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
    * too big for that shows its beginning (top left, where the signal flow starts); the map in the side
    * panel and the fit button show the rest.
    */
-  const fitReadable = useCallback(() => fitInBox(flow, editorRef.current), [flow]);
+  const fitReadable = useCallback(() => {
+    markMoving(300); // the fit's 150 ms animation, and a frame or two after
+    fitInBox(flow, editorRef.current);
+  }, [flow, markMoving]);
   canvas.fit = fitReadable;
 
   useEffect(() => {
@@ -205,8 +239,9 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
     fitted.current = fitRequest;
     userMoved.current = false;
     // After React Flow has taken the new positions in (they reach it one render later).
+    markMoving(400);
     setTimeout(fitReadable, 60);
-  }, [flowNodes, fitReadable, fitRequest, positions]);
+  }, [flowNodes, fitReadable, fitRequest, positions, markMoving]);
 
   // A resized canvas (window, or a panel dragged) refits, unless the user has placed the view themselves.
   useEffect(() => {
@@ -214,6 +249,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
     if (!element) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const observer = new ResizeObserver(() => {
+      if (!userMoved.current) markMoving(450);
       clearTimeout(timer);
       timer = setTimeout(() => {
         if (!userMoved.current) fitReadable();
@@ -224,7 +260,7 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
       clearTimeout(timer);
       observer.disconnect();
     };
-  }, [fitReadable]);
+  }, [fitReadable, markMoving]);
 
   const edges = useMemo<Edge[]>(
     () =>
@@ -645,8 +681,6 @@ export function Editor({ theme }: { theme: 'light' | 'dark' }) {
     <div
       className="editor"
       data-testid="editor"
-      // Nodes still waiting for the layout to give them a place (tools and tests wait until none are).
-      data-placing={[...nodes.keys()].some((name) => !positions[name]) || undefined}
       ref={editorRef}
       onMouseMove={(e) => {
         pointer.current = { x: e.clientX, y: e.clientY };
