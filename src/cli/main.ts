@@ -22,11 +22,27 @@ commands:
 
 type Command = (args: string[]) => Promise<number>;
 
+type RenderModule = typeof import('./render.js');
+
+/** Called once a command has finished: writes the render bundle's code cache when it was missing. */
+let afterCommand = () => {};
+
 /** `render` from dist/bundle/ (scripts/build-cli.mjs: one file instead of ~140 modules to load, a tenth of
- * a short render's time) when the build made it; else, as when running from sources, its own module. */
-async function renderModule(): Promise<typeof import('./render.js')> {
+ * a short render's time) when the build made it — its CommonJS form with a V8 code cache (code-cache.ts),
+ * else the ES module bundle; else, as when running from sources, its own module.
+ * SYNCHROTRON_CODE_CACHE=0 compiles the bundle afresh, without reading or writing a cache. */
+async function renderModule(): Promise<RenderModule> {
+  const script = fileURLToPath(new URL('../bundle/render.cjs', import.meta.url));
+  if (existsSync(script)) {
+    const { loadCachedBundle } = await import('./code-cache.js');
+    const bundle = loadCachedBundle<RenderModule>(script, {
+      useCache: process.env.SYNCHROTRON_CODE_CACHE !== '0',
+    });
+    afterCommand = () => bundle.save();
+    return bundle.exports;
+  }
   const bundled = new URL('../bundle/render.js', import.meta.url);
-  if (existsSync(fileURLToPath(bundled))) return (await import(bundled.href)) as typeof import('./render.js');
+  if (existsSync(fileURLToPath(bundled))) return (await import(bundled.href)) as RenderModule;
   return import('./render.js');
 }
 
@@ -51,7 +67,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = await load();
-  return command(args);
+  const code = await command(args);
+  afterCommand();
+  return code;
 }
 
 main(process.argv.slice(2)).then(
