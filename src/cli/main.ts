@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 const USAGE = `usage: synchrotron <command> [options]      (synchrotron <command> --help for details)
 
@@ -32,6 +33,12 @@ let afterCommand = () => {};
  * else the ES module bundle; else, as when running from sources, its own module.
  * SYNCHROTRON_CODE_CACHE=0 compiles the bundle afresh, without reading or writing a cache. */
 async function renderModule(): Promise<RenderModule> {
+  // V8 optimises a function once it has run 66 kB of bytecode (its interrupt budget). A render's build runs
+  // the lexer, parser and evaluator hot for a fraction of a second and never again, so much of that
+  // optimising (on the other core) is wasted: four times the budget cut sines-1000's whole render by ~12 %
+  // of CPU, the render loop still optimised within its first blocks (docs/performance.md). Set before the
+  // bundle compiles, so its code cache is made and read under the same flags.
+  setFlagsFromString('--interrupt-budget=270336');
   const script = fileURLToPath(new URL('../bundle/render.cjs', import.meta.url));
   if (existsSync(script)) {
     const { loadCachedBundle } = await import('./code-cache.js');
