@@ -42,8 +42,8 @@ async function renderModule(): Promise<RenderModule> {
   // The young generation doubles whenever many objects survive a scavenge, as the graph being built does,
   // up to 2 × 16 MB that stay resident for the whole render. Kept at its first size, the long-lived graph
   // moves to the old generation sooner and the scavenges stay small: peak RSS 84 → 67 MB for sines-1000
-  // and no more CPU; the render loop allocates nothing, so it never scavenges. (A flag V8 reads on each
-  // growth, so setting it now takes effect; the semi-space sizes themselves are fixed at start-up.)
+  // and no more CPU; the render loop allocates next to nothing, so its scavenges stay rare. (V8 reads this
+  // flag at each growth, so setting it now takes effect; the semi-space sizes are fixed at start-up.)
   setFlagsFromString('--semi-space-growth-factor=1');
   const script = fileURLToPath(new URL('../bundle/render.cjs', import.meta.url));
   if (existsSync(script)) {
