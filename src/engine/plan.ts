@@ -292,7 +292,8 @@ export function renderOrder(
  * The render order `renderOrder` defines, by one pass over node objects: roots in `nodes`' order, feeders in
  * each node's `inLinks` order (PlanLinks keeps it equal to the by-sink order), resolved sources, and a visit
  * stamp on each node instead of a map. Writes into `out`, reused from plan to plan. `epoch` must differ
- * from every earlier pass's.
+ * from every earlier pass's. Each node learns its place (`planAt`) and the link the pass first reached it
+ * by (`discoveredVia`): what lets an edit tell whether it would change the order (renderer.ts).
  */
 export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: RenderNode[]): void {
   out.length = 0;
@@ -301,6 +302,7 @@ export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: Rend
   for (const root of nodes) {
     if (root.visited === epoch) continue;
     root.visited = epoch;
+    root.discoveredVia = null;
     stack.push(root);
     next.push(0);
     while (stack.length > 0) {
@@ -309,9 +311,11 @@ export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: Rend
       const feeders = node.inLinks;
       let pushed = false;
       while (next[top] < feeders.length) {
-        const source = feeders[next[top]++].from;
+        const link = feeders[next[top]++];
+        const source = link.from;
         if (source !== undefined && source.visited !== epoch) {
           source.visited = epoch;
+          source.discoveredVia = link;
           stack.push(source);
           next.push(0);
           pushed = true;
@@ -321,6 +325,7 @@ export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: Rend
       if (!pushed) {
         stack.pop();
         next.pop();
+        node.planAt = out.length;
         out.push(node);
       }
     }
