@@ -70,11 +70,15 @@ export class PlanLinks {
     return this.bySink.get(sinkKey);
   }
 
+  /** The last `link` replaced a link into the same port (in its place) rather than adding one at the end. */
+  replaced = false;
+
   /** Links `source` to `sink` (replacing what fed that port, in its place); returns the new link. */
   link(source: PortRef, sink: PortRef, from: RenderNode | undefined): RenderLink {
     const key = portKey(sink);
     const link: RenderLink = { source, sink, from };
     const old = this.bySink.get(key);
+    this.replaced = old !== undefined;
     const into = this.intoNode(sink.node);
     if (old) {
       this.removeOut(old);
@@ -87,16 +91,17 @@ export class PlanLinks {
     return link;
   }
 
-  /** Removes the link into `sink` if `source` feeds it; true when one was removed. */
-  unlink(source: PortRef, sink: PortRef): boolean {
+  /** Removes the link into `sink` if `source` feeds it; returns the link removed, if any. */
+  unlink(source: PortRef, sink: PortRef): RenderLink | undefined {
     const key = portKey(sink);
     const existing = this.bySink.get(key);
-    if (!existing || portKey(existing.source) !== portKey(source)) return false;
+    if (!existing || existing.source.node !== source.node || existing.source.port !== source.port)
+      return undefined;
     this.bySink.delete(key);
     const into = this.into.get(sink.node);
     if (into) into.splice(into.indexOf(existing), 1);
     this.removeOut(existing);
-    return true;
+    return existing;
   }
 
   /**

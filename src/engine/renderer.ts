@@ -29,7 +29,7 @@ import {
 } from './render-node.js';
 import { validateBlockSize, validateSampleRate } from './render-settings.js';
 import { changeTempo, createTempoState } from './tempo.js';
-import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef, portKey } from './types.js';
+import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef } from './types.js';
 
 /** Blocks a relink crossfade takes (one to glide, one to restore the target; input-steps.ts). */
 const SETTLE_BLOCKS = 2;
@@ -449,115 +449,135 @@ export class Renderer implements ChildPlan {
     if (this.dirty) this.compile();
   }
 
+  // One small method per kind of op: the common ones (add, link) are optimized early in a build on their
+  // own, not together with the rare ones in one large function that V8 tiers up late.
   private applyOp(op: RenderOp): void {
     switch (op.op) {
       case 'add':
         this.addNode(op.name, op.type, op.value, op.args ?? EMPTY_RECORD, op.inputs, op.outputs);
         break;
-      case 'remove': {
-        const node = this.nodes.get(op.name);
-        if (!node) return;
-        this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
-        this.faults.keepTail(node);
-        // Released after the next compile: inputs it fed still read their last samples for crossfades.
-        for (const buf of buffersOf(node)) this.releaseAfterCompile.push(buf);
-        if (node.converters) for (const converter of node.converters.values()) converter.release();
-        this.ops?.forget(node);
-        if (node.instance.masterContribution) this.masterWriters--;
-        if (!this.reorder && !reachesFeeders(node)) this.cutFromPlan(node);
-        else this.reorder = true;
-        this.nodes.delete(op.name);
-        this.rebind.delete(node);
-        this.links.detach(op.name);
-        this.touchConsumers(op.name);
-        this.dirty = true;
+      case 'link':
+        this.linkPorts(op.source, op.sink);
         break;
-      }
-      case 'ports': {
-        const node = this.nodes.get(op.name);
-        if (!node) return;
-        setPorts(
-          node,
-          op.inputs ?? node.definition.inputs,
-          op.outputs ?? node.definition.outputs,
-          op.args ?? node.args,
-          this.pool,
-          this.releaseAfterCompile,
-        );
-        this.faults.safely(node, 'portsChanged', () => node.instance.portsChanged?.());
-        this.rebind.add(node);
-        this.touchConsumers(op.name);
-        this.dirty = true;
+      case 'unlink':
+        this.unlinkPorts(op.source, op.sink);
         break;
-      }
-      case 'reload':
-        break; // the control side prepares the node again; its `configure` follows
-
-      case 'rename': {
-        const node = this.nodes.get(op.from);
-        if (!node) return;
-        this.nodes.delete(op.from);
-        node.name = op.to;
-        node.context.name = op.to;
-        this.nodes.set(op.to, node);
-        this.links.rename(op.from, op.to);
-        this.rebind.add(node);
-        this.touchConsumers(op.to);
-        this.reorder = true;
-        this.dirty = true;
+      case 'remove':
+        this.removeNode(op.name);
         break;
-      }
-      case 'link': {
-        const replaces = this.links.get(portKey(op.sink)) !== undefined;
-        const link = this.links.link(op.source, op.sink, this.nodes.get(op.source.node));
-        // A new link is its sink's last feeder: the pass looks at it just before placing the sink, when a
-        // source placed earlier is already visited, so the pass skips it (as it does a link to itself).
-        // One that replaces a link in place is looked at earlier: the order is made again.
-        const sink = this.nodes.get(op.sink.node);
-        const source = link.from;
-        if (
-          replaces ||
-          (source !== undefined && sink !== undefined && source !== sink && source.planAt >= sink.planAt)
-        )
-          this.reorder = true;
-        this.revive(op.sink.node);
-        this.touch(op.sink.node);
-        this.dirty = true;
+      case 'set':
+        this.setValue(op);
         break;
-      }
-      case 'unlink': {
-        const existing = this.links.get(portKey(op.sink));
-        // Only the link the pass reached its source by matters to the order; the pass skipped any other.
-        if (this.links.unlink(op.source, op.sink) && existing?.from?.discoveredVia === existing)
-          this.reorder = true;
-        this.revive(op.sink.node);
-        this.touch(op.sink.node);
-        this.dirty = true;
+      case 'ports':
+        this.changePorts(op);
         break;
-      }
-      case 'set': {
-        const node = this.nodes.get(op.name);
-        if (!node) return;
-        this.revive(op.name);
-        for (const link of this.links.outOfNode(op.name)) this.revive(link.sink.node);
-        this.faults.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
+      case 'rename':
+        this.renameNode(op.from, op.to);
         break;
-      }
+      case 'configure':
+        this.configureNode(op);
+        break;
       case 'tempo':
         changeTempo(this.tempo, op.bpm, this.clock.frames, this.sampleRate);
         break;
-      case 'configure': {
-        const node = this.nodes.get(op.name);
-        if (!node?.instance.configure) return;
-        this.revive(op.name);
-        this.faults.safely(node, 'configure', () => node.instance.configure?.(op.prepared));
-        // What it took may change its op (a delay line in the kernels' memory, or not): encode it again.
-        if (node.instance.encode !== undefined) {
-          this.rebind.add(node);
-          this.dirty = true;
-        }
-        break;
-      }
+      case 'reload':
+        break; // the control side prepares the node again; its `configure` follows
+    }
+  }
+
+  private linkPorts(sourceRef: PortRef, sinkRef: PortRef): void {
+    const link = this.links.link(sourceRef, sinkRef, this.nodes.get(sourceRef.node));
+    // A new link is its sink's last feeder: the pass looks at it just before placing the sink, when a
+    // source placed earlier is already visited, so the pass skips it (as it does a link to itself).
+    // One that replaces a link in place is looked at earlier: the order is made again.
+    const sink = this.nodes.get(sinkRef.node);
+    const source = link.from;
+    if (
+      this.links.replaced ||
+      (source !== undefined && sink !== undefined && source !== sink && source.planAt >= sink.planAt)
+    )
+      this.reorder = true;
+    this.revive(sinkRef.node);
+    this.touch(sinkRef.node);
+    this.dirty = true;
+  }
+
+  private unlinkPorts(source: PortRef, sink: PortRef): void {
+    const removed = this.links.unlink(source, sink);
+    // Only the link the pass reached its source by matters to the order; the pass skipped any other.
+    if (removed?.from !== undefined && removed.from.discoveredVia === removed) this.reorder = true;
+    this.revive(sink.node);
+    this.touch(sink.node);
+    this.dirty = true;
+  }
+
+  private removeNode(name: string): void {
+    const node = this.nodes.get(name);
+    if (!node) return;
+    this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
+    this.faults.keepTail(node);
+    // Released after the next compile: inputs it fed still read their last samples for crossfades.
+    for (const buf of buffersOf(node)) this.releaseAfterCompile.push(buf);
+    if (node.converters) for (const converter of node.converters.values()) converter.release();
+    this.ops?.forget(node);
+    if (node.instance.masterContribution) this.masterWriters--;
+    if (!this.reorder && !reachesFeeders(node)) this.cutFromPlan(node);
+    else this.reorder = true;
+    this.nodes.delete(name);
+    this.rebind.delete(node);
+    this.links.detach(name);
+    this.touchConsumers(name);
+    this.dirty = true;
+  }
+
+  private setValue(op: Extract<RenderOp, { op: 'set' }>): void {
+    const node = this.nodes.get(op.name);
+    if (!node) return;
+    this.revive(op.name);
+    for (const link of this.links.outOfNode(op.name)) this.revive(link.sink.node);
+    this.faults.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
+  }
+
+  private changePorts(op: Extract<RenderOp, { op: 'ports' }>): void {
+    const node = this.nodes.get(op.name);
+    if (!node) return;
+    setPorts(
+      node,
+      op.inputs ?? node.definition.inputs,
+      op.outputs ?? node.definition.outputs,
+      op.args ?? node.args,
+      this.pool,
+      this.releaseAfterCompile,
+    );
+    this.faults.safely(node, 'portsChanged', () => node.instance.portsChanged?.());
+    this.rebind.add(node);
+    this.touchConsumers(op.name);
+    this.dirty = true;
+  }
+
+  private renameNode(from: string, to: string): void {
+    const node = this.nodes.get(from);
+    if (!node) return;
+    this.nodes.delete(from);
+    node.name = to;
+    node.context.name = to;
+    this.nodes.set(to, node);
+    this.links.rename(from, to);
+    this.rebind.add(node);
+    this.touchConsumers(to);
+    this.reorder = true;
+    this.dirty = true;
+  }
+
+  private configureNode(op: Extract<RenderOp, { op: 'configure' }>): void {
+    const node = this.nodes.get(op.name);
+    if (!node?.instance.configure) return;
+    this.revive(op.name);
+    this.faults.safely(node, 'configure', () => node.instance.configure?.(op.prepared));
+    // What it took may change its op (a delay line in the kernels' memory, or not): encode it again.
+    if (node.instance.encode !== undefined) {
+      this.rebind.add(node);
+      this.dirty = true;
     }
   }
 
