@@ -12,12 +12,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
+import { controlSideNodes } from './control-side-nodes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'browser');
 
 export const BUNDLES = [
-  { entry: 'src/browser/index.ts', file: 'synchrotron-browser.js' },
+  // The entry never renders: its nodes keep their declarations, not their render code (control-side-nodes.mjs).
+  { entry: 'src/browser/index.ts', file: 'synchrotron-browser.js', controlSide: true },
   { entry: 'src/browser/worklet.ts', file: 'synchrotron-worklet.js' },
   { entry: 'src/browser/offline-worker.ts', file: 'synchrotron-offline-worker.js' },
 ];
@@ -28,6 +30,7 @@ for (const bundle of BUNDLES) {
     root,
     publicDir: false,
     logLevel: 'warn',
+    plugins: bundle.controlSide ? [controlSideNodes()] : [],
     build: {
       outDir,
       emptyOutDir: false,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { builtinNodes } from '../../src/nodes/index.js';
 import { BROWSER_DIST, BUNDLES, missingBrowserPrerequisite, ROOT } from './harness.js';
 
 /** Import specifiers in a bundle: static imports, re-exports, dynamic import() and require(). */
@@ -56,6 +57,12 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser build', () => {
     expect(read('synchrotron-worklet.js')).toMatch(/AGFzbQ/);
     expect(read('synchrotron-offline-worker.js')).toMatch(/AGFzbQ/);
     expect(read('synchrotron-browser.js')).not.toMatch(/AGFzbQ/);
+    // Nor the nodes' render code (scripts/control-side-nodes.mjs): every definition is there with its `create`
+    // stubbed, and nothing that binds a node's state in the kernels' memory is left.
+    const entry = read('synchrotron-browser.js');
+    expect(entry.split('this bundle holds the control side only').length - 1).toBe(builtinNodes.length);
+    expect(entry).not.toMatch(/releaseState/);
+    expect(read('synchrotron-worklet.js')).toMatch(/releaseState/);
     // Everything a page loads to play, together.
     const total = BUNDLES.slice(0, 2).reduce((sum, file) => sum + sizes[file].gzip, 0);
     expect(total).toBeLessThanOrEqual(150 * 1024);
