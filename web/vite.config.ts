@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
-import { controlSideNodes } from '../scripts/control-side-nodes.mjs';
+import { nodeSide } from '../scripts/node-sides.mjs';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
 
@@ -12,9 +12,13 @@ export default defineConfig({
   base: './',
   // The page's own chunks never render (the worklet and offline worker do, built without this plugin: Vite
   // gives workers `worker.plugins` only), so node definitions there lose their render code.
-  plugins: [react(), controlSideNodes()],
+  plugins: [react(), nodeSide('control')],
   // The engine's AudioWorklet and offline worker (local mode, `?worker&url` imports) are ES modules.
-  worker: { format: 'es' },
+  // The worklet renders from values the page prepared: its nodes lose prepare, ports and descriptions.
+  worker: {
+    format: 'es',
+    plugins: () => [nodeSide('render', { entry: /src[\\/]browser[\\/]worklet\.ts$/ })],
+  },
   logLevel: 'warn',
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),

@@ -60,9 +60,19 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser build', () => {
     // Nor the nodes' render code (scripts/control-side-nodes.mjs): every definition is there with its `create`
     // stubbed, and nothing that binds a node's state in the kernels' memory is left.
     const entry = read('synchrotron-browser.js');
-    expect(entry.split('this bundle holds the control side only').length - 1).toBe(builtinNodes.length);
+    expect(entry.split('this bundle holds the control side of the nodes only').length - 1).toBe(
+      builtinNodes.length,
+    );
     expect(entry).not.toMatch(/releaseState/);
     expect(read('synchrotron-worklet.js')).toMatch(/releaseState/);
+    // The worklet renders from what the page prepared: no node descriptions, no file decoding (prepare). The
+    // offline worker holds both sides.
+    const description = 'Band-limited square/pulse wave';
+    expect(entry).toContain(description);
+    expect(read('synchrotron-worklet.js')).not.toContain(description);
+    expect(read('synchrotron-worklet.js')).toContain('this bundle holds the render side of the nodes only');
+    expect(read('synchrotron-offline-worker.js')).toContain(description);
+    expect(read('synchrotron-offline-worker.js')).not.toContain('this bundle holds');
     // Everything a page loads to play, together.
     const total = BUNDLES.slice(0, 2).reduce((sum, file) => sum + sizes[file].gzip, 0);
     expect(total).toBeLessThanOrEqual(150 * 1024);
