@@ -114,6 +114,9 @@ export function nodeSide(side, { entry } = {}) {
     name: `synchrotron-${side}-side-nodes`,
     // Before the TypeScript transform, which would otherwise hand us JavaScript.
     enforce: 'pre',
+    // Builds only: Vite's dev server sends workers' modules through the page's plugins too, and the worklet
+    // would lose its `create`s (size does not matter there).
+    apply: 'build',
     buildStart(options) {
       if (!entry) return;
       const input = options.input ?? [];
