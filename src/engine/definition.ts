@@ -344,6 +344,21 @@ export interface NodeContext {
    * prefixes its reports (e.g. `voice 3`).
    */
   createChild?(options?: { host?: RenderHost; label?: string }): ChildPlan;
+  /** Renders several of this context's nested plans together (see ChildGroup); control side, once. */
+  createChildGroup?(): ChildGroup;
+}
+
+/**
+ * Nested plans of one node rendered as one (a VoicesNode's voices): each plan's nodes in its own order, the
+ * plans side by side, so their WebAssembly ops run in one call per segment and like ops of different plans
+ * sit next to each other (independent ladders then share SIMD lanes). The same sound as rendering each in
+ * turn, bit for bit.
+ */
+export interface ChildGroup {
+  /** Render side: one block of `children[0 … count − 1]`, made by the same context's `createChild`. */
+  render(children: readonly ChildPlan[], count: number, frames: number): void;
+  /** Gives its memory back (the node is disposed). */
+  dispose(): void;
 }
 
 /** What a definition's `ports` may use (control side, synchronous). */
