@@ -344,6 +344,11 @@ export interface NodeContext {
    * prefixes its reports (e.g. `voice 3`).
    */
   createChild?(options?: { host?: RenderHost; label?: string }): ChildPlan;
+  /**
+   * The node's `inert` changed (render side, at a block boundary): from the next block the plan calls its
+   * `process` again, or no longer.
+   */
+  inertChanged?(): void;
   /** Renders several of this context's nested plans together (see ChildGroup); control side, once. */
   createChildGroup?(): ChildGroup;
 }
@@ -445,7 +450,7 @@ export interface NodeInstance<P = unknown> {
   publishExports?(frames: number): void;
   /**
    * True when `process` does nothing (a DataNode: edits change its output): the plan need not call it, and it
-   * does not cut a run of ops in two.
+   * does not cut a run of ops in two. Read when the node is made, and again after `ctx.inertChanged()`.
    */
   readonly inert?: boolean;
 }

@@ -125,6 +125,10 @@ class RenderContext implements MutableContext {
   createChildGroup(): ChildGroup {
     return this.renderer.createChildGroup();
   }
+
+  inertChanged(): void {
+    this.renderer.inertChanged(this.name);
+  }
 }
 
 export class Renderer implements ChildPlan {
@@ -178,6 +182,8 @@ export class Renderer implements ChildPlan {
   private readonly settling: RenderNode[] = [];
   private settleBlocks = 0;
   private dirty = false;
+  /** A node's `inert` changed (inertChanged): the op list's schedule is built again at the next compile. */
+  private reschedule = false;
   private running = false;
   private readonly nested: boolean;
   /** What a node's context calls to make a nested plan (createChild is private): one function per renderer. */
@@ -320,6 +326,15 @@ export class Renderer implements ChildPlan {
 
   muteNonFinite(frames: number): void {
     this.faults.muteNonFinite(this.plan, frames);
+  }
+
+  /** Node `name`'s instance changed its `inert`: the op list's schedule is built again before the next block. */
+  inertChanged(name: string): void {
+    const node = this.nodes.get(name);
+    if (node === undefined || node.inert === (node.instance.inert === true)) return;
+    node.inert = node.instance.inert === true;
+    this.reschedule = true;
+    this.dirty = true;
   }
 
   /** Renders child plans of this renderer together (child-group.ts). */
@@ -677,9 +692,10 @@ export class Renderer implements ChildPlan {
       ops?.build(this.plan);
       this.writesMaster = false;
       for (const node of this.plan) if (node.instance.masterContribution) this.writesMaster = true;
-    } else if (rebound) {
+    } else if (rebound || this.reschedule) {
       ops?.build(this.plan);
     }
+    this.reschedule = false;
     this.opsUnrendered = this.ops !== null;
     for (const buf of this.releaseAfterCompile) this.pool.release(buf);
     this.releaseAfterCompile.length = 0;
