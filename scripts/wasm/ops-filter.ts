@@ -497,8 +497,9 @@ function ladderLanes(ops: usize, n: i32, frames: i32): void {
       f64x2.sub(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(seeds, seeds, 2, 3, 0, 1)), half),
       hissScale,
     );
-    const inA = f64x2(<f64>load<f32>(i0 + at), <f64>load<f32>(i1 + at));
-    const inB = f64x2(<f64>load<f32>(i2 + at), <f64>load<f32>(i3 + at));
+    // Two float32 inputs into one vector of doubles (the same widening as ladderOp's <f64>load<f32>).
+    const inA = f64x2.promote_low_f32x4(v128.load32_lane(i1 + at, v128.load32_zero(i0 + at), 1));
+    const inB = f64x2.promote_low_f32x4(v128.load32_lane(i3 + at, v128.load32_zero(i2 + at), 1));
     const u0A = f64x2.add(f64x2.mul(inA, inputGainA), hissA);
     const u0B = f64x2.add(f64x2.mul(inB, inputGainB), hissB);
     const driveA = f64x2.sub(u0A, f64x2.mul(kA, sumA));
@@ -553,11 +554,14 @@ function ladderLanes(ops: usize, n: i32, frames: i32): void {
         f64x2.add(f64x2.add(f64x2.mul(g3B, d1B), f64x2.mul(g2B, d2B)), f64x2.add(f64x2.mul(ggB, d3B), d4B)),
       ),
     );
-    store<f32>(o0 + at, <f32>f64x2.extract_lane(yA, 0));
-    store<f32>(o1 + at, <f32>f64x2.extract_lane(yA, 1));
+    // Rounded to float32 as ladderOp's <f32> store does.
+    const outA = f32x4.demote_f64x2_zero(yA);
+    v128.store32_lane(o0 + at, outA, 0);
+    v128.store32_lane(o1 + at, outA, 1);
     if (n > 2) {
-      store<f32>(o2 + at, <f32>f64x2.extract_lane(yB, 0));
-      if (n > 3) store<f32>(o3 + at, <f32>f64x2.extract_lane(yB, 1));
+      const outB = f32x4.demote_f64x2_zero(yB);
+      v128.store32_lane(o2 + at, outB, 0);
+      if (n > 3) v128.store32_lane(o3 + at, outB, 1);
     }
   }
   ladderKeep(t0, i32x4.extract_lane(seeds, 0), f64x2.extract_lane(sumA, 0), s1A, s2A, s3A, s4A, 0);
