@@ -35,8 +35,8 @@ export class LockstepGroup implements ChildGroup {
     if (kernels !== null) this.reserve(MAX_MEMBERS * 8);
   }
 
-  render(children: readonly ChildPlan[], count: number, frames: number): void {
-    const members = children as readonly Renderer[]; // made by the same renderer's createChild
+  render(children: ReadonlyArray<ChildPlan | null>, count: number, frames: number): void {
+    const members = children as readonly Renderer[]; // made by the same renderer's createChild; none null
     const lists = this.lists;
     let together = this.kernels !== null && count > 1 && count <= MAX_MEMBERS;
     for (let c = 0; c < count; c++) {

@@ -360,8 +360,8 @@ export interface NodeContext {
  * turn, bit for bit.
  */
 export interface ChildGroup {
-  /** Render side: one block of `children[0 … count − 1]`, made by the same context's `createChild`. */
-  render(children: readonly ChildPlan[], count: number, frames: number): void;
+  /** Render side: one block of `children[0 … count − 1]` (none null), made by this context's `createChild`. */
+  render(children: ReadonlyArray<ChildPlan | null>, count: number, frames: number): void;
   /** Gives its memory back (the node is disposed). */
   dispose(): void;
 }

@@ -187,7 +187,8 @@ export const VoicesNode = defineNode({
     const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
     // The voices rendered here go through one group (ChildGroup): one kernel call per segment for all.
     const group = ctx.createChildGroup?.() ?? null;
-    const members: ChildPlan[] = [];
+    /** The sounding voices' plans this block (sized by configure, so a block never grows it). */
+    const members: Array<ChildPlan | null> = [];
     let running = false;
     let lastSteal: unknown = null;
     // `Voices Sounding` for clients: published when it changed, at most every PUBLISH_FRAMES.
@@ -280,6 +281,7 @@ export const VoicesNode = defineNode({
         const count = prepared ? prepared.voices : 0;
         for (let v = count; v < runtimes.length; v++) runtimes[v].clear();
         bank.resize(count);
+        while (members.length < count) members.push(null);
         remote = prepared?.remote ?? null;
         bindRemoteInputs();
         if (!prepared) return;
@@ -327,9 +329,7 @@ export const VoicesNode = defineNode({
           for (let v = 0; v < bank.count; v++) {
             const plan = active[v] !== 0 ? runtimes[v].plan : null;
             if (plan === null) continue;
-            if (count < members.length) members[count] = plan;
-            else members.push(plan); // grows once, to the voices that sound together
-            count++;
+            members[count++] = plan;
           }
           group.render(members, count, frames);
         }
