@@ -62,7 +62,9 @@ export function mixVoice(left: usize, right: usize, a: usize, b: usize, frames: 
   for (let i: usize = 0; i < n; i += 16) {
     const x = v128.load(a + i);
     const y = v128.load(b + i);
-    peak = f32x4.max(peak, f32x4.max(f32x4.abs(x), f32x4.abs(y)));
+    // pmax, not max: V8 spends several instructions on max's NaN and −0 rules; a NaN returns NaN below
+    // whatever the peak, and |x| is never −0.
+    peak = f32x4.pmax(peak, f32x4.pmax(f32x4.abs(x), f32x4.abs(y)));
     // x·0 is 0 for a finite x and NaN for NaN or ±Infinity: the sum stays 0 only while all are finite.
     poison = f32x4.add(poison, f32x4.add(f32x4.mul(x, zero), f32x4.mul(y, zero)));
   }
