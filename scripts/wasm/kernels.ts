@@ -62,7 +62,9 @@ export function mixVoice(left: usize, right: usize, a: usize, b: usize, frames: 
   for (let i: usize = 0; i < n; i += 16) {
     const x = v128.load(a + i);
     const y = v128.load(b + i);
-    peak = f32x4.max(peak, f32x4.max(f32x4.abs(x), f32x4.abs(y)));
+    // pmax, not max: V8 spends several instructions on max's NaN and −0 rules; a NaN returns NaN below
+    // whatever the peak, and |x| is never −0.
+    peak = f32x4.pmax(peak, f32x4.pmax(f32x4.abs(x), f32x4.abs(y)));
     // x·0 is 0 for a finite x and NaN for NaN or ±Infinity: the sum stays 0 only while all are finite.
     poison = f32x4.add(poison, f32x4.add(f32x4.mul(x, zero), f32x4.mul(y, zero)));
   }
@@ -259,7 +261,7 @@ export function sineModulated(
 
 import { runDataOp } from './ops-data';
 import { runDynOp } from './ops-dyn';
-import { runFilterOp } from './ops-filter';
+import { runFilterOp, runLadders } from './ops-filter';
 import { runMixOp } from './ops-mix';
 import { runSpaceOp } from './ops-space';
 
@@ -288,10 +290,26 @@ const RESYNC_BLOCKS: f64 = 64;
 export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
   for (let i = 0; i < count; i++) {
     const op = <usize>load<i32>(ops + ((<usize>i) << 2));
-    if (load<i32>(op, 4) !== 0) continue;
+    const flag = load<i32>(op, 4);
     const code = load<i32>(op);
     const out = <usize>load<i32>(op, 8);
-    if (code === OP_SINE) {
+    if (flag === RAN_WITH_GROUP) {
+      // It rendered in lanes with an op before it whose output went bad: the caller resumed after that op.
+      store<i32>(op, 0, 4);
+    } else if (flag !== 0) continue;
+    else if (code === OP_LADDER) {
+      const ran = runLadders(ops + ((<usize>i) << 2), count - i, frames);
+      for (let j = 0; j < ran; j++) {
+        const member = <usize>load<i32>(ops + ((<usize>(i + j)) << 2));
+        if (!finiteEnds(<usize>load<i32>(member, 8), frames)) {
+          for (let after = j + 1; after < ran; after++)
+            store<i32>(<usize>load<i32>(ops + ((<usize>(i + after)) << 2)), RAN_WITH_GROUP, 4);
+          return i + j;
+        }
+      }
+      i += ran - 1;
+      continue;
+    } else if (code === OP_SINE) {
       sineOp(
         out,
         <usize>load<i32>(op, 12),
@@ -334,11 +352,20 @@ export function runOps(ops: usize, count: i32, frames: i32, table: usize): i32 {
     else if (code >= 70 && code < 90) runMixOp(code, op, out, frames);
     else if (code >= 90 && code < 110) runDynOp(code, op, out, frames);
     else if (code >= 110 && code < 130) runSpaceOp(code, op, out, frames);
-    const first = load<f32>(out);
-    const last = load<f32>(out + ((<usize>(frames - 1)) << 2));
-    if (first - first !== 0 || last - last !== 0) return i;
+    if (!finiteEnds(out, frames)) return i;
   }
   return -1;
+}
+
+/** An op record's `muted` word when it already rendered, in lanes, in this block (see runOps). */
+const RAN_WITH_GROUP: i32 = 2;
+const OP_LADDER: i32 = 30;
+
+/** The output's first and last samples are finite (runOps' cheap check of every op). */
+function finiteEnds(out: usize, frames: i32): bool {
+  const first = load<f32>(out);
+  const last = load<f32>(out + ((<usize>(frames - 1)) << 2));
+  return first - first === 0 && last - last === 0;
 }
 
 /** AddNode: the loop picked by which inputs are constant, as addBlock in src/nodes/math/add-node.ts. */

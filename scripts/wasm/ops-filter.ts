@@ -292,6 +292,303 @@ function ladderOp(
   store<f64>(state, sanitized(s4), L_S4);
 }
 
+// ------------------------------------------------------------------------------------------- ladders in lanes
+// A ladder's loop is one long serial chain (two divisions a frame), so one ladder leaves the core idle most
+// of each frame. Independent ladders next to each other in the list (a VoicesNode lists its voices' ops side
+// by side: src/engine/child-group.ts) run four at a time in two f64x2 vectors: the same IEEE operations in
+// the same order per lane as ladderOp, so each lane's output is bit for bit the scalar one.
+
+/** Ladders (≤ 4) run together: their records. */
+const LANE_OPS: i32 = 4;
+
+/** The ladder op `op`'s inputs are constant this block (ladderOp's steady path); designs when they changed. */
+function ladderSteady(op: usize, frames: i32): bool {
+  const cutoff = <usize>load<i32>(op, 20);
+  const resonance = <usize>load<i32>(op, 28);
+  const drive = <usize>load<i32>(op, 36);
+  return (
+    constantBlock(cutoff, <usize>load<i32>(op, 24), frames) &&
+    constantBlock(resonance, <usize>load<i32>(op, 32), frames) &&
+    constantBlock(drive, <usize>load<i32>(op, 40), frames)
+  );
+}
+
+/** Designs ladder `op` for its (constant) inputs when they changed, as ladderOp does at frame 0. */
+function ladderDesignSteady(op: usize): void {
+  const state = <usize>load<i32>(op, 44);
+  const hz = <f64>load<f32>(<usize>load<i32>(op, 20));
+  const r = <f64>load<f32>(<usize>load<i32>(op, 28));
+  const d = <f64>load<f32>(<usize>load<i32>(op, 36));
+  if (
+    hz !== load<f64>(state, L_CUTOFF) ||
+    r !== load<f64>(state, L_RESONANCE) ||
+    d !== load<f64>(state, L_DRIVE)
+  )
+    ladderDesign(state, hz, r, d);
+}
+
+/** `op` reads none of the outputs of the `n` records at list position `ops`. */
+function independent(op: usize, ops: usize, n: i32): bool {
+  const input = load<i32>(op, 12);
+  const cutoff = load<i32>(op, 20);
+  const resonance = load<i32>(op, 28);
+  const drive = load<i32>(op, 36);
+  for (let j = 0; j < n; j++) {
+    const out = load<i32>(<usize>load<i32>(ops + ((<usize>j) << 2)), 8);
+    if (out === input || out === cutoff || out === resonance || out === drive) return false;
+  }
+  return true;
+}
+
+/**
+ * Runs the ladder op at list position `ops` (of `left` ops from there), with up to three more ladders that
+ * follow it when they can run in lanes. Returns how many ops it ran (≥ 1).
+ */
+export function runLadders(ops: usize, left: i32, frames: i32): i32 {
+  const first = <usize>load<i32>(ops);
+  let n = 1;
+  if (ladderSteady(first, frames)) {
+    while (n < LANE_OPS && n < left) {
+      const op = <usize>load<i32>(ops + ((<usize>n) << 2));
+      if (load<i32>(op) !== OP_LADDER || load<i32>(op, 4) !== 0) break;
+      if (!independent(op, ops, n) || !ladderSteady(op, frames)) break;
+      n++;
+    }
+  }
+  if (n === 1) {
+    runFilterOp(OP_LADDER, first, <usize>load<i32>(first, 8), frames);
+    return 1;
+  }
+  for (let j = 0; j < n; j++) ladderDesignSteady(<usize>load<i32>(ops + ((<usize>j) << 2)));
+  ladderLanes(ops, n, frames);
+  return n;
+}
+
+/** Lane `j`'s record: lanes past `n` repeat lane 0 (computed, never stored). */
+function laneOp(ops: usize, j: i32, n: i32): usize {
+  return <usize>load<i32>(ops + ((<usize>(j < n ? j : 0)) << 2));
+}
+
+function pairOf(a: usize, b: usize, offset: usize): v128 {
+  return f64x2(load<f64>(a + offset), load<f64>(b + offset));
+}
+
+/** ladderOp's steady path for `n` (2…4) ladders at once: lanes 0–1 in vector A, 2–3 in B. */
+function ladderLanes(ops: usize, n: i32, frames: i32): void {
+  const r0 = laneOp(ops, 0, n);
+  const r1 = laneOp(ops, 1, n);
+  const r2 = laneOp(ops, 2, n);
+  const r3 = laneOp(ops, 3, n);
+  const o0 = <usize>load<i32>(r0, 8);
+  const o1 = <usize>load<i32>(r1, 8);
+  const o2 = <usize>load<i32>(r2, 8);
+  const o3 = <usize>load<i32>(r3, 8);
+  const i0 = <usize>load<i32>(r0, 12);
+  const i1 = <usize>load<i32>(r1, 12);
+  const i2 = <usize>load<i32>(r2, 12);
+  const i3 = <usize>load<i32>(r3, 12);
+  const t0 = <usize>load<i32>(r0, 44);
+  const t1 = <usize>load<i32>(r1, 44);
+  const t2 = <usize>load<i32>(r2, 44);
+  const t3 = <usize>load<i32>(r3, 44);
+  let s1A = pairOf(t0, t1, L_S1);
+  let s2A = pairOf(t0, t1, L_S2);
+  let s3A = pairOf(t0, t1, L_S3);
+  let s4A = pairOf(t0, t1, L_S4);
+  let s1B = pairOf(t2, t3, L_S1);
+  let s2B = pairOf(t2, t3, L_S2);
+  let s3B = pairOf(t2, t3, L_S3);
+  let s4B = pairOf(t2, t3, L_S4);
+  const ggA = pairOf(t0, t1, L_G);
+  const ggB = pairOf(t2, t3, L_G);
+  let sumA = f64x2(
+    ladderSum(
+      load<f64>(t0, L_S1),
+      load<f64>(t0, L_S2),
+      load<f64>(t0, L_S3),
+      load<f64>(t0, L_S4),
+      load<f64>(t0, L_G),
+    ),
+    ladderSum(
+      load<f64>(t1, L_S1),
+      load<f64>(t1, L_S2),
+      load<f64>(t1, L_S3),
+      load<f64>(t1, L_S4),
+      load<f64>(t1, L_G),
+    ),
+  );
+  let sumB = f64x2(
+    ladderSum(
+      load<f64>(t2, L_S1),
+      load<f64>(t2, L_S2),
+      load<f64>(t2, L_S3),
+      load<f64>(t2, L_S4),
+      load<f64>(t2, L_G),
+    ),
+    ladderSum(
+      load<f64>(t3, L_S1),
+      load<f64>(t3, L_S2),
+      load<f64>(t3, L_S3),
+      load<f64>(t3, L_S4),
+      load<f64>(t3, L_G),
+    ),
+  );
+  const kA = pairOf(t0, t1, L_K);
+  const kB = pairOf(t2, t3, L_K);
+  const kg4A = pairOf(t0, t1, L_KG4);
+  const kg4B = pairOf(t2, t3, L_KG4);
+  const inputGainA = pairOf(t0, t1, L_INPUT_GAIN);
+  const inputGainB = pairOf(t2, t3, L_INPUT_GAIN);
+  const inverseA = pairOf(t0, t1, L_INVERSE);
+  const inverseB = pairOf(t2, t3, L_INVERSE);
+  const outputGainA = pairOf(t0, t1, L_OUTPUT_GAIN);
+  const outputGainB = pairOf(t2, t3, L_OUTPUT_GAIN);
+  const g2A = pairOf(t0, t1, L_G2);
+  const g2B = pairOf(t2, t3, L_G2);
+  const g3A = pairOf(t0, t1, L_G3);
+  const g3B = pairOf(t2, t3, L_G3);
+  const g4A = pairOf(t0, t1, L_G4);
+  const g4B = pairOf(t2, t3, L_G4);
+  const sumGainA = pairOf(t0, t1, L_SUM_GAIN);
+  const sumGainB = pairOf(t2, t3, L_SUM_GAIN);
+  const baseA = pairOf(t0, t1, L_SATURATOR_BASE);
+  const baseB = pairOf(t2, t3, L_SATURATOR_BASE);
+  const slopeA = pairOf(t0, t1, L_SATURATOR_SLOPE);
+  const slopeB = pairOf(t2, t3, L_SATURATOR_SLOPE);
+  const ownA = pairOf(t0, t1, L_D_OWN);
+  const ownB = pairOf(t2, t3, L_D_OWN);
+  const next1A = pairOf(t0, t1, L_D_NEXT);
+  const next1B = pairOf(t2, t3, L_D_NEXT);
+  const next2A = pairOf(t0, t1, L_D_NEXT2);
+  const next2B = pairOf(t2, t3, L_D_NEXT2);
+  const kInverseA = pairOf(t0, t1, L_K_INVERSE);
+  const kInverseB = pairOf(t2, t3, L_K_INVERSE);
+  // Loop-invariant factors of ladderOp's expressions, the same values it computes each frame.
+  const two = f64x2.splat(2);
+  const one = f64x2.splat(1);
+  const nine = f64x2.splat(9);
+  const twentySeven = f64x2.splat(27);
+  const twoGA = f64x2.mul(two, ggA);
+  const twoGB = f64x2.mul(two, ggB);
+  const twoG2A = f64x2.mul(two, g2A);
+  const twoG2B = f64x2.mul(two, g2B);
+  const twoG3A = f64x2.mul(two, g3A);
+  const twoG3B = f64x2.mul(two, g3B);
+  const twoG4A = f64x2.mul(two, g4A);
+  const twoG4B = f64x2.mul(two, g4B);
+  const keepA = f64x2.sub(one, ggA);
+  const keepB = f64x2.sub(one, ggB);
+  const half = f64x2.splat(32767.5);
+  const hissScale = f64x2.splat(NOISE_FLOOR / 65536);
+  let seeds = i32x4(
+    load<i32>(t0, L_SEED),
+    load<i32>(t1, L_SEED),
+    load<i32>(t2, L_SEED),
+    load<i32>(t3, L_SEED),
+  );
+  const multiplier = i32x4.splat(25173);
+  const increment = i32x4.splat(13849);
+  const mask16 = i32x4.splat(0xffff);
+  for (let i = 0; i < frames; i++) {
+    const at = (<usize>i) << 2;
+    seeds = v128.and(i32x4.add(i32x4.mul(seeds, multiplier), increment), mask16);
+    const hissA = f64x2.mul(f64x2.sub(f64x2.convert_low_i32x4_s(seeds), half), hissScale);
+    const hissB = f64x2.mul(
+      f64x2.sub(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(seeds, seeds, 2, 3, 0, 1)), half),
+      hissScale,
+    );
+    // Two float32 inputs into one vector of doubles (the same widening as ladderOp's <f64>load<f32>).
+    const inA = f64x2.promote_low_f32x4(v128.load32_lane(i1 + at, v128.load32_zero(i0 + at), 1));
+    const inB = f64x2.promote_low_f32x4(v128.load32_lane(i3 + at, v128.load32_zero(i2 + at), 1));
+    const u0A = f64x2.add(f64x2.mul(inA, inputGainA), hissA);
+    const u0B = f64x2.add(f64x2.mul(inB, inputGainB), hissB);
+    const driveA = f64x2.sub(u0A, f64x2.mul(kA, sumA));
+    const driveB = f64x2.sub(u0B, f64x2.mul(kB, sumB));
+    const predictedA = f64x2.sub(f64x2.mul(u0A, inverseA), f64x2.mul(kInverseA, sumA));
+    const predictedB = f64x2.sub(f64x2.mul(u0B, inverseB), f64x2.mul(kInverseB, sumB));
+    const p2A = f64x2.mul(predictedA, predictedA);
+    const p2B = f64x2.mul(predictedB, predictedB);
+    // ladderOp's branch on p2 < 9 as a lane select (a NaN p2 takes the else side there too).
+    const smallA = f64x2.lt(p2A, nine);
+    const smallB = f64x2.lt(p2B, nine);
+    const numA = v128.bitselect(f64x2.mul(f64x2.add(twentySeven, p2A), driveA), driveA, smallA);
+    const numB = v128.bitselect(f64x2.mul(f64x2.add(twentySeven, p2B), driveB), driveB, smallB);
+    // The square root (the slowest step) only when a lane needs it, as ladderOp takes it only there.
+    let denA = f64x2.add(baseA, f64x2.mul(slopeA, p2A));
+    if (!i64x2.all_true(smallA)) denA = v128.bitselect(denA, f64x2.add(f64x2.sqrt(p2A), kg4A), smallA);
+    let denB = f64x2.add(baseB, f64x2.mul(slopeB, p2B));
+    if (!i64x2.all_true(smallB)) denB = v128.bitselect(denB, f64x2.add(f64x2.sqrt(p2B), kg4B), smallB);
+    const uA = f64x2.div(numA, denA);
+    const uB = f64x2.div(numB, denB);
+    const fromUA = f64x2.div(f64x2.mul(sumGainA, numA), denA);
+    const fromUB = f64x2.div(f64x2.mul(sumGainB, numB), denB);
+    const d1A = f64x2.mul(ownA, s1A);
+    const d1B = f64x2.mul(ownB, s1B);
+    const d2A = f64x2.add(f64x2.mul(next1A, s1A), f64x2.mul(ownA, s2A));
+    const d2B = f64x2.add(f64x2.mul(next1B, s1B), f64x2.mul(ownB, s2B));
+    const d3A = f64x2.add(f64x2.add(f64x2.mul(next2A, s1A), f64x2.mul(next1A, s2A)), f64x2.mul(ownA, s3A));
+    const d3B = f64x2.add(f64x2.add(f64x2.mul(next2B, s1B), f64x2.mul(next1B, s2B)), f64x2.mul(ownB, s3B));
+    const d4A = f64x2.sub(f64x2.mul(two, sumA), s4A);
+    const d4B = f64x2.sub(f64x2.mul(two, sumB), s4B);
+    const yA = f64x2.mul(f64x2.add(f64x2.mul(g4A, uA), sumA), outputGainA);
+    const yB = f64x2.mul(f64x2.add(f64x2.mul(g4B, uB), sumB), outputGainB);
+    s1A = f64x2.add(f64x2.mul(twoGA, uA), d1A);
+    s1B = f64x2.add(f64x2.mul(twoGB, uB), d1B);
+    s2A = f64x2.add(f64x2.mul(twoG2A, uA), d2A);
+    s2B = f64x2.add(f64x2.mul(twoG2B, uB), d2B);
+    s3A = f64x2.add(f64x2.mul(twoG3A, uA), d3A);
+    s3B = f64x2.add(f64x2.mul(twoG3B, uB), d3B);
+    s4A = f64x2.add(f64x2.mul(twoG4A, uA), d4A);
+    s4B = f64x2.add(f64x2.mul(twoG4B, uB), d4B);
+    sumA = f64x2.add(
+      fromUA,
+      f64x2.mul(
+        keepA,
+        f64x2.add(f64x2.add(f64x2.mul(g3A, d1A), f64x2.mul(g2A, d2A)), f64x2.add(f64x2.mul(ggA, d3A), d4A)),
+      ),
+    );
+    sumB = f64x2.add(
+      fromUB,
+      f64x2.mul(
+        keepB,
+        f64x2.add(f64x2.add(f64x2.mul(g3B, d1B), f64x2.mul(g2B, d2B)), f64x2.add(f64x2.mul(ggB, d3B), d4B)),
+      ),
+    );
+    // Rounded to float32 as ladderOp's <f32> store does.
+    const outA = f32x4.demote_f64x2_zero(yA);
+    v128.store32_lane(o0 + at, outA, 0);
+    v128.store32_lane(o1 + at, outA, 1);
+    if (n > 2) {
+      const outB = f32x4.demote_f64x2_zero(yB);
+      v128.store32_lane(o2 + at, outB, 0);
+      if (n > 3) v128.store32_lane(o3 + at, outB, 1);
+    }
+  }
+  ladderKeep(t0, i32x4.extract_lane(seeds, 0), f64x2.extract_lane(sumA, 0), s1A, s2A, s3A, s4A, 0);
+  ladderKeep(t1, i32x4.extract_lane(seeds, 1), f64x2.extract_lane(sumA, 1), s1A, s2A, s3A, s4A, 1);
+  if (n > 2) ladderKeep(t2, i32x4.extract_lane(seeds, 2), f64x2.extract_lane(sumB, 0), s1B, s2B, s3B, s4B, 0);
+  if (n > 3) ladderKeep(t3, i32x4.extract_lane(seeds, 3), f64x2.extract_lane(sumB, 1), s1B, s2B, s3B, s4B, 1);
+}
+
+/** ladderOp's end of block for one lane: the seed, the sum and the sanitised states. */
+function ladderKeep(
+  state: usize,
+  seed: i32,
+  sum: f64,
+  s1: v128,
+  s2: v128,
+  s3: v128,
+  s4: v128,
+  lane: i32,
+): void {
+  store<i32>(state, seed, L_SEED);
+  store<f64>(state, sum, L_SUM);
+  store<f64>(state, sanitized(lane === 0 ? f64x2.extract_lane(s1, 0) : f64x2.extract_lane(s1, 1)), L_S1);
+  store<f64>(state, sanitized(lane === 0 ? f64x2.extract_lane(s2, 0) : f64x2.extract_lane(s2, 1)), L_S2);
+  store<f64>(state, sanitized(lane === 0 ? f64x2.extract_lane(s3, 0) : f64x2.extract_lane(s3, 1)), L_S3);
+  store<f64>(state, sanitized(lane === 0 ? f64x2.extract_lane(s4, 0) : f64x2.extract_lane(s4, 1)), L_S4);
+}
+
 // ------------------------------------------------------------------------------------------- state variable
 // StateVariableFilterNode (src/nodes/filters/state-variable-filter-node.ts): its state layout (float64).
 

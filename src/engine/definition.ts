@@ -344,6 +344,26 @@ export interface NodeContext {
    * prefixes its reports (e.g. `voice 3`).
    */
   createChild?(options?: { host?: RenderHost; label?: string }): ChildPlan;
+  /**
+   * The node's `inert` changed (render side, at a block boundary): from the next block the plan calls its
+   * `process` again, or no longer.
+   */
+  inertChanged?(): void;
+  /** Renders several of this context's nested plans together (see ChildGroup); control side, once. */
+  createChildGroup?(): ChildGroup;
+}
+
+/**
+ * Nested plans of one node rendered as one (a VoicesNode's voices): each plan's nodes in its own order, the
+ * plans side by side, so their WebAssembly ops run in one call per segment and like ops of different plans
+ * sit next to each other (independent ladders then share SIMD lanes). The same sound as rendering each in
+ * turn, bit for bit.
+ */
+export interface ChildGroup {
+  /** Render side: one block of `children[0 … count − 1]` (none null), made by this context's `createChild`. */
+  render(children: ReadonlyArray<ChildPlan | null>, count: number, frames: number): void;
+  /** Gives its memory back (the node is disposed). */
+  dispose(): void;
 }
 
 /** What a definition's `ports` may use (control side, synchronous). */
@@ -430,7 +450,7 @@ export interface NodeInstance<P = unknown> {
   publishExports?(frames: number): void;
   /**
    * True when `process` does nothing (a DataNode: edits change its output): the plan need not call it, and it
-   * does not cut a run of ops in two.
+   * does not cut a run of ops in two. Read when the node is made, and again after `ctx.inertChanged()`.
    */
   readonly inert?: boolean;
 }

@@ -434,6 +434,13 @@ export class OpList implements OpWriter {
    * went non-finite, or -1; the caller mutes that node and calls `resume` from the next op.
    */
   run(k: number, frames: number): number {
+    this.prepare(k, frames);
+    const segment = this.segments[k];
+    return this.resume(segment.first, segment.end, frames);
+  }
+
+  /** Segment `k`'s converters and data readers, which `run` calls before its ops. */
+  prepare(k: number, frames: number): void {
     const segment = this.segments[k];
     const changes = dataChangeCount();
     if (segment.settledAt !== changes) {
@@ -448,7 +455,11 @@ export class OpList implements OpWriter {
       for (let r = 0; r < readers.length; r++) if (!readers[r].faulted) readers[r].instance.readData?.();
       segment.settledAt = settled ? changes : -1;
     }
-    return this.resume(segment.first, segment.end, frames);
+  }
+
+  /** The record pointer of op `i` (ChildGroup lists ops of several plans side by side). */
+  recordAt(i: number): number {
+    return this.list[i];
   }
 
   /** After segment `k` ran (faults and all): its nodes publish the exports their ops left in their state. */

@@ -4,7 +4,9 @@
 // Nothing here allocates per block in steady state; compiling a new plan after an edit may.
 
 import { BufferPool } from './buffers.js';
+import { LockstepGroup } from './child-group.js';
 import {
+  type ChildGroup,
   type ChildPlan,
   DataOutput,
   type NodeInstance,
@@ -129,6 +131,14 @@ class RenderContext implements MutableContext {
   createChild(options?: { host?: RenderHost; label?: string }): ChildPlan {
     return this.makeChild(this, options);
   }
+
+  createChildGroup(): ChildGroup {
+    return this.renderer.createChildGroup();
+  }
+
+  inertChanged(): void {
+    this.renderer.inertChanged(this.name);
+  }
 }
 
 export class Renderer implements ChildPlan {
@@ -193,6 +203,8 @@ export class Renderer implements ChildPlan {
   private readonly settling: RenderNode[] = [];
   private settleBlocks = 0;
   private dirty = false;
+  /** A node's `inert` changed (inertChanged): the op list's schedule is built again at the next compile. */
+  private reschedule = false;
   private running = false;
   private readonly nested: boolean;
   /** What a node's context calls to make a nested plan (createChild is private): one function per renderer. */
@@ -337,6 +349,20 @@ export class Renderer implements ChildPlan {
     this.faults.muteNonFinite(this.plan, frames);
   }
 
+  /** Node `name`'s instance changed its `inert`: the op list's schedule is built again before the next block. */
+  inertChanged(name: string): void {
+    const node = this.nodes.get(name);
+    if (node === undefined || node.inert === (node.instance.inert === true)) return;
+    node.inert = node.instance.inert === true;
+    this.reschedule = true;
+    this.dirty = true;
+  }
+
+  /** Renders child plans of this renderer together (child-group.ts). */
+  createChildGroup(): ChildGroup {
+    return new LockstepGroup(this.pool.kernels);
+  }
+
   /** A nested plan sharing this one's pool, clock, node types and (unless given) host. */
   private createChild(
     context: MutableContext,
@@ -371,6 +397,46 @@ export class Renderer implements ChildPlan {
       if (entry >= 0) this.runNode(plan[entry], frames);
       else this.runSegment(ops, ~entry, frames);
     }
+    this.afterPlan();
+  }
+
+  // ------------------------------------------------------------------- as a member of a ChildGroup
+  // A ChildGroup (child-group.ts) renders sibling child plans as `render` would, one schedule entry of all of
+  // them at a time: lockstepBegin, then lockstepNode or the group's op call per entry, then lockstepEnd.
+
+  /** Render side: what `render` does before the plan; returns the op list (null: render it alone). */
+  lockstepBegin(): OpList | null {
+    if (this.queue.length > 0 || this.dirty) this.applyQueued();
+    if (this.masterWriters > 0) {
+      this.master.left.fill(0);
+      this.master.right.fill(0);
+    }
+    return this.ops;
+  }
+
+  /** Render side: the whole plan, after lockstepBegin (the group could not take it). */
+  lockstepAlone(frames: number): void {
+    this.runPlan(frames);
+  }
+
+  /** Render side: the JS node at `index` in the plan. */
+  lockstepNode(index: number, frames: number): void {
+    this.runNode(this.plan[index], frames);
+  }
+
+  /** Render side: op `index`'s output went non-finite in the group's call: mute its node. */
+  lockstepFault(index: number): void {
+    if (this.ops !== null) this.faults.fault(this.ops.nodes[index], 'produced NaN or Infinity');
+  }
+
+  /** Render side: what `render` does after the plan. */
+  lockstepEnd(): void {
+    if (this.ops !== null) this.afterPlan();
+  }
+
+  private afterPlan(): void {
+    const ops = this.ops;
+    if (ops === null) return;
     if (this.opsUnrendered) {
       this.opsUnrendered = false;
       const nodes = ops.nodes;
@@ -709,6 +775,8 @@ export class Renderer implements ChildPlan {
       this.reorder = false;
       orderNodes(this.nodes.values(), ++this.orderEpoch, this.plan);
       ops?.build(this.plan);
+    } else if (ops !== null && this.reschedule) {
+      ops.build(this.plan);
     } else if (
       ops !== null &&
       (this.rebind.size > 0 || this.orderPatched) &&
@@ -716,6 +784,7 @@ export class Renderer implements ChildPlan {
     ) {
       ops.build(this.plan);
     }
+    this.reschedule = false;
     this.rebind.clear();
     this.orderPatched = false;
     this.appended.length = 0;

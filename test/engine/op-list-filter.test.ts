@@ -198,6 +198,51 @@ describe('LadderFilterNode as an op', () => {
   });
 });
 
+describe('ladders side by side run in SIMD lanes', () => {
+  it('equal JS; one that goes non-finite mid-block mutes only itself, and the lanes after it run once', () => {
+    for (const blockSize of [16, 128, 4096]) {
+      // Four independent ladders next to each other in the op list (they take lanes together): the first
+      // reads ±Infinity inside a block (as in the test above), the other three steady tones. When the first
+      // goes non-finite, the kernel has already run the three after it; the caller resumes after the first,
+      // and they must not run a second time (their output would then differ from JS).
+      const steps: Step[] = [
+        (s) => {
+          s.add('MultiplyNode', 'huge');
+          s.link(lfo(s, 'tone', SAMPLE_RATE / (2 * blockSize), 0, 0), 'huge.a');
+          s.addValue(10, 'ten');
+          s.link('ten.out', 'huge.b');
+          lfo(s, 'calm', 220, 0, 0.5);
+          for (const name of ['wild', 'calm1', 'calm2', 'calm3']) {
+            s.add('LadderFilterNode', name);
+            s.addValue(0.9, `${name}_res`);
+            s.link(`${name}_res.out`, `${name}.resonance`);
+          }
+          s.link('huge.out', 'wild.input');
+          for (const name of ['calm1', 'calm2', 'calm3']) s.link('calm_moved.out', `${name}.input`);
+          s.add('MixerNode', 'mix');
+          s.link('wild.out', 'mix.input1');
+          s.link('calm1.out', 'mix.input2');
+          s.link('calm2.out', 'mix.input3');
+          s.link('calm3.out', 'mix.input4');
+          s.add('PlaybackNode', 'play');
+          s.link('mix.out', 'play.left');
+          s.link('calm3.out', 'play.right');
+        },
+        (s) => s.setValue('tone_depth', 1e38),
+      ];
+      const wasmEvents: RenderEvent[] = [];
+      const jsEvents: RenderEvent[] = [];
+      const wasm = render(true, blockSize, steps, Math.max(4 * blockSize, 2048), wasmEvents);
+      const js = render(false, blockSize, steps, Math.max(4 * blockSize, 2048), jsEvents);
+      expect(peak(js.out)).toBeGreaterThan(0.01);
+      expect(maxDifference(wasm.out, js.out), `${blockSize} frames per block`).toBeLessThan(TOLERANCE);
+      const faults = (events: RenderEvent[]) => events.filter((e) => e.kind === 'fault').map((e) => e.node);
+      expect(faults(wasmEvents)).toEqual(['wild']);
+      expect(faults(jsEvents)).toEqual(['wild']);
+    }
+  });
+});
+
 describe('StateVariableFilterNode as an op', () => {
   const build: Step = (s) => {
     s.add('StateVariableFilterNode', 'svf');

@@ -467,3 +467,67 @@ link boom2.out -> out.input
     });
   }
 });
+
+describe('VoicesNode: voices rendered together (one kernel call per segment, ladders in SIMD lanes)', () => {
+  // The subtractive voice of bench/instruments.ts, its ladder near self-oscillation (small differences
+  // would grow). Seven voices: lanes of four, then three; notes start, stop and steal at odd frames; the
+  // shared cutoff is constant (ladders in lanes) or swept at audio rate (each ladder alone, per frame).
+  const LADDER_VOICE = `new InletNode frequency
+new InletNode gate
+new InletNode velocity
+new InletNode(default: 1800) cutoff
+new InletNode(default: 0.9) resonance
+new SawtoothNode osc
+new LadderFilterNode filter
+new ADSRNode(attack: 0.005, decay: 0.02, sustain: 0.6, release: 0.05) env
+new MultiplyNode vca
+new MultiplyNode amp
+new OutletNode out
+link frequency.out -> osc.frequency
+link osc.out -> filter.input
+link cutoff.out -> filter.cutoff
+link resonance.out -> filter.resonance
+link gate.out -> env.gate
+link filter.out -> vca.a
+link env.envelope -> vca.b
+link vca.out -> amp.a
+link velocity.out -> amp.b
+link amp.out -> out.input
+`;
+  const events = [
+    ...[40, 47, 52, 55, 59, 62, 64].map((note, i) => on(37 * i, note, 60 + 9 * i)),
+    off(3001, 47),
+    off(5003, 59),
+    on(6007, 71, 90), // a released voice's tail is taken
+    on(7011, 74, 100), // every voice busy again: stealing
+    off(9013, 40),
+  ];
+  const render = (kernels: boolean, blockSize: number, sweep: boolean): Float32Array => {
+    setWasmKernelsEnabled(kernels);
+    try {
+      const r = make(blockSize);
+      play(r, LADDER_VOICE, events, 'voices: 7');
+      if (sweep) {
+        r.s.execute(
+          'new SawtoothNode(frequency: 3) lfo\nnew MultiplyNode(b: 1500) depth\nnew AddNode(b: 2000) cut',
+        );
+        r.s.execute('link lfo.out -> depth.a\nlink depth.out -> cut.a\nlink cut.out -> poly.cutoff');
+      }
+      return r.capture(['poly.left'], 12000)[0];
+    } finally {
+      setWasmKernelsEnabled(true);
+    }
+  };
+  for (const sweep of [false, true]) {
+    it(`equal the plain-JS voices within 1e-5 at 16, 128 and 4096 frames (cutoff ${sweep ? 'swept' : 'constant'})`, () => {
+      for (const blockSize of [16, 128, 4096]) {
+        const wasm = render(true, blockSize, sweep);
+        const js = render(false, blockSize, sweep);
+        expect(peak(js)).toBeGreaterThan(0.05);
+        let difference = 0;
+        for (let i = 0; i < js.length; i++) difference = Math.max(difference, Math.abs(wasm[i] - js[i]));
+        expect(difference, `${blockSize} frames per block`).toBeLessThan(1e-5);
+      }
+    });
+  }
+});

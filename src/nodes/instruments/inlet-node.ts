@@ -83,7 +83,7 @@ export const InletNode = defineNode({
           : stream(description(kind));
     return { inputs: INLET_INPUTS, outputs: { out } };
   },
-  create(_ctx, io) {
+  create(ctx, io) {
     const fallback = io.inputs.default as DataInput;
     let out = io.outputs.out as StreamOutput | DataOutput | MidiOutput;
     let source: InletSource = null;
@@ -96,15 +96,21 @@ export const InletNode = defineNode({
     const held = new Float64Array(1);
     let heldFrames = 0;
     const instance: InletInstance = {
+      // Driven, `process` does nothing: the plan skips it (a VoicesNode's 32 voices had 96 such calls a block).
+      get inert() {
+        return mode === DRIVEN;
+      },
       follow(input) {
         heldFrames = 0;
         source = input;
         mode = input === null ? DEFAULT : FOLLOW;
         lastSlot = null;
+        ctx.inertChanged?.();
       },
       drive() {
         mode = DRIVEN;
         source = null;
+        ctx.inertChanged?.();
         return out instanceof StreamOutput ? out.buf : null;
       },
       portsChanged() {
@@ -112,6 +118,7 @@ export const InletNode = defineNode({
         out = io.outputs.out as StreamOutput | DataOutput | MidiOutput;
         lastSlot = null;
         if (mode === DRIVEN) mode = DEFAULT; // the driver asks again after a change
+        ctx.inertChanged?.();
       },
       process(frames) {
         if (mode === DRIVEN) return;

@@ -36,7 +36,7 @@ export const OutletNode = defineNode({
     return { inputs: { kind: KIND, input }, outputs: {} };
   },
   create() {
-    // The outer node reads `input` after the inner plan rendered; nothing to do here.
-    return { process() {} };
+    // The outer node reads `input` after the inner plan rendered; nothing to do here, so nothing to call.
+    return { inert: true, process() {} };
   },
 });

@@ -1,4 +1,5 @@
 import {
+  type ChildPlan,
   data,
   defineNode,
   type MidiInput,
@@ -184,6 +185,10 @@ export const VoicesNode = defineNode({
     const seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
     const seenLeftAt = new Int32Array(MAX_VOICES).fill(-1);
     const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
+    // The voices rendered here go through one group (ChildGroup): one kernel call per segment for all.
+    const group = ctx.createChildGroup?.() ?? null;
+    /** The sounding voices' plans this block (sized by configure, so a block never grows it). */
+    const members: Array<ChildPlan | null> = [];
     let running = false;
     let lastSteal: unknown = null;
     // `Voices Sounding` for clients: published when it changed, at most every PUBLISH_FRAMES.
@@ -276,6 +281,7 @@ export const VoicesNode = defineNode({
         const count = prepared ? prepared.voices : 0;
         for (let v = count; v < runtimes.length; v++) runtimes[v].clear();
         bank.resize(count);
+        while (members.length < count) members.push(null);
         remote = prepared?.remote ?? null;
         bindRemoteInputs();
         if (!prepared) return;
@@ -318,11 +324,20 @@ export const VoicesNode = defineNode({
           for (let v = 0; v < bank.count; v++)
             if (active[v] !== 0 && remote.remote[v] === 0) runtimes[v].render(frames);
           remote.end();
+        } else if (group !== null) {
+          let count = 0;
+          for (let v = 0; v < bank.count; v++) {
+            const plan = active[v] !== 0 ? runtimes[v].plan : null;
+            if (plan === null) continue;
+            members[count++] = plan;
+          }
+          group.render(members, count, frames);
         }
         for (let v = 0; v < bank.count; v++) {
           if (active[v] === 0) continue;
-          if (remote === null) runtimes[v].render(frames);
-          else if (remote.remote[v] !== 0) {
+          if (remote === null) {
+            if (group === null) runtimes[v].render(frames);
+          } else if (remote.remote[v] !== 0) {
             mixRemote(remote, v, left, right, frames, clock);
             continue;
           }
@@ -406,6 +421,8 @@ export const VoicesNode = defineNode({
       dispose() {
         for (const runtime of runtimes) runtime.dispose();
         runtimes.length = 0;
+        members.length = 0;
+        group?.dispose();
       },
     };
   },
