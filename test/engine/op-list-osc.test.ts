@@ -226,7 +226,20 @@ describe('the oscillators run as WebAssembly ops and agree with their JS', () =>
       s.add('PlaybackNode', 'play');
       s.link('scale.out', 'play.left');
     };
-    const stats = expectParity([squares, (s) => s.setValue('hz2', 20.5)], 16384);
+    const stats = expectParity(
+      [
+        squares,
+        (s) => s.setValue('hz2', 20.5),
+        // Relinks: sq0, sq3 and sq6 render by `process` (which writes edges into the ring the op keeps
+        // count of) while their pwm glides, then by their op again.
+        (s) => {
+          s.link('fastPwm.out', 'sq0.pwm');
+          s.link('slowPwm.out', 'sq3.pwm');
+          s.link('fastPwm.out', 'sq6.pwm');
+        },
+      ],
+      16384,
+    );
     for (const perSize of stats) expect(perSize[0].ops).toBeGreaterThanOrEqual(7 + 9 + 6);
   });
 
