@@ -154,12 +154,6 @@ const SQ_STARTED: usize = 8 * 65;
 const SQ_PHASE: usize = 8 * 66;
 const SQ_DUTY: usize = 8 * 67;
 const SQ_INVERSE_RATE: usize = 8 * 68;
-/**
- * Runs of 16 frames since the last with an edge (at most 2; 0 after JS's `process`, which does not count).
- * After two quiet runs the ring holds nothing but the last run's naive level (an edge writes at most 47
- * frames ahead of its run's start), so a quiet run then needs no ring at all.
- */
-const SQ_CALM: usize = 8 * 69;
 const SQ_PHASES: usize = 8 * 70;
 
 /** The duty cycle from a pwm sample: clamped to MIN_PWM…MAX_PWM, NaN → 0.5 (SquareNode's clamp). */
@@ -206,12 +200,7 @@ function squareOp(
     // From silence to the first level.
     edge(ring, SQ_MASK, position, tables, 1, load<f64>(state, SQ_PHASE) < load<f64>(state, SQ_DUTY) ? 1 : -1);
     store<f64>(state, 1, SQ_STARTED);
-    store<f64>(state, 0, SQ_CALM);
   }
-  let calm = <i32>load<f64>(state, SQ_CALM);
-  // While calm: the ring is all zeros and `held` (±1) stands for its next 16 output slots, the naive level
-  // the last run left there; 0 while the ring holds everything itself.
-  let held: f64 = 0;
   let p = load<f64>(state, SQ_PHASE);
   const firstDuty = load<f64>(state, SQ_DUTY); // frame 0's; frame i's is duty(pwm[i]) after
   // A frequency constant this block (flagged, or found so): its increment once, not per frame.
@@ -227,34 +216,8 @@ function squareOp(
     // Frame 16's phase as the vectors below have it (start + 16·increment, 16·increment exact).
     const last = p + 16 * increment;
     const level = steady ? quietLevel(p, last, at, pwm, c, frames, firstDuty) : 0;
-    if (level !== 0 && calm >= 2) {
-      const slots = ring + ((<usize>position) << 3);
-      if (held === 0) {
-        held = load<f64>(slots);
-        for (let j: usize = 0; j < 16 << 3; j += 16) v128.store(slots + j, zero);
-      }
-      // The ring's sum for each of these frames would be 0 + held, exactly.
-      const v = f32x4.splat(<f32>held);
-      const frame = out + ((<usize>c) << 2);
-      v128.store(frame, v);
-      v128.store(frame, v, 16);
-      v128.store(frame, v, 32);
-      v128.store(frame, v, 48);
-      held = level;
-      position = (position + 16) & SQ_MASK;
-      p = last - Math.floor(last);
-      continue;
-    }
-    if (held !== 0) {
-      // Back to the ring: its output slots get the level they stood for.
-      const v = f64x2.splat(held);
-      const slots = ring + ((<usize>position) << 3);
-      for (let j: usize = 0; j < 16 << 3; j += 16) v128.store(slots + j, v);
-      held = 0;
-    }
     if (level !== 0) {
       // No edge in these 16 frames: one naive level, exactly what squareFrames would have added.
-      calm = calm < 2 ? calm + 1 : 2;
       const v = f64x2.splat(level);
       for (let j: usize = 0; j < 16 << 3; j += 16) v128.store(naive + j, f64x2.add(v128.load(naive + j), v));
     } else {
@@ -273,7 +236,6 @@ function squareOp(
         }
       }
       squareFrames(ring, u, at, pwm, c, frames, firstDuty, position, naive, tables);
-      calm = 0;
     }
     const end = steady ? last : load<f64>(u, 16 << 3);
     p = end - Math.floor(end);
@@ -284,12 +246,6 @@ function squareOp(
     }
     position = (position + 16) & SQ_MASK;
   }
-  if (held !== 0) {
-    const v = f64x2.splat(held);
-    const slots = ring + ((<usize>position) << 3);
-    for (let j: usize = 0; j < 16 << 3; j += 16) v128.store(slots + j, v);
-  }
-  store<f64>(state, <f64>calm, SQ_CALM);
   store<f64>(state, p, SQ_PHASE);
   store<f64>(state, duty(<f64>load<f32>(pwm + ((<usize>(frames - 1)) << 2))), SQ_DUTY);
   store<f64>(state, <f64>position, SQ_POSITION);

@@ -230,8 +230,8 @@ describe('the oscillators run as WebAssembly ops and agree with their JS', () =>
       [
         squares,
         (s) => s.setValue('hz2', 20.5),
-        // Relinks: sq0, sq3 and sq6 render by `process` (which writes edges into the ring the op keeps
-        // count of) while their pwm glides, then by their op again.
+        // Relinks: sq0, sq3 and sq6 render by `process` on the op's state while their pwm glides, then by
+        // their op again.
         (s) => {
           s.link('fastPwm.out', 'sq0.pwm');
           s.link('slowPwm.out', 'sq3.pwm');

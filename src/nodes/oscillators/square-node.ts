@@ -22,8 +22,6 @@ const PHASE = RING + 2;
 const DUTY = RING + 3;
 /** 1 / sample rate, for the op. */
 const INVERSE_RATE = RING + 4;
-/** The op's count of runs without an edge (see SQ_CALM); `process` zeroes it, since it writes edges. */
-const CALM = RING + 5;
 /** Then the op's scratch: the unwrapped phases of the 16 frames it renders at once and the one after (+1). */
 const STATE_SIZE = RING + 6 + 18;
 
@@ -78,7 +76,6 @@ export const SquareNode = defineNode({
         const f = frequency.buf;
         const w = pwm.buf;
         blep.position = state[POSITION] | 0;
-        state[CALM] = 0;
         if (state[STARTED] === 0) {
           state[DUTY] = clampDuty(w[0]);
           blep.step(state[PHASE] < state[DUTY] ? 1 : -1, 1); // from silence to the first level
