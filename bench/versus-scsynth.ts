@@ -30,10 +30,18 @@ export interface VersusReport {
   rounds: number;
   synchrotronSeconds: number[];
   scsynthSeconds: number[];
+  /** CPU seconds (user + sys) of the same runs, from GNU time; empty without /usr/bin/time. CPU is what
+   * load on a shared machine disturbs least. */
+  synchrotronCpuSeconds: number[];
+  scsynthCpuSeconds: number[];
   /** Best of each, whole process (start-up, build, render, write). */
   synchrotronBest: number;
   scsynthBest: number;
   ratio: number;
+  /** Medians of the wall times, and scsynth's over ours. */
+  synchrotronMedian: number;
+  scsynthMedian: number;
+  medianRatio: number;
   /** Peak resident memory of one more run of each, MB (GNU time's maximum RSS); null without /usr/bin/time. */
   synchrotronPeakRssMB: number | null;
   scsynthPeakRssMB: number | null;
@@ -176,22 +184,34 @@ function scsynthPath(): string | null {
   }
 }
 
-/** Wall seconds of one child process, which must succeed. */
-function timed(command: string, args: string[]): number {
+const GNU_TIME = '/usr/bin/time';
+
+/** Wall seconds of one child process, which must succeed, and its CPU seconds (user + sys) when GNU time
+ * is there to run it under (its own start-up is outside the wall time only in part: a few ms, alike for
+ * both sides). */
+function timed(command: string, args: string[]): { wall: number; cpu: number | null } {
+  const gnuTime = existsSync(GNU_TIME);
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, {
-    encoding: 'utf8',
-    env: { ...process.env, SC_JACK_DEFAULT_INPUTS: '' },
-  });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const result = gnuTime
+    ? spawnSync(GNU_TIME, ['-f', 'cpu-seconds %U %S', command, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, SC_JACK_DEFAULT_INPUTS: '' },
+      })
+    : spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, SC_JACK_DEFAULT_INPUTS: '' } });
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0)
     throw new Error(
       `${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr}${result.stdout}`,
     );
-  return seconds;
+  const match = /cpu-seconds ([\d.]+) ([\d.]+)/.exec(result.stderr);
+  return { wall, cpu: match ? Number(match[1]) + Number(match[2]) : null };
 }
 
-const GNU_TIME = '/usr/bin/time';
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 /** Peak RSS in MB of one run of a child process (GNU time's %M, KiB); null when GNU time is missing. */
 function peakRssMB(command: string, args: string[]): number | null {
@@ -247,20 +267,35 @@ export function versusScsynth(rounds = 5): VersusReport | null {
     theirs();
     const synchrotronSeconds: number[] = [];
     const scsynthSeconds: number[] = [];
+    const synchrotronCpuSeconds: number[] = [];
+    const scsynthCpuSeconds: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      synchrotronSeconds.push(ours());
-      scsynthSeconds.push(theirs());
+      const a = ours();
+      const b = theirs();
+      synchrotronSeconds.push(a.wall);
+      scsynthSeconds.push(b.wall);
+      if (a.cpu !== null && b.cpu !== null) {
+        synchrotronCpuSeconds.push(a.cpu);
+        scsynthCpuSeconds.push(b.cpu);
+      }
     }
     const synchrotronBest = Math.min(...synchrotronSeconds);
     const scsynthBest = Math.min(...scsynthSeconds);
+    const synchrotronMedian = median(synchrotronSeconds);
+    const scsynthMedian = median(scsynthSeconds);
     return {
       scsynth,
       rounds,
       synchrotronSeconds,
       scsynthSeconds,
+      synchrotronCpuSeconds,
+      scsynthCpuSeconds,
       synchrotronBest,
       scsynthBest,
       ratio: scsynthBest / synchrotronBest,
+      synchrotronMedian,
+      scsynthMedian,
+      medianRatio: scsynthMedian / synchrotronMedian,
       synchrotronPeakRssMB: peakRssMB(process.execPath, oursArgs),
       scsynthPeakRssMB: peakRssMB(scsynth, theirsArgs),
     };
@@ -274,11 +309,13 @@ const mb = (x: number | null) => (x === null ? 'n/a (no /usr/bin/time)' : `${x.t
 export function formatVersus(report: VersusReport | null): string {
   if (!report) return 'versus scsynth: skipped (scsynth not installed: apt-get install supercollider-server)';
   const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+  const sorted = (xs: number[]) => (xs.length ? `; CPU s sorted ${list([...xs].sort((a, b) => a - b))}` : '');
+  const verdict = (ratio: number) => (ratio >= 1 ? 'faster' : 'SLOWER');
   return [
     `versus scsynth (sines-1000, ${SECONDS} s at ${SAMPLE_RATE} Hz, ${BLOCK_SIZE}-frame blocks, whole process, ${report.rounds} alternating rounds):`,
-    `  synchrotron render  best ${report.synchrotronBest.toFixed(2)} s  (${list(report.synchrotronSeconds)})`,
-    `  scsynth -N          best ${report.scsynthBest.toFixed(2)} s  (${list(report.scsynthSeconds)})`,
-    `  ${report.ratio >= 1 ? 'faster' : 'SLOWER'}: scsynth / synchrotron = ${report.ratio.toFixed(2)}`,
+    `  synchrotron render  best ${report.synchrotronBest.toFixed(2)} s, median ${report.synchrotronMedian.toFixed(2)}  (${list(report.synchrotronSeconds)}${sorted(report.synchrotronCpuSeconds)})`,
+    `  scsynth -N          best ${report.scsynthBest.toFixed(2)} s, median ${report.scsynthMedian.toFixed(2)}  (${list(report.scsynthSeconds)}${sorted(report.scsynthCpuSeconds)})`,
+    `  ${verdict(report.ratio)} by the best: scsynth / synchrotron = ${report.ratio.toFixed(2)}; ${verdict(report.medianRatio)} by the median: ${report.medianRatio.toFixed(2)}`,
     `  peak RSS (one more run each): synchrotron ${mb(report.synchrotronPeakRssMB)}, scsynth ${mb(report.scsynthPeakRssMB)}`,
   ].join('\n');
 }

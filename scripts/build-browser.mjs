@@ -12,13 +12,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
+import { nodeSide } from './node-sides.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'browser');
 
 export const BUNDLES = [
-  { entry: 'src/browser/index.ts', file: 'synchrotron-browser.js' },
-  { entry: 'src/browser/worklet.ts', file: 'synchrotron-worklet.js' },
+  // The entry never renders: its nodes keep their declarations, not their render code (node-sides.mjs).
+  { entry: 'src/browser/index.ts', file: 'synchrotron-browser.js', side: 'control' },
+  // The worklet renders from prepared values the page made: no prepare, ports or descriptions (node-sides.mjs).
+  { entry: 'src/browser/worklet.ts', file: 'synchrotron-worklet.js', side: 'render' },
   { entry: 'src/browser/offline-worker.ts', file: 'synchrotron-offline-worker.js' },
 ];
 
@@ -28,6 +31,7 @@ for (const bundle of BUNDLES) {
     root,
     publicDir: false,
     logLevel: 'warn',
+    plugins: bundle.side ? [nodeSide(bundle.side)] : [],
     build: {
       outDir,
       emptyOutDir: false,

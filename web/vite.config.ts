@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { nodeSide } from '../scripts/node-sides.mjs';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
 
@@ -9,9 +10,15 @@ export default defineConfig({
   root: webRoot,
   // Relative asset paths: the UI works wherever the server mounts it.
   base: './',
-  plugins: [react()],
+  // The page's own chunks never render (the worklet and offline worker do, built without this plugin: Vite
+  // gives workers `worker.plugins` only), so node definitions there lose their render code.
+  plugins: [react(), nodeSide('control')],
   // The engine's AudioWorklet and offline worker (local mode, `?worker&url` imports) are ES modules.
-  worker: { format: 'es' },
+  // The worklet renders from values the page prepared: its nodes lose prepare, ports and descriptions.
+  worker: {
+    format: 'es',
+    plugins: () => [nodeSide('render', { entry: /src[\\/]browser[\\/]worklet\.ts$/ })],
+  },
   logLevel: 'warn',
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),

@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 const USAGE = `usage: synchrotron <command> [options]      (synchrotron <command> --help for details)
 
@@ -22,11 +23,39 @@ commands:
 
 type Command = (args: string[]) => Promise<number>;
 
+type RenderModule = typeof import('./render.js');
+
+/** Called once a command has finished: writes the render bundle's code cache when it was missing. */
+let afterCommand = () => {};
+
 /** `render` from dist/bundle/ (scripts/build-cli.mjs: one file instead of ~140 modules to load, a tenth of
- * a short render's time) when the build made it; else, as when running from sources, its own module. */
-async function renderModule(): Promise<typeof import('./render.js')> {
+ * a short render's time) when the build made it — its CommonJS form with a V8 code cache (code-cache.ts),
+ * else the ES module bundle; else, as when running from sources, its own module.
+ * SYNCHROTRON_CODE_CACHE=0 compiles the bundle afresh, without reading or writing a cache. */
+async function renderModule(): Promise<RenderModule> {
+  // V8 optimises a function once it has run 66 kB of bytecode (its interrupt budget). A render's build runs
+  // the lexer, parser and evaluator hot for a fraction of a second and never again, so much of that
+  // optimising (on the other core) is wasted: four times the budget cut sines-1000's whole render by ~12 %
+  // of CPU, the render loop still optimised within its first blocks (docs/performance.md). Set before the
+  // bundle compiles, so its code cache is made and read under the same flags.
+  setFlagsFromString('--interrupt-budget=270336');
+  // The young generation doubles whenever many objects survive a scavenge, as the graph being built does,
+  // up to 2 × 16 MB that stay resident for the whole render. Kept at its first size, the long-lived graph
+  // moves to the old generation sooner and the scavenges stay small: peak RSS 84 → 67 MB for sines-1000
+  // and no more CPU; the render loop allocates next to nothing, so its scavenges stay rare. (V8 reads this
+  // flag at each growth, so setting it now takes effect; the semi-space sizes are fixed at start-up.)
+  setFlagsFromString('--semi-space-growth-factor=1');
+  const script = fileURLToPath(new URL('../bundle/render.cjs', import.meta.url));
+  if (existsSync(script)) {
+    const { loadCachedBundle } = await import('./code-cache.js');
+    const bundle = loadCachedBundle<RenderModule>(script, {
+      useCache: process.env.SYNCHROTRON_CODE_CACHE !== '0',
+    });
+    afterCommand = () => bundle.save();
+    return bundle.exports;
+  }
   const bundled = new URL('../bundle/render.js', import.meta.url);
-  if (existsSync(fileURLToPath(bundled))) return (await import(bundled.href)) as typeof import('./render.js');
+  if (existsSync(fileURLToPath(bundled))) return (await import(bundled.href)) as RenderModule;
   return import('./render.js');
 }
 
@@ -51,7 +80,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = await load();
-  return command(args);
+  const code = await command(args);
+  afterCommand();
+  return code;
 }
 
 main(process.argv.slice(2)).then(

@@ -53,6 +53,8 @@ export class OpList implements OpWriter {
   /** The node of each op, by its index in the list (for faults and the `rendered` flag). */
   readonly nodes: RenderNode[] = [];
   count = 0;
+  /** Times the list was written afresh (`build`), for tests of the patches. */
+  builds = 0;
   private readonly kernels: Kernels;
   /** The list: `capacity` i32 record pointers at byte offset `at`. */
   private capacity = 0;
@@ -105,6 +107,7 @@ export class OpList implements OpWriter {
 
   /** Writes the list for `plan` (in render order, nodes encoded). */
   build(plan: readonly RenderNode[]): void {
+    this.builds++;
     this.reserve(plan.length);
     this.schedule.length = 0;
     this.segmentCount = 0;
@@ -125,14 +128,298 @@ export class OpList implements OpWriter {
         open.end = this.count;
         const steps = node.inputSteps;
         for (let s = 0; s < steps.length; s++) open.steps.push(steps[s]);
-        if (node.instance.readData !== undefined) open.readers.push(node);
-        if (node.instance.publishExports !== undefined) open.publishers.push(node);
-      } else if (!node.inert || node.inputSteps.length > 0) {
-        open = null;
-        this.schedule.push(n);
+        if (node.readsData) open.readers.push(node);
+        if (node.publishesExports) open.publishers.push(node);
+        node.listedOp = true;
+      } else {
+        node.listedOp = false;
+        if (!node.inert || node.inputSteps.length > 0) {
+          open = null;
+          this.schedule.push(n);
+        }
       }
+      node.listedSteps = node.inputSteps;
     }
     this.nodes.length = this.count;
+  }
+
+  /**
+   * Brings the list up to date after edits that kept the render order but for nodes cut out of it (`cuts`,
+   * each with the index it had, in the order they were cut) or put at its end (`appends`), and nodes whose
+   * inputs were bound again (`rebound`): a few words and array entries instead of a pass over every node
+   * (the pass reads thousands of node objects, ~60 µs on a 3,000-node graph). False when the edits are not
+   * such a patch — a node turned from op to JS or back, a segment would vanish or two merge, the list is
+   * full, cuts and appends in one batch —: the caller then writes the list afresh with `build`.
+   * The order of converters within a segment does not matter (each writes a buffer only its node reads), so
+   * a rebound node's new converters go to its segment's end.
+   */
+  patch(
+    rebound: Iterable<RenderNode>,
+    cuts: readonly RenderNode[],
+    cutAt: readonly number[],
+    appends: readonly RenderNode[],
+  ): boolean {
+    if (cuts.length > 0 && appends.length > 0) return false;
+    for (let c = 0; c < cuts.length; c++) if (!this.cut(cuts[c], cutAt[c])) return false;
+    for (const node of rebound)
+      if (node.planAt >= 0 && node.listedSteps !== null && !this.refresh(node)) return false;
+    for (let a = 0; a < appends.length; a++) if (!this.append(appends[a])) return false;
+    // As `build` does: every segment's converters run on its next block.
+    for (let k = 0; k < this.segmentCount; k++) this.segments[k].settledAt = -1;
+    return true;
+  }
+
+  /** Takes out a node that was at index `at` of the order. */
+  private cut(node: RenderNode, at: number): boolean {
+    const placed = node.listedSteps;
+    if (placed === null) return false;
+    const schedule = this.schedule;
+    if (node.listedOp) {
+      const i = this.nodes.indexOf(node);
+      const k = this.segmentOf(i);
+      if (k < 0) return false;
+      const segment = this.segments[k];
+      this.list.copyWithin(i, i + 1, this.count);
+      this.nodes.splice(i, 1);
+      this.count--;
+      segment.end--;
+      let later = k + 1;
+      if (segment.end === segment.first) {
+        // Its only op: the segment goes. What stood on either side of it were JS nodes, which stay apart.
+        schedule.splice(schedule.indexOf(~k), 1);
+        this.dropSegment(k);
+        later = k;
+      } else {
+        removeAll(segment.steps, placed);
+        if (node.readsData) segment.readers.splice(segment.readers.indexOf(node), 1);
+        if (node.publishesExports) segment.publishers.splice(segment.publishers.indexOf(node), 1);
+      }
+      for (let j = later; j < this.segmentCount; j++) {
+        this.segments[j].first--;
+        this.segments[j].end--;
+      }
+    } else if (!node.inert || placed.length > 0) {
+      const e = schedule.indexOf(at);
+      if (e < 0) return false;
+      // Segments on both sides would be one in a fresh list.
+      if (e > 0 && e < schedule.length - 1 && schedule[e - 1] < 0 && schedule[e + 1] < 0) return false;
+      schedule.splice(e, 1);
+    }
+    for (let e = 0; e < schedule.length; e++) if (schedule[e] > at) schedule[e]--;
+    node.listedSteps = null;
+    return true;
+  }
+
+  /**
+   * A node bound again in place: its op's record and its segment's converters, or it turns from op to JS
+   * (a relink glides in JS: its segment is cut in two around it) or back (it joins its neighbours).
+   */
+  private refresh(node: RenderNode): boolean {
+    const placed = node.listedSteps!;
+    const steps = node.inputSteps;
+    const op = node.opAt >= 0;
+    if (node.listedOp && op) {
+      const i = this.nodes.indexOf(node);
+      const k = this.segmentOf(i);
+      if (k < 0) return false;
+      this.list[i] = node.opAt;
+      if (placed !== steps) {
+        const segment = this.segments[k];
+        removeAll(segment.steps, placed);
+        for (let s = 0; s < steps.length; s++) segment.steps.push(steps[s]);
+      }
+    } else if (node.listedOp) {
+      if (!this.toJs(node)) return false;
+    } else if (op) {
+      if (!this.toOp(node)) return false;
+    } else if (node.inert && placed.length > 0 !== steps.length > 0) {
+      return false; // an inert node is in the schedule only while it has input steps
+    }
+    node.listedSteps = steps;
+    return true;
+  }
+
+  /** A node listed as op `i` renders in JS now, at its place between the ops before and after it. */
+  private toJs(node: RenderNode): boolean {
+    const i = this.nodes.indexOf(node);
+    const k = this.segmentOf(i);
+    if (k < 0 || node.inert) return false;
+    const schedule = this.schedule;
+    const segment = this.segments[k];
+    this.list.copyWithin(i, i + 1, this.count);
+    this.nodes.splice(i, 1);
+    this.count--;
+    removeAll(segment.steps, node.listedSteps!);
+    if (node.readsData) segment.readers.splice(segment.readers.indexOf(node), 1);
+    if (node.publishesExports) segment.publishers.splice(segment.publishers.indexOf(node), 1);
+    this.shiftSegments(k + 1, -1);
+    const e = schedule.indexOf(~k);
+    const n = node.planAt;
+    if (segment.first === i && segment.end === i + 1) {
+      schedule[e] = n;
+      this.dropSegment(k);
+    } else if (segment.first === i) {
+      segment.end--;
+      schedule.splice(e, 0, n);
+    } else if (segment.end === i + 1) {
+      segment.end--;
+      schedule.splice(e + 1, 0, n);
+    } else {
+      // Cut in two: the ops after it form a segment of their own. Their converters, readers and publishers
+      // move with them (a pass over this segment's nodes only).
+      const right = this.insertSegment(k + 1);
+      right.first = i;
+      right.end = segment.end - 1;
+      segment.end = i;
+      schedule.splice(e + 1, 0, n, ~(k + 1));
+      this.regroup(segment);
+      this.regroup(right);
+    }
+    node.listedOp = false;
+    return true;
+  }
+
+  /** A node rendered in JS (in the schedule at its plan index) renders as an op again: it joins its neighbours. */
+  private toOp(node: RenderNode): boolean {
+    const schedule = this.schedule;
+    const e = schedule.indexOf(node.planAt);
+    if (e < 0 || this.count >= this.capacity) return false;
+    const before = e > 0 && schedule[e - 1] < 0 ? ~schedule[e - 1] : -1;
+    const after = e + 1 < schedule.length && schedule[e + 1] < 0 ? ~schedule[e + 1] : -1;
+    let i = 0; // its op index: after the ops of the segments before it in the schedule
+    if (before >= 0) i = this.segments[before].end;
+    else if (after >= 0) i = this.segments[after].first;
+    else
+      for (let b = e - 1; b >= 0; b--)
+        if (schedule[b] < 0) {
+          i = this.segments[~schedule[b]].end;
+          break;
+        }
+    this.list.copyWithin(i + 1, i, this.count);
+    this.list[i] = node.opAt;
+    this.nodes.splice(i, 0, node);
+    this.count++;
+    let segment: Segment;
+    if (before >= 0 && after >= 0) {
+      // The segments on both sides become one.
+      segment = this.segments[before];
+      const next = this.segments[after];
+      this.shiftSegments(after, 1);
+      segment.end = next.end;
+      addNode(segment, node);
+      for (const step of next.steps) segment.steps.push(step);
+      for (const reader of next.readers) segment.readers.push(reader);
+      for (const publisher of next.publishers) segment.publishers.push(publisher);
+      schedule.splice(e, 2);
+      this.dropSegment(after);
+    } else if (before >= 0) {
+      segment = this.segments[before];
+      segment.end++;
+      this.shiftSegments(before + 1, 1);
+      addNode(segment, node);
+      schedule.splice(e, 1);
+    } else if (after >= 0) {
+      segment = this.segments[after];
+      segment.end++;
+      this.shiftSegments(after + 1, 1);
+      for (const step of node.inputSteps) segment.steps.push(step);
+      if (node.readsData) segment.readers.unshift(node);
+      if (node.publishesExports) segment.publishers.unshift(node);
+      schedule.splice(e, 1);
+    } else {
+      let k = 0;
+      for (let b = 0; b < e; b++) if (schedule[b] < 0) k++;
+      segment = this.insertSegment(k);
+      segment.first = i;
+      segment.end = i + 1;
+      this.shiftSegments(k + 1, 1);
+      addNode(segment, node);
+      schedule[e] = ~k;
+    }
+    node.listedOp = true;
+    return true;
+  }
+
+  /** Moves the ops of segments `from`… by `delta`. */
+  private shiftSegments(from: number, delta: number): void {
+    for (let k = from; k < this.segmentCount; k++) {
+      this.segments[k].first += delta;
+      this.segments[k].end += delta;
+    }
+  }
+
+  /** A new, empty segment at index `k` (the schedule's references to those after it follow). */
+  private insertSegment(k: number): Segment {
+    const segment = this.segments.length > this.segmentCount ? this.segments.pop()! : new Segment();
+    segment.steps.length = 0;
+    segment.readers.length = 0;
+    segment.publishers.length = 0;
+    segment.settledAt = -1;
+    this.segments.splice(k, 0, segment);
+    this.segmentCount++;
+    const schedule = this.schedule;
+    // ~j for j ≥ k becomes ~(j + 1); the new one's own entry is written by the caller.
+    for (let e = 0; e < schedule.length; e++) if (schedule[e] <= ~k) schedule[e]--;
+    return segment;
+  }
+
+  /** Removes segment `k`, no longer in the schedule (the references to those after it follow). */
+  private dropSegment(k: number): void {
+    const [segment] = this.segments.splice(k, 1);
+    this.segments.push(segment); // kept for reuse, as `segment()` does
+    this.segmentCount--;
+    const schedule = this.schedule;
+    for (let e = 0; e < schedule.length; e++) if (schedule[e] < ~k) schedule[e]++;
+  }
+
+  /** Makes a segment's converters, readers and publishers again from its ops' nodes. */
+  private regroup(segment: Segment): void {
+    segment.steps.length = 0;
+    segment.readers.length = 0;
+    segment.publishers.length = 0;
+    for (let i = segment.first; i < segment.end; i++) {
+      const node = this.nodes[i];
+      const steps = node.listedSteps ?? node.inputSteps;
+      for (let s = 0; s < steps.length; s++) segment.steps.push(steps[s]);
+      if (node.readsData) segment.readers.push(node);
+      if (node.publishesExports) segment.publishers.push(node);
+    }
+  }
+
+  /** A node put at the end of the order (`node.planAt`). */
+  private append(node: RenderNode): boolean {
+    if (node.opAt >= 0) {
+      if (this.count >= this.capacity) return false;
+      const last = this.schedule.length - 1;
+      let open = last >= 0 && this.schedule[last] < 0 ? this.segments[~this.schedule[last]] : null;
+      if (open === null) {
+        open = this.segment();
+        open.first = this.count;
+        this.schedule.push(~(this.segmentCount - 1));
+      }
+      this.list[this.count] = node.opAt;
+      this.nodes[this.count] = node;
+      this.count++;
+      open.end = this.count;
+      const steps = node.inputSteps;
+      for (let s = 0; s < steps.length; s++) open.steps.push(steps[s]);
+      if (node.readsData) open.readers.push(node);
+      if (node.publishesExports) open.publishers.push(node);
+      node.listedOp = true;
+    } else {
+      node.listedOp = false;
+      if (!node.inert || node.inputSteps.length > 0) this.schedule.push(node.planAt);
+    }
+    node.listedSteps = node.inputSteps;
+    return true;
+  }
+
+  /** The segment that holds op `i`, or -1. */
+  private segmentOf(i: number): number {
+    if (i < 0) return -1;
+    for (let k = 0; k < this.segmentCount; k++)
+      if (this.segments[k].first <= i && i < this.segments[k].end) return k;
+    return -1;
   }
 
   /** Marks `node`'s op muted (it faulted) or not. */
@@ -176,6 +463,30 @@ export class OpList implements OpWriter {
     if (from >= end) return -1;
     const bad = this.kernels.exports.runOps(this.at + from * 4, end - from, frames, SINE_TABLE_OFFSET);
     return bad < 0 ? -1 : from + bad;
+  }
+
+  /**
+   * What the list holds, by node names (tests compare a patched list with one written afresh): each
+   * schedule entry, a JS node's name or a segment's ops, its converters' count, readers and publishers.
+   */
+  describe(plan: readonly RenderNode[]): unknown[] {
+    const words = new Int32Array(this.kernels.heap);
+    return this.schedule.map((entry) => {
+      if (entry >= 0) return plan[entry].name;
+      const segment = this.segments[~entry];
+      const ops: string[] = [];
+      for (let i = segment.first; i < segment.end; i++) {
+        const node = this.nodes[i];
+        // The record the list points at is the node's own.
+        ops.push(words[(this.at >> 2) + i] === node.opAt ? node.name : `${node.name}?`);
+      }
+      return {
+        ops,
+        steps: segment.steps.length,
+        readers: segment.readers.map((n) => n.name),
+        publishers: segment.publishers.map((n) => n.name),
+      };
+    });
   }
 
   /** Gives the list's memory back (the renderer is disposed). */
@@ -262,6 +573,22 @@ export class OpList implements OpWriter {
     this.at = at;
     this.capacity = capacity;
     this.list = new Int32Array(this.kernels.heap, at, capacity);
+  }
+}
+
+/** Adds a node's converters, reader and publisher to the end of a segment's. */
+function addNode(segment: Segment, node: RenderNode): void {
+  const steps = node.inputSteps;
+  for (let s = 0; s < steps.length; s++) segment.steps.push(steps[s]);
+  if (node.readsData) segment.readers.push(node);
+  if (node.publishesExports) segment.publishers.push(node);
+}
+
+/** Removes each of `gone` from `list` (by identity). */
+function removeAll(list: InputStep[], gone: readonly InputStep[]): void {
+  for (let g = 0; g < gone.length; g++) {
+    const at = list.indexOf(gone[g]);
+    if (at >= 0) list.splice(at, 1);
   }
 }
 

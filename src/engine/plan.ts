@@ -70,11 +70,15 @@ export class PlanLinks {
     return this.bySink.get(sinkKey);
   }
 
+  /** The last `link` replaced a link into the same port (in its place) rather than adding one at the end. */
+  replaced = false;
+
   /** Links `source` to `sink` (replacing what fed that port, in its place); returns the new link. */
   link(source: PortRef, sink: PortRef, from: RenderNode | undefined): RenderLink {
     const key = portKey(sink);
     const link: RenderLink = { source, sink, from };
     const old = this.bySink.get(key);
+    this.replaced = old !== undefined;
     const into = this.intoNode(sink.node);
     if (old) {
       this.removeOut(old);
@@ -87,16 +91,17 @@ export class PlanLinks {
     return link;
   }
 
-  /** Removes the link into `sink` if `source` feeds it; true when one was removed. */
-  unlink(source: PortRef, sink: PortRef): boolean {
+  /** Removes the link into `sink` if `source` feeds it; returns the link removed, if any. */
+  unlink(source: PortRef, sink: PortRef): RenderLink | undefined {
     const key = portKey(sink);
     const existing = this.bySink.get(key);
-    if (!existing || portKey(existing.source) !== portKey(source)) return false;
+    if (!existing || existing.source.node !== source.node || existing.source.port !== source.port)
+      return undefined;
     this.bySink.delete(key);
     const into = this.into.get(sink.node);
     if (into) into.splice(into.indexOf(existing), 1);
     this.removeOut(existing);
-    return true;
+    return existing;
   }
 
   /**
@@ -292,7 +297,8 @@ export function renderOrder(
  * The render order `renderOrder` defines, by one pass over node objects: roots in `nodes`' order, feeders in
  * each node's `inLinks` order (PlanLinks keeps it equal to the by-sink order), resolved sources, and a visit
  * stamp on each node instead of a map. Writes into `out`, reused from plan to plan. `epoch` must differ
- * from every earlier pass's.
+ * from every earlier pass's. Each node learns its place (`planAt`) and the link the pass first reached it
+ * by (`discoveredVia`): what lets an edit tell whether it would change the order (renderer.ts).
  */
 export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: RenderNode[]): void {
   out.length = 0;
@@ -301,6 +307,7 @@ export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: Rend
   for (const root of nodes) {
     if (root.visited === epoch) continue;
     root.visited = epoch;
+    root.discoveredVia = null;
     stack.push(root);
     next.push(0);
     while (stack.length > 0) {
@@ -309,9 +316,11 @@ export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: Rend
       const feeders = node.inLinks;
       let pushed = false;
       while (next[top] < feeders.length) {
-        const source = feeders[next[top]++].from;
+        const link = feeders[next[top]++];
+        const source = link.from;
         if (source !== undefined && source.visited !== epoch) {
           source.visited = epoch;
+          source.discoveredVia = link;
           stack.push(source);
           next.push(0);
           pushed = true;
@@ -321,6 +330,7 @@ export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: Rend
       if (!pushed) {
         stack.pop();
         next.pop();
+        node.planAt = out.length;
         out.push(node);
       }
     }

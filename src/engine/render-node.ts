@@ -47,14 +47,34 @@ export interface RenderNode {
   inLinks: RenderLink[];
   /** The order pass that last visited this node (plan.ts, orderNodes). */
   visited: number;
+  /** Its index in the current render order (kept by the order pass and by edits that patch the order). */
+  planAt: number;
+  /**
+   * The link through which the last order pass first reached this node (its sink's visit pushed it), null
+   * when it was a root. An edit that removes such a link changes the order; one that removes any other
+   * does not (renderer.ts keeps the order without a pass then).
+   */
+  discoveredVia: RenderLink | null;
   /** Its instance is `inert` (process does nothing), kept here so plan building reads one known shape. */
   inert: boolean;
+  /**
+   * Its instance has `readData` / `publishExports`, likewise kept here: read on thousands of instances of
+   * dozens of shapes, the instance's own property was a slow (megamorphic) look-up each plan.
+   */
+  readsData: boolean;
+  publishesExports: boolean;
   /** Byte offset of its op record in the kernels' memory (op-list.ts), or -1 before it has one. */
   opRecord: number;
   /** Bytes of that record (a node's encode asks for as many as its operands need; OP_BYTES by default). */
   opBytes: number;
   /** `opRecord` when the current binding renders as that op, -1 when it renders by `process`. */
   opAt: number;
+  /**
+   * How the op list (op-list.ts) last placed it: as an op or not, and its input steps then (null before it
+   * was placed): what lets an edit patch the list instead of writing it again.
+   */
+  listedOp: boolean;
+  listedSteps: InputStep[] | null;
   /** Has rendered at least one block (only then does a relink need a crossfade). */
   rendered: boolean;
   faulted: boolean;

@@ -34,6 +34,16 @@ import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef } from '
 /** Blocks a relink crossfade takes (one to glide, one to restore the target; input-steps.ts). */
 const SETTLE_BLOCKS = 2;
 
+/**
+ * Some node was first reached by the order pass through a link into `node` (the pass pushed it from here):
+ * removing `node` would move it.
+ */
+function reachesFeeders(node: RenderNode): boolean {
+  for (const link of node.inLinks)
+    if (link.from !== undefined && link.from.discoveredVia === link) return true;
+  return false;
+}
+
 /** The node has a relink crossfade in its input steps. */
 function gliding(node: RenderNode): boolean {
   for (const step of node.inputSteps) if (step instanceof RelinkCrossfade) return true;
@@ -145,13 +155,24 @@ export class Renderer implements ChildPlan {
   private readonly plan: RenderNode[] = [];
   /** Nodes whose inputs the edits applied since the last compile touched: bound again by the next. */
   private readonly rebind = new Set<RenderNode>();
-  /** Nodes or links changed since the last compile: the order is made again. */
-  private reorder = false;
   /**
-   * A node of the plan adds to the master bus (PlaybackNode: `masterContribution`). A nested plan's master is
+   * An edit since the last compile may have changed the order: the next compile makes it afresh. Edits that
+   * provably leave the depth-first pass's order as it was patch `plan` in place instead (`orderPatched`):
+   * a node that feeds nothing yet goes to the end, a removed node that was no other's way in is cut out,
+   * and a link or unlink the pass would skip over changes nothing (see `link` and `unlink` below).
+   */
+  private reorder = false;
+  /** `plan` was patched in place since the last compile: the op list is patched (or written again). */
+  private orderPatched = false;
+  /** The patches: nodes put at the end, nodes cut out and the index each had (op-list.ts, `patch`). */
+  private readonly appended: RenderNode[] = [];
+  private readonly cut: RenderNode[] = [];
+  private readonly cutAt: number[] = [];
+  /**
+   * Nodes that add to the master bus (PlaybackNode: `masterContribution`). A nested plan's master is
    * scratch, cleared each block only while one does: a VoicesNode renders dozens of nested plans a block.
    */
-  private writesMaster = false;
+  private masterWriters = 0;
   /** Stamps order passes (plan.ts, orderNodes). */
   private orderEpoch = 0;
   private releaseAfterCompile: Float32Array[] = [];
@@ -297,7 +318,7 @@ export class Renderer implements ChildPlan {
   /** ChildPlan: render the inner nodes for one block. The master is scratch (silent), the clock the parent's. */
   render(frames: number): void {
     if (this.queue.length > 0 || this.dirty) this.applyQueued();
-    if (this.writesMaster) {
+    if (this.masterWriters > 0) {
       this.master.left.fill(0);
       this.master.right.fill(0);
     }
@@ -428,99 +449,135 @@ export class Renderer implements ChildPlan {
     if (this.dirty) this.compile();
   }
 
+  // One small method per kind of op: the common ones (add, link) are optimized early in a build on their
+  // own, not together with the rare ones in one large function that V8 tiers up late.
   private applyOp(op: RenderOp): void {
     switch (op.op) {
       case 'add':
         this.addNode(op.name, op.type, op.value, op.args ?? EMPTY_RECORD, op.inputs, op.outputs);
         break;
-      case 'remove': {
-        const node = this.nodes.get(op.name);
-        if (!node) return;
-        this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
-        this.faults.keepTail(node);
-        // Released after the next compile: inputs it fed still read their last samples for crossfades.
-        for (const buf of buffersOf(node)) this.releaseAfterCompile.push(buf);
-        if (node.converters) for (const converter of node.converters.values()) converter.release();
-        this.ops?.forget(node);
-        this.nodes.delete(op.name);
-        this.rebind.delete(node);
-        this.links.detach(op.name);
-        this.touchConsumers(op.name);
-        this.reorder = true;
-        this.dirty = true;
-        break;
-      }
-      case 'ports': {
-        const node = this.nodes.get(op.name);
-        if (!node) return;
-        setPorts(
-          node,
-          op.inputs ?? node.definition.inputs,
-          op.outputs ?? node.definition.outputs,
-          op.args ?? node.args,
-          this.pool,
-          this.releaseAfterCompile,
-        );
-        this.faults.safely(node, 'portsChanged', () => node.instance.portsChanged?.());
-        this.rebind.add(node);
-        this.touchConsumers(op.name);
-        this.dirty = true;
-        break;
-      }
-      case 'reload':
-        break; // the control side prepares the node again; its `configure` follows
-
-      case 'rename': {
-        const node = this.nodes.get(op.from);
-        if (!node) return;
-        this.nodes.delete(op.from);
-        node.name = op.to;
-        node.context.name = op.to;
-        this.nodes.set(op.to, node);
-        this.links.rename(op.from, op.to);
-        this.rebind.add(node);
-        this.touchConsumers(op.to);
-        this.reorder = true;
-        this.dirty = true;
-        break;
-      }
       case 'link':
-        this.links.link(op.source, op.sink, this.nodes.get(op.source.node));
-        this.revive(op.sink.node);
-        this.touch(op.sink.node);
-        this.reorder = true;
-        this.dirty = true;
+        this.linkPorts(op.source, op.sink);
         break;
       case 'unlink':
-        this.links.unlink(op.source, op.sink);
-        this.revive(op.sink.node);
-        this.touch(op.sink.node);
-        this.reorder = true;
-        this.dirty = true;
+        this.unlinkPorts(op.source, op.sink);
         break;
-      case 'set': {
-        const node = this.nodes.get(op.name);
-        if (!node) return;
-        this.revive(op.name);
-        for (const link of this.links.outOfNode(op.name)) this.revive(link.sink.node);
-        this.faults.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
+      case 'remove':
+        this.removeNode(op.name);
         break;
-      }
+      case 'set':
+        this.setValue(op);
+        break;
+      case 'ports':
+        this.changePorts(op);
+        break;
+      case 'rename':
+        this.renameNode(op.from, op.to);
+        break;
+      case 'configure':
+        this.configureNode(op);
+        break;
       case 'tempo':
         changeTempo(this.tempo, op.bpm, this.clock.frames, this.sampleRate);
         break;
-      case 'configure': {
-        const node = this.nodes.get(op.name);
-        if (!node?.instance.configure) return;
-        this.revive(op.name);
-        this.faults.safely(node, 'configure', () => node.instance.configure?.(op.prepared));
-        // What it took may change its op (a delay line in the kernels' memory, or not): encode it again.
-        if (node.instance.encode !== undefined) {
-          this.rebind.add(node);
-          this.dirty = true;
-        }
-        break;
-      }
+      case 'reload':
+        break; // the control side prepares the node again; its `configure` follows
+    }
+  }
+
+  private linkPorts(sourceRef: PortRef, sinkRef: PortRef): void {
+    const link = this.links.link(sourceRef, sinkRef, this.nodes.get(sourceRef.node));
+    // A new link is its sink's last feeder: the pass looks at it just before placing the sink, when a
+    // source placed earlier is already visited, so the pass skips it (as it does a link to itself).
+    // One that replaces a link in place is looked at earlier: the order is made again.
+    const sink = this.nodes.get(sinkRef.node);
+    const source = link.from;
+    if (
+      this.links.replaced ||
+      (source !== undefined && sink !== undefined && source !== sink && source.planAt >= sink.planAt)
+    )
+      this.reorder = true;
+    this.revive(sinkRef.node);
+    this.touch(sinkRef.node);
+    this.dirty = true;
+  }
+
+  private unlinkPorts(source: PortRef, sink: PortRef): void {
+    const removed = this.links.unlink(source, sink);
+    // Only the link the pass reached its source by matters to the order; the pass skipped any other.
+    if (removed?.from !== undefined && removed.from.discoveredVia === removed) this.reorder = true;
+    this.revive(sink.node);
+    this.touch(sink.node);
+    this.dirty = true;
+  }
+
+  private removeNode(name: string): void {
+    const node = this.nodes.get(name);
+    if (!node) return;
+    this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
+    this.faults.keepTail(node);
+    // Released after the next compile: inputs it fed still read their last samples for crossfades.
+    for (const buf of buffersOf(node)) this.releaseAfterCompile.push(buf);
+    if (node.converters) for (const converter of node.converters.values()) converter.release();
+    this.ops?.forget(node);
+    if (node.instance.masterContribution) this.masterWriters--;
+    if (!this.reorder && !reachesFeeders(node)) this.cutFromPlan(node);
+    else this.reorder = true;
+    this.nodes.delete(name);
+    this.rebind.delete(node);
+    this.links.detach(name);
+    this.touchConsumers(name);
+    this.dirty = true;
+  }
+
+  private setValue(op: Extract<RenderOp, { op: 'set' }>): void {
+    const node = this.nodes.get(op.name);
+    if (!node) return;
+    this.revive(op.name);
+    for (const link of this.links.outOfNode(op.name)) this.revive(link.sink.node);
+    this.faults.safely(node, 'setValue', () => node.instance.setValue?.(op.value));
+  }
+
+  private changePorts(op: Extract<RenderOp, { op: 'ports' }>): void {
+    const node = this.nodes.get(op.name);
+    if (!node) return;
+    setPorts(
+      node,
+      op.inputs ?? node.definition.inputs,
+      op.outputs ?? node.definition.outputs,
+      op.args ?? node.args,
+      this.pool,
+      this.releaseAfterCompile,
+    );
+    this.faults.safely(node, 'portsChanged', () => node.instance.portsChanged?.());
+    this.rebind.add(node);
+    this.touchConsumers(op.name);
+    this.dirty = true;
+  }
+
+  private renameNode(from: string, to: string): void {
+    const node = this.nodes.get(from);
+    if (!node) return;
+    this.nodes.delete(from);
+    node.name = to;
+    node.context.name = to;
+    this.nodes.set(to, node);
+    this.links.rename(from, to);
+    this.rebind.add(node);
+    this.touchConsumers(to);
+    this.reorder = true;
+    this.dirty = true;
+  }
+
+  private configureNode(op: Extract<RenderOp, { op: 'configure' }>): void {
+    const node = this.nodes.get(op.name);
+    if (!node?.instance.configure) return;
+    this.revive(op.name);
+    this.faults.safely(node, 'configure', () => node.instance.configure?.(op.prepared));
+    // What it took may change its op (a delay line in the kernels' memory, or not): encode it again.
+    if (node.instance.encode !== undefined) {
+      this.rebind.add(node);
+      this.dirty = true;
     }
   }
 
@@ -553,7 +610,13 @@ export class Renderer implements ChildPlan {
       inputSteps: NO_STEPS,
       inLinks: this.links.intoNode(name),
       visited: 0,
+      planAt: -1,
+      discoveredVia: null,
+      listedOp: false,
+      listedSteps: null,
       inert: false,
+      readsData: false,
+      publishesExports: false,
       opRecord: -1,
       opBytes: 0,
       opAt: -1,
@@ -565,10 +628,15 @@ export class Renderer implements ChildPlan {
     this.links.attach(node);
     this.rebind.add(node);
     this.touchConsumers(name);
-    this.reorder = true;
+    // The last root of the pass: if no node reads it yet, it is placed last (its feeders are all placed).
+    if (!this.reorder && this.links.outOfNode(name).length === 0) this.appendToPlan(node);
+    else this.reorder = true;
     try {
       node.instance = definition.create(context, io as never);
       node.inert = node.instance.inert === true;
+      node.readsData = node.instance.readData !== undefined;
+      node.publishesExports = node.instance.publishExports !== undefined;
+      if (node.instance.masterContribution) this.masterWriters++;
       if (this.running) node.instance.start?.();
     } catch (error) {
       this.faults.fault(
@@ -577,6 +645,25 @@ export class Renderer implements ChildPlan {
       );
     }
     this.dirty = true;
+  }
+
+  private appendToPlan(node: RenderNode): void {
+    node.planAt = this.plan.length;
+    node.discoveredVia = null;
+    this.plan.push(node);
+    this.appended.push(node);
+    this.orderPatched = true;
+  }
+
+  /** Takes out of the order a node whose visit pushed no other (`reachesFeeders` false): the rest stay. */
+  private cutFromPlan(node: RenderNode): void {
+    const plan = this.plan;
+    this.cut.push(node);
+    this.cutAt.push(node.planAt);
+    plan.splice(node.planAt, 1);
+    for (let i = node.planAt; i < plan.length; i++) plan[i].planAt = i;
+    node.planAt = -1;
+    this.orderPatched = true;
   }
 
   /** The next compile binds `name`'s inputs again. */
@@ -618,17 +705,22 @@ export class Renderer implements ChildPlan {
         this.settleBlocks = SETTLE_BLOCKS;
       }
     }
-    const rebound = this.rebind.size > 0;
-    this.rebind.clear();
     if (this.reorder) {
       this.reorder = false;
       orderNodes(this.nodes.values(), ++this.orderEpoch, this.plan);
       ops?.build(this.plan);
-      this.writesMaster = false;
-      for (const node of this.plan) if (node.instance.masterContribution) this.writesMaster = true;
-    } else if (rebound) {
-      ops?.build(this.plan);
+    } else if (
+      ops !== null &&
+      (this.rebind.size > 0 || this.orderPatched) &&
+      !ops.patch(this.rebind, this.cut, this.cutAt, this.appended)
+    ) {
+      ops.build(this.plan);
     }
+    this.rebind.clear();
+    this.orderPatched = false;
+    this.appended.length = 0;
+    this.cut.length = 0;
+    this.cutAt.length = 0;
     this.opsUnrendered = this.ops !== null;
     for (const buf of this.releaseAfterCompile) this.pool.release(buf);
     this.releaseAfterCompile.length = 0;
@@ -642,6 +734,24 @@ export class Renderer implements ChildPlan {
     for (const node of this.nodes.values()) this.rebind.add(node);
     this.reorder = true;
     this.dirty = true;
+  }
+
+  /** Full order passes and op-list writes so far (tests: an edit that patches the plan makes neither). */
+  planPasses(): { order: number; opList: number } {
+    return { order: this.orderEpoch, opList: this.ops?.builds ?? 0 };
+  }
+
+  /**
+   * The op list as names (op-list.ts `describe`), as edits left it and as a fresh `build` of the same plan
+   * writes it, for tests of the patches (it writes the list afresh: the same list, if the patches are right).
+   */
+  describeOps(): { patched: unknown[]; fresh: unknown[] } | null {
+    if (this.queue.length > 0 || this.dirty) this.applyQueued();
+    const ops = this.ops;
+    if (ops === null) return null;
+    const patched = ops.describe(this.plan);
+    ops.build(this.plan);
+    return { patched, fresh: ops.describe(this.plan) };
   }
 
   /** Render order as a full pass over the by-sink links defines it (plan.ts `renderOrder`), for tests. */

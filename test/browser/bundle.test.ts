@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { builtinNodes } from '../../src/nodes/index.js';
 import { BROWSER_DIST, BUNDLES, missingBrowserPrerequisite, ROOT } from './harness.js';
 
 /** Import specifiers in a bundle: static imports, re-exports, dynamic import() and require(). */
@@ -51,11 +52,27 @@ describe.skipIf(!!missingBrowserPrerequisite())('the browser build', () => {
     }
     process.stdout.write(`browser bundles\n  ${lines.join('\n  ')}\n`);
     expect(sizes['synchrotron-worklet.js'].gzip).toBeLessThanOrEqual(150 * 1024);
-    // The kernels are in it: the base64 WebAssembly module is embedded. Not in the page's entry, whose control
+    // The kernels are in it: the WebAssembly module is embedded as hex (its magic number, \0asm). Not in the page's entry, whose control
     // side never renders (a render on the page's thread loads the offline worker's file as a module).
-    expect(read('synchrotron-worklet.js')).toMatch(/AGFzbQ/);
-    expect(read('synchrotron-offline-worker.js')).toMatch(/AGFzbQ/);
-    expect(read('synchrotron-browser.js')).not.toMatch(/AGFzbQ/);
+    expect(read('synchrotron-worklet.js')).toMatch(/["'`]0061736d01000000/);
+    expect(read('synchrotron-offline-worker.js')).toMatch(/["'`]0061736d01000000/);
+    expect(read('synchrotron-browser.js')).not.toMatch(/["'`]0061736d01000000/);
+    // Nor the nodes' render code (scripts/control-side-nodes.mjs): every definition is there with its `create`
+    // stubbed, and nothing that binds a node's state in the kernels' memory is left.
+    const entry = read('synchrotron-browser.js');
+    expect(entry.split('this bundle holds the control side of the nodes only').length - 1).toBe(
+      builtinNodes.length,
+    );
+    expect(entry).not.toMatch(/releaseState/);
+    expect(read('synchrotron-worklet.js')).toMatch(/releaseState/);
+    // The worklet renders from what the page prepared: no node descriptions, no file decoding (prepare). The
+    // offline worker holds both sides.
+    const description = 'Band-limited square/pulse wave';
+    expect(entry).toContain(description);
+    expect(read('synchrotron-worklet.js')).not.toContain(description);
+    expect(read('synchrotron-worklet.js')).toContain('this bundle holds the render side of the nodes only');
+    expect(read('synchrotron-offline-worker.js')).toContain(description);
+    expect(read('synchrotron-offline-worker.js')).not.toContain('this bundle holds');
     // Everything a page loads to play, together.
     const total = BUNDLES.slice(0, 2).reduce((sum, file) => sum + sizes[file].gzip, 0);
     expect(total).toBeLessThanOrEqual(150 * 1024);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,24 @@ async function cli(args: string[], cwd: string) {
 
 describe('synchrotron render', () => {
   const dir = mkdtempSync(join(tmpdir(), 'synchrotron-render-'));
+
+  it('plays FLAC, MP3 and Ogg samples from the built bundle (its decoders load from node_modules)', async () => {
+    const fixtures = new URL('../fixtures/samples/', import.meta.url).pathname;
+    for (const ext of ['flac', 'mp3', 'ogg'])
+      copyFileSync(`${fixtures}tone.${ext}`, join(dir, `tone.${ext}`));
+    // drums.syn with its four samples swapped for the three fixtures.
+    const files = ['tone.mp3', 'tone.ogg', 'tone.flac', 'tone.flac'];
+    const drums = readFileSync(`${EXAMPLES}drums.syn`, 'utf8').replace(
+      /"[^"]*\.(?:wav|flac|mp3|ogg)"/g,
+      () => `"${files.shift() ?? 'tone.flac'}"`,
+    );
+    writeFileSync(join(dir, 'drums.syn'), drums);
+    const out = join(dir, 'drums.wav');
+    const { code, stderr } = await cli(['render', 'drums.syn', '--seconds', '2', '--out', out], dir);
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toMatch(/could not load/);
+    expect(peak(readWav(out).channels[0])).toBeGreaterThan(0.1);
+  });
 
   it('renders megalovania.syn to a stereo float WAV whose notes change at the clock ticks', async () => {
     const out = join(dir, 'megalovania.wav');

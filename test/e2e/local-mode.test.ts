@@ -208,6 +208,21 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     await page.evaluate(() => {
       const seen: string[] = [];
       (window as never as { toastsSeen: string[] }).toastsSeen = seen;
+      // What a double-click reached, for the error if no toast comes.
+      const clicks: string[] = [];
+      (window as never as { clicksSeen: string[] }).clicksSeen = clicks;
+      for (const kind of ['mousedown', 'click', 'dblclick'])
+        document.addEventListener(
+          kind,
+          (e) => {
+            const target = e.target as HTMLElement;
+            const { clientX, clientY } = e as MouseEvent;
+            clicks.push(
+              `${kind}@${performance.now().toFixed(0)} (${clientX},${clientY}): ${target.className}`,
+            );
+          },
+          true,
+        );
       new MutationObserver(() => {
         for (const el of document.querySelectorAll('[data-testid="toast"]')) {
           const text = el.textContent ?? '';
@@ -218,9 +233,19 @@ describe.skipIf(!!missing)('local mode: the built editor on a plain static host'
     await runScript('new VoicesNode voices');
     try {
       await page.getByTestId('node-voices').locator('.node-type').dblclick();
-      await expect
-        .poll(() => page.evaluate(() => (window as never as { toastsSeen: string[] }).toastsSeen.join(' | ')))
-        .toMatch(/plays no patch files/);
+      await explainFailure(page, 'local-mode-patch-toast', async () => {
+        await expect
+          .poll(
+            () => page.evaluate(() => (window as never as { toastsSeen: string[] }).toastsSeen.join(' | ')),
+            {
+              timeout: 20_000,
+            },
+          )
+          .toMatch(/plays no patch files/);
+      }).catch(async (error: Error) => {
+        const clicks = await page.evaluate(() => (window as never as { clicksSeen: string[] }).clicksSeen);
+        throw new Error(`${error.message}\nclicks: ${clicks.join(', ')}`);
+      });
       expect(await page.getByTestId('inner-view').count()).toBe(0);
     } finally {
       await runScript('remove voices');

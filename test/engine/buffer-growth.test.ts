@@ -4,10 +4,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { BufferPool } from '../../src/engine/buffers.js';
-import { KERNELS_WASM_BASE64 } from '../../src/engine/wasm/kernels.generated.js';
 import {
   BUFFERS_OFFSET,
-  decodeBase64,
+  kernelsBinary,
   kernelsFor,
   setWasmKernelsEnabled,
   sharedMemoryVariant,
@@ -23,7 +22,7 @@ afterEach(() => setWasmKernelsEnabled(true));
 
 describe.skipIf(!wasmKernelsAvailable())('growing the buffer memory', () => {
   it('derives a module that links with a shared memory, leaving the plain one as it was', () => {
-    const plain = decodeBase64(KERNELS_WASM_BASE64);
+    const plain = kernelsBinary();
     const shared = sharedMemoryVariant(plain);
     expect(WebAssembly.validate(shared)).toBe(true);
     const memory = new WebAssembly.Memory({ initial: 2, maximum: 4, shared: true });

@@ -7,10 +7,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RenderEvent } from '../../src/engine/renderer.js';
-import { KERNELS_WASM_BASE64 } from '../../src/engine/wasm/kernels.generated.js';
 import {
   BUFFERS_OFFSET,
-  decodeBase64,
+  kernelsBinary,
   STATIC_DATA_OFFSET,
   setWasmKernelsEnabled,
 } from '../../src/engine/wasm/kernels.js';
@@ -465,7 +464,7 @@ function dataSegments(bytes: Uint8Array): Array<[number, number]> {
 
 describe("the kernels' static data", () => {
   it('sits between the sine table and the first buffer (Math.log and Math.exp tables included)', () => {
-    const segments = dataSegments(decodeBase64(KERNELS_WASM_BASE64));
+    const segments = dataSegments(kernelsBinary());
     expect(segments.length).toBeGreaterThan(0);
     for (const [offset, length] of segments) {
       expect(offset).toBeGreaterThanOrEqual(STATIC_DATA_OFFSET);

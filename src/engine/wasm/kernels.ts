@@ -7,11 +7,11 @@
 // shared memory is unavailable (a browser page without cross-origin isolation) the memory is made at its
 // maximum size up front and never grows, as before. Where WebAssembly or SIMD is missing, or kernels are
 // switched off, there are no Kernels and nodes run their plain-JS loops.
-// No Node APIs here: the binary is embedded as base64 and compiled synchronously (1.5 KB), so this runs in
+// No Node APIs here: the binary is embedded as hex text and compiled synchronously (1.5 KB), so this runs in
 // Node, workers and browsers alike.
 
 import { SINE_TABLE } from '../../dsp/sine-table.js';
-import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import { KERNELS_WASM_HEX } from './kernels.generated.js';
 
 /** The kernels' exports. Pointers are byte offsets into the memory; frames is a multiple of 16. */
 export interface KernelExports {
@@ -104,7 +104,7 @@ function compiledModule(): object | null {
   const api = wasmApi();
   if (!api) return compiled;
   try {
-    const bytes = decodeBase64(KERNELS_WASM_BASE64);
+    const bytes = kernelsBinary();
     // validate() is false where SIMD (v128) is unsupported.
     if (api.validate(bytes)) compiled = new api.Module(bytes);
   } catch {
@@ -123,7 +123,7 @@ function compiledSharedModule(): object | null {
   try {
     const probe = new api.Memory({ initial: 1, maximum: 1, shared: true });
     if (!(probe.buffer instanceof SharedArrayBuffer)) return compiledShared;
-    compiledShared = new api.Module(sharedMemoryVariant(decodeBase64(KERNELS_WASM_BASE64)));
+    compiledShared = new api.Module(sharedMemoryVariant(kernelsBinary()));
   } catch {
     compiledShared = null;
   }
@@ -366,25 +366,19 @@ export class Kernels {
   }
 }
 
-const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** The kernels' WebAssembly binary, decoded from its embedded hex text (a fresh copy each call). */
+export function kernelsBinary(): Uint8Array<ArrayBuffer> {
+  return decodeHex(KERNELS_WASM_HEX);
+}
 
-/** Base64 → bytes without atob/Buffer (absent in some worklet scopes). */
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const values = new Uint8Array(128);
-  for (let i = 0; i < BASE64_ALPHABET.length; i++) values[BASE64_ALPHABET.charCodeAt(i)] = i;
-  let length = text.length;
-  while (length > 0 && text[length - 1] === '=') length--;
-  const bytes = new Uint8Array((length * 3) >> 2);
-  let bits = 0;
-  let count = 0;
-  let at = 0;
-  for (let i = 0; i < length; i++) {
-    bits = (bits << 6) | values[text.charCodeAt(i)];
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      bytes[at++] = (bits >> count) & 0xff;
-    }
+/** Lower-case hex → bytes without Buffer (absent in worklet scopes). */
+export function decodeHex(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(text.length >> 1);
+  for (let i = 0; i < bytes.length; i++) {
+    const high = text.charCodeAt(2 * i);
+    const low = text.charCodeAt(2 * i + 1);
+    // '0'…'9' are 48…57, 'a'…'f' 97…102.
+    bytes[i] = ((high < 97 ? high - 48 : high - 87) << 4) | (low < 97 ? low - 48 : low - 87);
   }
   return bytes;
 }
