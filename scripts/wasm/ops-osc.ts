@@ -88,12 +88,21 @@ function edge(ring: usize, mask: i32, position: i32, tables: usize, fraction: f6
   const f = f64x2.splat(index - <f64>whole);
   const h = f64x2.splat(height);
   const row = tables + STEP_BY_ROW + ((<usize>whole) << 8);
-  for (let k = 0; k < TAPS; k += 2) {
+  // Taps before DELAY: the whole step; from DELAY on the naive (delayed) signal already contains the jump,
+  // so only the residual B − 1. Two loops, so neither tests which.
+  for (let k = 0; k < DELAY; k += 2) {
     const a = v128.load(row + ((<usize>k) << 3));
-    let v = f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + ((<usize>k) << 3), 256), a)));
-    // From DELAY on the naive (delayed) signal already contains the jump: only the residual B − 1.
-    if (k >= DELAY) v = f64x2.sub(v, f64x2.splat(1));
-    v = f64x2.mul(h, v);
+    const v = f64x2.mul(h, f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + ((<usize>k) << 3), 256), a))));
+    const slot0 = ring + ((<usize>((position + k) & mask)) << 3);
+    const slot1 = ring + ((<usize>((position + k + 1) & mask)) << 3);
+    store<f64>(slot0, load<f64>(slot0) + f64x2.extract_lane(v, 0));
+    store<f64>(slot1, load<f64>(slot1) + f64x2.extract_lane(v, 1));
+  }
+  const one = f64x2.splat(1);
+  for (let k = DELAY; k < TAPS; k += 2) {
+    const a = v128.load(row + ((<usize>k) << 3));
+    const b = v128.load(row + ((<usize>k) << 3), 256);
+    const v = f64x2.mul(h, f64x2.sub(f64x2.add(a, f64x2.mul(f, f64x2.sub(b, a))), one));
     const slot0 = ring + ((<usize>((position + k) & mask)) << 3);
     const slot1 = ring + ((<usize>((position + k + 1) & mask)) << 3);
     store<f64>(slot0, load<f64>(slot0) + f64x2.extract_lane(v, 0));
@@ -152,6 +161,12 @@ function duty(wanted: f64): f64 {
   return !Number.isNaN(wanted) ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
 }
 
+/** `duty` of a sample that is not NaN, by compares (where min/max's NaN and −0 rules cost V8 more). */
+function clampDuty(wanted: f64): f64 {
+  const atLeast = select<f64>(wanted, MIN_PWM, wanted > MIN_PWM);
+  return select<f64>(atLeast, MAX_PWM, atLeast < MAX_PWM);
+}
+
 /** `duty` of two float32 pwm samples (the low 64 bits of `pair`), lane by lane. */
 function duties(pair: v128): v128 {
   const wanted = f64x2.promote_low_f32x4(pair);
@@ -192,130 +207,204 @@ function squareOp(
   const steady = constantBlock(frequency, frequencyConstant, frames);
   const fixed = f64x2.splat(incrementAt(frequency, 0, inverseRate));
   const u = state + SQ_PHASES;
-  const one = f64x2.splat(1);
   const zero = f64x2.splat(0);
   const two = f64x2.splat(2);
+  const increment = f64x2.extract_lane(fixed, 0);
   for (let c = 0; c < frames; c += 16) {
-    if (steady) {
-      const start = f64x2.splat(p);
-      let k = f64x2.replace_lane(zero, 1, 1); // frames j, j + 1
-      for (let j: usize = 0; j < 18 << 3; j += 16) {
-        v128.store(u + j, f64x2.add(start, f64x2.mul(k, fixed)));
-        k = f64x2.add(k, two);
-      }
-    } else {
-      store<f64>(u, p);
-      for (let j = 0; j < 16; j++) {
-        p += inline.always(incrementAt(frequency, c + j, inverseRate));
-        store<f64>(u + ((<usize>(j + 1)) << 3), p);
-      }
-    }
-    // Per frame j = 0…16, two to a vector: whole = ⌊u⌋ and shifted = ⌊u − duty⌋; frame j has an edge when
-    // either differs at j + 1. Frame 0's duty is the last block's; frame 16's is frame 15's at the block's
-    // end (JS reads no further).
     const at = pwm + ((<usize>c) << 2);
-    let now = v128.load(u);
-    let d = duties(v128.load64_zero(at));
-    if (c === 0) d = f64x2.replace_lane(d, 0, firstDuty);
-    let whole = f64x2.floor(now);
-    let shifted = f64x2.floor(f64x2.sub(now, d));
     const naive = ring + ((<usize>((position + 16) & SQ_MASK)) << 3);
-    let edges = 0;
-    for (let j = 0; j < 16; j += 2) {
-      const then = v128.load(u + ((<usize>(j + 2)) << 3));
-      const dThen =
-        j < 14
-          ? duties(v128.load64_zero(at + ((<usize>(j + 2)) << 2)))
-          : f64x2.splat(duty(<f64>load<f32>(pwm + ((<usize>(c + 16 < frames ? c + 16 : frames - 1)) << 2))));
-      const wholeThen = f64x2.floor(then);
-      const shiftedThen = f64x2.floor(f64x2.sub(then, dThen));
-      const slot = naive + ((<usize>j) << 3);
-      const high = f64x2.lt(f64x2.sub(now, whole), d);
-      v128.store(slot, f64x2.add(v128.load(slot), v128.bitselect(one, f64x2.neg(one), high)));
-      // Frames j + 1, j + 2: lane 1 of this pair, lane 0 of the next.
-      const wholeNext = i8x16.shuffle(
-        whole,
-        wholeThen,
-        8,
-        9,
-        10,
-        11,
-        12,
-        13,
-        14,
-        15,
-        16,
-        17,
-        18,
-        19,
-        20,
-        21,
-        22,
-        23,
-      );
-      const shiftedNext = i8x16.shuffle(
-        shifted,
-        shiftedThen,
-        8,
-        9,
-        10,
-        11,
-        12,
-        13,
-        14,
-        15,
-        16,
-        17,
-        18,
-        19,
-        20,
-        21,
-        22,
-        23,
-      );
-      edges |= i64x2.bitmask(v128.or(f64x2.ne(wholeNext, whole), f64x2.ne(shiftedNext, shifted))) << j;
-      now = then;
-      d = dThen;
-      whole = wholeThen;
-      shifted = shiftedThen;
-    }
-    while (edges !== 0) {
-      const j = ctz(edges);
-      edges &= edges - 1;
-      const i = c + j;
-      const d = i === 0 ? firstDuty : duty(<f64>load<f32>(pwm + ((<usize>i) << 2)));
-      const nextDuty = duty(<f64>load<f32>(pwm + ((<usize>(i + 1 < frames ? i + 1 : i)) << 2)));
-      const now = load<f64>(u + ((<usize>j) << 3));
-      const next = load<f64>(u + ((<usize>(j + 1)) << 3));
-      const at = (position + j + 1) & SQ_MASK;
-      // Rising edge where the phase passes a whole cycle.
-      const whole = Math.floor(now);
-      const nextWhole = Math.floor(next);
-      if (nextWhole > whole) edge(ring, SQ_MASK, at, tables, (nextWhole - now) / (next - now), 2);
-      else if (nextWhole < whole) edge(ring, SQ_MASK, at, tables, (now - whole) / (now - next), -2);
-      // Falling edges where phase − duty passes a whole number (the duty may move, too).
-      const from = now - d;
-      const to = next - nextDuty;
-      const delta = to - from;
-      if (delta > 0) {
-        for (let k = Math.floor(from) + 1; k <= to; k++)
-          edge(ring, SQ_MASK, at, tables, (k - from) / delta, -2);
-      } else if (delta < 0) {
-        for (let k = Math.floor(from); k > to; k--) edge(ring, SQ_MASK, at, tables, (from - k) / -delta, 2);
+    // Frame 16's phase as the vectors below have it (start + 16·increment, 16·increment exact).
+    const last = p + 16 * increment;
+    const level = steady ? quietLevel(p, last, at, pwm, c, frames, firstDuty) : 0;
+    if (level !== 0) {
+      // No edge in these 16 frames: one naive level, exactly what squareFrames would have added.
+      const v = f64x2.splat(level);
+      for (let j: usize = 0; j < 16 << 3; j += 16) v128.store(naive + j, f64x2.add(v128.load(naive + j), v));
+    } else {
+      if (steady) {
+        const start = f64x2.splat(p);
+        let k = f64x2.replace_lane(zero, 1, 1); // frames j, j + 1
+        for (let j: usize = 0; j < 18 << 3; j += 16) {
+          v128.store(u + j, f64x2.add(start, f64x2.mul(k, fixed)));
+          k = f64x2.add(k, two);
+        }
+      } else {
+        store<f64>(u, p);
+        for (let j = 0; j < 16; j++) {
+          p += inline.always(incrementAt(frequency, c + j, inverseRate));
+          store<f64>(u + ((<usize>(j + 1)) << 3), p);
+        }
       }
+      squareFrames(ring, u, at, pwm, c, frames, firstDuty, position, naive, tables);
     }
+    const end = steady ? last : load<f64>(u, 16 << 3);
+    p = end - Math.floor(end);
     for (let j = 0; j < 16; j += 2) {
       const slot = ring + ((<usize>(position + j)) << 3);
       v128.store64_lane(out + ((<usize>(c + j)) << 2), f32x4.demote_f64x2_zero(v128.load(slot)), 0);
       v128.store(slot, zero);
     }
     position = (position + 16) & SQ_MASK;
-    const end = load<f64>(u, 16 << 3);
-    p = end - Math.floor(end);
   }
   store<f64>(state, p, SQ_PHASE);
   store<f64>(state, duty(<f64>load<f32>(pwm + ((<usize>(frames - 1)) << 2))), SQ_DUTY);
   store<f64>(state, <f64>position, SQ_POSITION);
+}
+
+/**
+ * ±1 when none of the 16 frames from `c` has an edge and each frame's naive level is that, else 0 (then the
+ * frames run one by one). Only for a constant, non-negative increment: the phases u rise with j, so their
+ * floors, ⌊u − duty⌋ and u − ⌊u⌋ against the duty are bounded by the ends and the duties' range (rounding is
+ * monotonic too), and the answer is exactly what the per-frame flags and levels would give.
+ */
+function quietLevel(first: f64, last: f64, at: usize, pwm: usize, c: i32, frames: i32, firstDuty: f64): f64 {
+  if (!(first <= last)) return 0; // a falling phase, or NaN
+  const whole = Math.floor(first);
+  if (Math.floor(last) !== whole) return 0;
+  const a = v128.load(at);
+  const b = v128.load(at, 16);
+  const e = v128.load(at, 32);
+  const g = v128.load(at, 48);
+  // A NaN pwm sample has its own duty (0.5): leave that to the frame loop.
+  const numbers = v128.and(
+    v128.and(f32x4.eq(a, a), f32x4.eq(b, b)),
+    v128.and(f32x4.eq(e, e), f32x4.eq(g, g)),
+  );
+  if (!i32x4.all_true(numbers)) return 0;
+  // The duty is monotonic in the pwm sample: the range of the samples clamped is the duties' range. Frame 8's
+  // (the flags look one frame on; at a block's end frame 15's) and frame 0's duty at a block's start (the
+  // last block's) widen it. Compares and selects throughout: min/max's NaN and −0 rules cost V8 several
+  // instructions each, and neither can occur here.
+  let beyond = load<f32>(pwm + ((<usize>(c + 16 < frames ? c + 16 : frames - 1)) << 2));
+  if (Number.isNaN(beyond)) beyond = 0.5; // duty(NaN)
+  const outer = f32x4.splat(beyond);
+  const low4 = f32x4.pmin(f32x4.pmin(f32x4.pmin(a, b), f32x4.pmin(e, g)), outer);
+  const high4 = f32x4.pmax(f32x4.pmax(f32x4.pmax(a, b), f32x4.pmax(e, g)), outer);
+  const low2 = f32x4.pmin(low4, i32x4.shuffle(low4, low4, 2, 3, 0, 1));
+  const high2 = f32x4.pmax(high4, i32x4.shuffle(high4, high4, 2, 3, 0, 1));
+  let least = clampDuty(<f64>f32x4.extract_lane(f32x4.pmin(low2, i32x4.shuffle(low2, low2, 1, 0, 3, 2)), 0));
+  let most = clampDuty(
+    <f64>f32x4.extract_lane(f32x4.pmax(high2, i32x4.shuffle(high2, high2, 1, 0, 3, 2)), 0),
+  );
+  if (c === 0) {
+    least = select<f64>(firstDuty, least, firstDuty < least);
+    most = select<f64>(firstDuty, most, firstDuty > most);
+  }
+  if (Math.floor(first - most) !== Math.floor(last - least)) return 0;
+  if (last - whole < least) return 1;
+  if (first - whole >= most) return -1;
+  return 0;
+}
+
+/**
+ * Frames c…c + 15 one by one (two to a vector): the naive level into the ring at `naive`, then JS's edge
+ * code at the frames flagged with an edge.
+ */
+function squareFrames(
+  ring: usize,
+  u: usize,
+  at: usize,
+  pwm: usize,
+  c: i32,
+  frames: i32,
+  firstDuty: f64,
+  position: i32,
+  naive: usize,
+  tables: usize,
+): void {
+  const one = f64x2.splat(1);
+  // Per frame j = 0…16, two to a vector: whole = ⌊u⌋ and shifted = ⌊u − duty⌋; frame j has an edge when
+  // either differs at j + 1. Frame 0's duty is the last block's; frame 16's is frame 15's at the block's
+  // end (JS reads no further).
+  let now = v128.load(u);
+  let d = duties(v128.load64_zero(at));
+  if (c === 0) d = f64x2.replace_lane(d, 0, firstDuty);
+  let whole = f64x2.floor(now);
+  let shifted = f64x2.floor(f64x2.sub(now, d));
+  let edges = 0;
+  for (let j = 0; j < 16; j += 2) {
+    const then = v128.load(u + ((<usize>(j + 2)) << 3));
+    const dThen =
+      j < 14
+        ? duties(v128.load64_zero(at + ((<usize>(j + 2)) << 2)))
+        : f64x2.splat(duty(<f64>load<f32>(pwm + ((<usize>(c + 16 < frames ? c + 16 : frames - 1)) << 2))));
+    const wholeThen = f64x2.floor(then);
+    const shiftedThen = f64x2.floor(f64x2.sub(then, dThen));
+    const slot = naive + ((<usize>j) << 3);
+    const high = f64x2.lt(f64x2.sub(now, whole), d);
+    v128.store(slot, f64x2.add(v128.load(slot), v128.bitselect(one, f64x2.neg(one), high)));
+    // Frames j + 1, j + 2: lane 1 of this pair, lane 0 of the next.
+    const wholeNext = i8x16.shuffle(
+      whole,
+      wholeThen,
+      8,
+      9,
+      10,
+      11,
+      12,
+      13,
+      14,
+      15,
+      16,
+      17,
+      18,
+      19,
+      20,
+      21,
+      22,
+      23,
+    );
+    const shiftedNext = i8x16.shuffle(
+      shifted,
+      shiftedThen,
+      8,
+      9,
+      10,
+      11,
+      12,
+      13,
+      14,
+      15,
+      16,
+      17,
+      18,
+      19,
+      20,
+      21,
+      22,
+      23,
+    );
+    edges |= i64x2.bitmask(v128.or(f64x2.ne(wholeNext, whole), f64x2.ne(shiftedNext, shifted))) << j;
+    now = then;
+    d = dThen;
+    whole = wholeThen;
+    shifted = shiftedThen;
+  }
+  while (edges !== 0) {
+    const j = ctz(edges);
+    edges &= edges - 1;
+    const i = c + j;
+    const d = i === 0 ? firstDuty : duty(<f64>load<f32>(pwm + ((<usize>i) << 2)));
+    const nextDuty = duty(<f64>load<f32>(pwm + ((<usize>(i + 1 < frames ? i + 1 : i)) << 2)));
+    const now = load<f64>(u + ((<usize>j) << 3));
+    const next = load<f64>(u + ((<usize>(j + 1)) << 3));
+    const at = (position + j + 1) & SQ_MASK;
+    // Rising edge where the phase passes a whole cycle.
+    const whole = Math.floor(now);
+    const nextWhole = Math.floor(next);
+    if (nextWhole > whole) edge(ring, SQ_MASK, at, tables, (nextWhole - now) / (next - now), 2);
+    else if (nextWhole < whole) edge(ring, SQ_MASK, at, tables, (now - whole) / (now - next), -2);
+    // Falling edges where phase − duty passes a whole number (the duty may move, too).
+    const from = now - d;
+    const to = next - nextDuty;
+    const delta = to - from;
+    if (delta > 0) {
+      for (let k = Math.floor(from) + 1; k <= to; k++)
+        edge(ring, SQ_MASK, at, tables, (k - from) / delta, -2);
+    } else if (delta < 0) {
+      for (let k = Math.floor(from); k > to; k--) edge(ring, SQ_MASK, at, tables, (from - k) / -delta, 2);
+    }
+  }
 }
 
 // ------------------------------------------------------------------------------------------- SawtoothNode

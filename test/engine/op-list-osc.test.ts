@@ -163,6 +163,85 @@ describe('the oscillators run as WebAssembly ops and agree with their JS', () =>
     }
   });
 
+  it('SquareNode at constant frequencies with a moving pwm: quiet 16-frame runs and runs with edges', () => {
+    // The op takes 16 frames without an edge as one naive level (a constant, non-negative increment only);
+    // these squares switch between that and the frame-by-frame path at every kind of boundary: a slow pwm
+    // (pwm-squares-100's), one swinging at audio rate through the clamps (the duty crosses the phase inside
+    // runs), 0 Hz, and a pwm that holds NaN and other hostile values for 15 frames at a time.
+    const squares: Step = (s) => {
+      // The LFOs' frequencies at audio rate: the sine's table path, exact in both (a slow square turns a
+      // pwm's rounding δ into a time shift δ / increment, which would swamp what this test compares).
+      s.addValue(0, 'zero');
+      s.addValue(0.37, 'slowHzValue');
+      s.add('AddNode', 'slowHz');
+      s.link('slowHzValue.out', 'slowHz.a');
+      s.link('zero.out', 'slowHz.b');
+      s.add('SineNode', 'slow');
+      s.link('slowHz.out', 'slow.frequency');
+      s.addValue(0.45, 'depth');
+      s.add('MultiplyNode', 'slowSwing');
+      s.link('slow.out', 'slowSwing.a');
+      s.link('depth.out', 'slowSwing.b');
+      s.addValue(0.5, 'centre');
+      s.add('AddNode', 'slowPwm');
+      s.link('slowSwing.out', 'slowPwm.a');
+      s.link('centre.out', 'slowPwm.b');
+      s.addValue(1733, 'fastHzValue');
+      s.add('AddNode', 'fastHz');
+      s.link('fastHzValue.out', 'fastHz.a');
+      s.link('zero.out', 'fastHz.b');
+      s.add('SineNode', 'fast');
+      s.link('fastHz.out', 'fast.frequency');
+      s.addValue(0.7, 'wide');
+      s.add('MultiplyNode', 'fastSwing');
+      s.link('fast.out', 'fastSwing.a');
+      s.link('wide.out', 'fastSwing.b');
+      s.add('AddNode', 'fastPwm');
+      s.link('fastSwing.out', 'fastPwm.a');
+      s.link('centre.out', 'fastPwm.b');
+      s.add('SpecialValuesNode', 'special');
+      s.addValue(15, 'holdFor');
+      s.link('holdFor.out', 'special.hold');
+      const sources = ['slowPwm', 'slowPwm', 'slowPwm', 'fastPwm', 'fastPwm', 'slowPwm', 'special'];
+      const hz = [55, 187.3, 3001, 440, 97.1, 0, 261.6];
+      let sum = '';
+      hz.forEach((f, i) => {
+        s.addValue(f, `hz${i}`);
+        s.add('SquareNode', `sq${i}`);
+        s.link(`hz${i}.out`, `sq${i}.frequency`);
+        s.link(`${sources[i]}.out`, `sq${i}.pwm`);
+        if (i === 0) sum = `sq${i}.out`;
+        else {
+          s.add('AddNode', `sum${i}`);
+          s.link(sum, `sum${i}.a`);
+          s.link(`sq${i}.out`, `sum${i}.b`);
+          sum = `sum${i}.out`;
+        }
+      });
+      s.addValue(0.1, 'gain');
+      s.add('MultiplyNode', 'scale');
+      s.link(sum, 'scale.a');
+      s.link('gain.out', 'scale.b');
+      s.add('PlaybackNode', 'play');
+      s.link('scale.out', 'play.left');
+    };
+    const stats = expectParity(
+      [
+        squares,
+        (s) => s.setValue('hz2', 20.5),
+        // Relinks: sq0, sq3 and sq6 render by `process` on the op's state while their pwm glides, then by
+        // their op again.
+        (s) => {
+          s.link('fastPwm.out', 'sq0.pwm');
+          s.link('slowPwm.out', 'sq3.pwm');
+          s.link('fastPwm.out', 'sq6.pwm');
+        },
+      ],
+      16384,
+    );
+    for (const perSize of stats) expect(perSize[0].ops).toBeGreaterThanOrEqual(7 + 9 + 6);
+  });
+
   it('SawtoothNode: constant and audio-rate frequency, backwards, clamps, hostile values, relinks', () => {
     const stats = expectParity([oscillators('SawtoothNode'), ...oscillatorEdits('SawtoothNode')]);
     for (const perSize of stats) {
