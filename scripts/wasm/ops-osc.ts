@@ -88,32 +88,22 @@ function edge(ring: usize, mask: i32, position: i32, tables: usize, fraction: f6
   const f = f64x2.splat(index - <f64>whole);
   const h = f64x2.splat(height);
   const row = tables + STEP_BY_ROW + ((<usize>whole) << 8);
-  const even = (position & 1) === 0;
   // Taps before DELAY: the whole step; from DELAY on the naive (delayed) signal already contains the jump,
   // so only the residual B − 1. Two loops, so neither tests which.
   for (let k = 0; k < DELAY; k += 2) {
     const a = v128.load(row + ((<usize>k) << 3));
     const v = f64x2.mul(h, f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + ((<usize>k) << 3), 256), a))));
-    inline.always(addTaps(ring, mask, position, k, v, even));
+    const slot0 = ring + ((<usize>((position + k) & mask)) << 3);
+    const slot1 = ring + ((<usize>((position + k + 1) & mask)) << 3);
+    store<f64>(slot0, load<f64>(slot0) + f64x2.extract_lane(v, 0));
+    store<f64>(slot1, load<f64>(slot1) + f64x2.extract_lane(v, 1));
   }
   const one = f64x2.splat(1);
   for (let k = DELAY; k < TAPS; k += 2) {
     const a = v128.load(row + ((<usize>k) << 3));
     const b = v128.load(row + ((<usize>k) << 3), 256);
     const v = f64x2.mul(h, f64x2.sub(f64x2.add(a, f64x2.mul(f, f64x2.sub(b, a))), one));
-    inline.always(addTaps(ring, mask, position, k, v, even));
-  }
-}
-
-/**
- * Adds taps k, k + 1 (`v`) to the ring from `position`. From an even position (rings are of even length)
- * the two slots are adjacent and never wrap: one vector add, the same sums as two scalar ones.
- */
-function addTaps(ring: usize, mask: i32, position: i32, k: i32, v: v128, even: bool): void {
-  const slot0 = ring + ((<usize>((position + k) & mask)) << 3);
-  if (even) {
-    v128.store(slot0, f64x2.add(v128.load(slot0), v));
-  } else {
+    const slot0 = ring + ((<usize>((position + k) & mask)) << 3);
     const slot1 = ring + ((<usize>((position + k + 1) & mask)) << 3);
     store<f64>(slot0, load<f64>(slot0) + f64x2.extract_lane(v, 0));
     store<f64>(slot1, load<f64>(slot1) + f64x2.extract_lane(v, 1));
