@@ -55,33 +55,30 @@ export function multiply(a: usize, b: usize, out: usize, frames: i32): void {
  * finite, left += a and right += b. Returns NaN (and adds nothing) when a sample is NaN or ±Infinity.
  */
 export function mixVoice(left: usize, right: usize, a: usize, b: usize, frames: i32): f32 {
-  const zero = f32x4.splat(0);
-  let peak = zero;
-  let poison = zero;
+  // |x|'s bits order as |x| does, and NaN and ±Infinity (exponent all ones) above every finite value: one
+  // integer max per vector finds the peak and flags a non-finite sample (no float max's NaN and −0 rules,
+  // no separate check). Two accumulators halve the loop-carried chain.
+  const magnitude = i32x4.splat(0x7fffffff);
+  let peakA = i32x4.splat(0);
+  let peakB = peakA;
   const n = (<usize>frames) << 2;
-  for (let i: usize = 0; i < n; i += 16) {
-    const x = v128.load(a + i);
-    const y = v128.load(b + i);
-    // pmax, not max: V8 spends several instructions on max's NaN and −0 rules; a NaN returns NaN below
-    // whatever the peak, and |x| is never −0.
-    peak = f32x4.pmax(peak, f32x4.pmax(f32x4.abs(x), f32x4.abs(y)));
-    // x·0 is 0 for a finite x and NaN for NaN or ±Infinity: the sum stays 0 only while all are finite.
-    poison = f32x4.add(poison, f32x4.add(f32x4.mul(x, zero), f32x4.mul(y, zero)));
+  for (let i: usize = 0; i < n; i += 32) {
+    peakA = i32x4.max_s(peakA, v128.and(v128.load(a + i), magnitude));
+    peakB = i32x4.max_s(peakB, v128.and(v128.load(b + i), magnitude));
+    peakA = i32x4.max_s(peakA, v128.and(v128.load(a + i, 16), magnitude));
+    peakB = i32x4.max_s(peakB, v128.and(v128.load(b + i, 16), magnitude));
   }
-  const check =
-    f32x4.extract_lane(poison, 0) +
-    f32x4.extract_lane(poison, 1) +
-    f32x4.extract_lane(poison, 2) +
-    f32x4.extract_lane(poison, 3);
-  if (check !== 0) return NaN;
-  for (let i: usize = 0; i < n; i += 16) {
+  const p4 = i32x4.max_s(peakA, peakB);
+  const p2 = i32x4.max_s(p4, i32x4.shuffle(p4, p4, 2, 3, 0, 1));
+  const loudest = i32x4.extract_lane(i32x4.max_s(p2, i32x4.shuffle(p2, p2, 1, 0, 3, 2)), 0);
+  if (loudest >= 0x7f800000) return NaN;
+  for (let i: usize = 0; i < n; i += 32) {
     v128.store(left + i, f32x4.add(v128.load(left + i), v128.load(a + i)));
     v128.store(right + i, f32x4.add(v128.load(right + i), v128.load(b + i)));
+    v128.store(left + i, f32x4.add(v128.load(left + i, 16), v128.load(a + i, 16)), 16);
+    v128.store(right + i, f32x4.add(v128.load(right + i, 16), v128.load(b + i, 16)), 16);
   }
-  return Mathf.max(
-    Mathf.max(f32x4.extract_lane(peak, 0), f32x4.extract_lane(peak, 1)),
-    Mathf.max(f32x4.extract_lane(peak, 2), f32x4.extract_lane(peak, 3)),
-  );
+  return reinterpret<f32>(loudest);
 }
 
 /** out = a × k */

@@ -409,7 +409,13 @@ function squareFrames(
 
 // ------------------------------------------------------------------------------------------- SawtoothNode
 
-/** SawtoothNode.process (src/nodes/oscillators/sawtooth-node.ts). */
+/**
+ * SawtoothNode.process (src/nodes/oscillators/sawtooth-node.ts), 16 frames at a time. At a constant
+ * frequency a run whose phases all stay in [0, 1) has no edge: its 16 frames only read 16 ring slots and add
+ * the naive ramp 16 slots ahead (disjoint in the 32-slot ring), so that runs two frames to a vector
+ * (sawRamp). Every other run goes frame by frame as JS does (sawFrames). Both sum the phase frame by frame,
+ * in the same order, so the output is the same to the bit either way.
+ */
 function sawtoothOp(
   out: usize,
   frequency: usize,
@@ -429,7 +435,64 @@ function sawtoothOp(
   // A frequency constant this block (flagged, or found so): its increment once, not per frame.
   const steady = constantBlock(frequency, frequencyConstant, frames);
   const fixed = incrementAt(frequency, 0, inverseRate);
-  for (let i = 0; i < frames; i++) {
+  for (let c = 0; c < frames; c += 16) {
+    const run = min<i32>(frames - c, 16);
+    if (steady && run === 16 && (position & 1) === 0 && quietRamp(p, fixed)) {
+      p = sawRamp(ring, position, p, fixed, out + ((<usize>c) << 2));
+    } else {
+      p = sawFrames(ring, position, p, steady, fixed, frequency, inverseRate, tables, out, c, run);
+    }
+    position = (position + run) & MASK;
+  }
+  store<f64>(state, p, PHASE);
+  store<f64>(state, <f64>position, POSITION);
+}
+
+/**
+ * Whether the 16 phases after `p` (summed frame by frame) all lie in [0, 1), i.e. no edge. They move one
+ * way (rounding is monotonic), so the first and the 16th bound them; the 16th is estimated as p + 16·increment,
+ * within ~1e-15 of the sum, so a margin of 1e-12 keeps the answer exact (runs that close take the frame path).
+ */
+function quietRamp(p: f64, increment: f64): bool {
+  const first = p + increment;
+  const last = p + 16 * increment;
+  return first >= 0 && first < 1 && last >= 1e-12 && last < 1 - 1e-12;
+}
+
+/** 16 frames without an edge from the even ring index `position`: returns the phase after them. */
+function sawRamp(ring: usize, position: i32, p: f64, increment: f64, out: usize): f64 {
+  const one = f64x2.splat(1);
+  const two = f64x2.splat(2);
+  const zero = f64x2.splat(0);
+  for (let j = 0; j < 16; j += 2) {
+    // The phase summed frame by frame, as JS: no ramp of p + j·increment, which rounds differently.
+    const next = p + increment;
+    const phases = f64x2.replace_lane(f64x2.splat(p), 1, next);
+    p = next + increment;
+    const ahead = ring + ((<usize>((position + j + DELAY) & MASK)) << 3);
+    v128.store(ahead, f64x2.add(v128.load(ahead), f64x2.sub(f64x2.mul(two, phases), one)));
+    const now = ring + ((<usize>((position + j) & MASK)) << 3);
+    v128.store64_lane(out + ((<usize>j) << 2), f32x4.demote_f64x2_zero(v128.load(now)), 0);
+    v128.store(now, zero);
+  }
+  return p;
+}
+
+/** Frames c … c + run − 1 one by one, as JS (edges included): returns the phase after them. */
+function sawFrames(
+  ring: usize,
+  position: i32,
+  p: f64,
+  steady: bool,
+  fixed: f64,
+  frequency: usize,
+  inverseRate: f64,
+  tables: usize,
+  out: usize,
+  c: i32,
+  run: i32,
+): f64 {
+  for (let i = c; i < c + run; i++) {
     inline.always(push(ring, position, 2 * p - 1, out, i));
     position = (position + 1) & MASK;
     const increment = steady ? fixed : inline.always(incrementAt(frequency, i, inverseRate));
@@ -444,8 +507,7 @@ function sawtoothOp(
       p = next;
     }
   }
-  store<f64>(state, p, PHASE);
-  store<f64>(state, <f64>position, POSITION);
+  return p;
 }
 
 // ------------------------------------------------------------------------------------------- TriangleNode

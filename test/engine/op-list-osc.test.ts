@@ -251,6 +251,67 @@ describe('the oscillators run as WebAssembly ops and agree with their JS', () =>
     }
   });
 
+  it('SawtoothNode at constant frequencies: ramped 16-frame runs and runs with edges', () => {
+    // The op takes 16 frames whose phases stay in [0, 1) as one vector ramp (a constant frequency only);
+    // these saws switch between that and the frame-by-frame path at every kind of boundary: slow and fast,
+    // backwards, 0 Hz, Nyquist, one swept at audio rate, and one fed NaN and other hostile values held for
+    // 15 frames at a time.
+    const saws: Step = (s) => {
+      s.addValue(0, 'zero');
+      s.addValue(2.1, 'lfoHzValue');
+      s.add('AddNode', 'lfoHz');
+      s.link('lfoHzValue.out', 'lfoHz.a');
+      s.link('zero.out', 'lfoHz.b');
+      s.add('SineNode', 'lfo');
+      s.link('lfoHz.out', 'lfo.frequency');
+      s.addValue(200, 'depth');
+      s.add('MultiplyNode', 'swing');
+      s.link('lfo.out', 'swing.a');
+      s.link('depth.out', 'swing.b');
+      s.addValue(150, 'centre');
+      s.add('AddNode', 'moving');
+      s.link('swing.out', 'moving.a');
+      s.link('centre.out', 'moving.b');
+      s.add('SpecialValuesNode', 'special');
+      s.addValue(15, 'holdFor');
+      s.link('holdFor.out', 'special.hold');
+      const hz = [55, 187.3, 3001, 0, -97.1, 22050, 0.5, 261.6, 440, 110];
+      let sum = '';
+      hz.forEach((f, i) => {
+        s.addValue(f, `hz${i}`);
+        s.add('SawtoothNode', `saw${i}`);
+        s.link(i === 8 ? 'moving.out' : i === 9 ? 'special.out' : `hz${i}.out`, `saw${i}.frequency`);
+        if (i === 0) sum = `saw${i}.out`;
+        else {
+          s.add('AddNode', `sum${i}`);
+          s.link(sum, `sum${i}.a`);
+          s.link(`saw${i}.out`, `sum${i}.b`);
+          sum = `sum${i}.out`;
+        }
+      });
+      s.addValue(0.1, 'gain');
+      s.add('MultiplyNode', 'scale');
+      s.link(sum, 'scale.a');
+      s.link('gain.out', 'scale.b');
+      s.add('PlaybackNode', 'play');
+      s.link('scale.out', 'play.left');
+    };
+    const stats = expectParity(
+      [
+        saws,
+        (s) => s.setValue('hz2', 20.5), // ramps for a block: audio rate, then constant again
+        // Relinks: saw0 and saw7 render by `process` on the op's state while their frequency glides, then by
+        // their op again.
+        (s) => {
+          s.link('moving.out', 'saw0.frequency');
+          s.link('hz1.out', 'saw7.frequency');
+        },
+      ],
+      16384,
+    );
+    for (const perSize of stats) expect(perSize[0].ops).toBeGreaterThanOrEqual(9 + 9 + 6);
+  });
+
   it('TriangleNode: constant and audio-rate frequency, backwards, clamps, hostile values, relinks', () => {
     const stats = expectParity([oscillators('TriangleNode'), ...oscillatorEdits('TriangleNode')]);
     for (const perSize of stats) {
