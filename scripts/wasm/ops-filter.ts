@@ -167,6 +167,17 @@ function ladderSum(s1: f64, s2: f64, s3: f64, s4: f64, gg: f64): f64 {
   return (((s1 * gg + s2) * gg + s3) * gg + s4) * (1 - gg);
 }
 
+/** `ladderSum` of the states and gain stored in a ladder's `state`. */
+function ladderSumAt(state: usize): f64 {
+  return ladderSum(
+    load<f64>(state, L_S1),
+    load<f64>(state, L_S2),
+    load<f64>(state, L_S3),
+    load<f64>(state, L_S4),
+    load<f64>(state, L_G),
+  );
+}
+
 /** LadderFilterNode.process, step for step (its comments say why the loop is written so). */
 function ladderOp(
   out: usize,
@@ -401,38 +412,8 @@ function ladderLanes(ops: usize, n: i32, frames: i32): void {
   let s4B = pairOf(t2, t3, L_S4);
   const ggA = pairOf(t0, t1, L_G);
   const ggB = pairOf(t2, t3, L_G);
-  let sumA = f64x2(
-    ladderSum(
-      load<f64>(t0, L_S1),
-      load<f64>(t0, L_S2),
-      load<f64>(t0, L_S3),
-      load<f64>(t0, L_S4),
-      load<f64>(t0, L_G),
-    ),
-    ladderSum(
-      load<f64>(t1, L_S1),
-      load<f64>(t1, L_S2),
-      load<f64>(t1, L_S3),
-      load<f64>(t1, L_S4),
-      load<f64>(t1, L_G),
-    ),
-  );
-  let sumB = f64x2(
-    ladderSum(
-      load<f64>(t2, L_S1),
-      load<f64>(t2, L_S2),
-      load<f64>(t2, L_S3),
-      load<f64>(t2, L_S4),
-      load<f64>(t2, L_G),
-    ),
-    ladderSum(
-      load<f64>(t3, L_S1),
-      load<f64>(t3, L_S2),
-      load<f64>(t3, L_S3),
-      load<f64>(t3, L_S4),
-      load<f64>(t3, L_G),
-    ),
-  );
+  let sumA = f64x2(ladderSumAt(t0), ladderSumAt(t1));
+  let sumB = f64x2(ladderSumAt(t2), ladderSumAt(t3));
   const kA = pairOf(t0, t1, L_K);
   const kB = pairOf(t2, t3, L_K);
   const kg4A = pairOf(t0, t1, L_KG4);

@@ -296,6 +296,11 @@ function quietLevel(first: f64, last: f64, at: usize, pwm: usize, c: i32, frames
   return 0;
 }
 
+/** Lane 1 of `a`, then lane 0 of `b`: the two frames that straddle two f64x2 pairs. */
+function straddle(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
+}
+
 /**
  * Frames c…c + 15 one by one (two to a vector): the naive level into the ring at `naive`, then JS's edge
  * code at the frames flagged with an edge.
@@ -334,46 +339,8 @@ function squareFrames(
     const high = f64x2.lt(f64x2.sub(now, whole), d);
     v128.store(slot, f64x2.add(v128.load(slot), v128.bitselect(one, f64x2.neg(one), high)));
     // Frames j + 1, j + 2: lane 1 of this pair, lane 0 of the next.
-    const wholeNext = i8x16.shuffle(
-      whole,
-      wholeThen,
-      8,
-      9,
-      10,
-      11,
-      12,
-      13,
-      14,
-      15,
-      16,
-      17,
-      18,
-      19,
-      20,
-      21,
-      22,
-      23,
-    );
-    const shiftedNext = i8x16.shuffle(
-      shifted,
-      shiftedThen,
-      8,
-      9,
-      10,
-      11,
-      12,
-      13,
-      14,
-      15,
-      16,
-      17,
-      18,
-      19,
-      20,
-      21,
-      22,
-      23,
-    );
+    const wholeNext = straddle(whole, wholeThen);
+    const shiftedNext = straddle(shifted, shiftedThen);
     edges |= i64x2.bitmask(v128.or(f64x2.ne(wholeNext, whole), f64x2.ne(shiftedNext, shifted))) << j;
     now = then;
     d = dThen;

@@ -112,25 +112,11 @@ export class OpList implements OpWriter {
     this.schedule.length = 0;
     this.segmentCount = 0;
     this.count = 0;
-    const list = this.list;
     let open: Segment | null = null;
     for (let n = 0; n < plan.length; n++) {
       const node = plan[n];
       if (node.opAt >= 0 && this.count < this.capacity) {
-        if (open === null) {
-          open = this.segment();
-          open.first = this.count;
-          this.schedule.push(~(this.segmentCount - 1));
-        }
-        list[this.count] = node.opAt;
-        this.nodes[this.count] = node;
-        this.count++;
-        open.end = this.count;
-        const steps = node.inputSteps;
-        for (let s = 0; s < steps.length; s++) open.steps.push(steps[s]);
-        if (node.readsData) open.readers.push(node);
-        if (node.publishesExports) open.publishers.push(node);
-        node.listedOp = true;
+        open = this.listOp(node, open);
       } else {
         node.listedOp = false;
         if (!node.inert || node.inputSteps.length > 0) {
@@ -386,26 +372,35 @@ export class OpList implements OpWriter {
     }
   }
 
+  /**
+   * Lists `node`'s op at the list's end, in `open` or, when null, in a new segment after the schedule's
+   * last entry; returns the segment. `build` and `append` both list through here, so a patched list is
+   * made exactly as a rebuilt one.
+   */
+  private listOp(node: RenderNode, open: Segment | null): Segment {
+    if (open === null) {
+      open = this.segment();
+      open.first = this.count;
+      this.schedule.push(~(this.segmentCount - 1));
+    }
+    this.list[this.count] = node.opAt;
+    this.nodes[this.count] = node;
+    this.count++;
+    open.end = this.count;
+    const steps = node.inputSteps;
+    for (let s = 0; s < steps.length; s++) open.steps.push(steps[s]);
+    if (node.readsData) open.readers.push(node);
+    if (node.publishesExports) open.publishers.push(node);
+    node.listedOp = true;
+    return open;
+  }
+
   /** A node put at the end of the order (`node.planAt`). */
   private append(node: RenderNode): boolean {
     if (node.opAt >= 0) {
       if (this.count >= this.capacity) return false;
       const last = this.schedule.length - 1;
-      let open = last >= 0 && this.schedule[last] < 0 ? this.segments[~this.schedule[last]] : null;
-      if (open === null) {
-        open = this.segment();
-        open.first = this.count;
-        this.schedule.push(~(this.segmentCount - 1));
-      }
-      this.list[this.count] = node.opAt;
-      this.nodes[this.count] = node;
-      this.count++;
-      open.end = this.count;
-      const steps = node.inputSteps;
-      for (let s = 0; s < steps.length; s++) open.steps.push(steps[s]);
-      if (node.readsData) open.readers.push(node);
-      if (node.publishesExports) open.publishers.push(node);
-      node.listedOp = true;
+      this.listOp(node, last >= 0 && this.schedule[last] < 0 ? this.segments[~this.schedule[last]] : null);
     } else {
       node.listedOp = false;
       if (!node.inert || node.inputSteps.length > 0) this.schedule.push(node.planAt);
