@@ -19,7 +19,8 @@ const SINES = 1000;
 const SECONDS = 10;
 const SAMPLE_RATE = 44100;
 const BLOCK_SIZE = 128;
-const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+// package.json's bin: the CommonJS entry (scripts/build-cli.mjs), as `synchrotron render` runs.
+const MAIN = fileURLToPath(new URL('../dist/cli/main.cjs', import.meta.url));
 
 /** The frequency of sine `i`, the same on both sides. */
 const frequency = (i: number) => 110 + i * 1.37;

@@ -83,3 +83,32 @@ writeFileSync(
   join(outdir, 'render.cjs'),
   `/*sha256:${createHash('sha256').update(wrappedText).digest('hex')}*/${wrappedText}`,
 );
+
+// dist/cli/main.cjs: the `synchrotron` command as one CommonJS file, which package.json's bin runs. An ES
+// module entry (dist/cli/main.js) starts Node's ES module loader, ~1.8 MB resident that a render never uses
+// again (`node empty.mjs` 42.0 MB against `node empty.cjs` 40.1 MB); from a CommonJS entry `render` loads
+// render.cjs through the code cache without it (docs/performance.md, "Where the peak RSS goes"). Only
+// main.js and code-cache.js go in: the other commands stay ES modules beside it, imported when used, so
+// their relative paths still hold from dist/cli/.
+const keepCommandsAsModules = {
+  name: 'keep-commands-as-modules',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) =>
+      args.kind === 'entry-point' || args.path === './code-cache.js'
+        ? undefined
+        : { path: args.path, external: true },
+    );
+  },
+};
+await build({
+  entryPoints: [join(root, 'dist', 'cli', 'main.js')],
+  outfile: join(root, 'dist', 'cli', 'main.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  plugins: [keepCommandsAsModules],
+  define: { 'import.meta.url': '__entryUrl' },
+  banner: { js: '"use strict";const __entryUrl = require("node:url").pathToFileURL(__filename).href;' },
+  logLevel: 'warning',
+});

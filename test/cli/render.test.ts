@@ -9,11 +9,13 @@ import { allFinite, dominantFrequency, peak } from '../helpers/analysis.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+/** package.json's bin: the same command as one CommonJS file (scripts/build-cli.mjs). */
+const CLI_CJS = new URL('../../dist/cli/main.cjs', import.meta.url).pathname;
 const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
 
-async function cli(args: string[], cwd: string) {
+async function cli(args: string[], cwd: string, entry = CLI) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd });
+    const { stdout, stderr } = await run(process.execPath, [entry, ...args], { cwd });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -25,6 +27,10 @@ describe('synchrotron render', () => {
   const dir = mkdtempSync(join(tmpdir(), 'synchrotron-render-'));
 
   it('plays FLAC, MP3 and Ogg samples from the built bundle (its decoders load from node_modules)', async () => {
+    await drumsFromFixtures(CLI);
+  });
+
+  async function drumsFromFixtures(entry: string) {
     const fixtures = new URL('../fixtures/samples/', import.meta.url).pathname;
     for (const ext of ['flac', 'mp3', 'ogg'])
       copyFileSync(`${fixtures}tone.${ext}`, join(dir, `tone.${ext}`));
@@ -36,10 +42,24 @@ describe('synchrotron render', () => {
     );
     writeFileSync(join(dir, 'drums.syn'), drums);
     const out = join(dir, 'drums.wav');
-    const { code, stderr } = await cli(['render', 'drums.syn', '--seconds', '2', '--out', out], dir);
+    const { code, stderr } = await cli(['render', 'drums.syn', '--seconds', '2', '--out', out], dir, entry);
     expect(code, stderr).toBe(0);
     expect(stderr).not.toMatch(/could not load/);
     expect(peak(readWav(out).channels[0])).toBeGreaterThan(0.1);
+  }
+
+  it('runs from its CommonJS entry (the bin) as from main.js: the same file, the decoders, the other commands', async () => {
+    const outs = [join(dir, 'megalovania-esm.wav'), join(dir, 'megalovania-cjs.wav')];
+    for (const [i, entry] of [CLI, CLI_CJS].entries()) {
+      const args = ['render', `${EXAMPLES}megalovania.syn`, '--seconds', '1', '--out', outs[i]];
+      const { code, stderr } = await cli(args, dir, entry);
+      expect(code, stderr).toBe(0);
+    }
+    expect(readFileSync(outs[1]).equals(readFileSync(outs[0]))).toBe(true);
+    await drumsFromFixtures(CLI_CJS);
+    const nodes = await cli(['nodes'], dir, CLI_CJS);
+    expect(nodes.code, nodes.stderr).toBe(0);
+    expect(nodes.stdout).toMatch(/^SineNode /m);
   });
 
   it('renders megalovania.syn to a stereo float WAV whose notes change at the clock ticks', async () => {
