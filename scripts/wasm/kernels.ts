@@ -81,6 +81,25 @@ export function mixVoice(left: usize, right: usize, a: usize, b: usize, frames: 
   return reinterpret<f32>(loudest);
 }
 
+/**
+ * `count` voices into a VoicesNode's mix, in list order, each as `mixVoice` does: the voice's left and
+ * right buffer offsets are the i32 pairs at `voices`; its loudest |sample| (NaN: not finite, not added)
+ * goes to the f32 at `peaks` + 4·i. One call a block instead of one per voice.
+ */
+export function mixVoices(
+  left: usize,
+  right: usize,
+  voices: usize,
+  count: i32,
+  frames: i32,
+  peaks: usize,
+): void {
+  for (let i = 0; i < count; i++) {
+    const at = voices + ((<usize>i) << 3);
+    store<f32>(peaks + ((<usize>i) << 2), mixVoice(left, right, load<i32>(at), load<i32>(at, 4), frames));
+  }
+}
+
 /** out = a × k */
 export function multiplyConstant(a: usize, k: f32, out: usize, frames: i32): void {
   const end = out + ((<usize>frames) << 2);

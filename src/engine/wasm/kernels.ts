@@ -27,6 +27,11 @@ export interface KernelExports {
    * `right`; returns NaN and adds nothing when a sample is not finite.
    */
   mixVoice(left: number, right: number, a: number, b: number, frames: number): number;
+  /**
+   * `count` voices mixed as `mixVoice` does, in order: their buffer offsets are i32 pairs at `voices`, each
+   * one's peak (or NaN) is written as an f32 at `peaks` + 4·i.
+   */
+  mixVoices(left: number, right: number, voices: number, count: number, frames: number, peaks: number): void;
   /** Table sine with an audio-rate frequency buffer; returns the phase (cycles) after the block. */
   sineModulated(
     out: number,

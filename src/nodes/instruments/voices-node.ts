@@ -13,7 +13,7 @@ import {
 import { SynchrotronError } from '../../engine/errors.js';
 import { type PatchDescription, type PatchPlan, preparePatch } from '../../engine/patch.js';
 import { type DataValue, dataToNumber } from '../../engine/types.js';
-import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { type Kernels, kernelsFor } from '../../engine/wasm/kernels.js';
 import { isInlet } from './inlet-node.js';
 import { inletSpec, loadPatchFile } from './patch-node.js';
 import { PatchRuntime } from './patch-runtime.js';
@@ -223,6 +223,32 @@ export const VoicesNode = defineNode({
     const seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
     const seenLeftAt = new Int32Array(MAX_VOICES).fill(-1);
     const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
+    // The voices mixed by one `mixVoices` call, in voice order: their buffer offsets (pairs) and peaks in
+    // the kernels' memory, and which voice each is. A voice mixed in JS (a fade, a remote voice) first
+    // mixes the ones queued before it, so every sum runs in voice order, bit for bit as one call per voice.
+    const mixAt = kernels?.allocState(MAX_VOICES * 12) ?? -1;
+    let mixPairs = new Int32Array(0);
+    let mixPeaks = new Float32Array(0);
+    const queuedVoice = new Int32Array(MAX_VOICES);
+    let mixCount = 0;
+    /** Mixes the queued voices (one kernel call) and counts each one's peak, or mutes it. */
+    const mixQueued = (frames: number) => {
+      if (mixCount === 0) return;
+      const k = kernels as Kernels;
+      if (mixPeaks.buffer !== k.heap) {
+        // The memory grew since the views were made (only then: this allocates).
+        mixPairs = new Int32Array(k.heap, mixAt, 2 * MAX_VOICES);
+        mixPeaks = new Float32Array(k.heap, mixAt + 8 * MAX_VOICES, MAX_VOICES);
+      }
+      k.exports.mixVoices(leftAt, rightAt, mixAt, mixCount, frames, mixAt + 8 * MAX_VOICES);
+      for (let i = 0; i < mixCount; i++) {
+        const v = queuedVoice[i];
+        const loudest = mixPeaks[i];
+        if (loudest - loudest !== 0) runtimes[v].plan?.muteNonFinite(frames);
+        else bank.heard(v, loudest, frames);
+      }
+      mixCount = 0;
+    };
     // The voices rendered here go through one group (ChildGroup): one kernel call per segment for all.
     const group = ctx.createChildGroup?.() ?? null;
     /** The sounding voices' plans this block (sized by configure, so a block never grows it). */
@@ -412,6 +438,7 @@ export const VoicesNode = defineNode({
           if (remote === null) {
             if (group === null) runtimes[v].render(frames);
           } else if (remote.remote[v] !== 0) {
+            mixQueued(frames);
             mixRemote(remote, v, left, right, frames, clock);
             continue;
           }
@@ -435,16 +462,16 @@ export const VoicesNode = defineNode({
             }
             const a = seenLeftAt[v];
             const b = seenRightAt[v];
-            if (a >= 0 && b >= 0 && leftAt >= 0 && rightAt >= 0) {
-              const loudest = kernels.exports.mixVoice(leftAt, rightAt, a, b, frames);
-              if (loudest - loudest !== 0) {
-                runtimes[v].plan?.muteNonFinite(frames);
-                continue;
-              }
-              bank.heard(v, loudest, frames);
+            if (a >= 0 && b >= 0 && leftAt >= 0 && rightAt >= 0 && mixAt >= 0) {
+              if (mixPairs.buffer !== kernels.heap)
+                mixPairs = new Int32Array(kernels.heap, mixAt, 2 * MAX_VOICES);
+              mixPairs[2 * mixCount] = a;
+              mixPairs[2 * mixCount + 1] = b;
+              queuedVoice[mixCount++] = v;
               continue;
             }
           }
+          mixQueued(frames);
           let peak = 0;
           let check = 0;
           for (let i = 0; i < frames; i++) {
@@ -473,6 +500,7 @@ export const VoicesNode = defineNode({
           }
           bank.heard(v, peak, frames);
         }
+        mixQueued(frames);
         sincePublished += frames;
         if (sincePublished >= publishEvery) {
           let sounding = 0;
@@ -497,6 +525,7 @@ export const VoicesNode = defineNode({
         runtimes.length = 0;
         members.length = 0;
         group?.dispose();
+        kernels?.releaseState(mixAt, MAX_VOICES * 12);
       },
     };
   },
