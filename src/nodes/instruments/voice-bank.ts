@@ -79,6 +79,8 @@ export class VoiceBank {
 
   // Per MIDI channel: pitch bend (semitones) and channel pressure (0…1); the sustain pedal (any channel).
   readonly bend = new Float64Array(16);
+  /** Per MIDI channel: 2^(bend/12), the frequency ratio, made when the bend changes (not per voice per block). */
+  private readonly bendRatio = new Float64Array(16).fill(1);
   readonly channelPressure = new Float64Array(16);
   private pedal = 0;
   /** [events counted, pitch bend range in semitones]: doubles live in typed arrays (no heap numbers). */
@@ -205,6 +207,7 @@ export class VoiceBank {
       const range = this.numbers[1];
       this.flushChannel(ch, frame);
       this.bend[ch] = value >= 0 ? (value / 8191) * range : (value / 8192) * range;
+      this.bendRatio[ch] = 2 ** (this.bend[ch] / 12);
     } else if (kind === 0xd0) {
       this.flushChannel(ch, frame);
       this.channelPressure[ch] = (data1 & 0x7f) / 127;
@@ -368,7 +371,7 @@ export class VoiceBank {
     const drive = this.drive;
     const ch = this.heardChannel[v];
     const values = this.values;
-    values[FREQUENCY] = this.heardFrequency[v] * 2 ** (this.bend[ch] / 12);
+    values[FREQUENCY] = this.heardFrequency[v] * this.bendRatio[ch];
     values[GATE] = this.heardGate[v];
     values[VELOCITY] = this.heardVelocity[v];
     values[PRESSURE] = this.pressure[v];

@@ -126,33 +126,40 @@ interface SharedInlet {
   input: StreamInput | null;
   /** By voice: the inlet's output buffer, which this node writes (null: not driven here). */
   readonly bufs: Array<Float32Array | null>;
-  /** By voice: the value that frames 0 … heldFrames − 1 of its buffer already hold. */
+  /**
+   * [the value, the frames]: frames 0 … frames − 1 of every voice's buffer, sounding or idle, hold that
+   * value (frames 0: not known to). A held value costs one comparison a block, not one per voice.
+   */
   readonly held: Float64Array;
-  readonly heldFrames: Int32Array;
 }
 
 /**
- * Writes this block of `inlet`'s input into the buffer of every voice that renders (render side). What
- * InletNode's `process` did for each voice: a constant input only when its value changed, another whole.
+ * Writes this block of `inlet`'s input into the voices' buffers (render side), as InletNode's `process`
+ * did per voice: a constant input only when its value changed — then into every voice's buffer, idle ones
+ * too, so that one check covers them all after —, another into each sounding voice's buffer, whole.
  */
 function feedShared(inlet: SharedInlet, active: Uint8Array, count: number, frames: number): void {
   const input = inlet.input;
   if (input === null) return;
   const from = input.buf;
-  const constant = input.constant;
+  const held = inlet.held;
   const value = from[0];
   const bufs = inlet.bufs;
-  const held = inlet.held;
-  const heldFrames = inlet.heldFrames;
+  if (input.constant) {
+    if (value === held[0] && held[1] >= frames) return;
+    for (let v = 0; v < count; v++) {
+      const to = bufs[v];
+      if (to !== null) for (let i = 0; i < frames; i++) to[i] = from[i];
+    }
+    held[0] = value;
+    // Only a finite value is held: a non-finite one is written again each block.
+    held[1] = value - value === 0 ? frames : 0;
+    return;
+  }
+  held[1] = 0;
   for (let v = 0; v < count; v++) {
     const to = bufs[v];
     if (active[v] === 0 || to === null) continue;
-    if (constant) {
-      if (value === held[v] && heldFrames[v] >= frames) continue;
-      held[v] = value;
-      // Only a finite value is held: a non-finite one is written again each block.
-      heldFrames[v] = value - value === 0 ? frames : 0;
-    } else heldFrames[v] = 0;
     for (let i = 0; i < frames; i++) to[i] = from[i];
   }
 }
@@ -282,8 +289,7 @@ export const VoicesNode = defineNode({
         name,
         input: null,
         bufs: Array.from({ length: MAX_VOICES }, () => null),
-        held: new Float64Array(MAX_VOICES),
-        heldFrames: new Int32Array(MAX_VOICES),
+        held: new Float64Array(2),
       };
       shared.push(inlet);
       return inlet;
@@ -295,7 +301,7 @@ export const VoicesNode = defineNode({
       bank.driveChanged(v);
       for (const inlet of shared) {
         inlet.bufs[v] = null;
-        inlet.heldFrames[v] = 0;
+        inlet.held[1] = 0; // a buffer bound anew holds nothing yet
       }
       voiceLeft[v] = null;
       voiceRight[v] = null;
