@@ -242,11 +242,6 @@ export const VoicesNode = defineNode({
     const mixQueued = (frames: number) => {
       if (mixCount === 0) return;
       const k = kernels as Kernels;
-      if (mixPeaks.buffer !== k.heap) {
-        // The memory grew since the views were made (only then: this allocates).
-        mixPairs = new Int32Array(k.heap, mixAt, 2 * MAX_VOICES);
-        mixPeaks = new Float32Array(k.heap, mixAt + 8 * MAX_VOICES, MAX_VOICES);
-      }
       k.exports.mixVoices(leftAt, rightAt, mixAt, mixCount, frames, mixAt + 8 * MAX_VOICES);
       for (let i = 0; i < mixCount; i++) {
         const v = queuedVoice[i];
@@ -423,6 +418,11 @@ export const VoicesNode = defineNode({
         const active = bank.active;
         const fadeAt = bank.fadeAt;
         const twice = 2 * bank.fadeFrames;
+        if (mixAt >= 0 && mixPeaks.buffer !== (kernels as Kernels).heap) {
+          // First block, or the memory grew since the views were made (only then: this allocates).
+          mixPairs = new Int32Array((kernels as Kernels).heap, mixAt, 2 * MAX_VOICES);
+          mixPeaks = new Float32Array((kernels as Kernels).heap, mixAt + 8 * MAX_VOICES, MAX_VOICES);
+        }
         for (let s = 0; s < shared.length; s++) feedShared(shared[s], active, bank.count, frames);
         if (remote !== null) {
           // Other threads render their voices meanwhile; every voice is mixed below, in voice order.
@@ -469,8 +469,6 @@ export const VoicesNode = defineNode({
             const a = seenLeftAt[v];
             const b = seenRightAt[v];
             if (a >= 0 && b >= 0 && leftAt >= 0 && rightAt >= 0 && mixAt >= 0) {
-              if (mixPairs.buffer !== kernels.heap)
-                mixPairs = new Int32Array(kernels.heap, mixAt, 2 * MAX_VOICES);
               mixPairs[2 * mixCount] = a;
               mixPairs[2 * mixCount + 1] = b;
               queuedVoice[mixCount++] = v;
