@@ -351,6 +351,30 @@ describe('VoicesNode: ports and limits', () => {
     }
   });
 
+  it('a voice idle while a shared input changed plays the new value when it sounds again', () => {
+    // The VoicesNode writes a changed constant into idle voices' inlets too (it then skips them all while
+    // the value holds), so the next note on a voice idle during the change starts at the new value.
+    const r = make();
+    writeFileSync(
+      join(r.root, 'voice.syn'),
+      'new InletNode gate\nnew InletNode(default: 0.25) level\nnew MultiplyNode vca\nlink gate.out -> vca.a\nlink level.out -> vca.b\nnew OutletNode out\nlink vca.out -> out.input\n',
+    );
+    r.s.execute(
+      'new VoicesNode(patch: "voice.syn", voices: 1) poly\nnew ScriptedMidiNode keys\nlink keys.out -> poly.midi\nnew 0.25 level\nlink level.out -> poly.level',
+    );
+    addEvents(r);
+    r.s.setValue('events', [on(0, 60), off(1024, 60)]);
+    expect(r.capture(['poly.left'], 1024)[0][1000]).toBeCloseTo(0.25, 6);
+    r.capture(['poly.left'], RATE / 5); // released and silent: idle
+    expect(r.s.graph.node('poly').exports['Voices Sounding']).toBe(0);
+    r.s.setValue('level', 0.4);
+    r.capture(['poly.left'], 512);
+    r.s.setValue('events', [on(r.s.frames, 62)]);
+    const block = r.capture(['poly.left'], 512)[0];
+    expect(Math.max(...block)).toBeCloseTo(0.4, 6);
+    expect(block[511]).toBeCloseTo(0.4, 6);
+  });
+
   it('refuses clashing inlets, a voice patch without outlets, bad voice counts, and patch bombs', () => {
     const r = make();
     writeFileSync(join(r.root, 'clash.syn'), 'new InletNode steal\nnew OutletNode out\n');
