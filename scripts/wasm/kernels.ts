@@ -50,11 +50,8 @@ export function multiply(a: usize, b: usize, out: usize, frames: i32): void {
   }
 }
 
-/**
- * One voice into a VoicesNode's mix: the loudest |sample| of `a` and `b`, and, when every sample of both is
- * finite, left += a and right += b. Returns NaN (and adds nothing) when a sample is NaN or ±Infinity.
- */
-export function mixVoice(left: usize, right: usize, a: usize, b: usize, frames: i32): f32 {
+/** The loudest |sample| of `a` and `b` (`frames` each), or NaN when one is not finite. */
+function voicePeak(a: usize, b: usize, frames: i32): f32 {
   // |x|'s bits order as |x| does, and NaN and ±Infinity (exponent all ones) above every finite value: one
   // integer max per vector finds the peak and flags a non-finite sample (no float max's NaN and −0 rules,
   // no separate check). Two accumulators halve the loop-carried chain.
@@ -71,14 +68,62 @@ export function mixVoice(left: usize, right: usize, a: usize, b: usize, frames: 
   const p4 = i32x4.max_s(peakA, peakB);
   const p2 = i32x4.max_s(p4, i32x4.shuffle(p4, p4, 2, 3, 0, 1));
   const loudest = i32x4.extract_lane(i32x4.max_s(p2, i32x4.shuffle(p2, p2, 1, 0, 3, 2)), 0);
-  if (loudest >= 0x7f800000) return NaN;
-  for (let i: usize = 0; i < n; i += 32) {
-    v128.store(left + i, f32x4.add(v128.load(left + i), v128.load(a + i)));
-    v128.store(right + i, f32x4.add(v128.load(right + i), v128.load(b + i)));
-    v128.store(left + i, f32x4.add(v128.load(left + i, 16), v128.load(a + i, 16)), 16);
-    v128.store(right + i, f32x4.add(v128.load(right + i, 16), v128.load(b + i, 16)), 16);
+  return loudest >= 0x7f800000 ? NaN : reinterpret<f32>(loudest);
+}
+
+/**
+ * `count` voices into a VoicesNode's mix: the voices' left and right buffer offsets are the i32 pairs at
+ * `voices`. Each voice's loudest |sample| goes to the f32 at `peaks` + 4·i; a voice with a sample that is
+ * NaN or ±Infinity gets NaN there and adds nothing; the others add into `left` and `right`. The sums run 16
+ * frames at a time over all voices, in list order: each sample gets the same adds in the same order as
+ * one voice after another (bit for bit), while the mix is loaded and stored once a chunk, not once per voice.
+ */
+export function mixVoices(
+  left: usize,
+  right: usize,
+  voices: usize,
+  count: i32,
+  frames: i32,
+  peaks: usize,
+): void {
+  for (let v = 0; v < count; v++) {
+    const at = voices + ((<usize>v) << 3);
+    store<f32>(peaks + ((<usize>v) << 2), voicePeak(<usize>load<i32>(at), <usize>load<i32>(at, 4), frames));
   }
-  return reinterpret<f32>(loudest);
+  const n = (<usize>frames) << 2;
+  for (let i: usize = 0; i < n; i += 64) {
+    let l0 = v128.load(left + i);
+    let l1 = v128.load(left + i, 16);
+    let l2 = v128.load(left + i, 32);
+    let l3 = v128.load(left + i, 48);
+    let r0 = v128.load(right + i);
+    let r1 = v128.load(right + i, 16);
+    let r2 = v128.load(right + i, 32);
+    let r3 = v128.load(right + i, 48);
+    for (let v = 0; v < count; v++) {
+      const peak = load<f32>(peaks + ((<usize>v) << 2));
+      if (isNaN(peak)) continue; // not finite: it adds nothing
+      const at = voices + ((<usize>v) << 3);
+      const a = <usize>load<i32>(at) + i;
+      const b = <usize>load<i32>(at, 4) + i;
+      l0 = f32x4.add(l0, v128.load(a));
+      l1 = f32x4.add(l1, v128.load(a, 16));
+      l2 = f32x4.add(l2, v128.load(a, 32));
+      l3 = f32x4.add(l3, v128.load(a, 48));
+      r0 = f32x4.add(r0, v128.load(b));
+      r1 = f32x4.add(r1, v128.load(b, 16));
+      r2 = f32x4.add(r2, v128.load(b, 32));
+      r3 = f32x4.add(r3, v128.load(b, 48));
+    }
+    v128.store(left + i, l0);
+    v128.store(left + i, l1, 16);
+    v128.store(left + i, l2, 32);
+    v128.store(left + i, l3, 48);
+    v128.store(right + i, r0);
+    v128.store(right + i, r1, 16);
+    v128.store(right + i, r2, 32);
+    v128.store(right + i, r3, 48);
+  }
 }
 
 /** out = a × k */

@@ -13,6 +13,8 @@ import { type Kernels, SINE_TABLE_OFFSET } from './wasm/kernels.js';
 
 /** The most plans a group renders together (VoicesNode's MAX_VOICES). */
 const MAX_MEMBERS = 128;
+/** The longest schedule whose combined lists are kept from block to block (longer: written every block). */
+const MAX_ENTRIES = 64;
 
 export class LockstepGroup implements ChildGroup {
   private readonly kernels: Kernels | null;
@@ -28,6 +30,19 @@ export class LockstepGroup implements ChildGroup {
   /** Per entry of the combined list: which member, and the op's index in that member's list. */
   private owner = new Int32Array(0);
   private ownerOp = new Int32Array(0);
+  // The combined lists of all the schedule's segments lie one after another and are written only when the
+  // members or their op lists changed (a note started or ended, an edit): a held chord renders the same
+  // interleaving block after block, and writing it (160 entries in poly-32) was ~4 % of the render.
+  /** The members, their lists and the lists' revisions when the combined lists were written (-1: none). */
+  private listedCount = -1;
+  private readonly listedMembers: Array<Renderer | null> = Array.from({ length: MAX_MEMBERS }, () => null);
+  private readonly listedLists: Array<OpList | null> = Array.from({ length: MAX_MEMBERS }, () => null);
+  private readonly listedRevision = new Int32Array(MAX_MEMBERS);
+  /** By schedule entry (a segment): where its ops start in the combined lists, and how many. */
+  private readonly entryAt = new Int32Array(MAX_ENTRIES);
+  private readonly entryOps = new Int32Array(MAX_ENTRIES);
+  /** This block's writing cannot be kept (the lists' memory moved, or a segment ran alone). */
+  private unkept = false;
 
   constructor(kernels: Kernels | null) {
     this.kernels = kernels;
@@ -44,18 +59,24 @@ export class LockstepGroup implements ChildGroup {
       lists[c] = ops;
       if (ops === null) together = false;
     }
-    if (together) together = this.sameShape(count);
+    const listed = together && this.unchanged(members, count);
+    if (together && !listed) together = this.sameShape(count);
     if (!together) {
+      this.listedCount = -1;
       for (let c = 0; c < count; c++) members[c].lockstepAlone(frames);
       return;
     }
     const schedule = (lists[0] as OpList).schedule;
+    const keep = schedule.length <= MAX_ENTRIES;
+    this.unkept = !keep;
+    let at = 0;
     for (let e = 0; e < schedule.length; e++) {
       if (schedule[e] >= 0) {
         for (let c = 0; c < count; c++) members[c].lockstepNode((lists[c] as OpList).schedule[e], frames);
-      } else this.segment(members, count, e, frames);
+      } else at = this.segment(members, count, e, frames, at, listed);
     }
     for (let c = 0; c < count; c++) members[c].lockstepEnd();
+    if (!listed) this.remember(members, count);
   }
 
   dispose(): void {
@@ -64,6 +85,39 @@ export class LockstepGroup implements ChildGroup {
     this.capacity = 0;
     this.view = new Int32Array(0);
     this.lists.fill(null);
+    this.listedCount = -1;
+    this.listedMembers.fill(null);
+    this.listedLists.fill(null);
+  }
+
+  /** The same members with the same op lists as when the combined lists were written. */
+  private unchanged(members: readonly Renderer[], count: number): boolean {
+    if (count !== this.listedCount) return false;
+    for (let c = 0; c < count; c++) {
+      const ops = this.lists[c] as OpList;
+      if (members[c] !== this.listedMembers[c] || ops !== this.listedLists[c]) return false;
+      if (ops.revision !== this.listedRevision[c]) return false;
+    }
+    return true;
+  }
+
+  /** After a block that wrote the combined lists: they hold for these members until one changes. */
+  private remember(members: readonly Renderer[], count: number): void {
+    if (this.unkept) {
+      this.listedCount = -1;
+      return;
+    }
+    for (let c = 0; c < count; c++) {
+      const ops = this.lists[c] as OpList;
+      this.listedMembers[c] = members[c];
+      this.listedLists[c] = ops;
+      this.listedRevision[c] = ops.revision;
+    }
+    for (let c = count; c < this.listedCount; c++) {
+      this.listedMembers[c] = null;
+      this.listedLists[c] = null;
+    }
+    this.listedCount = count;
   }
 
   /** Every member's schedule has the same length and a JS node or a segment at the same places. */
@@ -77,51 +131,79 @@ export class LockstepGroup implements ChildGroup {
     return true;
   }
 
-  /** Schedule entry `e` (a segment in every member): their ops interleaved, one kernel call. */
-  private segment(members: readonly Renderer[], count: number, e: number, frames: number): void {
+  /**
+   * Schedule entry `e` (a segment in every member): their ops interleaved, one kernel call. Its combined
+   * list goes at entry `at` of the lists (written unless `listed`: then it is there from an earlier block);
+   * returns where the next segment's goes.
+   */
+  private segment(
+    members: readonly Renderer[],
+    count: number,
+    e: number,
+    frames: number,
+    at: number,
+    listed: boolean,
+  ): number {
     const lists = this.lists;
-    let total = 0;
-    let longest = 0;
     for (let c = 0; c < count; c++) {
       const ops = lists[c] as OpList;
-      const k = ~ops.schedule[e];
-      ops.prepare(k, frames);
-      const segment = ops.segments[k];
-      this.first[c] = segment.first;
-      this.length[c] = segment.end - segment.first;
-      total += this.length[c];
-      if (this.length[c] > longest) longest = this.length[c];
+      ops.prepare(~ops.schedule[e], frames);
     }
-    if (!this.reserve(total)) {
-      // No memory for the combined list: each member's segment as its own plan would run it.
-      for (let c = 0; c < count; c++)
-        this.runAlone(members[c], lists[c] as OpList, ~(lists[c] as OpList).schedule[e], frames);
-      return;
-    }
-    const view = this.view;
     let n = 0;
-    for (let j = 0; j < longest; j++) {
+    if (listed) {
+      at = this.entryAt[e];
+      n = this.entryOps[e];
+    } else {
+      let total = 0;
+      let longest = 0;
       for (let c = 0; c < count; c++) {
-        if (j >= this.length[c]) continue;
-        const op = this.first[c] + j;
-        view[n] = (lists[c] as OpList).recordAt(op);
-        this.owner[n] = c;
-        this.ownerOp[n] = op;
-        n++;
+        const ops = lists[c] as OpList;
+        const segment = ops.segments[~ops.schedule[e]];
+        this.first[c] = segment.first;
+        this.length[c] = segment.end - segment.first;
+        total += this.length[c];
+        if (this.length[c] > longest) longest = this.length[c];
+      }
+      const before = this.at;
+      if (!this.reserve(at + total)) {
+        // No memory for the combined list: each member's segment as its own plan would run it.
+        this.unkept = true;
+        for (let c = 0; c < count; c++)
+          this.runAlone(members[c], lists[c] as OpList, ~(lists[c] as OpList).schedule[e], frames);
+        return at;
+      }
+      // Moved: the segments before this one were written to the old place (they ran; keep nothing).
+      if (this.at !== before && at > 0) this.unkept = true;
+      const view = this.view;
+      for (let j = 0; j < longest; j++) {
+        for (let c = 0; c < count; c++) {
+          if (j >= this.length[c]) continue;
+          const op = this.first[c] + j;
+          view[at + n] = (lists[c] as OpList).recordAt(op);
+          this.owner[at + n] = c;
+          this.ownerOp[at + n] = op;
+          n++;
+        }
+      }
+      if (e < MAX_ENTRIES) {
+        this.entryAt[e] = at;
+        this.entryOps[e] = n;
       }
     }
     const run = (this.kernels as Kernels).exports.runOps;
+    const start = this.at + at * 4;
     let from = 0;
     while (from < n) {
-      const bad = run(this.at + from * 4, n - from, frames, SINE_TABLE_OFFSET);
+      const bad = run(start + from * 4, n - from, frames, SINE_TABLE_OFFSET);
       if (bad < 0) break;
-      members[this.owner[from + bad]].lockstepFault(this.ownerOp[from + bad]);
+      members[this.owner[at + from + bad]].lockstepFault(this.ownerOp[at + from + bad]);
       from += bad + 1;
     }
     for (let c = 0; c < count; c++) {
       const ops = lists[c] as OpList;
       ops.publish(~ops.schedule[e], frames);
     }
+    return at + n;
   }
 
   /** One member's segment `k` alone (its converters already ran). */

@@ -55,6 +55,11 @@ export class OpList implements OpWriter {
   count = 0;
   /** Times the list was written afresh (`build`), for tests of the patches. */
   builds = 0;
+  /**
+   * Changes whenever the schedule, the segments or the listed record pointers may have changed (`build`,
+   * `patch`, `release`): a ChildGroup keeps its interleaved list while every member's revision stays.
+   */
+  revision = 0;
   private readonly kernels: Kernels;
   /** The list: `capacity` i32 record pointers at byte offset `at`. */
   private capacity = 0;
@@ -108,6 +113,7 @@ export class OpList implements OpWriter {
   /** Writes the list for `plan` (in render order, nodes encoded). */
   build(plan: readonly RenderNode[]): void {
     this.builds++;
+    this.revision++;
     this.reserve(plan.length);
     this.schedule.length = 0;
     this.segmentCount = 0;
@@ -145,6 +151,7 @@ export class OpList implements OpWriter {
     cutAt: readonly number[],
     appends: readonly RenderNode[],
   ): boolean {
+    this.revision++;
     if (cuts.length > 0 && appends.length > 0) return false;
     for (let c = 0; c < cuts.length; c++) if (!this.cut(cuts[c], cutAt[c])) return false;
     for (const node of rebound)
@@ -497,6 +504,7 @@ export class OpList implements OpWriter {
 
   /** Gives the list's memory back (the renderer is disposed). */
   release(): void {
+    this.revision++;
     this.kernels.releaseState(this.at, this.capacity * 4);
     this.at = -1;
     this.capacity = 0;

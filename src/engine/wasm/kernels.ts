@@ -23,10 +23,11 @@ export interface KernelExports {
   /** sin(φ + iω) for i < frames, given cos φ, sin φ and a SineNode's state (cos ω, sin ω, cached rotations). */
   sineConstant(out: number, frames: number, re: number, im: number, state: number): void;
   /**
-   * A voice into a VoicesNode's mix: returns the peak |sample| of `a` and `b` and adds them to `left` and
-   * `right`; returns NaN and adds nothing when a sample is not finite.
+   * `count` voices into a VoicesNode's mix, in order: their buffer offsets are i32 pairs at `voices`; each
+   * one's peak |sample| is written as an f32 at `peaks` + 4·i, NaN (and nothing added) when a sample is not
+   * finite.
    */
-  mixVoice(left: number, right: number, a: number, b: number, frames: number): number;
+  mixVoices(left: number, right: number, voices: number, count: number, frames: number, peaks: number): void;
   /** Table sine with an audio-rate frequency buffer; returns the phase (cycles) after the block. */
   sineModulated(
     out: number,

@@ -79,6 +79,8 @@ export class VoiceBank {
 
   // Per MIDI channel: pitch bend (semitones) and channel pressure (0…1); the sustain pedal (any channel).
   readonly bend = new Float64Array(16);
+  /** Per MIDI channel: 2^(bend/12), the frequency ratio, made when the bend changes (not per voice per block). */
+  private readonly bendRatio = new Float64Array(16).fill(1);
   readonly channelPressure = new Float64Array(16);
   private pedal = 0;
   /** [events counted, pitch bend range in semitones]: doubles live in typed arrays (no heap numbers). */
@@ -97,6 +99,14 @@ export class VoiceBank {
    */
   private readonly heldValue = new Float64Array(VOICE_INLETS.length * MAX_VOICES);
   private readonly heldFrames = new Int32Array(VOICE_INLETS.length * MAX_VOICES);
+  /**
+   * Frames that every sounding voice's inlet buffers hold whole after the last block (0: not known). A
+   * block without messages or pending starts changes nothing flush would write, so while this covers the
+   * block, `run` skips the per-voice flush pass (32 voices × 5 inlets of comparisons in poly-32).
+   */
+  private settledFrames = 0;
+  /** Set by flush: every inlet it wrote holds its value through `to`. */
+  private allHeld = true;
 
   constructor(sampleRate: number) {
     this.fadeFrames = Math.max(1, Math.floor(FADE_SECONDS * sampleRate));
@@ -110,15 +120,18 @@ export class VoiceBank {
   resize(count: number): void {
     for (let v = count; v < this.count; v++) this.reset(v);
     this.count = count;
+    this.settledFrames = 0;
   }
 
   /** Voice `v`'s inlet buffers (drive) were bound again: write them whole from now on (control side). */
   driveChanged(v: number): void {
     for (let k = 0; k < VOICE_INLETS.length; k++) this.heldFrames[k * MAX_VOICES + v] = 0;
+    this.settledFrames = 0;
   }
 
   /** A voice as new: no note, idle. */
   reset(v: number): void {
+    this.settledFrames = 0;
     this.note[v] = NONE;
     this.keyDown[v] = 0;
     this.sustained[v] = 0;
@@ -136,6 +149,11 @@ export class VoiceBank {
    */
   run(messages: MidiBuffer, frames: number, clock: number, policy: number, bendRange: number): void {
     this.numbers[1] = bendRange;
+    if (messages.count === 0 && frames <= this.settledFrames) {
+      let starting = 0;
+      for (let v = 0; v < this.count; v++) starting |= this.starting[v];
+      if (starting === 0) return;
+    }
     this.from.fill(0);
     let m = 0;
     for (;;) {
@@ -162,7 +180,9 @@ export class VoiceBank {
       this.message(messages.status[m], messages.data1[m], messages.data2[m], frame, clock, policy);
       m++;
     }
+    this.allHeld = true;
     for (let v = 0; v < this.count; v++) if (this.active[v] !== 0) this.flush(v, frames);
+    this.settledFrames = this.allHeld ? frames : 0;
   }
 
   /** A voice's output peak for the block just rendered: counts toward idleness (render side). */
@@ -205,6 +225,7 @@ export class VoiceBank {
       const range = this.numbers[1];
       this.flushChannel(ch, frame);
       this.bend[ch] = value >= 0 ? (value / 8191) * range : (value / 8192) * range;
+      this.bendRatio[ch] = 2 ** (this.bend[ch] / 12);
     } else if (kind === 0xd0) {
       this.flushChannel(ch, frame);
       this.channelPressure[ch] = (data1 & 0x7f) / 127;
@@ -368,7 +389,7 @@ export class VoiceBank {
     const drive = this.drive;
     const ch = this.heardChannel[v];
     const values = this.values;
-    values[FREQUENCY] = this.heardFrequency[v] * 2 ** (this.bend[ch] / 12);
+    values[FREQUENCY] = this.heardFrequency[v] * this.bendRatio[ch];
     values[GATE] = this.heardGate[v];
     values[VELOCITY] = this.heardVelocity[v];
     values[PRESSURE] = this.pressure[v];
@@ -392,6 +413,7 @@ export class VoiceBank {
         heldFrames[h] = values[k] - values[k] === 0 ? to : 0;
       } else if (start < heldFrames[h]) heldFrames[h] = start;
       for (let i = start; i < to; i++) buf[i] = values[k];
+      if (heldFrames[h] < to) this.allHeld = false;
     }
   }
 }

@@ -13,7 +13,7 @@ import {
 import { SynchrotronError } from '../../engine/errors.js';
 import { type PatchDescription, type PatchPlan, preparePatch } from '../../engine/patch.js';
 import { type DataValue, dataToNumber } from '../../engine/types.js';
-import { kernelsFor } from '../../engine/wasm/kernels.js';
+import { type Kernels, kernelsFor } from '../../engine/wasm/kernels.js';
 import { isInlet } from './inlet-node.js';
 import { inletSpec, loadPatchFile } from './patch-node.js';
 import { PatchRuntime } from './patch-runtime.js';
@@ -119,6 +119,51 @@ export interface RemoteVoices {
   end(): void;
 }
 
+/** A stream inlet of the voice patch other than VOICE_INLETS: every voice's copy, fed from one input. */
+interface SharedInlet {
+  readonly name: string;
+  /** This node's input of that name (null: none bound yet). */
+  input: StreamInput | null;
+  /** By voice: the inlet's output buffer, which this node writes (null: not driven here). */
+  readonly bufs: Array<Float32Array | null>;
+  /**
+   * [the value, the frames]: frames 0 … frames − 1 of every voice's buffer, sounding or idle, hold that
+   * value (frames 0: not known to). A held value costs one comparison a block, not one per voice.
+   */
+  readonly held: Float64Array;
+}
+
+/**
+ * Writes this block of `inlet`'s input into the voices' buffers (render side), as InletNode's `process`
+ * did per voice: a constant input only when its value changed — then into every voice's buffer, idle ones
+ * too, so that one check covers them all after —, another into each sounding voice's buffer, whole.
+ */
+function feedShared(inlet: SharedInlet, active: Uint8Array, count: number, frames: number): void {
+  const input = inlet.input;
+  if (input === null) return;
+  const from = input.buf;
+  const held = inlet.held;
+  const value = from[0];
+  const bufs = inlet.bufs;
+  if (input.constant) {
+    if (value === held[0] && held[1] >= frames) return;
+    for (let v = 0; v < count; v++) {
+      const to = bufs[v];
+      if (to !== null) for (let i = 0; i < frames; i++) to[i] = from[i];
+    }
+    held[0] = value;
+    // Only a finite value is held: a non-finite one is written again each block.
+    held[1] = value - value === 0 ? frames : 0;
+    return;
+  }
+  held[1] = 0;
+  for (let v = 0; v < count; v++) {
+    const to = bufs[v];
+    if (active[v] === 0 || to === null) continue;
+    for (let i = 0; i < frames; i++) to[i] = from[i];
+  }
+}
+
 /** What `prepare` hands a VoicesNode: one plan per voice (inner delay lines and files are per voice). */
 export interface VoicesPlan {
   voices: number;
@@ -185,6 +230,27 @@ export const VoicesNode = defineNode({
     const seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
     const seenLeftAt = new Int32Array(MAX_VOICES).fill(-1);
     const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
+    // The voices mixed by one `mixVoices` call, in voice order: their buffer offsets (pairs) and peaks in
+    // the kernels' memory, and which voice each is. A voice mixed in JS (a fade, a remote voice) first
+    // mixes the ones queued before it, so every sum runs in voice order, bit for bit as one call per voice.
+    const mixAt = kernels?.allocState(MAX_VOICES * 12) ?? -1;
+    let mixPairs = new Int32Array(0);
+    let mixPeaks = new Float32Array(0);
+    const queuedVoice = new Int32Array(MAX_VOICES);
+    let mixCount = 0;
+    /** Mixes the queued voices (one kernel call) and counts each one's peak, or mutes it. */
+    const mixQueued = (frames: number) => {
+      if (mixCount === 0) return;
+      const k = kernels as Kernels;
+      k.exports.mixVoices(leftAt, rightAt, mixAt, mixCount, frames, mixAt + 8 * MAX_VOICES);
+      for (let i = 0; i < mixCount; i++) {
+        const v = queuedVoice[i];
+        const loudest = mixPeaks[i];
+        if (loudest - loudest !== 0) runtimes[v].plan?.muteNonFinite(frames);
+        else bank.heard(v, loudest, frames);
+      }
+      mixCount = 0;
+    };
     // The voices rendered here go through one group (ChildGroup): one kernel call per segment for all.
     const group = ctx.createChildGroup?.() ?? null;
     /** The sounding voices' plans this block (sized by configure, so a block never grows it). */
@@ -207,10 +273,31 @@ export const VoicesNode = defineNode({
       });
     };
 
+    // The voice patch's other stream inlets, fed from this node's stream inputs: this node writes each
+    // voice's inlet buffer itself (the inlet is driven, so inert) instead of each inlet copying as a JS node
+    // — 64 calls a block in poly-32 (two shared inlets), ~7 % of its render time. A constant input is
+    // written only when its value changed, as the inlet did.
+    const shared: SharedInlet[] = [];
+    const sharedNamed = (name: string): SharedInlet => {
+      for (const inlet of shared) if (inlet.name === name) return inlet;
+      const inlet: SharedInlet = {
+        name,
+        input: null,
+        bufs: Array.from({ length: MAX_VOICES }, () => null),
+        held: new Float64Array(2),
+      };
+      shared.push(inlet);
+      return inlet;
+    };
+
     /** Points voice `v`'s inlets at the bank's buffers (its own) or this node's inputs (shared). */
     const bind = (v: number) => {
       for (let k = 0; k < VOICE_INLETS.length; k++) bank.drive[k][v] = null;
       bank.driveChanged(v);
+      for (const inlet of shared) {
+        inlet.bufs[v] = null;
+        inlet.held[1] = 0; // a buffer bound anew holds nothing yet
+      }
       voiceLeft[v] = null;
       voiceRight[v] = null;
       if (remote?.remote[v]) {
@@ -226,8 +313,21 @@ export const VoicesNode = defineNode({
         const instance = plan.instance(inlet.name);
         if (!isInlet(instance)) continue;
         const k = (VOICE_INLETS as readonly string[]).indexOf(inlet.name);
-        if (k >= 0) bank.drive[k][v] = instance.drive();
-        else instance.follow(Object.hasOwn(inputs, inlet.name) ? inputs[inlet.name] : null);
+        if (k >= 0) {
+          bank.drive[k][v] = instance.drive();
+          continue;
+        }
+        const input = Object.hasOwn(inputs, inlet.name) ? inputs[inlet.name] : null;
+        if (inlet.kind === 'stream' && input instanceof StreamInput) {
+          const buf = instance.drive();
+          if (buf !== null) {
+            const entry = sharedNamed(inlet.name);
+            entry.input = input;
+            entry.bufs[v] = buf;
+            continue;
+          }
+        }
+        instance.follow(input);
       }
       const outlet = (name: string): StreamInput | null => {
         const inner = plan.io(name)?.inputs as Record<string, unknown> | undefined;
@@ -318,6 +418,12 @@ export const VoicesNode = defineNode({
         const active = bank.active;
         const fadeAt = bank.fadeAt;
         const twice = 2 * bank.fadeFrames;
+        if (mixAt >= 0 && mixPeaks.buffer !== (kernels as Kernels).heap) {
+          // First block, or the memory grew since the views were made (only then: this allocates).
+          mixPairs = new Int32Array((kernels as Kernels).heap, mixAt, 2 * MAX_VOICES);
+          mixPeaks = new Float32Array((kernels as Kernels).heap, mixAt + 8 * MAX_VOICES, MAX_VOICES);
+        }
+        for (let s = 0; s < shared.length; s++) feedShared(shared[s], active, bank.count, frames);
         if (remote !== null) {
           // Other threads render their voices meanwhile; every voice is mixed below, in voice order.
           remote.begin(frames, clock, active, bank.count, remoteInputs);
@@ -338,6 +444,7 @@ export const VoicesNode = defineNode({
           if (remote === null) {
             if (group === null) runtimes[v].render(frames);
           } else if (remote.remote[v] !== 0) {
+            mixQueued(frames);
             mixRemote(remote, v, left, right, frames, clock);
             continue;
           }
@@ -361,16 +468,14 @@ export const VoicesNode = defineNode({
             }
             const a = seenLeftAt[v];
             const b = seenRightAt[v];
-            if (a >= 0 && b >= 0 && leftAt >= 0 && rightAt >= 0) {
-              const loudest = kernels.exports.mixVoice(leftAt, rightAt, a, b, frames);
-              if (loudest - loudest !== 0) {
-                runtimes[v].plan?.muteNonFinite(frames);
-                continue;
-              }
-              bank.heard(v, loudest, frames);
+            if (a >= 0 && b >= 0 && leftAt >= 0 && rightAt >= 0 && mixAt >= 0) {
+              mixPairs[2 * mixCount] = a;
+              mixPairs[2 * mixCount + 1] = b;
+              queuedVoice[mixCount++] = v;
               continue;
             }
           }
+          mixQueued(frames);
           let peak = 0;
           let check = 0;
           for (let i = 0; i < frames; i++) {
@@ -399,6 +504,7 @@ export const VoicesNode = defineNode({
           }
           bank.heard(v, peak, frames);
         }
+        mixQueued(frames);
         sincePublished += frames;
         if (sincePublished >= publishEvery) {
           let sounding = 0;
@@ -423,6 +529,7 @@ export const VoicesNode = defineNode({
         runtimes.length = 0;
         members.length = 0;
         group?.dispose();
+        kernels?.releaseState(mixAt, MAX_VOICES * 12);
       },
     };
   },
