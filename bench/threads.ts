@@ -190,7 +190,9 @@ link level.out -> play.right`);
 export function polyThreadsBench(): ThreadsReport {
   const loadAverageBefore = loadavg()[0];
   const cases: ThreadsCase[] = [];
-  for (const spec of POLY_CASES) {
+  // POLY_THREADS_CASES=poly-64,poly-128: only those (before/after runs alternate faster).
+  const only = process.env.POLY_THREADS_CASES?.split(',');
+  for (const spec of POLY_CASES.filter((c) => !only || only.includes(c.name))) {
     const one = buildPoly(spec.voices, 1, spec.forced);
     const two = buildPoly(spec.voices, 2, spec.forced);
     timeBlocks(one, WARM_UP_BLOCKS);

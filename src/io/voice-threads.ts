@@ -345,6 +345,11 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
     let views: ShareViews | null = null;
     let voices = new Int32Array(0);
     let running = false;
+    // Its sounding voices render as one group, as the main thread's do (one kernel call per segment, ladders
+    // side by side in SIMD lanes): one plan at a time they took ~1.4× as long (docs/performance.md).
+    const group = ctx.createChildGroup?.() ?? null;
+    /** The sounding voices' plans this block (MAX_VOICES long, so a block never grows it). */
+    const members: Array<ChildPlan | null> = Array.from({ length: MAX_VOICES }, () => null);
 
     const bind = (v: number, plan: ChildPlan | null, patch: PatchDescription | null, current: ShareViews) => {
       for (let k = 0; k < VOICE_INLETS.length; k++) drive[k][v] = null;
@@ -407,9 +412,11 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
         const inputs = current.inputs;
         for (let i = 0; i < inputs.length; i++) inputs[i].constant = control[layout.constantAt + i] !== 0;
         const peaks = current.peak;
+        const activeAt = layout.activeAt;
+        let count = 0;
         for (let j = 0; j < voices.length; j++) {
           const v = voices[j];
-          if (control[layout.activeAt + v] === 0) continue;
+          if (control[activeAt + v] === 0) continue;
           for (let k = 0; k < VOICE_INLETS.length; k++) {
             const to = drive[k][v];
             const from = current.shared[k][v];
@@ -417,8 +424,14 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
             if (frames === to.length) to.set(from);
             else for (let f = 0; f < frames; f++) to[f] = from[f];
           }
-          const runtime = runtimes[v]!;
-          runtime.render(frames);
+          const plan = runtimes[v]!.plan;
+          if (group === null) runtimes[v]!.render(frames);
+          else if (plan !== null) members[count++] = plan;
+        }
+        if (group !== null) group.render(members, count, frames);
+        for (let j = 0; j < voices.length; j++) {
+          const v = voices[j];
+          if (control[activeAt + v] === 0) continue;
           const l = voiceLeft[v];
           const r = voiceRight[v];
           if (l === null || r === null) {
@@ -429,7 +442,7 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
           const rb = r.buf;
           const peak = peakOf(lb, rb, frames);
           if (Number.isNaN(peak)) {
-            runtime.plan?.muteNonFinite(frames);
+            runtimes[v]!.plan?.muteNonFinite(frames);
             peaks[v] = Number.NaN;
             continue;
           }
@@ -457,6 +470,7 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
       },
       dispose() {
         for (const runtime of runtimes) runtime?.dispose();
+        group?.dispose();
       },
     };
     return instance;

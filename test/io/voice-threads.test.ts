@@ -296,6 +296,56 @@ link poly2.left -> level.input`),
     expect(late.events.filter((e) => e.kind === 'fault')).toEqual([]);
   });
 
+  it("renders a worker's voices as one group (LockstepGroup), bit-identical to one thread through steals and edits at block boundaries", () => {
+    // Twelve notes on eight voices (four a thread): the worker holds two to four sounding voices at once, so
+    // its group runs them together; notes land on block boundaries and mid-block, four steal.
+    const B = BLOCK;
+    const events = [
+      on(0, 40),
+      on(10 * B, 43),
+      on(10 * B, 47),
+      on(12 * B + 5, 50),
+      on(14 * B, 53),
+      on(15 * B - 1, 57),
+      on(16 * B, 60),
+      on(18 * B, 64),
+      on(20 * B, 67), // steals from here on
+      on(22 * B, 71),
+      on(24 * B + 64, 74),
+      on(26 * B, 77),
+      off(30 * B, 43),
+      off(30 * B, 60),
+      off(32 * B + 1, 67),
+      on(34 * B, 45),
+      off(40 * B, 40),
+      off(40 * B, 45),
+    ];
+    const edits: Record<number, (e: Engine) => void> = {
+      20: (e) => e.synth.setValue('cut', 600), // the shared inlet, at the block a note steals
+      26: (e) => e.synth.setValue('policy', 'quietest'),
+      34: (e) => e.synth.setValue('cut', 2500),
+    };
+    const script = `${POLY(8)}
+new "oldest" policy
+link policy.out -> poly.steal`;
+    const [a, b] = [engine(1), engine(2, 1)].map((e) => {
+      e.synth.execute(script);
+      e.synth.addValue(events, 'events');
+      e.synth.link('events.out', 'keys.events');
+      e.synth.start();
+      const left = new Float32Array(50 * BLOCK);
+      for (let block = 0; block < 50; block++) {
+        edits[block]?.(e);
+        left.set(e.synth.renderBlock().left, block * BLOCK);
+      }
+      return { e, left };
+    });
+    expect((b.e.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
+    expect(peak(a.left.subarray(20 * B, 30 * B))).toBeGreaterThan(0.05);
+    expect(firstDifference(a.left, b.left)).toBe(-1);
+    expect(b.e.events.filter((event) => event.kind === 'fault')).toEqual([]);
+  });
+
   it('keeps a small poly patch on one thread', () => {
     const small = engine(2);
     small.synth.execute(POLY(2));

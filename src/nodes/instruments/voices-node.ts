@@ -318,21 +318,22 @@ export const VoicesNode = defineNode({
         const active = bank.active;
         const fadeAt = bank.fadeAt;
         const twice = 2 * bank.fadeFrames;
-        if (remote !== null) {
-          // Other threads render their voices meanwhile; every voice is mixed below, in voice order.
-          remote.begin(frames, clock, active, bank.count, remoteInputs);
-          for (let v = 0; v < bank.count; v++)
-            if (active[v] !== 0 && remote.remote[v] === 0) runtimes[v].render(frames);
-          remote.end();
-        } else if (group !== null) {
+        // Other threads render their voices meanwhile (`remote`); every voice is mixed below, in voice order.
+        if (remote !== null) remote.begin(frames, clock, active, bank.count, remoteInputs);
+        if (group !== null) {
           let count = 0;
           for (let v = 0; v < bank.count; v++) {
-            const plan = active[v] !== 0 ? runtimes[v].plan : null;
+            const plan =
+              active[v] !== 0 && (remote === null || remote.remote[v] === 0) ? runtimes[v].plan : null;
             if (plan === null) continue;
             members[count++] = plan;
           }
           group.render(members, count, frames);
+        } else if (remote !== null) {
+          for (let v = 0; v < bank.count; v++)
+            if (active[v] !== 0 && remote.remote[v] === 0) runtimes[v].render(frames);
         }
+        if (remote !== null) remote.end();
         for (let v = 0; v < bank.count; v++) {
           if (active[v] === 0) continue;
           if (remote === null) {
