@@ -93,9 +93,13 @@ export interface VoiceShare {
 interface ShareLayout {
   blockSize: number;
   voices: number;
-  /** control: [due flag per worker slot] [active per voice] [constant per input] */
+  /**
+   * control: [due flag per worker slot] [active per voice] [constant per input] [stale per inlet k, per
+   * voice: the main thread wrote that drive block since the worker last copied it]
+   */
   activeAt: number;
   constantAt: number;
+  staleAt: number;
   /** blocks: drive blocks by inlet k (−1: the patch lacks it) at driveAt[k] + v·blockSize; outputs; inputs. */
   driveAt: number[];
   leftAt: number;
@@ -129,6 +133,7 @@ function layoutFor(
     voices,
     activeAt: workers,
     constantAt: workers + voices,
+    staleAt: workers + voices + inputs,
     driveAt,
     leftAt,
     rightAt,
@@ -169,7 +174,7 @@ export class VoiceSplit implements RemoteVoices {
       .map((inlet) => inlet.name);
     const layout = layoutFor(blockSize, voices, workers.length, patch, this.inputs.length);
     this.layout = layout;
-    const control = new SharedArrayBuffer(4 * (layout.constantAt + this.inputs.length));
+    const control = new SharedArrayBuffer(4 * (layout.staleAt + VOICE_INLETS.length * voices));
     const peak = new SharedArrayBuffer(8 * voices);
     const blocks = new SharedArrayBuffer(4 * layout.floats);
     this.control = new Int32Array(control);
@@ -213,16 +218,24 @@ export class VoiceSplit implements RemoteVoices {
     active: Uint8Array,
     count: number,
     inputs: ReadonlyArray<StreamInput | null>,
+    written: Uint8Array,
   ): void {
     const control = this.control;
     const threads = this.workers.length + 1;
-    const activeAt = this.layout.activeAt;
+    const { activeAt, staleAt, voices } = this.layout;
     let copied = false;
     for (let w = 0; w < this.workers.length; w++) {
       let any = 0;
       for (let v = w + 1; v < count; v += threads) {
         control[activeAt + v] = active[v];
         any |= active[v];
+        // A held note writes nothing block after block: the worker copies only the drive blocks written.
+        for (let k = 0; k < VOICE_INLETS.length; k++) {
+          const h = k * MAX_VOICES + v;
+          if (written[h] === 0) continue;
+          written[h] = 0;
+          control[staleAt + k * voices + v] = 1;
+        }
       }
       const worker = this.workers[w];
       // A worker with no voice sounding sleeps, unless edits wait for it (its replicas change at this block).
@@ -412,7 +425,7 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
         const inputs = current.inputs;
         for (let i = 0; i < inputs.length; i++) inputs[i].constant = control[layout.constantAt + i] !== 0;
         const peaks = current.peak;
-        const activeAt = layout.activeAt;
+        const { activeAt, staleAt } = layout;
         let count = 0;
         for (let j = 0; j < voices.length; j++) {
           const v = voices[j];
@@ -420,7 +433,9 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
           for (let k = 0; k < VOICE_INLETS.length; k++) {
             const to = drive[k][v];
             const from = current.shared[k][v];
-            if (to === null || from === null) continue;
+            const stale = staleAt + k * layout.voices + v;
+            if (to === null || from === null || control[stale] === 0) continue;
+            control[stale] = 0;
             if (frames === to.length) to.set(from);
             else for (let f = 0; f < frames; f++) to[f] = from[f];
           }

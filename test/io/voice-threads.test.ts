@@ -298,7 +298,8 @@ link poly2.left -> level.input`),
 
   it("renders a worker's voices as one group (LockstepGroup), bit-identical to one thread through steals and edits at block boundaries", () => {
     // Twelve notes on eight voices (four a thread): the worker holds two to four sounding voices at once, so
-    // its group runs them together; notes land on block boundaries and mid-block, four steal.
+    // its group runs them together; notes land on block boundaries and mid-block, four steal; a pitch bend
+    // rewrites held inlet blocks mid-block (the worker copies only the blocks the bank wrote).
     const B = BLOCK;
     const events = [
       on(0, 40),
@@ -317,6 +318,8 @@ link poly2.left -> level.input`),
       off(30 * B, 60),
       off(32 * B + 1, 67),
       on(34 * B, 45),
+      [36 * B + 30, 0xe0, 0, 80], // pitch bend mid-block: held frequencies written again from there
+      [37 * B, 0xe0, 0, 64],
       off(40 * B, 40),
       off(40 * B, 45),
     ];

@@ -96,6 +96,11 @@ export class VoiceBank {
    * tenth of poly-32's render time).
    */
   private readonly heldValue = new Float64Array(VOICE_INLETS.length * MAX_VOICES);
+  /**
+   * By inlet·MAX_VOICES + voice: 1 once flush wrote any frame of that inlet buffer. Only set here; whoever
+   * reads it clears it (voices on another thread: only written blocks are copied there, see voice-threads.ts).
+   */
+  readonly written = new Uint8Array(VOICE_INLETS.length * MAX_VOICES);
   private readonly heldFrames = new Int32Array(VOICE_INLETS.length * MAX_VOICES);
 
   constructor(sampleRate: number) {
@@ -391,6 +396,7 @@ export class VoiceBank {
         heldValue[h] = values[k];
         heldFrames[h] = values[k] - values[k] === 0 ? to : 0;
       } else if (start < heldFrames[h]) heldFrames[h] = start;
+      if (start < to) this.written[h] = 1;
       for (let i = start; i < to; i++) buf[i] = values[k];
     }
   }

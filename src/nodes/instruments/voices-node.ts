@@ -107,13 +107,17 @@ export interface RemoteVoices {
   readonly peak: Float64Array;
   /** The voice patch's other inlets (all stream inlets), whose inputs `begin` passes on. */
   readonly inputs: readonly string[];
-  /** Render side: wake the threads for this block (not when none of their voices is active). */
+  /**
+   * Render side: wake the threads for this block (not when none of their voices is active). `written`: the
+   * bank's flags of inlet blocks written (VoiceBank.written), which it clears for the voices it passes on.
+   */
   begin(
     frames: number,
     clock: number,
     active: Uint8Array,
     count: number,
     inputs: ReadonlyArray<StreamInput | null>,
+    written: Uint8Array,
   ): void;
   /** Render side: wait until the threads woken by `begin` have rendered. */
   end(): void;
@@ -319,7 +323,7 @@ export const VoicesNode = defineNode({
         const fadeAt = bank.fadeAt;
         const twice = 2 * bank.fadeFrames;
         // Other threads render their voices meanwhile (`remote`); every voice is mixed below, in voice order.
-        if (remote !== null) remote.begin(frames, clock, active, bank.count, remoteInputs);
+        if (remote !== null) remote.begin(frames, clock, active, bank.count, remoteInputs, bank.written);
         if (group !== null) {
           let count = 0;
           for (let v = 0; v < bank.count; v++) {
