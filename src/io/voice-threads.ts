@@ -16,6 +16,7 @@ import {
 } from '../engine/definition.js';
 import type { PatchDescription, PatchPlan } from '../engine/patch.js';
 import type { NodeRegistry } from '../engine/registry.js';
+import { type Kernels, kernelsFor } from '../engine/wasm/kernels.js';
 import { isInlet } from '../nodes/instruments/inlet-node.js';
 import { PatchRuntime } from '../nodes/instruments/patch-runtime.js';
 import { MAX_VOICES, VOICE_INLETS } from '../nodes/instruments/voice-bank.js';
@@ -341,8 +342,8 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
     const voiceRight: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
     /**
      * The loudest |sample| of a voice's outputs, NaN when one is not finite (as VoicesNode's mix measures
-     * it: |x| and max of float32 values are exact in doubles, so the figure is the same). In JS, not a
-     * kernel: the page's worklet bundle, which carries the kernels, has no room for one only Node uses.
+     * it: |x| and max of float32 values are exact in doubles, so the figure is the same). For outputs
+     * outside the kernels' memory (JS engine); else mixVoice measures them (below).
      */
     const peakOf = (lb: Float32Array, rb: Float32Array, frames: number): number => {
       let peak = 0;
@@ -363,6 +364,15 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
     const group = ctx.createChildGroup?.() ?? null;
     /** The sounding voices' plans this block (MAX_VOICES long, so a block never grows it). */
     const members: Array<ChildPlan | null> = Array.from({ length: MAX_VOICES }, () => null);
+    // Peaks in SIMD where the voices' outputs lie in the kernels' memory: mixVoice's loudest |sample| (NaN for
+    // a non-finite one) is peakOf's figure, ~10× faster; the sums it leaves in `scratch` are not used.
+    let kernels: Kernels | null = null;
+    let scratchAt = -1;
+    let scratchBytes = 0;
+    const seenLeft: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const seenLeftAt = new Int32Array(MAX_VOICES).fill(-1);
+    const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
 
     const bind = (v: number, plan: ChildPlan | null, patch: PatchDescription | null, current: ShareViews) => {
       for (let k = 0; k < VOICE_INLETS.length; k++) drive[k][v] = null;
@@ -389,6 +399,12 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
       const mono = outlet('out');
       voiceLeft[v] = left && right ? left : mono;
       voiceRight[v] = left && right ? right : mono;
+      const found = voiceLeft[v] ? kernelsFor(voiceLeft[v]!.buf) : null;
+      if (found !== null && kernels === null) {
+        scratchBytes = 4 * current.share.layout.blockSize;
+        scratchAt = found.allocState(2 * scratchBytes);
+        if (scratchAt >= 0) kernels = found;
+      }
     };
 
     const instance: NodeInstance<VoiceShare | null> = {
@@ -444,6 +460,10 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
           else if (plan !== null) members[count++] = plan;
         }
         if (group !== null) group.render(members, count, frames);
+        if (kernels !== null) {
+          kernels.exports.fill(scratchAt, 0, frames);
+          kernels.exports.fill(scratchAt + scratchBytes, 0, frames);
+        }
         for (let j = 0; j < voices.length; j++) {
           const v = voices[j];
           if (control[activeAt + v] === 0) continue;
@@ -455,7 +475,22 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
           }
           const lb = l.buf;
           const rb = r.buf;
-          const peak = peakOf(lb, rb, frames);
+          let peak: number;
+          if (kernels !== null) {
+            if (seenLeft[v] !== lb) {
+              seenLeft[v] = lb;
+              seenLeftAt[v] = kernels.offsetOf(lb);
+            }
+            if (seenRight[v] !== rb) {
+              seenRight[v] = rb;
+              seenRightAt[v] = kernels.offsetOf(rb);
+            }
+          }
+          const a = seenLeft[v] === lb ? seenLeftAt[v] : -1;
+          const b = seenRight[v] === rb ? seenRightAt[v] : -1;
+          if (kernels !== null && a >= 0 && b >= 0)
+            peak = kernels.exports.mixVoice(scratchAt, scratchAt + scratchBytes, a, b, frames);
+          else peak = peakOf(lb, rb, frames);
           if (Number.isNaN(peak)) {
             runtimes[v]!.plan?.muteNonFinite(frames);
             peaks[v] = Number.NaN;
@@ -486,6 +521,7 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
       dispose() {
         for (const runtime of runtimes) runtime?.dispose();
         group?.dispose();
+        kernels?.releaseState(scratchAt, 2 * scratchBytes);
       },
     };
     return instance;
