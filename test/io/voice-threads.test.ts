@@ -349,6 +349,51 @@ link policy.out -> poly.steal`;
     expect(b.e.events.filter((event) => event.kind === 'fault')).toEqual([]);
   });
 
+  it("a worker's voice that goes non-finite is muted there and adds nothing, as on one thread", () => {
+    // velocity × 1e20 × 1e20: the quiet note (voice 0, main thread) stays finite, the loud one (voice 1,
+    // the worker) overflows to ±Infinity; its worker measures the peak with mixVoice and mutes its node.
+    const LOUD = `new InletNode frequency
+new InletNode velocity
+new SineNode osc
+new 1e20 huge
+new MultiplyNode scale
+new MultiplyNode boom
+new MultiplyNode boom2
+new OutletNode out
+link frequency.out -> osc.frequency
+link osc.out -> scale.a
+link velocity.out -> scale.b
+link scale.out -> boom.a
+link huge.out -> boom.b
+link boom.out -> boom2.a
+link huge.out -> boom2.b
+link boom2.out -> out.input
+`;
+    const [a, b] = [engine(1), engine(2, 1)].map((e) => {
+      writeFileSync(join(e.root, 'voice.syn'), LOUD);
+      e.synth.execute(`new VoicesNode(patch: "voice.syn", voices: 4) poly
+new ScriptedMidiNode keys
+new PlaybackNode play
+link keys.out -> poly.midi
+link poly.left -> play.left`);
+      e.synth.addValue([on(0, 57, 1), on(10 * BLOCK + 7, 69, 127), on(20 * BLOCK, 60, 1)], 'events');
+      e.synth.link('events.out', 'keys.events');
+      e.synth.start();
+      const left = new Float32Array(40 * BLOCK);
+      for (let block = 0; block < 40; block++) left.set(e.synth.renderBlock().left, block * BLOCK);
+      return { e, left };
+    });
+    expect((b.e.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
+    expect(a.left.every(Number.isFinite)).toBe(true);
+    expect(peak(a.left.subarray(30 * BLOCK))).toBeGreaterThan(1e37);
+    expect(firstDifference(a.left, b.left)).toBe(-1);
+    for (const { e } of [a, b]) {
+      const faults = e.events.filter((event) => event.kind === 'fault');
+      expect(faults.length).toBe(1);
+      expect(faults[0].message).toContain('NaN or Infinity');
+    }
+  });
+
   it('keeps a small poly patch on one thread', () => {
     const small = engine(2);
     small.synth.execute(POLY(2));
