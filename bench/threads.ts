@@ -144,6 +144,7 @@ const POLY_CASES = [
   { name: 'poly-128', voices: 128, blocks: 150, forced: false },
   { name: 'poly-64', voices: 64, blocks: 300, forced: false },
   { name: 'poly-32', voices: 32, blocks: 600, forced: false },
+  { name: 'poly-32-forced', voices: 32, blocks: 600, forced: true },
   { name: 'poly-16', voices: 16, blocks: 1000, forced: false },
   { name: 'poly-8', voices: 8, blocks: 2000, forced: false }, // 88 < MIN_VOICES_COST: stays on one thread
   { name: 'poly-8-forced', voices: 8, blocks: 2000, forced: true },

@@ -61,7 +61,18 @@ export interface PartWorkerData {
   slots: SharedArrayBuffer;
   edits: MessagePort;
   events: MessagePort;
+  /** Checks of the `go` word before the worker sleeps after a block (see VOICE_WORKER_SPIN). */
+  spin: number;
 }
+
+/** A parts' worker spins briefly for its next block: it usually comes within microseconds. */
+const PART_WORKER_SPIN = 2000;
+/**
+ * A voices' worker sleeps at once: its next block comes after the main thread has mixed every voice and run
+ * the rest of its plan, and spinning meanwhile took CPU from the main thread on this oversubscribed 2-core
+ * machine (docs/performance.md, branch vthread).
+ */
+const VOICE_WORKER_SPIN = 0;
 
 /** Shared memory and Atomics exist here (Node; a cross-origin isolated page). */
 export function sharedMemoryAvailable(): boolean {
@@ -159,6 +170,7 @@ class WorkerPart {
     private readonly blockSize: number,
     sampleRate: number,
     private readonly onEvent: (event: RenderEvent) => void,
+    spin = PART_WORKER_SPIN,
   ) {
     this.control = new Int32Array(new SharedArrayBuffer(4 * 4));
     this.clock = new Float64Array(new SharedArrayBuffer(8));
@@ -176,6 +188,7 @@ class WorkerPart {
       slots: this.slots.buffer as SharedArrayBuffer,
       edits: edits.port2,
       events: events.port2,
+      spin,
     };
     this.worker = new Worker(workerUrl(), { workerData: data, transferList: [edits.port2, events.port2] });
     this.worker.unref();
@@ -292,8 +305,10 @@ export interface ThreadedRendererOptions extends RendererOptions {
   minPartCost?: number;
   /**
    * Render the voices of VoicesNodes that cost at least `minVoicesCost` on worker threads (default false:
-   * on the shared 2-core machine here every size measured slower on two threads than on one, as the
-   * per-block handoff costs more than half the voices save; docs/performance.md). Bit-identical either way.
+   * on the shared 2-core machine here every size measured slower on two threads than on one, also with
+   * both threads' voices rendered as groups (branch vthread): under the load there the worker gets no
+   * core of its own, and the handoff and copies cost more than half the voices save; docs/performance.md).
+   * Bit-identical either way.
    */
   splitVoices?: boolean;
   /** Least cost (voices × voice nodes) of a VoicesNode whose voices are split (default MIN_VOICES_COST). */
@@ -800,7 +815,12 @@ export class ThreadedRenderer extends Renderer {
   private voiceWorkerFor(thread: number): WorkerPart {
     let worker = this.voiceWorkers[thread];
     if (!worker) {
-      worker = new WorkerPart(this.blockSize, this.sampleRate, (event) => this.onEvent(event));
+      worker = new WorkerPart(
+        this.blockSize,
+        this.sampleRate,
+        (event) => this.onEvent(event),
+        VOICE_WORKER_SPIN,
+      );
       if (this.isRunning) worker.post({ kind: 'transport', running: true });
       if (this.lastTempo) worker.post({ kind: 'ops', ops: [this.lastTempo] });
       this.voiceWorkers[thread] = worker;
