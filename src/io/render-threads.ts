@@ -20,6 +20,7 @@ import type { RenderOp } from '../engine/prepare.js';
 import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer, type RendererOptions } from '../engine/renderer.js';
 import type { PortRef } from '../engine/types.js';
+import { kernelsFor } from '../engine/wasm/kernels.js';
 import { builtinNodes } from '../nodes/index.js';
 import { VoicesNode, type VoicesPlan } from '../nodes/instruments/voices-node.js';
 import { MIN_VOICES_COST, VoiceShareNode, VoiceSplit, voicesCanSplit, voicesCost } from './voice-threads.js';
@@ -454,6 +455,8 @@ export class ThreadedRenderer extends Renderer {
     // A worker no stand-in waited for (its outputs unread this block) still finishes before the next.
     for (let w = 1; w < workers.length; w++) workers[w]?.wait();
     if (flushed !== null) for (const t of flushed) this.voiceWorkers[t]?.wait();
+    this.blocksRendered++;
+    if (this.retired.length > 0) this.releaseRetired();
   }
 
   override streamOutput(ref: PortRef): Float32Array | undefined {
@@ -897,7 +900,8 @@ export class ThreadedRenderer extends Renderer {
     const before = this.splits.get(op.name);
     for (const t of before?.threads ?? []) if (!threads.includes(t)) this.dropReplicas(t, op.name);
     const workers = threads.map((t) => this.voiceWorkerFor(t));
-    const split = new VoiceSplit(plan!, this.blockSize, workers);
+    const split = new VoiceSplit(plan!, this.blockSize, workers, kernelsFor(this.master.left));
+    if (before) this.retire(before.split);
     threads.forEach((t, w) => {
       const ops: RenderOp[] = [];
       if (!before?.threads.includes(t))
@@ -921,7 +925,29 @@ export class ThreadedRenderer extends Renderer {
     const split = this.splits.get(name);
     if (!split) return;
     this.splits.delete(name);
+    this.retire(split.split);
     for (const t of split.threads) this.dropReplicas(t, name);
+  }
+
+  /** Splits replaced or dropped, and the block after which nothing reads them (their memory goes back). */
+  private readonly retired: Array<{ split: VoiceSplit; after: number }> = [];
+  private blocksRendered = 0;
+
+  /**
+   * `split` is replaced: its VoicesNode takes the new one at the next block's start, and its workers their
+   * new shares (or removals) before they render again, so after that block nothing uses its memory.
+   */
+  private retire(split: VoiceSplit): void {
+    this.retired.push({ split, after: this.blocksRendered + 1 });
+  }
+
+  private releaseRetired(): void {
+    let kept = 0;
+    for (const entry of this.retired) {
+      if (entry.after <= this.blocksRendered) entry.split.release();
+      else this.retired[kept++] = entry;
+    }
+    this.retired.length = kept;
   }
 
   /** Voice worker `t` drops `name`'s replicas (sent by the next `begin` of a split using it, else flushed). */
@@ -989,6 +1015,7 @@ export class ThreadedRenderer extends Renderer {
     // Split voices come home: their VoicesNodes are configured again without workers (those voices afresh).
     for (const worker of this.voiceWorkers) worker?.dispose();
     this.voiceWorkers.fill(null);
+    for (const { split } of this.splits.values()) this.retire(split);
     for (const name of this.splits.keys()) {
       const configure = this.model.get(name)?.configure;
       if (configure && !ops.includes(configure)) rebuild.push(configure);

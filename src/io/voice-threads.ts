@@ -88,6 +88,8 @@ export interface VoiceShare {
   control: SharedArrayBuffer;
   peak: SharedArrayBuffer;
   blocks: SharedArrayBuffer;
+  /** Where the output blocks lie (layout.leftAt, rightAt): the main thread's kernels' memory, or `blocks`. */
+  outputs: SharedArrayBuffer;
 }
 
 /** Where things lie in a split's shared memory (by voice index; Int32 words, Float32 blocks). */
@@ -101,12 +103,13 @@ interface ShareLayout {
   activeAt: number;
   constantAt: number;
   staleAt: number;
-  /** blocks: drive blocks by inlet k (−1: the patch lacks it) at driveAt[k] + v·blockSize; outputs; inputs. */
+  /** blocks: drive blocks by inlet k (−1: the patch lacks it) at driveAt[k] + v·blockSize; inputs. */
   driveAt: number[];
-  leftAt: number;
-  rightAt: number;
   inputsAt: number;
   floats: number;
+  /** outputs (VoiceShare.outputs), in floats: voice v's left block at leftAt + v·blockSize, right likewise. */
+  leftAt: number;
+  rightAt: number;
 }
 
 function layoutFor(
@@ -123,12 +126,13 @@ function layoutFor(
     floats += voices * blockSize;
     return at;
   });
+  const inputsAt = floats;
+  floats += inputs * blockSize;
+  // Outputs after the rest; moved into the main thread's kernels' memory when it has room (VoiceSplit).
   const leftAt = floats;
   floats += voices * blockSize;
   const rightAt = floats;
   floats += voices * blockSize;
-  const inputsAt = floats;
-  floats += inputs * blockSize;
   return {
     blockSize,
     voices,
@@ -161,11 +165,19 @@ export class VoiceSplit implements RemoteVoices {
   private readonly layout: ShareLayout;
   private readonly inputBlocks: Float32Array[];
   private readonly kicked: Uint8Array;
+  /** The output blocks in `kernels`' memory at byte `outputsAt` (−1: in `blocks`); give back with release. */
+  private readonly outputsAt: number = -1;
+  private readonly outputBytes: number = 0;
 
+  /**
+   * `kernels`: the main thread's (the VoicesNode's), whose memory, when shared, holds the workers' output
+   * blocks, so that the node mixes them with `mixVoice` as its own voices rather than in a JS loop.
+   */
   constructor(
     plan: VoicesPlan,
     blockSize: number,
     private readonly workers: readonly VoiceWorker[],
+    private readonly kernels: Kernels | null = null,
   ) {
     const patch = plan.plans[0].patch;
     const threads = workers.length + 1;
@@ -177,7 +189,24 @@ export class VoiceSplit implements RemoteVoices {
     this.layout = layout;
     const control = new SharedArrayBuffer(4 * (layout.staleAt + VOICE_INLETS.length * voices));
     const peak = new SharedArrayBuffer(8 * voices);
+    let outputs: SharedArrayBuffer | null = null;
+    if (
+      kernels !== null &&
+      typeof SharedArrayBuffer === 'function' &&
+      kernels.heap instanceof SharedArrayBuffer
+    ) {
+      this.outputBytes = 4 * 2 * voices * blockSize;
+      this.outputsAt = kernels.allocState(this.outputBytes);
+      if (this.outputsAt >= 0) {
+        outputs = kernels.heap as unknown as SharedArrayBuffer; // grown, if need be, to hold the blocks
+        layout.leftAt = this.outputsAt / 4;
+        layout.rightAt = layout.leftAt + voices * blockSize;
+        layout.floats -= 2 * voices * blockSize;
+      }
+    }
     const blocks = new SharedArrayBuffer(4 * layout.floats);
+    outputs ??= blocks;
+    const outputView = new Float32Array(outputs);
     this.control = new Int32Array(control);
     this.peak = new Float64Array(peak);
     this.blocks = new Float32Array(blocks);
@@ -197,13 +226,16 @@ export class VoiceSplit implements RemoteVoices {
       control,
       peak,
       blocks,
+      outputs: outputs as SharedArrayBuffer,
     }));
     for (let v = 0; v < voices; v++) {
       const thread = threadOfVoice(v, threads);
       if (thread === 0) continue;
       this.remote[v] = 1;
-      this.left[v] = view(layout.leftAt + v * blockSize);
-      this.right[v] = view(layout.rightAt + v * blockSize);
+      const leftAt = layout.leftAt + v * blockSize;
+      const rightAt = layout.rightAt + v * blockSize;
+      this.left[v] = outputView.subarray(leftAt, leftAt + blockSize);
+      this.right[v] = outputView.subarray(rightAt, rightAt + blockSize);
       this.shares[thread - 1].voices.push(v);
       this.shares[thread - 1].plans.push(plan.plans[v]);
     }
@@ -251,6 +283,14 @@ export class VoiceSplit implements RemoteVoices {
     }
   }
 
+  /**
+   * Gives the output blocks back to the kernels' memory: control side, once neither the VoicesNode nor a
+   * worker can use this split any more (ThreadedRenderer waits a block after replacing it).
+   */
+  release(): void {
+    if (this.outputsAt >= 0) this.kernels?.releaseState(this.outputsAt, this.outputBytes);
+  }
+
   end(): void {
     for (let w = 0; w < this.workers.length; w++) {
       if (this.kicked[w] === 0) continue;
@@ -293,13 +333,16 @@ interface ShareViews {
 function viewsOf(share: VoiceShare): ShareViews {
   const { layout } = share;
   const blocks = new Float32Array(share.blocks);
+  const outputs = new Float32Array(share.outputs);
   const size = layout.blockSize;
   const view = (at: number) => blocks.subarray(at, at + size);
   const left: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
   const right: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
   for (const v of share.voices) {
-    left[v] = view(layout.leftAt + v * size);
-    right[v] = view(layout.rightAt + v * size);
+    const leftAt = layout.leftAt + v * size;
+    const rightAt = layout.rightAt + v * size;
+    left[v] = outputs.subarray(leftAt, leftAt + size);
+    right[v] = outputs.subarray(rightAt, rightAt + size);
   }
   return {
     share,

@@ -264,6 +264,22 @@ export const VoicesNode = defineNode({
       const rb = from.right[v]!;
       const fadeAt = bank.fadeAt;
       // JS sums here equal the kernel's f32 sums: a double sum of two floats rounds to the same float.
+      if (fadeAt[v] < 0 && kernels !== null && leftAt >= 0 && rightAt >= 0) {
+        // The split keeps its output blocks in this memory where it can (a SIMD call, as for our voices).
+        if (seenLeft[v] !== lb) {
+          seenLeft[v] = lb;
+          seenLeftAt[v] = kernels.offsetOf(lb);
+        }
+        if (seenRight[v] !== rb) {
+          seenRight[v] = rb;
+          seenRightAt[v] = kernels.offsetOf(rb);
+        }
+        if (seenLeftAt[v] >= 0 && seenRightAt[v] >= 0) {
+          kernels.exports.mixVoice(leftAt, rightAt, seenLeftAt[v], seenRightAt[v], frames); // finite: checked
+          bank.heard(v, peak, frames);
+          return;
+        }
+      }
       if (fadeAt[v] < 0) {
         for (let i = 0; i < frames; i++) {
           left[i] += lb[i];
