@@ -144,6 +144,7 @@ const POLY_CASES = [
   { name: 'poly-128', voices: 128, blocks: 150, forced: false },
   { name: 'poly-64', voices: 64, blocks: 300, forced: false },
   { name: 'poly-32', voices: 32, blocks: 600, forced: false },
+  { name: 'poly-32-forced', voices: 32, blocks: 600, forced: true },
   { name: 'poly-16', voices: 16, blocks: 1000, forced: false },
   { name: 'poly-8', voices: 8, blocks: 2000, forced: false }, // 88 < MIN_VOICES_COST: stays on one thread
   { name: 'poly-8-forced', voices: 8, blocks: 2000, forced: true },
@@ -190,7 +191,9 @@ link level.out -> play.right`);
 export function polyThreadsBench(): ThreadsReport {
   const loadAverageBefore = loadavg()[0];
   const cases: ThreadsCase[] = [];
-  for (const spec of POLY_CASES) {
+  // POLY_THREADS_CASES=poly-64,poly-128: only those (before/after runs alternate faster).
+  const only = process.env.POLY_THREADS_CASES?.split(',');
+  for (const spec of POLY_CASES.filter((c) => !only || only.includes(c.name))) {
     const one = buildPoly(spec.voices, 1, spec.forced);
     const two = buildPoly(spec.voices, 2, spec.forced);
     timeBlocks(one, WARM_UP_BLOCKS);

@@ -51,7 +51,7 @@ export function multiply(a: usize, b: usize, out: usize, frames: i32): void {
 }
 
 /** The loudest |sample| of `a` and `b` (`frames` each), or NaN when one is not finite. */
-function voicePeak(a: usize, b: usize, frames: i32): f32 {
+export function voicePeak(a: usize, b: usize, frames: i32): f32 {
   // |x|'s bits order as |x| does, and NaN and ±Infinity (exponent all ones) above every finite value: one
   // integer max per vector finds the peak and flags a non-finite sample (no float max's NaN and −0 rules,
   // no separate check). Two accumulators halve the loop-carried chain.

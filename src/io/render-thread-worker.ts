@@ -68,8 +68,8 @@ function renderBlock(): void {
 let seen = 0;
 Atomics.store(control, CONTROL.ready, 1);
 for (;;) {
-  // Spin briefly before sleeping: the next block usually comes within microseconds of the last.
-  for (let spin = 0; spin < 2000 && Atomics.load(control, CONTROL.go) === seen; spin++);
+  // Spin briefly before sleeping (a parts' worker): the next block usually comes within microseconds.
+  for (let spin = 0; spin < data.spin && Atomics.load(control, CONTROL.go) === seen; spin++);
   Atomics.wait(control, CONTROL.go, seen);
   const go = Atomics.load(control, CONTROL.go);
   if (go === GO_EXIT) break;

@@ -20,6 +20,7 @@ import type { RenderOp } from '../engine/prepare.js';
 import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer, type RendererOptions } from '../engine/renderer.js';
 import type { PortRef } from '../engine/types.js';
+import { kernelsFor } from '../engine/wasm/kernels.js';
 import { builtinNodes } from '../nodes/index.js';
 import { VoicesNode, type VoicesPlan } from '../nodes/instruments/voices-node.js';
 import { MIN_VOICES_COST, VoiceShareNode, VoiceSplit, voicesCanSplit, voicesCost } from './voice-threads.js';
@@ -61,7 +62,18 @@ export interface PartWorkerData {
   slots: SharedArrayBuffer;
   edits: MessagePort;
   events: MessagePort;
+  /** Checks of the `go` word before the worker sleeps after a block (see VOICE_WORKER_SPIN). */
+  spin: number;
 }
+
+/** A parts' worker spins briefly for its next block: it usually comes within microseconds. */
+const PART_WORKER_SPIN = 2000;
+/**
+ * A voices' worker sleeps at once: its next block comes after the main thread has mixed every voice and run
+ * the rest of its plan, and spinning meanwhile took CPU from the main thread on this oversubscribed 2-core
+ * machine (docs/performance.md, branch vthread).
+ */
+const VOICE_WORKER_SPIN = 0;
 
 /** Shared memory and Atomics exist here (Node; a cross-origin isolated page). */
 export function sharedMemoryAvailable(): boolean {
@@ -159,6 +171,7 @@ class WorkerPart {
     private readonly blockSize: number,
     sampleRate: number,
     private readonly onEvent: (event: RenderEvent) => void,
+    spin = PART_WORKER_SPIN,
   ) {
     this.control = new Int32Array(new SharedArrayBuffer(4 * 4));
     this.clock = new Float64Array(new SharedArrayBuffer(8));
@@ -176,6 +189,7 @@ class WorkerPart {
       slots: this.slots.buffer as SharedArrayBuffer,
       edits: edits.port2,
       events: events.port2,
+      spin,
     };
     this.worker = new Worker(workerUrl(), { workerData: data, transferList: [edits.port2, events.port2] });
     this.worker.unref();
@@ -292,8 +306,10 @@ export interface ThreadedRendererOptions extends RendererOptions {
   minPartCost?: number;
   /**
    * Render the voices of VoicesNodes that cost at least `minVoicesCost` on worker threads (default false:
-   * on the shared 2-core machine here every size measured slower on two threads than on one, as the
-   * per-block handoff costs more than half the voices save; docs/performance.md). Bit-identical either way.
+   * on the shared 2-core machine here every size measured slower on two threads than on one, also with
+   * both threads' voices rendered as groups (branch vthread): under the load there the worker gets no
+   * core of its own, and the handoff and copies cost more than half the voices save; docs/performance.md).
+   * Bit-identical either way.
    */
   splitVoices?: boolean;
   /** Least cost (voices × voice nodes) of a VoicesNode whose voices are split (default MIN_VOICES_COST). */
@@ -439,6 +455,8 @@ export class ThreadedRenderer extends Renderer {
     // A worker no stand-in waited for (its outputs unread this block) still finishes before the next.
     for (let w = 1; w < workers.length; w++) workers[w]?.wait();
     if (flushed !== null) for (const t of flushed) this.voiceWorkers[t]?.wait();
+    this.blocksRendered++;
+    if (this.retired.length > 0) this.releaseRetired();
   }
 
   override streamOutput(ref: PortRef): Float32Array | undefined {
@@ -800,7 +818,12 @@ export class ThreadedRenderer extends Renderer {
   private voiceWorkerFor(thread: number): WorkerPart {
     let worker = this.voiceWorkers[thread];
     if (!worker) {
-      worker = new WorkerPart(this.blockSize, this.sampleRate, (event) => this.onEvent(event));
+      worker = new WorkerPart(
+        this.blockSize,
+        this.sampleRate,
+        (event) => this.onEvent(event),
+        VOICE_WORKER_SPIN,
+      );
       if (this.isRunning) worker.post({ kind: 'transport', running: true });
       if (this.lastTempo) worker.post({ kind: 'ops', ops: [this.lastTempo] });
       this.voiceWorkers[thread] = worker;
@@ -877,7 +900,8 @@ export class ThreadedRenderer extends Renderer {
     const before = this.splits.get(op.name);
     for (const t of before?.threads ?? []) if (!threads.includes(t)) this.dropReplicas(t, op.name);
     const workers = threads.map((t) => this.voiceWorkerFor(t));
-    const split = new VoiceSplit(plan!, this.blockSize, workers);
+    const split = new VoiceSplit(plan!, this.blockSize, workers, kernelsFor(this.master.left));
+    if (before) this.retire(before.split);
     threads.forEach((t, w) => {
       const ops: RenderOp[] = [];
       if (!before?.threads.includes(t))
@@ -901,7 +925,29 @@ export class ThreadedRenderer extends Renderer {
     const split = this.splits.get(name);
     if (!split) return;
     this.splits.delete(name);
+    this.retire(split.split);
     for (const t of split.threads) this.dropReplicas(t, name);
+  }
+
+  /** Splits replaced or dropped, and the block after which nothing reads them (their memory goes back). */
+  private readonly retired: Array<{ split: VoiceSplit; after: number }> = [];
+  private blocksRendered = 0;
+
+  /**
+   * `split` is replaced: its VoicesNode takes the new one at the next block's start, and its workers their
+   * new shares (or removals) before they render again, so after that block nothing uses its memory.
+   */
+  private retire(split: VoiceSplit): void {
+    this.retired.push({ split, after: this.blocksRendered + 1 });
+  }
+
+  private releaseRetired(): void {
+    let kept = 0;
+    for (const entry of this.retired) {
+      if (entry.after <= this.blocksRendered) entry.split.release();
+      else this.retired[kept++] = entry;
+    }
+    this.retired.length = kept;
   }
 
   /** Voice worker `t` drops `name`'s replicas (sent by the next `begin` of a split using it, else flushed). */
@@ -969,6 +1015,7 @@ export class ThreadedRenderer extends Renderer {
     // Split voices come home: their VoicesNodes are configured again without workers (those voices afresh).
     for (const worker of this.voiceWorkers) worker?.dispose();
     this.voiceWorkers.fill(null);
+    for (const { split } of this.splits.values()) this.retire(split);
     for (const name of this.splits.keys()) {
       const configure = this.model.get(name)?.configure;
       if (configure && !ops.includes(configure)) rebuild.push(configure);

@@ -16,6 +16,7 @@ import {
 } from '../engine/definition.js';
 import type { PatchDescription, PatchPlan } from '../engine/patch.js';
 import type { NodeRegistry } from '../engine/registry.js';
+import { type Kernels, kernelsFor } from '../engine/wasm/kernels.js';
 import { isInlet } from '../nodes/instruments/inlet-node.js';
 import { PatchRuntime } from '../nodes/instruments/patch-runtime.js';
 import { MAX_VOICES, VOICE_INLETS } from '../nodes/instruments/voice-bank.js';
@@ -87,21 +88,28 @@ export interface VoiceShare {
   control: SharedArrayBuffer;
   peak: SharedArrayBuffer;
   blocks: SharedArrayBuffer;
+  /** Where the output blocks lie (layout.leftAt, rightAt): the main thread's kernels' memory, or `blocks`. */
+  outputs: SharedArrayBuffer;
 }
 
 /** Where things lie in a split's shared memory (by voice index; Int32 words, Float32 blocks). */
 interface ShareLayout {
   blockSize: number;
   voices: number;
-  /** control: [due flag per worker slot] [active per voice] [constant per input] */
+  /**
+   * control: [due flag per worker slot] [active per voice] [constant per input] [stale per inlet k, per
+   * voice: the main thread wrote that drive block since the worker last copied it]
+   */
   activeAt: number;
   constantAt: number;
-  /** blocks: drive blocks by inlet k (−1: the patch lacks it) at driveAt[k] + v·blockSize; outputs; inputs. */
+  staleAt: number;
+  /** blocks: drive blocks by inlet k (−1: the patch lacks it) at driveAt[k] + v·blockSize; inputs. */
   driveAt: number[];
-  leftAt: number;
-  rightAt: number;
   inputsAt: number;
   floats: number;
+  /** outputs (VoiceShare.outputs), in floats: voice v's left block at leftAt + v·blockSize, right likewise. */
+  leftAt: number;
+  rightAt: number;
 }
 
 function layoutFor(
@@ -118,17 +126,19 @@ function layoutFor(
     floats += voices * blockSize;
     return at;
   });
+  const inputsAt = floats;
+  floats += inputs * blockSize;
+  // Outputs after the rest; moved into the main thread's kernels' memory when it has room (VoiceSplit).
   const leftAt = floats;
   floats += voices * blockSize;
   const rightAt = floats;
   floats += voices * blockSize;
-  const inputsAt = floats;
-  floats += inputs * blockSize;
   return {
     blockSize,
     voices,
     activeAt: workers,
     constantAt: workers + voices,
+    staleAt: workers + voices + inputs,
     driveAt,
     leftAt,
     rightAt,
@@ -155,11 +165,19 @@ export class VoiceSplit implements RemoteVoices {
   private readonly layout: ShareLayout;
   private readonly inputBlocks: Float32Array[];
   private readonly kicked: Uint8Array;
+  /** The output blocks in `kernels`' memory at byte `outputsAt` (−1: in `blocks`); give back with release. */
+  private readonly outputsAt: number = -1;
+  private readonly outputBytes: number = 0;
 
+  /**
+   * `kernels`: the main thread's (the VoicesNode's), whose memory, when shared, holds the workers' output
+   * blocks, so that the node mixes them with `mixVoices` as its own voices rather than in a JS loop.
+   */
   constructor(
     plan: VoicesPlan,
     blockSize: number,
     private readonly workers: readonly VoiceWorker[],
+    private readonly kernels: Kernels | null = null,
   ) {
     const patch = plan.plans[0].patch;
     const threads = workers.length + 1;
@@ -169,9 +187,26 @@ export class VoiceSplit implements RemoteVoices {
       .map((inlet) => inlet.name);
     const layout = layoutFor(blockSize, voices, workers.length, patch, this.inputs.length);
     this.layout = layout;
-    const control = new SharedArrayBuffer(4 * (layout.constantAt + this.inputs.length));
+    const control = new SharedArrayBuffer(4 * (layout.staleAt + VOICE_INLETS.length * voices));
     const peak = new SharedArrayBuffer(8 * voices);
+    let outputs: SharedArrayBuffer | null = null;
+    if (
+      kernels !== null &&
+      typeof SharedArrayBuffer === 'function' &&
+      kernels.heap instanceof SharedArrayBuffer
+    ) {
+      this.outputBytes = 4 * 2 * voices * blockSize;
+      this.outputsAt = kernels.allocState(this.outputBytes);
+      if (this.outputsAt >= 0) {
+        outputs = kernels.heap as unknown as SharedArrayBuffer; // grown, if need be, to hold the blocks
+        layout.leftAt = this.outputsAt / 4;
+        layout.rightAt = layout.leftAt + voices * blockSize;
+        layout.floats -= 2 * voices * blockSize;
+      }
+    }
     const blocks = new SharedArrayBuffer(4 * layout.floats);
+    outputs ??= blocks;
+    const outputView = new Float32Array(outputs);
     this.control = new Int32Array(control);
     this.peak = new Float64Array(peak);
     this.blocks = new Float32Array(blocks);
@@ -191,13 +226,16 @@ export class VoiceSplit implements RemoteVoices {
       control,
       peak,
       blocks,
+      outputs: outputs as SharedArrayBuffer,
     }));
     for (let v = 0; v < voices; v++) {
       const thread = threadOfVoice(v, threads);
       if (thread === 0) continue;
       this.remote[v] = 1;
-      this.left[v] = view(layout.leftAt + v * blockSize);
-      this.right[v] = view(layout.rightAt + v * blockSize);
+      const leftAt = layout.leftAt + v * blockSize;
+      const rightAt = layout.rightAt + v * blockSize;
+      this.left[v] = outputView.subarray(leftAt, leftAt + blockSize);
+      this.right[v] = outputView.subarray(rightAt, rightAt + blockSize);
       this.shares[thread - 1].voices.push(v);
       this.shares[thread - 1].plans.push(plan.plans[v]);
     }
@@ -213,16 +251,24 @@ export class VoiceSplit implements RemoteVoices {
     active: Uint8Array,
     count: number,
     inputs: ReadonlyArray<StreamInput | null>,
+    written: Uint8Array,
   ): void {
     const control = this.control;
     const threads = this.workers.length + 1;
-    const activeAt = this.layout.activeAt;
+    const { activeAt, staleAt, voices } = this.layout;
     let copied = false;
     for (let w = 0; w < this.workers.length; w++) {
       let any = 0;
       for (let v = w + 1; v < count; v += threads) {
         control[activeAt + v] = active[v];
         any |= active[v];
+        // A held note writes nothing block after block: the worker copies only the drive blocks written.
+        for (let k = 0; k < VOICE_INLETS.length; k++) {
+          const h = k * MAX_VOICES + v;
+          if (written[h] === 0) continue;
+          written[h] = 0;
+          control[staleAt + k * voices + v] = 1;
+        }
       }
       const worker = this.workers[w];
       // A worker with no voice sounding sleeps, unless edits wait for it (its replicas change at this block).
@@ -235,6 +281,14 @@ export class VoiceSplit implements RemoteVoices {
       this.kicked[w] = 1;
       worker.kick(clock);
     }
+  }
+
+  /**
+   * Gives the output blocks back to the kernels' memory: control side, once neither the VoicesNode nor a
+   * worker can use this split any more (ThreadedRenderer waits a block after replacing it).
+   */
+  release(): void {
+    if (this.outputsAt >= 0) this.kernels?.releaseState(this.outputsAt, this.outputBytes);
   }
 
   end(): void {
@@ -279,13 +333,16 @@ interface ShareViews {
 function viewsOf(share: VoiceShare): ShareViews {
   const { layout } = share;
   const blocks = new Float32Array(share.blocks);
+  const outputs = new Float32Array(share.outputs);
   const size = layout.blockSize;
   const view = (at: number) => blocks.subarray(at, at + size);
   const left: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
   const right: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
   for (const v of share.voices) {
-    left[v] = view(layout.leftAt + v * size);
-    right[v] = view(layout.rightAt + v * size);
+    const leftAt = layout.leftAt + v * size;
+    const rightAt = layout.rightAt + v * size;
+    left[v] = outputs.subarray(leftAt, leftAt + size);
+    right[v] = outputs.subarray(rightAt, rightAt + size);
   }
   return {
     share,
@@ -328,8 +385,8 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
     const voiceRight: Array<StreamInput | null> = Array.from({ length: MAX_VOICES }, () => null);
     /**
      * The loudest |sample| of a voice's outputs, NaN when one is not finite (as VoicesNode's mix measures
-     * it: |x| and max of float32 values are exact in doubles, so the figure is the same). In JS, not a
-     * kernel: the page's worklet bundle, which carries the kernels, has no room for one only Node uses.
+     * it: |x| and max of float32 values are exact in doubles, so the figure is the same). For outputs
+     * outside the kernels' memory (JS engine); else voicePeak measures them (below).
      */
     const peakOf = (lb: Float32Array, rb: Float32Array, frames: number): number => {
       let peak = 0;
@@ -345,6 +402,18 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
     let views: ShareViews | null = null;
     let voices = new Int32Array(0);
     let running = false;
+    // Its sounding voices render as one group, as the main thread's do (one kernel call per segment, ladders
+    // side by side in SIMD lanes): one plan at a time they took ~1.4× as long (docs/performance.md).
+    const group = ctx.createChildGroup?.() ?? null;
+    /** The sounding voices' plans this block (MAX_VOICES long, so a block never grows it). */
+    const members: Array<ChildPlan | null> = Array.from({ length: MAX_VOICES }, () => null);
+    // Peaks in SIMD where the voices' outputs lie in the kernels' memory: voicePeak's loudest |sample| (NaN
+    // for a non-finite one) is peakOf's figure, ~10× faster.
+    let kernels: Kernels | null = null;
+    const seenLeft: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+    const seenLeftAt = new Int32Array(MAX_VOICES).fill(-1);
+    const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
 
     const bind = (v: number, plan: ChildPlan | null, patch: PatchDescription | null, current: ShareViews) => {
       for (let k = 0; k < VOICE_INLETS.length; k++) drive[k][v] = null;
@@ -371,6 +440,8 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
       const mono = outlet('out');
       voiceLeft[v] = left && right ? left : mono;
       voiceRight[v] = left && right ? right : mono;
+      const found = voiceLeft[v] ? kernelsFor(voiceLeft[v]!.buf) : null;
+      if (found !== null && kernels === null) kernels = found;
     };
 
     const instance: NodeInstance<VoiceShare | null> = {
@@ -407,18 +478,28 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
         const inputs = current.inputs;
         for (let i = 0; i < inputs.length; i++) inputs[i].constant = control[layout.constantAt + i] !== 0;
         const peaks = current.peak;
+        const { activeAt, staleAt } = layout;
+        let count = 0;
         for (let j = 0; j < voices.length; j++) {
           const v = voices[j];
-          if (control[layout.activeAt + v] === 0) continue;
+          if (control[activeAt + v] === 0) continue;
           for (let k = 0; k < VOICE_INLETS.length; k++) {
             const to = drive[k][v];
             const from = current.shared[k][v];
-            if (to === null || from === null) continue;
+            const stale = staleAt + k * layout.voices + v;
+            if (to === null || from === null || control[stale] === 0) continue;
+            control[stale] = 0;
             if (frames === to.length) to.set(from);
             else for (let f = 0; f < frames; f++) to[f] = from[f];
           }
-          const runtime = runtimes[v]!;
-          runtime.render(frames);
+          const plan = runtimes[v]!.plan;
+          if (group === null) runtimes[v]!.render(frames);
+          else if (plan !== null) members[count++] = plan;
+        }
+        if (group !== null) group.render(members, count, frames);
+        for (let j = 0; j < voices.length; j++) {
+          const v = voices[j];
+          if (control[activeAt + v] === 0) continue;
           const l = voiceLeft[v];
           const r = voiceRight[v];
           if (l === null || r === null) {
@@ -427,9 +508,23 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
           }
           const lb = l.buf;
           const rb = r.buf;
-          const peak = peakOf(lb, rb, frames);
+          let peak: number;
+          if (kernels !== null) {
+            if (seenLeft[v] !== lb) {
+              seenLeft[v] = lb;
+              seenLeftAt[v] = kernels.offsetOf(lb);
+            }
+            if (seenRight[v] !== rb) {
+              seenRight[v] = rb;
+              seenRightAt[v] = kernels.offsetOf(rb);
+            }
+          }
+          const a = seenLeft[v] === lb ? seenLeftAt[v] : -1;
+          const b = seenRight[v] === rb ? seenRightAt[v] : -1;
+          if (kernels !== null && a >= 0 && b >= 0) peak = kernels.exports.voicePeak(a, b, frames);
+          else peak = peakOf(lb, rb, frames);
           if (Number.isNaN(peak)) {
-            runtime.plan?.muteNonFinite(frames);
+            runtimes[v]!.plan?.muteNonFinite(frames);
             peaks[v] = Number.NaN;
             continue;
           }
@@ -457,6 +552,7 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
       },
       dispose() {
         for (const runtime of runtimes) runtime?.dispose();
+        group?.dispose();
       },
     };
     return instance;

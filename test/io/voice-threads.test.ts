@@ -296,6 +296,104 @@ link poly2.left -> level.input`),
     expect(late.events.filter((e) => e.kind === 'fault')).toEqual([]);
   });
 
+  it("renders a worker's voices as one group (LockstepGroup), bit-identical to one thread through steals and edits at block boundaries", () => {
+    // Twelve notes on eight voices (four a thread): the worker holds two to four sounding voices at once, so
+    // its group runs them together; notes land on block boundaries and mid-block, four steal; a pitch bend
+    // rewrites held inlet blocks mid-block (the worker copies only the blocks the bank wrote).
+    const B = BLOCK;
+    const events = [
+      on(0, 40),
+      on(10 * B, 43),
+      on(10 * B, 47),
+      on(12 * B + 5, 50),
+      on(14 * B, 53),
+      on(15 * B - 1, 57),
+      on(16 * B, 60),
+      on(18 * B, 64),
+      on(20 * B, 67), // steals from here on
+      on(22 * B, 71),
+      on(24 * B + 64, 74),
+      on(26 * B, 77),
+      off(30 * B, 43),
+      off(30 * B, 60),
+      off(32 * B + 1, 67),
+      on(34 * B, 45),
+      [36 * B + 30, 0xe0, 0, 80], // pitch bend mid-block: held frequencies written again from there
+      [37 * B, 0xe0, 0, 64],
+      off(40 * B, 40),
+      off(40 * B, 45),
+    ];
+    const edits: Record<number, (e: Engine) => void> = {
+      20: (e) => e.synth.setValue('cut', 600), // the shared inlet, at the block a note steals
+      26: (e) => e.synth.setValue('policy', 'quietest'),
+      34: (e) => e.synth.setValue('cut', 2500),
+    };
+    const script = `${POLY(8)}
+new "oldest" policy
+link policy.out -> poly.steal`;
+    const [a, b] = [engine(1), engine(2, 1)].map((e) => {
+      e.synth.execute(script);
+      e.synth.addValue(events, 'events');
+      e.synth.link('events.out', 'keys.events');
+      e.synth.start();
+      const left = new Float32Array(50 * BLOCK);
+      for (let block = 0; block < 50; block++) {
+        edits[block]?.(e);
+        left.set(e.synth.renderBlock().left, block * BLOCK);
+      }
+      return { e, left };
+    });
+    expect((b.e.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
+    expect(peak(a.left.subarray(20 * B, 30 * B))).toBeGreaterThan(0.05);
+    expect(firstDifference(a.left, b.left)).toBe(-1);
+    expect(b.e.events.filter((event) => event.kind === 'fault')).toEqual([]);
+  });
+
+  it("a worker's voice that goes non-finite is muted there and adds nothing, as on one thread", () => {
+    // velocity × 1e20 × 1e20: the quiet note (voice 0, main thread) stays finite, the loud one (voice 1,
+    // the worker) overflows to ±Infinity; its worker measures the peak with mixVoice and mutes its node.
+    const LOUD = `new InletNode frequency
+new InletNode velocity
+new SineNode osc
+new 1e20 huge
+new MultiplyNode scale
+new MultiplyNode boom
+new MultiplyNode boom2
+new OutletNode out
+link frequency.out -> osc.frequency
+link osc.out -> scale.a
+link velocity.out -> scale.b
+link scale.out -> boom.a
+link huge.out -> boom.b
+link boom.out -> boom2.a
+link huge.out -> boom2.b
+link boom2.out -> out.input
+`;
+    const [a, b] = [engine(1), engine(2, 1)].map((e) => {
+      writeFileSync(join(e.root, 'voice.syn'), LOUD);
+      e.synth.execute(`new VoicesNode(patch: "voice.syn", voices: 4) poly
+new ScriptedMidiNode keys
+new PlaybackNode play
+link keys.out -> poly.midi
+link poly.left -> play.left`);
+      e.synth.addValue([on(0, 57, 1), on(10 * BLOCK + 7, 69, 127), on(20 * BLOCK, 60, 1)], 'events');
+      e.synth.link('events.out', 'keys.events');
+      e.synth.start();
+      const left = new Float32Array(40 * BLOCK);
+      for (let block = 0; block < 40; block++) left.set(e.synth.renderBlock().left, block * BLOCK);
+      return { e, left };
+    });
+    expect((b.e.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
+    expect(a.left.every(Number.isFinite)).toBe(true);
+    expect(peak(a.left.subarray(30 * BLOCK))).toBeGreaterThan(1e37);
+    expect(firstDifference(a.left, b.left)).toBe(-1);
+    for (const { e } of [a, b]) {
+      const faults = e.events.filter((event) => event.kind === 'fault');
+      expect(faults.length).toBe(1);
+      expect(faults[0].message).toContain('NaN or Infinity');
+    }
+  });
+
   it('keeps a small poly patch on one thread', () => {
     const small = engine(2);
     small.synth.execute(POLY(2));

@@ -28,6 +28,8 @@ export interface KernelExports {
    * finite.
    */
   mixVoices(left: number, right: number, voices: number, count: number, frames: number, peaks: number): void;
+  /** The loudest |sample| of the blocks at `a` and `b`, NaN when a sample is not finite. */
+  voicePeak(a: number, b: number, frames: number): number;
   /** Table sine with an audio-rate frequency buffer; returns the phase (cycles) after the block. */
   sineModulated(
     out: number,

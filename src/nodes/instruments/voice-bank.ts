@@ -98,6 +98,11 @@ export class VoiceBank {
    * tenth of poly-32's render time).
    */
   private readonly heldValue = new Float64Array(VOICE_INLETS.length * MAX_VOICES);
+  /**
+   * By inlet·MAX_VOICES + voice: 1 once flush wrote any frame of that inlet buffer. Only set here; whoever
+   * reads it clears it (voices on another thread: only written blocks are copied there, see voice-threads.ts).
+   */
+  readonly written = new Uint8Array(VOICE_INLETS.length * MAX_VOICES);
   private readonly heldFrames = new Int32Array(VOICE_INLETS.length * MAX_VOICES);
   /**
    * Frames that every sounding voice's inlet buffers hold whole after the last block (0: not known). A
@@ -412,6 +417,7 @@ export class VoiceBank {
         heldValue[h] = values[k];
         heldFrames[h] = values[k] - values[k] === 0 ? to : 0;
       } else if (start < heldFrames[h]) heldFrames[h] = start;
+      if (start < to) this.written[h] = 1;
       for (let i = start; i < to; i++) buf[i] = values[k];
       if (heldFrames[h] < to) this.allHeld = false;
     }

@@ -107,13 +107,17 @@ export interface RemoteVoices {
   readonly peak: Float64Array;
   /** The voice patch's other inlets (all stream inlets), whose inputs `begin` passes on. */
   readonly inputs: readonly string[];
-  /** Render side: wake the threads for this block (not when none of their voices is active). */
+  /**
+   * Render side: wake the threads for this block (not when none of their voices is active). `written`: the
+   * bank's flags of inlet blocks written (VoiceBank.written), which it clears for the voices it passes on.
+   */
   begin(
     frames: number,
     clock: number,
     active: Uint8Array,
     count: number,
     inputs: ReadonlyArray<StreamInput | null>,
+    written: Uint8Array,
   ): void;
   /** Render side: wait until the threads woken by `begin` have rendered. */
   end(): void;
@@ -360,6 +364,24 @@ export const VoicesNode = defineNode({
       const rb = from.right[v]!;
       const fadeAt = bank.fadeAt;
       // JS sums here equal the kernel's f32 sums: a double sum of two floats rounds to the same float.
+      if (fadeAt[v] < 0 && kernels !== null && leftAt >= 0 && rightAt >= 0 && mixAt >= 0) {
+        // The split keeps its output blocks in this memory where it can: queued with our voices, in order.
+        if (seenLeft[v] !== lb) {
+          seenLeft[v] = lb;
+          seenLeftAt[v] = kernels.offsetOf(lb);
+        }
+        if (seenRight[v] !== rb) {
+          seenRight[v] = rb;
+          seenRightAt[v] = kernels.offsetOf(rb);
+        }
+        if (seenLeftAt[v] >= 0 && seenRightAt[v] >= 0) {
+          mixPairs[2 * mixCount] = seenLeftAt[v];
+          mixPairs[2 * mixCount + 1] = seenRightAt[v];
+          queuedVoice[mixCount++] = v; // finite (checked above), so mixQueued only reports its peak
+          return;
+        }
+      }
+      mixQueued(frames);
       if (fadeAt[v] < 0) {
         for (let i = 0; i < frames; i++) {
           left[i] += lb[i];
@@ -424,27 +446,27 @@ export const VoicesNode = defineNode({
           mixPeaks = new Float32Array((kernels as Kernels).heap, mixAt + 8 * MAX_VOICES, MAX_VOICES);
         }
         for (let s = 0; s < shared.length; s++) feedShared(shared[s], active, bank.count, frames);
-        if (remote !== null) {
-          // Other threads render their voices meanwhile; every voice is mixed below, in voice order.
-          remote.begin(frames, clock, active, bank.count, remoteInputs);
-          for (let v = 0; v < bank.count; v++)
-            if (active[v] !== 0 && remote.remote[v] === 0) runtimes[v].render(frames);
-          remote.end();
-        } else if (group !== null) {
+        // Other threads render their voices meanwhile (`remote`); every voice is mixed below, in voice order.
+        if (remote !== null) remote.begin(frames, clock, active, bank.count, remoteInputs, bank.written);
+        if (group !== null) {
           let count = 0;
           for (let v = 0; v < bank.count; v++) {
-            const plan = active[v] !== 0 ? runtimes[v].plan : null;
+            const plan =
+              active[v] !== 0 && (remote === null || remote.remote[v] === 0) ? runtimes[v].plan : null;
             if (plan === null) continue;
             members[count++] = plan;
           }
           group.render(members, count, frames);
+        } else if (remote !== null) {
+          for (let v = 0; v < bank.count; v++)
+            if (active[v] !== 0 && remote.remote[v] === 0) runtimes[v].render(frames);
         }
+        if (remote !== null) remote.end();
         for (let v = 0; v < bank.count; v++) {
           if (active[v] === 0) continue;
           if (remote === null) {
             if (group === null) runtimes[v].render(frames);
           } else if (remote.remote[v] !== 0) {
-            mixQueued(frames);
             mixRemote(remote, v, left, right, frames, clock);
             continue;
           }
