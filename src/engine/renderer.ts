@@ -18,7 +18,7 @@ import {
 import { FaultGuard } from './faults.js';
 import { RelinkCrossfade } from './input-steps.js';
 import { OpList } from './op-list.js';
-import { bindInputs, NO_STEPS, orderNodes, PlanLinks, renderOrder } from './plan.js';
+import { bindInputs, NO_STEPS, orderNodes, PlanLinks, placeSourceBefore, renderOrder } from './plan.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
 import {
@@ -179,12 +179,22 @@ export class Renderer implements ChildPlan {
   private readonly cut: RenderNode[] = [];
   private readonly cutAt: number[] = [];
   /**
+   * A link from a node placed after its sink moved nodes within the order (plan.ts `placeSourceBefore`):
+   * the op list is written afresh from it, which reads node objects only (no order pass).
+   */
+  private orderMoved = false;
+  /** The nodes such a link moved (scratch, reused). */
+  private readonly moved: RenderNode[] = [];
+  /**
    * Nodes that add to the master bus (PlaybackNode: `masterContribution`). A nested plan's master is
    * scratch, cleared each block only while one does: a VoicesNode renders dozens of nested plans a block.
    */
   private masterWriters = 0;
-  /** Stamps order passes (plan.ts, orderNodes). */
+  /** Stamps order passes (plan.ts, orderNodes) and the order's patches for links back. */
   private orderEpoch = 0;
+  /** Full order passes made, and order patches for links back (placeSourceBefore) that moved nodes. */
+  private orderPasses = 0;
+  private orderMoves = 0;
   private releaseAfterCompile: Float32Array[] = [];
   private readonly faults = new FaultGuard(
     (event) => this.onEvent(event),
@@ -554,15 +564,24 @@ export class Renderer implements ChildPlan {
   private linkPorts(sourceRef: PortRef, sinkRef: PortRef): void {
     const link = this.links.link(sourceRef, sinkRef, this.nodes.get(sourceRef.node));
     // A new link is its sink's last feeder: the pass looks at it just before placing the sink, when a
-    // source placed earlier is already visited, so the pass skips it (as it does a link to itself).
+    // source placed earlier is already visited, so the pass skips it (as it does a link to itself). A source
+    // placed later moves before the sink with the feeders of it the pass had not visited (plan.ts).
     // One that replaces a link in place is looked at earlier: the order is made again.
     const sink = this.nodes.get(sinkRef.node);
     const source = link.from;
-    if (
-      this.links.replaced ||
-      (source !== undefined && sink !== undefined && source !== sink && source.planAt >= sink.planAt)
-    )
+    if (this.links.replaced) {
       this.reorder = true;
+    } else if (
+      !this.reorder &&
+      source !== undefined &&
+      sink !== undefined &&
+      source !== sink &&
+      source.planAt > sink.planAt &&
+      placeSourceBefore(this.plan, this.nodes, sink, source, link, ++this.orderEpoch, this.moved)
+    ) {
+      this.orderMoved = true;
+      this.orderMoves++;
+    }
     this.revive(sinkRef.node);
     this.touch(sinkRef.node);
     this.dirty = true;
@@ -773,9 +792,10 @@ export class Renderer implements ChildPlan {
     }
     if (this.reorder) {
       this.reorder = false;
+      this.orderPasses++;
       orderNodes(this.nodes.values(), ++this.orderEpoch, this.plan);
       ops?.build(this.plan);
-    } else if (ops !== null && this.reschedule) {
+    } else if (ops !== null && (this.reschedule || this.orderMoved)) {
       ops.build(this.plan);
     } else if (
       ops !== null &&
@@ -787,6 +807,7 @@ export class Renderer implements ChildPlan {
     this.reschedule = false;
     this.rebind.clear();
     this.orderPatched = false;
+    this.orderMoved = false;
     this.appended.length = 0;
     this.cut.length = 0;
     this.cutAt.length = 0;
@@ -805,9 +826,12 @@ export class Renderer implements ChildPlan {
     this.dirty = true;
   }
 
-  /** Full order passes and op-list writes so far (tests: an edit that patches the plan makes neither). */
-  planPasses(): { order: number; opList: number } {
-    return { order: this.orderEpoch, opList: this.ops?.builds ?? 0 };
+  /**
+   * Full order passes and op-list writes so far (tests: an edit that patches the plan makes neither), and
+   * the order's patches for links back (which write the op list afresh).
+   */
+  planPasses(): { order: number; opList: number; moves: number } {
+    return { order: this.orderPasses, opList: this.ops?.builds ?? 0, moves: this.orderMoves };
   }
 
   /**
