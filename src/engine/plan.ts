@@ -105,35 +105,28 @@ export class PlanLinks {
   }
 
   /**
-   * A node was renamed: links that name it are re-keyed and move to the end of `bySink` (in their order),
-   * as a delete and re-insert would; each other node's feeders from it move to the end of its list alike.
+   * A node was renamed: the links into and out of it name it anew. Only links into it are keyed by its
+   * name; they are re-keyed in their order, so each node's feeders keep their order (by-sink order restricted
+   * to one sink, what the order pass follows) and the render order does not change: a rename costs the
+   * node's links, not a pass over all.
    */
   rename(from: string, to: string): void {
-    const touched: RenderLink[] = [];
-    for (const link of this.bySink.values())
-      if (link.source.node === from || link.sink.node === from) touched.push(link);
-    for (const link of touched) this.bySink.delete(portKey(link.sink));
-    for (const link of touched) {
-      if (link.source.node === from) link.source = { ...link.source, node: to };
-      if (link.sink.node === from) link.sink = { ...link.sink, node: to };
-      this.bySink.set(portKey(link.sink), link);
-    }
     const into = this.into.get(from);
-    this.into.delete(from);
-    if (into) this.into.set(to, into);
-    const out = this.outOf.get(from);
-    this.outOf.delete(from);
-    if (out) {
-      this.outOf.set(to, out);
-      for (const sinkName of new Set([...out].map((l) => l.sink.node))) {
-        if (sinkName === to) continue; // all of its links moved: their order among themselves is kept
-        const list = this.into.get(sinkName);
-        if (!list) continue;
-        const stay = list.filter((l) => l.source.node !== to);
-        const moved = list.filter((l) => l.source.node === to);
-        list.length = 0;
-        list.push(...stay, ...moved);
+    if (into) {
+      this.into.delete(from);
+      this.into.set(to, into);
+      for (const link of into) this.bySink.delete(portKey(link.sink));
+      for (const link of into) {
+        link.sink = { ...link.sink, node: to };
+        if (link.source.node === from) link.source = { ...link.source, node: to };
+        this.bySink.set(portKey(link.sink), link);
       }
+    }
+    const out = this.outOf.get(from);
+    if (out) {
+      this.outOf.delete(from);
+      this.outOf.set(to, out);
+      for (const link of out) if (link.source.node === from) link.source = { ...link.source, node: to };
     }
   }
 
@@ -256,7 +249,11 @@ function linkInto(node: RenderNode, port: string): RenderLink | undefined {
   return undefined;
 }
 
-/** Depth-first post-order over "is fed by" edges, iterative (chains of thousands of nodes are fine). */
+/**
+ * Depth-first post-order over "is fed by" edges, iterative (chains of thousands of nodes are fine): roots in
+ * `nodes`' order (the renderer passes the order nodes were made in), each node's feeders in `links`' order.
+ * No name decides anything: a rename changes no order.
+ */
 export function renderOrder(
   nodes: ReadonlyMap<string, RenderNode>,
   links: ReadonlyMap<string, Link>,

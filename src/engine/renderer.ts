@@ -159,6 +159,12 @@ export class Renderer implements ChildPlan {
 
   private readonly pool: BufferPool;
   private readonly nodes = new Map<string, RenderNode>();
+  /**
+   * The nodes in the order they were made: the order pass's roots. Not `nodes`' order, which a rename
+   * changes (a Map key cannot change in place): the render order depends on no name, so a rename is a
+   * look-up change only — as the control side's graph keeps a renamed node's place.
+   */
+  private readonly roots = new Set<RenderNode>();
   private readonly links = new PlanLinks();
   private readonly queue: RenderOp[][] = [];
   /** The nodes in render order; rebuilt in place when nodes or links change. */
@@ -511,6 +517,7 @@ export class Renderer implements ChildPlan {
       this.pool.release(this.master.right);
     }
     this.nodes.clear();
+    this.roots.clear();
     this.plan.length = 0;
     this.rebind.clear();
     this.settling.length = 0;
@@ -609,6 +616,7 @@ export class Renderer implements ChildPlan {
     if (!this.reorder && !reachesFeeders(node)) this.cutFromPlan(node);
     else this.reorder = true;
     this.nodes.delete(name);
+    this.roots.delete(node);
     this.rebind.delete(node);
     this.links.detach(name);
     this.touchConsumers(name);
@@ -643,15 +651,12 @@ export class Renderer implements ChildPlan {
   private renameNode(from: string, to: string): void {
     const node = this.nodes.get(from);
     if (!node) return;
+    // Names only: bindings, the order and the op list hold node objects (see `roots`, PlanLinks.rename).
     this.nodes.delete(from);
     node.name = to;
     node.context.name = to;
     this.nodes.set(to, node);
     this.links.rename(from, to);
-    this.rebind.add(node);
-    this.touchConsumers(to);
-    this.reorder = true;
-    this.dirty = true;
   }
 
   private configureNode(op: Extract<RenderOp, { op: 'configure' }>): void {
@@ -710,6 +715,7 @@ export class Renderer implements ChildPlan {
     };
     setPorts(node, inputSpecs, outputSpecs, args, this.pool, this.releaseAfterCompile);
     this.nodes.set(name, node);
+    this.roots.add(node);
     this.links.attach(node);
     this.rebind.add(node);
     this.touchConsumers(name);
@@ -793,7 +799,7 @@ export class Renderer implements ChildPlan {
     if (this.reorder) {
       this.reorder = false;
       this.orderPasses++;
-      orderNodes(this.nodes.values(), ++this.orderEpoch, this.plan);
+      orderNodes(this.roots, ++this.orderEpoch, this.plan);
       ops?.build(this.plan);
     } else if (ops !== null && (this.reschedule || this.orderMoved)) {
       ops.build(this.plan);
@@ -847,8 +853,11 @@ export class Renderer implements ChildPlan {
     return { patched, fresh: ops.describe(this.plan) };
   }
 
-  /** Render order as a full pass over the by-sink links defines it (plan.ts `renderOrder`), for tests. */
+  /** Render order as a full pass over the by-sink links defines it (plan.ts `renderOrder`; roots in the order
+   * nodes were made), for tests. */
   referenceOrder(): string[] {
-    return renderOrder(this.nodes, this.links.bySink).map((n) => n.name);
+    const roots = new Map<string, RenderNode>();
+    for (const node of this.roots) roots.set(node.name, node);
+    return renderOrder(roots, this.links.bySink).map((n) => n.name);
   }
 }
