@@ -345,7 +345,8 @@ export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: Rend
  * ones being already visited when it meets them. Only the region from the sink to the last moved node is
  * rewritten (Pearce–Kelly's affected region, with the pass's own order inside it). `epoch` must differ from
  * every order pass's; `nodes` finds a node by name (the stack is the chain of `discoveredVia` links).
- * Returns whether the order changed.
+ * `moved` and `movedFrom` receive the nodes moved (in their new order) and their old indices.
+ * Returns the region's last index, -1 when the order stays.
  */
 export function placeSourceBefore(
   plan: RenderNode[],
@@ -355,7 +356,8 @@ export function placeSourceBefore(
   link: RenderLink,
   epoch: number,
   moved: RenderNode[],
-): boolean {
+  movedFrom: number[],
+): number {
   const start = sink.planAt;
   // The pass's stack when it meets the link: the sink and its way in, root last.
   for (let node: RenderNode | undefined = sink; node !== undefined; ) {
@@ -363,8 +365,9 @@ export function placeSourceBefore(
     const via: RenderLink | null = node.discoveredVia;
     node = via === null ? undefined : nodes.get(via.sink.node);
   }
-  if (source.visited === epoch) return false; // a back edge: a cycle, the order stays
+  if (source.visited === epoch) return -1; // a back edge: a cycle, the order stays
   moved.length = 0;
+  movedFrom.length = 0;
   const stack: RenderNode[] = [source];
   const next: number[] = [0];
   source.visited = epoch;
@@ -396,7 +399,10 @@ export function placeSourceBefore(
     }
   }
   // The region [start, end]: the moved nodes first, then the others in their order.
-  for (let m = 0; m < moved.length; m++) moved[m].planAt = -1;
+  for (let m = 0; m < moved.length; m++) {
+    movedFrom.push(moved[m].planAt);
+    moved[m].planAt = -1;
+  }
   // From the back, the others close up towards the end (each write lands on an entry already read).
   let write = end;
   for (let i = end; i >= start; i--) {
@@ -409,5 +415,5 @@ export function placeSourceBefore(
     moved[m].planAt = start + m;
     plan[start + m] = moved[m];
   }
-  return true;
+  return end;
 }

@@ -189,8 +189,15 @@ export class Renderer implements ChildPlan {
    * the op list is written afresh from it, which reads node objects only (no order pass).
    */
   private orderMoved = false;
-  /** The nodes such a link moved (scratch, reused). */
+  /** The nodes the batch's one link back moved and their old indices (scratch, reused). */
   private readonly moved: RenderNode[] = [];
+  private readonly movedFrom: number[] = [];
+  /**
+   * Where they went (before `movedSink`, from `movedStart` on), for the op list's patch (op-list.ts
+   * `move`); null when the batch moved nodes twice (the list is then written afresh).
+   */
+  private movedSink: RenderNode | null = null;
+  private movedStart = 0;
   /**
    * Nodes that add to the master bus (PlaybackNode: `masterContribution`). A nested plan's master is
    * scratch, cleared each block only while one does: a VoicesNode renders dozens of nested plans a block.
@@ -583,11 +590,18 @@ export class Renderer implements ChildPlan {
       source !== undefined &&
       sink !== undefined &&
       source !== sink &&
-      source.planAt > sink.planAt &&
-      placeSourceBefore(this.plan, this.nodes, sink, source, link, ++this.orderEpoch, this.moved)
+      source.planAt > sink.planAt
     ) {
-      this.orderMoved = true;
-      this.orderMoves++;
+      const start = sink.planAt;
+      const epoch = ++this.orderEpoch;
+      if (
+        placeSourceBefore(this.plan, this.nodes, sink, source, link, epoch, this.moved, this.movedFrom) >= 0
+      ) {
+        this.movedSink = this.orderMoved ? null : sink; // a second move: the list is written afresh
+        this.movedStart = start;
+        this.orderMoved = true;
+        this.orderMoves++;
+      }
     }
     this.revive(sinkRef.node);
     this.touch(sinkRef.node);
@@ -801,8 +815,17 @@ export class Renderer implements ChildPlan {
       this.orderPasses++;
       orderNodes(this.roots, ++this.orderEpoch, this.plan);
       ops?.build(this.plan);
-    } else if (ops !== null && (this.reschedule || this.orderMoved)) {
+    } else if (ops !== null && this.reschedule) {
       ops.build(this.plan);
+    } else if (ops !== null && this.orderMoved) {
+      // One link back and no other patch of the order: its region's ops are listed again in place.
+      const sink = this.movedSink;
+      const patched =
+        sink !== null &&
+        !this.orderPatched &&
+        ops.move(this.moved, this.movedFrom, this.movedStart, sink) &&
+        ops.patch(this.rebind, this.cut, this.cutAt, this.appended);
+      if (!patched) ops.build(this.plan);
     } else if (
       ops !== null &&
       (this.rebind.size > 0 || this.orderPatched) &&
@@ -814,6 +837,7 @@ export class Renderer implements ChildPlan {
     this.rebind.clear();
     this.orderPatched = false;
     this.orderMoved = false;
+    this.movedSink = null;
     this.appended.length = 0;
     this.cut.length = 0;
     this.cutAt.length = 0;
