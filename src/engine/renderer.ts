@@ -33,6 +33,9 @@ import { validateBlockSize, validateSampleRate } from './render-settings.js';
 import { changeTempo, createTempoState } from './tempo.js';
 import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef } from './types.js';
 
+const NO_NODES: readonly RenderNode[] = [];
+const NO_INDICES: readonly number[] = [];
+
 /** Blocks a relink crossfade takes (one to glide, one to restore the target; input-steps.ts). */
 const SETTLE_BLOCKS = 2;
 
@@ -818,13 +821,16 @@ export class Renderer implements ChildPlan {
     } else if (ops !== null && this.reschedule) {
       ops.build(this.plan);
     } else if (ops !== null && this.orderMoved) {
-      // One link back and no other patch of the order: its region's ops are listed again in place.
+      // One link back, no node cut out: nodes put at the end are listed first (a move after them is within
+      // the order they made; before them, it left the end alone), then the moved nodes' ops are listed again
+      // in place and the nodes bound again refreshed.
       const sink = this.movedSink;
       const patched =
         sink !== null &&
-        !this.orderPatched &&
+        this.cut.length === 0 &&
+        ops.patch(NO_NODES, NO_NODES, NO_INDICES, this.appended) &&
         ops.move(this.moved, this.movedFrom, this.movedStart, sink) &&
-        ops.patch(this.rebind, this.cut, this.cutAt, this.appended);
+        ops.patch(this.rebind, NO_NODES, NO_INDICES, NO_NODES);
       if (!patched) ops.build(this.plan);
     } else if (
       ops !== null &&
