@@ -2,8 +2,10 @@
 // Runs when an edit is applied, at a block boundary (renderer.ts, render thread); it may allocate, the plan
 // it makes does not. It is incremental, so that one edit to a graph of thousands of nodes costs the render
 // thread microseconds (issue 14): only the nodes an edit touched are bound again, and the order is one
-// depth-first pass over node objects and the links they keep (no name look-ups). `renderOrder` below is the
-// definition that pass keeps to, used by tests to check it.
+// depth-first pass over node objects and the links they keep (no name look-ups), made only when an edit may
+// change it in a way the renderer cannot patch; a link from a node placed after its sink is patched within
+// the region it moves (`placeSourceBefore`). No name decides the order, so a rename leaves it as it is.
+// `renderOrder` below is the definition the pass and the patches keep to, used by tests to check them.
 // A link that closes a cycle is a back edge: its sink reads the source's previous block (a one-block
 // delay), because output buffers persist between blocks.
 

@@ -178,7 +178,9 @@ export class Renderer implements ChildPlan {
    * An edit since the last compile may have changed the order: the next compile makes it afresh. Edits that
    * provably leave the depth-first pass's order as it was patch `plan` in place instead (`orderPatched`):
    * a node that feeds nothing yet goes to the end, a removed node that was no other's way in is cut out,
-   * and a link or unlink the pass would skip over changes nothing (see `link` and `unlink` below).
+   * and a link or unlink the pass would skip over changes nothing (see `link` and `unlink` below); a link
+   * from a node placed after its sink moves the nodes the pass would move (`orderMoved`), a rename changes
+   * no order at all.
    */
   private reorder = false;
   /** `plan` was patched in place since the last compile: the op list is patched (or written again). */
