@@ -6,7 +6,7 @@
 //               makes the nodes, binds, compiles the plan), a later block. CPU ms (process.cpuUsage, less
 //               disturbed by other processes than wall time), best and median over rounds in one process.
 //   edit-3000   one edit to that graph at a time (add a node, link, set a value, unlink, a link back from a node
-//               placed after its sink, rename, remove): what the
+//               placed after its sink, rename, relink, remove): what the
 //               render thread spends applying it at a block boundary (`renderer.applyPending()`, the call
 //               the server's render worker makes inside its block loop), wall µs, median and worst.
 //
@@ -118,6 +118,7 @@ export function editBench(edits = EDITS_PER_KIND): EditReport {
     unlink: [],
     'link back': [],
     rename: [],
+    relink: [],
     remove: [],
   };
   /** Queues one edit on the control side, then times the render thread applying it (µs). */
@@ -138,8 +139,11 @@ export function editBench(edits = EDITS_PER_KIND): EditReport {
     timed('link back', () => synth.link(`extra${i}.out`, `s${i}.frequency`));
     // A sine in the middle of the order, fed and feeding.
     timed('rename', () => synth.graph.renameNode(`s${500 + i}`, `renamed${i}`));
-    // Untimed: the link back goes again (its unlink moves extra${i}: a pass), so `remove` times what it did.
-    synth.unlink(`extra${i}.out`, `s${i}.frequency`);
+    // A relink: s${i}.frequency back to f${i} (the graph sends unlink + link). The unlink takes away the link
+    // extra${i} was reached by, which still makes the order afresh.
+    timed('relink', () => synth.link(`f${i}.out`, `s${i}.frequency`));
+    // Untimed: s${i} is free again for the next round's link back.
+    synth.unlink(`f${i}.out`, `s${i}.frequency`);
     renderer.applyPending();
     synth.renderBlock();
     timed('remove', () => synth.remove(`extra${i}`));
