@@ -419,3 +419,55 @@ export function placeSourceBefore(
   }
   return end;
 }
+
+/** How far `placeAsRoot` follows `discoveredVia` links to a node's root before it gives up (a full pass). */
+const MAX_ROOT_WALK = 64;
+
+/**
+ * Patches the order for an unlink of the link the pass reached `node` by, when `node` reached no other node
+ * (no feeder of it was first reached through it) and feeds nothing now: no visit meets it any more, so the
+ * pass takes it as a root, at its turn in the order nodes were made (`made`), and places it alone (its
+ * feeders are all visited by then). Each root's nodes form one block of the order, the blocks in their roots'
+ * `made` order: it goes after the last block whose root was made before it, found by bisection. The nodes
+ * between its old and new place move up by one. False when that does not hold (or a root is too far to
+ * find): the caller makes the order afresh. `nodes` finds a node by name.
+ */
+export function placeAsRoot(
+  plan: RenderNode[],
+  nodes: ReadonlyMap<string, RenderNode>,
+  node: RenderNode,
+): boolean {
+  for (const link of node.inLinks)
+    if (link.from !== undefined && link.from.discoveredVia === link) return false;
+  const at = node.planAt;
+  // Bisection over the order without `node`: the first index whose root was made after it.
+  let lo = at;
+  let hi = plan.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const made = rootMade(plan[mid + 1], nodes); // index mid of the order without `node`
+    if (made < 0) return false;
+    if (made > node.made) hi = mid;
+    else lo = mid + 1;
+  }
+  for (let i = at; i < lo; i++) {
+    const next = plan[i + 1];
+    next.planAt = i;
+    plan[i] = next;
+  }
+  plan[lo] = node;
+  node.planAt = lo;
+  node.discoveredVia = null;
+  return true;
+}
+
+/** `made` of the root of the pass's tree `node` is in (-1 when it is further than MAX_ROOT_WALK). */
+function rootMade(node: RenderNode, nodes: ReadonlyMap<string, RenderNode>): number {
+  let current: RenderNode | undefined = node;
+  for (let step = 0; step < MAX_ROOT_WALK && current !== undefined; step++) {
+    const via: RenderLink | null = current.discoveredVia;
+    if (via === null) return current.made;
+    current = nodes.get(via.sink.node);
+  }
+  return -1;
+}

@@ -18,7 +18,15 @@ import {
 import { FaultGuard } from './faults.js';
 import { RelinkCrossfade } from './input-steps.js';
 import { OpList } from './op-list.js';
-import { bindInputs, NO_STEPS, orderNodes, PlanLinks, placeSourceBefore, renderOrder } from './plan.js';
+import {
+  bindInputs,
+  NO_STEPS,
+  orderNodes,
+  PlanLinks,
+  placeAsRoot,
+  placeSourceBefore,
+  renderOrder,
+} from './plan.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
 import {
@@ -210,6 +218,8 @@ export class Renderer implements ChildPlan {
   private masterWriters = 0;
   /** Stamps order passes (plan.ts, orderNodes) and the order's patches for links back. */
   private orderEpoch = 0;
+  /** Nodes made so far (each node's `made`). */
+  private made = 0;
   /** Full order passes made, and order patches for links back (placeSourceBefore) that moved nodes. */
   private orderPasses = 0;
   private orderMoves = 0;
@@ -615,8 +625,22 @@ export class Renderer implements ChildPlan {
 
   private unlinkPorts(source: PortRef, sink: PortRef): void {
     const removed = this.links.unlink(source, sink);
-    // Only the link the pass reached its source by matters to the order; the pass skipped any other.
-    if (removed?.from !== undefined && removed.from.discoveredVia === removed) this.reorder = true;
+    // Only the link the pass reached its source by matters to the order; the pass skipped any other. A
+    // source that reached nothing else and now feeds nothing becomes a root at its turn (plan.ts).
+    const from = removed?.from;
+    if (from !== undefined && from.discoveredVia === removed) {
+      if (
+        !this.reorder &&
+        this.links.outOfNode(from.name).length === 0 &&
+        placeAsRoot(this.plan, this.nodes, from)
+      ) {
+        this.orderMoved = true;
+        this.movedSink = null; // the op list is written afresh
+        this.orderMoves++;
+      } else {
+        this.reorder = true;
+      }
+    }
     this.revive(sink.node);
     this.touch(sink.node);
     this.dirty = true;
@@ -720,6 +744,7 @@ export class Renderer implements ChildPlan {
       inLinks: this.links.intoNode(name),
       visited: 0,
       planAt: -1,
+      made: this.made++,
       discoveredVia: null,
       listedOp: false,
       listedSteps: null,

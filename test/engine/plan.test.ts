@@ -231,6 +231,41 @@ describe('incremental plan', () => {
   });
 });
 
+describe('unlinks of the link a node was reached by', () => {
+  it('a relink of an input whose source fed only it makes no pass: the old source becomes a root at its turn', () => {
+    const engines = [0, 1].map(() => new Synchrotron({ blockSize: 64 }));
+    const [s, reference] = engines;
+    const script: string[] = [];
+    for (let i = 0; i < 6; i++)
+      script.push(`new SineNode s${i}`, `new ${200 + 50 * i} f${i}`, `link f${i}.out -> s${i}.frequency`);
+    script.push('new AddNode a0', 'link s0.out -> a0.a', 'link s1.out -> a0.b');
+    for (let i = 1; i < 5; i++)
+      script.push(`new AddNode a${i}`, `link a${i - 1}.out -> a${i}.a`, `link s${i + 1}.out -> a${i}.b`);
+    script.push('new PlaybackNode out', 'link a4.out -> out.left');
+    for (const e of engines) e.execute(script.join('; '));
+    const check = (edit: string) => {
+      for (const e of engines) e.execute(edit);
+      reference.renderer.invalidatePlan();
+      const a = s.renderBlock();
+      const r = reference.renderBlock();
+      expect(s.renderer.order(), edit).toEqual(s.renderer.referenceOrder());
+      expect(s.renderer.order(), edit).toEqual(reference.renderer.order());
+      expect(Array.from(a.left), edit).toEqual(Array.from(r.left));
+    };
+    check('new 999 x'); // settles the first plan
+    const before = s.renderer.planPasses();
+    for (const i of [3, 0, 5]) {
+      check(`new ${700 + i} g${i}; link g${i}.out -> s${i}.frequency`); // unlink f (a root now), link back g
+      check(`unlink g${i}.out -> s${i}.frequency`); // g reached nothing: a root, last
+      check(`link f${i}.out -> s${i}.frequency`);
+    }
+    const after = s.renderer.planPasses();
+    expect(after.order).toBe(before.order);
+    expect(after.moves).toBeGreaterThanOrEqual(before.moves + 9);
+    for (const e of engines) e.dispose();
+  });
+});
+
 describe('links from a node placed after their sink', () => {
   // Each such link patches the order in place (plan.ts `placeSourceBefore`): the source and the feeders of it
   // the pass had not reached move before the sink, a link that closes a cycle changes nothing. Many of them
