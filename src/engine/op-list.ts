@@ -156,17 +156,25 @@ export class OpList implements OpWriter {
   }
 
   /**
-   * A link back moved `moved` (their old indices in `from`) to indices `start`… of the order, right before
-   * `sink`, the others keeping their order (plan.ts `placeSourceBefore`): each is cut from its old place
-   * and its op listed right before the sink's, in the sink's segment (what a fresh list does with ops right
-   * before an op) — a few words, however far they moved. False when a moved node renders in JS or the sink
-   * is not an op: the caller writes the list afresh. Before `patch`, which refreshes the nodes bound again.
+   * The order moved `moved` (their old indices in `from`) to indices `start`… , right before `before` (null:
+   * to the end), the others keeping their order (plan.ts `placeSourceBefore`, `placeAsRoot`): each is cut
+   * from its old place and its op listed right before `before`'s, in its segment, or at the list's end —
+   * what a fresh list does there —, a few words however far they moved. False when a moved node renders in
+   * JS, or an op's new neighbour is not an op: the caller writes the list afresh (it may be half patched).
+   * The list must match the order as it was before the move; `patch` then refreshes nodes bound again.
    */
-  move(moved: readonly RenderNode[], from: readonly number[], start: number, sink: RenderNode): boolean {
-    if (!sink.listedOp) return false;
-    for (const node of moved)
-      if (!node.listedOp && (!node.inert || node.listedSteps === null || node.listedSteps.length > 0))
-        return false;
+  move(
+    moved: readonly RenderNode[],
+    from: readonly number[],
+    start: number,
+    before: RenderNode | null,
+  ): boolean {
+    let ops = false;
+    for (const node of moved) {
+      if (node.listedOp) ops = true;
+      else if (!node.inert || node.listedSteps === null || node.listedSteps.length > 0) return false;
+    }
+    if (ops && before !== null && !before.listedOp) return false;
     // Cut from the highest old index down: each index is still right when its turn comes.
     const byIndex = moved.map((_, m) => m).sort((x, y) => from[y] - from[x]);
     const placed: (InputStep[] | null)[] = moved.map((node) => node.listedSteps);
@@ -179,20 +187,38 @@ export class OpList implements OpWriter {
       for (let e = 0; e < schedule.length; e++) if (schedule[e] >= at) schedule[e]++;
       node.listedSteps = placed[m];
       if (!node.listedOp) continue;
-      const i = this.nodes.indexOf(sink);
-      const k = this.segmentOf(i);
-      if (k < 0) return false;
-      const segment = this.segments[k];
-      this.list.copyWithin(i + 1, i, this.count);
-      this.list[i] = node.opAt;
-      this.nodes.splice(i, 0, node);
-      this.count++;
-      segment.end++;
-      this.shiftSegments(k + 1, 1);
+      let segment: Segment;
+      if (before === null) {
+        const last = schedule.length - 1;
+        if (last >= 0 && schedule[last] < 0) {
+          segment = this.segments[~schedule[last]];
+        } else {
+          segment = this.segment();
+          segment.first = this.count;
+          schedule.push(~(this.segmentCount - 1));
+        }
+        this.list[this.count] = node.opAt;
+        this.nodes[this.count] = node;
+        this.count++;
+        segment.end = this.count;
+        if (node.readsData) segment.readers.push(node);
+        if (node.publishesExports) segment.publishers.push(node);
+      } else {
+        const i = this.nodes.indexOf(before);
+        const k = this.segmentOf(i);
+        if (k < 0) return false;
+        segment = this.segments[k];
+        this.list.copyWithin(i + 1, i, this.count);
+        this.list[i] = node.opAt;
+        this.nodes.splice(i, 0, node);
+        this.count++;
+        segment.end++;
+        this.shiftSegments(k + 1, 1);
+        // Readers and publishers in the order a fresh list has them (converters' order does not matter).
+        if (node.readsData || node.publishesExports) regroup = segment;
+      }
       const steps = placed[m]!;
       for (let s = 0; s < steps.length; s++) segment.steps.push(steps[s]);
-      // Readers and publishers are kept in the order a fresh list has them (converters' order does not matter).
-      if (node.readsData || node.publishesExports) regroup = segment;
     }
     if (regroup !== null) this.regroup(regroup);
     return true;

@@ -187,8 +187,8 @@ export class Renderer implements ChildPlan {
    * provably leave the depth-first pass's order as it was patch `plan` in place instead (`orderPatched`):
    * a node that feeds nothing yet goes to the end, a removed node that was no other's way in is cut out,
    * and a link or unlink the pass would skip over changes nothing (see `link` and `unlink` below); a link
-   * from a node placed after its sink moves the nodes the pass would move (`orderMoved`), a rename changes
-   * no order at all.
+   * from a node placed after its sink moves the nodes the pass would move (`placeSourceBefore`), an unlink
+   * may make its source a root at its turn (`placeAsRoot`), a rename changes no order at all.
    */
   private reorder = false;
   /** `plan` was patched in place since the last compile: the op list is patched (or written again). */
@@ -197,20 +197,11 @@ export class Renderer implements ChildPlan {
   private readonly appended: RenderNode[] = [];
   private readonly cut: RenderNode[] = [];
   private readonly cutAt: number[] = [];
-  /**
-   * A link from a node placed after its sink moved nodes within the order (plan.ts `placeSourceBefore`):
-   * the op list is written afresh from it, which reads node objects only (no order pass).
-   */
-  private orderMoved = false;
-  /** The nodes the batch's one link back moved and their old indices (scratch, reused). */
+  /** The nodes a link back or an unlink moved within the order and their old indices (scratch, reused). */
   private readonly moved: RenderNode[] = [];
   private readonly movedFrom: number[] = [];
-  /**
-   * Where they went (before `movedSink`, from `movedStart` on), for the op list's patch (op-list.ts
-   * `move`); null when the batch moved nodes twice (the list is then written afresh).
-   */
-  private movedSink: RenderNode | null = null;
-  private movedStart = 0;
+  /** The op list no longer matches the order (a move it could not follow): the next compile writes it afresh. */
+  private opsStale = false;
   /**
    * Nodes that add to the master bus (PlaybackNode: `masterContribution`). A nested plan's master is
    * scratch, cleared each block only while one does: a VoicesNode renders dozens of nested plans a block.
@@ -612,10 +603,8 @@ export class Renderer implements ChildPlan {
       if (
         placeSourceBefore(this.plan, this.nodes, sink, source, link, epoch, this.moved, this.movedFrom) >= 0
       ) {
-        this.movedSink = this.orderMoved ? null : sink; // a second move: the list is written afresh
-        this.movedStart = start;
-        this.orderMoved = true;
         this.orderMoves++;
+        this.moveOps(start, sink);
       }
     }
     this.revive(sinkRef.node);
@@ -629,14 +618,18 @@ export class Renderer implements ChildPlan {
     // source that reached nothing else and now feeds nothing becomes a root at its turn (plan.ts).
     const from = removed?.from;
     if (from !== undefined && from.discoveredVia === removed) {
+      const at = from.planAt;
       if (
         !this.reorder &&
         this.links.outOfNode(from.name).length === 0 &&
         placeAsRoot(this.plan, this.nodes, from)
       ) {
-        this.orderMoved = true;
-        this.movedSink = null; // the op list is written afresh
         this.orderMoves++;
+        this.moved.length = 0;
+        this.movedFrom.length = 0;
+        this.moved.push(from);
+        this.movedFrom.push(at);
+        this.moveOps(from.planAt, this.plan[from.planAt + 1] ?? null);
       } else {
         this.reorder = true;
       }
@@ -644,6 +637,23 @@ export class Renderer implements ChildPlan {
     this.revive(sink.node);
     this.touch(sink.node);
     this.dirty = true;
+  }
+
+  /**
+   * The order moved `moved` (old indices in `movedFrom`) to `start`…, before `before` (null: the end): the
+   * op list follows now, while it matches the order as it was (op-list.ts `move`). Nodes put at the end
+   * earlier in the batch are listed first; after a cut in the batch, or a move the list cannot follow, the
+   * next compile writes it afresh.
+   */
+  private moveOps(start: number, before: RenderNode | null): void {
+    const ops = this.ops;
+    if (ops === null || this.opsStale) return;
+    let synced = this.cut.length === 0;
+    if (synced && this.appended.length > 0) {
+      synced = ops.patch(NO_NODES, NO_NODES, NO_INDICES, this.appended);
+      this.appended.length = 0;
+    }
+    if (!synced || !ops.move(this.moved, this.movedFrom, start, before)) this.opsStale = true;
   }
 
   private removeNode(name: string): void {
@@ -845,20 +855,8 @@ export class Renderer implements ChildPlan {
       this.orderPasses++;
       orderNodes(this.roots, ++this.orderEpoch, this.plan);
       ops?.build(this.plan);
-    } else if (ops !== null && this.reschedule) {
+    } else if (ops !== null && (this.reschedule || this.opsStale)) {
       ops.build(this.plan);
-    } else if (ops !== null && this.orderMoved) {
-      // One link back, no node cut out: nodes put at the end are listed first (a move after them is within
-      // the order they made; before them, it left the end alone), then the moved nodes' ops are listed again
-      // in place and the nodes bound again refreshed.
-      const sink = this.movedSink;
-      const patched =
-        sink !== null &&
-        this.cut.length === 0 &&
-        ops.patch(NO_NODES, NO_NODES, NO_INDICES, this.appended) &&
-        ops.move(this.moved, this.movedFrom, this.movedStart, sink) &&
-        ops.patch(this.rebind, NO_NODES, NO_INDICES, NO_NODES);
-      if (!patched) ops.build(this.plan);
     } else if (
       ops !== null &&
       (this.rebind.size > 0 || this.orderPatched) &&
@@ -869,8 +867,7 @@ export class Renderer implements ChildPlan {
     this.reschedule = false;
     this.rebind.clear();
     this.orderPatched = false;
-    this.orderMoved = false;
-    this.movedSink = null;
+    this.opsStale = false;
     this.appended.length = 0;
     this.cut.length = 0;
     this.cutAt.length = 0;

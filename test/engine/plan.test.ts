@@ -243,25 +243,41 @@ describe('unlinks of the link a node was reached by', () => {
       script.push(`new AddNode a${i}`, `link a${i - 1}.out -> a${i}.a`, `link s${i + 1}.out -> a${i}.b`);
     script.push('new PlaybackNode out', 'link a4.out -> out.left');
     for (const e of engines) e.execute(script.join('; '));
+    let passes = 0;
+    let lists = 0; // op lists written afresh by the edits (describeOps writes one more, not counted)
     const check = (edit: string) => {
+      const before = s.renderer.planPasses();
       for (const e of engines) e.execute(edit);
       reference.renderer.invalidatePlan();
       const a = s.renderBlock();
       const r = reference.renderBlock();
+      const after = s.renderer.planPasses();
+      passes += after.order - before.order;
+      lists += after.opList - before.opList;
       expect(s.renderer.order(), edit).toEqual(s.renderer.referenceOrder());
       expect(s.renderer.order(), edit).toEqual(reference.renderer.order());
       expect(Array.from(a.left), edit).toEqual(Array.from(r.left));
+      const ops = s.renderer.describeOps();
+      expect(ops?.patched, edit).toEqual(ops?.fresh);
     };
     check('new 999 x'); // settles the first plan
-    const before = s.renderer.planPasses();
+    const moves = s.renderer.planPasses().moves;
+    passes = 0;
+    lists = 0;
     for (const i of [3, 0, 5]) {
       check(`new ${700 + i} g${i}; link g${i}.out -> s${i}.frequency`); // unlink f (a root now), link back g
       check(`unlink g${i}.out -> s${i}.frequency`); // g reached nothing: a root, last
       check(`link f${i}.out -> s${i}.frequency`);
     }
-    const after = s.renderer.planPasses();
-    expect(after.order).toBe(before.order);
-    expect(after.moves).toBeGreaterThanOrEqual(before.moves + 9);
+    for (let b = 0; b < 3; b++) {
+      // The glides settle: the sinks are bound again and render as ops.
+      expect(Array.from(s.renderBlock().left)).toEqual(Array.from(reference.renderBlock().left));
+    }
+    const ops = s.renderer.describeOps();
+    expect(ops?.patched).toEqual(ops?.fresh);
+    expect(passes).toBe(0);
+    expect(lists).toBe(0); // the op list followed each move
+    expect(s.renderer.planPasses().moves).toBeGreaterThanOrEqual(moves + 9);
     for (const e of engines) e.dispose();
   });
 });
