@@ -600,6 +600,7 @@ export class Renderer implements ChildPlan {
     ) {
       const start = sink.planAt;
       const epoch = ++this.orderEpoch;
+      this.syncOps();
       if (
         placeSourceBefore(this.plan, this.nodes, sink, source, link, epoch, this.moved, this.movedFrom) >= 0
       ) {
@@ -619,6 +620,7 @@ export class Renderer implements ChildPlan {
     const from = removed?.from;
     if (from !== undefined && from.discoveredVia === removed) {
       const at = from.planAt;
+      if (!this.reorder) this.syncOps();
       if (
         !this.reorder &&
         this.links.outOfNode(from.name).length === 0 &&
@@ -640,20 +642,29 @@ export class Renderer implements ChildPlan {
   }
 
   /**
+   * Before a move of the order: the op list is brought to match the order as it is (nodes put at the end
+   * earlier in the batch are listed, with the indices they have now); after a cut in the batch it cannot
+   * be, and the next compile writes it afresh.
+   */
+  private syncOps(): void {
+    const ops = this.ops;
+    if (ops === null || this.opsStale) return;
+    if (this.cut.length > 0) this.opsStale = true;
+    else if (this.appended.length > 0) {
+      if (!ops.patch(NO_NODES, NO_NODES, NO_INDICES, this.appended)) this.opsStale = true;
+      this.appended.length = 0;
+    }
+  }
+
+  /**
    * The order moved `moved` (old indices in `movedFrom`) to `start`…, before `before` (null: the end): the
-   * op list follows now, while it matches the order as it was (op-list.ts `move`). Nodes put at the end
-   * earlier in the batch are listed first; after a cut in the batch, or a move the list cannot follow, the
-   * next compile writes it afresh.
+   * op list, synced just before (`syncOps`), follows now (op-list.ts `move`); a move it cannot follow leaves
+   * it to the next compile to write afresh.
    */
   private moveOps(start: number, before: RenderNode | null): void {
     const ops = this.ops;
     if (ops === null || this.opsStale) return;
-    let synced = this.cut.length === 0;
-    if (synced && this.appended.length > 0) {
-      synced = ops.patch(NO_NODES, NO_NODES, NO_INDICES, this.appended);
-      this.appended.length = 0;
-    }
-    if (!synced || !ops.move(this.moved, this.movedFrom, start, before)) this.opsStale = true;
+    if (!ops.move(this.moved, this.movedFrom, start, before)) this.opsStale = true;
   }
 
   private removeNode(name: string): void {

@@ -287,6 +287,32 @@ describe('links from a node placed after their sink', () => {
   // the pass had not reached move before the sink, a link that closes a cycle changes nothing. Many of them
   // in a row, on chains, fans and cycles, against the order a full pass makes and the sound of an engine
   // that makes everything afresh.
+  it('a batch that adds nodes and links back among them lists them as a fresh list does', () => {
+    const engines = [0, 1].map(() => new Synchrotron({ blockSize: 64 }));
+    const [s, reference] = engines;
+    for (const e of engines) {
+      e.execute('new SineNode a; new PlaybackNode out; link a.out -> out.left');
+      e.renderBlock();
+    }
+    // A JS node and a value added, then a link back from the value into the JS node (both at the end).
+    for (const edit of [
+      'new PlaybackNode p; new 0.25 v; link v.out -> p.left',
+      'new SineNode q; new MultiplyNode m; new 3 w; link w.out -> m.a; link q.out -> m.b; link m.out -> p.right',
+      'new AddNode n; remove q; link n.out -> m.b',
+    ]) {
+      for (const e of engines) e.execute(edit);
+      reference.renderer.invalidatePlan();
+      const a = s.renderBlock();
+      const r = reference.renderBlock();
+      expect(s.renderer.order(), edit).toEqual(s.renderer.referenceOrder());
+      expect(s.renderer.order(), edit).toEqual(reference.renderer.order());
+      expect(Array.from(a.left), edit).toEqual(Array.from(r.left));
+      const ops = s.renderer.describeOps();
+      expect(ops?.patched, edit).toEqual(ops?.fresh);
+    }
+    for (const e of engines) e.dispose();
+  });
+
   for (const seed of [11, 12, 13]) {
     it(`keeps the reference order and sound through 200 links back (seed ${seed})`, () => {
       const random = seeded(seed);
