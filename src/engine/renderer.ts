@@ -44,6 +44,9 @@ import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef } from '
 const NO_NODES: readonly RenderNode[] = [];
 const NO_INDICES: readonly number[] = [];
 
+/** Moves of the order one batch makes before the rest of it makes the order afresh (renderer `manyMoves`). */
+const MAX_BATCH_MOVES = 16;
+
 /** Blocks a relink crossfade takes (one to glide, one to restore the target; input-steps.ts). */
 const SETTLE_BLOCKS = 2;
 
@@ -200,6 +203,8 @@ export class Renderer implements ChildPlan {
   /** The nodes a link back or an unlink moved within the order and their old indices (scratch, reused). */
   private readonly moved: RenderNode[] = [];
   private readonly movedFrom: number[] = [];
+  /** Moves of the order since the last compile (`manyMoves`). */
+  private batchMoves = 0;
   /** The op list no longer matches the order (a move it could not follow): the next compile writes it afresh. */
   private opsStale = false;
   /**
@@ -596,7 +601,8 @@ export class Renderer implements ChildPlan {
       source !== undefined &&
       sink !== undefined &&
       source !== sink &&
-      source.planAt > sink.planAt
+      source.planAt > sink.planAt &&
+      !this.manyMoves()
     ) {
       const start = sink.planAt;
       const epoch = ++this.orderEpoch;
@@ -613,6 +619,17 @@ export class Renderer implements ChildPlan {
     this.dirty = true;
   }
 
+  /**
+   * The batch has moved the order MAX_BATCH_MOVES times: the rest of it makes the order afresh (one pass)
+   * instead. A patch loaded whole (a thousand `new SineNode s; new 440 f; link f -> s`) links back at every
+   * line, and a pass over the lot is cheaper than a move and an op-list patch each.
+   */
+  private manyMoves(): boolean {
+    if (++this.batchMoves <= MAX_BATCH_MOVES) return false;
+    this.reorder = true;
+    return true;
+  }
+
   private unlinkPorts(source: PortRef, sink: PortRef): void {
     const removed = this.links.unlink(source, sink);
     // Only the link the pass reached its source by matters to the order; the pass skipped any other. A
@@ -620,7 +637,7 @@ export class Renderer implements ChildPlan {
     const from = removed?.from;
     if (from !== undefined && from.discoveredVia === removed) {
       const at = from.planAt;
-      if (!this.reorder) this.syncOps();
+      if (!this.reorder && !this.manyMoves()) this.syncOps();
       if (
         !this.reorder &&
         this.links.outOfNode(from.name).length === 0 &&
@@ -879,6 +896,7 @@ export class Renderer implements ChildPlan {
     this.rebind.clear();
     this.orderPatched = false;
     this.opsStale = false;
+    this.batchMoves = 0;
     this.appended.length = 0;
     this.cut.length = 0;
     this.cutAt.length = 0;

@@ -313,6 +313,33 @@ describe('links from a node placed after their sink', () => {
     for (const e of engines) e.dispose();
   });
 
+  it('a batch of many links back makes the order afresh once (a patch loaded whole)', () => {
+    const engines = [0, 1].map(() => new Synchrotron({ blockSize: 64 }));
+    const [s, reference] = engines;
+    for (const e of engines) {
+      e.execute('new PlaybackNode out');
+      e.renderBlock();
+    }
+    const script: string[] = [];
+    for (let i = 0; i < 30; i++)
+      script.push(`new SineNode s${i}`, `new ${100 + 20 * i} f${i}`, `link f${i}.out -> s${i}.frequency`);
+    script.push('link s0.out -> out.left', 'link s29.out -> out.right');
+    const before = s.renderer.planPasses();
+    for (const e of engines) e.execute(script.join('; '));
+    reference.renderer.invalidatePlan();
+    const a = s.renderBlock();
+    const r = reference.renderBlock();
+    const after = s.renderer.planPasses();
+    expect(after.moves - before.moves).toBe(16); // then one pass for the rest
+    expect(after.order - before.order).toBe(1);
+    expect(s.renderer.order()).toEqual(s.renderer.referenceOrder());
+    expect(s.renderer.order()).toEqual(reference.renderer.order());
+    expect(Array.from(a.right)).toEqual(Array.from(r.right));
+    const ops = s.renderer.describeOps();
+    expect(ops?.patched).toEqual(ops?.fresh);
+    for (const e of engines) e.dispose();
+  });
+
   for (const seed of [11, 12, 13]) {
     it(`keeps the reference order and sound through 200 links back (seed ${seed})`, () => {
       const random = seeded(seed);
