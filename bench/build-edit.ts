@@ -5,7 +5,8 @@
 //               engine creation, parse, execute (parse + evaluate + graph edits), first block (the renderer
 //               makes the nodes, binds, compiles the plan), a later block. CPU ms (process.cpuUsage, less
 //               disturbed by other processes than wall time), best and median over rounds in one process.
-//   edit-3000   one edit to that graph at a time (add a node, link, set a value, unlink, remove): what the
+//   edit-3000   one edit to that graph at a time (add a node, link, set a value, unlink, a link back from a node
+//               placed after its sink, rename, relink, remove): what the
 //               render thread spends applying it at a block boundary (`renderer.applyPending()`, the call
 //               the server's render worker makes inside its block loop), wall µs, median and worst.
 //
@@ -105,7 +106,21 @@ export function editBench(edits = EDITS_PER_KIND): EditReport {
   synth.execute(sinesPatch());
   for (let b = 0; b < 8; b++) synth.renderBlock();
   const renderer = synth.renderer;
-  const times: Record<string, number[]> = { add: [], link: [], set: [], unlink: [], remove: [] };
+  // Sines 0…edits-1 lose their frequency link (untimed): each then has a free input early in the order, the
+  // sink of a "link back" from a node placed at the end.
+  for (let i = 0; i < edits; i++) synth.unlink(`f${i}.out`, `s${i}.frequency`);
+  renderer.applyPending();
+  synth.renderBlock();
+  const times: Record<string, number[]> = {
+    add: [],
+    link: [],
+    set: [],
+    unlink: [],
+    'link back': [],
+    rename: [],
+    relink: [],
+    remove: [],
+  };
   /** Queues one edit on the control side, then times the render thread applying it (µs). */
   const timed = (kind: string, edit: () => void) => {
     edit();
@@ -120,6 +135,17 @@ export function editBench(edits = EDITS_PER_KIND): EditReport {
     timed('link', () => synth.link(`f${i}.out`, `extra${i}.frequency`));
     timed('set', () => synth.setValue(`f${i}`, 220 + i));
     timed('unlink', () => synth.unlink(`f${i}.out`, `extra${i}.frequency`));
+    // From the node placed last to a sine near the start of the order: the source moves before its sink.
+    timed('link back', () => synth.link(`extra${i}.out`, `s${i}.frequency`));
+    // A sine in the middle of the order, fed and feeding.
+    timed('rename', () => synth.graph.renameNode(`s${500 + i}`, `renamed${i}`));
+    // A relink: s${i}.frequency back to f${i} (the graph sends unlink + link). The unlink takes away the link
+    // extra${i} was reached by, which still makes the order afresh.
+    timed('relink', () => synth.link(`f${i}.out`, `s${i}.frequency`));
+    // Untimed: s${i} is free again for the next round's link back.
+    synth.unlink(`f${i}.out`, `s${i}.frequency`);
+    renderer.applyPending();
+    synth.renderBlock();
     timed('remove', () => synth.remove(`extra${i}`));
   }
   const nodes = synth.graph.nodes().length;
@@ -153,7 +179,7 @@ export function formatEdit(report: EditReport): string {
   ];
   for (const [kind, s] of Object.entries(report.kinds)) {
     lines.push(
-      `  ${kind.padEnd(7)} ${String(s.best).padStart(8)} / ${String(s.median).padStart(8)} / ${String(s.worst).padStart(8)}`,
+      `  ${kind.padEnd(9)} ${String(s.best).padStart(8)} / ${String(s.median).padStart(8)} / ${String(s.worst).padStart(8)}`,
     );
   }
   const worstMedian = Math.max(...Object.values(report.kinds).map((s) => s.median));

@@ -162,6 +162,75 @@ export class OpList implements OpWriter {
     return true;
   }
 
+  /**
+   * The order moved `moved` (their old indices in `from`) to indices `start`… , right before `before` (null:
+   * to the end), the others keeping their order (plan.ts `placeSourceBefore`, `placeAsRoot`): each is cut
+   * from its old place and its op listed right before `before`'s, in its segment, or at the list's end —
+   * what a fresh list does there —, a few words however far they moved. False when a moved node renders in
+   * JS, or an op's new neighbour is not an op: the caller writes the list afresh (it may be half patched).
+   * The list must match the order as it was before the move; `patch` then refreshes nodes bound again.
+   */
+  move(
+    moved: readonly RenderNode[],
+    from: readonly number[],
+    start: number,
+    before: RenderNode | null,
+  ): boolean {
+    let ops = false;
+    for (const node of moved) {
+      if (node.listedOp) ops = true;
+      else if (!node.inert || node.listedSteps === null || node.listedSteps.length > 0) return false;
+    }
+    if (ops && before !== null && !before.listedOp) return false;
+    // Cut from the highest old index down: each index is still right when its turn comes.
+    const byIndex = moved.map((_, m) => m).sort((x, y) => from[y] - from[x]);
+    const placed: (InputStep[] | null)[] = moved.map((node) => node.listedSteps);
+    for (const m of byIndex) if (!this.cut(moved[m], from[m])) return false;
+    const schedule = this.schedule;
+    let regroup: Segment | null = null;
+    for (let m = 0; m < moved.length; m++) {
+      const node = moved[m];
+      const at = start + m;
+      for (let e = 0; e < schedule.length; e++) if (schedule[e] >= at) schedule[e]++;
+      node.listedSteps = placed[m];
+      if (!node.listedOp) continue;
+      let segment: Segment;
+      if (before === null) {
+        const last = schedule.length - 1;
+        if (last >= 0 && schedule[last] < 0) {
+          segment = this.segments[~schedule[last]];
+        } else {
+          segment = this.segment();
+          segment.first = this.count;
+          schedule.push(~(this.segmentCount - 1));
+        }
+        this.list[this.count] = node.opAt;
+        this.nodes[this.count] = node;
+        this.count++;
+        segment.end = this.count;
+        if (node.readsData) segment.readers.push(node);
+        if (node.publishesExports) segment.publishers.push(node);
+      } else {
+        const i = this.nodes.indexOf(before);
+        const k = this.segmentOf(i);
+        if (k < 0) return false;
+        segment = this.segments[k];
+        this.list.copyWithin(i + 1, i, this.count);
+        this.list[i] = node.opAt;
+        this.nodes.splice(i, 0, node);
+        this.count++;
+        segment.end++;
+        this.shiftSegments(k + 1, 1);
+        // Readers and publishers in the order a fresh list has them (converters' order does not matter).
+        if (node.readsData || node.publishesExports) regroup = segment;
+      }
+      const steps = placed[m]!;
+      for (let s = 0; s < steps.length; s++) segment.steps.push(steps[s]);
+    }
+    if (regroup !== null) this.regroup(regroup);
+    return true;
+  }
+
   /** Takes out a node that was at index `at` of the order. */
   private cut(node: RenderNode, at: number): boolean {
     const placed = node.listedSteps;
@@ -258,15 +327,27 @@ export class OpList implements OpWriter {
       segment.end--;
       schedule.splice(e + 1, 0, n);
     } else {
-      // Cut in two: the ops after it form a segment of their own. Their converters, readers and publishers
-      // move with them (a pass over this segment's nodes only).
-      const right = this.insertSegment(k + 1);
-      right.first = i;
-      right.end = segment.end - 1;
-      segment.end = i;
-      schedule.splice(e + 1, 0, n, ~(k + 1));
-      this.regroup(segment);
-      this.regroup(right);
+      // Cut in two. The smaller part becomes a segment of its own, its converters, readers and publishers
+      // gathered from its nodes; the larger keeps the rest of them (a pass over the smaller part's nodes:
+      // a relink near either end of a segment of thousands of ops reads few node objects).
+      if (i - segment.first <= segment.end - 1 - i) {
+        const left = this.insertSegment(k); // `segment`, the part after the node, is k + 1 now
+        left.first = segment.first;
+        left.end = i;
+        segment.first = i;
+        segment.end--;
+        schedule.splice(e, 0, ~k, n);
+        this.regroup(left);
+        withoutAll(segment, left);
+      } else {
+        const right = this.insertSegment(k + 1);
+        right.first = i;
+        right.end = segment.end - 1;
+        segment.end = i;
+        schedule.splice(e + 1, 0, n, ~(k + 1));
+        this.regroup(right);
+        withoutAll(segment, right);
+      }
     }
     node.listedOp = false;
     return true;
@@ -611,4 +692,20 @@ function convertersOnly(node: RenderNode): boolean {
   const steps = node.inputSteps;
   for (let s = 0; s < steps.length; s++) if (!(steps[s] instanceof DataToStream)) return false;
   return true;
+}
+
+/** Takes out of `segment` the converters, readers and publishers `part` holds (one pass over each array). */
+function withoutAll(segment: Segment, part: Segment): void {
+  keepOthers(segment.steps, part.steps);
+  keepOthers(segment.readers, part.readers);
+  keepOthers(segment.publishers, part.publishers);
+}
+
+/** Removes from `list` the entries of `gone`, keeping the order of the rest. */
+function keepOthers<T>(list: T[], gone: readonly T[]): void {
+  if (gone.length === 0) return;
+  const drop = new Set(gone);
+  let w = 0;
+  for (let r = 0; r < list.length; r++) if (!drop.has(list[r])) list[w++] = list[r];
+  list.length = w;
 }

@@ -2,8 +2,10 @@
 // Runs when an edit is applied, at a block boundary (renderer.ts, render thread); it may allocate, the plan
 // it makes does not. It is incremental, so that one edit to a graph of thousands of nodes costs the render
 // thread microseconds (issue 14): only the nodes an edit touched are bound again, and the order is one
-// depth-first pass over node objects and the links they keep (no name look-ups). `renderOrder` below is the
-// definition that pass keeps to, used by tests to check it.
+// depth-first pass over node objects and the links they keep (no name look-ups), made only when an edit may
+// change it in a way the renderer cannot patch; a link from a node placed after its sink is patched within
+// the region it moves (`placeSourceBefore`). No name decides the order, so a rename leaves it as it is.
+// `renderOrder` below is the definition the pass and the patches keep to, used by tests to check them.
 // A link that closes a cycle is a back edge: its sink reads the source's previous block (a one-block
 // delay), because output buffers persist between blocks.
 
@@ -105,35 +107,28 @@ export class PlanLinks {
   }
 
   /**
-   * A node was renamed: links that name it are re-keyed and move to the end of `bySink` (in their order),
-   * as a delete and re-insert would; each other node's feeders from it move to the end of its list alike.
+   * A node was renamed: the links into and out of it name it anew. Only links into it are keyed by its
+   * name; they are re-keyed in their order, so each node's feeders keep their order (by-sink order restricted
+   * to one sink, what the order pass follows) and the render order does not change: a rename costs the
+   * node's links, not a pass over all.
    */
   rename(from: string, to: string): void {
-    const touched: RenderLink[] = [];
-    for (const link of this.bySink.values())
-      if (link.source.node === from || link.sink.node === from) touched.push(link);
-    for (const link of touched) this.bySink.delete(portKey(link.sink));
-    for (const link of touched) {
-      if (link.source.node === from) link.source = { ...link.source, node: to };
-      if (link.sink.node === from) link.sink = { ...link.sink, node: to };
-      this.bySink.set(portKey(link.sink), link);
-    }
     const into = this.into.get(from);
-    this.into.delete(from);
-    if (into) this.into.set(to, into);
-    const out = this.outOf.get(from);
-    this.outOf.delete(from);
-    if (out) {
-      this.outOf.set(to, out);
-      for (const sinkName of new Set([...out].map((l) => l.sink.node))) {
-        if (sinkName === to) continue; // all of its links moved: their order among themselves is kept
-        const list = this.into.get(sinkName);
-        if (!list) continue;
-        const stay = list.filter((l) => l.source.node !== to);
-        const moved = list.filter((l) => l.source.node === to);
-        list.length = 0;
-        list.push(...stay, ...moved);
+    if (into) {
+      this.into.delete(from);
+      this.into.set(to, into);
+      for (const link of into) this.bySink.delete(portKey(link.sink));
+      for (const link of into) {
+        link.sink = { ...link.sink, node: to };
+        if (link.source.node === from) link.source = { ...link.source, node: to };
+        this.bySink.set(portKey(link.sink), link);
       }
+    }
+    const out = this.outOf.get(from);
+    if (out) {
+      this.outOf.delete(from);
+      this.outOf.set(to, out);
+      for (const link of out) if (link.source.node === from) link.source = { ...link.source, node: to };
     }
   }
 
@@ -256,7 +251,11 @@ function linkInto(node: RenderNode, port: string): RenderLink | undefined {
   return undefined;
 }
 
-/** Depth-first post-order over "is fed by" edges, iterative (chains of thousands of nodes are fine). */
+/**
+ * Depth-first post-order over "is fed by" edges, iterative (chains of thousands of nodes are fine): roots in
+ * `nodes`' order (the renderer passes the order nodes were made in), each node's feeders in `links`' order.
+ * No name decides anything: a rename changes no order.
+ */
 export function renderOrder(
   nodes: ReadonlyMap<string, RenderNode>,
   links: ReadonlyMap<string, Link>,
@@ -335,4 +334,140 @@ export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: Rend
       }
     }
   }
+}
+
+/**
+ * Patches the order `orderNodes` made for a new link `link` (its sink's last feeder) from `source`, placed
+ * after its sink `sink`: as a pass would, without one (issue 14: an edit costs the render thread ≤ 0.5 ms).
+ * The pass meets the link when everything placed before the sink is done and the sink and the nodes it was
+ * reached through are on its stack. A source on that stack closes a cycle: the link is a back edge (a
+ * one-block delay) and the order stays. Otherwise the pass visits the source there: the source and the
+ * feeders of it nothing had visited yet (`moved`, in the pass's post-order) come right before the sink,
+ * and every other node keeps its place relative to the rest — the pass over them is the same, the moved
+ * ones being already visited when it meets them. Only the region from the sink to the last moved node is
+ * rewritten (Pearce–Kelly's affected region, with the pass's own order inside it). `epoch` must differ from
+ * every order pass's; `nodes` finds a node by name (the stack is the chain of `discoveredVia` links).
+ * `moved` and `movedFrom` receive the nodes moved (in their new order) and their old indices.
+ * Returns the region's last index, -1 when the order stays.
+ */
+export function placeSourceBefore(
+  plan: RenderNode[],
+  nodes: ReadonlyMap<string, RenderNode>,
+  sink: RenderNode,
+  source: RenderNode,
+  link: RenderLink,
+  epoch: number,
+  moved: RenderNode[],
+  movedFrom: number[],
+): number {
+  const start = sink.planAt;
+  // The pass's stack when it meets the link: the sink and its way in, root last.
+  for (let node: RenderNode | undefined = sink; node !== undefined; ) {
+    node.visited = epoch;
+    const via: RenderLink | null = node.discoveredVia;
+    node = via === null ? undefined : nodes.get(via.sink.node);
+  }
+  if (source.visited === epoch) return -1; // a back edge: a cycle, the order stays
+  moved.length = 0;
+  movedFrom.length = 0;
+  const stack: RenderNode[] = [source];
+  const next: number[] = [0];
+  source.visited = epoch;
+  source.discoveredVia = link;
+  let end = source.planAt;
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const node = stack[top];
+    const feeders = node.inLinks;
+    let pushed = false;
+    while (next[top] < feeders.length) {
+      const feeder = feeders[next[top]++];
+      const from = feeder.from;
+      // Placed before the sink, on the stack, or moved already: visited when the pass meets the link.
+      if (from !== undefined && from.visited !== epoch && from.planAt > start) {
+        from.visited = epoch;
+        from.discoveredVia = feeder;
+        if (from.planAt > end) end = from.planAt;
+        stack.push(from);
+        next.push(0);
+        pushed = true;
+        break;
+      }
+    }
+    if (!pushed) {
+      stack.pop();
+      next.pop();
+      moved.push(node);
+    }
+  }
+  // The region [start, end]: the moved nodes first, then the others in their order.
+  for (let m = 0; m < moved.length; m++) {
+    movedFrom.push(moved[m].planAt);
+    moved[m].planAt = -1;
+  }
+  // From the back, the others close up towards the end (each write lands on an entry already read).
+  let write = end;
+  for (let i = end; i >= start; i--) {
+    const node = plan[i];
+    if (node.planAt < 0) continue;
+    node.planAt = write;
+    plan[write--] = node;
+  }
+  for (let m = 0; m < moved.length; m++) {
+    moved[m].planAt = start + m;
+    plan[start + m] = moved[m];
+  }
+  return end;
+}
+
+/** How far `placeAsRoot` follows `discoveredVia` links to a node's root before it gives up (a full pass). */
+const MAX_ROOT_WALK = 64;
+
+/**
+ * Patches the order for an unlink of the link the pass reached `node` by, when `node` reached no other node
+ * (no feeder of it was first reached through it) and feeds nothing now: no visit meets it any more, so the
+ * pass takes it as a root, at its turn in the order nodes were made (`made`), and places it alone (its
+ * feeders are all visited by then). Each root's nodes form one block of the order, the blocks in their roots'
+ * `made` order: it goes after the last block whose root was made before it, found by bisection. The nodes
+ * between its old and new place move up by one. False when that does not hold (or a root is too far to
+ * find): the caller makes the order afresh. `nodes` finds a node by name.
+ */
+export function placeAsRoot(
+  plan: RenderNode[],
+  nodes: ReadonlyMap<string, RenderNode>,
+  node: RenderNode,
+): boolean {
+  for (const link of node.inLinks)
+    if (link.from !== undefined && link.from.discoveredVia === link) return false;
+  const at = node.planAt;
+  // Bisection over the order without `node`: the first index whose root was made after it.
+  let lo = at;
+  let hi = plan.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const made = rootMade(plan[mid + 1], nodes); // index mid of the order without `node`
+    if (made < 0) return false;
+    if (made > node.made) hi = mid;
+    else lo = mid + 1;
+  }
+  for (let i = at; i < lo; i++) {
+    const next = plan[i + 1];
+    next.planAt = i;
+    plan[i] = next;
+  }
+  plan[lo] = node;
+  node.planAt = lo;
+  node.discoveredVia = null;
+  return true;
+}
+
+/** `made` of the root of the pass's tree `node` is in (-1 when it is further than MAX_ROOT_WALK). */
+function rootMade(node: RenderNode, nodes: ReadonlyMap<string, RenderNode>): number {
+  let current: RenderNode | undefined = node;
+  for (let step = 0; step < MAX_ROOT_WALK && current !== undefined; step++) {
+    const via: RenderLink | null = current.discoveredVia;
+    if (via === null) return current.made;
+    current = nodes.get(via.sink.node);
+  }
+  return -1;
 }

@@ -45,6 +45,8 @@ export interface RenderNode {
   inputSteps: InputStep[];
   /** Links into this node, in the order the order pass visits its feeders (PlanLinks keeps it). */
   inLinks: RenderLink[];
+  /** When it was made (a count per renderer): the order pass takes roots in this order. */
+  made: number;
   /** The order pass that last visited this node (plan.ts, orderNodes). */
   visited: number;
   /** Its index in the current render order (kept by the order pass and by edits that patch the order). */

@@ -18,7 +18,15 @@ import {
 import { FaultGuard } from './faults.js';
 import { RelinkCrossfade } from './input-steps.js';
 import { OpList } from './op-list.js';
-import { bindInputs, NO_STEPS, orderNodes, PlanLinks, renderOrder } from './plan.js';
+import {
+  bindInputs,
+  NO_STEPS,
+  orderNodes,
+  PlanLinks,
+  placeAsRoot,
+  placeSourceBefore,
+  renderOrder,
+} from './plan.js';
 import type { RenderOp } from './prepare.js';
 import type { NodeRegistry } from './registry.js';
 import {
@@ -32,6 +40,12 @@ import {
 import { validateBlockSize, validateSampleRate } from './render-settings.js';
 import { changeTempo, createTempoState } from './tempo.js';
 import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef } from './types.js';
+
+const NO_NODES: readonly RenderNode[] = [];
+const NO_INDICES: readonly number[] = [];
+
+/** Moves of the order one batch makes before the rest of it makes the order afresh (renderer `manyMoves`). */
+const MAX_BATCH_MOVES = 16;
 
 /** Blocks a relink crossfade takes (one to glide, one to restore the target; input-steps.ts). */
 const SETTLE_BLOCKS = 2;
@@ -159,6 +173,12 @@ export class Renderer implements ChildPlan {
 
   private readonly pool: BufferPool;
   private readonly nodes = new Map<string, RenderNode>();
+  /**
+   * The nodes in the order they were made: the order pass's roots. Not `nodes`' order, which a rename
+   * changes (a Map key cannot change in place): the render order depends on no name, so a rename is a
+   * look-up change only — as the control side's graph keeps a renamed node's place.
+   */
+  private readonly roots = new Set<RenderNode>();
   private readonly links = new PlanLinks();
   private readonly queue: RenderOp[][] = [];
   /** The nodes in render order; rebuilt in place when nodes or links change. */
@@ -169,7 +189,9 @@ export class Renderer implements ChildPlan {
    * An edit since the last compile may have changed the order: the next compile makes it afresh. Edits that
    * provably leave the depth-first pass's order as it was patch `plan` in place instead (`orderPatched`):
    * a node that feeds nothing yet goes to the end, a removed node that was no other's way in is cut out,
-   * and a link or unlink the pass would skip over changes nothing (see `link` and `unlink` below).
+   * and a link or unlink the pass would skip over changes nothing (see `link` and `unlink` below); a link
+   * from a node placed after its sink moves the nodes the pass would move (`placeSourceBefore`), an unlink
+   * may make its source a root at its turn (`placeAsRoot`), a rename changes no order at all.
    */
   private reorder = false;
   /** `plan` was patched in place since the last compile: the op list is patched (or written again). */
@@ -178,13 +200,25 @@ export class Renderer implements ChildPlan {
   private readonly appended: RenderNode[] = [];
   private readonly cut: RenderNode[] = [];
   private readonly cutAt: number[] = [];
+  /** The nodes a link back or an unlink moved within the order and their old indices (scratch, reused). */
+  private readonly moved: RenderNode[] = [];
+  private readonly movedFrom: number[] = [];
+  /** Moves of the order since the last compile (`manyMoves`). */
+  private batchMoves = 0;
+  /** The op list no longer matches the order (a move it could not follow): the next compile writes it afresh. */
+  private opsStale = false;
   /**
    * Nodes that add to the master bus (PlaybackNode: `masterContribution`). A nested plan's master is
    * scratch, cleared each block only while one does: a VoicesNode renders dozens of nested plans a block.
    */
   private masterWriters = 0;
-  /** Stamps order passes (plan.ts, orderNodes). */
+  /** Stamps order passes (plan.ts, orderNodes) and the order's patches for links back. */
   private orderEpoch = 0;
+  /** Nodes made so far (each node's `made`). */
+  private made = 0;
+  /** Full order passes made, and order patches for links back (placeSourceBefore) that moved nodes. */
+  private orderPasses = 0;
+  private orderMoves = 0;
   private releaseAfterCompile: Float32Array[] = [];
   private readonly faults = new FaultGuard(
     (event) => this.onEvent(event),
@@ -501,6 +535,7 @@ export class Renderer implements ChildPlan {
       this.pool.release(this.master.right);
     }
     this.nodes.clear();
+    this.roots.clear();
     this.plan.length = 0;
     this.rebind.clear();
     this.settling.length = 0;
@@ -554,27 +589,99 @@ export class Renderer implements ChildPlan {
   private linkPorts(sourceRef: PortRef, sinkRef: PortRef): void {
     const link = this.links.link(sourceRef, sinkRef, this.nodes.get(sourceRef.node));
     // A new link is its sink's last feeder: the pass looks at it just before placing the sink, when a
-    // source placed earlier is already visited, so the pass skips it (as it does a link to itself).
+    // source placed earlier is already visited, so the pass skips it (as it does a link to itself). A source
+    // placed later moves before the sink with the feeders of it the pass had not visited (plan.ts).
     // One that replaces a link in place is looked at earlier: the order is made again.
     const sink = this.nodes.get(sinkRef.node);
     const source = link.from;
-    if (
-      this.links.replaced ||
-      (source !== undefined && sink !== undefined && source !== sink && source.planAt >= sink.planAt)
-    )
+    if (this.links.replaced) {
       this.reorder = true;
+    } else if (
+      !this.reorder &&
+      source !== undefined &&
+      sink !== undefined &&
+      source !== sink &&
+      source.planAt > sink.planAt &&
+      !this.manyMoves()
+    ) {
+      const start = sink.planAt;
+      const epoch = ++this.orderEpoch;
+      this.syncOps();
+      if (
+        placeSourceBefore(this.plan, this.nodes, sink, source, link, epoch, this.moved, this.movedFrom) >= 0
+      ) {
+        this.orderMoves++;
+        this.moveOps(start, sink);
+      }
+    }
     this.revive(sinkRef.node);
     this.touch(sinkRef.node);
     this.dirty = true;
   }
 
+  /**
+   * The batch has moved the order MAX_BATCH_MOVES times: the rest of it makes the order afresh (one pass)
+   * instead. A patch loaded whole (a thousand `new SineNode s; new 440 f; link f -> s`) links back at every
+   * line, and a pass over the lot is cheaper than a move and an op-list patch each.
+   */
+  private manyMoves(): boolean {
+    if (++this.batchMoves <= MAX_BATCH_MOVES) return false;
+    this.reorder = true;
+    return true;
+  }
+
   private unlinkPorts(source: PortRef, sink: PortRef): void {
     const removed = this.links.unlink(source, sink);
-    // Only the link the pass reached its source by matters to the order; the pass skipped any other.
-    if (removed?.from !== undefined && removed.from.discoveredVia === removed) this.reorder = true;
+    // Only the link the pass reached its source by matters to the order; the pass skipped any other. A
+    // source that reached nothing else and now feeds nothing becomes a root at its turn (plan.ts).
+    const from = removed?.from;
+    if (from !== undefined && from.discoveredVia === removed) {
+      const at = from.planAt;
+      if (!this.reorder && !this.manyMoves()) this.syncOps();
+      if (
+        !this.reorder &&
+        this.links.outOfNode(from.name).length === 0 &&
+        placeAsRoot(this.plan, this.nodes, from)
+      ) {
+        this.orderMoves++;
+        this.moved.length = 0;
+        this.movedFrom.length = 0;
+        this.moved.push(from);
+        this.movedFrom.push(at);
+        this.moveOps(from.planAt, this.plan[from.planAt + 1] ?? null);
+      } else {
+        this.reorder = true;
+      }
+    }
     this.revive(sink.node);
     this.touch(sink.node);
     this.dirty = true;
+  }
+
+  /**
+   * Before a move of the order: the op list is brought to match the order as it is (nodes put at the end
+   * earlier in the batch are listed, with the indices they have now); after a cut in the batch it cannot
+   * be, and the next compile writes it afresh.
+   */
+  private syncOps(): void {
+    const ops = this.ops;
+    if (ops === null || this.opsStale) return;
+    if (this.cut.length > 0) this.opsStale = true;
+    else if (this.appended.length > 0) {
+      if (!ops.patch(NO_NODES, NO_NODES, NO_INDICES, this.appended)) this.opsStale = true;
+      this.appended.length = 0;
+    }
+  }
+
+  /**
+   * The order moved `moved` (old indices in `movedFrom`) to `start`…, before `before` (null: the end): the
+   * op list, synced just before (`syncOps`), follows now (op-list.ts `move`); a move it cannot follow leaves
+   * it to the next compile to write afresh.
+   */
+  private moveOps(start: number, before: RenderNode | null): void {
+    const ops = this.ops;
+    if (ops === null || this.opsStale) return;
+    if (!ops.move(this.moved, this.movedFrom, start, before)) this.opsStale = true;
   }
 
   private removeNode(name: string): void {
@@ -590,6 +697,7 @@ export class Renderer implements ChildPlan {
     if (!this.reorder && !reachesFeeders(node)) this.cutFromPlan(node);
     else this.reorder = true;
     this.nodes.delete(name);
+    this.roots.delete(node);
     this.rebind.delete(node);
     this.links.detach(name);
     this.touchConsumers(name);
@@ -624,15 +732,12 @@ export class Renderer implements ChildPlan {
   private renameNode(from: string, to: string): void {
     const node = this.nodes.get(from);
     if (!node) return;
+    // Names only: bindings, the order and the op list hold node objects (see `roots`, PlanLinks.rename).
     this.nodes.delete(from);
     node.name = to;
     node.context.name = to;
     this.nodes.set(to, node);
     this.links.rename(from, to);
-    this.rebind.add(node);
-    this.touchConsumers(to);
-    this.reorder = true;
-    this.dirty = true;
   }
 
   private configureNode(op: Extract<RenderOp, { op: 'configure' }>): void {
@@ -677,6 +782,7 @@ export class Renderer implements ChildPlan {
       inLinks: this.links.intoNode(name),
       visited: 0,
       planAt: -1,
+      made: this.made++,
       discoveredVia: null,
       listedOp: false,
       listedSteps: null,
@@ -691,6 +797,7 @@ export class Renderer implements ChildPlan {
     };
     setPorts(node, inputSpecs, outputSpecs, args, this.pool, this.releaseAfterCompile);
     this.nodes.set(name, node);
+    this.roots.add(node);
     this.links.attach(node);
     this.rebind.add(node);
     this.touchConsumers(name);
@@ -773,9 +880,10 @@ export class Renderer implements ChildPlan {
     }
     if (this.reorder) {
       this.reorder = false;
-      orderNodes(this.nodes.values(), ++this.orderEpoch, this.plan);
+      this.orderPasses++;
+      orderNodes(this.roots, ++this.orderEpoch, this.plan);
       ops?.build(this.plan);
-    } else if (ops !== null && this.reschedule) {
+    } else if (ops !== null && (this.reschedule || this.opsStale)) {
       ops.build(this.plan);
     } else if (
       ops !== null &&
@@ -787,6 +895,8 @@ export class Renderer implements ChildPlan {
     this.reschedule = false;
     this.rebind.clear();
     this.orderPatched = false;
+    this.opsStale = false;
+    this.batchMoves = 0;
     this.appended.length = 0;
     this.cut.length = 0;
     this.cutAt.length = 0;
@@ -805,9 +915,12 @@ export class Renderer implements ChildPlan {
     this.dirty = true;
   }
 
-  /** Full order passes and op-list writes so far (tests: an edit that patches the plan makes neither). */
-  planPasses(): { order: number; opList: number } {
-    return { order: this.orderEpoch, opList: this.ops?.builds ?? 0 };
+  /**
+   * Full order passes and op-list writes so far (tests: an edit that patches the plan makes neither), and
+   * the order's patches for links back (which write the op list afresh).
+   */
+  planPasses(): { order: number; opList: number; moves: number } {
+    return { order: this.orderPasses, opList: this.ops?.builds ?? 0, moves: this.orderMoves };
   }
 
   /**
@@ -823,8 +936,11 @@ export class Renderer implements ChildPlan {
     return { patched, fresh: ops.describe(this.plan) };
   }
 
-  /** Render order as a full pass over the by-sink links defines it (plan.ts `renderOrder`), for tests. */
+  /** Render order as a full pass over the by-sink links defines it (plan.ts `renderOrder`; roots in the order
+   * nodes were made), for tests. */
   referenceOrder(): string[] {
-    return renderOrder(this.nodes, this.links.bySink).map((n) => n.name);
+    const roots = new Map<string, RenderNode>();
+    for (const node of this.roots) roots.set(node.name, node);
+    return renderOrder(roots, this.links.bySink).map((n) => n.name);
   }
 }
