@@ -176,6 +176,7 @@ export class OpList implements OpWriter {
     start: number,
     before: RenderNode | null,
   ): boolean {
+    this.revision++; // a ChildGroup's kept interleaving is stale now
     let ops = false;
     for (const node of moved) {
       if (node.listedOp) ops = true;
