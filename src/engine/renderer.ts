@@ -228,7 +228,7 @@ export class Renderer implements ChildPlan {
   );
   /** The plan's nodes that have kernels, as ops in WebAssembly memory (null without kernels). */
   private readonly ops: OpList | null;
-  /** A plan was built since the ops last rendered: their nodes' `rendered` flags are set after a block. */
+  /** A plan was built since the ops last rendered: its nodes' `rendered` flags are set after a block. */
   private opsUnrendered = false;
   /**
    * Nodes that glide to a new source (a relink crossfade) render in JS meanwhile; when the glide is over
@@ -472,9 +472,11 @@ export class Renderer implements ChildPlan {
     const ops = this.ops;
     if (ops === null) return;
     if (this.opsUnrendered) {
+      // Op nodes, and inert nodes (never called, but what feeds them was heard: an outlet's input is read by
+      // its parent), have rendered now, as every node the JS path calls has: a relink into them glides.
       this.opsUnrendered = false;
-      const nodes = ops.nodes;
-      for (let i = 0; i < ops.count; i++) if (!nodes[i].faulted) nodes[i].rendered = true;
+      const plan = this.plan;
+      for (let i = 0; i < plan.length; i++) if (!plan[i].faulted) plan[i].rendered = true;
     }
     if (this.settleBlocks > 0 && --this.settleBlocks === 0) {
       for (const node of this.settling) if (this.nodes.get(node.name) === node) this.rebind.add(node);
