@@ -62,9 +62,15 @@ export function voicesCost(plan: VoicesPlan): number {
   return plan.voices * (plan.plans[0]?.patch.weight ?? 0);
 }
 
-/** The thread (0: the main one) that renders voice `v` of a node split over `threads` threads. */
+/**
+ * The thread (0: the main one) that renders voice `v` of a node split over `threads` threads. The main
+ * thread keeps two voices in every threads + 1 (with two threads, two thirds): a worker's voices also pay
+ * its wake-up and the copies of their blocks in and out, so with even halves the main thread waited for it
+ * (docs/performance.md, branch vthread2). Voices are mixed in voice order wherever they render.
+ */
 export function threadOfVoice(v: number, threads: number): number {
-  return v % threads;
+  const r = v % (threads + 1);
+  return r === threads ? 0 : r;
 }
 
 /** One worker as a split sees it (render-threads.ts's WorkerPart). */
@@ -165,6 +171,8 @@ export class VoiceSplit implements RemoteVoices {
   private readonly layout: ShareLayout;
   private readonly inputBlocks: Float32Array[];
   private readonly kicked: Uint8Array;
+  /** Each worker's voices, ascending. */
+  private readonly owned: Int32Array[];
   /** The output blocks in `kernels`' memory at byte `outputsAt` (−1: in `blocks`); give back with release. */
   private readonly outputsAt: number = -1;
   private readonly outputBytes: number = 0;
@@ -239,6 +247,7 @@ export class VoiceSplit implements RemoteVoices {
       this.shares[thread - 1].voices.push(v);
       this.shares[thread - 1].plans.push(plan.plans[v]);
     }
+    this.owned = this.shares.map((share) => Int32Array.from(share.voices));
   }
 
   drive(k: number, v: number): Float32Array | null {
@@ -254,12 +263,14 @@ export class VoiceSplit implements RemoteVoices {
     written: Uint8Array,
   ): void {
     const control = this.control;
-    const threads = this.workers.length + 1;
     const { activeAt, staleAt, voices } = this.layout;
     let copied = false;
     for (let w = 0; w < this.workers.length; w++) {
       let any = 0;
-      for (let v = w + 1; v < count; v += threads) {
+      const owned = this.owned[w];
+      for (let j = 0; j < owned.length; j++) {
+        const v = owned[j];
+        if (v >= count) break;
         control[activeAt + v] = active[v];
         any |= active[v];
         // A held note writes nothing block after block: the worker copies only the drive blocks written.

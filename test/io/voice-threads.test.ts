@@ -13,6 +13,7 @@ import { type DataInput, data, defineNode, midi } from '../../src/engine/definit
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { ThreadedRenderer } from '../../src/io/render-threads.js';
+import { threadOfVoice } from '../../src/io/voice-threads.js';
 import { createRegistry, Synchrotron } from '../../src/synchrotron.js';
 
 const BLOCK = 128;
@@ -392,6 +393,13 @@ link poly.left -> play.left`);
       expect(faults.length).toBe(1);
       expect(faults[0].message).toContain('NaN or Infinity');
     }
+  });
+
+  it('keeps two voices in every threads + 1 on the main thread (a worker also pays its wake-up and copies)', () => {
+    const of = (threads: number) => Array.from({ length: 9 }, (_, v) => threadOfVoice(v, threads));
+    expect(of(2)).toEqual([0, 1, 0, 0, 1, 0, 0, 1, 0]);
+    expect(of(3)).toEqual([0, 1, 2, 0, 0, 1, 2, 0, 0]);
+    expect(of(1)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('keeps a small poly patch on one thread', () => {
