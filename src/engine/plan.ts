@@ -307,31 +307,48 @@ export function orderNodes(nodes: Iterable<RenderNode>, epoch: number, out: Rend
     if (root.visited === epoch) continue;
     root.visited = epoch;
     root.discoveredVia = null;
-    stack.push(root);
-    next.push(0);
-    while (stack.length > 0) {
-      const top = stack.length - 1;
-      const node = stack[top];
-      const feeders = node.inLinks;
-      let pushed = false;
-      while (next[top] < feeders.length) {
-        const link = feeders[next[top]++];
-        const source = link.from;
-        if (source !== undefined && source.visited !== epoch) {
-          source.visited = epoch;
-          source.discoveredVia = link;
-          stack.push(source);
-          next.push(0);
-          pushed = true;
-          break;
-        }
+    const first = out.length;
+    visitFeeders(root, epoch, Number.NEGATIVE_INFINITY, out, stack, next);
+    for (let i = first; i < out.length; i++) out[i].planAt = i;
+  }
+}
+
+/**
+ * The pass's visit from `root` (stamped `epoch` already): depth-first post-order over feeders not stamped
+ * yet and placed after index `after` (every one for -Infinity), each stamped and told the link it was
+ * reached by, appended to `out`. Reads `planAt`, never writes it. `stack` and `next` are scratch, empty.
+ */
+function visitFeeders(
+  root: RenderNode,
+  epoch: number,
+  after: number,
+  out: RenderNode[],
+  stack: RenderNode[],
+  next: number[],
+): void {
+  stack.push(root);
+  next.push(0);
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const node = stack[top];
+    const feeders = node.inLinks;
+    let pushed = false;
+    while (next[top] < feeders.length) {
+      const link = feeders[next[top]++];
+      const source = link.from;
+      if (source !== undefined && source.visited !== epoch && source.planAt > after) {
+        source.visited = epoch;
+        source.discoveredVia = link;
+        stack.push(source);
+        next.push(0);
+        pushed = true;
+        break;
       }
-      if (!pushed) {
-        stack.pop();
-        next.pop();
-        node.planAt = out.length;
-        out.push(node);
-      }
+    }
+    if (!pushed) {
+      stack.pop();
+      next.pop();
+      out.push(node);
     }
   }
 }
@@ -370,39 +387,16 @@ export function placeSourceBefore(
   if (source.visited === epoch) return -1; // a back edge: a cycle, the order stays
   moved.length = 0;
   movedFrom.length = 0;
-  const stack: RenderNode[] = [source];
-  const next: number[] = [0];
   source.visited = epoch;
   source.discoveredVia = link;
-  let end = source.planAt;
-  while (stack.length > 0) {
-    const top = stack.length - 1;
-    const node = stack[top];
-    const feeders = node.inLinks;
-    let pushed = false;
-    while (next[top] < feeders.length) {
-      const feeder = feeders[next[top]++];
-      const from = feeder.from;
-      // Placed before the sink, on the stack, or moved already: visited when the pass meets the link.
-      if (from !== undefined && from.visited !== epoch && from.planAt > start) {
-        from.visited = epoch;
-        from.discoveredVia = feeder;
-        if (from.planAt > end) end = from.planAt;
-        stack.push(from);
-        next.push(0);
-        pushed = true;
-        break;
-      }
-    }
-    if (!pushed) {
-      stack.pop();
-      next.pop();
-      moved.push(node);
-    }
-  }
+  // Placed before the sink, on the stack, or moved already: visited when the pass meets the link.
+  visitFeeders(source, epoch, start, moved, [], []);
+  let end = start;
   // The region [start, end]: the moved nodes first, then the others in their order.
   for (let m = 0; m < moved.length; m++) {
-    movedFrom.push(moved[m].planAt);
+    const at = moved[m].planAt;
+    if (at > end) end = at;
+    movedFrom.push(at);
     moved[m].planAt = -1;
   }
   // From the back, the others close up towards the end (each write lands on an entry already read).

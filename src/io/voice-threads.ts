@@ -19,7 +19,7 @@ import type { NodeRegistry } from '../engine/registry.js';
 import { type Kernels, kernelsFor } from '../engine/wasm/kernels.js';
 import { isInlet } from '../nodes/instruments/inlet-node.js';
 import { PatchRuntime } from '../nodes/instruments/patch-runtime.js';
-import { MAX_VOICES, VOICE_INLETS } from '../nodes/instruments/voice-bank.js';
+import { MAX_VOICES, VOICE_INLETS, VoiceOutputOffsets } from '../nodes/instruments/voice-bank.js';
 import type { RemoteVoices, VoicesPlan } from '../nodes/instruments/voices-node.js';
 
 /**
@@ -421,10 +421,7 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
     // Peaks in SIMD where the voices' outputs lie in the kernels' memory: voicePeak's loudest |sample| (NaN
     // for a non-finite one) is peakOf's figure, ~10× faster.
     let kernels: Kernels | null = null;
-    const seenLeft: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
-    const seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
-    const seenLeftAt = new Int32Array(MAX_VOICES).fill(-1);
-    const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
+    const offsets = new VoiceOutputOffsets();
 
     const bind = (v: number, plan: ChildPlan | null, patch: PatchDescription | null, current: ShareViews) => {
       for (let k = 0; k < VOICE_INLETS.length; k++) drive[k][v] = null;
@@ -519,21 +516,10 @@ export const VoiceShareNode = defineNode<Record<string, never>, Record<string, n
           }
           const lb = l.buf;
           const rb = r.buf;
-          let peak: number;
-          if (kernels !== null) {
-            if (seenLeft[v] !== lb) {
-              seenLeft[v] = lb;
-              seenLeftAt[v] = kernels.offsetOf(lb);
-            }
-            if (seenRight[v] !== rb) {
-              seenRight[v] = rb;
-              seenRightAt[v] = kernels.offsetOf(rb);
-            }
-          }
-          const a = seenLeft[v] === lb ? seenLeftAt[v] : -1;
-          const b = seenRight[v] === rb ? seenRightAt[v] : -1;
-          if (kernels !== null && a >= 0 && b >= 0) peak = kernels.exports.voicePeak(a, b, frames);
-          else peak = peakOf(lb, rb, frames);
+          const peak =
+            kernels !== null && offsets.find(kernels, v, lb, rb)
+              ? kernels.exports.voicePeak(offsets.left[v], offsets.right[v], frames)
+              : peakOf(lb, rb, frames);
           if (Number.isNaN(peak)) {
             runtimes[v]!.plan?.muteNonFinite(frames);
             peaks[v] = Number.NaN;

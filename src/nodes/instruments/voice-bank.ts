@@ -11,6 +11,7 @@
 
 import type { MidiBuffer } from '../../engine/midi.js';
 import { noteToFrequency } from '../../engine/midi.js';
+import type { Kernels } from '../../engine/wasm/kernels.js';
 
 export const MAX_VOICES = 128;
 /** Inlets of a voice patch that each voice hears on its own, in this order. */
@@ -421,5 +422,30 @@ export class VoiceBank {
       for (let i = start; i < to; i++) buf[i] = values[k];
       if (heldFrames[h] < to) this.allHeld = false;
     }
+  }
+}
+
+/**
+ * Each voice's two output blocks as last seen and their byte offsets in a kernels' memory (-1: not there),
+ * so that the memory's owner is looked up (a WeakMap) only when an inner relink or reload changed a block.
+ */
+export class VoiceOutputOffsets {
+  /** The offsets `find` last answered with, by voice. */
+  readonly left = new Int32Array(MAX_VOICES).fill(-1);
+  readonly right = new Int32Array(MAX_VOICES).fill(-1);
+  private readonly seenLeft: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+  private readonly seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
+
+  /** Voice `v`'s outputs are `left` and `right` now: do both lie in `kernels`' memory? */
+  find(kernels: Kernels, v: number, left: Float32Array, right: Float32Array): boolean {
+    if (this.seenLeft[v] !== left) {
+      this.seenLeft[v] = left;
+      this.left[v] = kernels.offsetOf(left);
+    }
+    if (this.seenRight[v] !== right) {
+      this.seenRight[v] = right;
+      this.right[v] = kernels.offsetOf(right);
+    }
+    return this.left[v] >= 0 && this.right[v] >= 0;
   }
 }

@@ -24,6 +24,7 @@ import {
   STEAL_QUIETEST,
   VOICE_INLETS,
   VoiceBank,
+  VoiceOutputOffsets,
 } from './voice-bank.js';
 
 const FIXED = {
@@ -228,12 +229,7 @@ export const VoicesNode = defineNode({
     const kernels = kernelsFor(io.outputs.left.buf);
     const leftAt = kernels?.offsetOf(io.outputs.left.buf) ?? -1;
     const rightAt = kernels?.offsetOf(io.outputs.right.buf) ?? -1;
-    // Each voice's outlet buffers as last seen and their offsets in the kernels' memory (-1: not there), so
-    // the memory's owner is looked up (a WeakMap) only when an inner relink or reload changed a buffer.
-    const seenLeft: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
-    const seenRight: Array<Float32Array | null> = Array.from({ length: MAX_VOICES }, () => null);
-    const seenLeftAt = new Int32Array(MAX_VOICES).fill(-1);
-    const seenRightAt = new Int32Array(MAX_VOICES).fill(-1);
+    const offsets = new VoiceOutputOffsets();
     // The voices mixed by one `mixVoices` call, in voice order: their buffer offsets (pairs) and peaks in
     // the kernels' memory, and which voice each is. A voice mixed in JS (a fade, a remote voice) first
     // mixes the ones queued before it, so every sum runs in voice order, bit for bit as one call per voice.
@@ -242,6 +238,18 @@ export const VoicesNode = defineNode({
     let mixPeaks = new Float32Array(0);
     const queuedVoice = new Int32Array(MAX_VOICES);
     let mixCount = 0;
+    /**
+     * Queues voice `v` (outputs `lb`, `rb`) for `mixQueued` when the kernels can mix it: no fade, and its
+     * blocks and the mix in their memory. False: the caller mixes it in JS, after `mixQueued`.
+     */
+    const queueMix = (v: number, lb: Float32Array, rb: Float32Array): boolean => {
+      if (kernels === null || mixAt < 0 || leftAt < 0 || rightAt < 0 || bank.fadeAt[v] >= 0) return false;
+      if (!offsets.find(kernels, v, lb, rb)) return false;
+      mixPairs[2 * mixCount] = offsets.left[v];
+      mixPairs[2 * mixCount + 1] = offsets.right[v];
+      queuedVoice[mixCount++] = v;
+      return true;
+    };
     /** Mixes the queued voices (one kernel call) and counts each one's peak, or mutes it. */
     const mixQueued = (frames: number) => {
       if (mixCount === 0) return;
@@ -345,6 +353,38 @@ export const VoicesNode = defineNode({
       voiceRight[v] = left && right ? right : mono;
     };
 
+    /**
+     * Adds voice `v`'s blocks into the mix in JS, a fading voice at its fade's gain (its fade ends once both
+     * halves are done), and counts its peak. JS sums equal the kernel's f32 sums: a double sum of two floats
+     * rounds to the same float.
+     */
+    const mixInJs = (
+      v: number,
+      lb: Float32Array,
+      rb: Float32Array,
+      left: Float32Array,
+      right: Float32Array,
+      frames: number,
+      clock: number,
+      peak: number,
+    ) => {
+      const fadeAt = bank.fadeAt;
+      if (fadeAt[v] < 0) {
+        for (let i = 0; i < frames; i++) {
+          left[i] += lb[i];
+          right[i] += rb[i];
+        }
+      } else {
+        for (let i = 0; i < frames; i++) {
+          const g = bank.gainAt(v, clock + i);
+          left[i] += g * lb[i];
+          right[i] += g * rb[i];
+        }
+        if (clock + frames - fadeAt[v] >= 2 * bank.fadeFrames && bank.starting[v] === 0) fadeAt[v] = -1;
+      }
+      bank.heard(v, peak, frames);
+    };
+
     /** Mixes voice `v`, rendered by another thread: what the loop below does with a voice rendered here. */
     const mixRemote = (
       from: RemoteVoices,
@@ -362,40 +402,11 @@ export const VoicesNode = defineNode({
       }
       const lb = from.left[v]!;
       const rb = from.right[v]!;
-      const fadeAt = bank.fadeAt;
-      // JS sums here equal the kernel's f32 sums: a double sum of two floats rounds to the same float.
-      if (fadeAt[v] < 0 && kernels !== null && leftAt >= 0 && rightAt >= 0 && mixAt >= 0) {
-        // The split keeps its output blocks in this memory where it can: queued with our voices, in order.
-        if (seenLeft[v] !== lb) {
-          seenLeft[v] = lb;
-          seenLeftAt[v] = kernels.offsetOf(lb);
-        }
-        if (seenRight[v] !== rb) {
-          seenRight[v] = rb;
-          seenRightAt[v] = kernels.offsetOf(rb);
-        }
-        if (seenLeftAt[v] >= 0 && seenRightAt[v] >= 0) {
-          mixPairs[2 * mixCount] = seenLeftAt[v];
-          mixPairs[2 * mixCount + 1] = seenRightAt[v];
-          queuedVoice[mixCount++] = v; // finite (checked above), so mixQueued only reports its peak
-          return;
-        }
-      }
+      // The split keeps its output blocks in this memory where it can: queued with our voices, in order
+      // (finite, checked above, so mixQueued only reports its peak).
+      if (queueMix(v, lb, rb)) return;
       mixQueued(frames);
-      if (fadeAt[v] < 0) {
-        for (let i = 0; i < frames; i++) {
-          left[i] += lb[i];
-          right[i] += rb[i];
-        }
-      } else {
-        for (let i = 0; i < frames; i++) {
-          const g = bank.gainAt(v, clock + i);
-          left[i] += g * lb[i];
-          right[i] += g * rb[i];
-        }
-        if (clock + frames - fadeAt[v] >= 2 * bank.fadeFrames && bank.starting[v] === 0) fadeAt[v] = -1;
-      }
-      bank.heard(v, peak, frames);
+      mixInJs(v, lb, rb, left, right, frames, clock, peak);
     };
 
     return {
@@ -438,8 +449,6 @@ export const VoicesNode = defineNode({
         const clock = ctx.clock.frames;
         bank.run(midiIn.source, frames, clock, policy, range);
         const active = bank.active;
-        const fadeAt = bank.fadeAt;
-        const twice = 2 * bank.fadeFrames;
         if (mixAt >= 0 && mixPeaks.buffer !== (kernels as Kernels).heap) {
           // First block, or the memory grew since the views were made (only then: this allocates).
           mixPairs = new Int32Array((kernels as Kernels).heap, mixAt, 2 * MAX_VOICES);
@@ -478,25 +487,8 @@ export const VoicesNode = defineNode({
           }
           const lb = l.buf;
           const rb = r.buf;
-          if (kernels !== null && fadeAt[v] < 0) {
-            // The usual case, in one SIMD call: check, measure and mix the voice.
-            if (seenLeft[v] !== lb) {
-              seenLeft[v] = lb;
-              seenLeftAt[v] = kernels.offsetOf(lb);
-            }
-            if (seenRight[v] !== rb) {
-              seenRight[v] = rb;
-              seenRightAt[v] = kernels.offsetOf(rb);
-            }
-            const a = seenLeftAt[v];
-            const b = seenRightAt[v];
-            if (a >= 0 && b >= 0 && leftAt >= 0 && rightAt >= 0 && mixAt >= 0) {
-              mixPairs[2 * mixCount] = a;
-              mixPairs[2 * mixCount + 1] = b;
-              queuedVoice[mixCount++] = v;
-              continue;
-            }
-          }
+          // The usual case, in one SIMD call a block for all such voices: check, measure and mix.
+          if (queueMix(v, lb, rb)) continue;
           mixQueued(frames);
           let peak = 0;
           let check = 0;
@@ -511,20 +503,7 @@ export const VoicesNode = defineNode({
             runtimes[v].plan?.muteNonFinite(frames);
             continue;
           }
-          if (fadeAt[v] < 0) {
-            for (let i = 0; i < frames; i++) {
-              left[i] += lb[i];
-              right[i] += rb[i];
-            }
-          } else {
-            for (let i = 0; i < frames; i++) {
-              const g = bank.gainAt(v, clock + i);
-              left[i] += g * lb[i];
-              right[i] += g * rb[i];
-            }
-            if (clock + frames - fadeAt[v] >= twice && bank.starting[v] === 0) fadeAt[v] = -1;
-          }
-          bank.heard(v, peak, frames);
+          mixInJs(v, lb, rb, left, right, frames, clock, peak);
         }
         mixQueued(frames);
         sincePublished += frames;
