@@ -152,7 +152,8 @@ const POLY_CASES = [
   { name: 'poly-2-forced', voices: 2, blocks: 4000, forced: true },
 ];
 
-function buildPoly(voices: number, threads: number, forced: boolean): Synchrotron {
+/** poly-N: the subtractive voice, a note per voice; `forced` splits whatever the cost (also voice-split-blocks.ts). */
+export function buildPoly(voices: number, threads: number, forced: boolean): Synchrotron {
   const root = mkdtempSync(join(tmpdir(), 'synchrotron-bench-polythreads-'));
   writeFileSync(join(root, 'voice.syn'), SUBTRACTIVE_VOICE);
   const host = createNodeHost({ root, midi: { hardware: false } });

@@ -4,43 +4,13 @@
 // own voices (between `begin` and `end` of its VoiceSplit) and its wait for the workers after them. The
 // bench's subtractive voice, a note per voice as in bench/threads.ts (poly-N), 400 warm-up blocks then
 // 2,000. THREADS 1: no split.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createNodeHost } from '../src/io/node-host.js';
-import { ThreadedRenderer } from '../src/io/render-threads.js';
+import { loadavg } from 'node:os';
 import { VoiceSplit } from '../src/io/voice-threads.js';
-import { Synchrotron } from '../src/synchrotron.js';
-import { SUBTRACTIVE_VOICE } from './instruments.js';
+import { buildPoly } from './threads.js';
 
 const voices = Number(process.argv[2] ?? 64);
 const threads = Number(process.argv[3] ?? 2);
-const root = mkdtempSync(join(tmpdir(), 'vt-'));
-writeFileSync(join(root, 'voice.syn'), SUBTRACTIVE_VOICE);
-const host = createNodeHost({ root, midi: { hardware: false } });
-const synth = new Synchrotron({
-  sampleRate: 44100,
-  blockSize: 128,
-  host,
-  createRenderer:
-    threads > 1
-      ? (o) => new ThreadedRenderer({ ...o, threads, splitVoices: true, minVoicesCost: 0 })
-      : undefined,
-});
-synth.execute(`new MidiInputNode keys
-new VoicesNode(patch: "voice.syn", voices: ${voices}) poly
-new GainNode(gain: -30) level
-new PlaybackNode play
-link keys.out -> poly.midi
-link poly.left -> level.input
-link level.out -> play.left
-link level.out -> play.right`);
-synth.start();
-synth.renderBlock();
-const notes: number[] = [];
-for (let i = 0; i < voices; i++) notes.push(0x90, 36 + ((i * 7) % 60), 100);
-host.virtualMidi.push(notes);
-synth.renderBlock();
+const synth = buildPoly(voices, threads, true);
 let t0 = 0;
 let t1 = 0;
 let own = 0;

@@ -11,6 +11,7 @@ import { setWasmKernelsEnabled } from '../../src/engine/wasm/kernels.js';
 import { createNodeHost } from '../../src/io/node-host.js';
 import { Synchrotron } from '../../src/synchrotron.js';
 import { maxStep, peak, rms, spectrum } from '../helpers/analysis.js';
+import { LOUD_VOICE } from '../helpers/voice-patches.js';
 import { RATE, type Rig, rigsCleanedAfterEachTest } from '../nodes/render.js';
 
 /**
@@ -449,28 +450,9 @@ describe('VoicesNode: reload', () => {
 });
 
 describe('VoicesNode: a voice that goes non-finite', () => {
-  // Each voice scales its sine by velocity × 1e20 × 1e20: the quiet note (velocity 1, ≈ 1/127) stays
-  // finite (≈ 8e37), the loud one (127) overflows float32 to ±Infinity. That voice's node is muted and
-  // the voice adds nothing, while the quiet voice plays on — with the kernels (the mix in one SIMD call)
-  // and without them (the JS loop), the same.
-  const LOUD_VOICE = `new InletNode frequency
-new InletNode gate
-new InletNode velocity
-new SineNode osc
-new 1e20 huge
-new MultiplyNode scale
-new MultiplyNode boom
-new MultiplyNode boom2
-new OutletNode out
-link frequency.out -> osc.frequency
-link osc.out -> scale.a
-link velocity.out -> scale.b
-link scale.out -> boom.a
-link huge.out -> boom.b
-link boom.out -> boom2.a
-link huge.out -> boom2.b
-link boom2.out -> out.input
-`;
+  // LOUD_VOICE: the quiet note stays finite, the loud one overflows float32 to ±Infinity. That voice's node
+  // is muted and the voice adds nothing, while the quiet voice plays on — with the kernels (the mix in one
+  // SIMD call) and without them (the JS loop), the same.
   for (const kernels of [true, false]) {
     it(`mutes only that voice's node, reports it, and the mix stays finite (kernels ${kernels ? 'on' : 'off'})`, () => {
       setWasmKernelsEnabled(kernels);

@@ -15,6 +15,7 @@ import { createNodeHost } from '../../src/io/node-host.js';
 import { ThreadedRenderer } from '../../src/io/render-threads.js';
 import { threadOfVoice } from '../../src/io/voice-threads.js';
 import { createRegistry, Synchrotron } from '../../src/synchrotron.js';
+import { LOUD_VOICE } from '../helpers/voice-patches.js';
 
 const BLOCK = 128;
 
@@ -352,26 +353,9 @@ link policy.out -> poly.steal`;
 
   it("a worker's voice that goes non-finite is muted there and adds nothing, as on one thread", () => {
     // velocity × 1e20 × 1e20: the quiet note (voice 0, main thread) stays finite, the loud one (voice 1,
-    // the worker) overflows to ±Infinity; its worker measures the peak with mixVoice and mutes its node.
-    const LOUD = `new InletNode frequency
-new InletNode velocity
-new SineNode osc
-new 1e20 huge
-new MultiplyNode scale
-new MultiplyNode boom
-new MultiplyNode boom2
-new OutletNode out
-link frequency.out -> osc.frequency
-link osc.out -> scale.a
-link velocity.out -> scale.b
-link scale.out -> boom.a
-link huge.out -> boom.b
-link boom.out -> boom2.a
-link huge.out -> boom2.b
-link boom2.out -> out.input
-`;
+    // the worker) overflows to ±Infinity; its worker measures the peak with voicePeak and mutes its node.
     const [a, b] = [engine(1), engine(2, 1)].map((e) => {
-      writeFileSync(join(e.root, 'voice.syn'), LOUD);
+      writeFileSync(join(e.root, 'voice.syn'), LOUD_VOICE);
       e.synth.execute(`new VoicesNode(patch: "voice.syn", voices: 4) poly
 new ScriptedMidiNode keys
 new PlaybackNode play
