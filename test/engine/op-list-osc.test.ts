@@ -60,6 +60,25 @@ function expectParity(steps: Step[], framesPerStep = 2048): Stats[][] {
   return all;
 }
 
+/** Plays `gain` × `sum` on the left: DataNode `gain`, MultiplyNode `scale`, PlaybackNode `play`. */
+function playScaled(s: Synchrotron, sum: string, gain: number): void {
+  s.addValue(gain, 'gain');
+  s.add('MultiplyNode', 'scale');
+  s.link(sum, 'scale.a');
+  s.link('gain.out', 'scale.b');
+  s.add('PlaybackNode', 'play');
+  s.link('scale.out', 'play.left');
+}
+
+/** The running sum `sum` plus term `i`'s output `out` (AddNode `sum${i}` from the second term on). */
+function addToSum(s: Synchrotron, sum: string, i: number, out: string): string {
+  if (i === 0) return out;
+  s.add('AddNode', `sum${i}`);
+  s.link(sum, `sum${i}.a`);
+  s.link(out, `sum${i}.b`);
+  return `sum${i}.out`;
+}
+
 /**
  * Three oscillators of `type` summed, scaled, played: osc0 at a constant frequency (and pwm), osc1 swept at
  * audio rate by a 3 Hz sine (440 ± 300 Hz; a pwm of 0.5 ± 0.45 too), osc2 backwards (−330 Hz, pwm unlinked).
@@ -110,12 +129,7 @@ function oscillators(type: string): Step {
     s.add('AddNode', 'sum2');
     s.link('sum.out', 'sum2.a');
     s.link('osc2.out', 'sum2.b');
-    s.addValue(0.25, 'gain');
-    s.add('MultiplyNode', 'scale');
-    s.link('sum2.out', 'scale.a');
-    s.link('gain.out', 'scale.b');
-    s.add('PlaybackNode', 'play');
-    s.link('scale.out', 'play.left');
+    playScaled(s, 'sum2.out', 0.25);
   };
 }
 
@@ -210,20 +224,9 @@ describe('the oscillators run as WebAssembly ops and agree with their JS', () =>
         s.add('SquareNode', `sq${i}`);
         s.link(`hz${i}.out`, `sq${i}.frequency`);
         s.link(`${sources[i]}.out`, `sq${i}.pwm`);
-        if (i === 0) sum = `sq${i}.out`;
-        else {
-          s.add('AddNode', `sum${i}`);
-          s.link(sum, `sum${i}.a`);
-          s.link(`sq${i}.out`, `sum${i}.b`);
-          sum = `sum${i}.out`;
-        }
+        sum = addToSum(s, sum, i, `sq${i}.out`);
       });
-      s.addValue(0.1, 'gain');
-      s.add('MultiplyNode', 'scale');
-      s.link(sum, 'scale.a');
-      s.link('gain.out', 'scale.b');
-      s.add('PlaybackNode', 'play');
-      s.link('scale.out', 'play.left');
+      playScaled(s, sum, 0.1);
     };
     const stats = expectParity(
       [
@@ -281,20 +284,9 @@ describe('the oscillators run as WebAssembly ops and agree with their JS', () =>
         s.addValue(f, `hz${i}`);
         s.add('SawtoothNode', `saw${i}`);
         s.link(i === 8 ? 'moving.out' : i === 9 ? 'special.out' : `hz${i}.out`, `saw${i}.frequency`);
-        if (i === 0) sum = `saw${i}.out`;
-        else {
-          s.add('AddNode', `sum${i}`);
-          s.link(sum, `sum${i}.a`);
-          s.link(`saw${i}.out`, `sum${i}.b`);
-          sum = `sum${i}.out`;
-        }
+        sum = addToSum(s, sum, i, `saw${i}.out`);
       });
-      s.addValue(0.1, 'gain');
-      s.add('MultiplyNode', 'scale');
-      s.link(sum, 'scale.a');
-      s.link('gain.out', 'scale.b');
-      s.add('PlaybackNode', 'play');
-      s.link('scale.out', 'play.left');
+      playScaled(s, sum, 0.1);
     };
     const stats = expectParity(
       [
@@ -393,12 +385,7 @@ const envelopes: Step = (s) => {
   s.add('AddNode', 'sum3');
   s.link('sum2.out', 'sum3.a');
   s.link('env3.envelope', 'sum3.b');
-  s.addValue(0.25, 'gain');
-  s.add('MultiplyNode', 'scale');
-  s.link('sum3.out', 'scale.a');
-  s.link('gain.out', 'scale.b');
-  s.add('PlaybackNode', 'play');
-  s.link('scale.out', 'play.left');
+  playScaled(s, 'sum3.out', 0.25);
 };
 
 describe('the envelope runs as a WebAssembly op and agrees with its JS', () => {
