@@ -96,6 +96,37 @@ describe.skipIf(!!missing)('knobs and sliders', () => {
     await expect.poll(() => value('freq')).toBe(440);
   });
 
+  test('a slider keeps showing a value until the server has it, and the next key steps from there', async () => {
+    // Hold the browser's sets back, as a busy server or a loaded laptop would.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/nodes/freq/value', async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      const freq = slider('freq');
+      await freq.focus();
+      await page.keyboard.press('ArrowUp');
+      const up = 440 * 200000 ** 0.01;
+      // The key is up and the set is on its way: the slider shows where it went, not where it was.
+      expect(Number(await freq.getAttribute('aria-valuenow'))).toBeCloseTo(up, -1);
+      await page.keyboard.press('Shift+ArrowDown');
+      expect(Number(await freq.getAttribute('aria-valuenow'))).toBeCloseTo(440 * 200000 ** 0.009, -1);
+      expect(await value('freq')).toBe(440);
+      release();
+      await expect.poll(() => value('freq')).toBeCloseTo(440 * 200000 ** 0.009, -1);
+    } finally {
+      release();
+      await page.unroute('**/nodes/freq/value');
+    }
+    await page.getByTestId('undo').click();
+    await expect.poll(() => value('freq')).toBe(440);
+    await expect.poll(() => slider('freq').getAttribute('aria-valuetext')).toBe('440 Hz');
+  });
+
   test('a drag moves a slider (Shift for fine) and is one undo step; the wheel turns it', async () => {
     const freq = slider('freq');
     const box = (await freq.boundingBox())!;

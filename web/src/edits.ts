@@ -221,6 +221,9 @@ export function valueSender(name: string) {
   let pending: { value: number } | null = null;
   let last: number | undefined;
   let ending = false;
+  // Callers of send wait for the run of sets that carries their value, so a control can keep showing it
+  // until the store has it (or the set failed) instead of flicking back to the value before.
+  let waiting: (() => void)[] = [];
   const flush = async () => {
     if (inFlight) return;
     while (pending) {
@@ -242,9 +245,13 @@ export function valueSender(name: string) {
       started = false;
       history.seal();
     }
+    const settled = waiting;
+    waiting = [];
+    for (const resolve of settled) resolve();
   };
   return {
-    send(value: number, done: boolean) {
+    /** Sets the node to `value`; settles once the server has answered that set (or a later one). */
+    send(value: number, done: boolean): Promise<void> {
       if (!started) {
         started = true;
         before = store.state.nodes.get(name)?.exports.Value ?? null;
@@ -253,7 +260,9 @@ export function valueSender(name: string) {
       }
       pending = { value };
       if (done) ending = true;
+      const sent = new Promise<void>((resolve) => waiting.push(resolve));
       void flush();
+      return sent;
     },
   };
 }

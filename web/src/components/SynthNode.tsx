@@ -161,9 +161,9 @@ function InputValue({
           created.current = null;
         },
       );
-      return;
+      return created.current;
     }
-    void created.current.then(() => sender.current?.send(next, done));
+    return created.current.then(() => sender.current?.send(next, done));
   };
   return (
     <ValueControl

@@ -13,8 +13,11 @@ export interface ValueControlProps {
   label: string;
   value: number;
   range: ControlRange;
-  /** Every change while dragging (`done` false) and the last one (`done` true: one undo step ends). */
-  onChange(value: number, done: boolean): void;
+  /**
+   * Every change while dragging (`done` false) and the last one (`done` true: one undo step ends). The
+   * control shows a committed value until the returned promise settles, by when `value` carries it.
+   */
+  onChange(value: number, done: boolean): Promise<unknown>;
   /** MIDI learn maps a controller to this control (the caller knows what to map). */
   onLearn?(range: ControlRange): void;
   /** Short text shown while no value has been set (an unlinked input at its default). */
@@ -39,15 +42,36 @@ export function ValueControl({
     null,
   );
   const bar = useRef<HTMLDivElement>(null);
+  // Counts changes, so a commit that settles late does not hide a newer gesture's value.
+  const changes = useRef(0);
   const learning = useLearning();
   const armed = learning && learnTarget() === id;
   const shown = local ?? value;
   const position = toPosition(range, shown);
 
+  // A finished gesture's value stays shown until the store has it: showing `value` at once would flick
+  // back to the old one for a round trip, and a key pressed meanwhile would step from there.
+  const commit = (next: number) => {
+    const change = ++changes.current;
+    setLocal(next);
+    const release = () => {
+      if (changes.current === change) setLocal(null);
+    };
+    onChange(next, true).then(release, release);
+  };
+
+  const set = (next: number, done: boolean) => {
+    const clamped = tidy(range, Math.min(range.max, Math.max(range.min, next)));
+    if (done) return commit(clamped);
+    changes.current++;
+    setLocal(clamped);
+    void onChange(clamped, false);
+  };
+
   // One wheel notch moves 1 % of the travel (0.1 % with Shift). A native listener: React's is passive,
   // and the page must not scroll or zoom while a control turns.
-  const wheelState = useRef({ range, shown, onChange });
-  wheelState.current = { range, shown, onChange };
+  const wheelState = useRef({ range, shown, set });
+  wheelState.current = { range, shown, set };
   const wheelTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const showingBar = typing === null;
   // biome-ignore lint/correctness/useExhaustiveDependencies: the bar is a new element after typing in the field that replaced it; listen on that one
@@ -56,26 +80,16 @@ export function ValueControl({
     if (!el) return;
     const wheel = (e: WheelEvent) => {
       e.preventDefault();
-      const { range: r, shown: v, onChange: change } = wheelState.current;
+      const { range: r, shown: v, set: change } = wheelState.current;
       const step = (e.shiftKey ? 0.001 : 0.01) * (e.deltaY < 0 || e.deltaX < 0 ? 1 : -1);
       const next = fromPosition(r, toPosition(r, v) + step);
-      setLocal(next);
       change(next, false);
       clearTimeout(wheelTimer.current);
-      wheelTimer.current = setTimeout(() => {
-        setLocal(null);
-        change(next, true);
-      }, 400);
+      wheelTimer.current = setTimeout(() => change(next, true), 400);
     };
     el.addEventListener('wheel', wheel, { passive: false });
     return () => el.removeEventListener('wheel', wheel);
   }, [showingBar]);
-
-  const set = (next: number, done: boolean) => {
-    const clamped = tidy(range, Math.min(range.max, Math.max(range.min, next)));
-    setLocal(done ? null : clamped);
-    onChange(clamped, done);
-  };
 
   const onPointerDown = (e: PointerEvent<HTMLDivElement>) => {
     if (e.button !== 0) return;
@@ -145,8 +159,7 @@ export function ValueControl({
     setTyping(null);
     setTypingError(null);
     // Typed values may leave the drawn range (the range only shapes the drag).
-    setLocal(null);
-    onChange(read.value, true);
+    commit(read.value);
     return true;
   };
 
