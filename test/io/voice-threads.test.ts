@@ -408,7 +408,7 @@ link poly.left -> play.left`);
     large.synth.execute(POLY(64));
     large.synth.renderBlock();
     expect((large.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
-    // Splitting is off unless asked for (it measured slower here at every size).
+    // Splitting is off unless asked for (no size gained a reliable 1.2× here; docs/performance.md).
     const off = engine(2, undefined, false, false);
     off.synth.execute(POLY(64));
     off.synth.renderBlock();
