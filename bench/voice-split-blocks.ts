@@ -7,7 +7,8 @@
 // THREADS 1: no split. `… FRAMES live`: paced as the server's render worker is (it wakes every 10 ms and
 // renders the blocks due, 3–4 of 128 frames, then sleeps): µs a block within those bursts, median and mean
 // over 600 wake-ups, where the voices' worker (and both cores) went idle between bursts. CPU: the whole
-// process's (every thread) per block.
+// process's (every thread) per block. NO_PROBE=1: without the `performance.now()` wrappers around `begin`
+// and `end` (they cost a split block 5–15 µs; the phase figures then read 0): for speed-ups.
 import { loadavg } from 'node:os';
 import { VoiceSplit } from '../src/io/voice-threads.js';
 import { buildPoly } from './threads.js';
