@@ -153,13 +153,18 @@ const POLY_CASES = [
 ];
 
 /** poly-N: the subtractive voice, a note per voice; `forced` splits whatever the cost (also voice-split-blocks.ts). */
-export function buildPoly(voices: number, threads: number, forced: boolean): Synchrotron {
+export function buildPoly(
+  voices: number,
+  threads: number,
+  forced: boolean,
+  blockSize = BLOCK_SIZE,
+): Synchrotron {
   const root = mkdtempSync(join(tmpdir(), 'synchrotron-bench-polythreads-'));
   writeFileSync(join(root, 'voice.syn'), SUBTRACTIVE_VOICE);
   const host = createNodeHost({ root, midi: { hardware: false } });
   const synth = new Synchrotron({
     sampleRate: SAMPLE_RATE,
-    blockSize: BLOCK_SIZE,
+    blockSize,
     host,
     createRenderer:
       threads > 1

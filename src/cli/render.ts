@@ -30,8 +30,9 @@ const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--samp
   --threads       threads to render on (default auto: the cores, at most ${MAX_AUTO_THREADS}). Chains that
                   meet only at PlaybackNodes render in parallel when they are large enough to gain;
                   the output is the same on any number of threads. 1 renders on this thread only
-  --split-voices  also render the voices of a large VoicesNode on those threads (off by default:
-                  it measured slower on a busy 2-core machine; the output is the same)`;
+  --split-voices  also render the voices of a large VoicesNode on those threads; the output is the
+                  same. Off by default: on a 2-core machine it gained at most 1.1-1.2x with both
+                  cores idle, and lost when another process took a core`;
 
 /** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
 const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);

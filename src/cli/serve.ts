@@ -50,8 +50,9 @@ const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] 
   --threads       threads to render on (default auto: the cores, at most 4). Chains that meet only at
                   PlaybackNodes, added large enough to gain, render in parallel; the sound is the same.
                   1 renders on the render thread only
-  --split-voices  also render the voices of a large VoicesNode on those threads (off by default: it
-                  measured slower on a busy 2-core machine; the sound is the same)
+  --split-voices  also render the voices of a large VoicesNode on those threads; the sound is the
+                  same. Off by default: paced in real time (as here) it measured slower than one
+                  thread on a 2-core machine at every size, even with both cores idle
 
   Limits (a request past one is refused with a 4xx that names its flag):
 ${LIMIT_LINES}

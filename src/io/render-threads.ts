@@ -11,7 +11,7 @@
 // computes the same samples on any thread: the output is bit-identical (test/io/render-threads.test.ts).
 
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { defineNode, type NodeInstance, type PortSpecs } from '../engine/definition.js';
@@ -23,7 +23,17 @@ import type { PortRef } from '../engine/types.js';
 import { kernelsFor } from '../engine/wasm/kernels.js';
 import { builtinNodes } from '../nodes/index.js';
 import { VoicesNode, type VoicesPlan } from '../nodes/instruments/voices-node.js';
-import { MIN_VOICES_COST, VoiceShareNode, VoiceSplit, voicesCanSplit, voicesCost } from './voice-threads.js';
+import {
+  autoVoiceWorkers,
+  type CoreLoad,
+  MIN_VOICES_COST,
+  MIN_VOICES_WORK,
+  VoiceShareNode,
+  VoiceSplit,
+  voicesCanSplit,
+  voicesCost,
+  voicesWork,
+} from './voice-threads.js';
 
 /** Most threads `auto` uses; beyond a few, per-block wake-ups cost more than parts of a patch gain. */
 export const MAX_AUTO_THREADS = 4;
@@ -83,6 +93,11 @@ export function sharedMemoryAvailable(): boolean {
 /** Threads for `auto`: the cores this process may use, at most MAX_AUTO_THREADS; 1 without shared memory. */
 export function autoThreads(): number {
   return sharedMemoryAvailable() ? Math.max(1, Math.min(MAX_AUTO_THREADS, availableParallelism())) : 1;
+}
+
+/** The machine now: its cores and the 1-minute load average (what `splitVoices: 'auto'` decides by). */
+export function coreLoad(): CoreLoad {
+  return { cores: availableParallelism(), load: loadavg()[0] };
 }
 
 /** Most threads `--threads` may ask for. */
@@ -305,15 +320,21 @@ export interface ThreadedRendererOptions extends RendererOptions {
   /** Least cost of a part worth its own thread (default MIN_PART_COST). */
   minPartCost?: number;
   /**
-   * Render the voices of VoicesNodes that cost at least `minVoicesCost` on worker threads (default false:
-   * on the shared 2-core machine here every size measured slower on two threads than on one, also with
-   * both threads' voices rendered as groups (branch vthread): under the load there the worker gets no
-   * core of its own, and the handoff and copies cost more than half the voices save; docs/performance.md).
-   * Bit-identical either way.
+   * Whether the voices of a VoicesNode render on worker threads too; bit-identical in every case. false
+   * (default): never, because on this 2-core machine no size gained a reliable 1.2× and a real-time
+   * (paced) render lost at every size (docs/performance.md, branch vauto). true (`--split-voices`): every
+   * VoicesNode that costs at least `minVoicesCost` splits over every thread, whatever the block size and
+   * load. 'auto': the engine decides when the node is first configured, from a block's voice work against
+   * the hand-offs (`minVoicesWork`), the cores the machine's load leaves free (`coreLoad`) and whether
+   * blocks are paced (`eager`: never); see autoVoiceWorkers.
    */
-  splitVoices?: boolean;
-  /** Least cost (voices × voice nodes) of a VoicesNode whose voices are split (default MIN_VOICES_COST). */
+  splitVoices?: boolean | 'auto';
+  /** With `splitVoices: true`: least cost (voices × voice nodes) of a VoicesNode whose voices are split (default MIN_VOICES_COST). */
   minVoicesCost?: number;
+  /** With 'auto': least voice work a block (voices × voice nodes × frames) worth a split (default MIN_VOICES_WORK). */
+  minVoicesWork?: number;
+  /** With 'auto': reads the machine's cores and load when a VoicesNode is first configured (tests inject it). */
+  coreLoad?: () => CoreLoad;
   /**
    * Start the workers now and give parts only to those that have started (default false: start one when
    * a part first goes to it, and wait for it). A real-time render thread cannot wait for a thread to
@@ -344,16 +365,19 @@ export class ThreadedRenderer extends Renderer {
     this.options = options;
     this.threads = sharedMemoryAvailable() ? Math.max(1, Math.floor(options.threads)) : 1;
     this.minPartCost = options.minPartCost ?? MIN_PART_COST;
-    this.minVoicesCost = options.splitVoices
-      ? (options.minVoicesCost ?? MIN_VOICES_COST)
-      : Number.POSITIVE_INFINITY;
+    this.voiceMode = options.splitVoices ?? false;
+    this.minVoicesCost =
+      this.voiceMode === true ? (options.minVoicesCost ?? MIN_VOICES_COST) : Number.POSITIVE_INFINITY;
+    this.minVoicesWork = options.minVoicesWork ?? MIN_VOICES_WORK;
+    this.coreLoad = options.coreLoad ?? coreLoad;
     this.load = new Array(this.threads).fill(0);
     this.workers = new Array(this.threads).fill(null);
     this.voiceWorkers = new Array(this.threads).fill(null);
     this.eager = options.eager ?? false;
     if (this.eager) for (let w = 1; w < this.threads; w++) this.workerFor(w);
     // Voice workers too, when voices may split: a patch posted once they run splits at once, not later.
-    if (this.eager && options.splitVoices) for (let t = 1; t < this.threads; t++) this.voiceWorkerFor(t);
+    // ('auto' never splits a paced renderer's voices: see autoVoiceWorkers.)
+    if (this.eager && this.voiceMode === true) for (let t = 1; t < this.threads; t++) this.voiceWorkerFor(t);
   }
 
   private readonly eager: boolean;
@@ -778,7 +802,10 @@ export class ThreadedRenderer extends Renderer {
   private readonly splits = new Map<string, { threads: number[]; split: VoiceSplit }>();
   /** VoicesNodes worth splitting whose workers are still starting (eager): split once they are ready. */
   private readonly waitingVoices = new Set<string>();
+  private readonly voiceMode: boolean | 'auto';
   private readonly minVoicesCost: number;
+  private readonly minVoicesWork: number;
+  private readonly coreLoad: () => CoreLoad;
 
   /**
    * VoicesNodes whose voices have not rendered a block yet (added, not yet configured with voices, or
@@ -805,7 +832,7 @@ export class ThreadedRenderer extends Renderer {
    * VoicesNode posted now splits at its first block (status and tests wait for it rather than sleep).
    */
   voiceWorkersReady(): boolean {
-    if (!Number.isFinite(this.minVoicesCost)) return true;
+    if (this.voiceMode !== true) return true;
     for (let t = 1; t < this.threads; t++) if (!this.voiceWorkerReady(t)) return false;
     return true;
   }
@@ -884,8 +911,19 @@ export class ThreadedRenderer extends Renderer {
     let threads: number[] = [];
     if (!fresh) {
       if (splittable) threads = [...(this.splits.get(op.name)?.threads ?? [])];
-    } else if (splittable && voicesCost(plan) >= this.minVoicesCost) {
-      for (let t = 1; t < this.threads && t < plan.voices; t++) threads.push(t);
+    } else if (splittable) {
+      // Taken once, before the node's voices first render, so the output never depends on it (only speed).
+      const workers =
+        this.voiceMode === 'auto'
+          ? autoVoiceWorkers(voicesWork(plan, this.blockSize), this.threads, plan.voices, {
+              machine: this.coreLoad(),
+              paced: this.eager,
+              minWork: this.minVoicesWork,
+            })
+          : voicesCost(plan) >= this.minVoicesCost
+            ? this.threads - 1
+            : 0;
+      for (let t = 1; t <= workers && t < plan.voices; t++) threads.push(t);
       // Eager (a real-time thread): only when every worker has started; if one has not, the node renders
       // here, and splits if its workers are ready before its first block (splitWaitingVoices), else never.
       if (this.eager && threads.some((t) => !this.voiceWorkerReady(t))) {

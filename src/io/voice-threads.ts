@@ -31,6 +31,44 @@ import type { RemoteVoices, VoicesPlan } from '../nodes/instruments/voices-node.
  */
 export const MIN_VOICES_COST = 512;
 
+/**
+ * Least voice work a block (voices × nodes of the voice patch × frames) for which `splitVoices: 'auto'`
+ * splits a VoicesNode's voices. A split block pays fixed hand-offs (waking the sleeping worker, its start,
+ * seeing it done: ~30–80 µs here), so the voices' work must be large against them. Calibrated on the
+ * bench's 11-node subtractive voice, ~60 voices sounding, back-to-back blocks on two idle cores
+ * (`npx tsx bench/voice-split-blocks.ts VOICES THREADS FRAMES`, docs/performance.md, branch vauto): 32
+ * voices lost at every block size (0.8–0.97×); 64 voices × 256 frames (this figure) and more gained
+ * 1.1–1.2× (medians), never a reliable 1.2×, which is why 'auto' is not the default.
+ */
+export const MIN_VOICES_WORK = 64 * 11 * 256;
+
+/** What the machine offers a split when a VoicesNode is first configured. */
+export interface CoreLoad {
+  /** Cores this process may use (os.availableParallelism()). */
+  cores: number;
+  /** The 1-minute load average (os.loadavg()[0]): threads running or waiting, this process's included. */
+  load: number;
+}
+
+/**
+ * The worker threads (0: none) `splitVoices: 'auto'` gives a VoicesNode's voices: none for paced blocks
+ * (a real-time render: there the worker sleeps between the render thread's wake-ups, and a split block
+ * measured 0.5–0.8× one thread's), none when a block's voice work (`work`: voices × voice nodes × frames)
+ * is below `minWork`, else one per core the other load leaves free, at most `threads` − 1 and `voices` − 1.
+ * A core counts as free when the load leaves it whole (floor of cores − load): a worker that shares a core
+ * with another process waits for the scheduler every block (0.64–0.76× at load 6–7.5).
+ */
+export function autoVoiceWorkers(
+  work: number,
+  threads: number,
+  voices: number,
+  options: { machine: CoreLoad; paced?: boolean; minWork?: number },
+): number {
+  if (options.paced === true || !(work >= (options.minWork ?? MIN_VOICES_WORK))) return 0;
+  const free = Math.floor(options.machine.cores - options.machine.load);
+  return Math.max(0, Math.min(threads - 1, voices - 1, free));
+}
+
 /** Categories of inner nodes that keep a voice patch on the main thread (files, devices, nested patches). */
 const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
 const PATCH_PORTS = new Set(['InletNode', 'OutletNode']);
@@ -60,6 +98,11 @@ export function voicesCanSplit(
 /** What the work of a VoicesNode's voices is estimated at (see MIN_VOICES_COST). */
 export function voicesCost(plan: VoicesPlan): number {
   return plan.voices * (plan.plans[0]?.patch.weight ?? 0);
+}
+
+/** A block's voice work: the cost times the frames of a block (see MIN_VOICES_WORK). */
+export function voicesWork(plan: VoicesPlan, blockSize: number): number {
+  return voicesCost(plan) * blockSize;
 }
 
 /**

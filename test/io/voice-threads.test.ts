@@ -3,7 +3,9 @@
 // voice stealing, a value set on the voices' shared inlet and a reload of the voice patch; eagerly (the
 // server) when posted once the worker has started, and never by moving voices that have rendered (a
 // worker that starts late leaves the node on one thread). A poly patch below MIN_VOICES_COST stays on one
-// thread, and so does every one unless `splitVoices` is on. The workers run from dist/ (npm run build).
+// thread, and so does every one unless `splitVoices` is on; with `splitVoices: 'auto'` the engine splits only a
+// big block's voices, with a core free and blocks not paced (an injected machine probe). The workers run
+// from dist/ (npm run build).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +14,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type DataInput, data, defineNode, midi } from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { createNodeHost } from '../../src/io/node-host.js';
-import { ThreadedRenderer } from '../../src/io/render-threads.js';
-import { threadOfVoice } from '../../src/io/voice-threads.js';
+import { ThreadedRenderer, type ThreadedRendererOptions } from '../../src/io/render-threads.js';
+import {
+  autoVoiceWorkers,
+  type CoreLoad,
+  MIN_VOICES_WORK,
+  threadOfVoice,
+} from '../../src/io/voice-threads.js';
 import { createRegistry, Synchrotron } from '../../src/synchrotron.js';
 import { LOUD_VOICE } from '../helpers/voice-patches.js';
 
@@ -121,21 +128,22 @@ function engine(
   threads: number,
   minVoicesCost?: number,
   eager = false,
-  splitVoices = true,
+  splitVoices: boolean | 'auto' = true,
   late = false,
+  more: Partial<ThreadedRendererOptions> = {},
 ): Engine {
   const root = mkdtempSync(join(tmpdir(), 'synchrotron-voice-threads-'));
   writeFileSync(join(root, 'voice.syn'), VOICE);
   const registry = createRegistry();
   registry.register(ScriptedMidiNode);
   const synth = new Synchrotron({
-    blockSize: BLOCK,
+    blockSize: more.blockSize ?? BLOCK,
     registry,
     host: createNodeHost({ root, midi: { hardware: false } }),
     createRenderer: (options) =>
       late
-        ? new LateVoiceWorkers({ ...options, threads, splitVoices, minVoicesCost, eager })
-        : new ThreadedRenderer({ ...options, threads, splitVoices, minVoicesCost, eager }),
+        ? new LateVoiceWorkers({ ...options, threads, splitVoices, minVoicesCost, eager, ...more })
+        : new ThreadedRenderer({ ...options, threads, splitVoices, minVoicesCost, eager, ...more }),
   });
   const events: RenderEvent[] = [];
   synth.onEvent((event) => events.push(event));
@@ -169,10 +177,11 @@ function render(
     e.synth.addValue(EVENTS, 'events');
     e.synth.link('events.out', 'keys.events');
     e.synth.start();
-    const left = new Float32Array(blocks * BLOCK);
+    const size = e.synth.renderer.blockSize;
+    const left = new Float32Array(blocks * size);
     for (let b = 0; b < blocks; b++) {
       edits[b]?.(e);
-      left.set(e.synth.renderBlock().left, b * BLOCK);
+      left.set(e.synth.renderBlock().left, b * size);
     }
     return left;
   });
@@ -399,10 +408,79 @@ link poly.left -> play.left`);
     large.synth.execute(POLY(64));
     large.synth.renderBlock();
     expect((large.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
-    // Splitting is off unless asked for (it measured slower here at every size).
+    // Splitting is off unless asked for (no size gained a reliable 1.2× here; docs/performance.md).
     const off = engine(2, undefined, false, false);
     off.synth.execute(POLY(64));
     off.synth.renderBlock();
     expect((off.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(1);
+  });
+});
+
+describe("the engine's own choice of a voices split (splitVoices: 'auto')", () => {
+  const idle: CoreLoad = { cores: 2, load: 0.4 };
+
+  it('gives a worker per free core, none on a busy machine, a small block or paced blocks', () => {
+    const work = MIN_VOICES_WORK;
+    expect(autoVoiceWorkers(work, 2, 64, { machine: idle })).toBe(1);
+    expect(autoVoiceWorkers(work, 2, 64, { machine: { cores: 2, load: 1.3 } })).toBe(0); // no core free
+    expect(autoVoiceWorkers(work, 2, 64, { machine: { cores: 2, load: 6.5 } })).toBe(0);
+    expect(autoVoiceWorkers(work - 1, 2, 64, { machine: { cores: 2, load: 0 } })).toBe(0); // small block
+    expect(autoVoiceWorkers(work * 4, 2, 64, { machine: idle })).toBe(1); // big block: still one worker
+    expect(autoVoiceWorkers(work * 4, 2, 64, { machine: idle, paced: true })).toBe(0); // a live server
+    expect(autoVoiceWorkers(work, 4, 64, { machine: { cores: 4, load: 1.2 } })).toBe(2); // two cores free
+    expect(autoVoiceWorkers(work, 4, 2, { machine: { cores: 8, load: 0 } })).toBe(1); // two voices
+    expect(autoVoiceWorkers(Number.NaN, 2, 64, { machine: idle })).toBe(0);
+  });
+
+  /** A 64-voice poly patch (cost 640) on two threads at `blockSize`, the machine as `machine` says. */
+  function auto(blockSize: number, machine: CoreLoad, eager = false) {
+    const asked: CoreLoad[] = [];
+    const e = engine(2, undefined, eager, 'auto', false, {
+      blockSize,
+      coreLoad: () => {
+        asked.push(machine);
+        return machine;
+      },
+    });
+    e.synth.execute(POLY(64));
+    for (let b = 0; b < 3; b++) e.synth.renderBlock();
+    e.synth.setValue('cut', 900);
+    e.synth.renderBlock();
+    return { threads: (e.synth.renderer as ThreadedRenderer).voiceThreads('poly'), asked: asked.length };
+  }
+
+  it('splits a big block when a core is free, asking the machine once, before the first block', () => {
+    expect(64 * 10 * 512).toBeGreaterThanOrEqual(MIN_VOICES_WORK);
+    expect(auto(512, idle)).toEqual({ threads: 2, asked: 1 });
+  });
+
+  it('keeps the voices on one thread when no core is free, for a small block, and for paced blocks', () => {
+    expect(auto(512, { cores: 2, load: 1.5 })).toEqual({ threads: 1, asked: 1 });
+    expect(64 * 10 * 128).toBeLessThan(MIN_VOICES_WORK);
+    expect(auto(128, idle).threads).toBe(1);
+    expect(auto(512, idle, true).threads).toBe(1); // eager: a real-time render thread
+  });
+
+  it('--split-voices (true) splits whatever the block and the load, without asking', () => {
+    let asked = 0;
+    const e = engine(2, undefined, false, true, false, {
+      coreLoad: () => {
+        asked++;
+        return { cores: 2, load: 9 };
+      },
+    });
+    e.synth.execute(POLY(64));
+    e.synth.renderBlock();
+    expect((e.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
+    expect(asked).toBe(0);
+  });
+
+  it('renders a split it chose at 512 frames bit-identical to one thread', () => {
+    const one = engine(1, undefined, false, false, false, { blockSize: 512 });
+    const two = engine(2, undefined, false, 'auto', false, { blockSize: 512, coreLoad: () => idle });
+    const [a, b] = render([one, two], 24, { 8: (e) => e.synth.setValue('cut', 700) }, POLY(64));
+    expect((two.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
+    expect(peak(a)).toBeGreaterThan(0.05);
+    expect(firstDifference(a, b)).toBe(-1);
   });
 });
