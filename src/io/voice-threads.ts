@@ -55,8 +55,10 @@ export interface CoreLoad {
  * (a real-time render: there the worker sleeps between the render thread's wake-ups, and a split block
  * measured 0.5–0.8× one thread's), none when a block's voice work (`work`: voices × voice nodes × frames)
  * is below `minWork`, else one per core the other load leaves free, at most `threads` − 1 and `voices` − 1.
- * A core counts as free when the load leaves it whole (floor of cores − load): a worker that shares a core
- * with another process waits for the scheduler every block (0.64–0.76× at load 6–7.5).
+ * The render thread takes a core of its own, and is mostly not in the load yet (a split is chosen before
+ * the first block), so the free cores are cores − 1 − load, rounded: one other busy process on two cores
+ * leaves none. A worker that shares a core with another process waits for the scheduler every block
+ * (0.64–0.76× at load 6–7.5).
  */
 export function autoVoiceWorkers(
   work: number,
@@ -65,7 +67,7 @@ export function autoVoiceWorkers(
   options: { machine: CoreLoad; paced?: boolean; minWork?: number },
 ): number {
   if (options.paced === true || !(work >= (options.minWork ?? MIN_VOICES_WORK))) return 0;
-  const free = Math.floor(options.machine.cores - options.machine.load);
+  const free = Math.round(options.machine.cores - 1 - options.machine.load);
   return Math.max(0, Math.min(threads - 1, voices - 1, free));
 }
 

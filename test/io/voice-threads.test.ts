@@ -423,6 +423,7 @@ describe("the engine's own choice of a voices split (splitVoices: 'auto')", () =
     const work = MIN_VOICES_WORK;
     expect(autoVoiceWorkers(work, 2, 64, { machine: idle })).toBe(1);
     expect(autoVoiceWorkers(work, 2, 64, { machine: { cores: 2, load: 1.3 } })).toBe(0); // no core free
+    expect(autoVoiceWorkers(work, 2, 64, { machine: { cores: 2, load: 1 } })).toBe(0); // one busy process
     expect(autoVoiceWorkers(work, 2, 64, { machine: { cores: 2, load: 6.5 } })).toBe(0);
     expect(autoVoiceWorkers(work - 1, 2, 64, { machine: { cores: 2, load: 0 } })).toBe(0); // small block
     expect(autoVoiceWorkers(work * 4, 2, 64, { machine: idle })).toBe(1); // big block: still one worker
