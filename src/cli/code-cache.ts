@@ -101,6 +101,35 @@ function writeCache(folder: string, file: string, prefix: string, key: string, d
   }
 }
 
+/**
+ * Node built-in modules a render loads (the render bundle's `require("node:…")`s, the util.parseArgs it
+ * calls, the stderr stream it writes to). Node compiles its built-ins from a code cache that V8 rejects
+ * once a V8 flag has changed (the cache is keyed by a hash of the flags), and `render` sets flags
+ * (main.ts): loaded first, they come from the cache, ~15-20 ms less of a short render (docs/performance.md).
+ * A test checks the list against the bundle; one missing costs only its compile.
+ */
+export const RENDER_BUILTINS = [
+  'node:dgram',
+  'node:fs',
+  'node:fs/promises',
+  'node:module',
+  'node:net',
+  'node:os',
+  'node:path',
+  'node:perf_hooks',
+  'node:url',
+  'node:util',
+  'node:worker_threads',
+];
+
+/** Loads RENDER_BUILTINS and what the render touches lazily; call before setting V8 flags. */
+export function loadRenderBuiltins(): void {
+  const require = createRequire(import.meta.url);
+  for (const name of RENDER_BUILTINS) require(name);
+  void (require('node:util') as typeof import('node:util')).parseArgs; // a lazy getter: loads parse_args
+  void process.stderr; // made on first use: tty, or a sync write stream for a file or pipe
+}
+
 /** Runs the CommonJS bundle at `path` and returns its exports. `useCache: false` compiles it without
  * reading or writing a cache. */
 export function loadCachedBundle<T>(path: string, options: { useCache?: boolean } = {}): CachedBundle<T> {

@@ -35,11 +35,32 @@ let afterCommand = () => {};
  * else the ES module bundle; else, as when running from sources, its own module.
  * SYNCHROTRON_CODE_CACHE=0 compiles the bundle afresh, without reading or writing a cache. */
 async function renderModule(): Promise<RenderModule> {
+  const script = fileURLToPath(new URL('../bundle/render.cjs', import.meta.url));
+  if (existsSync(script)) {
+    const { loadCachedBundle, loadRenderBuiltins } = await import('./code-cache.js');
+    // Before the flags below: they change V8's flag hash, and Node's built-in modules compiled after that
+    // miss Node's own code cache and compile from source (~15-20 ms of a render's start-up).
+    loadRenderBuiltins();
+    setRenderFlags();
+    const bundle = loadCachedBundle<RenderModule>(script, {
+      useCache: process.env.SYNCHROTRON_CODE_CACHE !== '0',
+    });
+    afterCommand = () => bundle.save();
+    return bundle.exports;
+  }
+  setRenderFlags();
+  const bundled = new URL('../bundle/render.js', import.meta.url);
+  if (existsSync(fileURLToPath(bundled))) return (await import(bundled.href)) as RenderModule;
+  return import('./render.js');
+}
+
+/** V8 flags for a render, set before its code compiles (so the bundle's code cache is made and read under
+ * the same flags). */
+function setRenderFlags(): void {
   // V8 optimises a function once it has run 66 kB of bytecode (its interrupt budget). A render's build runs
   // the lexer, parser and evaluator hot for a fraction of a second and never again, so much of that
   // optimising (on the other core) is wasted: four times the budget cut sines-1000's whole render by ~12 %
-  // of CPU, the render loop still optimised within its first blocks (docs/performance.md). Set before the
-  // bundle compiles, so its code cache is made and read under the same flags.
+  // of CPU, the render loop still optimised within its first blocks (docs/performance.md).
   setFlagsFromString('--interrupt-budget=270336');
   // The young generation doubles whenever many objects survive a scavenge, as the graph being built does,
   // up to 2 × 16 MB that stay resident for the whole render. Kept at its first size, the long-lived graph
@@ -47,18 +68,6 @@ async function renderModule(): Promise<RenderModule> {
   // and no more CPU; the render loop allocates next to nothing, so its scavenges stay rare. (V8 reads this
   // flag at each growth, so setting it now takes effect; the semi-space sizes are fixed at start-up.)
   setFlagsFromString('--semi-space-growth-factor=1');
-  const script = fileURLToPath(new URL('../bundle/render.cjs', import.meta.url));
-  if (existsSync(script)) {
-    const { loadCachedBundle } = await import('./code-cache.js');
-    const bundle = loadCachedBundle<RenderModule>(script, {
-      useCache: process.env.SYNCHROTRON_CODE_CACHE !== '0',
-    });
-    afterCommand = () => bundle.save();
-    return bundle.exports;
-  }
-  const bundled = new URL('../bundle/render.js', import.meta.url);
-  if (existsSync(fileURLToPath(bundled))) return (await import(bundled.href)) as RenderModule;
-  return import('./render.js');
 }
 
 const commands: Record<string, () => Promise<Command>> = {

@@ -324,7 +324,8 @@ export class Renderer implements ChildPlan {
     if (this.running) return;
     this.running = true;
     this.faults.clearTail(); // a node removed while stopped left no sound to fade out
-    for (const node of this.nodes.values()) this.faults.safely(node, 'start', () => node.instance.start?.());
+    for (const node of this.nodes.values())
+      if (node.instance.start) this.faults.safely(node, 'start', () => node.instance.start?.());
   }
 
   /** Transport: files are flushed and closed. */
@@ -332,7 +333,9 @@ export class Renderer implements ChildPlan {
     this.applyQueued();
     if (!this.running) return;
     this.running = false;
-    for (const node of this.nodes.values()) this.faults.safely(node, 'stop', () => node.instance.stop?.());
+    // Most nodes have no stop (or dispose) hook: test before making a closure for each of thousands of nodes.
+    for (const node of this.nodes.values())
+      if (node.instance.stop) this.faults.safely(node, 'stop', () => node.instance.stop?.());
   }
 
   get isRunning(): boolean {
@@ -523,7 +526,7 @@ export class Renderer implements ChildPlan {
   dispose(): void {
     this.stop();
     for (const node of this.nodes.values()) {
-      this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
+      if (node.instance.dispose) this.faults.safely(node, 'dispose', () => node.instance.dispose?.());
       if (this.nested) {
         for (const buf of buffersOf(node)) this.pool.release(buf);
         if (node.converters) for (const converter of node.converters.values()) converter.release();

@@ -1,10 +1,11 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { RENDER_BUILTINS } from '../../src/cli/code-cache.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
@@ -118,5 +119,40 @@ describe('the render bundle code cache', () => {
     const cached = await render('cached.wav', {});
     expect(making.equals(fresh)).toBe(true);
     expect(cached.equals(fresh)).toBe(true);
+  });
+});
+
+describe('the built-ins a render loads before setting V8 flags', () => {
+  const bundle = new URL('../../dist/bundle/render.cjs', import.meta.url).pathname;
+
+  it.skipIf(!existsSync(bundle))('name every built-in the render bundle requires', () => {
+    const required = new Set(
+      [...readFileSync(bundle, 'latin1').matchAll(/\brequire\("(node:[\w/]+)"\)/g)].map((match) => match[1]),
+    );
+    expect(required.size).toBeGreaterThan(0);
+    expect([...required].filter((name) => !RENDER_BUILTINS.includes(name))).toEqual([]);
+  });
+
+  it('leave no built-in to compile after the flags change (Node code cache rejected)', () => {
+    // main.cjs as the bin runs it; the hook counts built-ins loaded after the first V8 flag is set.
+    const main = new URL('../../dist/cli/main.cjs', import.meta.url).pathname;
+    const dir = mkdtempSync(join(tmpdir(), 'synchrotron-builtins-'));
+    const patch = join(dir, 'patch.syn');
+    writeFileSync(patch, 'new SineNode s\nnew PlaybackNode p\nlink s.out -> p.left\n');
+    const hook = join(dir, 'hook.cjs');
+    writeFileSync(
+      hook,
+      `const v8 = require('node:v8'); const set = v8.setFlagsFromString; let at = -1;
+       v8.setFlagsFromString = (flags) => { if (at < 0) at = process.moduleLoadList.length; return set(flags); };
+       process.on('exit', () => { require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'late.json'))},
+         JSON.stringify(process.moduleLoadList.slice(at).filter((m) => m.startsWith('NativeModule')))); });`,
+    );
+    const result = spawnSync(
+      process.execPath,
+      ['-r', hook, main, 'render', patch, '--seconds', '0.01', '--out', join(dir, 'out.wav')],
+      { encoding: 'utf8', env: { ...process.env, SYNCHROTRON_CACHE_DIR: join(dir, 'cache') } },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'late.json'), 'utf8'))).toEqual([]);
   });
 });

@@ -107,7 +107,7 @@ function compiledModule(): object | null {
   const api = wasmApi();
   if (!api) return compiled;
   try {
-    const bytes = kernelsBinary();
+    const bytes = decodedBinary();
     // validate() is false where SIMD (v128) is unsupported.
     if (api.validate(bytes)) compiled = new api.Module(bytes);
   } catch {
@@ -126,7 +126,7 @@ function compiledSharedModule(): object | null {
   try {
     const probe = new api.Memory({ initial: 1, maximum: 1, shared: true });
     if (!(probe.buffer instanceof SharedArrayBuffer)) return compiledShared;
-    compiledShared = new api.Module(sharedMemoryVariant(kernelsBinary()));
+    compiledShared = new api.Module(sharedMemoryVariant(decodedBinary()));
   } catch {
     compiledShared = null;
   }
@@ -137,11 +137,11 @@ function compiledSharedModule(): object | null {
  * The kernels binary with its memory import declared shared (limits 0x03: minimum, maximum MAX_PAGES).
  * A module must declare an imported memory shared to accept a shared one, and one embedded binary serves
  * both kinds, so the shared variant is derived here rather than built and embedded twice: the import
- * section is re-encoded and every other section copied as it is.
+ * section is re-encoded and every other section copied as it is, whole (Uint8Array.set: the binary is
+ * ~50 kB, and copying it byte by byte through a number[] cost ~7 ms of a render's start-up).
  */
 export function sharedMemoryVariant(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   let at = 8; // magic and version
-  const out: number[] = Array.from(bytes.subarray(0, 8));
   const leb = (): number => {
     let value = 0;
     let shift = 0;
@@ -160,53 +160,66 @@ export function sharedMemoryVariant(bytes: Uint8Array): Uint8Array<ArrayBuffer> 
       into.push(value > 0 ? byte | 0x80 : byte);
     } while (value > 0);
   };
+  // Find the import section; only it changes.
+  let sectionStart = -1;
+  let contentStart = 0;
+  let sectionEnd = 0;
   while (at < bytes.length) {
+    const start = at;
     const id = bytes[at++];
     const size = leb();
-    const end = at + size;
-    let content: number[];
-    if (id !== 2) {
-      content = Array.from(bytes.subarray(at, end));
-    } else {
-      content = [];
-      const copy = (from: number) => content.push(...bytes.subarray(from, at));
-      let from = at;
-      const count = leb();
-      copy(from);
-      for (let i = 0; i < count; i++) {
-        from = at;
-        const moduleName = leb(); // two statements: `at += leb()` would read `at` before leb() moves it
-        at += moduleName;
-        const fieldName = leb();
-        at += fieldName;
-        const kind = bytes[at++];
-        if (kind === 2) {
-          copy(from);
-          const flags = bytes[at++];
-          const minimum = leb();
-          if (flags & 1) leb();
-          content.push(0x03);
-          encode(minimum, content);
-          encode(MAX_PAGES, content);
-          continue;
-        }
-        if (kind === 0 || kind === 4) {
-          if (kind === 4) at++;
-          leb();
-        } else if (kind === 1) {
-          at++; // reference type
-          if (bytes[at++] & 1) leb();
-          leb();
-        } else if (kind === 3) at += 2; // value type, mutability
-        copy(from);
-      }
+    if (id === 2) {
+      sectionStart = start;
+      contentStart = at;
+      sectionEnd = at + size;
+      break;
     }
-    at = end;
-    out.push(id);
-    encode(content.length, out);
-    out.push(...content);
+    at += size;
   }
-  return new Uint8Array(out);
+  if (sectionStart < 0) return bytes.slice();
+  at = contentStart;
+  const content: number[] = [];
+  const copy = (from: number) => {
+    for (let i = from; i < at; i++) content.push(bytes[i]);
+  };
+  let from = at;
+  const count = leb();
+  copy(from);
+  for (let i = 0; i < count; i++) {
+    from = at;
+    const moduleName = leb(); // two statements: `at += leb()` would read `at` before leb() moves it
+    at += moduleName;
+    const fieldName = leb();
+    at += fieldName;
+    const kind = bytes[at++];
+    if (kind === 2) {
+      copy(from);
+      const flags = bytes[at++];
+      const minimum = leb();
+      if (flags & 1) leb();
+      content.push(0x03);
+      encode(minimum, content);
+      encode(MAX_PAGES, content);
+      continue;
+    }
+    if (kind === 0 || kind === 4) {
+      if (kind === 4) at++;
+      leb();
+    } else if (kind === 1) {
+      at++; // reference type
+      if (bytes[at++] & 1) leb();
+      leb();
+    } else if (kind === 3) at += 2; // value type, mutability
+    copy(from);
+  }
+  const header: number[] = [2];
+  encode(content.length, header);
+  const out = new Uint8Array(sectionStart + header.length + content.length + (bytes.length - sectionEnd));
+  out.set(bytes.subarray(0, sectionStart));
+  out.set(header, sectionStart);
+  out.set(content, sectionStart + header.length);
+  out.set(bytes.subarray(sectionEnd), sectionStart + header.length + content.length);
+  return out;
 }
 
 const owners = new WeakMap<ArrayBuffer, Kernels>();
@@ -369,9 +382,28 @@ export class Kernels {
   }
 }
 
+/** The decoded binary, shared by both modules (decoding is the costly part: see setHexDecoder). */
+let binary: Uint8Array<ArrayBuffer> | undefined;
+let hexDecoder: (text: string) => Uint8Array<ArrayBuffer> = decodeHex;
+
+/**
+ * Decodes the embedded binary with `decode` from now on, in place of decodeHex's loop: a host with a native
+ * decoder passes it (Node: Buffer's hex), as that loop runs cold in the interpreter, ~7 ms of a render's
+ * start-up, where the native one takes ~0.1 ms. Call before the first renderer is made; `decode` must
+ * give what decodeHex gives.
+ */
+export function setHexDecoder(decode: (text: string) => Uint8Array<ArrayBuffer>): void {
+  hexDecoder = decode;
+}
+
+function decodedBinary(): Uint8Array<ArrayBuffer> {
+  binary ??= hexDecoder(KERNELS_WASM_HEX);
+  return binary;
+}
+
 /** The kernels' WebAssembly binary, decoded from its embedded hex text (a fresh copy each call). */
 export function kernelsBinary(): Uint8Array<ArrayBuffer> {
-  return decodeHex(KERNELS_WASM_HEX);
+  return decodedBinary().slice();
 }
 
 /** Lower-case hex → bytes without Buffer (absent in worklet scopes). */
