@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setHexDecoder } from '../engine/wasm/kernels.js';
+import { decodeKernelsNatively } from '../io/native-hex.js';
 import { createNodeHost } from '../io/node-host.js';
 import { MAX_AUTO_THREADS, ThreadedRenderer, threadsOption } from '../io/render-threads.js';
 import { DEFAULT_LIMITS } from '../io/security.js';
@@ -170,11 +170,7 @@ export async function renderCommand(args: string[]): Promise<number> {
   // SPEC §5: paths a patch names are relative to its own folder (or --root) and never leave it.
   const root = resolve(options.values.root ?? dirname(resolve(patchPath)));
   if (!existsSync(root) || !statSync(root).isDirectory()) return fail(`--root ${root} is not a folder`);
-  // Buffer decodes the kernels' embedded hex natively (kernels.ts, setHexDecoder).
-  setHexDecoder((hex) => {
-    const bytes = Buffer.from(hex, 'hex');
-    return new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length);
-  });
+  decodeKernelsNatively();
   let engine: Synchrotron;
   try {
     engine = new Synchrotron({

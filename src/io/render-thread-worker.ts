@@ -6,9 +6,11 @@ import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer } from '../engine/renderer.js';
 import { builtinNodes } from '../nodes/index.js';
+import { decodeKernelsNatively } from './native-hex.js';
 import { CONTROL, GO_EXIT, type PartWorkerData, type ToPartWorker } from './render-threads.js';
 import { VoiceShareNode } from './voice-threads.js';
 
+decodeKernelsNatively();
 const data = workerData as PartWorkerData;
 const control = new Int32Array(data.control);
 const clock = new Float64Array(data.clock);

@@ -10,6 +10,7 @@ import { type RenderEvent, Renderer } from '../engine/renderer.js';
 import { Taps } from '../engine/taps.js';
 import { type AudioOutput, DeviceOutput, NullOutput, probablyHasAudioDevice } from '../io/audio-output.js';
 import { MasterLimiter } from '../io/limiter.js';
+import { decodeKernelsNatively } from '../io/native-hex.js';
 import { createNodeHost, type NodeRenderHost } from '../io/node-host.js';
 import { ThreadedRenderer } from '../io/render-threads.js';
 import { oscDestinationProblem } from '../io/security.js';
@@ -45,6 +46,7 @@ type NodeHost = NodeRenderHost;
 /** Messages that keep their order with edits, and may be scheduled (`at`). */
 type Ordered = Extract<ToWorker, { kind: 'ops' | 'transport' | 'midi' | 'osc' }>;
 
+decodeKernelsNatively();
 const port = parentPort!;
 const config = workerData as WorkerConfig;
 
