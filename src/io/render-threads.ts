@@ -366,8 +366,7 @@ export class ThreadedRenderer extends Renderer {
     this.threads = sharedMemoryAvailable() ? Math.max(1, Math.floor(options.threads)) : 1;
     this.minPartCost = options.minPartCost ?? MIN_PART_COST;
     this.voiceMode = options.splitVoices ?? false;
-    this.minVoicesCost =
-      this.voiceMode === true ? (options.minVoicesCost ?? MIN_VOICES_COST) : Number.POSITIVE_INFINITY;
+    this.minVoicesCost = options.minVoicesCost ?? MIN_VOICES_COST;
     this.minVoicesWork = options.minVoicesWork ?? MIN_VOICES_WORK;
     this.coreLoad = options.coreLoad ?? coreLoad;
     this.load = new Array(this.threads).fill(0);
@@ -913,16 +912,7 @@ export class ThreadedRenderer extends Renderer {
       if (splittable) threads = [...(this.splits.get(op.name)?.threads ?? [])];
     } else if (splittable) {
       // Taken once, before the node's voices first render, so the output never depends on it (only speed).
-      const workers =
-        this.voiceMode === 'auto'
-          ? autoVoiceWorkers(voicesWork(plan, this.blockSize), this.threads, plan.voices, {
-              machine: this.coreLoad(),
-              paced: this.eager,
-              minWork: this.minVoicesWork,
-            })
-          : voicesCost(plan) >= this.minVoicesCost
-            ? this.threads - 1
-            : 0;
+      const workers = this.voiceWorkerCount(plan);
       for (let t = 1; t <= workers && t < plan.voices; t++) threads.push(t);
       // Eager (a real-time thread): only when every worker has started; if one has not, the node renders
       // here, and splits if its workers are ready before its first block (splitWaitingVoices), else never.
@@ -986,6 +976,17 @@ export class ThreadedRenderer extends Renderer {
       else this.retired[kept++] = entry;
     }
     this.retired.length = kept;
+  }
+
+  /** The worker threads a fresh VoicesNode's voices split over (0: none), by `splitVoices`. */
+  private voiceWorkerCount(plan: VoicesPlan): number {
+    if (this.voiceMode === 'auto')
+      return autoVoiceWorkers(voicesWork(plan, this.blockSize), this.threads, plan.voices, {
+        machine: this.coreLoad(),
+        paced: this.eager,
+        minWork: this.minVoicesWork,
+      });
+    return this.voiceMode && voicesCost(plan) >= this.minVoicesCost ? this.threads - 1 : 0;
   }
 
   /** Voice worker `t` drops `name`'s replicas (sent by the next `begin` of a split using it, else flushed). */
