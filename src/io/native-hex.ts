@@ -4,10 +4,10 @@
 
 import { setHexDecoder } from '../engine/wasm/kernels.js';
 
-/** Lower-case hex → bytes, as decodeHex gives them. */
+/** Lower-case hex → bytes in an array of their own, as decodeHex gives them (a short Buffer is a slice of
+ * Node's shared pool, so it is copied out: ~50 kB once a thread). */
 export function nativeHexDecode(hex: string): Uint8Array<ArrayBuffer> {
-  const bytes = Buffer.from(hex, 'hex');
-  return new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length);
+  return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
 /** Every Node thread that makes a renderer calls this first. */
