@@ -156,18 +156,23 @@ class Parser {
 
   parse(): CommandAst[] {
     const commands: CommandAst[] = [];
-    for (;;) {
-      while (this.at('newline') || this.at('semicolon')) this.advance();
-      if (this.peek() === undefined) return commands;
-      commands.push(this.command());
-      const after = this.peek();
-      if (after !== undefined && after.type !== 'newline' && after.type !== 'semicolon') {
-        throw this.fail(after, `expected \`;\` or a line break after the command, found ${show(after)}`, [
-          '`;`',
-          'line break',
-        ]);
-      }
+    for (let command = this.next(); command !== undefined; command = this.next()) commands.push(command);
+    return commands;
+  }
+
+  /** The next command, or undefined at the end of the script; throws at a mistake before it ends. */
+  next(): CommandAst | undefined {
+    while (this.at('newline') || this.at('semicolon')) this.advance();
+    if (this.peek() === undefined) return undefined;
+    const command = this.command();
+    const after = this.peek();
+    if (after !== undefined && after.type !== 'newline' && after.type !== 'semicolon') {
+      throw this.fail(after, `expected \`;\` or a line break after the command, found ${show(after)}`, [
+        '`;`',
+        'line break',
+      ]);
     }
+    return command;
   }
 
   // ----------------------------------------------------------------------------------- tokens
@@ -591,6 +596,17 @@ class Parser {
 /** Parses a whole script; throws a SynchrolangError at the first mistake. */
 export function parse(script: string): CommandAst[] {
   return new Parser(script).parse();
+}
+
+/** A script's commands one at a time (`next()`: the next, or undefined at the end), parsed as they are
+ * asked for: each command's syntax tree can die young instead of the whole script's living until it has
+ * run. Throws a SynchrolangError at a mistake when it reaches it. */
+export interface CommandReader {
+  next(): CommandAst | undefined;
+}
+
+export function readCommands(script: string): CommandReader {
+  return new Parser(script);
 }
 
 /**
