@@ -14,8 +14,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { defineNode, type NodeInstance, type PortSpecs } from '../engine/definition.js';
-import { MAIN, type PlacementLink, type PlacementNode, placeNodes } from '../engine/partition.js';
+import { defineNode, type NodeDefinition, type NodeInstance, type PortSpecs } from '../engine/definition.js';
+import { MAIN, type PlacementLink, type PlacementNode, placeNodeOwners } from '../engine/partition.js';
 import type { RenderOp } from '../engine/prepare.js';
 import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer, type RendererOptions } from '../engine/renderer.js';
@@ -49,6 +49,21 @@ export const MAX_SLOTS_PER_WORKER = 1024;
 const BUILTIN = new Set(builtinNodes);
 /** Categories of node types that never leave the main renderer: files, devices, ports, nested patches. */
 const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
+
+/** Whether nodes of a type may render on another thread, worked out once per type (a batch adds thousands). */
+const MOVABLE = new WeakMap<NodeDefinition, boolean>();
+function movable(definition: NodeDefinition): boolean {
+  let known = MOVABLE.get(definition);
+  if (known === undefined) {
+    known =
+      BUILTIN.has(definition) &&
+      !PINNED_CATEGORIES.has(definition.category) &&
+      !definition.holdsFile &&
+      !definition.ports;
+    MOVABLE.set(definition, known);
+  }
+  return known;
+}
 
 /** Control words in each worker's shared Int32Array. */
 export const CONTROL = { go: 0, done: 1, seq: 2, ready: 3 } as const;
@@ -406,7 +421,8 @@ export class ThreadedRenderer extends Renderer {
     const load = this.load.map((cost, t) =>
       t >= 1 && this.eager && !this.workers[t]?.ready ? Number.POSITIVE_INFINITY : cost,
     );
-    const owners = placeNodes(this.placementNodes(), this.placementLinks(), {
+    const placed: ModelNode[] = [];
+    const owners = placeNodeOwners(this.placementNodes(placed), this.placementLinks(), {
       threads: this.threads,
       load,
       minPartCost: this.minPartCost,
@@ -418,9 +434,9 @@ export class ThreadedRenderer extends Renderer {
       return;
     }
     let parts = this.hasParts();
-    for (const [name, owner] of owners) {
-      this.model.get(name)!.owner = owner;
-      if (owner !== MAIN) parts = true;
+    for (let i = 0; i < placed.length; i++) {
+      placed[i].owner = owners[i];
+      if (owners[i] !== MAIN) parts = true;
     }
     ops = this.splitVoices(ops);
     if (parts) this.route(ops);
@@ -513,19 +529,9 @@ export class ThreadedRenderer extends Renderer {
   private updateModel(ops: readonly RenderOp[]): void {
     for (const op of ops) {
       switch (op.op) {
-        case 'add': {
-          const definition = this.registry.get(op.type);
-          this.model.set(op.name, {
-            add: op,
-            movable:
-              BUILTIN.has(definition) &&
-              !PINNED_CATEGORIES.has(definition.category) &&
-              !definition.holdsFile &&
-              !definition.ports,
-            owner: MAIN,
-          });
+        case 'add':
+          this.model.set(op.name, { add: op, movable: movable(this.registry.get(op.type)), owner: MAIN });
           break;
-        }
         case 'remove':
           this.model.delete(op.name);
           for (const [key, link] of this.modelLinks)
@@ -584,20 +590,26 @@ export class ThreadedRenderer extends Renderer {
     return node.add.outputs ?? this.registry.get(node.add.type).outputs;
   }
 
-  private placementNodes(): PlacementNode[] {
+  /** The model's nodes as placement sees them; `placed` gets their model nodes in the same order. The
+   * model's Maps are walked with forEach: a for…of over entries runs an iterator and destructures each entry,
+   * slow in code that runs once per batch and is never optimised (docs/performance.md, branch startup2). */
+  private placementNodes(placed: ModelNode[]): PlacementNode[] {
     const nodes: PlacementNode[] = [];
-    for (const [name, node] of this.model)
-      nodes.push({ name, movable: node.movable, owner: this.owners.get(name), cost: 1 });
+    const owners = this.owners;
+    this.model.forEach((node, name) => {
+      nodes.push({ name, movable: node.movable, owner: owners.get(name), cost: 1 });
+      placed.push(node);
+    });
     return nodes;
   }
 
   private placementLinks(): PlacementLink[] {
     const links: PlacementLink[] = [];
-    for (const { source, sink } of this.modelLinks.values()) {
+    this.modelLinks.forEach(({ source, sink }) => {
       const from = this.model.get(source.node);
       const spec = from ? this.outputsOf(from)[source.port] : undefined;
       links.push({ source: source.node, sink: sink.node, stream: spec?.kind === 'stream' });
-    }
+    });
     return links;
   }
 
