@@ -120,8 +120,11 @@ function show(token: RawToken | undefined): string {
 
 class Parser {
   /** Tokens pulled from the lexer and not yet consumed: the current one first, then look-ahead (at most
-   * three). Consumed tokens are dropped, so they die young instead of living until parsing ends. */
-  private readonly ahead: RawToken[] = [];
+   * three), in a ring of four slots from `head` (an array shifted per token moved or trimmed it each time).
+   * Consumed tokens are dropped, so they die young instead of living until parsing ends. */
+  private readonly ahead: Array<RawToken | undefined> = [undefined, undefined, undefined, undefined];
+  private head = 0;
+  private count = 0;
   private readonly lexer: Lexer;
   /** Where the last consumed token ended. */
   private consumedEnd = 0;
@@ -199,12 +202,13 @@ class Parser {
 
   /** The token `offset` places after the current one, unchecked. */
   private lookAhead(offset: number): RawToken | undefined {
-    while (this.ahead.length <= offset) {
+    while (this.count <= offset) {
       const token = this.lexer.next();
       if (token === undefined) return undefined;
-      this.ahead.push(token);
+      this.ahead[(this.head + this.count) & 3] = token;
+      this.count++;
     }
-    return this.ahead[offset];
+    return this.ahead[(this.head + offset) & 3];
   }
 
   /** Consumes the current token. */
@@ -212,7 +216,9 @@ class Parser {
     const token = this.lookAhead(0);
     if (token === undefined) return;
     this.consumedEnd = token.end;
-    this.ahead.shift();
+    this.ahead[this.head] = undefined;
+    this.head = (this.head + 1) & 3;
+    this.count--;
   }
 
   private at(type: RawToken['type']): boolean {
