@@ -38,6 +38,28 @@ export interface PlacementOptions {
   minPartCost: number;
 }
 
+/** A node's owner in PlacementGraph before it has one (a node this batch adds). */
+export const UNPLACED = -2;
+
+/**
+ * The graph as placement reads it, by node index: what a caller with many nodes builds directly (the
+ * threaded renderer), with no object per node or link and no look-up by name inside the placement.
+ */
+export interface PlacementGraph {
+  count: number;
+  /** 1 when node i may render on another thread. */
+  movable: Uint8Array;
+  /** Where node i renders now, UNPLACED for a node this batch adds. */
+  owner: Int32Array;
+  /** Node i's relative cost; null: 1 each. */
+  cost: ArrayLike<number> | null;
+  linkCount: number;
+  /** Link l goes from node linkSource[l] to node linkSink[l]; linkStream[l] is 1 for a stream output. */
+  linkSource: Int32Array;
+  linkSink: Int32Array;
+  linkStream: Uint8Array;
+}
+
 /**
  * Owners for every node after a batch: the old ones kept (a node's state cannot move between threads),
  * new nodes placed. Returns null when the graph no longer splits as placed (a link now joins two threads'
@@ -48,44 +70,48 @@ export function placeNodes(
   links: readonly PlacementLink[],
   options: PlacementOptions,
 ): Map<string, number> | null {
-  const owners = placeNodeOwners(nodes, links, options);
+  const count = nodes.length;
+  const index = new Map<string, number>();
+  for (let i = 0; i < count; i++) index.set(nodes[i].name, i);
+  const graph: PlacementGraph = {
+    count,
+    movable: new Uint8Array(count),
+    owner: new Int32Array(count),
+    cost: nodes.map((node) => node.cost),
+    linkCount: 0,
+    linkSource: new Int32Array(links.length),
+    linkSink: new Int32Array(links.length),
+    linkStream: new Uint8Array(links.length),
+  };
+  for (let i = 0; i < count; i++) {
+    graph.movable[i] = nodes[i].movable ? 1 : 0;
+    graph.owner[i] = nodes[i].owner ?? UNPLACED;
+  }
+  for (const link of links) {
+    const s = index.get(link.source);
+    const k = index.get(link.sink);
+    if (s === undefined || k === undefined) continue; // a link to a node not placed here
+    graph.linkSource[graph.linkCount] = s;
+    graph.linkSink[graph.linkCount] = k;
+    graph.linkStream[graph.linkCount] = link.stream ? 1 : 0;
+    graph.linkCount++;
+  }
+  const owners = placeGraph(graph, options);
   if (owners === null) return null;
   const byName = new Map<string, number>();
-  for (let i = 0; i < nodes.length; i++) byName.set(nodes[i].name, owners[i]);
+  for (let i = 0; i < count; i++) byName.set(nodes[i].name, owners[i]);
   return byName;
 }
 
 /**
- * placeNodes' owners by node index (`owners[i]` is `nodes[i]`'s), or null as there. It runs once per batch
- * that adds or links, over the whole graph, in code that runs too briefly to be optimised (a `render` of a
- * 3,000-node patch places once): so each link's names are looked up once, into typed arrays, and owners are
- * kept by index, with no Map iterated by entries (destructuring an entry is an iterator in unoptimised code).
+ * placeNodes over a PlacementGraph: owners by node index, or null as there. It runs once per batch that
+ * adds or links, over the whole graph, in code that runs too briefly to be optimised (a `render` of a
+ * 3,000-node patch places once): so it works on typed arrays by index, with no Map or Set inside.
  */
-export function placeNodeOwners(
-  nodes: readonly PlacementNode[],
-  links: readonly PlacementLink[],
-  options: PlacementOptions,
-): Int32Array | null {
-  const count = nodes.length;
-  const index = new Map<string, number>();
-  for (let i = 0; i < count; i++) index.set(nodes[i].name, i);
-  // Links between known nodes, as node indices, each looked up once.
-  const linkSource = new Int32Array(links.length);
-  const linkSink = new Int32Array(links.length);
-  const linkStream = new Uint8Array(links.length);
-  let linkCount = 0;
-  for (let l = 0; l < links.length; l++) {
-    const link = links[l];
-    const s = index.get(link.source);
-    const k = index.get(link.sink);
-    if (s === undefined || k === undefined) continue;
-    linkSource[linkCount] = s;
-    linkSink[linkCount] = k;
-    linkStream[linkCount] = link.stream ? 1 : 0;
-    linkCount++;
-  }
-  const movable = new Uint8Array(count);
-  for (let i = 0; i < count; i++) movable[i] = nodes[i].movable ? 1 : 0;
+export function placeGraph(graph: PlacementGraph, options: PlacementOptions): Int32Array | null {
+  const { count, movable, linkCount, linkSource, linkSink, linkStream } = graph;
+  const placedBefore = graph.owner;
+  const costOf = graph.cost;
   const parent = new Int32Array(count);
   for (let i = 0; i < count; i++) parent[i] = i;
   const find = (i: number): number => {
@@ -131,15 +157,16 @@ export function placeNodeOwners(
   for (const i of nodesOnCycles(count, inside)) mustStay[root[i]] = 1;
 
   const owners = new Int32Array(count);
-  for (let i = 0; i < count; i++) if (movable[i] === 0) owners[i] = nodes[i].owner ?? MAIN;
+  for (let i = 0; i < count; i++)
+    if (movable[i] === 0) owners[i] = placedBefore[i] === UNPLACED ? MAIN : placedBefore[i];
   const fresh: Array<{ first: number; cost: number }> = [];
   let workerParts = false; // a part on a worker thread (1…), kept from before or placed now
   for (const r of roots) {
     // Its owner from before: the one its placed members share (two different ones: it no longer splits).
     let owner: number | undefined;
     for (let i = head[r]; i >= 0; i = next[i]) {
-      const old = nodes[i].owner;
-      if (old === undefined) continue;
+      const old = placedBefore[i];
+      if (old === UNPLACED) continue;
       if (owner === undefined) owner = old;
       else if (owner !== old) return null;
     }
@@ -149,7 +176,7 @@ export function placeNodeOwners(
     }
     if (owner === undefined) {
       let cost = 0;
-      for (let i = head[r]; i >= 0; i = next[i]) cost += nodes[i].cost;
+      for (let i = head[r]; i >= 0; i = next[i]) cost += costOf === null ? 1 : costOf[i];
       fresh.push({ first: head[r], cost });
       continue;
     }

@@ -15,7 +15,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { defineNode, type NodeDefinition, type NodeInstance, type PortSpecs } from '../engine/definition.js';
-import { MAIN, type PlacementLink, type PlacementNode, placeNodeOwners } from '../engine/partition.js';
+import { MAIN, type PlacementGraph, placeGraph, UNPLACED } from '../engine/partition.js';
 import type { RenderOp } from '../engine/prepare.js';
 import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer, type RendererOptions } from '../engine/renderer.js';
@@ -325,6 +325,8 @@ interface ModelNode {
   configure?: RenderOp;
   movable: boolean;
   owner: number;
+  /** Its index in the last placement (placementGraph). */
+  at: number;
   /** Its stand-in's stream ports on the main renderer, when a part renders it and the main plan reads it. */
   remote?: string[];
 }
@@ -422,7 +424,7 @@ export class ThreadedRenderer extends Renderer {
       t >= 1 && this.eager && !this.workers[t]?.ready ? Number.POSITIVE_INFINITY : cost,
     );
     const placed: ModelNode[] = [];
-    const owners = placeNodeOwners(this.placementNodes(placed), this.placementLinks(), {
+    const owners = placeGraph(this.placementGraph(placed), {
       threads: this.threads,
       load,
       minPartCost: this.minPartCost,
@@ -530,7 +532,12 @@ export class ThreadedRenderer extends Renderer {
     for (const op of ops) {
       switch (op.op) {
         case 'add':
-          this.model.set(op.name, { add: op, movable: movable(this.registry.get(op.type)), owner: MAIN });
+          this.model.set(op.name, {
+            add: op,
+            movable: movable(this.registry.get(op.type)),
+            owner: MAIN,
+            at: -1,
+          });
           break;
         case 'remove':
           this.model.delete(op.name);
@@ -590,27 +597,39 @@ export class ThreadedRenderer extends Renderer {
     return node.add.outputs ?? this.registry.get(node.add.type).outputs;
   }
 
-  /** The model's nodes as placement sees them; `placed` gets their model nodes in the same order. The
-   * model's Maps are walked with forEach: a for…of over entries runs an iterator and destructures each entry,
-   * slow in code that runs once per batch and is never optimised (docs/performance.md, branch startup2). */
-  private placementNodes(placed: ModelNode[]): PlacementNode[] {
-    const nodes: PlacementNode[] = [];
-    const owners = this.owners;
+  /**
+   * The model as placement reads it, by index: `placed` gets the model nodes in index order (each keeps its
+   * index in `at`, so a link's ends are one look-up each). Typed arrays, no object per node or link, and the
+   * Maps walked with forEach: this runs once per batch that adds or links, over the whole graph, and for a
+   * `render` once in all, unoptimised; a for…of over Map entries runs an iterator and destructures each
+   * entry there (docs/performance.md, branch startup2).
+   */
+  private placementGraph(placed: ModelNode[]): PlacementGraph {
+    const count = this.model.size;
+    const movable = new Uint8Array(count);
+    const owner = new Int32Array(count);
+    const routed = this.owners;
     this.model.forEach((node, name) => {
-      nodes.push({ name, movable: node.movable, owner: owners.get(name), cost: 1 });
+      const i = placed.length;
+      node.at = i;
       placed.push(node);
+      movable[i] = node.movable ? 1 : 0;
+      owner[i] = routed.get(name) ?? UNPLACED;
     });
-    return nodes;
-  }
-
-  private placementLinks(): PlacementLink[] {
-    const links: PlacementLink[] = [];
+    const linkSource = new Int32Array(this.modelLinks.size);
+    const linkSink = new Int32Array(linkSource.length);
+    const linkStream = new Uint8Array(linkSource.length);
+    let linkCount = 0;
     this.modelLinks.forEach(({ source, sink }) => {
       const from = this.model.get(source.node);
-      const spec = from ? this.outputsOf(from)[source.port] : undefined;
-      links.push({ source: source.node, sink: sink.node, stream: spec?.kind === 'stream' });
+      const to = this.model.get(sink.node);
+      if (from === undefined || to === undefined) return;
+      linkSource[linkCount] = from.at;
+      linkSink[linkCount] = to.at;
+      linkStream[linkCount] = this.outputsOf(from)[source.port]?.kind === 'stream' ? 1 : 0;
+      linkCount++;
     });
-    return links;
+    return { count, movable, owner, cost: null, linkCount, linkSource, linkSink, linkStream };
   }
 
   // ------------------------------------------------------------------------------- routing edits
