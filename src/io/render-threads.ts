@@ -50,6 +50,15 @@ const BUILTIN = new Set(builtinNodes);
 /** Categories of node types that never leave the main renderer: files, devices, ports, nested patches. */
 const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
 
+/** A batch that cannot place a node or change what the model needs for nodes in the main plan. */
+function keepsEveryOwner(batch: readonly RenderOp[]): boolean {
+  for (let i = 0; i < batch.length; i++) {
+    const kind = batch[i].op;
+    if (kind !== 'set' && kind !== 'configure' && kind !== 'tempo' && kind !== 'reload') return false;
+  }
+  return true;
+}
+
 /** Whether nodes of a type may render on another thread, worked out once per type (a batch adds thousands). */
 const MOVABLE = new WeakMap<NodeDefinition, boolean>();
 function movable(definition: NodeDefinition): boolean {
@@ -383,6 +392,7 @@ export class ThreadedRenderer extends Renderer {
     this.threads = sharedMemoryAvailable() ? Math.max(1, Math.floor(options.threads)) : 1;
     this.minPartCost = options.minPartCost ?? MIN_PART_COST;
     this.voiceMode = options.splitVoices ?? false;
+    this.unmodelled = this.voiceMode === false ? [] : null;
     this.minVoicesCost = options.minVoicesCost ?? MIN_VOICES_COST;
     this.minVoicesWork = options.minVoicesWork ?? MIN_VOICES_WORK;
     this.coreLoad = options.coreLoad ?? coreLoad;
@@ -400,6 +410,7 @@ export class ThreadedRenderer extends Renderer {
 
   /** Nodes each thread renders: [main renderer, part 0, worker 1, …], for tests and diagnostics. */
   placement(): Map<string, number> {
+    if (this.unmodelled !== null) this.buildModel();
     const owners = new Map<string, number>();
     for (const [name, node] of this.model) owners.set(name, this.threads > 1 ? node.owner : MAIN);
     return owners;
@@ -409,6 +420,14 @@ export class ThreadedRenderer extends Renderer {
     if (this.threads === 1) {
       super.enqueue(batch);
       return;
+    }
+    if (this.unmodelled !== null) {
+      if (this.unmodelled.length === 0 ? this.firstBatchStaysHere(batch) : keepsEveryOwner(batch)) {
+        if (this.unmodelled.length === 0) this.unmodelled.push(batch);
+        this.routeAllToMain(batch, false);
+        return;
+      }
+      this.buildModel();
     }
     this.updateModel(batch);
     let ops = batch;
@@ -420,9 +439,7 @@ export class ThreadedRenderer extends Renderer {
       return;
     }
     // Eager: a worker still starting takes no part (as if full); its load is kept as it was.
-    const load = this.load.map((cost, t) =>
-      t >= 1 && this.eager && !this.workers[t]?.ready ? Number.POSITIVE_INFINITY : cost,
-    );
+    const load = this.placementLoad();
     const placed: ModelNode[] = [];
     const owners = placeGraph(this.placementGraph(placed), {
       threads: this.threads,
@@ -527,6 +544,95 @@ export class ThreadedRenderer extends Renderer {
   }
 
   // ------------------------------------------------------------------------------- the control model
+
+  /**
+   * While not null, the control model is not kept: the first batch (in it, alone) gave no thread a part, so
+   * everything renders in the main plan, and no edit since has added, linked or re-ported a node. A patch
+   * that cannot split (`render` of sines-1000: one connected graph) then never pays for the model: building
+   * it and placing the batch through it cost ~10 % of that render's start-up and ~1 MB (docs/performance.md,
+   * branch startup2). The first edit that could place a node builds the model from that batch (buildModel),
+   * exactly as enqueue would have, and from then on it is kept. Not with `splitVoices` (voices read the
+   * model's configure ops) and never once the model exists.
+   */
+  private unmodelled: Array<readonly RenderOp[]> | null;
+
+  /**
+   * Whether the renderer's first batch leaves every node in the main plan, placed from the batch itself:
+   * the same placement (and load) as through the model, for a batch that only adds and links (no VoicesNode,
+   * no node added twice) and sets values, configures or sets the tempo. Anything else, or a part for any
+   * thread, answers false (and the model is built). Two links into one port would count both here where the
+   * model keeps the last; the Graph never sends that without an unlink between, which is not taken here.
+   */
+  private firstBatchStaysHere(batch: readonly RenderOp[]): boolean {
+    const index = new Map<string, number>();
+    const adds: Array<Extract<RenderOp, { op: 'add' }>> = [];
+    let links = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const op = batch[i];
+      if (op.op === 'add') {
+        if (index.has(op.name) || this.registry.get(op.type) === VoicesNode) return false;
+        index.set(op.name, adds.length);
+        adds.push(op);
+      } else if (op.op === 'link') links++;
+      else if (op.op !== 'set' && op.op !== 'configure' && op.op !== 'tempo' && op.op !== 'reload')
+        return false;
+    }
+    const count = adds.length;
+    const movableOf = new Uint8Array(count);
+    for (let i = 0; i < count; i++) movableOf[i] = movable(this.registry.get(adds[i].type)) ? 1 : 0;
+    const linkSource = new Int32Array(links);
+    const linkSink = new Int32Array(links);
+    const linkStream = new Uint8Array(links);
+    let linkCount = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const op = batch[i];
+      if (op.op !== 'link') continue;
+      const s = index.get(op.source.node);
+      const k = index.get(op.sink.node);
+      if (s === undefined || k === undefined) continue;
+      const add = adds[s];
+      const outputs = add.outputs ?? this.registry.get(add.type).outputs;
+      linkSource[linkCount] = s;
+      linkSink[linkCount] = k;
+      linkStream[linkCount] = outputs[op.source.port]?.kind === 'stream' ? 1 : 0;
+      linkCount++;
+    }
+    const load = this.placementLoad();
+    const owners = placeGraph(
+      {
+        count,
+        movable: movableOf,
+        owner: new Int32Array(count).fill(UNPLACED),
+        cost: null,
+        linkCount,
+        linkSource,
+        linkSink,
+        linkStream,
+      },
+      { threads: this.threads, load, minPartCost: this.minPartCost },
+    );
+    if (owners === null) return false;
+    for (let i = 0; i < count; i++) if (owners[i] !== MAIN) return false;
+    for (let t = 0; t < load.length; t++) if (Number.isFinite(load[t])) this.load[t] = load[t];
+    return true;
+  }
+
+  /** The control model of the batch kept unmodelled, as enqueue would have made it; kept from now on. */
+  private buildModel(): void {
+    const batches = this.unmodelled ?? [];
+    this.unmodelled = null;
+    for (const batch of batches) {
+      this.updateModel(batch);
+      for (const op of batch) if (op.op === 'add') this.owners.set(op.name, MAIN);
+    }
+  }
+
+  /** Each thread's load for a placement: a worker still starting (eager) takes no part, as if full. */
+  private placementLoad(): number[] {
+    return this.load.map((cost, t) =>
+      t >= 1 && this.eager && !this.workers[t]?.ready ? Number.POSITIVE_INFINITY : cost,
+    );
+  }
 
   private updateModel(ops: readonly RenderOp[]): void {
     for (const op of ops) {
@@ -666,12 +772,13 @@ export class ThreadedRenderer extends Renderer {
    * `route` when every node renders on the main renderer and no part exists (a patch that cannot split):
    * the batch goes to it as it is, with no per-thread lists. Only the routed owners are kept.
    */
-  private routeAllToMain(ops: readonly RenderOp[]): void {
+  private routeAllToMain(ops: readonly RenderOp[], keepOwners = true): void {
     const owners = this.owners;
     const tempo: RenderOp[] = [];
     for (const op of ops) {
-      if (op.op === 'add') owners.set(op.name, MAIN);
-      else if (op.op === 'remove') owners.delete(op.name);
+      if (op.op === 'add') {
+        if (keepOwners) owners.set(op.name, MAIN);
+      } else if (op.op === 'remove') owners.delete(op.name);
       else if (op.op === 'rename') {
         owners.delete(op.from);
         owners.set(op.to, MAIN);
