@@ -565,21 +565,23 @@ export class ThreadedRenderer extends Renderer {
    */
   private firstBatchStaysHere(batch: readonly RenderOp[]): boolean {
     const index = new Map<string, number>();
-    const adds: Array<Extract<RenderOp, { op: 'add' }>> = [];
+    // Per added node, by index: movable or not, and its outputs (one registry look-up each).
+    const movableOf = new Uint8Array(batch.length);
+    const outputsOf: PortSpecs[] = [];
     let links = 0;
     for (let i = 0; i < batch.length; i++) {
       const op = batch[i];
       if (op.op === 'add') {
-        if (index.has(op.name) || this.registry.get(op.type) === VoicesNode) return false;
-        index.set(op.name, adds.length);
-        adds.push(op);
+        const definition = this.registry.get(op.type);
+        if (index.has(op.name) || definition === VoicesNode) return false;
+        movableOf[outputsOf.length] = movable(definition) ? 1 : 0;
+        index.set(op.name, outputsOf.length);
+        outputsOf.push(op.outputs ?? definition.outputs);
       } else if (op.op === 'link') links++;
       else if (op.op !== 'set' && op.op !== 'configure' && op.op !== 'tempo' && op.op !== 'reload')
         return false;
     }
-    const count = adds.length;
-    const movableOf = new Uint8Array(count);
-    for (let i = 0; i < count; i++) movableOf[i] = movable(this.registry.get(adds[i].type)) ? 1 : 0;
+    const count = outputsOf.length;
     const linkSource = new Int32Array(links);
     const linkSink = new Int32Array(links);
     const linkStream = new Uint8Array(links);
@@ -590,11 +592,9 @@ export class ThreadedRenderer extends Renderer {
       const s = index.get(op.source.node);
       const k = index.get(op.sink.node);
       if (s === undefined || k === undefined) continue;
-      const add = adds[s];
-      const outputs = add.outputs ?? this.registry.get(add.type).outputs;
       linkSource[linkCount] = s;
       linkSink[linkCount] = k;
-      linkStream[linkCount] = outputs[op.source.port]?.kind === 'stream' ? 1 : 0;
+      linkStream[linkCount] = outputsOf[s][op.source.port]?.kind === 'stream' ? 1 : 0;
       linkCount++;
     }
     const load = this.placementLoad();
