@@ -422,8 +422,11 @@ export class ThreadedRenderer extends Renderer {
       return;
     }
     if (this.unmodelled !== null) {
-      if (this.unmodelled.length === 0 ? this.firstBatchStaysHere(batch) : keepsEveryOwner(batch)) {
-        if (this.unmodelled.length === 0) this.unmodelled.push(batch);
+      // Values, configures and the tempo (a tempo may come before the patch) need no model for nodes in
+      // the main plan; the first batch that adds or links is placed from its own ops.
+      const routine = keepsEveryOwner(batch);
+      if (routine || (this.unmodelled.length === 0 && this.firstBatchStaysHere(batch))) {
+        if (!routine) this.unmodelled.push(batch);
         this.routeAllToMain(batch, false);
         return;
       }
