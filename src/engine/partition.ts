@@ -38,6 +38,28 @@ export interface PlacementOptions {
   minPartCost: number;
 }
 
+/** A node's owner in PlacementGraph before it has one (a node this batch adds). */
+export const UNPLACED = -2;
+
+/**
+ * The graph as placement reads it, by node index: what a caller with many nodes builds directly (the
+ * threaded renderer), with no object per node or link and no look-up by name inside the placement.
+ */
+export interface PlacementGraph {
+  count: number;
+  /** 1 when node i may render on another thread. */
+  movable: Uint8Array;
+  /** Where node i renders now, UNPLACED for a node this batch adds. */
+  owner: Int32Array;
+  /** Node i's relative cost; null: 1 each. */
+  cost: ArrayLike<number> | null;
+  linkCount: number;
+  /** Link l goes from node linkSource[l] to node linkSink[l]; linkStream[l] is 1 for a stream output. */
+  linkSource: Int32Array;
+  linkSink: Int32Array;
+  linkStream: Uint8Array;
+}
+
 /**
  * Owners for every node after a batch: the old ones kept (a node's state cannot move between threads),
  * new nodes placed. Returns null when the graph no longer splits as placed (a link now joins two threads'
@@ -48,9 +70,50 @@ export function placeNodes(
   links: readonly PlacementLink[],
   options: PlacementOptions,
 ): Map<string, number> | null {
+  const count = nodes.length;
   const index = new Map<string, number>();
-  for (let i = 0; i < nodes.length; i++) index.set(nodes[i].name, i);
-  const parent = nodes.map((_, i) => i);
+  for (let i = 0; i < count; i++) index.set(nodes[i].name, i);
+  const graph: PlacementGraph = {
+    count,
+    movable: new Uint8Array(count),
+    owner: new Int32Array(count),
+    cost: nodes.map((node) => node.cost),
+    linkCount: 0,
+    linkSource: new Int32Array(links.length),
+    linkSink: new Int32Array(links.length),
+    linkStream: new Uint8Array(links.length),
+  };
+  for (let i = 0; i < count; i++) {
+    graph.movable[i] = nodes[i].movable ? 1 : 0;
+    graph.owner[i] = nodes[i].owner ?? UNPLACED;
+  }
+  for (const link of links) {
+    const s = index.get(link.source);
+    const k = index.get(link.sink);
+    if (s === undefined || k === undefined) continue; // a link to a node not placed here
+    graph.linkSource[graph.linkCount] = s;
+    graph.linkSink[graph.linkCount] = k;
+    graph.linkStream[graph.linkCount] = link.stream ? 1 : 0;
+    graph.linkCount++;
+  }
+  const owners = placeGraph(graph, options);
+  if (owners === null) return null;
+  const byName = new Map<string, number>();
+  for (let i = 0; i < count; i++) byName.set(nodes[i].name, owners[i]);
+  return byName;
+}
+
+/**
+ * placeNodes over a PlacementGraph: owners by node index, or null as there. It runs once per batch that
+ * adds or links, over the whole graph, in code that runs too briefly to be optimised (a `render` of a
+ * 3,000-node patch places once): so it works on typed arrays by index, with no Map or Set inside.
+ */
+export function placeGraph(graph: PlacementGraph, options: PlacementOptions): Int32Array | null {
+  const { count, movable, linkCount, linkSource, linkSink, linkStream } = graph;
+  const placedBefore = graph.owner;
+  const costOf = graph.cost;
+  const parent = new Int32Array(count);
+  for (let i = 0; i < count; i++) parent[i] = i;
   const find = (i: number): number => {
     while (parent[i] !== i) {
       parent[i] = parent[parent[i]];
@@ -58,81 +121,92 @@ export function placeNodes(
     }
     return i;
   };
-  for (const link of links) {
-    const s = index.get(link.source);
-    const k = index.get(link.sink);
-    if (s === undefined || k === undefined) continue;
-    if (nodes[s].movable && nodes[k].movable) parent[find(s)] = find(k);
+  for (let l = 0; l < linkCount; l++) {
+    const s = linkSource[l];
+    const k = linkSink[l];
+    if (movable[s] === 1 && movable[k] === 1) parent[find(s)] = find(k);
   }
-  const components = new Map<number, number[]>();
-  for (let i = 0; i < nodes.length; i++) {
-    if (!nodes[i].movable) continue;
-    const root = find(i);
-    const list = components.get(root);
-    if (list) list.push(i);
-    else components.set(root, [i]);
+  // Components as lists of members in node order (`head` by root, then `next`), roots as first met.
+  const root = new Int32Array(count).fill(-1);
+  const head = new Int32Array(count).fill(-1);
+  const tail = new Int32Array(count);
+  const next = new Int32Array(count).fill(-1);
+  const roots: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (movable[i] === 0) continue;
+    const r = find(i);
+    root[i] = r;
+    if (head[r] < 0) {
+      head[r] = i;
+      roots.push(r);
+    } else next[tail[r]] = i;
+    tail[r] = i;
   }
   // What keeps a component on the main renderer: a feeder there, a cycle, a non-stream link out.
-  const mustStay = new Set<number>();
+  const mustStay = new Uint8Array(count); // by root
   const inside: number[] = []; // links within a component, as [source, sink] pairs
-  for (const link of links) {
-    const s = index.get(link.source);
-    const k = index.get(link.sink);
-    if (s === undefined || k === undefined) continue;
-    const sourceRoot = nodes[s].movable ? find(s) : -1;
-    const sinkRoot = nodes[k].movable ? find(k) : -1;
-    if (sinkRoot >= 0 && sourceRoot !== sinkRoot) mustStay.add(sinkRoot);
-    if (sourceRoot >= 0 && sourceRoot !== sinkRoot && !link.stream) mustStay.add(sourceRoot);
+  for (let l = 0; l < linkCount; l++) {
+    const s = linkSource[l];
+    const k = linkSink[l];
+    const sourceRoot = root[s];
+    const sinkRoot = root[k];
+    if (sinkRoot >= 0 && sourceRoot !== sinkRoot) mustStay[sinkRoot] = 1;
+    if (sourceRoot >= 0 && sourceRoot !== sinkRoot && linkStream[l] === 0) mustStay[sourceRoot] = 1;
     if (sourceRoot >= 0 && sourceRoot === sinkRoot) inside.push(s, k);
   }
-  for (const i of nodesOnCycles(nodes.length, inside)) mustStay.add(find(i));
+  for (const i of nodesOnCycles(count, inside)) mustStay[root[i]] = 1;
 
-  const owners = new Map<string, number>();
-  const fresh: Array<{ members: number[]; cost: number }> = [];
-  for (const node of nodes) if (!node.movable) owners.set(node.name, node.owner ?? MAIN);
+  const owners = new Int32Array(count);
+  for (let i = 0; i < count; i++)
+    if (movable[i] === 0) owners[i] = placedBefore[i] === UNPLACED ? MAIN : placedBefore[i];
+  const fresh: Array<{ first: number; cost: number }> = [];
   let workerParts = false; // a part on a worker thread (1…), kept from before or placed now
-  for (const [root, members] of components) {
-    const old = new Set<number>();
-    for (const i of members) if (nodes[i].owner !== undefined) old.add(nodes[i].owner!);
-    if (old.size > 1) return null;
-    let owner: number | undefined = old.size === 1 ? [...old][0] : undefined;
-    if (mustStay.has(root)) {
+  for (const r of roots) {
+    // Its owner from before: the one its placed members share (two different ones: it no longer splits).
+    let owner: number | undefined;
+    for (let i = head[r]; i >= 0; i = next[i]) {
+      const old = placedBefore[i];
+      if (old === UNPLACED) continue;
+      if (owner === undefined) owner = old;
+      else if (owner !== old) return null;
+    }
+    if (mustStay[r] === 1) {
       if (owner !== undefined && owner !== MAIN) return null;
       owner = MAIN;
     }
     if (owner === undefined) {
       let cost = 0;
-      for (const i of members) cost += nodes[i].cost;
-      fresh.push({ members, cost });
+      for (let i = head[r]; i >= 0; i = next[i]) cost += costOf === null ? 1 : costOf[i];
+      fresh.push({ first: head[r], cost });
       continue;
     }
     if (owner >= 1) workerParts = true;
-    for (const i of members) owners.set(nodes[i].name, owner);
+    for (let i = head[r]; i >= 0; i = next[i]) owners[i] = owner;
   }
   fresh.sort((a, b) => b.cost - a.cost);
-  const partZero: number[][] = [];
-  for (const { members, cost } of fresh) {
+  const partZero: number[] = [];
+  for (const { first, cost } of fresh) {
     // A cheap part stays in the main plan itself: rendered there exactly as on one thread, no copies.
     let best = MAIN;
     if (cost >= options.minPartCost) {
       best = 0;
       for (let t = 1; t < options.threads; t++) if (options.load[t] < options.load[best]) best = t;
       options.load[best] += cost;
-      if (best === 0) partZero.push(members);
+      if (best === 0) partZero.push(first);
       else workerParts = true;
     }
-    for (const i of members) owners.set(nodes[i].name, best);
+    for (let i = first; i >= 0; i = next[i]) owners[i] = best;
   }
   // Part 0 exists so that the main thread renders its share while workers render theirs. With no worker
   // part it would only cost a renderer and a copy per block: its new components join the main plan and
   // render exactly as on one thread. Their cost stays in load[0], so a later part goes to a worker.
-  if (!workerParts) for (const members of partZero) for (const i of members) owners.set(nodes[i].name, MAIN);
+  if (!workerParts) for (const first of partZero) for (let i = first; i >= 0; i = next[i]) owners[i] = MAIN;
   // Every link must still be renderable as placed: within one owner, or a part's stream into the main renderer.
-  for (const link of links) {
-    const s = owners.get(link.source);
-    const k = owners.get(link.sink);
-    if (s === undefined || k === undefined || s === k) continue;
-    if (!(s >= 0 && k === MAIN && link.stream)) return null;
+  for (let l = 0; l < linkCount; l++) {
+    const s = owners[linkSource[l]];
+    const k = owners[linkSink[l]];
+    if (s === k) continue;
+    if (!(s >= 0 && k === MAIN && linkStream[l] === 1)) return null;
   }
   return owners;
 }

@@ -53,14 +53,13 @@ export class PlanLinks {
    * Set each was ~3,000 hash tables in a 3,000-node build). */
   private readonly outOf = new Map<string, RenderLink[]>();
 
-  /** The array of links into `name`, made on first use; a node keeps it as `inLinks`. */
+  /**
+   * The array of links into `name`; a node keeps it as `inLinks`. Until its first link that is NO_LINKS
+   * (shared, never pushed to): the first link makes a one-element array (link() gives it to the sink node),
+   * since an array pushed to when empty reserves 17 slots, and a node without inputs needs none at all.
+   */
   intoNode(name: string): RenderLink[] {
-    let list = this.into.get(name);
-    if (!list) {
-      list = [];
-      this.into.set(name, list);
-    }
-    return list;
+    return this.into.get(name) ?? NO_LINKS;
   }
 
   /** Links out of `name` (empty when none). */
@@ -75,18 +74,25 @@ export class PlanLinks {
   /** The last `link` replaced a link into the same port (in its place) rather than adding one at the end. */
   replaced = false;
 
-  /** Links `source` to `sink` (replacing what fed that port, in its place); returns the new link. */
-  link(source: PortRef, sink: PortRef, from: RenderNode | undefined): RenderLink {
+  /**
+   * Links `source` to `sink` (replacing what fed that port, in its place); returns the new link. `to` is the
+   * sink's node when it exists: its `inLinks` becomes the array made for its first link.
+   */
+  link(source: PortRef, sink: PortRef, from: RenderNode | undefined, to: RenderNode | undefined): RenderLink {
     const key = portKey(sink);
     const link: RenderLink = { source, sink, from };
     const old = this.bySink.get(key);
     this.replaced = old !== undefined;
-    const into = this.intoNode(sink.node);
+    const into = this.into.get(sink.node);
     if (old) {
       this.removeOut(old);
-      into[into.indexOf(old)] = link;
-    } else {
+      into![into!.indexOf(old)] = link;
+    } else if (into) {
       into.push(link);
+    } else {
+      const made = [link];
+      this.into.set(sink.node, made);
+      if (to) to.inLinks = made;
     }
     this.bySink.set(key, link);
     this.addOut(link);
@@ -114,6 +120,8 @@ export class PlanLinks {
    */
   rename(from: string, to: string): void {
     const into = this.into.get(from);
+    // As before a first link: what `to`'s name had is not the renamed node's (it reads NO_LINKS).
+    if (!into) this.into.delete(to);
     if (into) {
       this.into.delete(from);
       this.into.set(to, into);

@@ -592,12 +592,12 @@ export class Renderer implements ChildPlan {
   }
 
   private linkPorts(sourceRef: PortRef, sinkRef: PortRef): void {
-    const link = this.links.link(sourceRef, sinkRef, this.nodes.get(sourceRef.node));
+    const sink = this.nodes.get(sinkRef.node);
+    const link = this.links.link(sourceRef, sinkRef, this.nodes.get(sourceRef.node), sink);
     // A new link is its sink's last feeder: the pass looks at it just before placing the sink, when a
     // source placed earlier is already visited, so the pass skips it (as it does a link to itself). A source
     // placed later moves before the sink with the feeders of it the pass had not visited (plan.ts).
     // One that replaces a link in place is looked at earlier: the order is made again.
-    const sink = this.nodes.get(sinkRef.node);
     const source = link.from;
     if (this.links.replaced) {
       this.reorder = true;

@@ -14,8 +14,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { defineNode, type NodeInstance, type PortSpecs } from '../engine/definition.js';
-import { MAIN, type PlacementLink, type PlacementNode, placeNodes } from '../engine/partition.js';
+import { defineNode, type NodeDefinition, type NodeInstance, type PortSpecs } from '../engine/definition.js';
+import { MAIN, type PlacementGraph, placeGraph, UNPLACED } from '../engine/partition.js';
 import type { RenderOp } from '../engine/prepare.js';
 import { NodeRegistry } from '../engine/registry.js';
 import { type RenderEvent, Renderer, type RendererOptions } from '../engine/renderer.js';
@@ -49,6 +49,30 @@ export const MAX_SLOTS_PER_WORKER = 1024;
 const BUILTIN = new Set(builtinNodes);
 /** Categories of node types that never leave the main renderer: files, devices, ports, nested patches. */
 const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
+
+/** A batch that cannot place a node or change what the model needs for nodes in the main plan. */
+function keepsEveryOwner(batch: readonly RenderOp[]): boolean {
+  for (let i = 0; i < batch.length; i++) {
+    const kind = batch[i].op;
+    if (kind !== 'set' && kind !== 'configure' && kind !== 'tempo' && kind !== 'reload') return false;
+  }
+  return true;
+}
+
+/** Whether nodes of a type may render on another thread, worked out once per type (a batch adds thousands). */
+const MOVABLE = new WeakMap<NodeDefinition, boolean>();
+function movable(definition: NodeDefinition): boolean {
+  let known = MOVABLE.get(definition);
+  if (known === undefined) {
+    known =
+      BUILTIN.has(definition) &&
+      !PINNED_CATEGORIES.has(definition.category) &&
+      !definition.holdsFile &&
+      !definition.ports;
+    MOVABLE.set(definition, known);
+  }
+  return known;
+}
 
 /** Control words in each worker's shared Int32Array. */
 export const CONTROL = { go: 0, done: 1, seq: 2, ready: 3 } as const;
@@ -310,6 +334,8 @@ interface ModelNode {
   configure?: RenderOp;
   movable: boolean;
   owner: number;
+  /** Its index in the last placement (placementGraph). */
+  at: number;
   /** Its stand-in's stream ports on the main renderer, when a part renders it and the main plan reads it. */
   remote?: string[];
 }
@@ -366,6 +392,7 @@ export class ThreadedRenderer extends Renderer {
     this.threads = sharedMemoryAvailable() ? Math.max(1, Math.floor(options.threads)) : 1;
     this.minPartCost = options.minPartCost ?? MIN_PART_COST;
     this.voiceMode = options.splitVoices ?? false;
+    this.unmodelled = this.voiceMode === false ? [] : null;
     this.minVoicesCost = options.minVoicesCost ?? MIN_VOICES_COST;
     this.minVoicesWork = options.minVoicesWork ?? MIN_VOICES_WORK;
     this.coreLoad = options.coreLoad ?? coreLoad;
@@ -383,6 +410,7 @@ export class ThreadedRenderer extends Renderer {
 
   /** Nodes each thread renders: [main renderer, part 0, worker 1, …], for tests and diagnostics. */
   placement(): Map<string, number> {
+    if (this.unmodelled !== null) this.buildModel();
     const owners = new Map<string, number>();
     for (const [name, node] of this.model) owners.set(name, this.threads > 1 ? node.owner : MAIN);
     return owners;
@@ -392,6 +420,17 @@ export class ThreadedRenderer extends Renderer {
     if (this.threads === 1) {
       super.enqueue(batch);
       return;
+    }
+    if (this.unmodelled !== null) {
+      // Values, configures and the tempo (a tempo may come before the patch) need no model for nodes in
+      // the main plan; the first batch that adds or links is placed from its own ops.
+      const routine = keepsEveryOwner(batch);
+      if (routine || (this.unmodelled.length === 0 && this.firstBatchStaysHere(batch))) {
+        if (!routine) this.unmodelled.push(batch);
+        this.routeAllToMain(batch, false);
+        return;
+      }
+      this.buildModel();
     }
     this.updateModel(batch);
     let ops = batch;
@@ -403,10 +442,9 @@ export class ThreadedRenderer extends Renderer {
       return;
     }
     // Eager: a worker still starting takes no part (as if full); its load is kept as it was.
-    const load = this.load.map((cost, t) =>
-      t >= 1 && this.eager && !this.workers[t]?.ready ? Number.POSITIVE_INFINITY : cost,
-    );
-    const owners = placeNodes(this.placementNodes(), this.placementLinks(), {
+    const load = this.placementLoad();
+    const placed: ModelNode[] = [];
+    const owners = placeGraph(this.placementGraph(placed), {
       threads: this.threads,
       load,
       minPartCost: this.minPartCost,
@@ -418,9 +456,9 @@ export class ThreadedRenderer extends Renderer {
       return;
     }
     let parts = this.hasParts();
-    for (const [name, owner] of owners) {
-      this.model.get(name)!.owner = owner;
-      if (owner !== MAIN) parts = true;
+    for (let i = 0; i < placed.length; i++) {
+      placed[i].owner = owners[i];
+      if (owners[i] !== MAIN) parts = true;
     }
     ops = this.splitVoices(ops);
     if (parts) this.route(ops);
@@ -510,22 +548,106 @@ export class ThreadedRenderer extends Renderer {
 
   // ------------------------------------------------------------------------------- the control model
 
+  /**
+   * While not null, the control model is not kept: the first batch (in it, alone) gave no thread a part, so
+   * everything renders in the main plan, and no edit since has added, linked or re-ported a node. A patch
+   * that cannot split (`render` of sines-1000: one connected graph) then never pays for the model: building
+   * it and placing the batch through it cost ~10 % of that render's start-up and ~1 MB (docs/performance.md,
+   * branch startup2). The first edit that could place a node builds the model from that batch (buildModel),
+   * exactly as enqueue would have, and from then on it is kept. Not with `splitVoices` (voices read the
+   * model's configure ops) and never once the model exists.
+   */
+  private unmodelled: Array<readonly RenderOp[]> | null;
+
+  /**
+   * Whether the renderer's first batch leaves every node in the main plan, placed from the batch itself:
+   * the same placement (and load) as through the model, for a batch that only adds and links (no VoicesNode,
+   * no node added twice) and sets values, configures or sets the tempo. Anything else, or a part for any
+   * thread, answers false (and the model is built). Two links into one port would count both here where the
+   * model keeps the last; the Graph never sends that without an unlink between, which is not taken here.
+   */
+  private firstBatchStaysHere(batch: readonly RenderOp[]): boolean {
+    const index = new Map<string, number>();
+    // Per added node, by index: movable or not, and its outputs (one registry look-up each).
+    const movableOf = new Uint8Array(batch.length);
+    const outputsOf: PortSpecs[] = [];
+    let links = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const op = batch[i];
+      if (op.op === 'add') {
+        const definition = this.registry.get(op.type);
+        if (index.has(op.name) || definition === VoicesNode) return false;
+        movableOf[outputsOf.length] = movable(definition) ? 1 : 0;
+        index.set(op.name, outputsOf.length);
+        outputsOf.push(op.outputs ?? definition.outputs);
+      } else if (op.op === 'link') links++;
+      else if (op.op !== 'set' && op.op !== 'configure' && op.op !== 'tempo' && op.op !== 'reload')
+        return false;
+    }
+    const count = outputsOf.length;
+    const linkSource = new Int32Array(links);
+    const linkSink = new Int32Array(links);
+    const linkStream = new Uint8Array(links);
+    let linkCount = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const op = batch[i];
+      if (op.op !== 'link') continue;
+      const s = index.get(op.source.node);
+      const k = index.get(op.sink.node);
+      if (s === undefined || k === undefined) continue;
+      linkSource[linkCount] = s;
+      linkSink[linkCount] = k;
+      linkStream[linkCount] = outputsOf[s][op.source.port]?.kind === 'stream' ? 1 : 0;
+      linkCount++;
+    }
+    const load = this.placementLoad();
+    const owners = placeGraph(
+      {
+        count,
+        movable: movableOf,
+        owner: new Int32Array(count).fill(UNPLACED),
+        cost: null,
+        linkCount,
+        linkSource,
+        linkSink,
+        linkStream,
+      },
+      { threads: this.threads, load, minPartCost: this.minPartCost },
+    );
+    if (owners === null) return false;
+    for (let i = 0; i < count; i++) if (owners[i] !== MAIN) return false;
+    for (let t = 0; t < load.length; t++) if (Number.isFinite(load[t])) this.load[t] = load[t];
+    return true;
+  }
+
+  /** The control model of the batch kept unmodelled, as enqueue would have made it; kept from now on. */
+  private buildModel(): void {
+    const batches = this.unmodelled ?? [];
+    this.unmodelled = null;
+    for (const batch of batches) {
+      this.updateModel(batch);
+      for (const op of batch) if (op.op === 'add') this.owners.set(op.name, MAIN);
+    }
+  }
+
+  /** Each thread's load for a placement: a worker still starting (eager) takes no part, as if full. */
+  private placementLoad(): number[] {
+    return this.load.map((cost, t) =>
+      t >= 1 && this.eager && !this.workers[t]?.ready ? Number.POSITIVE_INFINITY : cost,
+    );
+  }
+
   private updateModel(ops: readonly RenderOp[]): void {
     for (const op of ops) {
       switch (op.op) {
-        case 'add': {
-          const definition = this.registry.get(op.type);
+        case 'add':
           this.model.set(op.name, {
             add: op,
-            movable:
-              BUILTIN.has(definition) &&
-              !PINNED_CATEGORIES.has(definition.category) &&
-              !definition.holdsFile &&
-              !definition.ports,
+            movable: movable(this.registry.get(op.type)),
             owner: MAIN,
+            at: -1,
           });
           break;
-        }
         case 'remove':
           this.model.delete(op.name);
           for (const [key, link] of this.modelLinks)
@@ -584,21 +706,39 @@ export class ThreadedRenderer extends Renderer {
     return node.add.outputs ?? this.registry.get(node.add.type).outputs;
   }
 
-  private placementNodes(): PlacementNode[] {
-    const nodes: PlacementNode[] = [];
-    for (const [name, node] of this.model)
-      nodes.push({ name, movable: node.movable, owner: this.owners.get(name), cost: 1 });
-    return nodes;
-  }
-
-  private placementLinks(): PlacementLink[] {
-    const links: PlacementLink[] = [];
-    for (const { source, sink } of this.modelLinks.values()) {
+  /**
+   * The model as placement reads it, by index: `placed` gets the model nodes in index order (each keeps its
+   * index in `at`, so a link's ends are one look-up each). Typed arrays, no object per node or link, and the
+   * Maps walked with forEach: this runs once per batch that adds or links, over the whole graph, and for a
+   * `render` once in all, unoptimised; a for…of over Map entries runs an iterator and destructures each
+   * entry there (docs/performance.md, branch startup2).
+   */
+  private placementGraph(placed: ModelNode[]): PlacementGraph {
+    const count = this.model.size;
+    const movable = new Uint8Array(count);
+    const owner = new Int32Array(count);
+    const routed = this.owners;
+    this.model.forEach((node, name) => {
+      const i = placed.length;
+      node.at = i;
+      placed.push(node);
+      movable[i] = node.movable ? 1 : 0;
+      owner[i] = routed.get(name) ?? UNPLACED;
+    });
+    const linkSource = new Int32Array(this.modelLinks.size);
+    const linkSink = new Int32Array(linkSource.length);
+    const linkStream = new Uint8Array(linkSource.length);
+    let linkCount = 0;
+    this.modelLinks.forEach(({ source, sink }) => {
       const from = this.model.get(source.node);
-      const spec = from ? this.outputsOf(from)[source.port] : undefined;
-      links.push({ source: source.node, sink: sink.node, stream: spec?.kind === 'stream' });
-    }
-    return links;
+      const to = this.model.get(sink.node);
+      if (from === undefined || to === undefined) return;
+      linkSource[linkCount] = from.at;
+      linkSink[linkCount] = to.at;
+      linkStream[linkCount] = this.outputsOf(from)[source.port]?.kind === 'stream' ? 1 : 0;
+      linkCount++;
+    });
+    return { count, movable, owner, cost: null, linkCount, linkSource, linkSink, linkStream };
   }
 
   // ------------------------------------------------------------------------------- routing edits
@@ -635,12 +775,13 @@ export class ThreadedRenderer extends Renderer {
    * `route` when every node renders on the main renderer and no part exists (a patch that cannot split):
    * the batch goes to it as it is, with no per-thread lists. Only the routed owners are kept.
    */
-  private routeAllToMain(ops: readonly RenderOp[]): void {
+  private routeAllToMain(ops: readonly RenderOp[], keepOwners = true): void {
     const owners = this.owners;
     const tempo: RenderOp[] = [];
     for (const op of ops) {
-      if (op.op === 'add') owners.set(op.name, MAIN);
-      else if (op.op === 'remove') owners.delete(op.name);
+      if (op.op === 'add') {
+        if (keepOwners) owners.set(op.name, MAIN);
+      } else if (op.op === 'remove') owners.delete(op.name);
       else if (op.op === 'rename') {
         owners.delete(op.from);
         owners.set(op.to, MAIN);

@@ -120,8 +120,11 @@ function show(token: RawToken | undefined): string {
 
 class Parser {
   /** Tokens pulled from the lexer and not yet consumed: the current one first, then look-ahead (at most
-   * three). Consumed tokens are dropped, so they die young instead of living until parsing ends. */
-  private readonly ahead: RawToken[] = [];
+   * three), in a ring of four slots from `head` (an array shifted per token moved or trimmed it each time).
+   * Consumed tokens are dropped, so they die young instead of living until parsing ends. */
+  private readonly ahead: Array<RawToken | undefined> = [undefined, undefined, undefined, undefined];
+  private head = 0;
+  private count = 0;
   private readonly lexer: Lexer;
   /** Where the last consumed token ended. */
   private consumedEnd = 0;
@@ -156,18 +159,23 @@ class Parser {
 
   parse(): CommandAst[] {
     const commands: CommandAst[] = [];
-    for (;;) {
-      while (this.at('newline') || this.at('semicolon')) this.advance();
-      if (this.peek() === undefined) return commands;
-      commands.push(this.command());
-      const after = this.peek();
-      if (after !== undefined && after.type !== 'newline' && after.type !== 'semicolon') {
-        throw this.fail(after, `expected \`;\` or a line break after the command, found ${show(after)}`, [
-          '`;`',
-          'line break',
-        ]);
-      }
+    for (let command = this.next(); command !== undefined; command = this.next()) commands.push(command);
+    return commands;
+  }
+
+  /** The next command, or undefined at the end of the script; throws at a mistake before it ends. */
+  next(): CommandAst | undefined {
+    while (this.at('newline') || this.at('semicolon')) this.advance();
+    if (this.peek() === undefined) return undefined;
+    const command = this.command();
+    const after = this.peek();
+    if (after !== undefined && after.type !== 'newline' && after.type !== 'semicolon') {
+      throw this.fail(after, `expected \`;\` or a line break after the command, found ${show(after)}`, [
+        '`;`',
+        'line break',
+      ]);
     }
+    return command;
   }
 
   // ----------------------------------------------------------------------------------- tokens
@@ -194,12 +202,13 @@ class Parser {
 
   /** The token `offset` places after the current one, unchecked. */
   private lookAhead(offset: number): RawToken | undefined {
-    while (this.ahead.length <= offset) {
+    while (this.count <= offset) {
       const token = this.lexer.next();
       if (token === undefined) return undefined;
-      this.ahead.push(token);
+      this.ahead[(this.head + this.count) & 3] = token;
+      this.count++;
     }
-    return this.ahead[offset];
+    return this.ahead[(this.head + offset) & 3];
   }
 
   /** Consumes the current token. */
@@ -207,7 +216,9 @@ class Parser {
     const token = this.lookAhead(0);
     if (token === undefined) return;
     this.consumedEnd = token.end;
-    this.ahead.shift();
+    this.ahead[this.head] = undefined;
+    this.head = (this.head + 1) & 3;
+    this.count--;
   }
 
   private at(type: RawToken['type']): boolean {
@@ -591,6 +602,17 @@ class Parser {
 /** Parses a whole script; throws a SynchrolangError at the first mistake. */
 export function parse(script: string): CommandAst[] {
   return new Parser(script).parse();
+}
+
+/** A script's commands one at a time (`next()`: the next, or undefined at the end), parsed as they are
+ * asked for: each command's syntax tree can die young instead of the whole script's living until it has
+ * run. Throws a SynchrolangError at a mistake when it reaches it. */
+export interface CommandReader {
+  next(): CommandAst | undefined;
+}
+
+export function readCommands(script: string): CommandReader {
+  return new Parser(script);
 }
 
 /**

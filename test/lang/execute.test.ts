@@ -325,6 +325,26 @@ describe('all or nothing', () => {
     expect(value(s, 'f')).toBe(440);
   });
 
+  it('a syntax error after edits that ran (commands are parsed as they run) changes nothing either', () => {
+    const s = engine();
+    s.execute('new 440 f; new SineNode osc; new PlaybackNode out; link f.out -> osc.frequency');
+    const before = s.export();
+    const batches: unknown[] = [];
+    s.onGraph({ batch: (ops) => batches.push(ops) });
+    const error = errorOf(
+      s,
+      'start\nremove f\nclear\nnew 3 g\nnew SineNode h\nlink g.out -> h.frequency\nset g 4 (',
+    );
+    expect(error.code).toBe('syntax');
+    expect(error.line).toBe(7);
+    expect(s.export()).toBe(before);
+    expect(batches).toEqual([]);
+    expect(s.running).toBe(false);
+    // The first mistake in script order is the one reported, a syntax error or not.
+    expect(errorOf(s, 'new 1 a\nremove nowhere\nnew 2 b (').message).toMatch(/^line 2, .*`nowhere`/);
+    expect(s.export()).toBe(before);
+  });
+
   it('start/stop take effect after all edits succeeded, in order', () => {
     const calls: string[] = [];
     const s = engine();
