@@ -427,6 +427,7 @@ export class ThreadedRenderer extends Renderer {
       const routine = keepsEveryOwner(batch);
       if (routine || (this.unmodelled.length === 0 && this.firstBatchStaysHere(batch))) {
         if (!routine) this.unmodelled.push(batch);
+        else if (this.unmodelled.length > 0) this.keepLatest(batch);
         this.routeAllToMain(batch, false);
         return;
       }
@@ -620,6 +621,18 @@ export class ThreadedRenderer extends Renderer {
     return true;
   }
 
+  /**
+   * While unmodelled, each node's latest value and configuration since the first batch (by op and name:
+   * bounded by the nodes, however many sets a live server gets): the model built later must hold them, as
+   * a node rebuilt from it is made from them.
+   */
+  private readonly unmodelledLatest = new Map<string, RenderOp>();
+
+  private keepLatest(batch: readonly RenderOp[]): void {
+    for (const op of batch)
+      if (op.op === 'set' || op.op === 'configure') this.unmodelledLatest.set(`${op.op} ${op.name}`, op);
+  }
+
   /** The control model of the batch kept unmodelled, as enqueue would have made it; kept from now on. */
   private buildModel(): void {
     const batches = this.unmodelled ?? [];
@@ -628,6 +641,8 @@ export class ThreadedRenderer extends Renderer {
       this.updateModel(batch);
       for (const op of batch) if (op.op === 'add') this.owners.set(op.name, MAIN);
     }
+    this.updateModel([...this.unmodelledLatest.values()]);
+    this.unmodelledLatest.clear();
   }
 
   /** Each thread's load for a placement: a worker still starting (eager) takes no part, as if full. */

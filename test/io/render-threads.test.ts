@@ -149,6 +149,19 @@ describe('ThreadedRenderer', () => {
     expect(firstDifference(one.right, many.right)).toBe(-1);
   });
 
+  it('builds its model, when an edit first needs it, with the values set since the first batch', () => {
+    const { synth } = engine(2);
+    live.push(synth);
+    const first = chainsPatch(1, 3);
+    synth.execute(first); // one part: no model is kept yet
+    synth.setValue('f0_0', 330);
+    synth.setValue('f0_0', 331);
+    synth.execute(chainsPatch(2, 3).slice(first.length + 1)); // adds: the model is built now
+    const model = (synth.renderer as unknown as { model: Map<string, { add: { value?: unknown } }> }).model;
+    expect(model.get('f0_0')?.add.value).toBe(331);
+    expect(model.has('lp1_0')).toBe(true);
+  });
+
   it('keeps small graphs in the main plan by default', () => {
     const synth = new Synchrotron({
       createRenderer: (options) => new ThreadedRenderer({ ...options, threads: 2 }),
