@@ -114,6 +114,7 @@ export async function renderCommand(args: string[]): Promise<number> {
         'max-sample-bytes': { type: 'string' },
         threads: { type: 'string' },
         'split-voices': { type: 'boolean' },
+        'no-split-voices': { type: 'boolean' },
       },
     });
   try {
@@ -147,6 +148,13 @@ export async function renderCommand(args: string[]): Promise<number> {
   } catch (error) {
     return fail((error as Error).message);
   }
+  if (options.values['split-voices'] && options.values['no-split-voices'])
+    return fail('--split-voices and --no-split-voices contradict each other: give one');
+  const splitVoices = options.values['split-voices']
+    ? true
+    : options.values['no-split-voices']
+      ? false
+      : 'auto';
   const outPath = options.values.out;
   if (!outPath) return fail(`--out is required\n${USAGE}`);
   const totalFrames = Math.round(seconds * sampleRate);
@@ -183,7 +191,7 @@ export async function renderCommand(args: string[]): Promise<number> {
               new ThreadedRenderer({
                 ...rendererOptions,
                 threads,
-                splitVoices: options.values['split-voices'] === true,
+                splitVoices,
               })
           : undefined,
     });
@@ -236,13 +244,15 @@ export async function renderCommand(args: string[]): Promise<number> {
     }
   } finally {
     const elapsed = (performance.now() - started) / 1000;
+    // What the engine chose (--split-voices is 'auto' unless forced): said, since it decides by the machine.
+    const split = engine.renderer instanceof ThreadedRenderer ? engine.renderer.splitVoicesNodes : 0;
     progress.done();
     engine.stop();
     engine.dispose();
     writer.close();
     const rendered = done / sampleRate;
     process.stderr.write(
-      `rendered ${rendered.toFixed(2)} s in ${elapsed.toFixed(2)} s (${(rendered / Math.max(elapsed, 1e-9)).toFixed(1)}x realtime)\n`,
+      `rendered ${rendered.toFixed(2)} s in ${elapsed.toFixed(2)} s (${(rendered / Math.max(elapsed, 1e-9)).toFixed(1)}x realtime${split > 0 ? `; voices of ${split} VoicesNode${split > 1 ? 's' : ''} on worker threads too` : ''})\n`,
     );
   }
   return 0;

@@ -10,7 +10,7 @@
 // shared memory. The main plan's order and the master's summation are those of one thread, and each part
 // computes the same samples on any thread: the output is bit-identical (test/io/render-threads.test.ts).
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
@@ -51,7 +51,11 @@ const BUILTIN = new Set(builtinNodes);
 const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
 
 /** Control words in each worker's shared Int32Array. */
-export const CONTROL = { go: 0, done: 1, seq: 2, ready: 3 } as const;
+/**
+ * Words of a worker's control block. `spin`: µs the worker may spin for its next block after this one
+ * before it sleeps (0: sleep at once; set with each `go`, see WorkerPart.spinAfter).
+ */
+export const CONTROL = { go: 0, done: 1, seq: 2, ready: 3, spin: 4 } as const;
 /** `go` value that tells a worker to end. */
 export const GO_EXIT = -1;
 
@@ -95,9 +99,38 @@ export function autoThreads(): number {
   return sharedMemoryAvailable() ? Math.max(1, Math.min(MAX_AUTO_THREADS, availableParallelism())) : 1;
 }
 
-/** The machine now: its cores and the 1-minute load average (what `splitVoices: 'auto'` decides by). */
+/**
+ * Threads running or ready to run on the whole machine right now (Linux: /proc/loadavg's fourth field,
+ * this one included), or null where that cannot be read.
+ */
+function runnableNow(): number | null {
+  try {
+    const field = readFileSync('/proc/loadavg', 'latin1').split(' ')[3];
+    const running = Number(field?.slice(0, field.indexOf('/')));
+    return Number.isInteger(running) && running >= 1 ? running : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runnable threads when this module loaded (a `render` process: before it parsed and built the patch). */
+const runnableAtLoad = runnableNow();
+
+/**
+ * The machine now, for `splitVoices: 'auto'`: its cores and the other work on them, as threads running or
+ * ready besides this one (Linux: counted now and when this module loaded, the larger of the two, so that
+ * a process that just paused is still seen). The 1-minute load average, used where that count is not
+ * available, lags: a render started right after another heavy process, or right after a render, still sees
+ * its load for a minute (docs/decisions.md, branch vlive). SYNCHROTRON_CORE_LOAD="cores,load" sets the
+ * answer (tests, diagnostics).
+ */
 export function coreLoad(): CoreLoad {
-  return { cores: availableParallelism(), load: loadavg()[0] };
+  const given = process.env.SYNCHROTRON_CORE_LOAD?.split(',').map(Number);
+  if (given?.length === 2 && given.every(Number.isFinite)) return { cores: given[0], load: given[1] };
+  const cores = availableParallelism();
+  const now = runnableNow();
+  if (now === null) return { cores, load: loadavg()[0] };
+  return { cores, load: Math.max(now, runnableAtLoad ?? now) - 1 };
 }
 
 /** Most threads `--threads` may ask for. */
@@ -181,6 +214,11 @@ class WorkerPart {
   /** Wait for this block; a stand-in's `wait`. Bound once, allocation-free per block. */
   readonly wait: () => void;
   private waitedFor = 0;
+  /**
+   * µs the worker spins for its next block after the one the next `kick` asks for (a voices' worker within
+   * a burst of paced blocks: ThreadedRenderer.blocksAhead); 0: it sleeps at once (or spins `spin` checks).
+   */
+  spinAfter = 0;
 
   constructor(
     private readonly blockSize: number,
@@ -188,7 +226,7 @@ class WorkerPart {
     private readonly onEvent: (event: RenderEvent) => void,
     spin = PART_WORKER_SPIN,
   ) {
-    this.control = new Int32Array(new SharedArrayBuffer(4 * 4));
+    this.control = new Int32Array(new SharedArrayBuffer(4 * 5));
     this.clock = new Float64Array(new SharedArrayBuffer(8));
     this.slots = new Float32Array(new SharedArrayBuffer(MAX_SLOTS_PER_WORKER * blockSize * 4));
     for (let s = MAX_SLOTS_PER_WORKER - 1; s >= 0; s--) this.freeSlots.push(s);
@@ -281,6 +319,7 @@ class WorkerPart {
       Atomics.store(this.control, CONTROL.seq, this.seq);
     }
     this.clock[0] = frames;
+    this.control[CONTROL.spin] = this.spinAfter; // published by the store to `go` below
     this.go++;
     Atomics.store(this.control, CONTROL.go, this.go);
     Atomics.notify(this.control, CONTROL.go);
@@ -819,6 +858,17 @@ export class ThreadedRenderer extends Renderer {
   voiceThreads(name: string): number {
     const split = this.splits.get(name);
     return split ? split.threads.length + 1 : 1;
+  }
+
+  /**
+   * Blocks the caller will render right after the next one, without sleeping (a real-time render's burst:
+   * the server's render worker renders the blocks due, then sleeps until its next tick). While more
+   * follow, the voices' workers spin for their next block, at most a block's duration, instead of sleeping;
+   * after the last block of a burst they sleep, so they never hold a core between bursts.
+   */
+  set blocksAhead(blocks: number) {
+    const spin = blocks > 0 ? Math.round((1e6 * this.blockSize) / this.sampleRate) : 0;
+    for (const worker of this.voiceWorkers) if (worker !== null) worker.spinAfter = spin;
   }
 
   /** VoicesNodes whose voices render on several threads now (for status and tests). */
