@@ -12,7 +12,6 @@
 // by that much more than its render-ahead would glitch). VOICE_LAYERS=n: the heavy voice. NO_PROBE=1: without the `performance.now()` wrappers around `begin`
 // and `end` (they cost a split block 5–15 µs; the phase figures then read 0): for speed-ups.
 import { loadavg } from 'node:os';
-import { ThreadedRenderer } from '../src/io/render-threads.js';
 import { VoiceSplit } from '../src/io/voice-threads.js';
 import { buildPoly } from './threads.js';
 
@@ -21,9 +20,6 @@ const threads = Number(process.argv[3] ?? 2);
 const frames = Number(process.argv[4] ?? 128);
 // VOICE_LAYERS=n: the heavy voice (bench/instruments.ts heavyVoice, 6n + 5 nodes, every voice sounding).
 const layers = Number(process.env.VOICE_LAYERS ?? 0);
-// BURST_SPIN=1 (live): tell the renderer how many blocks follow in each burst (as the server's render
-// worker does), so that the voices' worker spins between the blocks of a burst and sleeps after the last.
-const burstSpin = process.env.BURST_SPIN === '1';
 const synth = buildPoly(voices, threads, true, frames, layers);
 let t0 = 0;
 let t1 = 0;
@@ -91,10 +87,7 @@ function live(): void {
     if (n === 0) continue; // 512 frames: a block comes due every 11.6 ms
     due -= n;
     const s = performance.now();
-    for (let b = 0; b < n; b++) {
-      if (burstSpin && synth.renderer instanceof ThreadedRenderer) synth.renderer.blocksAhead = n - 1 - b;
-      synth.renderBlock();
-    }
+    for (let b = 0; b < n; b++) synth.renderBlock();
     const ms = performance.now() - s;
     perBlock.push((1000 * ms) / n);
     const budget = (1000 * n * frames) / 44100;
@@ -109,7 +102,7 @@ function live(): void {
   const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
   const at = (list: number[], q: number) => list[Math.min(list.length - 1, Math.floor(list.length * q))];
   console.log(
-    `live voices ${voices} layers ${layers} threads ${threads}${burstSpin ? ' spin' : ''} frames ${frames} load ${loadavg()[0].toFixed(2)}: median ${perBlock[perBlock.length >> 1].toFixed(1)} µs/block, mean ${mean.toFixed(1)}, p90 ${at(perBlock, 0.9).toFixed(1)}, cpu ${((cpu.user + cpu.system) / blocks).toFixed(1)} µs/block; burst/budget median ${pct(at(share, 0.5))} p99 ${pct(at(share, 0.99))} max ${pct(share[share.length - 1])}, missed ${missed}/${share.length}`,
+    `live voices ${voices} layers ${layers} threads ${threads} frames ${frames} load ${loadavg()[0].toFixed(2)}: median ${perBlock[perBlock.length >> 1].toFixed(1)} µs/block, mean ${mean.toFixed(1)}, p90 ${at(perBlock, 0.9).toFixed(1)}, cpu ${((cpu.user + cpu.system) / blocks).toFixed(1)} µs/block; burst/budget median ${pct(at(share, 0.5))} p99 ${pct(at(share, 0.99))} max ${pct(share[share.length - 1])}, missed ${missed}/${share.length}`,
   );
   synth.dispose();
 }

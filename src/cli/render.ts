@@ -15,7 +15,7 @@ import { readPatchFile } from './patch-file.js';
 
 const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate 44100] [--block-size 128]
                           [--channels 2] [--root DIR] [--max-sample-bytes N] [--threads auto|N]
-                          [--split-voices]
+                          [--split-voices | --no-split-voices]
 
   PATCH           a .syn or .sui script; its PlaybackNode mix is written to OUT.wav (32-bit float)
   --seconds       length to render, in seconds
@@ -31,9 +31,12 @@ const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--samp
   --threads       threads to render on (default auto: the cores, at most ${MAX_AUTO_THREADS}). Chains that
                   meet only at PlaybackNodes render in parallel when they are large enough to gain;
                   the output is the same on any number of threads. 1 renders on this thread only
-  --split-voices  also render the voices of a large VoicesNode on those threads; the output is the
-                  same. Off by default: on a 2-core machine it gained at most 1.1-1.2x with both
-                  cores idle, and lost when another process took a core`;
+  --split-voices  render the voices of a large VoicesNode on those threads too, whatever the machine;
+                  the output is the same. By default the engine does so by itself only when a block's
+                  voice work is large (voices x voice nodes x frames >= 64 x 11 x 256) and a core is
+                  free: it counts the threads running on the machine when the VoicesNode is built
+  --no-split-voices
+                  keep every VoicesNode's voices on one thread`;
 
 /** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
 const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);

@@ -51,11 +51,7 @@ const BUILTIN = new Set(builtinNodes);
 const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
 
 /** Control words in each worker's shared Int32Array. */
-/**
- * Words of a worker's control block. `spin`: µs the worker may spin for its next block after this one
- * before it sleeps (0: sleep at once; set with each `go`, see WorkerPart.spinAfter).
- */
-export const CONTROL = { go: 0, done: 1, seq: 2, ready: 3, spin: 4 } as const;
+export const CONTROL = { go: 0, done: 1, seq: 2, ready: 3 } as const;
 /** `go` value that tells a worker to end. */
 export const GO_EXIT = -1;
 
@@ -119,7 +115,8 @@ const runnableAtLoad = runnableNow();
 /**
  * The machine now, for `splitVoices: 'auto'`: its cores and the other work on them, as threads running or
  * ready besides this one (Linux: counted now and when this module loaded, the larger of the two, so that
- * a process that just paused is still seen). The 1-minute load average, used where that count is not
+ * a process that just paused is still seen), or every core busy when threads waited for a CPU in the last
+ * 10 s (CPU pressure ≥ MAX_CPU_PRESSURE %). The 1-minute load average, used where that count is not
  * available, lags: a render started right after another heavy process, or right after a render, still sees
  * its load for a minute (docs/decisions.md, branch vlive). SYNCHROTRON_CORE_LOAD="cores,load" sets the
  * answer (tests, diagnostics).
@@ -130,7 +127,26 @@ export function coreLoad(): CoreLoad {
   const cores = availableParallelism();
   const now = runnableNow();
   if (now === null) return { cores, load: loadavg()[0] };
+  // A machine whose threads waited for a CPU lately is busy in bursts (a build, tests): it may look free
+  // at both readings and take the core back mid-render; splits lost 0.7–0.9× so (docs/performance.md).
+  if ((cpuPressure() ?? 0) >= MAX_CPU_PRESSURE) return { cores, load: cores };
   return { cores, load: Math.max(now, runnableAtLoad ?? now) - 1 };
+}
+
+/** Most CPU pressure (PSI `some avg10`, %) under which 'auto' still counts a core as free. */
+const MAX_CPU_PRESSURE = 5;
+
+/**
+ * Linux's CPU pressure: the share of the last 10 s (%) in which some thread was ready but waited for a
+ * CPU (/proc/pressure/cpu, `some avg10`), or null where it cannot be read.
+ */
+function cpuPressure(): number | null {
+  try {
+    const match = /some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'latin1'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Most threads `--threads` may ask for. */
@@ -214,11 +230,6 @@ class WorkerPart {
   /** Wait for this block; a stand-in's `wait`. Bound once, allocation-free per block. */
   readonly wait: () => void;
   private waitedFor = 0;
-  /**
-   * µs the worker spins for its next block after the one the next `kick` asks for (a voices' worker within
-   * a burst of paced blocks: ThreadedRenderer.blocksAhead); 0: it sleeps at once (or spins `spin` checks).
-   */
-  spinAfter = 0;
 
   constructor(
     private readonly blockSize: number,
@@ -226,7 +237,7 @@ class WorkerPart {
     private readonly onEvent: (event: RenderEvent) => void,
     spin = PART_WORKER_SPIN,
   ) {
-    this.control = new Int32Array(new SharedArrayBuffer(4 * 5));
+    this.control = new Int32Array(new SharedArrayBuffer(4 * 4));
     this.clock = new Float64Array(new SharedArrayBuffer(8));
     this.slots = new Float32Array(new SharedArrayBuffer(MAX_SLOTS_PER_WORKER * blockSize * 4));
     for (let s = MAX_SLOTS_PER_WORKER - 1; s >= 0; s--) this.freeSlots.push(s);
@@ -319,7 +330,6 @@ class WorkerPart {
       Atomics.store(this.control, CONTROL.seq, this.seq);
     }
     this.clock[0] = frames;
-    this.control[CONTROL.spin] = this.spinAfter; // published by the store to `go` below
     this.go++;
     Atomics.store(this.control, CONTROL.go, this.go);
     Atomics.notify(this.control, CONTROL.go);
@@ -858,17 +868,6 @@ export class ThreadedRenderer extends Renderer {
   voiceThreads(name: string): number {
     const split = this.splits.get(name);
     return split ? split.threads.length + 1 : 1;
-  }
-
-  /**
-   * Blocks the caller will render right after the next one, without sleeping (a real-time render's burst:
-   * the server's render worker renders the blocks due, then sleeps until its next tick). While more
-   * follow, the voices' workers spin for their next block, at most a block's duration, instead of sleeping;
-   * after the last block of a burst they sleep, so they never hold a core between bursts.
-   */
-  set blocksAhead(blocks: number) {
-    const spin = blocks > 0 ? Math.round((1e6 * this.blockSize) / this.sampleRate) : 0;
-    for (const worker of this.voiceWorkers) if (worker !== null) worker.spinAfter = spin;
   }
 
   /** VoicesNodes whose voices render on several threads now (for status and tests). */

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type DataInput, data, defineNode, midi } from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { createNodeHost } from '../../src/io/node-host.js';
-import { ThreadedRenderer, type ThreadedRendererOptions } from '../../src/io/render-threads.js';
+import { coreLoad, ThreadedRenderer, type ThreadedRendererOptions } from '../../src/io/render-threads.js';
 import {
   autoVoiceWorkers,
   type CoreLoad,
@@ -431,6 +431,23 @@ describe("the engine's own choice of a voices split (splitVoices: 'auto')", () =
     expect(autoVoiceWorkers(work, 4, 64, { machine: { cores: 4, load: 1.2 } })).toBe(2); // two cores free
     expect(autoVoiceWorkers(work, 4, 2, { machine: { cores: 8, load: 0 } })).toBe(1); // two voices
     expect(autoVoiceWorkers(Number.NaN, 2, 64, { machine: idle })).toBe(0);
+  });
+
+  it('reads the machine as cores and the other threads running now; SYNCHROTRON_CORE_LOAD sets it', () => {
+    const real = coreLoad();
+    expect(real.cores).toBeGreaterThanOrEqual(1);
+    expect(real.load).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(real.load)).toBe(true);
+    const saved = process.env.SYNCHROTRON_CORE_LOAD;
+    try {
+      process.env.SYNCHROTRON_CORE_LOAD = '8,2.5';
+      expect(coreLoad()).toEqual({ cores: 8, load: 2.5 });
+      process.env.SYNCHROTRON_CORE_LOAD = 'busy';
+      expect(coreLoad().cores).toBe(real.cores); // not two numbers: the machine's own figures
+    } finally {
+      if (saved === undefined) delete process.env.SYNCHROTRON_CORE_LOAD;
+      else process.env.SYNCHROTRON_CORE_LOAD = saved;
+    }
   });
 
   /** A 64-voice poly patch (cost 640) on two threads at `blockSize`, the machine as `machine` says. */
