@@ -15,7 +15,7 @@ import { readPatchFile } from './patch-file.js';
 
 const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate 44100] [--block-size 128]
                           [--channels 2] [--root DIR] [--max-sample-bytes N] [--threads auto|N]
-                          [--split-voices | --no-split-voices]
+                          [--split-voices[=on|auto|off]]
 
   PATCH           a .syn or .sui script; its PlaybackNode mix is written to OUT.wav (32-bit float)
   --seconds       length to render, in seconds
@@ -31,15 +31,17 @@ const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--samp
   --threads       threads to render on (default auto: the cores, at most ${MAX_AUTO_THREADS}). Chains that
                   meet only at PlaybackNodes render in parallel when they are large enough to gain;
                   the output is the same on any number of threads. 1 renders on this thread only
-  --split-voices  render the voices of a large VoicesNode on those threads too, whatever the machine;
-                  the output is the same. By default the engine does so by itself only when a block's
-                  voice work is large (voices x voice nodes x frames >= 64 x 11 x 256) and a core is
-                  free: it counts the threads running on the machine when the VoicesNode is built
-  --no-split-voices
-                  keep every VoicesNode's voices on one thread`;
+  --split-voices  render the voices of a large VoicesNode on those threads too (=on, or bare); the
+                  output is the same. =auto: only when a block's voice work is large (voices x voice
+                  nodes x frames >= 64 x 11 x 256) and a core is free (threads running on the machine,
+                  counted when the VoicesNode is built; none when threads waited for a CPU in the last
+                  10 s). =off (default): never. Off by default: on a 2-core machine shared with other
+                  work, a split lost as often as it gained (docs/performance.md)`;
 
 /** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
 const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
+/** `--split-voices` when not given (see USAGE and docs/performance.md, branch vlive). */
+const DEFAULT_SPLIT_VOICES = 'off';
 const NUMBER_OPTIONS = new Set(['--seconds', '--sample-rate', '--block-size', '--max-sample-bytes']);
 
 /** `--seconds -1` would read as a missing value followed by an option: join such pairs so the number
@@ -48,7 +50,9 @@ function joinNegativeNumbers(args: string[]): string[] {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const next = args[i + 1];
-    if (NUMBER_OPTIONS.has(args[i]) && next !== undefined && /^-[\d.]/.test(next)) {
+    // A bare --split-voices is `on` (its meaning before it took a value), never the argument after it.
+    if (args[i] === '--split-voices') joined.push('--split-voices=on');
+    else if (NUMBER_OPTIONS.has(args[i]) && next !== undefined && /^-[\d.]/.test(next)) {
       joined.push(`${args[i]}=${next}`);
       i++;
     } else joined.push(args[i]);
@@ -116,8 +120,7 @@ export async function renderCommand(args: string[]): Promise<number> {
         channels: { type: 'string' },
         'max-sample-bytes': { type: 'string' },
         threads: { type: 'string' },
-        'split-voices': { type: 'boolean' },
-        'no-split-voices': { type: 'boolean' },
+        'split-voices': { type: 'string' },
       },
     });
   try {
@@ -151,13 +154,10 @@ export async function renderCommand(args: string[]): Promise<number> {
   } catch (error) {
     return fail((error as Error).message);
   }
-  if (options.values['split-voices'] && options.values['no-split-voices'])
-    return fail('--split-voices and --no-split-voices contradict each other: give one');
-  const splitVoices = options.values['split-voices']
-    ? true
-    : options.values['no-split-voices']
-      ? false
-      : 'auto';
+  const splitText = options.values['split-voices'] ?? DEFAULT_SPLIT_VOICES;
+  const splitVoices =
+    splitText === 'on' ? true : splitText === 'off' ? false : splitText === 'auto' ? 'auto' : null;
+  if (splitVoices === null) return fail(`--split-voices must be on, auto or off, got \`${splitText}\``);
   const outPath = options.values.out;
   if (!outPath) return fail(`--out is required\n${USAGE}`);
   const totalFrames = Math.round(seconds * sampleRate);
@@ -247,7 +247,7 @@ export async function renderCommand(args: string[]): Promise<number> {
     }
   } finally {
     const elapsed = (performance.now() - started) / 1000;
-    // What the engine chose (--split-voices is 'auto' unless forced): said, since it decides by the machine.
+    // Said, since with --split-voices=auto the engine decides by the machine.
     const split = engine.renderer instanceof ThreadedRenderer ? engine.renderer.splitVoicesNodes : 0;
     progress.done();
     engine.stop();

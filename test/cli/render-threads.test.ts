@@ -97,7 +97,7 @@ link poly.right -> play.right`,
     expect(Math.max(...wav.channels[0].map(Math.abs))).toBeGreaterThan(0.05);
   });
 
-  describe('the engine chooses the voices split itself (default; the machine injected)', () => {
+  describe('--split-voices=auto: the engine chooses the voices split itself (the machine injected)', () => {
     const voices = mkdtempSync(join(tmpdir(), 'synchrotron-threads-auto-'));
     writeFileSync(join(voices, 'voice.syn'), VOICE);
     copyFileSync(new URL('../../examples/instruments/tune.mid', import.meta.url), join(voices, 'tune.mid'));
@@ -129,19 +129,29 @@ link poly.right -> play.right`,
       const heavy = patch(64);
       expect(64 * 9 * 512).toBeGreaterThanOrEqual(MIN_VOICES_WORK);
       const one = await render(heavy, join(voices, 'one.wav'), '2,0', '--threads', '1');
-      const auto = await render(heavy, join(voices, 'auto.wav'), '2,0', '--threads', '2');
+      const auto = await render(
+        heavy,
+        join(voices, 'auto.wav'),
+        '2,0',
+        '--threads',
+        '2',
+        '--split-voices=auto',
+      );
       expect(one.split).toBe(false);
       expect(auto.split).toBe(true);
       expect(auto.wav.equals(one.wav)).toBe(true);
       expect(Math.max(...readWav(join(voices, 'auto.wav')).channels[0].map(Math.abs))).toBeGreaterThan(0.05);
     });
 
-    it('keeps the voices on one thread when no core is free, for a light VoicesNode, or when told', async () => {
+    it('keeps the voices on one thread when no core is free, for a light VoicesNode, and by default', async () => {
       const heavy = patch(64);
-      expect((await render(heavy, join(voices, 'busy.wav'), '2,1', '--threads', '2')).split).toBe(false);
+      const auto = ['--threads', '2', '--split-voices=auto'];
+      expect((await render(heavy, join(voices, 'busy.wav'), '2,1', ...auto)).split).toBe(false);
       expect(8 * 9 * 512).toBeLessThan(MIN_VOICES_WORK);
-      expect((await render(patch(8), join(voices, 'light.wav'), '2,0', '--threads', '2')).split).toBe(false);
-      const off = await render(heavy, join(voices, 'off.wav'), '2,0', '--threads', '2', '--no-split-voices');
+      expect((await render(patch(8), join(voices, 'light.wav'), '2,0', ...auto)).split).toBe(false);
+      // Off unless asked (the default), and =off.
+      expect((await render(heavy, join(voices, 'default.wav'), '2,0', '--threads', '2')).split).toBe(false);
+      const off = await render(heavy, join(voices, 'off.wav'), '2,0', '--threads', '2', '--split-voices=off');
       expect(off.split).toBe(false);
       // --split-voices forces it whatever the machine.
       expect(
@@ -149,7 +159,7 @@ link poly.right -> play.right`,
       ).toBe(true);
     });
 
-    it('refuses --split-voices with --no-split-voices', async () => {
+    it('refuses a --split-voices that is not on, auto or off', async () => {
       const error = await run(process.execPath, [
         CLI,
         'render',
@@ -158,11 +168,10 @@ link poly.right -> play.right`,
         '0.1',
         '--out',
         join(voices, 'x.wav'),
-        '--split-voices',
-        '--no-split-voices',
+        '--split-voices=maybe',
       ]).catch((e) => e);
       expect(error.code).toBe(1);
-      expect(error.stderr).toMatch(/contradict/);
+      expect(error.stderr).toMatch(/--split-voices must be on, auto or off/);
     });
   });
 
