@@ -373,9 +373,10 @@ export interface ThreadedRendererOptions extends RendererOptions {
    * (default): never, because on this 2-core machine no size gained a reliable 1.2× and a real-time
    * (paced) render lost at every size (docs/performance.md, branch vauto). true (`--split-voices`): every
    * VoicesNode that costs at least `minVoicesCost` splits over every thread, whatever the block size and
-   * load. 'auto': the engine decides when the node is first configured, from a block's voice work against
-   * the hand-offs (`minVoicesWork`), the cores the machine's load leaves free (`coreLoad`) and whether
-   * blocks are paced (`eager`: never); see autoVoiceWorkers.
+   * load. 'auto' (`render --split-voices=auto`): the engine decides when the node is first configured,
+   * from a block's voice work against the hand-offs (`minVoicesWork`), the cores the machine's other work
+   * leaves free (`coreLoad`) and whether blocks are paced (`eager`: never; with heavy voices a paced split
+   * missed as many deadlines as one thread or more, branch vlive); see autoVoiceWorkers.
    */
   splitVoices?: boolean | 'auto';
   /** With `splitVoices: true`: least cost (voices × voice nodes) of a VoicesNode whose voices are split (default MIN_VOICES_COST). */

@@ -46,7 +46,10 @@ export const MIN_VOICES_WORK = 64 * 11 * 256;
 export interface CoreLoad {
   /** Cores this process may use (os.availableParallelism()). */
   cores: number;
-  /** The 1-minute load average (os.loadavg()[0]): threads running or waiting, this process's included. */
+  /**
+   * The other work: threads running or ready besides the render thread (render-threads.ts `coreLoad`:
+   * counted on Linux, `cores` when threads waited for a CPU lately; else the 1-minute load average).
+   */
   load: number;
 }
 
