@@ -124,13 +124,34 @@ const runnableAtLoad = runnableNow();
 export function coreLoad(): CoreLoad {
   const given = process.env.SYNCHROTRON_CORE_LOAD?.split(',').map(Number);
   if (given?.length === 2 && given.every(Number.isFinite)) return { cores: given[0], load: given[1] };
-  const cores = availableParallelism();
   const now = runnableNow();
-  if (now === null) return { cores, load: loadavg()[0] };
+  return machineFrom({
+    cores: availableParallelism(),
+    runnable: now === null ? null : [runnableAtLoad ?? now, now],
+    pressure: now === null ? null : cpuPressure(),
+    loadAverage: now === null ? loadavg()[0] : 0,
+  });
+}
+
+/** What coreLoad reads, for machineFrom (tests give their own). */
+export interface MachineReadings {
+  cores: number;
+  /** Threads running or ready, this one included, at each reading; null: not counted (not Linux). */
+  runnable: number[] | null;
+  /** CPU pressure, `some avg10` (%); null: unknown. */
+  pressure: number | null;
+  /** The 1-minute load average, used when `runnable` is null. */
+  loadAverage: number;
+}
+
+/** coreLoad's answer from its readings. */
+export function machineFrom(readings: MachineReadings): CoreLoad {
+  const { cores, runnable } = readings;
+  if (runnable === null || runnable.length === 0) return { cores, load: readings.loadAverage };
   // A machine whose threads waited for a CPU lately is busy in bursts (a build, tests): it may look free
   // at both readings and take the core back mid-render; splits lost 0.7–0.9× so (docs/performance.md).
-  if ((cpuPressure() ?? 0) >= MAX_CPU_PRESSURE) return { cores, load: cores };
-  return { cores, load: Math.max(now, runnableAtLoad ?? now) - 1 };
+  if ((readings.pressure ?? 0) >= MAX_CPU_PRESSURE) return { cores, load: cores };
+  return { cores, load: Math.max(...runnable) - 1 };
 }
 
 /** Most CPU pressure (PSI `some avg10`, %) under which 'auto' still counts a core as free. */

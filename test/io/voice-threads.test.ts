@@ -14,7 +14,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type DataInput, data, defineNode, midi } from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { createNodeHost } from '../../src/io/node-host.js';
-import { coreLoad, ThreadedRenderer, type ThreadedRendererOptions } from '../../src/io/render-threads.js';
+import {
+  coreLoad,
+  machineFrom,
+  ThreadedRenderer,
+  type ThreadedRendererOptions,
+} from '../../src/io/render-threads.js';
 import {
   autoVoiceWorkers,
   type CoreLoad,
@@ -448,6 +453,26 @@ describe("the engine's own choice of a voices split (splitVoices: 'auto')", () =
       if (saved === undefined) delete process.env.SYNCHROTRON_CORE_LOAD;
       else process.env.SYNCHROTRON_CORE_LOAD = saved;
     }
+  });
+
+  it('counts a core free from the threads running now, not when threads waited for a CPU lately', () => {
+    const work = MIN_VOICES_WORK;
+    const workers = (readings: Parameters<typeof machineFrom>[0]) =>
+      autoVoiceWorkers(work, 2, 64, { machine: machineFrom(readings) });
+    // Only this thread running, at both readings, no pressure: the other core is free.
+    expect(workers({ cores: 2, runnable: [1, 1], pressure: 0, loadAverage: 0 })).toBe(1);
+    // A 1-minute load average of 1.9 (a render that just ended) does not matter when threads are counted.
+    expect(workers({ cores: 2, runnable: [1, 1], pressure: 0.5, loadAverage: 1.9 })).toBe(1);
+    // Another busy thread at either reading takes the other core.
+    expect(workers({ cores: 2, runnable: [2, 1], pressure: 0, loadAverage: 0 })).toBe(0);
+    expect(workers({ cores: 2, runnable: [1, 2], pressure: 0, loadAverage: 0 })).toBe(0);
+    // Looks free now, but threads waited for a CPU in the last 10 s: busy in bursts.
+    expect(workers({ cores: 2, runnable: [1, 1], pressure: 26, loadAverage: 0 })).toBe(0);
+    const fourCores = machineFrom({ cores: 4, runnable: [2, 1], pressure: 0, loadAverage: 0 });
+    expect(autoVoiceWorkers(work, 4, 64, { machine: fourCores })).toBe(2); // one other busy thread
+    // Not counted (not Linux): the load average decides.
+    expect(workers({ cores: 2, runnable: null, pressure: null, loadAverage: 0.2 })).toBe(1);
+    expect(workers({ cores: 2, runnable: null, pressure: null, loadAverage: 1.2 })).toBe(0);
   });
 
   /** A 64-voice poly patch (cost 640) on two threads at `blockSize`, the machine as `machine` says. */
