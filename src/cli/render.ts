@@ -35,8 +35,8 @@ const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--samp
                   output is the same. =auto: only when a block's voice work is large (voices x voice
                   nodes x frames >= 64 x 11 x 256) and a core is free (threads running on the machine,
                   counted when the VoicesNode is built; none when threads waited for a CPU in the last
-                  10 s). =off (default): never. Off by default: on a 2-core machine shared with other
-                  work, a split lost as often as it gained (docs/performance.md)`;
+                  10 s). =off (default): never. Off by default: on a 2-core machine it gained at most
+                  1.1-1.2x with both cores idle and lost when other work took a core (0.57-0.84x)`;
 
 /** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
 const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
