@@ -109,13 +109,17 @@ function runnableNow(): number | null {
   }
 }
 
-/** Runnable threads when this module loaded (a `render` process: before it parsed and built the patch). */
-const runnableAtLoad = runnableNow();
+/**
+ * Runnable threads when this module loaded (a `render` process: before it parsed and built the patch), and
+ * when: a reading older than RUNNABLE_AT_LOAD_MS says nothing of the machine now.
+ */
+const runnableAtLoad = { count: runnableNow(), at: performance.now() };
+const RUNNABLE_AT_LOAD_MS = 10_000;
 
 /**
  * The machine now, for `splitVoices: 'auto'`: its cores and the other work on them, as threads running or
- * ready besides this one (Linux: counted now and when this module loaded, the larger of the two, so that
- * a process that just paused is still seen), or every core busy when threads waited for a CPU in the last
+ * ready besides this one (Linux: counted now and when this module loaded, if that was within 10 s, the
+ * larger of the two, so that a process that just paused is still seen), or every core busy when threads waited for a CPU in the last
  * 10 s (CPU pressure ≥ MAX_CPU_PRESSURE %). The 1-minute load average, used where that count is not
  * available, lags: a render started right after another heavy process, or right after a render, still sees
  * its load for a minute (docs/decisions.md, branch vlive). SYNCHROTRON_CORE_LOAD="cores,load" sets the
@@ -125,9 +129,10 @@ export function coreLoad(): CoreLoad {
   const given = process.env.SYNCHROTRON_CORE_LOAD?.split(',').map(Number);
   if (given?.length === 2 && given.every(Number.isFinite)) return { cores: given[0], load: given[1] };
   const now = runnableNow();
+  const early = performance.now() - runnableAtLoad.at < RUNNABLE_AT_LOAD_MS ? runnableAtLoad.count : null;
   return machineFrom({
     cores: availableParallelism(),
-    runnable: now === null ? null : [runnableAtLoad ?? now, now],
+    runnable: now === null ? null : [early ?? now, now],
     pressure: now === null ? null : cpuPressure(),
     loadAverage: now === null ? loadavg()[0] : 0,
   });
