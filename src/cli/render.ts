@@ -31,17 +31,20 @@ const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--samp
   --threads       threads to render on (default auto: the cores, at most ${MAX_AUTO_THREADS}). Chains that
                   meet only at PlaybackNodes render in parallel when they are large enough to gain;
                   the output is the same on any number of threads. 1 renders on this thread only
-  --split-voices  render the voices of a large VoicesNode on those threads too (=on, or bare); the
-                  output is the same. =auto: only when a block's voice work is large (voices x voice
-                  nodes x frames >= 64 x 11 x 256) and a core is free (threads running on the machine,
-                  counted when the VoicesNode is built; none when threads waited for a CPU in the last
-                  10 s). =off (default): never. Off by default: on a 2-core machine it gained at most
-                  1.1-1.2x with both cores idle and lost when other work took a core (0.57-0.84x)`;
+  --split-voices  render the voices of a VoicesNode on those threads too; the output is the same.
+                  =auto (default): the engine decides, when the voices are heavy (voices x voice nodes
+                  >= 1400, and x frames >= 64 x 11 x 256 a block) and a core is free (threads running on
+                  the machine when the VoicesNode is built; none when threads waited for a CPU in the
+                  last 10 s); it says so when it splits. =on (or bare): whenever it costs >= 512.
+                  =off: never`;
 
 /** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
 const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
-/** `--split-voices` when not given (see USAGE and docs/performance.md, branch vlive). */
-const DEFAULT_SPLIT_VOICES = 'off';
+/**
+ * `--split-voices` when not given: on a quiet 2-core machine auto was never slower by median and gained
+ * 1.07–1.22× with the heaviest voices; busy, it chose no split (docs/performance.md, branch vlive).
+ */
+const DEFAULT_SPLIT_VOICES = 'auto';
 const NUMBER_OPTIONS = new Set(['--seconds', '--sample-rate', '--block-size', '--max-sample-bytes']);
 
 /** `--seconds -1` would read as a missing value followed by an option: join such pairs so the number

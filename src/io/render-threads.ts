@@ -26,6 +26,7 @@ import { VoicesNode, type VoicesPlan } from '../nodes/instruments/voices-node.js
 import {
   autoVoiceWorkers,
   type CoreLoad,
+  MIN_AUTO_VOICES_COST,
   MIN_VOICES_COST,
   MIN_VOICES_WORK,
   VoiceShareNode,
@@ -409,6 +410,8 @@ export interface ThreadedRendererOptions extends RendererOptions {
   minVoicesCost?: number;
   /** With 'auto': least voice work a block (voices × voice nodes × frames) worth a split (default MIN_VOICES_WORK). */
   minVoicesWork?: number;
+  /** With 'auto': least cost (voices × voice nodes) worth a split (default MIN_AUTO_VOICES_COST). */
+  minAutoVoicesCost?: number;
   /** With 'auto': reads the machine's cores and load when a VoicesNode is first configured (tests inject it). */
   coreLoad?: () => CoreLoad;
   /**
@@ -444,6 +447,7 @@ export class ThreadedRenderer extends Renderer {
     this.voiceMode = options.splitVoices ?? false;
     this.minVoicesCost = options.minVoicesCost ?? MIN_VOICES_COST;
     this.minVoicesWork = options.minVoicesWork ?? MIN_VOICES_WORK;
+    this.minAutoVoicesCost = options.minAutoVoicesCost ?? MIN_AUTO_VOICES_COST;
     this.coreLoad = options.coreLoad ?? coreLoad;
     this.load = new Array(this.threads).fill(0);
     this.workers = new Array(this.threads).fill(null);
@@ -880,6 +884,7 @@ export class ThreadedRenderer extends Renderer {
   private readonly voiceMode: boolean | 'auto';
   private readonly minVoicesCost: number;
   private readonly minVoicesWork: number;
+  private readonly minAutoVoicesCost: number;
   private readonly coreLoad: () => CoreLoad;
 
   /**
@@ -1061,6 +1066,8 @@ export class ThreadedRenderer extends Renderer {
         machine: this.coreLoad(),
         paced: this.eager,
         minWork: this.minVoicesWork,
+        cost: voicesCost(plan),
+        minCost: this.minAutoVoicesCost,
       });
     return this.voiceMode && voicesCost(plan) >= this.minVoicesCost ? this.threads - 1 : 0;
   }

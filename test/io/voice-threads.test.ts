@@ -23,6 +23,7 @@ import {
 import {
   autoVoiceWorkers,
   type CoreLoad,
+  MIN_AUTO_VOICES_COST,
   MIN_VOICES_WORK,
   threadOfVoice,
 } from '../../src/io/voice-threads.js';
@@ -438,6 +439,17 @@ describe("the engine's own choice of a voices split (splitVoices: 'auto')", () =
     expect(autoVoiceWorkers(Number.NaN, 2, 64, { machine: idle })).toBe(0);
   });
 
+  it('splits only voices whose work per second of audio (voices × voice nodes) is large', () => {
+    const work = MIN_VOICES_WORK * 2;
+    // 32 × 29 at 256 frames: a big enough block, but as a whole render it lost (0.91× by median).
+    expect(autoVoiceWorkers(work, 2, 32, { machine: idle, cost: 32 * 29 })).toBe(0);
+    expect(autoVoiceWorkers(work, 2, 64, { machine: idle, cost: 64 * 11 })).toBe(0);
+    expect(autoVoiceWorkers(work, 2, 128, { machine: idle, cost: 128 * 11 })).toBe(1);
+    expect(autoVoiceWorkers(work, 2, 64, { machine: idle, cost: MIN_AUTO_VOICES_COST })).toBe(1);
+    expect(autoVoiceWorkers(work, 2, 64, { machine: idle, cost: 640, minCost: 0 })).toBe(1);
+    expect(autoVoiceWorkers(work, 2, 128, { machine: idle, cost: 128 * 29, paced: true })).toBe(0);
+  });
+
   it('reads the machine as cores and the other threads running now; SYNCHROTRON_CORE_LOAD sets it', () => {
     const real = coreLoad();
     expect(real.cores).toBeGreaterThanOrEqual(1);
@@ -480,6 +492,7 @@ describe("the engine's own choice of a voices split (splitVoices: 'auto')", () =
     const asked: CoreLoad[] = [];
     const e = engine(2, undefined, eager, 'auto', false, {
       blockSize,
+      minAutoVoicesCost: 0, // the block's work is under test here (64 × 10 is below MIN_AUTO_VOICES_COST)
       coreLoad: () => {
         asked.push(machine);
         return machine;
@@ -520,7 +533,11 @@ describe("the engine's own choice of a voices split (splitVoices: 'auto')", () =
 
   it('renders a split it chose at 512 frames bit-identical to one thread', () => {
     const one = engine(1, undefined, false, false, false, { blockSize: 512 });
-    const two = engine(2, undefined, false, 'auto', false, { blockSize: 512, coreLoad: () => idle });
+    const two = engine(2, undefined, false, 'auto', false, {
+      blockSize: 512,
+      minAutoVoicesCost: 0,
+      coreLoad: () => idle,
+    });
     const [a, b] = render([one, two], 24, { 8: (e) => e.synth.setValue('cut', 700) }, POLY(64));
     expect((two.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
     expect(peak(a)).toBeGreaterThan(0.05);
