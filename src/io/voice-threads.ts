@@ -38,7 +38,7 @@ export const MIN_VOICES_COST = 512;
  * bench's 11-node subtractive voice, ~60 voices sounding, back-to-back blocks on two idle cores
  * (`npx tsx bench/voice-split-blocks.ts VOICES THREADS FRAMES`, docs/performance.md, branch vauto): 32
  * voices lost at every block size (0.8–0.97×); 64 voices × 256 frames (this figure) and more gained
- * 1.1–1.2× (medians), never a reliable 1.2×, which is why 'auto' is not the default.
+ * 1.1–1.2× (medians). A whole `render` also needs MIN_AUTO_VOICES_COST (branch vlive).
  */
 export const MIN_VOICES_WORK = 64 * 11 * 256;
 
