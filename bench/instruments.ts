@@ -34,6 +34,50 @@ link vca.out -> amp.a
 link velocity.out -> amp.b
 link amp.out -> out.input
 `;
+/**
+ * A heavy voice for the voices-on-threads benches (issue 14 item 3, branch vlive): `layers` layers, each a
+ * detune (MultiplyNode), an oscillator (saw, square, triangle, sine in turn), a filter (ladder or
+ * state-variable in turn), an ADSR and a VCA, summed by AddNodes: 6·layers + 5 nodes with the inlets and
+ * outlet (8 layers: 53). Only built-in, non-pinned node types, so its voices may split.
+ */
+export function heavyVoice(layers: number): string {
+  const lines = [
+    'new InletNode frequency',
+    'new InletNode gate',
+    'new InletNode velocity',
+    'new MultiplyNode amp',
+    'new OutletNode out',
+  ];
+  const oscillators = ['SawtoothNode', 'SquareNode', 'TriangleNode', 'SineNode'];
+  for (let k = 0; k < layers; k++) {
+    const ratio = 1 + 0.0031 * (k + 1) * (k % 2 === 0 ? 1 : -1);
+    lines.push(`new MultiplyNode(b: ${ratio.toFixed(4)}) detune${k}`);
+    lines.push(`new ${oscillators[k % 4]} osc${k}`);
+    lines.push(
+      k % 2 === 0
+        ? `new LadderFilterNode(cutoff: ${900 + 300 * k}, resonance: 0.2) filter${k}`
+        : `new StateVariableFilterNode(cutoff: ${1200 + 250 * k}, resonance: 0.3) filter${k}`,
+    );
+    lines.push(`new ADSRNode(attack: ${0.002 * (k + 1)}, decay: 0.3, sustain: 0.5, release: 0.4) env${k}`);
+    lines.push(`new MultiplyNode vca${k}`);
+    lines.push(`link frequency.out -> detune${k}.a`);
+    lines.push(`link detune${k}.out -> osc${k}.frequency`);
+    lines.push(`link osc${k}.out -> filter${k}.input`);
+    lines.push(`link filter${k}.${k % 2 === 0 ? 'out' : 'lowpass'} -> vca${k}.a`);
+    lines.push(`link gate.out -> env${k}.gate`);
+    lines.push(`link env${k}.envelope -> vca${k}.b`);
+    if (k > 0) {
+      lines.push(`new AddNode sum${k}`);
+      lines.push(`link ${k === 1 ? 'vca0' : `sum${k - 1}`}.out -> sum${k}.a`);
+      lines.push(`link vca${k}.out -> sum${k}.b`);
+    }
+  }
+  lines.push(`link ${layers > 1 ? `sum${layers - 1}` : 'vca0'}.out -> amp.a`);
+  lines.push('link velocity.out -> amp.b');
+  lines.push('link amp.out -> out.input');
+  return `${lines.join('\n')}\n`;
+}
+
 /** Nodes of the voice that render every block (the inlets included). */
 const VOICE_NODES = 11;
 

@@ -11,7 +11,7 @@ import { createNodeHost } from '../src/io/node-host.js';
 import { ThreadedRenderer } from '../src/io/render-threads.js';
 import { Synchrotron } from '../src/synchrotron.js';
 import { chainsPatch } from '../test/helpers/chains.js';
-import { SUBTRACTIVE_VOICE } from './instruments.js';
+import { heavyVoice, SUBTRACTIVE_VOICE } from './instruments.js';
 
 const BLOCK_SIZE = 128;
 const SAMPLE_RATE = 44100;
@@ -158,9 +158,11 @@ export function buildPoly(
   threads: number,
   forced: boolean,
   blockSize = BLOCK_SIZE,
+  /** 0: the 11-node subtractive voice (notes repeat after 60: ~60 sound); n: heavyVoice(n), every voice sounding. */
+  layers = 0,
 ): Synchrotron {
   const root = mkdtempSync(join(tmpdir(), 'synchrotron-bench-polythreads-'));
-  writeFileSync(join(root, 'voice.syn'), SUBTRACTIVE_VOICE);
+  writeFileSync(join(root, 'voice.syn'), layers > 0 ? heavyVoice(layers) : SUBTRACTIVE_VOICE);
   const host = createNodeHost({ root, midi: { hardware: false } });
   const synth = new Synchrotron({
     sampleRate: SAMPLE_RATE,
@@ -188,7 +190,7 @@ link level.out -> play.right`);
   synth.start();
   synth.renderBlock(); // opens the virtual port
   const notes: number[] = [];
-  for (let i = 0; i < voices; i++) notes.push(0x90, 36 + ((i * 7) % 60), 100);
+  for (let i = 0; i < voices; i++) notes.push(0x90, layers > 0 ? (i * 7) % 128 : 36 + ((i * 7) % 60), 100);
   host.virtualMidi.push(notes);
   synth.renderBlock();
   return synth;

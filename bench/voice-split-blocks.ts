@@ -7,7 +7,9 @@
 // THREADS 1: no split. `… FRAMES live`: paced as the server's render worker is (it wakes every 10 ms and
 // renders the blocks due, 3–4 of 128 frames, then sleeps): µs a block within those bursts, median and mean
 // over 600 wake-ups, where the voices' worker (and both cores) went idle between bursts. CPU: the whole
-// process's (every thread) per block. NO_PROBE=1: without the `performance.now()` wrappers around `begin`
+// process's (every thread) per block. Live also times each burst against its real-time budget (the audio
+// it renders: blocks × frames / rate) and reports p99, max and the bursts that missed it (a server behind
+// by that much more than its render-ahead would glitch). VOICE_LAYERS=n: the heavy voice. NO_PROBE=1: without the `performance.now()` wrappers around `begin`
 // and `end` (they cost a split block 5–15 µs; the phase figures then read 0): for speed-ups.
 import { loadavg } from 'node:os';
 import { VoiceSplit } from '../src/io/voice-threads.js';
@@ -16,7 +18,9 @@ import { buildPoly } from './threads.js';
 const voices = Number(process.argv[2] ?? 64);
 const threads = Number(process.argv[3] ?? 2);
 const frames = Number(process.argv[4] ?? 128);
-const synth = buildPoly(voices, threads, true, frames);
+// VOICE_LAYERS=n: the heavy voice (bench/instruments.ts heavyVoice, 6n + 5 nodes, every voice sounding).
+const layers = Number(process.env.VOICE_LAYERS ?? 0);
+const synth = buildPoly(voices, threads, true, frames, layers);
 let t0 = 0;
 let t1 = 0;
 let own = 0;
@@ -69,10 +73,14 @@ function live(): void {
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   for (let b = 0; b < perChunk; b++) synth.renderBlock();
   const perBlock: number[] = [];
+  /** Each burst's wall time over its real-time budget. */
+  const share: number[] = [];
   let due = 0;
   let blocks = 0;
+  let missed = 0;
+  const ticks = Number(process.env.TICKS ?? 600);
   const c = process.cpuUsage();
-  for (let tick = 0; tick < 600; tick++) {
+  for (let tick = 0; tick < ticks; tick++) {
     Atomics.wait(sleeper, 0, 0, 10);
     due += (44100 * 10) / 1000 / frames;
     const n = Math.floor(due);
@@ -80,14 +88,21 @@ function live(): void {
     due -= n;
     const s = performance.now();
     for (let b = 0; b < n; b++) synth.renderBlock();
-    perBlock.push((1000 * (performance.now() - s)) / n);
+    const ms = performance.now() - s;
+    perBlock.push((1000 * ms) / n);
+    const budget = (1000 * n * frames) / 44100;
+    share.push(ms / budget);
+    if (ms > budget) missed++;
     blocks += n;
   }
   const cpu = process.cpuUsage(c);
   perBlock.sort((a, b) => a - b);
+  share.sort((a, b) => a - b);
   const mean = perBlock.reduce((a, b) => a + b, 0) / perBlock.length;
+  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+  const at = (list: number[], q: number) => list[Math.min(list.length - 1, Math.floor(list.length * q))];
   console.log(
-    `live voices ${voices} threads ${threads} frames ${frames} load ${loadavg()[0].toFixed(2)}: median ${perBlock[perBlock.length >> 1].toFixed(1)} µs/block, mean ${mean.toFixed(1)}, p90 ${perBlock[Math.floor(perBlock.length * 0.9)].toFixed(1)}, cpu ${((cpu.user + cpu.system) / blocks).toFixed(1)} µs/block`,
+    `live voices ${voices} layers ${layers} threads ${threads} frames ${frames} load ${loadavg()[0].toFixed(2)}: median ${perBlock[perBlock.length >> 1].toFixed(1)} µs/block, mean ${mean.toFixed(1)}, p90 ${at(perBlock, 0.9).toFixed(1)}, cpu ${((cpu.user + cpu.system) / blocks).toFixed(1)} µs/block; burst/budget median ${pct(at(share, 0.5))} p99 ${pct(at(share, 0.99))} max ${pct(share[share.length - 1])}, missed ${missed}/${share.length}`,
   );
   synth.dispose();
 }

@@ -15,7 +15,7 @@ import { readPatchFile } from './patch-file.js';
 
 const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--sample-rate 44100] [--block-size 128]
                           [--channels 2] [--root DIR] [--max-sample-bytes N] [--threads auto|N]
-                          [--split-voices]
+                          [--split-voices[=on|auto|off]]
 
   PATCH           a .syn or .sui script; its PlaybackNode mix is written to OUT.wav (32-bit float)
   --seconds       length to render, in seconds
@@ -31,12 +31,20 @@ const USAGE = `usage: synchrotron render PATCH --seconds S --out OUT.wav [--samp
   --threads       threads to render on (default auto: the cores, at most ${MAX_AUTO_THREADS}). Chains that
                   meet only at PlaybackNodes render in parallel when they are large enough to gain;
                   the output is the same on any number of threads. 1 renders on this thread only
-  --split-voices  also render the voices of a large VoicesNode on those threads; the output is the
-                  same. Off by default: on a 2-core machine it gained at most 1.1-1.2x with both
-                  cores idle, and lost when another process took a core`;
+  --split-voices  render the voices of a VoicesNode on those threads too; the output is the same.
+                  =auto (default): the engine decides, when the voices are heavy (voices x voice nodes
+                  >= 1400, and x frames >= 64 x 11 x 256 a block) and a core is free (threads running on
+                  the machine when the VoicesNode is built; none when threads waited for a CPU in the
+                  last 10 s); it says so when it splits. =on (or bare): whenever it costs >= 512.
+                  =off: never`;
 
 /** Bytes a stereo 32-bit float WAV can hold after its header (RIFF sizes are 32-bit). */
 const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
+/**
+ * `--split-voices` when not given: on a quiet 2-core machine auto was never slower by median and gained
+ * 1.07–1.22× with the heaviest voices; busy, it chose no split (docs/performance.md, branch vlive).
+ */
+const DEFAULT_SPLIT_VOICES = 'auto';
 const NUMBER_OPTIONS = new Set(['--seconds', '--sample-rate', '--block-size', '--max-sample-bytes']);
 
 /** `--seconds -1` would read as a missing value followed by an option: join such pairs so the number
@@ -45,7 +53,9 @@ function joinNegativeNumbers(args: string[]): string[] {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const next = args[i + 1];
-    if (NUMBER_OPTIONS.has(args[i]) && next !== undefined && /^-[\d.]/.test(next)) {
+    // A bare --split-voices is `on` (its meaning before it took a value), never the argument after it.
+    if (args[i] === '--split-voices') joined.push('--split-voices=on');
+    else if (NUMBER_OPTIONS.has(args[i]) && next !== undefined && /^-[\d.]/.test(next)) {
       joined.push(`${args[i]}=${next}`);
       i++;
     } else joined.push(args[i]);
@@ -113,7 +123,7 @@ export async function renderCommand(args: string[]): Promise<number> {
         channels: { type: 'string' },
         'max-sample-bytes': { type: 'string' },
         threads: { type: 'string' },
-        'split-voices': { type: 'boolean' },
+        'split-voices': { type: 'string' },
       },
     });
   try {
@@ -147,6 +157,10 @@ export async function renderCommand(args: string[]): Promise<number> {
   } catch (error) {
     return fail((error as Error).message);
   }
+  const splitText = options.values['split-voices'] ?? DEFAULT_SPLIT_VOICES;
+  const splitVoices =
+    splitText === 'on' ? true : splitText === 'off' ? false : splitText === 'auto' ? 'auto' : null;
+  if (splitVoices === null) return fail(`--split-voices must be on, auto or off, got \`${splitText}\``);
   const outPath = options.values.out;
   if (!outPath) return fail(`--out is required\n${USAGE}`);
   const totalFrames = Math.round(seconds * sampleRate);
@@ -183,7 +197,7 @@ export async function renderCommand(args: string[]): Promise<number> {
               new ThreadedRenderer({
                 ...rendererOptions,
                 threads,
-                splitVoices: options.values['split-voices'] === true,
+                splitVoices,
               })
           : undefined,
     });
@@ -236,13 +250,15 @@ export async function renderCommand(args: string[]): Promise<number> {
     }
   } finally {
     const elapsed = (performance.now() - started) / 1000;
+    // Said, since with --split-voices=auto the engine decides by the machine.
+    const split = engine.renderer instanceof ThreadedRenderer ? engine.renderer.splitVoicesNodes : 0;
     progress.done();
     engine.stop();
     engine.dispose();
     writer.close();
     const rendered = done / sampleRate;
     process.stderr.write(
-      `rendered ${rendered.toFixed(2)} s in ${elapsed.toFixed(2)} s (${(rendered / Math.max(elapsed, 1e-9)).toFixed(1)}x realtime)\n`,
+      `rendered ${rendered.toFixed(2)} s in ${elapsed.toFixed(2)} s (${(rendered / Math.max(elapsed, 1e-9)).toFixed(1)}x realtime${split > 0 ? `; voices of ${split} VoicesNode${split > 1 ? 's' : ''} on worker threads too` : ''})\n`,
     );
   }
   return 0;

@@ -52,7 +52,8 @@ const HELP = `usage: synchrotron serve [PATCH] [--host 127.0.0.1] [--port 2031] 
                   1 renders on the render thread only
   --split-voices  also render the voices of a large VoicesNode on those threads; the sound is the
                   same. Off by default: paced in real time (as here) it measured slower than one
-                  thread on a 2-core machine at every size, even with both cores idle
+                  thread on a 2-core machine at every size, even with both cores idle, and with heavy
+                  voices it missed as many deadlines as one thread or more
 
   Limits (a request past one is refused with a 4xx that names its flag):
 ${LIMIT_LINES}

@@ -10,7 +10,7 @@
 // shared memory. The main plan's order and the master's summation are those of one thread, and each part
 // computes the same samples on any thread: the output is bit-identical (test/io/render-threads.test.ts).
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
@@ -26,6 +26,7 @@ import { VoicesNode, type VoicesPlan } from '../nodes/instruments/voices-node.js
 import {
   autoVoiceWorkers,
   type CoreLoad,
+  MIN_AUTO_VOICES_COST,
   MIN_VOICES_COST,
   MIN_VOICES_WORK,
   VoiceShareNode,
@@ -119,9 +120,84 @@ export function autoThreads(): number {
   return sharedMemoryAvailable() ? Math.max(1, Math.min(MAX_AUTO_THREADS, availableParallelism())) : 1;
 }
 
-/** The machine now: its cores and the 1-minute load average (what `splitVoices: 'auto'` decides by). */
+/**
+ * Threads running or ready to run on the whole machine right now (Linux: /proc/loadavg's fourth field,
+ * this one included), or null where that cannot be read.
+ */
+function runnableNow(): number | null {
+  try {
+    const field = readFileSync('/proc/loadavg', 'latin1').split(' ')[3];
+    const running = Number(field?.slice(0, field.indexOf('/')));
+    return Number.isInteger(running) && running >= 1 ? running : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runnable threads when this module loaded (a `render` process: before it parsed and built the patch), and
+ * when: a reading older than RUNNABLE_AT_LOAD_MS says nothing of the machine now.
+ */
+const runnableAtLoad = { count: runnableNow(), at: performance.now() };
+const RUNNABLE_AT_LOAD_MS = 10_000;
+
+/**
+ * The machine now, for `splitVoices: 'auto'`: its cores and the other work on them, as threads running or
+ * ready besides this one (Linux: counted now and when this module loaded, if that was within 10 s, the
+ * larger of the two, so that a process that just paused is still seen), or every core busy when threads waited for a CPU in the last
+ * 10 s (CPU pressure ≥ MAX_CPU_PRESSURE %). The 1-minute load average, used where that count is not
+ * available, lags: a render started right after another heavy process, or right after a render, still sees
+ * its load for a minute (docs/decisions.md, branch vlive). SYNCHROTRON_CORE_LOAD="cores,load" sets the
+ * answer (tests, diagnostics).
+ */
 export function coreLoad(): CoreLoad {
-  return { cores: availableParallelism(), load: loadavg()[0] };
+  const given = process.env.SYNCHROTRON_CORE_LOAD?.split(',').map(Number);
+  if (given?.length === 2 && given.every(Number.isFinite)) return { cores: given[0], load: given[1] };
+  const now = runnableNow();
+  const early = performance.now() - runnableAtLoad.at < RUNNABLE_AT_LOAD_MS ? runnableAtLoad.count : null;
+  return machineFrom({
+    cores: availableParallelism(),
+    runnable: now === null ? null : [early ?? now, now],
+    pressure: now === null ? null : cpuPressure(),
+    loadAverage: now === null ? loadavg()[0] : 0,
+  });
+}
+
+/** What coreLoad reads, for machineFrom (tests give their own). */
+export interface MachineReadings {
+  cores: number;
+  /** Threads running or ready, this one included, at each reading; null: not counted (not Linux). */
+  runnable: number[] | null;
+  /** CPU pressure, `some avg10` (%); null: unknown. */
+  pressure: number | null;
+  /** The 1-minute load average, used when `runnable` is null. */
+  loadAverage: number;
+}
+
+/** coreLoad's answer from its readings. */
+export function machineFrom(readings: MachineReadings): CoreLoad {
+  const { cores, runnable } = readings;
+  if (runnable === null || runnable.length === 0) return { cores, load: readings.loadAverage };
+  // A machine whose threads waited for a CPU lately is busy in bursts (a build, tests): it may look free
+  // at both readings and take the core back mid-render; splits lost 0.7–0.9× so (docs/performance.md).
+  if ((readings.pressure ?? 0) >= MAX_CPU_PRESSURE) return { cores, load: cores };
+  return { cores, load: Math.max(...runnable) - 1 };
+}
+
+/** Most CPU pressure (PSI `some avg10`, %) under which 'auto' still counts a core as free. */
+const MAX_CPU_PRESSURE = 5;
+
+/**
+ * Linux's CPU pressure: the share of the last 10 s (%) in which some thread was ready but waited for a
+ * CPU (/proc/pressure/cpu, `some avg10`), or null where it cannot be read.
+ */
+function cpuPressure(): number | null {
+  try {
+    const match = /some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'latin1'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Most threads `--threads` may ask for. */
@@ -350,15 +426,18 @@ export interface ThreadedRendererOptions extends RendererOptions {
    * (default): never, because on this 2-core machine no size gained a reliable 1.2× and a real-time
    * (paced) render lost at every size (docs/performance.md, branch vauto). true (`--split-voices`): every
    * VoicesNode that costs at least `minVoicesCost` splits over every thread, whatever the block size and
-   * load. 'auto': the engine decides when the node is first configured, from a block's voice work against
-   * the hand-offs (`minVoicesWork`), the cores the machine's load leaves free (`coreLoad`) and whether
-   * blocks are paced (`eager`: never); see autoVoiceWorkers.
+   * load. 'auto' (`render --split-voices=auto`): the engine decides when the node is first configured,
+   * from a block's voice work against the hand-offs (`minVoicesWork`), the cores the machine's other work
+   * leaves free (`coreLoad`) and whether blocks are paced (`eager`: never; with heavy voices a paced split
+   * missed as many deadlines as one thread or more, branch vlive); see autoVoiceWorkers.
    */
   splitVoices?: boolean | 'auto';
   /** With `splitVoices: true`: least cost (voices × voice nodes) of a VoicesNode whose voices are split (default MIN_VOICES_COST). */
   minVoicesCost?: number;
   /** With 'auto': least voice work a block (voices × voice nodes × frames) worth a split (default MIN_VOICES_WORK). */
   minVoicesWork?: number;
+  /** With 'auto': least cost (voices × voice nodes) worth a split (default MIN_AUTO_VOICES_COST). */
+  minAutoVoicesCost?: number;
   /** With 'auto': reads the machine's cores and load when a VoicesNode is first configured (tests inject it). */
   coreLoad?: () => CoreLoad;
   /**
@@ -395,6 +474,7 @@ export class ThreadedRenderer extends Renderer {
     this.unmodelled = this.voiceMode === false ? [] : null;
     this.minVoicesCost = options.minVoicesCost ?? MIN_VOICES_COST;
     this.minVoicesWork = options.minVoicesWork ?? MIN_VOICES_WORK;
+    this.minAutoVoicesCost = options.minAutoVoicesCost ?? MIN_AUTO_VOICES_COST;
     this.coreLoad = options.coreLoad ?? coreLoad;
     this.load = new Array(this.threads).fill(0);
     this.workers = new Array(this.threads).fill(null);
@@ -960,6 +1040,7 @@ export class ThreadedRenderer extends Renderer {
   private readonly voiceMode: boolean | 'auto';
   private readonly minVoicesCost: number;
   private readonly minVoicesWork: number;
+  private readonly minAutoVoicesCost: number;
   private readonly coreLoad: () => CoreLoad;
 
   /**
@@ -1141,6 +1222,8 @@ export class ThreadedRenderer extends Renderer {
         machine: this.coreLoad(),
         paced: this.eager,
         minWork: this.minVoicesWork,
+        cost: voicesCost(plan),
+        minCost: this.minAutoVoicesCost,
       });
     return this.voiceMode && voicesCost(plan) >= this.minVoicesCost ? this.threads - 1 : 0;
   }

@@ -38,15 +38,28 @@ export const MIN_VOICES_COST = 512;
  * bench's 11-node subtractive voice, ~60 voices sounding, back-to-back blocks on two idle cores
  * (`npx tsx bench/voice-split-blocks.ts VOICES THREADS FRAMES`, docs/performance.md, branch vauto): 32
  * voices lost at every block size (0.8–0.97×); 64 voices × 256 frames (this figure) and more gained
- * 1.1–1.2× (medians), never a reliable 1.2×, which is why 'auto' is not the default.
+ * 1.1–1.2× (medians). A whole `render` also needs MIN_AUTO_VOICES_COST (branch vlive).
  */
 export const MIN_VOICES_WORK = 64 * 11 * 256;
+
+/**
+ * Least cost (voices × voice nodes: voice work per frame, so per second of audio) for which `splitVoices:
+ * 'auto'` splits, besides MIN_VOICES_WORK a block. A whole `render` pays the worker's start-up and a block's
+ * hand-offs against its voices: on a quiet 2-core machine (5 alternating rounds, docs/performance.md, branch
+ * vlive) splits at 704 and 928 (64 × 11 at 256 frames, 32 × 29 at 256) lost 0.98× and 0.91× by median
+ * (0.80–1.01), those at 1,408–3,712 broke even or gained (medians 1.00–1.22×), even where a block's work
+ * was the same as a losing one's (32 × 29 at 256 frames lost, 64 × 29 at 128 did not).
+ */
+export const MIN_AUTO_VOICES_COST = 1400;
 
 /** What the machine offers a split when a VoicesNode is first configured. */
 export interface CoreLoad {
   /** Cores this process may use (os.availableParallelism()). */
   cores: number;
-  /** The 1-minute load average (os.loadavg()[0]): threads running or waiting, this process's included. */
+  /**
+   * The other work: threads running or ready besides the render thread (render-threads.ts `coreLoad`:
+   * counted on Linux, `cores` when threads waited for a CPU lately; else the 1-minute load average).
+   */
   load: number;
 }
 
@@ -54,7 +67,8 @@ export interface CoreLoad {
  * The worker threads (0: none) `splitVoices: 'auto'` gives a VoicesNode's voices: none for paced blocks
  * (a real-time render: there the worker sleeps between the render thread's wake-ups, and a split block
  * measured 0.5–0.8× one thread's), none when a block's voice work (`work`: voices × voice nodes × frames)
- * is below `minWork`, else one per core the other load leaves free, at most `threads` − 1 and `voices` − 1.
+ * is below `minWork` or its cost (voices × voice nodes, when given) below `minCost` (MIN_AUTO_VOICES_COST),
+ * else one per core the other load leaves free, at most `threads` − 1 and `voices` − 1.
  * The render thread takes a core of its own, and is mostly not in the load yet (a split is chosen before
  * the first block), so the free cores are cores − 1 − load, rounded: one other busy process on two cores
  * leaves none. A worker that shares a core with another process waits for the scheduler every block
@@ -64,9 +78,10 @@ export function autoVoiceWorkers(
   work: number,
   threads: number,
   voices: number,
-  options: { machine: CoreLoad; paced?: boolean; minWork?: number },
+  options: { machine: CoreLoad; paced?: boolean; minWork?: number; cost?: number; minCost?: number },
 ): number {
   if (options.paced === true || !(work >= (options.minWork ?? MIN_VOICES_WORK))) return 0;
+  if (options.cost !== undefined && !(options.cost >= (options.minCost ?? MIN_AUTO_VOICES_COST))) return 0;
   const free = Math.round(options.machine.cores - 1 - options.machine.load);
   return Math.max(0, Math.min(threads - 1, voices - 1, free));
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { MIN_AUTO_VOICES_COST, MIN_VOICES_WORK } from '../../src/io/voice-threads.js';
 import { readWav } from '../../src/io/wav-writer.js';
 import { chainsPatch } from '../helpers/chains.js';
 
@@ -94,6 +95,95 @@ link poly.right -> play.right`,
     expect(files[1].equals(files[0])).toBe(true);
     const wav = readWav(join(voices, 'out-2.wav'));
     expect(Math.max(...wav.channels[0].map(Math.abs))).toBeGreaterThan(0.05);
+  });
+
+  describe('the engine chooses the voices split itself (the default, =auto; the machine injected)', () => {
+    const voices = mkdtempSync(join(tmpdir(), 'synchrotron-threads-auto-'));
+    // Two layers of the voice (14 nodes): 128 voices cost 1,792, above MIN_AUTO_VOICES_COST.
+    writeFileSync(
+      join(voices, 'voice.syn'),
+      `${VOICE}new SquareNode osc2
+new StateVariableFilterNode(cutoff: 900) filter2
+new MultiplyNode vca2
+new AddNode sum
+new MultiplyNode amp2
+link frequency.out -> osc2.frequency
+link osc2.out -> filter2.input
+link filter2.lowpass -> vca2.a
+link env.envelope -> vca2.b
+link vca.out -> sum.a
+link vca2.out -> sum.b
+link sum.out -> amp2.a
+link velocity.out -> amp2.b
+link amp2.out -> out.input
+`,
+    );
+    copyFileSync(new URL('../../examples/instruments/tune.mid', import.meta.url), join(voices, 'tune.mid'));
+    /** A VoicesNode of `count` voices playing tune.mid. */
+    const patch = (count: number) => {
+      const path = join(voices, `poly-${count}.syn`);
+      writeFileSync(
+        path,
+        `new MidiFileNode(path: "tune.mid", loop: true) tune
+new VoicesNode(patch: "voice.syn", voices: ${count}) poly
+new PlaybackNode play
+link tune.out -> poly.midi
+link poly.left -> play.left
+link poly.right -> play.right`,
+      );
+      return path;
+    };
+    /** Renders 1 s with the machine as `machine` says. */
+    const render = async (path: string, out: string, machine: string, ...extra: string[]) => {
+      const { stderr } = await run(
+        process.execPath,
+        [CLI, 'render', path, '--seconds', '1', '--out', out, ...extra],
+        { env: { ...process.env, SYNCHROTRON_CORE_LOAD: machine } },
+      );
+      return { split: /VoicesNode on worker threads/.test(stderr), wav: readFileSync(out) };
+    };
+
+    it('splits a heavy VoicesNode when a core is free, with the same file as one thread', async () => {
+      const heavy = patch(128);
+      expect(128 * 14).toBeGreaterThanOrEqual(MIN_AUTO_VOICES_COST);
+      expect(128 * 14 * 128).toBeGreaterThanOrEqual(MIN_VOICES_WORK);
+      const one = await render(heavy, join(voices, 'one.wav'), '2,0', '--threads', '1');
+      const auto = await render(heavy, join(voices, 'auto.wav'), '2,0', '--threads', '2');
+      expect(one.split).toBe(false);
+      expect(auto.split).toBe(true);
+      expect(auto.wav.equals(one.wav)).toBe(true);
+      expect(Math.max(...readWav(join(voices, 'auto.wav')).channels[0].map(Math.abs))).toBeGreaterThan(0.05);
+      const explicit = await render(heavy, join(voices, 'explicit.wav'), '2,0', '--split-voices=auto');
+      expect(explicit.split).toBe(true);
+    });
+
+    it('keeps the voices on one thread when no core is free, for a light VoicesNode, or when told', async () => {
+      const heavy = patch(128);
+      expect((await render(heavy, join(voices, 'busy.wav'), '2,1', '--threads', '2')).split).toBe(false);
+      expect(48 * 14).toBeLessThan(MIN_AUTO_VOICES_COST);
+      expect((await render(patch(48), join(voices, 'light.wav'), '2,0', '--threads', '2')).split).toBe(false);
+      const off = await render(heavy, join(voices, 'off.wav'), '2,0', '--threads', '2', '--split-voices=off');
+      expect(off.split).toBe(false);
+      // --split-voices forces it whatever the machine.
+      expect(
+        (await render(heavy, join(voices, 'forced.wav'), '2,9', '--threads', '2', '--split-voices')).split,
+      ).toBe(true);
+    });
+
+    it('refuses a --split-voices that is not on, auto or off', async () => {
+      const error = await run(process.execPath, [
+        CLI,
+        'render',
+        patch(8),
+        '--seconds',
+        '0.1',
+        '--out',
+        join(voices, 'x.wav'),
+        '--split-voices=maybe',
+      ]).catch((e) => e);
+      expect(error.code).toBe(1);
+      expect(error.stderr).toMatch(/--split-voices must be on, auto or off/);
+    });
   });
 
   it('refuses a --threads that is not auto or a count', async () => {

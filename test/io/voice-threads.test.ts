@@ -14,10 +14,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type DataInput, data, defineNode, midi } from '../../src/engine/definition.js';
 import type { RenderEvent } from '../../src/engine/renderer.js';
 import { createNodeHost } from '../../src/io/node-host.js';
-import { ThreadedRenderer, type ThreadedRendererOptions } from '../../src/io/render-threads.js';
+import {
+  coreLoad,
+  machineFrom,
+  ThreadedRenderer,
+  type ThreadedRendererOptions,
+} from '../../src/io/render-threads.js';
 import {
   autoVoiceWorkers,
   type CoreLoad,
+  MIN_AUTO_VOICES_COST,
   MIN_VOICES_WORK,
   threadOfVoice,
 } from '../../src/io/voice-threads.js';
@@ -433,11 +439,60 @@ describe("the engine's own choice of a voices split (splitVoices: 'auto')", () =
     expect(autoVoiceWorkers(Number.NaN, 2, 64, { machine: idle })).toBe(0);
   });
 
+  it('splits only voices whose work per second of audio (voices × voice nodes) is large', () => {
+    const work = MIN_VOICES_WORK * 2;
+    // 32 × 29 at 256 frames: a big enough block, but as a whole render it lost (0.91× by median).
+    expect(autoVoiceWorkers(work, 2, 32, { machine: idle, cost: 32 * 29 })).toBe(0);
+    expect(autoVoiceWorkers(work, 2, 64, { machine: idle, cost: 64 * 11 })).toBe(0);
+    expect(autoVoiceWorkers(work, 2, 128, { machine: idle, cost: 128 * 11 })).toBe(1);
+    expect(autoVoiceWorkers(work, 2, 64, { machine: idle, cost: MIN_AUTO_VOICES_COST })).toBe(1);
+    expect(autoVoiceWorkers(work, 2, 64, { machine: idle, cost: 640, minCost: 0 })).toBe(1);
+    expect(autoVoiceWorkers(work, 2, 128, { machine: idle, cost: 128 * 29, paced: true })).toBe(0);
+  });
+
+  it('reads the machine as cores and the other threads running now; SYNCHROTRON_CORE_LOAD sets it', () => {
+    const real = coreLoad();
+    expect(real.cores).toBeGreaterThanOrEqual(1);
+    expect(real.load).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(real.load)).toBe(true);
+    const saved = process.env.SYNCHROTRON_CORE_LOAD;
+    try {
+      process.env.SYNCHROTRON_CORE_LOAD = '8,2.5';
+      expect(coreLoad()).toEqual({ cores: 8, load: 2.5 });
+      process.env.SYNCHROTRON_CORE_LOAD = 'busy';
+      expect(coreLoad().cores).toBe(real.cores); // not two numbers: the machine's own figures
+    } finally {
+      if (saved === undefined) delete process.env.SYNCHROTRON_CORE_LOAD;
+      else process.env.SYNCHROTRON_CORE_LOAD = saved;
+    }
+  });
+
+  it('counts a core free from the threads running now, not when threads waited for a CPU lately', () => {
+    const work = MIN_VOICES_WORK;
+    const workers = (readings: Parameters<typeof machineFrom>[0]) =>
+      autoVoiceWorkers(work, 2, 64, { machine: machineFrom(readings) });
+    // Only this thread running, at both readings, no pressure: the other core is free.
+    expect(workers({ cores: 2, runnable: [1, 1], pressure: 0, loadAverage: 0 })).toBe(1);
+    // A 1-minute load average of 1.9 (a render that just ended) does not matter when threads are counted.
+    expect(workers({ cores: 2, runnable: [1, 1], pressure: 0.5, loadAverage: 1.9 })).toBe(1);
+    // Another busy thread at either reading takes the other core.
+    expect(workers({ cores: 2, runnable: [2, 1], pressure: 0, loadAverage: 0 })).toBe(0);
+    expect(workers({ cores: 2, runnable: [1, 2], pressure: 0, loadAverage: 0 })).toBe(0);
+    // Looks free now, but threads waited for a CPU in the last 10 s: busy in bursts.
+    expect(workers({ cores: 2, runnable: [1, 1], pressure: 26, loadAverage: 0 })).toBe(0);
+    const fourCores = machineFrom({ cores: 4, runnable: [2, 1], pressure: 0, loadAverage: 0 });
+    expect(autoVoiceWorkers(work, 4, 64, { machine: fourCores })).toBe(2); // one other busy thread
+    // Not counted (not Linux): the load average decides.
+    expect(workers({ cores: 2, runnable: null, pressure: null, loadAverage: 0.2 })).toBe(1);
+    expect(workers({ cores: 2, runnable: null, pressure: null, loadAverage: 1.2 })).toBe(0);
+  });
+
   /** A 64-voice poly patch (cost 640) on two threads at `blockSize`, the machine as `machine` says. */
   function auto(blockSize: number, machine: CoreLoad, eager = false) {
     const asked: CoreLoad[] = [];
     const e = engine(2, undefined, eager, 'auto', false, {
       blockSize,
+      minAutoVoicesCost: 0, // the block's work is under test here (64 × 10 is below MIN_AUTO_VOICES_COST)
       coreLoad: () => {
         asked.push(machine);
         return machine;
@@ -478,7 +533,11 @@ describe("the engine's own choice of a voices split (splitVoices: 'auto')", () =
 
   it('renders a split it chose at 512 frames bit-identical to one thread', () => {
     const one = engine(1, undefined, false, false, false, { blockSize: 512 });
-    const two = engine(2, undefined, false, 'auto', false, { blockSize: 512, coreLoad: () => idle });
+    const two = engine(2, undefined, false, 'auto', false, {
+      blockSize: 512,
+      minAutoVoicesCost: 0,
+      coreLoad: () => idle,
+    });
     const [a, b] = render([one, two], 24, { 8: (e) => e.synth.setValue('cut', 700) }, POLY(64));
     expect((two.synth.renderer as ThreadedRenderer).voiceThreads('poly')).toBe(2);
     expect(peak(a)).toBeGreaterThan(0.05);
