@@ -45,6 +45,7 @@ const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
  * 1.07–1.22× with the heaviest voices; busy, it chose no split (docs/performance.md, branch vlive).
  */
 const DEFAULT_SPLIT_VOICES = 'auto';
+const SPLIT_VOICES_VALUES = new Set(['on', 'auto', 'off']);
 const NUMBER_OPTIONS = new Set(['--seconds', '--sample-rate', '--block-size', '--max-sample-bytes']);
 
 /** `--seconds -1` would read as a missing value followed by an option: join such pairs so the number
@@ -53,9 +54,13 @@ function joinNegativeNumbers(args: string[]): string[] {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const next = args[i + 1];
-    // A bare --split-voices is `on` (its meaning before it took a value), never the argument after it.
-    if (args[i] === '--split-voices') joined.push('--split-voices=on');
-    else if (NUMBER_OPTIONS.has(args[i]) && next !== undefined && /^-[\d.]/.test(next)) {
+    // A bare --split-voices is `on` (its meaning before it took a value); `--split-voices auto` is read
+    // as `=auto`, and any other word after it stays an argument of its own.
+    if (args[i] === '--split-voices') {
+      const value = next !== undefined && SPLIT_VOICES_VALUES.has(next) ? next : 'on';
+      joined.push(`--split-voices=${value}`);
+      if (value === next) i++;
+    } else if (NUMBER_OPTIONS.has(args[i]) && next !== undefined && /^-[\d.]/.test(next)) {
       joined.push(`${args[i]}=${next}`);
       i++;
     } else joined.push(args[i]);
@@ -132,7 +137,9 @@ export async function renderCommand(args: string[]): Promise<number> {
     return fail(`${(error as Error).message}\n${USAGE}`);
   }
   const [patchPath, ...extra] = options.positionals;
-  if (!patchPath || extra.length > 0) return fail(USAGE);
+  if (!patchPath) return fail(`a PATCH to render is required\n${USAGE}`);
+  if (extra.length > 0)
+    return fail(`one PATCH only: unexpected ${extra.map((a) => `\`${a}\``).join(', ')}\n${USAGE}`);
   let seconds: number;
   let sampleRate: number;
   let blockSize: number;

@@ -2,7 +2,7 @@
 // a VoicesNode's voices with --split-voices).
 
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -162,7 +162,15 @@ link poly.right -> play.right`,
       expect((await render(heavy, join(voices, 'busy.wav'), '2,1', '--threads', '2')).split).toBe(false);
       expect(48 * 14).toBeLessThan(MIN_AUTO_VOICES_COST);
       expect((await render(patch(48), join(voices, 'light.wav'), '2,0', '--threads', '2')).split).toBe(false);
-      const off = await render(heavy, join(voices, 'off.wav'), '2,0', '--threads', '2', '--split-voices=off');
+      const off = await render(
+        heavy,
+        join(voices, 'off.wav'),
+        '2,0',
+        '--threads',
+        '2',
+        '--split-voices',
+        'off',
+      );
       expect(off.split).toBe(false);
       // --split-voices forces it whatever the machine.
       expect(
@@ -183,6 +191,21 @@ link poly.right -> play.right`,
       ]).catch((e) => e);
       expect(error.code).toBe(1);
       expect(error.stderr).toMatch(/--split-voices must be on, auto or off/);
+      // Spelt with a space, a word that is not a value is an argument of its own, and named as one.
+      const spaced = await run(process.execPath, [
+        CLI,
+        'render',
+        patch(8),
+        '--split-voices',
+        'maybe',
+        '--seconds',
+        '0.1',
+        '--out',
+        join(voices, 'y.wav'),
+      ]).catch((e) => e);
+      expect(spaced.code).toBe(1);
+      expect(spaced.stderr).toMatch(/one PATCH only: unexpected `maybe`/);
+      expect(existsSync(join(voices, 'y.wav'))).toBe(false);
     });
   });
 
