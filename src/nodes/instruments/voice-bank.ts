@@ -194,7 +194,15 @@ export class VoiceBank {
   /** A voice's output peak for the block just rendered: counts toward idleness (render side). */
   heard(v: number, peak: number, frames: number): void {
     this.level[v] = peak;
-    if (this.heardGate[v] !== 0 || this.starting[v] !== 0 || peak >= IDLE_LEVEL) {
+    this.heardLevel(v, frames);
+  }
+
+  /**
+   * `heard` for a peak the caller stored in `level[v]`: a loop over voices that passed each peak (a double)
+   * to a call would box it, 16 bytes a voice a block (bench poly-4-of-128: 64 B a block).
+   */
+  heardLevel(v: number, frames: number): void {
+    if (this.heardGate[v] !== 0 || this.starting[v] !== 0 || this.level[v] >= IDLE_LEVEL) {
       this.silentFrames[v] = 0;
       return;
     }

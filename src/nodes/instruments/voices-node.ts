@@ -259,7 +259,10 @@ export const VoicesNode = defineNode({
         const v = queuedVoice[i];
         const loudest = mixPeaks[i];
         if (loudest - loudest !== 0) runtimes[v].plan?.muteNonFinite(frames);
-        else bank.heard(v, loudest, frames);
+        else {
+          bank.level[v] = loudest; // stored, not passed: see heardLevel
+          bank.heardLevel(v, frames);
+        }
       }
       mixCount = 0;
     };
@@ -366,7 +369,6 @@ export const VoicesNode = defineNode({
       right: Float32Array,
       frames: number,
       clock: number,
-      peak: number,
     ) => {
       const fadeAt = bank.fadeAt;
       if (fadeAt[v] < 0) {
@@ -382,7 +384,7 @@ export const VoicesNode = defineNode({
         }
         if (clock + frames - fadeAt[v] >= 2 * bank.fadeFrames && bank.starting[v] === 0) fadeAt[v] = -1;
       }
-      bank.heard(v, peak, frames);
+      bank.heardLevel(v, frames); // the caller stored the peak in bank.level[v]
     };
 
     /** Mixes voice `v`, rendered by another thread: what the loop below does with a voice rendered here. */
@@ -406,7 +408,8 @@ export const VoicesNode = defineNode({
       // (finite, checked above, so mixQueued only reports its peak).
       if (queueMix(v, lb, rb)) return;
       mixQueued(frames);
-      mixInJs(v, lb, rb, left, right, frames, clock, peak);
+      bank.level[v] = peak;
+      mixInJs(v, lb, rb, left, right, frames, clock);
     };
 
     return {
@@ -503,7 +506,8 @@ export const VoicesNode = defineNode({
             runtimes[v].plan?.muteNonFinite(frames);
             continue;
           }
-          mixInJs(v, lb, rb, left, right, frames, clock, peak);
+          bank.level[v] = peak; // stored, not passed: see heardLevel
+          mixInJs(v, lb, rb, left, right, frames, clock);
         }
         mixQueued(frames);
         sincePublished += frames;
