@@ -19,7 +19,14 @@ interface Helpers {
   ): Promise<{ stop(atFrame: number): Promise<{ left: Float32Array; gaps: number }> }>;
   audioTime(context: BaseAudioContext, seconds: number): Promise<void>;
   frequency(signal: ArrayLike<number>, rate: number): number;
+  windowFrequencies(signal: ArrayLike<number>, rate: number, size: number): number[];
   peak(signal: ArrayLike<number>): number;
+}
+
+/** The median of the finite values (a silent window gives NaN). */
+function median(values: number[]): number {
+  const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return finite.length === 0 ? Number.NaN : finite[Math.floor(finite.length / 2)];
 }
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'samples');
@@ -79,11 +86,17 @@ describe.skipIf(!!missingBrowserPrerequisite())(
         disconnect();
         await engine.dispose();
         await context.close();
-        return { frequency: helpers.frequency(left, 48000), peak: helpers.peak(left), warnings };
+        return {
+          windows: helpers.windowFrequencies(left, 48000, 480),
+          peak: helpers.peak(left),
+          warnings,
+        };
       });
       expect(result.warnings).toEqual([]);
-      // The fake device beeps: zero crossings over a beep's start and end read a little off its 660 Hz.
-      expect(Math.abs(result.frequency / 660 - 1)).toBeLessThan(0.03);
+      // The tone's frequency in 10 ms windows, by their median: the fake device's capture can drop or repeat
+      // a chunk (its timer runs late on a busy machine), which moved a zero-crossing count over the whole
+      // recording by 18 % once in CI; such a seam spoils only the windows it touches.
+      expect(Math.abs(median(result.windows) / 660 - 1)).toBeLessThan(0.03);
       // Heard, not silence: the fake device's own level varies from one beep to the next.
       expect(result.peak).toBeGreaterThan(0.05);
       expect(errors).toEqual([]);
