@@ -78,6 +78,22 @@ export function heavyVoice(layers: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The benches' voices patch: `keys` (the source line names it so) into a VoicesNode `poly` of `voices` voices
+ * playing voice.syn, its left output 30 dB down to both sides of a PlaybackNode.
+ */
+export function voicesPatch(keys: string, voices: number): string {
+  return `${keys}
+new VoicesNode(patch: "voice.syn", voices: ${voices}) poly
+new GainNode(gain: -30) level
+new PlaybackNode play
+link keys.out -> poly.midi
+link poly.left -> level.input
+link level.out -> play.left
+link level.out -> play.right
+`;
+}
+
 /** Nodes of the voice that render every block (the inlets included). */
 const VOICE_NODES = 11;
 
@@ -90,14 +106,7 @@ function poly(name: string, voices: number, sounding: number): PatchSpec {
       writeFileSync(join(root, 'voice.syn'), SUBTRACTIVE_VOICE);
       const host = createNodeHost({ root, midi: { hardware: false } });
       const synth = new Synchrotron({ sampleRate: 44100, blockSize, registry, host });
-      synth.execute(`new MidiInputNode keys
-new VoicesNode(patch: "voice.syn", voices: ${voices}) poly
-new GainNode(gain: -30) level
-new PlaybackNode play
-link keys.out -> poly.midi
-link poly.left -> level.input
-link level.out -> play.left
-link level.out -> play.right`);
+      synth.execute(voicesPatch('new MidiInputNode keys', voices));
       synth.renderBlock(); // opens the virtual port
       const notes: number[] = [];
       for (let i = 0; i < sounding; i++) notes.push(0x90, 36 + ((i * 7) % 60), 100);

@@ -11,7 +11,7 @@ import { createNodeHost } from '../src/io/node-host.js';
 import { ThreadedRenderer } from '../src/io/render-threads.js';
 import { Synchrotron } from '../src/synchrotron.js';
 import { chainsPatch } from '../test/helpers/chains.js';
-import { heavyVoice, SUBTRACTIVE_VOICE } from './instruments.js';
+import { heavyVoice, SUBTRACTIVE_VOICE, voicesPatch } from './instruments.js';
 
 const BLOCK_SIZE = 128;
 const SAMPLE_RATE = 44100;
@@ -179,14 +179,7 @@ export function buildPoly(
             })
         : undefined,
   });
-  synth.execute(`new MidiInputNode keys
-new VoicesNode(patch: "voice.syn", voices: ${voices}) poly
-new GainNode(gain: -30) level
-new PlaybackNode play
-link keys.out -> poly.midi
-link poly.left -> level.input
-link level.out -> play.left
-link level.out -> play.right`);
+  synth.execute(voicesPatch('new MidiInputNode keys', voices));
   synth.start();
   synth.renderBlock(); // opens the virtual port
   const notes: number[] = [];

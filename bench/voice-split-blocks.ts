@@ -9,8 +9,9 @@
 // over 600 wake-ups, where the voices' worker (and both cores) went idle between bursts. CPU: the whole
 // process's (every thread) per block. Live also times each burst against its real-time budget (the audio
 // it renders: blocks × frames / rate) and reports p99, max and the bursts that missed it (a server behind
-// by that much more than its render-ahead would glitch). VOICE_LAYERS=n: the heavy voice. NO_PROBE=1: without the `performance.now()` wrappers around `begin`
-// and `end` (they cost a split block 5–15 µs; the phase figures then read 0): for speed-ups.
+// by that much more than its render-ahead would glitch). VOICE_LAYERS=n: the heavy voice. NO_PROBE=1:
+// without the `performance.now()` wrappers around `begin` and `end` (they cost a split block 5–15 µs; the
+// phase figures then read 0): for speed-ups.
 import { loadavg } from 'node:os';
 import { VoiceSplit } from '../src/io/voice-threads.js';
 import { buildPoly } from './threads.js';
