@@ -51,12 +51,14 @@ const BUILTIN = new Set(builtinNodes);
 /** Categories of node types that never leave the main renderer: files, devices, ports, nested patches. */
 const PINNED_CATEGORIES = new Set(['io', 'midi', 'osc', 'instruments', 'debug']);
 
+/** An op that cannot place a node: a value, a configuration, the tempo, a reload. */
+function keepsOwners(kind: RenderOp['op']): boolean {
+  return kind === 'set' || kind === 'configure' || kind === 'tempo' || kind === 'reload';
+}
+
 /** A batch that cannot place a node or change what the model needs for nodes in the main plan. */
 function keepsEveryOwner(batch: readonly RenderOp[]): boolean {
-  for (let i = 0; i < batch.length; i++) {
-    const kind = batch[i].op;
-    if (kind !== 'set' && kind !== 'configure' && kind !== 'tempo' && kind !== 'reload') return false;
-  }
+  for (let i = 0; i < batch.length; i++) if (!keepsOwners(batch[i].op)) return false;
   return true;
 }
 
@@ -144,11 +146,11 @@ const RUNNABLE_AT_LOAD_MS = 10_000;
 /**
  * The machine now, for `splitVoices: 'auto'`: its cores and the other work on them, as threads running or
  * ready besides this one (Linux: counted now and when this module loaded, if that was within 10 s, the
- * larger of the two, so that a process that just paused is still seen), or every core busy when threads waited for a CPU in the last
- * 10 s (CPU pressure ≥ MAX_CPU_PRESSURE %). The 1-minute load average, used where that count is not
- * available, lags: a render started right after another heavy process, or right after a render, still sees
- * its load for a minute (docs/decisions.md, branch vlive). SYNCHROTRON_CORE_LOAD="cores,load" sets the
- * answer (tests, diagnostics).
+ * larger of the two, so that a process that just paused is still seen), or every core busy when threads
+ * waited for a CPU in the last 10 s (CPU pressure ≥ MAX_CPU_PRESSURE %). The 1-minute load average, used
+ * where that count is not available, lags: a render started right after another heavy process, or right
+ * after a render, still sees its load for a minute (docs/decisions.md, branch vlive).
+ * SYNCHROTRON_CORE_LOAD="cores,load" sets the answer (tests, diagnostics).
  */
 export function coreLoad(): CoreLoad {
   const given = process.env.SYNCHROTRON_CORE_LOAD?.split(',').map(Number);
@@ -423,13 +425,13 @@ export interface ThreadedRendererOptions extends RendererOptions {
   minPartCost?: number;
   /**
    * Whether the voices of a VoicesNode render on worker threads too; bit-identical in every case. false
-   * (default): never, because on this 2-core machine no size gained a reliable 1.2× and a real-time
-   * (paced) render lost at every size (docs/performance.md, branch vauto). true (`--split-voices`): every
-   * VoicesNode that costs at least `minVoicesCost` splits over every thread, whatever the block size and
-   * load. 'auto' (`render --split-voices=auto`): the engine decides when the node is first configured,
-   * from a block's voice work against the hand-offs (`minVoicesWork`), the cores the machine's other work
-   * leaves free (`coreLoad`) and whether blocks are paced (`eager`: never; with heavy voices a paced split
-   * missed as many deadlines as one thread or more, branch vlive); see autoVoiceWorkers.
+   * (the default, and the server's): never; paced in real time a split lost at every size on this 2-core
+   * machine, and with heavy voices missed as many deadlines as one thread or more (docs/performance.md,
+   * branches vauto, vlive). true (`--split-voices`): every VoicesNode that costs at least `minVoicesCost`
+   * splits over every thread, whatever the block size and load. 'auto' (`render`'s default): the engine
+   * decides when the node is first configured, from its cost (`minAutoVoicesCost`) and a block's voice work
+   * against the hand-offs (`minVoicesWork`), the cores the machine's other work leaves free (`coreLoad`)
+   * and whether blocks are paced (`eager`: never); see autoVoiceWorkers.
    */
   splitVoices?: boolean | 'auto';
   /** With `splitVoices: true`: least cost (voices × voice nodes) of a VoicesNode whose voices are split (default MIN_VOICES_COST). */
@@ -662,8 +664,7 @@ export class ThreadedRenderer extends Renderer {
         index.set(op.name, outputsOf.length);
         outputsOf.push(op.outputs ?? definition.outputs);
       } else if (op.op === 'link') links++;
-      else if (op.op !== 'set' && op.op !== 'configure' && op.op !== 'tempo' && op.op !== 'reload')
-        return false;
+      else if (!keepsOwners(op.op)) return false;
     }
     const count = outputsOf.length;
     const linkSource = new Int32Array(links);
