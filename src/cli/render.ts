@@ -45,7 +45,8 @@ const WAV_MAX_FRAMES = Math.floor((0xffffffff - 58) / 8);
  * 1.07–1.22× with the heaviest voices; busy, it chose no split (docs/performance.md, branch vlive).
  */
 const DEFAULT_SPLIT_VOICES = 'auto';
-const SPLIT_VOICES_VALUES = new Set(['on', 'auto', 'off']);
+/** `--split-voices` values and the ThreadedRenderer `splitVoices` each means. */
+const SPLIT_VOICES: Readonly<Record<string, boolean | 'auto'>> = { on: true, auto: 'auto', off: false };
 const NUMBER_OPTIONS = new Set(['--seconds', '--sample-rate', '--block-size', '--max-sample-bytes']);
 
 /** `--seconds -1` would read as a missing value followed by an option: join such pairs so the number
@@ -57,7 +58,7 @@ function joinNegativeNumbers(args: string[]): string[] {
     // A bare --split-voices is `on` (its meaning before it took a value); `--split-voices auto` is read
     // as `=auto`, and any other word after it stays an argument of its own.
     if (args[i] === '--split-voices') {
-      const value = next !== undefined && SPLIT_VOICES_VALUES.has(next) ? next : 'on';
+      const value = next !== undefined && Object.hasOwn(SPLIT_VOICES, next) ? next : 'on';
       joined.push(`--split-voices=${value}`);
       if (value === next) i++;
     } else if (NUMBER_OPTIONS.has(args[i]) && next !== undefined && /^-[\d.]/.test(next)) {
@@ -165,9 +166,9 @@ export async function renderCommand(args: string[]): Promise<number> {
     return fail((error as Error).message);
   }
   const splitText = options.values['split-voices'] ?? DEFAULT_SPLIT_VOICES;
-  const splitVoices =
-    splitText === 'on' ? true : splitText === 'off' ? false : splitText === 'auto' ? 'auto' : null;
-  if (splitVoices === null) return fail(`--split-voices must be on, auto or off, got \`${splitText}\``);
+  if (!Object.hasOwn(SPLIT_VOICES, splitText))
+    return fail(`--split-voices must be on, auto or off, got \`${splitText}\``);
+  const splitVoices = SPLIT_VOICES[splitText];
   const outPath = options.values.out;
   if (!outPath) return fail(`--out is required\n${USAGE}`);
   const totalFrames = Math.round(seconds * sampleRate);
