@@ -93,20 +93,28 @@ function edge(ring: usize, mask: i32, position: i32, tables: usize, fraction: f6
   for (let k = 0; k < DELAY; k += 2) {
     const a = v128.load(row + ((<usize>k) << 3));
     const v = f64x2.mul(h, f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + ((<usize>k) << 3), 256), a))));
-    const slot0 = ring + ((<usize>((position + k) & mask)) << 3);
-    const slot1 = ring + ((<usize>((position + k + 1) & mask)) << 3);
-    store<f64>(slot0, load<f64>(slot0) + f64x2.extract_lane(v, 0));
-    store<f64>(slot1, load<f64>(slot1) + f64x2.extract_lane(v, 1));
+    inline.always(addPair(ring, mask, position + k, v));
   }
   const one = f64x2.splat(1);
   for (let k = DELAY; k < TAPS; k += 2) {
     const a = v128.load(row + ((<usize>k) << 3));
     const b = v128.load(row + ((<usize>k) << 3), 256);
     const v = f64x2.mul(h, f64x2.sub(f64x2.add(a, f64x2.mul(f, f64x2.sub(b, a))), one));
-    const slot0 = ring + ((<usize>((position + k) & mask)) << 3);
-    const slot1 = ring + ((<usize>((position + k + 1) & mask)) << 3);
-    store<f64>(slot0, load<f64>(slot0) + f64x2.extract_lane(v, 0));
-    store<f64>(slot1, load<f64>(slot1) + f64x2.extract_lane(v, 1));
+    inline.always(addPair(ring, mask, position + k, v));
+  }
+}
+
+/** Adds the two lanes of `v` to the ring's slots `index` and `index` + 1 (both mod the ring). */
+function addPair(ring: usize, mask: i32, index: i32, v: v128): void {
+  const first = index & mask;
+  if (first !== mask) {
+    // Side by side (the usual case): one vector add.
+    const slot = ring + ((<usize>first) << 3);
+    v128.store(slot, f64x2.add(v128.load(slot), v));
+  } else {
+    const slot = ring + ((<usize>first) << 3);
+    store<f64>(slot, load<f64>(slot) + f64x2.extract_lane(v, 0));
+    store<f64>(ring, load<f64>(ring) + f64x2.extract_lane(v, 1));
   }
 }
 
@@ -154,7 +162,18 @@ const SQ_STARTED: usize = 8 * 65;
 const SQ_PHASE: usize = 8 * 66;
 const SQ_DUTY: usize = 8 * 67;
 const SQ_INVERSE_RATE: usize = 8 * 68;
+/**
+ * The naive level (±1, or 0) of the 16 frames at SQ_POSITION, not yet added to their ring slots: a run of 16
+ * frames without an edge defers its level here, and the next run outputs it (added to the slots only when
+ * they hold something). The JS path adds it to the ring before it starts.
+ */
+const SQ_PENDING: usize = 8 * 69;
 const SQ_PHASES: usize = 8 * 70;
+/**
+ * Which 16-slot quarters of the ring may hold something other than 0 (bit w: slots 16w…16w + 15): a quarter
+ * that holds only zeros outputs its pending level as it is, with no ring read. The JS path sets every bit.
+ */
+const SQ_DIRTY: usize = 8 * 88;
 
 /** The duty cycle from a pwm sample: clamped to MIN_PWM…MAX_PWM, NaN → 0.5 (SquareNode's clamp). */
 function duty(wanted: f64): f64 {
@@ -195,10 +214,13 @@ function squareOp(
   const ring = state;
   const inverseRate = load<f64>(state, SQ_INVERSE_RATE);
   let position = <i32>load<f64>(state, SQ_POSITION);
+  let dirty = <i32>load<f64>(state, SQ_DIRTY);
+  let pending = load<f64>(state, SQ_PENDING);
   if (load<f64>(state, SQ_STARTED) === 0) {
     store<f64>(state, duty(<f64>load<f32>(pwm)), SQ_DUTY);
     // From silence to the first level.
     edge(ring, SQ_MASK, position, tables, 1, load<f64>(state, SQ_PHASE) < load<f64>(state, SQ_DUTY) ? 1 : -1);
+    dirty = 15;
     store<f64>(state, 1, SQ_STARTED);
   }
   let p = load<f64>(state, SQ_PHASE);
@@ -210,17 +232,27 @@ function squareOp(
   const zero = f64x2.splat(0);
   const two = f64x2.splat(2);
   const increment = f64x2.extract_lane(fixed, 0);
+  // The duties' range over the whole block (NaN when a pwm sample is NaN): a run whose phases keep clear of
+  // it has no edge, found without its own 16 samples' range (quietLevel), which only the others need.
+  const range = steady ? dutyRange(pwm, frames, firstDuty) : f64x2.splat(NaN);
+  const least = f64x2.extract_lane(range, 0);
+  const most = f64x2.extract_lane(range, 1);
   for (let c = 0; c < frames; c += 16) {
     const at = pwm + ((<usize>c) << 2);
-    const naive = ring + ((<usize>((position + 16) & SQ_MASK)) << 3);
+    const ahead = (position + 16) & SQ_MASK;
+    const naive = ring + ((<usize>ahead) << 3);
+    // The naive level these 16 frames output (the last run's, deferred); this run's goes 16 frames ahead.
+    const current = pending;
     // Frame 16's phase as the vectors below have it (start + 16·increment, 16·increment exact).
     const last = p + 16 * increment;
-    const level = steady ? quietLevel(p, last, at, pwm, c, frames, firstDuty) : 0;
+    let level = steady ? quietWithin(p, last, least, most) : 0;
+    if (steady && level === 0) level = quietLevel(p, last, at, pwm, c, frames, firstDuty);
     if (level !== 0) {
-      // No edge in these 16 frames: one naive level, exactly what squareFrames would have added.
-      const v = f64x2.splat(level);
-      for (let j: usize = 0; j < 16 << 3; j += 16) v128.store(naive + j, f64x2.add(v128.load(naive + j), v));
+      // No edge in these 16 frames: one naive level, exactly what squareFrames would have added, deferred.
+      pending = level;
     } else {
+      pending = 0;
+      // The naive levels go into the ring ahead; an edge writes from the next frame up to 47 slots on.
       if (steady) {
         const start = f64x2.splat(p);
         let k = f64x2.replace_lane(zero, 1, 1); // frames j, j + 1
@@ -235,20 +267,46 @@ function squareOp(
           store<f64>(u + ((<usize>(j + 1)) << 3), p);
         }
       }
-      squareFrames(ring, u, at, pwm, c, frames, firstDuty, position, naive, tables);
+      const edged = squareFrames(ring, u, at, pwm, c, frames, firstDuty, position, naive, tables);
+      dirty |= edged ? quarters(position) : 1 << (ahead >> 4);
     }
     const end = steady ? last : load<f64>(u, 16 << 3);
     p = end - Math.floor(end);
-    for (let j = 0; j < 16; j += 2) {
-      const slot = ring + ((<usize>(position + j)) << 3);
-      v128.store64_lane(out + ((<usize>(c + j)) << 2), f32x4.demote_f64x2_zero(v128.load(slot)), 0);
-      v128.store(slot, zero);
+    const quarter = 1 << (position >> 4);
+    const to = out + ((<usize>c) << 2);
+    if ((dirty & quarter) !== 0) {
+      const level = f64x2.splat(current);
+      for (let j = 0; j < 16; j += 2) {
+        const slot = ring + ((<usize>(position + j)) << 3);
+        v128.store64_lane(
+          to + ((<usize>j) << 2),
+          f32x4.demote_f64x2_zero(f64x2.add(v128.load(slot), level)),
+          0,
+        );
+        v128.store(slot, zero);
+      }
+      dirty &= ~quarter;
+    } else {
+      // Only zeros in the ring here: the output is the level (±1 or 0, exact in float32).
+      const level = f32x4.splat(<f32>current);
+      v128.store(to, level);
+      v128.store(to, level, 16);
+      v128.store(to, level, 32);
+      v128.store(to, level, 48);
     }
     position = (position + 16) & SQ_MASK;
   }
   store<f64>(state, p, SQ_PHASE);
   store<f64>(state, duty(<f64>load<f32>(pwm + ((<usize>(frames - 1)) << 2))), SQ_DUTY);
   store<f64>(state, <f64>position, SQ_POSITION);
+  store<f64>(state, pending, SQ_PENDING);
+  store<f64>(state, <f64>dirty, SQ_DIRTY);
+}
+
+/** The ring's quarters (SQ_DIRTY bits) that the 16 frames at `position` (a multiple of 16) and edges in them touch. */
+function quarters(position: i32): i32 {
+  const w = position >> 4;
+  return ((1 << w) | (1 << ((w + 1) & 3)) | (1 << ((w + 2) & 3))) & 15;
 }
 
 /**
@@ -290,10 +348,60 @@ function quietLevel(first: f64, last: f64, at: usize, pwm: usize, c: i32, frames
     least = select<f64>(firstDuty, least, firstDuty < least);
     most = select<f64>(firstDuty, most, firstDuty > most);
   }
+  return quietWithin(first, last, least, most);
+}
+
+/**
+ * ±1 when the phases first…last (a constant, non-negative increment) pass no edge for any duty in
+ * least…most and sit on one level, else 0 (also for a NaN bound).
+ */
+function quietWithin(first: f64, last: f64, least: f64, most: f64): f64 {
+  if (!(first <= last)) return 0; // a falling phase, or NaN
+  const whole = Math.floor(first);
+  if (Math.floor(last) !== whole) return 0;
   if (Math.floor(first - most) !== Math.floor(last - least)) return 0;
   if (last - whole < least) return 1;
   if (first - whole >= most) return -1;
   return 0;
+}
+
+/**
+ * The least and the most duty of the block's pwm samples and `firstDuty` (lanes 0 and 1), or NaN in both
+ * when a sample is NaN (its duty, 0.5, is left to the runs). By compares, as quietLevel.
+ */
+function dutyRange(pwm: usize, frames: i32, firstDuty: f64): v128 {
+  // pmin/pmax skip a NaN sample (its compare is false); the sum of the samples catches it instead (with
+  // ±Infinity, which may sum to NaN: then the runs find their own ranges, as for a NaN).
+  let low = v128.load(pwm);
+  let high = low;
+  let sum = low;
+  let low1 = v128.load(pwm, 16);
+  let high1 = low1;
+  let sum1 = low1;
+  const end = pwm + ((<usize>frames) << 2);
+  for (let at = pwm + 32; at < end; at += 32) {
+    const v = v128.load(at);
+    const w = v128.load(at, 16);
+    low = f32x4.pmin(low, v);
+    high = f32x4.pmax(high, v);
+    sum = f32x4.add(sum, v);
+    low1 = f32x4.pmin(low1, w);
+    high1 = f32x4.pmax(high1, w);
+    sum1 = f32x4.add(sum1, w);
+  }
+  sum = f32x4.add(sum, sum1);
+  if (!i32x4.all_true(f32x4.eq(sum, sum))) return f64x2.splat(NaN);
+  low = f32x4.pmin(low, low1);
+  high = f32x4.pmax(high, high1);
+  const low2 = f32x4.pmin(low, i32x4.shuffle(low, low, 2, 3, 0, 1));
+  const high2 = f32x4.pmax(high, i32x4.shuffle(high, high, 2, 3, 0, 1));
+  let least = clampDuty(<f64>f32x4.extract_lane(f32x4.pmin(low2, i32x4.shuffle(low2, low2, 1, 0, 3, 2)), 0));
+  let most = clampDuty(
+    <f64>f32x4.extract_lane(f32x4.pmax(high2, i32x4.shuffle(high2, high2, 1, 0, 3, 2)), 0),
+  );
+  least = select<f64>(firstDuty, least, firstDuty < least);
+  most = select<f64>(firstDuty, most, firstDuty > most);
+  return f64x2.replace_lane(f64x2.splat(least), 1, most);
 }
 
 /** Lane 1 of `a`, then lane 0 of `b`: the two frames that straddle two f64x2 pairs. */
@@ -303,7 +411,7 @@ function straddle(a: v128, b: v128): v128 {
 
 /**
  * Frames c…c + 15 one by one (two to a vector): the naive level into the ring at `naive`, then JS's edge
- * code at the frames flagged with an edge.
+ * code at the frames flagged with an edge. True when a frame was flagged.
  */
 function squareFrames(
   ring: usize,
@@ -316,7 +424,7 @@ function squareFrames(
   position: i32,
   naive: usize,
   tables: usize,
-): void {
+): bool {
   const one = f64x2.splat(1);
   // Per frame j = 0…16, two to a vector: whole = ⌊u⌋ and shifted = ⌊u − duty⌋; frame j has an edge when
   // either differs at j + 1. Frame 0's duty is the last block's; frame 16's is frame 15's at the block's
@@ -347,6 +455,7 @@ function squareFrames(
     whole = wholeThen;
     shifted = shiftedThen;
   }
+  const edged = edges !== 0;
   while (edges !== 0) {
     const j = ctz(edges);
     edges &= edges - 1;
@@ -372,6 +481,7 @@ function squareFrames(
       for (let k = Math.floor(from); k > to; k--) edge(ring, SQ_MASK, at, tables, (from - k) / -delta, 2);
     }
   }
+  return edged;
 }
 
 // ------------------------------------------------------------------------------------------- SawtoothNode

@@ -22,8 +22,14 @@ const PHASE = RING + 2;
 const DUTY = RING + 3;
 /** 1 / sample rate, for the op. */
 const INVERSE_RATE = RING + 4;
+/** A naive level the op deferred: it belongs in the 16 ring slots from POSITION (added before rendering here). */
+const PENDING = RING + 5;
 /** Then the op's scratch: the unwrapped phases of the 16 frames it renders at once and the one after (+1). */
-const STATE_SIZE = RING + 6 + 18;
+const SCRATCH = RING + 6 + 18;
+/** The op's record of which quarters of the ring may be nonzero: set to all after rendering here. */
+const DIRTY = SCRATCH;
+const ALL_QUARTERS = 15;
+const STATE_SIZE = SCRATCH + 1;
 
 /**
  * Square ±1, high for the first `pwm` of each cycle. Both edges are band-limited with windowed-sinc BLEPs
@@ -76,6 +82,11 @@ export const SquareNode = defineNode({
         const f = frequency.buf;
         const w = pwm.buf;
         blep.position = state[POSITION] | 0;
+        const pending = state[PENDING];
+        if (pending !== 0) {
+          for (let k = 0; k < 16; k++) ring[(blep.position + k) & RING_MASK] += pending;
+          state[PENDING] = 0;
+        }
         if (state[STARTED] === 0) {
           state[DUTY] = clampDuty(w[0]);
           blep.step(state[PHASE] < state[DUTY] ? 1 : -1, 1); // from silence to the first level
@@ -131,6 +142,7 @@ export const SquareNode = defineNode({
         state[PHASE] = p;
         state[DUTY] = d;
         state[POSITION] = position;
+        state[DIRTY] = ALL_QUARTERS;
       },
     };
   },
