@@ -88,6 +88,35 @@ function edge(ring: usize, mask: i32, position: i32, tables: usize, fraction: f6
   const f = f64x2.splat(index - <f64>whole);
   const h = f64x2.splat(height);
   const row = tables + STEP_BY_ROW + ((<usize>whole) << 8);
+  const one = f64x2.splat(1);
+  if (position + TAPS <= mask + 1) {
+    // The 32 slots do not wrap (about half of a square's edges, whose ring is 64): no index arithmetic,
+    // two pairs a step.
+    const at = ring + ((<usize>position) << 3);
+    for (let k: usize = 0; k < (<usize>DELAY) << 3; k += 32) {
+      const a = v128.load(row + k);
+      const b = v128.load(row + k, 16);
+      const v = f64x2.mul(h, f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + k, 256), a))));
+      const w = f64x2.mul(h, f64x2.add(b, f64x2.mul(f, f64x2.sub(v128.load(row + k, 272), b))));
+      v128.store(at + k, f64x2.add(v128.load(at + k), v));
+      v128.store(at + k, f64x2.add(v128.load(at + k, 16), w), 16);
+    }
+    for (let k: usize = (<usize>DELAY) << 3; k < (<usize>TAPS) << 3; k += 32) {
+      const a = v128.load(row + k);
+      const b = v128.load(row + k, 16);
+      const v = f64x2.mul(
+        h,
+        f64x2.sub(f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + k, 256), a))), one),
+      );
+      const w = f64x2.mul(
+        h,
+        f64x2.sub(f64x2.add(b, f64x2.mul(f, f64x2.sub(v128.load(row + k, 272), b))), one),
+      );
+      v128.store(at + k, f64x2.add(v128.load(at + k), v));
+      v128.store(at + k, f64x2.add(v128.load(at + k, 16), w), 16);
+    }
+    return;
+  }
   // Taps before DELAY: the whole step; from DELAY on the naive (delayed) signal already contains the jump,
   // so only the residual B − 1. Two loops, so neither tests which.
   for (let k = 0; k < DELAY; k += 2) {
@@ -95,7 +124,6 @@ function edge(ring: usize, mask: i32, position: i32, tables: usize, fraction: f6
     const v = f64x2.mul(h, f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + ((<usize>k) << 3), 256), a))));
     inline.always(addPair(ring, mask, position + k, v));
   }
-  const one = f64x2.splat(1);
   for (let k = DELAY; k < TAPS; k += 2) {
     const a = v128.load(row + ((<usize>k) << 3));
     const b = v128.load(row + ((<usize>k) << 3), 256);
@@ -177,7 +205,7 @@ const SQ_DIRTY: usize = 8 * 88;
 
 /** The duty cycle from a pwm sample: clamped to MIN_PWM…MAX_PWM, NaN → 0.5 (SquareNode's clamp). */
 function duty(wanted: f64): f64 {
-  return !Number.isNaN(wanted) ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
+  return select<f64>(clampDuty(wanted), 0.5, !Number.isNaN(wanted));
 }
 
 /** `duty` of a sample that is not NaN, by compares (where min/max's NaN and −0 rules cost V8 more). */
@@ -246,7 +274,10 @@ function squareOp(
     // Frame 16's phase as the vectors below have it (start + 16·increment, 16·increment exact).
     const last = p + 16 * increment;
     let level = steady ? quietWithin(p, last, least, most) : 0;
-    if (steady && level === 0) level = quietLevel(p, last, at, pwm, c, frames, firstDuty);
+    // The run's own duty range rescues only where the block's is wider than a run's phase advance (a pwm
+    // at audio rate); under a slow pwm the two are about the same and the run has an edge.
+    if (level === 0 && steady && !(most - least < 16 * increment))
+      level = quietLevel(p, last, at, pwm, c, frames, firstDuty);
     if (level !== 0) {
       // No edge in these 16 frames: one naive level, exactly what squareFrames would have added, deferred.
       pending = level;
