@@ -8,6 +8,11 @@ import type { RenderEvent } from './renderer.js';
 export class FaultGuard {
   /** What removed or muted nodes last added to the master (left, right): faded out over the next block. */
   private readonly masterTail = new Float64Array(2);
+  /**
+   * A tail is fading (masterTail is not 0): fadeOutTail's test each block. It runs once a block, too seldom
+   * for V8 to optimize it, and its unoptimized code boxed the tail's two doubles it read (~19 B a block).
+   */
+  private tailFading = false;
   private readonly report: (event: RenderEvent) => void;
   private readonly muted: (node: RenderNode) => void;
 
@@ -57,6 +62,7 @@ export class FaultGuard {
     if (Number.isFinite(last[0]) && Number.isFinite(last[1])) {
       this.masterTail[0] += last[0];
       this.masterTail[1] += last[1];
+      this.tailFading = true;
     }
     last.fill(0);
   }
@@ -64,13 +70,15 @@ export class FaultGuard {
   /** Forgets the tail (the transport starts: a node removed while stopped left no sound to fade out). */
   clearTail(): void {
     this.masterTail.fill(0);
+    this.tailFading = false;
   }
 
   /** Adds the fading tail, if any, to the master block just rendered. */
   fadeOutTail(master: { left: Float32Array; right: Float32Array }, frames: number): void {
+    if (!this.tailFading) return;
+    this.tailFading = false;
     const tailLeft = this.masterTail[0];
     const tailRight = this.masterTail[1];
-    if (tailLeft === 0 && tailRight === 0) return;
     const left = master.left;
     const right = master.right;
     const scale = 1 / frames;
