@@ -13,6 +13,7 @@ import {
   dataEquals,
   EMPTY_RECORD,
   isDataValue,
+  objectArray,
   type PortDirection,
   type PortRef,
   portKey,
@@ -139,6 +140,26 @@ function ownPort(specs: Record<string, PortSpec>, port: string): PortSpec | unde
   return Object.hasOwn(specs, port) ? specs[port] : undefined;
 }
 
+/** Each port declaration's names as its keys spell them (see canonicalPort). */
+const portNames = new WeakMap<PortSpecs, Map<string, string>>();
+
+/**
+ * `port` as the declaration's own key: the same characters, but the one string V8 keeps for a property
+ * name. A name read from a script is a fresh slice of its text; the render side compares link ports with
+ * `===` against the declaration's keys thousands of times a build, and V8 optimizes that compare for the
+ * kind of strings it has met: a slice arriving after the keys sent the plan code back to be recompiled
+ * (rounds 2–3 of bench build-3000). Only for a port `ownPort` found.
+ */
+function canonicalPort(specs: PortSpecs, port: string): string {
+  let names = portNames.get(specs);
+  if (names === undefined) {
+    names = new Map();
+    for (const key of Object.keys(specs)) names.set(key, key);
+    portNames.set(specs, names);
+  }
+  return names.get(port) ?? port;
+}
+
 export class Graph {
   readonly registry: NodeRegistry;
   private readonly host: RenderHost;
@@ -146,7 +167,7 @@ export class Graph {
   /** Connections keyed by their sink (`node.port`): an input has at most one source. */
   private links = new Map<string, Connection>();
   private listeners = new Set<GraphListener>();
-  private pending: GraphOp[] = [];
+  private pending: GraphOp[] = objectArray();
   private depth = 0;
   private random: () => number;
   /** Beats per minute of the whole engine (TransportNode, MIDI clock out, $tempo). */
@@ -427,7 +448,10 @@ export class Graph {
         );
       }
     }
-    const connection: Connection = { source: { ...source }, sink: { ...sink } };
+    const connection: Connection = {
+      source: { node: source.node, port: canonicalPort(this.node(source.node).outputs, source.port) },
+      sink: { node: sink.node, port: canonicalPort(this.node(sink.node).inputs, sink.port) },
+    };
     if (this.depth > 0) return this.commitLink(connection, sinkSpec);
     return this.edit(() => this.commitLink(connection, sinkSpec));
   }
@@ -812,7 +836,7 @@ export class Graph {
     if (this.pending.length === 0) return;
     this.revisionCount++;
     const ops = this.pending;
-    this.pending = [];
+    this.pending = objectArray();
     // The names whose exports changed, only when someone listens for exports (the library and `render` do
     // not: a set of every new node's name was built for nothing).
     for (const listener of this.listeners) listener.batch?.(ops);

@@ -39,7 +39,7 @@ import {
 } from './render-node.js';
 import { validateBlockSize, validateSampleRate } from './render-settings.js';
 import { changeTempo, createTempoState } from './tempo.js';
-import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef } from './types.js';
+import { type DataSlotValue, type DataValue, EMPTY_RECORD, objectArray, type PortRef } from './types.js';
 
 const NO_NODES: readonly RenderNode[] = [];
 const NO_INDICES: readonly number[] = [];
@@ -182,7 +182,7 @@ export class Renderer implements ChildPlan {
   private readonly links = new PlanLinks();
   private readonly queue: RenderOp[][] = [];
   /** The nodes in render order; rebuilt in place when nodes or links change. */
-  private readonly plan: RenderNode[] = [];
+  private readonly plan: RenderNode[] = objectArray();
   /** Nodes whose inputs the edits applied since the last compile touched: bound again by the next. */
   private readonly rebind = new Set<RenderNode>();
   /**
@@ -201,7 +201,7 @@ export class Renderer implements ChildPlan {
   private readonly cut: RenderNode[] = [];
   private readonly cutAt: number[] = [];
   /** The nodes a link back or an unlink moved within the order and their old indices (scratch, reused). */
-  private readonly moved: RenderNode[] = [];
+  private readonly moved: RenderNode[] = objectArray();
   private readonly movedFrom: number[] = [];
   /** Moves of the order since the last compile (`manyMoves`). */
   private batchMoves = 0;
