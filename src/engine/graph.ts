@@ -140,6 +140,20 @@ function ownPort(specs: Record<string, PortSpec>, port: string): PortSpec | unde
   return Object.hasOwn(specs, port) ? specs[port] : undefined;
 }
 
+/** A node's record: made in one place, so every record shares the field layout primed at the end of this file. */
+function nodeRecord(
+  name: string,
+  type: string,
+  definition: NodeDefinition,
+  value: DataValue,
+  exports: Record<string, unknown>,
+  inputs: PortSpecs,
+  outputs: PortSpecs,
+  args: Record<string, DataValue>,
+  weight: number,
+): GraphNode {
+  return { name, type, definition, value, exports, inputs, outputs, args, weight };
+}
 /** Each port declaration's names as its keys spell them (see canonicalPort). */
 const portNames = new WeakMap<PortSpecs, Map<string, string>>();
 
@@ -362,17 +376,17 @@ export class Graph {
       );
     }
     const bytes = definition.holdsValue ? this.checkValueBytes(value, 0) : 0;
-    const node: GraphNode = {
+    const node = nodeRecord(
       name,
       type,
       definition,
-      value: definition.holdsValue ? value : null,
-      exports: definition.initialExports?.(value, this.host) ?? EMPTY_RECORD,
+      definition.holdsValue ? value : null,
+      definition.initialExports?.(value, this.host) ?? EMPTY_RECORD,
       inputs,
       outputs,
-      args: literal,
+      literal,
       weight,
-    };
+    );
     if (revision !== undefined) node.revision = revision;
     // Inside a batch (a script) there is nothing to snapshot: no closure per node (edit's fast path).
     if (this.depth > 0) return this.commitAdd(node, bytes);
@@ -863,3 +877,23 @@ function addOp(node: GraphNode): GraphOp {
   }
   return op;
 }
+
+// V8 stores a field in the narrowest form it has met (a small integer, a boxed number, any value). A value
+// arrives boxed (110.0) from unoptimized code and as a small integer (110) once the evaluator is optimized,
+// so the first such node widened `value` late and threw away all code built on the narrow form: in bench
+// build-3000, the graph's and the renderer's optimized addNode in round 5. A record and an add op made
+// once here with each kind have the general form from the start (docs/decisions.md).
+for (const value of [0, null])
+  addOp(
+    nodeRecord(
+      '',
+      '',
+      {} as NodeDefinition,
+      value,
+      EMPTY_RECORD,
+      EMPTY_RECORD,
+      EMPTY_RECORD,
+      EMPTY_RECORD,
+      1,
+    ),
+  );

@@ -154,6 +154,10 @@ class RenderContext implements MutableContext {
     this.renderer.inertChanged(this.name);
   }
 }
+// The value field likewise made general at once (see nodeRecord in graph.ts): a DataNode's number arrived
+// as a small integer in round 5 of bench build-3000 and threw away the renderer's optimized addNode.
+new RenderContext(null as never, '', '', 0, null as never);
+new RenderContext(null as never, '', '', null, null as never);
 
 export class Renderer implements ChildPlan {
   readonly sampleRate: number;
