@@ -140,7 +140,7 @@ function ownPort(specs: Record<string, PortSpec>, port: string): PortSpec | unde
   return Object.hasOwn(specs, port) ? specs[port] : undefined;
 }
 
-/** A node's record: made in one place, so every record shares the field layout primed at the end of this file. */
+/** A node's record, made in this one place: every record shares the field layout primed at the file's end. */
 function nodeRecord(
   name: string,
   type: string,
@@ -154,6 +154,7 @@ function nodeRecord(
 ): GraphNode {
   return { name, type, definition, value, exports, inputs, outputs, args, weight };
 }
+
 /** Each port declaration's names as its keys spell them (see canonicalPort). */
 const portNames = new WeakMap<PortSpecs, Map<string, string>>();
 
