@@ -13,6 +13,7 @@ import {
   dataEquals,
   EMPTY_RECORD,
   isDataValue,
+  objectArray,
   type PortDirection,
   type PortRef,
   portKey,
@@ -139,6 +140,41 @@ function ownPort(specs: Record<string, PortSpec>, port: string): PortSpec | unde
   return Object.hasOwn(specs, port) ? specs[port] : undefined;
 }
 
+/** A node's record, made in this one place: every record shares the field layout primed at the file's end. */
+function nodeRecord(
+  name: string,
+  type: string,
+  definition: NodeDefinition,
+  value: DataValue,
+  exports: Record<string, unknown>,
+  inputs: PortSpecs,
+  outputs: PortSpecs,
+  args: Record<string, DataValue>,
+  weight: number,
+): GraphNode {
+  return { name, type, definition, value, exports, inputs, outputs, args, weight };
+}
+
+/** Each port declaration's names as its keys spell them (see canonicalPort). */
+const portNames = new WeakMap<PortSpecs, Map<string, string>>();
+
+/**
+ * `port` as the declaration's own key: the same characters, but the one string V8 keeps for a property
+ * name. A name read from a script is a fresh slice of its text; the render side compares link ports with
+ * `===` against the declaration's keys thousands of times a build, and V8 optimizes that compare for the
+ * kind of strings it has met: a slice arriving after the keys sent the plan code back to be recompiled
+ * (rounds 2–3 of bench build-3000). Only for a port `ownPort` found.
+ */
+function canonicalPort(specs: PortSpecs, port: string): string {
+  let names = portNames.get(specs);
+  if (names === undefined) {
+    names = new Map();
+    for (const key of Object.keys(specs)) names.set(key, key);
+    portNames.set(specs, names);
+  }
+  return names.get(port) ?? port;
+}
+
 export class Graph {
   readonly registry: NodeRegistry;
   private readonly host: RenderHost;
@@ -146,7 +182,7 @@ export class Graph {
   /** Connections keyed by their sink (`node.port`): an input has at most one source. */
   private links = new Map<string, Connection>();
   private listeners = new Set<GraphListener>();
-  private pending: GraphOp[] = [];
+  private pending: GraphOp[] = objectArray();
   private depth = 0;
   private random: () => number;
   /** Beats per minute of the whole engine (TransportNode, MIDI clock out, $tempo). */
@@ -341,17 +377,17 @@ export class Graph {
       );
     }
     const bytes = definition.holdsValue ? this.checkValueBytes(value, 0) : 0;
-    const node: GraphNode = {
+    const node = nodeRecord(
       name,
       type,
       definition,
-      value: definition.holdsValue ? value : null,
-      exports: definition.initialExports?.(value, this.host) ?? EMPTY_RECORD,
+      definition.holdsValue ? value : null,
+      definition.initialExports?.(value, this.host) ?? EMPTY_RECORD,
       inputs,
       outputs,
-      args: literal,
+      literal,
       weight,
-    };
+    );
     if (revision !== undefined) node.revision = revision;
     // Inside a batch (a script) there is nothing to snapshot: no closure per node (edit's fast path).
     if (this.depth > 0) return this.commitAdd(node, bytes);
@@ -427,7 +463,10 @@ export class Graph {
         );
       }
     }
-    const connection: Connection = { source: { ...source }, sink: { ...sink } };
+    const connection: Connection = {
+      source: { node: source.node, port: canonicalPort(this.node(source.node).outputs, source.port) },
+      sink: { node: sink.node, port: canonicalPort(this.node(sink.node).inputs, sink.port) },
+    };
     if (this.depth > 0) return this.commitLink(connection, sinkSpec);
     return this.edit(() => this.commitLink(connection, sinkSpec));
   }
@@ -812,7 +851,7 @@ export class Graph {
     if (this.pending.length === 0) return;
     this.revisionCount++;
     const ops = this.pending;
-    this.pending = [];
+    this.pending = objectArray();
     // The names whose exports changed, only when someone listens for exports (the library and `render` do
     // not: a set of every new node's name was built for nothing).
     for (const listener of this.listeners) listener.batch?.(ops);
@@ -839,3 +878,23 @@ function addOp(node: GraphNode): GraphOp {
   }
   return op;
 }
+
+// V8 stores a field in the narrowest form it has met (a small integer, a boxed number, any value). A value
+// arrives boxed (110.0) from unoptimized code and as a small integer (110) once the evaluator is optimized,
+// so the first such node widened `value` late and threw away all code built on the narrow form: in bench
+// build-3000, the graph's and the renderer's optimized addNode in round 5. A record and an add op made
+// once here with each kind have the general form from the start (docs/decisions.md).
+for (const value of [0, null])
+  addOp(
+    nodeRecord(
+      '',
+      '',
+      {} as NodeDefinition,
+      value,
+      EMPTY_RECORD,
+      EMPTY_RECORD,
+      EMPTY_RECORD,
+      EMPTY_RECORD,
+      1,
+    ),
+  );

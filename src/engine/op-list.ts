@@ -17,6 +17,7 @@
 import { dataChangeCount, type StreamInput } from './definition.js';
 import { DataToStream, type InputStep } from './input-steps.js';
 import type { RenderNode } from './render-node.js';
+import { objectArray } from './types.js';
 import { ALWAYS_CONSTANT, type Kernels, NEVER_CONSTANT, SINE_TABLE_OFFSET } from './wasm/kernels.js';
 import { OP_BYTES, type OpWriter } from './wasm/ops.js';
 
@@ -24,7 +25,7 @@ import { OP_BYTES, type OpWriter } from './wasm/ops.js';
 export class Segment {
   first = 0;
   end = 0;
-  readonly steps: InputStep[] = [];
+  readonly steps: InputStep[] = objectArray();
   /** Its nodes whose op depends on a data input (`readData`): read before the ops, with the converters. */
   readonly readers: RenderNode[] = [];
   /** Its nodes that publish exports from their op's state (`publishExports`): called after the ops. */

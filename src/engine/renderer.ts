@@ -39,7 +39,7 @@ import {
 } from './render-node.js';
 import { validateBlockSize, validateSampleRate } from './render-settings.js';
 import { changeTempo, createTempoState } from './tempo.js';
-import { type DataSlotValue, type DataValue, EMPTY_RECORD, type PortRef } from './types.js';
+import { type DataSlotValue, type DataValue, EMPTY_RECORD, objectArray, type PortRef } from './types.js';
 
 const NO_NODES: readonly RenderNode[] = [];
 const NO_INDICES: readonly number[] = [];
@@ -154,6 +154,10 @@ class RenderContext implements MutableContext {
     this.renderer.inertChanged(this.name);
   }
 }
+// The value field likewise made general at once (see nodeRecord in graph.ts): a DataNode's number arrived
+// as a small integer in round 5 of bench build-3000 and threw away the renderer's optimized addNode.
+new RenderContext(null as never, '', '', 0, null as never);
+new RenderContext(null as never, '', '', null, null as never);
 
 export class Renderer implements ChildPlan {
   readonly sampleRate: number;
@@ -182,7 +186,7 @@ export class Renderer implements ChildPlan {
   private readonly links = new PlanLinks();
   private readonly queue: RenderOp[][] = [];
   /** The nodes in render order; rebuilt in place when nodes or links change. */
-  private readonly plan: RenderNode[] = [];
+  private readonly plan: RenderNode[] = objectArray();
   /** Nodes whose inputs the edits applied since the last compile touched: bound again by the next. */
   private readonly rebind = new Set<RenderNode>();
   /**
@@ -201,7 +205,7 @@ export class Renderer implements ChildPlan {
   private readonly cut: RenderNode[] = [];
   private readonly cutAt: number[] = [];
   /** The nodes a link back or an unlink moved within the order and their old indices (scratch, reused). */
-  private readonly moved: RenderNode[] = [];
+  private readonly moved: RenderNode[] = objectArray();
   private readonly movedFrom: number[] = [];
   /** Moves of the order since the last compile (`manyMoves`). */
   private batchMoves = 0;

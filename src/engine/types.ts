@@ -28,6 +28,20 @@ export interface ConnectionRef {
  */
 export const EMPTY_RECORD: Readonly<Record<string, never>> = Object.freeze({});
 
+/**
+ * An empty array for objects, made in V8's storage for any element rather than the small-integer storage a
+ * `[]` starts in (and leaves on its first object, for good). Code optimized while pushing objects into
+ * arrays that had already left it is thrown away when a fresh `[]` arrives at the same push ("not a Smi"),
+ * and compiled again: in bench build-3000 the next engine's or the next batch's array did that to the
+ * graph's and the plan's build code, 20–40 ms of compiling in each of rounds 2–3. For arrays made afresh per
+ * engine or per batch and filled on a hot path.
+ */
+export function objectArray<T>(): T[] {
+  const array: T[] = [undefined as T];
+  array.length = 0;
+  return array;
+}
+
 export function portKey(ref: PortRef): string {
   return `${ref.node}.${ref.port}`;
 }

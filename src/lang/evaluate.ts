@@ -8,7 +8,7 @@ import type { Connection, Graph, GraphNode } from '../engine/graph.js';
 import { validateNodeName } from '../engine/graph.js';
 import { formatBytes, limitError, valueBytes } from '../engine/limits.js';
 import { joinPath } from '../engine/patch.js';
-import type { DataValue, PortDirection, PortRef } from '../engine/types.js';
+import { type DataValue, objectArray, type PortDirection, type PortRef } from '../engine/types.js';
 import { type CommandResult, type ExecuteResult, type ScriptHost, SynchrolangError } from './contract.js';
 import { exportScript } from './export.js';
 import {
@@ -504,7 +504,7 @@ class Evaluator {
  */
 class Answers {
   /** Per command: a result, a node copy (`new`) or a connection (`link`), told apart by `tags`. */
-  private readonly items: Array<CommandResult | GraphNode | Connection> = [];
+  private readonly items: Array<CommandResult | GraphNode | Connection> = objectArray();
   private readonly tags: number[] = [];
   private readonly starts: number[] = [];
   /** The connections links replaced, by command index (a relink; rare). */
