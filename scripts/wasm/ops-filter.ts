@@ -127,6 +127,9 @@ const L_D_NEXT: usize = 184;
 const L_D_NEXT2: usize = 192;
 const L_K_INVERSE: usize = 200;
 const L_SEED: usize = 208;
+/** ladderLanes' scratch: LADDER_CHUNK frames of two f64x2 (16-byte aligned; the node's STATE_BYTES has it). */
+const L_SCRATCH: usize = 224;
+const LADDER_CHUNK: i32 = 16;
 
 /** The ladder's `design(i)`: coefficients for these parameter values (as read), NaN as the default. */
 function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
@@ -483,82 +486,100 @@ function ladderLanes(ops: usize, n: i32, frames: i32, shared: bool): void {
   const multiplier = i32x4.splat(25173);
   const increment = i32x4.splat(13849);
   const mask16 = i32x4.splat(0xffff);
-  for (let i = 0; i < frames; i++) {
-    const at = (<usize>i) << 2;
-    seeds = v128.and(i32x4.add(i32x4.mul(seeds, multiplier), increment), mask16);
-    const hissA = f64x2.mul(f64x2.sub(f64x2.convert_low_i32x4_s(seeds), half), hissScale);
-    const hissB = f64x2.mul(
-      f64x2.sub(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(seeds, seeds, 2, 3, 0, 1)), half),
-      hissScale,
-    );
-    // Two float32 inputs into one vector of doubles (the same widening as ladderOp's <f64>load<f32>).
-    const inA = f64x2.promote_low_f32x4(v128.load32_lane(i1 + at, v128.load32_zero(i0 + at), 1));
-    const inB = f64x2.promote_low_f32x4(v128.load32_lane(i3 + at, v128.load32_zero(i2 + at), 1));
-    const u0A = f64x2.add(f64x2.mul(inA, inputGainA), hissA);
-    const u0B = f64x2.add(f64x2.mul(inB, inputGainB), hissB);
-    const driveA = f64x2.sub(u0A, f64x2.mul(kA, sumA));
-    const driveB = f64x2.sub(u0B, f64x2.mul(kB, sumB));
-    const predictedA = f64x2.sub(f64x2.mul(u0A, inverseA), f64x2.mul(kInverseA, sumA));
-    const predictedB = f64x2.sub(f64x2.mul(u0B, inverseB), f64x2.mul(kInverseB, sumB));
-    const p2A = f64x2.mul(predictedA, predictedA);
-    const p2B = f64x2.mul(predictedB, predictedB);
-    // ladderOp's branch on p2 < 9 as a lane select (a NaN p2 takes the else side there too).
-    const smallA = f64x2.lt(p2A, nine);
-    const smallB = f64x2.lt(p2B, nine);
-    const numA = v128.bitselect(f64x2.mul(f64x2.add(twentySeven, p2A), driveA), driveA, smallA);
-    const numB = v128.bitselect(f64x2.mul(f64x2.add(twentySeven, p2B), driveB), driveB, smallB);
-    // The square root (the slowest step) only when a lane needs it, as ladderOp takes it only there.
-    let denA = f64x2.add(baseA, f64x2.mul(slopeA, p2A));
-    if (!i64x2.all_true(smallA)) denA = v128.bitselect(denA, f64x2.add(f64x2.sqrt(p2A), kg4A), smallA);
-    let denB = f64x2.add(baseB, f64x2.mul(slopeB, p2B));
-    if (!i64x2.all_true(smallB)) denB = v128.bitselect(denB, f64x2.add(f64x2.sqrt(p2B), kg4B), smallB);
-    const uA = f64x2.div(numA, denA);
-    const uB = f64x2.div(numB, denB);
-    const fromUA = f64x2.div(f64x2.mul(sumGainA, numA), denA);
-    const fromUB = f64x2.div(f64x2.mul(sumGainB, numB), denB);
-    // 2·G^i·u as G^i·(u + u): doubling is exact, so the same values with four fewer invariants a vector.
-    const u2A = f64x2.add(uA, uA);
-    const u2B = f64x2.add(uB, uB);
-    const d1A = f64x2.mul(ownA, s1A);
-    const d1B = f64x2.mul(ownB, s1B);
-    const d2A = f64x2.add(f64x2.mul(next1A, s1A), f64x2.mul(ownA, s2A));
-    const d2B = f64x2.add(f64x2.mul(next1B, s1B), f64x2.mul(ownB, s2B));
-    const d3A = f64x2.add(f64x2.add(f64x2.mul(next2A, s1A), f64x2.mul(next1A, s2A)), f64x2.mul(ownA, s3A));
-    const d3B = f64x2.add(f64x2.add(f64x2.mul(next2B, s1B), f64x2.mul(next1B, s2B)), f64x2.mul(ownB, s3B));
-    const d4A = f64x2.sub(f64x2.add(sumA, sumA), s4A);
-    const d4B = f64x2.sub(f64x2.add(sumB, sumB), s4B);
-    const yA = f64x2.mul(f64x2.add(f64x2.mul(g4A, uA), sumA), outputGainA);
-    const yB = f64x2.mul(f64x2.add(f64x2.mul(g4B, uB), sumB), outputGainB);
-    s1A = f64x2.add(f64x2.mul(ggA, u2A), d1A);
-    s1B = f64x2.add(f64x2.mul(ggB, u2B), d1B);
-    s2A = f64x2.add(f64x2.mul(g2A, u2A), d2A);
-    s2B = f64x2.add(f64x2.mul(g2B, u2B), d2B);
-    s3A = f64x2.add(f64x2.mul(g3A, u2A), d3A);
-    s3B = f64x2.add(f64x2.mul(g3B, u2B), d3B);
-    s4A = f64x2.add(f64x2.mul(g4A, u2A), d4A);
-    s4B = f64x2.add(f64x2.mul(g4B, u2B), d4B);
-    sumA = f64x2.add(
-      fromUA,
-      f64x2.mul(
-        keepA,
-        f64x2.add(f64x2.add(f64x2.mul(g3A, d1A), f64x2.mul(g2A, d2A)), f64x2.add(f64x2.mul(ggA, d3A), d4A)),
-      ),
-    );
-    sumB = f64x2.add(
-      fromUB,
-      f64x2.mul(
-        keepB,
-        f64x2.add(f64x2.add(f64x2.mul(g3B, d1B), f64x2.mul(g2B, d2B)), f64x2.add(f64x2.mul(ggB, d3B), d4B)),
-      ),
-    );
-    // Rounded to float32 as ladderOp's <f32> store does.
-    const outA = f32x4.demote_f64x2_zero(yA);
-    v128.store32_lane(o0 + at, outA, 0);
-    v128.store32_lane(o1 + at, outA, 1);
-    if (n > 2) {
-      const outB = f32x4.demote_f64x2_zero(yB);
-      v128.store32_lane(o2 + at, outB, 0);
-      if (n > 3) v128.store32_lane(o3 + at, outB, 1);
+  // The loop runs in chunks of LADDER_CHUNK frames, in three passes over a scratch in lane 0's state: the
+  // inputs with gain and hiss (u0, no dependence between frames), then the loop proper (it reads u0, and
+  // writes in its place the fourth pole's output before the output gain), then the outputs. The first and
+  // last passes take seven invariants and a third of the operations out of the serial loop, which spilled.
+  const scratch = t0 + L_SCRATCH;
+  for (let c = 0; c < frames; c += LADDER_CHUNK) {
+    const chunk = min(frames - c, LADDER_CHUNK);
+    for (let j = 0; j < chunk; j++) {
+      const at = (<usize>(c + j)) << 2;
+      const slot = scratch + ((<usize>j) << 5);
+      seeds = v128.and(i32x4.add(i32x4.mul(seeds, multiplier), increment), mask16);
+      const hissA = f64x2.mul(f64x2.sub(f64x2.convert_low_i32x4_s(seeds), half), hissScale);
+      const hissB = f64x2.mul(
+        f64x2.sub(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(seeds, seeds, 2, 3, 0, 1)), half),
+        hissScale,
+      );
+      // Two float32 inputs into one vector of doubles (the same widening as ladderOp's <f64>load<f32>).
+      const inA = f64x2.promote_low_f32x4(v128.load32_lane(i1 + at, v128.load32_zero(i0 + at), 1));
+      const inB = f64x2.promote_low_f32x4(v128.load32_lane(i3 + at, v128.load32_zero(i2 + at), 1));
+      v128.store(slot, f64x2.add(f64x2.mul(inA, inputGainA), hissA));
+      v128.store(slot, f64x2.add(f64x2.mul(inB, inputGainB), hissB), 16);
+    }
+    for (let j = 0; j < chunk; j++) {
+      const slot = scratch + ((<usize>j) << 5);
+      const u0A = v128.load(slot);
+      const u0B = v128.load(slot, 16);
+      const driveA = f64x2.sub(u0A, f64x2.mul(kA, sumA));
+      const driveB = f64x2.sub(u0B, f64x2.mul(kB, sumB));
+      const predictedA = f64x2.sub(f64x2.mul(u0A, inverseA), f64x2.mul(kInverseA, sumA));
+      const predictedB = f64x2.sub(f64x2.mul(u0B, inverseB), f64x2.mul(kInverseB, sumB));
+      const p2A = f64x2.mul(predictedA, predictedA);
+      const p2B = f64x2.mul(predictedB, predictedB);
+      // ladderOp's branch on p2 < 9 as a lane select (a NaN p2 takes the else side there too).
+      const smallA = f64x2.lt(p2A, nine);
+      const smallB = f64x2.lt(p2B, nine);
+      const numA = v128.bitselect(f64x2.mul(f64x2.add(twentySeven, p2A), driveA), driveA, smallA);
+      const numB = v128.bitselect(f64x2.mul(f64x2.add(twentySeven, p2B), driveB), driveB, smallB);
+      // The square root (the slowest step) only when a lane needs it, as ladderOp takes it only there.
+      let denA = f64x2.add(baseA, f64x2.mul(slopeA, p2A));
+      if (!i64x2.all_true(smallA)) denA = v128.bitselect(denA, f64x2.add(f64x2.sqrt(p2A), kg4A), smallA);
+      let denB = f64x2.add(baseB, f64x2.mul(slopeB, p2B));
+      if (!i64x2.all_true(smallB)) denB = v128.bitselect(denB, f64x2.add(f64x2.sqrt(p2B), kg4B), smallB);
+      const uA = f64x2.div(numA, denA);
+      const uB = f64x2.div(numB, denB);
+      const fromUA = f64x2.div(f64x2.mul(sumGainA, numA), denA);
+      const fromUB = f64x2.div(f64x2.mul(sumGainB, numB), denB);
+      // 2·G^i·u as G^i·(u + u): doubling is exact, so the same values with four fewer invariants a vector.
+      const u2A = f64x2.add(uA, uA);
+      const u2B = f64x2.add(uB, uB);
+      const d1A = f64x2.mul(ownA, s1A);
+      const d1B = f64x2.mul(ownB, s1B);
+      const d2A = f64x2.add(f64x2.mul(next1A, s1A), f64x2.mul(ownA, s2A));
+      const d2B = f64x2.add(f64x2.mul(next1B, s1B), f64x2.mul(ownB, s2B));
+      const d3A = f64x2.add(f64x2.add(f64x2.mul(next2A, s1A), f64x2.mul(next1A, s2A)), f64x2.mul(ownA, s3A));
+      const d3B = f64x2.add(f64x2.add(f64x2.mul(next2B, s1B), f64x2.mul(next1B, s2B)), f64x2.mul(ownB, s3B));
+      const d4A = f64x2.sub(f64x2.add(sumA, sumA), s4A);
+      const d4B = f64x2.sub(f64x2.add(sumB, sumB), s4B);
+      v128.store(slot, f64x2.add(f64x2.mul(g4A, uA), sumA));
+      v128.store(slot, f64x2.add(f64x2.mul(g4B, uB), sumB), 16);
+      s1A = f64x2.add(f64x2.mul(ggA, u2A), d1A);
+      s1B = f64x2.add(f64x2.mul(ggB, u2B), d1B);
+      s2A = f64x2.add(f64x2.mul(g2A, u2A), d2A);
+      s2B = f64x2.add(f64x2.mul(g2B, u2B), d2B);
+      s3A = f64x2.add(f64x2.mul(g3A, u2A), d3A);
+      s3B = f64x2.add(f64x2.mul(g3B, u2B), d3B);
+      s4A = f64x2.add(f64x2.mul(g4A, u2A), d4A);
+      s4B = f64x2.add(f64x2.mul(g4B, u2B), d4B);
+      sumA = f64x2.add(
+        fromUA,
+        f64x2.mul(
+          keepA,
+          f64x2.add(f64x2.add(f64x2.mul(g3A, d1A), f64x2.mul(g2A, d2A)), f64x2.add(f64x2.mul(ggA, d3A), d4A)),
+        ),
+      );
+      sumB = f64x2.add(
+        fromUB,
+        f64x2.mul(
+          keepB,
+          f64x2.add(f64x2.add(f64x2.mul(g3B, d1B), f64x2.mul(g2B, d2B)), f64x2.add(f64x2.mul(ggB, d3B), d4B)),
+        ),
+      );
+    }
+    for (let j = 0; j < chunk; j++) {
+      const at = (<usize>(c + j)) << 2;
+      const slot = scratch + ((<usize>j) << 5);
+      // Rounded to float32 as ladderOp's <f32> store does.
+      const outA = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(slot), outputGainA));
+      v128.store32_lane(o0 + at, outA, 0);
+      v128.store32_lane(o1 + at, outA, 1);
+      if (n > 2) {
+        const outB = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(slot, 16), outputGainB));
+        v128.store32_lane(o2 + at, outB, 0);
+        if (n > 3) v128.store32_lane(o3 + at, outB, 1);
+      }
     }
   }
   ladderKeep(t0, i32x4.extract_lane(seeds, 0), f64x2.extract_lane(sumA, 0), s1A, s2A, s3A, s4A, 0);
