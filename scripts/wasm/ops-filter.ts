@@ -127,9 +127,13 @@ const L_D_NEXT: usize = 184;
 const L_D_NEXT2: usize = 192;
 const L_K_INVERSE: usize = 200;
 const L_SEED: usize = 208;
-/** ladderLanes' scratch: LADDER_CHUNK frames of two f64x2 (16-byte aligned; the node's STATE_BYTES has it). */
-const L_SCRATCH: usize = 224;
 const LADDER_CHUNK: i32 = 16;
+/**
+ * ladderLanes' scratch: LADDER_CHUNK frames of two f64x2, in the static data (page 0). One per memory, which
+ * is safe while each memory's kernels run on one thread (a Kernels per renderer); kept out of the ladder's
+ * state so a ladder that never leads lanes (ladder-sweep-100) does not carry 512 B more.
+ */
+const LADDER_SCRATCH: usize = memory.data(LADDER_CHUNK * 32, 16);
 
 /** The ladder's `design(i)`: coefficients for these parameter values (as read), NaN as the default. */
 function ladderDesign(state: usize, hz: f64, r: f64, decibels: f64): void {
@@ -486,11 +490,11 @@ function ladderLanes(ops: usize, n: i32, frames: i32, shared: bool): void {
   const multiplier = i32x4.splat(25173);
   const increment = i32x4.splat(13849);
   const mask16 = i32x4.splat(0xffff);
-  // The loop runs in chunks of LADDER_CHUNK frames, in three passes over a scratch in lane 0's state: the
+  // The loop runs in chunks of LADDER_CHUNK frames, in three passes over a static scratch: the
   // inputs with gain and hiss (u0, no dependence between frames), then the loop proper (it reads u0, and
   // writes in its place the fourth pole's output before the output gain), then the outputs. The first and
   // last passes take seven invariants and a third of the operations out of the serial loop, which spilled.
-  const scratch = t0 + L_SCRATCH;
+  const scratch = LADDER_SCRATCH;
   for (let c = 0; c < frames; c += LADDER_CHUNK) {
     const chunk = min(frames - c, LADDER_CHUNK);
     for (let j = 0; j < chunk; j++) {

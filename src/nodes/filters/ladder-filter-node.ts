@@ -61,11 +61,8 @@ const D_NEXT2 = 24;
 /** k/(1 + k·G⁴): the prediction v̂ is u0/(1 + k·G⁴) − that·sum, one step after sum. */
 const K_INVERSE = 25;
 const STATE_SIZE = 26;
-/**
- * Bytes of the state: the doubles, then the hiss generator's int32 seed (8 bytes, then 8 more to align
- * 16), then a scratch that only the kernels use (scripts/wasm/ops-filter.ts, ladderLanes: 16 frames × 32 B).
- */
-const STATE_BYTES = STATE_SIZE * 8 + 16 + 512;
+/** Bytes of the state: the doubles, then the hiss generator's int32 seed (8 bytes, for alignment). */
+const STATE_BYTES = STATE_SIZE * 8 + 8;
 
 /**
  * Four-pole (24 dB/octave) ladder lowpass with a saturating feedback loop, in zero-delay-feedback form
