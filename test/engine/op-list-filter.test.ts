@@ -200,7 +200,14 @@ describe('LadderFilterNode as an op', () => {
 
 describe('ladders side by side run in SIMD lanes', () => {
   it('equal JS; one that goes non-finite mid-block mutes only itself, and the lanes after it run once', () => {
-    for (const blockSize of [16, 128, 4096]) {
+    // Alike (one set of coefficient vectors for all lanes) and each its own resonance (a set per lane).
+    const designs = [
+      [0.9, 0.9, 0.9, 0.9],
+      [0.9, 0.5, 0.97, 0.2],
+    ];
+    for (const [blockSize, resonances] of [16, 128, 4096].flatMap((b) =>
+      designs.map((d) => [b, d] as const),
+    )) {
       // Four independent ladders next to each other in the op list (they take lanes together): the first
       // reads ±Infinity inside a block (as in the test above), the other three steady tones. When the first
       // goes non-finite, the kernel has already run the three after it; the caller resumes after the first,
@@ -212,9 +219,9 @@ describe('ladders side by side run in SIMD lanes', () => {
           s.addValue(10, 'ten');
           s.link('ten.out', 'huge.b');
           lfo(s, 'calm', 220, 0, 0.5);
-          for (const name of ['wild', 'calm1', 'calm2', 'calm3']) {
+          for (const [j, name] of ['wild', 'calm1', 'calm2', 'calm3'].entries()) {
             s.add('LadderFilterNode', name);
-            s.addValue(0.9, `${name}_res`);
+            s.addValue(resonances[j], `${name}_res`);
             s.link(`${name}_res.out`, `${name}.resonance`);
           }
           s.link('huge.out', 'wild.input');
