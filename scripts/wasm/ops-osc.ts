@@ -284,22 +284,26 @@ function squareOp(
     } else {
       pending = 0;
       // The naive levels go into the ring ahead; an edge writes from the next frame up to 47 slots on.
-      if (steady) {
-        const start = f64x2.splat(p);
-        let k = f64x2.replace_lane(zero, 1, 1); // frames j, j + 1
-        for (let j: usize = 0; j < 18 << 3; j += 16) {
-          v128.store(u + j, f64x2.add(start, f64x2.mul(k, fixed)));
-          k = f64x2.add(k, two);
-        }
+      if (steady && risingRun(ring, naive, position, tables, p, last, increment, least, most)) {
+        dirty |= quarters(position);
       } else {
-        store<f64>(u, p);
-        for (let j = 0; j < 16; j++) {
-          p += inline.always(incrementAt(frequency, c + j, inverseRate));
-          store<f64>(u + ((<usize>(j + 1)) << 3), p);
+        if (steady) {
+          const start = f64x2.splat(p);
+          let k = f64x2.replace_lane(zero, 1, 1); // frames j, j + 1
+          for (let j: usize = 0; j < 18 << 3; j += 16) {
+            v128.store(u + j, f64x2.add(start, f64x2.mul(k, fixed)));
+            k = f64x2.add(k, two);
+          }
+        } else {
+          store<f64>(u, p);
+          for (let j = 0; j < 16; j++) {
+            p += inline.always(incrementAt(frequency, c + j, inverseRate));
+            store<f64>(u + ((<usize>(j + 1)) << 3), p);
+          }
         }
+        const edged = squareFrames(ring, u, at, pwm, c, frames, firstDuty, position, naive, tables);
+        dirty |= edged ? quarters(position) : 1 << (ahead >> 4);
       }
-      const edged = squareFrames(ring, u, at, pwm, c, frames, firstDuty, position, naive, tables);
-      dirty |= edged ? quarters(position) : 1 << (ahead >> 4);
     }
     const end = steady ? last : load<f64>(u, 16 << 3);
     p = end - Math.floor(end);
@@ -338,6 +342,53 @@ function squareOp(
 function quarters(position: i32): i32 {
   const w = position >> 4;
   return ((1 << w) | (1 << ((w + 1) & 3)) | (1 << ((w + 2) & 3))) & 15;
+}
+
+/**
+ * A run at a constant, rising increment whose only edge is the phase's wrap (a rising edge): true when the
+ * phases first…last (= p + 16·increment) wrap once, the phase minus any duty in least…most passes no whole
+ * number (no falling edge), the frames before the wrap are all low (phase ≥ most) and those after all high
+ * (phase after the wrap < least). Then it adds the naive levels 16 frames ahead at `naive` and the one edge,
+ * exactly as squareFrames would (the same phases p + j·increment, the same adds in the same order), without
+ * its frame pass. Else false, having written nothing. About half the runs with an edge, under a slow pwm.
+ */
+function risingRun(
+  ring: usize,
+  naive: usize,
+  position: i32,
+  tables: usize,
+  p: f64,
+  last: f64,
+  increment: f64,
+  least: f64,
+  most: f64,
+): bool {
+  if (!(p <= last)) return false;
+  const whole = Math.floor(p);
+  const top = whole + 1;
+  if (Math.floor(last) !== top) return false;
+  if (Math.floor(p - most) !== Math.floor(last - least)) return false;
+  if (!(p - whole >= most) || !(last - top < least)) return false;
+  // The last frame before the wrap: an estimate, then the phases themselves decide.
+  let j = <i32>((top - p) / increment);
+  if (j > 15) j = 15;
+  else if (j < 0) j = 0;
+  while (j < 15 && p + <f64>(j + 1) * increment < top) j++;
+  while (j > 0 && p + <f64>j * increment >= top) j--;
+  // Frames 0…j low, the rest high.
+  const low = f64x2.splat(<f64>j);
+  let k = f64x2.replace_lane(f64x2.splat(0), 1, 1);
+  const two = f64x2.splat(2);
+  const one = f64x2.splat(1);
+  for (let at: usize = 0; at < 16 << 3; at += 16) {
+    const level = v128.bitselect(f64x2.neg(one), one, f64x2.le(k, low));
+    v128.store(naive + at, f64x2.add(v128.load(naive + at), level));
+    k = f64x2.add(k, two);
+  }
+  const now = p + <f64>j * increment;
+  const next = p + <f64>(j + 1) * increment;
+  edge(ring, SQ_MASK, (position + j + 1) & SQ_MASK, tables, (top - now) / (next - now), 2);
+  return true;
 }
 
 /**
