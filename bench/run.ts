@@ -26,6 +26,7 @@
 
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +80,8 @@ interface CaseResult {
   nsPerNodeSample: number;
   gcPer1000Blocks: number;
   heapGrowthPer1000BlocksBytes: number;
+  /** Only when the steady-state check found GC or growth: where 1,000 more blocks allocate, most first. */
+  allocationSites?: string[];
   peak: number;
 }
 
@@ -163,6 +166,9 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
     }
   }
   observer.disconnect();
+  const allocating = gcCounted > 0 || heapGrowth - heapBaseline > HEAP_NOISE_BYTES;
+  // Say where, so that a flag in a long run can be acted on even if it does not come back alone.
+  const allocationSites = allocating ? await sampleAllocationSites(() => render(1000)) : undefined;
 
   const master = synth.renderBlock();
   for (let i = 0; i < blockSize; i++) peak = Math.max(peak, Math.abs(master.left[i]));
@@ -190,8 +196,48 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
     ),
     gcPer1000Blocks: round((gcCounted * 1000) / blocksTimed, 3),
     heapGrowthPer1000BlocksBytes: Math.max(0, heapGrowth - heapBaseline),
+    allocationSites,
     peak: round(peak, 4),
   };
+}
+
+/**
+ * V8's sampling heap profiler over `work`, counting objects that were collected again too (young garbage is
+ * what per-block allocation makes). Returns the sites that allocated, as "function file:line bytes", most first.
+ */
+async function sampleAllocationSites(work: () => void): Promise<string[]> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as object);
+  work();
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as {
+    profile: { head: SamplingNode };
+  };
+  session.disconnect();
+  const bytesBySite = new Map<string, number>();
+  const visit = (node: SamplingNode): void => {
+    if (node.selfSize > 0) {
+      const { functionName, url, lineNumber } = node.callFrame;
+      const site = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|bench)\//, '$1/')}:${lineNumber + 1}`;
+      bytesBySite.set(site, (bytesBySite.get(site) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) visit(child);
+  };
+  visit(profile.head);
+  return [...bytesBySite]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([site, bytes]) => `${site} ${bytes} B`);
+}
+
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SamplingNode[];
 }
 
 function round(x: number, digits: number): number {
@@ -271,6 +317,7 @@ async function main(): Promise<void> {
         console.log(
           `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${r.heapGrowthPer1000BlocksBytes} B${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)}`,
         );
+        for (const site of r.allocationSites ?? []) console.log(`    allocates in ${site}`);
       }
     }
   }
