@@ -20,9 +20,13 @@
 // Realtime factor = audio seconds rendered / wall seconds spent (median and best of several rounds), and
 // per CPU second of the process (RT× cpu, median round): on a shared machine other processes steal the core
 // and inflate wall time, while CPU time counts only what this render used. ns per node-sample = the lesser
-// of the median wall and CPU round times / (frames × nodes that render). GC events are counted with a PerformanceObserver over the timed
-// rounds; heap growth is v8 used_heap_size after exactly 1,000 steady-state blocks minus before (after a
-// full GC; least of 5 trials, less the same measurement over 0 blocks), so any per-block allocation shows up as growth even when no GC ran.
+// of the median wall and CPU round times / (frames × nodes that render).
+//
+// Steady state: GC events are counted with a PerformanceObserver over the timed rounds (the warm-up's garbage
+// is collected before them). Heap growth is V8's bytes in use after exactly 1,000 blocks minus before (after
+// a full GC; least of 5 trials, less the same over 0 blocks), by space: young growth is what the render
+// allocates, growth only in the old and code spaces is V8 installing compiled code. When either shows, the
+// sampling heap profiler runs over 1,000 more blocks and the case prints where they allocate.
 
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +34,7 @@ import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../src/engine/wasm/kernels.js';
 import {
@@ -80,8 +84,10 @@ interface CaseResult {
   nsPerNodeSample: number;
   gcPer1000Blocks: number;
   heapGrowthPer1000BlocksBytes: number;
-  /** Only when the steady-state check found GC or growth: where 1,000 more blocks allocate, most first. */
-  allocationSites?: string[];
+  /** The part of it in the young generation, where the render's own allocations land. */
+  youngGrowthPer1000BlocksBytes: number;
+  /** Where 1,000 more blocks allocate, most first: sampled when there was GC or growth, else empty. */
+  allocationSites: string[];
   peak: number;
 }
 
@@ -138,6 +144,9 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
   });
   observer.observe({ entryTypes: ['gc'] });
   const flush = () => new Promise((resolve) => setTimeout(resolve, 20));
+  // The warm-up's garbage (code still in V8's lower tiers boxes numbers, and compiling allocates) is
+  // collected now: else V8 may collect it in a task when the rounds end, and that GC would count as theirs.
+  gc();
   await flush();
   gcEvents = 0;
 
@@ -151,24 +160,32 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
   const gcCounted = gcEvents;
   const blocksTimed = blocksPerRound * ROUNDS;
 
-  // Heap growth over exactly 1,000 steady-state blocks, less the growth over 0 blocks (gc() and
-  // getHeapStatistics() themselves leave ~10–150 KB behind); the least of a few trials of each.
-  let heapGrowth = Number.POSITIVE_INFINITY;
-  let heapBaseline = Number.POSITIVE_INFINITY;
+  // Heap growth over exactly 1,000 steady-state blocks, less the growth over 0 blocks (gc() and the
+  // statistics themselves leave ~10–150 KB behind); the least of a few trials of each. By space: what the
+  // render allocates lands in the young generation; V8's compiler, finishing a job in a background thread,
+  // installs code and its data in the old and code spaces.
+  const least = { young: [Infinity, Infinity], old: [Infinity, Infinity] };
   for (let trial = 0; trial < HEAP_TRIALS; trial++) {
-    for (const blocks of [0, 1000]) {
+    for (const [i, blocks] of [0, 1000].entries()) {
       gc();
-      const heapBefore = getHeapStatistics().used_heap_size;
+      const before = heapBySpace();
       render(blocks);
-      const growth = getHeapStatistics().used_heap_size - heapBefore;
-      if (blocks === 0) heapBaseline = Math.min(heapBaseline, growth);
-      else heapGrowth = Math.min(heapGrowth, growth);
+      const after = heapBySpace();
+      least.young[i] = Math.min(least.young[i], after.young - before.young);
+      least.old[i] = Math.min(least.old[i], after.old - before.old);
     }
   }
   observer.disconnect();
-  const allocating = gcCounted > 0 || heapGrowth - heapBaseline > HEAP_NOISE_BYTES;
-  // Say where, so that a flag in a long run can be acted on even if it does not come back alone.
-  const allocationSites = allocating ? await sampleAllocationSites(() => render(1000)) : undefined;
+  const youngGrowth = Math.max(0, least.young[1] - least.young[0]);
+  const oldGrowth = Math.max(0, least.old[1] - least.old[0]);
+  // Where 1,000 more blocks allocate, so that a flag in a long run can be acted on even if it does not come
+  // back alone.
+  const allocationSites =
+    gcCounted > 0 || youngGrowth + oldGrowth > HEAP_NOISE_BYTES
+      ? await sampleAllocationSites(function thousandBlocks() {
+          for (let b = 0; b < 1000; b++) synth.renderBlock();
+        })
+      : [];
 
   const master = synth.renderBlock();
   for (let i = 0; i < blockSize; i++) peak = Math.max(peak, Math.abs(master.left[i]));
@@ -195,7 +212,8 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
       3,
     ),
     gcPer1000Blocks: round((gcCounted * 1000) / blocksTimed, 3),
-    heapGrowthPer1000BlocksBytes: Math.max(0, heapGrowth - heapBaseline),
+    heapGrowthPer1000BlocksBytes: youngGrowth + oldGrowth,
+    youngGrowthPer1000BlocksBytes: youngGrowth,
     allocationSites,
     peak: round(peak, 4),
   };
@@ -203,7 +221,7 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
 
 /**
  * V8's sampling heap profiler over `work`, counting objects that were collected again too (young garbage is
- * what per-block allocation makes). Returns the sites that allocated, as "function file:line bytes", most first.
+ * what per-block allocation makes). Returns the sites that allocated, as "function file bytes", most first.
  */
 async function sampleAllocationSites(work: () => void): Promise<string[]> {
   const session = new Session();
@@ -219,23 +237,36 @@ async function sampleAllocationSites(work: () => void): Promise<string[]> {
   };
   session.disconnect();
   const bytesBySite = new Map<string, number>();
-  const visit = (node: SamplingNode): void => {
-    if (node.selfSize > 0) {
-      const { functionName, url, lineNumber } = node.callFrame;
-      const site = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|bench)\//, '$1/')}:${lineNumber + 1}`;
+  // Only what `work` and its callees allocate: the profiler's own messages and promises are not the work's.
+  const visit = (node: SamplingNode, inWork: boolean): void => {
+    const within = inWork || node.callFrame.functionName === work.name;
+    if (within && node.selfSize > 0) {
+      const { functionName, url } = node.callFrame;
+      const site = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|bench)\//, '$1/')}`;
       bytesBySite.set(site, (bytesBySite.get(site) ?? 0) + node.selfSize);
     }
-    for (const child of node.children) visit(child);
+    for (const child of node.children) visit(child, within);
   };
-  visit(profile.head);
+  visit(profile.head, false);
   return [...bytesBySite]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 5)
     .map(([site, bytes]) => `${site} ${bytes} B`);
 }
 
+/** Bytes in use in V8's young generation and everywhere else (old, code, large-object and map spaces). */
+function heapBySpace(): { young: number; old: number } {
+  let young = 0;
+  let old = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (space.space_name.startsWith('new_')) young += space.space_used_size;
+    else old += space.space_used_size;
+  }
+  return { young, old };
+}
+
 interface SamplingNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string };
   selfSize: number;
   children: SamplingNode[];
 }
@@ -290,6 +321,27 @@ function runInOwnProcess<T>(flag: string): Promise<T> {
   });
 }
 
+/**
+ * The render allocates: a GC during the timed rounds (the warm-up's garbage is collected before them), young
+ * growth, or growth elsewhere with a site in the render (an allocation V8 pretenured).
+ */
+function allocates(r: CaseResult): boolean {
+  return (
+    r.gcPer1000Blocks > 0 ||
+    r.youngGrowthPer1000BlocksBytes > HEAP_NOISE_BYTES ||
+    (r.heapGrowthPer1000BlocksBytes > HEAP_NOISE_BYTES && r.allocationSites.length > 0)
+  );
+}
+
+/** Old and code spaces grew but nothing in the render allocated: V8 installed code (a compile finished). */
+function compiling(r: CaseResult): boolean {
+  return !allocates(r) && r.heapGrowthPer1000BlocksBytes > HEAP_NOISE_BYTES;
+}
+
+function caseName(r: CaseResult): string {
+  return `${r.patch}@${r.blockSize}/${r.engine}`;
+}
+
 function pad(text: string | number, width: number): string {
   const s = String(text);
   return s.length >= width ? s : ' '.repeat(width - s.length) + s;
@@ -317,7 +369,13 @@ async function main(): Promise<void> {
         console.log(
           `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${r.heapGrowthPer1000BlocksBytes} B${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)}`,
         );
-        for (const site of r.allocationSites ?? []) console.log(`    allocates in ${site}`);
+        for (const site of r.allocationSites) console.log(`    allocates in ${site}`);
+        if (compiling(r)) {
+          const old = r.heapGrowthPer1000BlocksBytes - r.youngGrowthPer1000BlocksBytes;
+          console.log(
+            `    ${old} B of it in the old and code spaces, none sampled in the render: V8 compiling`,
+          );
+        }
       }
     }
   }
@@ -334,14 +392,15 @@ async function main(): Promise<void> {
         `(wall median ${target.realtimeMedian}×, best ${target.realtimeBest}×; per CPU second ${target.realtimeCpu}×)`,
     );
   }
-  const allocating = results.filter(
-    (r) => r.gcPer1000Blocks > 0 || r.heapGrowthPer1000BlocksBytes > HEAP_NOISE_BYTES,
-  );
+  const allocating = results.filter(allocates);
+  const compiled = results.filter(compiling);
   console.log(
     allocating.length === 0
-      ? 'steady state: no GC and no heap growth in any case'
-      : `steady state: GC or heap growth in ${allocating.map((r) => `${r.patch}@${r.blockSize}/${r.engine}`).join(', ')}`,
+      ? 'steady state: no GC and no allocation in any case'
+      : `steady state: GC or allocation in ${allocating.map(caseName).join(', ')}`,
   );
+  if (compiled.length > 0)
+    console.log(`  (V8 compiled during the measurement of ${compiled.map(caseName).join(', ')})`);
 
   // The reverb's denormal check (its own process: a fresh JIT, like the cases above).
   let tail: ReverbTailReport | null = null;
