@@ -20,9 +20,13 @@
 // Realtime factor = audio seconds rendered / wall seconds spent (median and best of several rounds), and
 // per CPU second of the process (RT× cpu, median round): on a shared machine other processes steal the core
 // and inflate wall time, while CPU time counts only what this render used. ns per node-sample = the lesser
-// of the median wall and CPU round times / (frames × nodes that render). GC events are counted with a PerformanceObserver over the timed
-// rounds; heap growth is v8 used_heap_size after exactly 1,000 steady-state blocks minus before (after a
-// full GC; least of 5 trials, less the same measurement over 0 blocks), so any per-block allocation shows up as growth even when no GC ran.
+// of the median wall and CPU round times / (frames × nodes that render).
+//
+// Steady state: GC events are counted with a PerformanceObserver over the timed rounds (the warm-up's garbage
+// is collected before them). Heap growth is V8's bytes in use after exactly 1,000 blocks minus before (after
+// a full GC; least of 5 trials, less the same over 0 blocks), by space: young growth is what the render
+// allocates, growth only in the old and code spaces is V8 installing compiled code. When either shows, the
+// sampling heap profiler runs over 1,000 more blocks and the case prints where they allocate.
 
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +34,7 @@ import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../src/engine/wasm/kernels.js';
 import {
@@ -42,7 +46,7 @@ import {
   formatEdit,
 } from './build-edit.js';
 import { formatOscBench, type OscBenchReport, runOscBench } from './osc.js';
-import { allPatches, benchRegistry } from './patches.js';
+import { allPatches, benchRegistry, sines } from './patches.js';
 import { formatSoak, runSoak, type SoakReport } from './soak.js';
 import { formatReverbTail, type ReverbTailReport, reverbTail } from './space-dynamics.js';
 import {
@@ -63,7 +67,14 @@ const ROUND_SECONDS = 0.25;
 const ROUNDS = 7;
 const TARGET_REALTIME = 8;
 const HEAP_TRIALS = 5;
-/** Heap growth per 1,000 blocks below this is measurement noise, not per-block allocation (< 1 B/block). */
+/** How long each probe of the host's speed renders (hostProbe). */
+const PROBE_SECONDS = 0.1;
+/** A case whose probe was below this part of the run's best was measured while the host ran slow. */
+const SLOW_HOST = 0.8;
+/**
+ * Heap growth per 1,000 blocks below this is measurement noise, not per-block allocation (< 1 B/block): the
+ * heap statistics' own objects vary by a few hundred bytes. The table shows whole KiB.
+ */
 const HEAP_NOISE_BYTES = 1024;
 
 interface CaseResult {
@@ -80,8 +91,15 @@ interface CaseResult {
   nsPerNodeSample: number;
   gcPer1000Blocks: number;
   heapGrowthPer1000BlocksBytes: number;
-  /** Only when the steady-state check found GC or growth: where 1,000 more blocks allocate, most first. */
-  allocationSites?: string[];
+  /** The part of it in the young generation, where the render's own allocations land. */
+  youngGrowthPer1000BlocksBytes: number;
+  /**
+   * The host's speed around the case: the lesser of the probe's rates (RT× per CPU second) just before and
+   * just after it (hostProbe). Set by the driver.
+   */
+  hostProbe: number;
+  /** Where 1,000 more blocks allocate, most first: sampled when there was GC or growth, else empty. */
+  allocationSites: string[];
   peak: number;
 }
 
@@ -121,6 +139,11 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
     return wall;
   };
 
+  /** Renders `blocks` blocks and nothing else: the timing above boxes its numbers (a few objects a call). */
+  const renderOnly = (blocks: number): void => {
+    for (let b = 0; b < blocks; b++) synth.renderBlock();
+  };
+
   // Warm up (JIT tiers), then size a round to ROUND_SECONDS.
   let blocks = 16;
   let elapsed = render(blocks);
@@ -138,6 +161,9 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
   });
   observer.observe({ entryTypes: ['gc'] });
   const flush = () => new Promise((resolve) => setTimeout(resolve, 20));
+  // The warm-up's garbage (code still in V8's lower tiers boxes numbers, and compiling allocates) is
+  // collected now: else V8 may collect it in a task when the rounds end, and that GC would count as theirs.
+  gc();
   await flush();
   gcEvents = 0;
 
@@ -151,24 +177,32 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
   const gcCounted = gcEvents;
   const blocksTimed = blocksPerRound * ROUNDS;
 
-  // Heap growth over exactly 1,000 steady-state blocks, less the growth over 0 blocks (gc() and
-  // getHeapStatistics() themselves leave ~10–150 KB behind); the least of a few trials of each.
-  let heapGrowth = Number.POSITIVE_INFINITY;
-  let heapBaseline = Number.POSITIVE_INFINITY;
+  // Heap growth over exactly 1,000 steady-state blocks, less the growth over 0 blocks (gc() and the
+  // statistics themselves leave ~10–150 KB behind); the least of a few trials of each. By space: what the
+  // render allocates lands in the young generation; V8's compiler, finishing a job in a background thread,
+  // installs code and its data in the old and code spaces.
+  const least = { young: [Infinity, Infinity], old: [Infinity, Infinity] };
   for (let trial = 0; trial < HEAP_TRIALS; trial++) {
-    for (const blocks of [0, 1000]) {
+    for (const [i, blocks] of [0, 1000].entries()) {
       gc();
-      const heapBefore = getHeapStatistics().used_heap_size;
-      render(blocks);
-      const growth = getHeapStatistics().used_heap_size - heapBefore;
-      if (blocks === 0) heapBaseline = Math.min(heapBaseline, growth);
-      else heapGrowth = Math.min(heapGrowth, growth);
+      const before = heapBySpace();
+      renderOnly(blocks);
+      const after = heapBySpace();
+      least.young[i] = Math.min(least.young[i], after.young - before.young);
+      least.old[i] = Math.min(least.old[i], after.old - before.old);
     }
   }
   observer.disconnect();
-  const allocating = gcCounted > 0 || heapGrowth - heapBaseline > HEAP_NOISE_BYTES;
-  // Say where, so that a flag in a long run can be acted on even if it does not come back alone.
-  const allocationSites = allocating ? await sampleAllocationSites(() => render(1000)) : undefined;
+  const youngGrowth = Math.max(0, least.young[1] - least.young[0]);
+  const oldGrowth = Math.max(0, least.old[1] - least.old[0]);
+  // Where 1,000 more blocks allocate, so that a flag in a long run can be acted on even if it does not come
+  // back alone.
+  const allocationSites =
+    gcCounted > 0 || youngGrowth + oldGrowth > HEAP_NOISE_BYTES
+      ? await sampleAllocationSites(function thousandBlocks() {
+          renderOnly(1000);
+        })
+      : [];
 
   const master = synth.renderBlock();
   for (let i = 0; i < blockSize; i++) peak = Math.max(peak, Math.abs(master.left[i]));
@@ -195,7 +229,9 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
       3,
     ),
     gcPer1000Blocks: round((gcCounted * 1000) / blocksTimed, 3),
-    heapGrowthPer1000BlocksBytes: Math.max(0, heapGrowth - heapBaseline),
+    heapGrowthPer1000BlocksBytes: youngGrowth + oldGrowth,
+    youngGrowthPer1000BlocksBytes: youngGrowth,
+    hostProbe: 0,
     allocationSites,
     peak: round(peak, 4),
   };
@@ -203,7 +239,7 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
 
 /**
  * V8's sampling heap profiler over `work`, counting objects that were collected again too (young garbage is
- * what per-block allocation makes). Returns the sites that allocated, as "function file:line bytes", most first.
+ * what per-block allocation makes). Returns the sites that allocated, as "function file bytes", most first.
  */
 async function sampleAllocationSites(work: () => void): Promise<string[]> {
   const session = new Session();
@@ -219,23 +255,36 @@ async function sampleAllocationSites(work: () => void): Promise<string[]> {
   };
   session.disconnect();
   const bytesBySite = new Map<string, number>();
-  const visit = (node: SamplingNode): void => {
-    if (node.selfSize > 0) {
-      const { functionName, url, lineNumber } = node.callFrame;
-      const site = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|bench)\//, '$1/')}:${lineNumber + 1}`;
+  // Only what `work` and its callees allocate: the profiler's own messages and promises are not the work's.
+  const visit = (node: SamplingNode, inWork: boolean): void => {
+    const within = inWork || node.callFrame.functionName === work.name;
+    if (within && node.selfSize > 0) {
+      const { functionName, url } = node.callFrame;
+      const site = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|bench)\//, '$1/')}`;
       bytesBySite.set(site, (bytesBySite.get(site) ?? 0) + node.selfSize);
     }
-    for (const child of node.children) visit(child);
+    for (const child of node.children) visit(child, within);
   };
-  visit(profile.head);
+  visit(profile.head, false);
   return [...bytesBySite]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 5)
     .map(([site, bytes]) => `${site} ${bytes} B`);
 }
 
+/** Bytes in use in V8's young generation and everywhere else (old, code, large-object and map spaces). */
+function heapBySpace(): { young: number; old: number } {
+  let young = 0;
+  let old = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (space.space_name.startsWith('new_')) young += space.space_used_size;
+    else old += space.space_used_size;
+  }
+  return { young, old };
+}
+
 interface SamplingNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string };
   selfSize: number;
   children: SamplingNode[];
 }
@@ -290,6 +339,48 @@ function runInOwnProcess<T>(flag: string): Promise<T> {
   });
 }
 
+/**
+ * Returns a probe of the host's speed: sines-100 at 128 frames, rendered in this process (idle while a case
+ * runs in its child) for about PROBE_SECONDS; its rate in audio seconds per CPU second. Some hosts switch
+ * between speeds for seconds at a time (this one's virtual CPU by ~1.6×, CPU time included): a case measured
+ * in a slow spell shows a low probe beside it.
+ */
+async function hostProbe(registry: Awaited<ReturnType<typeof benchRegistry>>): Promise<() => number> {
+  const { synth } = sines(100).build(128, registry);
+  await synth.ready();
+  const rate = (blocks: number): number => {
+    const start = process.cpuUsage();
+    for (let b = 0; b < blocks; b++) synth.renderBlock();
+    const cpu = process.cpuUsage(start);
+    return (blocks * 128) / SAMPLE_RATE / ((cpu.user + cpu.system) / 1e6 || 1e-6);
+  };
+  let blocks = 64;
+  for (const end = performance.now() + 1000 * WARM_UP_SECONDS; performance.now() < end; ) rate(blocks);
+  blocks = Math.max(64, Math.round((rate(blocks * 8) * PROBE_SECONDS * SAMPLE_RATE) / 128));
+  return () => rate(blocks);
+}
+
+/**
+ * The render allocates: a GC during the timed rounds (the warm-up's garbage is collected before them), young
+ * growth, or growth elsewhere with a site in the render (an allocation V8 pretenured).
+ */
+function allocates(r: CaseResult): boolean {
+  return (
+    r.gcPer1000Blocks > 0 ||
+    r.youngGrowthPer1000BlocksBytes > HEAP_NOISE_BYTES ||
+    (r.heapGrowthPer1000BlocksBytes > HEAP_NOISE_BYTES && r.allocationSites.length > 0)
+  );
+}
+
+/** Old and code spaces grew but nothing in the render allocated: V8 installed code (a compile finished). */
+function compiling(r: CaseResult): boolean {
+  return !allocates(r) && r.heapGrowthPer1000BlocksBytes > HEAP_NOISE_BYTES;
+}
+
+function caseName(r: CaseResult): string {
+  return `${r.patch}@${r.blockSize}/${r.engine}`;
+}
+
 function pad(text: string | number, width: number): string {
   const s = String(text);
   return s.length >= width ? s : ' '.repeat(width - s.length) + s;
@@ -304,20 +395,29 @@ async function main(): Promise<void> {
   const skipped: Skipped[] = patches.filter((p) => p.skip).map((p) => ({ patch: p.name, skip: p.skip! }));
   const loadBefore = loadavg()[0];
   const results: CaseResult[] = [];
+  const probe = await hostProbe(registry);
 
-  const header = `${pad('patch', 16)} ${pad('frames', 6)} ${pad('engine', 6)} ${pad('nodes', 6)} ${pad('RT× med', 9)} ${pad('RT× best', 9)} ${pad('RT× cpu', 8)} ${pad('ns/node·smp', 11)} ${pad('GC/1k blk', 9)} ${pad('heap Δ/1k blk', 13)}`;
+  const header = `${pad('patch', 16)} ${pad('frames', 6)} ${pad('engine', 6)} ${pad('nodes', 6)} ${pad('RT× med', 9)} ${pad('RT× best', 9)} ${pad('RT× cpu', 8)} ${pad('ns/node·smp', 11)} ${pad('GC/1k blk', 9)} ${pad('heap Δ/1k blk', 13)} ${pad('host', 6)}`;
   console.log(header);
   console.log('-'.repeat(header.length));
   for (const patch of patches) {
     if (patch.skip) continue;
     for (const blockSize of BLOCK_SIZES) {
       for (const engine of engines) {
+        const before = probe();
         const r = await runInChild(patch.name, blockSize, engine);
+        r.hostProbe = Math.min(before, probe());
         results.push(r);
         console.log(
-          `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${r.heapGrowthPer1000BlocksBytes} B${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)}`,
+          `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${Math.floor(r.heapGrowthPer1000BlocksBytes / 1024)} KiB${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)} ${pad(Math.round(r.hostProbe), 6)}`,
         );
-        for (const site of r.allocationSites ?? []) console.log(`    allocates in ${site}`);
+        for (const site of r.allocationSites) console.log(`    allocates in ${site}`);
+        if (compiling(r)) {
+          const old = r.heapGrowthPer1000BlocksBytes - r.youngGrowthPer1000BlocksBytes;
+          console.log(
+            `    ${old} B in the old and code spaces, nothing allocated by the render: V8 installing code`,
+          );
+        }
       }
     }
   }
@@ -334,14 +434,26 @@ async function main(): Promise<void> {
         `(wall median ${target.realtimeMedian}×, best ${target.realtimeBest}×; per CPU second ${target.realtimeCpu}×)`,
     );
   }
-  const allocating = results.filter(
-    (r) => r.gcPer1000Blocks > 0 || r.heapGrowthPer1000BlocksBytes > HEAP_NOISE_BYTES,
-  );
+  const allocating = results.filter(allocates);
+  const compiled = results.filter(compiling);
   console.log(
     allocating.length === 0
-      ? 'steady state: no GC and no heap growth in any case'
-      : `steady state: GC or heap growth in ${allocating.map((r) => `${r.patch}@${r.blockSize}/${r.engine}`).join(', ')}`,
+      ? 'steady state: no GC and no allocation in any case'
+      : `steady state: GC or allocation in ${allocating.map(caseName).join(', ')}`,
   );
+  if (compiled.length > 0)
+    console.log(`  (V8 compiled during the measurement of ${compiled.map(caseName).join(', ')})`);
+  if (results.length > 0) {
+    const probes = results.map((r) => r.hostProbe);
+    const bestProbe = Math.max(...probes);
+    const slowHost = results.filter((r) => r.hostProbe < SLOW_HOST * bestProbe);
+    console.log(
+      `host probe (sines-100 @128, RT× per CPU second, around each case): ${Math.round(Math.min(...probes))}–${Math.round(bestProbe)}` +
+        (slowHost.length === 0
+          ? ''
+          : `; below ${SLOW_HOST * 100} % of its best around ${slowHost.map(caseName).join(', ')}`),
+    );
+  }
 
   // The reverb's denormal check (its own process: a fresh JIT, like the cases above).
   let tail: ReverbTailReport | null = null;

@@ -94,24 +94,14 @@ function edge(ring: usize, mask: i32, position: i32, tables: usize, fraction: f6
     // two pairs a step.
     const at = ring + ((<usize>position) << 3);
     for (let k: usize = 0; k < (<usize>DELAY) << 3; k += 32) {
-      const a = v128.load(row + k);
-      const b = v128.load(row + k, 16);
-      const v = f64x2.mul(h, f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + k, 256), a))));
-      const w = f64x2.mul(h, f64x2.add(b, f64x2.mul(f, f64x2.sub(v128.load(row + k, 272), b))));
+      const v = f64x2.mul(h, tapPair(v128.load(row + k), v128.load(row + k, 256), f));
+      const w = f64x2.mul(h, tapPair(v128.load(row + k, 16), v128.load(row + k, 272), f));
       v128.store(at + k, f64x2.add(v128.load(at + k), v));
       v128.store(at + k, f64x2.add(v128.load(at + k, 16), w), 16);
     }
     for (let k: usize = (<usize>DELAY) << 3; k < (<usize>TAPS) << 3; k += 32) {
-      const a = v128.load(row + k);
-      const b = v128.load(row + k, 16);
-      const v = f64x2.mul(
-        h,
-        f64x2.sub(f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + k, 256), a))), one),
-      );
-      const w = f64x2.mul(
-        h,
-        f64x2.sub(f64x2.add(b, f64x2.mul(f, f64x2.sub(v128.load(row + k, 272), b))), one),
-      );
+      const v = f64x2.mul(h, f64x2.sub(tapPair(v128.load(row + k), v128.load(row + k, 256), f), one));
+      const w = f64x2.mul(h, f64x2.sub(tapPair(v128.load(row + k, 16), v128.load(row + k, 272), f), one));
       v128.store(at + k, f64x2.add(v128.load(at + k), v));
       v128.store(at + k, f64x2.add(v128.load(at + k, 16), w), 16);
     }
@@ -120,16 +110,23 @@ function edge(ring: usize, mask: i32, position: i32, tables: usize, fraction: f6
   // Taps before DELAY: the whole step; from DELAY on the naive (delayed) signal already contains the jump,
   // so only the residual B − 1. Two loops, so neither tests which.
   for (let k = 0; k < DELAY; k += 2) {
-    const a = v128.load(row + ((<usize>k) << 3));
-    const v = f64x2.mul(h, f64x2.add(a, f64x2.mul(f, f64x2.sub(v128.load(row + ((<usize>k) << 3), 256), a))));
+    const taps = row + ((<usize>k) << 3);
+    const v = f64x2.mul(h, tapPair(v128.load(taps), v128.load(taps, 256), f));
     inline.always(addPair(ring, mask, position + k, v));
   }
   for (let k = DELAY; k < TAPS; k += 2) {
-    const a = v128.load(row + ((<usize>k) << 3));
-    const b = v128.load(row + ((<usize>k) << 3), 256);
-    const v = f64x2.mul(h, f64x2.sub(f64x2.add(a, f64x2.mul(f, f64x2.sub(b, a))), one));
+    const taps = row + ((<usize>k) << 3);
+    const v = f64x2.mul(h, f64x2.sub(tapPair(v128.load(taps), v128.load(taps, 256), f), one));
     inline.always(addPair(ring, mask, position + k, v));
   }
+}
+
+/**
+ * Two taps of the step table between one fractional index's row (`a`) and the next's (`b`, 256 values on):
+ * a + f·(b − a), as JS interpolates each tap.
+ */
+function tapPair(a: v128, b: v128, f: v128): v128 {
+  return f64x2.add(a, f64x2.mul(f, f64x2.sub(b, a)));
 }
 
 /** Adds the two lanes of `v` to the ring's slots `index` and `index` + 1 (both mod the ring). */
@@ -411,25 +408,18 @@ function quietLevel(first: f64, last: f64, at: usize, pwm: usize, c: i32, frames
     v128.and(f32x4.eq(e, e), f32x4.eq(g, g)),
   );
   if (!i32x4.all_true(numbers)) return 0;
-  // The duty is monotonic in the pwm sample: the range of the samples clamped is the duties' range. Frame 8's
-  // (the flags look one frame on; at a block's end frame 15's) and frame 0's duty at a block's start (the
-  // last block's) widen it. Compares and selects throughout: min/max's NaN and −0 rules cost V8 several
-  // instructions each, and neither can occur here.
+  // The range of the 16 samples as duties, widened by the next frame's (the flags look one frame on; at a
+  // block's end the last frame's) and, at a block's start, by the last block's last duty. Compares and
+  // selects throughout: min/max's NaN and −0 rules cost V8 several instructions each, and neither occurs here.
   let beyond = load<f32>(pwm + ((<usize>(c + 16 < frames ? c + 16 : frames - 1)) << 2));
   if (Number.isNaN(beyond)) beyond = 0.5; // duty(NaN)
   const outer = f32x4.splat(beyond);
   const low4 = f32x4.pmin(f32x4.pmin(f32x4.pmin(a, b), f32x4.pmin(e, g)), outer);
   const high4 = f32x4.pmax(f32x4.pmax(f32x4.pmax(a, b), f32x4.pmax(e, g)), outer);
-  const low2 = f32x4.pmin(low4, i32x4.shuffle(low4, low4, 2, 3, 0, 1));
-  const high2 = f32x4.pmax(high4, i32x4.shuffle(high4, high4, 2, 3, 0, 1));
-  let least = clampDuty(<f64>f32x4.extract_lane(f32x4.pmin(low2, i32x4.shuffle(low2, low2, 1, 0, 3, 2)), 0));
-  let most = clampDuty(
-    <f64>f32x4.extract_lane(f32x4.pmax(high2, i32x4.shuffle(high2, high2, 1, 0, 3, 2)), 0),
-  );
-  if (c === 0) {
-    least = select<f64>(firstDuty, least, firstDuty < least);
-    most = select<f64>(firstDuty, most, firstDuty > most);
-  }
+  // A duty before the block's first frame widens the range only for the run at c = 0 (NaN widens nothing).
+  const range = inline.always(clampedRange(low4, high4, c === 0 ? firstDuty : NaN));
+  const least = f64x2.extract_lane(range, 0);
+  const most = f64x2.extract_lane(range, 1);
   return quietWithin(first, last, least, most);
 }
 
@@ -473,8 +463,15 @@ function dutyRange(pwm: usize, frames: i32, firstDuty: f64): v128 {
   }
   sum = f32x4.add(sum, sum1);
   if (!i32x4.all_true(f32x4.eq(sum, sum))) return f64x2.splat(NaN);
-  low = f32x4.pmin(low, low1);
-  high = f32x4.pmax(high, high1);
+  return inline.always(clampedRange(f32x4.pmin(low, low1), f32x4.pmax(high, high1), firstDuty));
+}
+
+/**
+ * The least of `low`'s four pwm samples and the most of `high`'s, as duties (lanes 0 and 1), widened to
+ * `firstDuty` unless it is NaN. The duty is monotonic in the sample, so the samples' range clamped is the
+ * duties' range. By compares (see clampDuty).
+ */
+function clampedRange(low: v128, high: v128, firstDuty: f64): v128 {
   const low2 = f32x4.pmin(low, i32x4.shuffle(low, low, 2, 3, 0, 1));
   const high2 = f32x4.pmax(high, i32x4.shuffle(high, high, 2, 3, 0, 1));
   let least = clampDuty(<f64>f32x4.extract_lane(f32x4.pmin(low2, i32x4.shuffle(low2, low2, 1, 0, 3, 2)), 0));
