@@ -22,11 +22,12 @@
 // and inflate wall time, while CPU time counts only what this render used. ns per node-sample = the lesser
 // of the median wall and CPU round times / (frames × nodes that render).
 //
-// Steady state: GC events are counted with a PerformanceObserver over the timed rounds (the warm-up's garbage
-// is collected before them). Heap growth is V8's bytes in use after exactly 1,000 blocks minus before (after
-// a full GC; least of 5 trials, less the same over 0 blocks), by space: young growth is what the render
-// allocates, growth only in the old and code spaces is V8 installing compiled code. When either shows, the
-// sampling heap profiler runs over 1,000 more blocks and the case prints where they allocate.
+// Steady state (after a warm-up of at least 1 s and 3,000 blocks): GC events are counted with a
+// PerformanceObserver over the timed rounds (the warm-up's garbage is collected before them). Heap growth is
+// V8's bytes in use after exactly 1,000 blocks minus before (after a full GC; least of 5 trials, less the
+// same over 0 blocks), by space: young growth is what the render allocates, growth only in the old and code
+// spaces is V8 installing compiled code. When either shows, the sampling heap profiler runs over 1,000 more
+// blocks and the case prints where they allocate.
 
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -46,7 +47,7 @@ import {
   formatEdit,
 } from './build-edit.js';
 import { formatOscBench, type OscBenchReport, runOscBench } from './osc.js';
-import { allPatches, benchRegistry, sines } from './patches.js';
+import { allPatches, benchRegistry } from './patches.js';
 import { formatSoak, runSoak, type SoakReport } from './soak.js';
 import { formatReverbTail, type ReverbTailReport, reverbTail } from './space-dynamics.js';
 import {
@@ -63,14 +64,15 @@ const BLOCK_SIZES = [128, 256];
 const ENGINES = ['wasm', 'js'] as const;
 type Engine = (typeof ENGINES)[number];
 const WARM_UP_SECONDS = 1; // long enough for concurrent TurboFan compiles on a busy machine
+/**
+ * And at least this many blocks: functions called once a block tier up by calls, not time, and a slow case
+ * (the JS engine's big graphs) gives fewer in a second than V8 needs; until then they box numbers.
+ */
+const WARM_UP_BLOCKS = 3000;
 const ROUND_SECONDS = 0.25;
 const ROUNDS = 7;
 const TARGET_REALTIME = 8;
 const HEAP_TRIALS = 5;
-/** How long each probe of the host's speed renders (hostProbe). */
-const PROBE_SECONDS = 0.1;
-/** A case whose probe was below this part of the run's best was measured while the host ran slow. */
-const SLOW_HOST = 0.8;
 /**
  * Heap growth per 1,000 blocks below this is measurement noise, not per-block allocation (< 1 B/block): the
  * heap statistics' own objects vary by a few hundred bytes. The table shows whole KiB.
@@ -93,11 +95,6 @@ interface CaseResult {
   heapGrowthPer1000BlocksBytes: number;
   /** The part of it in the young generation, where the render's own allocations land. */
   youngGrowthPer1000BlocksBytes: number;
-  /**
-   * The host's speed around the case: the lesser of the probe's rates (RT× per CPU second) just before and
-   * just after it (hostProbe). Set by the driver.
-   */
-  hostProbe: number;
   /** Where 1,000 more blocks allocate, most first: sampled when there was GC or growth, else empty. */
   allocationSites: string[];
   peak: number;
@@ -148,11 +145,14 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
   let blocks = 16;
   let elapsed = render(blocks);
   let warmed = elapsed;
+  let warmedBlocks = blocks;
   while (warmed < WARM_UP_SECONDS) {
     blocks = Math.min(blocks * 2, 1 << 20);
     elapsed = render(blocks);
     warmed += elapsed;
+    warmedBlocks += blocks;
   }
+  if (warmedBlocks < WARM_UP_BLOCKS) render(WARM_UP_BLOCKS - warmedBlocks);
   const blocksPerRound = Math.max(100, Math.round((blocks * ROUND_SECONDS) / elapsed));
 
   let gcEvents = 0;
@@ -231,7 +231,6 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
     gcPer1000Blocks: round((gcCounted * 1000) / blocksTimed, 3),
     heapGrowthPer1000BlocksBytes: youngGrowth + oldGrowth,
     youngGrowthPer1000BlocksBytes: youngGrowth,
-    hostProbe: 0,
     allocationSites,
     peak: round(peak, 4),
   };
@@ -340,27 +339,6 @@ function runInOwnProcess<T>(flag: string): Promise<T> {
 }
 
 /**
- * Returns a probe of the host's speed: sines-100 at 128 frames, rendered in this process (idle while a case
- * runs in its child) for about PROBE_SECONDS; its rate in audio seconds per CPU second. Some hosts switch
- * between speeds for seconds at a time (this one's virtual CPU by ~1.6×, CPU time included): a case measured
- * in a slow spell shows a low probe beside it.
- */
-async function hostProbe(registry: Awaited<ReturnType<typeof benchRegistry>>): Promise<() => number> {
-  const { synth } = sines(100).build(128, registry);
-  await synth.ready();
-  const rate = (blocks: number): number => {
-    const start = process.cpuUsage();
-    for (let b = 0; b < blocks; b++) synth.renderBlock();
-    const cpu = process.cpuUsage(start);
-    return (blocks * 128) / SAMPLE_RATE / ((cpu.user + cpu.system) / 1e6 || 1e-6);
-  };
-  let blocks = 64;
-  for (const end = performance.now() + 1000 * WARM_UP_SECONDS; performance.now() < end; ) rate(blocks);
-  blocks = Math.max(64, Math.round((rate(blocks * 8) * PROBE_SECONDS * SAMPLE_RATE) / 128));
-  return () => rate(blocks);
-}
-
-/**
  * The render allocates: a GC during the timed rounds (the warm-up's garbage is collected before them), young
  * growth, or growth elsewhere with a site in the render (an allocation V8 pretenured).
  */
@@ -395,21 +373,18 @@ async function main(): Promise<void> {
   const skipped: Skipped[] = patches.filter((p) => p.skip).map((p) => ({ patch: p.name, skip: p.skip! }));
   const loadBefore = loadavg()[0];
   const results: CaseResult[] = [];
-  const probe = await hostProbe(registry);
 
-  const header = `${pad('patch', 16)} ${pad('frames', 6)} ${pad('engine', 6)} ${pad('nodes', 6)} ${pad('RT× med', 9)} ${pad('RT× best', 9)} ${pad('RT× cpu', 8)} ${pad('ns/node·smp', 11)} ${pad('GC/1k blk', 9)} ${pad('heap Δ/1k blk', 13)} ${pad('host', 6)}`;
+  const header = `${pad('patch', 16)} ${pad('frames', 6)} ${pad('engine', 6)} ${pad('nodes', 6)} ${pad('RT× med', 9)} ${pad('RT× best', 9)} ${pad('RT× cpu', 8)} ${pad('ns/node·smp', 11)} ${pad('GC/1k blk', 9)} ${pad('heap Δ/1k blk', 13)}`;
   console.log(header);
   console.log('-'.repeat(header.length));
   for (const patch of patches) {
     if (patch.skip) continue;
     for (const blockSize of BLOCK_SIZES) {
       for (const engine of engines) {
-        const before = probe();
         const r = await runInChild(patch.name, blockSize, engine);
-        r.hostProbe = Math.min(before, probe());
         results.push(r);
         console.log(
-          `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${Math.floor(r.heapGrowthPer1000BlocksBytes / 1024)} KiB${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)} ${pad(Math.round(r.hostProbe), 6)}`,
+          `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${Math.floor(r.heapGrowthPer1000BlocksBytes / 1024)} KiB${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)}`,
         );
         for (const site of r.allocationSites) console.log(`    allocates in ${site}`);
         if (compiling(r)) {
@@ -443,17 +418,6 @@ async function main(): Promise<void> {
   );
   if (compiled.length > 0)
     console.log(`  (V8 compiled during the measurement of ${compiled.map(caseName).join(', ')})`);
-  if (results.length > 0) {
-    const probes = results.map((r) => r.hostProbe);
-    const bestProbe = Math.max(...probes);
-    const slowHost = results.filter((r) => r.hostProbe < SLOW_HOST * bestProbe);
-    console.log(
-      `host probe (sines-100 @128, RT× per CPU second, around each case): ${Math.round(Math.min(...probes))}–${Math.round(bestProbe)}` +
-        (slowHost.length === 0
-          ? ''
-          : `; below ${SLOW_HOST * 100} % of its best around ${slowHost.map(caseName).join(', ')}`),
-    );
-  }
 
   // The reverb's denormal check (its own process: a fresh JIT, like the cases above).
   let tail: ReverbTailReport | null = null;
