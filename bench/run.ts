@@ -33,7 +33,7 @@ import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -73,6 +73,13 @@ const ROUND_SECONDS = 0.25;
 const ROUNDS = 7;
 const TARGET_REALTIME = 8;
 const HEAP_TRIALS = 5;
+/** The kinds of GC a PerformanceEntry's detail.kind names. */
+const GC_KINDS: Record<number, string> = {
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
 /**
  * Heap growth per 1,000 blocks below this is measurement noise, not per-block allocation (< 1 B/block): the
  * heap statistics' own objects vary by a few hundred bytes. The table shows whole KiB.
@@ -92,6 +99,8 @@ interface CaseResult {
   realtimeCpu: number;
   nsPerNodeSample: number;
   gcPer1000Blocks: number;
+  /** The kinds of the GCs counted (minor: a scavenge of the young generation, which allocation fills). */
+  gcKinds: string[];
   heapGrowthPer1000BlocksBytes: number;
   /** The part of it in the young generation, where the render's own allocations land. */
   youngGrowthPer1000BlocksBytes: number;
@@ -155,26 +164,36 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
   if (warmedBlocks < WARM_UP_BLOCKS) render(WARM_UP_BLOCKS - warmedBlocks);
   const blocksPerRound = Math.max(100, Math.round((blocks * ROUND_SECONDS) / elapsed));
 
-  let gcEvents = 0;
+  // GCs that start within the timed rounds. Only those: V8 also collects in tasks (its memory reducer, after
+  // the heap grew in the build and warm-up), which run in the pause after the rounds, not because of them.
+  const roundsWindow = { start: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
+  const gcKinds: string[] = [];
   const observer = new PerformanceObserver((list) => {
-    gcEvents += list.getEntries().length;
+    for (const entry of list.getEntries()) {
+      if (entry.startTime >= roundsWindow.start && entry.startTime < roundsWindow.end) {
+        gcKinds.push(
+          GC_KINDS[(entry as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other',
+        );
+      }
+    }
   });
   observer.observe({ entryTypes: ['gc'] });
   const flush = () => new Promise((resolve) => setTimeout(resolve, 20));
   // The warm-up's garbage (code still in V8's lower tiers boxes numbers, and compiling allocates) is
-  // collected now: else V8 may collect it in a task when the rounds end, and that GC would count as theirs.
+  // collected now, so that the rounds do not pay for it.
   gc();
   await flush();
-  gcEvents = 0;
 
   const rounds: number[] = [];
   const cpuRounds: number[] = [];
+  roundsWindow.start = performance.now();
   for (let r = 0; r < ROUNDS; r++) {
     rounds.push(render(blocksPerRound));
     cpuRounds.push(lastCpuSeconds);
   }
+  roundsWindow.end = performance.now();
   await flush();
-  const gcCounted = gcEvents;
+  const gcCounted = gcKinds.length;
   const blocksTimed = blocksPerRound * ROUNDS;
 
   // Heap growth over exactly 1,000 steady-state blocks, less the growth over 0 blocks (gc() and the
@@ -229,6 +248,7 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
       3,
     ),
     gcPer1000Blocks: round((gcCounted * 1000) / blocksTimed, 3),
+    gcKinds,
     heapGrowthPer1000BlocksBytes: youngGrowth + oldGrowth,
     youngGrowthPer1000BlocksBytes: youngGrowth,
     allocationSites,
@@ -386,6 +406,7 @@ async function main(): Promise<void> {
         console.log(
           `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${Math.floor(r.heapGrowthPer1000BlocksBytes / 1024)} KiB${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)}`,
         );
+        if (r.gcKinds.length > 0) console.log(`    GC in the timed rounds: ${r.gcKinds.join(', ')}`);
         for (const site of r.allocationSites) console.log(`    allocates in ${site}`);
         if (compiling(r)) {
           const old = r.heapGrowthPer1000BlocksBytes - r.youngGrowthPer1000BlocksBytes;
