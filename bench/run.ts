@@ -26,8 +26,8 @@
 // PerformanceObserver over the timed rounds (the warm-up's garbage is collected before them). Heap growth is
 // V8's bytes in use after exactly 1,000 blocks minus before (after a full GC; least of 5 trials, less the
 // same over 0 blocks), by space: young growth is what the render allocates, growth only in the old and code
-// spaces is V8 installing compiled code. When either shows, the sampling heap profiler runs over 1,000 more
-// blocks and the case prints where they allocate.
+// spaces is V8 installing compiled code. V8's sampling heap profiler runs sparsely through the rounds, and
+// densely over 1,000 more blocks when there was GC or growth: the case prints where they allocated.
 
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -73,6 +73,8 @@ const ROUND_SECONDS = 0.25;
 const ROUNDS = 7;
 const TARGET_REALTIME = 8;
 const HEAP_TRIALS = 5;
+/** The rounds' allocation is sampled once per this many bytes on average. */
+const ROUNDS_SAMPLING_BYTES = 16384;
 /** The kinds of GC a PerformanceEntry's detail.kind names. */
 const GC_KINDS: Record<number, string> = {
   [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
@@ -101,6 +103,8 @@ interface CaseResult {
   gcPer1000Blocks: number;
   /** The kinds of the GCs counted (minor: a scavenge of the young generation, which allocation fills). */
   gcKinds: string[];
+  /** When there was GC in the rounds: where the rounds allocated (sampled every ROUNDS_SAMPLING_BYTES). */
+  roundsSites: string[];
   heapGrowthPer1000BlocksBytes: number;
   /** The part of it in the young generation, where the render's own allocations land. */
   youngGrowthPer1000BlocksBytes: number;
@@ -184,6 +188,9 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
   gc();
   await flush();
 
+  // Sampled sparsely through the rounds too (free while nothing allocates): an allocation that stops before
+  // the heap trials below still says where it was.
+  const roundsSampling = await sampleAllocations(ROUNDS_SAMPLING_BYTES);
   const rounds: number[] = [];
   const cpuRounds: number[] = [];
   roundsWindow.start = performance.now();
@@ -194,6 +201,7 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
   roundsWindow.end = performance.now();
   await flush();
   const gcCounted = gcKinds.length;
+  const roundsSites = await roundsSampling.stop('runCase'); // async, never optimized
   const blocksTimed = blocksPerRound * ROUNDS;
 
   // Heap growth over exactly 1,000 steady-state blocks, less the growth over 0 blocks (gc() and the
@@ -216,12 +224,15 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
   const oldGrowth = Math.max(0, least.old[1] - least.old[0]);
   // Where 1,000 more blocks allocate, so that a flag in a long run can be acted on even if it does not come
   // back alone.
-  const allocationSites =
-    gcCounted > 0 || youngGrowth + oldGrowth > HEAP_NOISE_BYTES
-      ? await sampleAllocationSites(function thousandBlocks() {
-          renderOnly(1000);
-        })
-      : [];
+  const allocationSites: string[] = [];
+  if (gcCounted > 0 || youngGrowth + oldGrowth > HEAP_NOISE_BYTES) {
+    const sampling = await sampleAllocations(256);
+    // Called once, so never optimized: its frame stays on the sampled stacks (an inlined one would not).
+    (function thousandBlocks() {
+      for (let b = 0; b < 1000; b++) synth.renderBlock();
+    })();
+    allocationSites.push(...(await sampling.stop('thousandBlocks')));
+  }
 
   const master = synth.renderBlock();
   for (let i = 0; i < blockSize; i++) peak = Math.max(peak, Math.abs(master.left[i]));
@@ -249,6 +260,7 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
     ),
     gcPer1000Blocks: round((gcCounted * 1000) / blocksTimed, 3),
     gcKinds,
+    roundsSites: gcCounted > 0 ? roundsSites : [],
     heapGrowthPer1000BlocksBytes: youngGrowth + oldGrowth,
     youngGrowthPer1000BlocksBytes: youngGrowth,
     allocationSites,
@@ -257,38 +269,44 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
 }
 
 /**
- * V8's sampling heap profiler over `work`, counting objects that were collected again too (young garbage is
- * what per-block allocation makes). Returns the sites that allocated, as "function file bytes", most first.
+ * Starts V8's sampling heap profiler, one sample per `interval` bytes allocated on average, counting objects
+ * that were collected again too (young garbage is what per-block allocation makes). `stop(root)` returns the
+ * sites where the function named `root` and its callees allocated, as "function file bytes", most first.
+ * `root` must be a function V8 has not optimized (one called once): frames inlined into optimized code
+ * were missing from the sampled stacks.
  */
-async function sampleAllocationSites(work: () => void): Promise<string[]> {
+async function sampleAllocations(interval: number): Promise<{ stop(root: string): Promise<string[]> }> {
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 256,
+    samplingInterval: interval,
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   } as object);
-  work();
-  const { profile } = (await session.post('HeapProfiler.stopSampling')) as {
-    profile: { head: SamplingNode };
+  return {
+    async stop(root) {
+      const { profile } = (await session.post('HeapProfiler.stopSampling')) as {
+        profile: { head: SamplingNode };
+      };
+      session.disconnect();
+      const bytesBySite = new Map<string, number>();
+      // Only what `root` and its callees allocate: the profiler's own messages and promises are not theirs.
+      const visit = (node: SamplingNode, inRoot: boolean): void => {
+        const within = inRoot || node.callFrame.functionName === root;
+        if (within && node.selfSize > 0) {
+          const { functionName, url } = node.callFrame;
+          const site = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|bench)\//, '$1/')}`;
+          bytesBySite.set(site, (bytesBySite.get(site) ?? 0) + node.selfSize);
+        }
+        for (const child of node.children) visit(child, within);
+      };
+      visit(profile.head, false);
+      return [...bytesBySite]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([site, bytes]) => `${site} ${bytes} B`);
+    },
   };
-  session.disconnect();
-  const bytesBySite = new Map<string, number>();
-  // Only what `work` and its callees allocate: the profiler's own messages and promises are not the work's.
-  const visit = (node: SamplingNode, inWork: boolean): void => {
-    const within = inWork || node.callFrame.functionName === work.name;
-    if (within && node.selfSize > 0) {
-      const { functionName, url } = node.callFrame;
-      const site = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|bench)\//, '$1/')}`;
-      bytesBySite.set(site, (bytesBySite.get(site) ?? 0) + node.selfSize);
-    }
-    for (const child of node.children) visit(child, within);
-  };
-  visit(profile.head, false);
-  return [...bytesBySite]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 5)
-    .map(([site, bytes]) => `${site} ${bytes} B`);
 }
 
 /** Bytes in use in V8's young generation and everywhere else (old, code, large-object and map spaces). */
@@ -407,6 +425,7 @@ async function main(): Promise<void> {
           `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${Math.floor(r.heapGrowthPer1000BlocksBytes / 1024)} KiB${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)}`,
         );
         if (r.gcKinds.length > 0) console.log(`    GC in the timed rounds: ${r.gcKinds.join(', ')}`);
+        for (const site of r.roundsSites) console.log(`    the rounds allocated in ${site}`);
         for (const site of r.allocationSites) console.log(`    allocates in ${site}`);
         if (compiling(r)) {
           const old = r.heapGrowthPer1000BlocksBytes - r.youngGrowthPer1000BlocksBytes;
