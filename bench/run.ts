@@ -271,7 +271,7 @@ async function runCase(patchName: string, blockSize: number, engine: Engine): Pr
 /**
  * Starts V8's sampling heap profiler, one sample per `interval` bytes allocated on average, counting objects
  * that were collected again too (young garbage is what per-block allocation makes). `stop(root)` returns the
- * sites where the function named `root` and its callees allocated, as "function file bytes", most first.
+ * sites where the callees of the function named `root` allocated, as "function file bytes", most first.
  * `root` must be a function V8 has not optimized (one called once): frames inlined into optimized code
  * were missing from the sampled stacks.
  */
@@ -290,10 +290,12 @@ async function sampleAllocations(interval: number): Promise<{ stop(root: string)
       };
       session.disconnect();
       const bytesBySite = new Map<string, number>();
-      // Only what `root` and its callees allocate: the profiler's own messages and promises are not theirs.
+      // Only what `root`'s callees allocate: the profiler's own messages and promises are not theirs, and
+      // what `root` itself allocates is the harness (its feedback vector, made on its first call; its timing).
       const visit = (node: SamplingNode, inRoot: boolean): void => {
-        const within = inRoot || node.callFrame.functionName === root;
-        if (within && node.selfSize > 0) {
+        const isRoot = !inRoot && node.callFrame.functionName === root;
+        const within = inRoot || isRoot;
+        if (within && !isRoot && node.selfSize > 0) {
           const { functionName, url } = node.callFrame;
           const site = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|bench)\//, '$1/')}`;
           bytesBySite.set(site, (bytesBySite.get(site) ?? 0) + node.selfSize);
