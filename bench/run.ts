@@ -453,11 +453,16 @@ async function main(): Promise<void> {
   }
   const allocating = results.filter(allocates);
   const compiled = results.filter(compiling);
-  console.log(
-    allocating.length === 0
-      ? 'steady state: no GC and no allocation in any case'
-      : `steady state: GC or allocation in ${allocating.map(caseName).join(', ')}`,
-  );
+  if (results.length === 0)
+    console.log(
+      `no render case: --only ${only ?? '(all)'} --engine ${engineArg ?? '(wasm and js)'} match none`,
+    );
+  else
+    console.log(
+      allocating.length === 0
+        ? 'steady state: no GC and no allocation in any case'
+        : `steady state: GC or allocation in ${allocating.map(caseName).join(', ')}`,
+    );
   if (compiled.length > 0)
     console.log(`  (V8 compiled during the measurement of ${compiled.map(caseName).join(', ')})`);
 
