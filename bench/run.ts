@@ -404,109 +404,134 @@ function pad(text: string | number, width: number): string {
   return s.length >= width ? s : ' '.repeat(width - s.length) + s;
 }
 
+/** The sections after the render cases, by the names `--only` matches (a part of one selects it). */
+const SECTIONS = [
+  'reverb-tail',
+  'build-3000',
+  'edit-3000',
+  'threads',
+  'poly-32-threads',
+  'versus-scsynth',
+  'osc',
+] as const;
+
 async function main(): Promise<void> {
   const only = argument('--only');
   const engineArg = argument('--engine');
+  if (engineArg !== undefined && !ENGINES.some((e) => e === engineArg)) {
+    console.error(`--engine ${engineArg}: no such engine (${ENGINES.join(' or ')})`);
+    process.exitCode = 1;
+    return;
+  }
   const engines = ENGINES.filter((e) => !engineArg || e === engineArg);
   const registry = await benchRegistry();
-  const patches = allPatches(registry.has('SquareNode')).filter((p) => !only || p.name.includes(only));
+  const every = allPatches(registry.has('SquareNode'));
+  const patches = every.filter((p) => !only || p.name.includes(only));
+  const runs = (section: (typeof SECTIONS)[number]) => !only || section.includes(only);
+  if (patches.length === 0 && !SECTIONS.some(runs)) {
+    console.error(
+      `--only ${only}: no case or section has that in its name\n  cases: ${every.map((p) => p.name).join(' ')}\n  sections: ${SECTIONS.join(' ')}`,
+    );
+    process.exitCode = 1;
+    return;
+  }
   const skipped: Skipped[] = patches.filter((p) => p.skip).map((p) => ({ patch: p.name, skip: p.skip! }));
   const loadBefore = loadavg()[0];
   const results: CaseResult[] = [];
 
-  const header = `${pad('patch', 16)} ${pad('frames', 6)} ${pad('engine', 6)} ${pad('nodes', 6)} ${pad('RT× med', 9)} ${pad('RT× best', 9)} ${pad('RT× cpu', 8)} ${pad('ns/node·smp', 11)} ${pad('GC/1k blk', 9)} ${pad('heap Δ/1k blk', 13)}`;
-  console.log(header);
-  console.log('-'.repeat(header.length));
-  for (const patch of patches) {
-    if (patch.skip) continue;
-    for (const blockSize of BLOCK_SIZES) {
-      for (const engine of engines) {
-        const r = await runInChild(patch.name, blockSize, engine);
-        results.push(r);
-        console.log(
-          `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${Math.floor(r.heapGrowthPer1000BlocksBytes / 1024)} KiB${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)}`,
-        );
-        if (r.gcKinds.length > 0) console.log(`    GC in the timed rounds: ${r.gcKinds.join(', ')}`);
-        for (const site of r.roundsSites) console.log(`    the rounds allocated in ${site}`);
-        for (const site of r.allocationSites) console.log(`    allocates in ${site}`);
-        if (compiling(r)) {
-          const old = r.heapGrowthPer1000BlocksBytes - r.youngGrowthPer1000BlocksBytes;
+  // The render cases (none when --only names a section only).
+  if (patches.length > 0) {
+    const header = `${pad('patch', 16)} ${pad('frames', 6)} ${pad('engine', 6)} ${pad('nodes', 6)} ${pad('RT× med', 9)} ${pad('RT× best', 9)} ${pad('RT× cpu', 8)} ${pad('ns/node·smp', 11)} ${pad('GC/1k blk', 9)} ${pad('heap Δ/1k blk', 13)}`;
+    console.log(header);
+    console.log('-'.repeat(header.length));
+    for (const patch of patches) {
+      if (patch.skip) continue;
+      for (const blockSize of BLOCK_SIZES) {
+        for (const engine of engines) {
+          const r = await runInChild(patch.name, blockSize, engine);
+          results.push(r);
           console.log(
-            `    ${old} B in the old and code spaces, nothing allocated by the render: V8 installing code`,
+            `${pad(r.patch, 16)} ${pad(r.blockSize, 6)} ${pad(r.engine, 6)} ${pad(r.renderingNodes, 6)} ${pad(r.realtimeMedian.toFixed(2), 9)} ${pad(r.realtimeBest.toFixed(2), 9)} ${pad(r.realtimeCpu.toFixed(2), 8)} ${pad(r.nsPerNodeSample.toFixed(3), 11)} ${pad(r.gcPer1000Blocks, 9)} ${pad(`${Math.floor(r.heapGrowthPer1000BlocksBytes / 1024)} KiB${r.gcPer1000Blocks > 0 ? '*' : ''}`, 13)}`,
           );
+          if (r.gcKinds.length > 0) console.log(`    GC in the timed rounds: ${r.gcKinds.join(', ')}`);
+          for (const site of r.roundsSites) console.log(`    the rounds allocated in ${site}`);
+          for (const site of r.allocationSites) console.log(`    allocates in ${site}`);
+          if (compiling(r)) {
+            const old = r.heapGrowthPer1000BlocksBytes - r.youngGrowthPer1000BlocksBytes;
+            console.log(
+              `    ${old} B in the old and code spaces, nothing allocated by the render: V8 installing code`,
+            );
+          }
         }
       }
     }
-  }
-  if (results.some((r) => r.gcPer1000Blocks > 0)) {
-    console.log('* garbage was collected during the measurement, so heap Δ understates the allocation');
-  }
-  for (const s of skipped) console.log(`skipped ${s.patch}: ${s.skip}`);
+    if (results.some((r) => r.gcPer1000Blocks > 0)) {
+      console.log('* garbage was collected during the measurement, so heap Δ understates the allocation');
+    }
+    for (const s of skipped) console.log(`skipped ${s.patch}: ${s.skip}`);
 
-  const target = results.find((r) => r.patch === 'sines-1000' && r.blockSize === 128 && r.engine === 'wasm');
-  if (target) {
-    const fast = Math.max(target.realtimeBest, target.realtimeCpu) >= TARGET_REALTIME;
-    console.log(
-      `\ntarget sines-1000 @128 ≥ ${TARGET_REALTIME}× realtime: ${fast ? 'met' : 'NOT met'} ` +
-        `(wall median ${target.realtimeMedian}×, best ${target.realtimeBest}×; per CPU second ${target.realtimeCpu}×)`,
+    const target = results.find(
+      (r) => r.patch === 'sines-1000' && r.blockSize === 128 && r.engine === 'wasm',
     );
-  }
-  const allocating = results.filter(allocates);
-  const compiled = results.filter(compiling);
-  if (results.length === 0)
-    console.log(
-      `no render case: --only ${only ?? '(all)'} --engine ${engineArg ?? '(wasm and js)'} match none`,
-    );
-  else
+    if (target) {
+      const fast = Math.max(target.realtimeBest, target.realtimeCpu) >= TARGET_REALTIME;
+      console.log(
+        `\ntarget sines-1000 @128 ≥ ${TARGET_REALTIME}× realtime: ${fast ? 'met' : 'NOT met'} ` +
+          `(wall median ${target.realtimeMedian}×, best ${target.realtimeBest}×; per CPU second ${target.realtimeCpu}×)`,
+      );
+    }
+    const allocating = results.filter(allocates);
+    const compiled = results.filter(compiling);
     console.log(
       allocating.length === 0
         ? 'steady state: no GC and no allocation in any case'
         : `steady state: GC or allocation in ${allocating.map(caseName).join(', ')}`,
     );
-  if (compiled.length > 0)
-    console.log(`  (V8 compiled during the measurement of ${compiled.map(caseName).join(', ')})`);
+    if (compiled.length > 0)
+      console.log(`  (V8 compiled during the measurement of ${compiled.map(caseName).join(', ')})`);
+  }
 
   // The reverb's denormal check (its own process: a fresh JIT, like the cases above).
   let tail: ReverbTailReport | null = null;
-  if (!only || 'reverb-tail'.includes(only)) {
+  if (runs('reverb-tail')) {
     tail = await runTailInChild();
     console.log(`\n${formatReverbTail(tail)}`);
   }
 
   // Building and editing a 3,000-node patch (each in its own process).
   let build: BuildReport | null = null;
-  if (!only || 'build-3000'.includes(only)) {
+  if (runs('build-3000')) {
     build = await runInOwnProcess<BuildReport>('--build-3000');
     console.log(`\n${formatBuild(build)}`);
   }
   let edit: EditReport | null = null;
-  if (!only || 'edit-3000'.includes(only)) {
+  if (runs('edit-3000')) {
     edit = await runInOwnProcess<EditReport>('--edit-3000');
     console.log(`\n${formatEdit(edit)}`);
   }
 
   // Multi-core: one thread against two, alternating, in a process of its own.
   let threads: ThreadsReport | null = null;
-  if (!only || 'threads'.includes(only)) {
+  if (runs('threads')) {
     threads = await runInOwnProcess<ThreadsReport>('--threads');
     console.log(`\n${formatThreads(threads)}`);
   }
   let polyThreads: ThreadsReport | null = null;
-  if (!only || 'poly-32-threads'.includes(only)) {
+  if (runs('poly-32-threads')) {
     polyThreads = await runInOwnProcess<ThreadsReport>('--poly-threads');
     console.log(`\n${formatPolyThreads(polyThreads)}`);
   }
 
   // The whole-process race against scsynth (skipped when it is not installed).
   let versus: VersusReport | null = null;
-  if (!only || 'versus-scsynth'.includes(only)) {
+  if (runs('versus-scsynth')) {
     versus = versusScsynth();
     console.log(`\n${formatVersus(versus)}`);
   }
 
   // OSC: decoding in this process, round trips against a real server on loopback.
   let osc: OscBenchReport | null = null;
-  if (!only || 'osc'.includes(only)) {
+  if (runs('osc')) {
     osc = await runOscBench();
     console.log(`\n${formatOscBench(osc)}`);
   }

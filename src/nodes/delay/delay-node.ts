@@ -169,9 +169,10 @@ export const DelayNode = defineNode({
           let r = w - whole - 2; // the oldest tap
           if (r < 0) r += length;
           for (let i = 0; i < frames; i++) {
-            const r1 = r + 1 < length ? r + 1 : r + 1 - length;
-            const r2 = r1 + 1 < length ? r1 + 1 : r1 + 1 - length;
-            const r3 = r2 + 1 < length ? r2 + 1 : r2 + 1 - length;
+            // Past the end is slot 0 (as in readAt, where the reason is).
+            const r1 = r + 1 < length ? r + 1 : 0;
+            const r2 = r1 + 1 < length ? r1 + 1 : 0;
+            const r3 = r2 + 1 < length ? r2 + 1 : 0;
             const y = f === 0 ? line[r2] : h3 * line[r] + h2 * line[r1] + h1 * line[r2] + h0 * line[r3];
             out[i] = y;
             let v = x[i] + gain * y;
@@ -251,10 +252,12 @@ function readAt(line: Float32Array, length: number, write: number, delay: number
   const f = delay - whole;
   let r = write - whole - 2; // the oldest of the four taps
   if (r < 0) r += length;
-  const r1 = r + 1 < length ? r + 1 : r + 1 - length;
-  const r2 = r1 + 1 < length ? r1 + 1 : r1 + 1 - length;
+  // A tap past the end is slot 0 (r < length), written as a constant: `r + 1 - length` there, first reached
+  // long after V8 had optimized this function (a wrap comes once per pass through the line), deoptimized it.
+  const r1 = r + 1 < length ? r + 1 : 0;
+  const r2 = r1 + 1 < length ? r1 + 1 : 0;
   if (f === 0) return line[r2];
-  const r3 = r2 + 1 < length ? r2 + 1 : r2 + 1 - length;
+  const r3 = r2 + 1 < length ? r2 + 1 : 0;
   const fm1 = f - 1;
   const fm2 = f - 2;
   const fp1 = f + 1;

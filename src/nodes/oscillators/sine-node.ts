@@ -73,87 +73,48 @@ export const SineNode = defineNode({
       dispose() {
         kernels?.releaseState(stateAt, STATE_SIZE * 8);
       },
+      // The per-sample work is in module functions, one per path, each with its own type feedback: a path
+      // first taken after V8 had optimized this function (a frequency that turns constant after its first
+      // block, a retune) would deoptimize a function holding both loops, and V8 (Node 20) then took up to
+      // thousands of blocks to optimize it again, boxing every sample meanwhile (the bench's sines-1000 on
+      // the JS engine). Comparisons are made before any branch for the same reason.
       process(frames) {
         const f = frequency.buf;
-        let phase = state[PHASE];
         if (frequency.constant) {
           const hz = f[0];
-          if (hz !== state[HZ] || frames !== state[FRAMES]) {
-            state[HZ] = hz;
-            state[FRAMES] = frames;
-            state[INCREMENT] = nyquistClamped(hz * inverseRate);
-            const step = TAU * state[INCREMENT];
-            state[COS_STEP] = Math.cos(step);
-            state[SIN_STEP] = Math.sin(step);
-            state[COS_BLOCK] = Math.cos(step * frames);
-            state[SIN_BLOCK] = Math.sin(step * frames);
-            state[BLOCKS_TO_RESYNC] = 0;
-            state[POWERS_STALE] = 1;
-          }
-          if (state[BLOCKS_TO_RESYNC] === 0) {
-            const angle = TAU * phase;
-            state[RE] = Math.cos(angle);
-            state[IM] = Math.sin(angle);
-            state[BLOCKS_TO_RESYNC] = RESYNC_BLOCKS;
-          }
+          const retuned = hz !== state[HZ];
+          const resized = frames !== state[FRAMES];
+          if (retuned || resized) tune(state, hz, frames, inverseRate);
+          if (state[BLOCKS_TO_RESYNC] === 0) resync(state);
           state[BLOCKS_TO_RESYNC]--;
-          const re = state[RE];
-          const im = state[IM];
-          const cosStep = state[COS_STEP];
-          const sinStep = state[SIN_STEP];
-          if (wasm !== undefined && stateAt >= 0 && (frames & 15) === 0) {
-            wasm.sineConstant(outAt, frames, re, im, stateAt);
-          } else {
-            let r = re;
-            let s = im;
-            for (let i = 0; i < frames; i++) {
-              out[i] = s;
-              const nextR = r * cosStep - s * sinStep;
-              s = s * cosStep + r * sinStep;
-              r = nextR;
-            }
-          }
-          phase = wrapPhase(phase + state[INCREMENT] * frames);
-          // Advance the complex phase by one block.
-          const cosBlock = state[COS_BLOCK];
-          const sinBlock = state[SIN_BLOCK];
-          state[RE] = re * cosBlock - im * sinBlock;
-          state[IM] = im * cosBlock + re * sinBlock;
+          if (wasm !== undefined && stateAt >= 0 && (frames & 15) === 0)
+            wasm.sineConstant(outAt, frames, state[RE], state[IM], stateAt);
+          else rotate(state, out, frames);
+          advance(state, frames);
         } else {
           if (f !== boundFrequency) {
             boundFrequency = f;
             frequencyAt = kernels ? kernels.offsetOf(f) : -1;
           }
           if (wasm !== undefined && frequencyAt >= 0) {
-            phase = wasm.sineModulated(
+            state[PHASE] = wasm.sineModulated(
               outAt,
               frequencyAt,
               frames,
-              phase,
+              state[PHASE],
               inverseRate,
               tableAt,
               SINE_TABLE_SIZE,
             );
-          } else {
-            let p = phase;
-            for (let i = 0; i < frames; i++) {
-              const position = p * SINE_TABLE_SIZE;
-              const index = position | 0;
-              const a = SINE_TABLE[index];
-              out[i] = a + (position - index) * (SINE_TABLE[index + 1] - a);
-              p += nyquistClamped(f[i] * inverseRate);
-              if (p >= 1 || p < 0) p = wrapPhase(p);
-            }
-            phase = p;
-          }
+          } else fromTable(state, f, out, frames, inverseRate);
           state[BLOCKS_TO_RESYNC] = 0; // the complex phase is stale now
         }
         // A non-finite frequency must not poison the phase for ever.
+        const phase = state[PHASE];
         if (phase - phase !== 0) {
-          phase = 0;
+          state[PHASE] = 0;
           state[BLOCKS_TO_RESYNC] = 0;
         }
-        state[PHASE] = phase;
       },
     };
   },
@@ -167,4 +128,71 @@ export const SineNode = defineNode({
 function nyquistClamped(increment: number): number {
   if (Number.isNaN(increment)) return 0;
   return Math.min(0.5, Math.max(-0.5, increment));
+}
+
+/** A new constant frequency or block size: the rotator's steps per frame and per block. */
+function tune(state: Float64Array, hz: number, frames: number, inverseRate: number): void {
+  state[HZ] = hz;
+  state[FRAMES] = frames;
+  state[INCREMENT] = nyquistClamped(hz * inverseRate);
+  const step = TAU * state[INCREMENT];
+  state[COS_STEP] = Math.cos(step);
+  state[SIN_STEP] = Math.sin(step);
+  state[COS_BLOCK] = Math.cos(step * frames);
+  state[SIN_BLOCK] = Math.sin(step * frames);
+  state[BLOCKS_TO_RESYNC] = 0;
+  state[POWERS_STALE] = 1;
+}
+
+/** The rotator afresh from the exact phase in cycles. */
+function resync(state: Float64Array): void {
+  const angle = TAU * state[PHASE];
+  state[RE] = Math.cos(angle);
+  state[IM] = Math.sin(angle);
+  state[BLOCKS_TO_RESYNC] = RESYNC_BLOCKS;
+}
+
+/** Constant frequency: one block from the rotator (4 multiplies a sample). */
+function rotate(state: Float64Array, out: Float32Array, frames: number): void {
+  const cosStep = state[COS_STEP];
+  const sinStep = state[SIN_STEP];
+  let r = state[RE];
+  let s = state[IM];
+  for (let i = 0; i < frames; i++) {
+    out[i] = s;
+    const nextR = r * cosStep - s * sinStep;
+    s = s * cosStep + r * sinStep;
+    r = nextR;
+  }
+}
+
+/** Constant frequency: the phase and the rotator one block on. */
+function advance(state: Float64Array, frames: number): void {
+  const re = state[RE];
+  const im = state[IM];
+  state[PHASE] = wrapPhase(state[PHASE] + state[INCREMENT] * frames);
+  const cosBlock = state[COS_BLOCK];
+  const sinBlock = state[SIN_BLOCK];
+  state[RE] = re * cosBlock - im * sinBlock;
+  state[IM] = im * cosBlock + re * sinBlock;
+}
+
+/** Audio-rate frequency: one block from the interpolated table, the phase accumulated in state[PHASE]. */
+function fromTable(
+  state: Float64Array,
+  f: Float32Array,
+  out: Float32Array,
+  frames: number,
+  inverseRate: number,
+): void {
+  let p = state[PHASE];
+  for (let i = 0; i < frames; i++) {
+    const position = p * SINE_TABLE_SIZE;
+    const index = position | 0;
+    const a = SINE_TABLE[index];
+    out[i] = a + (position - index) * (SINE_TABLE[index + 1] - a);
+    p += nyquistClamped(f[i] * inverseRate);
+    if (p >= 1 || p < 0) p = wrapPhase(p);
+  }
+  state[PHASE] = p;
 }

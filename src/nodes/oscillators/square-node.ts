@@ -63,7 +63,6 @@ export const SquareNode = defineNode({
     state[DUTY] = 0.5;
     const tablesAt = kernels && stateAt >= 0 ? blepTablesIn(kernels) : -1;
     const blep = new BlepBuffer(state.subarray(0, RING));
-    const edgeFraction = blep.edgeFraction;
     const ring = blep.ring;
     return {
       encode(writer) {
@@ -79,7 +78,6 @@ export const SquareNode = defineNode({
         kernels?.releaseState(stateAt, STATE_SIZE * 8);
       },
       process(frames) {
-        const f = frequency.buf;
         const w = pwm.buf;
         blep.position = state[POSITION] | 0;
         const pending = state[PENDING];
@@ -92,61 +90,101 @@ export const SquareNode = defineNode({
           blep.step(state[PHASE] < state[DUTY] ? 1 : -1, 1); // from silence to the first level
           state[STARTED] = 1;
         }
-        // Both read from the typed array, so V8 keeps them unboxed doubles through the loop (a value
-        // returned by a call merged in here once made every sample allocate).
-        let p = state[PHASE];
-        let d = state[DUTY];
-        let position = blep.position;
-        for (let i = 0; i < frames; i++) {
-          ring[(position + BLEP_DELAY) & RING_MASK] += p < d ? 1 : -1;
-          out[i] = ring[position];
-          ring[position] = 0;
-          position = (position + 1) & RING_MASK;
-          blep.position = position;
-          let increment = f[i] * inverseRate;
-          if (!(increment <= 0.5))
-            increment = increment > 0.5 ? 0.5 : 0; // also catches NaN
-          else if (increment < -0.5) increment = -0.5;
-          // Next frame's duty cycle (the pwm of frame i+1 when it is in this block).
-          const wanted = i + 1 < frames ? w[i + 1] : w[i];
-          // Clamped inline with Math.min/max: a helper call, or a ternary that mixes constants into the
-          // value, made V8 box the duty cycle (two heap numbers a sample, measured).
-          const nextDuty = !Number.isNaN(wanted) ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
-          const next = p + increment;
-          // Rising edge where the phase passes a whole cycle.
-          if (next >= 1) {
-            edgeFraction[0] = (1 - p) / increment;
-            blep.edge(2);
-          } else if (next < 0) {
-            edgeFraction[0] = p / -increment;
-            blep.edge(-2);
-          }
-          // Falling edges where phase − duty passes a whole number (the duty may move, too).
-          const from = p - d;
-          const to = next - nextDuty;
-          const delta = to - from;
-          if (delta > 0) {
-            for (let k = Math.floor(from) + 1; k <= to; k++) {
-              edgeFraction[0] = (k - from) / delta;
-              blep.edge(-2);
-            }
-          } else if (delta < 0) {
-            for (let k = Math.floor(from); k > to; k--) {
-              edgeFraction[0] = (from - k) / -delta;
-              blep.edge(2);
-            }
-          }
-          p = next >= 1 ? next - 1 : next < 0 ? next + 1 : next;
-          d = nextDuty;
-        }
-        state[PHASE] = p;
-        state[DUTY] = d;
-        state[POSITION] = position;
+        renderSquare(state, blep, frequency.buf, w, out, frames, inverseRate);
         state[DIRTY] = ALL_QUARTERS;
       },
     };
   },
 });
+
+/**
+ * One block of the square in JS: the naive level and both edges of every frame into the BLEP ring. A module
+ * function, not a closure per node, and run through every branch once when this module loads (below): V8
+ * optimizes it within the first blocks, and a branch first taken after that (the first rising edge comes a
+ * whole period in) deoptimized it; V8 (Node 20) then sometimes left it in baseline code for thousands of
+ * blocks or for good, boxing every sample (docs/performance.md, "V8 strands JS functions").
+ */
+function renderSquare(
+  state: Float64Array,
+  blep: BlepBuffer,
+  f: Float32Array,
+  w: Float32Array,
+  out: Float32Array,
+  frames: number,
+  inverseRate: number,
+): void {
+  const ring = blep.ring;
+  const edgeFraction = blep.edgeFraction;
+  // Both read from the typed array, so V8 keeps them unboxed doubles through the loop (a value
+  // returned by a call merged in here once made every sample allocate).
+  let p = state[PHASE];
+  let d = state[DUTY];
+  let position = blep.position;
+  for (let i = 0; i < frames; i++) {
+    ring[(position + BLEP_DELAY) & RING_MASK] += p < d ? 1 : -1;
+    out[i] = ring[position];
+    ring[position] = 0;
+    position = (position + 1) & RING_MASK;
+    blep.position = position;
+    let increment = f[i] * inverseRate;
+    if (!(increment <= 0.5))
+      increment = increment > 0.5 ? 0.5 : 0; // also catches NaN
+    else if (increment < -0.5) increment = -0.5;
+    // Next frame's duty cycle (the pwm of frame i+1 when it is in this block).
+    const wanted = i + 1 < frames ? w[i + 1] : w[i];
+    // Clamped inline with Math.min/max: a helper call, or a ternary that mixes constants into the
+    // value, made V8 box the duty cycle (two heap numbers a sample, measured).
+    const nextDuty = !Number.isNaN(wanted) ? Math.min(MAX_PWM, Math.max(MIN_PWM, wanted)) : 0.5;
+    const next = p + increment;
+    // Rising edge where the phase passes a whole cycle.
+    if (next >= 1) {
+      edgeFraction[0] = (1 - p) / increment;
+      blep.edge(2);
+    } else if (next < 0) {
+      edgeFraction[0] = p / -increment;
+      blep.edge(-2);
+    }
+    // Falling edges where phase − duty passes a whole number (the duty may move, too).
+    const from = p - d;
+    const to = next - nextDuty;
+    const delta = to - from;
+    if (delta > 0) {
+      for (let k = Math.floor(from) + 1; k <= to; k++) {
+        edgeFraction[0] = (k - from) / delta;
+        blep.edge(-2);
+      }
+    } else if (delta < 0) {
+      for (let k = Math.floor(from); k > to; k--) {
+        edgeFraction[0] = (from - k) / -delta;
+        blep.edge(2);
+      }
+    }
+    p = next >= 1 ? next - 1 : next < 0 ? next + 1 : next;
+    d = nextDuty;
+  }
+  state[PHASE] = p;
+  state[DUTY] = d;
+  state[POSITION] = position;
+}
+
+/** Every branch of renderSquare once, on scratch buffers: its type feedback is complete before it is hot. */
+function primeRenderSquare(): void {
+  const frames = 64;
+  const state = new Float64Array(STATE_SIZE);
+  const blep = new BlepBuffer(state.subarray(0, RING));
+  const f = new Float32Array(frames);
+  const w = new Float32Array(frames);
+  // Both directions, above Nyquist and NaN; the duty cycle jumping both ways (falling edges both ways), NaN.
+  for (let i = 0; i < frames; i++) {
+    f[i] = (i < frames / 2 ? 1 : -1) * (i % 8 === 0 ? 30000 : 12000);
+    w[i] = i % 2 === 0 ? 0.05 : 0.95;
+  }
+  f[3] = Number.NaN;
+  w[5] = Number.NaN;
+  state[DUTY] = 0.5;
+  renderSquare(state, blep, f, w, new Float32Array(frames), frames, 1 / 44100);
+}
+primeRenderSquare();
 
 function clampDuty(value: number): number {
   if (Number.isNaN(value)) return 0.5;
