@@ -209,7 +209,8 @@ export const CompressorNode = defineNode({
           peaks[tail] = magnitude;
           times[tail] = time;
           tail = (tail + 1) & dequeMask;
-          if (((time - times[head]) & 0x3fffffff) >= hold) head = (head + 1) & dequeMask;
+          // The front leaves the window: no arithmetic behind the test (V8 feedback, as for publishing).
+          head = (head + (((time - times[head]) & 0x3fffffff) >= hold ? 1 : 0)) & dequeMask;
           time = (time + 1) & 0x3fffffff;
           // Floored at −200 dBFS, far below any threshold (a branch here would box the level).
           const level = Math.log(Math.max(peaks[head], 1e-10)) * DB_PER_NEPER;

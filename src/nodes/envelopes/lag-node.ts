@@ -96,22 +96,20 @@ export const LagNode = defineNode({
         for (let i = 0; i < frames; i++) {
           const raw = x[i];
           const target = Number.isNaN(raw) ? 0 : Math.min(STREAM_MAX, Math.max(-STREAM_MAX, raw));
-          let pole: number;
-          if (target > y) {
-            const seconds = up[i];
-            if (seconds !== riseSeen) {
-              riseSeen = seconds;
-              risePole = seconds > 0 ? Math.exp(-1 / (seconds * rate)) : 0;
-            }
-            pole = risePole;
-          } else {
-            const seconds = down[i];
-            if (seconds !== fallSeen) {
-              fallSeen = seconds;
-              fallPole = seconds > 0 ? Math.exp(-1 / (seconds * rate)) : 0;
-            }
-            pole = fallPole;
+          // Both times are read, and their poles kept current, whichever way the signal goes: a rise first
+          // seen blocks after V8 optimized this loop deoptimized it (docs/decisions.md, "Hot JS node
+          // functions take every branch before V8 optimizes them"). A pole depends on its time only.
+          const riseSeconds = up[i];
+          if (riseSeconds !== riseSeen) {
+            riseSeen = riseSeconds;
+            risePole = riseSeconds > 0 ? Math.exp(-1 / (riseSeconds * rate)) : 0;
           }
+          const fallSeconds = down[i];
+          if (fallSeconds !== fallSeen) {
+            fallSeen = fallSeconds;
+            fallPole = fallSeconds > 0 ? Math.exp(-1 / (fallSeconds * rate)) : 0;
+          }
+          const pole = target > y ? risePole : fallPole;
           const gap = y - target;
           y = gap > SNAP || gap < -SNAP ? target + gap * pole : target;
           out[i] = y;

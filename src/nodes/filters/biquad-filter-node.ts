@@ -168,7 +168,10 @@ export const BiquadFilterNode = defineNode({
     /** Reads `mode`; a change glides from the coefficients in use now. The op reads the result in `state`. */
     const readData = () => {
       const slot = mode.source;
-      if (slot === seenSlot && slot.version === seenVersion) return;
+      // Both compared before the branch, as the per-sample tests below (see the ladder filter's note).
+      const sameSlot = slot === seenSlot;
+      const sameVersion = slot.version === seenVersion;
+      if (sameSlot && sameVersion) return;
       seenSlot = slot;
       seenVersion = slot.version;
       const requested = parseMode(slot.value);
@@ -217,13 +220,11 @@ export const BiquadFilterNode = defineNode({
 
         if (cutoff.constant && q.constant && gain.constant && glideLeft === 0) {
           // Fast path: one design per block at most, then two integrators and a mix per sample.
-          if (
-            state[DESIGNED_MODE] !== state[CURRENT_MODE] ||
-            fc[0] !== state[CUTOFF] ||
-            qs[0] !== state[Q] ||
-            gs[0] !== state[GAIN]
-          )
-            design(0);
+          const modeMoved = state[DESIGNED_MODE] !== state[CURRENT_MODE];
+          const cutoffMoved = fc[0] !== state[CUTOFF];
+          const qMoved = qs[0] !== state[Q];
+          const gainMoved = gs[0] !== state[GAIN];
+          if (modeMoved || cutoffMoved || qMoved || gainMoved) design(0);
           const g = target[G];
           const a1 = 1 / (1 + g * (g + target[K]));
           const a2 = g * a1;
@@ -246,13 +247,11 @@ export const BiquadFilterNode = defineNode({
             const hz = fc[i];
             const resonance = qs[i];
             const decibels = gs[i];
-            if (
-              state[DESIGNED_MODE] !== state[CURRENT_MODE] ||
-              hz !== state[CUTOFF] ||
-              resonance !== state[Q] ||
-              decibels !== state[GAIN]
-            )
-              design(i);
+            const modeMoved = state[DESIGNED_MODE] !== state[CURRENT_MODE];
+            const cutoffMoved = hz !== state[CUTOFF];
+            const qMoved = resonance !== state[Q];
+            const gainMoved = decibels !== state[GAIN];
+            if (modeMoved || cutoffMoved || qMoved || gainMoved) design(i);
             let g = target[G];
             let k = target[K];
             let m0 = target[M0];

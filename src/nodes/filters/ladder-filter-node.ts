@@ -181,14 +181,22 @@ export const LadderFilterNode = defineNode({
         const ds = drive.buf;
         const moving = !(cutoff.constant && resonance.constant && drive.constant);
         stateSum();
-        if (!moving && (fc[0] !== state[CUTOFF] || rs[0] !== state[RESONANCE] || ds[0] !== state[DRIVE]))
-          design(0);
+        // Every comparison is made before its branch: one behind `||` is first reached only when the first
+        // one is false, which can be blocks after V8 optimized this function, and it then deoptimized it (a
+        // function with a per-sample loop that V8 was slow to optimize again; docs/decisions.md, "Hot JS
+        // node functions take every branch before V8 optimizes them").
+        const cutoffMoved = fc[0] !== state[CUTOFF];
+        const resonanceMoved = rs[0] !== state[RESONANCE];
+        const driveMoved = ds[0] !== state[DRIVE];
+        if (!moving && (cutoffMoved || resonanceMoved || driveMoved)) design(0);
         // Nothing fractional is carried from one iteration to the next in a local: if V8 compiles this loop
         // on-stack (OSR), such loop variables can end up boxed, a heap number per sample each (measured:
         // ~67 B a sample in some runs). States and coefficients are read from the typed arrays each sample.
         for (let i = 0; i < frames; i++) {
-          if (moving && (fc[i] !== state[CUTOFF] || rs[i] !== state[RESONANCE] || ds[i] !== state[DRIVE]))
-            design(i);
+          const cutoffNow = fc[i] !== state[CUTOFF];
+          const resonanceNow = rs[i] !== state[RESONANCE];
+          const driveNow = ds[i] !== state[DRIVE];
+          if (moving && (cutoffNow || resonanceNow || driveNow)) design(i);
           const gg = state[G];
           const k = state[K];
           const kg4 = state[KG4];

@@ -113,7 +113,10 @@ export const StateVariableFilterNode = defineNode({
         let ic1 = state[IC1];
         let ic2 = state[IC2];
         if (cutoff.constant && resonance.constant) {
-          if (fc[0] !== state[CUTOFF] || rs[0] !== state[RESONANCE]) design(0);
+          // Both compared before the branch (see the ladder filter's note).
+          const cutoffMoved = fc[0] !== state[CUTOFF];
+          const resonanceMoved = rs[0] !== state[RESONANCE];
+          if (cutoffMoved || resonanceMoved) design(0);
           const g = state[G];
           const k = state[K];
           const a1 = 1 / (1 + g * (g + k));
@@ -134,7 +137,9 @@ export const StateVariableFilterNode = defineNode({
           }
         } else {
           for (let i = 0; i < frames; i++) {
-            if (fc[i] !== state[CUTOFF] || rs[i] !== state[RESONANCE]) design(i);
+            const cutoffMoved = fc[i] !== state[CUTOFF];
+            const resonanceMoved = rs[i] !== state[RESONANCE];
+            if (cutoffMoved || resonanceMoved) design(i);
             const g = state[G];
             const k = state[K];
             const a1 = 1 / (1 + g * (g + k));

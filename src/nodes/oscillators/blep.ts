@@ -221,3 +221,45 @@ export class BlepBuffer {
     this.position = 0;
   }
 }
+
+/**
+ * Frequencies (Hz at 44.1 kHz) that take an oscillator's per-sample loop through every branch in 128
+ * frames: both directions, steps of 0.16–0.5 cycles, above Nyquist, NaN. The oscillators run their loops
+ * over them once when their module loads, on scratch state (primeOscillator), so that V8's type feedback
+ * is complete before the loops are hot: a branch first taken after V8 optimized a loop deoptimized it, and
+ * V8 (Node 20) then sometimes left it in baseline code, boxing every sample, for thousands of blocks or for
+ * good (docs/decisions.md, "Hot JS node functions take every branch before V8 optimizes them").
+ */
+export function primingFrequencies(): Float32Array {
+  const magnitudes = [12000, 30000, 7000, 21000, 16000];
+  const f = new Float32Array(PRIMING_FRAMES);
+  for (let i = 0; i < f.length; i++) f[i] = (i < f.length / 2 ? 1 : -1) * magnitudes[i % magnitudes.length];
+  f[3] = Number.NaN;
+  return f;
+}
+
+export const PRIMING_FRAMES = 128;
+export const PRIMING_RATE = 44100;
+
+/** Runs `render` once over primingFrequencies on a scratch oscillator state (oscillatorState's layout). */
+export function primeOscillator(
+  render: (
+    state: Float64Array,
+    blep: BlepBuffer,
+    f: Float32Array,
+    out: Float32Array,
+    frames: number,
+    inverseRate: number,
+  ) => void,
+): void {
+  const state = new Float64Array(OSC_STATE_SIZE);
+  const blep = new BlepBuffer(state.subarray(0, TAPS));
+  render(
+    state,
+    blep,
+    primingFrequencies(),
+    new Float32Array(PRIMING_FRAMES),
+    PRIMING_FRAMES,
+    1 / PRIMING_RATE,
+  );
+}

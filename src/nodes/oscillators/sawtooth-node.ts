@@ -11,6 +11,7 @@ import {
   OSC_STARTED,
   OSC_STATE_BYTES,
   oscillatorState,
+  primeOscillator,
 } from './blep.js';
 
 /**
@@ -35,8 +36,6 @@ export const SawtoothNode = defineNode({
     const { at: stateAt, state } = oscillatorState(kernels, inverseRate);
     const tablesAt = kernels && stateAt >= 0 ? blepTablesIn(kernels) : -1;
     const blep = new BlepBuffer(state.subarray(0, 2 * BLEP_DELAY));
-    const edgeFraction = blep.edgeFraction;
-    const ring = blep.ring;
     return {
       encode(writer) {
         return (
@@ -50,42 +49,56 @@ export const SawtoothNode = defineNode({
         kernels?.releaseState(stateAt, OSC_STATE_BYTES);
       },
       process(frames) {
-        const f = frequency.buf;
-        let p = state[OSC_PHASE];
         blep.position = state[OSC_POSITION] | 0;
         if (state[OSC_STARTED] === 0) {
           // The ramp starts from silence: band-limit that first jump too.
-          blep.step(2 * p - 1, 1);
+          blep.step(2 * state[OSC_PHASE] - 1, 1);
           state[OSC_STARTED] = 1;
         }
-        let position = blep.position;
-        for (let i = 0; i < frames; i++) {
-          ring[(position + BLEP_DELAY) & BLEP_MASK] += 2 * p - 1;
-          out[i] = ring[position];
-          ring[position] = 0;
-          position = (position + 1) & BLEP_MASK;
-          blep.position = position;
-          // Advance to the next frame, at most half a cycle (Nyquist) per frame.
-          let increment = f[i] * inverseRate;
-          if (!(increment <= 0.5))
-            increment = increment > 0.5 ? 0.5 : 0; // also catches NaN
-          else if (increment < -0.5) increment = -0.5;
-          const next = p + increment;
-          if (next >= 1) {
-            edgeFraction[0] = (1 - p) / increment;
-            blep.edge(-2);
-            p = next - 1;
-          } else if (next < 0) {
-            edgeFraction[0] = p / -increment;
-            blep.edge(2);
-            p = next + 1;
-          } else {
-            p = next;
-          }
-        }
-        state[OSC_PHASE] = p;
-        state[OSC_POSITION] = position;
+        renderSawtooth(state, blep, frequency.buf, out, frames, inverseRate);
       },
     };
   },
 });
+
+/** One block of the sawtooth in JS: a module function, primed at load (see primingFrequencies). */
+function renderSawtooth(
+  state: Float64Array,
+  blep: BlepBuffer,
+  f: Float32Array,
+  out: Float32Array,
+  frames: number,
+  inverseRate: number,
+): void {
+  const ring = blep.ring;
+  const edgeFraction = blep.edgeFraction;
+  let p = state[OSC_PHASE];
+  let position = blep.position;
+  for (let i = 0; i < frames; i++) {
+    ring[(position + BLEP_DELAY) & BLEP_MASK] += 2 * p - 1;
+    out[i] = ring[position];
+    ring[position] = 0;
+    position = (position + 1) & BLEP_MASK;
+    blep.position = position;
+    // Advance to the next frame, at most half a cycle (Nyquist) per frame.
+    let increment = f[i] * inverseRate;
+    if (!(increment <= 0.5))
+      increment = increment > 0.5 ? 0.5 : 0; // also catches NaN
+    else if (increment < -0.5) increment = -0.5;
+    const next = p + increment;
+    if (next >= 1) {
+      edgeFraction[0] = (1 - p) / increment;
+      blep.edge(-2);
+      p = next - 1;
+    } else if (next < 0) {
+      edgeFraction[0] = p / -increment;
+      blep.edge(2);
+      p = next + 1;
+    } else {
+      p = next;
+    }
+  }
+  state[OSC_PHASE] = p;
+  state[OSC_POSITION] = position;
+}
+primeOscillator(renderSawtooth);

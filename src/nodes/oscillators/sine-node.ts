@@ -73,19 +73,37 @@ export const SineNode = defineNode({
       dispose() {
         kernels?.releaseState(stateAt, STATE_SIZE * 8);
       },
-      // The per-sample work is in module functions, one per path, each with its own type feedback: a path
+      // The per-sample loops are module functions, one per path, each with its own type feedback: a path
       // first taken after V8 had optimized this function (a frequency that turns constant after its first
-      // block, a retune) would deoptimize a function holding both loops, and V8 (Node 20) then took up to
-      // thousands of blocks to optimize it again, boxing every sample meanwhile (the bench's sines-1000 on
-      // the JS engine). Comparisons are made before any branch for the same reason.
+      // block) deoptimized a function holding both loops, and V8 (Node 20) then took up to thousands of
+      // blocks to optimize it again, boxing every sample meanwhile (the bench's sines-1000 on the JS
+      // engine); this one, with no loop, is optimized again at once. The rare trig stays here: in a
+      // function of its own, called too seldom to be optimized, Math.cos and Math.sin box their results.
+      // Comparisons are made before their branch for the same reason.
       process(frames) {
         const f = frequency.buf;
         if (frequency.constant) {
           const hz = f[0];
           const retuned = hz !== state[HZ];
           const resized = frames !== state[FRAMES];
-          if (retuned || resized) tune(state, hz, frames, inverseRate);
-          if (state[BLOCKS_TO_RESYNC] === 0) resync(state);
+          if (retuned || resized) {
+            state[HZ] = hz;
+            state[FRAMES] = frames;
+            state[INCREMENT] = nyquistClamped(hz * inverseRate);
+            const step = TAU * state[INCREMENT];
+            state[COS_STEP] = Math.cos(step);
+            state[SIN_STEP] = Math.sin(step);
+            state[COS_BLOCK] = Math.cos(step * frames);
+            state[SIN_BLOCK] = Math.sin(step * frames);
+            state[BLOCKS_TO_RESYNC] = 0;
+            state[POWERS_STALE] = 1;
+          }
+          if (state[BLOCKS_TO_RESYNC] === 0) {
+            const angle = TAU * state[PHASE];
+            state[RE] = Math.cos(angle);
+            state[IM] = Math.sin(angle);
+            state[BLOCKS_TO_RESYNC] = RESYNC_BLOCKS;
+          }
           state[BLOCKS_TO_RESYNC]--;
           if (wasm !== undefined && stateAt >= 0 && (frames & 15) === 0)
             wasm.sineConstant(outAt, frames, state[RE], state[IM], stateAt);
@@ -128,28 +146,6 @@ export const SineNode = defineNode({
 function nyquistClamped(increment: number): number {
   if (Number.isNaN(increment)) return 0;
   return Math.min(0.5, Math.max(-0.5, increment));
-}
-
-/** A new constant frequency or block size: the rotator's steps per frame and per block. */
-function tune(state: Float64Array, hz: number, frames: number, inverseRate: number): void {
-  state[HZ] = hz;
-  state[FRAMES] = frames;
-  state[INCREMENT] = nyquistClamped(hz * inverseRate);
-  const step = TAU * state[INCREMENT];
-  state[COS_STEP] = Math.cos(step);
-  state[SIN_STEP] = Math.sin(step);
-  state[COS_BLOCK] = Math.cos(step * frames);
-  state[SIN_BLOCK] = Math.sin(step * frames);
-  state[BLOCKS_TO_RESYNC] = 0;
-  state[POWERS_STALE] = 1;
-}
-
-/** The rotator afresh from the exact phase in cycles. */
-function resync(state: Float64Array): void {
-  const angle = TAU * state[PHASE];
-  state[RE] = Math.cos(angle);
-  state[IM] = Math.sin(angle);
-  state[BLOCKS_TO_RESYNC] = RESYNC_BLOCKS;
 }
 
 /** Constant frequency: one block from the rotator (4 multiplies a sample). */

@@ -1,7 +1,14 @@
 import { defineNode, stream } from '../../engine/definition.js';
 import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
 import { OP_SQUARE } from '../../engine/wasm/ops.js';
-import { BLEP_DELAY, BlepBuffer, blepTablesIn } from './blep.js';
+import {
+  BLEP_DELAY,
+  BlepBuffer,
+  blepTablesIn,
+  PRIMING_FRAMES,
+  PRIMING_RATE,
+  primingFrequencies,
+} from './blep.js';
 
 /** Duty-cycle limits: a pulse never narrows into a constant (DC-stuck) signal. */
 const MIN_PWM = 0.01;
@@ -99,10 +106,8 @@ export const SquareNode = defineNode({
 
 /**
  * One block of the square in JS: the naive level and both edges of every frame into the BLEP ring. A module
- * function, not a closure per node, and run through every branch once when this module loads (below): V8
- * optimizes it within the first blocks, and a branch first taken after that (the first rising edge comes a
- * whole period in) deoptimized it; V8 (Node 20) then sometimes left it in baseline code for thousands of
- * blocks or for good, boxing every sample (docs/performance.md, "V8 strands JS functions").
+ * function, primed at load (see primingFrequencies: the first rising edge comes a whole period in, after V8
+ * has optimized this).
  */
 function renderSquare(
   state: Float64Array,
@@ -167,22 +172,16 @@ function renderSquare(
   state[POSITION] = position;
 }
 
-/** Every branch of renderSquare once, on scratch buffers: its type feedback is complete before it is hot. */
+/** renderSquare once over primingFrequencies, its duty cycle jumping both ways (both falling edges) and NaN. */
 function primeRenderSquare(): void {
-  const frames = 64;
   const state = new Float64Array(STATE_SIZE);
-  const blep = new BlepBuffer(state.subarray(0, RING));
-  const f = new Float32Array(frames);
-  const w = new Float32Array(frames);
-  // Both directions, above Nyquist and NaN; the duty cycle jumping both ways (falling edges both ways), NaN.
-  for (let i = 0; i < frames; i++) {
-    f[i] = (i < frames / 2 ? 1 : -1) * (i % 8 === 0 ? 30000 : 12000);
-    w[i] = i % 2 === 0 ? 0.05 : 0.95;
-  }
-  f[3] = Number.NaN;
+  const w = new Float32Array(PRIMING_FRAMES);
+  for (let i = 0; i < w.length; i++) w[i] = i % 2 === 0 ? 0.05 : 0.95;
   w[5] = Number.NaN;
   state[DUTY] = 0.5;
-  renderSquare(state, blep, f, w, new Float32Array(frames), frames, 1 / 44100);
+  const blep = new BlepBuffer(state.subarray(0, RING));
+  const out = new Float32Array(PRIMING_FRAMES);
+  renderSquare(state, blep, primingFrequencies(), w, out, PRIMING_FRAMES, 1 / PRIMING_RATE);
 }
 primeRenderSquare();
 

@@ -11,6 +11,7 @@ import {
   OSC_STARTED,
   OSC_STATE_BYTES,
   oscillatorState,
+  primeOscillator,
 } from './blep.js';
 
 /**
@@ -48,9 +49,6 @@ export const TriangleNode = defineNode({
     const { at: stateAt, state } = oscillatorState(kernels, inverseRate);
     const tablesAt = kernels && stateAt >= 0 ? blepTablesIn(kernels) : -1;
     const blep = new BlepBuffer(state.subarray(0, 2 * BLEP_DELAY));
-    const edgeFraction = blep.edgeFraction;
-    const slopeChange = blep.slopeChange;
-    const ring = blep.ring;
     return {
       encode(writer) {
         return (
@@ -68,72 +66,88 @@ export const TriangleNode = defineNode({
         blep.position = state[OSC_POSITION] | 0;
         if (state[OSC_STARTED] === 0) {
           // From silence the slope jumps from 0 to the wave's: band-limit that first corner too.
-          edgeFraction[0] = 1;
-          slopeChange[0] = 4 * clampIncrement(f[0] * inverseRate);
+          blep.edgeFraction[0] = 1;
+          blep.slopeChange[0] = 4 * clampIncrement(f[0] * inverseRate);
           blep.corner();
           state[OSC_STARTED] = 1;
         }
-        let p = state[OSC_PHASE];
-        let position = blep.position;
-        for (let i = 0; i < frames; i++) {
-          ring[(position + BLEP_DELAY) & BLEP_MASK] += p < 0.25 ? 4 * p : p < 0.75 ? 2 - 4 * p : 4 * p - 4;
-          out[i] = ring[position];
-          ring[position] = 0;
-          position = (position + 1) & BLEP_MASK;
-          blep.position = position;
-          // Advance to the next frame, at most half a cycle (Nyquist) per frame. Inline (not
-          // clampIncrement): a call's fractional result would be boxed on this per-sample path.
-          let increment = f[i] * inverseRate;
-          if (!(increment <= 0.5))
-            increment = increment > 0.5 ? 0.5 : 0; // also catches NaN
-          else if (increment < -0.5) increment = -0.5;
-          const next = p + increment;
-          // Corners between p and next: peaks (+1) at 0.25 + k, troughs (−1) at 0.75 + k. At a peak the
-          // slope per frame goes from +4|increment| to −4|increment|, at a trough the other way.
-          if (increment > 0) {
-            const bend = 8 * increment;
-            if (p < 0.25 && next >= 0.25) {
-              edgeFraction[0] = (0.25 - p) / increment;
-              slopeChange[0] = -bend;
-              blep.corner();
-            }
-            if (p < 0.75 && next >= 0.75) {
-              edgeFraction[0] = (0.75 - p) / increment;
-              slopeChange[0] = bend;
-              blep.corner();
-            }
-            if (next >= 1.25) {
-              edgeFraction[0] = (1.25 - p) / increment;
-              slopeChange[0] = -bend;
-              blep.corner();
-            }
-            p = next >= 1 ? next - 1 : next;
-          } else if (increment < 0) {
-            const bend = -8 * increment;
-            if (p > 0.75 && next <= 0.75) {
-              edgeFraction[0] = (p - 0.75) / -increment;
-              slopeChange[0] = bend;
-              blep.corner();
-            }
-            if (p > 0.25 && next <= 0.25) {
-              edgeFraction[0] = (p - 0.25) / -increment;
-              slopeChange[0] = -bend;
-              blep.corner();
-            }
-            if (next <= -0.25) {
-              edgeFraction[0] = (p + 0.25) / -increment;
-              slopeChange[0] = bend;
-              blep.corner();
-            }
-            p = next < 0 ? next + 1 : next;
-          }
-        }
-        state[OSC_PHASE] = p;
-        state[OSC_POSITION] = position;
+        renderTriangle(state, blep, f, out, frames, inverseRate);
       },
     };
   },
 });
+
+/** One block of the triangle in JS: a module function, primed at load (see primingFrequencies). */
+function renderTriangle(
+  state: Float64Array,
+  blep: BlepBuffer,
+  f: Float32Array,
+  out: Float32Array,
+  frames: number,
+  inverseRate: number,
+): void {
+  const ring = blep.ring;
+  const edgeFraction = blep.edgeFraction;
+  const slopeChange = blep.slopeChange;
+  let p = state[OSC_PHASE];
+  let position = blep.position;
+  for (let i = 0; i < frames; i++) {
+    ring[(position + BLEP_DELAY) & BLEP_MASK] += p < 0.25 ? 4 * p : p < 0.75 ? 2 - 4 * p : 4 * p - 4;
+    out[i] = ring[position];
+    ring[position] = 0;
+    position = (position + 1) & BLEP_MASK;
+    blep.position = position;
+    // Advance to the next frame, at most half a cycle (Nyquist) per frame. Inline (not
+    // clampIncrement): a call's fractional result would be boxed on this per-sample path.
+    let increment = f[i] * inverseRate;
+    if (!(increment <= 0.5))
+      increment = increment > 0.5 ? 0.5 : 0; // also catches NaN
+    else if (increment < -0.5) increment = -0.5;
+    const next = p + increment;
+    // Corners between p and next: peaks (+1) at 0.25 + k, troughs (−1) at 0.75 + k. At a peak the
+    // slope per frame goes from +4|increment| to −4|increment|, at a trough the other way.
+    if (increment > 0) {
+      const bend = 8 * increment;
+      if (p < 0.25 && next >= 0.25) {
+        edgeFraction[0] = (0.25 - p) / increment;
+        slopeChange[0] = -bend;
+        blep.corner();
+      }
+      if (p < 0.75 && next >= 0.75) {
+        edgeFraction[0] = (0.75 - p) / increment;
+        slopeChange[0] = bend;
+        blep.corner();
+      }
+      if (next >= 1.25) {
+        edgeFraction[0] = (1.25 - p) / increment;
+        slopeChange[0] = -bend;
+        blep.corner();
+      }
+      p = next >= 1 ? next - 1 : next;
+    } else if (increment < 0) {
+      const bend = -8 * increment;
+      if (p > 0.75 && next <= 0.75) {
+        edgeFraction[0] = (p - 0.75) / -increment;
+        slopeChange[0] = bend;
+        blep.corner();
+      }
+      if (p > 0.25 && next <= 0.25) {
+        edgeFraction[0] = (p - 0.25) / -increment;
+        slopeChange[0] = -bend;
+        blep.corner();
+      }
+      if (next <= -0.25) {
+        edgeFraction[0] = (p + 0.25) / -increment;
+        slopeChange[0] = bend;
+        blep.corner();
+      }
+      p = next < 0 ? next + 1 : next;
+    }
+  }
+  state[OSC_PHASE] = p;
+  state[OSC_POSITION] = position;
+}
+primeOscillator(renderTriangle);
 
 /** Phase increment per frame, limited to ±0.5 (Nyquist); NaN → 0. Off the per-sample path only. */
 function clampIncrement(increment: number): number {

@@ -26,19 +26,17 @@ export const ClockNode = defineNode({
       process(frames) {
         const f = frequency.buf;
         let p = phase[0];
+        // No arithmetic in a branch: a clock stopped for its first blocks took its ticking path first long
+        // after V8 had optimized this loop, which deoptimized it (docs/decisions.md, "Hot JS node functions
+        // take every branch before V8 optimizes them").
         for (let i = 0; i < frames; i++) {
           const increment = f[i] * inverseRate;
-          if (!(increment > 0)) {
-            out[i] = 0; // stopped (also NaN)
-            continue;
-          }
-          if (p >= 1 - EPSILON) {
-            out[i] = 1;
-            p -= 1;
-          } else {
-            out[i] = 0;
-          }
-          p += Math.min(increment, 1);
+          const running = increment > 0 ? 1 : 0; // stopped: 0 or below, or NaN
+          const step = Math.min(increment, 1);
+          const tick = p >= 1 - EPSILON ? running : 0;
+          out[i] = tick;
+          p -= tick;
+          p += running === 1 ? step : 0;
         }
         phase[0] = p;
       },

@@ -86,7 +86,11 @@ export const NoiseNode = defineNode({
 
     const readColour = () => {
       const slot = colorInput.source;
-      if (slot === seenSlot && slot.version === seenVersion && slot.value === seenValue) return;
+      // All compared before the branch (see the ladder filter's note).
+      const sameSlot = slot === seenSlot;
+      const sameVersion = slot.version === seenVersion;
+      const sameValue = slot.value === seenValue;
+      if (sameSlot && sameVersion && sameValue) return;
       seenSlot = slot;
       seenVersion = slot.version;
       seenValue = slot.value;
