@@ -1,4 +1,4 @@
-import { defineNode, stream } from '../../engine/definition.js';
+import { defineNode, type NodeContext, stream } from '../../engine/definition.js';
 import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
 import { OP_COMPRESSOR } from '../../engine/wasm/ops.js';
 
@@ -139,24 +139,15 @@ export const CompressorNode = defineNode({
     state[HOLD] = hold;
     state[CAPACITY] = capacity;
     state[MAKEUP_COEFFICIENT] = 1 - Math.exp(-1 / (MAKEUP_SMOOTHING * rate));
-    // Integers only in closure variables (small integers are not allocated; fractions would be). The first
-    // block publishes (PUBLISHED starts as NaN): its branch then has V8's type feedback before `process`,
-    // which inlines it, is optimized. Reached first after that, it deoptimized `process` at every publish
-    // for good on the JS engine (Node 20: the code was never thrown away; ~0.7 ms and a few MB a time).
-    let sincePublish = publishEvery;
+    // The first block publishes (PUBLISHED starts as NaN). Reached first after V8 had optimized `process`,
+    // the publish deoptimized it at every publish for good on the JS engine (Node 20: the code was never
+    // thrown away). The publishing is in module functions, primed at load (below): a closure of this node,
+    // run once a block, gets its type-feedback vector late, and V8 compiles `process`'s loop on-stack
+    // during its very first call, before the code after the loop has ever run.
+    const since = Int32Array.of(publishEvery);
     state[PUBLISHED] = Number.NaN;
-
     const publishExports = (frames: number): void => {
-      sincePublish += frames;
-      if (sincePublish >= publishEvery) {
-        sincePublish = 0;
-        const shown = Math.round(state[DEEPEST] * 10) / 10;
-        state[DEEPEST] = 0;
-        if (shown !== state[PUBLISHED]) {
-          state[PUBLISHED] = shown;
-          ctx.publish({ 'Gain Reduction': shown });
-        }
-      }
+      if (publishDue(since, frames, publishEvery)) publishReduction(state, ctx);
     };
 
     return {
@@ -230,26 +221,27 @@ export const CompressorNode = defineNode({
             slope * ((into * into) / Math.max(2 * width, 1e-12) + Math.max(0, over - 0.5 * width));
 
           // 3. Attack / release smoothing (coefficients recomputed only when the times change).
-          let coefficient: number;
-          if (wanted > reduction) {
-            const seconds = attacks[i];
-            if (seconds !== state[ATTACK_SEEN]) {
-              state[ATTACK_SEEN] = seconds;
-              state[ATTACK_COEFFICIENT] =
-                seconds > 0 ? Math.exp(-1 / (Math.min(ATTACK_MAX, seconds) * rate)) : 0.0;
-            }
-            coefficient = state[ATTACK_COEFFICIENT];
-          } else {
-            const seconds = releases[i];
-            if (seconds !== state[RELEASE_SEEN]) {
-              state[RELEASE_SEEN] = seconds;
-              state[RELEASE_COEFFICIENT] =
-                seconds > 0 ? Math.exp(-1 / (Math.min(RELEASE_MAX, seconds) * rate)) : 0.0;
-            }
-            coefficient = state[RELEASE_COEFFICIENT];
+          // Both coefficients are kept current whichever way the reduction moves, and nothing is computed
+          // behind a test on the signal: the first release can come seconds in, after V8 optimized this
+          // loop, and code first reached then deoptimized it (docs/decisions.md, "Hot JS node functions take
+          // every branch before V8 optimizes them"). A coefficient depends on its time only.
+          const attackSeconds = attacks[i];
+          if (attackSeconds !== state[ATTACK_SEEN]) {
+            state[ATTACK_SEEN] = attackSeconds;
+            state[ATTACK_COEFFICIENT] =
+              attackSeconds > 0 ? Math.exp(-1 / (Math.min(ATTACK_MAX, attackSeconds) * rate)) : 0.0;
           }
+          const releaseSeconds = releases[i];
+          if (releaseSeconds !== state[RELEASE_SEEN]) {
+            state[RELEASE_SEEN] = releaseSeconds;
+            state[RELEASE_COEFFICIENT] =
+              releaseSeconds > 0 ? Math.exp(-1 / (Math.min(RELEASE_MAX, releaseSeconds) * rate)) : 0.0;
+          }
+          const attackCoefficient = state[ATTACK_COEFFICIENT];
+          const releaseCoefficient = state[RELEASE_COEFFICIENT];
+          const coefficient = wanted > reduction ? attackCoefficient : releaseCoefficient;
           reduction = wanted + coefficient * (reduction - wanted);
-          if (reduction > deepest) deepest = reduction;
+          deepest = Math.max(reduction, deepest);
 
           // 4. Makeup (smoothed), gain.
           const m = makeups[i];
@@ -265,11 +257,33 @@ export const CompressorNode = defineNode({
         state[REDUCTION] = reduction;
         state[MAKEUP_DB] = gainDb;
         state[DEEPEST] = deepest;
-        publishExports(frames);
+        if (publishDue(since, frames, publishEvery)) publishReduction(state, ctx);
       },
     };
   },
 });
+
+/** Counts `frames` towards the next publish (`since[0]` frames ago); true when one is due. */
+function publishDue(since: Int32Array, frames: number, every: number): boolean {
+  since[0] += frames;
+  if (since[0] < every) return false;
+  since[0] = 0;
+  return true;
+}
+
+/** Publishes the deepest reduction since the last publish, to 0.1 dB, when that changed; starts over. */
+function publishReduction(state: Float64Array, ctx: Pick<NodeContext, 'publish'>): void {
+  const shown = Math.round(state[DEEPEST] * 10) / 10;
+  state[DEEPEST] = 0;
+  if (shown !== state[PUBLISHED]) {
+    state[PUBLISHED] = shown;
+    ctx.publish({ 'Gain Reduction': shown });
+  }
+}
+
+// Both publishing functions once, on scratch state, so that their type feedback exists before any process.
+publishDue(Int32Array.of(0), 1, 1);
+publishReduction(new Float64Array(SLOTS), { publish: () => {} });
 
 /** Makeup in dB clamped to its range; NaN reads as 0 dB. */
 function clampMakeup(db: number): number {
