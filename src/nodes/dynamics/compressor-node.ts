@@ -1,4 +1,4 @@
-import { defineNode, type NodeContext, stream } from '../../engine/definition.js';
+import { defineNode, stream } from '../../engine/definition.js';
 import { kernelsFor, nodeState } from '../../engine/wasm/kernels.js';
 import { OP_COMPRESSOR } from '../../engine/wasm/ops.js';
 
@@ -139,15 +139,23 @@ export const CompressorNode = defineNode({
     state[HOLD] = hold;
     state[CAPACITY] = capacity;
     state[MAKEUP_COEFFICIENT] = 1 - Math.exp(-1 / (MAKEUP_SMOOTHING * rate));
-    // The first block publishes (PUBLISHED starts as NaN). Reached first after V8 had optimized `process`,
-    // the publish deoptimized it at every publish for good on the JS engine (Node 20: the code was never
-    // thrown away). The publishing is in module functions, primed at load (below): a closure of this node,
-    // run once a block, gets its type-feedback vector late, and V8 compiles `process`'s loop on-stack
-    // during its very first call, before the code after the loop has ever run.
-    const since = Int32Array.of(publishEvery);
+    // The first block publishes (PUBLISHED starts as NaN), so that this has run before V8 optimizes
+    // `process`, which inlines it: reached first after that, the publish deoptimized `process` at every
+    // publish for good on the JS engine (Node 20: the code was never thrown away). Integers only in
+    // closure variables (small integers are not allocated; fractions would be).
+    let sincePublish = publishEvery;
     state[PUBLISHED] = Number.NaN;
     const publishExports = (frames: number): void => {
-      if (publishDue(since, frames, publishEvery)) publishReduction(state, ctx);
+      sincePublish += frames;
+      if (sincePublish >= publishEvery) {
+        sincePublish = 0;
+        const shown = Math.round(state[DEEPEST] * 10) / 10;
+        state[DEEPEST] = 0;
+        if (shown !== state[PUBLISHED]) {
+          state[PUBLISHED] = shown;
+          ctx.publish({ 'Gain Reduction': shown });
+        }
+      }
     };
 
     return {
@@ -183,107 +191,153 @@ export const CompressorNode = defineNode({
           state[MAKEUP_DB] = clampMakeup(makeups[0]);
           state[STARTED] = 1;
         }
-        const makeupCoefficient = state[MAKEUP_COEFFICIENT];
-        const dequeMask = capacity - 1;
-        let head = state[HEAD] | 0;
-        let tail = state[TAIL] | 0;
-        let time = state[TIME] | 0;
-        let reduction = state[REDUCTION];
-        let gainDb = state[MAKEUP_DB];
-        let deepest = state[DEEPEST];
-        for (let i = 0; i < frames; i++) {
-          // 1. Peak level over the hold window (Math.min/max clamps: a ternary mixing constants into a
-          // fraction makes V8 box it).
-          const s = detect[i];
-          const magnitude = Number.isNaN(s) ? 0.0 : Math.min(INPUT_LIMIT, Math.abs(s));
-          while (tail !== head && peaks[(tail - 1) & dequeMask] <= magnitude) tail = (tail - 1) & dequeMask;
-          peaks[tail] = magnitude;
-          times[tail] = time;
-          tail = (tail + 1) & dequeMask;
-          // The front leaves the window: no arithmetic behind the test (V8 feedback, as for publishing).
-          head = (head + (((time - times[head]) & 0x3fffffff) >= hold ? 1 : 0)) & dequeMask;
-          time = (time + 1) & 0x3fffffff;
-          // Floored at −200 dBFS, far below any threshold (a branch here would box the level).
-          const level = Math.log(Math.max(peaks[head], 1e-10)) * DB_PER_NEPER;
-
-          // 2. Static curve, branch-free: `into` is how far into the knee (0…width) the level is; above
-          // the knee the reduction goes on linearly. (A variable that takes a constant 0 in one branch and
-          // a fraction in another makes V8 box it: a heap number per frame.)
-          const t = thresholds[i];
-          const over =
-            level - (Number.isNaN(t) ? THRESHOLD_MIN : Math.min(THRESHOLD_MAX, Math.max(THRESHOLD_MIN, t)));
-          const r = ratios[i];
-          const slope = 1 - 1 / (Number.isNaN(r) ? RATIO_MIN : Math.min(RATIO_MAX, Math.max(RATIO_MIN, r)));
-          const k = knees[i];
-          const width = Number.isNaN(k) ? 0 : Math.min(KNEE_MAX, Math.max(0, k));
-          const into = Math.min(width, Math.max(0, over + 0.5 * width));
-          const wanted =
-            slope * ((into * into) / Math.max(2 * width, 1e-12) + Math.max(0, over - 0.5 * width));
-
-          // 3. Attack / release smoothing (coefficients recomputed only when the times change).
-          // Both coefficients are kept current whichever way the reduction moves, and nothing is computed
-          // behind a test on the signal: the first release can come seconds in, after V8 optimized this
-          // loop, and code first reached then deoptimized it (docs/decisions.md, "Hot JS node functions take
-          // every branch before V8 optimizes them"). A coefficient depends on its time only.
-          const attackSeconds = attacks[i];
-          if (attackSeconds !== state[ATTACK_SEEN]) {
-            state[ATTACK_SEEN] = attackSeconds;
-            state[ATTACK_COEFFICIENT] =
-              attackSeconds > 0 ? Math.exp(-1 / (Math.min(ATTACK_MAX, attackSeconds) * rate)) : 0.0;
-          }
-          const releaseSeconds = releases[i];
-          if (releaseSeconds !== state[RELEASE_SEEN]) {
-            state[RELEASE_SEEN] = releaseSeconds;
-            state[RELEASE_COEFFICIENT] =
-              releaseSeconds > 0 ? Math.exp(-1 / (Math.min(RELEASE_MAX, releaseSeconds) * rate)) : 0.0;
-          }
-          const attackCoefficient = state[ATTACK_COEFFICIENT];
-          const releaseCoefficient = state[RELEASE_COEFFICIENT];
-          const coefficient = wanted > reduction ? attackCoefficient : releaseCoefficient;
-          reduction = wanted + coefficient * (reduction - wanted);
-          deepest = Math.max(reduction, deepest);
-
-          // 4. Makeup (smoothed), gain.
-          const m = makeups[i];
-          const makeupDb = Number.isNaN(m) ? 0.0 : Math.min(MAKEUP_MAX, Math.max(MAKEUP_MIN, m));
-          gainDb += makeupCoefficient * (makeupDb - gainDb);
-          const v = x[i];
-          const clean = Number.isNaN(v) ? 0.0 : Math.min(INPUT_LIMIT, Math.max(-INPUT_LIMIT, v));
-          out[i] = clean * Math.exp((gainDb - reduction) / DB_PER_NEPER);
-        }
-        state[HEAD] = head;
-        state[TAIL] = tail;
-        state[TIME] = time;
-        state[REDUCTION] = reduction;
-        state[MAKEUP_DB] = gainDb;
-        state[DEEPEST] = deepest;
-        if (publishDue(since, frames, publishEvery)) publishReduction(state, ctx);
+        // The loop is a module function, primed at load: V8 compiled this one's loop on-stack during its
+        // very first call, before the publish after it had ever run, which then deoptimized it.
+        compressBlock(
+          state,
+          peaks,
+          times,
+          x,
+          detect,
+          thresholds,
+          ratios,
+          knees,
+          attacks,
+          releases,
+          makeups,
+          out,
+          frames,
+        );
+        publishExports(frames);
       },
     };
   },
 });
 
-/** Counts `frames` towards the next publish (`since[0]` frames ago); true when one is due. */
-function publishDue(since: Int32Array, frames: number, every: number): boolean {
-  since[0] += frames;
-  if (since[0] < every) return false;
-  since[0] = 0;
-  return true;
-}
+/** One block of the compressor in JS (see the class comment for the three steps). */
+function compressBlock(
+  state: Float64Array,
+  peaks: Float64Array,
+  times: Float64Array,
+  x: Float32Array,
+  detect: Float32Array,
+  thresholds: Float32Array,
+  ratios: Float32Array,
+  knees: Float32Array,
+  attacks: Float32Array,
+  releases: Float32Array,
+  makeups: Float32Array,
+  out: Float32Array,
+  frames: number,
+): void {
+  const makeupCoefficient = state[MAKEUP_COEFFICIENT];
+  const dequeMask = state[CAPACITY] - 1;
+  const hold = state[HOLD];
+  const rate = state[RATE];
+  let head = state[HEAD] | 0;
+  let tail = state[TAIL] | 0;
+  let time = state[TIME] | 0;
+  let reduction = state[REDUCTION];
+  let gainDb = state[MAKEUP_DB];
+  let deepest = state[DEEPEST];
+  for (let i = 0; i < frames; i++) {
+    // 1. Peak level over the hold window (Math.min/max clamps: a ternary mixing constants into a
+    // fraction makes V8 box it).
+    const s = detect[i];
+    const magnitude = Number.isNaN(s) ? 0.0 : Math.min(INPUT_LIMIT, Math.abs(s));
+    while (tail !== head && peaks[(tail - 1) & dequeMask] <= magnitude) tail = (tail - 1) & dequeMask;
+    peaks[tail] = magnitude;
+    times[tail] = time;
+    tail = (tail + 1) & dequeMask;
+    // The front leaves the window: no arithmetic behind the test (V8 feedback, as for publishing).
+    head = (head + (((time - times[head]) & 0x3fffffff) >= hold ? 1 : 0)) & dequeMask;
+    time = (time + 1) & 0x3fffffff;
+    // Floored at −200 dBFS, far below any threshold (a branch here would box the level).
+    const level = Math.log(Math.max(peaks[head], 1e-10)) * DB_PER_NEPER;
 
-/** Publishes the deepest reduction since the last publish, to 0.1 dB, when that changed; starts over. */
-function publishReduction(state: Float64Array, ctx: Pick<NodeContext, 'publish'>): void {
-  const shown = Math.round(state[DEEPEST] * 10) / 10;
-  state[DEEPEST] = 0;
-  if (shown !== state[PUBLISHED]) {
-    state[PUBLISHED] = shown;
-    ctx.publish({ 'Gain Reduction': shown });
+    // 2. Static curve, branch-free: `into` is how far into the knee (0…width) the level is; above
+    // the knee the reduction goes on linearly. (A variable that takes a constant 0 in one branch and
+    // a fraction in another makes V8 box it: a heap number per frame.)
+    const t = thresholds[i];
+    const over =
+      level - (Number.isNaN(t) ? THRESHOLD_MIN : Math.min(THRESHOLD_MAX, Math.max(THRESHOLD_MIN, t)));
+    const r = ratios[i];
+    const slope = 1 - 1 / (Number.isNaN(r) ? RATIO_MIN : Math.min(RATIO_MAX, Math.max(RATIO_MIN, r)));
+    const k = knees[i];
+    const width = Number.isNaN(k) ? 0 : Math.min(KNEE_MAX, Math.max(0, k));
+    const into = Math.min(width, Math.max(0, over + 0.5 * width));
+    const wanted = slope * ((into * into) / Math.max(2 * width, 1e-12) + Math.max(0, over - 0.5 * width));
+
+    // 3. Attack / release smoothing (coefficients recomputed only when the times change).
+    // Both coefficients are kept current whichever way the reduction moves, and nothing is computed
+    // behind a test on the signal: the first release can come seconds in, after V8 optimized this
+    // loop, and code first reached then deoptimized it (docs/decisions.md, "Hot JS node functions take
+    // every branch before V8 optimizes them"). A coefficient depends on its time only.
+    const attackSeconds = attacks[i];
+    if (attackSeconds !== state[ATTACK_SEEN]) {
+      state[ATTACK_SEEN] = attackSeconds;
+      state[ATTACK_COEFFICIENT] =
+        attackSeconds > 0 ? Math.exp(-1 / (Math.min(ATTACK_MAX, attackSeconds) * rate)) : 0.0;
+    }
+    const releaseSeconds = releases[i];
+    if (releaseSeconds !== state[RELEASE_SEEN]) {
+      state[RELEASE_SEEN] = releaseSeconds;
+      state[RELEASE_COEFFICIENT] =
+        releaseSeconds > 0 ? Math.exp(-1 / (Math.min(RELEASE_MAX, releaseSeconds) * rate)) : 0.0;
+    }
+    const attackCoefficient = state[ATTACK_COEFFICIENT];
+    const releaseCoefficient = state[RELEASE_COEFFICIENT];
+    const coefficient = wanted > reduction ? attackCoefficient : releaseCoefficient;
+    reduction = wanted + coefficient * (reduction - wanted);
+    deepest = Math.max(reduction, deepest);
+
+    // 4. Makeup (smoothed), gain.
+    const m = makeups[i];
+    const makeupDb = Number.isNaN(m) ? 0.0 : Math.min(MAKEUP_MAX, Math.max(MAKEUP_MIN, m));
+    gainDb += makeupCoefficient * (makeupDb - gainDb);
+    const v = x[i];
+    const clean = Number.isNaN(v) ? 0.0 : Math.min(INPUT_LIMIT, Math.max(-INPUT_LIMIT, v));
+    out[i] = clean * Math.exp((gainDb - reduction) / DB_PER_NEPER);
   }
+  state[HEAD] = head;
+  state[TAIL] = tail;
+  state[TIME] = time;
+  state[REDUCTION] = reduction;
+  state[MAKEUP_DB] = gainDb;
+  state[DEEPEST] = deepest;
 }
 
-// Both publishing functions once, on scratch state, so that their type feedback exists before any process.
-publishDue(Int32Array.of(0), 1, 1);
-publishReduction(new Float64Array(SLOTS), { publish: () => {} });
+/** compressBlock once on scratch state, loud then silent, so that its type feedback is complete at load. */
+function primeCompressBlock(): void {
+  const frames = 256;
+  const capacity = 8;
+  const state = new Float64Array(SLOTS + 2 * capacity);
+  state[ATTACK_SEEN] = -1;
+  state[RELEASE_SEEN] = -1;
+  state[RATE] = 44100;
+  state[HOLD] = 4;
+  state[CAPACITY] = capacity;
+  state[MAKEUP_COEFFICIENT] = 0.5;
+  const x = new Float32Array(frames);
+  for (let i = 0; i < frames / 2; i++) x[i] = i % 3 === 0 ? Number.NaN : Math.sin(i);
+  const settings = (value: number) => new Float32Array(frames).fill(value);
+  compressBlock(
+    state,
+    state.subarray(SLOTS, SLOTS + capacity),
+    state.subarray(SLOTS + capacity),
+    x,
+    x,
+    settings(-20),
+    settings(4),
+    settings(6),
+    settings(0.001),
+    settings(0.001),
+    settings(0),
+    new Float32Array(frames),
+    frames,
+  );
+}
+primeCompressBlock();
 
 /** Makeup in dB clamped to its range; NaN reads as 0 dB. */
 function clampMakeup(db: number): number {
