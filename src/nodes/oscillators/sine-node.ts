@@ -77,7 +77,7 @@ export const SineNode = defineNode({
       // first taken after V8 had optimized this function (a frequency that turns constant after its first
       // block) deoptimized a function holding both loops, and V8 (Node 20) then took up to thousands of
       // blocks to optimize it again, boxing every sample meanwhile (the bench's sines-1000 on the JS
-      // engine); this one, with no loop, is optimized again at once. The rare trig stays here: in a
+      // engine); this one has no loop for V8 to compile on-stack. The rare trig stays here: in a
       // function of its own, called too seldom to be optimized, Math.cos and Math.sin box their results.
       // Comparisons are made before their branch for the same reason.
       process(frames) {
