@@ -68,27 +68,51 @@ describe.skipIf(!!missing)('web editor: files, small screens, two tabs', () => {
 
   test('palette search: Enter adds the best match by name, and each new node lands clear of the others', async () => {
     await runConsole(page, 'clear');
-    const search = page.getByLabel('search node types');
-    await search.fill('sin');
-    await search.press('Enter');
-    await page.getByTestId('node-sine1').waitFor();
-    expect((await get<ApiNode>('/nodes/sine1')).type).toBe('SineNode');
-    await search.press('Enter');
-    await search.press('Enter');
-    await page.getByTestId('node-sine3').waitFor();
-    await viewSettled(page);
-    const boxes = await Promise.all(
-      ['sine1', 'sine2', 'sine3'].map(async (n) => (await page.getByTestId(`node-${n}`).boundingBox())!),
-    );
-    for (let i = 0; i < boxes.length; i++) {
-      for (let j = i + 1; j < boxes.length; j++) {
-        const [a, b] = [boxes[i], boxes[j]];
-        const overlap =
-          a.x < b.x + b.width && a.x + a.width > b.x && a.y < b.y + b.height && a.y + a.height > b.y;
-        expect(overlap, `sine${i + 1} and sine${j + 1} overlap`).toBe(false);
+    // Enter pressed three times faster than the server's answers come back: the page's socket hands it
+    // every message 150 ms late, so each add must name its node before the one before it has arrived
+    // (all three once picked `sine1`, and two of them failed). The other page leaves meanwhile, as it
+    // would place the new nodes itself.
+    await page.goto('about:blank');
+    const slow = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await slow.routeWebSocket(/\/ws(\?|$)/, (ws) => {
+      const toServer = ws.connectToServer();
+      toServer.onMessage((message) => {
+        setTimeout(() => ws.send(message), 150);
+      });
+    });
+    try {
+      const slowErrors = await openEditor(slow, server.url);
+      const search = slow.getByLabel('search node types');
+      await search.fill('sin');
+      await search.press('Enter');
+      await search.press('Enter');
+      await search.press('Enter');
+      for (const name of ['sine1', 'sine2', 'sine3']) await slow.getByTestId(`node-${name}`).waitFor();
+      const nodes = await get<ApiNode[]>('/nodes');
+      expect(nodes.map((n) => `${n.name} ${n.type}`).sort()).toEqual([
+        'sine1 SineNode',
+        'sine2 SineNode',
+        'sine3 SineNode',
+      ]);
+      await viewSettled(slow);
+      const boxes = await Promise.all(
+        ['sine1', 'sine2', 'sine3'].map(async (n) => (await slow.getByTestId(`node-${n}`).boundingBox())!),
+      );
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const [a, b] = [boxes[i], boxes[j]];
+          const overlap =
+            a.x < b.x + b.width && a.x + a.width > b.x && a.y < b.y + b.height && a.y + a.height > b.y;
+          expect(overlap, `sine${i + 1} and sine${j + 1} overlap`).toBe(false);
+        }
       }
+      expect(await slow.getByTestId('toast').count()).toBe(0);
+      expect(slowErrors).toEqual([]);
+    } finally {
+      await slow.close();
+      await page.goto(server.url);
+      await page.getByTestId('link-state').filter({ hasText: 'connected' }).waitFor();
     }
-    await search.fill('');
   });
 
   test('a .sui with unusable positions loads, says which, and the canvas stays drawable', async () => {

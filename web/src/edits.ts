@@ -19,6 +19,23 @@ export async function refreshGraph() {
   store.replaceGraph(nodes, connections);
 }
 
+/** Names that creates still on their way to the server have claimed: two quick adds (Enter, Enter)
+ * must not both pick `sine2` before the first one's node arrives. */
+const claimed = new Set<string>();
+const taken = (name: string) => store.state.nodes.has(name) || claimed.has(name);
+/** The names of nodes being created that the server has not confirmed yet (their positions are set). */
+export const claimedNames = (): ReadonlySet<string> => claimed;
+
+/** Runs a create script with its new names claimed until the server has answered. */
+async function createNamed(names: string[], script: string): Promise<void> {
+  for (const name of names) claimed.add(name);
+  try {
+    await runScript(script);
+  } finally {
+    for (const name of names) claimed.delete(name);
+  }
+}
+
 /** A fresh readable node name for a type: SineNode → sine1, MidiInputNode → midi_input1. */
 export function inventName(type: string): string {
   const stem =
@@ -30,7 +47,7 @@ export function inventName(type: string): string {
   const base = /^[a-z]/.test(stem) ? stem : `n${stem}`;
   for (let i = 1; ; i++) {
     const name = `${base}${i}`;
-    if (!store.state.nodes.has(name)) return name;
+    if (!taken(name)) return name;
   }
 }
 
@@ -70,7 +87,7 @@ export async function addNode(type: string, position: Position, value?: unknown)
   const create = async () => {
     store.placedHere.add(name);
     store.setPositions({ [name]: position });
-    await runScript(type === 'DataNode' && value === undefined ? `new 0 ${name};` : newLine(shot));
+    await createNamed([name], type === 'DataNode' && value === undefined ? `new 0 ${name};` : newLine(shot));
   };
   await history
     .perform(
@@ -270,8 +287,8 @@ export function valueSender(name: string) {
 /** Name for a value node made to hold an input's setting: `square_pwm`, `square_pwm2` … */
 function controlName(node: string, port: string): string {
   const base = `${node}_${port}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 60);
-  if (!store.state.nodes.has(base)) return base;
-  for (let i = 2; ; i++) if (!store.state.nodes.has(`${base}${i}`)) return `${base}${i}`;
+  if (!taken(base)) return base;
+  for (let i = 2; ; i++) if (!taken(`${base}${i}`)) return `${base}${i}`;
 }
 
 /**
@@ -284,7 +301,7 @@ export async function addInputValue(sink: ApiPort, value: number, near: Position
   const create = async () => {
     store.placedHere.add(name);
     store.setPositions({ [name]: near });
-    await runScript(script);
+    await createNamed([name], script);
   };
   await history
     .perform(
@@ -356,14 +373,14 @@ export function clipText(clip: Clip): string {
  */
 export async function pasteClip(clip: Clip, at: Position): Promise<string[]> {
   const rename = new Map<string, string>();
-  const taken = new Set(store.state.nodes.keys());
+  const used = new Set([...store.state.nodes.keys(), ...claimed]);
   for (const node of clip.nodes) {
     // A name still free is kept (pasting into another graph); else the next free number after its stem.
     const stem = node.name.replace(/\d+$/, '');
     const base = NAME.test(stem) ? stem.slice(0, 58) : 'node';
     let fresh = NAME.test(node.name) ? node.name : `${base}1`;
-    for (let i = 2; taken.has(fresh); i++) fresh = `${base}${i}`;
-    taken.add(fresh);
+    for (let i = 2; used.has(fresh); i++) fresh = `${base}${i}`;
+    used.add(fresh);
     rename.set(node.name, fresh);
   }
   const origin = Object.values(clip.positions).reduce(
@@ -384,12 +401,12 @@ export async function pasteClip(clip: Clip, at: Position): Promise<string[]> {
     sink: { ...c.sink, node_name: rename.get(c.sink.node_name)! },
   }));
   const script = [...shots.map(newLine), ...links.map(linkLine)].join('\n');
+  const names = shots.map((s) => s.name);
   const create = async () => {
     for (const name of Object.keys(positions)) store.placedHere.add(name);
     store.setPositions(positions);
-    await runScript(script);
+    await createNamed(names, script);
   };
-  const names = shots.map((s) => s.name);
   await history
     .perform(
       {

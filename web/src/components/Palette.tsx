@@ -4,14 +4,15 @@
 import { useReactFlow } from '@xyflow/react';
 import { useMemo, useRef, useState } from 'react';
 import type { NodeTypeInfo } from '../api';
-import { addNode } from '../edits';
+import { addNode, claimedNames } from '../edits';
 import { togglePanel } from '../panels';
 import { measured } from '../patch';
 import { type Position, store, useStore } from '../store';
 import { matchesType, rankType } from '../type-search';
 import { PALETTE_MIME } from './Editor';
 
-/** Moves a new node's spot down-right until it covers no node already drawn (flow units). */
+/** Moves a new node's spot down-right until it covers no node already drawn, nor one still being added
+ * (flow units). */
 function freeSpot(spot: Position): Position {
   const { nodes, positions } = store.state;
   const width = 170;
@@ -20,6 +21,10 @@ function freeSpot(spot: Position): Position {
     const p = positions[node.name];
     return p ? [{ ...p, ...measured(node) }] : [];
   });
+  for (const name of claimedNames()) {
+    const p = positions[name];
+    if (p && !nodes.has(name)) taken.push({ ...p, width, height });
+  }
   const at = { ...spot };
   for (let tries = 0; tries < 40; tries++) {
     const hit = taken.some(
