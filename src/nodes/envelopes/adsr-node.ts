@@ -119,9 +119,9 @@ export const ADSRNode = defineNode({
         const dt = decay.buf;
         const st = sustain.buf;
         const rt = release.buf;
-        let y = state[LEVEL];
-        let s = state[STAGE];
-        let high = state[GATE_HIGH] !== 0;
+        const y = state[LEVEL];
+        const s = state[STAGE];
+        const high = state[GATE_HIGH] !== 0;
         // Idle, or sustaining with nothing moving: a constant block.
         if (gate.constant && g[0] > 0 === high) {
           if (s === IDLE) {
@@ -137,99 +137,165 @@ export const ADSRNode = defineNode({
             }
           }
         }
-        let u = state[PROGRESS];
-        let m = state[CURVE_NOW];
-        let k = state[CURVE];
-        let from = state[RELEASE_FROM];
-        let seen = state[SEEN_TIME];
-        let step = state[STEP];
-        let ratio = state[STEP_RATIO];
-        for (let i = 0; i < frames; i++) {
-          const held = g[i] > 0;
-          if (held !== high) {
-            high = held;
-            if (held) {
-              s = ATTACK;
-            } else {
-              s = RELEASE;
-              from = y;
-              u = 0;
-              m = 1;
-              k = y > ARRIVED ? Math.log(y / ARRIVED) : 0;
-              seen = Number.NaN;
-            }
-          }
-          // Output this frame, then advance to the next.
-          out[i] = y;
-          if (s === SUSTAIN) {
-            const level = st[i];
-            y = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
-          } else if (s === ATTACK) {
-            const seconds = at[i];
-            const climb = seconds * rate > 1 ? 1 / (seconds * rate) : 1; // a frame or less, ≤ 0, NaN: instant
-            y += climb;
-            // Within half a frame of 1: 1 on this frame (the nearest frame to the exact time).
-            if (y >= 1 - 0.5 * climb) {
-              const level = st[i];
-              const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
-              if (1 - target > ARRIVED) {
-                s = DECAY;
-                y = 1;
-                u = 0;
-                m = 1;
-                k = Math.log((1 - target) / ARRIVED);
-                seen = Number.NaN;
-              } else {
-                s = SUSTAIN;
-                y = target;
-              }
-            }
-          } else if (s === DECAY) {
-            const d = dt[i];
-            if (d !== seen) {
-              seen = d;
-              step = d * rate > 1 ? 1 / (d * rate) : 1; // a frame or less, ≤ 0, NaN: done next frame
-              ratio = Math.exp(-k * step);
-            }
-            u += step;
-            m *= ratio;
-            const level = st[i];
-            const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
-            if (u >= 1 - 0.5 * step) {
-              y = target;
-              s = SUSTAIN;
-            } else {
-              y = target + (1 - target) * m;
-            }
-          } else if (s === RELEASE) {
-            const r = rt[i];
-            if (r !== seen) {
-              seen = r;
-              step = r * rate > 1 ? 1 / (r * rate) : 1;
-              ratio = Math.exp(-k * step);
-            }
-            u += step;
-            m *= ratio;
-            if (u >= 1 - 0.5 * step || k === 0) {
-              // Arrived — or started within ARRIVED of 0 (k = 0): nothing left to fall.
-              y = 0;
-              s = IDLE;
-            } else {
-              y = from * m;
-            }
-          }
-        }
-        state[LEVEL] = y;
-        state[PROGRESS] = u;
-        state[CURVE_NOW] = m;
-        state[CURVE] = k;
-        state[RELEASE_FROM] = from;
-        state[SEEN_TIME] = seen;
-        state[STEP] = step;
-        state[STEP_RATIO] = ratio;
-        state[STAGE] = s;
-        state[GATE_HIGH] = high ? 1 : 0;
+        // The loop is a module function, primed at load (see primeAdsrBlock).
+        adsrBlock(state, g, at, dt, st, rt, out, frames);
       },
     };
   },
 });
+
+/** One block of the envelope from `state` (the layout above), frame by frame. */
+function adsrBlock(
+  state: Float64Array,
+  g: Float32Array,
+  at: Float32Array,
+  dt: Float32Array,
+  st: Float32Array,
+  rt: Float32Array,
+  out: Float32Array,
+  frames: number,
+): void {
+  const rate = state[RATE];
+  let y = state[LEVEL];
+  let s = state[STAGE];
+  let high = state[GATE_HIGH] !== 0;
+  let u = state[PROGRESS];
+  let m = state[CURVE_NOW];
+  let k = state[CURVE];
+  let from = state[RELEASE_FROM];
+  let seen = state[SEEN_TIME];
+  let step = state[STEP];
+  let ratio = state[STEP_RATIO];
+  for (let i = 0; i < frames; i++) {
+    const held = g[i] > 0;
+    if (held !== high) {
+      high = held;
+      if (held) {
+        s = ATTACK;
+      } else {
+        s = RELEASE;
+        from = y;
+        u = 0;
+        m = 1;
+        k = y > ARRIVED ? Math.log(y / ARRIVED) : 0;
+        seen = Number.NaN;
+      }
+    }
+    // Output this frame, then advance to the next.
+    out[i] = y;
+    if (s === SUSTAIN) {
+      const level = st[i];
+      y = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
+    } else if (s === ATTACK) {
+      const seconds = at[i];
+      const climb = seconds * rate > 1 ? 1 / (seconds * rate) : 1; // a frame or less, ≤ 0, NaN: instant
+      y += climb;
+      // Within half a frame of 1: 1 on this frame (the nearest frame to the exact time).
+      if (y >= 1 - 0.5 * climb) {
+        const level = st[i];
+        const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
+        if (1 - target > ARRIVED) {
+          s = DECAY;
+          y = 1;
+          u = 0;
+          m = 1;
+          k = Math.log((1 - target) / ARRIVED);
+          seen = Number.NaN;
+        } else {
+          s = SUSTAIN;
+          y = target;
+        }
+      }
+    } else if (s === DECAY) {
+      const d = dt[i];
+      if (d !== seen) {
+        seen = d;
+        step = d * rate > 1 ? 1 / (d * rate) : 1; // a frame or less, ≤ 0, NaN: done next frame
+        ratio = Math.exp(-k * step);
+      }
+      u += step;
+      m *= ratio;
+      const level = st[i];
+      const target = level >= 0 ? Math.min(level, 1) : level < 0 ? 0 : 0.7;
+      if (u >= 1 - 0.5 * step) {
+        y = target;
+        s = SUSTAIN;
+      } else {
+        y = target + (1 - target) * m;
+      }
+    } else if (s === RELEASE) {
+      const r = rt[i];
+      if (r !== seen) {
+        seen = r;
+        step = r * rate > 1 ? 1 / (r * rate) : 1;
+        ratio = Math.exp(-k * step);
+      }
+      u += step;
+      m *= ratio;
+      if (u >= 1 - 0.5 * step || k === 0) {
+        // Arrived — or started within ARRIVED of 0 (k = 0): nothing left to fall.
+        y = 0;
+        s = IDLE;
+      } else {
+        y = from * m;
+      }
+    }
+  }
+  state[LEVEL] = y;
+  state[PROGRESS] = u;
+  state[CURVE_NOW] = m;
+  state[CURVE] = k;
+  state[RELEASE_FROM] = from;
+  state[SEEN_TIME] = seen;
+  state[STEP] = step;
+  state[STEP_RATIO] = ratio;
+  state[STAGE] = s;
+  state[GATE_HIGH] = high ? 1 : 0;
+}
+
+/**
+ * adsrBlock once at load over every stage and edge — attacks that finish and that are cut short, decays,
+ * sustain levels out of range and NaN, releases from 1, from mid-attack and from below ARRIVED, instant and
+ * NaN times — so that its type feedback is complete before it is hot: a stage first reached after V8
+ * optimized the loop deoptimized it (docs/decisions.md, "Hot JS node functions take every branch before V8
+ * optimizes them").
+ */
+function primeAdsrBlock(): void {
+  const rate = 44100;
+  // [frames, gate, attack, decay, sustain, release]; times in frames, converted to seconds below.
+  const script: [number, number, number, number, number, number][] = [
+    [4, 0, 10, 20, 0.5, 30],
+    [60, 1, 10, 20, 0.5, 30], // attack, decay, sustain
+    [70, 0, 10, 20, 0.5, 30], // release to idle
+    [4, 1, 10, 20, 2, 30], // attack cut short
+    [40, Number.NaN, 10, 20, -1, Number.NaN], // release from mid-attack, instant
+    [20, 1, 0, Number.NaN, Number.NaN, 0], // instant attack and decay, NaN sustain
+    [4, 0, 0, 20, 1, 0], // instant release
+    [20, 1, 0, 20, 1, 30], // attack straight to a sustain of 1
+    [2, 0, 1e6, 20, 0.5, 30],
+    [2, 1, 1e6, 20, 0.5, 30], // a slow attack …
+    [10, 0, 1e6, 20, 0.5, 30], // … released below ARRIVED
+  ];
+  const frames = script.reduce((sum, [n]) => sum + n, 0);
+  const inputs = [0, 1, 2, 3, 4].map(() => new Float32Array(frames));
+  let i = 0;
+  for (const [n, gate, attack, decay, sustain, release] of script) {
+    for (let k = 0; k < n; k++, i++) {
+      inputs[0][i] = gate;
+      inputs[1][i] = attack / rate;
+      inputs[2][i] = (decay + (k & 1)) / rate; // a decay time that moves
+      inputs[3][i] = sustain;
+      inputs[4][i] = (release + (k & 1)) / rate;
+    }
+  }
+  const state = new Float64Array(STATE_SIZE);
+  state.set([0, 0, 1, 0, 0, Number.NaN, 1, 1, IDLE, 0]);
+  state[RATE] = rate;
+  const out = new Float32Array(frames);
+  for (let start = 0; start < frames; start += 64) {
+    const n = Math.min(64, frames - start);
+    const [g, at, dt, st, rt] = inputs.map((input) => input.subarray(start, start + n));
+    adsrBlock(state, g, at, dt, st, rt, out, n);
+  }
+}
+primeAdsrBlock();
