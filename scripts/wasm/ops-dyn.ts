@@ -26,6 +26,8 @@ const C_ATTACK_COEFFICIENT: usize = 24;
 const C_RELEASE_SEEN: usize = 32;
 const C_RELEASE_COEFFICIENT: usize = 40;
 const C_DEEPEST: usize = 48;
+/** The deepest reduction in tenths of a dB, rounded (i32), for publishExports (see DEEPEST_TENTHS). */
+const C_DEEPEST_TENTHS: usize = 56;
 const C_STARTED: usize = 64;
 const C_HEAD: usize = 72;
 const C_TAIL: usize = 80;
@@ -47,6 +49,7 @@ const C_ATTACK_MAX: f64 = 1;
 const C_RELEASE_MAX: f64 = 5;
 const C_MAKEUP_MIN: f64 = -24;
 const C_MAKEUP_MAX: f64 = 40;
+const C_TENTHS_LIMIT: f64 = 1e6;
 
 /** CompressorNode.process, step for step (its `publishExports` runs after the segment, in JS). */
 function compressorOp(op: usize, out: usize, frames: i32): void {
@@ -141,6 +144,7 @@ function compressorOp(op: usize, out: usize, frames: i32): void {
   store<f64>(state, reduction, C_REDUCTION);
   store<f64>(state, gainDb, C_MAKEUP_DB);
   store<f64>(state, deepest, C_DEEPEST);
+  store<i32>(state, <i32>Math.floor(Math.min(deepest, C_TENTHS_LIMIT) * 10 + 0.5), C_DEEPEST_TENTHS);
   store<f64>(state, attackSeen, C_ATTACK_SEEN);
   store<f64>(state, attackCoefficient, C_ATTACK_COEFFICIENT);
   store<f64>(state, releaseSeen, C_RELEASE_SEEN);

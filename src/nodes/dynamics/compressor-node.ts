@@ -32,8 +32,13 @@ const RELEASE_SEEN = 4;
 const RELEASE_COEFFICIENT = 5;
 /** The deepest reduction since the last publish (the op leaves it here for `publishExports`). */
 const DEEPEST = 6;
-/** The last published Gain Reduction (read by `publishExports` only). */
-const PUBLISHED = 7;
+/**
+ * The deepest reduction in tenths of a dB, rounded: an int32 in this slot's first 4 bytes, written after
+ * every block by the op and by compressBlock, so that `publishExports` compares integers. It runs once a
+ * block, too rarely for V8 to optimize it soon, and unoptimized code boxes every fraction it touches
+ * (dynamics@256 on the kernels allocated ~70 B a publish check in the bench).
+ */
+const DEEPEST_TENTHS = 7;
 /** 1 once started (the makeup starts at its first value). */
 const STARTED = 8;
 /** The peak window's deque: front, back, the frame counter (integers mod 2³⁰). */
@@ -47,6 +52,8 @@ const CAPACITY = 14;
 const MAKEUP_COEFFICIENT = 15;
 /** The slots; after them the deque's peaks, then their times (each `capacity` float64s). */
 const SLOTS = 16;
+/** The deepest reduction counted in DEEPEST_TENTHS is at most this (dB; far beyond any real one). */
+const TENTHS_LIMIT = 1e6;
 
 /**
  * Feed-forward compressor with peak detection and a quadratic soft knee (Giannoulis, Massberg & Reiss,
@@ -139,21 +146,23 @@ export const CompressorNode = defineNode({
     state[HOLD] = hold;
     state[CAPACITY] = capacity;
     state[MAKEUP_COEFFICIENT] = 1 - Math.exp(-1 / (MAKEUP_SMOOTHING * rate));
-    // The first block publishes (PUBLISHED starts as NaN), so that this has run before V8 optimizes
+    const tenths = new Int32Array(state.buffer, state.byteOffset + DEEPEST_TENTHS * 8, 1);
+    // The first block publishes (nothing published yet: -1), so that this has run before V8 optimizes
     // `process`, which inlines it: reached first after that, the publish deoptimized `process` at every
-    // publish for good on the JS engine (Node 20: the code was never thrown away). Integers only in
-    // closure variables (small integers are not allocated; fractions would be).
+    // publish for good on the JS engine (Node 20: the code was never thrown away). Integers only, in
+    // closure variables and in `tenths` (small integers are not allocated; fractions would be).
     let sincePublish = publishEvery;
-    state[PUBLISHED] = Number.NaN;
+    let published = -1;
     const publishExports = (frames: number): void => {
       sincePublish += frames;
       if (sincePublish >= publishEvery) {
         sincePublish = 0;
-        const shown = Math.round(state[DEEPEST] * 10) / 10;
+        const shown = tenths[0];
         state[DEEPEST] = 0;
-        if (shown !== state[PUBLISHED]) {
-          state[PUBLISHED] = shown;
-          ctx.publish({ 'Gain Reduction': shown });
+        tenths[0] = 0;
+        if (shown !== published) {
+          published = shown;
+          ctx.publish({ 'Gain Reduction': shown / 10 });
         }
       }
     };
@@ -195,6 +204,7 @@ export const CompressorNode = defineNode({
         // very first call, before the publish after it had ever run, which then deoptimized it.
         compressBlock(
           state,
+          tenths,
           peaks,
           times,
           x,
@@ -217,6 +227,7 @@ export const CompressorNode = defineNode({
 /** One block of the compressor in JS (see the class comment for the three steps). */
 function compressBlock(
   state: Float64Array,
+  tenths: Int32Array,
   peaks: Float64Array,
   times: Float64Array,
   x: Float32Array,
@@ -305,6 +316,7 @@ function compressBlock(
   state[REDUCTION] = reduction;
   state[MAKEUP_DB] = gainDb;
   state[DEEPEST] = deepest;
+  tenths[0] = Math.floor(Math.min(deepest, TENTHS_LIMIT) * 10 + 0.5);
 }
 
 /** compressBlock once on scratch state, loud then silent, so that its type feedback is complete at load. */
@@ -323,6 +335,7 @@ function primeCompressBlock(): void {
   const settings = (value: number) => new Float32Array(frames).fill(value);
   compressBlock(
     state,
+    new Int32Array(state.buffer, DEEPEST_TENTHS * 8, 1),
     state.subarray(SLOTS, SLOTS + capacity),
     state.subarray(SLOTS + capacity),
     x,
