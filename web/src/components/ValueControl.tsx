@@ -85,10 +85,26 @@ export function ValueControl({
       const next = fromPosition(r, toPosition(r, v) + step);
       change(next, false);
       clearTimeout(wheelTimer.current);
-      wheelTimer.current = setTimeout(() => change(next, true), 400);
+      wheelTimer.current = setTimeout(() => {
+        wheelTimer.current = undefined;
+        change(next, true);
+      }, 400);
+    };
+    // Leaving the control ends the turn: its edit is committed now, so an Undo clicked within the 400 ms
+    // undoes it instead of being overtaken by it.
+    const leave = () => {
+      if (wheelTimer.current === undefined) return;
+      clearTimeout(wheelTimer.current);
+      wheelTimer.current = undefined;
+      const { shown: v, set: change } = wheelState.current;
+      change(v, true);
     };
     el.addEventListener('wheel', wheel, { passive: false });
-    return () => el.removeEventListener('wheel', wheel);
+    el.addEventListener('pointerleave', leave);
+    return () => {
+      el.removeEventListener('wheel', wheel);
+      el.removeEventListener('pointerleave', leave);
+    };
   }, [showingBar]);
 
   const onPointerDown = (e: PointerEvent<HTMLDivElement>) => {
