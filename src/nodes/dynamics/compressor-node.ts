@@ -146,7 +146,7 @@ export const CompressorNode = defineNode({
     state[HOLD] = hold;
     state[CAPACITY] = capacity;
     state[MAKEUP_COEFFICIENT] = 1 - Math.exp(-1 / (MAKEUP_SMOOTHING * rate));
-    const tenths = new Int32Array(state.buffer, state.byteOffset + DEEPEST_TENTHS * 8, 1);
+    const tenths = tenthsIn(state);
     // The first block publishes (nothing published yet: -1), so that this has run before V8 optimizes
     // `process`, which inlines it: reached first after that, the publish deoptimized `process` at every
     // publish for good on the JS engine (Node 20: the code was never thrown away). Integers only, in
@@ -223,6 +223,11 @@ export const CompressorNode = defineNode({
     };
   },
 });
+
+/** The int32 view of DEEPEST_TENTHS in `state`. */
+function tenthsIn(state: Float64Array): Int32Array {
+  return new Int32Array(state.buffer, state.byteOffset + DEEPEST_TENTHS * 8, 1);
+}
 
 /** One block of the compressor in JS (see the class comment for the three steps). */
 function compressBlock(
@@ -335,7 +340,7 @@ function primeCompressBlock(): void {
   const settings = (value: number) => new Float32Array(frames).fill(value);
   compressBlock(
     state,
-    new Int32Array(state.buffer, DEEPEST_TENTHS * 8, 1),
+    tenthsIn(state),
     state.subarray(SLOTS, SLOTS + capacity),
     state.subarray(SLOTS + capacity),
     x,

@@ -96,8 +96,7 @@ export const ADSRNode = defineNode({
     // their memory, where the plan's op (OP_ADSR) runs on the same state as process().
     const kernels = kernelsFor(out);
     const { at: stateAt, state } = nodeState(kernels, STATE_SIZE);
-    state.set([0, 0, 1, 0, 0, Number.NaN, 1, 1, IDLE, 0]);
-    state[RATE] = rate;
+    resetState(state, rate);
     return {
       encode(writer) {
         return (
@@ -143,6 +142,12 @@ export const ADSRNode = defineNode({
     };
   },
 });
+
+/** An idle envelope at level 0 (the state's layout above), for `rate`. */
+function resetState(state: Float64Array, rate: number): void {
+  state.set([0, 0, 1, 0, 0, Number.NaN, 1, 1, IDLE, 0]);
+  state[RATE] = rate;
+}
 
 /** One block of the envelope from `state` (the layout above), frame by frame. */
 function adsrBlock(
@@ -289,8 +294,7 @@ function primeAdsrBlock(): void {
     }
   }
   const state = new Float64Array(STATE_SIZE);
-  state.set([0, 0, 1, 0, 0, Number.NaN, 1, 1, IDLE, 0]);
-  state[RATE] = rate;
+  resetState(state, rate);
   const out = new Float32Array(frames);
   for (let start = 0; start < frames; start += 64) {
     const n = Math.min(64, frames - start);

@@ -72,38 +72,36 @@ export function ValueControl({
   // and the page must not scroll or zoom while a control turns.
   const wheelState = useRef({ range, shown, set });
   wheelState.current = { range, shown, set };
-  const wheelTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** The wheel turn not yet committed: its timer and the value it commits. */
+  const wheelTurn = useRef<{ timer: ReturnType<typeof setTimeout>; value: number } | null>(null);
   const showingBar = typing === null;
   // biome-ignore lint/correctness/useExhaustiveDependencies: the bar is a new element after typing in the field that replaced it; listen on that one
   useEffect(() => {
     const el = bar.current;
     if (!el) return;
+    // A turn is committed 400 ms after its last notch, or at once when the pointer leaves the control, so
+    // that an Undo clicked within those 400 ms undoes it instead of being overtaken by it.
+    const endTurn = () => {
+      const turn = wheelTurn.current;
+      if (!turn) return;
+      clearTimeout(turn.timer);
+      wheelTurn.current = null;
+      wheelState.current.set(turn.value, true);
+    };
     const wheel = (e: WheelEvent) => {
       e.preventDefault();
       const { range: r, shown: v, set: change } = wheelState.current;
       const step = (e.shiftKey ? 0.001 : 0.01) * (e.deltaY < 0 || e.deltaX < 0 ? 1 : -1);
       const next = fromPosition(r, toPosition(r, v) + step);
       change(next, false);
-      clearTimeout(wheelTimer.current);
-      wheelTimer.current = setTimeout(() => {
-        wheelTimer.current = undefined;
-        change(next, true);
-      }, 400);
-    };
-    // Leaving the control ends the turn: its edit is committed now, so an Undo clicked within the 400 ms
-    // undoes it instead of being overtaken by it.
-    const leave = () => {
-      if (wheelTimer.current === undefined) return;
-      clearTimeout(wheelTimer.current);
-      wheelTimer.current = undefined;
-      const { shown: v, set: change } = wheelState.current;
-      change(v, true);
+      if (wheelTurn.current) clearTimeout(wheelTurn.current.timer);
+      wheelTurn.current = { timer: setTimeout(endTurn, 400), value: next };
     };
     el.addEventListener('wheel', wheel, { passive: false });
-    el.addEventListener('pointerleave', leave);
+    el.addEventListener('pointerleave', endTurn);
     return () => {
       el.removeEventListener('wheel', wheel);
-      el.removeEventListener('pointerleave', leave);
+      el.removeEventListener('pointerleave', endTurn);
     };
   }, [showingBar]);
 
